@@ -1,0 +1,210 @@
+//! The metric vocabulary: every id, its unit, which direction is better and
+//! the plain words a client reads. Ids are stable (DESIGN.md); this is the
+//! one place they are spelled.
+
+use serde::{Deserialize, Serialize};
+
+/// Which direction of change is an improvement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Better {
+    /// Smaller values are better (roughness, redness, scar depth).
+    Lower,
+    /// Larger values are better (homogeneity, lightness).
+    Higher,
+    /// Neither direction is an improvement in itself.
+    None,
+}
+
+impl Better {
+    /// The lowercase word used in JSON and CSV.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Better::Lower => "lower",
+            Better::Higher => "higher",
+            Better::None => "none",
+        }
+    }
+}
+
+/// Static facts about one metric.
+#[derive(Clone, Copy, Debug)]
+pub struct MetricInfo {
+    /// Stable id, e.g. `texture.glcm_contrast`.
+    pub id: &'static str,
+    /// Unit without a physical scale ("" for unitless).
+    pub unit: &'static str,
+    /// Unit when `mm_per_px` is known (same as `unit` when scale-free).
+    pub unit_scaled: &'static str,
+    /// Improvement direction.
+    pub better: Better,
+    /// Short plain-language name for charts and the client report.
+    pub title: &'static str,
+    /// What the number is, for the methods section.
+    pub definition: &'static str,
+    /// One of the few metrics a client sees as a headline.
+    pub headline: bool,
+}
+
+macro_rules! ids {
+    ($($name:ident = $id:literal;)*) => {
+        /// Metric id constants.
+        pub mod id {
+            $(#[allow(missing_docs)] pub const $name: &str = $id;)*
+        }
+    };
+}
+
+ids! {
+    GLCM_CONTRAST = "texture.glcm_contrast";
+    GLCM_HOMOGENEITY = "texture.glcm_homogeneity";
+    GLCM_ENERGY = "texture.glcm_energy";
+    GLCM_CORRELATION = "texture.glcm_correlation";
+    GLCM_ENTROPY = "texture.glcm_entropy";
+    LBP_ENTROPY = "texture.lbp_entropy";
+    ROUGHNESS = "texture.roughness";
+    WRINKLE_AREA = "wrinkles.area_fraction";
+    WRINKLE_LENGTH = "wrinkles.length_per_area";
+    WRINKLE_STRENGTH = "wrinkles.mean_strength";
+    PORE_COUNT = "pores.count_per_area";
+    PORE_AREA = "pores.mean_area";
+    L = "colour.L";
+    A = "colour.a";
+    B = "colour.b";
+    ITA = "colour.ita_deg";
+    MELANIN = "colour.melanin_index";
+    ERYTHEMA = "colour.erythema_index";
+    PIGMENTED = "colour.pigmented_fraction";
+    RED = "colour.red_fraction";
+    SHADING = "scars.shading_index";
+    SCAR_COUNT = "scars.count";
+    SCAR_AREA = "scars.area_fraction";
+    SCAR_MEAN_DEPTH = "scars.mean_depth_um";
+    SCAR_MAX_DEPTH = "scars.max_depth_um";
+    SCAR_VOLUME = "scars.volume_mm3";
+    SA = "scars.Sa_um";
+    SQ = "scars.Sq_um";
+    SZ = "scars.Sz_um";
+    SSK = "scars.Ssk";
+    SKU = "scars.Sku";
+}
+
+/// Suffix of the colour metrics measured against the control region.
+pub const VS_CONTROL: &str = "_vs_control";
+
+const fn m(
+    id: &'static str,
+    unit: &'static str,
+    unit_scaled: &'static str,
+    better: Better,
+    title: &'static str,
+    definition: &'static str,
+    headline: bool,
+) -> MetricInfo {
+    MetricInfo {
+        id,
+        unit,
+        unit_scaled,
+        better,
+        title,
+        definition,
+        headline,
+    }
+}
+
+/// Every metric skintrack reports (the `_vs_control` twins are derived).
+pub const METRICS: &[MetricInfo] = &[
+    m(id::GLCM_CONTRAST, "", "", Better::Lower, "Texture contrast",
+      "GLCM contrast of 64-level luminance, distances 1, 2, 4 px, 4 angles, mean of 12 matrices", false),
+    m(id::GLCM_HOMOGENEITY, "", "", Better::Higher, "Texture evenness",
+      "GLCM homogeneity Σp/(1+(i−j)²)", false),
+    m(id::GLCM_ENERGY, "", "", Better::Higher, "Texture uniformity",
+      "GLCM energy √Σp²", false),
+    m(id::GLCM_CORRELATION, "", "", Better::None, "Texture correlation",
+      "GLCM correlation", false),
+    m(id::GLCM_ENTROPY, "", "", Better::Lower, "Texture complexity",
+      "GLCM entropy −Σp ln p", false),
+    m(id::LBP_ENTROPY, "", "", Better::None, "Micro-pattern variety",
+      "entropy of the uniform LBP (P=8, R=1) histogram", false),
+    m(id::ROUGHNESS, "Y levels", "Y levels", Better::Lower, "Skin texture (roughness)",
+      "RMS of luminance minus its Gaussian blur (σ = 4 px in the baseline frame)", true),
+    m(id::WRINKLE_AREA, "", "", Better::Lower, "Fine lines (area)",
+      "fraction of the region covered by the Frangi ridge map of dark lines", false),
+    m(id::WRINKLE_LENGTH, "1/px", "mm/mm²", Better::Lower, "Fine lines (length)",
+      "centre-line length of detected lines per area", true),
+    m(id::WRINKLE_STRENGTH, "", "", Better::Lower, "Fine lines (depth of shade)",
+      "mean Frangi vesselness on the detected lines", false),
+    m(id::PORE_COUNT, "per Mpx", "per cm²", Better::Lower, "Visible pores",
+      "dark blobs at pore scale (scale-normalised LoG maxima) per area", true),
+    m(id::PORE_AREA, "px²", "mm²", Better::Lower, "Pore size",
+      "mean area of detected pores (disc of radius √2·σ)", false),
+    m(id::L, "", "", Better::Higher, "Lightness (L*)",
+      "mean CIELAB L* (D65) of the region", false),
+    m(id::A, "", "", Better::Lower, "Red–green (a*)",
+      "mean CIELAB a* (D65); higher is redder", false),
+    m(id::B, "", "", Better::None, "Yellow–blue (b*)",
+      "mean CIELAB b* (D65)", false),
+    m(id::ITA, "°", "°", Better::Higher, "Skin tone angle (ITA°)",
+      "individual typology angle atan((L*−50)/b*) of the mean L*, b*", false),
+    m(id::MELANIN, "", "", Better::Lower, "Pigment (melanin index)",
+      "100·log10(1/R) of the mean linear red reflectance", false),
+    m(id::ERYTHEMA, "", "", Better::Lower, "Redness (erythema index)",
+      "100·(log10(1/G) − log10(1/R)) of the mean linear reflectances", true),
+    m(id::PIGMENTED, "", "", Better::Lower, "Dark spots (area)",
+      "fraction of pixels whose melanin index exceeds the reference median by 5", true),
+    m(id::RED, "", "", Better::Lower, "Red areas (area)",
+      "fraction of pixels whose erythema index exceeds the reference median by 5", false),
+    m(id::SHADING, "", "", Better::Lower, "Scar shadows (photo index)",
+      "mean black top-hat of relative luminance at scar scale, in % of mean luminance: an index, not a depth", true),
+    m(id::SCAR_COUNT, "", "", Better::Lower, "Scars (count)",
+      "depressions deeper and larger than the scar thresholds", false),
+    m(id::SCAR_AREA, "", "", Better::Lower, "Scars (area)",
+      "fraction of the region inside scars", false),
+    m(id::SCAR_MEAN_DEPTH, "relative", "µm", Better::Lower, "Scar depth (mean)",
+      "mean over scars of each scar's maximum depth below the local reference surface", true),
+    m(id::SCAR_MAX_DEPTH, "relative", "µm", Better::Lower, "Scar depth (deepest)",
+      "deepest point of any scar below the reference surface", false),
+    m(id::SCAR_VOLUME, "relative", "mm³", Better::Lower, "Scar volume",
+      "total volume of the scar depressions", true),
+    m(id::SA, "relative", "µm", Better::Lower, "Surface roughness Sa",
+      "ISO 25178 Sa, arithmetic mean height of the levelled surface", false),
+    m(id::SQ, "relative", "µm", Better::Lower, "Surface roughness Sq",
+      "ISO 25178 Sq, root mean square height", false),
+    m(id::SZ, "relative", "µm", Better::Lower, "Surface height range Sz",
+      "ISO 25178 Sz, maximum height (Sp + Sv)", false),
+    m(id::SSK, "", "", Better::None, "Surface skewness Ssk",
+      "ISO 25178 Ssk; negative when depressions dominate", false),
+    m(id::SKU, "", "", Better::None, "Surface kurtosis Sku",
+      "ISO 25178 Sku", false),
+];
+
+/// Facts about `id`, including `X_vs_control` twins (which take X's facts).
+#[must_use]
+pub fn info(id: &str) -> Option<&'static MetricInfo> {
+    let base = id.strip_suffix(VS_CONTROL).unwrap_or(id);
+    METRICS.iter().find(|m| m.id == base)
+}
+
+/// Position of `id` in the catalogue (for a stable, meaningful order).
+#[must_use]
+pub fn order(id: &str) -> (usize, bool) {
+    let base = id.strip_suffix(VS_CONTROL).unwrap_or(id);
+    (METRICS.iter().position(|m| m.id == base).unwrap_or(usize::MAX), id.ends_with(VS_CONTROL))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_known() {
+        let mut seen = std::collections::BTreeSet::new();
+        for m in METRICS {
+            assert!(seen.insert(m.id), "{} twice", m.id);
+            assert!(m.id.contains('.'));
+        }
+        assert!(info("colour.L_vs_control").is_some());
+        assert!(info("colour.nope").is_none());
+    }
+}

@@ -1,0 +1,268 @@
+//! Numerical image kernels shared by several stages: Gaussian blur, box
+//! means, pyramid reduction, derivatives.
+//!
+//! Borders use symmetric reflection (`d c b a | a b c d`, SciPy's `reflect`),
+//! so a blur of a constant image is that constant everywhere. Every kernel is
+//! elementwise-deterministic: rows are processed in parallel, but each output
+//! value is computed by one fixed sequence of operations.
+
+use crate::raster::Plane;
+use rayon::prelude::*;
+
+/// Index `i` reflected symmetrically into `0..n` (`n > 0`).
+#[must_use]
+#[inline]
+pub fn reflect(i: isize, n: usize) -> usize {
+    let n = n as isize;
+    let period = 2 * n;
+    let mut m = i.rem_euclid(period);
+    if m >= n {
+        m = period - 1 - m;
+    }
+    m as usize
+}
+
+/// Normalised 1-D Gaussian taps for `sigma` px, radius `round(4σ)` (SciPy's
+/// `truncate = 4`). `sigma <= 0` gives the identity kernel.
+#[must_use]
+pub fn gaussian_kernel(sigma: f64) -> Vec<f32> {
+    if sigma.is_nan() || sigma <= 0.0 {
+        return vec![1.0];
+    }
+    let radius = (4.0 * sigma + 0.5) as isize;
+    let taps: Vec<f64> = (-radius..=radius)
+        .map(|i| (-0.5 * (i as f64 / sigma).powi(2)).exp())
+        .collect();
+    let sum: f64 = taps.iter().sum();
+    taps.iter().map(|&t| (t / sum) as f32).collect()
+}
+
+/// Convolution with a symmetric odd-length kernel along rows then columns.
+#[must_use]
+pub fn separable(p: &Plane, kernel: &[f32]) -> Plane {
+    let tmp = convolve_rows(p, kernel);
+    convolve_cols(&tmp, kernel)
+}
+
+/// Gaussian blur with standard deviation `sigma` px.
+#[must_use]
+pub fn gaussian_blur(p: &Plane, sigma: f64) -> Plane {
+    if sigma <= 0.0 || p.is_empty() {
+        return p.clone();
+    }
+    separable(p, &gaussian_kernel(sigma))
+}
+
+/// Convolves every row with `kernel` (odd length, centred).
+#[must_use]
+pub fn convolve_rows(p: &Plane, kernel: &[f32]) -> Plane {
+    let (w, h) = (p.width(), p.height());
+    let r = (kernel.len() / 2) as isize;
+    let mut out = Plane::filled(w, h, 0.0);
+    if w == 0 {
+        return out;
+    }
+    out.data_mut().par_chunks_mut(w).enumerate().for_each_init(
+        || vec![0.0f32; w + 2 * r as usize],
+        |padded, (y, dst)| {
+            let src = p.row(y);
+            for (i, v) in padded.iter_mut().enumerate() {
+                *v = src[reflect(i as isize - r, w)];
+            }
+            for (x, d) in dst.iter_mut().enumerate() {
+                let window = &padded[x..x + kernel.len()];
+                *d = window.iter().zip(kernel).map(|(a, k)| a * k).sum();
+            }
+        },
+    );
+    out
+}
+
+/// Convolves every column with `kernel` (odd length, centred).
+#[must_use]
+pub fn convolve_cols(p: &Plane, kernel: &[f32]) -> Plane {
+    let (w, h) = (p.width(), p.height());
+    let r = (kernel.len() / 2) as isize;
+    let mut out = Plane::filled(w, h, 0.0);
+    if w == 0 {
+        return out;
+    }
+    out.data_mut().par_chunks_mut(w).enumerate().for_each(|(y, dst)| {
+        for (k, &kv) in kernel.iter().enumerate() {
+            let src = p.row(reflect(y as isize + k as isize - r, h));
+            for (d, &s) in dst.iter_mut().zip(src) {
+                *d += kv * s;
+            }
+        }
+    });
+    out
+}
+
+/// Halves the resolution: a [1 3 3 1]/8 binomial filter centred between
+/// pixel pairs, then every second sample, so level pixel i sits at
+/// full-resolution position 2i + 0.5 (see `Homography::scale_pixel_centres`).
+/// Output size is `⌊w/2⌋ × ⌊h/2⌋`.
+#[must_use]
+pub fn reduce(p: &Plane) -> Plane {
+    let (w, h) = (p.width(), p.height());
+    let (w2, h2) = (w / 2, h / 2);
+    if w2 == 0 || h2 == 0 {
+        return Plane::filled(w2, h2, 0.0);
+    }
+    // horizontal: out[x] = (s[2x-1] + 3 s[2x] + 3 s[2x+1] + s[2x+2]) / 8
+    let mut tmp = Plane::filled(w2, h, 0.0);
+    tmp.data_mut().par_chunks_mut(w2).enumerate().for_each(|(y, dst)| {
+        let s = p.row(y);
+        for (x, d) in dst.iter_mut().enumerate() {
+            let i = 2 * x as isize;
+            *d = (s[reflect(i - 1, w)] + 3.0 * s[reflect(i, w)] + 3.0 * s[reflect(i + 1, w)] + s[reflect(i + 2, w)])
+                * 0.125;
+        }
+    });
+    let mut out = Plane::filled(w2, h2, 0.0);
+    out.data_mut().par_chunks_mut(w2).enumerate().for_each(|(y, dst)| {
+        let i = 2 * y as isize;
+        let rows = [
+            (tmp.row(reflect(i - 1, h)), 0.125f32),
+            (tmp.row(reflect(i, h)), 0.375),
+            (tmp.row(reflect(i + 1, h)), 0.375),
+            (tmp.row(reflect(i + 2, h)), 0.125),
+        ];
+        for (x, d) in dst.iter_mut().enumerate() {
+            *d = rows.iter().map(|(r, k)| r[x] * k).sum();
+        }
+    });
+    out
+}
+
+/// Central-difference derivatives (∂/∂x, ∂/∂y), one-sided at the border.
+#[must_use]
+pub fn gradients(p: &Plane) -> (Plane, Plane) {
+    let (w, h) = (p.width(), p.height());
+    let mut gx = Plane::filled(w, h, 0.0);
+    let mut gy = Plane::filled(w, h, 0.0);
+    if w < 2 || h < 2 {
+        return (gx, gy);
+    }
+    gx.data_mut().par_chunks_mut(w).enumerate().for_each(|(y, dst)| {
+        let s = p.row(y);
+        dst[0] = s[1] - s[0];
+        dst[w - 1] = s[w - 1] - s[w - 2];
+        for x in 1..w - 1 {
+            dst[x] = 0.5 * (s[x + 1] - s[x - 1]);
+        }
+    });
+    gy.data_mut().par_chunks_mut(w).enumerate().for_each(|(y, dst)| {
+        let (a, b, k) = if y == 0 {
+            (p.row(0), p.row(1), 1.0)
+        } else if y == h - 1 {
+            (p.row(h - 2), p.row(h - 1), 1.0)
+        } else {
+            (p.row(y - 1), p.row(y + 1), 0.5)
+        };
+        for x in 0..w {
+            dst[x] = k * (b[x] - a[x]);
+        }
+    });
+    (gx, gy)
+}
+
+/// Sum of `f64` values in fixed-size chunks summed in order: the same result
+/// on any number of threads (a plain parallel sum is not).
+#[must_use]
+pub fn det_sum(values: &[f64]) -> f64 {
+    const CHUNK: usize = 1 << 14;
+    let partial: Vec<f64> = values.par_chunks(CHUNK).map(|c| c.iter().sum::<f64>()).collect();
+    partial.iter().sum()
+}
+
+/// Deterministic parallel sum of `f(x)` over `values`, in fixed chunks.
+pub fn det_sum_by<T: Sync>(values: &[T], f: impl Fn(&T) -> f64 + Sync) -> f64 {
+    const CHUNK: usize = 1 << 14;
+    let partial: Vec<f64> = values
+        .par_chunks(CHUNK)
+        .map(|c| c.iter().map(&f).sum::<f64>())
+        .collect();
+    partial.iter().sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn blur_naive(p: &Plane, sigma: f64) -> Plane {
+        let k = gaussian_kernel(sigma);
+        let r = (k.len() / 2) as isize;
+        let (w, h) = (p.width(), p.height());
+        Plane::from_fn(w, h, |x, y| {
+            let mut s = 0.0f64;
+            for (j, &kj) in k.iter().enumerate() {
+                for (i, &ki) in k.iter().enumerate() {
+                    let xx = reflect(x as isize + i as isize - r, w);
+                    let yy = reflect(y as isize + j as isize - r, h);
+                    s += f64::from(ki) * f64::from(kj) * f64::from(p.at(xx, yy));
+                }
+            }
+            s as f32
+        })
+    }
+
+    fn arb_plane() -> impl Strategy<Value = Plane> {
+        (1usize..24, 1usize..24).prop_flat_map(|(w, h)| {
+            proptest::collection::vec(0.0f32..255.0, w * h).prop_map(move |d| Plane::from_vec(w, h, d).unwrap())
+        })
+    }
+
+    #[test]
+    fn reflect_is_symmetric() {
+        let got: Vec<usize> = (-4..8).map(|i| reflect(i, 4)).collect();
+        assert_eq!(got, vec![3, 2, 1, 0, 0, 1, 2, 3, 3, 2, 1, 0]);
+        assert_eq!(reflect(-9, 1), 0);
+    }
+
+    #[test]
+    fn kernel_matches_scipy_radius_and_sums_to_one() {
+        assert_eq!(gaussian_kernel(4.0).len(), 33);
+        assert_eq!(gaussian_kernel(1.0).len(), 9);
+        let s: f32 = gaussian_kernel(2.5).iter().sum();
+        assert!((s - 1.0).abs() < 1e-6);
+    }
+
+    proptest! {
+        #[test]
+        fn blur_matches_naive(p in arb_plane(), sigma in 0.3f64..3.0) {
+            let a = gaussian_blur(&p, sigma);
+            let b = blur_naive(&p, sigma);
+            // f32 accumulation over <= 25x25 taps of values <= 255: error ~1e-4
+            for (x, y) in a.data().iter().zip(b.data()) {
+                prop_assert!((x - y).abs() < 2e-3, "{} vs {}", x, y);
+            }
+        }
+
+        #[test]
+        fn reduce_of_constant_is_constant(v in 0.0f32..255.0, w in 2usize..20, h in 2usize..20) {
+            let r = reduce(&Plane::filled(w, h, v));
+            prop_assert_eq!((r.width(), r.height()), (w / 2, h / 2));
+            for &x in r.data() { prop_assert!((x - v).abs() < 1e-3); }
+        }
+    }
+
+    #[test]
+    fn reduce_keeps_a_ramp_on_pixel_centres() {
+        // f(x) = x at full res; level pixel i is centred at 2i + 0.5
+        let p = Plane::from_fn(16, 4, |x, _| x as f32);
+        let r = reduce(&p);
+        for i in 1..7 {
+            assert!((r.at(i, 1) - (2.0 * i as f32 + 0.5)).abs() < 1e-5);
+        }
+    }
+
+    #[test]
+    fn det_sum_ignores_thread_count() {
+        let v: Vec<f64> = (0..200_000).map(|i| ((i * 7919) % 1000) as f64 * 0.1 + 1e-7).collect();
+        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(|| det_sum(&v));
+        let four = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap().install(|| det_sum(&v));
+        assert_eq!(one.to_bits(), four.to_bits());
+    }
+}

@@ -1,0 +1,31 @@
+//! skintrack: objective before/after measurement of skin treatments.
+//!
+//! It takes the photos a practitioner makes at every visit (and, where the
+//! clinic has them, photometric sets or 3D height maps), aligns every visit
+//! to the first, measures texture, wrinkles, pores, colour and scars in the
+//! same place each time, and reports the change across months with honest
+//! noise bands.
+//!
+//! ```text
+//! case → ingest → align → measure → trend → plot, report
+//! ```
+//!
+//! Conventions: x to the right, y down, the centre of the top-left pixel at
+//! (0, 0); pixel values on the 0–255 scale of sRGB-encoded 8-bit values
+//! (DESIGN.md pins the metrics to encoded values; stages needing linear light
+//! convert themselves); heights in µm, positive toward the camera.
+#![forbid(unsafe_code)]
+#![deny(clippy::unwrap_used)]
+
+pub mod error;
+pub mod units;
+pub mod date;
+pub mod raster;
+pub mod geometry;
+pub mod filters;
+pub mod catalog;
+
+pub mod ingest;
+pub mod measure;
+
+pub use error::{Error, Result};

@@ -1,0 +1,226 @@
+//! Colour metrics: CIELAB (D65, 2° observer) from sRGB exactly as
+//! scikit-image's `rgb2lab`, the individual typology angle, melanin and
+//! erythema indices on linear reflectance, and the fractions of pigmented
+//! and red skin.
+//!
+//! Pigmented and red pixels are found *relative to a reference*: the median
+//! of the control region when the case names one, otherwise the ROI's own
+//! median. A global exposure change shifts a pixel and its reference alike,
+//! so the fractions follow the skin, not the lamp.
+
+use crate::raster::RgbPlanes;
+
+/// A pixel is pigmented when its melanin index exceeds the reference median
+/// by more than this (5 MI units ≈ 11 % less red reflectance).
+pub const PIGMENT_DELTA_MI: f64 = 5.0;
+/// A pixel is red when its erythema index exceeds the reference median by
+/// more than this (5 EI units ≈ 11 % less green relative to red).
+pub const RED_DELTA_EI: f64 = 5.0;
+/// Reflectance floor for the log indices (a black pixel has no defined index).
+const MIN_REFLECTANCE: f64 = 1e-4;
+
+/// sRGB-encoded value (0–255 scale) to linear reflectance 0–1, exactly
+/// scikit-image's formula: c ≤ 0.04045 → c/12.92, else ((c+0.055)/1.055)^2.4.
+#[must_use]
+#[inline]
+pub fn srgb_to_linear(v: f64) -> f64 {
+    let c = v / 255.0;
+    if c > 0.04045 { ((c + 0.055) / 1.055).powf(2.4) } else { c / 12.92 }
+}
+
+/// A 1/16-level lookup of [`srgb_to_linear`]: exact at every integer value
+/// (what 8-bit photos hold), within 3e-4 relative between them.
+pub struct LinearLut(Vec<f64>);
+
+impl Default for LinearLut {
+    fn default() -> Self {
+        LinearLut((0..=255 * 16).map(|i| srgb_to_linear(f64::from(i) / 16.0)).collect())
+    }
+}
+
+impl LinearLut {
+    /// Linear value of an encoded 0–255 value (clamped to that range).
+    #[must_use]
+    #[inline]
+    pub fn get(&self, v: f32) -> f64 {
+        let i = (f64::from(v) * 16.0).round().clamp(0.0, 255.0 * 16.0) as usize;
+        self.0[i]
+    }
+}
+
+/// CIE f(t) as scikit-image evaluates it.
+#[inline]
+fn lab_f(t: f64) -> f64 {
+    if t > 0.008856 { t.cbrt() } else { 7.787 * t + 16.0 / 116.0 }
+}
+
+/// CIELAB of linear RGB (0–1), D65 white (0.95047, 1, 1.08883).
+#[must_use]
+#[inline]
+pub fn lab_from_linear(r: f64, g: f64, b: f64) -> [f64; 3] {
+    let x = (0.412453 * r + 0.357580 * g + 0.180423 * b) / 0.95047;
+    let y = 0.212671 * r + 0.715160 * g + 0.072169 * b;
+    let z = (0.019334 * r + 0.119193 * g + 0.950227 * b) / 1.08883;
+    let (fx, fy, fz) = (lab_f(x), lab_f(y), lab_f(z));
+    [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
+}
+
+/// Individual typology angle in degrees from mean L* and b*:
+/// atan((L − 50) / b)·180/π (atan, not atan2: DESIGN.md).
+#[must_use]
+pub fn ita_deg(l: f64, b: f64) -> f64 {
+    ((l - 50.0) / b).atan().to_degrees()
+}
+
+/// Melanin index 100·log10(1/R) of linear red reflectance.
+#[must_use]
+pub fn melanin_index(r_lin: f64) -> f64 {
+    -100.0 * r_lin.max(MIN_REFLECTANCE).log10()
+}
+
+/// Erythema index 100·(log10(1/G) − log10(1/R)) of linear reflectances.
+#[must_use]
+pub fn erythema_index(r_lin: f64, g_lin: f64) -> f64 {
+    100.0 * (r_lin.max(MIN_REFLECTANCE).log10() - g_lin.max(MIN_REFLECTANCE).log10())
+}
+
+/// Per-pixel colour quantities of a region, accumulated for means.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ColourSums {
+    /// Pixels counted.
+    pub n: u64,
+    /// Σ L*, Σ a*, Σ b*.
+    pub lab: [f64; 3],
+    /// Σ linear R, G.
+    pub lin_rg: [f64; 2],
+    /// Pixels classed pigmented / red.
+    pub pigmented: u64,
+    /// Pixels classed red.
+    pub red: u64,
+}
+
+impl ColourSums {
+    /// Adds another accumulator (the caller keeps a fixed order).
+    pub fn add(&mut self, o: &ColourSums) {
+        self.n += o.n;
+        for k in 0..3 {
+            self.lab[k] += o.lab[k];
+        }
+        self.lin_rg[0] += o.lin_rg[0];
+        self.lin_rg[1] += o.lin_rg[1];
+        self.pigmented += o.pigmented;
+        self.red += o.red;
+    }
+    /// Mean L*, a*, b*.
+    #[must_use]
+    pub fn mean_lab(&self) -> [f64; 3] {
+        let n = self.n.max(1) as f64;
+        self.lab.map(|s| s / n)
+    }
+    /// Melanin and erythema index of the mean linear reflectance.
+    #[must_use]
+    pub fn indices(&self) -> (f64, f64) {
+        let n = self.n.max(1) as f64;
+        let (r, g) = (self.lin_rg[0] / n, self.lin_rg[1] / n);
+        (melanin_index(r), erythema_index(r, g))
+    }
+}
+
+/// Reference levels for the pigmented/red classification.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Reference {
+    /// Median per-pixel melanin index of the reference region.
+    pub mi: f64,
+    /// Median per-pixel erythema index of the reference region.
+    pub ei: f64,
+}
+
+/// Per-pixel melanin and erythema indices (NaN where the pixel has no data).
+#[must_use]
+pub fn index_maps(img: &RgbPlanes, lut: &LinearLut) -> (Vec<f32>, Vec<f32>) {
+    img.r
+        .data()
+        .iter()
+        .zip(img.g.data())
+        .map(|(&r, &g)| {
+            if r.is_nan() || g.is_nan() {
+                (f32::NAN, f32::NAN)
+            } else {
+                let (rl, gl) = (lut.get(r), lut.get(g));
+                (melanin_index(rl) as f32, erythema_index(rl, gl) as f32)
+            }
+        })
+        .unzip()
+}
+
+/// Median of the finite values (NaN when there are none).
+#[must_use]
+pub fn median(values: &[f32]) -> f64 {
+    let mut v: Vec<f32> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    let mid = v.len() / 2;
+    let (_, m, _) = v.select_nth_unstable_by(mid, f32::total_cmp);
+    f64::from(*m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// CIE 1976 formulas written independently from the standard's constants
+    /// (ε = 216/24389, κ = 24389/27) and sRGB's IEC 61966-2-1 transfer curve.
+    fn lab_reference(rgb8: [u8; 3]) -> [f64; 3] {
+        let lin = rgb8.map(|v| {
+            let c = f64::from(v) / 255.0;
+            if c <= 0.04045 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
+        });
+        let m = [[0.412453, 0.357580, 0.180423], [0.212671, 0.715160, 0.072169], [0.019334, 0.119193, 0.950227]];
+        let xyz: Vec<f64> = m.iter().map(|row| row[0] * lin[0] + row[1] * lin[1] + row[2] * lin[2]).collect();
+        let white = [0.95047, 1.0, 1.08883];
+        let f = |t: f64| if t > 0.008856 { t.powf(1.0 / 3.0) } else { 7.787 * t + 16.0 / 116.0 };
+        let (fx, fy, fz) = (f(xyz[0] / white[0]), f(xyz[1] / white[1]), f(xyz[2] / white[2]));
+        [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
+    }
+
+    #[test]
+    fn uniform_patches_match_the_cie_formulas() {
+        let lut = LinearLut::default();
+        for rgb in [[255u8, 255, 255], [0, 0, 0], [200, 150, 130], [90, 60, 50], [10, 200, 30], [1, 2, 3]] {
+            let lin = rgb.map(|v| lut.get(f32::from(v)));
+            let got = lab_from_linear(lin[0], lin[1], lin[2]);
+            let want = lab_reference(rgb);
+            for k in 0..3 {
+                assert!((got[k] - want[k]).abs() < 1e-10, "{rgb:?}: {got:?} vs {want:?}");
+            }
+        }
+        // white is L* = 100, a* = b* = 0 (to the white point's rounding)
+        let w = lab_from_linear(1.0, 1.0, 1.0);
+        assert!((w[0] - 100.0).abs() < 1e-3 && w[1].abs() < 0.01 && w[2].abs() < 0.01, "{w:?}");
+    }
+
+    #[test]
+    fn lut_is_exact_at_integers() {
+        let lut = LinearLut::default();
+        for v in 0..=255u8 {
+            assert_eq!(lut.get(f32::from(v)).to_bits(), srgb_to_linear(f64::from(v)).to_bits());
+        }
+        assert!((lut.get(100.5) - srgb_to_linear(100.5)).abs() < 3e-4 * srgb_to_linear(100.5));
+    }
+
+    #[test]
+    fn indices_follow_their_definitions() {
+        assert!((melanin_index(0.1) - 100.0).abs() < 1e-12);
+        assert!((erythema_index(0.5, 0.25) - 100.0 * 2f64.log10()).abs() < 1e-12);
+        assert!(melanin_index(0.0).is_finite());
+        // ITA of typical light skin L=70, b=15 is about 53 degrees
+        assert!((ita_deg(70.0, 15.0) - (20.0f64 / 15.0).atan().to_degrees()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn median_skips_nan() {
+        assert_eq!(median(&[3.0, f32::NAN, 1.0, 2.0]), 2.0);
+        assert!(median(&[f32::NAN]).is_nan());
+    }
+}

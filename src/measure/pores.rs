@@ -1,0 +1,304 @@
+//! Pores: dark blobs found as maxima of the scale-normalised Laplacian of
+//! Gaussian over position *and* scale (Lindeberg 1998, "Feature detection
+//! with automatic scale selection", IJCV 30(2), doi:10.1023/A:1008045108935).
+//!
+//! A dark disc of radius r gives its largest response σ²∇²L = 2/e·contrast
+//! at σ = r/√2, so a detected pore's area is 2πσ². The scale of each pore is
+//! refined by a parabola through the responses of the neighbouring levels
+//! (in log σ), and blobs whose Hessian is too elongated (lines, not pores)
+//! are rejected. Input is luminance in % of its ROI mean, as for wrinkles.
+
+use super::Tiles;
+use super::scale_space::{HessianLevel, eigen};
+use crate::catalog::id;
+use crate::raster::Plane;
+use crate::units::MmPerPx;
+use serde::Serialize;
+
+/// Smallest blob response (σ²∇²L in % of mean luminance): a disc about 4 % darker.
+pub const MIN_RESPONSE: f32 = 3.0;
+/// Smallest ratio of the Hessian eigenvalues (1 for a round blob, 0 for a line).
+pub const MIN_ROUNDNESS: f32 = 0.3;
+/// Pore diameter window in mm.
+pub const DIAMETER_MM: (f64, f64) = (0.05, 0.3);
+
+/// One detected pore, in full-resolution ROI pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Blob {
+    /// Centre x.
+    pub x: f32,
+    /// Centre y.
+    pub y: f32,
+    /// Scale; the pore's radius is √2·σ.
+    pub sigma: f32,
+    /// Normalised LoG response.
+    pub response: f32,
+}
+
+impl Blob {
+    /// Radius in px.
+    #[must_use]
+    pub fn radius(&self) -> f64 {
+        std::f64::consts::SQRT_2 * f64::from(self.sigma)
+    }
+    /// Area in px².
+    #[must_use]
+    pub fn area(&self) -> f64 {
+        2.0 * std::f64::consts::PI * f64::from(self.sigma).powi(2)
+    }
+}
+
+/// A pore-size histogram: counts of pore diameters between edges.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Histogram {
+    /// Unit of the edges ("px" or "mm").
+    pub unit: String,
+    /// Bin edges of pore diameter (one more than counts).
+    pub diameter_edges: Vec<f64>,
+    /// Pores per bin.
+    pub counts: Vec<u64>,
+}
+
+struct LevelLog {
+    sigma: f64,
+    octave: u32,
+    log: Plane,
+    round: Vec<bool>,
+}
+
+/// Collects LoG planes while the scale space is built.
+pub struct BlobCollector {
+    range: (f64, f64),
+    levels: Vec<LevelLog>,
+}
+
+impl BlobCollector {
+    /// Keeps levels within `[lo, hi]` σ (full-resolution px); detection is
+    /// possible from the second to the next-to-last.
+    #[must_use]
+    pub fn new(lo: f64, hi: f64) -> BlobCollector {
+        BlobCollector {
+            range: (lo * 0.999, hi * 1.001),
+            levels: Vec::new(),
+        }
+    }
+
+    /// Folds one level in.
+    pub fn visit(&mut self, level: &HessianLevel) {
+        if level.sigma < self.range.0 || level.sigma > self.range.1 {
+            return;
+        }
+        let n = level.xx.len();
+        let mut log = Vec::with_capacity(n);
+        let mut round = Vec::with_capacity(n);
+        for ((&a, &b), &c) in level.xx.data().iter().zip(level.xy.data()).zip(level.yy.data()) {
+            log.push(a + c);
+            let (l1, l2, _, _) = eigen(a, b, c);
+            round.push(l1 > 0.0 && l2 > 0.0 && l1 >= MIN_ROUNDNESS * l2);
+        }
+        self.levels.push(LevelLog {
+            sigma: level.sigma,
+            octave: level.octave,
+            log: Plane::from_vec(level.xx.width(), level.xx.height(), log).expect("invariant: same size"),
+            round,
+        });
+    }
+
+    /// Blobs that are maxima in space and scale, strongest first, with
+    /// overlapping weaker ones removed.
+    #[must_use]
+    pub fn finish(self) -> Vec<Blob> {
+        let mut found = Vec::new();
+        for k in 1..self.levels.len().saturating_sub(1) {
+            let (prev, cur, next) = (&self.levels[k - 1], &self.levels[k], &self.levels[k + 1]);
+            let (w, h) = (cur.log.width(), cur.log.height());
+            let step = (1u32 << cur.octave) as f32;
+            let sample = |lvl: &LevelLog, xf: f32, yf: f32| {
+                let s = (1u32 << lvl.octave) as f32;
+                lvl.log.bilinear(xf / s, yf / s)
+            };
+            for y in 1..h.saturating_sub(1) {
+                for x in 1..w.saturating_sub(1) {
+                    let v = cur.log.at(x, y);
+                    if v < MIN_RESPONSE || !cur.round[y * w + x] {
+                        continue;
+                    }
+                    let mut is_max = true;
+                    'nb: for dy in -1isize..=1 {
+                        for dx in -1isize..=1 {
+                            if (dx, dy) != (0, 0)
+                                && cur.log.at((x as isize + dx) as usize, (y as isize + dy) as usize) >= v
+                            {
+                                is_max = false;
+                                break 'nb;
+                            }
+                        }
+                    }
+                    if !is_max {
+                        continue;
+                    }
+                    let (xf, yf) = (x as f32 * step, y as f32 * step);
+                    let (vp, vn) = (sample(prev, xf, yf), sample(next, xf, yf));
+                    if !(v > vp && v >= vn) {
+                        continue;
+                    }
+                    // parabola through (log σ, response) for the scale; and in x, y
+                    let (lp, lc, ln) = (prev.sigma.ln(), cur.sigma.ln(), next.sigma.ln());
+                    let ds = parabola_peak(f64::from(vp), f64::from(v), f64::from(vn));
+                    let log_sigma = if ds < 0.0 { lc + ds * (lc - lp) } else { lc + ds * (ln - lc) };
+                    let ox = parabola_peak(
+                        f64::from(cur.log.at(x - 1, y)),
+                        f64::from(v),
+                        f64::from(cur.log.at(x + 1, y)),
+                    );
+                    let oy = parabola_peak(
+                        f64::from(cur.log.at(x, y - 1)),
+                        f64::from(v),
+                        f64::from(cur.log.at(x, y + 1)),
+                    );
+                    found.push(Blob {
+                        x: (x as f64 + ox) as f32 * step,
+                        y: (y as f64 + oy) as f32 * step,
+                        sigma: log_sigma.exp() as f32,
+                        response: v,
+                    });
+                }
+            }
+        }
+        suppress_overlaps(found)
+    }
+}
+
+/// Offset in (−0.5, 0.5) of the peak of the parabola through (−1, a), (0, b), (1, c).
+fn parabola_peak(a: f64, b: f64, c: f64) -> f64 {
+    let den = a - 2.0 * b + c;
+    if den >= 0.0 || !den.is_finite() {
+        return 0.0;
+    }
+    (0.5 * (a - c) / den).clamp(-0.5, 0.5)
+}
+
+/// Keeps the strongest of blobs whose centres lie within the larger radius.
+fn suppress_overlaps(mut blobs: Vec<Blob>) -> Vec<Blob> {
+    blobs.sort_by(|a, b| {
+        b.response
+            .total_cmp(&a.response)
+            .then(a.y.total_cmp(&b.y))
+            .then(a.x.total_cmp(&b.x))
+    });
+    let mut kept: Vec<Blob> = Vec::new();
+    // grid buckets keep this O(n) for thousands of pores
+    let cell = 16.0f32;
+    let mut grid: std::collections::HashMap<(i32, i32), Vec<usize>> = std::collections::HashMap::new();
+    for b in blobs {
+        let (cx, cy) = ((b.x / cell) as i32, (b.y / cell) as i32);
+        let reach = ((b.radius() as f32 * 2.0) / cell).ceil() as i32 + 1;
+        let mut clash = false;
+        'search: for gy in cy - reach..=cy + reach {
+            for gx in cx - reach..=cx + reach {
+                for &k in grid.get(&(gx, gy)).map_or(&[][..], Vec::as_slice) {
+                    let o = &kept[k];
+                    let d = ((o.x - b.x).powi(2) + (o.y - b.y).powi(2)).sqrt();
+                    if f64::from(d) < o.radius().max(b.radius()) {
+                        clash = true;
+                        break 'search;
+                    }
+                }
+            }
+        }
+        if !clash {
+            grid.entry((cx, cy)).or_default().push(kept.len());
+            kept.push(b);
+        }
+    }
+    kept.sort_by(|a, b| a.y.total_cmp(&b.y).then(a.x.total_cmp(&b.x)));
+    kept
+}
+
+/// Pore metrics of one ROI.
+pub struct Pores {
+    /// (id, value, per-tile values).
+    pub values: Vec<(&'static str, f64, Vec<f64>)>,
+    /// The pores.
+    pub blobs: Vec<Blob>,
+    /// Diameter histogram.
+    pub histogram: Histogram,
+}
+
+/// Count per area, mean area and histogram of `blobs` in a `w × h` ROI.
+#[must_use]
+pub fn pore_metrics(blobs: Vec<Blob>, w: usize, h: usize, tiles: &Tiles, mm_per_px: Option<MmPerPx>, diameter_range_px: (f64, f64)) -> Pores {
+    let n_tiles = tiles.count();
+    let mut per_tile = vec![(0u64, 0.0f64); n_tiles];
+    let mut pixels = vec![0u64; n_tiles];
+    for y in 0..h {
+        // tile pixel counts by row blocks (cheap: columns per tile)
+        for x in 0..w {
+            pixels[tiles.of(x, y)] += 1;
+        }
+    }
+    for b in &blobs {
+        let (x, y) = ((b.x.max(0.0) as usize).min(w - 1), (b.y.max(0.0) as usize).min(h - 1));
+        let t = &mut per_tile[tiles.of(x, y)];
+        t.0 += 1;
+        t.1 += b.area();
+    }
+    let (area_scale, count_scale, unit) = match mm_per_px {
+        // per cm²: 100 mm² per cm²
+        Some(s) => (s.mm2_per_px(), 100.0 / s.mm2_per_px(), "mm"),
+        None => (1.0, 1e6, "px"),
+    };
+    let count = |n: u64, px: u64| n as f64 / px.max(1) as f64 * count_scale;
+    let mean_area = |n: u64, a: f64| if n > 0 { a / n as f64 * area_scale } else { f64::NAN };
+    let total_n = blobs.len() as u64;
+    let total_a: f64 = blobs.iter().map(Blob::area).sum();
+    let total_px = (w * h) as u64;
+    let counts: Vec<f64> = per_tile.iter().zip(&pixels).map(|(t, &p)| count(t.0, p)).collect();
+    let areas: Vec<f64> = per_tile.iter().map(|t| mean_area(t.0, t.1)).collect();
+    let mut values = vec![(id::PORE_COUNT, count(total_n, total_px), counts)];
+    if total_n > 0 {
+        values.push((id::PORE_AREA, mean_area(total_n, total_a), areas));
+    }
+    let to_unit = mm_per_px.map_or(1.0, MmPerPx::get);
+    let bins = 8;
+    let (d0, d1) = diameter_range_px;
+    let edges: Vec<f64> = (0..=bins)
+        .map(|i| (d0 * (d1 / d0).powf(f64::from(i) / f64::from(bins))) * to_unit)
+        .collect();
+    let mut hist = vec![0u64; bins as usize];
+    for b in &blobs {
+        let d = 2.0 * b.radius() * to_unit;
+        let k = edges.windows(2).position(|e| d >= e[0] && d < e[1]).unwrap_or(if d < edges[0] { 0 } else { bins as usize - 1 });
+        hist[k] += 1;
+    }
+    Pores {
+        values,
+        blobs,
+        histogram: Histogram {
+            unit: unit.into(),
+            diameter_edges: edges,
+            counts: hist,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parabola_peak_finds_the_vertex() {
+        // y = -(x - 0.25)^2 sampled at -1, 0, 1
+        let f = |x: f64| -(x - 0.25f64).powi(2);
+        assert!((parabola_peak(f(-1.0), f(0.0), f(1.0)) - 0.25).abs() < 1e-12);
+        assert_eq!(parabola_peak(1.0, 1.0, 1.0), 0.0);
+    }
+
+    #[test]
+    fn overlapping_blobs_keep_the_strongest() {
+        let b = |x: f32, r: f32| Blob { x, y: 10.0, sigma: 2.0, response: r };
+        let kept = suppress_overlaps(vec![b(10.0, 5.0), b(11.0, 9.0), b(40.0, 4.0)]);
+        assert_eq!(kept.len(), 2);
+        assert!(kept.iter().any(|k| k.response == 9.0));
+    }
+}

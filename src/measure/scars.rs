@@ -1,0 +1,163 @@
+//! Scar shading from a single photo: an *index* of dark depressions at scar
+//! scale, never a depth (a photo has no height; DESIGN.md).
+//!
+//! Luminance in % of its ROI mean is smoothed below pore scale, then the
+//! black top-hat band `close(Y, 4 mm) − close(Y, 1 mm)` keeps dark regions
+//! 1–4 mm wide (atrophic acne scars) and drops pores and fine lines (already
+//! closed by the 1 mm element) and slow lighting gradients (closed by
+//! neither). The index is the mean of that band in % of mean luminance.
+
+use super::Tiles;
+use crate::filters::gaussian_blur;
+use crate::raster::Plane;
+use crate::units::MmPerPx;
+use rayon::prelude::*;
+
+/// Scar widths the index responds to, mm.
+pub const WIDTH_MM: (f64, f64) = (1.0, 4.0);
+/// Smoothing below pore scale, mm.
+pub const SMOOTH_MM: f64 = 0.1;
+
+/// The shading index with its per-tile values and map.
+pub struct Shading {
+    /// Mean top-hat band, % of mean luminance.
+    pub value: f64,
+    /// Per-tile means.
+    pub tiles: Vec<f64>,
+    /// The band itself (ROI size).
+    pub map: Plane,
+}
+
+/// Running max (`max = true`) or min of a window of `2r+1` samples along a
+/// slice, O(1) per sample (van Herk 1992 / Gil & Werman 1993), edges clamped.
+fn running_extreme(src: &[f32], r: usize, max: bool, out: &mut [f32], g: &mut Vec<f32>, hbuf: &mut Vec<f32>) {
+    let n = src.len();
+    let k = 2 * r + 1;
+    let pick = |a: f32, b: f32| if max { a.max(b) } else { a.min(b) };
+    // pad by r on both sides with the edge value
+    let padded_len = n + 2 * r;
+    let padded = |i: usize| src[i.saturating_sub(r).min(n - 1)];
+    g.clear();
+    hbuf.clear();
+    g.resize(padded_len, 0.0);
+    hbuf.resize(padded_len, 0.0);
+    for i in 0..padded_len {
+        g[i] = if i % k == 0 { padded(i) } else { pick(g[i - 1], padded(i)) };
+    }
+    for i in (0..padded_len).rev() {
+        hbuf[i] = if i % k == k - 1 || i == padded_len - 1 { padded(i) } else { pick(hbuf[i + 1], padded(i)) };
+    }
+    for (x, o) in out.iter_mut().enumerate() {
+        // window [x, x + 2r] in padded coordinates
+        *o = pick(hbuf[x], g[x + 2 * r]);
+    }
+}
+
+/// Grey dilation (`max`) or erosion with a (2r+1)² square, separable.
+#[must_use]
+pub fn square_extreme(p: &Plane, r: usize, max: bool) -> Plane {
+    let (w, h) = (p.width(), p.height());
+    if r == 0 || w == 0 || h == 0 {
+        return p.clone();
+    }
+    let mut rows = Plane::filled(w, h, 0.0);
+    rows.data_mut().par_chunks_mut(w).enumerate().for_each_init(
+        || (Vec::new(), Vec::new()),
+        |(g, hb), (y, out)| running_extreme(p.row(y), r, max, out, g, hb),
+    );
+    // columns: transpose-free, gather each column into a buffer
+    let mut cols = vec![0.0f32; w * h];
+    cols.par_chunks_mut(h).enumerate().for_each_init(
+        || (Vec::new(), Vec::new(), Vec::new()),
+        |(g, hb, col), (x, out)| {
+            col.clear();
+            col.extend((0..h).map(|y| rows.at(x, y)));
+            running_extreme(col, r, max, out, g, hb);
+        },
+    );
+    Plane::from_fn(w, h, |x, y| cols[x * h + y])
+}
+
+/// Grey closing (dilation then erosion) with a (2r+1)² square.
+#[must_use]
+pub fn closing(p: &Plane, r: usize) -> Plane {
+    square_extreme(&square_extreme(p, r, true), r, false)
+}
+
+/// Scar shading index of luminance `y` (ROI crop).
+#[must_use]
+pub fn shading_index(y: &Plane, tiles: &Tiles, mm_per_px: Option<MmPerPx>) -> Shading {
+    let px = |mm: f64| mm / mm_per_px.map_or(super::NOMINAL_MM_PER_PX, MmPerPx::get);
+    let rel = super::relative_luminance(y);
+    let smooth = gaussian_blur(&rel, px(SMOOTH_MM).max(0.5));
+    let r_small = (px(WIDTH_MM.0) / 2.0).round().max(1.0) as usize;
+    let r_big = (px(WIDTH_MM.1) / 2.0).round().max(r_small as f64 + 1.0) as usize;
+    let small = closing(&smooth, r_small);
+    let big = closing(&smooth, r_big);
+    let band: Vec<f32> = big.data().iter().zip(small.data()).map(|(b, s)| (b - s).max(0.0)).collect();
+    let (w, h) = (y.width(), y.height());
+    let map = Plane::from_vec(w, h, band).expect("invariant: same size");
+    let mut acc = vec![(0.0f64, 0u64); tiles.count()];
+    for yy in 0..h {
+        for x in 0..w {
+            let a = &mut acc[tiles.of(x, yy)];
+            a.0 += f64::from(map.at(x, yy));
+            a.1 += 1;
+        }
+    }
+    let total = acc.iter().fold((0.0, 0u64), |s, a| (s.0 + a.0, s.1 + a.1));
+    Shading {
+        value: total.0 / total.1.max(1) as f64,
+        tiles: acc.iter().map(|a| a.0 / a.1.max(1) as f64).collect(),
+        map,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn extreme_naive(p: &Plane, r: usize, max: bool) -> Plane {
+        let (w, h) = (p.width() as isize, p.height() as isize);
+        let r = r as isize;
+        Plane::from_fn(p.width(), p.height(), |x, y| {
+            let mut best = if max { f32::MIN } else { f32::MAX };
+            for dy in -r..=r {
+                for dx in -r..=r {
+                    let xx = (x as isize + dx).clamp(0, w - 1) as usize;
+                    let yy = (y as isize + dy).clamp(0, h - 1) as usize;
+                    let v = p.at(xx, yy);
+                    best = if max { best.max(v) } else { best.min(v) };
+                }
+            }
+            best
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn van_herk_matches_naive(w in 1usize..30, h in 1usize..30, r in 1usize..6, seed in any::<u32>(), max in any::<bool>()) {
+            let mut s = seed | 1;
+            let p = Plane::from_fn(w, h, |_, _| { s ^= s << 13; s ^= s >> 17; s ^= s << 5; (s % 1000) as f32 });
+            prop_assert_eq!(square_extreme(&p, r, max), extreme_naive(&p, r, max));
+        }
+    }
+
+    #[test]
+    fn shading_sees_a_scar_sized_pit_not_a_pore() {
+        // 0.05 mm/px: a 2 mm dark disc (r = 20 px) vs a 0.1 mm pore (r = 1 px)
+        let scale = MmPerPx::new(0.05);
+        let disc = |r: f32| {
+            Plane::from_fn(200, 200, move |x, y| {
+                let d = ((x as f32 - 100.0).powi(2) + (y as f32 - 100.0).powi(2)).sqrt();
+                if d < r { 80.0 } else { 100.0 }
+            })
+        };
+        let tiles = Tiles::new(200, 200, 4);
+        let scar = shading_index(&disc(20.0), &tiles, scale).value;
+        let pore = shading_index(&disc(1.0), &tiles, scale).value;
+        assert!(scar > 0.3, "scar index {scar}");
+        assert!(pore < 0.01 * scar.max(1e-9) + 1e-3, "pore index {pore}");
+    }
+}

@@ -1,0 +1,435 @@
+//! Texture metrics with the definitions pinned in DESIGN.md: grey-level
+//! co-occurrence (Haralick) features, uniform LBP entropy and high-pass
+//! roughness of luminance.
+//!
+//! GLCM and LBP reproduce scikit-image 0.26 bit for bit where it matters
+//! (quantisation, neighbour interpolation and the comparison order), so the
+//! values equal `../shared/data/oracles` to ~1e-13. Counts are integers, so
+//! the parallel split cannot change a result.
+
+use super::Tiles;
+use crate::filters::gaussian_blur;
+use crate::raster::{ColourModel, Plane, RgbPlanes, luminance_f64};
+use rayon::prelude::*;
+
+/// Grey levels of the co-occurrence matrices.
+pub const LEVELS: usize = 64;
+
+/// The effective (row, column) offsets of distances 1, 2, 4 px at angles
+/// 0°, 45°, 90°, 135°, as scikit-image rounds them (d = 2 diagonals fall on
+/// (1, ±1)): 12 matrices, averaged.
+pub const OFFSETS: [(isize, isize); 12] = [
+    (0, 1),
+    (1, 1),
+    (1, 0),
+    (1, -1),
+    (0, 2),
+    (1, 1),
+    (2, 0),
+    (1, -1),
+    (0, 4),
+    (3, 3),
+    (4, 0),
+    (3, -3),
+];
+
+/// The five Haralick features of one or several matrices.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Haralick {
+    /// Σ p (i−j)².
+    pub contrast: f64,
+    /// Σ p / (1 + (i−j)²).
+    pub homogeneity: f64,
+    /// √Σ p².
+    pub energy: f64,
+    /// Σ p (i−μi)(j−μj) / (σi σj); 1 when a σ < 1e-15.
+    pub correlation: f64,
+    /// −Σ p ln p.
+    pub entropy: f64,
+}
+
+/// Sentinel for a pixel with no data (NaN input).
+const NO_DATA: u8 = u8::MAX;
+
+/// Luminance levels `floor(Y·64/256)` clipped to 0..63, `NO_DATA` for NaN.
+#[must_use]
+pub fn quantised_levels(img: &RgbPlanes) -> Vec<u8> {
+    let q = |y: f64| -> u8 {
+        if y.is_nan() {
+            NO_DATA
+        } else {
+            (y * 64.0 / 256.0).floor().clamp(0.0, 63.0) as u8
+        }
+    };
+    match img.model {
+        ColourModel::Grey => img.r.data().iter().map(|&v| q(f64::from(v))).collect(),
+        ColourModel::Rgb => img
+            .r
+            .data()
+            .par_iter()
+            .zip(img.g.data())
+            .zip(img.b.data())
+            .map(|((&r, &g), &b)| q(luminance_f64(r, g, b)))
+            .collect(),
+    }
+}
+
+/// Luminance rounded half-to-even and clipped to 0..255 (the LBP input),
+/// `NaN` kept as `NaN`.
+#[must_use]
+pub fn rounded_luminance(img: &RgbPlanes) -> Vec<f64> {
+    let r = |y: f64| if y.is_nan() { y } else { y.round_ties_even().clamp(0.0, 255.0) };
+    match img.model {
+        ColourModel::Grey => img.r.data().iter().map(|&v| r(f64::from(v))).collect(),
+        ColourModel::Rgb => img
+            .r
+            .data()
+            .par_iter()
+            .zip(img.g.data())
+            .zip(img.b.data())
+            .map(|((&rr, &g), &b)| r(luminance_f64(rr, g, b)))
+            .collect(),
+    }
+}
+
+/// Co-occurrence counts for the 12 offsets, for the whole image and per tile.
+/// A pair is counted in the tile of its first pixel; pairs touching a
+/// no-data pixel are skipped. Symmetry is applied when the features are read.
+pub struct GlcmCounts {
+    /// `[offset][i * LEVELS + j]` for the whole image.
+    pub whole: Vec<Vec<u64>>,
+    /// `[tile][offset][i * LEVELS + j]`.
+    pub tiles: Vec<Vec<Vec<u64>>>,
+}
+
+/// Counts co-occurrences of `levels` (`w × h`) for every offset.
+#[must_use]
+pub fn glcm_counts(levels: &[u8], w: usize, h: usize, tiles: &Tiles) -> GlcmCounts {
+    // Row bands of fixed height are counted in parallel; integer sums are
+    // exact, so the split never changes the result.
+    const BAND: usize = 64;
+    let n_tiles = tiles.count();
+    let zero = || -> Vec<Vec<Vec<u64>>> { vec![vec![vec![0u64; LEVELS * LEVELS]; OFFSETS.len()]; n_tiles] };
+    let bands: Vec<Vec<Vec<Vec<u64>>>> = (0..h.div_ceil(BAND))
+        .into_par_iter()
+        .map(|band| {
+            let mut acc = zero();
+            for r in band * BAND..((band + 1) * BAND).min(h) {
+                let row = &levels[r * w..(r + 1) * w];
+                let ty = tiles.row_of(r);
+                for (k, &(dr, dc)) in OFFSETS.iter().enumerate() {
+                    let r2 = r as isize + dr;
+                    if r2 < 0 || r2 >= h as isize {
+                        continue;
+                    }
+                    let row2 = &levels[r2 as usize * w..(r2 as usize + 1) * w];
+                    let c_lo = (-dc).max(0) as usize;
+                    let c_hi = (w as isize - dc.max(0)).max(0) as usize;
+                    for c in c_lo..c_hi.max(c_lo) {
+                        let a = row[c];
+                        let b = row2[(c as isize + dc) as usize];
+                        if a == NO_DATA || b == NO_DATA {
+                            continue;
+                        }
+                        let t = tiles.index(tiles.col_of(c), ty);
+                        acc[t][k][usize::from(a) * LEVELS + usize::from(b)] += 1;
+                    }
+                }
+            }
+            acc
+        })
+        .collect();
+    let mut per_tile = zero();
+    for band in bands {
+        for (dst, src) in per_tile.iter_mut().zip(band) {
+            for (d, s) in dst.iter_mut().zip(src) {
+                for (x, y) in d.iter_mut().zip(s) {
+                    *x += y;
+                }
+            }
+        }
+    }
+    let mut whole = vec![vec![0u64; LEVELS * LEVELS]; OFFSETS.len()];
+    for t in &per_tile {
+        for (d, s) in whole.iter_mut().zip(t) {
+            for (x, y) in d.iter_mut().zip(s) {
+                *x += y;
+            }
+        }
+    }
+    GlcmCounts { whole, tiles: per_tile }
+}
+
+/// Haralick features of one matrix of counts (made symmetric and normalised
+/// here), or `None` when it holds no pair.
+#[must_use]
+pub fn haralick(counts: &[u64]) -> Option<Haralick> {
+    let n = LEVELS;
+    let total: u64 = counts.iter().sum::<u64>() * 2;
+    if total == 0 {
+        return None;
+    }
+    let total = total as f64;
+    let p = |i: usize, j: usize| (counts[i * n + j] + counts[j * n + i]) as f64 / total;
+    let mut h = Haralick::default();
+    let (mut mu_i, mut mu_j) = (0.0, 0.0);
+    let mut sum_sq = 0.0;
+    for i in 0..n {
+        for j in 0..n {
+            let v = p(i, j);
+            if v == 0.0 {
+                continue;
+            }
+            let d = (i as f64 - j as f64).powi(2);
+            h.contrast += v * d;
+            h.homogeneity += v / (1.0 + d);
+            sum_sq += v * v;
+            h.entropy -= v * v.ln();
+            mu_i += i as f64 * v;
+            mu_j += j as f64 * v;
+        }
+    }
+    h.energy = sum_sq.sqrt();
+    let (mut var_i, mut var_j, mut cov) = (0.0, 0.0, 0.0);
+    for i in 0..n {
+        for j in 0..n {
+            let v = p(i, j);
+            if v == 0.0 {
+                continue;
+            }
+            let (di, dj) = (i as f64 - mu_i, j as f64 - mu_j);
+            var_i += v * di * di;
+            var_j += v * dj * dj;
+            cov += v * di * dj;
+        }
+    }
+    let (si, sj) = (var_i.sqrt(), var_j.sqrt());
+    h.correlation = if si < 1e-15 || sj < 1e-15 { 1.0 } else { cov / (si * sj) };
+    Some(h)
+}
+
+/// Plain mean of the features over the 12 matrices (`None` when any is empty).
+#[must_use]
+pub fn haralick_mean(per_offset: &[Vec<u64>]) -> Option<Haralick> {
+    let mut m = Haralick::default();
+    for c in per_offset {
+        let h = haralick(c)?;
+        m.contrast += h.contrast;
+        m.homogeneity += h.homogeneity;
+        m.energy += h.energy;
+        m.correlation += h.correlation;
+        m.entropy += h.entropy;
+    }
+    let k = per_offset.len() as f64;
+    Some(Haralick {
+        contrast: m.contrast / k,
+        homogeneity: m.homogeneity / k,
+        energy: m.energy / k,
+        correlation: m.correlation / k,
+        entropy: m.entropy / k,
+    })
+}
+
+/// The neighbour offsets of uniform LBP with P = 8, R = 1, as scikit-image
+/// computes them: (row, col) = (round(−sin 2πp/8, 5), round(cos 2πp/8, 5)).
+const LBP_OFFSETS: [(f64, f64); 8] = [
+    (-0.0, 1.0),
+    (-0.70711, 0.70711),
+    (-1.0, 0.0),
+    (-0.70711, -0.70711),
+    (-0.0, -1.0),
+    (0.70711, -0.70711),
+    (1.0, 0.0),
+    (0.70711, 0.70711),
+];
+
+/// Uniform LBP code (0–9) of every pixel; `None` for pixels whose value or a
+/// needed neighbour is no-data. Outside the image counts as 0 (scikit-image's
+/// constant mode), so border codes match it exactly.
+#[must_use]
+pub fn lbp_codes(y: &[f64], w: usize, h: usize) -> Vec<Option<u8>> {
+    let get = |r: i64, c: i64| -> f64 {
+        if r < 0 || c < 0 || r >= h as i64 || c >= w as i64 {
+            0.0
+        } else {
+            y[r as usize * w + c as usize]
+        }
+    };
+    let mut out = vec![None; w * h];
+    out.par_chunks_mut(w.max(1)).enumerate().for_each(|(r, dst)| {
+        for (c, code) in dst.iter_mut().enumerate() {
+            let centre = y[r * w + c];
+            if centre.is_nan() {
+                continue;
+            }
+            let mut bits = [0u8; 8];
+            let mut valid = true;
+            for (p, &(rp, cp)) in LBP_OFFSETS.iter().enumerate() {
+                // scikit-image's bilinear_interpolation, same operation order
+                let rr = r as f64 + rp;
+                let cc = c as f64 + cp;
+                let (minr, minc) = (rr.floor(), cc.floor());
+                let (maxr, maxc) = (rr.ceil(), cc.ceil());
+                let (dr, dc) = (rr - minr, cc - minc);
+                let (minr, minc, maxr, maxc) = (minr as i64, minc as i64, maxr as i64, maxc as i64);
+                let top = (1.0 - dc) * get(minr, minc) + dc * get(minr, maxc);
+                let bottom = (1.0 - dc) * get(maxr, minc) + dc * get(maxr, maxc);
+                let v = (1.0 - dr) * top + dr * bottom;
+                if v.is_nan() {
+                    valid = false;
+                    break;
+                }
+                bits[p] = u8::from(v - centre >= 0.0);
+            }
+            if !valid {
+                continue;
+            }
+            let changes: u8 = (0..7).map(|i| u8::from(bits[i] != bits[i + 1])).sum();
+            *code = Some(if changes <= 2 { bits.iter().sum() } else { 9 });
+        }
+    });
+    out
+}
+
+/// Histogram of LBP codes (fractions of counted pixels) and its entropy.
+#[must_use]
+pub fn lbp_histogram(codes: &[Option<u8>]) -> Option<([f64; 10], f64)> {
+    let mut counts = [0u64; 10];
+    for c in codes.iter().flatten() {
+        counts[usize::from(*c)] += 1;
+    }
+    let n: u64 = counts.iter().sum();
+    if n == 0 {
+        return None;
+    }
+    let hist = counts.map(|c| c as f64 / n as f64);
+    let entropy = -hist.iter().filter(|&&h| h > 0.0).map(|&h| h * h.ln()).sum::<f64>();
+    Some((hist, entropy))
+}
+
+/// Per-pixel high-pass residual `Y − G_σ * Y` (no-data pixels stay NaN and are
+/// replaced by the mean before blurring, so they do not spread).
+#[must_use]
+pub fn highpass(y: &Plane, sigma_px: f64) -> Plane {
+    let valid: Vec<f64> = y.data().iter().filter(|v| !v.is_nan()).map(|&v| f64::from(v)).collect();
+    let mean = if valid.is_empty() { 0.0 } else { crate::filters::det_sum(&valid) / valid.len() as f64 } as f32;
+    let filled = y.map(|v| if v.is_nan() { mean } else { v });
+    let blurred = gaussian_blur(&filled, sigma_px);
+    let data = y.data().iter().zip(blurred.data()).map(|(&a, &b)| a - b).collect();
+    Plane::from_vec(y.width(), y.height(), data).expect("invariant: same size")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Straight-loop reference: build the 12 symmetric normalised matrices
+    /// as 64×64 f64 arrays and evaluate the textbook formulas.
+    fn glcm_naive(q: &[u8], w: usize, h: usize) -> Haralick {
+        let mut acc = Haralick::default();
+        for &(dr, dc) in &OFFSETS {
+            let mut m = vec![vec![0.0f64; LEVELS]; LEVELS];
+            for r in 0..h as isize {
+                for c in 0..w as isize {
+                    let (r2, c2) = (r + dr, c + dc);
+                    if r2 < 0 || c2 < 0 || r2 >= h as isize || c2 >= w as isize {
+                        continue;
+                    }
+                    let a = q[(r * w as isize + c) as usize] as usize;
+                    let b = q[(r2 * w as isize + c2) as usize] as usize;
+                    m[a][b] += 1.0;
+                    m[b][a] += 1.0;
+                }
+            }
+            let s: f64 = m.iter().flatten().sum();
+            let p: Vec<Vec<f64>> = m.iter().map(|r| r.iter().map(|v| v / s).collect()).collect();
+            let (mut con, mut hom, mut en, mut ent, mut mi, mut mj) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+            for i in 0..LEVELS {
+                for j in 0..LEVELS {
+                    let v = p[i][j];
+                    let d = (i as f64 - j as f64).powi(2);
+                    con += v * d;
+                    hom += v / (1.0 + d);
+                    en += v * v;
+                    if v > 0.0 {
+                        ent -= v * v.ln();
+                    }
+                    mi += i as f64 * v;
+                    mj += j as f64 * v;
+                }
+            }
+            let (mut vi, mut vj, mut cv) = (0.0, 0.0, 0.0);
+            for i in 0..LEVELS {
+                for j in 0..LEVELS {
+                    vi += p[i][j] * (i as f64 - mi).powi(2);
+                    vj += p[i][j] * (j as f64 - mj).powi(2);
+                    cv += p[i][j] * (i as f64 - mi) * (j as f64 - mj);
+                }
+            }
+            let corr = if vi.sqrt() < 1e-15 || vj.sqrt() < 1e-15 { 1.0 } else { cv / (vi.sqrt() * vj.sqrt()) };
+            acc.contrast += con / 12.0;
+            acc.homogeneity += hom / 12.0;
+            acc.energy += en.sqrt() / 12.0;
+            acc.correlation += corr / 12.0;
+            acc.entropy += ent / 12.0;
+        }
+        acc
+    }
+
+    proptest! {
+        #[test]
+        fn glcm_matches_naive(w in 5usize..40, h in 5usize..40, seed in any::<u64>()) {
+            let mut s = seed | 1;
+            let q: Vec<u8> = (0..w * h).map(|_| { s ^= s << 13; s ^= s >> 7; s ^= s << 17; (s % 64) as u8 }).collect();
+            let tiles = Tiles::new(w, h, 2);
+            let counts = glcm_counts(&q, w, h, &tiles);
+            let a = haralick_mean(&counts.whole).unwrap();
+            let b = glcm_naive(&q, w, h);
+            // both f64 over <= 4096 terms: summation-order error ~1e-13
+            prop_assert!((a.contrast - b.contrast).abs() <= 1e-9 * b.contrast.abs().max(1.0));
+            prop_assert!((a.homogeneity - b.homogeneity).abs() <= 1e-12);
+            prop_assert!((a.energy - b.energy).abs() <= 1e-12);
+            prop_assert!((a.correlation - b.correlation).abs() <= 1e-9);
+            prop_assert!((a.entropy - b.entropy).abs() <= 1e-12);
+        }
+    }
+
+    #[test]
+    fn constant_image_has_unit_correlation_and_energy() {
+        let q = vec![5u8; 100];
+        let c = glcm_counts(&q, 10, 10, &Tiles::new(10, 10, 1));
+        let h = haralick_mean(&c.whole).unwrap();
+        assert_eq!(h.contrast, 0.0);
+        assert_eq!(h.correlation, 1.0);
+        assert!((h.energy - 1.0).abs() < 1e-15);
+        assert_eq!(h.entropy, 0.0);
+    }
+
+    #[test]
+    fn tiles_partition_the_whole_count() {
+        let q: Vec<u8> = (0..30 * 20).map(|i| (i * 7 % 64) as u8).collect();
+        let c = glcm_counts(&q, 30, 20, &Tiles::new(30, 20, 3));
+        for k in 0..OFFSETS.len() {
+            let tile_sum: u64 = c.tiles.iter().map(|t| t[k].iter().sum::<u64>()).sum();
+            assert_eq!(tile_sum, c.whole[k].iter().sum::<u64>());
+        }
+    }
+
+    #[test]
+    fn lbp_of_flat_image_is_border_aware() {
+        // Flat interior: every neighbour equals the centre -> all bits 1 -> code 8.
+        // Corners see zeros outside: some bits 0.
+        let y = vec![100.0; 25];
+        let codes = lbp_codes(&y, 5, 5);
+        assert_eq!(codes[2 * 5 + 2], Some(8));
+        assert_ne!(codes[0], Some(8));
+    }
+
+    #[test]
+    fn lbp_detects_a_bright_spot() {
+        let mut y = vec![10.0; 25];
+        y[12] = 200.0; // centre pixel brighter than all neighbours -> code 0
+        assert_eq!(lbp_codes(&y, 5, 5)[12], Some(0));
+    }
+}

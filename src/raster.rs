@@ -1,0 +1,383 @@
+//! In-memory images: single-channel `f32` planes, three-plane colour images
+//! and pixel rectangles.
+//!
+//! Conventions used everywhere: x to the right, y down, the centre of the
+//! top-left pixel at (0, 0); row-major storage. Pixel values are on the
+//! 0–255 scale of 8-bit sRGB-encoded values (16-bit inputs divided by 257),
+//! because the metric definitions in DESIGN.md are pinned to encoded values;
+//! stages that need linear light convert themselves. `NaN` marks a pixel with
+//! no data (outside a warped image's footprint).
+
+use serde::{Deserialize, Serialize};
+
+/// One channel of an image: `width × height` `f32` values, row-major.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plane {
+    width: usize,
+    height: usize,
+    data: Vec<f32>,
+}
+
+impl Plane {
+    /// A plane of `width × height` pixels, all set to `value`.
+    #[must_use]
+    pub fn filled(width: usize, height: usize, value: f32) -> Plane {
+        Plane {
+            width,
+            height,
+            data: vec![value; width * height],
+        }
+    }
+
+    /// Wraps `data` (row-major), or `None` when its length is not `width × height`.
+    #[must_use]
+    pub fn from_vec(width: usize, height: usize, data: Vec<f32>) -> Option<Plane> {
+        (width.checked_mul(height) == Some(data.len())).then_some(Plane {
+            width,
+            height,
+            data,
+        })
+    }
+
+    /// A plane whose pixel (x, y) is `f(x, y)`.
+    pub fn from_fn(width: usize, height: usize, mut f: impl FnMut(usize, usize) -> f32) -> Plane {
+        let mut data = Vec::with_capacity(width * height);
+        for y in 0..height {
+            for x in 0..width {
+                data.push(f(x, y));
+            }
+        }
+        Plane {
+            width,
+            height,
+            data,
+        }
+    }
+
+    /// Width in pixels.
+    #[must_use]
+    pub fn width(&self) -> usize {
+        self.width
+    }
+    /// Height in pixels.
+    #[must_use]
+    pub fn height(&self) -> usize {
+        self.height
+    }
+    /// Number of pixels.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+    /// True when the plane has no pixels.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+    /// All pixels, row-major.
+    #[must_use]
+    pub fn data(&self) -> &[f32] {
+        &self.data
+    }
+    /// All pixels, row-major, mutable.
+    pub fn data_mut(&mut self) -> &mut [f32] {
+        &mut self.data
+    }
+    /// Consumes the plane, returning its pixels.
+    #[must_use]
+    pub fn into_vec(self) -> Vec<f32> {
+        self.data
+    }
+    /// The pixel at (x, y); panics outside the plane (callers index within bounds).
+    #[must_use]
+    #[inline]
+    pub fn at(&self, x: usize, y: usize) -> f32 {
+        self.data[y * self.width + x]
+    }
+    /// Sets the pixel at (x, y).
+    #[inline]
+    pub fn set(&mut self, x: usize, y: usize, v: f32) {
+        self.data[y * self.width + x] = v;
+    }
+    /// Row `y`.
+    #[must_use]
+    pub fn row(&self, y: usize) -> &[f32] {
+        &self.data[y * self.width..(y + 1) * self.width]
+    }
+    /// Row `y`, mutable.
+    pub fn row_mut(&mut self, y: usize) -> &mut [f32] {
+        let w = self.width;
+        &mut self.data[y * w..(y + 1) * w]
+    }
+    /// A copy of the pixels inside `rect` (which must lie inside the plane).
+    #[must_use]
+    pub fn crop(&self, rect: Rect) -> Plane {
+        let mut data = Vec::with_capacity(rect.w * rect.h);
+        for y in rect.y..rect.y + rect.h {
+            data.extend_from_slice(&self.row(y)[rect.x..rect.x + rect.w]);
+        }
+        Plane {
+            width: rect.w,
+            height: rect.h,
+            data,
+        }
+    }
+    /// The plane's full extent as a rectangle.
+    #[must_use]
+    pub fn rect(&self) -> Rect {
+        Rect::new(0, 0, self.width, self.height)
+    }
+    /// A new plane with `f` applied to every pixel.
+    #[must_use]
+    pub fn map(&self, f: impl Fn(f32) -> f32) -> Plane {
+        Plane {
+            width: self.width,
+            height: self.height,
+            data: self.data.iter().map(|&v| f(v)).collect(),
+        }
+    }
+
+    /// Bilinear sample at the real position (x, y); `NaN` outside the plane
+    /// (a position within half a pixel of the edge is clamped to it).
+    #[must_use]
+    #[inline]
+    pub fn bilinear(&self, x: f32, y: f32) -> f32 {
+        let (w, h) = (self.width as f32, self.height as f32);
+        if !(x >= -0.5 && y >= -0.5 && x <= w - 0.5 && y <= h - 0.5) {
+            return f32::NAN;
+        }
+        let x = x.clamp(0.0, w - 1.0);
+        let y = y.clamp(0.0, h - 1.0);
+        let x0 = (x.floor() as usize).min(self.width.saturating_sub(2));
+        let y0 = (y.floor() as usize).min(self.height.saturating_sub(2));
+        let x1 = (x0 + 1).min(self.width - 1);
+        let y1 = (y0 + 1).min(self.height - 1);
+        let fx = x - x0 as f32;
+        let fy = y - y0 as f32;
+        let top = self.at(x0, y0) + fx * (self.at(x1, y0) - self.at(x0, y0));
+        let bottom = self.at(x0, y1) + fx * (self.at(x1, y1) - self.at(x0, y1));
+        top + fy * (bottom - top)
+    }
+}
+
+/// Whether an image came from a grey or a colour file (colour metrics need colour).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColourModel {
+    /// One channel: r, g and b planes are identical.
+    Grey,
+    /// Three independent channels.
+    Rgb,
+}
+
+/// A colour image as three planes (sRGB-encoded, 0–255 scale).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RgbPlanes {
+    /// Red.
+    pub r: Plane,
+    /// Green.
+    pub g: Plane,
+    /// Blue.
+    pub b: Plane,
+    /// Grey files keep `Grey` so colour metrics can say "not applicable".
+    pub model: ColourModel,
+}
+
+impl RgbPlanes {
+    /// A grey image as three equal planes.
+    #[must_use]
+    pub fn from_grey(p: Plane) -> RgbPlanes {
+        RgbPlanes {
+            r: p.clone(),
+            g: p.clone(),
+            b: p,
+            model: ColourModel::Grey,
+        }
+    }
+    /// Width in pixels.
+    #[must_use]
+    pub fn width(&self) -> usize {
+        self.r.width()
+    }
+    /// Height in pixels.
+    #[must_use]
+    pub fn height(&self) -> usize {
+        self.r.height()
+    }
+    /// The three planes in R, G, B order.
+    #[must_use]
+    pub fn planes(&self) -> [&Plane; 3] {
+        [&self.r, &self.g, &self.b]
+    }
+    /// Applies `f` to each plane.
+    #[must_use]
+    pub fn map_planes(&self, f: impl Fn(&Plane) -> Plane) -> RgbPlanes {
+        RgbPlanes {
+            r: f(&self.r),
+            g: f(&self.g),
+            b: f(&self.b),
+            model: self.model,
+        }
+    }
+    /// A copy of the pixels inside `rect`.
+    #[must_use]
+    pub fn crop(&self, rect: Rect) -> RgbPlanes {
+        self.map_planes(|p| p.crop(rect))
+    }
+    /// Luminance Y = 0.2126 R + 0.7152 G + 0.0722 B, evaluated as
+    /// ((0.2126 R) + (0.7152 G)) + (0.0722 B) in f64 and stored as f32
+    /// (DESIGN.md; grey images are their own Y).
+    #[must_use]
+    pub fn luminance(&self) -> Plane {
+        match self.model {
+            ColourModel::Grey => self.r.clone(),
+            ColourModel::Rgb => {
+                let data = self
+                    .r
+                    .data()
+                    .iter()
+                    .zip(self.g.data())
+                    .zip(self.b.data())
+                    .map(|((&r, &g), &b)| luminance_f64(r, g, b) as f32)
+                    .collect();
+                Plane {
+                    width: self.width(),
+                    height: self.height(),
+                    data,
+                }
+            }
+        }
+    }
+    /// Interleaved 8-bit RGB (rounded, clamped; `NaN` becomes 0) for writing out.
+    #[must_use]
+    pub fn to_rgb8(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.width() * self.height() * 3);
+        for ((&r, &g), &b) in self.r.data().iter().zip(self.g.data()).zip(self.b.data()) {
+            out.extend_from_slice(&[to_u8(r), to_u8(g), to_u8(b)]);
+        }
+        out
+    }
+}
+
+/// Luminance of one sRGB-encoded pixel in f64, in the pinned evaluation order.
+#[must_use]
+#[inline]
+pub fn luminance_f64(r: f32, g: f32, b: f32) -> f64 {
+    (0.2126 * f64::from(r) + 0.7152 * f64::from(g)) + 0.0722 * f64::from(b)
+}
+
+/// Rounds a 0–255 value to a byte; `NaN` becomes 0.
+#[must_use]
+#[inline]
+pub fn to_u8(v: f32) -> u8 {
+    if v.is_nan() {
+        0
+    } else {
+        v.round().clamp(0.0, 255.0) as u8
+    }
+}
+
+/// A rectangle of pixels: top-left (x, y), width w, height h.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "[usize; 4]", into = "[usize; 4]")]
+pub struct Rect {
+    /// Left column.
+    pub x: usize,
+    /// Top row.
+    pub y: usize,
+    /// Width in pixels.
+    pub w: usize,
+    /// Height in pixels.
+    pub h: usize,
+}
+
+impl Rect {
+    /// A rectangle with top-left (x, y) and size w × h.
+    #[must_use]
+    pub const fn new(x: usize, y: usize, w: usize, h: usize) -> Rect {
+        Rect { x, y, w, h }
+    }
+    /// True when the rectangle lies inside a `width × height` image and is not empty.
+    #[must_use]
+    pub fn fits_in(&self, width: usize, height: usize) -> bool {
+        self.w > 0
+            && self.h > 0
+            && self.x.checked_add(self.w).is_some_and(|r| r <= width)
+            && self.y.checked_add(self.h).is_some_and(|b| b <= height)
+    }
+    /// Number of pixels.
+    #[must_use]
+    pub fn area(&self) -> usize {
+        self.w * self.h
+    }
+    /// True when (x, y) lies inside.
+    #[must_use]
+    pub fn contains(&self, x: usize, y: usize) -> bool {
+        x >= self.x && y >= self.y && x < self.x + self.w && y < self.y + self.h
+    }
+    /// Parses "X,Y,W,H" (whitespace allowed).
+    ///
+    /// # Errors
+    /// A message naming what is wrong.
+    pub fn parse(s: &str) -> Result<Rect, String> {
+        let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+        let [x, y, w, h] = parts.as_slice() else {
+            return Err(format!("expected X,Y,W,H, got {s:?}"));
+        };
+        let num = |v: &str| {
+            v.parse::<usize>()
+                .map_err(|_| format!("{v:?} in {s:?} is not a whole number of pixels"))
+        };
+        let r = Rect::new(num(x)?, num(y)?, num(w)?, num(h)?);
+        if r.w == 0 || r.h == 0 {
+            return Err(format!("{s:?} has zero width or height"));
+        }
+        Ok(r)
+    }
+}
+
+impl From<[usize; 4]> for Rect {
+    fn from(v: [usize; 4]) -> Rect {
+        Rect::new(v[0], v[1], v[2], v[3])
+    }
+}
+
+impl From<Rect> for [usize; 4] {
+    fn from(r: Rect) -> [usize; 4] {
+        [r.x, r.y, r.w, r.h]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bilinear_interpolates_and_is_nan_outside() {
+        let p = Plane::from_fn(3, 2, |x, y| (x + 10 * y) as f32);
+        assert_eq!(p.bilinear(0.0, 0.0), 0.0);
+        assert!((p.bilinear(1.5, 0.5) - 6.5).abs() < 1e-6);
+        assert!((p.bilinear(2.0, 1.0) - 12.0).abs() < 1e-6);
+        assert!(p.bilinear(-0.6, 0.0).is_nan());
+        assert!(p.bilinear(0.0, 1.6).is_nan());
+        assert!(p.bilinear(f32::NAN, 0.0).is_nan());
+    }
+
+    #[test]
+    fn rect_parse_and_fit() {
+        assert_eq!(Rect::parse("1, 2,3,4"), Ok(Rect::new(1, 2, 3, 4)));
+        assert!(Rect::parse("1,2,3").is_err());
+        assert!(Rect::parse("1,2,0,4").is_err());
+        assert!(Rect::parse("1,2,-3,4").is_err());
+        assert!(Rect::new(0, 0, 10, 10).fits_in(10, 10));
+        assert!(!Rect::new(1, 0, 10, 10).fits_in(10, 10));
+        assert!(!Rect::new(usize::MAX, 0, 10, 10).fits_in(10, 10));
+    }
+
+    #[test]
+    fn crop_copies_the_right_pixels() {
+        let p = Plane::from_fn(5, 4, |x, y| (x + 10 * y) as f32);
+        let c = p.crop(Rect::new(1, 2, 3, 2));
+        assert_eq!(c.data(), &[21.0, 22.0, 23.0, 31.0, 32.0, 33.0]);
+    }
+}
