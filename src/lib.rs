@@ -26,6 +26,7 @@ pub mod filters;
 pub mod catalog;
 
 pub mod ingest;
+pub mod align;
 pub mod measure;
 
 pub use error::{Error, Result};

@@ -1,0 +1,313 @@
+//! Alignment: registers a follow-up capture to the baseline capture of the
+//! same view and brings it into the baseline frame.
+//!
+//! Two stages, coarse to fine:
+//! 1. **Coarse** — keypoints and RootSIFT descriptors on a reduced pyramid
+//!    level (`features`), mutual ratio-test matching, and a MSAC homography
+//!    with degenerate-sample checks and least-squares re-fits (`ransac`); a
+//!    similarity model is tried when too few matches support a homography.
+//! 2. **Fine** — inverse-compositional Gauss–Newton on the full homography,
+//!    level by level up to full resolution (`refine`), on an
+//!    illumination-robust local-contrast image (`pyramid::structure`) with a
+//!    gain/bias model and Tukey weights.
+//!
+//! Then it decides, honestly: too few consistent matches, an implausible
+//! transform, too little overlap or a low correlation after alignment make
+//! the status `failed` with a reason — never a plausible-looking transform.
+//! `base_from_moving` maps a pixel position of MOVING to the same skin point
+//! in BASE (DESIGN.md's convention).
+
+pub mod features;
+pub mod pyramid;
+pub mod ransac;
+pub mod refine;
+pub mod warp;
+
+use crate::geometry::Homography;
+use crate::raster::{Plane, Rect};
+use serde::Serialize;
+
+/// Settings of the alignment stage.
+#[derive(Clone, Debug)]
+pub struct AlignOptions {
+    /// Longest side of the pyramid level used for keypoints, px.
+    pub coarse_max_side: usize,
+    /// Base-frame rectangles left out of the fit (a bandage, jewellery,
+    /// the region that changed most).
+    pub exclude: Vec<Rect>,
+    /// Keypoints kept per image.
+    pub max_keypoints: usize,
+    /// Lowest structure correlation accepted after alignment.
+    pub min_structure: f64,
+    /// Lowest fraction of the base covered by the moving image.
+    pub min_overlap: f64,
+    /// Finest pyramid level refined (0 = full resolution).
+    pub finest_level: usize,
+}
+
+impl Default for AlignOptions {
+    fn default() -> Self {
+        AlignOptions {
+            coarse_max_side: 1024,
+            exclude: Vec::new(),
+            max_keypoints: 2500,
+            min_structure: 0.35,
+            min_overlap: 0.3,
+            finest_level: 0,
+        }
+    }
+}
+
+/// Whether a registration can be trusted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Aligned with confidence.
+    Ok,
+    /// Not aligned: see the reason; no numbers may come from it.
+    Failed,
+}
+
+/// The result of registering one pair.
+#[derive(Clone, Debug, Serialize)]
+pub struct Registration {
+    /// ok or failed.
+    pub status: Status,
+    /// Maps MOVING pixel positions to BASE (identity when failed).
+    pub base_from_moving: Homography,
+    /// Zero-mean normalised correlation of BASE and aligned MOVING (grey).
+    pub score: f64,
+    /// Fraction of BASE covered by MOVING.
+    pub overlap: f64,
+    /// Correlation of the local-contrast images after alignment.
+    pub structure_score: f64,
+    /// Keypoint matches that agree with the coarse model.
+    pub inliers: usize,
+    /// Fraction of matches that agree.
+    pub inlier_ratio: f64,
+    /// RMS transfer error of the coarse inliers, full-resolution px.
+    pub residual_px: f64,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl Registration {
+    fn failed(reason: String) -> Registration {
+        Registration {
+            status: Status::Failed,
+            base_from_moving: Homography::IDENTITY,
+            score: 0.0,
+            overlap: 0.0,
+            structure_score: 0.0,
+            inliers: 0,
+            inlier_ratio: 0.0,
+            residual_px: 0.0,
+            reason: Some(reason),
+        }
+    }
+}
+
+/// Level transform: full-resolution → level `k` coordinates.
+fn level_from_full(k: usize) -> Homography {
+    Homography::scale_pixel_centres(0.5f64.powi(k as i32))
+}
+
+/// `h` (full resolution) expressed in level-`k` coordinates of both images.
+fn at_level(h: &Homography, k: usize) -> Homography {
+    let s = level_from_full(k);
+    s * *h * s.inverse().expect("invariant: scaling is invertible")
+}
+
+/// `h` from level-`k` coordinates back to full resolution.
+fn from_level(h: &Homography, k: usize) -> Homography {
+    let s = level_from_full(k);
+    s.inverse().expect("invariant: scaling is invertible") * *h * s
+}
+
+fn scaled_rects(rects: &[Rect], k: usize) -> Vec<Rect> {
+    let f = 1usize << k;
+    rects.iter().map(|r| Rect::new(r.x / f, r.y / f, r.w.div_ceil(f) + 1, r.h.div_ceil(f) + 1)).collect()
+}
+
+/// Registers grey `moving` to grey `base` (any sizes; values 0–255, NaN =
+/// no data). Never panics; a pair it cannot align gives `Status::Failed`.
+#[must_use]
+pub fn register(base: &Plane, moving: &Plane, opts: &AlignOptions) -> Registration {
+    if base.width().min(base.height()) < 32 || moving.width().min(moving.height()) < 32 {
+        return Registration::failed("image too small to align (need 32 px a side)".into());
+    }
+    let pb = pyramid::gaussian_pyramid(base, 24);
+    let pm = pyramid::gaussian_pyramid(moving, 24);
+    let levels = pb.len().min(pm.len());
+    let coarse = (0..levels)
+        .find(|&k| pb[k].width().max(pb[k].height()) <= opts.coarse_max_side)
+        .unwrap_or(levels - 1);
+
+    // 1. coarse: keypoints on level `coarse`
+    let (fb, fm) = rayon::join(
+        || features::detect_and_describe(&pb[coarse], opts.max_keypoints),
+        || features::detect_and_describe(&pm[coarse], opts.max_keypoints),
+    );
+    let excl = scaled_rects(&opts.exclude, coarse);
+    let matches: Vec<features::Match> = features::match_features(&fb, &fm, 0.85)
+        .into_iter()
+        .filter(|m| {
+            let p = fb.points[m.base];
+            !excl.iter().any(|r| r.contains(p.x.max(0.0) as usize, p.y.max(0.0) as usize))
+        })
+        .collect();
+    let pairs: Vec<ransac::Pair> = matches
+        .iter()
+        .map(|m| {
+            let (b, q) = (fb.points[m.base], fm.points[m.moving]);
+            ((f64::from(q.x), f64::from(q.y)), (f64::from(b.x), f64::from(b.y)))
+        })
+        .collect();
+    let side = pb[coarse].width().max(pb[coarse].height()) as f64;
+    let threshold = (side / 400.0).clamp(2.0, 4.0);
+    let fit = ransac::ransac(&pairs, ransac::Model::Homography, threshold, 5000, 12)
+        .filter(|f| plausible(&f.dst_from_src, pb[coarse].width(), pb[coarse].height()))
+        .or_else(|| {
+            ransac::ransac(&pairs, ransac::Model::Similarity, threshold, 2000, 8)
+                .filter(|f| plausible(&f.dst_from_src, pb[coarse].width(), pb[coarse].height()))
+        });
+    let Some(fit) = fit else {
+        return Registration::failed(format!(
+            "no consistent transform: {} keypoint matches, none agreeing on one motion",
+            pairs.len()
+        ));
+    };
+    let inliers = fit.inliers.iter().filter(|&&b| b).count();
+    let coarse_scale = 2f64.powi(coarse as i32);
+
+    // 2. fine: inverse-compositional refinement from a ~512 px level up
+    let start = (0..levels)
+        .find(|&k| pb[k].width().max(pb[k].height()) <= 512)
+        .unwrap_or(levels - 1)
+        .max(coarse);
+    let finest = opts.finest_level.min(coarse);
+    let base_from_moving_coarse = from_level(&fit.dst_from_src, coarse);
+    let Some(mut moving_from_base) = base_from_moving_coarse.inverse() else {
+        return Registration::failed("singular transform".into());
+    };
+    let mut structure_score = 0.0;
+    for k in (finest..=start).rev() {
+        let (tb, tm) = rayon::join(|| pyramid::structure(&pb[k]), || pyramid::structure(&pm[k]));
+        let g = at_level(&moving_from_base, k);
+        let r = refine::refine(&tb, &tm, g, &scaled_rects(&opts.exclude, k), &refine::RefineOptions::default());
+        if r.inside < 0.2 {
+            return Registration::failed("the images barely overlap after the coarse stage".into());
+        }
+        moving_from_base = from_level(&r.moving_from_base, k);
+        structure_score = r.correlation;
+    }
+    let Some(base_from_moving) = moving_from_base.inverse() else {
+        return Registration::failed("singular transform after refinement".into());
+    };
+    let mut reg = Registration {
+        status: Status::Ok,
+        base_from_moving: base_from_moving.normalised(),
+        score: 0.0,
+        overlap: 0.0,
+        structure_score,
+        inliers,
+        inlier_ratio: inliers as f64 / pairs.len().max(1) as f64,
+        residual_px: fit.rms * coarse_scale,
+        reason: None,
+    };
+    let score_level = (0..levels).find(|&k| pb[k].width().max(pb[k].height()) <= 1024).unwrap_or(levels - 1);
+    let (score, overlap) = score_and_overlap(&pb[score_level], &pm[score_level], &at_level(&moving_from_base, score_level), &scaled_rects(&opts.exclude, score_level));
+    reg.score = score;
+    reg.overlap = overlap;
+    if !plausible(&base_from_moving, base.width(), base.height()) {
+        return Registration {
+            status: Status::Failed,
+            reason: Some("implausible transform (scale, shear or perspective out of range)".into()),
+            ..reg
+        };
+    }
+    if overlap < opts.min_overlap {
+        return Registration {
+            status: Status::Failed,
+            reason: Some(format!("too little overlap ({:.0} % of the baseline)", overlap * 100.0)),
+            ..reg
+        };
+    }
+    if structure_score < opts.min_structure {
+        return Registration {
+            status: Status::Failed,
+            reason: Some(format!(
+                "the images do not agree after alignment (structure correlation {structure_score:.2}, need {:.2}): different skin, or too much change",
+                opts.min_structure
+            )),
+            ..reg
+        };
+    }
+    reg
+}
+
+/// A transform a hand-held camera can produce: no reflection, scale within
+/// 0.4–2.5, moderate anisotropy, corners not flying off.
+fn plausible(h: &Homography, w: usize, hgt: usize) -> bool {
+    let m = h.0;
+    let det2 = m[0][0] * m[1][1] - m[0][1] * m[1][0];
+    if !h.is_finite() || det2 <= 0.0 {
+        return false;
+    }
+    let scale = det2.sqrt();
+    if !(0.4..=2.5).contains(&scale) {
+        return false;
+    }
+    // singular values of the linear part: anisotropy ≤ 2
+    let (a, b, c, d) = (m[0][0], m[0][1], m[1][0], m[1][1]);
+    let s1 = ((a * a + b * b + c * c + d * d) + ((a * a + b * b - c * c - d * d).powi(2) + 4.0 * (a * c + b * d).powi(2)).sqrt()) / 2.0;
+    let s2 = det2 * det2 / s1.max(1e-12);
+    if s1.sqrt() / s2.sqrt().max(1e-12) > 2.0 {
+        return false;
+    }
+    // perspective: the homogeneous w stays within 0.5–2 over the frame
+    let (wf, hf) = (w as f64, hgt as f64);
+    [(0.0, 0.0), (wf, 0.0), (0.0, hf), (wf, hf)]
+        .iter()
+        .all(|&(x, y)| (0.5..=2.0).contains(&(m[2][0] * x + m[2][1] * y + m[2][2])))
+}
+
+/// ZNCC of `base` and `moving` sampled through `moving_from_base` over the
+/// base pixels that land inside `moving` (excluded rectangles left out), and
+/// the fraction of base pixels that land inside.
+#[must_use]
+pub fn score_and_overlap(base: &Plane, moving: &Plane, moving_from_base: &Homography, exclude: &[Rect]) -> (f64, f64) {
+    let (w, h) = (base.width(), base.height());
+    let (mut n, mut inside, mut total) = (0.0f64, 0usize, 0usize);
+    let (mut sa, mut sb, mut saa, mut sbb, mut sab) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for y in 0..h {
+        for x in 0..w {
+            total += 1;
+            let Some((u, v)) = moving_from_base.apply(x as f64, y as f64) else { continue };
+            let b = moving.bilinear(u as f32, v as f32);
+            if !b.is_finite() {
+                continue;
+            }
+            inside += 1;
+            let a = base.at(x, y);
+            if !a.is_finite() || exclude.iter().any(|r| r.contains(x, y)) {
+                continue;
+            }
+            let (a, b) = (f64::from(a), f64::from(b));
+            n += 1.0;
+            sa += a;
+            sb += b;
+            saa += a * a;
+            sbb += b * b;
+            sab += a * b;
+        }
+    }
+    let overlap = inside as f64 / total.max(1) as f64;
+    if n < 2.0 {
+        return (0.0, overlap);
+    }
+    let den = ((saa - sa * sa / n) * (sbb - sb * sb / n)).sqrt();
+    let score = if den > 0.0 { (sab - sa * sb / n) / den } else { 0.0 };
+    (score, overlap)
+}

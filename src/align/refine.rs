@@ -1,0 +1,245 @@
+//! Dense refinement of a homography: inverse-compositional Gauss–Newton
+//! (Baker & Matthews 2004, "Lucas–Kanade 20 years on", IJCV 56(3),
+//! doi:10.1023/B:VISI.0000011205.11775.fd) on the local-contrast
+//! representation of both images, with a global gain/bias re-estimated each
+//! iteration (so the objective is the zero-mean normalised residual, as in
+//! ECC) and Tukey-biweight weights (occlusions, hair, a bandage and the
+//! skin that changed most are down-weighted instead of pulling the fit).
+//!
+//! The template is the base image: its gradients and the 8×N steepest-descent
+//! matrix are computed once per level at a spread of high-gradient sample
+//! pixels, so an iteration only samples the moving image at N positions.
+
+use super::warp::bicubic;
+use crate::geometry::Homography;
+use crate::raster::{Plane, Rect};
+
+/// Settings of one level's refinement.
+#[derive(Clone, Copy, Debug)]
+pub struct RefineOptions {
+    /// Target number of sample pixels.
+    pub samples: usize,
+    /// Iteration cap.
+    pub max_iters: usize,
+    /// Stop when no corner moves more than this (level px).
+    pub tolerance_px: f64,
+}
+
+impl Default for RefineOptions {
+    fn default() -> Self {
+        RefineOptions {
+            samples: 30_000,
+            max_iters: 60,
+            tolerance_px: 0.002,
+        }
+    }
+}
+
+/// Outcome of refining at one level.
+#[derive(Clone, Debug)]
+pub struct Refined {
+    /// moving_from_base, level coordinates.
+    pub moving_from_base: Homography,
+    /// Correlation of template and warped samples (structure score).
+    pub correlation: f64,
+    /// Robust RMS residual (in structure units).
+    pub residual: f64,
+    /// Fraction of samples that landed inside the moving image.
+    pub inside: f64,
+    /// Iterations used.
+    pub iterations: usize,
+}
+
+struct Sample {
+    x: f32,
+    y: f32,
+    t: f32,
+    sd: [f64; 8],
+}
+
+/// Picks the strongest-gradient pixel of each cell of a grid (spread over
+/// the image), skipping borders, excluded rectangles and flat cells.
+fn pick_samples(t: &Plane, exclude: &[Rect], target: usize, norm: &Homography) -> Vec<Sample> {
+    let (w, h) = (t.width(), t.height());
+    let cell = ((w * h) as f64 / target.max(1) as f64).sqrt().max(2.0) as usize;
+    let s = norm.0[0][0]; // normalised coords: x̃ = s·x + tx
+    let mut out = Vec::new();
+    let border = 2;
+    let mut cy = border;
+    while cy + 1 < h.saturating_sub(border) {
+        let mut cx = border;
+        while cx + 1 < w.saturating_sub(border) {
+            let mut best: Option<(f32, usize, usize, f32, f32)> = None;
+            for y in cy..(cy + cell).min(h - border - 1) {
+                for x in cx..(cx + cell).min(w - border - 1) {
+                    if exclude.iter().any(|r| r.contains(x, y)) {
+                        continue;
+                    }
+                    let gx = 0.5 * (t.at(x + 1, y) - t.at(x - 1, y));
+                    let gy = 0.5 * (t.at(x, y + 1) - t.at(x, y - 1));
+                    let m = gx * gx + gy * gy;
+                    if m.is_finite() && best.is_none_or(|b| m > b.0) {
+                        best = Some((m, x, y, gx, gy));
+                    }
+                }
+            }
+            if let Some((m, x, y, gx, gy)) = best
+                && m > 0.01
+            {
+                let (xn, yn) = norm.apply(x as f64, y as f64).unwrap_or((0.0, 0.0));
+                // ∇T in normalised coordinates is ∇T(px) / s
+                let (gxn, gyn) = (f64::from(gx) / s, f64::from(gy) / s);
+                out.push(Sample {
+                    x: x as f32,
+                    y: y as f32,
+                    t: t.at(x, y),
+                    sd: [
+                        gxn * xn,
+                        gxn * yn,
+                        gxn,
+                        gyn * xn,
+                        gyn * yn,
+                        gyn,
+                        -gxn * xn * xn - gyn * xn * yn,
+                        -gxn * xn * yn - gyn * yn * yn,
+                    ],
+                });
+            }
+            cx += cell;
+        }
+        cy += cell;
+    }
+    out
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    let mid = v.len() / 2;
+    let (_, m, _) = v.select_nth_unstable_by(mid, f64::total_cmp);
+    *m
+}
+
+/// Refines `moving_from_base` so that `moving(G·x) ≈ template(x)`, where
+/// `template` and `moving` are structure images of one pyramid level.
+#[must_use]
+pub fn refine(template: &Plane, moving: &Plane, moving_from_base: Homography, exclude: &[Rect], opts: &RefineOptions) -> Refined {
+    let (w, h) = (template.width() as f64, template.height() as f64);
+    let s = 2.0 / w.max(h);
+    // normalised coordinates: centred, unit half-size (conditions the 8×8 solve)
+    let norm = Homography([[s, 0.0, -s * 0.5 * (w - 1.0)], [0.0, s, -s * 0.5 * (h - 1.0)], [0.0, 0.0, 1.0]]);
+    let norm_inv = norm.inverse().expect("invariant: scaling is invertible");
+    let samples = pick_samples(template, exclude, opts.samples, &norm);
+    let mut g = moving_from_base;
+    let mut out = Refined {
+        moving_from_base: g,
+        correlation: 0.0,
+        residual: f64::INFINITY,
+        inside: 0.0,
+        iterations: 0,
+    };
+    if samples.len() < 16 {
+        return out;
+    }
+    let mut warped = vec![f32::NAN; samples.len()];
+    let mut resid = Vec::with_capacity(samples.len());
+    for it in 0..opts.max_iters {
+        out.iterations = it + 1;
+        let m = g.0;
+        for (o, sm) in warped.iter_mut().zip(&samples) {
+            let (x, y) = (f64::from(sm.x), f64::from(sm.y));
+            let wz = m[2][0] * x + m[2][1] * y + m[2][2];
+            *o = if wz > 1e-12 {
+                bicubic(moving, ((m[0][0] * x + m[0][1] * y + m[0][2]) / wz) as f32, ((m[1][0] * x + m[1][1] * y + m[1][2]) / wz) as f32)
+            } else {
+                f32::NAN
+            };
+        }
+        // gain/bias: least squares of t ≈ a·i + b over the valid samples
+        let (mut n, mut si, mut st, mut sii, mut sit) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        for (sm, &i) in samples.iter().zip(&warped) {
+            if i.is_finite() {
+                let (i, t) = (f64::from(i), f64::from(sm.t));
+                n += 1.0;
+                si += i;
+                st += t;
+                sii += i * i;
+                sit += i * t;
+            }
+        }
+        out.inside = n / samples.len() as f64;
+        if n < 16.0 {
+            break;
+        }
+        let var_i = sii - si * si / n;
+        let a = if var_i > 1e-9 { (sit - si * st / n) / var_i } else { 1.0 };
+        let a = if a.is_finite() && a > 0.05 { a } else { 1.0 };
+        let b = (st - a * si) / n;
+        resid.clear();
+        resid.extend(samples.iter().zip(&warped).filter(|(_, i)| i.is_finite()).map(|(sm, &i)| (a * f64::from(i) + b - f64::from(sm.t)).abs()));
+        let sigma = (1.4826 * median(&mut resid)).max(1e-6);
+        let c = 4.685 * sigma;
+        let mut hess = nalgebra::SMatrix::<f64, 8, 8>::zeros();
+        let mut rhs = nalgebra::SVector::<f64, 8>::zeros();
+        let (mut wsum, mut wr2) = (0.0, 0.0);
+        for (sm, &i) in samples.iter().zip(&warped) {
+            if !i.is_finite() {
+                continue;
+            }
+            let r = a * f64::from(i) + b - f64::from(sm.t);
+            let u = r / c;
+            if u.abs() >= 1.0 {
+                continue;
+            }
+            let wt = (1.0 - u * u).powi(2);
+            let sd = nalgebra::SVector::<f64, 8>::from_column_slice(&sm.sd);
+            hess += wt * sd * sd.transpose();
+            rhs += wt * r * sd;
+            wsum += wt;
+            wr2 += wt * r * r;
+        }
+        out.residual = if wsum > 0.0 { (wr2 / wsum).sqrt() } else { f64::INFINITY };
+        let Some(dp) = hess.lu().solve(&rhs) else { break };
+        if dp.iter().any(|v| !v.is_finite()) {
+            break;
+        }
+        let dh = Homography([[1.0 + dp[0], dp[1], dp[2]], [dp[3], 1.0 + dp[4], dp[5]], [dp[6], dp[7], 1.0]]);
+        let Some(dh_inv) = dh.inverse() else { break };
+        // back to pixel coordinates: G ← G · N⁻¹ ΔH⁻¹ N
+        g = g * (norm_inv * dh_inv * norm);
+        let moved = (norm_inv * dh * norm).max_corner_shift(template.width(), template.height());
+        if moved < opts.tolerance_px {
+            break;
+        }
+    }
+    out.moving_from_base = g;
+    out.correlation = correlation(&samples, moving, &g);
+    out
+}
+
+/// Pearson correlation of the template samples and the moving image sampled
+/// through `g` (the dense stage's own similarity, in structure space).
+fn correlation(samples: &[Sample], moving: &Plane, g: &Homography) -> f64 {
+    let (mut n, mut sa, mut sb, mut saa, mut sbb, mut sab) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    for sm in samples {
+        let Some((x, y)) = g.apply(f64::from(sm.x), f64::from(sm.y)) else { continue };
+        let v = bicubic(moving, x as f32, y as f32);
+        if !v.is_finite() {
+            continue;
+        }
+        let (a, b) = (f64::from(sm.t), f64::from(v));
+        n += 1.0;
+        sa += a;
+        sb += b;
+        saa += a * a;
+        sbb += b * b;
+        sab += a * b;
+    }
+    if n < 2.0 {
+        return 0.0;
+    }
+    let cov = sab - sa * sb / n;
+    let den = ((saa - sa * sa / n) * (sbb - sb * sb / n)).sqrt();
+    if den > 0.0 { cov / den } else { 0.0 }
+}
