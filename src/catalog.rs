@@ -47,6 +47,29 @@ pub struct MetricInfo {
     pub headline: bool,
 }
 
+/// How a client sentence names a metric and its two directions:
+/// (subject, word when better, word when worse), e.g.
+/// ("Skin texture", "smoother", "rougher").
+#[must_use]
+pub fn words(id: &str) -> (&'static str, &'static str, &'static str) {
+    let base = id.strip_suffix(VS_CONTROL).unwrap_or(id);
+    match base {
+        id::ROUGHNESS => ("Skin texture", "smoother", "rougher"),
+        id::GLCM_CONTRAST => ("Texture contrast", "lower", "higher"),
+        id::WRINKLE_LENGTH | id::WRINKLE_AREA => ("Fine lines", "fewer", "more"),
+        id::PORE_COUNT => ("Visible pores", "fewer", "more"),
+        id::PORE_AREA => ("Pore size", "smaller", "larger"),
+        id::ERYTHEMA | id::A | id::RED => ("Redness", "lower", "higher"),
+        id::MELANIN | id::PIGMENTED => ("Dark-spot pigment", "lower", "higher"),
+        id::L | id::ITA => ("Skin tone", "lighter", "darker"),
+        id::SHADING => ("Scar shadows", "fainter", "stronger"),
+        id::SCAR_MEAN_DEPTH | id::SCAR_MAX_DEPTH => ("Scar depth", "shallower", "deeper"),
+        id::SCAR_VOLUME => ("Scar volume", "smaller", "larger"),
+        id::SCAR_AREA | id::SCAR_COUNT => ("Scarred area", "smaller", "larger"),
+        _ => ("This measure", "better", "worse"),
+    }
+}
+
 macro_rules! ids {
     ($($name:ident = $id:literal;)*) => {
         /// Metric id constants.
@@ -130,9 +153,9 @@ pub const METRICS: &[MetricInfo] = &[
     m(id::ROUGHNESS, "Y levels", "Y levels", Better::Lower, "Skin texture (roughness)",
       "RMS of luminance minus its Gaussian blur (σ = 4 px in the baseline frame)", true),
     m(id::WRINKLE_AREA, "", "", Better::Lower, "Fine lines (area)",
-      "fraction of the region covered by the Frangi ridge map of dark lines", false),
+      "fraction of the region covered by the Frangi ridge map of dark lines (vesselness ≥ 0.3 near a counted line)", false),
     m(id::WRINKLE_LENGTH, "1/px", "mm/mm²", Better::Lower, "Fine lines (length)",
-      "centre-line length of detected lines per area", true),
+      "centre-line length per area of dark lines at least 1 mm long (Frangi, σ 0.05–0.2 mm)", true),
     m(id::WRINKLE_STRENGTH, "", "", Better::Lower, "Fine lines (depth of shade)",
       "mean Frangi vesselness on the detected lines", false),
     m(id::PORE_COUNT, "per Mpx", "per cm²", Better::Lower, "Visible pores",

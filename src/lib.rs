@@ -24,9 +24,22 @@ pub mod raster;
 pub mod geometry;
 pub mod filters;
 pub mod catalog;
+pub mod lights;
 
+pub mod case;
+pub mod cli;
 pub mod ingest;
 pub mod align;
 pub mod measure;
+pub mod trend;
+pub mod model;
+pub mod overlay;
+pub mod plot;
+pub mod report;
+pub mod pipeline;
+pub mod output;
+pub mod phantom;
+pub mod depth;
+pub mod commands;
 
 pub use error::{Error, Result};

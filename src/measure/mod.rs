@@ -71,7 +71,7 @@ fn lines_and_pores(luminance: &Plane, tiles: &Tiles, mm_per_px: Option<MmPerPx>)
         blobs.visit(level);
     });
     let (v, nx, ny) = frangi.finish(w, h);
-    let lines = wrinkles::line_metrics(&v, &nx, &ny, tiles, mm_per_px);
+    let lines = wrinkles::line_metrics(&v, &nx, &ny, tiles, mm_per_px, px(wrinkles::MIN_LENGTH_MM, mm_per_px));
     let d_range = (2.0 * std::f64::consts::SQRT_2 * pore_range.0 * step, 2.0 * std::f64::consts::SQRT_2 * pore_range.1 / step);
     let found = pores::pore_metrics(blobs.finish(), w, h, tiles, mm_per_px, d_range);
     (lines, found)

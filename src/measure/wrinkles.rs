@@ -28,6 +28,10 @@ pub const LOW: f32 = 0.3;
 pub const HIGH: f32 = 0.5;
 /// Line σ range in mm (half-widths of fine lines ≈ 0.05–0.2 mm).
 pub const SIGMA_MM: (f64, f64) = (0.05, 0.2);
+/// Shortest connected centre line counted as a line, mm: the skin's own
+/// micro-relief is a mesh of short furrows between pores; a fine line or
+/// wrinkle runs for millimetres.
+pub const MIN_LENGTH_MM: f64 = 1.0;
 
 /// Frangi vesselness of one Hessian (dark ridges) and the unit normal
 /// across the ridge.
@@ -171,6 +175,43 @@ pub fn centre_lines(v: &Plane, nx: &Plane, ny: &Plane) -> Vec<bool> {
     keep
 }
 
+/// Removes 8-connected line pieces shorter than `min_len` px.
+pub fn drop_short(lines: &mut [bool], w: usize, h: usize, min_len: f64) {
+    let mut seen = vec![false; lines.len()];
+    let mut component = Vec::new();
+    for start in 0..lines.len() {
+        if !lines[start] || seen[start] {
+            continue;
+        }
+        component.clear();
+        let mut stack = vec![start];
+        seen[start] = true;
+        while let Some(i) = stack.pop() {
+            component.push(i);
+            let (x, y) = ((i % w) as isize, (i / w) as isize);
+            for dy in -1..=1 {
+                for dx in -1..=1 {
+                    let (xx, yy) = (x + dx, y + dy);
+                    if xx < 0 || yy < 0 || xx >= w as isize || yy >= h as isize {
+                        continue;
+                    }
+                    let j = yy as usize * w + xx as usize;
+                    if lines[j] && !seen[j] {
+                        seen[j] = true;
+                        stack.push(j);
+                    }
+                }
+            }
+        }
+        let len: f64 = component.iter().map(|&i| link_length(lines, w, h, i % w, i / w)).sum();
+        if len < min_len {
+            for &i in &component {
+                lines[i] = false;
+            }
+        }
+    }
+}
+
 /// Length of 8-connected centre lines in px, per pixel (half of each link,
 /// orthogonal links 1, diagonal √2 unless the corner is already joined
 /// through an orthogonal neighbour), so lengths can be summed per tile.
@@ -192,11 +233,19 @@ pub fn link_length(lines: &[bool], w: usize, h: usize, x: usize, y: usize) -> f6
     len
 }
 
+/// True when a centre-line pixel lies within `r` px (Chebyshev) of (x, y).
+fn near_line(lines: &[bool], w: usize, h: usize, x: usize, y: usize, r: usize) -> bool {
+    let (x0, y0) = (x.saturating_sub(r), y.saturating_sub(r));
+    let (x1, y1) = ((x + r).min(w - 1), (y + r).min(h - 1));
+    (y0..=y1).any(|yy| lines[yy * w + x0..=yy * w + x1].iter().any(|&b| b))
+}
+
 /// Area fraction, length per area and mean strength of the lines in `v`.
 #[must_use]
-pub fn line_metrics(v: &Plane, nx: &Plane, ny: &Plane, tiles: &Tiles, mm_per_px: Option<MmPerPx>) -> Lines {
+pub fn line_metrics(v: &Plane, nx: &Plane, ny: &Plane, tiles: &Tiles, mm_per_px: Option<MmPerPx>, min_len_px: f64) -> Lines {
     let (w, h) = (v.width(), v.height());
-    let lines = centre_lines(v, nx, ny);
+    let mut lines = centre_lines(v, nx, ny);
+    drop_short(&mut lines, w, h, min_len_px);
     let n_tiles = tiles.count();
     // per tile: pixels, area pixels, length px, strength sum, centre pixels
     let mut acc = vec![(0u64, 0u64, 0.0f64, 0.0f64, 0u64); n_tiles];
@@ -205,7 +254,7 @@ pub fn line_metrics(v: &Plane, nx: &Plane, ny: &Plane, tiles: &Tiles, mm_per_px:
             let t = &mut acc[tiles.of(x, y)];
             let val = v.at(x, y);
             t.0 += 1;
-            if val >= LOW {
+            if val >= LOW && near_line(&lines, w, h, x, y, 3) {
                 t.1 += 1;
             }
             if lines[y * w + x] {

@@ -1,0 +1,392 @@
+//! Reading a case folder (DESIGN.md "The case folder") into a typed `Case`.
+//!
+//! ```text
+//! CASE_DIR/case.toml            optional manifest
+//! CASE_DIR/2026-01-12/          a session, named by its date (or dated by EXIF)
+//!   cheek.jpg                   photo of view "cheek" (.jpg .jpeg .png .tif .tiff .heic)
+//!   cheek.r2.jpg                a repeat photo of the same view in the same session
+//!   cheek.height.png            height map + cheek.height.toml (um_per_level, mm_per_px)
+//!   cheek.ps/                   photometric set: images, light_directions.txt,
+//!                               filenames.txt, optional light_intensities.txt
+//! ```
+//! Anything that breaks these rules is rejected with one line naming the
+//! file or folder. Files with other extensions (notes, `.DS_Store`) are
+//! ignored; hidden entries too.
+
+use crate::date::Date;
+use crate::error::{Error, Result};
+use crate::ingest;
+use crate::lights;
+use crate::raster::Rect;
+use crate::units::{MmPerPx, UmPerLevel};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A client's case: sessions in date order and per-view settings.
+#[derive(Clone, Debug)]
+pub struct Case {
+    /// The case folder.
+    pub root: PathBuf,
+    /// Folder name.
+    pub name: String,
+    /// Client label for the report.
+    pub client: Option<String>,
+    /// Treatment name.
+    pub treatment: Option<String>,
+    /// Dates of treatment sessions (default: every session).
+    pub treatments: Vec<Date>,
+    /// Sessions, earliest first; the first is the baseline.
+    pub sessions: Vec<Session>,
+    /// Per-view settings from case.toml.
+    pub views: BTreeMap<String, ViewConfig>,
+}
+
+/// One visit.
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// The session's date.
+    pub date: Date,
+    /// Its folder.
+    pub dir: PathBuf,
+    /// Captures, sorted by (view, repeat).
+    pub captures: Vec<Capture>,
+}
+
+/// One capture of a view in a session.
+#[derive(Clone, Debug)]
+pub struct Capture {
+    /// View name ("cheek").
+    pub view: String,
+    /// 1 for `VIEW.ext`, N for `VIEW.rN.ext`.
+    pub repeat: u32,
+    /// Photo, height map or photometric set.
+    pub kind: CaptureKind,
+    /// The file (or folder for a photometric set).
+    pub path: PathBuf,
+}
+
+/// What a capture holds.
+#[derive(Clone, Debug)]
+pub enum CaptureKind {
+    /// An ordinary photo.
+    Photo,
+    /// A 16-bit height map with its sidecar.
+    Height(HeightSidecar),
+    /// A photometric set.
+    Photometric(PhotometricSet),
+}
+
+impl CaptureKind {
+    /// "photo", "height" or "photometric" (metrics.json's `kind`).
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            CaptureKind::Photo => "photo",
+            CaptureKind::Height(_) => "height",
+            CaptureKind::Photometric(_) => "photometric",
+        }
+    }
+}
+
+/// `VIEW.height.toml`.
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeightSidecar {
+    /// Micrometres per 16-bit level.
+    pub um_per_level: UmPerLevel,
+    /// Millimetres per pixel.
+    pub mm_per_px: Option<MmPerPx>,
+}
+
+/// The files of a photometric set.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PhotometricSet {
+    /// Images in light order.
+    pub images: Vec<PathBuf>,
+    /// Unit light directions (x right, y up, z toward the camera).
+    pub lights: Vec<[f64; 3]>,
+    /// Per-image light intensities, when given.
+    pub intensities: Option<Vec<f64>>,
+}
+
+/// `[view.NAME]` of case.toml.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ViewConfig {
+    /// Region measured, baseline pixels.
+    pub roi: Option<Rect>,
+    /// Untreated control region, baseline pixels.
+    pub control: Option<Rect>,
+    /// Physical scale of the baseline photo.
+    pub mm_per_px: Option<MmPerPx>,
+    /// Baseline regions left out of the alignment fit.
+    #[serde(default)]
+    pub exclude: Vec<Rect>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    client: Option<String>,
+    treatment: Option<String>,
+    treatments: Option<Vec<Date>>,
+    #[serde(default)]
+    view: BTreeMap<String, ViewConfig>,
+}
+
+const PHOTO_EXT: [&str; 6] = ["jpg", "jpeg", "png", "tif", "tiff", "heic"];
+const HEIGHT_EXT: [&str; 3] = ["png", "tif", "tiff"];
+
+/// Reads and checks a case folder.
+///
+/// # Errors
+/// [`Error::Case`] (exit 2) naming the file or folder and the problem.
+pub fn read_case(root: &Path) -> Result<Case> {
+    let meta = std::fs::metadata(root).map_err(|source| Error::Read {
+        path: root.to_path_buf(),
+        source,
+    })?;
+    if !meta.is_dir() {
+        return Err(Error::case(root, "not a folder (a case is a folder of dated session folders)"));
+    }
+    let manifest_path = root.join("case.toml");
+    let manifest: Manifest = if manifest_path.exists() {
+        let text = std::fs::read_to_string(&manifest_path).map_err(|source| Error::Read {
+            path: manifest_path.clone(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| Error::case(&manifest_path, one_line(&e.to_string())))?
+    } else {
+        Manifest::default()
+    };
+    for name in manifest.view.keys() {
+        if !valid_view_name(name) {
+            return Err(Error::case(&manifest_path, format!("view name {name:?} may only use letters, digits, '-' and '_'")));
+        }
+    }
+
+    let mut sessions: Vec<Session> = Vec::new();
+    for entry in sorted_entries(root)? {
+        let name = file_name(&entry);
+        if name.starts_with('.') || !entry.is_dir() {
+            continue;
+        }
+        let captures = read_session(&entry)?;
+        if captures.is_empty() {
+            return Err(Error::case(&entry, "session folder holds no photo, height map or photometric set"));
+        }
+        let date = match Date::parse(&name) {
+            Some(d) => d,
+            None => exif_date(&entry, &captures)?,
+        };
+        if let Some(other) = sessions.iter().find(|s| s.date == date) {
+            return Err(Error::case(&entry, format!("has the same date ({date}) as {}", other.dir.display())));
+        }
+        sessions.push(Session { date, dir: entry, captures });
+    }
+    if sessions.is_empty() {
+        return Err(Error::case(root, "no session folders (expected folders named YYYY-MM-DD)"));
+    }
+    sessions.sort_by_key(|s| s.date);
+    let treatments = match manifest.treatments {
+        Some(mut t) => {
+            t.sort();
+            t.dedup();
+            t
+        }
+        None => sessions.iter().map(|s| s.date).collect(),
+    };
+    Ok(Case {
+        root: root.to_path_buf(),
+        name: file_name(root),
+        client: manifest.client,
+        treatment: manifest.treatment,
+        treatments,
+        sessions,
+        views: manifest.view,
+    })
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| p.display().to_string())
+}
+
+fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
+    let rd = std::fs::read_dir(dir).map_err(|source| Error::Read {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut v = Vec::new();
+    for e in rd {
+        let e = e.map_err(|source| Error::Read {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        v.push(e.path());
+    }
+    v.sort();
+    Ok(v)
+}
+
+fn valid_view_name(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Splits "cheek.r2" into ("cheek", 2); "cheek" into ("cheek", 1).
+fn view_and_repeat(stem: &str) -> Option<(String, u32)> {
+    if let Some((view, rep)) = stem.rsplit_once('.') {
+        let n: u32 = rep.strip_prefix('r')?.parse().ok()?;
+        return (valid_view_name(view) && n >= 1).then(|| (view.to_string(), n));
+    }
+    valid_view_name(stem).then(|| (stem.to_string(), 1))
+}
+
+fn read_session(dir: &Path) -> Result<Vec<Capture>> {
+    let mut captures: Vec<Capture> = Vec::new();
+    for path in sorted_entries(dir)? {
+        let name = file_name(&path);
+        if name.starts_with('.') {
+            continue;
+        }
+        if path.is_dir() {
+            if let Some(view) = name.strip_suffix(".ps") {
+                if !valid_view_name(view) {
+                    return Err(Error::case(&path, "a photometric set is named VIEW.ps with a simple view name"));
+                }
+                let set = read_photometric_set(&path)?;
+                captures.push(Capture {
+                    view: view.to_string(),
+                    repeat: 1,
+                    kind: CaptureKind::Photometric(set),
+                    path,
+                });
+            }
+            continue;
+        }
+        let Some((stem, ext)) = name.rsplit_once('.') else { continue };
+        let ext = ext.to_ascii_lowercase();
+        if let Some(view) = stem.strip_suffix(".height") {
+            if ext == "toml" {
+                continue; // read with its map
+            }
+            if !HEIGHT_EXT.contains(&ext.as_str()) {
+                continue;
+            }
+            if !valid_view_name(view) {
+                return Err(Error::case(&path, "a height map is named VIEW.height.png with a simple view name"));
+            }
+            let sidecar = read_sidecar(&dir.join(format!("{view}.height.toml")))?;
+            captures.push(Capture {
+                view: view.to_string(),
+                repeat: 1,
+                kind: CaptureKind::Height(sidecar),
+                path,
+            });
+            continue;
+        }
+        if !PHOTO_EXT.contains(&ext.as_str()) {
+            continue;
+        }
+        let Some((view, repeat)) = view_and_repeat(stem) else {
+            return Err(Error::case(&path, "a photo is named VIEW.jpg or VIEW.rN.jpg (letters, digits, '-' and '_')"));
+        };
+        captures.push(Capture {
+            view,
+            repeat,
+            kind: CaptureKind::Photo,
+            path,
+        });
+    }
+    captures.sort_by(|a, b| (&a.view, a.kind.name(), a.repeat).cmp(&(&b.view, b.kind.name(), b.repeat)));
+    for pair in captures.windows(2) {
+        if pair[0].view == pair[1].view && pair[0].kind.name() == pair[1].kind.name() && pair[0].repeat == pair[1].repeat {
+            return Err(Error::case(
+                &pair[1].path,
+                format!("a second {} of view {:?} in this session (also {})", pair[1].kind.name(), pair[1].view, file_name(&pair[0].path)),
+            ));
+        }
+    }
+    Ok(captures)
+}
+
+fn read_sidecar(path: &Path) -> Result<HeightSidecar> {
+    let text = std::fs::read_to_string(path).map_err(|_| {
+        Error::case(path, "missing: a height map needs this sidecar with um_per_level (and mm_per_px)")
+    })?;
+    toml::from_str(&text).map_err(|e| Error::case(path, one_line(&e.to_string())))
+}
+
+/// Reads a photometric-set folder: `filenames.txt` and
+/// `light_directions.txt` (same order), optional `light_intensities.txt`.
+///
+/// # Errors
+/// [`Error::Case`] naming the file at fault.
+pub fn read_photometric_set(dir: &Path) -> Result<PhotometricSet> {
+    let names_path = dir.join("filenames.txt");
+    let text = std::fs::read_to_string(&names_path).map_err(|_| Error::case(&names_path, "missing: a photometric set lists its images here"))?;
+    let images: Vec<PathBuf> = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(|l| dir.join(l)).collect();
+    for img in &images {
+        if !img.is_file() {
+            return Err(Error::case(&names_path, format!("lists {}, which is not in the folder", file_name(img))));
+        }
+    }
+    if images.len() < 3 {
+        return Err(Error::case(&names_path, format!("photometric stereo needs at least 3 images, found {}", images.len())));
+    }
+    let lights_path = dir.join("light_directions.txt");
+    if !lights_path.exists() {
+        return Err(Error::case(&lights_path, "missing: one \"x y z\" light direction per image"));
+    }
+    let lights = lights::read_directions(&lights_path)?;
+    if lights.len() != images.len() {
+        return Err(Error::case(&lights_path, format!("{} directions for {} images", lights.len(), images.len())));
+    }
+    let int_path = dir.join("light_intensities.txt");
+    let intensities = if int_path.exists() {
+        let v = lights::read_intensities(&int_path)?;
+        if v.len() != images.len() {
+            return Err(Error::case(&int_path, format!("{} intensities for {} images", v.len(), images.len())));
+        }
+        Some(v)
+    } else {
+        None
+    };
+    Ok(PhotometricSet { images, lights, intensities })
+}
+
+/// The date of a session folder not named by a date: the EXIF capture date
+/// its photos agree on.
+fn exif_date(dir: &Path, captures: &[Capture]) -> Result<Date> {
+    let mut dates = Vec::new();
+    for c in captures.iter().filter(|c| matches!(c.kind, CaptureKind::Photo)) {
+        if let Some(d) = ingest::read_date_taken(&c.path)? {
+            dates.push(d);
+        }
+    }
+    dates.sort();
+    dates.dedup();
+    match dates.as_slice() {
+        [d] => Ok(*d),
+        [] => Err(Error::case(dir, "the folder name is not a date (YYYY-MM-DD) and no photo in it has an EXIF capture date")),
+        [a, .., b] => Err(Error::case(dir, format!("the folder name is not a date and its photos were taken on different days ({a} to {b})"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn view_names_and_repeats() {
+        assert_eq!(view_and_repeat("cheek"), Some(("cheek".into(), 1)));
+        assert_eq!(view_and_repeat("cheek.r3"), Some(("cheek".into(), 3)));
+        assert_eq!(view_and_repeat("cheek.r0"), None);
+        assert_eq!(view_and_repeat("left.cheek"), None);
+        assert_eq!(view_and_repeat(""), None);
+    }
+}

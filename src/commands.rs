@@ -1,0 +1,218 @@
+//! One function per subcommand: validated arguments in, text for stdout
+//! and an exit code out. `main` only parses and prints.
+
+use crate::align::{self, AlignOptions, Status};
+use crate::cli::{self, Args, Command};
+use crate::error::{Error, Result};
+use crate::ingest::{self, IngestOptions};
+use crate::measure::{self, MeasureOptions};
+use crate::output;
+use crate::pipeline::{self, AnalyzeOptions};
+use crate::raster::Rect;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Runs a parsed command line.
+///
+/// # Errors
+/// Any [`Error`]; its exit code is the process's.
+pub fn run(args: Args) -> Result<ExitCode> {
+    match args.command {
+        Command::Analyze { case_dir, out } => {
+            let out = out.unwrap_or_else(|| PathBuf::from("skintrack-out").join(case_dir.file_name().unwrap_or_default()));
+            analyze(&case_dir, &out)
+        }
+        Command::Align { base, moving, out, json } => align_pair(&base, &moving, out.as_deref(), json),
+        Command::Metrics { image, roi, control, mm_per_px, json } => metrics(&image, roi, control, cli::scale(mm_per_px)?, json),
+        Command::Depth { lights, intensities, mask, encoding, mm_per_px, out, json, images } => crate::depth::run_cli(&crate::depth::DepthArgs {
+            lights,
+            intensities,
+            mask,
+            encoding: encoding.map(|e| e == cli::Encoding::Linear),
+            mm_per_px: cli::scale(mm_per_px)?,
+            out,
+            json,
+            images,
+        }),
+        Command::Demo { out } => {
+            let case = samples_dir()?;
+            analyze(&case, &out.unwrap_or_else(|| PathBuf::from("skintrack-demo")))
+        }
+        Command::Phantom { out_dir, seed, sessions, size } => {
+            let opts = crate::phantom::PhantomOptions {
+                seed,
+                sessions,
+                width: size.0,
+                height: size.1,
+                ..Default::default()
+            };
+            let truth = crate::phantom::generate(&out_dir, &opts)?;
+            println!(
+                "phantom case with {} sessions written to {} (ground truth in truth.json)",
+                truth.sessions.len(),
+                out_dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn samples_dir() -> Result<PathBuf> {
+    let candidates = [PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples"), PathBuf::from("samples")];
+    candidates
+        .iter()
+        .find(|p| p.join("case.toml").exists())
+        .cloned()
+        .ok_or_else(|| Error::usage("the bundled sample case (samples/) is not here; run the demo from the skintrack source folder"))
+}
+
+fn analyze(case_dir: &Path, out: &Path) -> Result<ExitCode> {
+    let opts = AnalyzeOptions {
+        progress: std::io::stderr().is_terminal(),
+        ..AnalyzeOptions::default()
+    };
+    let outcome = pipeline::analyze(case_dir, out, &opts)?;
+    for w in &outcome.warnings {
+        eprintln!("skintrack: warning: {w}");
+    }
+    let sessions: usize = outcome.analysis.series.iter().map(|s| s.sessions.len()).sum();
+    println!("analysed {} session captures of {}", sessions, outcome.analysis.case);
+    println!("report: {}", outcome.report.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct AlignJson<'a> {
+    status: Status,
+    base_from_moving: [[f64; 3]; 3],
+    score: f64,
+    overlap: f64,
+    structure_score: f64,
+    inliers: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+}
+
+fn align_pair(base: &Path, moving: &Path, out: Option<&Path>, json: bool) -> Result<ExitCode> {
+    let opts = IngestOptions::default();
+    let (b, m) = rayon::join(|| ingest::read_photo(base, &opts), || ingest::read_photo(moving, &opts));
+    let (b, m) = (b?, m?);
+    for (p, w) in b.meta.warnings.iter().map(|w| (base, w)).chain(m.meta.warnings.iter().map(|w| (moving, w))) {
+        eprintln!("skintrack: warning: {}: {w}", p.display());
+    }
+    let reg = align::register(&b.image.luminance(), &m.image.luminance(), &AlignOptions::default());
+    if let Some(out) = out
+        && reg.status == Status::Ok
+    {
+        let warped = align::warp::warp_rgb(&m.image, &reg.base_from_moving, b.image.width(), b.image.height());
+        write_image(out, &warped)?;
+    }
+    if json {
+        let j = AlignJson {
+            status: reg.status,
+            base_from_moving: reg.base_from_moving.0,
+            score: reg.score,
+            overlap: reg.overlap,
+            structure_score: reg.structure_score,
+            inliers: reg.inliers,
+            reason: reg.reason.as_deref(),
+        };
+        println!("{}", serde_json::to_string_pretty(&j).map_err(|e| Error::Failed { path: moving.to_path_buf(), problem: e.to_string() })?);
+    } else {
+        match reg.status {
+            Status::Ok => {
+                println!("aligned: score {:.3}, overlap {:.0} %, {} keypoint inliers", reg.score, reg.overlap * 100.0, reg.inliers);
+                for row in reg.base_from_moving.0 {
+                    println!("  {:>14.8} {:>14.8} {:>14.8}", row[0], row[1], row[2]);
+                }
+            }
+            Status::Failed => println!("not aligned: {}", reg.reason.as_deref().unwrap_or("unknown reason")),
+        }
+    }
+    if reg.status == Status::Failed {
+        eprintln!("skintrack: {}: could not be aligned to {}: {}", moving.display(), base.display(), reg.reason.as_deref().unwrap_or("unknown reason"));
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_image(path: &Path, img: &crate::raster::RgbPlanes) -> Result<()> {
+    let (w, h) = (img.width(), img.height());
+    let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let bytes = match ext.as_str() {
+        "jpg" | "jpeg" => output::jpeg_rgb8(path, w, h, &img.to_rgb8(), 95)?,
+        "png" => {
+            // outside the moving photo's footprint: transparent
+            let rgb = img.to_rgb8();
+            let mut rgba = Vec::with_capacity(w * h * 4);
+            for (i, px) in rgb.chunks_exact(3).enumerate() {
+                rgba.extend_from_slice(px);
+                rgba.push(if img.r.data()[i].is_finite() { 255 } else { 0 });
+            }
+            output::png_rgba8(path, w, h, &rgba)?
+        }
+        _ => return Err(Error::usage(format!("{}: write the aligned image as .png or .jpg", path.display()))),
+    };
+    output::write_atomic(path, &bytes)
+}
+
+#[derive(Serialize)]
+struct MetricJson {
+    value: f64,
+    unit: String,
+    better: crate::catalog::Better,
+    uncertainty: f64,
+}
+
+#[derive(Serialize)]
+struct MetricsJson {
+    source: String,
+    roi: Rect,
+    metrics: BTreeMap<String, MetricJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pore_histogram: Option<measure::pores::Histogram>,
+}
+
+fn metrics(image: &Path, roi: Option<Rect>, control: Option<Rect>, mm_per_px: Option<crate::units::MmPerPx>, json: bool) -> Result<ExitCode> {
+    let photo = ingest::read_photo(image, &IngestOptions::default())?;
+    for w in &photo.meta.warnings {
+        eprintln!("skintrack: warning: {}: {w}", image.display());
+    }
+    let (w, h) = (photo.image.width(), photo.image.height());
+    let roi = roi.unwrap_or(Rect::new(0, 0, w, h));
+    let m = measure::measure(
+        image,
+        &photo.image,
+        roi,
+        &MeasureOptions {
+            mm_per_px,
+            control,
+            ..MeasureOptions::default()
+        },
+    )?;
+    if json {
+        let j = MetricsJson {
+            source: image.display().to_string(),
+            roi,
+            metrics: m
+                .values
+                .iter()
+                .map(|(k, v)| (k.clone(), MetricJson { value: v.value, unit: v.unit.clone(), better: v.better, uncertainty: v.uncertainty }))
+                .collect(),
+            pore_histogram: m.pore_histogram,
+        };
+        println!("{}", serde_json::to_string_pretty(&j).map_err(|e| Error::Failed { path: image.to_path_buf(), problem: e.to_string() })?);
+    } else {
+        println!("{} — region {},{},{},{}", image.display(), roi.x, roi.y, roi.w, roi.h);
+        let mut ids: Vec<&String> = m.values.keys().collect();
+        ids.sort_by_key(|id| crate::catalog::order(id));
+        for id in ids {
+            let v = &m.values[id];
+            println!("  {id:34} {:>12} ± {:<10} {} ({} is better)", crate::plot::format_value(v.value), crate::plot::format_value(v.uncertainty), v.unit, v.better.as_str());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,89 @@
+//! Parsers for the photometric-stereo text files (DiLiGenT formats):
+//! light directions (`x y z` per line) and light intensities (`r g b` or one
+//! value per line). Blank lines and `#` comments are ignored.
+
+use crate::error::{Error, Result};
+use std::path::Path;
+
+fn numbers(path: &Path) -> Result<Vec<(usize, Vec<f64>)>> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let vals: std::result::Result<Vec<f64>, _> = line.split(|c: char| c.is_whitespace() || c == ',').filter(|s| !s.is_empty()).map(str::parse::<f64>).collect();
+        match vals {
+            Ok(v) if v.iter().all(|x| x.is_finite()) => rows.push((i + 1, v)),
+            _ => return Err(Error::case(path, format!("line {}: expected numbers, got {line:?}", i + 1))),
+        }
+    }
+    Ok(rows)
+}
+
+/// Unit light directions, one per image (x right, y up, z toward the camera).
+///
+/// # Errors
+/// [`Error::Case`] naming the file and line when a line is not three numbers
+/// or a direction is zero or points away from the camera.
+pub fn read_directions(path: &Path) -> Result<Vec<[f64; 3]>> {
+    let mut out = Vec::new();
+    for (line, v) in numbers(path)? {
+        let [x, y, z] = v[..] else {
+            return Err(Error::case(path, format!("line {line}: expected three numbers \"x y z\"")));
+        };
+        let n = (x * x + y * y + z * z).sqrt();
+        if n < 1e-9 || z <= 0.0 {
+            return Err(Error::case(path, format!("line {line}: a light direction must point toward the camera (z > 0)")));
+        }
+        out.push([x / n, y / n, z / n]);
+    }
+    Ok(out)
+}
+
+/// One intensity per image: the mean of `r g b`, or the single value.
+///
+/// # Errors
+/// [`Error::Case`] when a line is not one or three positive numbers.
+pub fn read_intensities(path: &Path) -> Result<Vec<f64>> {
+    let mut out = Vec::new();
+    for (line, v) in numbers(path)? {
+        let k = match v[..] {
+            [a] => a,
+            [r, g, b] => (r + g + b) / 3.0,
+            _ => return Err(Error::case(path, format!("line {line}: expected \"r g b\" or one value"))),
+        };
+        if k <= 0.0 {
+            return Err(Error::case(path, format!("line {line}: an intensity must be positive")));
+        }
+        out.push(k);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_diligent_files_and_rejects_bad_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("l.txt");
+        std::fs::write(&p, "0 0 2\n# c\n0.5 0.5 0.7071\n").unwrap();
+        let d = read_directions(&p).unwrap();
+        assert_eq!(d.len(), 2);
+        assert!((d[0][2] - 1.0).abs() < 1e-12);
+        std::fs::write(&p, "0 0\n").unwrap();
+        assert!(read_directions(&p).unwrap_err().to_string().contains("line 1"));
+        std::fs::write(&p, "0 0 -1\n").unwrap();
+        assert!(read_directions(&p).is_err());
+        std::fs::write(&p, "1.0 1.0 1.0\n2\n").unwrap();
+        assert_eq!(read_intensities(&p).unwrap(), vec![1.0, 2.0]);
+        std::fs::write(&p, "1 x 1\n").unwrap();
+        assert_eq!(read_intensities(&p).unwrap_err().exit_code(), 2);
+    }
+}

@@ -1,0 +1,128 @@
+//! Writing outputs safely: every file goes to a temporary name in its
+//! destination folder and is renamed into place, so a reader never sees a
+//! half-written file. Images are encoded without any metadata (no EXIF, no
+//! GPS, no ICC): client photos are health data.
+
+use crate::error::{Error, Result};
+use image::ImageEncoder as _;
+use std::io::Write;
+use std::path::Path;
+
+/// Writes `bytes` to `path` atomically (temporary file + rename).
+///
+/// # Errors
+/// [`Error::Write`] naming `path`.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let err = |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(err)?;
+    let mut tmp = tempfile::Builder::new().prefix(".skintrack-").suffix(".tmp").tempfile_in(dir).map_err(err)?;
+    tmp.write_all(bytes).map_err(err)?;
+    tmp.flush().map_err(err)?;
+    // temporary files are created private (0600); outputs are ordinary files
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(err)?;
+    }
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}
+
+/// Creates `dir` (and parents).
+///
+/// # Errors
+/// [`Error::Write`] naming `dir`.
+pub fn ensure_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+        path: dir.to_path_buf(),
+        source,
+    })
+}
+
+/// PNG bytes of 8-bit RGB pixels (no metadata chunks).
+///
+/// # Errors
+/// [`Error::Write`] when encoding fails (it cannot for valid sizes).
+pub fn png_rgb8(path_for_errors: &Path, w: usize, h: usize, rgb: &[u8]) -> Result<Vec<u8>> {
+    encode(path_for_errors, |buf| {
+        image::codecs::png::PngEncoder::new(buf).write_image(rgb, w as u32, h as u32, image::ExtendedColorType::Rgb8)
+    })
+}
+
+/// PNG bytes of 8-bit RGBA pixels.
+///
+/// # Errors
+/// As [`png_rgb8`].
+pub fn png_rgba8(path_for_errors: &Path, w: usize, h: usize, rgba: &[u8]) -> Result<Vec<u8>> {
+    encode(path_for_errors, |buf| {
+        image::codecs::png::PngEncoder::new(buf).write_image(rgba, w as u32, h as u32, image::ExtendedColorType::Rgba8)
+    })
+}
+
+/// PNG bytes of 16-bit grey (`L16`) or RGB (`Rgb16`) samples.
+///
+/// # Errors
+/// As [`png_rgb8`].
+pub fn png_16(path_for_errors: &Path, w: usize, h: usize, samples: &[u16], rgb: bool) -> Result<Vec<u8>> {
+    let bytes: Vec<u8> = samples.iter().flat_map(|v| v.to_be_bytes()).collect();
+    let kind = if rgb { image::ExtendedColorType::Rgb16 } else { image::ExtendedColorType::L16 };
+    encode(path_for_errors, |buf| image::codecs::png::PngEncoder::new(buf).write_image(&bytes, w as u32, h as u32, kind))
+}
+
+/// JPEG bytes of 8-bit RGB pixels at `quality` (no EXIF/ICC segments).
+///
+/// # Errors
+/// As [`png_rgb8`].
+pub fn jpeg_rgb8(path_for_errors: &Path, w: usize, h: usize, rgb: &[u8], quality: u8) -> Result<Vec<u8>> {
+    encode(path_for_errors, |buf| {
+        image::codecs::jpeg::JpegEncoder::new_with_quality(buf, quality).write_image(rgb, w as u32, h as u32, image::ExtendedColorType::Rgb8)
+    })
+}
+
+/// Single-channel 32-bit float TIFF bytes.
+///
+/// # Errors
+/// As [`png_rgb8`].
+pub fn tiff_f32(path_for_errors: &Path, w: usize, h: usize, values: &[f32]) -> Result<Vec<u8>> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut enc = tiff::encoder::TiffEncoder::new(&mut out).map_err(|e| tiff_err(path_for_errors, &e))?;
+    enc.write_image::<tiff::encoder::colortype::Gray32Float>(w as u32, h as u32, values)
+        .map_err(|e| tiff_err(path_for_errors, &e))?;
+    Ok(out.into_inner())
+}
+
+fn tiff_err(path: &Path, e: &tiff::TiffError) -> Error {
+    Error::Write {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    }
+}
+
+fn encode(path: &Path, f: impl FnOnce(&mut Vec<u8>) -> image::ImageResult<()>) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    f(&mut buf).map_err(|e| Error::Write {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_leaves_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sub/out.txt");
+        write_atomic(&p, b"hello").unwrap();
+        write_atomic(&p, b"again").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"again");
+        let names: Vec<_> = std::fs::read_dir(dir.path().join("sub")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 1);
+    }
+}

@@ -1,0 +1,897 @@
+//! A synthetic multi-session case with ground truth: procedural close-up
+//! skin photographed at several visits by a hand-held camera.
+//!
+//! The skin is a height field in µm over the "scene" plane (scene pixels =
+//! baseline pixels): gentle curvature, a network of micro-relief furrows
+//! (distance to Voronoi cell edges), pores (Gaussian pits), a few fine lines
+//! (circular arcs) and atrophic acne scars (rolling, boxcar, icepick
+//! profiles). Its colour is a two-chromophore model: reflectance
+//! `base·exp(−(k_mel·M + k_hb·H))` per channel with melanin M (mottling,
+//! pigmented patches) and haemoglobin H (mottling, treated-area redness).
+//! Each visit is rendered *directly* at its camera's pixel positions (no
+//! resampling, so follow-ups are exactly as sharp as the baseline) under an
+//! oblique light with ambient fill and a faint sheen, then given an exposure
+//! and white-balance change, noise, and JPEG compression.
+//!
+//! Over the course: scar depth, micro-relief and line depth shrink along a
+//! saturating curve of time since the first treatment, pigmented patches fade
+//! a little, and redness rises for the 1–3 days after each treatment. The
+//! truth written alongside gives every camera homography, every designed
+//! parameter, the true height map of each visit, and the metrics of each
+//! visit measured on an ideal render (baseline frame, no camera change, no
+//! noise) for end-to-end checks of direction of change.
+
+use crate::date::Date;
+use crate::error::{Error, Result};
+use crate::geometry::Homography;
+use crate::output;
+use crate::raster::{ColourModel, Plane, Rect, RgbPlanes};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::path::Path;
+
+/// Settings of the generator.
+#[derive(Clone, Debug)]
+pub struct PhantomOptions {
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// Number of sessions (2–12).
+    pub sessions: usize,
+    /// Photo width, px.
+    pub width: usize,
+    /// Photo height, px.
+    pub height: usize,
+    /// Physical scale, mm per baseline pixel.
+    pub mm_per_px: f64,
+    /// Also write a height-map capture per session (`cheek.height.png`).
+    pub height_maps: bool,
+}
+
+impl Default for PhantomOptions {
+    fn default() -> Self {
+        PhantomOptions {
+            seed: 1,
+            sessions: 5,
+            width: 1200,
+            height: 900,
+            mm_per_px: 0.05,
+            height_maps: true,
+        }
+    }
+}
+
+/// SplitMix64: small, seedable, good enough for procedural content.
+#[derive(Clone)]
+struct Rng(u64);
+
+impl Rng {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn uniform(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn range(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.uniform()
+    }
+    fn normal(&mut self) -> f64 {
+        let (u, v) = (self.uniform().max(1e-300), self.uniform());
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+}
+
+/// Hash of a lattice point to [0, 1) (a 64-bit integer mix, no state).
+#[inline]
+fn hash2(seed: u64, i: i64, j: i64) -> f64 {
+    let mut z = seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (j as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Smooth value noise in [−1, 1] with unit lattice spacing.
+fn value_noise(seed: u64, x: f64, y: f64) -> f64 {
+    let (i, j) = (x.floor(), y.floor());
+    let (fx, fy) = (x - i, y - j);
+    let s = |t: f64| t * t * (3.0 - 2.0 * t);
+    let (i, j) = (i as i64, j as i64);
+    let v = |a: i64, b: i64| 2.0 * hash2(seed, i + a, j + b) - 1.0;
+    let top = v(0, 0) + s(fx) * (v(1, 0) - v(0, 0));
+    let bot = v(0, 1) + s(fx) * (v(1, 1) - v(0, 1));
+    top + s(fy) * (bot - top)
+}
+
+/// Fractal sum of value noise: `octaves` octaves from wavelength `scale` px.
+fn fbm(seed: u64, x: f64, y: f64, scale: f64, octaves: u32) -> f64 {
+    let (mut sum, mut amp, mut f) = (0.0, 1.0, 1.0 / scale);
+    let mut norm = 0.0;
+    for o in 0..octaves {
+        sum += amp * value_noise(seed.wrapping_add(u64::from(o) * 7919), x * f, y * f);
+        norm += amp;
+        amp *= 0.5;
+        f *= 2.0;
+    }
+    sum / norm
+}
+
+/// Kinds of atrophic scar (profiles as in the shared photometric model).
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ScarKind {
+    /// Broad, shallow, sloping.
+    Rolling,
+    /// Flat floor, steep walls.
+    Boxcar,
+    /// Narrow and deep.
+    Icepick,
+}
+
+/// A designed scar, in baseline pixels and µm.
+#[derive(Clone, Debug, Serialize)]
+pub struct Scar {
+    /// Id (1-based).
+    pub id: usize,
+    /// Kind.
+    pub kind: ScarKind,
+    /// Centre, baseline px.
+    pub centre: (f64, f64),
+    /// Outer radius, px.
+    pub radius_px: f64,
+    /// Floor radius (boxcar), px.
+    pub floor_radius_px: f64,
+    /// Depth at the baseline, µm.
+    pub depth_um: f64,
+}
+
+impl Scar {
+    /// Depression (µm, ≥ 0) at distance `r` px for depth `d`.
+    fn profile(&self, r: f64, d: f64) -> f64 {
+        if r >= self.radius_px {
+            return 0.0;
+        }
+        match self.kind {
+            ScarKind::Boxcar if r <= self.floor_radius_px => d,
+            ScarKind::Boxcar => {
+                let t = (r - self.floor_radius_px) / (self.radius_px - self.floor_radius_px);
+                d * 0.5 * (1.0 + (std::f64::consts::PI * t).cos())
+            }
+            _ => d * 0.5 * (1.0 + (std::f64::consts::PI * r / self.radius_px).cos()),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Arc {
+    cx: f64,
+    cy: f64,
+    radius: f64,
+    a0: f64,
+    a1: f64,
+    width: f64,
+    depth: f64,
+}
+
+impl Arc {
+    fn distance(&self, x: f64, y: f64) -> f64 {
+        let (dx, dy) = (x - self.cx, y - self.cy);
+        let ang = dy.atan2(dx);
+        let within = |a: f64| {
+            let t = (a - self.a0).rem_euclid(std::f64::consts::TAU);
+            t <= (self.a1 - self.a0).rem_euclid(std::f64::consts::TAU)
+        };
+        if within(ang) {
+            ((dx * dx + dy * dy).sqrt() - self.radius).abs()
+        } else {
+            let end = |a: f64| ((x - self.cx - self.radius * a.cos()).powi(2) + (y - self.cy - self.radius * a.sin()).powi(2)).sqrt();
+            end(self.a0).min(end(self.a1))
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Pore {
+    x: f64,
+    y: f64,
+    sigma: f64,
+    depth: f64,
+}
+
+/// State of the skin at one visit.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct SkinState {
+    /// Scar depth as a fraction of the baseline.
+    pub scar_depth_factor: f64,
+    /// Micro-relief (furrows, pores) amplitude factor.
+    pub relief_factor: f64,
+    /// Fine-line depth factor.
+    pub line_factor: f64,
+    /// Pigmented-patch melanin factor.
+    pub pigment_factor: f64,
+    /// Extra haemoglobin in the treated area (acute redness).
+    pub redness: f64,
+}
+
+struct Skin {
+    seed: u64,
+    cell: f64,
+    line_spacing: f64,
+    furrow_depth: f64,
+    furrow_width: f64,
+    pores: Vec<Vec<Pore>>,
+    pore_grid: (usize, usize, f64),
+    arcs: Vec<Arc>,
+    scars: Vec<Scar>,
+    patches: Vec<(f64, f64, f64, f64)>,
+    size: (f64, f64),
+    treated: Rect,
+}
+
+impl Skin {
+    fn new(seed: u64, w: f64, h: f64, mm_per_px: f64, treated: Rect, base_size: (usize, usize)) -> Skin {
+        let mut rng = Rng(seed);
+        let px = |mm: f64| mm / mm_per_px;
+        let cell = px(0.45);
+        // pores: ~70 per cm² of scene
+        let area_cm2 = w * h * mm_per_px * mm_per_px / 100.0;
+        let n_pores = (70.0 * area_cm2) as usize;
+        let gcell = 24.0;
+        let (gw, gh) = ((w / gcell).ceil() as usize + 1, (h / gcell).ceil() as usize + 1);
+        let mut pores = vec![Vec::new(); gw * gh];
+        for _ in 0..n_pores {
+            let p = Pore {
+                x: rng.range(0.0, w),
+                y: rng.range(0.0, h),
+                sigma: px(rng.range(0.035, 0.075)),
+                depth: rng.range(25.0, 60.0),
+            };
+            let (gx, gy) = ((p.x / gcell) as usize, (p.y / gcell) as usize);
+            pores[gy * gw + gx].push(p);
+        }
+        // fine lines: long gentle arcs crossing the patch
+        let arcs = (0..5)
+            .map(|_| {
+                let radius = px(rng.range(30.0, 80.0));
+                let (cx, cy) = (rng.range(0.0, w), rng.range(0.0, h));
+                let (ox, oy) = (cx + radius * rng.range(-1.0, 1.0), cy - radius);
+                let a0 = rng.range(0.0, std::f64::consts::TAU);
+                Arc {
+                    cx: ox,
+                    cy: oy,
+                    radius,
+                    a0,
+                    a1: a0 + px(rng.range(8.0, 20.0)) / radius,
+                    width: px(rng.range(0.08, 0.14)),
+                    depth: rng.range(40.0, 70.0),
+                }
+            })
+            .collect();
+        // scars inside the treated area, apart from one another (baseline px:
+        // the scene is offset by the margin, added by the caller)
+        let mut scars: Vec<Scar> = Vec::new();
+        let kinds = [ScarKind::Rolling, ScarKind::Boxcar, ScarKind::Icepick, ScarKind::Rolling, ScarKind::Boxcar, ScarKind::Icepick, ScarKind::Rolling];
+        let margin = ((w - base_size.0 as f64) / 2.0, (h - base_size.1 as f64) / 2.0);
+        let mut tries = 0;
+        while scars.len() < kinds.len() && tries < 500 {
+            tries += 1;
+            let kind = kinds[scars.len()];
+            let (r, depth) = match kind {
+                ScarKind::Rolling => (px(rng.range(1.2, 2.0)), rng.range(150.0, 260.0)),
+                ScarKind::Boxcar => (px(rng.range(0.8, 1.3)), rng.range(150.0, 280.0)),
+                ScarKind::Icepick => (px(rng.range(0.25, 0.4)), rng.range(200.0, 350.0)),
+            };
+            let cx = rng.range(treated.x as f64 + r, (treated.x + treated.w) as f64 - r);
+            let cy = rng.range(treated.y as f64 + r, (treated.y + treated.h) as f64 - r);
+            if scars.iter().any(|s| ((s.centre.0 - cx).powi(2) + (s.centre.1 - cy).powi(2)).sqrt() < s.radius_px + r + px(1.0)) {
+                continue;
+            }
+            scars.push(Scar {
+                id: scars.len() + 1,
+                kind,
+                centre: (cx, cy),
+                radius_px: r,
+                floor_radius_px: if kind == ScarKind::Boxcar { 0.7 * r } else { 0.0 },
+                depth_um: depth,
+            });
+        }
+        let _ = margin;
+        // pigmented patches (melasma-like blotches)
+        let patches = (0..4)
+            .map(|_| {
+                (
+                    rng.range(treated.x as f64, (treated.x + treated.w) as f64),
+                    rng.range(treated.y as f64, (treated.y + treated.h) as f64),
+                    px(rng.range(2.0, 5.0)),
+                    rng.range(0.25, 0.45),
+                )
+            })
+            .collect();
+        Skin {
+            seed,
+            cell,
+            line_spacing: px(0.7),
+            furrow_depth: 18.0,
+            furrow_width: px(0.04),
+            pores,
+            pore_grid: (gw, gh, gcell),
+            arcs,
+            scars,
+            patches,
+            size: (w, h),
+            treated,
+        }
+    }
+
+    /// Distance to the nearest Voronoi cell edge (approximate: (F2 − F1)/2).
+    fn edge_distance(&self, x: f64, y: f64) -> f64 {
+        let (ci, cj) = ((x / self.cell).floor() as i64, (y / self.cell).floor() as i64);
+        let (mut f1, mut f2) = (f64::INFINITY, f64::INFINITY);
+        for dj in -1..=1 {
+            for di in -1..=1 {
+                let (i, j) = (ci + di, cj + dj);
+                let px = (i as f64 + hash2(self.seed ^ 0xA1, i, j)) * self.cell;
+                let py = (j as f64 + hash2(self.seed ^ 0xB2, i, j)) * self.cell;
+                let d = (x - px).powi(2) + (y - py).powi(2);
+                if d < f1 {
+                    f2 = f1;
+                    f1 = d;
+                } else if d < f2 {
+                    f2 = d;
+                }
+            }
+        }
+        0.5 * (f2.sqrt() - f1.sqrt())
+    }
+
+    /// Depth of the skin's primary lines: two families of wavy parallel
+    /// furrows (the rhomboid pattern of the skin surface), fading in and out.
+    fn primary_lines(&self, x: f64, y: f64) -> f64 {
+        let mut depth = 0.0;
+        for (k, angle) in [0.5f64, 2.2].iter().enumerate() {
+            let (s, c) = angle.sin_cos();
+            let seed = self.seed ^ (0x77 + k as u64);
+            let u = x * c + y * s + 0.35 * self.line_spacing * fbm(seed, x, y, 3.0 * self.line_spacing, 2);
+            let t = (u / self.line_spacing).rem_euclid(1.0) - 0.5;
+            let d = t.abs() * self.line_spacing;
+            let strength = (0.5 + 0.5 * fbm(seed ^ 0x5, x, y, 2.0 * self.line_spacing, 2)).clamp(0.0, 1.0);
+            depth += strength * (-(d * d) / (2.0 * self.furrow_width * self.furrow_width)).exp();
+        }
+        depth
+    }
+
+    /// Height in µm (positive toward the camera) at scene point (x, y).
+    fn height(&self, x: f64, y: f64, s: &SkinState) -> f64 {
+        let (w, h) = self.size;
+        let (u, v) = (x / w - 0.5, y / h - 0.5);
+        let mut z = -200.0 * (u * u + 0.6 * v * v);
+        // micro-relief: secondary furrows along irregular cell edges (depth
+        // varying from place to place), primary line families, fine roughness
+        let d = self.edge_distance(x, y);
+        let vary = (0.55 + 0.45 * fbm(self.seed ^ 0x52, x, y, 2.0 * self.cell, 2)).max(0.0);
+        let mut relief = -self.furrow_depth * vary * (-(d * d) / (2.0 * self.furrow_width * self.furrow_width)).exp();
+        relief -= 0.8 * self.furrow_depth * self.primary_lines(x, y);
+        relief += 2.5 * fbm(self.seed ^ 0x51, x, y, 5.0, 3);
+        // pores
+        let (gw, gh, gc) = self.pore_grid;
+        let (gx, gy) = ((x / gc).floor() as i64, (y / gc).floor() as i64);
+        for jy in gy - 1..=gy + 1 {
+            for jx in gx - 1..=gx + 1 {
+                if jx < 0 || jy < 0 || jx >= gw as i64 || jy >= gh as i64 {
+                    continue;
+                }
+                for p in &self.pores[jy as usize * gw + jx as usize] {
+                    let r2 = (x - p.x).powi(2) + (y - p.y).powi(2);
+                    if r2 < 16.0 * p.sigma * p.sigma {
+                        relief -= p.depth * (-r2 / (2.0 * p.sigma * p.sigma)).exp();
+                    }
+                }
+            }
+        }
+        z += s.relief_factor * relief;
+        for a in &self.arcs {
+            let d = a.distance(x, y);
+            if d < 4.0 * a.width {
+                z -= s.line_factor * a.depth * (-(d * d) / (2.0 * a.width * a.width)).exp();
+            }
+        }
+        let mut scar_depth = 0.0;
+        for sc in &self.scars {
+            let r = ((x - sc.centre.0 - self.offset().0).powi(2) + (y - sc.centre.1 - self.offset().1).powi(2)).sqrt();
+            scar_depth += sc.profile(r, sc.depth_um * s.scar_depth_factor);
+        }
+        z - scar_depth
+    }
+
+    fn offset(&self) -> (f64, f64) {
+        // scars and patches are designed in baseline pixels; the baseline image
+        // sits at this offset in the scene
+        (self.treated_offset().0, self.treated_offset().1)
+    }
+
+    fn treated_offset(&self) -> (f64, f64) {
+        ((self.size.0 - self.base_w()) / 2.0, (self.size.1 - self.base_h()) / 2.0)
+    }
+
+    fn base_w(&self) -> f64 {
+        self.size.0 / SCENE_SCALE
+    }
+
+    fn base_h(&self) -> f64 {
+        self.size.1 / SCENE_SCALE
+    }
+
+    /// Extra melanin in and around pore openings (they read as dark dots).
+    fn pore_pigment(&self, x: f64, y: f64) -> f64 {
+        let (gw, gh, gc) = self.pore_grid;
+        let (gx, gy) = ((x / gc).floor() as i64, (y / gc).floor() as i64);
+        let mut m = 0.0;
+        for jy in gy - 1..=gy + 1 {
+            for jx in gx - 1..=gx + 1 {
+                if jx < 0 || jy < 0 || jx >= gw as i64 || jy >= gh as i64 {
+                    continue;
+                }
+                for p in &self.pores[jy as usize * gw + jx as usize] {
+                    let r2 = (x - p.x).powi(2) + (y - p.y).powi(2);
+                    let s2 = 2.0 * p.sigma * p.sigma;
+                    if r2 < 9.0 * s2 {
+                        m += 0.35 * (p.depth / 60.0) * (-r2 / s2).exp();
+                    }
+                }
+            }
+        }
+        m
+    }
+
+    /// Linear RGB reflectance at scene point (x, y).
+    fn reflectance(&self, x: f64, y: f64, s: &SkinState) -> [f64; 3] {
+        let (ox, oy) = self.offset();
+        let (bx, by) = (x - ox, y - oy);
+        let mut mel = 0.55 + 0.08 * fbm(self.seed ^ 0x11, x, y, 90.0, 4) + 0.04 * fbm(self.seed ^ 0x12, x, y, 9.0, 2);
+        mel += self.pore_pigment(x, y);
+        for &(px, py, r, amp) in &self.patches {
+            let d2 = (bx - px).powi(2) + (by - py).powi(2);
+            let edge = 0.75 + 0.25 * fbm(self.seed ^ 0x13, x, y, r * 0.5, 2);
+            mel += s.pigment_factor * amp * (-d2 / (2.0 * (r * edge).powi(2))).exp();
+        }
+        let mut hb = 0.32 + 0.06 * fbm(self.seed ^ 0x21, x, y, 60.0, 4);
+        // small vascular blotches
+        hb += 0.12 * (fbm(self.seed ^ 0x22, x, y, 14.0, 2) - 0.35).max(0.0);
+        let t = self.treated;
+        let inside = bx >= t.x as f64 && by >= t.y as f64 && bx < (t.x + t.w) as f64 && by < (t.y + t.h) as f64;
+        if inside {
+            // feathered edge of the treated area
+            let edge = [bx - t.x as f64, (t.x + t.w) as f64 - bx, by - t.y as f64, (t.y + t.h) as f64 - by]
+                .into_iter()
+                .fold(f64::INFINITY, f64::min);
+            hb += s.redness * (edge / 20.0).min(1.0);
+        }
+        // chromophore absorption per channel (R, G, B): melanin absorbs
+        // toward blue, haemoglobin mostly green
+        let k_mel = [0.25, 0.8, 1.5];
+        let k_hb = [0.18, 1.1, 1.1];
+        let base = [0.85, 0.85, 0.85];
+        let mut out = [0.0; 3];
+        for c in 0..3 {
+            out[c] = base[c] * (-(k_mel[c] * mel + k_hb[c] * hb)).exp();
+        }
+        out
+    }
+}
+
+/// The scene is this much larger than the baseline frame, so follow-up
+/// cameras see real skin beyond the baseline's edges.
+const SCENE_SCALE: f64 = 1.3;
+
+/// One visit's camera and light.
+#[derive(Clone, Debug, Serialize)]
+pub struct Camera {
+    /// Maps this photo's pixel positions to the baseline photo's.
+    pub base_from_moving: Homography,
+    /// Exposure gain (linear).
+    pub gain: f64,
+    /// White-balance multipliers (R, G, B), linear.
+    pub white_balance: [f64; 3],
+    /// Light direction in the camera frame (x right, y up, z to camera).
+    pub light: [f64; 3],
+    /// Gaussian noise, 8-bit levels.
+    pub noise: f64,
+}
+
+/// Truth of one session.
+#[derive(Clone, Debug, Serialize)]
+pub struct SessionTruth {
+    /// Visit date.
+    pub date: Date,
+    /// Whether a treatment was given at this visit (photos are taken first).
+    pub treatment: bool,
+    /// Days since the baseline.
+    pub days: i64,
+    /// The skin's state.
+    pub state: SkinState,
+    /// Camera and light.
+    pub camera: Camera,
+    /// Scar depths at this visit, µm, by scar id.
+    pub scar_depths_um: Vec<f64>,
+    /// Metrics of the ideal render of this visit (baseline frame, baseline
+    /// camera and light, no noise), by metric id, on the case's ROI.
+    pub ideal_metrics: std::collections::BTreeMap<String, f64>,
+}
+
+/// Everything the generator knows (written as truth.json).
+#[derive(Clone, Debug, Serialize)]
+pub struct Truth {
+    /// Generator settings.
+    pub seed: u64,
+    /// Photo size.
+    pub size: (usize, usize),
+    /// Scale.
+    pub mm_per_px: f64,
+    /// Treated region = the case ROI, baseline px.
+    pub roi: Rect,
+    /// Untreated control region, baseline px.
+    pub control: Rect,
+    /// The scars at the baseline.
+    pub scars: Vec<Scar>,
+    /// Per session.
+    pub sessions: Vec<SessionTruth>,
+    /// How the height-map captures relate to the photos.
+    pub height_maps: Option<HeightMapTruth>,
+}
+
+/// Where the height-map captures come from.
+#[derive(Clone, Debug, Serialize)]
+pub struct HeightMapTruth {
+    /// The baseline-photo rectangle each height map covers at the baseline.
+    pub baseline_rect: Rect,
+    /// µm per 16-bit level.
+    pub um_per_level: f64,
+    /// Per session: maps the height map's pixels to the baseline height map's.
+    pub base_from_moving: Vec<Homography>,
+}
+
+fn schedule(n: usize) -> Vec<(i64, bool)> {
+    // monthly treatments; with ≥ 4 sessions one visit 2 days after the
+    // second treatment (acute redness) and a follow-up 9 weeks after the last
+    let n = n.clamp(2, 12);
+    let acute = n >= 4;
+    let treatments = if acute { n - 2 } else { n - 1 };
+    let mut v: Vec<(i64, bool)> = (0..treatments).map(|i| (28 * i as i64, true)).collect();
+    if acute {
+        v.push((30, false));
+    }
+    let last = 28 * (treatments as i64 - 1);
+    v.push((last + 63, false));
+    v.sort();
+    v
+}
+
+fn state_at(days: i64, treatment_days: &[i64]) -> SkinState {
+    // remodelling builds up over months after the first treatment
+    let progress = 1.0 - (-(days as f64) / 75.0).exp();
+    let since = treatment_days.iter().filter(|&&t| t <= days).map(|&t| days - t).min();
+    let redness = match since {
+        Some(d @ 1..=3) => 0.28 * (1.0 - (d as f64 - 1.0) / 4.0),
+        _ => 0.0,
+    };
+    SkinState {
+        scar_depth_factor: 1.0 - 0.4 * progress,
+        relief_factor: 1.0 - 0.3 * progress,
+        line_factor: 1.0 - 0.35 * progress,
+        pigment_factor: 1.0 - 0.3 * progress,
+        redness,
+    }
+}
+
+fn encode_srgb(lin: f64) -> f64 {
+    let c = lin.clamp(0.0, 1.0);
+    255.0 * if c <= 0.003_130_8 { 12.92 * c } else { 1.055 * c.powf(1.0 / 2.4) - 0.055 }
+}
+
+/// Renders the skin seen by a camera whose pixel p sees scene point
+/// `scene_from_image · p`, over the image rectangle `area`, as sRGB-encoded
+/// planes (0–255, before noise). Heights are evaluated once per pixel
+/// *corner* and each pixel's slope comes from its four corners; the lens is
+/// a Gaussian blur of 0.6 px applied in linear light.
+fn render(skin: &Skin, state: &SkinState, scene_from_image: &Homography, area: Rect, cam: &Camera, mm_per_px: f64) -> RgbPlanes {
+    let (w, h) = (area.w, area.h);
+    let um_per_px = mm_per_px * 1000.0;
+    let l = cam.light;
+    let half = {
+        let v = [l[0], l[1], l[2] + 1.0];
+        let n = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
+        [v[0] / n, v[1] / n, v[2] / n]
+    };
+    let scene = |x: f64, y: f64| scene_from_image.apply(x + area.x as f64, y + area.y as f64).unwrap_or((0.0, 0.0));
+    // heights at pixel corners (x − ½, y − ½), (w+1)×(h+1)
+    let corners: Vec<f64> = (0..(w + 1) * (h + 1))
+        .into_par_iter()
+        .map(|k| {
+            let (cx, cy) = ((k % (w + 1)) as f64 - 0.5, (k / (w + 1)) as f64 - 0.5);
+            let (a, b) = scene(cx, cy);
+            skin.height(a, b, state)
+        })
+        .collect();
+    let rows: Vec<Vec<[f32; 3]>> = (0..h)
+        .into_par_iter()
+        .map(|y| {
+            (0..w)
+                .map(|x| {
+                    let c = |dx: usize, dy: usize| corners[(y + dy) * (w + 1) + x + dx];
+                    // slopes in the image frame (µm per µm); image y is down, camera y up
+                    let gx = 0.5 * ((c(1, 0) + c(1, 1)) - (c(0, 0) + c(0, 1))) / um_per_px;
+                    let gy = -0.5 * ((c(0, 1) + c(1, 1)) - (c(0, 0) + c(1, 0))) / um_per_px;
+                    let nn = (gx * gx + gy * gy + 1.0).sqrt();
+                    let n = [-gx / nn, -gy / nn, 1.0 / nn];
+                    let ndl = (n[0] * l[0] + n[1] * l[1] + n[2] * l[2]).max(0.0);
+                    let ndh = (n[0] * half[0] + n[1] * half[1] + n[2] * half[2]).max(0.0);
+                    let shade = 0.3 + 0.7 * ndl / l[2];
+                    let sheen = 0.03 * ndh.powi(30);
+                    let (sx, sy) = scene(x as f64, y as f64);
+                    let refl = skin.reflectance(sx, sy, state);
+                    let mut px = [0.0f32; 3];
+                    for ch in 0..3 {
+                        px[ch] = (cam.gain * cam.white_balance[ch] * (0.92 * refl[ch] * shade + sheen)) as f32;
+                    }
+                    px
+                })
+                .collect()
+        })
+        .collect();
+    let plane = |c: usize| {
+        let p = Plane::from_vec(w, h, rows.iter().flat_map(|r| r.iter().map(|p| p[c])).collect()).expect("invariant: w*h");
+        crate::filters::gaussian_blur(&p, 0.6).map(|v| encode_srgb(f64::from(v)) as f32)
+    };
+    RgbPlanes {
+        r: plane(0),
+        g: plane(1),
+        b: plane(2),
+        model: ColourModel::Rgb,
+    }
+}
+
+fn add_noise(img: &mut RgbPlanes, sigma: f64, seed: u64) {
+    let mut rng = Rng(seed);
+    for p in [&mut img.r, &mut img.g, &mut img.b] {
+        for v in p.data_mut() {
+            *v += (sigma * rng.normal()) as f32;
+        }
+    }
+}
+
+/// Generates the phantom case into `out_dir` (which must be empty or absent).
+///
+/// # Errors
+/// [`Error::Usage`] for bad settings or a non-empty folder; [`Error::Write`].
+pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
+    if !(2..=12).contains(&opts.sessions) {
+        return Err(Error::usage(format!("--sessions must be 2 to 12, got {}", opts.sessions)));
+    }
+    if opts.width < 256 || opts.height < 256 || opts.width > 8000 || opts.height > 8000 {
+        return Err(Error::usage(format!("--size must be 256x256 to 8000x8000, got {}x{}", opts.width, opts.height)));
+    }
+    if out_dir.exists() && std::fs::read_dir(out_dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
+        return Err(Error::usage(format!("{}: exists and is not empty; choose a new folder", out_dir.display())));
+    }
+    let (w, h) = (opts.width, opts.height);
+    let (sw, sh) = (w as f64 * SCENE_SCALE, h as f64 * SCENE_SCALE);
+    let offset = ((sw - w as f64) / 2.0, (sh - h as f64) / 2.0);
+    // treated area (ROI) in the middle, control strip along the top-left
+    let roi = Rect::new(w * 22 / 100, h * 25 / 100, w * 60 / 100, h * 60 / 100);
+    let control = Rect::new(w * 4 / 100, h * 5 / 100, w * 14 / 100, h * 14 / 100);
+    let skin = Skin::new(opts.seed, sw, sh, opts.mm_per_px, roi, (w, h));
+    let base_date = Date::new(2026, 1, 12).expect("invariant: valid date");
+    let plan = schedule(opts.sessions);
+    let treatment_days: Vec<i64> = plan.iter().filter(|p| p.1).map(|p| p.0).collect();
+    let scene_from_base = Homography::translation(offset.0, offset.1);
+    let mut rng = Rng(opts.seed ^ 0xC0FFEE);
+    let (cx, cy) = (w as f64 / 2.0, h as f64 / 2.0);
+    let mut sessions = Vec::new();
+    let base_light = [-0.6, 0.45, 0.66];
+    for (i, &(days, treatment)) in plan.iter().enumerate() {
+        let scene_from_image = if i == 0 {
+            scene_from_base
+        } else {
+            let rot = rng.range(-5.0, 5.0).to_radians();
+            let scale = rng.range(0.96, 1.04);
+            let (tx, ty) = (rng.range(-0.03, 0.03) * w as f64, rng.range(-0.03, 0.03) * h as f64);
+            let persp = Homography([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [rng.range(-2e-5, 2e-5), rng.range(-2e-5, 2e-5), 1.0]]);
+            let centre = Homography::translation(cx, cy);
+            let uncentre = Homography::translation(-cx, -cy);
+            scene_from_base * Homography::translation(tx, ty) * centre * Homography::similarity_about(rot, scale, 0.0, 0.0) * persp * uncentre
+        };
+        let base_from_image = scene_from_base.inverse().expect("invariant: translation") * scene_from_image;
+        let az = rng.range(-0.15, 0.15);
+        let light = {
+            let (c, s) = (az.cos(), az.sin());
+            let l = [base_light[0] * c - base_light[1] * s, base_light[0] * s + base_light[1] * c, base_light[2]];
+            let n = (l[0] * l[0] + l[1] * l[1] + l[2] * l[2]).sqrt();
+            [l[0] / n, l[1] / n, l[2] / n]
+        };
+        let camera = Camera {
+            base_from_moving: base_from_image.normalised(),
+            gain: if i == 0 { 1.0 } else { rng.range(0.9, 1.1) },
+            white_balance: if i == 0 { [1.0; 3] } else { [rng.range(0.97, 1.03), 1.0, rng.range(0.97, 1.03)] },
+            light: if i == 0 { base_light } else { light },
+            noise: 1.5,
+        };
+        let state = state_at(days, &treatment_days);
+        sessions.push((days, treatment, state, camera, scene_from_image));
+    }
+
+    // the case
+    let mut truths = Vec::new();
+    let date_of = |days: i64| base_date.plus_days(days);
+    let ideal_camera = Camera {
+        base_from_moving: Homography::IDENTITY,
+        gain: 1.0,
+        white_balance: [1.0; 3],
+        light: base_light,
+        noise: 0.0,
+    };
+    let hm = opts.height_maps.then(|| height_map_plan(&skin, w, h, opts));
+    for (i, (days, treatment, state, camera, scene_from_image)) in sessions.iter().enumerate() {
+        let date = date_of(*days);
+        let dir = out_dir.join(date.to_string());
+        let mut img = render(&skin, state, scene_from_image, Rect::new(0, 0, w, h), camera, opts.mm_per_px);
+        add_noise(&mut img, camera.noise, opts.seed ^ (i as u64 + 1) * 0x5DEECE66D);
+        let path = dir.join("cheek.jpg");
+        output::write_atomic(&path, &output::jpeg_rgb8(&path, w, h, &img.to_rgb8(), 90)?)?;
+        // ideal render for truth metrics: baseline frame and camera, no noise
+        // (the ROI and the control region only: the rest is never measured)
+        let union = Rect::new(control.x, control.y, roi.x + roi.w - control.x, roi.y + roi.h - control.y);
+        let ideal = render(&skin, state, &scene_from_base, union, &ideal_camera, opts.mm_per_px);
+        let ideal = ideal.map_planes(|p| p.map(|v| v.round().clamp(0.0, 255.0)));
+        let shift = |r: Rect| Rect::new(r.x - union.x, r.y - union.y, r.w, r.h);
+        let m = crate::measure::measure(
+            &path,
+            &ideal,
+            shift(roi),
+            &crate::measure::MeasureOptions {
+                mm_per_px: crate::units::MmPerPx::new(opts.mm_per_px),
+                control: Some(shift(control)),
+                ..Default::default()
+            },
+        )?;
+        if let Some(plan) = &hm {
+            write_height_map(&dir, &skin, state, plan, i, offset, opts)?;
+        }
+        truths.push(SessionTruth {
+            date,
+            treatment: *treatment,
+            days: *days,
+            state: *state,
+            camera: camera.clone(),
+            scar_depths_um: skin.scars.iter().map(|s| s.depth_um * state.scar_depth_factor).collect(),
+            ideal_metrics: m.values.into_iter().map(|(k, v)| (k, v.value)).collect(),
+        });
+    }
+    let treatments: Vec<String> = truths.iter().filter(|t| t.treatment).map(|t| format!("\"{}\"", t.date)).collect();
+    let manifest = format!(
+        "# skintrack phantom case (seed {seed}): synthetic skin, see truth.json\n\
+         client = \"Phantom {seed}\"\n\
+         treatment = \"micro-needling\"\n\
+         treatments = [{treatments}]\n\n\
+         [view.cheek]\n\
+         roi = [{rx}, {ry}, {rw}, {rh}]\n\
+         control = [{cx}, {cy}, {cw}, {ch}]\n\
+         mm_per_px = {mm}\n",
+        seed = opts.seed,
+        treatments = treatments.join(", "),
+        rx = roi.x,
+        ry = roi.y,
+        rw = roi.w,
+        rh = roi.h,
+        cx = control.x,
+        cy = control.y,
+        cw = control.w,
+        ch = control.h,
+        mm = opts.mm_per_px,
+    );
+    output::write_atomic(&out_dir.join("case.toml"), manifest.as_bytes())?;
+    let truth = Truth {
+        seed: opts.seed,
+        size: (w, h),
+        mm_per_px: opts.mm_per_px,
+        roi,
+        control,
+        scars: skin.scars.clone(),
+        sessions: truths,
+        height_maps: hm.map(|p| HeightMapTruth {
+            baseline_rect: p.rect,
+            um_per_level: p.um_per_level,
+            base_from_moving: p.base_from_moving.clone(),
+        }),
+    };
+    let json = serde_json::to_string_pretty(&truth).map_err(|e| Error::Failed {
+        path: out_dir.join("truth.json"),
+        problem: e.to_string(),
+    })?;
+    output::write_atomic(&out_dir.join("truth.json"), json.as_bytes())?;
+    Ok(truth)
+}
+
+struct HeightPlan {
+    rect: Rect,
+    um_per_level: f64,
+    base_from_moving: Vec<Homography>,
+}
+
+/// Height-map captures: a square patch around the scars, each session
+/// framed with a small shift and rotation (a 3D camera placed by hand).
+fn height_map_plan(skin: &Skin, w: usize, h: usize, opts: &PhantomOptions) -> HeightPlan {
+    let side = (w.min(h) * 45 / 100).max(128);
+    let (mut sx, mut sy) = (0.0, 0.0);
+    for s in &skin.scars {
+        sx += s.centre.0;
+        sy += s.centre.1;
+    }
+    let n = skin.scars.len().max(1) as f64;
+    let (cx, cy) = (sx / n, sy / n);
+    let x = (cx - side as f64 / 2.0).clamp(0.0, (w - side) as f64) as usize;
+    let y = (cy - side as f64 / 2.0).clamp(0.0, (h - side) as f64) as usize;
+    let mut rng = Rng(opts.seed ^ 0x4E16);
+    let base_from_moving = (0..opts.sessions)
+        .map(|i| {
+            if i == 0 {
+                return Homography::IDENTITY;
+            }
+            let c = side as f64 / 2.0;
+            Homography::translation(rng.range(-12.0, 12.0), rng.range(-12.0, 12.0)) * Homography::similarity_about(rng.range(-3.0, 3.0).to_radians(), 1.0, c, c)
+        })
+        .collect();
+    HeightPlan {
+        rect: Rect::new(x, y, side, side),
+        um_per_level: 0.05,
+        base_from_moving,
+    }
+}
+
+fn write_height_map(dir: &Path, skin: &Skin, state: &SkinState, plan: &HeightPlan, i: usize, offset: (f64, f64), opts: &PhantomOptions) -> Result<()> {
+    let side = plan.rect.w;
+    let scene_from_hm = Homography::translation(offset.0 + plan.rect.x as f64, offset.1 + plan.rect.y as f64) * plan.base_from_moving[i];
+    let mut rng = Rng(opts.seed ^ 0x7A11 ^ i as u64);
+    // a 3D camera adds its own tilt and zero offset
+    let (tilt_x, tilt_y, zero) = (rng.range(-3.0, 3.0), rng.range(-3.0, 3.0), rng.range(-20.0, 20.0));
+    let heights: Vec<f64> = (0..side * side)
+        .into_par_iter()
+        .map(|k| {
+            let (x, y) = ((k % side) as f64, (k / side) as f64);
+            let (a, b) = scene_from_hm.apply(x, y).unwrap_or((0.0, 0.0));
+            skin.height(a, b, state) + tilt_x * x * opts.mm_per_px + tilt_y * y * opts.mm_per_px + zero
+        })
+        .collect();
+    let lo = heights.iter().copied().fold(f64::INFINITY, f64::min);
+    let levels: Vec<u16> = heights.iter().map(|z| ((z - lo + 50.0) / plan.um_per_level).round().clamp(0.0, 65535.0) as u16).collect();
+    let path = dir.join("cheek.height.png");
+    output::write_atomic(&path, &output::png_16(&path, side, side, &levels, false)?)?;
+    let sidecar = format!("# height_um = level * um_per_level (the zero is arbitrary)\num_per_level = {}\nmm_per_px = {}\n", plan.um_per_level, opts.mm_per_px);
+    output::write_atomic(&dir.join("cheek.height.toml"), sidecar.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedule_has_treatments_an_acute_visit_and_a_follow_up() {
+        let s = schedule(5);
+        assert_eq!(s, vec![(0, true), (28, true), (30, false), (56, true), (119, false)]);
+        assert_eq!(schedule(2), vec![(0, true), (63, false)]);
+        let st = state_at(30, &[0, 28, 56]);
+        assert!(st.redness > 0.1);
+        assert_eq!(state_at(56, &[0, 28, 56]).redness, 0.0);
+    }
+
+    #[test]
+    fn scar_profiles_have_their_depth_and_radius() {
+        let s = Scar { id: 1, kind: ScarKind::Boxcar, centre: (0.0, 0.0), radius_px: 20.0, floor_radius_px: 14.0, depth_um: 200.0 };
+        assert_eq!(s.profile(0.0, 200.0), 200.0);
+        assert_eq!(s.profile(14.0, 200.0), 200.0);
+        assert!(s.profile(19.9, 200.0) < 1.0);
+        assert_eq!(s.profile(25.0, 200.0), 0.0);
+    }
+}

@@ -1,0 +1,438 @@
+//! The report: one self-contained HTML file (images embedded, no external
+//! requests, works offline and from an e-mail attachment) for the client
+//! first — plain sentences, a before/after slider, overlays, curves, what to
+//! expect — and a practitioner section below with every number, the
+//! alignment of every capture, exclusions, methods and an input hash.
+//! Also the flat CSV of metrics.json.
+
+use crate::catalog::{self, Better};
+use crate::model::{Analysis, Series, SessionResult};
+use crate::pipeline::Media;
+use crate::plot::{EARLY_RESULTS_DAYS, Plot, format_value};
+use base64::Engine as _;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use std::fmt::Write as _;
+
+/// metrics.csv: one row per session and metric (a failed session gets one
+/// row with an empty metric), columns as DESIGN.md lists them.
+#[must_use]
+pub fn csv(a: &Analysis) -> String {
+    let mut out = String::from("view,kind,date,days,metric,value,unit,better,uncertainty,change_pct,beyond_noise,alignment_status\n");
+    let field = |s: &str| {
+        if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+    };
+    for s in &a.series {
+        for sess in &s.sessions {
+            let lead = format!("{},{},{},{}", field(&s.view), s.kind, sess.date, sess.days);
+            if sess.metrics.is_empty() {
+                let _ = writeln!(out, "{lead},,,,,,,,{}", sess.alignment.status);
+            }
+            for (id, m) in &sess.metrics {
+                let pct = m.change_pct.map(|p| p.to_string()).unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "{lead},{id},{},{},{},{},{pct},{},{}",
+                    m.value,
+                    field(&m.unit),
+                    m.better.as_str(),
+                    m.uncertainty,
+                    m.beyond_noise,
+                    sess.alignment.status
+                );
+            }
+        }
+    }
+    out
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn img_src(mime: &str, bytes: &[u8]) -> String {
+    format!("data:{mime};base64,{}", b64(bytes))
+}
+
+/// The latest session that can be compared with the baseline (usable, not
+/// in the acute window), if it is not the baseline itself.
+fn latest_comparable(s: &Series) -> Option<&SessionResult> {
+    s.sessions.iter().skip(1).rev().find(|x| x.alignment.is_ok() && !x.acute_window && !x.metrics.is_empty())
+}
+
+/// Plain-language sentences from the numbers: 3–6 of them, improvements
+/// only when beyond the measurement noise, acute redness and failed photos
+/// explained.
+#[must_use]
+pub fn headlines(a: &Analysis) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(s) = a.series.iter().find(|s| s.kind == "photo").or_else(|| a.series.first()) else { return out };
+    let first = a.baseline_date.human();
+    if let Some(latest) = latest_comparable(s) {
+        let mut items: Vec<(f64, String)> = Vec::new();
+        let mut quiet: Vec<&'static str> = Vec::new();
+        for info in catalog::METRICS.iter().filter(|m| m.headline && m.better != Better::None) {
+            let Some(m) = latest.metrics.get(info.id) else { continue };
+            let (subject, good, bad) = catalog::words(info.id);
+            let Some(pct) = m.change_pct else { continue };
+            if !m.beyond_noise {
+                if !quiet.contains(&subject) {
+                    quiet.push(subject);
+                }
+                continue;
+            }
+            let improved = match info.better {
+                Better::Lower => m.change < 0.0,
+                _ => m.change > 0.0,
+            };
+            let text = if improved {
+                format!("{subject}: {:.0}% {good} than at your first visit ({first}) — more than the measurement noise.", pct.abs())
+            } else {
+                format!("{subject}: {:.0}% {bad} than at your first visit ({first}), beyond the measurement noise.", pct.abs())
+            };
+            if !items.iter().any(|(_, t)| t.starts_with(&format!("{subject}:"))) {
+                items.push((if improved { pct.abs() } else { pct.abs() * 0.5 }, text));
+            }
+        }
+        items.sort_by(|x, y| y.0.total_cmp(&x.0));
+        out.extend(items.into_iter().take(4).map(|x| x.1));
+        if !quiet.is_empty() && out.len() < 5 {
+            out.push(format!("{}: no change beyond the measurement noise so far.", join_words(&quiet)));
+        }
+    } else {
+        out.push("Only the first visit can be measured so far: the next visits will be compared with it.".into());
+    }
+    for sess in &s.sessions {
+        if sess.acute_window && sess.alignment.is_ok() {
+            let d = sess.days_since_treatment.unwrap_or(0);
+            out.push(format!(
+                "The photo of {} was taken {d} day{} after a session: redness then is expected and settles within days, so it is not counted as a change.",
+                sess.date.human(),
+                if d == 1 { "" } else { "s" }
+            ));
+        }
+        if !sess.alignment.is_ok() {
+            out.push(format!("The photo of {} could not be lined up with the first one, so it is left out of the measurements.", sess.date.human()));
+        }
+    }
+    out.truncate(6);
+    out
+}
+
+fn join_words(v: &[&str]) -> String {
+    match v {
+        [] => String::new(),
+        [a] => (*a).to_string(),
+        [rest @ .., last] => format!("{} and {}", rest.join(", "), last.to_lowercase()),
+    }
+}
+
+/// What to expect next, from the treatment timeline.
+#[must_use]
+pub fn expectations(a: &Analysis) -> Vec<String> {
+    let mut out = Vec::new();
+    let last_visit = a.series.iter().flat_map(|s| s.sessions.iter().map(|x| x.date)).max().unwrap_or(a.baseline_date);
+    let first_t = a.treatments.first().copied();
+    let last_t = a.treatments.last().copied();
+    if let Some(t) = first_t {
+        let since = last_visit.days_after(t);
+        if since < EARLY_RESULTS_DAYS.0 {
+            out.push(format!(
+                "Early results usually show 6–8 weeks after the first session (around {}); changes before then are mostly the skin's first response.",
+                t.plus_days(EARLY_RESULTS_DAYS.0).human()
+            ));
+        } else {
+            out.push("Collagen keeps remodelling for months: results usually continue to build for 3–6 months after the last session.".into());
+        }
+    }
+    if let (Some(t), n) = (last_t, a.treatments.len()) {
+        out.push(format!(
+            "{n} session{} so far, the latest on {}. A course is usually 4–6 sessions about a month apart.",
+            if n == 1 { "" } else { "s" },
+            t.human()
+        ));
+    }
+    out.push("Acne scars can improve for good; pigmentation (melasma) and sun damage need ongoing care to keep results.".into());
+    out.push("Skin is red and more sensitive to the sun for a few days after each session: use a broad-spectrum SPF 30+ sunscreen daily.".into());
+    out
+}
+
+const CSS: &str = r#"
+:root{--ink:#1d2433;--muted:#5a6275;--accent:#2a62b8;--bg:#fbfaf8;--card:#fff;--line:#e3e1dc;--good:#1f7a45;--warn:#a34a00}
+*{box-sizing:border-box}
+body{margin:0;font:16px/1.55 -apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--ink);background:var(--bg)}
+main{max-width:1040px;margin:0 auto;padding:24px 20px 60px}
+header.top{border-bottom:3px solid var(--accent);margin-bottom:24px;padding-bottom:12px}
+h1{font-size:1.9rem;margin:0 0 4px}h2{font-size:1.35rem;margin:36px 0 12px}h3{font-size:1.1rem;margin:24px 0 8px}
+.meta{color:var(--muted);margin:0}
+.card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:18px 22px;margin:14px 0}
+ul.points{padding-left:1.2em;margin:0}ul.points li{margin:6px 0}
+.slider{position:relative;max-width:100%;user-select:none;border-radius:8px;overflow:hidden;background:#000;line-height:0}
+.slider img{display:block;width:100%;height:auto}
+.slider .after{position:absolute;inset:0;clip-path:inset(0 0 0 50%)}
+.slider .bar{position:absolute;top:0;bottom:0;left:50%;width:3px;background:#fff;box-shadow:0 0 4px #0008;pointer-events:none}
+.slider .lab{position:absolute;top:10px;padding:3px 10px;border-radius:4px;background:#000a;color:#fff;font-size:14px;line-height:1.4}
+.slider .lab.l{left:10px}.slider .lab.r{right:10px}
+input[type=range]{width:100%;margin:10px 0 0;accent-color:var(--accent);height:28px}
+.overlays{display:flex;flex-wrap:wrap;gap:6px;margin:8px 0}
+.overlays input{position:absolute;opacity:0}
+.overlays label{border:1px solid var(--line);border-radius:16px;padding:4px 12px;cursor:pointer;background:#fff}
+.overlays input:checked+label{background:var(--accent);color:#fff;border-color:var(--accent)}
+.overlays input:focus-visible+label{outline:3px solid #f5b400;outline-offset:2px}
+.ovpanel{display:none;gap:10px;grid-template-columns:1fr 1fr}
+.ovpanel figure{margin:0}.ovpanel img{width:100%;height:auto;border-radius:6px}
+figcaption{font-size:.9rem;color:var(--muted);line-height:1.3;margin-top:4px}
+.chart svg{width:100%;height:auto}
+table{border-collapse:collapse;width:100%;font-size:.9rem}
+th,td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:right;vertical-align:top}
+th:first-child,td:first-child{text-align:left}
+td.ok{color:var(--good)}td.bad{color:var(--warn)}
+details{margin:10px 0}summary{cursor:pointer;font-weight:600}
+.small{font-size:.85rem;color:var(--muted)}
+.tag{display:inline-block;padding:0 6px;border-radius:4px;font-size:.8rem;background:#eef2fa;color:var(--accent)}
+.tag.warn{background:#fdeedd;color:var(--warn)}
+@media (max-width:640px){main{padding:14px 12px}h1{font-size:1.5rem}.ovpanel{grid-template-columns:1fr}table{font-size:.8rem}th,td{padding:4px}}
+@media print{body{background:#fff}main{max-width:none;padding:0}.card{border:none;padding:0}input[type=range],.overlays,.noprint{display:none!important}
+ details{display:block}details>*{display:block}section{break-inside:avoid-page}.chart{break-inside:avoid}a{color:inherit;text-decoration:none}}
+"#;
+
+const JS: &str = r#"
+document.querySelectorAll('.slider-wrap').forEach(function(w){
+  var r=w.querySelector('input[type=range]'),a=w.querySelector('.after'),b=w.querySelector('.bar');
+  function set(){var v=r.value;a.style.clipPath='inset(0 0 0 '+v+'%)';b.style.left=v+'%';}
+  r.addEventListener('input',set);set();
+});
+"#;
+
+fn overlay_css(series: usize, kinds: &[String]) -> String {
+    let mut css = String::new();
+    for k in kinds {
+        let _ = write!(css, "#ov{series}-{k}:checked~.ovpanel.p{series}-{k}{{display:grid}}");
+    }
+    css
+}
+
+fn series_client_section(a: &Analysis, si: usize, s: &Series, media: &Media, plots: &[Plot]) -> Markup {
+    let previews = media.previews.get(si);
+    let base_img = previews.and_then(|p| p.first()).and_then(Option::as_ref);
+    let latest_idx = s.sessions.iter().enumerate().skip(1).rev().find(|(_, x)| x.alignment.is_ok()).map(|(i, _)| i);
+    let latest_img = latest_idx.and_then(|i| previews.and_then(|p| p.get(i)).and_then(Option::as_ref));
+    let ov_base = media.overlays.get(si).and_then(|o| o.first());
+    let ov_latest = latest_idx.and_then(|i| media.overlays.get(si).and_then(|o| o.get(i)));
+    let kinds: Vec<String> = ov_base.map(|v| v.iter().map(|(k, _)| k.clone()).collect()).unwrap_or_default();
+    let overview = plots.iter().find(|p| p.series == Some(si) && p.metric.is_none());
+    let headline_plots: Vec<&Plot> = plots
+        .iter()
+        .filter(|p| p.series == Some(si) && p.metric.as_deref().and_then(catalog::info).is_some_and(|m| m.headline) && !p.metric.as_deref().unwrap_or("").ends_with(catalog::VS_CONTROL))
+        .take(4)
+        .collect();
+    let latest_date = latest_idx.map(|i| s.sessions[i].date.human()).unwrap_or_default();
+    html! {
+        section {
+            h2 { "Before and after — " (s.view) }
+            @if let (Some(b), Some(l)) = (base_img, latest_img) {
+                div.card.slider-wrap {
+                    div.slider role="img" aria-label={"Photo of the first visit (" (a.baseline_date.human()) ") and the latest visit (" (latest_date) "), lined up so the same skin is in the same place; drag the slider to compare."} {
+                        img src=(img_src("image/jpeg", b)) alt={"First visit, " (a.baseline_date.human())};
+                        div.after { img src=(img_src("image/jpeg", l)) alt={"Latest visit, " (latest_date)}; }
+                        div.bar {}
+                        span.lab.l { "First visit · " (a.baseline_date.human()) }
+                        span.lab.r { "Latest · " (latest_date) }
+                    }
+                    label.small for={"sl" (si)} { "Compare: slide left for the latest photo, right for the first" }
+                    input id={"sl" (si)} type="range" min="0" max="100" value="50" aria-label="Position of the before/after divider (percent)";
+                }
+            } @else if let Some(b) = base_img {
+                div.card { img src=(img_src("image/jpeg", b)) alt="First visit" style="width:100%;height:auto"; p.small { "Only the first visit could be used so far." } }
+            }
+            @if !kinds.is_empty() {
+                div.card {
+                    h3 { "Where the changes are" }
+                    p.small { "Highlights of what was measured, on the measured area, at the first and the latest visit." }
+                    div.overlays {
+                        style { (PreEscaped(overlay_css(si, &kinds))) }
+                        @for (k, (kind, name)) in crate::overlay::KINDS.iter().filter(|(k, _)| kinds.iter().any(|x| x == k)).enumerate() {
+                            input type="radio" name={"ov" (si)} id={"ov" (si) "-" (kind)} checked[k == 0];
+                            label for={"ov" (si) "-" (kind)} { (name) }
+                        }
+                        @for (kind, name) in crate::overlay::KINDS.iter().filter(|(k, _)| kinds.iter().any(|x| x == k)) {
+                            div class={"ovpanel p" (si) "-" (kind)} style="width:100%" {
+                                @if let Some((_, bytes)) = ov_base.and_then(|v| v.iter().find(|(k, _)| k == kind)) {
+                                    figure { img src=(img_src("image/jpeg", bytes)) alt={(name) " highlighted at the first visit"}; figcaption { (name) " — first visit" } }
+                                }
+                                @if let Some((_, bytes)) = ov_latest.and_then(|v| v.iter().find(|(k, _)| k == kind)) {
+                                    figure { img src=(img_src("image/jpeg", bytes)) alt={(name) " highlighted at the latest visit"}; figcaption { (name) " — latest visit" } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if let Some(p) = overview {
+                div.card.chart role="img" aria-label=(p.alt) { (PreEscaped(strip_xml_header(&p.svg))) }
+            }
+            @for p in &headline_plots {
+                div.card.chart role="img" aria-label=(p.alt) { (PreEscaped(strip_xml_header(&p.svg))) }
+            }
+        }
+    }
+}
+
+fn strip_xml_header(svg: &str) -> &str {
+    svg.find("<svg").map_or(svg, |i| &svg[i..])
+}
+
+fn practitioner_section(a: &Analysis, plots: &[Plot]) -> Markup {
+    html! {
+        section {
+            h2 { "For the practitioner" }
+            @for (si, s) in a.series.iter().enumerate() {
+                div.card {
+                    h3 { (s.view) " · " (s.kind) }
+                    p.small {
+                        @if let Some(r) = s.roi { "Measured region (baseline px): x " (r.x) ", y " (r.y) ", " (r.w) "×" (r.h) ". " }
+                        @if let Some(c) = s.control { "Control region: x " (c.x) ", y " (c.y) ", " (c.w) "×" (c.h) ". " }
+                        @match s.mm_per_px { Some(v) => { "Scale " (v) " mm/px." } None => { "No physical scale: per-pixel units." } }
+                    }
+                    table {
+                        thead { tr { th { "Visit" } th { "Day" } th { "Treatment" } th { "Alignment" } th { "Score" } th { "Overlap" } th { "Structure" } th { "Note" } } }
+                        tbody {
+                            @for x in &s.sessions {
+                                tr {
+                                    td { (x.date.to_string()) }
+                                    td { (x.days) }
+                                    td { @if x.treatment { "yes" } }
+                                    td class=(if x.alignment.is_ok() { "ok" } else { "bad" }) { (x.alignment.status) }
+                                    td { (format!("{:.3}", x.alignment.score)) }
+                                    td { (format!("{:.0} %", 100.0 * x.alignment.overlap)) }
+                                    td { (format!("{:.2}", x.alignment.structure_score)) }
+                                    td {
+                                        @if let Some(r) = &x.alignment.reason { span.tag.warn { "excluded" } " " (r) }
+                                        @if x.acute_window { span.tag.warn { "acute window" } " " (x.days_since_treatment.unwrap_or(0)) " d after treatment" }
+                                        @if !x.repeats.is_empty() { span.tag { (x.repeats.len() + 1) " captures averaged" } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    details {
+                        summary { "All metrics per visit" }
+                        (metric_table(s))
+                    }
+                    @if !s.fits.is_empty() {
+                        details {
+                            summary { "Fitted trends (plateau and time to 90 %)" }
+                            table {
+                                thead { tr { th { "Metric" } th { "Start" } th { "Plateau" } th { "τ (days)" } th { "Days to 90 %" } th { "R²" } } }
+                                tbody {
+                                    @for (id, f) in &s.fits {
+                                        tr { td { (id) } td { (format_value(f.start)) } td { (format_value(f.plateau)) } td { (format!("{:.0}", f.tau_days)) } td { (format!("{:.0}", f.days_to_90pct)) } td { (format!("{:.2}", f.r2)) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    details {
+                        summary { "Every chart" }
+                        @for p in plots.iter().filter(|p| p.series == Some(si) && p.metric.is_some()) {
+                            div.chart role="img" aria-label=(p.alt) { (PreEscaped(strip_xml_header(&p.svg))) }
+                        }
+                    }
+                }
+            }
+            div.card {
+                h3 { "Methods and definitions" }
+                p.small {
+                    "Every follow-up photo is registered to the first photo of its view (keypoints and a robust homography, then dense sub-pixel refinement on a lighting-robust contrast image) and measured in the first photo's frame, on the same region each time. "
+                    "Uncertainty is the standard error over 4×4 sub-tiles of the region (or over repeat captures); a change is called beyond noise when it exceeds the minimal detectable change 1.96·√2·SEM. "
+                    "Photos taken 1–3 days after a treatment are flagged (post-treatment redness) and left out of fits and improvement statements. Scar shading from a photo is an index, not a depth; depths in µm come only from height maps or photometric sets."
+                }
+                table {
+                    thead { tr { th { "Metric id" } th { "Better" } th { "Definition" } } }
+                    tbody {
+                        @for m in catalog::METRICS {
+                            tr { td { code { (m.id) } } td { (m.better.as_str()) } td style="text-align:left" { (m.definition) } }
+                        }
+                    }
+                }
+                p.small { "skintrack " (a.version) " · inputs SHA-256 " code { (a.inputs_sha256) } }
+            }
+        }
+    }
+}
+
+fn metric_table(s: &Series) -> Markup {
+    let mut ids: Vec<&String> = s.sessions.iter().flat_map(|x| x.metrics.keys()).collect();
+    ids.sort_by_key(|id| catalog::order(id));
+    ids.dedup();
+    html! {
+        table {
+            thead { tr { th { "Metric" } @for x in &s.sessions { th { (x.date.to_string()) } } } }
+            tbody {
+                @for id in ids {
+                    tr {
+                        td { code { (id) } @if let Some(u) = s.sessions.iter().find_map(|x| x.metrics.get(id)).map(|m| m.unit.clone()).filter(|u| !u.is_empty()) { " (" (u) ")" } }
+                        @for x in &s.sessions {
+                            td {
+                                @if let Some(m) = x.metrics.get(id) {
+                                    (format_value(m.value)) " ± " (format_value(m.uncertainty))
+                                    @if let Some(p) = m.change_pct { br; span.small { (format!("{p:+.1} %")) @if m.beyond_noise { " *" } } }
+                                } @else { "—" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        p.small { "± is the standard error; * marks a change beyond the minimal detectable change." }
+    }
+}
+
+/// The complete report.html.
+#[must_use]
+pub fn html(a: &Analysis, media: &Media, plots: &[Plot]) -> String {
+    let title = match &a.client {
+        Some(c) => format!("Skin progress report — {c}"),
+        None => format!("Skin progress report — {}", a.case),
+    };
+    let last = a.series.iter().flat_map(|s| s.sessions.iter().map(|x| x.date)).max().unwrap_or(a.baseline_date);
+    let n_visits = a.series.iter().map(|s| s.sessions.len()).max().unwrap_or(0);
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'";
+                title { (title) }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                main {
+                    header.top {
+                        h1 { (title) }
+                        p.meta {
+                            @if let Some(t) = &a.treatment { (t) " · " }
+                            (n_visits) " visits from " (a.baseline_date.human()) " to " (last.human())
+                            " · " (a.treatments.len()) " treatment session" @if a.treatments.len() != 1 { "s" }
+                        }
+                    }
+                    section {
+                        h2 { "Your results at a glance" }
+                        div.card { ul.points { @for h in headlines(a) { li { (h) } } } }
+                    }
+                    @for (si, s) in a.series.iter().enumerate() {
+                        (series_client_section(a, si, s, media, plots))
+                    }
+                    section {
+                        h2 { "What to expect next" }
+                        div.card { ul.points { @for e in expectations(a) { li { (e) } } } }
+                    }
+                    (practitioner_section(a, plots))
+                    p.small.noprint { "Made by skintrack " (a.version) ". This report works offline; nothing in it is loaded from the internet." }
+                }
+                script { (PreEscaped(JS)) }
+            }
+        }
+    };
+    page.into_string()
+}

@@ -1,0 +1,221 @@
+//! Trends: each metric of each series as a time series over the course,
+//! with change from the baseline, the minimal detectable change, the
+//! treatment timeline, and a saturating fit when there are enough points.
+//!
+//! * change_pct = 100·(v − v₀)/|v₀| against the baseline session;
+//! * MDC95 = 1.96·√2·SEM (Weir 2005, J Strength Cond Res 19(1)), with SEM
+//!   the pooled standard error of the two sessions compared,
+//!   √((u₀² + u²)/2); a change is `beyond_noise` when |v − v₀| > MDC95;
+//! * a capture 1–3 days after a treatment is in the *acute window*
+//!   (post-treatment redness): kept in the series, flagged, left out of the
+//!   fit and of improvement statements;
+//! * with ≥ 4 usable points the series is fitted with
+//!   v(t) = v∞ + (v₀ − v∞)·e^(−t/τ) (τ by a log-spaced search, v∞ and v₀ by
+//!   linear least squares), reporting the plateau v∞ and the time to 90 %
+//!   of the change, τ·ln 10.
+
+use crate::catalog::Better;
+use crate::date::Date;
+use serde::Serialize;
+
+/// One measured point of a series.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Point {
+    /// Session date.
+    pub date: Date,
+    /// Value, or `None` when the capture was not usable (failed alignment).
+    pub value: Option<f64>,
+    /// Standard error of the value.
+    pub uncertainty: f64,
+}
+
+/// Where a session sits in the treatment timeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Timeline {
+    /// Days since the baseline session.
+    pub days: i64,
+    /// Days since the latest treatment on or before this date.
+    pub days_since_treatment: Option<i64>,
+    /// 1–3 days after a treatment: redness is expected and temporary.
+    pub acute_window: bool,
+    /// A treatment was given at this visit (photos are taken before it).
+    pub treatment: bool,
+}
+
+/// Places `date` in the timeline of `baseline` and `treatments`.
+#[must_use]
+pub fn timeline(date: Date, baseline: Date, treatments: &[Date]) -> Timeline {
+    let since = treatments.iter().filter(|t| **t <= date).map(|t| date.days_after(*t)).min();
+    Timeline {
+        days: date.days_after(baseline),
+        days_since_treatment: since,
+        acute_window: matches!(since, Some(1..=3)),
+        treatment: treatments.contains(&date),
+    }
+}
+
+/// The comparison of one point with the baseline.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Change {
+    /// Absolute change v − v₀.
+    pub delta: f64,
+    /// Relative change in %, `None` when the baseline is (nearly) zero.
+    pub change_pct: Option<f64>,
+    /// Minimal detectable change at 95 %.
+    pub mdc95: f64,
+    /// |delta| > mdc95.
+    pub beyond_noise: bool,
+    /// Whether the change is in the better direction (None when the metric
+    /// has no better direction or the change is within noise).
+    pub improved: Option<bool>,
+}
+
+/// Change of `v` (uncertainty `u`) against the baseline `v0` (`u0`).
+#[must_use]
+pub fn change(v0: f64, u0: f64, v: f64, u: f64, better: Better) -> Change {
+    let delta = v - v0;
+    let sem = ((u0 * u0 + u * u) / 2.0).sqrt();
+    let mdc95 = 1.96 * std::f64::consts::SQRT_2 * sem;
+    let beyond_noise = delta.abs() > mdc95;
+    let improved = match better {
+        _ if !beyond_noise => None,
+        Better::Lower => Some(delta < 0.0),
+        Better::Higher => Some(delta > 0.0),
+        Better::None => None,
+    };
+    Change {
+        delta,
+        change_pct: (v0.abs() > 1e-12).then(|| 100.0 * delta / v0.abs()),
+        mdc95,
+        beyond_noise,
+        improved,
+    }
+}
+
+/// A saturating-exponential fit of a series.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Fit {
+    /// Estimated plateau v∞.
+    pub plateau: f64,
+    /// Fitted starting value v₀.
+    pub start: f64,
+    /// Time constant τ, days.
+    pub tau_days: f64,
+    /// Days to 90 % of the change (τ·ln 10).
+    pub days_to_90pct: f64,
+    /// Coefficient of determination.
+    pub r2: f64,
+}
+
+impl Fit {
+    /// The fitted value at `days`.
+    #[must_use]
+    pub fn at(&self, days: f64) -> f64 {
+        self.plateau + (self.start - self.plateau) * (-days / self.tau_days).exp()
+    }
+}
+
+/// Fits v(t) = v∞ + (v₀ − v∞)e^(−t/τ) to (days, value) points; `None`
+/// with fewer than 4 points, no spread, or a fit that explains less than
+/// half the variance.
+#[must_use]
+pub fn fit_saturating(points: &[(f64, f64)]) -> Option<Fit> {
+    if points.len() < 4 {
+        return None;
+    }
+    let n = points.len() as f64;
+    let mean = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let ss_tot: f64 = points.iter().map(|p| (p.1 - mean).powi(2)).sum();
+    if ss_tot <= 1e-300 {
+        return None;
+    }
+    let t_max = points.iter().map(|p| p.0).fold(1.0, f64::max);
+    let mut best: Option<(f64, Fit)> = None;
+    // τ from a week to four times the span, log-spaced
+    let (lo, hi) = (7.0f64.ln(), (4.0 * t_max).max(14.0).ln());
+    for k in 0..=200 {
+        let tau = (lo + (hi - lo) * f64::from(k) / 200.0).exp();
+        // v = a + b·e(t), e = exp(−t/τ): linear least squares in (a, b)
+        let (mut se, mut see, mut sv, mut sev) = (0.0, 0.0, 0.0, 0.0);
+        for &(t, v) in points {
+            let e = (-t / tau).exp();
+            se += e;
+            see += e * e;
+            sv += v;
+            sev += e * v;
+        }
+        let det = n * see - se * se;
+        if det.abs() < 1e-12 {
+            continue;
+        }
+        let b = (n * sev - se * sv) / det;
+        let a = (sv - b * se) / n;
+        let sse: f64 = points.iter().map(|&(t, v)| (v - a - b * (-t / tau).exp()).powi(2)).sum();
+        if best.as_ref().is_none_or(|(s, _)| sse < *s) {
+            best = Some((
+                sse,
+                Fit {
+                    plateau: a,
+                    start: a + b,
+                    tau_days: tau,
+                    days_to_90pct: tau * 10f64.ln(),
+                    r2: 1.0 - sse / ss_tot,
+                },
+            ));
+        }
+    }
+    best.map(|b| b.1).filter(|f| f.r2 >= 0.5 && f.plateau.is_finite())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Date {
+        Date::parse(s).unwrap()
+    }
+
+    #[test]
+    fn change_and_mdc_by_hand() {
+        // v0 = 10 ± 0.4, v = 8 ± 0.3: delta −2, SEM = √((0.16+0.09)/2) = 0.35355,
+        // MDC = 1.96·√2·0.35355 = 0.98
+        let c = change(10.0, 0.4, 8.0, 0.3, Better::Lower);
+        assert!((c.delta + 2.0).abs() < 1e-12);
+        assert!((c.change_pct.unwrap() + 20.0).abs() < 1e-12);
+        assert!((c.mdc95 - 0.98).abs() < 1e-9);
+        assert!(c.beyond_noise);
+        assert_eq!(c.improved, Some(true));
+        let small = change(10.0, 0.4, 9.5, 0.3, Better::Lower);
+        assert!(!small.beyond_noise);
+        assert_eq!(small.improved, None);
+        assert_eq!(change(10.0, 0.0, 11.0, 0.0, Better::Lower).improved, Some(false));
+        assert_eq!(change(0.0, 0.1, 1.0, 0.1, Better::Higher).change_pct, None);
+    }
+
+    #[test]
+    fn acute_window_across_month_and_year_ends() {
+        let t = [d("2026-01-30"), d("2026-12-30")];
+        let base = d("2026-01-30");
+        assert!(timeline(d("2026-02-01"), base, &t).acute_window); // 2 days, across a month end
+        assert!(!timeline(d("2026-01-30"), base, &t).acute_window); // day 0: photos before treatment
+        assert!(timeline(d("2027-01-02"), base, &t).acute_window); // 3 days, across a year end
+        assert!(!timeline(d("2027-01-03"), base, &t).acute_window); // 4 days
+        let tl = timeline(d("2027-01-02"), base, &t);
+        assert_eq!(tl.days_since_treatment, Some(3));
+        assert_eq!(tl.days, 337);
+        assert_eq!(timeline(d("2026-01-29"), d("2026-01-29"), &t).days_since_treatment, None);
+    }
+
+    #[test]
+    fn fit_recovers_a_saturating_curve() {
+        let truth = Fit { plateau: 6.0, start: 10.0, tau_days: 60.0, days_to_90pct: 0.0, r2: 1.0 };
+        let pts: Vec<(f64, f64)> = [0.0, 28.0, 56.0, 84.0, 150.0, 240.0].iter().map(|&t| (t, truth.at(t))).collect();
+        let f = fit_saturating(&pts).unwrap();
+        assert!((f.plateau - 6.0).abs() < 0.05, "{f:?}");
+        assert!((f.tau_days - 60.0).abs() < 2.0, "{f:?}");
+        assert!((f.days_to_90pct - f.tau_days * 10f64.ln()).abs() < 1e-9);
+        assert!(fit_saturating(&pts[..3]).is_none());
+        let flat: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, 3.0)).collect();
+        assert!(fit_saturating(&flat).is_none());
+    }
+}
