@@ -148,7 +148,10 @@ pub fn read_case(root: &Path) -> Result<Case> {
         source,
     })?;
     if !meta.is_dir() {
-        return Err(Error::case(root, "not a folder (a case is a folder of dated session folders)"));
+        return Err(Error::case(
+            root,
+            "not a folder (a case is a folder of dated session folders)",
+        ));
     }
     let manifest_path = root.join("case.toml");
     let manifest: Manifest = if manifest_path.exists() {
@@ -162,7 +165,10 @@ pub fn read_case(root: &Path) -> Result<Case> {
     };
     for name in manifest.view.keys() {
         if !valid_view_name(name) {
-            return Err(Error::case(&manifest_path, format!("view name {name:?} may only use letters, digits, '-' and '_'")));
+            return Err(Error::case(
+                &manifest_path,
+                format!("view name {name:?} may only use letters, digits, '-' and '_'"),
+            ));
         }
     }
 
@@ -174,19 +180,32 @@ pub fn read_case(root: &Path) -> Result<Case> {
         }
         let captures = read_session(&entry)?;
         if captures.is_empty() {
-            return Err(Error::case(&entry, "session folder holds no photo, height map or photometric set"));
+            return Err(Error::case(
+                &entry,
+                "session folder holds no photo, height map or photometric set",
+            ));
         }
         let date = match Date::parse(&name) {
             Some(d) => d,
             None => exif_date(&entry, &captures)?,
         };
         if let Some(other) = sessions.iter().find(|s| s.date == date) {
-            return Err(Error::case(&entry, format!("has the same date ({date}) as {}", other.dir.display())));
+            return Err(Error::case(
+                &entry,
+                format!("has the same date ({date}) as {}", other.dir.display()),
+            ));
         }
-        sessions.push(Session { date, dir: entry, captures });
+        sessions.push(Session {
+            date,
+            dir: entry,
+            captures,
+        });
     }
     if sessions.is_empty() {
-        return Err(Error::case(root, "no session folders (expected folders named YYYY-MM-DD)"));
+        return Err(Error::case(
+            root,
+            "no session folders (expected folders named YYYY-MM-DD)",
+        ));
     }
     sessions.sort_by_key(|s| s.date);
     let treatments = match manifest.treatments {
@@ -213,7 +232,9 @@ fn one_line(s: &str) -> String {
 }
 
 fn file_name(p: &Path) -> String {
-    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| p.display().to_string())
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| p.display().to_string())
 }
 
 fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
@@ -234,7 +255,9 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 fn valid_view_name(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
 }
 
 /// Splits "cheek.r2" into ("cheek", 2); "cheek" into ("cheek", 1).
@@ -256,7 +279,10 @@ fn read_session(dir: &Path) -> Result<Vec<Capture>> {
         if path.is_dir() {
             if let Some(view) = name.strip_suffix(".ps") {
                 if !valid_view_name(view) {
-                    return Err(Error::case(&path, "a photometric set is named VIEW.ps with a simple view name"));
+                    return Err(Error::case(
+                        &path,
+                        "a photometric set is named VIEW.ps with a simple view name",
+                    ));
                 }
                 let set = read_photometric_set(&path)?;
                 captures.push(Capture {
@@ -268,7 +294,9 @@ fn read_session(dir: &Path) -> Result<Vec<Capture>> {
             }
             continue;
         }
-        let Some((stem, ext)) = name.rsplit_once('.') else { continue };
+        let Some((stem, ext)) = name.rsplit_once('.') else {
+            continue;
+        };
         let ext = ext.to_ascii_lowercase();
         if let Some(view) = stem.strip_suffix(".height") {
             if ext == "toml" {
@@ -278,7 +306,10 @@ fn read_session(dir: &Path) -> Result<Vec<Capture>> {
                 continue;
             }
             if !valid_view_name(view) {
-                return Err(Error::case(&path, "a height map is named VIEW.height.png with a simple view name"));
+                return Err(Error::case(
+                    &path,
+                    "a height map is named VIEW.height.png with a simple view name",
+                ));
             }
             let sidecar = read_sidecar(&dir.join(format!("{view}.height.toml")))?;
             captures.push(Capture {
@@ -293,7 +324,10 @@ fn read_session(dir: &Path) -> Result<Vec<Capture>> {
             continue;
         }
         let Some((view, repeat)) = view_and_repeat(stem) else {
-            return Err(Error::case(&path, "a photo is named VIEW.jpg or VIEW.rN.jpg (letters, digits, '-' and '_')"));
+            return Err(Error::case(
+                &path,
+                "a photo is named VIEW.jpg or VIEW.rN.jpg (letters, digits, '-' and '_')",
+            ));
         };
         captures.push(Capture {
             view,
@@ -302,12 +336,22 @@ fn read_session(dir: &Path) -> Result<Vec<Capture>> {
             path,
         });
     }
-    captures.sort_by(|a, b| (&a.view, a.kind.name(), a.repeat).cmp(&(&b.view, b.kind.name(), b.repeat)));
+    captures.sort_by(|a, b| {
+        (&a.view, a.kind.name(), a.repeat).cmp(&(&b.view, b.kind.name(), b.repeat))
+    });
     for pair in captures.windows(2) {
-        if pair[0].view == pair[1].view && pair[0].kind.name() == pair[1].kind.name() && pair[0].repeat == pair[1].repeat {
+        if pair[0].view == pair[1].view
+            && pair[0].kind.name() == pair[1].kind.name()
+            && pair[0].repeat == pair[1].repeat
+        {
             return Err(Error::case(
                 &pair[1].path,
-                format!("a second {} of view {:?} in this session (also {})", pair[1].kind.name(), pair[1].view, file_name(&pair[0].path)),
+                format!(
+                    "a second {} of view {:?} in this session (also {})",
+                    pair[1].kind.name(),
+                    pair[1].view,
+                    file_name(&pair[0].path)
+                ),
             ));
         }
     }
@@ -316,7 +360,10 @@ fn read_session(dir: &Path) -> Result<Vec<Capture>> {
 
 fn read_sidecar(path: &Path) -> Result<HeightSidecar> {
     let text = std::fs::read_to_string(path).map_err(|_| {
-        Error::case(path, "missing: a height map needs this sidecar with um_per_level (and mm_per_px)")
+        Error::case(
+            path,
+            "missing: a height map needs this sidecar with um_per_level (and mm_per_px)",
+        )
     })?;
     toml::from_str(&text).map_err(|e| Error::case(path, one_line(&e.to_string())))
 }
@@ -328,42 +375,77 @@ fn read_sidecar(path: &Path) -> Result<HeightSidecar> {
 /// [`Error::Case`] naming the file at fault.
 pub fn read_photometric_set(dir: &Path) -> Result<PhotometricSet> {
     let names_path = dir.join("filenames.txt");
-    let text = std::fs::read_to_string(&names_path).map_err(|_| Error::case(&names_path, "missing: a photometric set lists its images here"))?;
-    let images: Vec<PathBuf> = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(|l| dir.join(l)).collect();
+    let text = std::fs::read_to_string(&names_path).map_err(|_| {
+        Error::case(
+            &names_path,
+            "missing: a photometric set lists its images here",
+        )
+    })?;
+    let images: Vec<PathBuf> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| dir.join(l))
+        .collect();
     for img in &images {
         if !img.is_file() {
-            return Err(Error::case(&names_path, format!("lists {}, which is not in the folder", file_name(img))));
+            return Err(Error::case(
+                &names_path,
+                format!("lists {}, which is not in the folder", file_name(img)),
+            ));
         }
     }
     if images.len() < 3 {
-        return Err(Error::case(&names_path, format!("photometric stereo needs at least 3 images, found {}", images.len())));
+        return Err(Error::case(
+            &names_path,
+            format!(
+                "photometric stereo needs at least 3 images, found {}",
+                images.len()
+            ),
+        ));
     }
     let lights_path = dir.join("light_directions.txt");
     if !lights_path.exists() {
-        return Err(Error::case(&lights_path, "missing: one \"x y z\" light direction per image"));
+        return Err(Error::case(
+            &lights_path,
+            "missing: one \"x y z\" light direction per image",
+        ));
     }
     let lights = lights::read_directions(&lights_path)?;
     if lights.len() != images.len() {
-        return Err(Error::case(&lights_path, format!("{} directions for {} images", lights.len(), images.len())));
+        return Err(Error::case(
+            &lights_path,
+            format!("{} directions for {} images", lights.len(), images.len()),
+        ));
     }
     let int_path = dir.join("light_intensities.txt");
     let intensities = if int_path.exists() {
         let v = lights::read_intensities(&int_path)?;
         if v.len() != images.len() {
-            return Err(Error::case(&int_path, format!("{} intensities for {} images", v.len(), images.len())));
+            return Err(Error::case(
+                &int_path,
+                format!("{} intensities for {} images", v.len(), images.len()),
+            ));
         }
         Some(v)
     } else {
         None
     };
-    Ok(PhotometricSet { images, lights, intensities })
+    Ok(PhotometricSet {
+        images,
+        lights,
+        intensities,
+    })
 }
 
 /// The date of a session folder not named by a date: the EXIF capture date
 /// its photos agree on.
 fn exif_date(dir: &Path, captures: &[Capture]) -> Result<Date> {
     let mut dates = Vec::new();
-    for c in captures.iter().filter(|c| matches!(c.kind, CaptureKind::Photo)) {
+    for c in captures
+        .iter()
+        .filter(|c| matches!(c.kind, CaptureKind::Photo))
+    {
         if let Some(d) = ingest::read_date_taken(&c.path)? {
             dates.push(d);
         }
@@ -372,8 +454,16 @@ fn exif_date(dir: &Path, captures: &[Capture]) -> Result<Date> {
     dates.dedup();
     match dates.as_slice() {
         [d] => Ok(*d),
-        [] => Err(Error::case(dir, "the folder name is not a date (YYYY-MM-DD) and no photo in it has an EXIF capture date")),
-        [a, .., b] => Err(Error::case(dir, format!("the folder name is not a date and its photos were taken on different days ({a} to {b})"))),
+        [] => Err(Error::case(
+            dir,
+            "the folder name is not a date (YYYY-MM-DD) and no photo in it has an EXIF capture date",
+        )),
+        [a, .., b] => Err(Error::case(
+            dir,
+            format!(
+                "the folder name is not a date and its photos were taken on different days ({a} to {b})"
+            ),
+        )),
     }
 }
 

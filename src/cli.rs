@@ -119,8 +119,14 @@ fn parse_rect(s: &str) -> std::result::Result<Rect, String> {
 }
 
 fn parse_size(s: &str) -> std::result::Result<(usize, usize), String> {
-    let (w, h) = s.split_once(['x', 'X']).ok_or_else(|| format!("expected WxH, got {s:?}"))?;
-    let n = |v: &str| v.trim().parse::<usize>().map_err(|_| format!("{v:?} is not a whole number"));
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("expected WxH, got {s:?}"))?;
+    let n = |v: &str| {
+        v.trim()
+            .parse::<usize>()
+            .map_err(|_| format!("{v:?} is not a whole number"))
+    };
     Ok((n(w)?, n(h)?))
 }
 
@@ -129,6 +135,9 @@ fn parse_size(s: &str) -> std::result::Result<(usize, usize), String> {
 /// # Errors
 /// [`Error::Usage`] when the value is not a positive number.
 pub fn scale(v: Option<f64>) -> Result<Option<crate::units::MmPerPx>> {
-    v.map(|v| crate::units::MmPerPx::new(v).ok_or_else(|| Error::usage(format!("--mm-per-px must be a positive number, got {v}"))))
-        .transpose()
+    v.map(|v| {
+        crate::units::MmPerPx::new(v)
+            .ok_or_else(|| Error::usage(format!("--mm-per-px must be a positive number, got {v}")))
+    })
+    .transpose()
 }

@@ -22,12 +22,34 @@ use std::process::ExitCode;
 pub fn run(args: Args) -> Result<ExitCode> {
     match args.command {
         Command::Analyze { case_dir, out } => {
-            let out = out.unwrap_or_else(|| PathBuf::from("skintrack-out").join(case_dir.file_name().unwrap_or_default()));
+            let out = out.unwrap_or_else(|| {
+                PathBuf::from("skintrack-out").join(case_dir.file_name().unwrap_or_default())
+            });
             analyze(&case_dir, &out)
         }
-        Command::Align { base, moving, out, json } => align_pair(&base, &moving, out.as_deref(), json),
-        Command::Metrics { image, roi, control, mm_per_px, json } => metrics(&image, roi, control, cli::scale(mm_per_px)?, json),
-        Command::Depth { lights, intensities, mask, encoding, mm_per_px, out, json, images } => crate::depth::run_cli(&crate::depth::DepthArgs {
+        Command::Align {
+            base,
+            moving,
+            out,
+            json,
+        } => align_pair(&base, &moving, out.as_deref(), json),
+        Command::Metrics {
+            image,
+            roi,
+            control,
+            mm_per_px,
+            json,
+        } => metrics(&image, roi, control, cli::scale(mm_per_px)?, json),
+        Command::Depth {
+            lights,
+            intensities,
+            mask,
+            encoding,
+            mm_per_px,
+            out,
+            json,
+            images,
+        } => crate::depth::run_cli(&crate::depth::DepthArgs {
             lights,
             intensities,
             mask,
@@ -39,9 +61,17 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }),
         Command::Demo { out } => {
             let case = samples_dir()?;
-            analyze(&case, &out.unwrap_or_else(|| PathBuf::from("skintrack-demo")))
+            analyze(
+                &case,
+                &out.unwrap_or_else(|| PathBuf::from("skintrack-demo")),
+            )
         }
-        Command::Phantom { out_dir, seed, sessions, size } => {
+        Command::Phantom {
+            out_dir,
+            seed,
+            sessions,
+            size,
+        } => {
             let opts = crate::phantom::PhantomOptions {
                 seed,
                 sessions,
@@ -61,7 +91,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
 }
 
 fn samples_dir() -> Result<PathBuf> {
-    let candidates = [PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples"), PathBuf::from("samples")];
+    let candidates = [
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples"),
+        PathBuf::from("samples"),
+    ];
     candidates
         .iter()
         .find(|p| p.join("case.toml").exists())
@@ -78,8 +111,16 @@ fn analyze(case_dir: &Path, out: &Path) -> Result<ExitCode> {
     for w in &outcome.warnings {
         eprintln!("skintrack: warning: {w}");
     }
-    let sessions: usize = outcome.analysis.series.iter().map(|s| s.sessions.len()).sum();
-    println!("analysed {} session captures of {}", sessions, outcome.analysis.case);
+    let sessions: usize = outcome
+        .analysis
+        .series
+        .iter()
+        .map(|s| s.sessions.len())
+        .sum();
+    println!(
+        "analysed {} session captures of {}",
+        sessions, outcome.analysis.case
+    );
     println!("report: {}", outcome.report.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -98,16 +139,34 @@ struct AlignJson<'a> {
 
 fn align_pair(base: &Path, moving: &Path, out: Option<&Path>, json: bool) -> Result<ExitCode> {
     let opts = IngestOptions::default();
-    let (b, m) = rayon::join(|| ingest::read_photo(base, &opts), || ingest::read_photo(moving, &opts));
+    let (b, m) = rayon::join(
+        || ingest::read_photo(base, &opts),
+        || ingest::read_photo(moving, &opts),
+    );
     let (b, m) = (b?, m?);
-    for (p, w) in b.meta.warnings.iter().map(|w| (base, w)).chain(m.meta.warnings.iter().map(|w| (moving, w))) {
+    for (p, w) in b
+        .meta
+        .warnings
+        .iter()
+        .map(|w| (base, w))
+        .chain(m.meta.warnings.iter().map(|w| (moving, w)))
+    {
         eprintln!("skintrack: warning: {}: {w}", p.display());
     }
-    let reg = align::register(&b.image.luminance(), &m.image.luminance(), &AlignOptions::default());
+    let reg = align::register(
+        &b.image.luminance(),
+        &m.image.luminance(),
+        &AlignOptions::default(),
+    );
     if let Some(out) = out
         && reg.status == Status::Ok
     {
-        let warped = align::warp::warp_rgb(&m.image, &reg.base_from_moving, b.image.width(), b.image.height());
+        let warped = align::warp::warp_rgb(
+            &m.image,
+            &reg.base_from_moving,
+            b.image.width(),
+            b.image.height(),
+        );
         write_image(out, &warped)?;
     }
     if json {
@@ -120,20 +179,39 @@ fn align_pair(base: &Path, moving: &Path, out: Option<&Path>, json: bool) -> Res
             inliers: reg.inliers,
             reason: reg.reason.as_deref(),
         };
-        println!("{}", serde_json::to_string_pretty(&j).map_err(|e| Error::Failed { path: moving.to_path_buf(), problem: e.to_string() })?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&j).map_err(|e| Error::Failed {
+                path: moving.to_path_buf(),
+                problem: e.to_string()
+            })?
+        );
     } else {
         match reg.status {
             Status::Ok => {
-                println!("aligned: score {:.3}, overlap {:.0} %, {} keypoint inliers", reg.score, reg.overlap * 100.0, reg.inliers);
+                println!(
+                    "aligned: score {:.3}, overlap {:.0} %, {} keypoint inliers",
+                    reg.score,
+                    reg.overlap * 100.0,
+                    reg.inliers
+                );
                 for row in reg.base_from_moving.0 {
                     println!("  {:>14.8} {:>14.8} {:>14.8}", row[0], row[1], row[2]);
                 }
             }
-            Status::Failed => println!("not aligned: {}", reg.reason.as_deref().unwrap_or("unknown reason")),
+            Status::Failed => println!(
+                "not aligned: {}",
+                reg.reason.as_deref().unwrap_or("unknown reason")
+            ),
         }
     }
     if reg.status == Status::Failed {
-        eprintln!("skintrack: {}: could not be aligned to {}: {}", moving.display(), base.display(), reg.reason.as_deref().unwrap_or("unknown reason"));
+        eprintln!(
+            "skintrack: {}: could not be aligned to {}: {}",
+            moving.display(),
+            base.display(),
+            reg.reason.as_deref().unwrap_or("unknown reason")
+        );
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
@@ -141,7 +219,10 @@ fn align_pair(base: &Path, moving: &Path, out: Option<&Path>, json: bool) -> Res
 
 fn write_image(path: &Path, img: &crate::raster::RgbPlanes) -> Result<()> {
     let (w, h) = (img.width(), img.height());
-    let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
     let bytes = match ext.as_str() {
         "jpg" | "jpeg" => output::jpeg_rgb8(path, w, h, &img.to_rgb8(), 95)?,
         "png" => {
@@ -154,7 +235,12 @@ fn write_image(path: &Path, img: &crate::raster::RgbPlanes) -> Result<()> {
             }
             output::png_rgba8(path, w, h, &rgba)?
         }
-        _ => return Err(Error::usage(format!("{}: write the aligned image as .png or .jpg", path.display()))),
+        _ => {
+            return Err(Error::usage(format!(
+                "{}: write the aligned image as .png or .jpg",
+                path.display()
+            )));
+        }
     };
     output::write_atomic(path, &bytes)
 }
@@ -176,7 +262,13 @@ struct MetricsJson {
     pore_histogram: Option<measure::pores::Histogram>,
 }
 
-fn metrics(image: &Path, roi: Option<Rect>, control: Option<Rect>, mm_per_px: Option<crate::units::MmPerPx>, json: bool) -> Result<ExitCode> {
+fn metrics(
+    image: &Path,
+    roi: Option<Rect>,
+    control: Option<Rect>,
+    mm_per_px: Option<crate::units::MmPerPx>,
+    json: bool,
+) -> Result<ExitCode> {
     let photo = ingest::read_photo(image, &IngestOptions::default())?;
     for w in &photo.meta.warnings {
         eprintln!("skintrack: warning: {}: {w}", image.display());
@@ -200,18 +292,47 @@ fn metrics(image: &Path, roi: Option<Rect>, control: Option<Rect>, mm_per_px: Op
             metrics: m
                 .values
                 .iter()
-                .map(|(k, v)| (k.clone(), MetricJson { value: v.value, unit: v.unit.clone(), better: v.better, uncertainty: v.uncertainty }))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        MetricJson {
+                            value: v.value,
+                            unit: v.unit.clone(),
+                            better: v.better,
+                            uncertainty: v.uncertainty,
+                        },
+                    )
+                })
                 .collect(),
             pore_histogram: m.pore_histogram,
         };
-        println!("{}", serde_json::to_string_pretty(&j).map_err(|e| Error::Failed { path: image.to_path_buf(), problem: e.to_string() })?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&j).map_err(|e| Error::Failed {
+                path: image.to_path_buf(),
+                problem: e.to_string()
+            })?
+        );
     } else {
-        println!("{} — region {},{},{},{}", image.display(), roi.x, roi.y, roi.w, roi.h);
+        println!(
+            "{} — region {},{},{},{}",
+            image.display(),
+            roi.x,
+            roi.y,
+            roi.w,
+            roi.h
+        );
         let mut ids: Vec<&String> = m.values.keys().collect();
         ids.sort_by_key(|id| crate::catalog::order(id));
         for id in ids {
             let v = &m.values[id];
-            println!("  {id:34} {:>12} ± {:<10} {} ({} is better)", crate::plot::format_value(v.value), crate::plot::format_value(v.uncertainty), v.unit, v.better.as_str());
+            println!(
+                "  {id:34} {:>12} ± {:<10} {} ({} is better)",
+                crate::plot::format_value(v.value),
+                crate::plot::format_value(v.uncertainty),
+                v.unit,
+                v.better.as_str()
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

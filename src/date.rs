@@ -33,7 +33,9 @@ impl Date {
         }
         let digits = |r: std::ops::Range<usize>| -> Option<i32> {
             let part = s.get(r)?;
-            part.bytes().all(|c| c.is_ascii_digit()).then(|| part.parse().ok())?
+            part.bytes()
+                .all(|c| c.is_ascii_digit())
+                .then(|| part.parse().ok())?
         };
         let (y, m, d) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
         Date::new(y, u8::try_from(m).ok()?, u8::try_from(d).ok()?)
@@ -99,7 +101,12 @@ impl Date {
         const MONTHS: [&str; 12] = [
             "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
         ];
-        format!("{} {} {}", self.day, MONTHS[usize::from(self.month - 1)], self.year)
+        format!(
+            "{} {} {}",
+            self.day,
+            MONTHS[usize::from(self.month - 1)],
+            self.year
+        )
     }
 }
 

@@ -87,14 +87,17 @@ pub fn convolve_cols(p: &Plane, kernel: &[f32]) -> Plane {
     if w == 0 {
         return out;
     }
-    out.data_mut().par_chunks_mut(w).enumerate().for_each(|(y, dst)| {
-        for (k, &kv) in kernel.iter().enumerate() {
-            let src = p.row(reflect(y as isize + k as isize - r, h));
-            for (d, &s) in dst.iter_mut().zip(src) {
-                *d += kv * s;
+    out.data_mut()
+        .par_chunks_mut(w)
+        .enumerate()
+        .for_each(|(y, dst)| {
+            for (k, &kv) in kernel.iter().enumerate() {
+                let src = p.row(reflect(y as isize + k as isize - r, h));
+                for (d, &s) in dst.iter_mut().zip(src) {
+                    *d += kv * s;
+                }
             }
-        }
-    });
+        });
     out
 }
 
@@ -111,27 +114,36 @@ pub fn reduce(p: &Plane) -> Plane {
     }
     // horizontal: out[x] = (s[2x-1] + 3 s[2x] + 3 s[2x+1] + s[2x+2]) / 8
     let mut tmp = Plane::filled(w2, h, 0.0);
-    tmp.data_mut().par_chunks_mut(w2).enumerate().for_each(|(y, dst)| {
-        let s = p.row(y);
-        for (x, d) in dst.iter_mut().enumerate() {
-            let i = 2 * x as isize;
-            *d = (s[reflect(i - 1, w)] + 3.0 * s[reflect(i, w)] + 3.0 * s[reflect(i + 1, w)] + s[reflect(i + 2, w)])
-                * 0.125;
-        }
-    });
+    tmp.data_mut()
+        .par_chunks_mut(w2)
+        .enumerate()
+        .for_each(|(y, dst)| {
+            let s = p.row(y);
+            for (x, d) in dst.iter_mut().enumerate() {
+                let i = 2 * x as isize;
+                *d = (s[reflect(i - 1, w)]
+                    + 3.0 * s[reflect(i, w)]
+                    + 3.0 * s[reflect(i + 1, w)]
+                    + s[reflect(i + 2, w)])
+                    * 0.125;
+            }
+        });
     let mut out = Plane::filled(w2, h2, 0.0);
-    out.data_mut().par_chunks_mut(w2).enumerate().for_each(|(y, dst)| {
-        let i = 2 * y as isize;
-        let rows = [
-            (tmp.row(reflect(i - 1, h)), 0.125f32),
-            (tmp.row(reflect(i, h)), 0.375),
-            (tmp.row(reflect(i + 1, h)), 0.375),
-            (tmp.row(reflect(i + 2, h)), 0.125),
-        ];
-        for (x, d) in dst.iter_mut().enumerate() {
-            *d = rows.iter().map(|(r, k)| r[x] * k).sum();
-        }
-    });
+    out.data_mut()
+        .par_chunks_mut(w2)
+        .enumerate()
+        .for_each(|(y, dst)| {
+            let i = 2 * y as isize;
+            let rows = [
+                (tmp.row(reflect(i - 1, h)), 0.125f32),
+                (tmp.row(reflect(i, h)), 0.375),
+                (tmp.row(reflect(i + 1, h)), 0.375),
+                (tmp.row(reflect(i + 2, h)), 0.125),
+            ];
+            for (x, d) in dst.iter_mut().enumerate() {
+                *d = rows.iter().map(|(r, k)| r[x] * k).sum();
+            }
+        });
     out
 }
 
@@ -144,26 +156,32 @@ pub fn gradients(p: &Plane) -> (Plane, Plane) {
     if w < 2 || h < 2 {
         return (gx, gy);
     }
-    gx.data_mut().par_chunks_mut(w).enumerate().for_each(|(y, dst)| {
-        let s = p.row(y);
-        dst[0] = s[1] - s[0];
-        dst[w - 1] = s[w - 1] - s[w - 2];
-        for x in 1..w - 1 {
-            dst[x] = 0.5 * (s[x + 1] - s[x - 1]);
-        }
-    });
-    gy.data_mut().par_chunks_mut(w).enumerate().for_each(|(y, dst)| {
-        let (a, b, k) = if y == 0 {
-            (p.row(0), p.row(1), 1.0)
-        } else if y == h - 1 {
-            (p.row(h - 2), p.row(h - 1), 1.0)
-        } else {
-            (p.row(y - 1), p.row(y + 1), 0.5)
-        };
-        for x in 0..w {
-            dst[x] = k * (b[x] - a[x]);
-        }
-    });
+    gx.data_mut()
+        .par_chunks_mut(w)
+        .enumerate()
+        .for_each(|(y, dst)| {
+            let s = p.row(y);
+            dst[0] = s[1] - s[0];
+            dst[w - 1] = s[w - 1] - s[w - 2];
+            for x in 1..w - 1 {
+                dst[x] = 0.5 * (s[x + 1] - s[x - 1]);
+            }
+        });
+    gy.data_mut()
+        .par_chunks_mut(w)
+        .enumerate()
+        .for_each(|(y, dst)| {
+            let (a, b, k) = if y == 0 {
+                (p.row(0), p.row(1), 1.0)
+            } else if y == h - 1 {
+                (p.row(h - 2), p.row(h - 1), 1.0)
+            } else {
+                (p.row(y - 1), p.row(y + 1), 0.5)
+            };
+            for x in 0..w {
+                dst[x] = k * (b[x] - a[x]);
+            }
+        });
     (gx, gy)
 }
 
@@ -179,37 +197,43 @@ pub fn box_mean(p: &Plane, r: usize) -> Plane {
     let ri = r as isize;
     let k = (2 * r + 1) as f64;
     let mut rows = Plane::filled(w, h, 0.0);
-    rows.data_mut().par_chunks_mut(w).enumerate().for_each(|(y, dst)| {
-        let s = p.row(y);
-        let mut acc: f64 = (-ri..=ri).map(|i| f64::from(s[reflect(i, w)])).sum();
-        for (x, d) in dst.iter_mut().enumerate() {
-            *d = (acc / k) as f32;
-            let xi = x as isize;
-            acc += f64::from(s[reflect(xi + ri + 1, w)]) - f64::from(s[reflect(xi - ri, w)]);
-        }
-    });
+    rows.data_mut()
+        .par_chunks_mut(w)
+        .enumerate()
+        .for_each(|(y, dst)| {
+            let s = p.row(y);
+            let mut acc: f64 = (-ri..=ri).map(|i| f64::from(s[reflect(i, w)])).sum();
+            for (x, d) in dst.iter_mut().enumerate() {
+                *d = (acc / k) as f32;
+                let xi = x as isize;
+                acc += f64::from(s[reflect(xi + ri + 1, w)]) - f64::from(s[reflect(xi - ri, w)]);
+            }
+        });
     const BAND: usize = 64;
     let mut out = Plane::filled(w, h, 0.0);
-    out.data_mut().par_chunks_mut(w * BAND).enumerate().for_each(|(b, dst)| {
-        let y0 = b * BAND;
-        let mut acc = vec![0.0f64; w];
-        for i in -ri..=ri {
-            for (a, &v) in acc.iter_mut().zip(rows.row(reflect(y0 as isize + i, h))) {
-                *a += f64::from(v);
+    out.data_mut()
+        .par_chunks_mut(w * BAND)
+        .enumerate()
+        .for_each(|(b, dst)| {
+            let y0 = b * BAND;
+            let mut acc = vec![0.0f64; w];
+            for i in -ri..=ri {
+                for (a, &v) in acc.iter_mut().zip(rows.row(reflect(y0 as isize + i, h))) {
+                    *a += f64::from(v);
+                }
             }
-        }
-        for (j, drow) in dst.chunks_mut(w).enumerate() {
-            let y = (y0 + j) as isize;
-            for (d, a) in drow.iter_mut().zip(&acc) {
-                *d = (*a / k) as f32;
+            for (j, drow) in dst.chunks_mut(w).enumerate() {
+                let y = (y0 + j) as isize;
+                for (d, a) in drow.iter_mut().zip(&acc) {
+                    *d = (*a / k) as f32;
+                }
+                let add = rows.row(reflect(y + ri + 1, h));
+                let sub = rows.row(reflect(y - ri, h));
+                for ((a, &ad), &sb) in acc.iter_mut().zip(add).zip(sub) {
+                    *a += f64::from(ad) - f64::from(sb);
+                }
             }
-            let add = rows.row(reflect(y + ri + 1, h));
-            let sub = rows.row(reflect(y - ri, h));
-            for ((a, &ad), &sb) in acc.iter_mut().zip(add).zip(sub) {
-                *a += f64::from(ad) - f64::from(sb);
-            }
-        }
-    });
+        });
     out
 }
 
@@ -218,7 +242,10 @@ pub fn box_mean(p: &Plane, r: usize) -> Plane {
 #[must_use]
 pub fn det_sum(values: &[f64]) -> f64 {
     const CHUNK: usize = 1 << 14;
-    let partial: Vec<f64> = values.par_chunks(CHUNK).map(|c| c.iter().sum::<f64>()).collect();
+    let partial: Vec<f64> = values
+        .par_chunks(CHUNK)
+        .map(|c| c.iter().sum::<f64>())
+        .collect();
     partial.iter().sum()
 }
 
@@ -256,7 +283,8 @@ mod tests {
 
     fn arb_plane() -> impl Strategy<Value = Plane> {
         (1usize..24, 1usize..24).prop_flat_map(|(w, h)| {
-            proptest::collection::vec(0.0f32..255.0, w * h).prop_map(move |d| Plane::from_vec(w, h, d).unwrap())
+            proptest::collection::vec(0.0f32..255.0, w * h)
+                .prop_map(move |d| Plane::from_vec(w, h, d).unwrap())
         })
     }
 
@@ -328,9 +356,19 @@ mod tests {
 
     #[test]
     fn det_sum_ignores_thread_count() {
-        let v: Vec<f64> = (0..200_000).map(|i| ((i * 7919) % 1000) as f64 * 0.1 + 1e-7).collect();
-        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(|| det_sum(&v));
-        let four = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap().install(|| det_sum(&v));
+        let v: Vec<f64> = (0..200_000)
+            .map(|i| ((i * 7919) % 1000) as f64 * 0.1 + 1e-7)
+            .collect();
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap()
+            .install(|| det_sum(&v));
+        let four = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap()
+            .install(|| det_sum(&v));
         assert_eq!(one.to_bits(), four.to_bits());
     }
 }

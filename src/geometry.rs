@@ -47,7 +47,8 @@ impl std::ops::Mul for Homography {
 
 impl Homography {
     /// The identity.
-    pub const IDENTITY: Homography = Homography([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]);
+    pub const IDENTITY: Homography =
+        Homography([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]);
 
     /// A pure translation by (tx, ty) pixels.
     #[must_use]
@@ -97,7 +98,8 @@ impl Homography {
     #[must_use]
     pub fn determinant(&self) -> f64 {
         let m = &self.0;
-        m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+        m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+            - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
             + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
     }
 
@@ -186,7 +188,9 @@ impl Homography {
     #[must_use]
     pub fn params(&self) -> [f64; 8] {
         let m = self.normalised().0;
-        [m[0][0], m[0][1], m[0][2], m[1][0], m[1][1], m[1][2], m[2][0], m[2][1]]
+        [
+            m[0][0], m[0][1], m[0][2], m[1][0], m[1][1], m[1][2], m[2][0], m[2][1],
+        ]
     }
 
     /// Builds a homography from its 8 free parameters.
@@ -216,7 +220,10 @@ mod tests {
     use super::*;
 
     fn close(a: &Homography, b: &Homography, tol: f64) -> bool {
-        a.0.iter().flatten().zip(b.0.iter().flatten()).all(|(x, y)| (x - y).abs() < tol)
+        a.0.iter()
+            .flatten()
+            .zip(b.0.iter().flatten())
+            .all(|(x, y)| (x - y).abs() < tol)
     }
 
     #[test]

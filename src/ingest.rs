@@ -88,8 +88,18 @@ pub fn read_photo(path: &Path, opts: &IngestOptions) -> Result<Photo> {
             reason: "floating-point samples (a photo must have 8 or 16 bits per sample)".into(),
         });
     }
-    let scale = if decoded.bit_depth == 16 { 1.0 / 257.0 } else { 1.0 };
-    let mut planes = decoded.planes.into_iter().map(|p| if scale == 1.0 { p } else { p.map(|v| v * scale) });
+    let scale = if decoded.bit_depth == 16 {
+        1.0 / 257.0
+    } else {
+        1.0
+    };
+    let mut planes = decoded.planes.into_iter().map(|p| {
+        if scale == 1.0 {
+            p
+        } else {
+            p.map(|v| v * scale)
+        }
+    });
     let image = match (planes.next(), planes.next(), planes.next()) {
         (Some(r), Some(g), Some(b)) => RgbPlanes {
             r,
@@ -133,7 +143,9 @@ pub fn read_date_taken(path: &Path) -> Result<Option<Date>> {
         }
         None => None,
     };
-    Ok(blob.and_then(|b| parse_exif(&b).0).and_then(|ex| exif_date(&ex)))
+    Ok(blob
+        .and_then(|b| parse_exif(&b).0)
+        .and_then(|ex| exif_date(&ex)))
 }
 
 /// Decodes any supported file into upright planes of stored sample values.
@@ -197,7 +209,10 @@ fn sniff(bytes: &[u8]) -> Option<Format> {
 
 fn is_heif(bytes: &[u8]) -> bool {
     bytes.get(4..8) == Some(b"ftyp")
-        && matches!(bytes.get(8..12), Some(b"heic" | b"heix" | b"mif1" | b"msf1" | b"heim" | b"heis" | b"avif"))
+        && matches!(
+            bytes.get(8..12),
+            Some(b"heic" | b"heix" | b"mif1" | b"msf1" | b"heim" | b"heis" | b"avif")
+        )
 }
 
 fn check_size(path: &Path, w: usize, h: usize, opts: &IngestOptions) -> Result<()> {
@@ -245,13 +260,25 @@ fn decode_jpeg(path: &Path, bytes: &[u8], opts: &IngestOptions) -> Result<Decode
     let info = probe.info().ok_or_else(|| decode_err(&"no frame header"))?;
     let (w, h) = (usize::from(info.width), usize::from(info.height));
     check_size(path, w, h, opts)?;
-    let grey = matches!(probe.input_colorspace(), Some(ColorSpace::Luma | ColorSpace::LumaA));
-    let out = if grey { ColorSpace::Luma } else { ColorSpace::RGB };
-    let mut dec = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), base.jpeg_set_out_colorspace(out));
+    let grey = matches!(
+        probe.input_colorspace(),
+        Some(ColorSpace::Luma | ColorSpace::LumaA)
+    );
+    let out = if grey {
+        ColorSpace::Luma
+    } else {
+        ColorSpace::RGB
+    };
+    let mut dec = zune_jpeg::JpegDecoder::new_with_options(
+        ZCursor::new(bytes),
+        base.jpeg_set_out_colorspace(out),
+    );
     let pixels = dec.decode().map_err(|e| decode_err(&e))?;
     let channels = if grey { 1 } else { 3 };
     if pixels.len() != w * h * channels {
-        return Err(decode_err(&"the decoder returned the wrong number of samples"));
+        return Err(decode_err(
+            &"the decoder returned the wrong number of samples",
+        ));
     }
     let mut meta = Meta {
         stored_size: (w, h),
@@ -272,13 +299,21 @@ fn decode_jpeg(path: &Path, bytes: &[u8], opts: &IngestOptions) -> Result<Decode
     let planes = deinterleave_u8(&pixels, w, h, channels);
     meta.orientation = orientation;
     Ok(Decoded {
-        planes: planes.into_iter().map(|p| oriented(&p, orientation)).collect(),
+        planes: planes
+            .into_iter()
+            .map(|p| oriented(&p, orientation))
+            .collect(),
         bit_depth: 8,
         meta,
     })
 }
 
-fn decode_with_image(path: &Path, bytes: &[u8], fmt: Format, opts: &IngestOptions) -> Result<Decoded> {
+fn decode_with_image(
+    path: &Path,
+    bytes: &[u8],
+    fmt: Format,
+    opts: &IngestOptions,
+) -> Result<Decoded> {
     use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
     let decode_err = |e: &dyn std::fmt::Display| Error::Decode {
         path: path.to_path_buf(),
@@ -289,7 +324,11 @@ fn decode_with_image(path: &Path, bytes: &[u8], fmt: Format, opts: &IngestOption
     limits.max_image_height = Some(opts.max_side);
     limits.max_alloc = Some(opts.max_pixels.saturating_mul(8));
     let mut reader = ImageReader::new(Cursor::new(bytes));
-    reader.set_format(if fmt == Format::Png { ImageFormat::Png } else { ImageFormat::Tiff });
+    reader.set_format(if fmt == Format::Png {
+        ImageFormat::Png
+    } else {
+        ImageFormat::Tiff
+    });
     reader.limits(limits.clone());
     let mut dec = reader.into_decoder().map_err(|e| image_error(path, &e))?;
     let (w, h) = dec.dimensions();
@@ -309,7 +348,9 @@ fn decode_with_image(path: &Path, bytes: &[u8], fmt: Format, opts: &IngestOption
             orientation = exif_orientation(&ex, &mut meta.warnings);
         }
     }
-    limits.reserve(dec.total_bytes()).map_err(|e| image_error(path, &e))?;
+    limits
+        .reserve(dec.total_bytes())
+        .map_err(|e| image_error(path, &e))?;
     let img = DynamicImage::from_decoder(dec).map_err(|e| image_error(path, &e))?;
     let (w, h) = (img.width() as usize, img.height() as usize);
     let (planes, bit_depth) = match img {
@@ -330,12 +371,18 @@ fn decode_with_image(path: &Path, bytes: &[u8], fmt: Format, opts: &IngestOption
             });
         }
     };
-    if planes.iter().any(|p| p.data().iter().any(|v| !v.is_finite())) {
+    if planes
+        .iter()
+        .any(|p| p.data().iter().any(|v| !v.is_finite()))
+    {
         return Err(decode_err(&"the image holds NaN or infinite samples"));
     }
     meta.orientation = orientation;
     Ok(Decoded {
-        planes: planes.into_iter().map(|p| oriented(&p, orientation)).collect(),
+        planes: planes
+            .into_iter()
+            .map(|p| oriented(&p, orientation))
+            .collect(),
         bit_depth,
         meta,
     })
@@ -346,7 +393,12 @@ fn image_error(path: &Path, e: &image::ImageError) -> Error {
     use image::error::LimitErrorKind;
     let reason = one_line(&e.to_string());
     match e {
-        ImageError::Limits(l) if matches!(l.kind(), LimitErrorKind::DimensionError | LimitErrorKind::InsufficientMemory) => {
+        ImageError::Limits(l)
+            if matches!(
+                l.kind(),
+                LimitErrorKind::DimensionError | LimitErrorKind::InsufficientMemory
+            ) =>
+        {
             Error::TooLarge {
                 path: path.to_path_buf(),
                 reason,
@@ -370,7 +422,12 @@ fn one_line(s: &str) -> String {
 fn deinterleave_u8(px: &[u8], w: usize, h: usize, channels: usize) -> Vec<Plane> {
     (0..channels)
         .map(|c| {
-            let data = px.iter().skip(c).step_by(channels).map(|&v| f32::from(v)).collect();
+            let data = px
+                .iter()
+                .skip(c)
+                .step_by(channels)
+                .map(|&v| f32::from(v))
+                .collect();
             Plane::from_vec(w, h, data).expect("invariant: decoder buffer is w*h*channels")
         })
         .collect()
@@ -380,16 +437,32 @@ fn drop_alpha_u8(px: &[u8], w: usize, h: usize, colour: usize) -> Vec<Plane> {
     let stride = colour + 1;
     (0..colour)
         .map(|c| {
-            let data = px.iter().skip(c).step_by(stride).map(|&v| f32::from(v)).collect();
+            let data = px
+                .iter()
+                .skip(c)
+                .step_by(stride)
+                .map(|&v| f32::from(v))
+                .collect();
             Plane::from_vec(w, h, data).expect("invariant: decoder buffer is w*h*channels")
         })
         .collect()
 }
 
-fn deinterleave<T: Copy + Into<f64>>(px: &[T], w: usize, h: usize, colour: usize, stride: usize) -> Vec<Plane> {
+fn deinterleave<T: Copy + Into<f64>>(
+    px: &[T],
+    w: usize,
+    h: usize,
+    colour: usize,
+    stride: usize,
+) -> Vec<Plane> {
     (0..colour)
         .map(|c| {
-            let data = px.iter().skip(c).step_by(stride).map(|&v| v.into() as f32).collect();
+            let data = px
+                .iter()
+                .skip(c)
+                .step_by(stride)
+                .map(|&v| v.into() as f32)
+                .collect();
             Plane::from_vec(w, h, data).expect("invariant: decoder buffer is w*h*channels")
         })
         .collect()
@@ -432,8 +505,16 @@ fn parse_exif(blob: &[u8]) -> (Option<exif::Exif>, Option<String>) {
         Ok(ex) => (Some(ex), None),
         Err(e) => {
             let mut problems = Vec::new();
-            match e.distill_partial_result(|errs| problems = errs.iter().map(ToString::to_string).collect()) {
-                Ok(ex) => (Some(ex), Some(format!("damaged EXIF block ({}); partly ignored", problems.join("; ")))),
+            match e.distill_partial_result(|errs| {
+                problems = errs.iter().map(ToString::to_string).collect()
+            }) {
+                Ok(ex) => (
+                    Some(ex),
+                    Some(format!(
+                        "damaged EXIF block ({}); partly ignored",
+                        problems.join("; ")
+                    )),
+                ),
                 Err(e) => (None, Some(format!("unreadable EXIF block ({e}); ignored"))),
             }
         }
@@ -458,7 +539,9 @@ fn exif_orientation(ex: &exif::Exif, warnings: &mut Vec<String>) -> u16 {
     match field.value.get_uint(0) {
         Some(v @ 1..=8) => v as u16,
         Some(v) => {
-            warnings.push(format!("EXIF orientation {v} is not defined; treated as 1 (upright)"));
+            warnings.push(format!(
+                "EXIF orientation {v} is not defined; treated as 1 (upright)"
+            ));
             1
         }
         None => 1,
@@ -501,7 +584,8 @@ mod tests {
         // the neighbour (1,0) runs along the upright top row for 1-4 and down
         // or up the upright side column for 5-8.
         let stored = Plane::from_fn(4, 3, |x, y| (1 + x + 10 * y) as f32);
-        let expect: [(u16, (usize, usize), (usize, usize), (usize, usize)); 8] = [
+        type Case = (u16, (usize, usize), (usize, usize), (usize, usize));
+        let expect: [Case; 8] = [
             (1, (4, 3), (0, 0), (1, 0)),
             (2, (4, 3), (3, 0), (2, 0)),
             (3, (4, 3), (3, 2), (2, 2)),

@@ -17,29 +17,29 @@
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used)]
 
-pub mod error;
-pub mod units;
-pub mod date;
-pub mod raster;
-pub mod geometry;
-pub mod filters;
 pub mod catalog;
+pub mod date;
+pub mod error;
+pub mod filters;
+pub mod geometry;
 pub mod lights;
+pub mod raster;
+pub mod units;
 
+pub mod align;
 pub mod case;
 pub mod cli;
+pub mod commands;
+pub mod depth;
 pub mod ingest;
-pub mod align;
 pub mod measure;
-pub mod trend;
 pub mod model;
+pub mod output;
 pub mod overlay;
+pub mod phantom;
+pub mod pipeline;
 pub mod plot;
 pub mod report;
-pub mod pipeline;
-pub mod output;
-pub mod phantom;
-pub mod depth;
-pub mod commands;
+pub mod trend;
 
 pub use error::{Error, Result};

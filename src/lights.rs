@@ -16,10 +16,19 @@ fn numbers(path: &Path) -> Result<Vec<(usize, Vec<f64>)>> {
         if line.is_empty() {
             continue;
         }
-        let vals: std::result::Result<Vec<f64>, _> = line.split(|c: char| c.is_whitespace() || c == ',').filter(|s| !s.is_empty()).map(str::parse::<f64>).collect();
+        let vals: std::result::Result<Vec<f64>, _> = line
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|s| !s.is_empty())
+            .map(str::parse::<f64>)
+            .collect();
         match vals {
             Ok(v) if v.iter().all(|x| x.is_finite()) => rows.push((i + 1, v)),
-            _ => return Err(Error::case(path, format!("line {}: expected numbers, got {line:?}", i + 1))),
+            _ => {
+                return Err(Error::case(
+                    path,
+                    format!("line {}: expected numbers, got {line:?}", i + 1),
+                ));
+            }
         }
     }
     Ok(rows)
@@ -34,11 +43,17 @@ pub fn read_directions(path: &Path) -> Result<Vec<[f64; 3]>> {
     let mut out = Vec::new();
     for (line, v) in numbers(path)? {
         let [x, y, z] = v[..] else {
-            return Err(Error::case(path, format!("line {line}: expected three numbers \"x y z\"")));
+            return Err(Error::case(
+                path,
+                format!("line {line}: expected three numbers \"x y z\""),
+            ));
         };
         let n = (x * x + y * y + z * z).sqrt();
         if n < 1e-9 || z <= 0.0 {
-            return Err(Error::case(path, format!("line {line}: a light direction must point toward the camera (z > 0)")));
+            return Err(Error::case(
+                path,
+                format!("line {line}: a light direction must point toward the camera (z > 0)"),
+            ));
         }
         out.push([x / n, y / n, z / n]);
     }
@@ -55,10 +70,18 @@ pub fn read_intensities(path: &Path) -> Result<Vec<f64>> {
         let k = match v[..] {
             [a] => a,
             [r, g, b] => (r + g + b) / 3.0,
-            _ => return Err(Error::case(path, format!("line {line}: expected \"r g b\" or one value"))),
+            _ => {
+                return Err(Error::case(
+                    path,
+                    format!("line {line}: expected \"r g b\" or one value"),
+                ));
+            }
         };
         if k <= 0.0 {
-            return Err(Error::case(path, format!("line {line}: an intensity must be positive")));
+            return Err(Error::case(
+                path,
+                format!("line {line}: an intensity must be positive"),
+            ));
         }
         out.push(k);
     }
@@ -78,7 +101,12 @@ mod tests {
         assert_eq!(d.len(), 2);
         assert!((d[0][2] - 1.0).abs() < 1e-12);
         std::fs::write(&p, "0 0\n").unwrap();
-        assert!(read_directions(&p).unwrap_err().to_string().contains("line 1"));
+        assert!(
+            read_directions(&p)
+                .unwrap_err()
+                .to_string()
+                .contains("line 1")
+        );
         std::fs::write(&p, "0 0 -1\n").unwrap();
         assert!(read_directions(&p).is_err());
         std::fs::write(&p, "1.0 1.0 1.0\n2\n").unwrap();

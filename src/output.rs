@@ -17,16 +17,25 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         path: path.to_path_buf(),
         source,
     };
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(err)?;
-    let mut tmp = tempfile::Builder::new().prefix(".skintrack-").suffix(".tmp").tempfile_in(dir).map_err(err)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".skintrack-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(err)?;
     tmp.write_all(bytes).map_err(err)?;
     tmp.flush().map_err(err)?;
     // temporary files are created private (0600); outputs are ordinary files
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(err)?;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(err)?;
     }
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(())
@@ -49,7 +58,12 @@ pub fn ensure_dir(dir: &Path) -> Result<()> {
 /// [`Error::Write`] when encoding fails (it cannot for valid sizes).
 pub fn png_rgb8(path_for_errors: &Path, w: usize, h: usize, rgb: &[u8]) -> Result<Vec<u8>> {
     encode(path_for_errors, |buf| {
-        image::codecs::png::PngEncoder::new(buf).write_image(rgb, w as u32, h as u32, image::ExtendedColorType::Rgb8)
+        image::codecs::png::PngEncoder::new(buf).write_image(
+            rgb,
+            w as u32,
+            h as u32,
+            image::ExtendedColorType::Rgb8,
+        )
     })
 }
 
@@ -59,7 +73,12 @@ pub fn png_rgb8(path_for_errors: &Path, w: usize, h: usize, rgb: &[u8]) -> Resul
 /// As [`png_rgb8`].
 pub fn png_rgba8(path_for_errors: &Path, w: usize, h: usize, rgba: &[u8]) -> Result<Vec<u8>> {
     encode(path_for_errors, |buf| {
-        image::codecs::png::PngEncoder::new(buf).write_image(rgba, w as u32, h as u32, image::ExtendedColorType::Rgba8)
+        image::codecs::png::PngEncoder::new(buf).write_image(
+            rgba,
+            w as u32,
+            h as u32,
+            image::ExtendedColorType::Rgba8,
+        )
     })
 }
 
@@ -67,19 +86,42 @@ pub fn png_rgba8(path_for_errors: &Path, w: usize, h: usize, rgba: &[u8]) -> Res
 ///
 /// # Errors
 /// As [`png_rgb8`].
-pub fn png_16(path_for_errors: &Path, w: usize, h: usize, samples: &[u16], rgb: bool) -> Result<Vec<u8>> {
+pub fn png_16(
+    path_for_errors: &Path,
+    w: usize,
+    h: usize,
+    samples: &[u16],
+    rgb: bool,
+) -> Result<Vec<u8>> {
     let bytes: Vec<u8> = samples.iter().flat_map(|v| v.to_be_bytes()).collect();
-    let kind = if rgb { image::ExtendedColorType::Rgb16 } else { image::ExtendedColorType::L16 };
-    encode(path_for_errors, |buf| image::codecs::png::PngEncoder::new(buf).write_image(&bytes, w as u32, h as u32, kind))
+    let kind = if rgb {
+        image::ExtendedColorType::Rgb16
+    } else {
+        image::ExtendedColorType::L16
+    };
+    encode(path_for_errors, |buf| {
+        image::codecs::png::PngEncoder::new(buf).write_image(&bytes, w as u32, h as u32, kind)
+    })
 }
 
 /// JPEG bytes of 8-bit RGB pixels at `quality` (no EXIF/ICC segments).
 ///
 /// # Errors
 /// As [`png_rgb8`].
-pub fn jpeg_rgb8(path_for_errors: &Path, w: usize, h: usize, rgb: &[u8], quality: u8) -> Result<Vec<u8>> {
+pub fn jpeg_rgb8(
+    path_for_errors: &Path,
+    w: usize,
+    h: usize,
+    rgb: &[u8],
+    quality: u8,
+) -> Result<Vec<u8>> {
     encode(path_for_errors, |buf| {
-        image::codecs::jpeg::JpegEncoder::new_with_quality(buf, quality).write_image(rgb, w as u32, h as u32, image::ExtendedColorType::Rgb8)
+        image::codecs::jpeg::JpegEncoder::new_with_quality(buf, quality).write_image(
+            rgb,
+            w as u32,
+            h as u32,
+            image::ExtendedColorType::Rgb8,
+        )
     })
 }
 
@@ -89,7 +131,8 @@ pub fn jpeg_rgb8(path_for_errors: &Path, w: usize, h: usize, rgb: &[u8], quality
 /// As [`png_rgb8`].
 pub fn tiff_f32(path_for_errors: &Path, w: usize, h: usize, values: &[f32]) -> Result<Vec<u8>> {
     let mut out = std::io::Cursor::new(Vec::new());
-    let mut enc = tiff::encoder::TiffEncoder::new(&mut out).map_err(|e| tiff_err(path_for_errors, &e))?;
+    let mut enc =
+        tiff::encoder::TiffEncoder::new(&mut out).map_err(|e| tiff_err(path_for_errors, &e))?;
     enc.write_image::<tiff::encoder::colortype::Gray32Float>(w as u32, h as u32, values)
         .map_err(|e| tiff_err(path_for_errors, &e))?;
     Ok(out.into_inner())
@@ -122,7 +165,10 @@ mod tests {
         write_atomic(&p, b"hello").unwrap();
         write_atomic(&p, b"again").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"again");
-        let names: Vec<_> = std::fs::read_dir(dir.path().join("sub")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path().join("sub"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names.len(), 1);
     }
 }

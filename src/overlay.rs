@@ -65,13 +65,26 @@ impl Canvas {
     }
     fn resized(&self, side: usize) -> (usize, usize, Vec<u8>) {
         let s = (side as f64 / self.w.max(self.h) as f64).min(1.0);
-        let (w, h) = (((self.w as f64 * s).round() as usize).max(1), ((self.h as f64 * s).round() as usize).max(1));
+        let (w, h) = (
+            ((self.w as f64 * s).round() as usize).max(1),
+            ((self.h as f64 * s).round() as usize).max(1),
+        );
         let rgb = self.rgb8();
         if (w, h) == (self.w, self.h) {
             return (w, h, rgb);
         }
         match image::RgbImage::from_raw(self.w as u32, self.h as u32, rgb.clone()) {
-            Some(img) => (w, h, image::imageops::resize(&img, w as u32, h as u32, image::imageops::FilterType::Triangle).into_raw()),
+            Some(img) => (
+                w,
+                h,
+                image::imageops::resize(
+                    &img,
+                    w as u32,
+                    h as u32,
+                    image::imageops::FilterType::Triangle,
+                )
+                .into_raw(),
+            ),
             None => (self.w, self.h, rgb),
         }
     }
@@ -81,13 +94,20 @@ impl Canvas {
 fn base_canvas(aligned: &RgbPlanes, m: &Measurements) -> Canvas {
     let crop = aligned.crop(m.roi);
     let scale = (OVERLAY_SIDE as f64 / m.roi.w.max(m.roi.h) as f64).min(1.0);
-    let (w, h) = (((m.roi.w as f64 * scale).round() as usize).max(1), ((m.roi.h as f64 * scale).round() as usize).max(1));
+    let (w, h) = (
+        ((m.roi.w as f64 * scale).round() as usize).max(1),
+        ((m.roi.h as f64 * scale).round() as usize).max(1),
+    );
     let mut px = Vec::with_capacity(w * h);
     for y in 0..h {
         for x in 0..w {
-            let (sx, sy) = (((x as f64 + 0.5) / scale) as usize, ((y as f64 + 0.5) / scale) as usize);
+            let (sx, sy) = (
+                ((x as f64 + 0.5) / scale) as usize,
+                ((y as f64 + 0.5) / scale) as usize,
+            );
             let (sx, sy) = (sx.min(m.roi.w - 1), sy.min(m.roi.h - 1));
-            let v = [crop.r.at(sx, sy), crop.g.at(sx, sy), crop.b.at(sx, sy)].map(|c| if c.is_finite() { c } else { 0.0 });
+            let v = [crop.r.at(sx, sy), crop.g.at(sx, sy), crop.b.at(sx, sy)]
+                .map(|c| if c.is_finite() { c } else { 0.0 });
             // desaturate a little so the highlights stand out
             let grey = 0.3 * v[0] + 0.59 * v[1] + 0.11 * v[2];
             px.push(v.map(|c| 0.55 * c + 0.35 * grey));
@@ -102,7 +122,10 @@ fn mask_tint(c: &mut Canvas, mask: &[bool], roi_w: usize, roi_h: usize, colour: 
     }
     for y in 0..c.h {
         for x in 0..c.w {
-            let (sx, sy) = ((((x as f64 + 0.5) / c.scale) as usize).min(roi_w - 1), (((y as f64 + 0.5) / c.scale) as usize).min(roi_h - 1));
+            let (sx, sy) = (
+                (((x as f64 + 0.5) / c.scale) as usize).min(roi_w - 1),
+                (((y as f64 + 0.5) / c.scale) as usize).min(roi_h - 1),
+            );
             if mask[sy * roi_w + sx] {
                 c.blend(x, y, colour, 0.6);
             }
@@ -115,8 +138,15 @@ fn mask_tint(c: &mut Canvas, mask: &[bool], roi_w: usize, roi_h: usize, colour: 
 ///
 /// # Errors
 /// [`crate::Error::Write`] when a file cannot be written.
-pub fn render_all(aligned: &RgbPlanes, m: &Measurements, out_dir: &Path, stem: &str) -> Result<Vec<(String, Vec<u8>)>> {
-    let Some(maps) = &m.maps else { return Ok(Vec::new()) };
+pub fn render_all(
+    aligned: &RgbPlanes,
+    m: &Measurements,
+    out_dir: &Path,
+    stem: &str,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let Some(maps) = &m.maps else {
+        return Ok(Vec::new());
+    };
     let (rw, rh) = maps.size;
     let mut out = Vec::new();
     for (kind, _) in KINDS {
@@ -133,7 +163,12 @@ pub fn render_all(aligned: &RgbPlanes, m: &Measurements, out_dir: &Path, stem: &
             }
             "pores" => {
                 for b in &maps.pores {
-                    c.ring(f64::from(b.x) * c.scale, f64::from(b.y) * c.scale, (b.radius() * c.scale).max(2.0) + 1.0, [255.0, 220.0, 40.0]);
+                    c.ring(
+                        f64::from(b.x) * c.scale,
+                        f64::from(b.y) * c.scale,
+                        (b.radius() * c.scale).max(2.0) + 1.0,
+                        [255.0, 220.0, 40.0],
+                    );
                 }
             }
             "pigment" => {
@@ -153,7 +188,10 @@ pub fn render_all(aligned: &RgbPlanes, m: &Measurements, out_dir: &Path, stem: &
                 // violet with opacity growing with the top-hat depth (saturates at 3 %)
                 for y in 0..c.h {
                     for x in 0..c.w {
-                        let (sx, sy) = ((((x as f64 + 0.5) / c.scale) as usize).min(rw - 1), (((y as f64 + 0.5) / c.scale) as usize).min(rh - 1));
+                        let (sx, sy) = (
+                            (((x as f64 + 0.5) / c.scale) as usize).min(rw - 1),
+                            (((y as f64 + 0.5) / c.scale) as usize).min(rh - 1),
+                        );
                         let a = (shade.at(sx, sy) / 3.0).clamp(0.0, 1.0) * 0.75;
                         if a > 0.02 {
                             c.blend(x, y, [170.0, 60.0, 230.0], a);
@@ -165,7 +203,10 @@ pub fn render_all(aligned: &RgbPlanes, m: &Measurements, out_dir: &Path, stem: &
         let path = out_dir.join("overlays").join(format!("{stem}_{kind}.png"));
         output::write_atomic(&path, &output::png_rgb8(&path, c.w, c.h, &c.rgb8())?)?;
         let (ew, eh, small) = c.resized(EMBED_SIDE);
-        out.push((kind.to_string(), output::jpeg_rgb8(&path, ew, eh, &small, 82)?));
+        out.push((
+            kind.to_string(),
+            output::jpeg_rgb8(&path, ew, eh, &small, 82)?,
+        ));
     }
     Ok(out)
 }

@@ -87,7 +87,9 @@ impl Rng {
 /// Hash of a lattice point to [0, 1) (a 64-bit integer mix, no state).
 #[inline]
 fn hash2(seed: u64, i: i64, j: i64) -> f64 {
-    let mut z = seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (j as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+    let mut z = seed
+        ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ (j as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^= z >> 31;
@@ -187,7 +189,11 @@ impl Arc {
         if within(ang) {
             ((dx * dx + dy * dy).sqrt() - self.radius).abs()
         } else {
-            let end = |a: f64| ((x - self.cx - self.radius * a.cos()).powi(2) + (y - self.cy - self.radius * a.sin()).powi(2)).sqrt();
+            let end = |a: f64| {
+                ((x - self.cx - self.radius * a.cos()).powi(2)
+                    + (y - self.cy - self.radius * a.sin()).powi(2))
+                .sqrt()
+            };
             end(self.a0).min(end(self.a1))
         }
     }
@@ -232,7 +238,14 @@ struct Skin {
 }
 
 impl Skin {
-    fn new(seed: u64, w: f64, h: f64, mm_per_px: f64, treated: Rect, base_size: (usize, usize)) -> Skin {
+    fn new(
+        seed: u64,
+        w: f64,
+        h: f64,
+        mm_per_px: f64,
+        treated: Rect,
+        base_size: (usize, usize),
+    ) -> Skin {
         let mut rng = Rng(seed);
         let px = |mm: f64| mm / mm_per_px;
         let cell = px(0.45);
@@ -240,7 +253,10 @@ impl Skin {
         let area_cm2 = w * h * mm_per_px * mm_per_px / 100.0;
         let n_pores = (70.0 * area_cm2) as usize;
         let gcell = 24.0;
-        let (gw, gh) = ((w / gcell).ceil() as usize + 1, (h / gcell).ceil() as usize + 1);
+        let (gw, gh) = (
+            (w / gcell).ceil() as usize + 1,
+            (h / gcell).ceil() as usize + 1,
+        );
         let mut pores = vec![Vec::new(); gw * gh];
         for _ in 0..n_pores {
             let p = Pore {
@@ -273,8 +289,19 @@ impl Skin {
         // scars inside the treated area, apart from one another (baseline px:
         // the scene is offset by the margin, added by the caller)
         let mut scars: Vec<Scar> = Vec::new();
-        let kinds = [ScarKind::Rolling, ScarKind::Boxcar, ScarKind::Icepick, ScarKind::Rolling, ScarKind::Boxcar, ScarKind::Icepick, ScarKind::Rolling];
-        let margin = ((w - base_size.0 as f64) / 2.0, (h - base_size.1 as f64) / 2.0);
+        let kinds = [
+            ScarKind::Rolling,
+            ScarKind::Boxcar,
+            ScarKind::Icepick,
+            ScarKind::Rolling,
+            ScarKind::Boxcar,
+            ScarKind::Icepick,
+            ScarKind::Rolling,
+        ];
+        let margin = (
+            (w - base_size.0 as f64) / 2.0,
+            (h - base_size.1 as f64) / 2.0,
+        );
         let mut tries = 0;
         while scars.len() < kinds.len() && tries < 500 {
             tries += 1;
@@ -286,7 +313,10 @@ impl Skin {
             };
             let cx = rng.range(treated.x as f64 + r, (treated.x + treated.w) as f64 - r);
             let cy = rng.range(treated.y as f64 + r, (treated.y + treated.h) as f64 - r);
-            if scars.iter().any(|s| ((s.centre.0 - cx).powi(2) + (s.centre.1 - cy).powi(2)).sqrt() < s.radius_px + r + px(1.0)) {
+            if scars.iter().any(|s| {
+                ((s.centre.0 - cx).powi(2) + (s.centre.1 - cy).powi(2)).sqrt()
+                    < s.radius_px + r + px(1.0)
+            }) {
                 continue;
             }
             scars.push(Scar {
@@ -294,7 +324,11 @@ impl Skin {
                 kind,
                 centre: (cx, cy),
                 radius_px: r,
-                floor_radius_px: if kind == ScarKind::Boxcar { 0.7 * r } else { 0.0 },
+                floor_radius_px: if kind == ScarKind::Boxcar {
+                    0.7 * r
+                } else {
+                    0.0
+                },
                 depth_um: depth,
             });
         }
@@ -328,7 +362,10 @@ impl Skin {
 
     /// Distance to the nearest Voronoi cell edge (approximate: (F2 − F1)/2).
     fn edge_distance(&self, x: f64, y: f64) -> f64 {
-        let (ci, cj) = ((x / self.cell).floor() as i64, (y / self.cell).floor() as i64);
+        let (ci, cj) = (
+            (x / self.cell).floor() as i64,
+            (y / self.cell).floor() as i64,
+        );
         let (mut f1, mut f2) = (f64::INFINITY, f64::INFINITY);
         for dj in -1..=1 {
             for di in -1..=1 {
@@ -354,10 +391,13 @@ impl Skin {
         for (k, angle) in [0.5f64, 2.2].iter().enumerate() {
             let (s, c) = angle.sin_cos();
             let seed = self.seed ^ (0x77 + k as u64);
-            let u = x * c + y * s + 0.35 * self.line_spacing * fbm(seed, x, y, 3.0 * self.line_spacing, 2);
+            let u = x * c
+                + y * s
+                + 0.35 * self.line_spacing * fbm(seed, x, y, 3.0 * self.line_spacing, 2);
             let t = (u / self.line_spacing).rem_euclid(1.0) - 0.5;
             let d = t.abs() * self.line_spacing;
-            let strength = (0.5 + 0.5 * fbm(seed ^ 0x5, x, y, 2.0 * self.line_spacing, 2)).clamp(0.0, 1.0);
+            let strength =
+                (0.5 + 0.5 * fbm(seed ^ 0x5, x, y, 2.0 * self.line_spacing, 2)).clamp(0.0, 1.0);
             depth += strength * (-(d * d) / (2.0 * self.furrow_width * self.furrow_width)).exp();
         }
         depth
@@ -372,7 +412,9 @@ impl Skin {
         // varying from place to place), primary line families, fine roughness
         let d = self.edge_distance(x, y);
         let vary = (0.55 + 0.45 * fbm(self.seed ^ 0x52, x, y, 2.0 * self.cell, 2)).max(0.0);
-        let mut relief = -self.furrow_depth * vary * (-(d * d) / (2.0 * self.furrow_width * self.furrow_width)).exp();
+        let mut relief = -self.furrow_depth
+            * vary
+            * (-(d * d) / (2.0 * self.furrow_width * self.furrow_width)).exp();
         relief -= 0.8 * self.furrow_depth * self.primary_lines(x, y);
         relief += 2.5 * fbm(self.seed ^ 0x51, x, y, 5.0, 3);
         // pores
@@ -400,7 +442,9 @@ impl Skin {
         }
         let mut scar_depth = 0.0;
         for sc in &self.scars {
-            let r = ((x - sc.centre.0 - self.offset().0).powi(2) + (y - sc.centre.1 - self.offset().1).powi(2)).sqrt();
+            let r = ((x - sc.centre.0 - self.offset().0).powi(2)
+                + (y - sc.centre.1 - self.offset().1).powi(2))
+            .sqrt();
             scar_depth += sc.profile(r, sc.depth_um * s.scar_depth_factor);
         }
         z - scar_depth
@@ -413,7 +457,10 @@ impl Skin {
     }
 
     fn treated_offset(&self) -> (f64, f64) {
-        ((self.size.0 - self.base_w()) / 2.0, (self.size.1 - self.base_h()) / 2.0)
+        (
+            (self.size.0 - self.base_w()) / 2.0,
+            (self.size.1 - self.base_h()) / 2.0,
+        )
     }
 
     fn base_w(&self) -> f64 {
@@ -450,7 +497,9 @@ impl Skin {
     fn reflectance(&self, x: f64, y: f64, s: &SkinState) -> [f64; 3] {
         let (ox, oy) = self.offset();
         let (bx, by) = (x - ox, y - oy);
-        let mut mel = 0.55 + 0.08 * fbm(self.seed ^ 0x11, x, y, 90.0, 4) + 0.04 * fbm(self.seed ^ 0x12, x, y, 9.0, 2);
+        let mut mel = 0.55
+            + 0.08 * fbm(self.seed ^ 0x11, x, y, 90.0, 4)
+            + 0.04 * fbm(self.seed ^ 0x12, x, y, 9.0, 2);
         mel += self.pore_pigment(x, y);
         for &(px, py, r, amp) in &self.patches {
             let d2 = (bx - px).powi(2) + (by - py).powi(2);
@@ -461,12 +510,20 @@ impl Skin {
         // small vascular blotches
         hb += 0.12 * (fbm(self.seed ^ 0x22, x, y, 14.0, 2) - 0.35).max(0.0);
         let t = self.treated;
-        let inside = bx >= t.x as f64 && by >= t.y as f64 && bx < (t.x + t.w) as f64 && by < (t.y + t.h) as f64;
+        let inside = bx >= t.x as f64
+            && by >= t.y as f64
+            && bx < (t.x + t.w) as f64
+            && by < (t.y + t.h) as f64;
         if inside {
             // feathered edge of the treated area
-            let edge = [bx - t.x as f64, (t.x + t.w) as f64 - bx, by - t.y as f64, (t.y + t.h) as f64 - by]
-                .into_iter()
-                .fold(f64::INFINITY, f64::min);
+            let edge = [
+                bx - t.x as f64,
+                (t.x + t.w) as f64 - bx,
+                by - t.y as f64,
+                (t.y + t.h) as f64 - by,
+            ]
+            .into_iter()
+            .fold(f64::INFINITY, f64::min);
             hb += s.redness * (edge / 20.0).min(1.0);
         }
         // chromophore absorption per channel (R, G, B): melanin absorbs
@@ -572,7 +629,11 @@ fn schedule(n: usize) -> Vec<(i64, bool)> {
 fn state_at(days: i64, treatment_days: &[i64]) -> SkinState {
     // remodelling builds up over months after the first treatment
     let progress = 1.0 - (-(days as f64) / 75.0).exp();
-    let since = treatment_days.iter().filter(|&&t| t <= days).map(|&t| days - t).min();
+    let since = treatment_days
+        .iter()
+        .filter(|&&t| t <= days)
+        .map(|&t| days - t)
+        .min();
     let redness = match since {
         Some(d @ 1..=3) => 0.28 * (1.0 - (d as f64 - 1.0) / 4.0),
         _ => 0.0,
@@ -588,7 +649,12 @@ fn state_at(days: i64, treatment_days: &[i64]) -> SkinState {
 
 fn encode_srgb(lin: f64) -> f64 {
     let c = lin.clamp(0.0, 1.0);
-    255.0 * if c <= 0.003_130_8 { 12.92 * c } else { 1.055 * c.powf(1.0 / 2.4) - 0.055 }
+    255.0
+        * if c <= 0.003_130_8 {
+            12.92 * c
+        } else {
+            1.055 * c.powf(1.0 / 2.4) - 0.055
+        }
 }
 
 /// Renders the skin seen by a camera whose pixel p sees scene point
@@ -596,7 +662,14 @@ fn encode_srgb(lin: f64) -> f64 {
 /// planes (0–255, before noise). Heights are evaluated once per pixel
 /// *corner* and each pixel's slope comes from its four corners; the lens is
 /// a Gaussian blur of 0.6 px applied in linear light.
-fn render(skin: &Skin, state: &SkinState, scene_from_image: &Homography, area: Rect, cam: &Camera, mm_per_px: f64) -> RgbPlanes {
+fn render(
+    skin: &Skin,
+    state: &SkinState,
+    scene_from_image: &Homography,
+    area: Rect,
+    cam: &Camera,
+    mm_per_px: f64,
+) -> RgbPlanes {
     let (w, h) = (area.w, area.h);
     let um_per_px = mm_per_px * 1000.0;
     let l = cam.light;
@@ -605,7 +678,11 @@ fn render(skin: &Skin, state: &SkinState, scene_from_image: &Homography, area: R
         let n = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
         [v[0] / n, v[1] / n, v[2] / n]
     };
-    let scene = |x: f64, y: f64| scene_from_image.apply(x + area.x as f64, y + area.y as f64).unwrap_or((0.0, 0.0));
+    let scene = |x: f64, y: f64| {
+        scene_from_image
+            .apply(x + area.x as f64, y + area.y as f64)
+            .unwrap_or((0.0, 0.0))
+    };
     // heights at pixel corners (x − ½, y − ½), (w+1)×(h+1)
     let corners: Vec<f64> = (0..(w + 1) * (h + 1))
         .into_par_iter()
@@ -634,7 +711,9 @@ fn render(skin: &Skin, state: &SkinState, scene_from_image: &Homography, area: R
                     let refl = skin.reflectance(sx, sy, state);
                     let mut px = [0.0f32; 3];
                     for ch in 0..3 {
-                        px[ch] = (cam.gain * cam.white_balance[ch] * (0.92 * refl[ch] * shade + sheen)) as f32;
+                        px[ch] =
+                            (cam.gain * cam.white_balance[ch] * (0.92 * refl[ch] * shade + sheen))
+                                as f32;
                     }
                     px
                 })
@@ -642,7 +721,12 @@ fn render(skin: &Skin, state: &SkinState, scene_from_image: &Homography, area: R
         })
         .collect();
     let plane = |c: usize| {
-        let p = Plane::from_vec(w, h, rows.iter().flat_map(|r| r.iter().map(|p| p[c])).collect()).expect("invariant: w*h");
+        let p = Plane::from_vec(
+            w,
+            h,
+            rows.iter().flat_map(|r| r.iter().map(|p| p[c])).collect(),
+        )
+        .expect("invariant: w*h");
         crate::filters::gaussian_blur(&p, 0.6).map(|v| encode_srgb(f64::from(v)) as f32)
     };
     RgbPlanes {
@@ -668,13 +752,26 @@ fn add_noise(img: &mut RgbPlanes, sigma: f64, seed: u64) {
 /// [`Error::Usage`] for bad settings or a non-empty folder; [`Error::Write`].
 pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
     if !(2..=12).contains(&opts.sessions) {
-        return Err(Error::usage(format!("--sessions must be 2 to 12, got {}", opts.sessions)));
+        return Err(Error::usage(format!(
+            "--sessions must be 2 to 12, got {}",
+            opts.sessions
+        )));
     }
     if opts.width < 256 || opts.height < 256 || opts.width > 8000 || opts.height > 8000 {
-        return Err(Error::usage(format!("--size must be 256x256 to 8000x8000, got {}x{}", opts.width, opts.height)));
+        return Err(Error::usage(format!(
+            "--size must be 256x256 to 8000x8000, got {}x{}",
+            opts.width, opts.height
+        )));
     }
-    if out_dir.exists() && std::fs::read_dir(out_dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
-        return Err(Error::usage(format!("{}: exists and is not empty; choose a new folder", out_dir.display())));
+    if out_dir.exists()
+        && std::fs::read_dir(out_dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(Error::usage(format!(
+            "{}: exists and is not empty; choose a new folder",
+            out_dir.display()
+        )));
     }
     let (w, h) = (opts.width, opts.height);
     let (sw, sh) = (w as f64 * SCENE_SCALE, h as f64 * SCENE_SCALE);
@@ -697,24 +794,45 @@ pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
         } else {
             let rot = rng.range(-5.0, 5.0).to_radians();
             let scale = rng.range(0.96, 1.04);
-            let (tx, ty) = (rng.range(-0.03, 0.03) * w as f64, rng.range(-0.03, 0.03) * h as f64);
-            let persp = Homography([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [rng.range(-2e-5, 2e-5), rng.range(-2e-5, 2e-5), 1.0]]);
+            let (tx, ty) = (
+                rng.range(-0.03, 0.03) * w as f64,
+                rng.range(-0.03, 0.03) * h as f64,
+            );
+            let persp = Homography([
+                [1.0, 0.0, 0.0],
+                [0.0, 1.0, 0.0],
+                [rng.range(-2e-5, 2e-5), rng.range(-2e-5, 2e-5), 1.0],
+            ]);
             let centre = Homography::translation(cx, cy);
             let uncentre = Homography::translation(-cx, -cy);
-            scene_from_base * Homography::translation(tx, ty) * centre * Homography::similarity_about(rot, scale, 0.0, 0.0) * persp * uncentre
+            scene_from_base
+                * Homography::translation(tx, ty)
+                * centre
+                * Homography::similarity_about(rot, scale, 0.0, 0.0)
+                * persp
+                * uncentre
         };
-        let base_from_image = scene_from_base.inverse().expect("invariant: translation") * scene_from_image;
+        let base_from_image =
+            scene_from_base.inverse().expect("invariant: translation") * scene_from_image;
         let az = rng.range(-0.15, 0.15);
         let light = {
             let (c, s) = (az.cos(), az.sin());
-            let l = [base_light[0] * c - base_light[1] * s, base_light[0] * s + base_light[1] * c, base_light[2]];
+            let l = [
+                base_light[0] * c - base_light[1] * s,
+                base_light[0] * s + base_light[1] * c,
+                base_light[2],
+            ];
             let n = (l[0] * l[0] + l[1] * l[1] + l[2] * l[2]).sqrt();
             [l[0] / n, l[1] / n, l[2] / n]
         };
         let camera = Camera {
             base_from_moving: base_from_image.normalised(),
             gain: if i == 0 { 1.0 } else { rng.range(0.9, 1.1) },
-            white_balance: if i == 0 { [1.0; 3] } else { [rng.range(0.97, 1.03), 1.0, rng.range(0.97, 1.03)] },
+            white_balance: if i == 0 {
+                [1.0; 3]
+            } else {
+                [rng.range(0.97, 1.03), 1.0, rng.range(0.97, 1.03)]
+            },
             light: if i == 0 { base_light } else { light },
             noise: 1.5,
         };
@@ -736,14 +854,37 @@ pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
     for (i, (days, treatment, state, camera, scene_from_image)) in sessions.iter().enumerate() {
         let date = date_of(*days);
         let dir = out_dir.join(date.to_string());
-        let mut img = render(&skin, state, scene_from_image, Rect::new(0, 0, w, h), camera, opts.mm_per_px);
-        add_noise(&mut img, camera.noise, opts.seed ^ (i as u64 + 1) * 0x5DEECE66D);
+        let mut img = render(
+            &skin,
+            state,
+            scene_from_image,
+            Rect::new(0, 0, w, h),
+            camera,
+            opts.mm_per_px,
+        );
+        add_noise(
+            &mut img,
+            camera.noise,
+            opts.seed ^ ((i as u64 + 1) * 0x5_DEEC_E66D),
+        );
         let path = dir.join("cheek.jpg");
         output::write_atomic(&path, &output::jpeg_rgb8(&path, w, h, &img.to_rgb8(), 90)?)?;
         // ideal render for truth metrics: baseline frame and camera, no noise
         // (the ROI and the control region only: the rest is never measured)
-        let union = Rect::new(control.x, control.y, roi.x + roi.w - control.x, roi.y + roi.h - control.y);
-        let ideal = render(&skin, state, &scene_from_base, union, &ideal_camera, opts.mm_per_px);
+        let union = Rect::new(
+            control.x,
+            control.y,
+            roi.x + roi.w - control.x,
+            roi.y + roi.h - control.y,
+        );
+        let ideal = render(
+            &skin,
+            state,
+            &scene_from_base,
+            union,
+            &ideal_camera,
+            opts.mm_per_px,
+        );
         let ideal = ideal.map_planes(|p| p.map(|v| v.round().clamp(0.0, 255.0)));
         let shift = |r: Rect| Rect::new(r.x - union.x, r.y - union.y, r.w, r.h);
         let m = crate::measure::measure(
@@ -765,11 +906,19 @@ pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
             days: *days,
             state: *state,
             camera: camera.clone(),
-            scar_depths_um: skin.scars.iter().map(|s| s.depth_um * state.scar_depth_factor).collect(),
+            scar_depths_um: skin
+                .scars
+                .iter()
+                .map(|s| s.depth_um * state.scar_depth_factor)
+                .collect(),
             ideal_metrics: m.values.into_iter().map(|(k, v)| (k, v.value)).collect(),
         });
     }
-    let treatments: Vec<String> = truths.iter().filter(|t| t.treatment).map(|t| format!("\"{}\"", t.date)).collect();
+    let treatments: Vec<String> = truths
+        .iter()
+        .filter(|t| t.treatment)
+        .map(|t| format!("\"{}\"", t.date))
+        .collect();
     let manifest = format!(
         "# skintrack phantom case (seed {seed}): synthetic skin, see truth.json\n\
          client = \"Phantom {seed}\"\n\
@@ -840,7 +989,8 @@ fn height_map_plan(skin: &Skin, w: usize, h: usize, opts: &PhantomOptions) -> He
                 return Homography::IDENTITY;
             }
             let c = side as f64 / 2.0;
-            Homography::translation(rng.range(-12.0, 12.0), rng.range(-12.0, 12.0)) * Homography::similarity_about(rng.range(-3.0, 3.0).to_radians(), 1.0, c, c)
+            Homography::translation(rng.range(-12.0, 12.0), rng.range(-12.0, 12.0))
+                * Homography::similarity_about(rng.range(-3.0, 3.0).to_radians(), 1.0, c, c)
         })
         .collect();
     HeightPlan {
@@ -850,25 +1000,52 @@ fn height_map_plan(skin: &Skin, w: usize, h: usize, opts: &PhantomOptions) -> He
     }
 }
 
-fn write_height_map(dir: &Path, skin: &Skin, state: &SkinState, plan: &HeightPlan, i: usize, offset: (f64, f64), opts: &PhantomOptions) -> Result<()> {
+fn write_height_map(
+    dir: &Path,
+    skin: &Skin,
+    state: &SkinState,
+    plan: &HeightPlan,
+    i: usize,
+    offset: (f64, f64),
+    opts: &PhantomOptions,
+) -> Result<()> {
     let side = plan.rect.w;
-    let scene_from_hm = Homography::translation(offset.0 + plan.rect.x as f64, offset.1 + plan.rect.y as f64) * plan.base_from_moving[i];
+    let scene_from_hm =
+        Homography::translation(offset.0 + plan.rect.x as f64, offset.1 + plan.rect.y as f64)
+            * plan.base_from_moving[i];
     let mut rng = Rng(opts.seed ^ 0x7A11 ^ i as u64);
     // a 3D camera adds its own tilt and zero offset
-    let (tilt_x, tilt_y, zero) = (rng.range(-3.0, 3.0), rng.range(-3.0, 3.0), rng.range(-20.0, 20.0));
+    let (tilt_x, tilt_y, zero) = (
+        rng.range(-3.0, 3.0),
+        rng.range(-3.0, 3.0),
+        rng.range(-20.0, 20.0),
+    );
     let heights: Vec<f64> = (0..side * side)
         .into_par_iter()
         .map(|k| {
             let (x, y) = ((k % side) as f64, (k / side) as f64);
             let (a, b) = scene_from_hm.apply(x, y).unwrap_or((0.0, 0.0));
-            skin.height(a, b, state) + tilt_x * x * opts.mm_per_px + tilt_y * y * opts.mm_per_px + zero
+            skin.height(a, b, state)
+                + tilt_x * x * opts.mm_per_px
+                + tilt_y * y * opts.mm_per_px
+                + zero
         })
         .collect();
     let lo = heights.iter().copied().fold(f64::INFINITY, f64::min);
-    let levels: Vec<u16> = heights.iter().map(|z| ((z - lo + 50.0) / plan.um_per_level).round().clamp(0.0, 65535.0) as u16).collect();
+    let levels: Vec<u16> = heights
+        .iter()
+        .map(|z| {
+            ((z - lo + 50.0) / plan.um_per_level)
+                .round()
+                .clamp(0.0, 65535.0) as u16
+        })
+        .collect();
     let path = dir.join("cheek.height.png");
     output::write_atomic(&path, &output::png_16(&path, side, side, &levels, false)?)?;
-    let sidecar = format!("# height_um = level * um_per_level (the zero is arbitrary)\num_per_level = {}\nmm_per_px = {}\n", plan.um_per_level, opts.mm_per_px);
+    let sidecar = format!(
+        "# height_um = level * um_per_level (the zero is arbitrary)\num_per_level = {}\nmm_per_px = {}\n",
+        plan.um_per_level, opts.mm_per_px
+    );
     output::write_atomic(&dir.join("cheek.height.toml"), sidecar.as_bytes())
 }
 
@@ -879,7 +1056,10 @@ mod tests {
     #[test]
     fn schedule_has_treatments_an_acute_visit_and_a_follow_up() {
         let s = schedule(5);
-        assert_eq!(s, vec![(0, true), (28, true), (30, false), (56, true), (119, false)]);
+        assert_eq!(
+            s,
+            vec![(0, true), (28, true), (30, false), (56, true), (119, false)]
+        );
         assert_eq!(schedule(2), vec![(0, true), (63, false)]);
         let st = state_at(30, &[0, 28, 56]);
         assert!(st.redness > 0.1);
@@ -888,7 +1068,14 @@ mod tests {
 
     #[test]
     fn scar_profiles_have_their_depth_and_radius() {
-        let s = Scar { id: 1, kind: ScarKind::Boxcar, centre: (0.0, 0.0), radius_px: 20.0, floor_radius_px: 14.0, depth_um: 200.0 };
+        let s = Scar {
+            id: 1,
+            kind: ScarKind::Boxcar,
+            centre: (0.0, 0.0),
+            radius_px: 20.0,
+            floor_radius_px: 14.0,
+            depth_um: 200.0,
+        };
         assert_eq!(s.profile(0.0, 200.0), 200.0);
         assert_eq!(s.profile(14.0, 200.0), 200.0);
         assert!(s.profile(19.9, 200.0) < 1.0);

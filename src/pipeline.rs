@@ -10,6 +10,7 @@
 //!    measured on the ROI; aligned images, overlays and report previews are
 //!    written as they go;
 //! 4. **trend**: change vs baseline, noise, timeline, fits.
+//!
 //! Then plots and the report, which only read the finished analysis.
 
 use crate::align::{self, AlignOptions, Status};
@@ -38,13 +39,19 @@ pub struct AnalyzeOptions {
     pub progress: bool,
 }
 
+/// Overlay images of one capture: (kind, JPEG bytes).
+pub type OverlayImages = Vec<(String, Vec<u8>)>;
+
+/// What measuring one capture yields for the outputs.
+type MeasuredCapture = (Measurements, Vec<u8>, OverlayImages);
+
 /// Images the report embeds, by series index.
 #[derive(Clone, Debug, Default)]
 pub struct Media {
     /// Per series: per session, a JPEG preview of the aligned capture (None if failed).
     pub previews: Vec<Vec<Option<Vec<u8>>>>,
     /// Per series: per session, overlay PNGs (name → bytes) on the ROI.
-    pub overlays: Vec<Vec<Vec<(String, Vec<u8>)>>>,
+    pub overlays: Vec<Vec<OverlayImages>>,
     /// Per series: the ROI and control as fractions of the preview (for drawing).
     pub preview_size: Vec<(usize, usize)>,
 }
@@ -73,14 +80,23 @@ pub fn analyze(case_dir: &Path, out_dir: &Path, opts: &AnalyzeOptions) -> Result
     output::ensure_dir(out_dir)?;
     let mut warnings = Vec::new();
     let inputs_sha256 = inputs_hash(&case)?;
-    let bar = progress_bar(opts.progress, case.sessions.iter().map(|s| s.captures.len() as u64).sum::<u64>() * 2);
+    let bar = progress_bar(
+        opts.progress,
+        case.sessions
+            .iter()
+            .map(|s| s.captures.len() as u64)
+            .sum::<u64>()
+            * 2,
+    );
 
     let mut series = Vec::new();
     let mut media = Media::default();
     for (view, kind) in series_keys(&case) {
         let cfg = case.views.get(&view).cloned().unwrap_or_default();
         if kind != "photo" {
-            warnings.push(format!("{view}: {kind} captures are not analysed in this build"));
+            warnings.push(format!(
+                "{view}: {kind} captures are not analysed in this build"
+            ));
             continue;
         }
         let (s, m) = photo_series(&case, &view, &cfg, opts, out_dir, &bar, &mut warnings)?;
@@ -102,7 +118,11 @@ pub fn analyze(case_dir: &Path, out_dir: &Path, opts: &AnalyzeOptions) -> Result
         series,
     };
     let report = write_outputs(&analysis, &media, out_dir)?;
-    Ok(Outcome { analysis, report, warnings })
+    Ok(Outcome {
+        analysis,
+        report,
+        warnings,
+    })
 }
 
 fn check_out_dir(case_dir: &Path, out_dir: &Path) -> Result<()> {
@@ -115,12 +135,19 @@ fn check_out_dir(case_dir: &Path, out_dir: &Path) -> Result<()> {
     let mut tail = Vec::new();
     let resolved = loop {
         if let Ok(p) = std::fs::canonicalize(&probe) {
-            break tail.iter().rev().fold(p, |acc: PathBuf, t: &std::ffi::OsString| acc.join(t));
+            break tail
+                .iter()
+                .rev()
+                .fold(p, |acc: PathBuf, t: &std::ffi::OsString| acc.join(t));
         }
         match (probe.file_name().map(ToOwned::to_owned), probe.parent()) {
             (Some(name), Some(parent)) => {
                 tail.push(name);
-                probe = if parent.as_os_str().is_empty() { PathBuf::from(".") } else { parent.to_path_buf() };
+                probe = if parent.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    parent.to_path_buf()
+                };
             }
             _ => break out_dir.to_path_buf(),
         }
@@ -139,7 +166,9 @@ fn progress_bar(show: bool, len: u64) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(len);
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg:20} [{bar:30}] {pos}/{len} steps ({eta} left)") {
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} {msg:20} [{bar:30}] {pos}/{len} steps ({eta} left)",
+    ) {
         bar.set_style(style.progress_chars("=> "));
     }
     bar
@@ -158,7 +187,10 @@ fn series_keys(case: &Case) -> Vec<(String, &'static str)> {
 }
 
 fn relative(case: &Case, p: &Path) -> String {
-    p.strip_prefix(&case.root).unwrap_or(p).to_string_lossy().replace('\\', "/")
+    p.strip_prefix(&case.root)
+        .unwrap_or(p)
+        .to_string_lossy()
+        .replace('\\', "/")
 }
 
 /// SHA-256 over every input file, in case order (names, then bytes).
@@ -179,7 +211,10 @@ fn inputs_hash(case: &Case) -> Result<String> {
         }
     }
     for f in files {
-        let bytes = std::fs::read(&f).map_err(|source| Error::Read { path: f.clone(), source })?;
+        let bytes = std::fs::read(&f).map_err(|source| Error::Read {
+            path: f.clone(),
+            source,
+        })?;
         h.update(relative(case, &f).as_bytes());
         h.update([0]);
         h.update(&bytes);
@@ -194,7 +229,11 @@ struct Item<'a> {
     capture: &'a Capture,
 }
 
-type SeriesMedia = (Vec<Option<Vec<u8>>>, Vec<Vec<(String, Vec<u8>)>>, (usize, usize));
+type SeriesMedia = (
+    Vec<Option<Vec<u8>>>,
+    Vec<Vec<(String, Vec<u8>)>>,
+    (usize, usize),
+);
 
 #[allow(clippy::too_many_lines)]
 fn photo_series(
@@ -214,11 +253,18 @@ fn photo_series(
             s.captures
                 .iter()
                 .filter(|c| c.view == view && matches!(c.kind, CaptureKind::Photo))
-                .map(move |c| Item { session: i, date: s.date, capture: c })
+                .map(move |c| Item {
+                    session: i,
+                    date: s.date,
+                    capture: c,
+                })
         })
         .collect();
     let Some(base_item) = items.first() else {
-        return Err(Error::case(&case.root, format!("view {view:?} has no photo")));
+        return Err(Error::case(
+            &case.root,
+            format!("view {view:?} has no photo"),
+        ));
     };
     bar.set_message(format!("{view}: aligning"));
     let base = ingest::read_photo(&base_item.capture.path, &opts.ingest)?;
@@ -240,7 +286,10 @@ fn photo_series(
         {
             return Err(Error::case(
                 case.root.join("case.toml"),
-                format!("[view.{view}] {name} = [{}, {}, {}, {}] does not fit the {bw}x{bh} baseline photo", r.x, r.y, r.w, r.h),
+                format!(
+                    "[view.{view}] {name} = [{}, {}, {}, {}] does not fit the {bw}x{bh} baseline photo",
+                    r.x, r.y, r.w, r.h
+                ),
             ));
         }
     }
@@ -266,7 +315,8 @@ fn photo_series(
         })
         .collect();
     bar.inc(1);
-    let regs: Vec<(align::Registration, (usize, usize))> = regs.into_iter().collect::<Result<_>>()?;
+    let regs: Vec<(align::Registration, (usize, usize))> =
+        regs.into_iter().collect::<Result<_>>()?;
     for (it, (r, _)) in items.iter().zip(&regs) {
         if r.status == Status::Failed {
             warnings.push(format!(
@@ -280,11 +330,19 @@ fn photo_series(
     // 2. the ROI: configured, or the largest rectangle all usable captures cover
     let roi = match cfg.roi {
         Some(r) => r,
-        None => common_roi(bw, bh, regs.iter().filter(|(r, _)| r.status == Status::Ok).map(|(r, s)| (&r.base_from_moving, *s)))
-            .ok_or_else(|| Error::Failed {
-                path: base_item.capture.path.clone(),
-                problem: format!("view {view:?}: the aligned captures share no region large enough to measure"),
-            })?,
+        None => common_roi(
+            bw,
+            bh,
+            regs.iter()
+                .filter(|(r, _)| r.status == Status::Ok)
+                .map(|(r, s)| (&r.base_from_moving, *s)),
+        )
+        .ok_or_else(|| Error::Failed {
+            path: base_item.capture.path.clone(),
+            problem: format!(
+                "view {view:?}: the aligned captures share no region large enough to measure"
+            ),
+        })?,
     };
     let mm_per_px = cfg.mm_per_px;
     let mopts = MeasureOptions {
@@ -299,11 +357,14 @@ fn photo_series(
     // previews show the measured region: the same skin in every session
     let preview_scale = PREVIEW_SIDE as f64 / roi.w.max(roi.h) as f64;
     let preview_size = if preview_scale < 1.0 {
-        (((roi.w as f64 * preview_scale).round() as usize).max(1), ((roi.h as f64 * preview_scale).round() as usize).max(1))
+        (
+            ((roi.w as f64 * preview_scale).round() as usize).max(1),
+            ((roi.h as f64 * preview_scale).round() as usize).max(1),
+        )
     } else {
         (roi.w, roi.h)
     };
-    let measured: Vec<Result<Option<(Measurements, Vec<u8>, Vec<(String, Vec<u8>)>)>>> = items
+    let measured: Vec<Result<Option<MeasuredCapture>>> = items
         .par_iter()
         .zip(&regs)
         .enumerate()
@@ -330,7 +391,7 @@ fn photo_series(
             Ok(Some((m, preview, overlays)))
         })
         .collect();
-    let measured: Vec<Option<(Measurements, Vec<u8>, Vec<(String, Vec<u8>)>)>> = measured.into_iter().collect::<Result<_>>()?;
+    let measured: Vec<Option<MeasuredCapture>> = measured.into_iter().collect::<Result<_>>()?;
 
     // 4. sessions: repeats averaged, then the trend against the baseline
     let mut sessions: Vec<SessionResult> = Vec::new();
@@ -344,9 +405,16 @@ fn photo_series(
         let first = ks[0];
         let it = &items[first];
         let reg = &regs[first].0;
-        let usable: Vec<&Measurements> = ks.iter().filter_map(|&k| measured[k].as_ref().map(|m| &m.0)).collect();
+        let usable: Vec<&Measurements> = ks
+            .iter()
+            .filter_map(|&k| measured[k].as_ref().map(|m| &m.0))
+            .collect();
         let metrics = combine_repeats(&usable);
-        let tl = trend::timeline(case.sessions[s].date, case.sessions[0].date, &case.treatments);
+        let tl = trend::timeline(
+            case.sessions[s].date,
+            case.sessions[0].date,
+            &case.treatments,
+        );
         sessions.push(SessionResult {
             date: it.date,
             days: tl.days,
@@ -354,13 +422,21 @@ fn photo_series(
             acute_window: tl.acute_window,
             treatment: tl.treatment,
             source: relative(case, &it.capture.path),
-            repeats: ks[1..].iter().map(|&k| relative(case, &items[k].capture.path)).collect(),
+            repeats: ks[1..]
+                .iter()
+                .map(|&k| relative(case, &items[k].capture.path))
+                .collect(),
             alignment: alignment_json(reg),
             metrics,
             pore_histogram: usable.first().and_then(|m| m.pore_histogram.clone()),
         });
         previews.push(measured[first].as_ref().map(|m| m.1.clone()));
-        overlays.push(measured[first].as_ref().map(|m| m.2.clone()).unwrap_or_default());
+        overlays.push(
+            measured[first]
+                .as_ref()
+                .map(|m| m.2.clone())
+                .unwrap_or_default(),
+        );
     }
     let mut series = Series {
         view: view.to_string(),
@@ -392,7 +468,11 @@ fn baseline_registration() -> align::Registration {
 
 fn alignment_json(r: &align::Registration) -> Alignment {
     Alignment {
-        status: if r.status == Status::Ok { "ok" } else { "failed" },
+        status: if r.status == Status::Ok {
+            "ok"
+        } else {
+            "failed"
+        },
         base_from_moving: r.base_from_moving,
         score: r.score,
         overlap: r.overlap,
@@ -403,7 +483,11 @@ fn alignment_json(r: &align::Registration) -> Alignment {
 }
 
 fn capture_stem(view: &str, date: Date, repeat: u32) -> String {
-    if repeat > 1 { format!("{view}_{date}_r{repeat}") } else { format!("{view}_{date}") }
+    if repeat > 1 {
+        format!("{view}_{date}_r{repeat}")
+    } else {
+        format!("{view}_{date}")
+    }
 }
 
 fn preview_jpeg(img: &RgbPlanes, size: (usize, usize), path: &Path) -> Result<Vec<u8>> {
@@ -416,7 +500,12 @@ fn preview_jpeg(img: &RgbPlanes, size: (usize, usize), path: &Path) -> Result<Ve
     let small = if (w, h) == size {
         buf
     } else {
-        image::imageops::resize(&buf, size.0 as u32, size.1 as u32, image::imageops::FilterType::Triangle)
+        image::imageops::resize(
+            &buf,
+            size.0 as u32,
+            size.1 as u32,
+            image::imageops::FilterType::Triangle,
+        )
     };
     output::jpeg_rgb8(path, size.0, size.1, small.as_raw(), 85)
 }
@@ -427,7 +516,10 @@ fn combine_repeats(ms: &[&Measurements]) -> BTreeMap<String, MetricResult> {
     let mut out = BTreeMap::new();
     let Some(first) = ms.first() else { return out };
     for (id, v) in &first.values {
-        let vals: Vec<f64> = ms.iter().filter_map(|m| m.values.get(id).map(|x| x.value)).collect();
+        let vals: Vec<f64> = ms
+            .iter()
+            .filter_map(|m| m.values.get(id).map(|x| x.value))
+            .collect();
         let k = vals.len() as f64;
         let mean = vals.iter().sum::<f64>() / k;
         let uncertainty = if vals.len() >= 2 {
@@ -455,7 +547,12 @@ fn combine_repeats(ms: &[&Measurements]) -> BTreeMap<String, MetricResult> {
 
 /// Fills change vs baseline, MDC and fits of a series.
 pub fn apply_trend(series: &mut Series) {
-    let Some(base) = series.sessions.iter().find(|s| s.alignment.is_ok() && !s.metrics.is_empty()).map(|s| s.metrics.clone()) else {
+    let Some(base) = series
+        .sessions
+        .iter()
+        .find(|s| s.alignment.is_ok() && !s.metrics.is_empty())
+        .map(|s| s.metrics.clone())
+    else {
         return;
     };
     for s in &mut series.sessions {
@@ -486,7 +583,11 @@ pub fn apply_trend(series: &mut Series) {
 /// The largest axis-aligned rectangle of baseline pixels that every capture
 /// covers (a 2 % margin inside), found on a grid of ≤ 512 px.
 #[must_use]
-pub fn common_roi<'a>(bw: usize, bh: usize, captures: impl Iterator<Item = (&'a Homography, (usize, usize))>) -> Option<Rect> {
+pub fn common_roi<'a>(
+    bw: usize,
+    bh: usize,
+    captures: impl Iterator<Item = (&'a Homography, (usize, usize))>,
+) -> Option<Rect> {
     let step = (bw.max(bh) as f64 / 512.0).max(1.0);
     let (gw, gh) = ((bw as f64 / step) as usize, (bh as f64 / step) as usize);
     let mut valid = vec![true; gw * gh];
@@ -498,8 +599,16 @@ pub fn common_roi<'a>(bw: usize, bh: usize, captures: impl Iterator<Item = (&'a 
                 // check the cell's corners so the whole cell is covered
                 let corners = [(gx, gy), (gx + 1, gy), (gx, gy + 1), (gx + 1, gy + 1)];
                 let inside = corners.iter().all(|&(cx, cy)| {
-                    let (x, y) = ((cx as f64 * step).min(bw as f64 - 1.0), (cy as f64 * step).min(bh as f64 - 1.0));
-                    inv.apply(x, y).is_some_and(|(u, v)| u >= margin && v >= margin && u <= mw as f64 - 1.0 - margin && v <= mh as f64 - 1.0 - margin)
+                    let (x, y) = (
+                        (cx as f64 * step).min(bw as f64 - 1.0),
+                        (cy as f64 * step).min(bh as f64 - 1.0),
+                    );
+                    inv.apply(x, y).is_some_and(|(u, v)| {
+                        u >= margin
+                            && v >= margin
+                            && u <= mw as f64 - 1.0 - margin
+                            && v <= mh as f64 - 1.0 - margin
+                    })
                 });
                 if !inside {
                     valid[gy * gw + gx] = false;
@@ -516,7 +625,12 @@ pub fn common_roi<'a>(bw: usize, bh: usize, captures: impl Iterator<Item = (&'a 
     );
     // 2 % margin inside, away from resampling edges
     let (mx, my) = (r.w / 50, r.h / 50);
-    let r = Rect::new(r.x + mx, r.y + my, r.w.saturating_sub(2 * mx), r.h.saturating_sub(2 * my));
+    let r = Rect::new(
+        r.x + mx,
+        r.y + my,
+        r.w.saturating_sub(2 * mx),
+        r.h.saturating_sub(2 * my),
+    );
     (r.w >= measure::MIN_SIDE && r.h >= measure::MIN_SIDE && r.fits_in(bw, bh)).then_some(r)
 }
 
@@ -559,11 +673,20 @@ fn write_outputs(analysis: &Analysis, media: &Media, out_dir: &Path) -> Result<P
         problem: e.to_string(),
     })?;
     output::write_atomic(&json_path, format!("{json}\n").as_bytes())?;
-    output::write_atomic(&out_dir.join("metrics.csv"), crate::report::csv(analysis).as_bytes())?;
+    output::write_atomic(
+        &out_dir.join("metrics.csv"),
+        crate::report::csv(analysis).as_bytes(),
+    )?;
     let plots = crate::plot::all_plots(analysis)?;
     for p in &plots {
-        output::write_atomic(&out_dir.join("plots").join(format!("{}.png", p.name)), &p.png)?;
-        output::write_atomic(&out_dir.join("plots").join(format!("{}.svg", p.name)), p.svg.as_bytes())?;
+        output::write_atomic(
+            &out_dir.join("plots").join(format!("{}.png", p.name)),
+            &p.png,
+        )?;
+        output::write_atomic(
+            &out_dir.join("plots").join(format!("{}.svg", p.name)),
+            p.svg.as_bytes(),
+        )?;
     }
     let html = crate::report::html(analysis, media, &plots);
     let report = out_dir.join("report.html");

@@ -40,7 +40,11 @@ fn register_font() {
     FONT_ONCE.call_once(|| {
         // A bundled font: the registration can only fail on a corrupt file,
         // and drawing then reports FontUnavailable instead of panicking.
-        let _ = plotters::style::register_font(FONT, FontStyle::Normal, include_bytes!("../assets/fonts/DejaVuSans.ttf"));
+        let _ = plotters::style::register_font(
+            FONT,
+            FontStyle::Normal,
+            include_bytes!("../assets/fonts/DejaVuSans.ttf"),
+        );
     });
 }
 
@@ -74,7 +78,10 @@ enum PointKind {
     Acute,
 }
 
-fn draw_metric<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &MetricChart<'_>) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+fn draw_metric<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    c: &MetricChart<'_>,
+) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
     let mut lo = f64::INFINITY;
     let mut hi = f64::NEG_INFINITY;
@@ -108,10 +115,18 @@ fn draw_metric<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &MetricChar
         .configure_mesh()
         .light_line_style(RGBColor(235, 235, 235))
         .x_desc("Date of visit")
-        .y_desc(if c.unit.is_empty() { "value".to_string() } else { c.unit.clone() })
+        .y_desc(if c.unit.is_empty() {
+            "value".to_string()
+        } else {
+            c.unit.clone()
+        })
         .x_label_formatter(&|d| {
             let date = base.plus_days(d.round() as i64);
-            format!("{} {}", date.day(), &date.human()[date.day().to_string().len() + 1..][..3])
+            format!(
+                "{} {}",
+                date.day(),
+                &date.human()[date.day().to_string().len() + 1..][..3]
+            )
         })
         .y_label_formatter(&|v| format_value(*v))
         .label_style((FONT, 14))
@@ -119,46 +134,98 @@ fn draw_metric<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &MetricChar
         .draw()?;
     if let Some((a, b)) = c.early {
         chart
-            .draw_series(std::iter::once(Rectangle::new([(a, y0), (b, y1)], RGBColor(220, 242, 220).filled())))?
+            .draw_series(std::iter::once(Rectangle::new(
+                [(a, y0), (b, y1)],
+                RGBColor(220, 242, 220).filled(),
+            )))?
             .label("early results (6–8 weeks)")
-            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], RGBColor(200, 235, 200).filled()));
+            .legend(|(x, y)| {
+                Rectangle::new(
+                    [(x, y - 5), (x + 14, y + 5)],
+                    RGBColor(200, 235, 200).filled(),
+                )
+            });
     }
     if let Some((v0, mdc)) = c.baseline {
         chart
-            .draw_series(std::iter::once(Rectangle::new([(-x1 * 0.03, v0 - mdc), (x1, v0 + mdc)], RGBColor(225, 228, 240).filled())))?
+            .draw_series(std::iter::once(Rectangle::new(
+                [(-x1 * 0.03, v0 - mdc), (x1, v0 + mdc)],
+                RGBColor(225, 228, 240).filled(),
+            )))?
             .label("first visit ± measurement noise")
-            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], RGBColor(210, 214, 232).filled()));
-        chart.draw_series(LineSeries::new([(-x1 * 0.03, v0), (x1, v0)], RGBColor(120, 125, 150).stroke_width(1)))?;
+            .legend(|(x, y)| {
+                Rectangle::new(
+                    [(x, y - 5), (x + 14, y + 5)],
+                    RGBColor(210, 214, 232).filled(),
+                )
+            });
+        chart.draw_series(LineSeries::new(
+            [(-x1 * 0.03, v0), (x1, v0)],
+            RGBColor(120, 125, 150).stroke_width(1),
+        ))?;
     }
     for (k, &t) in c.treatments.iter().enumerate() {
-        let s = chart.draw_series(LineSeries::new([(t, y0), (t, y1)], RGBColor(70, 130, 200).stroke_width(2)))?;
+        let s = chart.draw_series(LineSeries::new(
+            [(t, y0), (t, y1)],
+            RGBColor(70, 130, 200).stroke_width(2),
+        ))?;
         if k == 0 {
-            s.label("treatment").legend(|(x, y)| PathElement::new([(x, y), (x + 14, y)], RGBColor(70, 130, 200).stroke_width(2)));
+            s.label("treatment").legend(|(x, y)| {
+                PathElement::new(
+                    [(x, y), (x + 14, y)],
+                    RGBColor(70, 130, 200).stroke_width(2),
+                )
+            });
         }
     }
     if let Some(f) = c.fit {
         let n = 120;
-        let pts: Vec<(f64, f64)> = (0..=n).map(|i| {
-            let t = x1 * f64::from(i) / f64::from(n);
-            (t, f.at(t))
-        }).collect();
+        let pts: Vec<(f64, f64)> = (0..=n)
+            .map(|i| {
+                let t = x1 * f64::from(i) / f64::from(n);
+                (t, f.at(t))
+            })
+            .collect();
         chart
             .draw_series(LineSeries::new(pts, RGBColor(230, 140, 30).stroke_width(2)))?
             .label("trend (fitted)")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 14, y)], RGBColor(230, 140, 30).stroke_width(2)));
+            .legend(|(x, y)| {
+                PathElement::new(
+                    [(x, y), (x + 14, y)],
+                    RGBColor(230, 140, 30).stroke_width(2),
+                )
+            });
     }
     let ink = RGBColor(30, 40, 70);
-    let normal: Vec<_> = c.points.iter().filter(|p| p.3 == PointKind::Normal).collect();
-    chart.draw_series(normal.iter().map(|&&(x, v, u, _)| ErrorBar::new_vertical(x, v - 1.96 * u, v, v + 1.96 * u, ink.stroke_width(1), 8)))?;
+    let normal: Vec<_> = c
+        .points
+        .iter()
+        .filter(|p| p.3 == PointKind::Normal)
+        .collect();
+    chart.draw_series(normal.iter().map(|&&(x, v, u, _)| {
+        ErrorBar::new_vertical(x, v - 1.96 * u, v, v + 1.96 * u, ink.stroke_width(1), 8)
+    }))?;
     chart
-        .draw_series(normal.iter().map(|&&(x, v, _, _)| Circle::new((x, v), 5, ink.filled())))?
+        .draw_series(
+            normal
+                .iter()
+                .map(|&&(x, v, _, _)| Circle::new((x, v), 5, ink.filled())),
+        )?
         .label("measured (95 % bar)")
         .legend(move |(x, y)| Circle::new((x + 7, y), 5, ink.filled()));
-    let acute: Vec<_> = c.points.iter().filter(|p| p.3 == PointKind::Acute).collect();
+    let acute: Vec<_> = c
+        .points
+        .iter()
+        .filter(|p| p.3 == PointKind::Acute)
+        .collect();
     if !acute.is_empty() {
         let orange = RGBColor(220, 100, 20);
         chart
-            .draw_series(acute.iter().map(|&&(x, v, _, _)| Circle::new((x, v), 6, orange.stroke_width(2))))?
+            .draw_series(
+                acute
+                    .iter()
+                    .map(|&&(x, v, _, _)| Circle::new((x, v), 6, orange.stroke_width(2))),
+            )?
             .label("1–3 days after a session (temporary)")
             .legend(move |(x, y)| Circle::new((x + 7, y), 5, orange.stroke_width(2)));
     }
@@ -166,7 +233,11 @@ fn draw_metric<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &MetricChar
         let grey = RGBColor(150, 150, 150);
         let y = y0 + (y1 - y0) * 0.04;
         chart
-            .draw_series(c.failed_days.iter().map(|&x| Cross::new((x, y), 6, grey.stroke_width(2))))?
+            .draw_series(
+                c.failed_days
+                    .iter()
+                    .map(|&x| Cross::new((x, y), 6, grey.stroke_width(2))),
+            )?
             .label("photo not aligned (left out)")
             .legend(move |(x, y)| Cross::new((x + 7, y), 5, grey.stroke_width(2)));
     }
@@ -229,7 +300,16 @@ fn metric_chart<'a>(a: &Analysis, s: &'a Series, id: &str) -> Option<MetricChart
         match sess.metrics.get(id) {
             Some(m) if sess.alignment.is_ok() => {
                 unit.clone_from(&m.unit);
-                points.push((sess.days as f64, m.value, m.uncertainty, if sess.acute_window { PointKind::Acute } else { PointKind::Normal }));
+                points.push((
+                    sess.days as f64,
+                    m.value,
+                    m.uncertainty,
+                    if sess.acute_window {
+                        PointKind::Acute
+                    } else {
+                        PointKind::Normal
+                    },
+                ));
             }
             _ => failed_days.push(sess.days as f64),
         }
@@ -237,12 +317,24 @@ fn metric_chart<'a>(a: &Analysis, s: &'a Series, id: &str) -> Option<MetricChart
     if points.is_empty() {
         return None;
     }
-    let base = s.sessions.iter().find(|x| x.alignment.is_ok()).and_then(|x| x.metrics.get(id));
+    let base = s
+        .sessions
+        .iter()
+        .find(|x| x.alignment.is_ok())
+        .and_then(|x| x.metrics.get(id));
     let baseline = base.map(|b| (b.value, 1.96 * std::f64::consts::SQRT_2 * b.uncertainty));
-    let treatments: Vec<f64> = a.treatments.iter().map(|t| t.days_after(a.baseline_date) as f64).collect();
+    let treatments: Vec<f64> = a
+        .treatments
+        .iter()
+        .map(|t| t.days_after(a.baseline_date) as f64)
+        .collect();
     let first_t = treatments.iter().copied().fold(f64::INFINITY, f64::min);
     let x_max = s.sessions.iter().map(|x| x.days as f64).fold(0.0, f64::max);
-    let suffix = if id.ends_with(catalog::VS_CONTROL) { " vs untreated skin" } else { "" };
+    let suffix = if id.ends_with(catalog::VS_CONTROL) {
+        " vs untreated skin"
+    } else {
+        ""
+    };
     let direction = match info.better {
         Better::Lower => " — lower is better",
         Better::Higher => " — higher is better",
@@ -255,7 +347,12 @@ fn metric_chart<'a>(a: &Analysis, s: &'a Series, id: &str) -> Option<MetricChart
         failed_days,
         baseline,
         treatments,
-        early: first_t.is_finite().then(|| (first_t + EARLY_RESULTS_DAYS.0 as f64, first_t + EARLY_RESULTS_DAYS.1 as f64)),
+        early: first_t.is_finite().then_some({
+            (
+                first_t + EARLY_RESULTS_DAYS.0 as f64,
+                first_t + EARLY_RESULTS_DAYS.1 as f64,
+            )
+        }),
         fit: s.fits.get(id),
         baseline_date: a.baseline_date,
         x_max,
@@ -265,7 +362,10 @@ fn metric_chart<'a>(a: &Analysis, s: &'a Series, id: &str) -> Option<MetricChart
 /// Improvement in % (positive = better) of each headline metric per session.
 fn improvement_lines(s: &Series) -> Vec<(String, Vec<(f64, f64)>)> {
     let mut out = Vec::new();
-    for info in catalog::METRICS.iter().filter(|m| m.headline && m.better != Better::None) {
+    for info in catalog::METRICS
+        .iter()
+        .filter(|m| m.headline && m.better != Better::None)
+    {
         let pts: Vec<(f64, f64)> = s
             .sessions
             .iter()
@@ -273,7 +373,14 @@ fn improvement_lines(s: &Series) -> Vec<(String, Vec<(f64, f64)>)> {
             .filter_map(|x| {
                 let m = x.metrics.get(info.id)?;
                 let pct = m.change_pct?;
-                Some((x.days as f64, if info.better == Better::Lower { -pct } else { pct }))
+                Some((
+                    x.days as f64,
+                    if info.better == Better::Lower {
+                        -pct
+                    } else {
+                        pct
+                    },
+                ))
             })
             .collect();
         if pts.len() >= 2 {
@@ -294,7 +401,13 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(127, 127, 127),
 ];
 
-fn draw_overview<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, lines: &[(String, Vec<(f64, f64)>)], base: Date, treatments: &[f64]) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+fn draw_overview<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    lines: &[(String, Vec<(f64, f64)>)],
+    base: Date,
+    treatments: &[f64],
+) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
     let (mut lo, mut hi, mut xm) = (0.0f64, 0.0f64, 14.0f64);
     for (_, pts) in lines {
@@ -319,15 +432,25 @@ fn draw_overview<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str,
         .y_desc("improvement since first visit, %")
         .x_label_formatter(&|d| {
             let date = base.plus_days(d.round() as i64);
-            format!("{} {}", date.day(), &date.human()[date.day().to_string().len() + 1..][..3])
+            format!(
+                "{} {}",
+                date.day(),
+                &date.human()[date.day().to_string().len() + 1..][..3]
+            )
         })
         .y_label_formatter(&|v| format!("{v:+.0}"))
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 15))
         .draw()?;
-    chart.draw_series(LineSeries::new([(-x1 * 0.03, 0.0), (x1, 0.0)], RGBColor(120, 120, 120).stroke_width(1)))?;
+    chart.draw_series(LineSeries::new(
+        [(-x1 * 0.03, 0.0), (x1, 0.0)],
+        RGBColor(120, 120, 120).stroke_width(1),
+    ))?;
     for &t in treatments {
-        chart.draw_series(LineSeries::new([(t, lo - pad), (t, hi + pad)], RGBColor(180, 205, 235).stroke_width(2)))?;
+        chart.draw_series(LineSeries::new(
+            [(t, lo - pad), (t, hi + pad)],
+            RGBColor(180, 205, 235).stroke_width(2),
+        ))?;
     }
     for (k, (name, pts)) in lines.iter().enumerate() {
         let col = PALETTE[k % PALETTE.len()];
@@ -349,7 +472,15 @@ fn draw_overview<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str,
 }
 
 fn file_safe(s: &str) -> String {
-    s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// Every chart of an analysis.
@@ -364,8 +495,18 @@ pub fn all_plots(a: &Analysis) -> Result<Vec<Plot>> {
         if !lines.is_empty() {
             let name = file_safe(&format!("{}_{}_overview", s.view, s.kind));
             let title = format!("Improvement since the first visit ({})", s.view);
-            let treatments: Vec<f64> = a.treatments.iter().map(|t| t.days_after(a.baseline_date) as f64).collect();
-            let (png, svg) = both!(&name, |root| draw_overview(&root, &title, &lines, a.baseline_date, &treatments));
+            let treatments: Vec<f64> = a
+                .treatments
+                .iter()
+                .map(|t| t.days_after(a.baseline_date) as f64)
+                .collect();
+            let (png, svg) = both!(&name, |root| draw_overview(
+                &root,
+                &title,
+                &lines,
+                a.baseline_date,
+                &treatments
+            ));
             out.push(Plot {
                 alt: format!("Line chart of the improvement in percent of {} since the first visit, by visit date.", lines.iter().map(|l| l.0.as_str()).collect::<Vec<_>>().join(", ")),
                 name,
@@ -380,7 +521,9 @@ pub fn all_plots(a: &Analysis) -> Result<Vec<Plot>> {
         ids.sort_by_key(|id| catalog::order(id));
         ids.dedup();
         for id in ids {
-            let Some(c) = metric_chart(a, s, id) else { continue };
+            let Some(c) = metric_chart(a, s, id) else {
+                continue;
+            };
             let name = file_safe(&format!("{}_{}_{}", s.view, s.kind, id));
             let (png, svg) = both!(&name, |root| draw_metric(&root, &c));
             out.push(Plot {

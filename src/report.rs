@@ -17,9 +17,15 @@ use std::fmt::Write as _;
 /// row with an empty metric), columns as DESIGN.md lists them.
 #[must_use]
 pub fn csv(a: &Analysis) -> String {
-    let mut out = String::from("view,kind,date,days,metric,value,unit,better,uncertainty,change_pct,beyond_noise,alignment_status\n");
+    let mut out = String::from(
+        "view,kind,date,days,metric,value,unit,better,uncertainty,change_pct,beyond_noise,alignment_status\n",
+    );
     let field = |s: &str| {
-        if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+        if s.contains([',', '"', '\n']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
+        }
     };
     for s in &a.series {
         for sess in &s.sessions {
@@ -56,7 +62,11 @@ fn img_src(mime: &str, bytes: &[u8]) -> String {
 /// The latest session that can be compared with the baseline (usable, not
 /// in the acute window), if it is not the baseline itself.
 fn latest_comparable(s: &Series) -> Option<&SessionResult> {
-    s.sessions.iter().skip(1).rev().find(|x| x.alignment.is_ok() && !x.acute_window && !x.metrics.is_empty())
+    s.sessions
+        .iter()
+        .skip(1)
+        .rev()
+        .find(|x| x.alignment.is_ok() && !x.acute_window && !x.metrics.is_empty())
 }
 
 /// Plain-language sentences from the numbers: 3–6 of them, improvements
@@ -65,13 +75,25 @@ fn latest_comparable(s: &Series) -> Option<&SessionResult> {
 #[must_use]
 pub fn headlines(a: &Analysis) -> Vec<String> {
     let mut out = Vec::new();
-    let Some(s) = a.series.iter().find(|s| s.kind == "photo").or_else(|| a.series.first()) else { return out };
+    let Some(s) = a
+        .series
+        .iter()
+        .find(|s| s.kind == "photo")
+        .or_else(|| a.series.first())
+    else {
+        return out;
+    };
     let first = a.baseline_date.human();
     if let Some(latest) = latest_comparable(s) {
         let mut items: Vec<(f64, String)> = Vec::new();
         let mut quiet: Vec<&'static str> = Vec::new();
-        for info in catalog::METRICS.iter().filter(|m| m.headline && m.better != Better::None) {
-            let Some(m) = latest.metrics.get(info.id) else { continue };
+        for info in catalog::METRICS
+            .iter()
+            .filter(|m| m.headline && m.better != Better::None)
+        {
+            let Some(m) = latest.metrics.get(info.id) else {
+                continue;
+            };
             let (subject, good, bad) = catalog::words(info.id);
             let Some(pct) = m.change_pct else { continue };
             if !m.beyond_noise {
@@ -85,18 +107,30 @@ pub fn headlines(a: &Analysis) -> Vec<String> {
                 _ => m.change > 0.0,
             };
             let text = if improved {
-                format!("{subject}: {:.0}% {good} than at your first visit ({first}) — more than the measurement noise.", pct.abs())
+                format!(
+                    "{subject}: {:.0}% {good} than at your first visit ({first}) — more than the measurement noise.",
+                    pct.abs()
+                )
             } else {
-                format!("{subject}: {:.0}% {bad} than at your first visit ({first}), beyond the measurement noise.", pct.abs())
+                format!(
+                    "{subject}: {:.0}% {bad} than at your first visit ({first}), beyond the measurement noise.",
+                    pct.abs()
+                )
             };
-            if !items.iter().any(|(_, t)| t.starts_with(&format!("{subject}:"))) {
+            if !items
+                .iter()
+                .any(|(_, t)| t.starts_with(&format!("{subject}:")))
+            {
                 items.push((if improved { pct.abs() } else { pct.abs() * 0.5 }, text));
             }
         }
         items.sort_by(|x, y| y.0.total_cmp(&x.0));
         out.extend(items.into_iter().take(4).map(|x| x.1));
         if !quiet.is_empty() && out.len() < 5 {
-            out.push(format!("{}: no change beyond the measurement noise so far.", join_words(&quiet)));
+            out.push(format!(
+                "{}: no change beyond the measurement noise so far.",
+                join_words(&quiet)
+            ));
         }
     } else {
         out.push("Only the first visit can be measured so far: the next visits will be compared with it.".into());
@@ -130,7 +164,12 @@ fn join_words(v: &[&str]) -> String {
 #[must_use]
 pub fn expectations(a: &Analysis) -> Vec<String> {
     let mut out = Vec::new();
-    let last_visit = a.series.iter().flat_map(|s| s.sessions.iter().map(|x| x.date)).max().unwrap_or(a.baseline_date);
+    let last_visit = a
+        .series
+        .iter()
+        .flat_map(|s| s.sessions.iter().map(|x| x.date))
+        .max()
+        .unwrap_or(a.baseline_date);
     let first_t = a.treatments.first().copied();
     let last_t = a.treatments.last().copied();
     if let Some(t) = first_t {
@@ -206,26 +245,60 @@ document.querySelectorAll('.slider-wrap').forEach(function(w){
 fn overlay_css(series: usize, kinds: &[String]) -> String {
     let mut css = String::new();
     for k in kinds {
-        let _ = write!(css, "#ov{series}-{k}:checked~.ovpanel.p{series}-{k}{{display:grid}}");
+        let _ = write!(
+            css,
+            "#ov{series}-{k}:checked~.ovpanel.p{series}-{k}{{display:grid}}"
+        );
     }
     css
 }
 
-fn series_client_section(a: &Analysis, si: usize, s: &Series, media: &Media, plots: &[Plot]) -> Markup {
+fn series_client_section(
+    a: &Analysis,
+    si: usize,
+    s: &Series,
+    media: &Media,
+    plots: &[Plot],
+) -> Markup {
     let previews = media.previews.get(si);
     let base_img = previews.and_then(|p| p.first()).and_then(Option::as_ref);
-    let latest_idx = s.sessions.iter().enumerate().skip(1).rev().find(|(_, x)| x.alignment.is_ok()).map(|(i, _)| i);
-    let latest_img = latest_idx.and_then(|i| previews.and_then(|p| p.get(i)).and_then(Option::as_ref));
+    let latest_idx = s
+        .sessions
+        .iter()
+        .enumerate()
+        .skip(1)
+        .rev()
+        .find(|(_, x)| x.alignment.is_ok())
+        .map(|(i, _)| i);
+    let latest_img =
+        latest_idx.and_then(|i| previews.and_then(|p| p.get(i)).and_then(Option::as_ref));
     let ov_base = media.overlays.get(si).and_then(|o| o.first());
     let ov_latest = latest_idx.and_then(|i| media.overlays.get(si).and_then(|o| o.get(i)));
-    let kinds: Vec<String> = ov_base.map(|v| v.iter().map(|(k, _)| k.clone()).collect()).unwrap_or_default();
-    let overview = plots.iter().find(|p| p.series == Some(si) && p.metric.is_none());
+    let kinds: Vec<String> = ov_base
+        .map(|v| v.iter().map(|(k, _)| k.clone()).collect())
+        .unwrap_or_default();
+    let overview = plots
+        .iter()
+        .find(|p| p.series == Some(si) && p.metric.is_none());
     let headline_plots: Vec<&Plot> = plots
         .iter()
-        .filter(|p| p.series == Some(si) && p.metric.as_deref().and_then(catalog::info).is_some_and(|m| m.headline) && !p.metric.as_deref().unwrap_or("").ends_with(catalog::VS_CONTROL))
+        .filter(|p| {
+            p.series == Some(si)
+                && p.metric
+                    .as_deref()
+                    .and_then(catalog::info)
+                    .is_some_and(|m| m.headline)
+                && !p
+                    .metric
+                    .as_deref()
+                    .unwrap_or("")
+                    .ends_with(catalog::VS_CONTROL)
+        })
         .take(4)
         .collect();
-    let latest_date = latest_idx.map(|i| s.sessions[i].date.human()).unwrap_or_default();
+    let latest_date = latest_idx
+        .map(|i| s.sessions[i].date.human())
+        .unwrap_or_default();
     html! {
         section {
             h2 { "Before and after — " (s.view) }
@@ -394,7 +467,12 @@ pub fn html(a: &Analysis, media: &Media, plots: &[Plot]) -> String {
         Some(c) => format!("Skin progress report — {c}"),
         None => format!("Skin progress report — {}", a.case),
     };
-    let last = a.series.iter().flat_map(|s| s.sessions.iter().map(|x| x.date)).max().unwrap_or(a.baseline_date);
+    let last = a
+        .series
+        .iter()
+        .flat_map(|s| s.sessions.iter().map(|x| x.date))
+        .max()
+        .unwrap_or(a.baseline_date);
     let n_visits = a.series.iter().map(|s| s.sessions.len()).max().unwrap_or(0);
     let page = html! {
         (DOCTYPE)

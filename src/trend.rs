@@ -45,7 +45,11 @@ pub struct Timeline {
 /// Places `date` in the timeline of `baseline` and `treatments`.
 #[must_use]
 pub fn timeline(date: Date, baseline: Date, treatments: &[Date]) -> Timeline {
-    let since = treatments.iter().filter(|t| **t <= date).map(|t| date.days_after(*t)).min();
+    let since = treatments
+        .iter()
+        .filter(|t| **t <= date)
+        .map(|t| date.days_after(*t))
+        .min();
     Timeline {
         days: date.days_after(baseline),
         days_since_treatment: since,
@@ -150,7 +154,10 @@ pub fn fit_saturating(points: &[(f64, f64)]) -> Option<Fit> {
         }
         let b = (n * sev - se * sv) / det;
         let a = (sv - b * se) / n;
-        let sse: f64 = points.iter().map(|&(t, v)| (v - a - b * (-t / tau).exp()).powi(2)).sum();
+        let sse: f64 = points
+            .iter()
+            .map(|&(t, v)| (v - a - b * (-t / tau).exp()).powi(2))
+            .sum();
         if best.as_ref().is_none_or(|(s, _)| sse < *s) {
             best = Some((
                 sse,
@@ -164,7 +171,8 @@ pub fn fit_saturating(points: &[(f64, f64)]) -> Option<Fit> {
             ));
         }
     }
-    best.map(|b| b.1).filter(|f| f.r2 >= 0.5 && f.plateau.is_finite())
+    best.map(|b| b.1)
+        .filter(|f| f.r2 >= 0.5 && f.plateau.is_finite())
 }
 
 #[cfg(test)]
@@ -188,7 +196,10 @@ mod tests {
         let small = change(10.0, 0.4, 9.5, 0.3, Better::Lower);
         assert!(!small.beyond_noise);
         assert_eq!(small.improved, None);
-        assert_eq!(change(10.0, 0.0, 11.0, 0.0, Better::Lower).improved, Some(false));
+        assert_eq!(
+            change(10.0, 0.0, 11.0, 0.0, Better::Lower).improved,
+            Some(false)
+        );
         assert_eq!(change(0.0, 0.1, 1.0, 0.1, Better::Higher).change_pct, None);
     }
 
@@ -203,13 +214,25 @@ mod tests {
         let tl = timeline(d("2027-01-02"), base, &t);
         assert_eq!(tl.days_since_treatment, Some(3));
         assert_eq!(tl.days, 337);
-        assert_eq!(timeline(d("2026-01-29"), d("2026-01-29"), &t).days_since_treatment, None);
+        assert_eq!(
+            timeline(d("2026-01-29"), d("2026-01-29"), &t).days_since_treatment,
+            None
+        );
     }
 
     #[test]
     fn fit_recovers_a_saturating_curve() {
-        let truth = Fit { plateau: 6.0, start: 10.0, tau_days: 60.0, days_to_90pct: 0.0, r2: 1.0 };
-        let pts: Vec<(f64, f64)> = [0.0, 28.0, 56.0, 84.0, 150.0, 240.0].iter().map(|&t| (t, truth.at(t))).collect();
+        let truth = Fit {
+            plateau: 6.0,
+            start: 10.0,
+            tau_days: 60.0,
+            days_to_90pct: 0.0,
+            r2: 1.0,
+        };
+        let pts: Vec<(f64, f64)> = [0.0, 28.0, 56.0, 84.0, 150.0, 240.0]
+            .iter()
+            .map(|&t| (t, truth.at(t)))
+            .collect();
         let f = fit_saturating(&pts).unwrap();
         assert!((f.plateau - 6.0).abs() < 0.05, "{f:?}");
         assert!((f.tau_days - 60.0).abs() < 2.0, "{f:?}");

@@ -24,7 +24,9 @@ const PAIRS: [(&str, &str); 9] = [
 
 fn oracles() -> serde_json::Map<String, Json> {
     let text = std::fs::read_to_string(data("oracles/oracles.json")).unwrap();
-    let Json::Object(map) = serde_json::from_str(&text).unwrap() else { panic!("oracles.json: not an object") };
+    let Json::Object(map) = serde_json::from_str(&text).unwrap() else {
+        panic!("oracles.json: not an object")
+    };
     map
 }
 
@@ -44,11 +46,16 @@ fn source(key: &str, rec: &Json) -> (PathBuf, Option<Rect>, bool) {
         Some(c) => format!("oracles/pixels/{stem}#{},{},{},{}.png", c.x, c.y, c.w, c.h),
         None => format!("oracles/pixels/{stem}.png"),
     };
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(&pixels);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(&pixels);
     if p.exists() {
         (p, None, true)
     } else {
-        assert!(crop.is_none(), "{key}: every JPEG crop has its decoded pixels in tests/data/{pixels}");
+        assert!(
+            crop.is_none(),
+            "{key}: every JPEG crop has its decoded pixels in tests/data/{pixels}"
+        );
         (data(image), None, false)
     }
 }
@@ -68,15 +75,31 @@ fn texture_and_colour_match_scikit_image() {
         let m = measure(&path, &photo.image, roi, &MeasureOptions::default()).unwrap();
         let mut metric = |oracle: &str, id: &str, slot: usize, floor: f64| {
             match rec[oracle].as_f64() {
-                None => assert!(!m.values.contains_key(id), "{key}: {id} must be absent for a grey image"),
+                None => assert!(
+                    !m.values.contains_key(id),
+                    "{key}: {id} must be absent for a grey image"
+                ),
                 Some(want) => {
-                    let got = m.values.get(id).unwrap_or_else(|| panic!("{key}: {id} missing")).value;
+                    let got = m
+                        .values
+                        .get(id)
+                        .unwrap_or_else(|| panic!("{key}: {id} missing"))
+                        .value;
                     let d = rel_diff(got, want, floor);
                     // exact pixels: only summation order differs (oracle cross-check: 1.4e-14);
                     // zune-jpeg pixels: the tolerances oracles/README.txt derives (GLCM/LBP 1e-2
                     // relative, L*a*b* and ITA 0.1 absolute)
-                    let tol = if exact { 1e-9 } else if slot < 6 { 1e-2 } else { 0.1 / want.abs().max(floor) };
-                    assert!(d <= tol, "{key}: {id} = {got}, oracle {want} (rel diff {d:e})");
+                    let tol = if exact {
+                        1e-9
+                    } else if slot < 6 {
+                        1e-2
+                    } else {
+                        0.1 / want.abs().max(floor)
+                    };
+                    assert!(
+                        d <= tol,
+                        "{key}: {id} = {got}, oracle {want} (rel diff {d:e})"
+                    );
                     if exact {
                         worst[slot] = worst[slot].max(d);
                     }
@@ -104,7 +127,9 @@ fn oracle_pixels_are_the_oracles_pixels() {
         let photo = read_photo(&p, &IngestOptions::default()).unwrap();
         let bytes = photo.image.to_rgb8();
         let got = format!("{:x}", Sha256::digest(&bytes));
-        let want = all[&format!("photos/{stem}.jpg")]["decoded_sha256"].as_str().unwrap();
+        let want = all[&format!("photos/{stem}.jpg")]["decoded_sha256"]
+            .as_str()
+            .unwrap();
         assert_eq!(got, want, "{stem}: pixels differ from the oracle's decode");
     }
 }

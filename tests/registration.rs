@@ -9,11 +9,20 @@ use skintrack::geometry::Homography;
 use skintrack::ingest::{IngestOptions, read_photo};
 
 fn truth(name: &str) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(data(&format!("registration/{name}/truth.json"))).unwrap()).unwrap()
+    serde_json::from_str(
+        &std::fs::read_to_string(data(&format!("registration/{name}/truth.json"))).unwrap(),
+    )
+    .unwrap()
 }
 
 fn grey(name: &str, which: &str) -> skintrack::raster::Plane {
-    read_photo(&data(&format!("registration/{name}/{which}.jpg")), &IngestOptions::default()).unwrap().image.luminance()
+    read_photo(
+        &data(&format!("registration/{name}/{which}.jpg")),
+        &IngestOptions::default(),
+    )
+    .unwrap()
+    .image
+    .luminance()
 }
 
 fn matrix(v: &serde_json::Value) -> Homography {
@@ -29,7 +38,10 @@ fn matrix(v: &serde_json::Value) -> Homography {
 /// Mean distance between the BASE corners mapped into MOVING by the truth
 /// and by the estimate (the corner error).
 fn corner_error(truth: &Homography, est: &Homography, w: usize, h: usize) -> f64 {
-    truth.inverse().unwrap().corner_error(&est.inverse().unwrap(), w, h)
+    truth
+        .inverse()
+        .unwrap()
+        .corner_error(&est.inverse().unwrap(), w, h)
 }
 
 #[test]
@@ -44,7 +56,14 @@ fn aligned_pairs_are_recovered_to_subpixel() {
         let err = corner_error(&h, &reg.base_from_moving, base.width(), base.height());
         eprintln!(
             "{name}: {:?} corner error {err:.3} px, score {:.3}, structure {:.3}, overlap {:.3} (truth {:.3}), inliers {} ({:.2}) {:?}",
-            reg.status, reg.score, reg.structure_score, reg.overlap, t["overlap_fraction_of_base"].as_f64().unwrap(), reg.inliers, reg.inlier_ratio, reg.reason
+            reg.status,
+            reg.score,
+            reg.structure_score,
+            reg.overlap,
+            t["overlap_fraction_of_base"].as_f64().unwrap(),
+            reg.inliers,
+            reg.inlier_ratio,
+            reg.reason
         );
         assert_eq!(reg.status, Status::Ok, "{name}: {:?}", reg.reason);
         errors.push(err);
@@ -63,8 +82,15 @@ fn aligned_pairs_are_recovered_to_subpixel() {
 #[test]
 fn mismatched_pairs_fail() {
     for name in ["m01", "m02", "m03"] {
-        let reg = register(&grey(name, "base"), &grey(name, "moving"), &AlignOptions::default());
-        eprintln!("{name}: {:?} score {:.3} structure {:.3} inliers {} {:?}", reg.status, reg.score, reg.structure_score, reg.inliers, reg.reason);
+        let reg = register(
+            &grey(name, "base"),
+            &grey(name, "moving"),
+            &AlignOptions::default(),
+        );
+        eprintln!(
+            "{name}: {:?} score {:.3} structure {:.3} inliers {} {:?}",
+            reg.status, reg.score, reg.structure_score, reg.inliers, reg.reason
+        );
         assert_eq!(reg.status, Status::Failed, "{name} must fail");
         assert!(reg.reason.is_some());
     }

@@ -66,12 +66,20 @@ fn build_octaves(img: &Plane, min_side: usize) -> Vec<Octave> {
         let dog = gauss
             .windows(2)
             .map(|g| {
-                let d = g[1].data().iter().zip(g[0].data()).map(|(a, b)| a - b).collect();
+                let d = g[1]
+                    .data()
+                    .iter()
+                    .zip(g[0].data())
+                    .map(|(a, b)| a - b)
+                    .collect();
                 Plane::from_vec(g[0].width(), g[0].height(), d).expect("invariant: same size")
             })
             .collect();
         let src = &gauss[S];
-        let next_base = Plane::from_fn(src.width().div_ceil(2), src.height().div_ceil(2), |x, y| src.at(2 * x, 2 * y));
+        let next_base =
+            Plane::from_fn(src.width().div_ceil(2), src.height().div_ceil(2), |x, y| {
+                src.at(2 * x, 2 * y)
+            });
         octaves.push(Octave { gauss, dog, step });
         base = next_base;
         step *= 2.0;
@@ -142,9 +150,18 @@ fn is_extremum(prev: &Plane, cur: &Plane, next: &Plane, x: usize, y: usize, c: f
 }
 
 /// One Newton step on the 3-D quadratic (Lowe §4) and the edge test (r = 10).
-fn refine(oct: &Octave, o: usize, s: usize, x: usize, y: usize, contrast: f32) -> Option<Candidate> {
+fn refine(
+    oct: &Octave,
+    o: usize,
+    s: usize,
+    x: usize,
+    y: usize,
+    contrast: f32,
+) -> Option<Candidate> {
     let (prev, cur, next) = (&oct.dog[s - 1], &oct.dog[s], &oct.dog[s + 1]);
-    let v = |p: &Plane, dx: isize, dy: isize| f64::from(p.at((x as isize + dx) as usize, (y as isize + dy) as usize));
+    let v = |p: &Plane, dx: isize, dy: isize| {
+        f64::from(p.at((x as isize + dx) as usize, (y as isize + dy) as usize))
+    };
     let c = v(cur, 0, 0);
     let dx = 0.5 * (v(cur, 1, 0) - v(cur, -1, 0));
     let dy = 0.5 * (v(cur, 0, 1) - v(cur, 0, -1));
@@ -184,7 +201,10 @@ fn refine(oct: &Octave, o: usize, s: usize, x: usize, y: usize, contrast: f32) -
 
 #[inline]
 fn grad_at(g: &Plane, x: usize, y: usize) -> (f32, f32) {
-    (g.at(x + 1, y) - g.at(x - 1, y), g.at(x, y + 1) - g.at(x, y - 1))
+    (
+        g.at(x + 1, y) - g.at(x - 1, y),
+        g.at(x, y + 1) - g.at(x, y - 1),
+    )
 }
 
 /// Dominant orientations (peaks ≥ 80 % of the largest) of a keypoint.
@@ -266,7 +286,8 @@ fn descriptor(oct: &Octave, k: &Candidate, angle: f32, out: &mut [f32]) {
             }
             let (gx, gy) = grad_at(g, x as usize, y as usize);
             let mag = (gx * gx + gy * gy).sqrt() * ((rx * rx + ry * ry) * exp_scale).exp();
-            let obin = ((gy.atan2(gx) - angle).rem_euclid(std::f32::consts::TAU)) * (N as f32 / std::f32::consts::TAU);
+            let obin = ((gy.atan2(gx) - angle).rem_euclid(std::f32::consts::TAU))
+                * (N as f32 / std::f32::consts::TAU);
             let (r0, c0, o0) = (rbin.floor(), cbin.floor(), obin.floor());
             let (fr, fc, fo) = (rbin - r0, cbin - c0, obin - o0);
             let (r0, c0, o0) = ((r0 + 1.0) as usize, (c0 + 1.0) as usize, o0 as usize);
@@ -309,7 +330,12 @@ pub fn detect_and_describe(img: &Plane, max: usize) -> Features {
     let octaves = build_octaves(&norm, 24);
     // a floor well under Lowe's 0.03 so that smooth skin keeps its pores
     let mut cands = find_extrema(&octaves, 0.004);
-    cands.sort_by(|a, b| b.response.total_cmp(&a.response).then(a.y.total_cmp(&b.y)).then(a.x.total_cmp(&b.x)));
+    cands.sort_by(|a, b| {
+        b.response
+            .total_cmp(&a.response)
+            .then(a.y.total_cmp(&b.y))
+            .then(a.x.total_cmp(&b.x))
+    });
     cands.truncate(max);
     let described: Vec<Vec<(Keypoint, Vec<f32>)>> = cands
         .par_iter()
@@ -343,7 +369,13 @@ pub fn detect_and_describe(img: &Plane, max: usize) -> Features {
 }
 
 fn percentile_range(img: &Plane) -> (f32, f32) {
-    let mut v: Vec<f32> = img.data().iter().copied().filter(|x| x.is_finite()).step_by(7).collect();
+    let mut v: Vec<f32> = img
+        .data()
+        .iter()
+        .copied()
+        .filter(|x| x.is_finite())
+        .step_by(7)
+        .collect();
     if v.is_empty() {
         return (0.0, 1.0);
     }
@@ -385,8 +417,16 @@ pub fn match_features(base: &Features, moving: &Features, ratio: f32) -> Vec<Mat
     if base.points.is_empty() || moving.points.is_empty() {
         return Vec::new();
     }
-    let fwd: Vec<(usize, f32, f32)> = base.desc.par_chunks_exact(DESC_LEN).map(|q| nearest_two(q, &moving.desc)).collect();
-    let back: Vec<usize> = moving.desc.par_chunks_exact(DESC_LEN).map(|q| nearest_two(q, &base.desc).0).collect();
+    let fwd: Vec<(usize, f32, f32)> = base
+        .desc
+        .par_chunks_exact(DESC_LEN)
+        .map(|q| nearest_two(q, &moving.desc))
+        .collect();
+    let back: Vec<usize> = moving
+        .desc
+        .par_chunks_exact(DESC_LEN)
+        .map(|q| nearest_two(q, &base.desc).0)
+        .collect();
     fwd.iter()
         .enumerate()
         .filter_map(|(i, &(j, d1, d2))| {
@@ -413,10 +453,25 @@ mod tests {
             s ^= s << 5;
             s as f32 / u32::MAX as f32
         };
-        let spots: Vec<(f32, f32, f32, f32)> = (0..150).map(|_| (rnd() * w as f32, rnd() * h as f32, 1.5 + 4.0 * rnd(), rnd() * 2.0 - 1.0)).collect();
+        let spots: Vec<(f32, f32, f32, f32)> = (0..150)
+            .map(|_| {
+                (
+                    rnd() * w as f32,
+                    rnd() * h as f32,
+                    1.5 + 4.0 * rnd(),
+                    rnd() * 2.0 - 1.0,
+                )
+            })
+            .collect();
         Plane::from_fn(w, h, |x, y| {
             let (x, y) = (x as f32 - shift.0, y as f32 - shift.1);
-            128.0 + spots.iter().map(|&(sx, sy, r, a)| 60.0 * a * (-((x - sx).powi(2) + (y - sy).powi(2)) / (2.0 * r * r)).exp()).sum::<f32>()
+            128.0
+                + spots
+                    .iter()
+                    .map(|&(sx, sy, r, a)| {
+                        60.0 * a * (-((x - sx).powi(2) + (y - sy).powi(2)) / (2.0 * r * r)).exp()
+                    })
+                    .sum::<f32>()
         })
     }
 
@@ -436,6 +491,10 @@ mod tests {
                 ((q.x - p.x - 7.0).powi(2) + (q.y - p.y + 4.0).powi(2)).sqrt() < 1.0
             })
             .count();
-        assert!(good * 10 >= m.len() * 9, "{good} of {} matches agree with the shift", m.len());
+        assert!(
+            good * 10 >= m.len() * 9,
+            "{good} of {} matches agree with the shift",
+            m.len()
+        );
     }
 }

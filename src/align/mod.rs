@@ -127,7 +127,10 @@ fn from_level(h: &Homography, k: usize) -> Homography {
 
 fn scaled_rects(rects: &[Rect], k: usize) -> Vec<Rect> {
     let f = 1usize << k;
-    rects.iter().map(|r| Rect::new(r.x / f, r.y / f, r.w.div_ceil(f) + 1, r.h.div_ceil(f) + 1)).collect()
+    rects
+        .iter()
+        .map(|r| Rect::new(r.x / f, r.y / f, r.w.div_ceil(f) + 1, r.h.div_ceil(f) + 1))
+        .collect()
 }
 
 /// Registers grey `moving` to grey `base` (any sizes; values 0–255, NaN =
@@ -154,14 +157,19 @@ pub fn register(base: &Plane, moving: &Plane, opts: &AlignOptions) -> Registrati
         .into_iter()
         .filter(|m| {
             let p = fb.points[m.base];
-            !excl.iter().any(|r| r.contains(p.x.max(0.0) as usize, p.y.max(0.0) as usize))
+            !excl
+                .iter()
+                .any(|r| r.contains(p.x.max(0.0) as usize, p.y.max(0.0) as usize))
         })
         .collect();
     let pairs: Vec<ransac::Pair> = matches
         .iter()
         .map(|m| {
             let (b, q) = (fb.points[m.base], fm.points[m.moving]);
-            ((f64::from(q.x), f64::from(q.y)), (f64::from(b.x), f64::from(b.y)))
+            (
+                (f64::from(q.x), f64::from(q.y)),
+                (f64::from(b.x), f64::from(b.y)),
+            )
         })
         .collect();
     let side = pb[coarse].width().max(pb[coarse].height()) as f64;
@@ -195,7 +203,13 @@ pub fn register(base: &Plane, moving: &Plane, opts: &AlignOptions) -> Registrati
     for k in (finest..=start).rev() {
         let (tb, tm) = rayon::join(|| pyramid::structure(&pb[k]), || pyramid::structure(&pm[k]));
         let g = at_level(&moving_from_base, k);
-        let r = refine::refine(&tb, &tm, g, &scaled_rects(&opts.exclude, k), &refine::RefineOptions::default());
+        let r = refine::refine(
+            &tb,
+            &tm,
+            g,
+            &scaled_rects(&opts.exclude, k),
+            &refine::RefineOptions::default(),
+        );
         if r.inside < 0.2 {
             return Registration::failed("the images barely overlap after the coarse stage".into());
         }
@@ -216,8 +230,15 @@ pub fn register(base: &Plane, moving: &Plane, opts: &AlignOptions) -> Registrati
         residual_px: fit.rms * coarse_scale,
         reason: None,
     };
-    let score_level = (0..levels).find(|&k| pb[k].width().max(pb[k].height()) <= 1024).unwrap_or(levels - 1);
-    let (score, overlap) = score_and_overlap(&pb[score_level], &pm[score_level], &at_level(&moving_from_base, score_level), &scaled_rects(&opts.exclude, score_level));
+    let score_level = (0..levels)
+        .find(|&k| pb[k].width().max(pb[k].height()) <= 1024)
+        .unwrap_or(levels - 1);
+    let (score, overlap) = score_and_overlap(
+        &pb[score_level],
+        &pm[score_level],
+        &at_level(&moving_from_base, score_level),
+        &scaled_rects(&opts.exclude, score_level),
+    );
     reg.score = score;
     reg.overlap = overlap;
     if !plausible(&base_from_moving, base.width(), base.height()) {
@@ -230,7 +251,10 @@ pub fn register(base: &Plane, moving: &Plane, opts: &AlignOptions) -> Registrati
     if overlap < opts.min_overlap {
         return Registration {
             status: Status::Failed,
-            reason: Some(format!("too little overlap ({:.0} % of the baseline)", overlap * 100.0)),
+            reason: Some(format!(
+                "too little overlap ({:.0} % of the baseline)",
+                overlap * 100.0
+            )),
             ..reg
         };
     }
@@ -261,7 +285,9 @@ fn plausible(h: &Homography, w: usize, hgt: usize) -> bool {
     }
     // singular values of the linear part: anisotropy ≤ 2
     let (a, b, c, d) = (m[0][0], m[0][1], m[1][0], m[1][1]);
-    let s1 = ((a * a + b * b + c * c + d * d) + ((a * a + b * b - c * c - d * d).powi(2) + 4.0 * (a * c + b * d).powi(2)).sqrt()) / 2.0;
+    let s1 = ((a * a + b * b + c * c + d * d)
+        + ((a * a + b * b - c * c - d * d).powi(2) + 4.0 * (a * c + b * d).powi(2)).sqrt())
+        / 2.0;
     let s2 = det2 * det2 / s1.max(1e-12);
     if s1.sqrt() / s2.sqrt().max(1e-12) > 2.0 {
         return false;
@@ -277,14 +303,21 @@ fn plausible(h: &Homography, w: usize, hgt: usize) -> bool {
 /// base pixels that land inside `moving` (excluded rectangles left out), and
 /// the fraction of base pixels that land inside.
 #[must_use]
-pub fn score_and_overlap(base: &Plane, moving: &Plane, moving_from_base: &Homography, exclude: &[Rect]) -> (f64, f64) {
+pub fn score_and_overlap(
+    base: &Plane,
+    moving: &Plane,
+    moving_from_base: &Homography,
+    exclude: &[Rect],
+) -> (f64, f64) {
     let (w, h) = (base.width(), base.height());
     let (mut n, mut inside, mut total) = (0.0f64, 0usize, 0usize);
     let (mut sa, mut sb, mut saa, mut sbb, mut sab) = (0.0, 0.0, 0.0, 0.0, 0.0);
     for y in 0..h {
         for x in 0..w {
             total += 1;
-            let Some((u, v)) = moving_from_base.apply(x as f64, y as f64) else { continue };
+            let Some((u, v)) = moving_from_base.apply(x as f64, y as f64) else {
+                continue;
+            };
             let b = moving.bilinear(u as f32, v as f32);
             if !b.is_finite() {
                 continue;
@@ -308,6 +341,10 @@ pub fn score_and_overlap(base: &Plane, moving: &Plane, moving_from_base: &Homogr
         return (0.0, overlap);
     }
     let den = ((saa - sa * sa / n) * (sbb - sb * sb / n)).sqrt();
-    let score = if den > 0.0 { (sab - sa * sb / n) / den } else { 0.0 };
+    let score = if den > 0.0 {
+        (sab - sa * sb / n) / den
+    } else {
+        0.0
+    };
     (score, overlap)
 }

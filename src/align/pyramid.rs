@@ -37,13 +37,23 @@ const EPSILON: f32 = 1.0;
 #[must_use]
 pub fn structure(p: &Plane) -> Plane {
     let finite_mean = {
-        let v: Vec<f64> = p.data().iter().filter(|v| v.is_finite()).map(|&v| f64::from(v)).collect();
+        let v: Vec<f64> = p
+            .data()
+            .iter()
+            .filter(|v| v.is_finite())
+            .map(|&v| f64::from(v))
+            .collect();
         (crate::filters::det_sum(&v) / v.len().max(1) as f64) as f32
     };
     let filled = p.map(|v| if v.is_finite() { v } else { finite_mean });
     let smooth = separable(&filled, &[0.0625, 0.25, 0.375, 0.25, 0.0625]);
     let mean = box_mean(&smooth, MEAN_RADIUS);
-    let band: Vec<f32> = smooth.data().iter().zip(mean.data()).map(|(a, b)| a - b).collect();
+    let band: Vec<f32> = smooth
+        .data()
+        .iter()
+        .zip(mean.data())
+        .map(|(a, b)| a - b)
+        .collect();
     let band = Plane::from_vec(p.width(), p.height(), band).expect("invariant: same size");
     let energy = box_mean(&band.map(|v| v * v), RMS_RADIUS);
     let out: Vec<f32> = band

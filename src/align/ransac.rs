@@ -45,8 +45,16 @@ fn normaliser(pts: &[(f64, f64)]) -> Homography {
     let n = pts.len().max(1) as f64;
     let (cx, cy) = pts.iter().fold((0.0, 0.0), |a, p| (a.0 + p.0, a.1 + p.1));
     let (cx, cy) = (cx / n, cy / n);
-    let mean_d = pts.iter().map(|p| ((p.0 - cx).powi(2) + (p.1 - cy).powi(2)).sqrt()).sum::<f64>() / n;
-    let s = if mean_d > 1e-12 { std::f64::consts::SQRT_2 / mean_d } else { 1.0 };
+    let mean_d = pts
+        .iter()
+        .map(|p| ((p.0 - cx).powi(2) + (p.1 - cy).powi(2)).sqrt())
+        .sum::<f64>()
+        / n;
+    let s = if mean_d > 1e-12 {
+        std::f64::consts::SQRT_2 / mean_d
+    } else {
+        1.0
+    };
     Homography([[s, 0.0, -s * cx], [0.0, s, -s * cy], [0.0, 0.0, 1.0]])
 }
 
@@ -65,12 +73,36 @@ pub fn homography_dlt(pairs: &[Pair]) -> Option<Homography> {
     for (s, d) in src.iter().zip(&dst) {
         let (x, y) = ts.apply(s.0, s.1)?;
         let (u, v) = td.apply(d.0, d.1)?;
-        let r1 = nalgebra::SVector::<f64, 9>::from_column_slice(&[-x, -y, -1.0, 0.0, 0.0, 0.0, u * x, u * y, u]);
-        let r2 = nalgebra::SVector::<f64, 9>::from_column_slice(&[0.0, 0.0, 0.0, -x, -y, -1.0, v * x, v * y, v]);
+        let r1 = nalgebra::SVector::<f64, 9>::from_column_slice(&[
+            -x,
+            -y,
+            -1.0,
+            0.0,
+            0.0,
+            0.0,
+            u * x,
+            u * y,
+            u,
+        ]);
+        let r2 = nalgebra::SVector::<f64, 9>::from_column_slice(&[
+            0.0,
+            0.0,
+            0.0,
+            -x,
+            -y,
+            -1.0,
+            v * x,
+            v * y,
+            v,
+        ]);
         ata += r1 * r1.transpose() + r2 * r2.transpose();
     }
     let eig = nalgebra::SymmetricEigen::new(ata);
-    let (k, _) = eig.eigenvalues.iter().enumerate().min_by(|a, b| a.1.total_cmp(b.1))?;
+    let (k, _) = eig
+        .eigenvalues
+        .iter()
+        .enumerate()
+        .min_by(|a, b| a.1.total_cmp(b.1))?;
     let h = eig.eigenvectors.column(k);
     let hn = Homography([[h[0], h[1], h[2]], [h[3], h[4], h[5]], [h[6], h[7], h[8]]]);
     let full = td.inverse()? * hn * ts;
@@ -104,7 +136,11 @@ pub fn similarity_ls(pairs: &[Pair]) -> Option<Homography> {
         return None;
     }
     let (a, b) = (a / var, b / var);
-    Some(Homography([[a, -b, dx - a * sx + b * sy], [b, a, dy - b * sx - a * sy], [0.0, 0.0, 1.0]]))
+    Some(Homography([
+        [a, -b, dx - a * sx + b * sy],
+        [b, a, dy - b * sx - a * sy],
+        [0.0, 0.0, 1.0],
+    ]))
 }
 
 fn cross(o: (f64, f64), a: (f64, f64), b: (f64, f64)) -> f64 {
@@ -180,7 +216,13 @@ impl Rng {
 /// `max_iters`), inlier threshold `threshold` px, and a final least-squares
 /// re-fit on the inliers. `None` when no model gathers `min_inliers`.
 #[must_use]
-pub fn ransac(pairs: &[Pair], model: Model, threshold: f64, max_iters: usize, min_inliers: usize) -> Option<Fit> {
+pub fn ransac(
+    pairs: &[Pair],
+    model: Model,
+    threshold: f64,
+    max_iters: usize,
+    min_inliers: usize,
+) -> Option<Fit> {
     let m = model.sample_size();
     if pairs.len() < m.max(min_inliers) {
         return None;
@@ -206,13 +248,19 @@ pub fn ransac(pairs: &[Pair], model: Model, threshold: f64, max_iters: usize, mi
         if degenerate(&sample, 4.0) {
             continue;
         }
-        let Some(h) = fit(model, &sample) else { continue };
+        let Some(h) = fit(model, &sample) else {
+            continue;
+        };
         let (cost, n) = score(&h, pairs, t2);
         if best.as_ref().is_none_or(|b| cost < b.0) {
             // local optimisation: least squares on the inliers, kept if better
             let (mut h_best, mut c_best, mut n_best) = (h, cost, n);
             for _ in 0..3 {
-                let inl: Vec<Pair> = pairs.iter().filter(|p| transfer_error2(&h_best, p) < t2).copied().collect();
+                let inl: Vec<Pair> = pairs
+                    .iter()
+                    .filter(|p| transfer_error2(&h_best, p) < t2)
+                    .copied()
+                    .collect();
                 let Some(h2) = fit(model, &inl) else { break };
                 let (c2, n2) = score(&h2, pairs, t2);
                 if c2 >= c_best {
@@ -236,7 +284,12 @@ pub fn ransac(pairs: &[Pair], model: Model, threshold: f64, max_iters: usize, mi
     }
     let mut inliers: Vec<bool> = pairs.iter().map(|p| transfer_error2(&h, p) < t2).collect();
     for _ in 0..3 {
-        let inl: Vec<Pair> = pairs.iter().zip(&inliers).filter(|(_, i)| **i).map(|(p, _)| *p).collect();
+        let inl: Vec<Pair> = pairs
+            .iter()
+            .zip(&inliers)
+            .filter(|(_, i)| **i)
+            .map(|(p, _)| *p)
+            .collect();
         let Some(h2) = fit(model, &inl) else { break };
         let next: Vec<bool> = pairs.iter().map(|p| transfer_error2(&h2, p) < t2).collect();
         if next.iter().filter(|&&b| b).count() < inl.len() {
@@ -249,7 +302,9 @@ pub fn ransac(pairs: &[Pair], model: Model, threshold: f64, max_iters: usize, mi
         .iter()
         .zip(&inliers)
         .filter(|(_, i)| **i)
-        .fold((0.0, 0usize), |a, (p, _)| (a.0 + transfer_error2(&h, p), a.1 + 1));
+        .fold((0.0, 0usize), |a, (p, _)| {
+            (a.0 + transfer_error2(&h, p), a.1 + 1)
+        });
     if cnt < min_inliers {
         return None;
     }
@@ -268,7 +323,10 @@ mod tests {
         let mut v = Vec::new();
         for i in 0..n {
             for j in 0..n {
-                let s = (10.0 + 37.0 * i as f64 + 3.0 * j as f64, 5.0 + 29.0 * j as f64 + (i * i) as f64);
+                let s = (
+                    10.0 + 37.0 * i as f64 + 3.0 * j as f64,
+                    5.0 + 29.0 * j as f64 + (i * i) as f64,
+                );
                 v.push((s, h.apply(s.0, s.1).unwrap()));
             }
         }
@@ -295,9 +353,14 @@ mod tests {
         let mut pairs = grid_pairs(&h, 8);
         let mut s = 7u64;
         for k in 0..40 {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let r = (s >> 33) as f64 / 2f64.powi(31);
-            pairs.push(((300.0 * r, 200.0 * (1.0 - r) + k as f64), (50.0 + 200.0 * r * r, 10.0 * k as f64)));
+            pairs.push((
+                (300.0 * r, 200.0 * (1.0 - r) + k as f64),
+                (50.0 + 200.0 * r * r, 10.0 * k as f64),
+            ));
         }
         let fit = ransac(&pairs, Model::Homography, 2.0, 2000, 10).unwrap();
         assert!(fit.dst_from_src.corner_error(&h, 400, 300) < 1e-6);
@@ -307,10 +370,19 @@ mod tests {
     #[test]
     fn collinear_sample_is_degenerate() {
         let p = |x: f64, y: f64| ((x, y), (x, y));
-        assert!(degenerate(&[p(0.0, 0.0), p(10.0, 10.0), p(20.0, 20.0), p(0.0, 30.0)], 4.0));
-        assert!(!degenerate(&[p(0.0, 0.0), p(10.0, 0.0), p(0.0, 10.0), p(13.0, 17.0)], 4.0));
+        assert!(degenerate(
+            &[p(0.0, 0.0), p(10.0, 10.0), p(20.0, 20.0), p(0.0, 30.0)],
+            4.0
+        ));
+        assert!(!degenerate(
+            &[p(0.0, 0.0), p(10.0, 0.0), p(0.0, 10.0), p(13.0, 17.0)],
+            4.0
+        ));
         // a reflection flips every triangle
         let r = |x: f64, y: f64| ((x, y), (-x, y));
-        assert!(degenerate(&[r(0.0, 0.0), r(10.0, 0.0), r(0.0, 10.0), r(13.0, 17.0)], 4.0));
+        assert!(degenerate(
+            &[r(0.0, 0.0), r(10.0, 0.0), r(0.0, 10.0), r(13.0, 17.0)],
+            4.0
+        ));
     }
 }

@@ -124,11 +124,21 @@ fn median(v: &mut [f64]) -> f64 {
 /// Refines `moving_from_base` so that `moving(G·x) ≈ template(x)`, where
 /// `template` and `moving` are structure images of one pyramid level.
 #[must_use]
-pub fn refine(template: &Plane, moving: &Plane, moving_from_base: Homography, exclude: &[Rect], opts: &RefineOptions) -> Refined {
+pub fn refine(
+    template: &Plane,
+    moving: &Plane,
+    moving_from_base: Homography,
+    exclude: &[Rect],
+    opts: &RefineOptions,
+) -> Refined {
     let (w, h) = (template.width() as f64, template.height() as f64);
     let s = 2.0 / w.max(h);
     // normalised coordinates: centred, unit half-size (conditions the 8×8 solve)
-    let norm = Homography([[s, 0.0, -s * 0.5 * (w - 1.0)], [0.0, s, -s * 0.5 * (h - 1.0)], [0.0, 0.0, 1.0]]);
+    let norm = Homography([
+        [s, 0.0, -s * 0.5 * (w - 1.0)],
+        [0.0, s, -s * 0.5 * (h - 1.0)],
+        [0.0, 0.0, 1.0],
+    ]);
     let norm_inv = norm.inverse().expect("invariant: scaling is invertible");
     let samples = pick_samples(template, exclude, opts.samples, &norm);
     let mut g = moving_from_base;
@@ -151,7 +161,11 @@ pub fn refine(template: &Plane, moving: &Plane, moving_from_base: Homography, ex
             let (x, y) = (f64::from(sm.x), f64::from(sm.y));
             let wz = m[2][0] * x + m[2][1] * y + m[2][2];
             *o = if wz > 1e-12 {
-                bicubic(moving, ((m[0][0] * x + m[0][1] * y + m[0][2]) / wz) as f32, ((m[1][0] * x + m[1][1] * y + m[1][2]) / wz) as f32)
+                bicubic(
+                    moving,
+                    ((m[0][0] * x + m[0][1] * y + m[0][2]) / wz) as f32,
+                    ((m[1][0] * x + m[1][1] * y + m[1][2]) / wz) as f32,
+                )
             } else {
                 f32::NAN
             };
@@ -173,11 +187,21 @@ pub fn refine(template: &Plane, moving: &Plane, moving_from_base: Homography, ex
             break;
         }
         let var_i = sii - si * si / n;
-        let a = if var_i > 1e-9 { (sit - si * st / n) / var_i } else { 1.0 };
+        let a = if var_i > 1e-9 {
+            (sit - si * st / n) / var_i
+        } else {
+            1.0
+        };
         let a = if a.is_finite() && a > 0.05 { a } else { 1.0 };
         let b = (st - a * si) / n;
         resid.clear();
-        resid.extend(samples.iter().zip(&warped).filter(|(_, i)| i.is_finite()).map(|(sm, &i)| (a * f64::from(i) + b - f64::from(sm.t)).abs()));
+        resid.extend(
+            samples
+                .iter()
+                .zip(&warped)
+                .filter(|(_, i)| i.is_finite())
+                .map(|(sm, &i)| (a * f64::from(i) + b - f64::from(sm.t)).abs()),
+        );
         let sigma = (1.4826 * median(&mut resid)).max(1e-6);
         let c = 4.685 * sigma;
         let mut hess = nalgebra::SMatrix::<f64, 8, 8>::zeros();
@@ -199,12 +223,22 @@ pub fn refine(template: &Plane, moving: &Plane, moving_from_base: Homography, ex
             wsum += wt;
             wr2 += wt * r * r;
         }
-        out.residual = if wsum > 0.0 { (wr2 / wsum).sqrt() } else { f64::INFINITY };
-        let Some(dp) = hess.lu().solve(&rhs) else { break };
+        out.residual = if wsum > 0.0 {
+            (wr2 / wsum).sqrt()
+        } else {
+            f64::INFINITY
+        };
+        let Some(dp) = hess.lu().solve(&rhs) else {
+            break;
+        };
         if dp.iter().any(|v| !v.is_finite()) {
             break;
         }
-        let dh = Homography([[1.0 + dp[0], dp[1], dp[2]], [dp[3], 1.0 + dp[4], dp[5]], [dp[6], dp[7], 1.0]]);
+        let dh = Homography([
+            [1.0 + dp[0], dp[1], dp[2]],
+            [dp[3], 1.0 + dp[4], dp[5]],
+            [dp[6], dp[7], 1.0],
+        ]);
         let Some(dh_inv) = dh.inverse() else { break };
         // back to pixel coordinates: G ← G · N⁻¹ ΔH⁻¹ N
         g = g * (norm_inv * dh_inv * norm);
@@ -223,7 +257,9 @@ pub fn refine(template: &Plane, moving: &Plane, moving_from_base: Homography, ex
 fn correlation(samples: &[Sample], moving: &Plane, g: &Homography) -> f64 {
     let (mut n, mut sa, mut sb, mut saa, mut sbb, mut sab) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
     for sm in samples {
-        let Some((x, y)) = g.apply(f64::from(sm.x), f64::from(sm.y)) else { continue };
+        let Some((x, y)) = g.apply(f64::from(sm.x), f64::from(sm.y)) else {
+            continue;
+        };
         let v = bicubic(moving, x as f32, y as f32);
         if !v.is_finite() {
             continue;

@@ -56,27 +56,37 @@ pub fn bicubic(p: &Plane, x: f32, y: f32) -> f32 {
 #[must_use]
 pub fn warp_plane(src: &Plane, dst_from_src: &Homography, width: usize, height: usize) -> Plane {
     let mut out = Plane::filled(width, height, f32::NAN);
-    let Some(src_from_dst) = dst_from_src.inverse() else { return out };
+    let Some(src_from_dst) = dst_from_src.inverse() else {
+        return out;
+    };
     let m = src_from_dst.0;
-    out.data_mut().par_chunks_mut(width.max(1)).enumerate().for_each(|(y, row)| {
-        let yf = y as f64;
-        for (x, o) in row.iter_mut().enumerate() {
-            let xf = x as f64;
-            let wz = m[2][0] * xf + m[2][1] * yf + m[2][2];
-            if wz <= 1e-12 {
-                continue;
+    out.data_mut()
+        .par_chunks_mut(width.max(1))
+        .enumerate()
+        .for_each(|(y, row)| {
+            let yf = y as f64;
+            for (x, o) in row.iter_mut().enumerate() {
+                let xf = x as f64;
+                let wz = m[2][0] * xf + m[2][1] * yf + m[2][2];
+                if wz <= 1e-12 {
+                    continue;
+                }
+                let sx = (m[0][0] * xf + m[0][1] * yf + m[0][2]) / wz;
+                let sy = (m[1][0] * xf + m[1][1] * yf + m[1][2]) / wz;
+                *o = bicubic(src, sx as f32, sy as f32);
             }
-            let sx = (m[0][0] * xf + m[0][1] * yf + m[0][2]) / wz;
-            let sy = (m[1][0] * xf + m[1][1] * yf + m[1][2]) / wz;
-            *o = bicubic(src, sx as f32, sy as f32);
-        }
-    });
+        });
     out
 }
 
 /// All three planes of `src` resampled (see [`warp_plane`]).
 #[must_use]
-pub fn warp_rgb(src: &RgbPlanes, dst_from_src: &Homography, width: usize, height: usize) -> RgbPlanes {
+pub fn warp_rgb(
+    src: &RgbPlanes,
+    dst_from_src: &Homography,
+    width: usize,
+    height: usize,
+) -> RgbPlanes {
     src.map_planes(|p| warp_plane(p, dst_from_src, width, height))
 }
 

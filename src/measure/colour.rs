@@ -25,7 +25,11 @@ const MIN_REFLECTANCE: f64 = 1e-4;
 #[inline]
 pub fn srgb_to_linear(v: f64) -> f64 {
     let c = v / 255.0;
-    if c > 0.04045 { ((c + 0.055) / 1.055).powf(2.4) } else { c / 12.92 }
+    if c > 0.04045 {
+        ((c + 0.055) / 1.055).powf(2.4)
+    } else {
+        c / 12.92
+    }
 }
 
 /// A 1/16-level lookup of [`srgb_to_linear`]: exact at every integer value
@@ -34,7 +38,11 @@ pub struct LinearLut(Vec<f64>);
 
 impl Default for LinearLut {
     fn default() -> Self {
-        LinearLut((0..=255 * 16).map(|i| srgb_to_linear(f64::from(i) / 16.0)).collect())
+        LinearLut(
+            (0..=255 * 16)
+                .map(|i| srgb_to_linear(f64::from(i) / 16.0))
+                .collect(),
+        )
     }
 }
 
@@ -51,7 +59,11 @@ impl LinearLut {
 /// CIE f(t) as scikit-image evaluates it.
 #[inline]
 fn lab_f(t: f64) -> f64 {
-    if t > 0.008856 { t.cbrt() } else { 7.787 * t + 16.0 / 116.0 }
+    if t > 0.008856 {
+        t.cbrt()
+    } else {
+        7.787 * t + 16.0 / 116.0
+    }
 }
 
 /// CIELAB of linear RGB (0–1), D65 white (0.95047, 1, 1.08883).
@@ -174,37 +186,74 @@ mod tests {
     fn lab_reference(rgb8: [u8; 3]) -> [f64; 3] {
         let lin = rgb8.map(|v| {
             let c = f64::from(v) / 255.0;
-            if c <= 0.04045 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
+            if c <= 0.04045 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
         });
-        let m = [[0.412453, 0.357580, 0.180423], [0.212671, 0.715160, 0.072169], [0.019334, 0.119193, 0.950227]];
-        let xyz: Vec<f64> = m.iter().map(|row| row[0] * lin[0] + row[1] * lin[1] + row[2] * lin[2]).collect();
+        let m = [
+            [0.412453, 0.357580, 0.180423],
+            [0.212671, 0.715160, 0.072169],
+            [0.019334, 0.119193, 0.950227],
+        ];
+        let xyz: Vec<f64> = m
+            .iter()
+            .map(|row| row[0] * lin[0] + row[1] * lin[1] + row[2] * lin[2])
+            .collect();
         let white = [0.95047, 1.0, 1.08883];
-        let f = |t: f64| if t > 0.008856 { t.powf(1.0 / 3.0) } else { 7.787 * t + 16.0 / 116.0 };
-        let (fx, fy, fz) = (f(xyz[0] / white[0]), f(xyz[1] / white[1]), f(xyz[2] / white[2]));
+        let f = |t: f64| {
+            if t > 0.008856 {
+                t.powf(1.0 / 3.0)
+            } else {
+                7.787 * t + 16.0 / 116.0
+            }
+        };
+        let (fx, fy, fz) = (
+            f(xyz[0] / white[0]),
+            f(xyz[1] / white[1]),
+            f(xyz[2] / white[2]),
+        );
         [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
     }
 
     #[test]
     fn uniform_patches_match_the_cie_formulas() {
         let lut = LinearLut::default();
-        for rgb in [[255u8, 255, 255], [0, 0, 0], [200, 150, 130], [90, 60, 50], [10, 200, 30], [1, 2, 3]] {
+        for rgb in [
+            [255u8, 255, 255],
+            [0, 0, 0],
+            [200, 150, 130],
+            [90, 60, 50],
+            [10, 200, 30],
+            [1, 2, 3],
+        ] {
             let lin = rgb.map(|v| lut.get(f32::from(v)));
             let got = lab_from_linear(lin[0], lin[1], lin[2]);
             let want = lab_reference(rgb);
             for k in 0..3 {
-                assert!((got[k] - want[k]).abs() < 1e-10, "{rgb:?}: {got:?} vs {want:?}");
+                assert!(
+                    (got[k] - want[k]).abs() < 1e-10,
+                    "{rgb:?}: {got:?} vs {want:?}"
+                );
             }
         }
         // white is L* = 100, a* = b* = 0 (to the white point's rounding)
         let w = lab_from_linear(1.0, 1.0, 1.0);
-        assert!((w[0] - 100.0).abs() < 1e-3 && w[1].abs() < 0.01 && w[2].abs() < 0.01, "{w:?}");
+        assert!(
+            (w[0] - 100.0).abs() < 1e-3 && w[1].abs() < 0.01 && w[2].abs() < 0.01,
+            "{w:?}"
+        );
     }
 
     #[test]
     fn lut_is_exact_at_integers() {
         let lut = LinearLut::default();
         for v in 0..=255u8 {
-            assert_eq!(lut.get(f32::from(v)).to_bits(), srgb_to_linear(f64::from(v)).to_bits());
+            assert_eq!(
+                lut.get(f32::from(v)).to_bits(),
+                srgb_to_linear(f64::from(v)).to_bits()
+            );
         }
         assert!((lut.get(100.5) - srgb_to_linear(100.5)).abs() < 3e-4 * srgb_to_linear(100.5));
     }

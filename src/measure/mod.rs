@@ -35,9 +35,18 @@ pub const NOMINAL_MM_PER_PX: f64 = 0.05;
 /// change leaves this unchanged.
 #[must_use]
 pub fn relative_luminance(y: &Plane) -> Plane {
-    let finite: Vec<f64> = y.data().iter().filter(|v| v.is_finite()).map(|&v| f64::from(v)).collect();
+    let finite: Vec<f64> = y
+        .data()
+        .iter()
+        .filter(|v| v.is_finite())
+        .map(|&v| f64::from(v))
+        .collect();
     let mean = crate::filters::det_sum(&finite) / finite.len().max(1) as f64;
-    let k = if mean > 1e-6 { (100.0 / mean) as f32 } else { 0.0 };
+    let k = if mean > 1e-6 {
+        (100.0 / mean) as f32
+    } else {
+        0.0
+    };
     y.map(|v| if v.is_finite() { v * k } else { 100.0 })
 }
 
@@ -47,7 +56,11 @@ fn px(mm: f64, mm_per_px: Option<MmPerPx>) -> f64 {
 }
 
 /// Wrinkle and pore detection on one shared scale space.
-fn lines_and_pores(luminance: &Plane, tiles: &Tiles, mm_per_px: Option<MmPerPx>) -> (wrinkles::Lines, pores::Pores) {
+fn lines_and_pores(
+    luminance: &Plane,
+    tiles: &Tiles,
+    mm_per_px: Option<MmPerPx>,
+) -> (wrinkles::Lines, pores::Pores) {
     let rel = relative_luminance(luminance);
     let (w, h) = (rel.width(), rel.height());
     let line_range = (
@@ -71,8 +84,18 @@ fn lines_and_pores(luminance: &Plane, tiles: &Tiles, mm_per_px: Option<MmPerPx>)
         blobs.visit(level);
     });
     let (v, nx, ny) = frangi.finish(w, h);
-    let lines = wrinkles::line_metrics(&v, &nx, &ny, tiles, mm_per_px, px(wrinkles::MIN_LENGTH_MM, mm_per_px));
-    let d_range = (2.0 * std::f64::consts::SQRT_2 * pore_range.0 * step, 2.0 * std::f64::consts::SQRT_2 * pore_range.1 / step);
+    let lines = wrinkles::line_metrics(
+        &v,
+        &nx,
+        &ny,
+        tiles,
+        mm_per_px,
+        px(wrinkles::MIN_LENGTH_MM, mm_per_px),
+    );
+    let d_range = (
+        2.0 * std::f64::consts::SQRT_2 * pore_range.0 * step,
+        2.0 * std::f64::consts::SQRT_2 * pore_range.1 / step,
+    );
     let found = pores::pore_metrics(blobs.finish(), w, h, tiles, mm_per_px, d_range);
     (lines, found)
 }
@@ -206,7 +229,11 @@ impl Tiles {
 /// fewer than two.
 #[must_use]
 pub fn sem(tile_values: &[f64]) -> f64 {
-    let v: Vec<f64> = tile_values.iter().copied().filter(|x| x.is_finite()).collect();
+    let v: Vec<f64> = tile_values
+        .iter()
+        .copied()
+        .filter(|x| x.is_finite())
+        .collect();
     let n = v.len();
     if n < 2 {
         return 0.0;
@@ -223,11 +250,17 @@ struct Sink<'a> {
 
 impl Sink<'_> {
     fn put(&mut self, id: &str, value: f64, tiles: &[f64]) {
-        let Some(info) = catalog::info(id) else { return };
+        let Some(info) = catalog::info(id) else {
+            return;
+        };
         if !value.is_finite() {
             return; // never NaN in output: an undefined metric is left out
         }
-        let unit = if self.scaled { info.unit_scaled } else { info.unit };
+        let unit = if self.scaled {
+            info.unit_scaled
+        } else {
+            info.unit
+        };
         self.values.insert(
             id.to_string(),
             Value {
@@ -245,7 +278,12 @@ impl Sink<'_> {
 /// # Errors
 /// [`Error::TooSmall`] when the ROI is smaller than [`MIN_SIDE`] a side,
 /// [`Error::Usage`] when the ROI or control region does not fit the image.
-pub fn measure(source: &Path, img: &RgbPlanes, roi: Rect, opts: &MeasureOptions) -> Result<Measurements> {
+pub fn measure(
+    source: &Path,
+    img: &RgbPlanes,
+    roi: Rect,
+    opts: &MeasureOptions,
+) -> Result<Measurements> {
     let (w, h) = (img.width(), img.height());
     if w < MIN_SIDE || h < MIN_SIDE || roi.w < MIN_SIDE || roi.h < MIN_SIDE {
         return Err(Error::TooSmall {
@@ -325,15 +363,29 @@ fn measure_texture(crop: &RgbPlanes, tiles: &Tiles, opts: &MeasureOptions, sink:
     let levels = texture::quantised_levels(crop);
     let counts = texture::glcm_counts(&levels, w, h, tiles);
     if let Some(whole) = texture::haralick_mean(&counts.whole) {
-        let per_tile: Vec<Option<texture::Haralick>> =
-            counts.tiles.iter().map(|t| texture::haralick_mean(t)).collect();
+        let per_tile: Vec<Option<texture::Haralick>> = counts
+            .tiles
+            .iter()
+            .map(|t| texture::haralick_mean(t))
+            .collect();
         let pick = |f: fn(&texture::Haralick) -> f64| -> Vec<f64> {
-            per_tile.iter().map(|t| t.as_ref().map_or(f64::NAN, f)).collect()
+            per_tile
+                .iter()
+                .map(|t| t.as_ref().map_or(f64::NAN, f))
+                .collect()
         };
         sink.put(id::GLCM_CONTRAST, whole.contrast, &pick(|h| h.contrast));
-        sink.put(id::GLCM_HOMOGENEITY, whole.homogeneity, &pick(|h| h.homogeneity));
+        sink.put(
+            id::GLCM_HOMOGENEITY,
+            whole.homogeneity,
+            &pick(|h| h.homogeneity),
+        );
         sink.put(id::GLCM_ENERGY, whole.energy, &pick(|h| h.energy));
-        sink.put(id::GLCM_CORRELATION, whole.correlation, &pick(|h| h.correlation));
+        sink.put(
+            id::GLCM_CORRELATION,
+            whole.correlation,
+            &pick(|h| h.correlation),
+        );
         sink.put(id::GLCM_ENTROPY, whole.entropy, &pick(|h| h.entropy));
     }
 
@@ -364,7 +416,13 @@ fn measure_texture(crop: &RgbPlanes, tiles: &Tiles, opts: &MeasureOptions, sink:
     if n > 0 {
         let t: Vec<f64> = sums
             .iter()
-            .map(|s| if s.1 > 0 { (s.0 / s.1 as f64).sqrt() } else { f64::NAN })
+            .map(|s| {
+                if s.1 > 0 {
+                    (s.0 / s.1 as f64).sqrt()
+                } else {
+                    f64::NAN
+                }
+            })
             .collect();
         sink.put(id::ROUGHNESS, (tot / n as f64).sqrt(), &t);
     }
@@ -403,7 +461,13 @@ fn measure_colour(
         let mut acc = vec![ColourSums::default(); n_tiles];
         let (mut pig, mut red) = (vec![false; mi.len()], vec![false; mi.len()]);
         let pw = p.width();
-        for (i, ((&r, &g), &b)) in p.r.data().iter().zip(p.g.data()).zip(p.b.data()).enumerate() {
+        for (i, ((&r, &g), &b)) in
+            p.r.data()
+                .iter()
+                .zip(p.g.data())
+                .zip(p.b.data())
+                .enumerate()
+        {
             if r.is_nan() || g.is_nan() || b.is_nan() {
                 continue;
             }
@@ -412,8 +476,8 @@ fn measure_colour(
             let lab = colour::lab_from_linear(rl, gl, bl);
             let s = &mut acc[t];
             s.n += 1;
-            for k in 0..3 {
-                s.lab[k] += lab[k];
+            for (sum, v) in s.lab.iter_mut().zip(lab) {
+                *sum += v;
             }
             s.lin_rg[0] += rl;
             s.lin_rg[1] += gl;
@@ -461,7 +525,10 @@ fn measure_colour(
         .map(|t| if t.n > 0 { derived(t) } else { Vec::new() })
         .collect();
     let column = |k: usize| -> Vec<f64> {
-        tile_values.iter().map(|t| t.get(k).map_or(f64::NAN, |x| x.1)).collect()
+        tile_values
+            .iter()
+            .map(|t| t.get(k).map_or(f64::NAN, |x| x.1))
+            .collect()
     };
     for (k, (name, v)) in whole_values.iter().enumerate() {
         sink.put(name, *v, &column(k));
@@ -474,7 +541,11 @@ fn measure_colour(
             for (k, ((name, v), (_, c0))) in whole_values.iter().zip(&cv).enumerate() {
                 // the control's own spread is not tiled; the ROI's tiles carry the uncertainty
                 let diff_tiles: Vec<f64> = column(k).iter().map(|t| t - c0).collect();
-                sink.put(&format!("{name}{}", catalog::VS_CONTROL), v - c0, &diff_tiles);
+                sink.put(
+                    &format!("{name}{}", catalog::VS_CONTROL),
+                    v - c0,
+                    &diff_tiles,
+                );
             }
         }
     }

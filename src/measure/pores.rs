@@ -91,7 +91,13 @@ impl BlobCollector {
         let n = level.xx.len();
         let mut log = Vec::with_capacity(n);
         let mut round = Vec::with_capacity(n);
-        for ((&a, &b), &c) in level.xx.data().iter().zip(level.xy.data()).zip(level.yy.data()) {
+        for ((&a, &b), &c) in level
+            .xx
+            .data()
+            .iter()
+            .zip(level.xy.data())
+            .zip(level.yy.data())
+        {
             log.push(a + c);
             let (l1, l2, _, _) = eigen(a, b, c);
             round.push(l1 > 0.0 && l2 > 0.0 && l1 >= MIN_ROUNDNESS * l2);
@@ -99,7 +105,8 @@ impl BlobCollector {
         self.levels.push(LevelLog {
             sigma: level.sigma,
             octave: level.octave,
-            log: Plane::from_vec(level.xx.width(), level.xx.height(), log).expect("invariant: same size"),
+            log: Plane::from_vec(level.xx.width(), level.xx.height(), log)
+                .expect("invariant: same size"),
             round,
         });
     }
@@ -127,7 +134,10 @@ impl BlobCollector {
                     'nb: for dy in -1isize..=1 {
                         for dx in -1isize..=1 {
                             if (dx, dy) != (0, 0)
-                                && cur.log.at((x as isize + dx) as usize, (y as isize + dy) as usize) >= v
+                                && cur
+                                    .log
+                                    .at((x as isize + dx) as usize, (y as isize + dy) as usize)
+                                    >= v
                             {
                                 is_max = false;
                                 break 'nb;
@@ -145,7 +155,11 @@ impl BlobCollector {
                     // parabola through (log σ, response) for the scale; and in x, y
                     let (lp, lc, ln) = (prev.sigma.ln(), cur.sigma.ln(), next.sigma.ln());
                     let ds = parabola_peak(f64::from(vp), f64::from(v), f64::from(vn));
-                    let log_sigma = if ds < 0.0 { lc + ds * (lc - lp) } else { lc + ds * (ln - lc) };
+                    let log_sigma = if ds < 0.0 {
+                        lc + ds * (lc - lp)
+                    } else {
+                        lc + ds * (ln - lc)
+                    };
                     let ox = parabola_peak(
                         f64::from(cur.log.at(x - 1, y)),
                         f64::from(v),
@@ -189,7 +203,8 @@ fn suppress_overlaps(mut blobs: Vec<Blob>) -> Vec<Blob> {
     let mut kept: Vec<Blob> = Vec::new();
     // grid buckets keep this O(n) for thousands of pores
     let cell = 16.0f32;
-    let mut grid: std::collections::HashMap<(i32, i32), Vec<usize>> = std::collections::HashMap::new();
+    let mut grid: std::collections::HashMap<(i32, i32), Vec<usize>> =
+        std::collections::HashMap::new();
     for b in blobs {
         let (cx, cy) = ((b.x / cell) as i32, (b.y / cell) as i32);
         let reach = ((b.radius() as f32 * 2.0) / cell).ceil() as i32 + 1;
@@ -227,7 +242,14 @@ pub struct Pores {
 
 /// Count per area, mean area and histogram of `blobs` in a `w × h` ROI.
 #[must_use]
-pub fn pore_metrics(blobs: Vec<Blob>, w: usize, h: usize, tiles: &Tiles, mm_per_px: Option<MmPerPx>, diameter_range_px: (f64, f64)) -> Pores {
+pub fn pore_metrics(
+    blobs: Vec<Blob>,
+    w: usize,
+    h: usize,
+    tiles: &Tiles,
+    mm_per_px: Option<MmPerPx>,
+    diameter_range_px: (f64, f64),
+) -> Pores {
     let n_tiles = tiles.count();
     let mut per_tile = vec![(0u64, 0.0f64); n_tiles];
     let mut pixels = vec![0u64; n_tiles];
@@ -238,7 +260,10 @@ pub fn pore_metrics(blobs: Vec<Blob>, w: usize, h: usize, tiles: &Tiles, mm_per_
         }
     }
     for b in &blobs {
-        let (x, y) = ((b.x.max(0.0) as usize).min(w - 1), (b.y.max(0.0) as usize).min(h - 1));
+        let (x, y) = (
+            (b.x.max(0.0) as usize).min(w - 1),
+            (b.y.max(0.0) as usize).min(h - 1),
+        );
         let t = &mut per_tile[tiles.of(x, y)];
         t.0 += 1;
         t.1 += b.area();
@@ -249,11 +274,21 @@ pub fn pore_metrics(blobs: Vec<Blob>, w: usize, h: usize, tiles: &Tiles, mm_per_
         None => (1.0, 1e6, "px"),
     };
     let count = |n: u64, px: u64| n as f64 / px.max(1) as f64 * count_scale;
-    let mean_area = |n: u64, a: f64| if n > 0 { a / n as f64 * area_scale } else { f64::NAN };
+    let mean_area = |n: u64, a: f64| {
+        if n > 0 {
+            a / n as f64 * area_scale
+        } else {
+            f64::NAN
+        }
+    };
     let total_n = blobs.len() as u64;
     let total_a: f64 = blobs.iter().map(Blob::area).sum();
     let total_px = (w * h) as u64;
-    let counts: Vec<f64> = per_tile.iter().zip(&pixels).map(|(t, &p)| count(t.0, p)).collect();
+    let counts: Vec<f64> = per_tile
+        .iter()
+        .zip(&pixels)
+        .map(|(t, &p)| count(t.0, p))
+        .collect();
     let areas: Vec<f64> = per_tile.iter().map(|t| mean_area(t.0, t.1)).collect();
     let mut values = vec![(id::PORE_COUNT, count(total_n, total_px), counts)];
     if total_n > 0 {
@@ -268,7 +303,10 @@ pub fn pore_metrics(blobs: Vec<Blob>, w: usize, h: usize, tiles: &Tiles, mm_per_
     let mut hist = vec![0u64; bins as usize];
     for b in &blobs {
         let d = 2.0 * b.radius() * to_unit;
-        let k = edges.windows(2).position(|e| d >= e[0] && d < e[1]).unwrap_or(if d < edges[0] { 0 } else { bins as usize - 1 });
+        let k = edges
+            .windows(2)
+            .position(|e| d >= e[0] && d < e[1])
+            .unwrap_or(if d < edges[0] { 0 } else { bins as usize - 1 });
         hist[k] += 1;
     }
     Pores {
@@ -296,7 +334,12 @@ mod tests {
 
     #[test]
     fn overlapping_blobs_keep_the_strongest() {
-        let b = |x: f32, r: f32| Blob { x, y: 10.0, sigma: 2.0, response: r };
+        let b = |x: f32, r: f32| Blob {
+            x,
+            y: 10.0,
+            sigma: 2.0,
+            response: r,
+        };
         let kept = suppress_overlaps(vec![b(10.0, 5.0), b(11.0, 9.0), b(40.0, 4.0)]);
         assert_eq!(kept.len(), 2);
         assert!(kept.iter().any(|k| k.response == 9.0));

@@ -54,11 +54,22 @@ pub fn sigmas(sigma_min: f64, sigma_max: f64, per_octave: usize) -> Vec<f64> {
 
 /// Calls `visit` with the Hessian of every level from `sigma_min` to
 /// `sigma_max` (full-resolution px), in increasing σ.
-pub fn for_each_level(image: &Plane, sigma_min: f64, sigma_max: f64, per_octave: usize, mut visit: impl FnMut(&HessianLevel)) {
+pub fn for_each_level(
+    image: &Plane,
+    sigma_min: f64,
+    sigma_max: f64,
+    per_octave: usize,
+    mut visit: impl FnMut(&HessianLevel),
+) {
     let all = sigmas(sigma_min, sigma_max, per_octave);
     let s = per_octave.max(1);
     let sigma0 = all[0];
-    let mut base = gaussian_blur(image, (sigma0 * sigma0 - NOMINAL_BLUR * NOMINAL_BLUR).max(0.0).sqrt());
+    let mut base = gaussian_blur(
+        image,
+        (sigma0 * sigma0 - NOMINAL_BLUR * NOMINAL_BLUR)
+            .max(0.0)
+            .sqrt(),
+    );
     let mut index = 0;
     let mut octave = 0u32;
     while index < all.len() && base.width() >= 3 && base.height() >= 3 {
@@ -133,7 +144,11 @@ pub fn eigen(a: f32, b: f32, c: f32) -> (f32, f32, f32, f32) {
     let half_tr = 0.5 * (a + c);
     let d = (0.25 * (a - c) * (a - c) + b * b).sqrt();
     let (e1, e2) = (half_tr + d, half_tr - d);
-    let (l1, l2) = if e1.abs() <= e2.abs() { (e1, e2) } else { (e2, e1) };
+    let (l1, l2) = if e1.abs() <= e2.abs() {
+        (e1, e2)
+    } else {
+        (e2, e1)
+    };
     // eigenvector of l2: (b, l2 - a) or (l2 - c, b)
     let (mut vx, mut vy) = if (l2 - a).abs() + b.abs() > (l2 - c).abs() + b.abs() {
         (b, l2 - a)
@@ -191,8 +206,16 @@ mod tests {
             }
         });
         // scale sampled at 2^(1/6) steps: within one step of 4.24
-        assert!((best.1 - 6.0 / 2f64.sqrt()).abs() < 0.5, "peak at σ = {}", best.1);
+        assert!(
+            (best.1 - 6.0 / 2f64.sqrt()).abs() < 0.5,
+            "peak at σ = {}",
+            best.1
+        );
         // analytic peak value 2/e · contrast (100) = 73.6, discretised
-        assert!((f64::from(best.0) - 73.6).abs() < 8.0, "peak value {}", best.0);
+        assert!(
+            (f64::from(best.0) - 73.6).abs() < 8.0,
+            "peak value {}",
+            best.0
+        );
     }
 }

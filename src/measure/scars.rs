@@ -30,7 +30,14 @@ pub struct Shading {
 
 /// Running max (`max = true`) or min of a window of `2r+1` samples along a
 /// slice, O(1) per sample (van Herk 1992 / Gil & Werman 1993), edges clamped.
-fn running_extreme(src: &[f32], r: usize, max: bool, out: &mut [f32], g: &mut Vec<f32>, hbuf: &mut Vec<f32>) {
+fn running_extreme(
+    src: &[f32],
+    r: usize,
+    max: bool,
+    out: &mut [f32],
+    g: &mut Vec<f32>,
+    hbuf: &mut Vec<f32>,
+) {
     let n = src.len();
     let k = 2 * r + 1;
     let pick = |a: f32, b: f32| if max { a.max(b) } else { a.min(b) };
@@ -42,10 +49,18 @@ fn running_extreme(src: &[f32], r: usize, max: bool, out: &mut [f32], g: &mut Ve
     g.resize(padded_len, 0.0);
     hbuf.resize(padded_len, 0.0);
     for i in 0..padded_len {
-        g[i] = if i % k == 0 { padded(i) } else { pick(g[i - 1], padded(i)) };
+        g[i] = if i % k == 0 {
+            padded(i)
+        } else {
+            pick(g[i - 1], padded(i))
+        };
     }
     for i in (0..padded_len).rev() {
-        hbuf[i] = if i % k == k - 1 || i == padded_len - 1 { padded(i) } else { pick(hbuf[i + 1], padded(i)) };
+        hbuf[i] = if i % k == k - 1 || i == padded_len - 1 {
+            padded(i)
+        } else {
+            pick(hbuf[i + 1], padded(i))
+        };
     }
     for (x, o) in out.iter_mut().enumerate() {
         // window [x, x + 2r] in padded coordinates
@@ -94,7 +109,12 @@ pub fn shading_index(y: &Plane, tiles: &Tiles, mm_per_px: Option<MmPerPx>) -> Sh
     let r_big = (px(WIDTH_MM.1) / 2.0).round().max(r_small as f64 + 1.0) as usize;
     let small = closing(&smooth, r_small);
     let big = closing(&smooth, r_big);
-    let band: Vec<f32> = big.data().iter().zip(small.data()).map(|(b, s)| (b - s).max(0.0)).collect();
+    let band: Vec<f32> = big
+        .data()
+        .iter()
+        .zip(small.data())
+        .map(|(b, s)| (b - s).max(0.0))
+        .collect();
     let (w, h) = (y.width(), y.height());
     let map = Plane::from_vec(w, h, band).expect("invariant: same size");
     let mut acc = vec![(0.0f64, 0u64); tiles.count()];

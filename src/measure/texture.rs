@@ -78,7 +78,13 @@ pub fn quantised_levels(img: &RgbPlanes) -> Vec<u8> {
 /// `NaN` kept as `NaN`.
 #[must_use]
 pub fn rounded_luminance(img: &RgbPlanes) -> Vec<f64> {
-    let r = |y: f64| if y.is_nan() { y } else { y.round_ties_even().clamp(0.0, 255.0) };
+    let r = |y: f64| {
+        if y.is_nan() {
+            y
+        } else {
+            y.round_ties_even().clamp(0.0, 255.0)
+        }
+    };
     match img.model {
         ColourModel::Grey => img.r.data().iter().map(|&v| r(f64::from(v))).collect(),
         ColourModel::Rgb => img
@@ -109,7 +115,9 @@ pub fn glcm_counts(levels: &[u8], w: usize, h: usize, tiles: &Tiles) -> GlcmCoun
     // exact, so the split never changes the result.
     const BAND: usize = 64;
     let n_tiles = tiles.count();
-    let zero = || -> Vec<Vec<Vec<u64>>> { vec![vec![vec![0u64; LEVELS * LEVELS]; OFFSETS.len()]; n_tiles] };
+    let zero = || -> Vec<Vec<Vec<u64>>> {
+        vec![vec![vec![0u64; LEVELS * LEVELS]; OFFSETS.len()]; n_tiles]
+    };
     let bands: Vec<Vec<Vec<Vec<u64>>>> = (0..h.div_ceil(BAND))
         .into_par_iter()
         .map(|band| {
@@ -157,7 +165,10 @@ pub fn glcm_counts(levels: &[u8], w: usize, h: usize, tiles: &Tiles) -> GlcmCoun
             }
         }
     }
-    GlcmCounts { whole, tiles: per_tile }
+    GlcmCounts {
+        whole,
+        tiles: per_tile,
+    }
 }
 
 /// Haralick features of one matrix of counts (made symmetric and normalised
@@ -204,7 +215,11 @@ pub fn haralick(counts: &[u64]) -> Option<Haralick> {
         }
     }
     let (si, sj) = (var_i.sqrt(), var_j.sqrt());
-    h.correlation = if si < 1e-15 || sj < 1e-15 { 1.0 } else { cov / (si * sj) };
+    h.correlation = if si < 1e-15 || sj < 1e-15 {
+        1.0
+    } else {
+        cov / (si * sj)
+    };
     Some(h)
 }
 
@@ -232,6 +247,7 @@ pub fn haralick_mean(per_offset: &[Vec<u64>]) -> Option<Haralick> {
 
 /// The neighbour offsets of uniform LBP with P = 8, R = 1, as scikit-image
 /// computes them: (row, col) = (round(−sin 2πp/8, 5), round(cos 2πp/8, 5)).
+#[allow(clippy::approx_constant)] // 0.70711 is skimage's rounded value, not 1/√2
 const LBP_OFFSETS: [(f64, f64); 8] = [
     (-0.0, 1.0),
     (-0.70711, 0.70711),
@@ -256,38 +272,41 @@ pub fn lbp_codes(y: &[f64], w: usize, h: usize) -> Vec<Option<u8>> {
         }
     };
     let mut out = vec![None; w * h];
-    out.par_chunks_mut(w.max(1)).enumerate().for_each(|(r, dst)| {
-        for (c, code) in dst.iter_mut().enumerate() {
-            let centre = y[r * w + c];
-            if centre.is_nan() {
-                continue;
-            }
-            let mut bits = [0u8; 8];
-            let mut valid = true;
-            for (p, &(rp, cp)) in LBP_OFFSETS.iter().enumerate() {
-                // scikit-image's bilinear_interpolation, same operation order
-                let rr = r as f64 + rp;
-                let cc = c as f64 + cp;
-                let (minr, minc) = (rr.floor(), cc.floor());
-                let (maxr, maxc) = (rr.ceil(), cc.ceil());
-                let (dr, dc) = (rr - minr, cc - minc);
-                let (minr, minc, maxr, maxc) = (minr as i64, minc as i64, maxr as i64, maxc as i64);
-                let top = (1.0 - dc) * get(minr, minc) + dc * get(minr, maxc);
-                let bottom = (1.0 - dc) * get(maxr, minc) + dc * get(maxr, maxc);
-                let v = (1.0 - dr) * top + dr * bottom;
-                if v.is_nan() {
-                    valid = false;
-                    break;
+    out.par_chunks_mut(w.max(1))
+        .enumerate()
+        .for_each(|(r, dst)| {
+            for (c, code) in dst.iter_mut().enumerate() {
+                let centre = y[r * w + c];
+                if centre.is_nan() {
+                    continue;
                 }
-                bits[p] = u8::from(v - centre >= 0.0);
+                let mut bits = [0u8; 8];
+                let mut valid = true;
+                for (p, &(rp, cp)) in LBP_OFFSETS.iter().enumerate() {
+                    // scikit-image's bilinear_interpolation, same operation order
+                    let rr = r as f64 + rp;
+                    let cc = c as f64 + cp;
+                    let (minr, minc) = (rr.floor(), cc.floor());
+                    let (maxr, maxc) = (rr.ceil(), cc.ceil());
+                    let (dr, dc) = (rr - minr, cc - minc);
+                    let (minr, minc, maxr, maxc) =
+                        (minr as i64, minc as i64, maxr as i64, maxc as i64);
+                    let top = (1.0 - dc) * get(minr, minc) + dc * get(minr, maxc);
+                    let bottom = (1.0 - dc) * get(maxr, minc) + dc * get(maxr, maxc);
+                    let v = (1.0 - dr) * top + dr * bottom;
+                    if v.is_nan() {
+                        valid = false;
+                        break;
+                    }
+                    bits[p] = u8::from(v - centre >= 0.0);
+                }
+                if !valid {
+                    continue;
+                }
+                let changes: u8 = (0..7).map(|i| u8::from(bits[i] != bits[i + 1])).sum();
+                *code = Some(if changes <= 2 { bits.iter().sum() } else { 9 });
             }
-            if !valid {
-                continue;
-            }
-            let changes: u8 = (0..7).map(|i| u8::from(bits[i] != bits[i + 1])).sum();
-            *code = Some(if changes <= 2 { bits.iter().sum() } else { 9 });
-        }
-    });
+        });
     out
 }
 
@@ -303,7 +322,11 @@ pub fn lbp_histogram(codes: &[Option<u8>]) -> Option<([f64; 10], f64)> {
         return None;
     }
     let hist = counts.map(|c| c as f64 / n as f64);
-    let entropy = -hist.iter().filter(|&&h| h > 0.0).map(|&h| h * h.ln()).sum::<f64>();
+    let entropy = -hist
+        .iter()
+        .filter(|&&h| h > 0.0)
+        .map(|&h| h * h.ln())
+        .sum::<f64>();
     Some((hist, entropy))
 }
 
@@ -311,15 +334,30 @@ pub fn lbp_histogram(codes: &[Option<u8>]) -> Option<([f64; 10], f64)> {
 /// replaced by the mean before blurring, so they do not spread).
 #[must_use]
 pub fn highpass(y: &Plane, sigma_px: f64) -> Plane {
-    let valid: Vec<f64> = y.data().iter().filter(|v| !v.is_nan()).map(|&v| f64::from(v)).collect();
-    let mean = if valid.is_empty() { 0.0 } else { crate::filters::det_sum(&valid) / valid.len() as f64 } as f32;
+    let valid: Vec<f64> = y
+        .data()
+        .iter()
+        .filter(|v| !v.is_nan())
+        .map(|&v| f64::from(v))
+        .collect();
+    let mean = if valid.is_empty() {
+        0.0
+    } else {
+        crate::filters::det_sum(&valid) / valid.len() as f64
+    } as f32;
     let filled = y.map(|v| if v.is_nan() { mean } else { v });
     let blurred = gaussian_blur(&filled, sigma_px);
-    let data = y.data().iter().zip(blurred.data()).map(|(&a, &b)| a - b).collect();
+    let data = y
+        .data()
+        .iter()
+        .zip(blurred.data())
+        .map(|(&a, &b)| a - b)
+        .collect();
     Plane::from_vec(y.width(), y.height(), data).expect("invariant: same size")
 }
 
 #[cfg(test)]
+#[allow(clippy::needless_range_loop)] // the naive reference reads like the formulas
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -343,8 +381,12 @@ mod tests {
                 }
             }
             let s: f64 = m.iter().flatten().sum();
-            let p: Vec<Vec<f64>> = m.iter().map(|r| r.iter().map(|v| v / s).collect()).collect();
-            let (mut con, mut hom, mut en, mut ent, mut mi, mut mj) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+            let p: Vec<Vec<f64>> = m
+                .iter()
+                .map(|r| r.iter().map(|v| v / s).collect())
+                .collect();
+            let (mut con, mut hom, mut en, mut ent, mut mi, mut mj) =
+                (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
             for i in 0..LEVELS {
                 for j in 0..LEVELS {
                     let v = p[i][j];
@@ -367,7 +409,11 @@ mod tests {
                     cv += p[i][j] * (i as f64 - mi) * (j as f64 - mj);
                 }
             }
-            let corr = if vi.sqrt() < 1e-15 || vj.sqrt() < 1e-15 { 1.0 } else { cv / (vi.sqrt() * vj.sqrt()) };
+            let corr = if vi.sqrt() < 1e-15 || vj.sqrt() < 1e-15 {
+                1.0
+            } else {
+                cv / (vi.sqrt() * vj.sqrt())
+            };
             acc.contrast += con / 12.0;
             acc.homogeneity += hom / 12.0;
             acc.energy += en.sqrt() / 12.0;

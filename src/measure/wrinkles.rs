@@ -75,7 +75,11 @@ impl FrangiMax {
         }
         let (w, h) = (level.xx.width(), level.xx.height());
         let slot = self.octaves[o].get_or_insert_with(|| {
-            (Plane::filled(w, h, 0.0), Plane::filled(w, h, 1.0), Plane::filled(w, h, 0.0))
+            (
+                Plane::filled(w, h, 0.0),
+                Plane::filled(w, h, 1.0),
+                Plane::filled(w, h, 0.0),
+            )
         });
         let (v, nx, ny) = (&mut slot.0, &mut slot.1, &mut slot.2);
         v.data_mut()
@@ -109,9 +113,16 @@ impl FrangiMax {
             for y in 0..h {
                 for x in 0..w {
                     let (xo, yo) = (x as f32 / step, y as f32 / step);
-                    let val = if o == 0 { ov.at(x, y) } else { ov.bilinear(xo, yo) };
+                    let val = if o == 0 {
+                        ov.at(x, y)
+                    } else {
+                        ov.bilinear(xo, yo)
+                    };
                     if val > v.at(x, y) {
-                        let (xi, yi) = ((xo.round() as usize).min(ov.width() - 1), (yo.round() as usize).min(ov.height() - 1));
+                        let (xi, yi) = (
+                            (xo.round() as usize).min(ov.width() - 1),
+                            (yo.round() as usize).min(ov.height() - 1),
+                        );
                         v.set(x, y, val);
                         nx.set(x, y, onx.at(xi, yi));
                         ny.set(x, y, ony.at(xi, yi));
@@ -137,22 +148,28 @@ pub struct Lines {
 pub fn centre_lines(v: &Plane, nx: &Plane, ny: &Plane) -> Vec<bool> {
     let (w, h) = (v.width(), v.height());
     let mut candidate = vec![false; w * h];
-    candidate.par_chunks_mut(w).enumerate().for_each(|(y, row)| {
-        for (x, c) in row.iter_mut().enumerate() {
-            let val = v.at(x, y);
-            if val < LOW {
-                continue;
+    candidate
+        .par_chunks_mut(w)
+        .enumerate()
+        .for_each(|(y, row)| {
+            for (x, c) in row.iter_mut().enumerate() {
+                let val = v.at(x, y);
+                if val < LOW {
+                    continue;
+                }
+                let (ex, ey) = (nx.at(x, y), ny.at(x, y));
+                let fwd = v.bilinear(x as f32 + ex, y as f32 + ey);
+                let back = v.bilinear(x as f32 - ex, y as f32 - ey);
+                // strict on one side so a two-pixel plateau yields one line;
+                // outside the ROI (NaN) does not compete
+                *c = (fwd.is_nan() || fwd <= val) && (back.is_nan() || back < val);
             }
-            let (ex, ey) = (nx.at(x, y), ny.at(x, y));
-            let fwd = v.bilinear(x as f32 + ex, y as f32 + ey);
-            let back = v.bilinear(x as f32 - ex, y as f32 - ey);
-            // strict on one side so a two-pixel plateau yields one line
-            *c = !(fwd > val) && !(back >= val);
-        }
-    });
+        });
     // hysteresis: flood from strong pixels through 8-connected candidates
     let mut keep = vec![false; w * h];
-    let mut stack: Vec<usize> = (0..w * h).filter(|&i| candidate[i] && v.data()[i] >= HIGH).collect();
+    let mut stack: Vec<usize> = (0..w * h)
+        .filter(|&i| candidate[i] && v.data()[i] >= HIGH)
+        .collect();
     for &i in &stack {
         keep[i] = true;
     }
@@ -203,7 +220,10 @@ pub fn drop_short(lines: &mut [bool], w: usize, h: usize, min_len: f64) {
                 }
             }
         }
-        let len: f64 = component.iter().map(|&i| link_length(lines, w, h, i % w, i / w)).sum();
+        let len: f64 = component
+            .iter()
+            .map(|&i| link_length(lines, w, h, i % w, i / w))
+            .sum();
         if len < min_len {
             for &i in &component {
                 lines[i] = false;
@@ -217,7 +237,9 @@ pub fn drop_short(lines: &mut [bool], w: usize, h: usize, min_len: f64) {
 /// through an orthogonal neighbour), so lengths can be summed per tile.
 #[must_use]
 pub fn link_length(lines: &[bool], w: usize, h: usize, x: usize, y: usize) -> f64 {
-    let on = |x: isize, y: isize| x >= 0 && y >= 0 && x < w as isize && y < h as isize && lines[y as usize * w + x as usize];
+    let on = |x: isize, y: isize| {
+        x >= 0 && y >= 0 && x < w as isize && y < h as isize && lines[y as usize * w + x as usize]
+    };
     let (xi, yi) = (x as isize, y as isize);
     let mut len = 0.0;
     for (dx, dy) in [(1, 0), (-1, 0), (0, 1), (0, -1)] {
@@ -242,7 +264,14 @@ fn near_line(lines: &[bool], w: usize, h: usize, x: usize, y: usize, r: usize) -
 
 /// Area fraction, length per area and mean strength of the lines in `v`.
 #[must_use]
-pub fn line_metrics(v: &Plane, nx: &Plane, ny: &Plane, tiles: &Tiles, mm_per_px: Option<MmPerPx>, min_len_px: f64) -> Lines {
+pub fn line_metrics(
+    v: &Plane,
+    nx: &Plane,
+    ny: &Plane,
+    tiles: &Tiles,
+    mm_per_px: Option<MmPerPx>,
+    min_len_px: f64,
+) -> Lines {
     let (w, h) = (v.width(), v.height());
     let mut lines = centre_lines(v, nx, ny);
     drop_short(&mut lines, w, h, min_len_px);
@@ -268,12 +297,26 @@ pub fn line_metrics(v: &Plane, nx: &Plane, ny: &Plane, tiles: &Tiles, mm_per_px:
     let area = |a: &(u64, u64, f64, f64, u64)| a.1 as f64 / a.0.max(1) as f64;
     let length = |a: &(u64, u64, f64, f64, u64)| a.2 / a.0.max(1) as f64 * per_mm;
     let strength = |a: &(u64, u64, f64, f64, u64)| if a.4 > 0 { a.3 / a.4 as f64 } else { 0.0 };
-    let total = acc.iter().fold((0, 0, 0.0, 0.0, 0), |s, a| (s.0 + a.0, s.1 + a.1, s.2 + a.2, s.3 + a.3, s.4 + a.4));
+    let total = acc.iter().fold((0, 0, 0.0, 0.0, 0), |s, a| {
+        (s.0 + a.0, s.1 + a.1, s.2 + a.2, s.3 + a.3, s.4 + a.4)
+    });
     Lines {
         values: vec![
-            (id::WRINKLE_AREA, area(&total), acc.iter().map(area).collect()),
-            (id::WRINKLE_LENGTH, length(&total), acc.iter().map(length).collect()),
-            (id::WRINKLE_STRENGTH, strength(&total), acc.iter().map(strength).collect()),
+            (
+                id::WRINKLE_AREA,
+                area(&total),
+                acc.iter().map(area).collect(),
+            ),
+            (
+                id::WRINKLE_LENGTH,
+                length(&total),
+                acc.iter().map(length).collect(),
+            ),
+            (
+                id::WRINKLE_STRENGTH,
+                strength(&total),
+                acc.iter().map(strength).collect(),
+            ),
         ],
         centre_lines: lines,
     }
@@ -301,7 +344,15 @@ mod tests {
         for x in 1..9 {
             l[w + x] = true;
         }
-        let total: f64 = (0..w).map(|x| if l[w + x] { link_length(&l, w, h, x, 1) } else { 0.0 }).sum();
+        let total: f64 = (0..w)
+            .map(|x| {
+                if l[w + x] {
+                    link_length(&l, w, h, x, 1)
+                } else {
+                    0.0
+                }
+            })
+            .sum();
         assert!((total - 7.0).abs() < 1e-12);
         // a diagonal of 5 pixels has 4 diagonal links
         let mut d = vec![false; 36];

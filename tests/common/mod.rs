@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 /// Path of a fixture under tests/data; a missing fixture fails loudly.
 pub fn data(rel: &str) -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(rel);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(rel);
     assert!(p.exists(), "missing test fixture {}", p.display());
     p
 }
