@@ -1,0 +1,213 @@
+//! Reading case folders: the layout of DESIGN.md, and every kind of bad case.
+
+mod common;
+
+use common::{data, tempdir};
+use skintrack::case::{CaptureKind, read_case};
+use std::path::Path;
+
+fn write(p: &Path, bytes: &[u8]) {
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, bytes).unwrap();
+}
+
+fn photo(p: &Path) {
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::copy(data("bad_inputs/valid_small.jpg"), p).unwrap();
+}
+
+#[test]
+fn reads_a_full_case() {
+    let t = tempdir();
+    let c = t.path();
+    write(
+        &c.join("case.toml"),
+        br#"client = "Client 7"
+treatment = "micro-needling"
+treatments = ["2026-02-10", "2026-01-12"]
+[view.cheek]
+roi = [10, 10, 100, 80]
+control = [0, 0, 20, 20]
+mm_per_px = 0.04
+exclude = [[5, 5, 10, 10]]
+"#,
+    );
+    photo(&c.join("2026-02-10/cheek.jpg"));
+    photo(&c.join("2026-01-12/cheek.jpg"));
+    photo(&c.join("2026-01-12/cheek.r2.jpg"));
+    photo(&c.join("2026-01-12/forehead.JPG"));
+    write(&c.join("2026-01-12/notes.txt"), b"ignored");
+    write(&c.join("2026-01-12/.DS_Store"), b"ignored");
+    std::fs::copy(
+        data("heightmaps/session1.png"),
+        c.join("2026-01-12/cheek.height.png"),
+    )
+    .unwrap();
+    std::fs::copy(
+        data("heightmaps/session1.height.toml"),
+        c.join("2026-01-12/cheek.height.toml"),
+    )
+    .unwrap();
+    let case = read_case(c).unwrap();
+    assert_eq!(case.client.as_deref(), Some("Client 7"));
+    assert_eq!(case.sessions.len(), 2);
+    assert_eq!(case.sessions[0].date.to_string(), "2026-01-12");
+    assert_eq!(
+        case.treatments
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        ["2026-01-12", "2026-02-10"]
+    );
+    let views: Vec<(String, &str, u32)> = case.sessions[0]
+        .captures
+        .iter()
+        .map(|c| (c.view.clone(), c.kind.name(), c.repeat))
+        .collect();
+    assert_eq!(
+        views,
+        [
+            ("cheek".into(), "height", 1),
+            ("cheek".into(), "photo", 1),
+            ("cheek".into(), "photo", 2),
+            ("forehead".into(), "photo", 1)
+        ]
+    );
+    let CaptureKind::Height(side) = &case.sessions[0].captures[0].kind else {
+        panic!("height capture expected")
+    };
+    assert!((side.um_per_level.get() - 0.025).abs() < 1e-12);
+    let v = &case.views["cheek"];
+    assert_eq!(v.exclude.len(), 1);
+    assert!((v.mm_per_px.unwrap().get() - 0.04).abs() < 1e-12);
+}
+
+#[test]
+fn treatments_default_to_every_session() {
+    let t = tempdir();
+    photo(&t.path().join("2026-03-01/cheek.jpg"));
+    photo(&t.path().join("2026-01-01/cheek.jpg"));
+    let case = read_case(t.path()).unwrap();
+    assert_eq!(case.treatments.len(), 2);
+}
+
+#[test]
+fn exif_dates_a_session_folder_without_a_date_name() {
+    let t = tempdir();
+    std::fs::create_dir_all(t.path().join("first visit")).unwrap();
+    std::fs::copy(
+        data("bad_inputs/exif_gps.jpg"),
+        t.path().join("first visit/cheek.jpg"),
+    )
+    .unwrap();
+    let case = read_case(t.path()).unwrap();
+    assert_eq!(case.sessions[0].date.to_string(), "2024-01-15");
+}
+
+fn bad(setup: impl FnOnce(&Path), names: &str) {
+    let t = tempdir();
+    setup(t.path());
+    let err = read_case(t.path()).unwrap_err();
+    assert_eq!(err.exit_code(), 2, "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains(names), "{msg:?} should name {names:?}");
+    assert_eq!(msg.lines().count(), 1, "{msg:?}");
+}
+
+#[test]
+fn bad_cases_are_rejected_naming_the_culprit() {
+    bad(|_| {}, "no session folders");
+    bad(|c| photo(&c.join("visit/cheek.jpg")), "visit");
+    bad(
+        |c| std::fs::create_dir_all(c.join("2026-01-12")).unwrap(),
+        "2026-01-12",
+    );
+    bad(
+        |c| {
+            photo(&c.join("2026-01-12/cheek.jpg"));
+            write(&c.join("case.toml"), b"clinet = \"typo\"\n");
+        },
+        "case.toml",
+    );
+    bad(
+        |c| {
+            photo(&c.join("2026-01-12/cheek.jpg"));
+            write(&c.join("case.toml"), b"[view.cheek]\nmm_per_px = -2\n");
+        },
+        "case.toml",
+    );
+    bad(
+        |c| {
+            photo(&c.join("2026-01-12/cheek.jpg"));
+            photo(&c.join("2026-01-12/cheek.png"));
+        },
+        "cheek.png",
+    );
+    bad(
+        |c| {
+            photo(&c.join("2026-01-12/cheek.jpg"));
+            std::fs::copy(
+                data("heightmaps/session1.png"),
+                c.join("2026-01-12/cheek.height.png"),
+            )
+            .unwrap();
+        },
+        "cheek.height.toml",
+    );
+    bad(
+        |c| {
+            photo(&c.join("2026-01-12/cheek.jpg"));
+            std::fs::copy(
+                data("heightmaps/session1.png"),
+                c.join("2026-01-12/cheek.height.png"),
+            )
+            .unwrap();
+            write(
+                &c.join("2026-01-12/cheek.height.toml"),
+                b"mm_per_px = 0.02\n",
+            );
+        },
+        "cheek.height.toml",
+    );
+    bad(
+        |c| {
+            photo(&c.join("2026-01-12/cheek.ps/1.png"));
+            write(&c.join("2026-01-12/cheek.ps/filenames.txt"), b"1.png\n");
+        },
+        "filenames.txt",
+    );
+    bad(
+        |c| {
+            for i in 1..=3 {
+                photo(&c.join(format!("2026-01-12/cheek.ps/{i}.png")));
+            }
+            write(
+                &c.join("2026-01-12/cheek.ps/filenames.txt"),
+                b"1.png\n2.png\n3.png\n",
+            );
+            write(
+                &c.join("2026-01-12/cheek.ps/light_directions.txt"),
+                b"0 0 1\n0.5 0 0.8\n",
+            );
+        },
+        "light_directions.txt",
+    );
+    bad(
+        |c| photo(&c.join("2026-01-12/left.cheek.jpg")),
+        "left.cheek.jpg",
+    );
+}
+
+#[test]
+fn two_folders_with_one_date_are_rejected() {
+    let t = tempdir();
+    photo(&t.path().join("2024-01-15/cheek.jpg"));
+    std::fs::create_dir_all(t.path().join("visit")).unwrap();
+    std::fs::copy(
+        data("bad_inputs/exif_gps.jpg"),
+        t.path().join("visit/cheek.jpg"),
+    )
+    .unwrap();
+    let err = read_case(t.path()).unwrap_err();
+    assert!(err.to_string().contains("same date"), "{err}");
+}

@@ -1,0 +1,300 @@
+//! The whole pipeline on a phantom case with ground truth, and on the
+//! bundled sample case: transforms recovered, direction of change right,
+//! every output present in the DESIGN.md schema, nothing written inside the
+//! case, the same bytes on 1 and 2 threads.
+
+mod common;
+
+use assert_cmd::Command;
+use common::tempdir;
+use serde_json::Value;
+use skintrack::geometry::Homography;
+use std::path::{Path, PathBuf};
+
+fn skintrack() -> Command {
+    Command::cargo_bin("skintrack").unwrap()
+}
+
+fn listing(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(listing(&p));
+        } else {
+            let bytes = std::fs::read(&p).unwrap();
+            out.push((p, bytes));
+        }
+    }
+    out.sort();
+    out
+}
+
+fn matrix(v: &Value) -> Homography {
+    let mut m = [[0.0; 3]; 3];
+    for i in 0..3 {
+        for j in 0..3 {
+            m[i][j] = v[i][j].as_f64().unwrap();
+        }
+    }
+    Homography(m)
+}
+
+fn json(p: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+}
+
+#[test]
+fn phantom_case_is_recovered_end_to_end() {
+    let tmp = tempdir();
+    let case = tmp.path().join("phantom");
+    skintrack()
+        .args(["phantom"])
+        .arg(&case)
+        .args(["--seed", "11", "--sessions", "5", "--size", "800x600"])
+        .assert()
+        .success();
+    let before = listing(&case);
+    let out = tmp.path().join("out");
+    let run = skintrack()
+        .env("RAYON_NUM_THREADS", "2")
+        .args(["analyze"])
+        .arg(&case)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    assert!(stdout.contains("report.html"), "{stdout}");
+    assert_eq!(
+        listing(&case),
+        before,
+        "analyze must not write inside the case folder"
+    );
+
+    // every output DESIGN.md lists
+    for f in ["report.html", "metrics.json", "metrics.csv"] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let plots: Vec<String> = std::fs::read_dir(out.join("plots"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        plots.iter().any(|p| p.ends_with("texture.roughness.png"))
+            && plots.iter().any(|p| p.ends_with("texture.roughness.svg")),
+        "{plots:?}"
+    );
+    assert_eq!(std::fs::read_dir(out.join("aligned")).unwrap().count(), 5);
+    assert!(std::fs::read_dir(out.join("overlays")).unwrap().count() >= 20);
+
+    let truth = json(&case.join("truth.json"));
+    let m = json(&out.join("metrics.json"));
+    assert_eq!(m["tool"], "skintrack");
+    assert_eq!(m["baseline_date"], "2026-01-12");
+    let series = m["series"].as_array().unwrap();
+    let photo = series
+        .iter()
+        .find(|s| s["kind"] == "photo" && s["view"] == "cheek")
+        .expect("photo series");
+    let sessions = photo["sessions"].as_array().unwrap();
+    let tsessions = truth["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), tsessions.len());
+    let (w, h) = (
+        truth["size"][0].as_u64().unwrap() as usize,
+        truth["size"][1].as_u64().unwrap() as usize,
+    );
+
+    // 1. every transform recovered: mean corner error < 1 px
+    for (s, t) in sessions.iter().zip(tsessions) {
+        assert_eq!(
+            s["alignment"]["status"], "ok",
+            "{}: {}",
+            s["date"], s["alignment"]
+        );
+        let est = matrix(&s["alignment"]["base_from_moving"]);
+        let tru = matrix(&t["camera"]["base_from_moving"]);
+        let err = tru
+            .inverse()
+            .unwrap()
+            .corner_error(&est.inverse().unwrap(), w, h);
+        eprintln!("{}: corner error {err:.4} px", s["date"]);
+        assert!(err < 1.0, "{}: corner error {err} px", s["date"]);
+        // schema of each session (DESIGN.md)
+        for key in [
+            "date",
+            "days",
+            "source",
+            "alignment",
+            "metrics",
+            "days_since_treatment",
+            "acute_window",
+        ] {
+            assert!(s.get(key).is_some(), "session lacks {key}");
+        }
+        for (id, v) in s["metrics"].as_object().unwrap() {
+            for key in [
+                "value",
+                "unit",
+                "better",
+                "uncertainty",
+                "change_pct",
+                "beyond_noise",
+            ] {
+                assert!(v.get(key).is_some(), "{id} lacks {key}");
+            }
+        }
+    }
+
+    // 2. direction of change matches the truth (ideal renders), where the
+    //    truth moves by more than a tenth of its own baseline spread
+    let value = |s: &Value, id: &str| s["metrics"][id]["value"].as_f64().unwrap();
+    for id in [
+        "texture.roughness",
+        "colour.erythema_index",
+        "colour.erythema_index_vs_control",
+    ] {
+        let t0 = tsessions[0]["ideal_metrics"][id].as_f64().unwrap();
+        let m0 = value(&sessions[0], id);
+        for (s, t) in sessions.iter().zip(tsessions).skip(1) {
+            let dt = t["ideal_metrics"][id].as_f64().unwrap() - t0;
+            let dm = value(s, id) - m0;
+            if dt.abs() > 0.02 * t0.abs() {
+                assert_eq!(
+                    dt.signum(),
+                    dm.signum(),
+                    "{id} on {}: truth moves {dt:+.3}, measured {dm:+.3}",
+                    s["date"]
+                );
+            }
+        }
+    }
+    // the acute visit is flagged and its redness is up in truth and measurement
+    let acute: Vec<&Value> = sessions
+        .iter()
+        .filter(|s| s["acute_window"] == true)
+        .collect();
+    assert_eq!(acute.len(), 1);
+    assert!(
+        value(acute[0], "colour.erythema_index_vs_control")
+            > value(&sessions[0], "colour.erythema_index_vs_control") + 3.0
+    );
+
+    // 3. CSV has the DESIGN.md columns and one row per session and metric
+    let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "view,kind,date,days,metric,value,unit,better,uncertainty,change_pct,beyond_noise,alignment_status"
+    );
+    let n_metrics: usize = series
+        .iter()
+        .flat_map(|s| s["sessions"].as_array().unwrap())
+        .map(|s| s["metrics"].as_object().unwrap().len().max(1))
+        .sum();
+    assert_eq!(lines.count(), n_metrics);
+
+    // 4. the report is one self-contained file
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("data:image/jpeg;base64,"));
+    assert_self_contained(&html);
+}
+
+/// Every src/href is a data: URI or an in-page anchor; no stylesheet or
+/// script is fetched (xmlns attributes name namespaces, they fetch nothing).
+fn assert_self_contained(html: &str) {
+    for attr in ["src=\"", "href=\"", "src='", "href='"] {
+        for (i, _) in html.match_indices(attr) {
+            let rest = &html[i + attr.len()..];
+            assert!(
+                rest.starts_with("data:") || rest.starts_with('#'),
+                "report refers outside itself: {}",
+                &rest[..rest.len().min(60)]
+            );
+        }
+    }
+    for bad in ["<link", "@import", "url(http", "fetch(", "XMLHttpRequest"] {
+        assert!(!html.contains(bad), "report may load {bad}");
+    }
+}
+
+#[test]
+fn same_bytes_on_one_and_two_threads() {
+    let tmp = tempdir();
+    let case = tmp.path().join("phantom");
+    skintrack()
+        .args(["phantom"])
+        .arg(&case)
+        .args(["--seed", "5", "--sessions", "3", "--size", "480x360"])
+        .assert()
+        .success();
+    let mut outputs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = tmp.path().join(format!("out{threads}"));
+        skintrack()
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["analyze"])
+            .arg(&case)
+            .arg("-o")
+            .arg(&out)
+            .assert()
+            .success();
+        outputs.push((
+            std::fs::read(out.join("metrics.json")).unwrap(),
+            std::fs::read(out.join("metrics.csv")).unwrap(),
+        ));
+    }
+    assert!(
+        outputs[0].0 == outputs[1].0,
+        "metrics.json differs between 1 and 2 threads"
+    );
+    assert!(
+        outputs[0].1 == outputs[1].1,
+        "metrics.csv differs between 1 and 2 threads"
+    );
+}
+
+#[test]
+fn phantom_generation_is_deterministic() {
+    let tmp = tempdir();
+    for k in ["a", "b"] {
+        skintrack()
+            .args(["phantom"])
+            .arg(tmp.path().join(k))
+            .args(["--seed", "3", "--sessions", "2", "--size", "320x256"])
+            .assert()
+            .success();
+    }
+    let (a, b) = (
+        listing(&tmp.path().join("a")),
+        listing(&tmp.path().join("b")),
+    );
+    assert_eq!(a.len(), b.len());
+    for ((pa, ba), (_, bb)) in a.iter().zip(&b) {
+        assert!(
+            ba == bb,
+            "{} differs between two runs with one seed",
+            pa.display()
+        );
+    }
+}
+
+#[test]
+fn demo_analyses_the_bundled_sample_case() {
+    let tmp = tempdir();
+    let out = tmp.path().join("demo");
+    let run = skintrack()
+        .args(["demo", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    assert!(
+        stdout.contains(&out.join("report.html").display().to_string()),
+        "{stdout}"
+    );
+    let m = json(&out.join("metrics.json"));
+    let sessions = m["series"][0]["sessions"].as_array().unwrap();
+    assert!((4..=6).contains(&sessions.len()));
+    assert!(sessions.iter().all(|s| s["alignment"]["status"] == "ok"));
+}

@@ -1,0 +1,121 @@
+//! Decoding: EXIF orientation (all 8 cases), capture dates, bit depths.
+
+mod common;
+
+use common::data;
+use skintrack::ingest::{IngestOptions, read_date_taken, read_photo};
+use skintrack::raster::RgbPlanes;
+
+fn corner_mean(img: &RgbPlanes, x0: usize, y0: usize) -> [f64; 3] {
+    let mut s = [0.0; 3];
+    for y in y0..y0 + 32 {
+        for x in x0..x0 + 32 {
+            for (k, p) in img.planes().iter().enumerate() {
+                s[k] += f64::from(p.at(x, y));
+            }
+        }
+    }
+    s.map(|v| v / 1024.0)
+}
+
+#[test]
+fn all_eight_exif_orientations_come_out_upright() {
+    let expected = std::fs::read_to_string(data("exif_orientation/expected.txt")).unwrap();
+    let reference = read_photo(
+        &data("exif_orientation/Portrait_1.jpg"),
+        &IngestOptions::default(),
+    )
+    .unwrap()
+    .image;
+    let mut checked = 0;
+    for line in expected
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let f: Vec<&str> = line.split('\t').collect();
+        let photo = read_photo(
+            &data(&format!("exif_orientation/{}", f[0])),
+            &IngestOptions::default(),
+        )
+        .unwrap();
+        let img = &photo.image;
+        let (w, h) = (img.width(), img.height());
+        assert_eq!(format!("{w}x{h}"), f[3], "{}: upright size", f[0]);
+        assert_eq!(photo.meta.orientation.to_string(), f[1], "{}", f[0]);
+        let corners = [(0, 0), (w - 32, 0), (0, h - 32), (w - 32, h - 32)];
+        for (k, (x, y)) in corners.into_iter().enumerate() {
+            let want: Vec<f64> = f[4 + k].split(',').map(|v| v.parse().unwrap()).collect();
+            let got = corner_mean(img, x, y);
+            for c in 0..3 {
+                // expected.txt: ±6 per channel (corners differ by ≥ 30)
+                assert!(
+                    (got[c] - want[c]).abs() <= 6.0,
+                    "{} corner {k}: {got:?} vs {want:?}",
+                    f[0]
+                );
+            }
+        }
+        // whole-image check against upright Portrait_1: < 3 for the right
+        // transform, > 40 for the best wrong one (expected.txt)
+        let mut mad = 0.0;
+        for (a, b) in img.planes().iter().zip(reference.planes()) {
+            mad += a
+                .data()
+                .iter()
+                .zip(b.data())
+                .map(|(x, y)| f64::from((x - y).abs()))
+                .sum::<f64>();
+        }
+        mad /= (w * h * 3) as f64;
+        assert!(
+            mad < 3.0,
+            "{}: mean abs difference to Portrait_1 is {mad}",
+            f[0]
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 8);
+}
+
+#[test]
+fn capture_date_comes_from_exif() {
+    let d = read_date_taken(&data("bad_inputs/exif_gps.jpg")).unwrap();
+    assert_eq!(d.map(|d| d.to_string()), Some("2024-01-15".to_string()));
+    assert_eq!(
+        read_date_taken(&data("bad_inputs/valid_small.jpg")).unwrap(),
+        None
+    );
+    // a damaged EXIF block gives no date but no error either
+    assert!(read_date_taken(&data("bad_inputs/exif_ifd_loop.jpg")).is_ok());
+}
+
+#[test]
+fn sixteen_bit_is_scaled_to_the_eight_bit_range() {
+    // rgb16.png holds 8-bit values × 257
+    let p16 = read_photo(&data("bad_inputs/rgb16.png"), &IngestOptions::default())
+        .unwrap()
+        .image;
+    let max = p16.r.data().iter().copied().fold(0.0f32, f32::max);
+    assert!(max <= 255.0 + 1e-3 && max > 100.0, "max {max}");
+    for v in p16.r.data() {
+        assert!(
+            (v - v.round()).abs() < 1e-3,
+            "a ×257 value is an integer after scaling: {v}"
+        );
+    }
+}
+
+#[test]
+fn grey_files_stay_grey() {
+    let g = read_photo(&data("bad_inputs/gray.jpg"), &IngestOptions::default())
+        .unwrap()
+        .image;
+    assert_eq!(g.model, skintrack::raster::ColourModel::Grey);
+    let c = read_photo(
+        &data("bad_inputs/valid_small.jpg"),
+        &IngestOptions::default(),
+    )
+    .unwrap()
+    .image;
+    assert_eq!(c.model, skintrack::raster::ColourModel::Rgb);
+}
