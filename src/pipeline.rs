@@ -462,6 +462,7 @@ fn baseline_registration() -> align::Registration {
         inliers: 0,
         inlier_ratio: 1.0,
         residual_px: 0.0,
+        precision_px: 0.0,
         reason: None,
     }
 }

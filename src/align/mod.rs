@@ -21,6 +21,7 @@ pub mod features;
 pub mod pyramid;
 pub mod ransac;
 pub mod refine;
+pub mod search;
 pub mod warp;
 
 use crate::geometry::Homography;
@@ -87,6 +88,8 @@ pub struct Registration {
     pub inlier_ratio: f64,
     /// RMS transfer error of the coarse inliers, full-resolution px.
     pub residual_px: f64,
+    /// Estimated standard error of the corner positions, full-resolution px.
+    pub precision_px: f64,
     /// Why it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -103,6 +106,7 @@ impl Registration {
             inliers: 0,
             inlier_ratio: 0.0,
             residual_px: 0.0,
+            precision_px: f64::INFINITY,
             reason: Some(reason),
         }
     }
@@ -133,6 +137,45 @@ fn scaled_rects(rects: &[Rect], k: usize) -> Vec<Rect> {
         .collect()
 }
 
+/// Refines `moving_from_base` (full-resolution coordinates) on the levels
+/// `from` down to `to` of both pyramids; returns the refined transform and
+/// the structure correlation at the last level, or `None` when the images
+/// stop overlapping.
+fn refine_levels(pb: &[Plane], pm: &[Plane], moving_from_base: Homography, from: usize, to: usize, exclude: &[Rect]) -> Option<(Homography, f64, f64)> {
+    refine_levels_with(pb, pm, moving_from_base, from, to, exclude, &refine::RefineOptions::default())
+}
+
+/// [`refine_levels`] with explicit per-level settings.
+fn refine_levels_with(
+    pb: &[Plane],
+    pm: &[Plane],
+    moving_from_base: Homography,
+    from: usize,
+    to: usize,
+    exclude: &[Rect],
+    ropts: &refine::RefineOptions,
+) -> Option<(Homography, f64, f64)> {
+    let mut g = moving_from_base;
+    let mut score = 0.0;
+    let mut precision = f64::INFINITY;
+    for k in (to..=from).rev() {
+        let (tb, tm) = rayon::join(|| pyramid::structure(&pb[k]), || pyramid::structure(&pm[k]));
+        let r = refine::refine(&tb, &tm, at_level(&g, k), &scaled_rects(exclude, k), ropts);
+        if r.inside < 0.2 || !r.moving_from_base.is_finite() {
+            return None;
+        }
+        g = from_level(&r.moving_from_base, k);
+        score = r.correlation;
+        precision = r.precision_px * 2f64.powi(k as i32);
+    }
+    Some((g, score, precision))
+}
+
+/// First pyramid level whose longer side is at most `side` (or the last).
+fn level_at_most(p: &[Plane], side: usize) -> usize {
+    (0..p.len()).find(|&k| p[k].width().max(p[k].height()) <= side).unwrap_or(p.len() - 1)
+}
+
 /// Registers grey `moving` to grey `base` (any sizes; values 0–255, NaN =
 /// no data). Never panics; a pair it cannot align gives `Status::Failed`.
 #[must_use]
@@ -143,9 +186,12 @@ pub fn register(base: &Plane, moving: &Plane, opts: &AlignOptions) -> Registrati
     let pb = pyramid::gaussian_pyramid(base, 24);
     let pm = pyramid::gaussian_pyramid(moving, 24);
     let levels = pb.len().min(pm.len());
-    let coarse = (0..levels)
-        .find(|&k| pb[k].width().max(pb[k].height()) <= opts.coarse_max_side)
-        .unwrap_or(levels - 1);
+    let (pb, pm) = (&pb[..levels], &pm[..levels]);
+    let coarse = level_at_most(pb, opts.coarse_max_side);
+    // dense refinement always starts on a small level (~256 px), where the
+    // local-contrast image is coarse and the basin of convergence wide
+    let mid = level_at_most(pb, 256).max(coarse);
+    let finest = opts.finest_level.min(coarse);
 
     // 1. coarse: keypoints on level `coarse`
     let (fb, fm) = rayon::join(
@@ -157,65 +203,67 @@ pub fn register(base: &Plane, moving: &Plane, opts: &AlignOptions) -> Registrati
         .into_iter()
         .filter(|m| {
             let p = fb.points[m.base];
-            !excl
-                .iter()
-                .any(|r| r.contains(p.x.max(0.0) as usize, p.y.max(0.0) as usize))
+            !excl.iter().any(|r| r.contains(p.x.max(0.0) as usize, p.y.max(0.0) as usize))
         })
         .collect();
     let pairs: Vec<ransac::Pair> = matches
         .iter()
         .map(|m| {
             let (b, q) = (fb.points[m.base], fm.points[m.moving]);
-            (
-                (f64::from(q.x), f64::from(q.y)),
-                (f64::from(b.x), f64::from(b.y)),
-            )
+            ((f64::from(q.x), f64::from(q.y)), (f64::from(b.x), f64::from(b.y)))
         })
         .collect();
     let side = pb[coarse].width().max(pb[coarse].height()) as f64;
     let threshold = (side / 400.0).clamp(2.0, 4.0);
+    let (cw, ch) = (pb[coarse].width(), pb[coarse].height());
     let fit = ransac::ransac(&pairs, ransac::Model::Homography, threshold, 5000, 12)
-        .filter(|f| plausible(&f.dst_from_src, pb[coarse].width(), pb[coarse].height()))
-        .or_else(|| {
-            ransac::ransac(&pairs, ransac::Model::Similarity, threshold, 2000, 8)
-                .filter(|f| plausible(&f.dst_from_src, pb[coarse].width(), pb[coarse].height()))
-        });
-    let Some(fit) = fit else {
+        .filter(|f| plausible(&f.dst_from_src, cw, ch))
+        .or_else(|| ransac::ransac(&pairs, ransac::Model::Similarity, threshold, 2000, 8).filter(|f| plausible(&f.dst_from_src, cw, ch)));
+    let inliers = fit.as_ref().map_or(0, |f| f.inliers.iter().filter(|&&b| b).count());
+    let residual_px = fit.as_ref().map_or(0.0, |f| f.rms * 2f64.powi(coarse as i32));
+
+    // 2. fine: dense refinement from a ~256 px level to full resolution
+    let mut best: Option<(Homography, f64, f64)> = fit
+        .as_ref()
+        .and_then(|f| from_level(&f.dst_from_src, coarse).inverse())
+        .and_then(|g| refine_levels(pb, pm, g, mid, finest, &opts.exclude));
+
+    // 3. keypoints failed or disagree: global search, best candidates refined
+    if best.as_ref().is_none_or(|b| b.1 < opts.min_structure) {
+        // a whole grid on the ~256 px level; its best peaks refined there,
+        // the three best of those one level further
+        let level = mid;
+        let candidates = search::search(&pb[level], &pm[level], 12);
+        // screening: a short, sparse refinement is enough to rank them
+        let screen = refine::RefineOptions {
+            samples: 6000,
+            max_iters: 15,
+            ..refine::RefineOptions::default()
+        };
+        let mut trials: Vec<(Homography, f64, f64)> = candidates
+            .iter()
+            .filter_map(|c| refine_levels_with(pb, pm, from_level(&c.moving_from_base, level), level, level, &opts.exclude, &screen))
+            .collect();
+        trials.sort_by(|a, b| b.1.total_cmp(&a.1));
+        trials.truncate(3);
+        let mut trials: Vec<(Homography, f64, f64)> = trials
+            .into_iter()
+            .filter_map(|(g, _, _)| refine_levels(pb, pm, g, level.saturating_sub(1).max(finest), level.saturating_sub(1).max(finest), &opts.exclude))
+            .collect();
+        trials.sort_by(|a, b| b.1.total_cmp(&a.1));
+        if let Some(&(g, _, _)) = trials.first()
+            && let Some(r) = refine_levels(pb, pm, g, level.saturating_sub(2).max(finest), finest, &opts.exclude)
+            && best.as_ref().is_none_or(|b| r.1 > b.1)
+        {
+            best = Some(r);
+        }
+    }
+    let Some((moving_from_base, structure_score, precision_px)) = best else {
         return Registration::failed(format!(
-            "no consistent transform: {} keypoint matches, none agreeing on one motion",
+            "no consistent transform: {} keypoint matches, none agreeing on one motion, and no global match",
             pairs.len()
         ));
     };
-    let inliers = fit.inliers.iter().filter(|&&b| b).count();
-    let coarse_scale = 2f64.powi(coarse as i32);
-
-    // 2. fine: inverse-compositional refinement from a ~512 px level up
-    let start = (0..levels)
-        .find(|&k| pb[k].width().max(pb[k].height()) <= 512)
-        .unwrap_or(levels - 1)
-        .max(coarse);
-    let finest = opts.finest_level.min(coarse);
-    let base_from_moving_coarse = from_level(&fit.dst_from_src, coarse);
-    let Some(mut moving_from_base) = base_from_moving_coarse.inverse() else {
-        return Registration::failed("singular transform".into());
-    };
-    let mut structure_score = 0.0;
-    for k in (finest..=start).rev() {
-        let (tb, tm) = rayon::join(|| pyramid::structure(&pb[k]), || pyramid::structure(&pm[k]));
-        let g = at_level(&moving_from_base, k);
-        let r = refine::refine(
-            &tb,
-            &tm,
-            g,
-            &scaled_rects(&opts.exclude, k),
-            &refine::RefineOptions::default(),
-        );
-        if r.inside < 0.2 {
-            return Registration::failed("the images barely overlap after the coarse stage".into());
-        }
-        moving_from_base = from_level(&r.moving_from_base, k);
-        structure_score = r.correlation;
-    }
     let Some(base_from_moving) = moving_from_base.inverse() else {
         return Registration::failed("singular transform after refinement".into());
     };
@@ -227,12 +275,11 @@ pub fn register(base: &Plane, moving: &Plane, opts: &AlignOptions) -> Registrati
         structure_score,
         inliers,
         inlier_ratio: inliers as f64 / pairs.len().max(1) as f64,
-        residual_px: fit.rms * coarse_scale,
+        residual_px,
+        precision_px,
         reason: None,
     };
-    let score_level = (0..levels)
-        .find(|&k| pb[k].width().max(pb[k].height()) <= 1024)
-        .unwrap_or(levels - 1);
+    let score_level = level_at_most(pb, 1024);
     let (score, overlap) = score_and_overlap(
         &pb[score_level],
         &pm[score_level],
@@ -251,10 +298,7 @@ pub fn register(base: &Plane, moving: &Plane, opts: &AlignOptions) -> Registrati
     if overlap < opts.min_overlap {
         return Registration {
             status: Status::Failed,
-            reason: Some(format!(
-                "too little overlap ({:.0} % of the baseline)",
-                overlap * 100.0
-            )),
+            reason: Some(format!("too little overlap ({:.0} % of the baseline)", overlap * 100.0)),
             ..reg
         };
     }

@@ -48,6 +48,10 @@ pub struct Refined {
     pub inside: f64,
     /// Iterations used.
     pub iterations: usize,
+    /// Estimated standard error of the corner positions (level px): the
+    /// Gauss–Newton covariance σ²(JᵀWJ)⁻¹ propagated to the four corners,
+    /// inflated for the correlation between neighbouring samples.
+    pub precision_px: f64,
 }
 
 struct Sample {
@@ -148,6 +152,7 @@ pub fn refine(
         residual: f64::INFINITY,
         inside: 0.0,
         iterations: 0,
+        precision_px: f64::INFINITY,
     };
     if samples.len() < 16 {
         return out;
@@ -228,6 +233,7 @@ pub fn refine(
         } else {
             f64::INFINITY
         };
+        out.precision_px = precision(&hess, wr2, wsum, samples.len(), &norm, template.width(), template.height());
         let Some(dp) = hess.lu().solve(&rhs) else {
             break;
         };
@@ -250,6 +256,34 @@ pub fn refine(
     out.moving_from_base = g;
     out.correlation = correlation(&samples, moving, &g);
     out
+}
+
+/// Corner standard error (level px) from the weighted normal matrix.
+fn precision(hess: &nalgebra::SMatrix<f64, 8, 8>, wr2: f64, wsum: f64, n: usize, norm: &Homography, w: usize, h: usize) -> f64 {
+    if wsum <= 8.0 {
+        return f64::INFINITY;
+    }
+    let Some(inv) = hess.try_inverse() else { return f64::INFINITY };
+    // samples are ~2 px apart and the local-contrast filter spans ~9 px, so
+    // neighbouring residuals are far from independent: inflate the variance
+    // by the number of samples per filter footprint (at least 1)
+    let spacing = ((w * h) as f64 / n.max(1) as f64).sqrt();
+    let inflation = (81.0 / (spacing * spacing)).max(1.0);
+    let sigma2 = wr2 / (wsum - 8.0) * inflation;
+    let s = norm.0[0][0];
+    let mut worst = 0.0f64;
+    for (x, y) in [(0.0, 0.0), (w as f64 - 1.0, 0.0), (0.0, h as f64 - 1.0), (w as f64 - 1.0, h as f64 - 1.0)] {
+        let Some((xn, yn)) = norm.apply(x, y) else { continue };
+        let jx = [xn, yn, 1.0, 0.0, 0.0, 0.0, -xn * xn, -xn * yn];
+        let jy = [0.0, 0.0, 0.0, xn, yn, 1.0, -xn * yn, -yn * yn];
+        let quad = |a: &[f64; 8]| {
+            let v = nalgebra::SVector::<f64, 8>::from_column_slice(a);
+            (v.transpose() * inv * v)[(0, 0)]
+        };
+        let var = sigma2 * (quad(&jx) + quad(&jy));
+        worst = worst.max(var.max(0.0).sqrt() / s);
+    }
+    worst
 }
 
 /// Pearson correlation of the template samples and the moving image sampled
