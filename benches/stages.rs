@@ -1,1 +1,92 @@
-fn main() {}
+//! Stage benchmarks (divan). Run with `cargo bench`; results and the
+//! machine they were taken on are in BENCHMARKS.md.
+//!
+//! Inputs are synthetic and deterministic: a 4032×3024 close-up of
+//! procedural skin and a second view of it through a known homography with
+//! exposure, colour and lighting changes, written once as JPEG (quality 92)
+//! under target/bench-data/.
+
+use skintrack::align::{AlignOptions, register_rgb};
+use skintrack::ingest::{IngestOptions, read_photo};
+use skintrack::raster::RgbPlanes;
+use skintrack::synth::{PairSpec, make_pair};
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+fn main() {
+    divan::main();
+}
+
+/// The 12 MP pair as files (made on first use).
+fn pair_files() -> &'static (PathBuf, PathBuf) {
+    static FILES: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
+    FILES.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+        std::fs::create_dir_all(&dir).expect("bench data folder");
+        let (b, m) = (
+            dir.join("base_4032x3024.jpg"),
+            dir.join("moving_4032x3024.jpg"),
+        );
+        if !b.exists() || !m.exists() {
+            let scene = skintrack::phantom::skin_image(2024, 4400, 3400, 0.02, 0.0);
+            let (base, moving, _) = make_pair(&scene, 4032, 3024, &bench_spec());
+            for (p, img) in [(&b, &base), (&m, &moving)] {
+                let bytes = skintrack::output::jpeg_rgb8(p, 4032, 3024, &img.to_rgb8(), 92)
+                    .expect("encode");
+                std::fs::write(p, bytes).expect("write bench image");
+            }
+        }
+        (b, m)
+    })
+}
+
+/// A realistic follow-up: 3° rotation, 3 % zoom, a little perspective,
+/// brighter, warmer, a lighting gradient and sensor noise.
+fn bench_spec() -> PairSpec {
+    PairSpec {
+        rotation_deg: 3.0,
+        scale: 1.03,
+        shift: (0.02, -0.015),
+        perspective: 0.01,
+        gain: 1.08,
+        gamma: 0.95,
+        cast: [1.03, 1.0, 0.97],
+        gradient: (0.15, 1.0),
+        noise: 2.0,
+        jpeg_quality: None,
+        ..PairSpec::default()
+    }
+}
+
+fn decoded() -> &'static (RgbPlanes, RgbPlanes) {
+    static IMGS: OnceLock<(RgbPlanes, RgbPlanes)> = OnceLock::new();
+    IMGS.get_or_init(|| {
+        let (b, m) = pair_files();
+        let o = IngestOptions::default();
+        (
+            read_photo(b, &o).expect("decode").image,
+            read_photo(m, &o).expect("decode").image,
+        )
+    })
+}
+
+/// Registration of the 12 MP pair, decoded beforehand.
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn align_4032x3024_decoded(bencher: divan::Bencher) {
+    let (b, m) = decoded();
+    let opts = AlignOptions::default();
+    bencher.bench(|| register_rgb(b, m, &opts));
+}
+
+/// Registration of the 12 MP pair including decoding both JPEGs.
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn align_4032x3024_with_decode(bencher: divan::Bencher) {
+    let (bp, mp) = pair_files();
+    let opts = AlignOptions::default();
+    let io = IngestOptions::default();
+    bencher.bench(|| {
+        let (b, m) = rayon::join(|| read_photo(bp, &io), || read_photo(mp, &io));
+        let (b, m) = (b.expect("decode"), m.expect("decode"));
+        register_rgb(&b.image, &m.image, &opts)
+    });
+}

@@ -6,7 +6,7 @@
 //! elementwise-deterministic: rows are processed in parallel, but each output
 //! value is computed by one fixed sequence of operations.
 
-use crate::raster::Plane;
+use crate::raster::{GreySource, Plane};
 use rayon::prelude::*;
 
 /// Index `i` reflected symmetrically into `0..n` (`n > 0`).
@@ -69,9 +69,11 @@ pub fn convolve_rows(p: &Plane, kernel: &[f32]) -> Plane {
             for (i, v) in padded.iter_mut().enumerate() {
                 *v = src[reflect(i as isize - r, w)];
             }
-            for (x, d) in dst.iter_mut().enumerate() {
-                let window = &padded[x..x + kernel.len()];
-                *d = window.iter().zip(kernel).map(|(a, k)| a * k).sum();
+            // taps outer, pixels inner: the inner loop is a vectorisable axpy
+            for (k, &kv) in kernel.iter().enumerate() {
+                for (d, &s) in dst.iter_mut().zip(&padded[k..k + w]) {
+                    *d += kv * s;
+                }
             }
         },
     );
@@ -107,43 +109,49 @@ pub fn convolve_cols(p: &Plane, kernel: &[f32]) -> Plane {
 /// Output size is `⌊w/2⌋ × ⌊h/2⌋`.
 #[must_use]
 pub fn reduce(p: &Plane) -> Plane {
+    reduce_source(p)
+}
+
+/// [`reduce`] of any grey source (e.g. the luminance of a colour photo,
+/// computed on the fly): each output row filters its four source rows
+/// horizontally into a small scratch buffer, so no full-size temporary is made.
+#[must_use]
+pub fn reduce_source<S: GreySource + ?Sized>(p: &S) -> Plane {
     let (w, h) = (p.width(), p.height());
     let (w2, h2) = (w / 2, h / 2);
-    if w2 == 0 || h2 == 0 {
-        return Plane::filled(w2, h2, 0.0);
-    }
-    // horizontal: out[x] = (s[2x-1] + 3 s[2x] + 3 s[2x+1] + s[2x+2]) / 8
-    let mut tmp = Plane::filled(w2, h, 0.0);
-    tmp.data_mut()
-        .par_chunks_mut(w2)
-        .enumerate()
-        .for_each(|(y, dst)| {
-            let s = p.row(y);
-            for (x, d) in dst.iter_mut().enumerate() {
-                let i = 2 * x as isize;
-                *d = (s[reflect(i - 1, w)]
-                    + 3.0 * s[reflect(i, w)]
-                    + 3.0 * s[reflect(i + 1, w)]
-                    + s[reflect(i + 2, w)])
-                    * 0.125;
-            }
-        });
     let mut out = Plane::filled(w2, h2, 0.0);
-    out.data_mut()
-        .par_chunks_mut(w2)
-        .enumerate()
-        .for_each(|(y, dst)| {
+    if w2 == 0 || h2 == 0 {
+        return out;
+    }
+    // out[x] = (s[2x−1] + 3 s[2x] + 3 s[2x+1] + s[2x+2]) / 8 on a row padded
+    // by one reflected sample each side
+    let hrow = |src: &mut [f32], dst: &mut [f32], y: usize| {
+        p.row_into(y, &mut src[1..=w]);
+        src[0] = src[1];
+        src[w + 1] = src[w];
+        if w + 2 < src.len() {
+            src[w + 2] = src[w - 1];
+        }
+        for (x, d) in dst.iter_mut().enumerate() {
+            let s = &src[2 * x..2 * x + 4];
+            *d = (s[0] + 3.0 * s[1] + 3.0 * s[2] + s[3]) * 0.125;
+        }
+    };
+    out.data_mut().par_chunks_mut(w2).enumerate().for_each_init(
+        || (vec![0.0f32; 4 * w2], vec![0.0f32; w + 3]),
+        |(scratch, src), (y, dst)| {
             let i = 2 * y as isize;
-            let rows = [
-                (tmp.row(reflect(i - 1, h)), 0.125f32),
-                (tmp.row(reflect(i, h)), 0.375),
-                (tmp.row(reflect(i + 1, h)), 0.375),
-                (tmp.row(reflect(i + 2, h)), 0.125),
-            ];
-            for (x, d) in dst.iter_mut().enumerate() {
-                *d = rows.iter().map(|(r, k)| r[x] * k).sum();
+            for (k, chunk) in scratch.chunks_mut(w2).enumerate() {
+                hrow(src, chunk, reflect(i - 1 + k as isize, h));
             }
-        });
+            let (r0, rest) = scratch.split_at(w2);
+            let (r1, rest) = rest.split_at(w2);
+            let (r2, r3) = rest.split_at(w2);
+            for x in 0..w2 {
+                dst[x] = 0.125 * r0[x] + 0.375 * r1[x] + 0.375 * r2[x] + 0.125 * r3[x];
+            }
+        },
+    );
     out
 }
 

@@ -2,8 +2,8 @@
 //! row-major grid (rows, then columns through a transposed scratch copy).
 
 use rayon::prelude::*;
-use rustfft::num_complex::Complex32;
 use rustfft::FftPlanner;
+use rustfft::num_complex::Complex32;
 
 /// Direction of a transform.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,7 +69,9 @@ mod tests {
     #[test]
     fn forward_then_inverse_is_identity_times_n() {
         let (w, h) = (12, 10);
-        let orig: Vec<Complex32> = (0..w * h).map(|i| Complex32::new((i % 7) as f32, (i % 3) as f32)).collect();
+        let orig: Vec<Complex32> = (0..w * h)
+            .map(|i| Complex32::new((i % 7) as f32, (i % 3) as f32))
+            .collect();
         let mut d = orig.clone();
         let f = Fft2::new(w, h);
         f.run(&mut d, Direction::Forward);
@@ -85,7 +87,9 @@ mod tests {
     #[test]
     fn matches_a_naive_dft() {
         let (w, h) = (5, 4);
-        let x: Vec<Complex32> = (0..w * h).map(|i| Complex32::new(((i * 37) % 11) as f32, 0.0)).collect();
+        let x: Vec<Complex32> = (0..w * h)
+            .map(|i| Complex32::new(((i * 37) % 11) as f32, 0.0))
+            .collect();
         let mut d = x.clone();
         Fft2::new(w, h).run(&mut d, Direction::Forward);
         for v in 0..h {
@@ -93,12 +97,19 @@ mod tests {
                 let mut s = rustfft::num_complex::Complex64::new(0.0, 0.0);
                 for yy in 0..h {
                     for xx in 0..w {
-                        let ang = -std::f64::consts::TAU * ((u * xx) as f64 / w as f64 + (v * yy) as f64 / h as f64);
-                        s += rustfft::num_complex::Complex64::from_polar(f64::from(x[yy * w + xx].re), ang);
+                        let ang = -std::f64::consts::TAU
+                            * ((u * xx) as f64 / w as f64 + (v * yy) as f64 / h as f64);
+                        s += rustfft::num_complex::Complex64::from_polar(
+                            f64::from(x[yy * w + xx].re),
+                            ang,
+                        );
                     }
                 }
                 let got = d[v * w + u];
-                assert!((f64::from(got.re) - s.re).abs() < 1e-3 && (f64::from(got.im) - s.im).abs() < 1e-3);
+                assert!(
+                    (f64::from(got.re) - s.re).abs() < 1e-3
+                        && (f64::from(got.im) - s.im).abs() < 1e-3
+                );
             }
         }
     }

@@ -38,10 +38,10 @@ pub mod model;
 pub mod output;
 pub mod overlay;
 pub mod phantom;
-pub mod synth;
 pub mod pipeline;
 pub mod plot;
 pub mod report;
+pub mod synth;
 pub mod trend;
 
 pub use error::{Error, Result};

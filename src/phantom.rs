@@ -1049,6 +1049,41 @@ fn write_height_map(
     output::write_atomic(&dir.join("cheek.height.toml"), sidecar.as_bytes())
 }
 
+/// One close-up of procedural skin under the baseline camera and light
+/// (sRGB-encoded, 0–255, no noise), for registration tests and benchmarks.
+/// `smooth` in 0–1 flattens the micro-relief, lines and scars toward
+/// featureless skin (1 leaves 10 % of the relief: the hard, low-texture case).
+#[must_use]
+pub fn skin_image(seed: u64, w: usize, h: usize, mm_per_px: f64, smooth: f64) -> RgbPlanes {
+    let (sw, sh) = (w as f64 * SCENE_SCALE, h as f64 * SCENE_SCALE);
+    let offset = ((sw - w as f64) / 2.0, (sh - h as f64) / 2.0);
+    let roi = Rect::new(w * 22 / 100, h * 25 / 100, w * 60 / 100, h * 60 / 100);
+    let skin = Skin::new(seed, sw, sh, mm_per_px, roi, (w, h));
+    let k = 1.0 - 0.9 * smooth.clamp(0.0, 1.0);
+    let state = SkinState {
+        scar_depth_factor: k,
+        relief_factor: k,
+        line_factor: k,
+        pigment_factor: k,
+        redness: 0.0,
+    };
+    let camera = Camera {
+        base_from_moving: Homography::IDENTITY,
+        gain: 1.0,
+        white_balance: [1.0; 3],
+        light: [-0.6, 0.45, 0.66],
+        noise: 0.0,
+    };
+    render(
+        &skin,
+        &state,
+        &Homography::translation(offset.0, offset.1),
+        Rect::new(0, 0, w, h),
+        &camera,
+        mm_per_px,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1081,32 +1116,4 @@ mod tests {
         assert!(s.profile(19.9, 200.0) < 1.0);
         assert_eq!(s.profile(25.0, 200.0), 0.0);
     }
-}
-
-/// One close-up of procedural skin under the baseline camera and light
-/// (sRGB-encoded, 0–255, no noise), for registration tests and benchmarks.
-/// `smooth` in 0–1 flattens the micro-relief, lines and scars toward
-/// featureless skin (1 leaves 10 % of the relief: the hard, low-texture case).
-#[must_use]
-pub fn skin_image(seed: u64, w: usize, h: usize, mm_per_px: f64, smooth: f64) -> RgbPlanes {
-    let (sw, sh) = (w as f64 * SCENE_SCALE, h as f64 * SCENE_SCALE);
-    let offset = ((sw - w as f64) / 2.0, (sh - h as f64) / 2.0);
-    let roi = Rect::new(w * 22 / 100, h * 25 / 100, w * 60 / 100, h * 60 / 100);
-    let skin = Skin::new(seed, sw, sh, mm_per_px, roi, (w, h));
-    let k = 1.0 - 0.9 * smooth.clamp(0.0, 1.0);
-    let state = SkinState {
-        scar_depth_factor: k,
-        relief_factor: k,
-        line_factor: k,
-        pigment_factor: k,
-        redness: 0.0,
-    };
-    let camera = Camera {
-        base_from_moving: Homography::IDENTITY,
-        gain: 1.0,
-        white_balance: [1.0; 3],
-        light: [-0.6, 0.45, 0.66],
-        noise: 0.0,
-    };
-    render(&skin, &state, &Homography::translation(offset.0, offset.1), Rect::new(0, 0, w, h), &camera, mm_per_px)
 }

@@ -259,6 +259,73 @@ impl RgbPlanes {
     }
 }
 
+/// Read access to a grey image whose pixels may be computed on demand
+/// (so a 12 MP colour photo need not be turned into a grey copy first).
+pub trait GreySource: Sync {
+    /// Width in pixels.
+    fn width(&self) -> usize;
+    /// Height in pixels.
+    fn height(&self) -> usize;
+    /// The grey value at (x, y), which must lie inside.
+    fn grey(&self, x: usize, y: usize) -> f32;
+    /// Row `y` into `buf` (length = width).
+    fn row_into(&self, y: usize, buf: &mut [f32]) {
+        for (x, v) in buf.iter_mut().enumerate() {
+            *v = self.grey(x, y);
+        }
+    }
+}
+
+impl GreySource for Plane {
+    fn width(&self) -> usize {
+        self.width
+    }
+    fn height(&self) -> usize {
+        self.height
+    }
+    #[inline]
+    fn grey(&self, x: usize, y: usize) -> f32 {
+        self.data[y * self.width + x]
+    }
+    fn row_into(&self, y: usize, buf: &mut [f32]) {
+        buf.copy_from_slice(self.row(y));
+    }
+}
+
+/// Luminance of a colour image, computed per pixel on demand.
+#[derive(Clone, Copy, Debug)]
+pub struct Luma<'a>(pub &'a RgbPlanes);
+
+impl GreySource for Luma<'_> {
+    fn width(&self) -> usize {
+        self.0.width()
+    }
+    fn height(&self) -> usize {
+        self.0.height()
+    }
+    #[inline]
+    fn grey(&self, x: usize, y: usize) -> f32 {
+        let i = y * self.0.r.width + x;
+        match self.0.model {
+            ColourModel::Grey => self.0.r.data[i],
+            ColourModel::Rgb => {
+                luminance_f64(self.0.r.data[i], self.0.g.data[i], self.0.b.data[i]) as f32
+            }
+        }
+    }
+    fn row_into(&self, y: usize, buf: &mut [f32]) {
+        let (r, g, b) = (self.0.r.row(y), self.0.g.row(y), self.0.b.row(y));
+        match self.0.model {
+            ColourModel::Grey => buf.copy_from_slice(r),
+            ColourModel::Rgb => {
+                for (((o, &r), &g), &b) in buf.iter_mut().zip(r).zip(g).zip(b) {
+                    *o = luminance_f64(r, g, b) as f32;
+                }
+            }
+        }
+    }
+}
+
 /// Luminance of one sRGB-encoded pixel in f64, in the pinned evaluation order.
 #[must_use]
 #[inline]

@@ -123,14 +123,23 @@ impl PairSpec {
         let (cx, cy) = (w as f64 / 2.0, h as f64 / 2.0);
         let centre = Homography::translation(cx, cy);
         let uncentre = Homography::translation(-cx, -cy);
-        let sim = Homography::similarity_about(self.rotation_deg.to_radians(), self.scale, 0.0, 0.0);
+        let sim =
+            Homography::similarity_about(self.rotation_deg.to_radians(), self.scale, 0.0, 0.0);
         let shear = Homography([[1.0, self.shear, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]);
         // perspective: a projective term whose corner displacement is about
         // `perspective` of the half-size, in a seeded direction
         let mut d = Draw::new(self.seed ^ 0x5EED);
         let ang = d.range(0.0, std::f64::consts::TAU);
         let k = self.perspective * 2.0 / (cx + cy);
-        let persp = Homography([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [k * ang.cos() / cx.max(1.0) * cx, k * ang.sin() / cy.max(1.0) * cy, 1.0]]);
+        let persp = Homography([
+            [1.0, 0.0, 0.0],
+            [0.0, 1.0, 0.0],
+            [
+                k * ang.cos() / cx.max(1.0) * cx,
+                k * ang.sin() / cy.max(1.0) * cy,
+                1.0,
+            ],
+        ]);
         let shift = Homography::translation(self.shift.0 * w as f64, self.shift.1 * h as f64);
         (shift * centre * sim * shear * persp * uncentre).normalised()
     }
@@ -150,7 +159,12 @@ fn gauss(seed: &mut u64) -> f64 {
 /// A pair cut from `scene`: BASE is the `w × h` crop at the scene's centre,
 /// MOVING sees the scene through `spec`. Returns (base, moving, base_from_moving).
 #[must_use]
-pub fn make_pair(scene: &RgbPlanes, w: usize, h: usize, spec: &PairSpec) -> (RgbPlanes, RgbPlanes, Homography) {
+pub fn make_pair(
+    scene: &RgbPlanes,
+    w: usize,
+    h: usize,
+    spec: &PairSpec,
+) -> (RgbPlanes, RgbPlanes, Homography) {
     let (sw, sh) = (scene.width(), scene.height());
     let (ox, oy) = ((sw.saturating_sub(w)) / 2, (sh.saturating_sub(h)) / 2);
     let base = scene.crop(crate::raster::Rect::new(ox, oy, w.min(sw), h.min(sh)));
@@ -176,9 +190,11 @@ pub fn degrade(img: &mut RgbPlanes, spec: &PairSpec) {
             for x in 0..w {
                 let v = p.at(x, y);
                 let v = if v.is_finite() { f64::from(v) } else { 128.0 };
-                let t = ((x as f64 - w as f64 / 2.0) * dx + (y as f64 - h as f64 / 2.0) * dy) / half;
+                let t =
+                    ((x as f64 - w as f64 / 2.0) * dx + (y as f64 - h as f64 / 2.0) * dy) / half;
                 let light = 1.0 + 0.5 * gs * t;
-                let out = 255.0 * (spec.gain * cast * light * (v / 255.0).max(0.0).powf(spec.gamma));
+                let out =
+                    255.0 * (spec.gain * cast * light * (v / 255.0).max(0.0).powf(spec.gamma));
                 p.set(x, y, out as f32);
             }
         }
@@ -197,9 +213,15 @@ pub fn degrade(img: &mut RgbPlanes, spec: &PairSpec) {
     if spec.occlusion > 0.0 {
         // a flat, skin-coloured rectangle of the given area, aspect 3:2
         let area = spec.occlusion * (w * h) as f64;
-        let (ow, oh) = (((area * 1.5).sqrt() as usize).min(w), ((area / 1.5).sqrt() as usize).min(h));
+        let (ow, oh) = (
+            ((area * 1.5).sqrt() as usize).min(w),
+            ((area / 1.5).sqrt() as usize).min(h),
+        );
         let mut d = Draw::new(spec.seed ^ 0x0CC1);
-        let (ox, oy) = ((d.unit() * (w - ow) as f64) as usize, (d.unit() * (h - oh) as f64) as usize);
+        let (ox, oy) = (
+            (d.unit() * (w - ow) as f64) as usize,
+            (d.unit() * (h - oh) as f64) as usize,
+        );
         let colour = [200.0, 170.0, 150.0];
         for (p, c) in [&mut img.r, &mut img.g, &mut img.b].into_iter().zip(colour) {
             for y in oy..oy + oh {
@@ -217,12 +239,18 @@ pub fn degrade(img: &mut RgbPlanes, spec: &PairSpec) {
     if let Some(q) = spec.jpeg_quality {
         let path = std::path::Path::new("synthetic.jpg");
         if let Ok(bytes) = crate::output::jpeg_rgb8(path, w, h, &img.to_rgb8(), q)
-            && let Ok(dec) = crate::ingest::decode_bytes(path, &bytes, &crate::ingest::IngestOptions::default())
+            && let Ok(dec) =
+                crate::ingest::decode_bytes(path, &bytes, &crate::ingest::IngestOptions::default())
             && dec.planes.len() == 3
         {
             let mut it = dec.planes.into_iter();
             if let (Some(r), Some(g), Some(b)) = (it.next(), it.next(), it.next()) {
-                *img = RgbPlanes { r, g, b, model: img.model };
+                *img = RgbPlanes {
+                    r,
+                    g,
+                    b,
+                    model: img.model,
+                };
             }
         }
     }
@@ -238,7 +266,10 @@ pub fn degrade(img: &mut RgbPlanes, spec: &PairSpec) {
 pub fn resized(p: &Plane, w: usize, h: usize) -> Plane {
     let (sw, sh) = (p.width() as f64, p.height() as f64);
     Plane::from_fn(w, h, |x, y| {
-        let (fx, fy) = ((x as f64 + 0.5) * sw / w as f64 - 0.5, (y as f64 + 0.5) * sh / h as f64 - 0.5);
+        let (fx, fy) = (
+            (x as f64 + 0.5) * sw / w as f64 - 0.5,
+            (y as f64 + 0.5) * sh / h as f64 - 0.5,
+        );
         crate::align::warp::bicubic(p, fx as f32, fy as f32)
     })
 }

@@ -25,7 +25,8 @@ pub mod search;
 pub mod warp;
 
 use crate::geometry::Homography;
-use crate::raster::{Plane, Rect};
+use crate::raster::{Plane, Rect, RgbPlanes};
+use pyramid::Pyramid;
 use serde::Serialize;
 
 /// Settings of the alignment stage.
@@ -49,7 +50,7 @@ pub struct AlignOptions {
 impl Default for AlignOptions {
     fn default() -> Self {
         AlignOptions {
-            coarse_max_side: 1024,
+            coarse_max_side: 640,
             exclude: Vec::new(),
             max_keypoints: 2500,
             min_structure: 0.35,
@@ -112,6 +113,10 @@ impl Registration {
     }
 }
 
+/// Levels larger than this (pixels) are refined with per-sample local
+/// normalisation rather than whole local-contrast images.
+const LOCAL_NORM_PIXELS: usize = 1_500_000;
+
 /// Level transform: full-resolution → level `k` coordinates.
 fn level_from_full(k: usize) -> Homography {
     Homography::scale_pixel_centres(0.5f64.powi(k as i32))
@@ -141,14 +146,29 @@ fn scaled_rects(rects: &[Rect], k: usize) -> Vec<Rect> {
 /// `from` down to `to` of both pyramids; returns the refined transform and
 /// the structure correlation at the last level, or `None` when the images
 /// stop overlapping.
-fn refine_levels(pb: &[Plane], pm: &[Plane], moving_from_base: Homography, from: usize, to: usize, exclude: &[Rect]) -> Option<(Homography, f64, f64)> {
-    refine_levels_with(pb, pm, moving_from_base, from, to, exclude, &refine::RefineOptions::default())
+fn refine_levels(
+    pb: &Pyramid<'_>,
+    pm: &Pyramid<'_>,
+    moving_from_base: Homography,
+    from: usize,
+    to: usize,
+    exclude: &[Rect],
+) -> Option<(Homography, f64, f64)> {
+    refine_levels_with(
+        pb,
+        pm,
+        moving_from_base,
+        from,
+        to,
+        exclude,
+        &refine::RefineOptions::default(),
+    )
 }
 
 /// [`refine_levels`] with explicit per-level settings.
 fn refine_levels_with(
-    pb: &[Plane],
-    pm: &[Plane],
+    pb: &Pyramid<'_>,
+    pm: &Pyramid<'_>,
     moving_from_base: Homography,
     from: usize,
     to: usize,
@@ -159,8 +179,31 @@ fn refine_levels_with(
     let mut score = 0.0;
     let mut precision = f64::INFINITY;
     for k in (to..=from).rev() {
-        let (tb, tm) = rayon::join(|| pyramid::structure(&pb[k]), || pyramid::structure(&pm[k]));
-        let r = refine::refine(&tb, &tm, at_level(&g, k), &scaled_rects(exclude, k), ropts);
+        let g_k = at_level(&g, k);
+        let excl = scaled_rects(exclude, k);
+        // megapixel levels: per-sample normalisation instead of whole images
+        let (w, h) = pb.size(k);
+        let r = match (pb.plane(k), pm.plane(k)) {
+            (Some(b), Some(m)) if w * h <= LOCAL_NORM_PIXELS => {
+                let (tb, tm) = rayon::join(|| pyramid::structure(b), || pyramid::structure(m));
+                refine::refine(
+                    &tb,
+                    &tm,
+                    g_k,
+                    &excl,
+                    refine::Representation::Structure,
+                    ropts,
+                )
+            }
+            _ => refine::refine(
+                pb.source(k),
+                pm.source(k),
+                g_k,
+                &excl,
+                refine::Representation::LocalNorm,
+                ropts,
+            ),
+        };
         if r.inside < 0.2 || !r.moving_from_base.is_finite() {
             return None;
         }
@@ -171,9 +214,20 @@ fn refine_levels_with(
     Some((g, score, precision))
 }
 
-/// First pyramid level whose longer side is at most `side` (or the last).
-fn level_at_most(p: &[Plane], side: usize) -> usize {
-    (0..p.len()).find(|&k| p[k].width().max(p[k].height()) <= side).unwrap_or(p.len() - 1)
+/// First pyramid level (below `levels`) whose longer side is at most `side`.
+fn level_at_most(p: &Pyramid<'_>, levels: usize, side: usize) -> usize {
+    (0..levels)
+        .find(|&k| {
+            let (w, h) = p.size(k);
+            w.max(h) <= side
+        })
+        .unwrap_or(levels - 1)
+}
+
+/// A level that exists as a plane (every level of at most 1024 px a side does).
+fn plane<'p>(p: &'p Pyramid<'_>, k: usize) -> &'p Plane {
+    p.plane(k)
+        .expect("invariant: levels of at most 1024 px a side are planes")
 }
 
 /// Registers grey `moving` to grey `base` (any sizes; values 0–255, NaN =
@@ -183,44 +237,73 @@ pub fn register(base: &Plane, moving: &Plane, opts: &AlignOptions) -> Registrati
     if base.width().min(base.height()) < 32 || moving.width().min(moving.height()) < 32 {
         return Registration::failed("image too small to align (need 32 px a side)".into());
     }
-    let pb = pyramid::gaussian_pyramid(base, 24);
-    let pm = pyramid::gaussian_pyramid(moving, 24);
+    let (pb, pm) = rayon::join(
+        || Pyramid::of_plane(base, 24),
+        || Pyramid::of_plane(moving, 24),
+    );
+    register_pyramids(&pb, &pm, opts)
+}
+
+/// Registers the luminance of colour photo `moving` to that of `base`
+/// without making full-resolution grey copies (see [`register`]).
+#[must_use]
+pub fn register_rgb(base: &RgbPlanes, moving: &RgbPlanes, opts: &AlignOptions) -> Registration {
+    if base.width().min(base.height()) < 32 || moving.width().min(moving.height()) < 32 {
+        return Registration::failed("image too small to align (need 32 px a side)".into());
+    }
+    let (pb, pm) = rayon::join(|| Pyramid::of_rgb(base, 24), || Pyramid::of_rgb(moving, 24));
+    register_pyramids(&pb, &pm, opts)
+}
+
+fn register_pyramids(pb: &Pyramid<'_>, pm: &Pyramid<'_>, opts: &AlignOptions) -> Registration {
     let levels = pb.len().min(pm.len());
-    let (pb, pm) = (&pb[..levels], &pm[..levels]);
-    let coarse = level_at_most(pb, opts.coarse_max_side);
+    let (bw, bh) = pb.size(0);
+    let coarse = level_at_most(pb, levels, opts.coarse_max_side);
     // dense refinement always starts on a small level (~256 px), where the
     // local-contrast image is coarse and the basin of convergence wide
-    let mid = level_at_most(pb, 256).max(coarse);
+    let mid = level_at_most(pb, levels, 256).max(coarse);
     let finest = opts.finest_level.min(coarse);
 
     // 1. coarse: keypoints on level `coarse`
     let (fb, fm) = rayon::join(
-        || features::detect_and_describe(&pb[coarse], opts.max_keypoints),
-        || features::detect_and_describe(&pm[coarse], opts.max_keypoints),
+        || features::detect_and_describe(plane(pb, coarse), opts.max_keypoints),
+        || features::detect_and_describe(plane(pm, coarse), opts.max_keypoints),
     );
     let excl = scaled_rects(&opts.exclude, coarse);
     let matches: Vec<features::Match> = features::match_features(&fb, &fm, 0.85)
         .into_iter()
         .filter(|m| {
             let p = fb.points[m.base];
-            !excl.iter().any(|r| r.contains(p.x.max(0.0) as usize, p.y.max(0.0) as usize))
+            !excl
+                .iter()
+                .any(|r| r.contains(p.x.max(0.0) as usize, p.y.max(0.0) as usize))
         })
         .collect();
     let pairs: Vec<ransac::Pair> = matches
         .iter()
         .map(|m| {
             let (b, q) = (fb.points[m.base], fm.points[m.moving]);
-            ((f64::from(q.x), f64::from(q.y)), (f64::from(b.x), f64::from(b.y)))
+            (
+                (f64::from(q.x), f64::from(q.y)),
+                (f64::from(b.x), f64::from(b.y)),
+            )
         })
         .collect();
-    let side = pb[coarse].width().max(pb[coarse].height()) as f64;
+    let (cw, ch) = pb.size(coarse);
+    let side = cw.max(ch) as f64;
     let threshold = (side / 400.0).clamp(2.0, 4.0);
-    let (cw, ch) = (pb[coarse].width(), pb[coarse].height());
     let fit = ransac::ransac(&pairs, ransac::Model::Homography, threshold, 5000, 12)
         .filter(|f| plausible(&f.dst_from_src, cw, ch))
-        .or_else(|| ransac::ransac(&pairs, ransac::Model::Similarity, threshold, 2000, 8).filter(|f| plausible(&f.dst_from_src, cw, ch)));
-    let inliers = fit.as_ref().map_or(0, |f| f.inliers.iter().filter(|&&b| b).count());
-    let residual_px = fit.as_ref().map_or(0.0, |f| f.rms * 2f64.powi(coarse as i32));
+        .or_else(|| {
+            ransac::ransac(&pairs, ransac::Model::Similarity, threshold, 2000, 8)
+                .filter(|f| plausible(&f.dst_from_src, cw, ch))
+        });
+    let inliers = fit
+        .as_ref()
+        .map_or(0, |f| f.inliers.iter().filter(|&&b| b).count());
+    let residual_px = fit
+        .as_ref()
+        .map_or(0.0, |f| f.rms * 2f64.powi(coarse as i32));
 
     // 2. fine: dense refinement from a ~256 px level to full resolution
     let mut best: Option<(Homography, f64, f64)> = fit
@@ -233,7 +316,7 @@ pub fn register(base: &Plane, moving: &Plane, opts: &AlignOptions) -> Registrati
         // a whole grid on the ~256 px level; its best peaks refined there,
         // the three best of those one level further
         let level = mid;
-        let candidates = search::search(&pb[level], &pm[level], 12);
+        let candidates = search::search(plane(pb, level), plane(pm, level), 12);
         // screening: a short, sparse refinement is enough to rank them
         let screen = refine::RefineOptions {
             samples: 6000,
@@ -242,17 +325,43 @@ pub fn register(base: &Plane, moving: &Plane, opts: &AlignOptions) -> Registrati
         };
         let mut trials: Vec<(Homography, f64, f64)> = candidates
             .iter()
-            .filter_map(|c| refine_levels_with(pb, pm, from_level(&c.moving_from_base, level), level, level, &opts.exclude, &screen))
+            .filter_map(|c| {
+                refine_levels_with(
+                    pb,
+                    pm,
+                    from_level(&c.moving_from_base, level),
+                    level,
+                    level,
+                    &opts.exclude,
+                    &screen,
+                )
+            })
             .collect();
         trials.sort_by(|a, b| b.1.total_cmp(&a.1));
         trials.truncate(3);
         let mut trials: Vec<(Homography, f64, f64)> = trials
             .into_iter()
-            .filter_map(|(g, _, _)| refine_levels(pb, pm, g, level.saturating_sub(1).max(finest), level.saturating_sub(1).max(finest), &opts.exclude))
+            .filter_map(|(g, _, _)| {
+                refine_levels(
+                    pb,
+                    pm,
+                    g,
+                    level.saturating_sub(1).max(finest),
+                    level.saturating_sub(1).max(finest),
+                    &opts.exclude,
+                )
+            })
             .collect();
         trials.sort_by(|a, b| b.1.total_cmp(&a.1));
         if let Some(&(g, _, _)) = trials.first()
-            && let Some(r) = refine_levels(pb, pm, g, level.saturating_sub(2).max(finest), finest, &opts.exclude)
+            && let Some(r) = refine_levels(
+                pb,
+                pm,
+                g,
+                level.saturating_sub(2).max(finest),
+                finest,
+                &opts.exclude,
+            )
             && best.as_ref().is_none_or(|b| r.1 > b.1)
         {
             best = Some(r);
@@ -279,16 +388,16 @@ pub fn register(base: &Plane, moving: &Plane, opts: &AlignOptions) -> Registrati
         precision_px,
         reason: None,
     };
-    let score_level = level_at_most(pb, 1024);
+    let score_level = level_at_most(pb, levels, 1024);
     let (score, overlap) = score_and_overlap(
-        &pb[score_level],
-        &pm[score_level],
+        plane(pb, score_level),
+        plane(pm, score_level),
         &at_level(&moving_from_base, score_level),
         &scaled_rects(&opts.exclude, score_level),
     );
     reg.score = score;
     reg.overlap = overlap;
-    if !plausible(&base_from_moving, base.width(), base.height()) {
+    if !plausible(&base_from_moving, bw, bh) {
         return Registration {
             status: Status::Failed,
             reason: Some("implausible transform (scale, shear or perspective out of range)".into()),
@@ -298,7 +407,10 @@ pub fn register(base: &Plane, moving: &Plane, opts: &AlignOptions) -> Registrati
     if overlap < opts.min_overlap {
         return Registration {
             status: Status::Failed,
-            reason: Some(format!("too little overlap ({:.0} % of the baseline)", overlap * 100.0)),
+            reason: Some(format!(
+                "too little overlap ({:.0} % of the baseline)",
+                overlap * 100.0
+            )),
             ..reg
         };
     }

@@ -9,10 +9,19 @@
 //! The template is the base image: its gradients and the 8×N steepest-descent
 //! matrix are computed once per level at a spread of high-gradient sample
 //! pixels, so an iteration only samples the moving image at N positions.
+//!
+//! Two representations of the same idea: on small levels both images are
+//! turned into their local-contrast (`structure`) images first; on large
+//! levels (megapixels) that would cost more than the whole registration, so
+//! each *sample* is normalised by the mean and contrast of its own 13×13
+//! neighbourhood instead — in the base once, in the moving image at the
+//! warped position when the level starts (the remaining motion there is
+//! sub-pixel, so the neighbourhood statistics do not change).
 
-use super::warp::bicubic;
+use super::warp::bicubic_source;
 use crate::geometry::Homography;
-use crate::raster::{Plane, Rect};
+use crate::raster::{GreySource, Rect};
+use rayon::prelude::*;
 
 /// Settings of one level's refinement.
 #[derive(Clone, Copy, Debug)]
@@ -54,66 +63,202 @@ pub struct Refined {
     pub precision_px: f64,
 }
 
+/// How image values are compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Representation {
+    /// Both planes are already local-contrast images.
+    Structure,
+    /// Both planes are grey images; each sample is normalised by its own
+    /// neighbourhood.
+    LocalNorm,
+}
+
+/// Radius of the neighbourhood of [`Representation::LocalNorm`], px.
+const NORM_RADIUS: isize = 6;
+/// Contrast floor of the local normalisation (grey levels).
+const NORM_EPSILON: f64 = 1.0;
+
 struct Sample {
     x: f32,
     y: f32,
     t: f32,
     sd: [f64; 8],
+    /// Moving-side normalisation: value = (raw − mu) · inv_scale.
+    mu: f32,
+    inv_scale: f32,
+}
+
+/// Mean and contrast (√(var + ε²)) of the `(2r+1)²` neighbourhood of
+/// (x, y), clamped to the plane; NaN pixels skipped.
+fn local_stats<S: GreySource + ?Sized>(p: &S, x: isize, y: isize, r: isize) -> (f64, f64) {
+    let (w, h) = (p.width() as isize, p.height() as isize);
+    let (mut n, mut s, mut s2) = (0.0, 0.0, 0.0);
+    for yy in (y - r).max(0)..=(y + r).min(h - 1) {
+        for xx in (x - r).max(0)..=(x + r).min(w - 1) {
+            let v = f64::from(p.grey(xx as usize, yy as usize));
+            if v.is_finite() {
+                n += 1.0;
+                s += v;
+                s2 += v * v;
+            }
+        }
+    }
+    if n < 1.0 {
+        return (0.0, 1.0);
+    }
+    let mean = s / n;
+    let var = (s2 / n - mean * mean).max(0.0);
+    (mean, (var + NORM_EPSILON * NORM_EPSILON).sqrt())
 }
 
 /// Picks the strongest-gradient pixel of each cell of a grid (spread over
 /// the image), skipping borders, excluded rectangles and flat cells.
-fn pick_samples(t: &Plane, exclude: &[Rect], target: usize, norm: &Homography) -> Vec<Sample> {
+fn pick_samples<T: GreySource + ?Sized>(
+    t: &T,
+    rep: Representation,
+    exclude: &[Rect],
+    target: usize,
+    norm: &Homography,
+) -> Vec<Sample> {
     let (w, h) = (t.width(), t.height());
     let cell = ((w * h) as f64 / target.max(1) as f64).sqrt().max(2.0) as usize;
-    let s = norm.0[0][0]; // normalised coords: x̃ = s·x + tx
-    let mut out = Vec::new();
+    let s = norm.0[0][0]; // normalised coordinates: x̃ = s·x + tx
     let border = 2;
-    let mut cy = border;
-    while cy + 1 < h.saturating_sub(border) {
-        let mut cx = border;
-        while cx + 1 < w.saturating_sub(border) {
-            let mut best: Option<(f32, usize, usize, f32, f32)> = None;
-            for y in cy..(cy + cell).min(h - border - 1) {
-                for x in cx..(cx + cell).min(w - border - 1) {
-                    if exclude.iter().any(|r| r.contains(x, y)) {
-                        continue;
-                    }
-                    let gx = 0.5 * (t.at(x + 1, y) - t.at(x - 1, y));
-                    let gy = 0.5 * (t.at(x, y + 1) - t.at(x, y - 1));
-                    let m = gx * gx + gy * gy;
-                    if m.is_finite() && best.is_none_or(|b| m > b.0) {
-                        best = Some((m, x, y, gx, gy));
+    if w < 2 * border + 2 || h < 2 * border + 2 {
+        return Vec::new();
+    }
+    if rep == Representation::LocalNorm {
+        return pick_local_norm(t, exclude, cell, s, norm);
+    }
+    let band_starts: Vec<usize> = (border..h - border - 1).step_by(cell).collect();
+    let bands: Vec<Vec<Sample>> = band_starts
+        .par_iter()
+        .map_init(Vec::new, |rows, &cy| {
+            // the band's rows (and one above and below) read once
+            let y_end = (cy + cell).min(h - border - 1);
+            let n_rows = y_end - cy + 2;
+            rows.resize(n_rows * w, 0.0f32);
+            for (k, buf) in rows.chunks_mut(w).enumerate() {
+                t.row_into(cy - 1 + k, buf);
+            }
+            let at = |x: usize, y: usize| rows[(y + 1 - cy) * w + x];
+            let mut out = Vec::new();
+            let mut cx = border;
+            while cx + 1 < w - border {
+                let mut best: Option<(f32, usize, usize, f32, f32)> = None;
+                for y in cy..y_end {
+                    for x in cx..(cx + cell).min(w - border - 1) {
+                        if exclude.iter().any(|r| r.contains(x, y)) {
+                            continue;
+                        }
+                        let gx = 0.5 * (at(x + 1, y) - at(x - 1, y));
+                        let gy = 0.5 * (at(x, y + 1) - at(x, y - 1));
+                        let m = gx * gx + gy * gy;
+                        if m.is_finite() && best.is_none_or(|b| m > b.0) {
+                            best = Some((m, x, y, gx, gy));
+                        }
                     }
                 }
+                if let Some((m, x, y, gx, gy)) = best
+                    && m > 0.01
+                {
+                    let (xn, yn) = norm.apply(x as f64, y as f64).unwrap_or((0.0, 0.0));
+                    let value = at(x, y);
+                    // ∇T in normalised coordinates is ∇T(px) / s
+                    let (gxn, gyn) = (f64::from(gx) / s, f64::from(gy) / s);
+                    out.push(Sample {
+                        x: x as f32,
+                        y: y as f32,
+                        t: value,
+                        sd: [
+                            gxn * xn,
+                            gxn * yn,
+                            gxn,
+                            gyn * xn,
+                            gyn * yn,
+                            gyn,
+                            -gxn * xn * xn - gyn * xn * yn,
+                            -gxn * xn * yn - gyn * yn * yn,
+                        ],
+                        mu: 0.0,
+                        inv_scale: 1.0,
+                    });
+                }
+                cx += cell;
             }
-            if let Some((m, x, y, gx, gy)) = best
-                && m > 0.01
-            {
-                let (xn, yn) = norm.apply(x as f64, y as f64).unwrap_or((0.0, 0.0));
-                // ∇T in normalised coordinates is ∇T(px) / s
-                let (gxn, gyn) = (f64::from(gx) / s, f64::from(gy) / s);
-                out.push(Sample {
-                    x: x as f32,
-                    y: y as f32,
-                    t: t.at(x, y),
-                    sd: [
-                        gxn * xn,
-                        gxn * yn,
-                        gxn,
-                        gyn * xn,
-                        gyn * yn,
-                        gyn,
-                        -gxn * xn * xn - gyn * xn * yn,
-                        -gxn * xn * yn - gyn * yn * yn,
-                    ],
-                });
+            out
+        })
+        .collect();
+    bands.into_iter().flatten().collect()
+}
+
+/// Largest window scanned per cell on megapixel levels, px: the strongest
+/// gradient of a 6×6 window at each cell's centre is as good a sample as the
+/// strongest of the whole cell, at a fraction of the reads.
+const LOCAL_SCAN: usize = 6;
+
+/// Samples of a megapixel level, normalised by their own neighbourhood.
+fn pick_local_norm<T: GreySource + ?Sized>(
+    t: &T,
+    exclude: &[Rect],
+    cell: usize,
+    s: f64,
+    norm: &Homography,
+) -> Vec<Sample> {
+    let (w, h) = (t.width(), t.height());
+    let scan = cell.min(LOCAL_SCAN);
+    let off = (cell - scan) / 2;
+    let rows: Vec<usize> = (2..h.saturating_sub(3)).step_by(cell).collect();
+    let picked: Vec<Vec<Sample>> = rows
+        .par_iter()
+        .map(|&cy| {
+            let mut out = Vec::new();
+            let mut cx = 2;
+            while cx + 3 < w {
+                let mut best: Option<(f32, usize, usize, f32, f32)> = None;
+                for y in (cy + off)..(cy + off + scan).min(h - 3) {
+                    for x in (cx + off)..(cx + off + scan).min(w - 3) {
+                        if exclude.iter().any(|r| r.contains(x, y)) {
+                            continue;
+                        }
+                        let gx = 0.5 * (t.grey(x + 1, y) - t.grey(x - 1, y));
+                        let gy = 0.5 * (t.grey(x, y + 1) - t.grey(x, y - 1));
+                        let m = gx * gx + gy * gy;
+                        if m.is_finite() && best.is_none_or(|b| m > b.0) {
+                            best = Some((m, x, y, gx, gy));
+                        }
+                    }
+                }
+                if let Some((m, x, y, gx, gy)) = best
+                    && m > 0.01
+                {
+                    let (xn, yn) = norm.apply(x as f64, y as f64).unwrap_or((0.0, 0.0));
+                    let (mu, sc) = local_stats(t, x as isize, y as isize, NORM_RADIUS);
+                    let (gxn, gyn) = (f64::from(gx) / (s * sc), f64::from(gy) / (s * sc));
+                    out.push(Sample {
+                        x: x as f32,
+                        y: y as f32,
+                        t: ((f64::from(t.grey(x, y)) - mu) / sc) as f32,
+                        sd: [
+                            gxn * xn,
+                            gxn * yn,
+                            gxn,
+                            gyn * xn,
+                            gyn * yn,
+                            gyn,
+                            -gxn * xn * xn - gyn * xn * yn,
+                            -gxn * xn * yn - gyn * yn * yn,
+                        ],
+                        mu: 0.0,
+                        inv_scale: 1.0,
+                    });
+                }
+                cx += cell;
             }
-            cx += cell;
-        }
-        cy += cell;
-    }
-    out
+            out
+        })
+        .collect();
+    picked.into_iter().flatten().collect()
 }
 
 fn median(v: &mut [f64]) -> f64 {
@@ -126,13 +271,15 @@ fn median(v: &mut [f64]) -> f64 {
 }
 
 /// Refines `moving_from_base` so that `moving(G·x) ≈ template(x)`, where
-/// `template` and `moving` are structure images of one pyramid level.
+/// `template` and `moving` are one pyramid level of both images in the
+/// representation `rep`.
 #[must_use]
-pub fn refine(
-    template: &Plane,
-    moving: &Plane,
+pub fn refine<T: GreySource + ?Sized, M: GreySource + ?Sized>(
+    template: &T,
+    moving: &M,
     moving_from_base: Homography,
     exclude: &[Rect],
+    rep: Representation,
     opts: &RefineOptions,
 ) -> Refined {
     let (w, h) = (template.width() as f64, template.height() as f64);
@@ -144,8 +291,29 @@ pub fn refine(
         [0.0, 0.0, 1.0],
     ]);
     let norm_inv = norm.inverse().expect("invariant: scaling is invertible");
-    let samples = pick_samples(template, exclude, opts.samples, &norm);
+    // megapixel levels start sub-pixel close: half the samples do
+    let target = if rep == Representation::LocalNorm {
+        opts.samples / 2
+    } else {
+        opts.samples
+    };
+    let mut samples = pick_samples(template, rep, exclude, target, &norm);
     let mut g = moving_from_base;
+    if rep == Representation::LocalNorm {
+        // the moving side's neighbourhoods, at the starting estimate, with
+        // the window scaled like the transform
+        let m = g.0;
+        let radius = (NORM_RADIUS as f64 * (m[0][0] * m[1][1] - m[0][1] * m[1][0]).abs().sqrt())
+            .round()
+            .max(2.0) as isize;
+        samples.par_iter_mut().for_each(|sm| {
+            if let Some((u, v)) = g.apply(f64::from(sm.x), f64::from(sm.y)) {
+                let (mu, sc) = local_stats(moving, u.round() as isize, v.round() as isize, radius);
+                sm.mu = mu as f32;
+                sm.inv_scale = (1.0 / sc) as f32;
+            }
+        });
+    }
     let mut out = Refined {
         moving_from_base: g,
         correlation: 0.0,
@@ -162,19 +330,23 @@ pub fn refine(
     for it in 0..opts.max_iters {
         out.iterations = it + 1;
         let m = g.0;
-        for (o, sm) in warped.iter_mut().zip(&samples) {
-            let (x, y) = (f64::from(sm.x), f64::from(sm.y));
-            let wz = m[2][0] * x + m[2][1] * y + m[2][2];
-            *o = if wz > 1e-12 {
-                bicubic(
-                    moving,
-                    ((m[0][0] * x + m[0][1] * y + m[0][2]) / wz) as f32,
-                    ((m[1][0] * x + m[1][1] * y + m[1][2]) / wz) as f32,
-                )
-            } else {
-                f32::NAN
-            };
-        }
+        warped
+            .par_iter_mut()
+            .zip(samples.par_iter())
+            .for_each(|(o, sm)| {
+                let (x, y) = (f64::from(sm.x), f64::from(sm.y));
+                let wz = m[2][0] * x + m[2][1] * y + m[2][2];
+                *o = if wz > 1e-12 {
+                    let raw = bicubic_source(
+                        moving,
+                        ((m[0][0] * x + m[0][1] * y + m[0][2]) / wz) as f32,
+                        ((m[1][0] * x + m[1][1] * y + m[1][2]) / wz) as f32,
+                    );
+                    (raw - sm.mu) * sm.inv_scale
+                } else {
+                    f32::NAN
+                };
+            });
         // gain/bias: least squares of t ≈ a·i + b over the valid samples
         let (mut n, mut si, mut st, mut sii, mut sit) = (0.0, 0.0, 0.0, 0.0, 0.0);
         for (sm, &i) in samples.iter().zip(&warped) {
@@ -233,7 +405,15 @@ pub fn refine(
         } else {
             f64::INFINITY
         };
-        out.precision_px = precision(&hess, wr2, wsum, samples.len(), &norm, template.width(), template.height());
+        out.precision_px = precision(
+            &hess,
+            wr2,
+            wsum,
+            samples.len(),
+            &norm,
+            template.width(),
+            template.height(),
+        );
         let Some(dp) = hess.lu().solve(&rhs) else {
             break;
         };
@@ -259,11 +439,21 @@ pub fn refine(
 }
 
 /// Corner standard error (level px) from the weighted normal matrix.
-fn precision(hess: &nalgebra::SMatrix<f64, 8, 8>, wr2: f64, wsum: f64, n: usize, norm: &Homography, w: usize, h: usize) -> f64 {
+fn precision(
+    hess: &nalgebra::SMatrix<f64, 8, 8>,
+    wr2: f64,
+    wsum: f64,
+    n: usize,
+    norm: &Homography,
+    w: usize,
+    h: usize,
+) -> f64 {
     if wsum <= 8.0 {
         return f64::INFINITY;
     }
-    let Some(inv) = hess.try_inverse() else { return f64::INFINITY };
+    let Some(inv) = hess.try_inverse() else {
+        return f64::INFINITY;
+    };
     // samples are ~2 px apart and the local-contrast filter spans ~9 px, so
     // neighbouring residuals are far from independent: inflate the variance
     // by the number of samples per filter footprint (at least 1)
@@ -272,8 +462,15 @@ fn precision(hess: &nalgebra::SMatrix<f64, 8, 8>, wr2: f64, wsum: f64, n: usize,
     let sigma2 = wr2 / (wsum - 8.0) * inflation;
     let s = norm.0[0][0];
     let mut worst = 0.0f64;
-    for (x, y) in [(0.0, 0.0), (w as f64 - 1.0, 0.0), (0.0, h as f64 - 1.0), (w as f64 - 1.0, h as f64 - 1.0)] {
-        let Some((xn, yn)) = norm.apply(x, y) else { continue };
+    for (x, y) in [
+        (0.0, 0.0),
+        (w as f64 - 1.0, 0.0),
+        (0.0, h as f64 - 1.0),
+        (w as f64 - 1.0, h as f64 - 1.0),
+    ] {
+        let Some((xn, yn)) = norm.apply(x, y) else {
+            continue;
+        };
         let jx = [xn, yn, 1.0, 0.0, 0.0, 0.0, -xn * xn, -xn * yn];
         let jy = [0.0, 0.0, 0.0, xn, yn, 1.0, -xn * yn, -yn * yn];
         let quad = |a: &[f64; 8]| {
@@ -288,13 +485,13 @@ fn precision(hess: &nalgebra::SMatrix<f64, 8, 8>, wr2: f64, wsum: f64, n: usize,
 
 /// Pearson correlation of the template samples and the moving image sampled
 /// through `g` (the dense stage's own similarity, in structure space).
-fn correlation(samples: &[Sample], moving: &Plane, g: &Homography) -> f64 {
+fn correlation<M: GreySource + ?Sized>(samples: &[Sample], moving: &M, g: &Homography) -> f64 {
     let (mut n, mut sa, mut sb, mut saa, mut sbb, mut sab) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
     for sm in samples {
         let Some((x, y)) = g.apply(f64::from(sm.x), f64::from(sm.y)) else {
             continue;
         };
-        let v = bicubic(moving, x as f32, y as f32);
+        let v = (bicubic_source(moving, x as f32, y as f32) - sm.mu) * sm.inv_scale;
         if !v.is_finite() {
             continue;
         }

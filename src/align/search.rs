@@ -55,7 +55,10 @@ fn padded(p: &Plane, pw: usize, ph: usize) -> Vec<Complex32> {
 pub fn search(base: &Plane, moving: &Plane, keep: usize) -> Vec<Candidate> {
     // smoothed local contrast: the grid's rotation steps move far pixels by
     // about a pixel, which the blur tolerates
-    let (tb, tm) = (gaussian_blur(&structure(base), 1.0), gaussian_blur(&structure(moving), 1.0));
+    let (tb, tm) = (
+        gaussian_blur(&structure(base), 1.0),
+        gaussian_blur(&structure(moving), 1.0),
+    );
     let (w, h) = (tb.width(), tb.height());
     // no zero padding: the Hann window keeps wrapped-around content weak, and
     // shifts up to half the size (beyond the overlap the aligner accepts)
@@ -63,7 +66,11 @@ pub fn search(base: &Plane, moving: &Plane, keep: usize) -> Vec<Candidate> {
     let (pw, ph) = (w, h);
     let fft = Fft2::new(pw, ph);
     let mut fb = padded(&tb, pw, ph);
-    let tm = if (tm.width(), tm.height()) == (w, h) { tm } else { warp_plane(&tm, &Homography::IDENTITY, w, h) };
+    let tm = if (tm.width(), tm.height()) == (w, h) {
+        tm
+    } else {
+        warp_plane(&tm, &Homography::IDENTITY, w, h)
+    };
     fft.run(&mut fb, Direction::Forward);
     let (cx, cy) = (tm.width() as f64 / 2.0, tm.height() as f64 / 2.0);
     let mut found: Vec<Candidate> = Vec::new();
@@ -80,7 +87,11 @@ pub fn search(base: &Plane, moving: &Plane, keep: usize) -> Vec<Candidate> {
             for (m, b) in fm.iter_mut().zip(&fb) {
                 let c = b * m.conj();
                 let n = c.norm();
-                *m = if n > 1e-12 { c / n } else { Complex32::new(0.0, 0.0) };
+                *m = if n > 1e-12 {
+                    c / n
+                } else {
+                    Complex32::new(0.0, 0.0)
+                };
             }
             fft.run(&mut fm, Direction::Inverse);
             let (mut best, mut bi) = (f32::MIN, 0);
@@ -91,8 +102,16 @@ pub fn search(base: &Plane, moving: &Plane, keep: usize) -> Vec<Candidate> {
                 }
             }
             let (px, py) = ((bi % pw) as f64, (bi / pw) as f64);
-            let tx = if px > (pw / 2) as f64 { px - pw as f64 } else { px };
-            let ty = if py > (ph / 2) as f64 { py - ph as f64 } else { py };
+            let tx = if px > (pw / 2) as f64 {
+                px - pw as f64
+            } else {
+                px
+            };
+            let ty = if py > (ph / 2) as f64 {
+                py - ph as f64
+            } else {
+                py
+            };
             // base(x) ≈ resampled(x − t): base_from_resampled = translation(t)
             let base_from_moving = Homography::translation(tx, ty) * s;
             if let Some(m) = base_from_moving.inverse() {
@@ -115,7 +134,10 @@ mod tests {
     fn texture(w: usize, h: usize, ox: f64, oy: f64) -> Plane {
         Plane::from_fn(w, h, |x, y| {
             let (x, y) = (x as f64 + ox, y as f64 + oy);
-            (128.0 + 40.0 * (x * 0.31).sin() * (y * 0.17).cos() + 30.0 * ((x * 0.05 + y * 0.11).sin() * 3.0).sin() + 25.0 * ((x * 0.013 - y * 0.021) * 7.0).cos()) as f32
+            (128.0
+                + 40.0 * (x * 0.31).sin() * (y * 0.17).cos()
+                + 30.0 * ((x * 0.05 + y * 0.11).sin() * 3.0).sin()
+                + 25.0 * ((x * 0.013 - y * 0.021) * 7.0).cos()) as f32
         })
     }
 
@@ -136,13 +158,25 @@ mod tests {
         let scene = texture(400, 300, 0.0, 0.0);
         let base = scene.crop(crate::raster::Rect::new(140, 105, 120, 90));
         // moving sees the scene rotated by 9°, scaled 1.1, shifted
-        let spec = crate::synth::PairSpec { rotation_deg: 9.0, scale: 1.1, shift: (0.05, -0.04), ..Default::default() };
+        let spec = crate::synth::PairSpec {
+            rotation_deg: 9.0,
+            scale: 1.1,
+            shift: (0.05, -0.04),
+            ..Default::default()
+        };
         let truth = spec.base_from_moving(120, 90);
         let scene_from_moving = Homography::translation(140.0, 105.0) * truth;
         let moving = warp_plane(&scene, &scene_from_moving.inverse().unwrap(), 120, 90);
         let c = search(&base, &moving, 5);
         let want = truth.inverse().unwrap();
-        let errs: Vec<f64> = c.iter().map(|x| x.moving_from_base.corner_error(&want, 120, 90)).collect();
-        assert!(errs[0] < 3.0, "{errs:?} {:?}", c.iter().map(|x| x.peak).collect::<Vec<_>>());
+        let errs: Vec<f64> = c
+            .iter()
+            .map(|x| x.moving_from_base.corner_error(&want, 120, 90))
+            .collect();
+        assert!(
+            errs[0] < 3.0,
+            "{errs:?} {:?}",
+            c.iter().map(|x| x.peak).collect::<Vec<_>>()
+        );
     }
 }

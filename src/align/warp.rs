@@ -7,7 +7,7 @@
 //! valid mask is `!is_nan()`.
 
 use crate::geometry::Homography;
-use crate::raster::{Plane, RgbPlanes};
+use crate::raster::{GreySource, Plane, RgbPlanes};
 use rayon::prelude::*;
 
 #[inline]
@@ -31,6 +31,13 @@ fn keys(t: f32) -> [f32; 4] {
 #[must_use]
 #[inline]
 pub fn bicubic(p: &Plane, x: f32, y: f32) -> f32 {
+    bicubic_source(p, x, y)
+}
+
+/// [`bicubic`] of any grey source.
+#[must_use]
+#[inline]
+pub fn bicubic_source<S: GreySource + ?Sized>(p: &S, x: f32, y: f32) -> f32 {
     let (w, h) = (p.width(), p.height());
     if !(x >= -0.5 && y >= -0.5 && x <= w as f32 - 0.5 && y <= h as f32 - 0.5) {
         return f32::NAN;
@@ -41,10 +48,10 @@ pub fn bicubic(p: &Plane, x: f32, y: f32) -> f32 {
     let clamp = |v: isize, n: usize| v.clamp(0, n as isize - 1) as usize;
     let mut acc = 0.0f32;
     for (j, wyj) in wy.iter().enumerate() {
-        let row = p.row(clamp(y0 + j as isize, h));
+        let yy = clamp(y0 + j as isize, h);
         let mut r = 0.0f32;
         for (i, wxi) in wx.iter().enumerate() {
-            r += wxi * row[clamp(x0 + i as isize, w)];
+            r += wxi * p.grey(clamp(x0 + i as isize, w), yy);
         }
         acc += wyj * r;
     }
