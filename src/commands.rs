@@ -133,6 +133,10 @@ struct AlignJson<'a> {
     overlap: f64,
     structure_score: f64,
     inliers: usize,
+    inlier_ratio: f64,
+    residual_px: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    precision_px: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
 }
@@ -177,6 +181,9 @@ fn align_pair(base: &Path, moving: &Path, out: Option<&Path>, json: bool) -> Res
             overlap: reg.overlap,
             structure_score: reg.structure_score,
             inliers: reg.inliers,
+            inlier_ratio: reg.inlier_ratio,
+            residual_px: reg.residual_px,
+            precision_px: reg.precision_px.is_finite().then_some(reg.precision_px),
             reason: reg.reason.as_deref(),
         };
         println!(

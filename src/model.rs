@@ -98,6 +98,12 @@ pub struct Alignment {
     pub structure_score: f64,
     /// Keypoint inliers of the coarse stage.
     pub inliers: usize,
+    /// Fraction of keypoint matches that agree with the coarse model.
+    pub inlier_ratio: f64,
+    /// RMS transfer error of those inliers, px.
+    pub residual_px: f64,
+    /// Estimated standard error of the corner positions, px.
+    pub precision_px: Option<f64>,
     /// Why it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -114,6 +120,9 @@ impl Alignment {
             overlap: 1.0,
             structure_score: 1.0,
             inliers: 0,
+            inlier_ratio: 1.0,
+            residual_px: 0.0,
+            precision_px: Some(0.0),
             reason: None,
         }
     }

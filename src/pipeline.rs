@@ -23,7 +23,7 @@ use crate::measure::{self, MeasureOptions, Measurements};
 use crate::model::{Alignment, Analysis, MetricResult, Series, SessionResult};
 use crate::output;
 use crate::overlay;
-use crate::raster::{Plane, Rect, RgbPlanes};
+use crate::raster::{Rect, RgbPlanes};
 use crate::trend;
 use crate::units::MmPerPx;
 use rayon::prelude::*;
@@ -293,7 +293,6 @@ fn photo_series(
             ));
         }
     }
-    let base_grey = base.image.luminance();
     let align_opts = AlignOptions {
         exclude: cfg.exclude.clone(),
         ..AlignOptions::default()
@@ -309,7 +308,7 @@ fn photo_series(
             }
             let photo = ingest::read_photo(&it.capture.path, &opts.ingest)?;
             let size = (photo.image.width(), photo.image.height());
-            let reg = align::register(&base_grey, &photo.image.luminance(), &align_opts);
+            let reg = align::register_rgb(&base.image, &photo.image, &align_opts);
             bar.inc(1);
             Ok((reg, size))
         })
@@ -479,6 +478,9 @@ fn alignment_json(r: &align::Registration) -> Alignment {
         overlap: r.overlap,
         structure_score: r.structure_score,
         inliers: r.inliers,
+        inlier_ratio: r.inlier_ratio,
+        residual_px: r.residual_px,
+        precision_px: r.precision_px.is_finite().then_some(r.precision_px),
         reason: r.reason.clone(),
     }
 }
@@ -693,12 +695,6 @@ fn write_outputs(analysis: &Analysis, media: &Media, out_dir: &Path) -> Result<P
     let report = out_dir.join("report.html");
     output::write_atomic(&report, html.as_bytes())?;
     Ok(report)
-}
-
-/// The grey plane helper used by `skintrack align`.
-#[must_use]
-pub fn grey(img: &RgbPlanes) -> Plane {
-    img.luminance()
 }
 
 #[cfg(test)]
