@@ -113,7 +113,11 @@ ids! {
     SKU = "scars.Sku";
 }
 
-/// Suffix of the colour metrics measured against the control region.
+/// Suffix of the colour metrics measured against the control region:
+/// X_vs_control = X(ROI) − X(control) after both are adapted (per linear
+/// channel, von Kries) so the control's mean colour equals the baseline
+/// session's control — a global exposure or white-balance change between
+/// visits cancels.
 pub const VS_CONTROL: &str = "_vs_control";
 
 const fn m(

@@ -348,6 +348,10 @@ fn photo_series(
         mm_per_px,
         control: cfg.control,
         keep_maps: true,
+        // every session's colour is adapted to the baseline's control region
+        control_reference: cfg
+            .control
+            .and_then(|c| measure::control_reference(&base.image, c)),
         ..MeasureOptions::default()
     };
 

@@ -83,11 +83,9 @@ fn lines_and_pores(
         frangi.visit(level);
         blobs.visit(level);
     });
-    let (v, nx, ny) = frangi.finish(w, h);
+    let ridges = frangi.finish(w, h);
     let lines = wrinkles::line_metrics(
-        &v,
-        &nx,
-        &ny,
+        &ridges,
         tiles,
         mm_per_px,
         px(wrinkles::MIN_LENGTH_MM, mm_per_px),
@@ -116,6 +114,10 @@ pub struct MeasureOptions {
     pub roughness_sigma_px: f64,
     /// Whether to keep per-pixel feature maps for overlays.
     pub keep_maps: bool,
+    /// Mean linear RGB the control region is adapted to before the
+    /// `_vs_control` metrics (the baseline session's control; default: this
+    /// image's own, i.e. no adaptation).
+    pub control_reference: Option<[f64; 3]>,
 }
 
 impl Default for MeasureOptions {
@@ -126,6 +128,7 @@ impl Default for MeasureOptions {
             tiles_per_side: 4,
             roughness_sigma_px: 4.0,
             keep_maps: false,
+            control_reference: None,
         }
     }
 }
@@ -169,6 +172,9 @@ pub struct Measurements {
     pub values: BTreeMap<String, Value>,
     /// Pore size histogram (areas in the pore-area unit).
     pub pore_histogram: Option<pores::Histogram>,
+    /// Mean linear RGB of the control region (the reference later sessions
+    /// are adapted to).
+    pub control_linear: Option<[f64; 3]>,
     /// Feature maps, when asked for.
     pub maps: Option<FeatureMaps>,
 }
@@ -338,7 +344,8 @@ pub fn measure(
     }
     let shading = scars::shading_index(&luminance, &tiles, opts.mm_per_px);
     sink.put(id::SHADING, shading.value, &shading.tiles);
-    let colour_maps = measure_colour(img, &crop, roi, &tiles, opts, &mut sink);
+    let (colour_maps, control_linear) =
+        measure_colour(img, &crop, roi, &tiles, opts, &mut sink).unwrap_or((None, None));
 
     let pore_histogram = Some(found.histogram.clone());
     if opts.keep_maps {
@@ -354,6 +361,7 @@ pub fn measure(
         roi,
         values,
         pore_histogram,
+        control_linear,
         maps: opts.keep_maps.then_some(maps),
     })
 }
@@ -430,6 +438,28 @@ fn measure_texture(crop: &RgbPlanes, tiles: &Tiles, opts: &MeasureOptions, sink:
 
 type ColourMaps = (Vec<bool>, Vec<bool>);
 
+/// Mean linear RGB of `rect` of `img` (the control reference of a case).
+#[must_use]
+pub fn control_reference(img: &RgbPlanes, rect: Rect) -> Option<[f64; 3]> {
+    rect.fits_in(img.width(), img.height())
+        .then(|| control_mean_linear(&img.crop(rect), &colour::LinearLut::default()))
+}
+
+/// Mean linear RGB of the finite pixels of `img`.
+fn control_mean_linear(img: &RgbPlanes, lut: &colour::LinearLut) -> [f64; 3] {
+    let mut s = [0.0f64; 3];
+    let mut n = 0u64;
+    for ((&r, &g), &b) in img.r.data().iter().zip(img.g.data()).zip(img.b.data()) {
+        if r.is_finite() && g.is_finite() && b.is_finite() {
+            s[0] += lut.get(r);
+            s[1] += lut.get(g);
+            s[2] += lut.get(b);
+            n += 1;
+        }
+    }
+    s.map(|v| v / n.max(1) as f64)
+}
+
 fn measure_colour(
     img: &RgbPlanes,
     crop: &RgbPlanes,
@@ -437,7 +467,7 @@ fn measure_colour(
     tiles: &Tiles,
     opts: &MeasureOptions,
     sink: &mut Sink<'_>,
-) -> Option<ColourMaps> {
+) -> Option<(Option<ColourMaps>, Option<[f64; 3]>)> {
     use colour::{ColourSums, LinearLut, Reference};
     let lut = LinearLut::default();
     let (mi_map, ei_map) = colour::index_maps(crop, &lut);
@@ -456,43 +486,49 @@ fn measure_colour(
         },
     };
     let (w, _) = (roi.w, roi.h);
-    let accumulate = |p: &RgbPlanes, tiles: Option<&Tiles>, mi: &[f32], ei: &[f32]| {
-        let n_tiles = tiles.map_or(1, Tiles::count);
-        let mut acc = vec![ColourSums::default(); n_tiles];
-        let (mut pig, mut red) = (vec![false; mi.len()], vec![false; mi.len()]);
-        let pw = p.width();
-        for (i, ((&r, &g), &b)) in
-            p.r.data()
-                .iter()
-                .zip(p.g.data())
-                .zip(p.b.data())
-                .enumerate()
-        {
-            if r.is_nan() || g.is_nan() || b.is_nan() {
-                continue;
+    // `gain`: per-channel factors on linear light (the control adaptation)
+    let accumulate =
+        |p: &RgbPlanes, tiles: Option<&Tiles>, mi: &[f32], ei: &[f32], gain: [f64; 3]| {
+            let n_tiles = tiles.map_or(1, Tiles::count);
+            let mut acc = vec![ColourSums::default(); n_tiles];
+            let (mut pig, mut red) = (vec![false; mi.len()], vec![false; mi.len()]);
+            let pw = p.width();
+            for (i, ((&r, &g), &b)) in
+                p.r.data()
+                    .iter()
+                    .zip(p.g.data())
+                    .zip(p.b.data())
+                    .enumerate()
+            {
+                if r.is_nan() || g.is_nan() || b.is_nan() {
+                    continue;
+                }
+                let t = tiles.map_or(0, |t| t.of(i % pw, i / pw));
+                let (rl, gl, bl) = (
+                    gain[0] * lut.get(r),
+                    gain[1] * lut.get(g),
+                    gain[2] * lut.get(b),
+                );
+                let lab = colour::lab_from_linear(rl, gl, bl);
+                let s = &mut acc[t];
+                s.n += 1;
+                for (sum, v) in s.lab.iter_mut().zip(lab) {
+                    *sum += v;
+                }
+                s.lin_rg[0] += rl;
+                s.lin_rg[1] += gl;
+                if f64::from(mi[i]) - reference.mi > colour::PIGMENT_DELTA_MI {
+                    s.pigmented += 1;
+                    pig[i] = true;
+                }
+                if f64::from(ei[i]) - reference.ei > colour::RED_DELTA_EI {
+                    s.red += 1;
+                    red[i] = true;
+                }
             }
-            let t = tiles.map_or(0, |t| t.of(i % pw, i / pw));
-            let (rl, gl, bl) = (lut.get(r), lut.get(g), lut.get(b));
-            let lab = colour::lab_from_linear(rl, gl, bl);
-            let s = &mut acc[t];
-            s.n += 1;
-            for (sum, v) in s.lab.iter_mut().zip(lab) {
-                *sum += v;
-            }
-            s.lin_rg[0] += rl;
-            s.lin_rg[1] += gl;
-            if f64::from(mi[i]) - reference.mi > colour::PIGMENT_DELTA_MI {
-                s.pigmented += 1;
-                pig[i] = true;
-            }
-            if f64::from(ei[i]) - reference.ei > colour::RED_DELTA_EI {
-                s.red += 1;
-                red[i] = true;
-            }
-        }
-        (acc, pig, red)
-    };
-    let (per_tile, pigmented, red) = accumulate(crop, Some(tiles), &mi_map, &ei_map);
+            (acc, pig, red)
+        };
+    let (per_tile, pigmented, red) = accumulate(crop, Some(tiles), &mi_map, &ei_map, [1.0; 3]);
     let mut whole = ColourSums::default();
     for t in &per_tile {
         whole.add(t);
@@ -533,14 +569,42 @@ fn measure_colour(
     for (k, (name, v)) in whole_values.iter().enumerate() {
         sink.put(name, *v, &column(k));
     }
+    let mut control_linear = None;
     if let Some(c) = &control {
+        // von Kries adaptation: scale each linear channel so the control's
+        // mean equals the reference (the baseline session's control, or this
+        // image's own), then compare with the equally adapted control; any
+        // global exposure or white-balance change cancels exactly
+        let mean = control_mean_linear(c, &lut);
+        control_linear = Some(mean);
+        let reference = opts.control_reference.unwrap_or(mean);
+        let gain: [f64; 3] = std::array::from_fn(|k| {
+            if mean[k] > 1e-9 {
+                reference[k] / mean[k]
+            } else {
+                1.0
+            }
+        });
         let (cmi, cei) = colour::index_maps(c, &lut);
-        let (ctrl, _, _) = accumulate(c, None, &cmi, &cei);
+        let (ctrl, _, _) = accumulate(c, None, &cmi, &cei, gain);
+        let (adapted, _, _) = accumulate(crop, Some(tiles), &mi_map, &ei_map, gain);
+        let mut adapted_whole = ColourSums::default();
+        for t in &adapted {
+            adapted_whole.add(t);
+        }
         if let Some(ctrl) = ctrl.first().filter(|s| s.n > 0) {
             let cv = derived(ctrl);
-            for (k, ((name, v), (_, c0))) in whole_values.iter().zip(&cv).enumerate() {
+            let av = derived(&adapted_whole);
+            let adapted_tiles: Vec<Vec<(&str, f64)>> = adapted
+                .iter()
+                .map(|t| if t.n > 0 { derived(t) } else { Vec::new() })
+                .collect();
+            for (k, ((name, v), (_, c0))) in av.iter().zip(&cv).enumerate() {
                 // the control's own spread is not tiled; the ROI's tiles carry the uncertainty
-                let diff_tiles: Vec<f64> = column(k).iter().map(|t| t - c0).collect();
+                let diff_tiles: Vec<f64> = adapted_tiles
+                    .iter()
+                    .map(|t| t.get(k).map_or(f64::NAN, |x| x.1 - c0))
+                    .collect();
                 sink.put(
                     &format!("{name}{}", catalog::VS_CONTROL),
                     v - c0,
@@ -550,5 +614,5 @@ fn measure_colour(
         }
     }
     let _ = w;
-    (!grey).then_some((pigmented, red))
+    Some(((!grey).then_some((pigmented, red)), control_linear))
 }

@@ -1,9 +1,11 @@
 //! A Gaussian scale space in octaves (SIFT-style), delivering the
 //! scale-normalised Hessian at each level to a consumer, one level at a time.
 //!
-//! Within an octave the levels are σ₀·2^(i/s) (in the octave's own pixels);
-//! the level at 2σ₀ is decimated by 2 to start the next octave, so large
-//! scales cost a quarter, a sixteenth... of the first. Only one level's
+//! The levels are σ₀·2^(i/s) (full-resolution px); the image is decimated
+//! by 2 whenever the next level would need a blur of 3.2 pixels or more of
+//! the current resolution, so each octave after the first covers 1.6–3.2 of
+//! its own pixels (a narrow ridge stays well sampled) and large scales cost a
+//! quarter, a sixteenth... of the first. Only one level's
 //! Hessian is alive at a time: memory stays a few planes whatever the number
 //! of scales. Positions map back to full resolution as x·2^octave.
 
@@ -62,46 +64,49 @@ pub fn for_each_level(
     mut visit: impl FnMut(&HessianLevel),
 ) {
     let all = sigmas(sigma_min, sigma_max, per_octave);
-    let s = per_octave.max(1);
-    let sigma0 = all[0];
-    let mut base = gaussian_blur(
+    // blur in octave pixels the current image carries; decimate once a
+    // level would need ≥ 3.2 octave px, so every octave but the first works
+    // at 1.6–3.2 px, where a narrow ridge is still well sampled
+    let mut current = gaussian_blur(
         image,
-        (sigma0 * sigma0 - NOMINAL_BLUR * NOMINAL_BLUR)
+        (all[0] * all[0] - NOMINAL_BLUR * NOMINAL_BLUR)
             .max(0.0)
             .sqrt(),
     );
-    let mut index = 0;
+    let mut sigma_here = all[0];
     let mut octave = 0u32;
-    while index < all.len() && base.width() >= 3 && base.height() >= 3 {
-        let mut current = base.clone();
-        let mut sigma_here = sigma0; // σ of `current` in this octave's pixels
-        for i in 0..s {
-            if index >= all.len() {
-                return;
-            }
-            if i > 0 {
-                let next = sigma0 * 2f64.powf(i as f64 / s as f64);
-                current = gaussian_blur(&current, (next * next - sigma_here * sigma_here).sqrt());
-                sigma_here = next;
-            }
-            let (xx, xy, yy) = hessian(&current, sigma_here * sigma_here);
-            visit(&HessianLevel {
-                sigma: all[index],
-                octave,
-                index,
-                xx,
-                xy,
-                yy,
-            });
-            index += 1;
+    for (index, &sigma_full) in all.iter().enumerate() {
+        let mut sigma = sigma_full / f64::from(1u32 << octave);
+        while sigma >= 2.0 * DECIMATE_AT && current.width() >= 6 && current.height() >= 6 {
+            let top = 2.0 * DECIMATE_AT;
+            let at_top = gaussian_blur(
+                &current,
+                (top * top - sigma_here * sigma_here).max(0.0).sqrt(),
+            );
+            current = decimate(&at_top);
+            sigma_here = DECIMATE_AT;
+            octave += 1;
+            sigma = sigma_full / f64::from(1u32 << octave);
         }
-        // the level at 2σ₀ becomes the next octave's σ₀ after decimation
-        let top = sigma0 * 2.0;
-        let at_top = gaussian_blur(&current, (top * top - sigma_here * sigma_here).sqrt());
-        base = decimate(&at_top);
-        octave += 1;
+        if sigma > sigma_here {
+            current = gaussian_blur(&current, (sigma * sigma - sigma_here * sigma_here).sqrt());
+            sigma_here = sigma;
+        }
+        let (xx, xy, yy) = hessian(&current, sigma * sigma);
+        visit(&HessianLevel {
+            sigma: sigma_full,
+            octave,
+            index,
+            xx,
+            xy,
+            yy,
+        });
     }
 }
+
+/// An octave after the first starts at this σ (octave pixels), and the
+/// image is decimated when a level reaches twice it.
+const DECIMATE_AT: f64 = 1.6;
 
 /// Every second pixel in both directions (pixel i ↦ 2i).
 fn decimate(p: &Plane) -> Plane {

@@ -26,6 +26,12 @@ pub const C: f32 = 2.0;
 pub const LOW: f32 = 0.3;
 /// Vesselness a line must reach somewhere (hysteresis high).
 pub const HIGH: f32 = 0.5;
+/// Length added at each end of a line, in units of its filter scale σ: the
+/// centre line stops where the end's blur makes the structure blob-like,
+/// about one σ before the end (measured on rendered lines of σ 1–3 px).
+pub const END_EXTENSION: f64 = 1.0;
+/// Largest |λ1/λ2| of a centre-line pixel.
+pub const MAX_RATIO: f32 = 0.3;
 /// Line σ range in mm (half-widths of fine lines ≈ 0.05–0.2 mm).
 pub const SIGMA_MM: (f64, f64) = (0.05, 0.2);
 /// Shortest connected centre line counted as a line, mm: the skin's own
@@ -48,10 +54,13 @@ pub fn vesselness(xx: f32, xy: f32, yy: f32) -> (f32, f32, f32) {
     (v, nx, ny)
 }
 
-/// Running maximum of vesselness over scales, per octave.
+/// Running maximum of vesselness over scales, per octave: each pixel keeps
+/// the scale-normalised Hessian of its best scale, so the full-resolution
+/// map can be rebuilt from *interpolated Hessians* (direction included)
+/// rather than from a blocky upsampled response.
 pub struct FrangiMax {
     range: (f64, f64),
-    octaves: Vec<Option<(Plane, Plane, Plane)>>,
+    octaves: Vec<Option<[Plane; 5]>>,
 }
 
 impl FrangiMax {
@@ -74,64 +83,116 @@ impl FrangiMax {
             self.octaves.resize_with(o + 1, || None);
         }
         let (w, h) = (level.xx.width(), level.xx.height());
-        let slot = self.octaves[o].get_or_insert_with(|| {
-            (
-                Plane::filled(w, h, 0.0),
-                Plane::filled(w, h, 1.0),
-                Plane::filled(w, h, 0.0),
-            )
-        });
-        let (v, nx, ny) = (&mut slot.0, &mut slot.1, &mut slot.2);
+        let slot = self.octaves[o]
+            .get_or_insert_with(|| std::array::from_fn(|_| Plane::filled(w, h, 0.0)));
+        let [v, bxx, bxy, byy, bs] = slot;
+        let sigma = level.sigma as f32;
         v.data_mut()
             .par_chunks_mut(w)
-            .zip(nx.data_mut().par_chunks_mut(w))
-            .zip(ny.data_mut().par_chunks_mut(w))
+            .zip(bxx.data_mut().par_chunks_mut(w))
+            .zip(bxy.data_mut().par_chunks_mut(w))
+            .zip(byy.data_mut().par_chunks_mut(w))
+            .zip(bs.data_mut().par_chunks_mut(w))
             .enumerate()
-            .for_each(|(y, ((vr, nxr), nyr))| {
+            .for_each(|(y, ((((vr, xr), yr), zr), sr))| {
                 let (a, b, c) = (level.xx.row(y), level.xy.row(y), level.yy.row(y));
                 for x in 0..w {
-                    let (val, ex, ey) = vesselness(a[x], b[x], c[x]);
+                    let (val, _, _) = vesselness(a[x], b[x], c[x]);
                     if val > vr[x] {
                         vr[x] = val;
-                        nxr[x] = ex;
-                        nyr[x] = ey;
+                        xr[x] = a[x];
+                        yr[x] = b[x];
+                        zr[x] = c[x];
+                        sr[x] = sigma;
                     }
                 }
             });
     }
 
-    /// The maximum over all scales at full resolution `w × h`, with the
-    /// normal of the winning scale.
+    /// The maximum over all scales at full resolution `w × h`.
     #[must_use]
-    pub fn finish(self, w: usize, h: usize) -> (Plane, Plane, Plane) {
+    pub fn finish(self, w: usize, h: usize) -> RidgeMap {
         let mut v = Plane::filled(w, h, 0.0);
+        let mut ridge = Plane::filled(w, h, 0.0);
+        let mut ratio = Plane::filled(w, h, 1.0);
+        let mut scale = Plane::filled(w, h, 0.0);
         let mut nx = Plane::filled(w, h, 1.0);
         let mut ny = Plane::filled(w, h, 0.0);
-        for (o, slot) in self.octaves.into_iter().enumerate() {
-            let Some((ov, onx, ony)) = slot else { continue };
-            let step = (1usize << o) as f32;
-            for y in 0..h {
+        let octaves = &self.octaves;
+        v.data_mut()
+            .par_chunks_mut(w)
+            .zip(ridge.data_mut().par_chunks_mut(w))
+            .zip(ratio.data_mut().par_chunks_mut(w))
+            .zip(scale.data_mut().par_chunks_mut(w))
+            .zip(nx.data_mut().par_chunks_mut(w))
+            .zip(ny.data_mut().par_chunks_mut(w))
+            .enumerate()
+            .for_each(|(y, (((((vr, rr), qr), sr), xr), yr))| {
                 for x in 0..w {
-                    let (xo, yo) = (x as f32 / step, y as f32 / step);
-                    let val = if o == 0 {
-                        ov.at(x, y)
-                    } else {
-                        ov.bilinear(xo, yo)
-                    };
-                    if val > v.at(x, y) {
-                        let (xi, yi) = (
-                            (xo.round() as usize).min(ov.width() - 1),
-                            (yo.round() as usize).min(ov.height() - 1),
-                        );
-                        v.set(x, y, val);
-                        nx.set(x, y, onx.at(xi, yi));
-                        ny.set(x, y, ony.at(xi, yi));
+                    for (o, slot) in octaves.iter().enumerate() {
+                        let Some([ov, oxx, oxy, oyy, os]) = slot else {
+                            continue;
+                        };
+                        let (a, b, c, sg) = if o == 0 {
+                            if ov.at(x, y) <= vr[x] {
+                                continue;
+                            }
+                            (oxx.at(x, y), oxy.at(x, y), oyy.at(x, y), os.at(x, y))
+                        } else {
+                            let step = (1usize << o) as f32;
+                            let (xo, yo) = (x as f32 / step, y as f32 / step);
+                            // bicubic: the Hessian field is smooth at its octave's
+                            // resolution, and bilinear would flatten a narrow ridge
+                            let at = |p: &Plane| crate::align::warp::bicubic(p, xo, yo);
+                            let near = |p: &Plane| {
+                                p.at(
+                                    (xo.round() as usize).min(p.width() - 1),
+                                    (yo.round() as usize).min(p.height() - 1),
+                                )
+                            };
+                            (at(oxx), at(oxy), at(oyy), near(os))
+                        };
+                        let (val, ex, ey) = vesselness(a, b, c);
+                        if val > vr[x] {
+                            let (l1, l2, _, _) = eigen(a, b, c);
+                            vr[x] = val;
+                            rr[x] = l2;
+                            qr[x] = if l2.abs() > 0.0 { (l1 / l2).abs() } else { 1.0 };
+                            sr[x] = sg;
+                            xr[x] = ex;
+                            yr[x] = ey;
+                        }
                     }
                 }
-            }
+            });
+        RidgeMap {
+            v,
+            ridge,
+            ratio,
+            scale,
+            nx,
+            ny,
         }
-        (v, nx, ny)
     }
+}
+
+/// Vesselness over all scales with what the centre lines are traced from.
+pub struct RidgeMap {
+    /// Frangi vesselness (0–1), thresholded for lines.
+    pub v: Plane,
+    /// Curvature across the line (scale-normalised λ2 of the winning
+    /// scale): peaked at the line's centre where vesselness saturates, so
+    /// non-maximum suppression runs on it.
+    pub ridge: Plane,
+    /// |λ1/λ2| of the winning scale: near 0 along a line, larger at its
+    /// ends and on blobs.
+    pub ratio: Plane,
+    /// σ (full-resolution px) of the winning scale.
+    pub scale: Plane,
+    /// Unit normal across the line, x.
+    pub nx: Plane,
+    /// Unit normal across the line, y.
+    pub ny: Plane,
 }
 
 /// Line metrics of one ROI.
@@ -145,7 +206,8 @@ pub struct Lines {
 /// One-pixel centre lines: local maxima of `v` across the line (along the
 /// normal), kept when connected to a pixel above [`HIGH`].
 #[must_use]
-pub fn centre_lines(v: &Plane, nx: &Plane, ny: &Plane) -> Vec<bool> {
+pub fn centre_lines(map: &RidgeMap) -> Vec<bool> {
+    let (v, ridge, ratio, nx, ny) = (&map.v, &map.ridge, &map.ratio, &map.nx, &map.ny);
     let (w, h) = (v.width(), v.height());
     let mut candidate = vec![false; w * h];
     candidate
@@ -153,13 +215,15 @@ pub fn centre_lines(v: &Plane, nx: &Plane, ny: &Plane) -> Vec<bool> {
         .enumerate()
         .for_each(|(y, row)| {
             for (x, c) in row.iter_mut().enumerate() {
-                let val = v.at(x, y);
-                if val < LOW {
+                // a centre line is line-like here: at a line's square end the
+                // curvature along it grows and the end is not traced around
+                if v.at(x, y) < LOW || ratio.at(x, y) > MAX_RATIO {
                     continue;
                 }
+                let val = ridge.at(x, y);
                 let (ex, ey) = (nx.at(x, y), ny.at(x, y));
-                let fwd = v.bilinear(x as f32 + ex, y as f32 + ey);
-                let back = v.bilinear(x as f32 - ex, y as f32 - ey);
+                let fwd = ridge.bilinear(x as f32 + ex, y as f32 + ey);
+                let back = ridge.bilinear(x as f32 - ex, y as f32 - ey);
                 // strict on one side so a two-pixel plateau yields one line;
                 // outside the ROI (NaN) does not compete
                 *c = (fwd.is_nan() || fwd <= val) && (back.is_nan() || back < val);
@@ -190,6 +254,66 @@ pub fn centre_lines(v: &Plane, nx: &Plane, ny: &Plane) -> Vec<bool> {
         }
     }
     keep
+}
+
+/// Thins one-pixel lines to minimal 8-connected ones: a pixel whose line
+/// neighbours stay connected to one another without it (the inner corner of
+/// a staircase) is removed, in raster order. Non-maximum suppression leaves
+/// such corners on oblique lines, where they would add up to 41 % to the
+/// length.
+pub fn thin_staircases(lines: &mut [bool], w: usize, h: usize) {
+    const RING: [(isize, isize); 8] = [
+        (-1, -1),
+        (0, -1),
+        (1, -1),
+        (1, 0),
+        (1, 1),
+        (0, 1),
+        (-1, 1),
+        (-1, 0),
+    ];
+    for y in 0..h {
+        for x in 0..w {
+            if !lines[y * w + x] {
+                continue;
+            }
+            let on: Vec<(isize, isize)> = RING
+                .iter()
+                .copied()
+                .filter(|&(dx, dy)| {
+                    let (xx, yy) = (x as isize + dx, y as isize + dy);
+                    xx >= 0
+                        && yy >= 0
+                        && xx < w as isize
+                        && yy < h as isize
+                        && lines[yy as usize * w + xx as usize]
+                })
+                .collect();
+            // only a corner (one horizontal and one vertical neighbour on) can
+            // be redundant; an end with a neighbour and a diagonal stays
+            let horizontal = on.iter().any(|&(dx, dy)| dy == 0 && dx != 0);
+            let vertical = on.iter().any(|&(dx, dy)| dx == 0 && dy != 0);
+            if on.len() < 2 || !horizontal || !vertical {
+                continue;
+            }
+            // are the neighbours one king-connected group without the centre?
+            let mut seen = vec![false; on.len()];
+            let mut stack = vec![0];
+            seen[0] = true;
+            while let Some(i) = stack.pop() {
+                for j in 0..on.len() {
+                    if !seen[j] && (on[i].0 - on[j].0).abs() <= 1 && (on[i].1 - on[j].1).abs() <= 1
+                    {
+                        seen[j] = true;
+                        stack.push(j);
+                    }
+                }
+            }
+            if seen.iter().all(|&s| s) {
+                lines[y * w + x] = false;
+            }
+        }
+    }
 }
 
 /// Removes 8-connected line pieces shorter than `min_len` px.
@@ -255,6 +379,19 @@ pub fn link_length(lines: &[bool], w: usize, h: usize, x: usize, y: usize) -> f6
     len
 }
 
+/// Number of 8-neighbours of (x, y) on a line.
+fn line_neighbours(lines: &[bool], w: usize, h: usize, x: usize, y: usize) -> usize {
+    let mut n = 0;
+    for yy in y.saturating_sub(1)..=(y + 1).min(h - 1) {
+        for xx in x.saturating_sub(1)..=(x + 1).min(w - 1) {
+            if (xx, yy) != (x, y) && lines[yy * w + xx] {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
 /// True when a centre-line pixel lies within `r` px (Chebyshev) of (x, y).
 fn near_line(lines: &[bool], w: usize, h: usize, x: usize, y: usize, r: usize) -> bool {
     let (x0, y0) = (x.saturating_sub(r), y.saturating_sub(r));
@@ -265,15 +402,15 @@ fn near_line(lines: &[bool], w: usize, h: usize, x: usize, y: usize, r: usize) -
 /// Area fraction, length per area and mean strength of the lines in `v`.
 #[must_use]
 pub fn line_metrics(
-    v: &Plane,
-    nx: &Plane,
-    ny: &Plane,
+    map: &RidgeMap,
     tiles: &Tiles,
     mm_per_px: Option<MmPerPx>,
     min_len_px: f64,
 ) -> Lines {
+    let (v, nx, ny) = (&map.v, &map.nx, &map.ny);
     let (w, h) = (v.width(), v.height());
-    let mut lines = centre_lines(v, nx, ny);
+    let mut lines = centre_lines(map);
+    thin_staircases(&mut lines, w, h);
     drop_short(&mut lines, w, h, min_len_px);
     let n_tiles = tiles.count();
     // per tile: pixels, area pixels, length px, strength sum, centre pixels
@@ -287,7 +424,21 @@ pub fn line_metrics(
                 t.1 += 1;
             }
             if lines[y * w + x] {
-                t.2 += link_length(&lines, w, h, x, y);
+                // a minimal 8-connected digital line has one pixel per unit
+                // of its longer axis: each pixel stands for 1/max(|cos|, |sin|)
+                // of length along the line direction (⊥ to the normal)
+                t.2 += 1.0
+                    / f64::from(
+                        nx.at(x, y)
+                            .abs()
+                            .max(ny.at(x, y).abs())
+                            .max(std::f32::consts::FRAC_1_SQRT_2),
+                    );
+                // a line's end fades out over about the σ of the filter that
+                // found it, where its centre line stops (END_EXTENSION·σ)
+                if line_neighbours(&lines, w, h, x, y) == 1 {
+                    t.2 += END_EXTENSION * f64::from(map.scale.at(x, y));
+                }
                 t.3 += f64::from(val);
                 t.4 += 1;
             }
@@ -335,6 +486,43 @@ mod tests {
         assert_eq!(vesselness(-8.0, 0.0, 0.0).0, 0.0);
         // blob: λ1 = λ2 -> exp(-2) at most
         assert!(vesselness(8.0, 0.0, 8.0).0 < 0.14);
+    }
+
+    #[test]
+    fn staircase_corners_are_thinned() {
+        // a 4-connected staircase from (0,0) to (4,4): 9 pixels
+        let (w, h) = (6, 6);
+        let mut l = vec![false; w * h];
+        for (x, y) in [
+            (0, 0),
+            (1, 0),
+            (1, 1),
+            (2, 1),
+            (2, 2),
+            (3, 2),
+            (3, 3),
+            (4, 3),
+            (4, 4),
+        ] {
+            l[y * w + x] = true;
+        }
+        thin_staircases(&mut l, w, h);
+        let total: f64 = (0..w * h)
+            .filter(|&i| l[i])
+            .map(|i| link_length(&l, w, h, i % w, i / w))
+            .sum();
+        // the diagonal is 4√2 ≈ 5.66 long; the staircase path was 8
+        assert!(
+            (total - 4.0 * std::f64::consts::SQRT_2).abs() < 0.9,
+            "{total}"
+        );
+        // a straight line keeps every pixel
+        let mut s = vec![false; w * h];
+        for x in 0..5 {
+            s[2 * w + x] = true;
+        }
+        thin_staircases(&mut s, w, h);
+        assert_eq!(s.iter().filter(|&&b| b).count(), 5);
     }
 
     #[test]
