@@ -44,6 +44,22 @@ pub fn separable(p: &Plane, kernel: &[f32]) -> Plane {
     convolve_cols(&tmp, kernel)
 }
 
+/// [`gaussian_blur`] into caller buffers: `tmp` and `dst` are resized to
+/// the plane's size and reused, so a scale space allocates nothing per level.
+pub fn gaussian_blur_into(p: &Plane, sigma: f64, tmp: &mut Plane, dst: &mut Plane) {
+    let k = gaussian_kernel(sigma);
+    fit(tmp, p.width(), p.height());
+    fit(dst, p.width(), p.height());
+    convolve_rows_into(p, &k, tmp);
+    convolve_cols_into(tmp, &k, dst);
+}
+
+fn fit(p: &mut Plane, w: usize, h: usize) {
+    if p.width() != w || p.height() != h {
+        *p = Plane::filled(w, h, 0.0);
+    }
+}
+
 /// Gaussian blur with standard deviation `sigma` px.
 #[must_use]
 pub fn gaussian_blur(p: &Plane, sigma: f64) -> Plane {
@@ -56,11 +72,17 @@ pub fn gaussian_blur(p: &Plane, sigma: f64) -> Plane {
 /// Convolves every row with `kernel` (odd length, centred).
 #[must_use]
 pub fn convolve_rows(p: &Plane, kernel: &[f32]) -> Plane {
+    let mut out = Plane::filled(p.width(), p.height(), 0.0);
+    convolve_rows_into(p, kernel, &mut out);
+    out
+}
+
+/// [`convolve_rows`] into `out` (same size as `p`).
+pub fn convolve_rows_into(p: &Plane, kernel: &[f32], out: &mut Plane) {
     let (w, h) = (p.width(), p.height());
     let r = (kernel.len() / 2) as isize;
-    let mut out = Plane::filled(w, h, 0.0);
-    if w == 0 {
-        return out;
+    if w == 0 || h == 0 {
+        return;
     }
     out.data_mut().par_chunks_mut(w).enumerate().for_each_init(
         || vec![0.0f32; w + 2 * r as usize],
@@ -70,6 +92,7 @@ pub fn convolve_rows(p: &Plane, kernel: &[f32]) -> Plane {
                 *v = src[reflect(i as isize - r, w)];
             }
             // taps outer, pixels inner: the inner loop is a vectorisable axpy
+            dst.fill(0.0);
             for (k, &kv) in kernel.iter().enumerate() {
                 for (d, &s) in dst.iter_mut().zip(&padded[k..k + w]) {
                     *d += kv * s;
@@ -77,22 +100,28 @@ pub fn convolve_rows(p: &Plane, kernel: &[f32]) -> Plane {
             }
         },
     );
-    out
 }
 
 /// Convolves every column with `kernel` (odd length, centred).
 #[must_use]
 pub fn convolve_cols(p: &Plane, kernel: &[f32]) -> Plane {
+    let mut out = Plane::filled(p.width(), p.height(), 0.0);
+    convolve_cols_into(p, kernel, &mut out);
+    out
+}
+
+/// [`convolve_cols`] into `out` (same size as `p`).
+pub fn convolve_cols_into(p: &Plane, kernel: &[f32], out: &mut Plane) {
     let (w, h) = (p.width(), p.height());
     let r = (kernel.len() / 2) as isize;
-    let mut out = Plane::filled(w, h, 0.0);
-    if w == 0 {
-        return out;
+    if w == 0 || h == 0 {
+        return;
     }
     out.data_mut()
         .par_chunks_mut(w)
         .enumerate()
         .for_each(|(y, dst)| {
+            dst.fill(0.0);
             for (k, &kv) in kernel.iter().enumerate() {
                 let src = p.row(reflect(y as isize + k as isize - r, h));
                 for (d, &s) in dst.iter_mut().zip(src) {
@@ -100,7 +129,6 @@ pub fn convolve_cols(p: &Plane, kernel: &[f32]) -> Plane {
                 }
             }
         });
-    out
 }
 
 /// Halves the resolution: a [1 3 3 1]/8 binomial filter centred between

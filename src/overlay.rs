@@ -184,7 +184,10 @@ pub fn render_all(
                 mask_tint(&mut c, &maps.red, rw, rh, [235.0, 30.0, 60.0]);
             }
             _ => {
-                let Some(shade) = &maps.shading else { continue };
+                let Some((shade, step)) = &maps.shading else {
+                    continue;
+                };
+                let step = *step;
                 // violet with opacity growing with the top-hat depth (saturates at 3 %)
                 for y in 0..c.h {
                     for x in 0..c.w {
@@ -192,7 +195,11 @@ pub fn render_all(
                             (((x as f64 + 0.5) / c.scale) as usize).min(rw - 1),
                             (((y as f64 + 0.5) / c.scale) as usize).min(rh - 1),
                         );
-                        let a = (shade.at(sx, sy) / 3.0).clamp(0.0, 1.0) * 0.75;
+                        let (mx, my) = (
+                            (sx / step).min(shade.width() - 1),
+                            (sy / step).min(shade.height() - 1),
+                        );
+                        let a = (shade.at(mx, my) / 3.0).clamp(0.0, 1.0) * 0.75;
                         if a > 0.02 {
                             c.blend(x, y, [170.0, 60.0, 230.0], a);
                         }

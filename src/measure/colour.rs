@@ -51,8 +51,29 @@ impl LinearLut {
     #[must_use]
     #[inline]
     pub fn get(&self, v: f32) -> f64 {
-        let i = (f64::from(v) * 16.0).round().clamp(0.0, 255.0 * 16.0) as usize;
+        self.0[Self::index(v)]
+    }
+    /// The table index of an encoded value (1/16 level steps).
+    #[must_use]
+    #[inline]
+    pub fn index(v: f32) -> usize {
+        (f64::from(v) * 16.0).round().clamp(0.0, 255.0 * 16.0) as usize
+    }
+    /// Linear value at a table index.
+    #[must_use]
+    #[inline]
+    pub fn at(&self, i: usize) -> f64 {
         self.0[i]
+    }
+    /// Number of entries.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    /// Never empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        false
     }
 }
 
@@ -60,10 +81,27 @@ impl LinearLut {
 #[inline]
 fn lab_f(t: f64) -> f64 {
     if t > 0.008856 {
-        t.cbrt()
+        cbrt(t)
     } else {
         7.787 * t + 16.0 / 116.0
     }
+}
+
+/// Cube root of x > 0 to within 2 ulp: an exponent-bit first guess (≈ 5 %)
+/// and three Halley steps (cubic convergence: 1e-4, 1e-12, exact). libm's
+/// cbrt is the largest cost of CIELAB on a 12 MP photo.
+#[must_use]
+#[inline]
+pub fn cbrt(x: f64) -> f64 {
+    if !(x > 0.0) || !x.is_finite() {
+        return x.cbrt();
+    }
+    let mut y = f64::from_bits(x.to_bits() / 3 + 0x2A9F_7893_782D_A1CE);
+    for _ in 0..3 {
+        let y3 = y * y * y;
+        y *= (y3 + 2.0 * x) / (2.0 * y3 + x);
+    }
+    y
 }
 
 /// CIELAB of linear RGB (0–1), D65 white (0.95047, 1, 1.08883).
@@ -244,6 +282,17 @@ mod tests {
             (w[0] - 100.0).abs() < 1e-3 && w[1].abs() < 0.01 && w[2].abs() < 0.01,
             "{w:?}"
         );
+    }
+
+    #[test]
+    fn cbrt_matches_libm() {
+        let mut x = 1e-6f64;
+        while x < 10.0 {
+            let (a, b) = (cbrt(x), x.cbrt());
+            assert!((a - b).abs() <= 4.0 * f64::EPSILON * b, "{x}: {a} vs {b}");
+            x *= 1.0137;
+        }
+        assert_eq!(cbrt(0.0), 0.0);
     }
 
     #[test]

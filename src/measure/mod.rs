@@ -18,6 +18,7 @@ use crate::catalog::{self, Better, id};
 use crate::error::{Error, Result};
 use crate::raster::{ColourModel, Plane, Rect, RgbPlanes};
 use crate::units::MmPerPx;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -35,19 +36,40 @@ pub const NOMINAL_MM_PER_PX: f64 = 0.05;
 /// change leaves this unchanged.
 #[must_use]
 pub fn relative_luminance(y: &Plane) -> Plane {
-    let finite: Vec<f64> = y
-        .data()
-        .iter()
-        .filter(|v| v.is_finite())
-        .map(|&v| f64::from(v))
-        .collect();
-    let mean = crate::filters::det_sum(&finite) / finite.len().max(1) as f64;
+    let (sum, n) = finite_sum(y.data());
+    let mean = sum / n.max(1) as f64;
     let k = if mean > 1e-6 {
         (100.0 / mean) as f32
     } else {
         0.0
     };
-    y.map(|v| if v.is_finite() { v * k } else { 100.0 })
+    let mut out = Plane::filled(y.width(), y.height(), 0.0);
+    out.data_mut()
+        .par_chunks_mut(1 << 16)
+        .zip(y.data().par_chunks(1 << 16))
+        .for_each(|(o, i)| {
+            for (o, &v) in o.iter_mut().zip(i) {
+                *o = if v.is_finite() { v * k } else { 100.0 };
+            }
+        });
+    out
+}
+
+/// Sum (f64) and count of the finite values, in fixed chunks summed in
+/// order: the same on any number of threads, and no copy of the data.
+#[must_use]
+pub fn finite_sum(values: &[f32]) -> (f64, u64) {
+    let parts: Vec<(f64, u64)> = values
+        .par_chunks(1 << 16)
+        .map(|c| {
+            c.iter()
+                .filter(|v| v.is_finite())
+                .fold((0.0f64, 0u64), |(s, n), &v| (s + f64::from(v), n + 1))
+        })
+        .collect();
+    parts
+        .iter()
+        .fold((0.0, 0), |(s, n), &(a, b)| (s + a, n + b))
 }
 
 /// Filter scales in px for a physical size in mm.
@@ -159,8 +181,9 @@ pub struct FeatureMaps {
     pub pigmented: Vec<bool>,
     /// Red pixels.
     pub red: Vec<bool>,
-    /// Black top-hat of relative luminance (scar shading), % of mean luminance.
-    pub shading: Option<Plane>,
+    /// Black top-hat of relative luminance (scar shading), % of mean
+    /// luminance, at 1/step of the ROI's resolution: (map, step).
+    pub shading: Option<(Plane, usize)>,
 }
 
 /// Everything measured on one capture.
@@ -345,7 +368,7 @@ pub fn measure(
     let shading = scars::shading_index(&luminance, &tiles, opts.mm_per_px);
     sink.put(id::SHADING, shading.value, &shading.tiles);
     let (colour_maps, control_linear) =
-        measure_colour(img, &crop, roi, &tiles, opts, &mut sink).unwrap_or((None, None));
+        measure_colour(img, &crop, &tiles, opts, &mut sink).unwrap_or((None, None));
 
     let pore_histogram = Some(found.histogram.clone());
     if opts.keep_maps {
@@ -355,7 +378,7 @@ pub fn measure(
             maps.pigmented = p;
             maps.red = r;
         }
-        maps.shading = Some(shading.map);
+        maps.shading = Some((shading.map, shading.step));
     }
     Ok(Measurements {
         roi,
@@ -397,16 +420,18 @@ fn measure_texture(crop: &RgbPlanes, tiles: &Tiles, opts: &MeasureOptions, sink:
         sink.put(id::GLCM_ENTROPY, whole.entropy, &pick(|h| h.entropy));
     }
 
-    let rounded = texture::rounded_luminance(crop);
-    let codes = texture::lbp_codes(&rounded, w, h);
-    if let Some((_, entropy)) = texture::lbp_histogram(&codes) {
-        let mut per_tile = vec![Vec::new(); tiles.count()];
-        for (i, c) in codes.iter().enumerate() {
-            per_tile[tiles.of(i % w, i / w)].push(*c);
+    let rounded = texture::rounded_levels(crop);
+    let counts = texture::lbp_tile_counts(&rounded, w, h, tiles);
+    let mut whole = [0u64; 10];
+    for t in &counts {
+        for (a, b) in whole.iter_mut().zip(t) {
+            *a += b;
         }
-        let t: Vec<f64> = per_tile
+    }
+    if let Some((_, entropy)) = texture::lbp_entropy(&whole) {
+        let t: Vec<f64> = counts
             .iter()
-            .map(|c| texture::lbp_histogram(c).map_or(f64::NAN, |(_, e)| e))
+            .map(|c| texture::lbp_entropy(c).map_or(f64::NAN, |(_, e)| e))
             .collect();
         sink.put(id::LBP_ENTROPY, entropy, &t);
     }
@@ -460,75 +485,159 @@ fn control_mean_linear(img: &RgbPlanes, lut: &colour::LinearLut) -> [f64; 3] {
     s.map(|v| v / n.max(1) as f64)
 }
 
-fn measure_colour(
-    img: &RgbPlanes,
-    crop: &RgbPlanes,
-    roi: Rect,
-    tiles: &Tiles,
-    opts: &MeasureOptions,
-    sink: &mut Sink<'_>,
-) -> Option<(Option<ColourMaps>, Option<[f64; 3]>)> {
-    use colour::{ColourSums, LinearLut, Reference};
-    let lut = LinearLut::default();
-    let (mi_map, ei_map) = colour::index_maps(crop, &lut);
-    let control = opts.control.map(|c| img.crop(c));
-    let reference = match &control {
-        Some(c) => {
-            let (mi, ei) = colour::index_maps(c, &lut);
-            Reference {
-                mi: colour::median(&mi),
-                ei: colour::median(&ei),
-            }
+/// Per-pixel tables of the colour stage: linear light and melanin index by
+/// encoded value (1/16-level steps; erythema index = MI(G) − MI(R)).
+struct ColourTables {
+    lut: colour::LinearLut,
+    mi: Vec<f32>,
+}
+
+impl ColourTables {
+    fn new() -> ColourTables {
+        let lut = colour::LinearLut::default();
+        let mi = (0..lut.len())
+            .map(|i| colour::melanin_index(lut.at(i)) as f32)
+            .collect();
+        ColourTables { lut, mi }
+    }
+}
+
+/// Median melanin and erythema index of the finite pixels of `p`, by
+/// histograms (MI is a decreasing function of the red value's table index;
+/// EI is binned at 1/256 of a unit).
+fn index_medians(p: &RgbPlanes, t: &ColourTables) -> colour::Reference {
+    const EI_SPAN: f32 = 500.0;
+    const EI_BINS: usize = 1000 * 256 + 1;
+    let mut hr = vec![0u64; t.lut.len()];
+    let mut he = vec![0u64; EI_BINS];
+    let mut n = 0u64;
+    for (&r, &g) in p.r.data().iter().zip(p.g.data()) {
+        if r.is_finite() && g.is_finite() {
+            let (ir, ig) = (colour::LinearLut::index(r), colour::LinearLut::index(g));
+            hr[ir] += 1;
+            let ei = t.mi[ig] - t.mi[ir];
+            he[(((ei + EI_SPAN) * 256.0).round().max(0.0) as usize).min(EI_BINS - 1)] += 1;
+            n += 1;
         }
-        None => Reference {
-            mi: colour::median(&mi_map),
-            ei: colour::median(&ei_map),
-        },
+    }
+    if n == 0 {
+        return colour::Reference {
+            mi: f64::NAN,
+            ei: f64::NAN,
+        };
+    }
+    let nth = |h: &[u64], k: u64| {
+        let mut acc = 0;
+        h.iter().position(|&c| {
+            acc += c;
+            acc > k
+        })
     };
-    let (w, _) = (roi.w, roi.h);
-    // `gain`: per-channel factors on linear light (the control adaptation)
-    let accumulate =
-        |p: &RgbPlanes, tiles: Option<&Tiles>, mi: &[f32], ei: &[f32], gain: [f64; 3]| {
-            let n_tiles = tiles.map_or(1, Tiles::count);
-            let mut acc = vec![ColourSums::default(); n_tiles];
-            let (mut pig, mut red) = (vec![false; mi.len()], vec![false; mi.len()]);
-            let pw = p.width();
-            for (i, ((&r, &g), &b)) in
-                p.r.data()
-                    .iter()
-                    .zip(p.g.data())
-                    .zip(p.b.data())
-                    .enumerate()
-            {
-                if r.is_nan() || g.is_nan() || b.is_nan() {
+    // the median of a decreasing function of R is its value at the median R
+    let mi = nth(&hr, (n - 1) / 2).map_or(f64::NAN, |i| f64::from(t.mi[i]));
+    let ei = nth(&he, n / 2).map_or(f64::NAN, |i| i as f64 / 256.0 - f64::from(EI_SPAN));
+    colour::Reference { mi, ei }
+}
+
+/// Colour sums per tile of `p` (linear light × `gain`), pixels classed
+/// pigmented / red against `reference`; optionally the class maps.
+fn colour_sums(
+    p: &RgbPlanes,
+    tiles: &Tiles,
+    t: &ColourTables,
+    gain: [f64; 3],
+    reference: colour::Reference,
+    keep: bool,
+) -> (Vec<colour::ColourSums>, Option<ColourMaps>) {
+    let (w, h) = (p.width(), p.height());
+    let tile_col: Vec<usize> = (0..w).map(|x| tiles.col_of(x)).collect();
+    // rows in parallel; each row's per-tile partials kept in order and added
+    // sequentially, so the sums do not depend on the thread count
+    let rows: Vec<(Vec<(usize, colour::ColourSums)>, Vec<bool>, Vec<bool>)> = (0..h)
+        .into_par_iter()
+        .map(|y| {
+            let ty = tiles.row_of(y);
+            let (r, g, b) = (p.r.row(y), p.g.row(y), p.b.row(y));
+            let mut parts: Vec<(usize, colour::ColourSums)> = Vec::new();
+            let (mut pig, mut red) = if keep {
+                (vec![false; w], vec![false; w])
+            } else {
+                (Vec::new(), Vec::new())
+            };
+            for x in 0..w {
+                let ti = tiles.index(tile_col[x], ty);
+                if parts.last().is_none_or(|l| l.0 != ti) {
+                    parts.push((ti, colour::ColourSums::default()));
+                }
+                if !(r[x].is_finite() && g[x].is_finite() && b[x].is_finite()) {
                     continue;
                 }
-                let t = tiles.map_or(0, |t| t.of(i % pw, i / pw));
+                let (ir, ig, ib) = (
+                    colour::LinearLut::index(r[x]),
+                    colour::LinearLut::index(g[x]),
+                    colour::LinearLut::index(b[x]),
+                );
                 let (rl, gl, bl) = (
-                    gain[0] * lut.get(r),
-                    gain[1] * lut.get(g),
-                    gain[2] * lut.get(b),
+                    gain[0] * t.lut.at(ir),
+                    gain[1] * t.lut.at(ig),
+                    gain[2] * t.lut.at(ib),
                 );
                 let lab = colour::lab_from_linear(rl, gl, bl);
-                let s = &mut acc[t];
+                let Some((_, s)) = parts.last_mut() else {
+                    continue;
+                };
                 s.n += 1;
                 for (sum, v) in s.lab.iter_mut().zip(lab) {
                     *sum += v;
                 }
                 s.lin_rg[0] += rl;
                 s.lin_rg[1] += gl;
-                if f64::from(mi[i]) - reference.mi > colour::PIGMENT_DELTA_MI {
+                let (mi, ei) = (f64::from(t.mi[ir]), f64::from(t.mi[ig] - t.mi[ir]));
+                if mi - reference.mi > colour::PIGMENT_DELTA_MI {
                     s.pigmented += 1;
-                    pig[i] = true;
+                    if keep {
+                        pig[x] = true;
+                    }
                 }
-                if f64::from(ei[i]) - reference.ei > colour::RED_DELTA_EI {
+                if ei - reference.ei > colour::RED_DELTA_EI {
                     s.red += 1;
-                    red[i] = true;
+                    if keep {
+                        red[x] = true;
+                    }
                 }
             }
-            (acc, pig, red)
-        };
-    let (per_tile, pigmented, red) = accumulate(crop, Some(tiles), &mi_map, &ei_map, [1.0; 3]);
+            (parts, pig, red)
+        })
+        .collect();
+    let mut acc = vec![colour::ColourSums::default(); tiles.count()];
+    let (mut pig, mut red) = if keep {
+        (Vec::with_capacity(w * h), Vec::with_capacity(w * h))
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    for (parts, p_row, r_row) in rows {
+        for (ti, s) in parts {
+            acc[ti].add(&s);
+        }
+        pig.extend(p_row);
+        red.extend(r_row);
+    }
+    (acc, keep.then_some((pig, red)))
+}
+
+fn measure_colour(
+    img: &RgbPlanes,
+    crop: &RgbPlanes,
+    tiles: &Tiles,
+    opts: &MeasureOptions,
+    sink: &mut Sink<'_>,
+) -> Option<(Option<ColourMaps>, Option<[f64; 3]>)> {
+    use colour::ColourSums;
+    let tables = ColourTables::new();
+    let control = opts.control.map(|c| img.crop(c));
+    let reference = index_medians(control.as_ref().unwrap_or(crop), &tables);
+    let keep = opts.keep_maps && crop.model != ColourModel::Grey;
+    let (per_tile, maps) = colour_sums(crop, tiles, &tables, [1.0; 3], reference, keep);
     let mut whole = ColourSums::default();
     for t in &per_tile {
         whole.add(t);
@@ -575,19 +684,19 @@ fn measure_colour(
         // mean equals the reference (the baseline session's control, or this
         // image's own), then compare with the equally adapted control; any
         // global exposure or white-balance change cancels exactly
-        let mean = control_mean_linear(c, &lut);
+        let mean = control_mean_linear(c, &tables.lut);
         control_linear = Some(mean);
-        let reference = opts.control_reference.unwrap_or(mean);
+        let target = opts.control_reference.unwrap_or(mean);
         let gain: [f64; 3] = std::array::from_fn(|k| {
             if mean[k] > 1e-9 {
-                reference[k] / mean[k]
+                target[k] / mean[k]
             } else {
                 1.0
             }
         });
-        let (cmi, cei) = colour::index_maps(c, &lut);
-        let (ctrl, _, _) = accumulate(c, None, &cmi, &cei, gain);
-        let (adapted, _, _) = accumulate(crop, Some(tiles), &mi_map, &ei_map, gain);
+        let one = Tiles::new(c.width(), c.height(), 1);
+        let (ctrl, _) = colour_sums(c, &one, &tables, gain, reference, false);
+        let (adapted, _) = colour_sums(crop, tiles, &tables, gain, reference, false);
         let mut adapted_whole = ColourSums::default();
         for t in &adapted {
             adapted_whole.add(t);
@@ -613,6 +722,193 @@ fn measure_colour(
             }
         }
     }
-    let _ = w;
-    Some(((!grey).then_some((pigmented, red)), control_linear))
+    Some((maps, control_linear))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filters::reflect;
+
+    fn random_rgb(w: usize, h: usize, seed: u64) -> RgbPlanes {
+        let mut s = seed | 1;
+        let mut next = || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s % 256) as f32
+        };
+        let r = Plane::from_fn(w, h, |_, _| next());
+        let g = Plane::from_fn(w, h, |_, _| next());
+        let b = Plane::from_fn(w, h, |_, _| next());
+        RgbPlanes {
+            r,
+            g,
+            b,
+            model: ColourModel::Rgb,
+        }
+    }
+
+    #[test]
+    fn sem_by_hand() {
+        // values 1, 2, 3, 4: mean 2.5, sd √(5/3), SEM = sd/2
+        assert!((sem(&[1.0, 2.0, 3.0, 4.0]) - (5.0f64 / 3.0).sqrt() / 2.0).abs() < 1e-12);
+        assert_eq!(sem(&[7.0]), 0.0);
+        assert_eq!(sem(&[f64::NAN, 2.0]), 0.0);
+    }
+
+    #[test]
+    fn tiles_cover_every_pixel_once() {
+        let t = Tiles::new(70, 50, 4);
+        assert_eq!(t.count(), 12); // 50 px tall allows 3 rows of ≥ 16 px
+        let mut seen = vec![0; t.count()];
+        for y in 0..50 {
+            for x in 0..70 {
+                seen[t.of(x, y)] += 1;
+            }
+        }
+        assert!(seen.iter().all(|&n| n > 0));
+        assert_eq!(seen.iter().sum::<i32>(), 3500);
+    }
+
+    #[test]
+    fn roughness_matches_a_2d_gaussian_reference() {
+        // naive: full 2-D Gaussian convolution (reflected borders), then RMS
+        let img = random_rgb(40, 33, 9);
+        let y = img.luminance();
+        let sigma = 4.0f64;
+        let radius = (4.0 * sigma + 0.5) as isize;
+        let k: Vec<f64> = (-radius..=radius)
+            .map(|i| (-0.5 * (i as f64 / sigma).powi(2)).exp())
+            .collect();
+        let ks: f64 = k.iter().sum();
+        let mut sum2 = 0.0;
+        for yy in 0..33 {
+            for xx in 0..40 {
+                let mut acc = 0.0;
+                for (j, kj) in k.iter().enumerate() {
+                    for (i, ki) in k.iter().enumerate() {
+                        let sx = reflect(xx as isize + i as isize - radius, 40);
+                        let sy = reflect(yy as isize + j as isize - radius, 33);
+                        acc += kj * ki * f64::from(y.at(sx, sy));
+                    }
+                }
+                let d = f64::from(y.at(xx, yy)) - acc / (ks * ks);
+                sum2 += d * d;
+            }
+        }
+        let want = (sum2 / (40.0 * 33.0)).sqrt();
+        let m = measure(
+            Path::new("t"),
+            &img,
+            Rect::new(0, 0, 40, 33),
+            &MeasureOptions::default(),
+        )
+        .unwrap();
+        let got = m.values[id::ROUGHNESS].value;
+        // f32 separable blur vs f64 2-D sum: ~1e-5 relative
+        assert!((got - want).abs() < 1e-4 * want, "{got} vs {want}");
+    }
+
+    #[test]
+    fn colour_means_match_per_pixel_formulas() {
+        let img = random_rgb(30, 20, 5);
+        let m = measure(
+            Path::new("t"),
+            &img,
+            Rect::new(0, 0, 30, 20),
+            &MeasureOptions::default(),
+        )
+        .unwrap();
+        let lin = |v: f32| {
+            let c = f64::from(v) / 255.0;
+            if c > 0.04045 {
+                ((c + 0.055) / 1.055).powf(2.4)
+            } else {
+                c / 12.92
+            }
+        };
+        let (mut l, mut a, mut b, mut rs, mut gs) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        for i in 0..600 {
+            let (r, g, bl) = (
+                lin(img.r.data()[i]),
+                lin(img.g.data()[i]),
+                lin(img.b.data()[i]),
+            );
+            let lab = colour::lab_from_linear(r, g, bl);
+            l += lab[0];
+            a += lab[1];
+            b += lab[2];
+            rs += r;
+            gs += g;
+        }
+        let n = 600.0;
+        assert!((m.values[id::L].value - l / n).abs() < 1e-9);
+        assert!((m.values[id::A].value - a / n).abs() < 1e-9);
+        assert!((m.values[id::B].value - b / n).abs() < 1e-9);
+        assert!((m.values[id::MELANIN].value - 100.0 * (n / rs).log10()).abs() < 1e-9);
+        assert!(
+            (m.values[id::ERYTHEMA].value - 100.0 * ((rs / n).log10() - (gs / n).log10())).abs()
+                < 1e-9
+        );
+    }
+
+    #[test]
+    fn hessian_matches_analytic_gaussian_derivatives() {
+        // naive: convolve with the analytic second derivatives of a 2-D
+        // Gaussian at σ = 2 (the scale space uses finite differences of the
+        // blurred image; they agree to O(1/(12σ²)) ≈ 2 %)
+        let w = 48;
+        let img = Plane::from_fn(w, w, |x, y| {
+            let (x, y) = (x as f32 - 23.5, y as f32 - 23.5);
+            100.0 - 30.0 * (-(x * 0.8 + y * 0.6).powi(2) / 8.0).exp() + 10.0 * (x * 0.3).sin()
+        });
+        let sigma = 2.0f64;
+        let r = 9isize;
+        let mut got = None;
+        scale_space::for_each_level(&img, 2.0, 2.0, 3, |l| {
+            let (w, h) = (l.width(), l.height());
+            let (mut xx, mut xy, mut yy) = (
+                Plane::filled(w, h, 0.0),
+                Plane::filled(w, h, 0.0),
+                Plane::filled(w, h, 0.0),
+            );
+            for y in 0..h {
+                l.hessian_row(y, xx.row_mut(y), xy.row_mut(y), yy.row_mut(y));
+            }
+            got = Some((xx, xy, yy, l.sigma));
+        });
+        let (gxx, gxy, gyy, s) = got.unwrap();
+        assert!((s - sigma).abs() < 1e-12);
+        let g = |x: f64, y: f64| {
+            (-(x * x + y * y) / (2.0 * sigma * sigma)).exp()
+                / (2.0 * std::f64::consts::PI * sigma * sigma)
+        };
+        let s2 = sigma * sigma;
+        let mut worst = 0.0f64;
+        let mut scale = 0.0f64;
+        for (cx, cy) in [(20usize, 20usize), (24, 30), (30, 18), (15, 25)] {
+            let (mut xx, mut xy, mut yy) = (0.0, 0.0, 0.0);
+            for dy in -r..=r {
+                for dx in -r..=r {
+                    let v = f64::from(
+                        img.at(reflect(cx as isize - dx, w), reflect(cy as isize - dy, w)),
+                    );
+                    let (x, y) = (dx as f64, dy as f64);
+                    xx += v * g(x, y) * (x * x / s2 - 1.0) / s2;
+                    yy += v * g(x, y) * (y * y / s2 - 1.0) / s2;
+                    xy += v * g(x, y) * x * y / (s2 * s2);
+                }
+            }
+            for (a, b) in [
+                (s2 * xx, gxx.at(cx, cy)),
+                (s2 * xy, gxy.at(cx, cy)),
+                (s2 * yy, gyy.at(cx, cy)),
+            ] {
+                worst = worst.max((a - f64::from(b)).abs());
+                scale = scale.max(a.abs());
+            }
+        }
+        assert!(worst < 0.05 * scale, "worst {worst} of {scale}");
+    }
 }

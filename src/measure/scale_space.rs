@@ -5,31 +5,74 @@
 //! by 2 whenever the next level would need a blur of 3.2 pixels or more of
 //! the current resolution, so each octave after the first covers 1.6–3.2 of
 //! its own pixels (a narrow ridge stays well sampled) and large scales cost a
-//! quarter, a sixteenth... of the first. Only one level's
-//! Hessian is alive at a time: memory stays a few planes whatever the number
-//! of scales. Positions map back to full resolution as x·2^octave.
+//! quarter, a sixteenth... of the first. Consumers read the Hessian of a
+//! level row by row from its smoothed image (no Hessian planes are stored),
+//! and the blurred images live in two reused buffers: memory stays a few
+//! planes whatever the number of scales. Positions map back to full
+//! resolution as x·2^octave.
 
-use crate::filters::{gaussian_blur, reflect};
+use crate::filters::{gaussian_blur, gaussian_blur_into, reflect};
 use crate::raster::Plane;
-use rayon::prelude::*;
 
 /// Blur assumed already present in a camera image (px), as in SIFT.
 const NOMINAL_BLUR: f64 = 0.5;
 
-/// The scale-normalised Hessian σ²·(Lxx, Lxy, Lyy) of one level.
-pub struct HessianLevel {
+/// One level of the scale space: its smoothed image, from which the
+/// scale-normalised Hessian σ²·(Lxx, Lxy, Lyy) is read row by row.
+pub struct HessianLevel<'a> {
     /// σ of this level in full-resolution pixels.
     pub sigma: f64,
     /// Octave (0 = full resolution); pixel (x, y) here is (x·2^o, y·2^o) there.
     pub octave: u32,
     /// Index of the level in scale order (0, 1, 2, ... across octaves).
     pub index: usize,
-    /// σ²·∂²L/∂x².
-    pub xx: Plane,
-    /// σ²·∂²L/∂x∂y.
-    pub xy: Plane,
-    /// σ²·∂²L/∂y².
-    pub yy: Plane,
+    /// The image blurred to this level.
+    pub smooth: &'a Plane,
+    /// σ² in this octave's pixels (the normalisation).
+    pub norm: f32,
+}
+
+impl HessianLevel<'_> {
+    /// Width of the level.
+    #[must_use]
+    pub fn width(&self) -> usize {
+        self.smooth.width()
+    }
+    /// Height of the level.
+    #[must_use]
+    pub fn height(&self) -> usize {
+        self.smooth.height()
+    }
+    /// Row `y` of σ²·Lxx, σ²·Lxy, σ²·Lyy by central second differences
+    /// (borders reflected) into the three buffers (length = width).
+    pub fn hessian_row(&self, y: usize, xx: &mut [f32], xy: &mut [f32], yy: &mut [f32]) {
+        let p = self.smooth;
+        let (w, h) = (p.width(), p.height());
+        let k = self.norm;
+        let up = p.row(reflect(y as isize - 1, h));
+        let mid = p.row(y);
+        let down = p.row(reflect(y as isize + 1, h));
+        if w < 3 {
+            for x in 0..w {
+                let (l, r) = (reflect(x as isize - 1, w), reflect(x as isize + 1, w));
+                xx[x] = k * (mid[r] - 2.0 * mid[x] + mid[l]);
+                yy[x] = k * (down[x] - 2.0 * mid[x] + up[x]);
+                xy[x] = k * 0.25 * (down[r] - down[l] - up[r] + up[l]);
+            }
+            return;
+        }
+        for x in 1..w - 1 {
+            xx[x] = k * (mid[x + 1] - 2.0 * mid[x] + mid[x - 1]);
+            yy[x] = k * (down[x] - 2.0 * mid[x] + up[x]);
+            xy[x] = k * 0.25 * (down[x + 1] - down[x - 1] - up[x + 1] + up[x - 1]);
+        }
+        for x in [0, w - 1] {
+            let (l, r) = (reflect(x as isize - 1, w), reflect(x as isize + 1, w));
+            xx[x] = k * (mid[r] - 2.0 * mid[x] + mid[l]);
+            yy[x] = k * (down[x] - 2.0 * mid[x] + up[x]);
+            xy[x] = k * 0.25 * (down[r] - down[l] - up[r] + up[l]);
+        }
+    }
 }
 
 /// The σ values (full-resolution px) that [`for_each_level`] will visit for
@@ -61,7 +104,7 @@ pub fn for_each_level(
     sigma_min: f64,
     sigma_max: f64,
     per_octave: usize,
-    mut visit: impl FnMut(&HessianLevel),
+    mut visit: impl FnMut(&HessianLevel<'_>),
 ) {
     let all = sigmas(sigma_min, sigma_max, per_octave);
     // blur in octave pixels the current image carries; decimate once a
@@ -73,33 +116,40 @@ pub fn for_each_level(
             .max(0.0)
             .sqrt(),
     );
+    let (mut tmp, mut next) = (Plane::filled(0, 0, 0.0), Plane::filled(0, 0, 0.0));
     let mut sigma_here = all[0];
     let mut octave = 0u32;
     for (index, &sigma_full) in all.iter().enumerate() {
         let mut sigma = sigma_full / f64::from(1u32 << octave);
         while sigma >= 2.0 * DECIMATE_AT && current.width() >= 6 && current.height() >= 6 {
             let top = 2.0 * DECIMATE_AT;
-            let at_top = gaussian_blur(
+            gaussian_blur_into(
                 &current,
                 (top * top - sigma_here * sigma_here).max(0.0).sqrt(),
+                &mut tmp,
+                &mut next,
             );
-            current = decimate(&at_top);
+            current = decimate(&next);
             sigma_here = DECIMATE_AT;
             octave += 1;
             sigma = sigma_full / f64::from(1u32 << octave);
         }
         if sigma > sigma_here {
-            current = gaussian_blur(&current, (sigma * sigma - sigma_here * sigma_here).sqrt());
+            gaussian_blur_into(
+                &current,
+                (sigma * sigma - sigma_here * sigma_here).sqrt(),
+                &mut tmp,
+                &mut next,
+            );
+            std::mem::swap(&mut current, &mut next);
             sigma_here = sigma;
         }
-        let (xx, xy, yy) = hessian(&current, sigma * sigma);
         visit(&HessianLevel {
             sigma: sigma_full,
             octave,
             index,
-            xx,
-            xy,
-            yy,
+            smooth: &current,
+            norm: (sigma * sigma) as f32,
         });
     }
 }
@@ -114,31 +164,18 @@ fn decimate(p: &Plane) -> Plane {
     Plane::from_fn(w, h, |x, y| p.at(2 * x, 2 * y))
 }
 
-/// Second differences of `p`, multiplied by `norm` (σ²).
-fn hessian(p: &Plane, norm: f64) -> (Plane, Plane, Plane) {
-    let (w, h) = (p.width(), p.height());
-    let k = norm as f32;
-    let mut xx = Plane::filled(w, h, 0.0);
-    let mut xy = Plane::filled(w, h, 0.0);
-    let mut yy = Plane::filled(w, h, 0.0);
-    xx.data_mut()
-        .par_chunks_mut(w)
-        .zip(xy.data_mut().par_chunks_mut(w))
-        .zip(yy.data_mut().par_chunks_mut(w))
-        .enumerate()
-        .for_each(|(y, ((dxx, dxy), dyy))| {
-            let up = p.row(reflect(y as isize - 1, h));
-            let mid = p.row(y);
-            let down = p.row(reflect(y as isize + 1, h));
-            for x in 0..w {
-                let l = reflect(x as isize - 1, w);
-                let r = reflect(x as isize + 1, w);
-                dxx[x] = k * (mid[r] - 2.0 * mid[x] + mid[l]);
-                dyy[x] = k * (down[x] - 2.0 * mid[x] + up[x]);
-                dxy[x] = k * 0.25 * (down[r] - down[l] - up[r] + up[l]);
-            }
-        });
-    (xx, xy, yy)
+/// Eigenvalues (λ1, λ2) of [[a, b], [b, c]] with |λ1| ≤ |λ2| (no vectors).
+#[must_use]
+#[inline]
+pub fn eigenvalues(a: f32, b: f32, c: f32) -> (f32, f32) {
+    let half_tr = 0.5 * (a + c);
+    let d = (0.25 * (a - c) * (a - c) + b * b).sqrt();
+    let (e1, e2) = (half_tr + d, half_tr - d);
+    if e1.abs() <= e2.abs() {
+        (e1, e2)
+    } else {
+        (e2, e1)
+    }
 }
 
 /// Eigenvalues (λ1, λ2) of [[a, b], [b, c]] with |λ1| ≤ |λ2|, and the unit
@@ -205,7 +242,10 @@ mod tests {
         for_each_level(&img, 2.0, 8.0, 6, |l| {
             let step = 1usize << l.octave;
             let (x, y) = (48 / step, 48 / step);
-            let log = l.xx.at(x, y) + l.yy.at(x, y);
+            let w = l.width();
+            let (mut xx, mut xy, mut yy) = (vec![0.0; w], vec![0.0; w], vec![0.0; w]);
+            l.hessian_row(y, &mut xx, &mut xy, &mut yy);
+            let log = xx[x] + yy[x];
             if log > best.0 {
                 best = (log, l.sigma);
             }

@@ -74,30 +74,6 @@ pub fn quantised_levels(img: &RgbPlanes) -> Vec<u8> {
     }
 }
 
-/// Luminance rounded half-to-even and clipped to 0..255 (the LBP input),
-/// `NaN` kept as `NaN`.
-#[must_use]
-pub fn rounded_luminance(img: &RgbPlanes) -> Vec<f64> {
-    let r = |y: f64| {
-        if y.is_nan() {
-            y
-        } else {
-            y.round_ties_even().clamp(0.0, 255.0)
-        }
-    };
-    match img.model {
-        ColourModel::Grey => img.r.data().iter().map(|&v| r(f64::from(v))).collect(),
-        ColourModel::Rgb => img
-            .r
-            .data()
-            .par_iter()
-            .zip(img.g.data())
-            .zip(img.b.data())
-            .map(|((&rr, &g), &b)| r(luminance_f64(rr, g, b)))
-            .collect(),
-    }
-}
-
 /// Co-occurrence counts for the 12 offsets, for the whole image and per tile.
 /// A pair is counted in the tile of its first pixel; pairs touching a
 /// no-data pixel are skipped. Symmetry is applied when the features are read.
@@ -108,56 +84,98 @@ pub struct GlcmCounts {
     pub tiles: Vec<Vec<Vec<u64>>>,
 }
 
+/// The ten distinct offsets of [`OFFSETS`] (d = 2 diagonals repeat d = 1)
+/// and where each of the twelve reads its counts.
+const UNIQUE: [(isize, isize); 10] = [
+    (0, 1),
+    (1, 1),
+    (1, 0),
+    (1, -1),
+    (0, 2),
+    (2, 0),
+    (0, 4),
+    (3, 3),
+    (4, 0),
+    (3, -3),
+];
+const OFFSET_SOURCE: [usize; 12] = [0, 1, 2, 3, 4, 1, 5, 3, 6, 7, 8, 9];
+
 /// Counts co-occurrences of `levels` (`w × h`) for every offset.
 #[must_use]
 pub fn glcm_counts(levels: &[u8], w: usize, h: usize, tiles: &Tiles) -> GlcmCounts {
-    // Row bands of fixed height are counted in parallel; integer sums are
-    // exact, so the split never changes the result.
-    const BAND: usize = 64;
+    const BAND: usize = 32;
+    const BINS: usize = LEVELS * LEVELS;
     let n_tiles = tiles.count();
-    let zero = || -> Vec<Vec<Vec<u64>>> {
-        vec![vec![vec![0u64; LEVELS * LEVELS]; OFFSETS.len()]; n_tiles]
-    };
-    let bands: Vec<Vec<Vec<Vec<u64>>>> = (0..h.div_ceil(BAND))
-        .into_par_iter()
-        .map(|band| {
-            let mut acc = zero();
-            for r in band * BAND..((band + 1) * BAND).min(h) {
-                let row = &levels[r * w..(r + 1) * w];
-                let ty = tiles.row_of(r);
-                for (k, &(dr, dc)) in OFFSETS.iter().enumerate() {
-                    let r2 = r as isize + dr;
-                    if r2 < 0 || r2 >= h as isize {
-                        continue;
-                    }
-                    let row2 = &levels[r2 as usize * w..(r2 as usize + 1) * w];
-                    let c_lo = (-dc).max(0) as usize;
-                    let c_hi = (w as isize - dc.max(0)).max(0) as usize;
-                    for c in c_lo..c_hi.max(c_lo) {
-                        let a = row[c];
-                        let b = row2[(c as isize + dc) as usize];
-                        if a == NO_DATA || b == NO_DATA {
-                            continue;
-                        }
-                        let t = tiles.index(tiles.col_of(c), ty);
-                        acc[t][k][usize::from(a) * LEVELS + usize::from(b)] += 1;
-                    }
-                }
-            }
-            acc
-        })
-        .collect();
-    let mut per_tile = zero();
-    for band in bands {
-        for (dst, src) in per_tile.iter_mut().zip(band) {
-            for (d, s) in dst.iter_mut().zip(src) {
-                for (x, y) in d.iter_mut().zip(s) {
-                    *x += y;
-                }
-            }
+    let slot = |t: usize, k: usize| (t * UNIQUE.len() + k) * BINS;
+    // column runs with one tile column each: no per-pixel tile lookup
+    let mut runs: Vec<(usize, usize, usize)> = Vec::new();
+    let mut start = 0;
+    for c in 1..=w {
+        if c == w || tiles.col_of(c) != tiles.col_of(start) {
+            runs.push((start, c, tiles.col_of(start)));
+            start = c;
         }
     }
-    let mut whole = vec![vec![0u64; LEVELS * LEVELS]; OFFSETS.len()];
+    // integer counts: any split and any order of addition give the same sums
+    let counts: Vec<u32> = (0..h.div_ceil(BAND))
+        .into_par_iter()
+        .fold(
+            || vec![0u32; n_tiles * UNIQUE.len() * BINS],
+            |mut acc, band| {
+                for r in band * BAND..((band + 1) * BAND).min(h) {
+                    let row = &levels[r * w..(r + 1) * w];
+                    let ty = tiles.row_of(r);
+                    for (k, &(dr, dc)) in UNIQUE.iter().enumerate() {
+                        let r2 = r as isize + dr;
+                        if r2 >= h as isize {
+                            continue;
+                        }
+                        let row2 = &levels[r2 as usize * w..(r2 as usize + 1) * w];
+                        for &(c0, c1, tx) in &runs {
+                            let lo = c0.max((-dc).max(0) as usize);
+                            let hi = c1.min((w as isize - dc.max(0)).max(0) as usize);
+                            if lo >= hi {
+                                continue;
+                            }
+                            let base = slot(tiles.index(tx, ty), k);
+                            let hist = &mut acc[base..base + BINS];
+                            let second =
+                                &row2[(lo as isize + dc) as usize..(hi as isize + dc) as usize];
+                            for (&a, &b) in row[lo..hi].iter().zip(second) {
+                                // valid levels are < 64; the no-data sentinel sets high bits
+                                if (a | b) & 0xC0 == 0 {
+                                    hist[(usize::from(a) << 6) | usize::from(b)] += 1;
+                                }
+                            }
+                        }
+                    }
+                }
+                acc
+            },
+        )
+        .reduce(
+            || vec![0u32; n_tiles * UNIQUE.len() * BINS],
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    *x += y;
+                }
+                a
+            },
+        );
+    let per_tile: Vec<Vec<Vec<u64>>> = (0..n_tiles)
+        .map(|t| {
+            OFFSET_SOURCE
+                .iter()
+                .map(|&k| {
+                    counts[slot(t, k)..slot(t, k) + BINS]
+                        .iter()
+                        .map(|&c| u64::from(c))
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    let mut whole = vec![vec![0u64; BINS]; OFFSETS.len()];
     for t in &per_tile {
         for (d, s) in whole.iter_mut().zip(t) {
             for (x, y) in d.iter_mut().zip(s) {
@@ -259,64 +277,195 @@ const LBP_OFFSETS: [(f64, f64); 8] = [
     (0.70711, 0.70711),
 ];
 
+/// Luminance rounded half-to-even to 0..255 as `u16`, [`NO_LEVEL`] for no
+/// data (the LBP input: exact integers, a quarter of the memory of f64).
+#[must_use]
+pub fn rounded_levels(img: &RgbPlanes) -> Vec<u16> {
+    let r = |y: f64| {
+        if y.is_nan() {
+            NO_LEVEL
+        } else {
+            y.round_ties_even().clamp(0.0, 255.0) as u16
+        }
+    };
+    match img.model {
+        ColourModel::Grey => img.r.data().par_iter().map(|&v| r(f64::from(v))).collect(),
+        ColourModel::Rgb => img
+            .r
+            .data()
+            .par_iter()
+            .zip(img.g.data())
+            .zip(img.b.data())
+            .map(|((&rr, &g), &b)| r(luminance_f64(rr, g, b)))
+            .collect(),
+    }
+}
+
+/// No-data marker of [`rounded_levels`].
+pub const NO_LEVEL: u16 = u16::MAX;
+
+/// Where scikit-image's bilinear interpolation reads for one coordinate:
+/// floor, ceil and the fraction, for position `i + offset`.
+#[derive(Clone, Copy)]
+struct Taps {
+    lo: i64,
+    hi: i64,
+    frac: f64,
+}
+
+fn taps(i: usize, offset: f64) -> Taps {
+    let v = i as f64 + offset;
+    let (lo, hi) = (v.floor(), v.ceil());
+    Taps {
+        lo: lo as i64,
+        hi: hi as i64,
+        frac: v - lo,
+    }
+}
+
+/// Uniform LBP code of pixel (r, c), or `None` when it or a neighbour it
+/// needs is no data. `col_taps[c][p]` and `row_taps[p]` are precomputed.
+#[inline]
+fn lbp_at(
+    y: &[u16],
+    w: usize,
+    h: usize,
+    r: usize,
+    c: usize,
+    row_taps: &[Taps; 8],
+    col_taps: &[Taps; 8],
+) -> Option<u8> {
+    let centre = y[r * w + c];
+    if centre == NO_LEVEL {
+        return None;
+    }
+    let centre = f64::from(centre);
+    let get = |rr: i64, cc: i64| -> Option<f64> {
+        if rr < 0 || cc < 0 || rr >= h as i64 || cc >= w as i64 {
+            Some(0.0)
+        } else {
+            let v = y[rr as usize * w + cc as usize];
+            (v != NO_LEVEL).then_some(f64::from(v))
+        }
+    };
+    let mut bits = [0u8; 8];
+    for p in 0..8 {
+        let (rt, ct) = (row_taps[p], col_taps[p]);
+        // scikit-image's bilinear_interpolation, same operation order
+        let (dr, dc) = (rt.frac, ct.frac);
+        let top = (1.0 - dc) * get(rt.lo, ct.lo)? + dc * get(rt.lo, ct.hi)?;
+        let bottom = (1.0 - dc) * get(rt.hi, ct.lo)? + dc * get(rt.hi, ct.hi)?;
+        let v = (1.0 - dr) * top + dr * bottom;
+        bits[p] = u8::from(v - centre >= 0.0);
+    }
+    let changes: u8 = (0..7).map(|i| u8::from(bits[i] != bits[i + 1])).sum();
+    Some(if changes <= 2 { bits.iter().sum() } else { 9 })
+}
+
+/// [`lbp_at`] for an interior pixel (all neighbours inside) of an image
+/// without no-data: no bounds or sentinel checks, integer offsets read
+/// directly ((1−0)·a + 0·b = a exactly, so the result is the same).
+#[inline]
+fn lbp_interior(
+    y: &[u16],
+    w: usize,
+    r: usize,
+    c: usize,
+    row_taps: &[Taps; 8],
+    col_taps: &[Taps; 8],
+) -> u8 {
+    let at = |rr: i64, cc: i64| f64::from(y[rr as usize * w + cc as usize]);
+    let centre = f64::from(y[r * w + c]);
+    let mut bits = [0u8; 8];
+    for p in 0..8 {
+        let (rt, ct) = (row_taps[p], col_taps[p]);
+        let v = if p % 2 == 0 {
+            at(rt.lo, ct.lo)
+        } else {
+            let (dr, dc) = (rt.frac, ct.frac);
+            let top = (1.0 - dc) * at(rt.lo, ct.lo) + dc * at(rt.lo, ct.hi);
+            let bottom = (1.0 - dc) * at(rt.hi, ct.lo) + dc * at(rt.hi, ct.hi);
+            (1.0 - dr) * top + dr * bottom
+        };
+        bits[p] = u8::from(v - centre >= 0.0);
+    }
+    let changes: u8 = (0..7).map(|i| u8::from(bits[i] != bits[i + 1])).sum();
+    if changes <= 2 { bits.iter().sum() } else { 9 }
+}
+
+fn column_taps(w: usize) -> Vec<[Taps; 8]> {
+    (0..w)
+        .map(|c| std::array::from_fn(|p| taps(c, LBP_OFFSETS[p].1)))
+        .collect()
+}
+
 /// Uniform LBP code (0–9) of every pixel; `None` for pixels whose value or a
 /// needed neighbour is no-data. Outside the image counts as 0 (scikit-image's
 /// constant mode), so border codes match it exactly.
 #[must_use]
-pub fn lbp_codes(y: &[f64], w: usize, h: usize) -> Vec<Option<u8>> {
-    let get = |r: i64, c: i64| -> f64 {
-        if r < 0 || c < 0 || r >= h as i64 || c >= w as i64 {
-            0.0
-        } else {
-            y[r as usize * w + c as usize]
-        }
-    };
+pub fn lbp_codes(y: &[u16], w: usize, h: usize) -> Vec<Option<u8>> {
+    let cols = column_taps(w);
+    let complete = !y.contains(&NO_LEVEL);
     let mut out = vec![None; w * h];
     out.par_chunks_mut(w.max(1))
         .enumerate()
         .for_each(|(r, dst)| {
+            let row_taps: [Taps; 8] = std::array::from_fn(|p| taps(r, LBP_OFFSETS[p].0));
+            let interior_row = complete && r >= 1 && r + 1 < h;
             for (c, code) in dst.iter_mut().enumerate() {
-                let centre = y[r * w + c];
-                if centre.is_nan() {
-                    continue;
-                }
-                let mut bits = [0u8; 8];
-                let mut valid = true;
-                for (p, &(rp, cp)) in LBP_OFFSETS.iter().enumerate() {
-                    // scikit-image's bilinear_interpolation, same operation order
-                    let rr = r as f64 + rp;
-                    let cc = c as f64 + cp;
-                    let (minr, minc) = (rr.floor(), cc.floor());
-                    let (maxr, maxc) = (rr.ceil(), cc.ceil());
-                    let (dr, dc) = (rr - minr, cc - minc);
-                    let (minr, minc, maxr, maxc) =
-                        (minr as i64, minc as i64, maxr as i64, maxc as i64);
-                    let top = (1.0 - dc) * get(minr, minc) + dc * get(minr, maxc);
-                    let bottom = (1.0 - dc) * get(maxr, minc) + dc * get(maxr, maxc);
-                    let v = (1.0 - dr) * top + dr * bottom;
-                    if v.is_nan() {
-                        valid = false;
-                        break;
-                    }
-                    bits[p] = u8::from(v - centre >= 0.0);
-                }
-                if !valid {
-                    continue;
-                }
-                let changes: u8 = (0..7).map(|i| u8::from(bits[i] != bits[i + 1])).sum();
-                *code = Some(if changes <= 2 { bits.iter().sum() } else { 9 });
+                *code = if interior_row && c >= 1 && c + 1 < w {
+                    Some(lbp_interior(y, w, r, c, &row_taps, &cols[c]))
+                } else {
+                    lbp_at(y, w, h, r, c, &row_taps, &cols[c])
+                };
             }
         });
     out
 }
 
-/// Histogram of LBP codes (fractions of counted pixels) and its entropy.
+/// Counts of LBP codes 0–9 per tile, without storing the codes.
 #[must_use]
-pub fn lbp_histogram(codes: &[Option<u8>]) -> Option<([f64; 10], f64)> {
-    let mut counts = [0u64; 10];
-    for c in codes.iter().flatten() {
-        counts[usize::from(*c)] += 1;
-    }
+pub fn lbp_tile_counts(y: &[u16], w: usize, h: usize, tiles: &Tiles) -> Vec<[u64; 10]> {
+    let cols = column_taps(w);
+    let tile_col: Vec<usize> = (0..w).map(|c| tiles.col_of(c)).collect();
+    let complete = !y.contains(&NO_LEVEL);
+    (0..h)
+        .into_par_iter()
+        .fold(
+            || vec![[0u64; 10]; tiles.count()],
+            |mut acc, r| {
+                let row_taps: [Taps; 8] = std::array::from_fn(|p| taps(r, LBP_OFFSETS[p].0));
+                let ty = tiles.row_of(r);
+                let interior_row = complete && r >= 1 && r + 1 < h;
+                for c in 0..w {
+                    let code = if interior_row && c >= 1 && c + 1 < w {
+                        Some(lbp_interior(y, w, r, c, &row_taps, &cols[c]))
+                    } else {
+                        lbp_at(y, w, h, r, c, &row_taps, &cols[c])
+                    };
+                    if let Some(code) = code {
+                        acc[tiles.index(tile_col[c], ty)][usize::from(code)] += 1;
+                    }
+                }
+                acc
+            },
+        )
+        .reduce(
+            || vec![[0u64; 10]; tiles.count()],
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    for (p, q) in x.iter_mut().zip(y) {
+                        *p += q;
+                    }
+                }
+                a
+            },
+        )
+}
+
+/// Histogram (fractions) and entropy of LBP code counts.
+#[must_use]
+pub fn lbp_entropy(counts: &[u64; 10]) -> Option<([f64; 10], f64)> {
     let n: u64 = counts.iter().sum();
     if n == 0 {
         return None;
@@ -330,30 +479,30 @@ pub fn lbp_histogram(codes: &[Option<u8>]) -> Option<([f64; 10], f64)> {
     Some((hist, entropy))
 }
 
+/// Histogram of LBP codes (fractions of counted pixels) and its entropy.
+#[must_use]
+pub fn lbp_histogram(codes: &[Option<u8>]) -> Option<([f64; 10], f64)> {
+    let mut counts = [0u64; 10];
+    for c in codes.iter().flatten() {
+        counts[usize::from(*c)] += 1;
+    }
+    lbp_entropy(&counts)
+}
+
 /// Per-pixel high-pass residual `Y − G_σ * Y` (no-data pixels stay NaN and are
 /// replaced by the mean before blurring, so they do not spread).
 #[must_use]
 pub fn highpass(y: &Plane, sigma_px: f64) -> Plane {
-    let valid: Vec<f64> = y
-        .data()
-        .iter()
-        .filter(|v| !v.is_nan())
-        .map(|&v| f64::from(v))
-        .collect();
-    let mean = if valid.is_empty() {
-        0.0
-    } else {
-        crate::filters::det_sum(&valid) / valid.len() as f64
-    } as f32;
+    let (sum, n) = super::finite_sum(y.data());
+    let mean = (sum / n.max(1) as f64) as f32;
     let filled = y.map(|v| if v.is_nan() { mean } else { v });
-    let blurred = gaussian_blur(&filled, sigma_px);
-    let data = y
-        .data()
-        .iter()
-        .zip(blurred.data())
-        .map(|(&a, &b)| a - b)
-        .collect();
-    Plane::from_vec(y.width(), y.height(), data).expect("invariant: same size")
+    let mut blurred = gaussian_blur(&filled, sigma_px);
+    blurred
+        .data_mut()
+        .par_iter_mut()
+        .zip(y.data().par_iter())
+        .for_each(|(b, &a)| *b = a - *b);
+    blurred
 }
 
 #[cfg(test)]
@@ -462,11 +611,63 @@ mod tests {
         }
     }
 
+    /// Naive uniform LBP: neighbours by bilinear interpolation of an image
+    /// padded with zeros, bits by the definition, codes by counting.
+    fn lbp_naive(y: &[f64], w: usize, h: usize) -> Vec<u8> {
+        let px = |r: f64, c: f64| -> f64 {
+            let (r0, c0) = (r.floor(), c.floor());
+            let (fr, fc) = (r - r0, c - c0);
+            let get = |rr: f64, cc: f64| {
+                if rr < 0.0 || cc < 0.0 || rr >= h as f64 || cc >= w as f64 {
+                    0.0
+                } else {
+                    y[rr as usize * w + cc as usize]
+                }
+            };
+            let top = (1.0 - fc) * get(r0, c0) + fc * get(r0, c0 + 1.0);
+            let bot = (1.0 - fc) * get(r0 + 1.0, c0) + fc * get(r0 + 1.0, c0 + 1.0);
+            (1.0 - fr) * top + fr * bot
+        };
+        let mut out = Vec::new();
+        for r in 0..h {
+            for c in 0..w {
+                let centre = y[r * w + c];
+                let bits: Vec<u8> = (0..8)
+                    .map(|p| {
+                        let ang = 2.0 * std::f64::consts::PI * f64::from(p) / 8.0;
+                        let (dr, dc) = (
+                            (-ang.sin() * 1e5).round() / 1e5,
+                            (ang.cos() * 1e5).round() / 1e5,
+                        );
+                        u8::from(px(r as f64 + dr, c as f64 + dc) - centre >= 0.0)
+                    })
+                    .collect();
+                let u: u8 = (0..7).map(|i| u8::from(bits[i] != bits[i + 1])).sum();
+                out.push(if u <= 2 { bits.iter().sum() } else { 9 });
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn lbp_matches_naive(w in 3usize..20, h in 3usize..20, seed in any::<u64>(), levels in 2u64..256) {
+            let mut s = seed | 1;
+            let y: Vec<u16> = (0..w * h).map(|_| { s ^= s << 13; s ^= s >> 7; s ^= s << 17; (s % levels) as u16 }).collect();
+            let got: Vec<u8> = lbp_codes(&y, w, h).into_iter().map(|c| c.unwrap()).collect();
+            let yf: Vec<f64> = y.iter().map(|&v| f64::from(v)).collect();
+            let naive = lbp_naive(&yf, w, h);
+            // same arithmetic order as scikit-image, so equal bit for bit
+            let same = got.iter().zip(&naive).filter(|(a, b)| a == b).count();
+            prop_assert_eq!(same, got.len(), "{} of {} codes agree", same, got.len());
+        }
+    }
+
     #[test]
     fn lbp_of_flat_image_is_border_aware() {
         // Flat interior: every neighbour equals the centre -> all bits 1 -> code 8.
         // Corners see zeros outside: some bits 0.
-        let y = vec![100.0; 25];
+        let y = vec![100u16; 25];
         let codes = lbp_codes(&y, 5, 5);
         assert_eq!(codes[2 * 5 + 2], Some(8));
         assert_ne!(codes[0], Some(8));
@@ -474,8 +675,8 @@ mod tests {
 
     #[test]
     fn lbp_detects_a_bright_spot() {
-        let mut y = vec![10.0; 25];
-        y[12] = 200.0; // centre pixel brighter than all neighbours -> code 0
+        let mut y = vec![10u16; 25];
+        y[12] = 200; // centre pixel brighter than all neighbours -> code 0
         assert_eq!(lbp_codes(&y, 5, 5)[12], Some(0));
     }
 }

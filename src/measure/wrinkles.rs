@@ -12,7 +12,7 @@
 //! response in every session.
 
 use super::Tiles;
-use super::scale_space::{HessianLevel, eigen};
+use super::scale_space::{HessianLevel, eigen, eigenvalues};
 use crate::catalog::id;
 use crate::raster::Plane;
 use crate::units::MmPerPx;
@@ -30,6 +30,9 @@ pub const HIGH: f32 = 0.5;
 /// centre line stops where the end's blur makes the structure blob-like,
 /// about one σ before the end (measured on rendered lines of σ 1–3 px).
 pub const END_EXTENSION: f64 = 1.0;
+/// Coarse-octave responses below this are not interpolated to full
+/// resolution (they cannot reach [`LOW`] between their samples).
+const SKIP_BELOW: f32 = 0.1;
 /// Largest |λ1/λ2| of a centre-line pixel.
 pub const MAX_RATIO: f32 = 0.3;
 /// Line σ range in mm (half-widths of fine lines ≈ 0.05–0.2 mm).
@@ -45,13 +48,41 @@ pub const MIN_LENGTH_MM: f64 = 1.0;
 #[inline]
 pub fn vesselness(xx: f32, xy: f32, yy: f32) -> (f32, f32, f32) {
     let (l1, l2, nx, ny) = eigen(xx, xy, yy);
-    if l2 <= 0.0 {
-        return (0.0, nx, ny);
-    }
-    let rb = l1 / l2;
+    (vesselness_of(l1, l2), nx, ny)
+}
+
+/// Frangi's V from the eigenvalues (|λ1| ≤ |λ2|); 0 unless λ2 > 0.
+#[must_use]
+#[inline]
+pub fn vesselness_of(l1: f32, l2: f32) -> f32 {
+    // branch-free: the row loops vectorise
+    let safe = if l2 > 0.0 { l2 } else { 1.0 };
+    let rb = l1 / safe;
     let s2 = l1 * l1 + l2 * l2;
-    let v = (-(rb * rb) / (2.0 * BETA * BETA)).exp() * (1.0 - (-s2 / (2.0 * C * C)).exp());
-    (v, nx, ny)
+    let v = exp_neg(rb * rb / (2.0 * BETA * BETA)) * (1.0 - exp_neg(s2 / (2.0 * C * C)));
+    if l2 > 0.0 { v } else { 0.0 }
+}
+
+/// e^(−t) for t ≥ 0, to (3 + t)·1e-7 relative (2^k by the exponent bits, the rest
+/// by a degree-6 polynomial): the hot path of the filter evaluates two per
+/// pixel and scale.
+#[must_use]
+#[inline]
+pub fn exp_neg(t: f32) -> f32 {
+    // branch-free (NaN and huge t clamp to e^(−87) ≈ 0), so rows vectorise
+    let t = if t < 87.0 { t } else { 87.0 };
+    let y = -t * std::f32::consts::LOG2_E;
+    // round to nearest by the 1.5·2²³ trick (no libm call, vectorises)
+    const MAGIC: f32 = 12_582_912.0;
+    let k = (y + MAGIC) - MAGIC;
+    let f = y - k; // in [−0.5, 0.5]
+    // 2^f by its Taylor series to degree 6 (truncation < 2e-8 on this range)
+    let p = 1.0
+        + f * (0.693_147_2
+            + f * (0.240_226_5
+                + f * (0.055_504_11
+                    + f * (0.009_618_13 + f * (0.001_333_36 + f * 0.000_154_035)))));
+    p * f32::from_bits(((k as i32 + 127) as u32) << 23)
 }
 
 /// Running maximum of vesselness over scales, per octave: each pixel keeps
@@ -60,7 +91,9 @@ pub fn vesselness(xx: f32, xy: f32, yy: f32) -> (f32, f32, f32) {
 /// rather than from a blocky upsampled response.
 pub struct FrangiMax {
     range: (f64, f64),
-    octaves: Vec<Option<[Plane; 5]>>,
+    /// Per octave: vesselness, ridge λ2, Hessian (xx, xy, yy) and σ of the
+    /// best scale so far.
+    octaves: Vec<Option<[Plane; 6]>>,
 }
 
 impl FrangiMax {
@@ -74,7 +107,7 @@ impl FrangiMax {
     }
 
     /// Folds one level in.
-    pub fn visit(&mut self, level: &HessianLevel) {
+    pub fn visit(&mut self, level: &HessianLevel<'_>) {
         if level.sigma < self.range.0 || level.sigma > self.range.1 {
             return;
         }
@@ -82,85 +115,111 @@ impl FrangiMax {
         if self.octaves.len() <= o {
             self.octaves.resize_with(o + 1, || None);
         }
-        let (w, h) = (level.xx.width(), level.xx.height());
+        let (w, h) = (level.width(), level.height());
         let slot = self.octaves[o]
             .get_or_insert_with(|| std::array::from_fn(|_| Plane::filled(w, h, 0.0)));
-        let [v, bxx, bxy, byy, bs] = slot;
+        let [v, ridge, bxx, bxy, byy, bs] = slot;
         let sigma = level.sigma as f32;
         v.data_mut()
             .par_chunks_mut(w)
+            .zip(ridge.data_mut().par_chunks_mut(w))
             .zip(bxx.data_mut().par_chunks_mut(w))
             .zip(bxy.data_mut().par_chunks_mut(w))
             .zip(byy.data_mut().par_chunks_mut(w))
             .zip(bs.data_mut().par_chunks_mut(w))
             .enumerate()
-            .for_each(|(y, ((((vr, xr), yr), zr), sr))| {
-                let (a, b, c) = (level.xx.row(y), level.xy.row(y), level.yy.row(y));
-                for x in 0..w {
-                    let (val, _, _) = vesselness(a[x], b[x], c[x]);
-                    if val > vr[x] {
-                        vr[x] = val;
-                        xr[x] = a[x];
-                        yr[x] = b[x];
-                        zr[x] = c[x];
-                        sr[x] = sigma;
+            .for_each_init(
+                || {
+                    (
+                        vec![0.0f32; w],
+                        vec![0.0f32; w],
+                        vec![0.0f32; w],
+                        vec![0.0f32; w],
+                        vec![0.0f32; w],
+                    )
+                },
+                |(a, b, c, nv, nl), (y, (((((vr, rr), xr), yr), zr), sr))| {
+                    level.hessian_row(y, a, b, c);
+                    // a tight pass for the response, then the (rare) updates
+                    for x in 0..w {
+                        let (l1, l2) = eigenvalues(a[x], b[x], c[x]);
+                        nv[x] = vesselness_of(l1, l2);
+                        nl[x] = l2;
                     }
-                }
-            });
+                    for x in 0..w {
+                        if nv[x] > vr[x] {
+                            vr[x] = nv[x];
+                            rr[x] = nl[x];
+                            xr[x] = a[x];
+                            yr[x] = b[x];
+                            zr[x] = c[x];
+                            sr[x] = sigma;
+                        }
+                    }
+                },
+            );
+        let _ = h;
     }
 
     /// The maximum over all scales at full resolution `w × h`.
     #[must_use]
-    pub fn finish(self, w: usize, h: usize) -> RidgeMap {
-        let mut v = Plane::filled(w, h, 0.0);
-        let mut ridge = Plane::filled(w, h, 0.0);
-        let mut ratio = Plane::filled(w, h, 1.0);
-        let mut scale = Plane::filled(w, h, 0.0);
-        let mut nx = Plane::filled(w, h, 1.0);
-        let mut ny = Plane::filled(w, h, 0.0);
+    pub fn finish(mut self, w: usize, h: usize) -> RidgeMap {
+        // octave 0 is already at full resolution: its maps become the result
+        let (mut v, mut ridge, mut winner) = match self.octaves.first_mut().and_then(Option::take) {
+            Some(planes) => {
+                let winner: Vec<u8> = planes[0]
+                    .data()
+                    .iter()
+                    .map(|&x| if x > 0.0 { 0 } else { NONE })
+                    .collect();
+                let [v, ridge, xx, xy, yy, s] = planes;
+                self.octaves[0] = Some([
+                    Plane::filled(0, 0, 0.0),
+                    Plane::filled(0, 0, 0.0),
+                    xx,
+                    xy,
+                    yy,
+                    s,
+                ]);
+                (v, ridge, winner)
+            }
+            None => (
+                Plane::filled(w, h, 0.0),
+                Plane::filled(w, h, 0.0),
+                vec![NONE; w * h],
+            ),
+        };
         let octaves = &self.octaves;
         v.data_mut()
             .par_chunks_mut(w)
             .zip(ridge.data_mut().par_chunks_mut(w))
-            .zip(ratio.data_mut().par_chunks_mut(w))
-            .zip(scale.data_mut().par_chunks_mut(w))
-            .zip(nx.data_mut().par_chunks_mut(w))
-            .zip(ny.data_mut().par_chunks_mut(w))
+            .zip(winner.par_chunks_mut(w))
             .enumerate()
-            .for_each(|(y, (((((vr, rr), qr), sr), xr), yr))| {
+            .for_each(|(y, ((vr, rr), wr))| {
                 for x in 0..w {
-                    for (o, slot) in octaves.iter().enumerate() {
-                        let Some([ov, oxx, oxy, oyy, os]) = slot else {
+                    for (o, slot) in octaves.iter().enumerate().skip(1) {
+                        let Some(planes) = slot else { continue };
+                        // interpolate only near a response that can matter
+                        let ov = &planes[0];
+                        let step = (1usize << o) as f32;
+                        let (x0, y0) = ((x as f32 / step) as usize, (y as f32 / step) as usize);
+                        let (x1, y1) =
+                            ((x0 + 1).min(ov.width() - 1), (y0 + 1).min(ov.height() - 1));
+                        let near = ov
+                            .at(x0, y0)
+                            .max(ov.at(x1, y0))
+                            .max(ov.at(x0, y1))
+                            .max(ov.at(x1, y1));
+                        if near < SKIP_BELOW || near <= vr[x] * 0.5 {
                             continue;
-                        };
-                        let (a, b, c, sg) = if o == 0 {
-                            if ov.at(x, y) <= vr[x] {
-                                continue;
-                            }
-                            (oxx.at(x, y), oxy.at(x, y), oyy.at(x, y), os.at(x, y))
-                        } else {
-                            let step = (1usize << o) as f32;
-                            let (xo, yo) = (x as f32 / step, y as f32 / step);
-                            // bicubic: the Hessian field is smooth at its octave's
-                            // resolution, and bilinear would flatten a narrow ridge
-                            let at = |p: &Plane| crate::align::warp::bicubic(p, xo, yo);
-                            let near = |p: &Plane| {
-                                p.at(
-                                    (xo.round() as usize).min(p.width() - 1),
-                                    (yo.round() as usize).min(p.height() - 1),
-                                )
-                            };
-                            (at(oxx), at(oxy), at(oyy), near(os))
-                        };
-                        let (val, ex, ey) = vesselness(a, b, c);
+                        }
+                        let (a, b, c, _) = octave_hessian(planes, o, x, y);
+                        let (l1, l2) = eigenvalues(a, b, c);
+                        let val = vesselness_of(l1, l2);
                         if val > vr[x] {
-                            let (l1, l2, _, _) = eigen(a, b, c);
                             vr[x] = val;
                             rr[x] = l2;
-                            qr[x] = if l2.abs() > 0.0 { (l1 / l2).abs() } else { 1.0 };
-                            sr[x] = sg;
-                            xr[x] = ex;
-                            yr[x] = ey;
+                            wr[x] = o as u8;
                         }
                     }
                 }
@@ -168,12 +227,31 @@ impl FrangiMax {
         RidgeMap {
             v,
             ridge,
-            ratio,
-            scale,
-            nx,
-            ny,
+            winner,
+            octaves: self.octaves,
         }
     }
+}
+
+const NONE: u8 = u8::MAX;
+
+/// The stored Hessian and σ of octave `o` at full-resolution (x, y):
+/// direct on octave 0, bicubic from coarser ones (the Hessian field is
+/// smooth at its octave's resolution; bilinear would flatten a narrow ridge).
+#[inline]
+fn octave_hessian(planes: &[Plane; 6], o: usize, x: usize, y: usize) -> (f32, f32, f32, f32) {
+    let [_, _, oxx, oxy, oyy, os] = planes;
+    if o == 0 {
+        return (oxx.at(x, y), oxy.at(x, y), oyy.at(x, y), os.at(x, y));
+    }
+    let step = (1usize << o) as f32;
+    let (xo, yo) = (x as f32 / step, y as f32 / step);
+    let at = |p: &Plane| crate::align::warp::bicubic(p, xo, yo);
+    let near = os.at(
+        (xo.round() as usize).min(os.width() - 1),
+        (yo.round() as usize).min(os.height() - 1),
+    );
+    (at(oxx), at(oxy), at(oyy), near)
 }
 
 /// Vesselness over all scales with what the centre lines are traced from.
@@ -184,15 +262,37 @@ pub struct RidgeMap {
     /// scale): peaked at the line's centre where vesselness saturates, so
     /// non-maximum suppression runs on it.
     pub ridge: Plane,
-    /// |λ1/λ2| of the winning scale: near 0 along a line, larger at its
-    /// ends and on blobs.
-    pub ratio: Plane,
-    /// σ (full-resolution px) of the winning scale.
-    pub scale: Plane,
-    /// Unit normal across the line, x.
-    pub nx: Plane,
-    /// Unit normal across the line, y.
-    pub ny: Plane,
+    /// Octave of the winning scale per pixel (`NONE` where no scale responded).
+    winner: Vec<u8>,
+    octaves: Vec<Option<[Plane; 6]>>,
+}
+
+/// What the winning scale says about one pixel.
+#[derive(Clone, Copy, Debug)]
+pub struct RidgeAt {
+    /// Unit normal across the line.
+    pub normal: (f32, f32),
+    /// |λ1/λ2|: near 0 along a line, larger at its ends and on blobs.
+    pub ratio: f32,
+    /// σ of the winning scale, full-resolution px.
+    pub scale: f32,
+}
+
+impl RidgeMap {
+    /// Details of the winning scale at (x, y), computed on demand (only
+    /// line pixels ever ask).
+    #[must_use]
+    pub fn at(&self, x: usize, y: usize) -> Option<RidgeAt> {
+        let o = usize::from(*self.winner.get(y * self.v.width() + x)?);
+        let planes = self.octaves.get(o)?.as_ref()?;
+        let (a, b, c, scale) = octave_hessian(planes, o, x, y);
+        let (l1, l2, nx, ny) = eigen(a, b, c);
+        Some(RidgeAt {
+            normal: (nx, ny),
+            ratio: if l2 != 0.0 { (l1 / l2).abs() } else { 1.0 },
+            scale,
+        })
+    }
 }
 
 /// Line metrics of one ROI.
@@ -207,7 +307,7 @@ pub struct Lines {
 /// normal), kept when connected to a pixel above [`HIGH`].
 #[must_use]
 pub fn centre_lines(map: &RidgeMap) -> Vec<bool> {
-    let (v, ridge, ratio, nx, ny) = (&map.v, &map.ridge, &map.ratio, &map.nx, &map.ny);
+    let (v, ridge) = (&map.v, &map.ridge);
     let (w, h) = (v.width(), v.height());
     let mut candidate = vec![false; w * h];
     candidate
@@ -215,13 +315,17 @@ pub fn centre_lines(map: &RidgeMap) -> Vec<bool> {
         .enumerate()
         .for_each(|(y, row)| {
             for (x, c) in row.iter_mut().enumerate() {
+                if v.at(x, y) < LOW {
+                    continue;
+                }
                 // a centre line is line-like here: at a line's square end the
                 // curvature along it grows and the end is not traced around
-                if v.at(x, y) < LOW || ratio.at(x, y) > MAX_RATIO {
+                let Some(r) = map.at(x, y) else { continue };
+                if r.ratio > MAX_RATIO {
                     continue;
                 }
                 let val = ridge.at(x, y);
-                let (ex, ey) = (nx.at(x, y), ny.at(x, y));
+                let (ex, ey) = r.normal;
                 let fwd = ridge.bilinear(x as f32 + ex, y as f32 + ey);
                 let back = ridge.bilinear(x as f32 - ex, y as f32 - ey);
                 // strict on one side so a two-pixel plateau yields one line;
@@ -407,7 +511,7 @@ pub fn line_metrics(
     mm_per_px: Option<MmPerPx>,
     min_len_px: f64,
 ) -> Lines {
-    let (v, nx, ny) = (&map.v, &map.nx, &map.ny);
+    let v = &map.v;
     let (w, h) = (v.width(), v.height());
     let mut lines = centre_lines(map);
     thin_staircases(&mut lines, w, h);
@@ -415,34 +519,64 @@ pub fn line_metrics(
     let n_tiles = tiles.count();
     // per tile: pixels, area pixels, length px, strength sum, centre pixels
     let mut acc = vec![(0u64, 0u64, 0.0f64, 0.0f64, 0u64); n_tiles];
-    for y in 0..h {
-        for x in 0..w {
-            let t = &mut acc[tiles.of(x, y)];
-            let val = v.at(x, y);
-            t.0 += 1;
-            if val >= LOW && near_line(&lines, w, h, x, y, 3) {
-                t.1 += 1;
-            }
-            if lines[y * w + x] {
-                // a minimal 8-connected digital line has one pixel per unit
-                // of its longer axis: each pixel stands for 1/max(|cos|, |sin|)
-                // of length along the line direction (⊥ to the normal)
-                t.2 += 1.0
-                    / f64::from(
-                        nx.at(x, y)
-                            .abs()
-                            .max(ny.at(x, y).abs())
-                            .max(std::f32::consts::FRAC_1_SQRT_2),
-                    );
-                // a line's end fades out over about the σ of the filter that
-                // found it, where its centre line stops (END_EXTENSION·σ)
-                if line_neighbours(&lines, w, h, x, y) == 1 {
-                    t.2 += END_EXTENSION * f64::from(map.scale.at(x, y));
+    // rows in parallel, each row's per-tile sums collected in order and
+    // added sequentially (same result on any number of threads)
+    let tile_col: Vec<usize> = (0..w).map(|x| tiles.col_of(x)).collect();
+    let rows: Vec<Vec<(usize, (u64, u64, f64, f64, u64))>> = (0..h)
+        .into_par_iter()
+        .map(|y| {
+            let ty = tiles.row_of(y);
+            let mut part: Vec<(usize, (u64, u64, f64, f64, u64))> = Vec::new();
+            let mut cur = (usize::MAX, (0u64, 0u64, 0.0f64, 0.0f64, 0u64));
+            for x in 0..w {
+                let t = tiles.index(tile_col[x], ty);
+                if t != cur.0 {
+                    if cur.0 != usize::MAX {
+                        part.push(cur);
+                    }
+                    cur = (t, (0, 0, 0.0, 0.0, 0));
                 }
-                t.3 += f64::from(val);
-                t.4 += 1;
+                let a = &mut cur.1;
+                let val = v.at(x, y);
+                a.0 += 1;
+                if val >= LOW && near_line(&lines, w, h, x, y, 3) {
+                    a.1 += 1;
+                }
+                if lines[y * w + x] {
+                    let Some(r) = map.at(x, y) else { continue };
+                    // a minimal 8-connected digital line has one pixel per unit
+                    // of its longer axis: each pixel stands for 1/max(|cos|, |sin|)
+                    // of length along the line direction (⊥ to the normal)
+                    a.2 += 1.0
+                        / f64::from(
+                            r.normal
+                                .0
+                                .abs()
+                                .max(r.normal.1.abs())
+                                .max(std::f32::consts::FRAC_1_SQRT_2),
+                        );
+                    // a line's end fades out over about the σ of the filter that
+                    // found it, where its centre line stops (END_EXTENSION·σ)
+                    if line_neighbours(&lines, w, h, x, y) == 1 {
+                        a.2 += END_EXTENSION * f64::from(r.scale);
+                    }
+                    a.3 += f64::from(val);
+                    a.4 += 1;
+                }
             }
-        }
+            if cur.0 != usize::MAX {
+                part.push(cur);
+            }
+            part
+        })
+        .collect();
+    for (t, p) in rows.into_iter().flatten() {
+        let a = &mut acc[t];
+        a.0 += p.0;
+        a.1 += p.1;
+        a.2 += p.2;
+        a.3 += p.3;
+        a.4 += p.4;
     }
     let per_mm = mm_per_px.map_or(1.0, |s| 1.0 / s.get());
     let area = |a: &(u64, u64, f64, f64, u64)| a.1 as f64 / a.0.max(1) as f64;
@@ -473,9 +607,34 @@ pub fn line_metrics(
     }
 }
 
+/// Multi-scale Frangi vesselness of dark ridges of `luminance` over σ in
+/// `[sigma_lo, sigma_hi]` px (three scales per octave), as one call.
+#[must_use]
+pub fn frangi(luminance: &Plane, sigma_lo: f64, sigma_hi: f64) -> RidgeMap {
+    let rel = super::relative_luminance(luminance);
+    let mut f = FrangiMax::new(sigma_lo, sigma_hi);
+    super::scale_space::for_each_level(&rel, sigma_lo, sigma_hi, 3, |l| f.visit(l));
+    f.finish(luminance.width(), luminance.height())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exp_neg_matches_exp() {
+        for i in 0..2000 {
+            let t = i as f32 * 0.01;
+            let (a, b) = (exp_neg(t), (-t).exp());
+            // f32 rounding of t·log2(e) dominates: ~6e-8·t relative
+            assert!(
+                (a - b).abs() <= (3e-7 + 1e-7 * t) * b + 1e-30,
+                "{t}: {a} vs {b}"
+            );
+        }
+        assert!(exp_neg(100.0) < 1e-37);
+        assert!(exp_neg(f32::NAN) < 1e-37);
+    }
 
     #[test]
     fn vesselness_prefers_dark_lines() {
