@@ -463,6 +463,9 @@ fn measure_texture(crop: &RgbPlanes, tiles: &Tiles, opts: &MeasureOptions, sink:
 
 type ColourMaps = (Vec<bool>, Vec<bool>);
 
+/// One row's per-tile colour sums and its pigmented / red flags.
+type ColourRow = (Vec<(usize, colour::ColourSums)>, Vec<bool>, Vec<bool>);
+
 /// Mean linear RGB of `rect` of `img` (the control reference of a case).
 #[must_use]
 pub fn control_reference(img: &RgbPlanes, rect: Rect) -> Option<[f64; 3]> {
@@ -553,7 +556,7 @@ fn colour_sums(
     let tile_col: Vec<usize> = (0..w).map(|x| tiles.col_of(x)).collect();
     // rows in parallel; each row's per-tile partials kept in order and added
     // sequentially, so the sums do not depend on the thread count
-    let rows: Vec<(Vec<(usize, colour::ColourSums)>, Vec<bool>, Vec<bool>)> = (0..h)
+    let rows: Vec<ColourRow> = (0..h)
         .into_par_iter()
         .map(|y| {
             let ty = tiles.row_of(y);

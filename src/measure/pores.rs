@@ -387,6 +387,7 @@ mod tests {
 }
 
 #[cfg(test)]
+#[allow(clippy::needless_range_loop)] // straight loops are the point here
 mod naive_tests {
     use super::*;
     use crate::filters::reflect;

@@ -78,7 +78,7 @@ pub fn exp_neg(t: f32) -> f32 {
     let f = y - k; // in [−0.5, 0.5]
     // 2^f by its Taylor series to degree 6 (truncation < 2e-8 on this range)
     let p = 1.0
-        + f * (0.693_147_2
+        + f * (std::f32::consts::LN_2
             + f * (0.240_226_5
                 + f * (0.055_504_11
                     + f * (0.009_618_13 + f * (0.001_333_36 + f * 0.000_154_035)))));
@@ -294,6 +294,10 @@ impl RidgeMap {
         })
     }
 }
+
+/// Per tile: pixels, pixels in the line area, length (px), strength sum,
+/// centre-line pixels.
+type LineSums = (u64, u64, f64, f64, u64);
 
 /// Line metrics of one ROI.
 pub struct Lines {
@@ -522,11 +526,11 @@ pub fn line_metrics(
     // rows in parallel, each row's per-tile sums collected in order and
     // added sequentially (same result on any number of threads)
     let tile_col: Vec<usize> = (0..w).map(|x| tiles.col_of(x)).collect();
-    let rows: Vec<Vec<(usize, (u64, u64, f64, f64, u64))>> = (0..h)
+    let rows: Vec<Vec<(usize, LineSums)>> = (0..h)
         .into_par_iter()
         .map(|y| {
             let ty = tiles.row_of(y);
-            let mut part: Vec<(usize, (u64, u64, f64, f64, u64))> = Vec::new();
+            let mut part: Vec<(usize, LineSums)> = Vec::new();
             let mut cur = (usize::MAX, (0u64, 0u64, 0.0f64, 0.0f64, 0u64));
             for x in 0..w {
                 let t = tiles.index(tile_col[x], ty);
