@@ -90,3 +90,61 @@ fn align_4032x3024_with_decode(bencher: divan::Bencher) {
         register_rgb(&b.image, &m.image, &opts)
     });
 }
+
+mod metrics {
+    use super::decoded;
+    use skintrack::measure::{
+        MeasureOptions, Tiles, measure, relative_luminance, scars, texture, wrinkles,
+    };
+    use skintrack::raster::Rect;
+    use std::path::Path;
+
+    const W: usize = 4032;
+    const H: usize = 3024;
+
+    /// Every metric on the whole 4032×3024 photo as the ROI.
+    #[divan::bench(sample_count = 5, sample_size = 1)]
+    fn all_metrics_4032x3024(bencher: divan::Bencher) {
+        let (img, _) = decoded();
+        let opts = MeasureOptions::default();
+        bencher.bench(|| {
+            measure(Path::new("bench"), img, Rect::new(0, 0, W, H), &opts).expect("measure")
+        });
+    }
+
+    /// GLCM: quantisation and the 12 co-occurrence matrices with per-tile counts.
+    #[divan::bench(sample_count = 10, sample_size = 1)]
+    fn glcm_4032x3024(bencher: divan::Bencher) {
+        let (img, _) = decoded();
+        let tiles = Tiles::new(W, H, 4);
+        bencher.bench(|| {
+            let q = texture::quantised_levels(img);
+            texture::haralick_mean(&texture::glcm_counts(&q, W, H, &tiles).whole)
+        });
+    }
+
+    /// Uniform LBP histogram per tile.
+    #[divan::bench(sample_count = 10, sample_size = 1)]
+    fn lbp_4032x3024(bencher: divan::Bencher) {
+        let (img, _) = decoded();
+        let tiles = Tiles::new(W, H, 4);
+        bencher.bench(|| texture::lbp_tile_counts(&texture::rounded_levels(img), W, H, &tiles));
+    }
+
+    /// Multi-scale Frangi vesselness, σ 1–4 px (three scales per octave).
+    #[divan::bench(sample_count = 5, sample_size = 1)]
+    fn frangi_sigma_1_to_4_4032x3024(bencher: divan::Bencher) {
+        let (img, _) = decoded();
+        let y = img.luminance();
+        bencher.bench(|| wrinkles::frangi(&y, 1.0, 4.0));
+    }
+
+    /// Scar shading index (scale known: 0.02 mm/px).
+    #[divan::bench(sample_count = 10, sample_size = 1)]
+    fn shading_4032x3024(bencher: divan::Bencher) {
+        let (img, _) = decoded();
+        let rel = relative_luminance(&img.luminance());
+        let tiles = Tiles::new(W, H, 4);
+        bencher.bench(|| scars::shading_index(&rel, &tiles, skintrack::units::MmPerPx::new(0.02)));
+    }
+}

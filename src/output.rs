@@ -93,7 +93,8 @@ pub fn png_16(
     samples: &[u16],
     rgb: bool,
 ) -> Result<Vec<u8>> {
-    let bytes: Vec<u8> = samples.iter().flat_map(|v| v.to_be_bytes()).collect();
+    // the encoder takes native-endian samples and writes them big-endian
+    let bytes: Vec<u8> = samples.iter().flat_map(|v| v.to_ne_bytes()).collect();
     let kind = if rgb {
         image::ExtendedColorType::Rgb16
     } else {
@@ -170,5 +171,22 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn sixteen_bit_png_round_trips() {
+        let samples: Vec<u16> = vec![0, 1, 258, 40000, 65535, 12345];
+        let bytes = png_16(Path::new("t.png"), 3, 2, &samples, false).unwrap();
+        let img = image::load_from_memory(&bytes).unwrap().to_luma16();
+        assert_eq!(img.into_raw(), samples);
+        let rgb: Vec<u16> = (0..18).map(|i| i * 3000).collect();
+        let bytes = png_16(Path::new("t.png"), 3, 2, &rgb, true).unwrap();
+        assert_eq!(
+            image::load_from_memory(&bytes)
+                .unwrap()
+                .to_rgb16()
+                .into_raw(),
+            rgb
+        );
     }
 }

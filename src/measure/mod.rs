@@ -79,11 +79,10 @@ fn px(mm: f64, mm_per_px: Option<MmPerPx>) -> f64 {
 
 /// Wrinkle and pore detection on one shared scale space.
 fn lines_and_pores(
-    luminance: &Plane,
+    rel: &Plane,
     tiles: &Tiles,
     mm_per_px: Option<MmPerPx>,
 ) -> (wrinkles::Lines, pores::Pores) {
-    let rel = relative_luminance(luminance);
     let (w, h) = (rel.width(), rel.height());
     let line_range = (
         px(wrinkles::SIGMA_MM.0, mm_per_px).max(1.0),
@@ -101,7 +100,7 @@ fn lines_and_pores(
     let mut frangi = wrinkles::FrangiMax::new(line_range.0, line_range.1);
     let mut blobs = pores::BlobCollector::new(pore_range.0, pore_range.1);
     // the scale grid starts at `lo`, so both ranges fall on its levels
-    scale_space::for_each_level(&rel, lo, hi, PER_OCTAVE, |level| {
+    scale_space::for_each_level(rel, lo, hi, PER_OCTAVE, |level| {
         frangi.visit(level);
         blobs.visit(level);
     });
@@ -344,7 +343,13 @@ pub fn measure(
             c.h
         )));
     }
-    let crop = img.crop(roi);
+    // the whole image needs no copy (a 12 MP crop is 144 MB)
+    let crop: std::borrow::Cow<'_, RgbPlanes> = if roi == img.r.rect() {
+        std::borrow::Cow::Borrowed(img)
+    } else {
+        std::borrow::Cow::Owned(img.crop(roi))
+    };
+    let crop = &*crop;
     let tiles = Tiles::new(roi.w, roi.h, opts.tiles_per_side);
     let mut values = BTreeMap::new();
     let mut sink = Sink {
@@ -356,19 +361,22 @@ pub fn measure(
         ..FeatureMaps::default()
     };
 
-    measure_texture(&crop, &tiles, opts, &mut sink);
+    // luminance, and luminance relative to its mean, once for every family
     let luminance = crop.luminance();
-    let (lines, found) = lines_and_pores(&luminance, &tiles, opts.mm_per_px);
+    let relative = relative_luminance(&luminance);
+    measure_texture(crop, &luminance, &tiles, opts, &mut sink);
+    let (lines, found) = lines_and_pores(&relative, &tiles, opts.mm_per_px);
     for (id, v, t) in &lines.values {
         sink.put(id, *v, t);
     }
     for (id, v, t) in &found.values {
         sink.put(id, *v, t);
     }
-    let shading = scars::shading_index(&luminance, &tiles, opts.mm_per_px);
+    drop(luminance);
+    let shading = scars::shading_index(&relative, &tiles, opts.mm_per_px);
     sink.put(id::SHADING, shading.value, &shading.tiles);
     let (colour_maps, control_linear) =
-        measure_colour(img, &crop, &tiles, opts, &mut sink).unwrap_or((None, None));
+        measure_colour(img, crop, &tiles, opts, &mut sink).unwrap_or((None, None));
 
     let pore_histogram = Some(found.histogram.clone());
     if opts.keep_maps {
@@ -389,7 +397,13 @@ pub fn measure(
     })
 }
 
-fn measure_texture(crop: &RgbPlanes, tiles: &Tiles, opts: &MeasureOptions, sink: &mut Sink<'_>) {
+fn measure_texture(
+    crop: &RgbPlanes,
+    luminance: &Plane,
+    tiles: &Tiles,
+    opts: &MeasureOptions,
+    sink: &mut Sink<'_>,
+) {
     let (w, h) = (crop.width(), crop.height());
     let levels = texture::quantised_levels(crop);
     let counts = texture::glcm_counts(&levels, w, h, tiles);
@@ -436,13 +450,31 @@ fn measure_texture(crop: &RgbPlanes, tiles: &Tiles, opts: &MeasureOptions, sink:
         sink.put(id::LBP_ENTROPY, entropy, &t);
     }
 
-    let hp = texture::highpass(&crop.luminance(), opts.roughness_sigma_px);
+    // roughness: RMS of the high-pass residual, per row in parallel with
+    // per-tile partials summed in row order
+    let blurred = texture::lowpass(luminance, opts.roughness_sigma_px);
+    let tile_col: Vec<usize> = (0..w).map(|x| tiles.col_of(x)).collect();
+    let rows: Vec<Vec<(f64, u64)>> = (0..h)
+        .into_par_iter()
+        .map(|y| {
+            let mut part = vec![(0.0f64, 0u64); tiles.count()];
+            let ty = tiles.row_of(y);
+            for (x, (&a, &b)) in luminance.row(y).iter().zip(blurred.row(y)).enumerate() {
+                if a.is_finite() {
+                    let d = f64::from(a - b);
+                    let s = &mut part[tiles.index(tile_col[x], ty)];
+                    s.0 += d * d;
+                    s.1 += 1;
+                }
+            }
+            part
+        })
+        .collect();
     let mut sums = vec![(0.0f64, 0u64); tiles.count()];
-    for (i, &v) in hp.data().iter().enumerate() {
-        if v.is_finite() {
-            let s = &mut sums[tiles.of(i % w, i / w)];
-            s.0 += f64::from(v) * f64::from(v);
-            s.1 += 1;
+    for part in rows {
+        for (s, p) in sums.iter_mut().zip(part) {
+            s.0 += p.0;
+            s.1 += p.1;
         }
     }
     let (tot, n) = sums.iter().fold((0.0, 0u64), |a, s| (a.0 + s.0, a.1 + s.1));

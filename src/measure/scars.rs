@@ -101,19 +101,20 @@ pub fn closing(p: &Plane, r: usize) -> Plane {
     square_extreme(&square_extreme(p, r, true), r, false)
 }
 
-/// Scar shading index of luminance `y` (ROI crop).
+/// Scar shading index of relative luminance (% of mean; ROI crop).
 ///
 /// Scars are millimetres wide, so the work is done on the pyramid level
 /// whose pixels are just under the smoothing scale (0.1 mm): at 0.02 mm/px
 /// that is a quarter of the resolution and a sixteenth of the pixels, with
 /// nothing of scar scale lost.
 #[must_use]
-pub fn shading_index(y: &Plane, tiles: &Tiles, mm_per_px: Option<MmPerPx>) -> Shading {
+pub fn shading_index(rel: &Plane, tiles: &Tiles, mm_per_px: Option<MmPerPx>) -> Shading {
     let pixel_mm = mm_per_px.map_or(super::NOMINAL_MM_PER_PX, MmPerPx::get);
-    let mut rel = super::relative_luminance(y);
+    let y = rel;
+    let mut rel: std::borrow::Cow<'_, Plane> = std::borrow::Cow::Borrowed(rel);
     let mut step = 1usize;
     while 2.0 * step as f64 * pixel_mm <= SMOOTH_MM && rel.width() >= 64 && rel.height() >= 64 {
-        rel = crate::filters::reduce(&rel);
+        rel = std::borrow::Cow::Owned(crate::filters::reduce(&rel));
         step *= 2;
     }
     let px = |mm: f64| mm / (pixel_mm * step as f64);

@@ -489,14 +489,22 @@ pub fn lbp_histogram(codes: &[Option<u8>]) -> Option<([f64; 10], f64)> {
     lbp_entropy(&counts)
 }
 
-/// Per-pixel high-pass residual `Y − G_σ * Y` (no-data pixels stay NaN and are
-/// replaced by the mean before blurring, so they do not spread).
+/// The Gaussian blur of `y` (σ px) that roughness subtracts; no-data
+/// pixels are replaced by the mean before blurring, so they do not spread.
+#[must_use]
+pub fn lowpass(y: &Plane, sigma_px: f64) -> Plane {
+    let (sum, n) = super::finite_sum(y.data());
+    if n as usize == y.len() {
+        return gaussian_blur(y, sigma_px);
+    }
+    let mean = (sum / n.max(1) as f64) as f32;
+    gaussian_blur(&y.map(|v| if v.is_nan() { mean } else { v }), sigma_px)
+}
+
+/// Per-pixel high-pass residual `Y − G_σ * Y`.
 #[must_use]
 pub fn highpass(y: &Plane, sigma_px: f64) -> Plane {
-    let (sum, n) = super::finite_sum(y.data());
-    let mean = (sum / n.max(1) as f64) as f32;
-    let filled = y.map(|v| if v.is_nan() { mean } else { v });
-    let mut blurred = gaussian_blur(&filled, sigma_px);
+    let mut blurred = lowpass(y, sigma_px);
     blurred
         .data_mut()
         .par_iter_mut()

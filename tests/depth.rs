@@ -1,0 +1,399 @@
+//! Issue 6 against ground truth: photometric stereo on tests/data/photometric
+//! (exact normals and scars), height maps on tests/data/heightmaps (ISO 25178,
+//! scar depth and volume over three sessions), and `skintrack depth`.
+
+mod common;
+
+use common::{data, rel_diff, tempdir};
+use serde_json::Value;
+use skintrack::case::HeightSidecar;
+use skintrack::depth::{self, surface::Scar};
+use std::path::PathBuf;
+
+fn truth(rel: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(data(rel)).unwrap()).unwrap()
+}
+
+/// The exact normals of height_u16.png (numpy.gradient: central
+/// differences, one-sided at the border; 20 µm pixels; y up).
+fn truth_normals() -> (usize, usize, Vec<[f64; 3]>) {
+    let sidecar: HeightSidecar = toml::from_str("um_per_level = 0.025\nmm_per_px = 0.02").unwrap();
+    let s = depth::read_height_map(&data("photometric/height_u16.png"), &sidecar).unwrap();
+    let (w, h) = (s.w, s.h);
+    let z = |x: usize, y: usize| s.z[y * w + x];
+    let diff = |a: f64, b: f64, d: f64| (a - b) / d;
+    let mut n = Vec::with_capacity(w * h);
+    for y in 0..h {
+        for x in 0..w {
+            let dx = match x {
+                0 => diff(z(1, y), z(0, y), 1.0),
+                _ if x == w - 1 => diff(z(x, y), z(x - 1, y), 1.0),
+                _ => diff(z(x + 1, y), z(x - 1, y), 2.0),
+            } / 20.0;
+            let drow = match y {
+                0 => diff(z(x, 1), z(x, 0), 1.0),
+                _ if y == h - 1 => diff(z(x, y), z(x, y - 1), 1.0),
+                _ => diff(z(x, y + 1), z(x, y - 1), 2.0),
+            } / 20.0;
+            let v = [-dx, drow, 1.0];
+            let len = (v[0] * v[0] + v[1] * v[1] + 1.0).sqrt();
+            n.push([v[0] / len, v[1] / len, v[2] / len]);
+        }
+    }
+    (w, h, n)
+}
+
+struct Angular {
+    mean: f64,
+    over_1deg: f64,
+}
+
+fn angular_error(set: &str) -> (Angular, depth::stereo::Normals, depth::surface::Surface) {
+    let dir = data(&format!("photometric/{set}"));
+    let names = std::fs::read_to_string(dir.join("filenames.txt")).unwrap();
+    let images: Vec<PathBuf> = names
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| dir.join(l.trim()))
+        .collect();
+    let lights = skintrack::lights::read_directions(&dir.join("light_directions.txt")).unwrap();
+    let planes = depth::read_set(&images, None, None).unwrap();
+    let (normals, surface) = depth::from_set(&planes, &lights, None, Some(0.02));
+    let (_, _, want) = truth_normals();
+    let mut sum = 0.0;
+    let mut over = 0usize;
+    for (got, want) in normals.n.iter().zip(&want) {
+        let c = (f64::from(got[0]) * want[0]
+            + f64::from(got[1]) * want[1]
+            + f64::from(got[2]) * want[2])
+            .clamp(-1.0, 1.0);
+        let deg = if got[2].is_finite() {
+            c.acos().to_degrees()
+        } else {
+            90.0
+        };
+        sum += deg;
+        over += usize::from(deg > 1.0);
+    }
+    let n = want.len() as f64;
+    (
+        Angular {
+            mean: sum / n,
+            over_1deg: over as f64 / n,
+        },
+        normals,
+        surface,
+    )
+}
+
+/// The found scar nearest each true scar.
+fn match_scars<'a>(found: &'a [Scar], scars: &Value) -> Vec<(&'a Scar, f64, f64)> {
+    scars
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let c = &t["centre_px"];
+            let (cx, cy) = (c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
+            let near = found
+                .iter()
+                .min_by(|a, b| {
+                    let d = |s: &Scar| (s.centre.0 - cx).hypot(s.centre.1 - cy);
+                    d(a).total_cmp(&d(b))
+                })
+                .expect("a scar");
+            assert!(
+                (near.centre.0 - cx).hypot(near.centre.1 - cy)
+                    < 0.3 * t["radius_px"].as_f64().unwrap(),
+                "scar at ({cx}, {cy}) not found"
+            );
+            (
+                near,
+                t["depth_um"].as_f64().unwrap(),
+                t["volume_mm3_analytic"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn clean_set_normals_within_one_degree_and_scar_depths_within_ten_percent() {
+    let (err, normals, surface) = angular_error("clean");
+    eprintln!(
+        "clean: mean angular error {:.4}°, {:.2}% of pixels > 1°",
+        err.mean,
+        100.0 * err.over_1deg
+    );
+    assert!(err.mean <= 1.0, "{}", err.mean);
+    // the albedo is recovered (image scale 3600 / 4095 of the 16-bit range)
+    let albedo = image::open(data("photometric/albedo.png"))
+        .unwrap()
+        .to_luma8();
+    let scale = 3600.0 / 65535.0;
+    let mut worst = 0.0f64;
+    for (a, want) in normals.albedo.iter().zip(albedo.pixels()) {
+        if a.is_finite() {
+            worst = worst.max((f64::from(*a) / scale - f64::from(want.0[0]) / 255.0).abs());
+        }
+    }
+    assert!(worst < 0.02, "albedo error {worst}");
+    let rep = depth::report(&surface);
+    let t = truth("photometric/truth.json");
+    assert_eq!(rep.scars.len(), 3, "{:?}", rep.scars);
+    for (s, depth, _) in match_scars(&rep.scars, &t["scars"]) {
+        eprintln!("clean: scar depth {:.1} µm (truth {depth})", s.max_depth);
+        assert!(
+            rel_diff(s.max_depth, depth, 1.0) <= 0.10,
+            "{} vs {depth}",
+            s.max_depth
+        );
+    }
+}
+
+#[test]
+fn shadows_and_highlights_are_rejected() {
+    let (err, _, surface) = angular_error("robust");
+    eprintln!(
+        "robust: mean angular error {:.4}°, {:.2}% of pixels > 1°",
+        err.mean,
+        100.0 * err.over_1deg
+    );
+    assert!(err.mean <= 3.0, "{}", err.mean);
+    // better than the naive drop-the-worst-three reference of the data's README (0.32°)
+    assert!(err.mean <= 0.32, "{}", err.mean);
+    let rep = depth::report(&surface);
+    let t = truth("photometric/truth.json");
+    for (s, depth, _) in match_scars(&rep.scars, &t["scars"]) {
+        eprintln!("robust: scar depth {:.1} µm (truth {depth})", s.max_depth);
+        assert!(
+            rel_diff(s.max_depth, depth, 1.0) <= 0.10,
+            "{} vs {depth}",
+            s.max_depth
+        );
+    }
+}
+
+#[test]
+fn height_maps_give_iso_25178_within_one_percent_and_shrinking_scars() {
+    let t = truth("heightmaps/truth.json");
+    let mut depths: Vec<Vec<f64>> = Vec::new();
+    for name in ["session1", "session2", "session3"] {
+        let sidecar: HeightSidecar = toml::from_str(
+            &std::fs::read_to_string(data(&format!("heightmaps/{name}.height.toml"))).unwrap(),
+        )
+        .unwrap();
+        let s = depth::read_height_map(&data(&format!("heightmaps/{name}.png")), &sidecar).unwrap();
+        let rep = depth::report(&s);
+        let truth = &t["maps"][format!("{name}.png")];
+        let iso = rep.iso25178.unwrap();
+        let want = &truth["iso25178"];
+        for (key, got) in [
+            ("Sa", iso.Sa),
+            ("Sq", iso.Sq),
+            ("Sp", iso.Sp),
+            ("Sv", iso.Sv),
+            ("Sz", iso.Sz),
+            ("Ssk", iso.Ssk),
+            ("Sku", iso.Sku),
+        ] {
+            let w = want[key]
+                .as_f64()
+                .unwrap_or_else(|| want[format!("{key}_um")].as_f64().unwrap());
+            assert!(rel_diff(got, w, 1e-9) <= 0.01, "{name} {key}: {got} vs {w}");
+            assert!(
+                rel_diff(got, w, 1e-9) <= 1e-6,
+                "{name} {key}: {got} vs {w} (same definition)"
+            );
+        }
+        assert_eq!(rep.scars.len(), 3, "{name}: {:?}", rep.scars);
+        let mut d = Vec::new();
+        for (s, depth, volume) in match_scars(&rep.scars, &truth["scars"]) {
+            eprintln!(
+                "{name}: depth {:.2} µm (truth {depth}), volume {:.4} mm³ (truth {volume:.4})",
+                s.max_depth, s.volume
+            );
+            assert!(
+                rel_diff(s.max_depth, depth, 1.0) <= 0.05,
+                "{name}: depth {} vs {depth}",
+                s.max_depth
+            );
+            assert!(
+                rel_diff(s.volume, volume, 1e-6) <= 0.10,
+                "{name}: volume {} vs {volume}",
+                s.volume
+            );
+            d.push(s.max_depth);
+        }
+        depths.push(d);
+    }
+    for k in 0..3 {
+        assert!(
+            depths[0][k] > depths[1][k] && depths[1][k] > depths[2][k],
+            "scar {k}: {:?}",
+            depths.iter().map(|d| d[k]).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn depth_command_writes_the_contract_files_and_json() {
+    let dir = data("photometric/robust");
+    let out = tempdir();
+    let names: Vec<PathBuf> = (1..=8).map(|k| dir.join(format!("{k:03}.png"))).collect();
+    let o = assert_cmd::Command::cargo_bin("skintrack")
+        .unwrap()
+        .arg("depth")
+        .arg("--lights")
+        .arg(dir.join("light_directions.txt"))
+        .arg("--intensities")
+        .arg(dir.join("light_intensities.txt"))
+        .arg("--mask")
+        .arg(data("photometric/mask.png"))
+        .args(["--mm-per-px", "0.02", "--json", "-o"])
+        .arg(out.path())
+        .args(&names)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["height_unit"], "um");
+    assert_eq!(j["scars"].as_array().unwrap().len(), 3);
+    assert!(j["iso25178"]["Sq"].as_f64().unwrap() > 10.0);
+    // normals.png: 16-bit RGB, channel = round((n + 1) / 2 · 65535), matching truth
+    let img = image::open(out.path().join("normals.png"))
+        .unwrap()
+        .to_rgb16();
+    let (_, _, want) = truth_normals();
+    let mut sum = 0.0;
+    for (p, w) in img.pixels().zip(&want) {
+        let n: Vec<f64> =
+            p.0.iter()
+                .map(|&c| f64::from(c) / 65535.0 * 2.0 - 1.0)
+                .collect();
+        sum += (n[0] * w[0] + n[1] * w[1] + n[2] * w[2])
+            .clamp(-1.0, 1.0)
+            .acos()
+            .to_degrees();
+    }
+    assert!(
+        sum / want.len() as f64 <= 3.0,
+        "{}",
+        sum / want.len() as f64
+    );
+    for f in ["height.tiff", "height.png", "albedo.png"] {
+        assert!(out.path().join(f).is_file(), "{f}");
+    }
+    let mut dec = tiff::decoder::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(out.path().join("height.tiff")).unwrap(),
+    ))
+    .unwrap();
+    assert_eq!(dec.dimensions().unwrap(), (512, 512));
+    let tiff::decoder::DecodingResult::F32(z) = dec.read_image().unwrap() else {
+        panic!("height.tiff is not f32")
+    };
+    // the f32 heights are the µm surface: the deepest scar is ~350 µm below its rim
+    let span =
+        z.iter().fold(f32::MIN, |a, &b| a.max(b)) - z.iter().fold(f32::MAX, |a, &b| a.min(b));
+    assert!((350.0..700.0).contains(&span), "{span}");
+
+    // a lights file with too few lines is a clear exit 2 naming the file
+    let bad = out.path().join("three.txt");
+    std::fs::write(&bad, "0 0 1\n0.5 0 0.8\n0 0.5 0.8\n").unwrap();
+    let o = assert_cmd::Command::cargo_bin("skintrack")
+        .unwrap()
+        .arg("depth")
+        .arg("--lights")
+        .arg(&bad)
+        .args(&names)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("three.txt") && err.lines().count() == 1,
+        "{err}"
+    );
+}
+
+/// A glossy sphere under a DiLiGenT-like dome of 96 lights (Blinn-Phong
+/// highlights of several widths, attached shadows, 12-bit quantisation):
+/// the robust fit beats plain least squares by a wide margin, for every
+/// gloss (a broad lobe, shininess 20, touches most lights and is hardest).
+#[test]
+fn glossy_sphere_under_many_lights() {
+    let lights: Vec<[f64; 3]> = (0..96)
+        .map(|k| {
+            let ring = k / 16;
+            let az = (k % 16) as f64 * std::f64::consts::TAU / 16.0 + ring as f64 * 0.2;
+            let slant = (10.0 + 9.0 * ring as f64).to_radians();
+            [slant.sin() * az.cos(), slant.sin() * az.sin(), slant.cos()]
+        })
+        .collect();
+    let size = 96usize;
+    let centre = (size as f64 - 1.0) / 2.0;
+    let radius = size as f64 * 0.45;
+    let normal = |x: usize, y: usize| -> Option<[f64; 3]> {
+        let (u, v) = ((x as f64 - centre) / radius, -(y as f64 - centre) / radius);
+        let r2 = u * u + v * v;
+        (r2 < 0.95).then(|| [u, v, (1.0 - r2).sqrt()])
+    };
+    let mask: Vec<bool> = (0..size * size)
+        .map(|i| normal(i % size, i / size).is_some())
+        .collect();
+    for (ks, shininess) in [(0.3, 20.0), (0.5, 50.0), (0.8, 120.0)] {
+        let images: Vec<skintrack::raster::Plane> = lights
+            .iter()
+            .map(|l| {
+                let hv = [l[0], l[1], l[2] + 1.0];
+                let hn = (hv[0] * hv[0] + hv[1] * hv[1] + hv[2] * hv[2]).sqrt();
+                skintrack::raster::Plane::from_fn(size, size, |x, y| {
+                    let Some(n) = normal(x, y) else { return 0.0 };
+                    let nl = n[0] * l[0] + n[1] * l[1] + n[2] * l[2];
+                    if nl <= 0.0 {
+                        return 0.0;
+                    }
+                    let nh = ((n[0] * hv[0] + n[1] * hv[1] + n[2] * hv[2]) / hn).max(0.0);
+                    let radiance = 0.6 * nl + ks * nh.powf(shininess);
+                    ((radiance * 3000.0).round().min(4095.0) / 4095.0) as f32
+                })
+            })
+            .collect();
+        let robust = depth::stereo::photometric_stereo(
+            &images,
+            &lights,
+            Some(&mask),
+            &depth::stereo::StereoOptions::default(),
+        );
+        let plain = depth::stereo::photometric_stereo(
+            &images,
+            &lights,
+            Some(&mask),
+            &depth::stereo::StereoOptions {
+                accept_fraction: f32::INFINITY,
+                ..Default::default()
+            },
+        );
+        let mean_error = |est: &depth::stereo::Normals| {
+            let (mut sum, mut n) = (0.0, 0.0);
+            for i in (0..size * size).filter(|&i| mask[i]) {
+                let want = normal(i % size, i / size).unwrap();
+                let g = est.n[i];
+                let c = f64::from(g[0]) * want[0]
+                    + f64::from(g[1]) * want[1]
+                    + f64::from(g[2]) * want[2];
+                sum += if g[2].is_finite() {
+                    c.clamp(-1.0, 1.0).acos().to_degrees()
+                } else {
+                    90.0
+                };
+                n += 1.0;
+            }
+            sum / n
+        };
+        let (r, p) = (mean_error(&robust), mean_error(&plain));
+        eprintln!(
+            "sphere ks {ks} shininess {shininess}: robust {r:.3}°, plain least squares {p:.3}°"
+        );
+        assert!(r <= 1.5 && r < 0.5 * p, "robust {r}°, plain {p}°");
+    }
+}
