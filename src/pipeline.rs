@@ -54,6 +54,9 @@ pub struct Media {
     pub overlays: Vec<Vec<OverlayImages>>,
     /// Per series: the ROI and control as fractions of the preview (for drawing).
     pub preview_size: Vec<(usize, usize)>,
+    /// Per series: what the preview images show, when it needs saying (the
+    /// colour scale of a depth map).
+    pub notes: Vec<Option<String>>,
 }
 
 /// What `analyze` produced.
@@ -93,17 +96,16 @@ pub fn analyze(case_dir: &Path, out_dir: &Path, opts: &AnalyzeOptions) -> Result
     let mut media = Media::default();
     for (view, kind) in series_keys(&case) {
         let cfg = case.views.get(&view).cloned().unwrap_or_default();
-        if kind != "photo" {
-            warnings.push(format!(
-                "{view}: {kind} captures are not analysed in this build"
-            ));
-            continue;
-        }
-        let (s, m) = photo_series(&case, &view, &cfg, opts, out_dir, &bar, &mut warnings)?;
+        let (s, m) = if kind == "photo" {
+            photo_series(&case, &view, &cfg, opts, out_dir, &bar, &mut warnings)?
+        } else {
+            depth_series(&case, &view, kind, &cfg, out_dir, &bar, &mut warnings)?
+        };
         series.push(s);
         media.previews.push(m.0);
         media.overlays.push(m.1);
         media.preview_size.push(m.2);
+        media.notes.push(m.3);
     }
     bar.finish_and_clear();
     let analysis = Analysis {
@@ -233,6 +235,7 @@ type SeriesMedia = (
     Vec<Option<Vec<u8>>>,
     Vec<Vec<(String, Vec<u8>)>>,
     (usize, usize),
+    Option<String>,
 );
 
 #[allow(clippy::too_many_lines)]
@@ -304,7 +307,7 @@ fn photo_series(
         .enumerate()
         .map(|(k, it)| {
             if k == 0 {
-                return Ok((baseline_registration(), (bw, bh)));
+                return Ok((align::Registration::identity(), (bw, bh)));
             }
             let photo = ingest::read_photo(&it.capture.path, &opts.ingest)?;
             let size = (photo.image.width(), photo.image.height());
@@ -452,22 +455,157 @@ fn photo_series(
         scars: Vec::new(),
     };
     apply_trend(&mut series);
-    Ok((series, (previews, overlays, preview_size)))
+    Ok((series, (previews, overlays, preview_size, None)))
 }
 
-fn baseline_registration() -> align::Registration {
-    align::Registration {
-        status: Status::Ok,
-        base_from_moving: Homography::IDENTITY,
-        score: 1.0,
-        overlap: 1.0,
-        structure_score: 1.0,
-        inliers: 0,
-        inlier_ratio: 1.0,
-        residual_px: 0.0,
-        precision_px: 0.0,
-        reason: None,
+/// A series of height maps or photometric sets (see [`crate::depth::series`]).
+#[allow(clippy::too_many_lines)]
+fn depth_series(
+    case: &Case,
+    view: &str,
+    kind: &'static str,
+    cfg: &ViewConfig,
+    out_dir: &Path,
+    bar: &indicatif::ProgressBar,
+    warnings: &mut Vec<String>,
+) -> Result<(Series, SeriesMedia)> {
+    use crate::depth::{self, series as ds};
+    // one capture per session (a repeat of a 3D capture is not averaged)
+    let mut items: Vec<Item<'_>> = Vec::new();
+    for (i, s) in case.sessions.iter().enumerate() {
+        let mut found = s
+            .captures
+            .iter()
+            .filter(|c| c.view == view && c.kind.name() == kind);
+        if let Some(c) = found.next() {
+            items.push(Item {
+                session: i,
+                date: s.date,
+                capture: c,
+            });
+        }
+        for extra in found {
+            warnings.push(format!(
+                "{}: a second {kind} capture of the same visit is not used",
+                relative(case, &extra.path)
+            ));
+        }
     }
+    bar.set_message(format!("{view}: {kind}"));
+    let surfaces: Vec<depth::surface::Surface> = items
+        .par_iter()
+        .map(|it| {
+            let s = match &it.capture.kind {
+                CaptureKind::Height(sidecar) => {
+                    let mut s = depth::read_height_map(&it.capture.path, sidecar)?;
+                    s.mm_per_px = s.mm_per_px.or(cfg.mm_per_px.map(MmPerPx::get));
+                    s
+                }
+                CaptureKind::Photometric(set) => {
+                    let planes = depth::read_set(&set.images, set.intensities.as_deref(), None)?;
+                    depth::from_set(&planes, &set.lights, None, cfg.mm_per_px.map(MmPerPx::get)).1
+                }
+                CaptureKind::Photo => {
+                    return Err(Error::case(&it.capture.path, "a photo is not a height map"));
+                }
+            };
+            bar.inc(2);
+            Ok(s)
+        })
+        .collect::<Result<_>>()?;
+    let first = &surfaces[0];
+    for (it, s) in items.iter().zip(&surfaces).skip(1) {
+        if s.mm_per_px != first.mm_per_px || s.z_um != first.z_um {
+            return Err(Error::case(
+                &it.capture.path,
+                "its scale differs from the first session's; height maps of one view must share mm_per_px",
+            ));
+        }
+    }
+    let align_opts = AlignOptions {
+        exclude: cfg.exclude.clone(),
+        ..AlignOptions::default()
+    };
+    let measured = ds::measure_series(&surfaces, &align_opts)?;
+    let (w, h) = (first.w, first.h);
+    let mm_per_px = first.mm_per_px;
+
+    // one colour scale for every session: the deepest scar seen (or 3 σ)
+    let full = measured
+        .iter()
+        .flat_map(|m| m.scars.iter().map(|s| s.max_depth))
+        .fold(0.0f64, f64::max);
+    let depth_scale = match mm_per_px {
+        Some(m) if !first.z_um => m * 1000.0,
+        _ => 1.0,
+    };
+    let full_z = if full > 0.0 { full / depth_scale } else { 1.0 };
+    let unit = if first.z_um || mm_per_px.is_some() {
+        "µm"
+    } else {
+        "px"
+    };
+    let mut sessions = Vec::new();
+    let mut previews = Vec::new();
+    for (it, m) in items.iter().zip(&measured) {
+        if m.registration.status == Status::Failed {
+            warnings.push(format!(
+                "{}: not aligned ({}); left out of the curves",
+                relative(case, &it.capture.path),
+                m.registration.reason.as_deref().unwrap_or("no reason")
+            ));
+        }
+        let tl = trend::timeline(it.date, case.sessions[0].date, &case.treatments);
+        sessions.push(SessionResult {
+            date: it.date,
+            days: tl.days,
+            days_since_treatment: tl.days_since_treatment,
+            acute_window: tl.acute_window,
+            treatment: tl.treatment,
+            source: relative(case, &it.capture.path),
+            repeats: Vec::new(),
+            alignment: alignment_json(&m.registration),
+            metrics: m.metrics.clone(),
+            pore_histogram: None,
+        });
+        let preview = match &m.depth {
+            Some(d) => {
+                let rgb = ds::depth_map_rgb(d, w, h, full_z, mm_per_px);
+                let stem = format!("{}_{kind}", capture_stem(view, it.date, 0));
+                let path = out_dir.join("depth").join(format!("{stem}.png"));
+                output::write_atomic(&path, &output::png_rgb8(&path, w, h, &rgb)?)?;
+                Some(output::jpeg_rgb8(&path, w, h, &rgb, 90)?)
+            }
+            None => None,
+        };
+        previews.push(preview);
+    }
+    let scars: Vec<Option<&[depth::surface::Scar]>> = measured
+        .iter()
+        .map(|m| (m.registration.status == Status::Ok).then_some(&m.scars[..]))
+        .collect();
+    let mut series = Series {
+        view: view.to_string(),
+        kind,
+        roi: None,
+        control: None,
+        mm_per_px,
+        sessions,
+        fits: BTreeMap::new(),
+        scars: ds::track_scars(&scars, mm_per_px),
+    };
+    apply_trend(&mut series);
+    let bar_text = if mm_per_px.is_some() {
+        "the white bar is 1 mm"
+    } else {
+        "the white bar is 50 pixels"
+    };
+    let note = format!(
+        "Depth below the surrounding skin: pale = level, amber and red = shallow to medium, deep purple = {} {unit} or deeper; grey = not measured; {bar_text}.",
+        crate::plot::format_value(full.max(depth_scale * full_z))
+    );
+    let overlays = vec![Vec::new(); previews.len()];
+    Ok((series, (previews, overlays, (w, h), Some(note))))
 }
 
 fn alignment_json(r: &align::Registration) -> Alignment {

@@ -401,12 +401,15 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(127, 127, 127),
 ];
 
+/// Lines against visit date: `y_desc` names the axis; `signed` shows a
+/// sign on the labels (changes in %).
 fn draw_overview<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     lines: &[(String, Vec<(f64, f64)>)],
     base: Date,
     treatments: &[f64],
+    (y_desc, signed): (&str, bool),
 ) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
     let (mut lo, mut hi, mut xm) = (0.0f64, 0.0f64, 14.0f64);
@@ -429,7 +432,7 @@ fn draw_overview<DB: DrawingBackend>(
         .configure_mesh()
         .light_line_style(RGBColor(235, 235, 235))
         .x_desc("Date of visit")
-        .y_desc("improvement since first visit, %")
+        .y_desc(y_desc)
         .x_label_formatter(&|d| {
             let date = base.plus_days(d.round() as i64);
             format!(
@@ -438,7 +441,13 @@ fn draw_overview<DB: DrawingBackend>(
                 &date.human()[date.day().to_string().len() + 1..][..3]
             )
         })
-        .y_label_formatter(&|v| format!("{v:+.0}"))
+        .y_label_formatter(&|v| {
+            if signed {
+                format!("{v:+.0}")
+            } else {
+                format!("{v:.0}")
+            }
+        })
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 15))
         .draw()?;
@@ -469,6 +478,74 @@ fn draw_overview<DB: DrawingBackend>(
         .draw()?;
     root.present()?;
     Ok(())
+}
+
+/// The depth of every tracked scar at every usable visit; a scar no longer
+/// found (resolved) is drawn at 0 from then on.
+fn scar_chart(a: &Analysis, si: usize, s: &Series) -> Result<Option<Plot>> {
+    if s.scars.is_empty() {
+        return Ok(None);
+    }
+    let unit = s
+        .sessions
+        .iter()
+        .find_map(|x| x.metrics.get(crate::catalog::id::SCAR_MAX_DEPTH))
+        .map_or("µm", |m| m.unit.as_str());
+    let lines: Vec<(String, Vec<(f64, f64)>)> = s
+        .scars
+        .iter()
+        .map(|t| {
+            let mut seen = false;
+            let pts = t
+                .sessions
+                .iter()
+                .zip(&s.sessions)
+                .filter(|(_, x)| x.alignment.is_ok())
+                .filter_map(|(m, x)| match m {
+                    Some(m) => {
+                        seen = true;
+                        Some((x.days as f64, m.max_depth_um))
+                    }
+                    None if seen => Some((x.days as f64, 0.0)),
+                    None => None,
+                })
+                .collect();
+            let name = if t.resolved {
+                format!("Scar {} (resolved)", t.id)
+            } else {
+                format!("Scar {}", t.id)
+            };
+            (name, pts)
+        })
+        .collect();
+    let name = file_safe(&format!("{}_{}_scar_depths", s.view, s.kind));
+    let title = format!("Depth of each scar ({}; lower is better)", s.view);
+    let treatments: Vec<f64> = a
+        .treatments
+        .iter()
+        .map(|t| t.days_after(a.baseline_date) as f64)
+        .collect();
+    let y_desc = format!("deepest point below the skin around it, {unit}");
+    let (png, svg) = both!(&name, |root| draw_overview(
+        &root,
+        &title,
+        &lines,
+        a.baseline_date,
+        &treatments,
+        (&y_desc, false)
+    ));
+    Ok(Some(Plot {
+        alt: format!(
+            "Line chart of the depth of each of {} scars at each visit.",
+            lines.len()
+        ),
+        name,
+        title,
+        series: Some(si),
+        metric: None,
+        png,
+        svg,
+    }))
 }
 
 fn file_safe(s: &str) -> String {
@@ -505,7 +582,8 @@ pub fn all_plots(a: &Analysis) -> Result<Vec<Plot>> {
                 &title,
                 &lines,
                 a.baseline_date,
-                &treatments
+                &treatments,
+                ("improvement since first visit, %", true)
             ));
             out.push(Plot {
                 alt: format!("Line chart of the improvement in percent of {} since the first visit, by visit date.", lines.iter().map(|l| l.0.as_str()).collect::<Vec<_>>().join(", ")),
@@ -516,6 +594,9 @@ pub fn all_plots(a: &Analysis) -> Result<Vec<Plot>> {
                 png,
                 svg,
             });
+        }
+        if let Some(p) = scar_chart(a, si, s)? {
+            out.push(p);
         }
         let mut ids: Vec<&String> = s.sessions.iter().flat_map(|x| x.metrics.keys()).collect();
         ids.sort_by_key(|id| catalog::order(id));

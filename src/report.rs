@@ -279,7 +279,16 @@ fn series_client_section(
         .unwrap_or_default();
     let overview = plots
         .iter()
-        .find(|p| p.series == Some(si) && p.metric.is_none());
+        .find(|p| p.series == Some(si) && p.metric.is_none() && p.name.ends_with("_overview"));
+    let scar_chart = plots
+        .iter()
+        .find(|p| p.series == Some(si) && p.name.ends_with("_scar_depths"));
+    let note = media.notes.get(si).and_then(Option::as_ref);
+    let heading = if s.kind == "photo" {
+        "Before and after — "
+    } else {
+        "Scar depth map — "
+    };
     let headline_plots: Vec<&Plot> = plots
         .iter()
         .filter(|p| {
@@ -301,7 +310,8 @@ fn series_client_section(
         .unwrap_or_default();
     html! {
         section {
-            h2 { "Before and after — " (s.view) }
+            h2 { (heading) (s.view) }
+            @if let Some(n) = note { p.small { (n) } }
             @if let (Some(b), Some(l)) = (base_img, latest_img) {
                 div.card.slider-wrap {
                     div.slider role="img" aria-label={"Photo of the first visit (" (a.baseline_date.human()) ") and the latest visit (" (latest_date) "), lined up so the same skin is in the same place; drag the slider to compare."} {
@@ -341,6 +351,9 @@ fn series_client_section(
                 }
             }
             @if let Some(p) = overview {
+                div.card.chart role="img" aria-label=(p.alt) { (PreEscaped(strip_xml_header(&p.svg))) }
+            }
+            @if let Some(p) = scar_chart {
                 div.card.chart role="img" aria-label=(p.alt) { (PreEscaped(strip_xml_header(&p.svg))) }
             }
             @for p in &headline_plots {

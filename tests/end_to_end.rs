@@ -6,7 +6,7 @@
 mod common;
 
 use assert_cmd::Command;
-use common::tempdir;
+use common::{rel_diff, tempdir};
 use serde_json::Value;
 use skintrack::geometry::Homography;
 use std::path::{Path, PathBuf};
@@ -198,6 +198,74 @@ fn phantom_case_is_recovered_end_to_end() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("data:image/jpeg;base64,"));
     assert_self_contained(&html);
+
+    // 5. the height maps: every designed scar inside the mapped window is
+    // tracked through all sessions with its true depth (within 10 %) and
+    // its true shrinking (depth ratio to the baseline within 5 %)
+    let hs = series
+        .iter()
+        .find(|s| s["kind"] == "height")
+        .expect("a height series");
+    let rect = &truth["height_maps"]["baseline_rect"];
+    let (rx, ry, side) = (
+        rect[0].as_f64().unwrap(),
+        rect[1].as_f64().unwrap(),
+        rect[2].as_f64().unwrap(),
+    );
+    let tracks = hs["scars"].as_array().unwrap();
+    let mut checked = 0;
+    for (k, scar) in truth["scars"].as_array().unwrap().iter().enumerate() {
+        let (cx, cy) = (
+            scar["centre"][0].as_f64().unwrap() - rx,
+            scar["centre"][1].as_f64().unwrap() - ry,
+        );
+        let r = scar["radius_px"].as_f64().unwrap();
+        if cx < r || cy < r || cx > side - r || cy > side - r || r < 10.0 {
+            continue; // cut by the window's edge, or narrower than the map can resolve well
+        }
+        let t = tracks
+            .iter()
+            .find(|t| {
+                (t["centre"][0].as_f64().unwrap() - cx).hypot(t["centre"][1].as_f64().unwrap() - cy)
+                    < r
+            })
+            .unwrap_or_else(|| panic!("scar {} at ({cx:.0}, {cy:.0}) not tracked", k + 1));
+        assert_eq!(t["resolved"], false);
+        let got: Vec<f64> = t["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["max_depth_um"].as_f64().unwrap())
+            .collect();
+        let want: Vec<f64> = truth["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["scar_depths_um"][k].as_f64().unwrap())
+            .collect();
+        for (g, w) in got.iter().zip(&want) {
+            assert!(
+                rel_diff(*g, *w, 1.0) <= 0.10,
+                "scar {}: depth {g} vs {w}",
+                k + 1
+            );
+        }
+        for i in 1..got.len() {
+            assert!(
+                rel_diff(got[i] / got[0], want[i] / want[0], 1e-9) <= 0.05,
+                "scar {}: ratio {} vs {}",
+                k + 1,
+                got[i] / got[0],
+                want[i] / want[0]
+            );
+        }
+        checked += 1;
+    }
+    assert!(
+        checked >= 1,
+        "no designed scar inside the height-map window"
+    );
+    assert!(html.contains("Scar depth map"));
 }
 
 /// Every src/href is a data: URI or an in-page anchor; no stylesheet or

@@ -97,6 +97,23 @@ pub struct Registration {
 }
 
 impl Registration {
+    /// The baseline's registration to itself.
+    #[must_use]
+    pub fn identity() -> Registration {
+        Registration {
+            status: Status::Ok,
+            base_from_moving: Homography::IDENTITY,
+            score: 1.0,
+            overlap: 1.0,
+            structure_score: 1.0,
+            inliers: 0,
+            inlier_ratio: 1.0,
+            residual_px: 0.0,
+            precision_px: 0.0,
+            reason: None,
+        }
+    }
+
     fn failed(reason: String) -> Registration {
         Registration {
             status: Status::Failed,

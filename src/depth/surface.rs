@@ -11,7 +11,9 @@
 //!   fit, do not pull it down. Scar depth is measured from that reference.
 //! - **Scar rule**: a scar is a connected depression (8-neighbours) of the
 //!   form-removed surface more than [`EXTENT_UM`] deep, at least
-//!   [`MIN_AREA_MM2`] in area and reaching [`CORE_UM`] somewhere. Its region
+//!   [`MIN_AREA_MM2`] in area and reaching [`CORE_UM`] somewhere; on rough
+//!   skin the two depths rise to 3 and 6 robust standard deviations
+//!   (1.4826 × MAD) of the form-removed relief. Its region
 //!   then grows over the adjacent pixels that are still below the reference
 //!   (the shallow rim), no further than half its radius, so that area,
 //!   mean depth and volume include the rim. Pores (≤ 0.02 mm² above 10 µm)
@@ -77,7 +79,8 @@ pub struct Scar {
     pub area: f64,
     /// Mean depth below the reference over the scar, µm (px without a scale).
     pub mean_depth: f64,
-    /// Maximum depth, µm (px).
+    /// Depth of the floor below the reference, µm (px): the apex of a
+    /// robust quadratic fit to the floor, so a pore on it does not count.
     pub max_depth: f64,
     /// Volume below the reference, mm³ (px³ without a scale).
     pub volume: f64,
@@ -372,7 +375,13 @@ pub fn scars_in_depth(s: &Surface, depth: &[f64]) -> Vec<Scar> {
             um / (nominal_mm * 1000.0)
         }
     };
-    let (extent, core) = (to_z(EXTENT_UM), to_z(CORE_UM));
+    // rough skin raises both thresholds to 3 and 6 robust σ of its relief,
+    // so that its deepest pores and furrows are not taken for scars
+    let sigma = robust_sigma(depth);
+    let (extent, core) = (
+        to_z(EXTENT_UM).max(3.0 * sigma),
+        to_z(CORE_UM).max(6.0 * sigma),
+    );
     let min_px = (MIN_AREA_MM2 / (nominal_mm * nominal_mm)).ceil() as usize;
     let mut label = vec![0u32; w * h];
     let mut scars = Vec::new();
@@ -430,6 +439,21 @@ pub fn scars_in_depth(s: &Surface, depth: &[f64]) -> Vec<Scar> {
     scars
 }
 
+/// 1.4826 × the median absolute deviation of the finite values.
+#[must_use]
+pub fn robust_sigma(v: &[f64]) -> f64 {
+    let mut f: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+    if f.is_empty() {
+        return 0.0;
+    }
+    let mid = f.len() / 2;
+    let med = *f.select_nth_unstable_by(mid, f64::total_cmp).1;
+    for x in &mut f {
+        *x = (*x - med).abs();
+    }
+    1.4826 * *f.select_nth_unstable_by(mid, f64::total_cmp).1
+}
+
 fn neighbours(i: usize, w: usize, h: usize) -> impl Iterator<Item = usize> {
     let (x, y) = ((i % w) as isize, (i / w) as isize);
     [
@@ -452,15 +476,31 @@ fn neighbours(i: usize, w: usize, h: usize) -> impl Iterator<Item = usize> {
 
 fn measure_region(s: &Surface, depth: &[f64], region: &[usize]) -> Scar {
     let w = s.w;
-    let (mut sum, mut max, mut cx, mut cy) = (0.0f64, 0.0f64, 0.0, 0.0);
+    let (mut sum, mut max) = (0.0f64, 0.0f64);
     for &i in region {
         let d = depth[i].max(0.0);
         sum += d;
         max = max.max(d);
-        cx += d * (i % w) as f64;
-        cy += d * (i / w) as f64;
     }
+    // the centre: depth-weighted over the deeper half (a pore on the floor
+    // is too small to move it)
+    let (mut cx, mut cy, mut wsum) = (0.0, 0.0, 0.0);
+    for &i in region {
+        let d = depth[i] - 0.5 * max;
+        if d > 0.0 {
+            cx += d * (i % w) as f64;
+            cy += d * (i / w) as f64;
+            wsum += d;
+        }
+    }
+    let centre = if wsum > 0.0 {
+        (cx / wsum, cy / wsum)
+    } else {
+        ((region[0] % w) as f64, (region[0] / w) as f64)
+    };
     let n = region.len() as f64;
+    let radius_px = (n / std::f64::consts::PI).sqrt();
+    let bottom = floor_depth(depth, s.w, s.h, centre, radius_px).map_or(max, |b| b.min(max));
     let (px_area, to_vol) = match s.mm_per_px {
         // mm² per pixel; µm × mm² / 1000 = mm³
         Some(m) if s.z_um => (m * m, m * m / 1000.0),
@@ -473,16 +513,100 @@ fn measure_region(s: &Surface, depth: &[f64], region: &[usize]) -> Scar {
         _ => 1.0,
     };
     Scar {
-        centre: if sum > 0.0 {
-            (cx / sum, cy / sum)
-        } else {
-            (0.0, 0.0)
-        },
+        centre,
         area: n * px_area,
         mean_depth: sum / n * depth_unit,
-        max_depth: max * depth_unit,
+        max_depth: bottom * depth_unit,
         volume: sum * to_vol,
         radius: (n * px_area / std::f64::consts::PI).sqrt(),
+    }
+}
+
+/// The depth of a scar's floor: the apex of a quadratic surface fitted
+/// robustly (Tukey biweight) to the depths within 0.3 of the scar's radius
+/// of its centre. Pores and furrows on the floor are outliers to that fit,
+/// so they do not add their own depth; a smooth bowl's apex is within 0.3 %
+/// of its true bottom. `None` when the scar is too small for a fit.
+fn floor_depth(
+    depth: &[f64],
+    w: usize,
+    h: usize,
+    centre: (f64, f64),
+    radius_px: f64,
+) -> Option<f64> {
+    let rho = 0.3 * radius_px;
+    if rho < 3.0 {
+        return None;
+    }
+    let (x0, x1) = (
+        ((centre.0 - rho).floor().max(0.0)) as usize,
+        ((centre.0 + rho).ceil() as usize).min(w - 1),
+    );
+    let (y0, y1) = (
+        ((centre.1 - rho).floor().max(0.0)) as usize,
+        ((centre.1 + rho).ceil() as usize).min(h - 1),
+    );
+    let mut pts = Vec::new();
+    for y in y0..=y1 {
+        for x in x0..=x1 {
+            let (u, v) = ((x as f64 - centre.0) / rho, (y as f64 - centre.1) / rho);
+            let d = depth[y * w + x];
+            if u * u + v * v <= 1.0 && d.is_finite() {
+                pts.push(([1.0, u, v, u * u, u * v, v * v], d));
+            }
+        }
+    }
+    if pts.len() < 12 {
+        return None;
+    }
+    let mut coef = [0.0f64; 6];
+    let mut weights = vec![1.0f64; pts.len()];
+    for _ in 0..10 {
+        let mut a = nalgebra::Matrix6::<f64>::zeros();
+        let mut b = nalgebra::Vector6::<f64>::zeros();
+        for ((t, d), &wt) in pts.iter().zip(&weights) {
+            for i in 0..6 {
+                b[i] += wt * t[i] * d;
+                for j in 0..6 {
+                    a[(i, j)] += wt * t[i] * t[j];
+                }
+            }
+        }
+        let sol = a.cholesky()?.solve(&b);
+        coef.copy_from_slice(sol.as_slice());
+        let res: Vec<f64> = pts
+            .iter()
+            .map(|(t, d)| d - (0..6).map(|k| coef[k] * t[k]).sum::<f64>())
+            .collect();
+        let c = 4.685 * robust_sigma(&res).max(1e-9);
+        for (wt, r) in weights.iter_mut().zip(&res) {
+            let q = r / c;
+            *wt = if q.abs() >= 1.0 {
+                0.0
+            } else {
+                (1.0 - q * q).powi(2)
+            };
+        }
+    }
+    // apex of c0 + c1 u + c2 v + c3 u² + c4 uv + c5 v² (a maximum of depth)
+    let m = nalgebra::Matrix2::new(2.0 * coef[3], coef[4], coef[4], 2.0 * coef[5]);
+    let apex = m
+        .try_inverse()
+        .map(|inv| inv * nalgebra::Vector2::new(-coef[1], -coef[2]));
+    match apex {
+        Some(p) if p.x * p.x + p.y * p.y <= 1.0 && coef[3] <= 0.0 && coef[5] <= 0.0 => {
+            let (u, v) = (p.x, p.y);
+            Some(
+                coef[0]
+                    + coef[1] * u
+                    + coef[2] * v
+                    + coef[3] * u * u
+                    + coef[4] * u * v
+                    + coef[5] * v * v,
+            )
+        }
+        // a flat floor (a boxcar scar) or a tilted one: the fit at the centre
+        _ => Some(coef[0]),
     }
 }
 

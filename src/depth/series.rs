@@ -1,0 +1,412 @@
+//! Height-map and photometric-set series in `analyze`: every session's
+//! surface is registered to the baseline (on its form-removed relief, which
+//! does not depend on light), warped into the baseline frame, cut to the
+//! region every usable session covers, measured (ISO 25178, scars), and its
+//! scars are matched to the baseline's by position.
+//!
+//! Uncertainties (standard errors feeding the MDC): ISO parameters from
+//! their spread over 4 × 4 sub-tiles; scar depths from the robust standard
+//! deviation σ of the relief outside scars (how far the reference surface
+//! can be off at any point); volume as σ per pixel, independent, summed over
+//! the scar pixels; count and area from the session-to-session rule only
+//! (no sampling error, so any change counts).
+
+use super::surface::{self, Scar, Surface};
+use crate::align::{self, AlignOptions, Registration, Status};
+use crate::catalog::{self, Better, id};
+use crate::error::Result;
+use crate::model::{MetricResult, ScarMeasure, ScarTrack};
+use crate::raster::Plane;
+use std::collections::BTreeMap;
+
+/// One session's surface, registered and measured.
+pub struct Measured {
+    /// The registration to the baseline.
+    pub registration: Registration,
+    /// Metrics (empty when the registration failed).
+    pub metrics: BTreeMap<String, MetricResult>,
+    /// The scars in baseline pixels.
+    pub scars: Vec<Scar>,
+    /// Depth below the form (positive down) in the baseline frame, for the
+    /// depth map image; NaN outside the common region.
+    pub depth: Option<Vec<f64>>,
+}
+
+/// The relief as a registration image: the form-removed residual scaled to
+/// ±3 robust σ around mid-grey (no data → mid-grey).
+fn relief_image(s: &Surface) -> Plane {
+    let r = s.remove_form();
+    let sigma = robust_sigma(r.iter().copied().filter(|v| v.is_finite())).max(1e-9);
+    Plane::from_fn(s.w, s.h, |x, y| {
+        let v = r[y * s.w + x];
+        if v.is_finite() {
+            (128.0 + 40.0 * (v / sigma).clamp(-3.0, 3.0)) as f32
+        } else {
+            128.0
+        }
+    })
+}
+
+fn robust_sigma(values: impl Iterator<Item = f64>) -> f64 {
+    surface::robust_sigma(&values.collect::<Vec<f64>>())
+}
+
+/// Registers every surface to the first, warps it into the first's frame
+/// and measures them all on the region that every usable one covers.
+///
+/// # Errors
+/// None today; kept for symmetry with the photo path.
+pub fn measure_series(surfaces: &[Surface], align_opts: &AlignOptions) -> Result<Vec<Measured>> {
+    let Some(base) = surfaces.first() else {
+        return Ok(Vec::new());
+    };
+    let (w, h) = (base.w, base.h);
+    let base_img = relief_image(base);
+    let regs: Vec<Registration> = surfaces
+        .iter()
+        .enumerate()
+        .map(|(k, s)| {
+            if k == 0 {
+                Registration::identity()
+            } else {
+                align::register(&base_img, &relief_image(s), align_opts)
+            }
+        })
+        .collect();
+    let warped: Vec<Option<Surface>> = surfaces
+        .iter()
+        .zip(&regs)
+        .enumerate()
+        .map(|(k, (s, r))| {
+            if r.status == Status::Failed {
+                return None;
+            }
+            if k == 0 {
+                return Some(s.clone());
+            }
+            let src = Plane::from_fn(s.w, s.h, |x, y| s.z[y * s.w + x] as f32);
+            let z = align::warp::warp_plane(&src, &r.base_from_moving, w, h);
+            Some(Surface {
+                w,
+                h,
+                z: z.data().iter().map(|&v| f64::from(v)).collect(),
+                z_um: s.z_um,
+                mm_per_px: s.mm_per_px,
+            })
+        })
+        .collect();
+    // the region every usable session covers
+    let common: Vec<bool> = (0..w * h)
+        .map(|i| warped.iter().flatten().all(|s| s.z[i].is_finite()))
+        .collect();
+    let out = warped
+        .into_iter()
+        .zip(regs)
+        .map(|(s, registration)| match s {
+            None => Measured {
+                registration,
+                metrics: BTreeMap::new(),
+                scars: Vec::new(),
+                depth: None,
+            },
+            Some(mut s) => {
+                for (z, &c) in s.z.iter_mut().zip(&common) {
+                    if !c {
+                        *z = f64::NAN;
+                    }
+                }
+                let (metrics, scars, depth) = measure_surface(&s);
+                Measured {
+                    registration,
+                    metrics,
+                    scars,
+                    depth: Some(depth),
+                }
+            }
+        })
+        .collect();
+    Ok(out)
+}
+
+/// The scars.* metrics of one surface, its scars and its depth map.
+#[must_use]
+pub fn measure_surface(s: &Surface) -> (BTreeMap<String, MetricResult>, Vec<Scar>, Vec<f64>) {
+    let levelled = s.level_plane();
+    let depth: Vec<f64> = s.remove_form().iter().map(|v| -v).collect();
+    let scars = surface::scars_in_depth(s, &depth);
+    let scaled = s.z_um;
+    let z_unit = if scaled { "µm" } else { "px" };
+    let mut out = BTreeMap::new();
+    let mut put = |id: &str, value: f64, unit: &str, uncertainty: f64| {
+        let better = catalog::info(id).map_or(Better::None, |m| m.better);
+        out.insert(
+            id.to_string(),
+            MetricResult {
+                value,
+                unit: unit.to_string(),
+                better,
+                uncertainty,
+                change_pct: None,
+                beyond_noise: false,
+                change: 0.0,
+                mdc95: 0.0,
+            },
+        );
+    };
+    if let Some(iso) = surface::iso25178(&levelled, s.w, s.pixel_in_z_units()) {
+        let tiles = tile_iso(&levelled, s.w, s.h);
+        let sem = |f: fn(&surface::Iso25178) -> f64| {
+            let v: Vec<f64> = tiles.iter().map(f).collect();
+            let n = v.len() as f64;
+            if n < 2.0 {
+                return 0.0;
+            }
+            let mean = v.iter().sum::<f64>() / n;
+            (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0) / n).sqrt()
+        };
+        put(id::SA, iso.Sa, z_unit, sem(|i| i.Sa));
+        put(id::SQ, iso.Sq, z_unit, sem(|i| i.Sq));
+        put(id::SZ, iso.Sz, z_unit, sem(|i| i.Sz));
+        put(id::SSK, iso.Ssk, "", sem(|i| i.Ssk));
+        put(id::SKU, iso.Sku, "", sem(|i| i.Sku));
+    }
+    // the relief outside scars sets the depth uncertainty
+    let mut in_scar = vec![false; depth.len()];
+    for sc in &scars {
+        let r2 = (sc.radius / s.mm_per_px.unwrap_or(1.0) * 1.5).powi(2);
+        let (cx, cy) = sc.centre;
+        for (i, f) in in_scar.iter_mut().enumerate() {
+            let (x, y) = ((i % s.w) as f64, (i / s.w) as f64);
+            *f |= (x - cx).powi(2) + (y - cy).powi(2) <= r2;
+        }
+    }
+    let sigma = robust_sigma(
+        depth
+            .iter()
+            .zip(&in_scar)
+            .filter(|(d, f)| d.is_finite() && !**f)
+            .map(|(d, _)| *d),
+    );
+    let depth_unit_scale = match s.mm_per_px {
+        Some(m) if !scaled => m * 1000.0,
+        _ => 1.0,
+    };
+    let sigma_depth = sigma * depth_unit_scale;
+    let depth_unit = if scaled || s.mm_per_px.is_some() {
+        "µm"
+    } else {
+        "px"
+    };
+    let valid = depth.iter().filter(|d| d.is_finite()).count().max(1) as f64;
+    let px_area = s.mm_per_px.map_or(1.0, |m| m * m);
+    let scar_area: f64 = scars.iter().map(|sc| sc.area).sum();
+    put(id::SCAR_COUNT, scars.len() as f64, "", 0.0);
+    put(id::SCAR_AREA, scar_area / (valid * px_area), "", 0.0);
+    if !scars.is_empty() {
+        let k = scars.len() as f64;
+        put(
+            id::SCAR_MEAN_DEPTH,
+            scars.iter().map(|sc| sc.max_depth).sum::<f64>() / k,
+            depth_unit,
+            sigma_depth / k.sqrt(),
+        );
+        put(
+            id::SCAR_MAX_DEPTH,
+            scars.iter().map(|sc| sc.max_depth).fold(0.0, f64::max),
+            depth_unit,
+            sigma_depth,
+        );
+    }
+    let (vol_unit, vol_per_px) = match (s.mm_per_px, scaled) {
+        (Some(m), true) => ("mm³", m * m / 1000.0),
+        (Some(m), false) => ("mm³", m * m * m),
+        (None, _) => ("px³", 1.0),
+    };
+    let n_px = scar_area / px_area;
+    put(
+        id::SCAR_VOLUME,
+        scars.iter().map(|sc| sc.volume).sum(),
+        vol_unit,
+        sigma * vol_per_px * n_px.sqrt(),
+    );
+    (out, scars, depth)
+}
+
+/// ISO parameters of 4 × 4 sub-tiles (for the standard error).
+fn tile_iso(r: &[f64], w: usize, h: usize) -> Vec<surface::Iso25178> {
+    let mut out = Vec::new();
+    for ty in 0..4 {
+        for tx in 0..4 {
+            let (x0, x1, y0, y1) = (tx * w / 4, (tx + 1) * w / 4, ty * h / 4, (ty + 1) * h / 4);
+            let tile: Vec<f64> = (y0..y1)
+                .flat_map(|y| r[y * w + x0..y * w + x1].iter().copied())
+                .collect();
+            if let Some(iso) = surface::iso25178(&tile, (x1 - x0).max(1), None) {
+                out.push(iso);
+            }
+        }
+    }
+    out
+}
+
+/// Scars followed across sessions: a session's scar continues the track
+/// whose last position is nearest, within the larger of the track's radius
+/// and 0.5 mm; unmatched scars open new tracks. A track not found at the
+/// last usable session is resolved.
+#[must_use]
+pub fn track_scars(sessions: &[Option<&[Scar]>], mm_per_px: Option<f64>) -> Vec<ScarTrack> {
+    let px = |mm: f64| mm_per_px.map_or(mm / crate::measure::NOMINAL_MM_PER_PX, |m| mm / m);
+    let to_px = |r: f64| mm_per_px.map_or(r, |m| r / m);
+    let mut tracks: Vec<(ScarTrack, f64)> = Vec::new();
+    let n = sessions.len();
+    for (k, found) in sessions.iter().enumerate() {
+        let Some(found) = found else { continue };
+        let mut taken = vec![false; tracks.len()];
+        for sc in *found {
+            let best = tracks
+                .iter()
+                .enumerate()
+                .filter(|(t, _)| !taken[*t])
+                .map(|(t, (tr, r))| {
+                    (
+                        t,
+                        (tr.centre.0 - sc.centre.0).hypot(tr.centre.1 - sc.centre.1),
+                        r.max(px(0.5)),
+                    )
+                })
+                .filter(|(_, d, lim)| d <= lim)
+                .min_by(|a, b| a.1.total_cmp(&b.1));
+            let m = ScarMeasure {
+                area: sc.area,
+                mean_depth_um: sc.mean_depth,
+                max_depth_um: sc.max_depth,
+                volume: sc.volume,
+            };
+            match best {
+                Some((t, _, _)) => {
+                    taken[t] = true;
+                    tracks[t].0.sessions[k] = Some(m);
+                }
+                None => {
+                    let mut sessions = vec![None; n];
+                    sessions[k] = Some(m);
+                    tracks.push((
+                        ScarTrack {
+                            id: tracks.len() + 1,
+                            centre: sc.centre,
+                            sessions,
+                            resolved: false,
+                        },
+                        to_px(sc.radius),
+                    ));
+                    taken.push(true);
+                }
+            }
+        }
+    }
+    let last = sessions.iter().rposition(Option::is_some);
+    tracks
+        .into_iter()
+        .map(|(mut t, _)| {
+            t.resolved = last.is_some_and(|l| t.sessions[l].is_none());
+            t
+        })
+        .collect()
+}
+
+/// A colour-coded depth map (RGB8): no depression is pale skin, deeper
+/// goes through amber and red to deep purple at `full` (same unit as the
+/// depths); no data is grey. A white 1 mm scale bar (when the scale is
+/// known, else 50 px) with a dark outline sits at the bottom left.
+#[must_use]
+pub fn depth_map_rgb(
+    depth: &[f64],
+    w: usize,
+    h: usize,
+    full: f64,
+    mm_per_px: Option<f64>,
+) -> Vec<u8> {
+    const STOPS: [(f64, [f64; 3]); 5] = [
+        (0.0, [246.0, 236.0, 222.0]),
+        (0.15, [240.0, 200.0, 120.0]),
+        (0.4, [222.0, 110.0, 60.0]),
+        (0.7, [160.0, 40.0, 90.0]),
+        (1.0, [60.0, 20.0, 90.0]),
+    ];
+    let colour = |d: f64| -> [u8; 3] {
+        if !d.is_finite() {
+            return [128, 128, 128];
+        }
+        let t = (d / full.max(1e-12)).clamp(0.0, 1.0);
+        let k = STOPS
+            .iter()
+            .position(|s| s.0 >= t)
+            .unwrap_or(STOPS.len() - 1)
+            .max(1);
+        let (a, b) = (STOPS[k - 1], STOPS[k]);
+        let f = ((t - a.0) / (b.0 - a.0)).clamp(0.0, 1.0);
+        let c = |i: usize| (a.1[i] + f * (b.1[i] - a.1[i])).round() as u8;
+        [c(0), c(1), c(2)]
+    };
+    let mut rgb: Vec<u8> = depth.iter().flat_map(|&d| colour(d)).collect();
+    let bar = mm_per_px.map_or(50.0, |m| 1.0 / m).round() as usize;
+    let (bh, margin) = ((h / 60).max(3), (w / 30).max(4));
+    if bar + 2 * margin < w && bh + 2 * margin < h {
+        let y0 = h - margin - bh;
+        for y in y0 - 1..=y0 + bh {
+            for x in margin - 1..=margin + bar {
+                let edge = y == y0 - 1 || y == y0 + bh || x == margin - 1 || x == margin + bar;
+                let v = if edge { 30 } else { 255 };
+                rgb[(y * w + x) * 3..(y * w + x) * 3 + 3].copy_from_slice(&[v, v, v]);
+            }
+        }
+    }
+    rgb
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scar(x: f64, y: f64, depth: f64) -> Scar {
+        Scar {
+            centre: (x, y),
+            area: 1.0,
+            mean_depth: depth / 2.0,
+            max_depth: depth,
+            volume: depth / 1000.0,
+            radius: 0.5,
+        }
+    }
+
+    #[test]
+    fn scars_keep_their_ids_and_a_vanished_one_is_resolved() {
+        let s0 = vec![scar(100.0, 100.0, 150.0), scar(300.0, 120.0, 90.0)];
+        let s1 = vec![scar(302.0, 119.0, 70.0), scar(101.0, 98.0, 120.0)];
+        let s2 = vec![
+            scar(99.0, 101.0, 100.0),
+            scar(500.0, 500.0, 40.0),
+            scar(600.0, 500.0, 40.0),
+        ];
+        let tracks = track_scars(&[Some(&s0), None, Some(&s1), Some(&s2)], Some(0.02));
+        assert_eq!(tracks.len(), 4);
+        assert_eq!(
+            (
+                tracks[2].sessions[3].is_some(),
+                tracks[2].sessions[0].is_none(),
+                tracks[2].resolved
+            ),
+            (true, true, false)
+        );
+        assert_eq!(
+            tracks[0]
+                .sessions
+                .iter()
+                .map(|m| m.map(|m| m.max_depth_um))
+                .collect::<Vec<_>>(),
+            vec![Some(150.0), None, Some(120.0), Some(100.0)]
+        );
+        assert_eq!(tracks[1].sessions[2].map(|m| m.max_depth_um), Some(70.0));
+        assert!(!tracks[0].resolved && tracks[1].resolved);
+    }
+}
