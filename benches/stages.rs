@@ -148,3 +148,57 @@ mod metrics {
         bencher.bench(|| scars::shading_index(&rel, &tiles, skintrack::units::MmPerPx::new(0.02)));
     }
 }
+
+/// Issue 6: 1024×1024, 8 lights — normals, integration, ISO 25178.
+mod depth {
+    use skintrack::depth::{self, surface::iso25178};
+    use skintrack::raster::Plane;
+    use std::sync::OnceLock;
+
+    /// A rendered Lambertian set of a bumpy surface with three scars.
+    fn set() -> &'static (Vec<Plane>, Vec<[f64; 3]>) {
+        static SET: OnceLock<(Vec<Plane>, Vec<[f64; 3]>)> = OnceLock::new();
+        SET.get_or_init(|| {
+            let n = 1024usize;
+            let height = |x: f64, y: f64| {
+                let mut z = 3.0 * (x / 37.0).sin() * (y / 53.0).cos() - 4e-5 * ((x - 512.0).powi(2) + (y - 512.0).powi(2));
+                for (cx, cy, r, d) in [(300.0, 340.0, 120.0, 8.0), (700.0, 280.0, 90.0, 12.0), (640.0, 760.0, 40.0, 15.0)] {
+                    let rr = ((x - cx) * (x - cx) + (y - cy) * (y - cy)).sqrt();
+                    if rr < r {
+                        z -= d * (1.0 + (std::f64::consts::PI * rr / r).cos()) / 2.0;
+                    }
+                }
+                z
+            };
+            let lights: Vec<[f64; 3]> = (0..8)
+                .map(|k| {
+                    let (az, sl) = (f64::from(k) * 0.785, (30.0 + 4.0 * f64::from(k)).to_radians());
+                    [sl.sin() * az.cos(), sl.sin() * az.sin(), sl.cos()]
+                })
+                .collect();
+            let images = lights
+                .iter()
+                .map(|l| {
+                    Plane::from_fn(n, n, |x, y| {
+                        let (x, y) = (x as f64, y as f64);
+                        let gx = (height(x + 0.5, y) - height(x - 0.5, y)) * 0.3;
+                        let gy = -(height(x, y + 0.5) - height(x, y - 0.5)) * 0.3;
+                        let len = (gx * gx + gy * gy + 1.0).sqrt();
+                        let nl = (-gx * l[0] - gy * l[1] + l[2]) / len;
+                        (0.7 * nl.max(0.0)) as f32
+                    })
+                })
+                .collect();
+            (images, lights)
+        })
+    }
+
+    #[divan::bench(sample_count = 10, sample_size = 1)]
+    fn normals_integration_iso_1024x1024_8_lights(bencher: divan::Bencher) {
+        let (images, lights) = set();
+        bencher.bench(|| {
+            let (_, surface) = depth::from_set(images, lights, None, Some(0.02));
+            iso25178(&surface.level_plane(), surface.w, surface.pixel_in_z_units())
+        });
+    }
+}
