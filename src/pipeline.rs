@@ -183,7 +183,13 @@ fn series_keys(case: &Case) -> Vec<(String, &'static str)> {
         .iter()
         .flat_map(|s| s.captures.iter().map(|c| (c.view.clone(), c.kind.name())))
         .collect();
-    keys.sort();
+    // per view: photos first (what a client recognises), then depth data
+    let rank = |k: &str| match k {
+        "photo" => 0,
+        "photometric" => 1,
+        _ => 2,
+    };
+    keys.sort_by(|a, b| a.0.cmp(&b.0).then(rank(a.1).cmp(&rank(b.1))));
     keys.dedup();
     keys
 }

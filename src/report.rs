@@ -84,9 +84,16 @@ pub fn headlines(a: &Analysis) -> Vec<String> {
         return out;
     };
     let first = a.baseline_date.human();
-    if let Some(latest) = latest_comparable(s) {
-        let mut items: Vec<(f64, String)> = Vec::new();
-        let mut quiet: Vec<&'static str> = Vec::new();
+    let mut items: Vec<(f64, String)> = Vec::new();
+    let mut quiet: Vec<&'static str> = Vec::new();
+    let mut any_latest = false;
+    for series in &a.series {
+        let Some(latest) = latest_comparable(series) else {
+            continue;
+        };
+        any_latest = true;
+        // true depth, where measured, is the outcome that matters most for scars
+        let weight = if series.kind == "photo" { 1.0 } else { 1.5 };
         for info in catalog::METRICS
             .iter()
             .filter(|m| m.headline && m.better != Better::None)
@@ -121,9 +128,14 @@ pub fn headlines(a: &Analysis) -> Vec<String> {
                 .iter()
                 .any(|(_, t)| t.starts_with(&format!("{subject}:")))
             {
-                items.push((if improved { pct.abs() } else { pct.abs() * 0.5 }, text));
+                let score = if improved { pct.abs() } else { pct.abs() * 0.5 };
+                items.push((score * weight, text));
             }
         }
+    }
+    // a subject that changed in one series is not also "unchanged"
+    quiet.retain(|q| !items.iter().any(|(_, t)| t.starts_with(&format!("{q}:"))));
+    if any_latest {
         items.sort_by(|x, y| y.0.total_cmp(&x.0));
         out.extend(items.into_iter().take(4).map(|x| x.1));
         if !quiet.is_empty() && out.len() < 5 {
@@ -195,7 +207,7 @@ pub fn expectations(a: &Analysis) -> Vec<String> {
     out
 }
 
-const CSS: &str = r#"
+const CSS: &str = r#".depthmaps .slider{max-width:560px;margin:0 auto}
 :root{--ink:#1d2433;--muted:#5a6275;--accent:#2a62b8;--bg:#fbfaf8;--card:#fff;--line:#e3e1dc;--good:#1f7a45;--warn:#a34a00}
 *{box-sizing:border-box}
 body{margin:0;font:16px/1.55 -apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--ink);background:var(--bg)}
@@ -312,8 +324,9 @@ fn series_client_section(
         section {
             h2 { (heading) (s.view) }
             @if let Some(n) = note { p.small { (n) } }
+
             @if let (Some(b), Some(l)) = (base_img, latest_img) {
-                div.card.slider-wrap {
+                div.card.slider-wrap.depthmaps[s.kind != "photo"] {
                     div.slider role="img" aria-label={"Photo of the first visit (" (a.baseline_date.human()) ") and the latest visit (" (latest_date) "), lined up so the same skin is in the same place; drag the slider to compare."} {
                         img src=(img_src("image/jpeg", b)) alt={"First visit, " (a.baseline_date.human())};
                         div.after { img src=(img_src("image/jpeg", l)) alt={"Latest visit, " (latest_date)}; }

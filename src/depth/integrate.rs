@@ -368,7 +368,11 @@ mod tests {
         fft.run(&mut p, Direction::Forward);
         fft.run(&mut q, Direction::Forward);
         let freq = |k: usize, n: usize| {
-            let k = if k > n / 2 { k as f64 - n as f64 } else { k as f64 };
+            let k = if k > n / 2 {
+                k as f64 - n as f64
+            } else {
+                k as f64
+            };
             2.0 * std::f64::consts::PI * k / n as f64
         };
         let mut z = vec![Complex32::new(0.0, 0.0); w * h];
@@ -394,7 +398,13 @@ mod tests {
         let (w, h) = (160, 120);
         let (truth, gx, gy) = cases(w, h).swap_remove(0).1;
         let fc = frankot_chellappa_periodic(&gx, &gy, w, h);
-        let z = integrate(&Gradients { w, h, gx: &gx, gy: &gy, mask: None });
+        let z = integrate(&Gradients {
+            w,
+            h,
+            gx: &gx,
+            gy: &gy,
+            mask: None,
+        });
         let (e_fc, e_dct) = (rel_error(&fc, &truth, None), rel_error(&z, &truth, None));
         eprintln!("sphere cap: periodic FFT {e_fc:.2e}, DCT Poisson {e_dct:.2e}");
         // measured: 6.0e-3 against 1.8e-6 of the height range (RMS)
