@@ -161,8 +161,13 @@ mod depth {
         SET.get_or_init(|| {
             let n = 1024usize;
             let height = |x: f64, y: f64| {
-                let mut z = 3.0 * (x / 37.0).sin() * (y / 53.0).cos() - 4e-5 * ((x - 512.0).powi(2) + (y - 512.0).powi(2));
-                for (cx, cy, r, d) in [(300.0, 340.0, 120.0, 8.0), (700.0, 280.0, 90.0, 12.0), (640.0, 760.0, 40.0, 15.0)] {
+                let mut z = 3.0 * (x / 37.0).sin() * (y / 53.0).cos()
+                    - 4e-5 * ((x - 512.0).powi(2) + (y - 512.0).powi(2));
+                for (cx, cy, r, d) in [
+                    (300.0, 340.0, 120.0, 8.0),
+                    (700.0, 280.0, 90.0, 12.0),
+                    (640.0, 760.0, 40.0, 15.0),
+                ] {
                     let rr = ((x - cx) * (x - cx) + (y - cy) * (y - cy)).sqrt();
                     if rr < r {
                         z -= d * (1.0 + (std::f64::consts::PI * rr / r).cos()) / 2.0;
@@ -172,7 +177,10 @@ mod depth {
             };
             let lights: Vec<[f64; 3]> = (0..8)
                 .map(|k| {
-                    let (az, sl) = (f64::from(k) * 0.785, (30.0 + 4.0 * f64::from(k)).to_radians());
+                    let (az, sl) = (
+                        f64::from(k) * 0.785,
+                        (30.0 + 4.0 * f64::from(k)).to_radians(),
+                    );
                     [sl.sin() * az.cos(), sl.sin() * az.sin(), sl.cos()]
                 })
                 .collect();
@@ -198,7 +206,11 @@ mod depth {
         let (images, lights) = set();
         bencher.bench(|| {
             let (_, surface) = depth::from_set(images, lights, None, Some(0.02));
-            iso25178(&surface.level_plane(), surface.w, surface.pixel_in_z_units())
+            iso25178(
+                &surface.level_plane(),
+                surface.w,
+                surface.pixel_in_z_units(),
+            )
         });
     }
 }
