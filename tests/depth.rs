@@ -397,3 +397,61 @@ fn glossy_sphere_under_many_lights() {
         assert!(r <= 1.5 && r < 0.5 * p, "robust {r}°, plain {p}°");
     }
 }
+
+/// `analyze` on a case whose sessions hold photometric sets: scars.* per
+/// session in µm with the case's scale, the scars tracked, a depth map and
+/// the per-scar chart in the outputs.
+#[test]
+fn analyze_reports_scars_from_photometric_sets() {
+    let tmp = tempdir();
+    let case = tmp.path().join("case");
+    for day in ["2026-01-12", "2026-02-10"] {
+        let ps = case.join(day).join("cheek.ps");
+        std::fs::create_dir_all(&ps).unwrap();
+        for e in std::fs::read_dir(data("photometric/robust")).unwrap() {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().to_string();
+            if !name.starts_with("castshadow") {
+                std::fs::copy(&p, ps.join(&name)).unwrap();
+            }
+        }
+    }
+    std::fs::write(case.join("case.toml"), "[view.cheek]\nmm_per_px = 0.02\n").unwrap();
+    let out = tmp.path().join("out");
+    let o = assert_cmd::Command::cargo_bin("skintrack")
+        .unwrap()
+        .arg("analyze")
+        .arg(&case)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let j: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+    let s = j["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "photometric")
+        .expect("photometric series");
+    for sess in s["sessions"].as_array().unwrap() {
+        assert_eq!(sess["alignment"]["status"], "ok");
+        let m = &sess["metrics"];
+        assert_eq!(m["scars.count"]["value"], 3.0);
+        assert_eq!(m["scars.max_depth_um"]["unit"], "µm");
+        assert!(
+            rel_diff(
+                m["scars.max_depth_um"]["value"].as_f64().unwrap(),
+                350.0,
+                1.0
+            ) <= 0.10
+        );
+    }
+    assert_eq!(s["scars"].as_array().unwrap().len(), 3);
+    assert!(out.join("depth/cheek_2026-01-12_photometric.png").is_file());
+    assert!(
+        out.join("plots/cheek_photometric_scar_depths.png")
+            .is_file()
+    );
+}
