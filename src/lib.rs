@@ -25,6 +25,7 @@ pub mod fourier;
 pub mod geometry;
 pub mod lights;
 pub mod raster;
+pub mod stats;
 pub mod units;
 
 pub mod align;

@@ -110,22 +110,6 @@ pub struct Alignment {
 }
 
 impl Alignment {
-    /// The baseline's own alignment (identity).
-    #[must_use]
-    pub fn baseline() -> Alignment {
-        Alignment {
-            status: "ok",
-            base_from_moving: Homography::IDENTITY,
-            score: 1.0,
-            overlap: 1.0,
-            structure_score: 1.0,
-            inliers: 0,
-            inlier_ratio: 1.0,
-            residual_px: 0.0,
-            precision_px: Some(0.0),
-            reason: None,
-        }
-    }
     /// True when the capture may yield numbers.
     #[must_use]
     pub fn is_ok(&self) -> bool {

@@ -30,6 +30,9 @@ use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+mod depth;
+use depth::depth_series;
+
 /// Settings of a whole analysis.
 #[derive(Clone, Debug, Default)]
 pub struct AnalyzeOptions {
@@ -326,13 +329,7 @@ fn photo_series(
     let regs: Vec<(align::Registration, (usize, usize))> =
         regs.into_iter().collect::<Result<_>>()?;
     for (it, (r, _)) in items.iter().zip(&regs) {
-        if r.status == Status::Failed {
-            warnings.push(format!(
-                "{}: not aligned ({}); left out of the curves",
-                relative(case, &it.capture.path),
-                r.reason.as_deref().unwrap_or("no reason")
-            ));
-        }
+        warn_if_unaligned(case, it, r, warnings);
     }
 
     // 2. the ROI: configured, or the largest rectangle all usable captures cover
@@ -413,7 +410,7 @@ fn photo_series(
     for (k, it) in items.iter().enumerate() {
         by_session.entry(it.session).or_default().push(k);
     }
-    for (&s, ks) in &by_session {
+    for ks in by_session.values() {
         let first = ks[0];
         let it = &items[first];
         let reg = &regs[first].0;
@@ -422,26 +419,13 @@ fn photo_series(
             .filter_map(|&k| measured[k].as_ref().map(|m| &m.0))
             .collect();
         let metrics = combine_repeats(&usable);
-        let tl = trend::timeline(
-            case.sessions[s].date,
-            case.sessions[0].date,
-            &case.treatments,
-        );
-        sessions.push(SessionResult {
-            date: it.date,
-            days: tl.days,
-            days_since_treatment: tl.days_since_treatment,
-            acute_window: tl.acute_window,
-            treatment: tl.treatment,
-            source: relative(case, &it.capture.path),
-            repeats: ks[1..]
-                .iter()
-                .map(|&k| relative(case, &items[k].capture.path))
-                .collect(),
-            alignment: alignment_json(reg),
-            metrics,
-            pore_histogram: usable.first().and_then(|m| m.pore_histogram.clone()),
-        });
+        let mut result = session_result(case, it, reg, metrics);
+        result.repeats = ks[1..]
+            .iter()
+            .map(|&k| relative(case, &items[k].capture.path))
+            .collect();
+        result.pore_histogram = usable.first().and_then(|m| m.pore_histogram.clone());
+        sessions.push(result);
         previews.push(measured[first].as_ref().map(|m| m.1.clone()));
         overlays.push(
             measured[first]
@@ -464,154 +448,43 @@ fn photo_series(
     Ok((series, (previews, overlays, preview_size, None)))
 }
 
-/// A series of height maps or photometric sets (see [`crate::depth::series`]).
-#[allow(clippy::too_many_lines)]
-fn depth_series(
+/// Warns that a capture is left out because it could not be aligned.
+fn warn_if_unaligned(
     case: &Case,
-    view: &str,
-    kind: &'static str,
-    cfg: &ViewConfig,
-    out_dir: &Path,
-    bar: &indicatif::ProgressBar,
+    it: &Item<'_>,
+    r: &align::Registration,
     warnings: &mut Vec<String>,
-) -> Result<(Series, SeriesMedia)> {
-    use crate::depth::{self, series as ds};
-    // one capture per session (a repeat of a 3D capture is not averaged)
-    let mut items: Vec<Item<'_>> = Vec::new();
-    for (i, s) in case.sessions.iter().enumerate() {
-        let mut found = s
-            .captures
-            .iter()
-            .filter(|c| c.view == view && c.kind.name() == kind);
-        if let Some(c) = found.next() {
-            items.push(Item {
-                session: i,
-                date: s.date,
-                capture: c,
-            });
-        }
-        for extra in found {
-            warnings.push(format!(
-                "{}: a second {kind} capture of the same visit is not used",
-                relative(case, &extra.path)
-            ));
-        }
+) {
+    if r.status == Status::Failed {
+        warnings.push(format!(
+            "{}: not aligned ({}); left out of the curves",
+            relative(case, &it.capture.path),
+            r.reason.as_deref().unwrap_or("no reason")
+        ));
     }
-    bar.set_message(format!("{view}: {kind}"));
-    let surfaces: Vec<depth::surface::Surface> = items
-        .par_iter()
-        .map(|it| {
-            let s = match &it.capture.kind {
-                CaptureKind::Height(sidecar) => {
-                    let mut s = depth::read_height_map(&it.capture.path, sidecar)?;
-                    s.mm_per_px = s.mm_per_px.or(cfg.mm_per_px.map(MmPerPx::get));
-                    s
-                }
-                CaptureKind::Photometric(set) => {
-                    let planes = depth::read_set(&set.images, set.intensities.as_deref(), None)?;
-                    depth::from_set(&planes, &set.lights, None, cfg.mm_per_px.map(MmPerPx::get)).1
-                }
-                CaptureKind::Photo => {
-                    return Err(Error::case(&it.capture.path, "a photo is not a height map"));
-                }
-            };
-            bar.inc(2);
-            Ok(s)
-        })
-        .collect::<Result<_>>()?;
-    let first = &surfaces[0];
-    for (it, s) in items.iter().zip(&surfaces).skip(1) {
-        if s.mm_per_px != first.mm_per_px || s.z_um != first.z_um {
-            return Err(Error::case(
-                &it.capture.path,
-                "its scale differs from the first session's; height maps of one view must share mm_per_px",
-            ));
-        }
-    }
-    let align_opts = AlignOptions {
-        exclude: cfg.exclude.clone(),
-        ..AlignOptions::default()
-    };
-    let measured = ds::measure_series(&surfaces, &align_opts)?;
-    let (w, h) = (first.w, first.h);
-    let mm_per_px = first.mm_per_px;
+}
 
-    // one colour scale for every session: the deepest scar seen (or 3 σ)
-    let full = measured
-        .iter()
-        .flat_map(|m| m.scars.iter().map(|s| s.max_depth))
-        .fold(0.0f64, f64::max);
-    let depth_scale = match mm_per_px {
-        Some(m) if !first.z_um => m * 1000.0,
-        _ => 1.0,
-    };
-    let full_z = if full > 0.0 { full / depth_scale } else { 1.0 };
-    let unit = if first.z_um || mm_per_px.is_some() {
-        "µm"
-    } else {
-        "px"
-    };
-    let mut sessions = Vec::new();
-    let mut previews = Vec::new();
-    for (it, m) in items.iter().zip(&measured) {
-        if m.registration.status == Status::Failed {
-            warnings.push(format!(
-                "{}: not aligned ({}); left out of the curves",
-                relative(case, &it.capture.path),
-                m.registration.reason.as_deref().unwrap_or("no reason")
-            ));
-        }
-        let tl = trend::timeline(it.date, case.sessions[0].date, &case.treatments);
-        sessions.push(SessionResult {
-            date: it.date,
-            days: tl.days,
-            days_since_treatment: tl.days_since_treatment,
-            acute_window: tl.acute_window,
-            treatment: tl.treatment,
-            source: relative(case, &it.capture.path),
-            repeats: Vec::new(),
-            alignment: alignment_json(&m.registration),
-            metrics: m.metrics.clone(),
-            pore_histogram: None,
-        });
-        let preview = match &m.depth {
-            Some(d) => {
-                let rgb = ds::depth_map_rgb(d, w, h, full_z, mm_per_px);
-                let stem = format!("{}_{kind}", capture_stem(view, it.date, 0));
-                let path = out_dir.join("depth").join(format!("{stem}.png"));
-                output::write_atomic(&path, &output::png_rgb8(&path, w, h, &rgb)?)?;
-                Some(output::jpeg_rgb8(&path, w, h, &rgb, 90)?)
-            }
-            None => None,
-        };
-        previews.push(preview);
+/// A session's result: its place on the treatment timeline, its source,
+/// registration and metrics (no repeats, no pore histogram).
+fn session_result(
+    case: &Case,
+    it: &Item<'_>,
+    reg: &align::Registration,
+    metrics: BTreeMap<String, MetricResult>,
+) -> SessionResult {
+    let tl = trend::timeline(it.date, case.sessions[0].date, &case.treatments);
+    SessionResult {
+        date: it.date,
+        days: tl.days,
+        days_since_treatment: tl.days_since_treatment,
+        acute_window: tl.acute_window,
+        treatment: tl.treatment,
+        source: relative(case, &it.capture.path),
+        repeats: Vec::new(),
+        alignment: alignment_json(reg),
+        metrics,
+        pore_histogram: None,
     }
-    let scars: Vec<Option<&[depth::surface::Scar]>> = measured
-        .iter()
-        .map(|m| (m.registration.status == Status::Ok).then_some(&m.scars[..]))
-        .collect();
-    let mut series = Series {
-        view: view.to_string(),
-        kind,
-        roi: None,
-        control: None,
-        mm_per_px,
-        sessions,
-        fits: BTreeMap::new(),
-        scars: ds::track_scars(&scars, mm_per_px),
-    };
-    apply_trend(&mut series);
-    let bar_text = if mm_per_px.is_some() {
-        "the white bar is 1 mm"
-    } else {
-        "the white bar is 50 pixels"
-    };
-    let note = format!(
-        "Depth below the surrounding skin: pale = level, amber and red = shallow to medium, deep purple = {} {unit} or deeper; grey = not measured; {bar_text}.",
-        crate::plot::format_value(full.max(depth_scale * full_z))
-    );
-    let overlays = vec![Vec::new(); previews.len()];
-    Ok((series, (previews, overlays, (w, h), Some(note))))
 }
 
 fn alignment_json(r: &align::Registration) -> Alignment {

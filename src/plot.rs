@@ -323,11 +323,7 @@ fn metric_chart<'a>(a: &Analysis, s: &'a Series, id: &str) -> Option<MetricChart
         .find(|x| x.alignment.is_ok())
         .and_then(|x| x.metrics.get(id));
     let baseline = base.map(|b| (b.value, 1.96 * std::f64::consts::SQRT_2 * b.uncertainty));
-    let treatments: Vec<f64> = a
-        .treatments
-        .iter()
-        .map(|t| t.days_after(a.baseline_date) as f64)
-        .collect();
+    let treatments: Vec<f64> = treatment_days(a);
     let first_t = treatments.iter().copied().fold(f64::INFINITY, f64::min);
     let x_max = s.sessions.iter().map(|x| x.days as f64).fold(0.0, f64::max);
     let suffix = if id.ends_with(catalog::VS_CONTROL) {
@@ -520,11 +516,7 @@ fn scar_chart(a: &Analysis, si: usize, s: &Series) -> Result<Option<Plot>> {
         .collect();
     let name = file_safe(&format!("{}_{}_scar_depths", s.view, s.kind));
     let title = format!("Depth of each scar ({}; lower is better)", s.view);
-    let treatments: Vec<f64> = a
-        .treatments
-        .iter()
-        .map(|t| t.days_after(a.baseline_date) as f64)
-        .collect();
+    let treatments: Vec<f64> = treatment_days(a);
     let y_desc = format!("deepest point below the skin around it, {unit}");
     let (png, svg) = both!(&name, |root| draw_overview(
         &root,
@@ -546,6 +538,14 @@ fn scar_chart(a: &Analysis, si: usize, s: &Series) -> Result<Option<Plot>> {
         png,
         svg,
     }))
+}
+
+/// Days from the baseline to each treatment.
+fn treatment_days(a: &Analysis) -> Vec<f64> {
+    a.treatments
+        .iter()
+        .map(|t| t.days_after(a.baseline_date) as f64)
+        .collect()
 }
 
 fn file_safe(s: &str) -> String {
@@ -572,11 +572,7 @@ pub fn all_plots(a: &Analysis) -> Result<Vec<Plot>> {
         if !lines.is_empty() {
             let name = file_safe(&format!("{}_{}_overview", s.view, s.kind));
             let title = format!("Improvement since the first visit ({})", s.view);
-            let treatments: Vec<f64> = a
-                .treatments
-                .iter()
-                .map(|t| t.days_after(a.baseline_date) as f64)
-                .collect();
+            let treatments: Vec<f64> = treatment_days(a);
             let (png, svg) = both!(&name, |root| draw_overview(
                 &root,
                 &title,

@@ -21,6 +21,7 @@
 use super::warp::bicubic_source;
 use crate::geometry::Homography;
 use crate::raster::{GreySource, Rect};
+use crate::stats::median;
 use rayon::prelude::*;
 
 /// Settings of one level's refinement.
@@ -145,20 +146,8 @@ fn pick_samples<T: GreySource + ?Sized>(
             let mut out = Vec::new();
             let mut cx = border;
             while cx + 1 < w - border {
-                let mut best: Option<(f32, usize, usize, f32, f32)> = None;
-                for y in cy..y_end {
-                    for x in cx..(cx + cell).min(w - border - 1) {
-                        if exclude.iter().any(|r| r.contains(x, y)) {
-                            continue;
-                        }
-                        let gx = 0.5 * (at(x + 1, y) - at(x - 1, y));
-                        let gy = 0.5 * (at(x, y + 1) - at(x, y - 1));
-                        let m = gx * gx + gy * gy;
-                        if m.is_finite() && best.is_none_or(|b| m > b.0) {
-                            best = Some((m, x, y, gx, gy));
-                        }
-                    }
-                }
+                let best =
+                    strongest_gradient(cx..(cx + cell).min(w - border - 1), cy..y_end, exclude, at);
                 if let Some((m, x, y, gx, gy)) = best
                     && m > 0.01
                 {
@@ -170,16 +159,7 @@ fn pick_samples<T: GreySource + ?Sized>(
                         x: x as f32,
                         y: y as f32,
                         t: value,
-                        sd: [
-                            gxn * xn,
-                            gxn * yn,
-                            gxn,
-                            gyn * xn,
-                            gyn * yn,
-                            gyn,
-                            -gxn * xn * xn - gyn * xn * yn,
-                            -gxn * xn * yn - gyn * yn * yn,
-                        ],
+                        sd: steepest_descent(gxn, gyn, xn, yn),
                         mu: 0.0,
                         inv_scale: 1.0,
                     });
@@ -190,6 +170,47 @@ fn pick_samples<T: GreySource + ?Sized>(
         })
         .collect();
     bands.into_iter().flatten().collect()
+}
+
+/// The pixel of `xs × ys` (outside `exclude`) with the strongest central-
+/// difference gradient of `grey`: (|∇|², x, y, ∂x, ∂y), first in row order
+/// on ties.
+fn strongest_gradient(
+    xs: std::ops::Range<usize>,
+    ys: std::ops::Range<usize>,
+    exclude: &[Rect],
+    grey: impl Fn(usize, usize) -> f32,
+) -> Option<(f32, usize, usize, f32, f32)> {
+    let mut best: Option<(f32, usize, usize, f32, f32)> = None;
+    for y in ys {
+        for x in xs.clone() {
+            if exclude.iter().any(|r| r.contains(x, y)) {
+                continue;
+            }
+            let gx = 0.5 * (grey(x + 1, y) - grey(x - 1, y));
+            let gy = 0.5 * (grey(x, y + 1) - grey(x, y - 1));
+            let m = gx * gx + gy * gy;
+            if m.is_finite() && best.is_none_or(|b| m > b.0) {
+                best = Some((m, x, y, gx, gy));
+            }
+        }
+    }
+    best
+}
+
+/// The steepest-descent row ∇T · ∂W/∂p of the 8-parameter homography at
+/// normalised position (x, y) with template gradient (gx, gy).
+fn steepest_descent(gx: f64, gy: f64, x: f64, y: f64) -> [f64; 8] {
+    [
+        gx * x,
+        gx * y,
+        gx,
+        gy * x,
+        gy * y,
+        gy,
+        -gx * x * x - gy * x * y,
+        -gx * x * y - gy * y * y,
+    ]
 }
 
 /// Largest window scanned per cell on megapixel levels, px: the strongest
@@ -215,20 +236,12 @@ fn pick_local_norm<T: GreySource + ?Sized>(
             let mut out = Vec::new();
             let mut cx = 2;
             while cx + 3 < w {
-                let mut best: Option<(f32, usize, usize, f32, f32)> = None;
-                for y in (cy + off)..(cy + off + scan).min(h - 3) {
-                    for x in (cx + off)..(cx + off + scan).min(w - 3) {
-                        if exclude.iter().any(|r| r.contains(x, y)) {
-                            continue;
-                        }
-                        let gx = 0.5 * (t.grey(x + 1, y) - t.grey(x - 1, y));
-                        let gy = 0.5 * (t.grey(x, y + 1) - t.grey(x, y - 1));
-                        let m = gx * gx + gy * gy;
-                        if m.is_finite() && best.is_none_or(|b| m > b.0) {
-                            best = Some((m, x, y, gx, gy));
-                        }
-                    }
-                }
+                let best = strongest_gradient(
+                    (cx + off)..(cx + off + scan).min(w - 3),
+                    (cy + off)..(cy + off + scan).min(h - 3),
+                    exclude,
+                    |x, y| t.grey(x, y),
+                );
                 if let Some((m, x, y, gx, gy)) = best
                     && m > 0.01
                 {
@@ -239,16 +252,7 @@ fn pick_local_norm<T: GreySource + ?Sized>(
                         x: x as f32,
                         y: y as f32,
                         t: ((f64::from(t.grey(x, y)) - mu) / sc) as f32,
-                        sd: [
-                            gxn * xn,
-                            gxn * yn,
-                            gxn,
-                            gyn * xn,
-                            gyn * yn,
-                            gyn,
-                            -gxn * xn * xn - gyn * xn * yn,
-                            -gxn * xn * yn - gyn * yn * yn,
-                        ],
+                        sd: steepest_descent(gxn, gyn, xn, yn),
                         mu: 0.0,
                         inv_scale: 1.0,
                     });
@@ -259,15 +263,6 @@ fn pick_local_norm<T: GreySource + ?Sized>(
         })
         .collect();
     picked.into_iter().flatten().collect()
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    let mid = v.len() / 2;
-    let (_, m, _) = v.select_nth_unstable_by(mid, f64::total_cmp);
-    *m
 }
 
 /// Refines `moving_from_base` so that `moving(G·x) ≈ template(x)`, where

@@ -65,9 +65,8 @@ pub struct SurfaceReport {
 pub fn report(s: &Surface) -> SurfaceReport {
     let pixel = s.pixel_in_z_units();
     let levelled = s.level_plane();
-    let form = s.remove_form();
-    let depth: Vec<f64> = form.iter().map(|v| -v).collect();
-    let mut scars = surface::scars_in_depth(s, &depth);
+    let (depth, mut scars) = surface::find_scars(s);
+    let form: Vec<f64> = depth.iter().map(|d| -d).collect();
     scars.sort_by(|a, b| b.area.total_cmp(&a.area));
     SurfaceReport {
         height_unit: if s.z_um { "um" } else { "px" },

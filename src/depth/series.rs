@@ -17,6 +17,7 @@ use crate::catalog::{self, Better, id};
 use crate::error::Result;
 use crate::model::{MetricResult, ScarMeasure, ScarTrack};
 use crate::raster::Plane;
+use crate::stats::robust_sigma;
 use std::collections::BTreeMap;
 
 /// One session's surface, registered and measured.
@@ -36,7 +37,7 @@ pub struct Measured {
 /// ±3 robust σ around mid-grey (no data → mid-grey).
 fn relief_image(s: &Surface) -> Plane {
     let r = s.remove_form();
-    let sigma = robust_sigma(r.iter().copied().filter(|v| v.is_finite())).max(1e-9);
+    let sigma = robust_sigma(&r).max(1e-9);
     Plane::from_fn(s.w, s.h, |x, y| {
         let v = r[y * s.w + x];
         if v.is_finite() {
@@ -45,10 +46,6 @@ fn relief_image(s: &Surface) -> Plane {
             128.0
         }
     })
-}
-
-fn robust_sigma(values: impl Iterator<Item = f64>) -> f64 {
-    surface::robust_sigma(&values.collect::<Vec<f64>>())
 }
 
 /// Registers every surface to the first, warps it into the first's frame
@@ -132,10 +129,8 @@ pub fn measure_series(surfaces: &[Surface], align_opts: &AlignOptions) -> Result
 #[must_use]
 pub fn measure_surface(s: &Surface) -> (BTreeMap<String, MetricResult>, Vec<Scar>, Vec<f64>) {
     let levelled = s.level_plane();
-    let depth: Vec<f64> = s.remove_form().iter().map(|v| -v).collect();
-    let scars = surface::scars_in_depth(s, &depth);
-    let scaled = s.z_um;
-    let z_unit = if scaled { "µm" } else { "px" };
+    let (depth, scars) = surface::find_scars(s);
+    let z_unit = if s.z_um { "µm" } else { "px" };
     let mut out = BTreeMap::new();
     let mut put = |id: &str, value: f64, unit: &str, uncertainty: f64| {
         let better = catalog::info(id).map_or(Better::None, |m| m.better);
@@ -170,35 +165,32 @@ pub fn measure_surface(s: &Surface) -> (BTreeMap<String, MetricResult>, Vec<Scar
         put(id::SSK, iso.Ssk, "", sem(|i| i.Ssk));
         put(id::SKU, iso.Sku, "", sem(|i| i.Sku));
     }
-    // the relief outside scars sets the depth uncertainty
+    // the relief outside scars (1.5 radii) sets the depth uncertainty
     let mut in_scar = vec![false; depth.len()];
     for sc in &scars {
-        let r2 = (sc.radius / s.mm_per_px.unwrap_or(1.0) * 1.5).powi(2);
+        let r = sc.radius / s.mm_per_px.unwrap_or(1.0) * 1.5;
         let (cx, cy) = sc.centre;
-        for (i, f) in in_scar.iter_mut().enumerate() {
-            let (x, y) = ((i % s.w) as f64, (i / s.w) as f64);
-            *f |= (x - cx).powi(2) + (y - cy).powi(2) <= r2;
+        let xs =
+            ((cx - r).floor().max(0.0) as usize)..((cx + r).ceil().max(0.0) as usize + 1).min(s.w);
+        for y in
+            ((cy - r).floor().max(0.0) as usize)..((cy + r).ceil().max(0.0) as usize + 1).min(s.h)
+        {
+            for x in xs.clone() {
+                in_scar[y * s.w + x] |= (x as f64 - cx).powi(2) + (y as f64 - cy).powi(2) <= r * r;
+            }
         }
     }
-    let sigma = robust_sigma(
-        depth
-            .iter()
-            .zip(&in_scar)
-            .filter(|(d, f)| d.is_finite() && !**f)
-            .map(|(d, _)| *d),
-    );
-    let depth_unit_scale = match s.mm_per_px {
-        Some(m) if !scaled => m * 1000.0,
-        _ => 1.0,
-    };
-    let sigma_depth = sigma * depth_unit_scale;
-    let depth_unit = if scaled || s.mm_per_px.is_some() {
-        "µm"
-    } else {
-        "px"
-    };
+    let outside: Vec<f64> = depth
+        .iter()
+        .zip(&in_scar)
+        .filter(|(_, f)| !**f)
+        .map(|(d, _)| *d)
+        .collect();
+    let sigma = robust_sigma(&outside);
+    let (depth_scale, depth_unit) = s.depth_unit();
+    let sigma_depth = sigma * depth_scale;
     let valid = depth.iter().filter(|d| d.is_finite()).count().max(1) as f64;
-    let px_area = s.mm_per_px.map_or(1.0, |m| m * m);
+    let px_area = s.pixel_area();
     let scar_area: f64 = scars.iter().map(|sc| sc.area).sum();
     put(id::SCAR_COUNT, scars.len() as f64, "", 0.0);
     put(id::SCAR_AREA, scar_area / (valid * px_area), "", 0.0);
@@ -217,11 +209,7 @@ pub fn measure_surface(s: &Surface) -> (BTreeMap<String, MetricResult>, Vec<Scar
             sigma_depth,
         );
     }
-    let (vol_unit, vol_per_px) = match (s.mm_per_px, scaled) {
-        (Some(m), true) => ("mm³", m * m / 1000.0),
-        (Some(m), false) => ("mm³", m * m * m),
-        (None, _) => ("px³", 1.0),
-    };
+    let (vol_per_px, vol_unit) = s.volume_unit();
     let n_px = scar_area / px_area;
     put(
         id::SCAR_VOLUME,

@@ -17,6 +17,7 @@
 //! least squares and 0.32° for dropping the three worst-fitting lights.
 
 use crate::raster::Plane;
+use crate::stats::median;
 use rayon::prelude::*;
 
 /// Settings of photometric stereo.
@@ -26,8 +27,11 @@ pub struct StereoOptions {
     pub shadow_fraction: f32,
     /// Observations at or above this value are saturated (input units).
     pub saturation: f32,
-    /// A least-squares fit whose residuals all stay under this fraction of
-    /// the pixel's brightest observation is accepted as it is.
+    /// The smallest residual tolerance, as a fraction of the pixel's
+    /// brightest observation; the tolerance used is the larger of this and
+    /// 3 × the set's estimated noise. A least-squares fit whose residuals
+    /// all stay within it is accepted as it is (`INFINITY`: plain least
+    /// squares on the usable observations).
     pub accept_fraction: f32,
 }
 
@@ -83,25 +87,28 @@ fn dot3(a: &[f64; 3], b: &[f64; 3]) -> f64 {
 /// Least squares G = (Σ lᵢlᵢᵀ)⁻¹ Σ lᵢIᵢ over the lights in `keep`, with the
 /// inverse (for leverages).
 fn fit(lights: &[[f64; 3]], obs: &[f64], keep: &[bool]) -> Option<([f64; 3], [[f64; 3]; 3])> {
-    let mut a = [[0.0f64; 3]; 3];
+    let inv = normal_inverse(lights, keep)?;
     let mut b = [0.0f64; 3];
     for ((l, &i), _) in lights.iter().zip(obs).zip(keep).filter(|(_, k)| **k) {
         for r in 0..3 {
             b[r] += l[r] * i;
+        }
+    }
+    let g = [dot3(&inv[0], &b), dot3(&inv[1], &b), dot3(&inv[2], &b)];
+    g.iter().all(|v| v.is_finite()).then_some((g, inv))
+}
+
+/// (Σ lᵢlᵢᵀ)⁻¹ over the lights in `keep`.
+fn normal_inverse(lights: &[[f64; 3]], keep: &[bool]) -> Option<[[f64; 3]; 3]> {
+    let mut a = [[0.0f64; 3]; 3];
+    for (l, _) in lights.iter().zip(keep).filter(|(_, k)| **k) {
+        for r in 0..3 {
             for c in 0..3 {
                 a[r][c] += l[r] * l[c];
             }
         }
     }
-    let inv = inverse3(&a)?;
-    let g = [dot3(&inv[0], &b), dot3(&inv[1], &b), dot3(&inv[2], &b)];
-    g.iter().all(|v| v.is_finite()).then_some((g, inv))
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    let mid = v.len() / 2;
-    let (_, m, _) = v.select_nth_unstable_by(mid, f64::total_cmp);
-    *m
+    inverse3(&a)
 }
 
 /// Up to this many usable lights, the robust start is exhaustive.
@@ -111,7 +118,7 @@ const EXHAUSTIVE_UP_TO: usize = 12;
 /// squared residuals over all usable lights sum to the least (least
 /// trimmed squares, every triple tried): right whenever at least `h`
 /// observations are inliers.
-fn least_median(lights: &[[f64; 3]], obs: &[f64], usable: &[bool], h: usize) -> Option<[f64; 3]> {
+fn least_trimmed(lights: &[[f64; 3]], obs: &[f64], usable: &[bool], h: usize) -> Option<[f64; 3]> {
     let idx: Vec<usize> = (0..lights.len()).filter(|&i| usable[i]).collect();
     let mut best: Option<(f64, [f64; 3])> = None;
     let mut sq = Vec::with_capacity(idx.len());
@@ -357,7 +364,7 @@ fn start(
 ) -> Option<[f64; 3]> {
     let mut count = usable.iter().filter(|&&u| u).count();
     if count <= EXHAUSTIVE_UP_TO {
-        least_median(lights, obs, usable, h)
+        least_trimmed(lights, obs, usable, h)
     } else {
         let mut keep = usable.to_vec();
         eliminate(lights, obs, &mut keep, &mut count, h, accept)
@@ -376,7 +383,7 @@ pub fn photometric_stereo(
     let (w, h) = images.first().map_or((0, 0), |p| (p.width(), p.height()));
     // the pseudo-inverse (LᵀL)⁻¹Lᵀ for pixels where every light is usable
     let pinv: Option<Vec<[f64; 3]>> =
-        fit(lights, &vec![0.0; lights.len()], &vec![true; lights.len()]).map(|(_, inv)| {
+        normal_inverse(lights, &vec![true; lights.len()]).map(|inv| {
             lights
                 .iter()
                 .map(|l| [dot3(&inv[0], l), dot3(&inv[1], l), dot3(&inv[2], l)])

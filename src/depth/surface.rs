@@ -22,6 +22,7 @@
 //! Without a physical scale the thresholds assume
 //! [`crate::measure::NOMINAL_MM_PER_PX`] and every value is in pixel units.
 
+use crate::stats::{median, robust_sigma};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -99,10 +100,41 @@ impl Surface {
         }
     }
 
+    /// The factor from height units to the unit depths are reported in,
+    /// and that unit: µm for µm heights, and for pixel-width heights when
+    /// the scale is known; "px" otherwise.
+    #[must_use]
+    pub fn depth_unit(&self) -> (f64, &'static str) {
+        match self.mm_per_px {
+            _ if self.z_um => (1.0, "µm"),
+            Some(m) => (m * 1000.0, "µm"),
+            None => (1.0, "px"),
+        }
+    }
+
+    /// The volume of one pixel one height unit deep, in the unit volumes
+    /// are reported in, and that unit: mm³ with a scale (µm × mm² / 1000),
+    /// µm·px² for µm heights without one, px³ otherwise.
+    #[must_use]
+    pub fn volume_unit(&self) -> (f64, &'static str) {
+        match self.mm_per_px {
+            Some(m) if self.z_um => (m * m / 1000.0, "mm³"),
+            Some(m) => (m * m * m, "mm³"),
+            None if self.z_um => (1.0, "µm·px²"),
+            None => (1.0, "px³"),
+        }
+    }
+
+    /// The area of one pixel: mm² with a scale, px² without.
+    #[must_use]
+    pub fn pixel_area(&self) -> f64 {
+        self.mm_per_px.map_or(1.0, |m| m * m)
+    }
+
     /// The residual of the least-squares plane over every valid pixel.
     #[must_use]
     pub fn level_plane(&self) -> Vec<f64> {
-        let model = fit_poly(self, 1, None);
+        let model = fit_poly(self, 1, 1, None);
         self.residual(&model)
     }
 
@@ -156,10 +188,10 @@ fn n_terms(degree: usize) -> usize {
 
 /// Weighted least-squares polynomial (degree 1 or 2) over the valid pixels
 /// (every `stride`-th row and column), normal equations accumulated per row
-/// and summed in row order.
-fn fit_poly(s: &Surface, degree: usize, weights: Option<(&Poly, f64, usize)>) -> Poly {
+/// and summed in row order; `weights` = (previous fit, c) weighs each pixel
+/// by Tukey's biweight of its residual to the previous fit over c.
+fn fit_poly(s: &Surface, degree: usize, stride: usize, weights: Option<(&Poly, f64)>) -> Poly {
     let k = n_terms(degree);
-    let stride = weights.map_or(1, |w| w.2);
     let base = Poly {
         degree,
         coef: [0.0; 6],
@@ -180,7 +212,7 @@ fn fit_poly(s: &Surface, degree: usize, weights: Option<(&Poly, f64, usize)>) ->
                 }
                 let t = base.terms(x, y);
                 let wt = match weights {
-                    Some((prev, c, _)) => {
+                    Some((prev, c)) => {
                         let r = (v - prev.at(x, y)) / c;
                         if r.abs() >= 1.0 {
                             0.0
@@ -226,7 +258,7 @@ fn fit_poly(s: &Surface, degree: usize, weights: Option<(&Poly, f64, usize)>) ->
 /// on a grid of about 256 × 256 samples.
 fn robust_poly2(s: &Surface) -> Poly {
     let stride = (s.w.max(s.h) / 256).max(1);
-    let mut model = fit_poly(s, 2, None);
+    let mut model = fit_poly(s, 2, 1, None);
     let mut res = Vec::new();
     for _ in 0..30 {
         res.clear();
@@ -241,13 +273,11 @@ fn robust_poly2(s: &Surface) -> Poly {
         if res.len() < 6 {
             break;
         }
-        let mid = res.len() / 2;
-        let mad = *res.select_nth_unstable_by(mid, f64::total_cmp).1;
-        let c = 4.685 * 1.4826 * mad;
+        let c = 4.685 * 1.4826 * median(&mut res);
         if c.is_nan() || c <= 0.0 {
             break;
         }
-        let next = fit_poly(s, 2, Some((&model, c, stride)));
+        let next = fit_poly(s, 2, stride, Some((&model, c)));
         let change = (0..6)
             .map(|k| (next.coef[k] - model.coef[k]).abs())
             .fold(0.0, f64::max);
@@ -355,11 +385,13 @@ fn developed_area_ratio(r: &[f64], w: usize, pixel: f64) -> f64 {
     if n > 0.0 { area / n - 1.0 } else { 0.0 }
 }
 
-/// Scars of a surface (see the module documentation for the rule).
+/// The depth below the robust degree-2 form (positive down) and the scars
+/// in it (see the module documentation for the rule).
 #[must_use]
-pub fn find_scars(s: &Surface) -> Vec<Scar> {
+pub fn find_scars(s: &Surface) -> (Vec<f64>, Vec<Scar>) {
     let depth: Vec<f64> = s.remove_form().iter().map(|v| -v).collect();
-    scars_in_depth(s, &depth)
+    let scars = scars_in_depth(s, &depth);
+    (depth, scars)
 }
 
 /// Scars in a depth map (positive below the reference).
@@ -439,21 +471,6 @@ pub fn scars_in_depth(s: &Surface, depth: &[f64]) -> Vec<Scar> {
     scars
 }
 
-/// 1.4826 × the median absolute deviation of the finite values.
-#[must_use]
-pub fn robust_sigma(v: &[f64]) -> f64 {
-    let mut f: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
-    if f.is_empty() {
-        return 0.0;
-    }
-    let mid = f.len() / 2;
-    let med = *f.select_nth_unstable_by(mid, f64::total_cmp).1;
-    for x in &mut f {
-        *x = (*x - med).abs();
-    }
-    1.4826 * *f.select_nth_unstable_by(mid, f64::total_cmp).1
-}
-
 fn neighbours(i: usize, w: usize, h: usize) -> impl Iterator<Item = usize> {
     let (x, y) = ((i % w) as isize, (i / w) as isize);
     [
@@ -501,17 +518,9 @@ fn measure_region(s: &Surface, depth: &[f64], region: &[usize]) -> Scar {
     let n = region.len() as f64;
     let radius_px = (n / std::f64::consts::PI).sqrt();
     let bottom = floor_depth(depth, s.w, s.h, centre, radius_px).map_or(max, |b| b.min(max));
-    let (px_area, to_vol) = match s.mm_per_px {
-        // mm² per pixel; µm × mm² / 1000 = mm³
-        Some(m) if s.z_um => (m * m, m * m / 1000.0),
-        Some(m) => (m * m, m * m * m),
-        None => (1.0, 1.0),
-    };
-    // heights in px with a scale: depths in µm
-    let depth_unit = match s.mm_per_px {
-        Some(m) if !s.z_um => m * 1000.0,
-        _ => 1.0,
-    };
+    let px_area = s.pixel_area();
+    let (to_vol, _) = s.volume_unit();
+    let (depth_unit, _) = s.depth_unit();
     Scar {
         centre,
         area: n * px_area,
@@ -709,7 +718,7 @@ mod tests {
                 0.0
             }
         });
-        let scars = find_scars(&s);
+        let (_, scars) = find_scars(&s);
         assert_eq!(scars.len(), 1);
         let sc = scars[0];
         assert!(

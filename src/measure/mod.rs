@@ -14,9 +14,11 @@ pub mod scars;
 pub mod texture;
 pub mod wrinkles;
 
+pub use colour::control_reference;
+
 use crate::catalog::{self, Better, id};
 use crate::error::{Error, Result};
-use crate::raster::{ColourModel, Plane, Rect, RgbPlanes};
+use crate::raster::{Plane, Rect, RgbPlanes};
 use crate::units::MmPerPx;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -376,7 +378,7 @@ pub fn measure(
     let shading = scars::shading_index(&relative, &tiles, opts.mm_per_px);
     sink.put(id::SHADING, shading.value, &shading.tiles);
     let (colour_maps, control_linear) =
-        measure_colour(img, crop, &tiles, opts, &mut sink).unwrap_or((None, None));
+        colour::measure_colour(img, crop, &tiles, opts, &mut sink).unwrap_or((None, None));
 
     let pore_histogram = Some(found.histogram.clone());
     if opts.keep_maps {
@@ -493,277 +495,11 @@ fn measure_texture(
     }
 }
 
-type ColourMaps = (Vec<bool>, Vec<bool>);
-
-/// One row's per-tile colour sums and its pigmented / red flags.
-type ColourRow = (Vec<(usize, colour::ColourSums)>, Vec<bool>, Vec<bool>);
-
-/// Mean linear RGB of `rect` of `img` (the control reference of a case).
-#[must_use]
-pub fn control_reference(img: &RgbPlanes, rect: Rect) -> Option<[f64; 3]> {
-    rect.fits_in(img.width(), img.height())
-        .then(|| control_mean_linear(&img.crop(rect), &colour::LinearLut::default()))
-}
-
-/// Mean linear RGB of the finite pixels of `img`.
-fn control_mean_linear(img: &RgbPlanes, lut: &colour::LinearLut) -> [f64; 3] {
-    let mut s = [0.0f64; 3];
-    let mut n = 0u64;
-    for ((&r, &g), &b) in img.r.data().iter().zip(img.g.data()).zip(img.b.data()) {
-        if r.is_finite() && g.is_finite() && b.is_finite() {
-            s[0] += lut.get(r);
-            s[1] += lut.get(g);
-            s[2] += lut.get(b);
-            n += 1;
-        }
-    }
-    s.map(|v| v / n.max(1) as f64)
-}
-
-/// Per-pixel tables of the colour stage: linear light and melanin index by
-/// encoded value (1/16-level steps; erythema index = MI(G) − MI(R)).
-struct ColourTables {
-    lut: colour::LinearLut,
-    mi: Vec<f32>,
-}
-
-impl ColourTables {
-    fn new() -> ColourTables {
-        let lut = colour::LinearLut::default();
-        let mi = (0..lut.len())
-            .map(|i| colour::melanin_index(lut.at(i)) as f32)
-            .collect();
-        ColourTables { lut, mi }
-    }
-}
-
-/// Median melanin and erythema index of the finite pixels of `p`, by
-/// histograms (MI is a decreasing function of the red value's table index;
-/// EI is binned at 1/256 of a unit).
-fn index_medians(p: &RgbPlanes, t: &ColourTables) -> colour::Reference {
-    const EI_SPAN: f32 = 500.0;
-    const EI_BINS: usize = 1000 * 256 + 1;
-    let mut hr = vec![0u64; t.lut.len()];
-    let mut he = vec![0u64; EI_BINS];
-    let mut n = 0u64;
-    for (&r, &g) in p.r.data().iter().zip(p.g.data()) {
-        if r.is_finite() && g.is_finite() {
-            let (ir, ig) = (colour::LinearLut::index(r), colour::LinearLut::index(g));
-            hr[ir] += 1;
-            let ei = t.mi[ig] - t.mi[ir];
-            he[(((ei + EI_SPAN) * 256.0).round().max(0.0) as usize).min(EI_BINS - 1)] += 1;
-            n += 1;
-        }
-    }
-    if n == 0 {
-        return colour::Reference {
-            mi: f64::NAN,
-            ei: f64::NAN,
-        };
-    }
-    let nth = |h: &[u64], k: u64| {
-        let mut acc = 0;
-        h.iter().position(|&c| {
-            acc += c;
-            acc > k
-        })
-    };
-    // the median of a decreasing function of R is its value at the median R
-    let mi = nth(&hr, (n - 1) / 2).map_or(f64::NAN, |i| f64::from(t.mi[i]));
-    let ei = nth(&he, n / 2).map_or(f64::NAN, |i| i as f64 / 256.0 - f64::from(EI_SPAN));
-    colour::Reference { mi, ei }
-}
-
-/// Colour sums per tile of `p` (linear light × `gain`), pixels classed
-/// pigmented / red against `reference`; optionally the class maps.
-fn colour_sums(
-    p: &RgbPlanes,
-    tiles: &Tiles,
-    t: &ColourTables,
-    gain: [f64; 3],
-    reference: colour::Reference,
-    keep: bool,
-) -> (Vec<colour::ColourSums>, Option<ColourMaps>) {
-    let (w, h) = (p.width(), p.height());
-    let tile_col: Vec<usize> = (0..w).map(|x| tiles.col_of(x)).collect();
-    // rows in parallel; each row's per-tile partials kept in order and added
-    // sequentially, so the sums do not depend on the thread count
-    let rows: Vec<ColourRow> = (0..h)
-        .into_par_iter()
-        .map(|y| {
-            let ty = tiles.row_of(y);
-            let (r, g, b) = (p.r.row(y), p.g.row(y), p.b.row(y));
-            let mut parts: Vec<(usize, colour::ColourSums)> = Vec::new();
-            let (mut pig, mut red) = if keep {
-                (vec![false; w], vec![false; w])
-            } else {
-                (Vec::new(), Vec::new())
-            };
-            for x in 0..w {
-                let ti = tiles.index(tile_col[x], ty);
-                if parts.last().is_none_or(|l| l.0 != ti) {
-                    parts.push((ti, colour::ColourSums::default()));
-                }
-                if !(r[x].is_finite() && g[x].is_finite() && b[x].is_finite()) {
-                    continue;
-                }
-                let (ir, ig, ib) = (
-                    colour::LinearLut::index(r[x]),
-                    colour::LinearLut::index(g[x]),
-                    colour::LinearLut::index(b[x]),
-                );
-                let (rl, gl, bl) = (
-                    gain[0] * t.lut.at(ir),
-                    gain[1] * t.lut.at(ig),
-                    gain[2] * t.lut.at(ib),
-                );
-                let lab = colour::lab_from_linear(rl, gl, bl);
-                let Some((_, s)) = parts.last_mut() else {
-                    continue;
-                };
-                s.n += 1;
-                for (sum, v) in s.lab.iter_mut().zip(lab) {
-                    *sum += v;
-                }
-                s.lin_rg[0] += rl;
-                s.lin_rg[1] += gl;
-                let (mi, ei) = (f64::from(t.mi[ir]), f64::from(t.mi[ig] - t.mi[ir]));
-                if mi - reference.mi > colour::PIGMENT_DELTA_MI {
-                    s.pigmented += 1;
-                    if keep {
-                        pig[x] = true;
-                    }
-                }
-                if ei - reference.ei > colour::RED_DELTA_EI {
-                    s.red += 1;
-                    if keep {
-                        red[x] = true;
-                    }
-                }
-            }
-            (parts, pig, red)
-        })
-        .collect();
-    let mut acc = vec![colour::ColourSums::default(); tiles.count()];
-    let (mut pig, mut red) = if keep {
-        (Vec::with_capacity(w * h), Vec::with_capacity(w * h))
-    } else {
-        (Vec::new(), Vec::new())
-    };
-    for (parts, p_row, r_row) in rows {
-        for (ti, s) in parts {
-            acc[ti].add(&s);
-        }
-        pig.extend(p_row);
-        red.extend(r_row);
-    }
-    (acc, keep.then_some((pig, red)))
-}
-
-fn measure_colour(
-    img: &RgbPlanes,
-    crop: &RgbPlanes,
-    tiles: &Tiles,
-    opts: &MeasureOptions,
-    sink: &mut Sink<'_>,
-) -> Option<(Option<ColourMaps>, Option<[f64; 3]>)> {
-    use colour::ColourSums;
-    let tables = ColourTables::new();
-    let control = opts.control.map(|c| img.crop(c));
-    let reference = index_medians(control.as_ref().unwrap_or(crop), &tables);
-    let keep = opts.keep_maps && crop.model != ColourModel::Grey;
-    let (per_tile, maps) = colour_sums(crop, tiles, &tables, [1.0; 3], reference, keep);
-    let mut whole = ColourSums::default();
-    for t in &per_tile {
-        whole.add(t);
-    }
-    if whole.n == 0 {
-        return None;
-    }
-    let grey = img.model == ColourModel::Grey;
-    let derived = |s: &ColourSums| -> Vec<(&'static str, f64)> {
-        let [l, a, b] = s.mean_lab();
-        let (mi, ei) = s.indices();
-        let n = s.n.max(1) as f64;
-        let mut v = vec![(id::L, l)];
-        if !grey {
-            v.extend([
-                (id::A, a),
-                (id::B, b),
-                (id::ITA, colour::ita_deg(l, b)),
-                (id::MELANIN, mi),
-                (id::ERYTHEMA, ei),
-                (id::PIGMENTED, s.pigmented as f64 / n),
-                (id::RED, s.red as f64 / n),
-            ]);
-        }
-        v
-    };
-    let whole_values = derived(&whole);
-    let tile_values: Vec<Vec<(&str, f64)>> = per_tile
-        .iter()
-        .map(|t| if t.n > 0 { derived(t) } else { Vec::new() })
-        .collect();
-    let column = |k: usize| -> Vec<f64> {
-        tile_values
-            .iter()
-            .map(|t| t.get(k).map_or(f64::NAN, |x| x.1))
-            .collect()
-    };
-    for (k, (name, v)) in whole_values.iter().enumerate() {
-        sink.put(name, *v, &column(k));
-    }
-    let mut control_linear = None;
-    if let Some(c) = &control {
-        // von Kries adaptation: scale each linear channel so the control's
-        // mean equals the reference (the baseline session's control, or this
-        // image's own), then compare with the equally adapted control; any
-        // global exposure or white-balance change cancels exactly
-        let mean = control_mean_linear(c, &tables.lut);
-        control_linear = Some(mean);
-        let target = opts.control_reference.unwrap_or(mean);
-        let gain: [f64; 3] = std::array::from_fn(|k| {
-            if mean[k] > 1e-9 {
-                target[k] / mean[k]
-            } else {
-                1.0
-            }
-        });
-        let one = Tiles::new(c.width(), c.height(), 1);
-        let (ctrl, _) = colour_sums(c, &one, &tables, gain, reference, false);
-        let (adapted, _) = colour_sums(crop, tiles, &tables, gain, reference, false);
-        let mut adapted_whole = ColourSums::default();
-        for t in &adapted {
-            adapted_whole.add(t);
-        }
-        if let Some(ctrl) = ctrl.first().filter(|s| s.n > 0) {
-            let cv = derived(ctrl);
-            let av = derived(&adapted_whole);
-            let adapted_tiles: Vec<Vec<(&str, f64)>> = adapted
-                .iter()
-                .map(|t| if t.n > 0 { derived(t) } else { Vec::new() })
-                .collect();
-            for (k, ((name, v), (_, c0))) in av.iter().zip(&cv).enumerate() {
-                // the control's own spread is not tiled; the ROI's tiles carry the uncertainty
-                let diff_tiles: Vec<f64> = adapted_tiles
-                    .iter()
-                    .map(|t| t.get(k).map_or(f64::NAN, |x| x.1 - c0))
-                    .collect();
-                sink.put(
-                    &format!("{name}{}", catalog::VS_CONTROL),
-                    v - c0,
-                    &diff_tiles,
-                );
-            }
-        }
-    }
-    Some((maps, control_linear))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::filters::reflect;
+    use crate::raster::ColourModel;
 
     fn random_rgb(w: usize, h: usize, seed: u64) -> RgbPlanes {
         let mut s = seed | 1;

@@ -110,15 +110,15 @@ pub fn closing(p: &Plane, r: usize) -> Plane {
 #[must_use]
 pub fn shading_index(rel: &Plane, tiles: &Tiles, mm_per_px: Option<MmPerPx>) -> Shading {
     let pixel_mm = mm_per_px.map_or(super::NOMINAL_MM_PER_PX, MmPerPx::get);
-    let y = rel;
-    let mut rel: std::borrow::Cow<'_, Plane> = std::borrow::Cow::Borrowed(rel);
+    let (w, h) = (rel.width(), rel.height());
+    let mut level: std::borrow::Cow<'_, Plane> = std::borrow::Cow::Borrowed(rel);
     let mut step = 1usize;
-    while 2.0 * step as f64 * pixel_mm <= SMOOTH_MM && rel.width() >= 64 && rel.height() >= 64 {
-        rel = std::borrow::Cow::Owned(crate::filters::reduce(&rel));
+    while 2.0 * step as f64 * pixel_mm <= SMOOTH_MM && level.width() >= 64 && level.height() >= 64 {
+        level = std::borrow::Cow::Owned(crate::filters::reduce(&level));
         step *= 2;
     }
     let px = |mm: f64| mm / (pixel_mm * step as f64);
-    let smooth = gaussian_blur(&rel, px(SMOOTH_MM).max(0.5));
+    let smooth = gaussian_blur(&level, px(SMOOTH_MM).max(0.5));
     let r_small = (px(WIDTH_MM.0) / 2.0).round().max(1.0) as usize;
     let r_big = (px(WIDTH_MM.1) / 2.0).round().max(r_small as f64 + 1.0) as usize;
     let small = closing(&smooth, r_small);
@@ -129,10 +129,9 @@ pub fn shading_index(rel: &Plane, tiles: &Tiles, mm_per_px: Option<MmPerPx>) -> 
         .zip(small.data())
         .map(|(b, s)| (b - s).max(0.0))
         .collect();
-    let (mw, mh) = (rel.width(), rel.height());
+    let (mw, mh) = (level.width(), level.height());
     let map = Plane::from_vec(mw, mh, band).expect("invariant: same size");
     // each map pixel stands for step×step ROI pixels, at its centre's tile
-    let (w, h) = (y.width(), y.height());
     let mut acc = vec![(0.0f64, 0u64); tiles.count()];
     for my in 0..mh {
         let ty = tiles.row_of((my * step + step / 2).min(h - 1));

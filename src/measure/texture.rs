@@ -501,18 +501,6 @@ pub fn lowpass(y: &Plane, sigma_px: f64) -> Plane {
     gaussian_blur(&y.map(|v| if v.is_nan() { mean } else { v }), sigma_px)
 }
 
-/// Per-pixel high-pass residual `Y − G_σ * Y`.
-#[must_use]
-pub fn highpass(y: &Plane, sigma_px: f64) -> Plane {
-    let mut blurred = lowpass(y, sigma_px);
-    blurred
-        .data_mut()
-        .par_iter_mut()
-        .zip(y.data().par_iter())
-        .for_each(|(b, &a)| *b = a - *b);
-    blurred
-}
-
 #[cfg(test)]
 #[allow(clippy::needless_range_loop)] // the naive reference reads like the formulas
 mod tests {

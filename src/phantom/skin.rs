@@ -1,0 +1,507 @@
+//! The procedural skin of the phantom: value noise, the height field
+//! (curvature, furrows, pores, fine lines, scars) and the two-chromophore
+//! colour model, with the seeded generator that places everything.
+
+use super::SCENE_SCALE;
+use crate::raster::Rect;
+use serde::Serialize;
+
+/// SplitMix64: small, seedable, good enough for procedural content.
+#[derive(Clone)]
+pub(super) struct Rng(pub(super) u64);
+
+impl Rng {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn uniform(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    pub(super) fn range(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.uniform()
+    }
+    pub(super) fn normal(&mut self) -> f64 {
+        let (u, v) = (self.uniform().max(1e-300), self.uniform());
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+}
+
+/// Hash of a lattice point to [0, 1) (a 64-bit integer mix, no state).
+#[inline]
+fn hash2(seed: u64, i: i64, j: i64) -> f64 {
+    let mut z = seed
+        ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ (j as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Smooth value noise in [−1, 1] with unit lattice spacing.
+fn value_noise(seed: u64, x: f64, y: f64) -> f64 {
+    let (i, j) = (x.floor(), y.floor());
+    let (fx, fy) = (x - i, y - j);
+    let s = |t: f64| t * t * (3.0 - 2.0 * t);
+    let (i, j) = (i as i64, j as i64);
+    let v = |a: i64, b: i64| 2.0 * hash2(seed, i + a, j + b) - 1.0;
+    let top = v(0, 0) + s(fx) * (v(1, 0) - v(0, 0));
+    let bot = v(0, 1) + s(fx) * (v(1, 1) - v(0, 1));
+    top + s(fy) * (bot - top)
+}
+
+/// Fractal sum of value noise: `octaves` octaves from wavelength `scale` px.
+fn fbm(seed: u64, x: f64, y: f64, scale: f64, octaves: u32) -> f64 {
+    let (mut sum, mut amp, mut f) = (0.0, 1.0, 1.0 / scale);
+    let mut norm = 0.0;
+    for o in 0..octaves {
+        sum += amp * value_noise(seed.wrapping_add(u64::from(o) * 7919), x * f, y * f);
+        norm += amp;
+        amp *= 0.5;
+        f *= 2.0;
+    }
+    sum / norm
+}
+
+/// Kinds of atrophic scar (profiles as in the shared photometric model).
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ScarKind {
+    /// Broad, shallow, sloping.
+    Rolling,
+    /// Flat floor, steep walls.
+    Boxcar,
+    /// Narrow and deep.
+    Icepick,
+}
+
+/// A designed scar, in baseline pixels and µm.
+#[derive(Clone, Debug, Serialize)]
+pub struct Scar {
+    /// Id (1-based).
+    pub id: usize,
+    /// Kind.
+    pub kind: ScarKind,
+    /// Centre, baseline px.
+    pub centre: (f64, f64),
+    /// Outer radius, px.
+    pub radius_px: f64,
+    /// Floor radius (boxcar), px.
+    pub floor_radius_px: f64,
+    /// Depth at the baseline, µm.
+    pub depth_um: f64,
+}
+
+impl Scar {
+    /// Depression (µm, ≥ 0) at distance `r` px for depth `d`.
+    fn profile(&self, r: f64, d: f64) -> f64 {
+        if r >= self.radius_px {
+            return 0.0;
+        }
+        match self.kind {
+            ScarKind::Boxcar if r <= self.floor_radius_px => d,
+            ScarKind::Boxcar => {
+                let t = (r - self.floor_radius_px) / (self.radius_px - self.floor_radius_px);
+                d * 0.5 * (1.0 + (std::f64::consts::PI * t).cos())
+            }
+            _ => d * 0.5 * (1.0 + (std::f64::consts::PI * r / self.radius_px).cos()),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Arc {
+    cx: f64,
+    cy: f64,
+    radius: f64,
+    a0: f64,
+    a1: f64,
+    width: f64,
+    depth: f64,
+}
+
+impl Arc {
+    fn distance(&self, x: f64, y: f64) -> f64 {
+        let (dx, dy) = (x - self.cx, y - self.cy);
+        let ang = dy.atan2(dx);
+        let within = |a: f64| {
+            let t = (a - self.a0).rem_euclid(std::f64::consts::TAU);
+            t <= (self.a1 - self.a0).rem_euclid(std::f64::consts::TAU)
+        };
+        if within(ang) {
+            ((dx * dx + dy * dy).sqrt() - self.radius).abs()
+        } else {
+            let end = |a: f64| {
+                ((x - self.cx - self.radius * a.cos()).powi(2)
+                    + (y - self.cy - self.radius * a.sin()).powi(2))
+                .sqrt()
+            };
+            end(self.a0).min(end(self.a1))
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Pore {
+    x: f64,
+    y: f64,
+    sigma: f64,
+    depth: f64,
+}
+
+/// State of the skin at one visit.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct SkinState {
+    /// Scar depth as a fraction of the baseline.
+    pub scar_depth_factor: f64,
+    /// Micro-relief (furrows, pores) amplitude factor.
+    pub relief_factor: f64,
+    /// Fine-line depth factor.
+    pub line_factor: f64,
+    /// Pigmented-patch melanin factor.
+    pub pigment_factor: f64,
+    /// Extra haemoglobin in the treated area (acute redness).
+    pub redness: f64,
+}
+
+pub(super) struct Skin {
+    seed: u64,
+    cell: f64,
+    line_spacing: f64,
+    furrow_depth: f64,
+    furrow_width: f64,
+    pores: Vec<Vec<Pore>>,
+    pore_grid: (usize, usize, f64),
+    arcs: Vec<Arc>,
+    pub(super) scars: Vec<Scar>,
+    patches: Vec<(f64, f64, f64, f64)>,
+    size: (f64, f64),
+    treated: Rect,
+}
+
+impl Skin {
+    pub(super) fn new(
+        seed: u64,
+        w: f64,
+        h: f64,
+        mm_per_px: f64,
+        treated: Rect,
+        base_size: (usize, usize),
+    ) -> Skin {
+        let mut rng = Rng(seed);
+        let px = |mm: f64| mm / mm_per_px;
+        let cell = px(0.45);
+        // pores: ~70 per cm² of scene
+        let area_cm2 = w * h * mm_per_px * mm_per_px / 100.0;
+        let n_pores = (70.0 * area_cm2) as usize;
+        let gcell = 24.0;
+        let (gw, gh) = (
+            (w / gcell).ceil() as usize + 1,
+            (h / gcell).ceil() as usize + 1,
+        );
+        let mut pores = vec![Vec::new(); gw * gh];
+        for _ in 0..n_pores {
+            let p = Pore {
+                x: rng.range(0.0, w),
+                y: rng.range(0.0, h),
+                sigma: px(rng.range(0.035, 0.075)),
+                depth: rng.range(25.0, 60.0),
+            };
+            let (gx, gy) = ((p.x / gcell) as usize, (p.y / gcell) as usize);
+            pores[gy * gw + gx].push(p);
+        }
+        // fine lines: long gentle arcs crossing the patch
+        let arcs = (0..5)
+            .map(|_| {
+                let radius = px(rng.range(30.0, 80.0));
+                let (cx, cy) = (rng.range(0.0, w), rng.range(0.0, h));
+                let (ox, oy) = (cx + radius * rng.range(-1.0, 1.0), cy - radius);
+                let a0 = rng.range(0.0, std::f64::consts::TAU);
+                Arc {
+                    cx: ox,
+                    cy: oy,
+                    radius,
+                    a0,
+                    a1: a0 + px(rng.range(8.0, 20.0)) / radius,
+                    width: px(rng.range(0.08, 0.14)),
+                    depth: rng.range(40.0, 70.0),
+                }
+            })
+            .collect();
+        // scars inside the treated area, apart from one another (baseline px:
+        // the scene is offset by the margin, added by the caller)
+        let mut scars: Vec<Scar> = Vec::new();
+        let kinds = [
+            ScarKind::Rolling,
+            ScarKind::Boxcar,
+            ScarKind::Icepick,
+            ScarKind::Rolling,
+            ScarKind::Boxcar,
+            ScarKind::Icepick,
+            ScarKind::Rolling,
+        ];
+        let margin = (
+            (w - base_size.0 as f64) / 2.0,
+            (h - base_size.1 as f64) / 2.0,
+        );
+        let mut tries = 0;
+        while scars.len() < kinds.len() && tries < 500 {
+            tries += 1;
+            let kind = kinds[scars.len()];
+            let (r, depth) = match kind {
+                ScarKind::Rolling => (px(rng.range(1.2, 2.0)), rng.range(150.0, 260.0)),
+                ScarKind::Boxcar => (px(rng.range(0.8, 1.3)), rng.range(150.0, 280.0)),
+                ScarKind::Icepick => (px(rng.range(0.25, 0.4)), rng.range(200.0, 350.0)),
+            };
+            let cx = rng.range(treated.x as f64 + r, (treated.x + treated.w) as f64 - r);
+            let cy = rng.range(treated.y as f64 + r, (treated.y + treated.h) as f64 - r);
+            if scars.iter().any(|s| {
+                ((s.centre.0 - cx).powi(2) + (s.centre.1 - cy).powi(2)).sqrt()
+                    < s.radius_px + r + px(1.0)
+            }) {
+                continue;
+            }
+            scars.push(Scar {
+                id: scars.len() + 1,
+                kind,
+                centre: (cx, cy),
+                radius_px: r,
+                floor_radius_px: if kind == ScarKind::Boxcar {
+                    0.7 * r
+                } else {
+                    0.0
+                },
+                depth_um: depth,
+            });
+        }
+        let _ = margin;
+        // pigmented patches (melasma-like blotches)
+        let patches = (0..4)
+            .map(|_| {
+                (
+                    rng.range(treated.x as f64, (treated.x + treated.w) as f64),
+                    rng.range(treated.y as f64, (treated.y + treated.h) as f64),
+                    px(rng.range(2.0, 5.0)),
+                    rng.range(0.25, 0.45),
+                )
+            })
+            .collect();
+        Skin {
+            seed,
+            cell,
+            line_spacing: px(0.7),
+            furrow_depth: 18.0,
+            furrow_width: px(0.04),
+            pores,
+            pore_grid: (gw, gh, gcell),
+            arcs,
+            scars,
+            patches,
+            size: (w, h),
+            treated,
+        }
+    }
+
+    /// Distance to the nearest Voronoi cell edge (approximate: (F2 − F1)/2).
+    fn edge_distance(&self, x: f64, y: f64) -> f64 {
+        let (ci, cj) = (
+            (x / self.cell).floor() as i64,
+            (y / self.cell).floor() as i64,
+        );
+        let (mut f1, mut f2) = (f64::INFINITY, f64::INFINITY);
+        for dj in -1..=1 {
+            for di in -1..=1 {
+                let (i, j) = (ci + di, cj + dj);
+                let px = (i as f64 + hash2(self.seed ^ 0xA1, i, j)) * self.cell;
+                let py = (j as f64 + hash2(self.seed ^ 0xB2, i, j)) * self.cell;
+                let d = (x - px).powi(2) + (y - py).powi(2);
+                if d < f1 {
+                    f2 = f1;
+                    f1 = d;
+                } else if d < f2 {
+                    f2 = d;
+                }
+            }
+        }
+        0.5 * (f2.sqrt() - f1.sqrt())
+    }
+
+    /// Depth of the skin's primary lines: two families of wavy parallel
+    /// furrows (the rhomboid pattern of the skin surface), fading in and out.
+    fn primary_lines(&self, x: f64, y: f64) -> f64 {
+        let mut depth = 0.0;
+        for (k, angle) in [0.5f64, 2.2].iter().enumerate() {
+            let (s, c) = angle.sin_cos();
+            let seed = self.seed ^ (0x77 + k as u64);
+            let u = x * c
+                + y * s
+                + 0.35 * self.line_spacing * fbm(seed, x, y, 3.0 * self.line_spacing, 2);
+            let t = (u / self.line_spacing).rem_euclid(1.0) - 0.5;
+            let d = t.abs() * self.line_spacing;
+            let strength =
+                (0.5 + 0.5 * fbm(seed ^ 0x5, x, y, 2.0 * self.line_spacing, 2)).clamp(0.0, 1.0);
+            depth += strength * (-(d * d) / (2.0 * self.furrow_width * self.furrow_width)).exp();
+        }
+        depth
+    }
+
+    /// Height in µm (positive toward the camera) at scene point (x, y).
+    pub(super) fn height(&self, x: f64, y: f64, s: &SkinState) -> f64 {
+        let (w, h) = self.size;
+        let (u, v) = (x / w - 0.5, y / h - 0.5);
+        let mut z = -200.0 * (u * u + 0.6 * v * v);
+        // micro-relief: secondary furrows along irregular cell edges (depth
+        // varying from place to place), primary line families, fine roughness
+        let d = self.edge_distance(x, y);
+        let vary = (0.55 + 0.45 * fbm(self.seed ^ 0x52, x, y, 2.0 * self.cell, 2)).max(0.0);
+        let mut relief = -self.furrow_depth
+            * vary
+            * (-(d * d) / (2.0 * self.furrow_width * self.furrow_width)).exp();
+        relief -= 0.8 * self.furrow_depth * self.primary_lines(x, y);
+        relief += 2.5 * fbm(self.seed ^ 0x51, x, y, 5.0, 3);
+        // pores
+        let (gw, gh, gc) = self.pore_grid;
+        let (gx, gy) = ((x / gc).floor() as i64, (y / gc).floor() as i64);
+        for jy in gy - 1..=gy + 1 {
+            for jx in gx - 1..=gx + 1 {
+                if jx < 0 || jy < 0 || jx >= gw as i64 || jy >= gh as i64 {
+                    continue;
+                }
+                for p in &self.pores[jy as usize * gw + jx as usize] {
+                    let r2 = (x - p.x).powi(2) + (y - p.y).powi(2);
+                    if r2 < 16.0 * p.sigma * p.sigma {
+                        relief -= p.depth * (-r2 / (2.0 * p.sigma * p.sigma)).exp();
+                    }
+                }
+            }
+        }
+        z += s.relief_factor * relief;
+        for a in &self.arcs {
+            let d = a.distance(x, y);
+            if d < 4.0 * a.width {
+                z -= s.line_factor * a.depth * (-(d * d) / (2.0 * a.width * a.width)).exp();
+            }
+        }
+        let mut scar_depth = 0.0;
+        for sc in &self.scars {
+            let r = ((x - sc.centre.0 - self.offset().0).powi(2)
+                + (y - sc.centre.1 - self.offset().1).powi(2))
+            .sqrt();
+            scar_depth += sc.profile(r, sc.depth_um * s.scar_depth_factor);
+        }
+        z - scar_depth
+    }
+
+    fn offset(&self) -> (f64, f64) {
+        // scars and patches are designed in baseline pixels; the baseline image
+        // sits at this offset in the scene
+        (self.treated_offset().0, self.treated_offset().1)
+    }
+
+    fn treated_offset(&self) -> (f64, f64) {
+        (
+            (self.size.0 - self.base_w()) / 2.0,
+            (self.size.1 - self.base_h()) / 2.0,
+        )
+    }
+
+    fn base_w(&self) -> f64 {
+        self.size.0 / SCENE_SCALE
+    }
+
+    fn base_h(&self) -> f64 {
+        self.size.1 / SCENE_SCALE
+    }
+
+    /// Extra melanin in and around pore openings (they read as dark dots).
+    fn pore_pigment(&self, x: f64, y: f64) -> f64 {
+        let (gw, gh, gc) = self.pore_grid;
+        let (gx, gy) = ((x / gc).floor() as i64, (y / gc).floor() as i64);
+        let mut m = 0.0;
+        for jy in gy - 1..=gy + 1 {
+            for jx in gx - 1..=gx + 1 {
+                if jx < 0 || jy < 0 || jx >= gw as i64 || jy >= gh as i64 {
+                    continue;
+                }
+                for p in &self.pores[jy as usize * gw + jx as usize] {
+                    let r2 = (x - p.x).powi(2) + (y - p.y).powi(2);
+                    let s2 = 2.0 * p.sigma * p.sigma;
+                    if r2 < 9.0 * s2 {
+                        m += 0.35 * (p.depth / 60.0) * (-r2 / s2).exp();
+                    }
+                }
+            }
+        }
+        m
+    }
+
+    /// Linear RGB reflectance at scene point (x, y).
+    pub(super) fn reflectance(&self, x: f64, y: f64, s: &SkinState) -> [f64; 3] {
+        let (ox, oy) = self.offset();
+        let (bx, by) = (x - ox, y - oy);
+        let mut mel = 0.55
+            + 0.08 * fbm(self.seed ^ 0x11, x, y, 90.0, 4)
+            + 0.04 * fbm(self.seed ^ 0x12, x, y, 9.0, 2);
+        mel += self.pore_pigment(x, y);
+        for &(px, py, r, amp) in &self.patches {
+            let d2 = (bx - px).powi(2) + (by - py).powi(2);
+            let edge = 0.75 + 0.25 * fbm(self.seed ^ 0x13, x, y, r * 0.5, 2);
+            mel += s.pigment_factor * amp * (-d2 / (2.0 * (r * edge).powi(2))).exp();
+        }
+        let mut hb = 0.32 + 0.06 * fbm(self.seed ^ 0x21, x, y, 60.0, 4);
+        // small vascular blotches
+        hb += 0.12 * (fbm(self.seed ^ 0x22, x, y, 14.0, 2) - 0.35).max(0.0);
+        let t = self.treated;
+        let inside = bx >= t.x as f64
+            && by >= t.y as f64
+            && bx < (t.x + t.w) as f64
+            && by < (t.y + t.h) as f64;
+        if inside {
+            // feathered edge of the treated area
+            let edge = [
+                bx - t.x as f64,
+                (t.x + t.w) as f64 - bx,
+                by - t.y as f64,
+                (t.y + t.h) as f64 - by,
+            ]
+            .into_iter()
+            .fold(f64::INFINITY, f64::min);
+            hb += s.redness * (edge / 20.0).min(1.0);
+        }
+        // chromophore absorption per channel (R, G, B): melanin absorbs
+        // toward blue, haemoglobin mostly green
+        let k_mel = [0.25, 0.8, 1.5];
+        let k_hb = [0.18, 1.1, 1.1];
+        let base = [0.85, 0.85, 0.85];
+        let mut out = [0.0; 3];
+        for c in 0..3 {
+            out[c] = base[c] * (-(k_mel[c] * mel + k_hb[c] * hb)).exp();
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scar_profiles_have_their_depth_and_radius() {
+        let s = Scar {
+            id: 1,
+            kind: ScarKind::Boxcar,
+            centre: (0.0, 0.0),
+            radius_px: 20.0,
+            floor_radius_px: 14.0,
+            depth_um: 200.0,
+        };
+        assert_eq!(s.profile(0.0, 200.0), 200.0);
+        assert_eq!(s.profile(14.0, 200.0), 200.0);
+        assert!(s.profile(19.9, 200.0) < 1.0);
+        assert_eq!(s.profile(25.0, 200.0), 0.0);
+    }
+}
