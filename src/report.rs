@@ -241,7 +241,7 @@ details{margin:10px 0}summary{cursor:pointer;font-weight:600}
 .small{font-size:.85rem;color:var(--muted)}
 .tag{display:inline-block;padding:0 6px;border-radius:4px;font-size:.8rem;background:#eef2fa;color:var(--accent)}
 .tag.warn{background:#fdeedd;color:var(--warn)}
-@media (max-width:640px){main{padding:14px 12px}h1{font-size:1.5rem}.ovpanel{grid-template-columns:1fr}table{font-size:.8rem}th,td{padding:4px}}
+@media (max-width:640px){main{padding:14px 12px}h1{font-size:1.5rem}.ovpanel{grid-template-columns:1fr}table{font-size:.8rem}th,td{padding:4px}.slider .lab{font-size:.7rem;padding:2px 5px}.slider .lab.l{left:4px}.slider .lab.r{right:4px}.chart{overflow-x:auto}.chart svg{min-width:620px}}
 @media print{body{background:#fff}main{max-width:none;padding:0}.card{border:none;padding:0}input[type=range],.overlays,.noprint{display:none!important}
  details{display:block}details>*{display:block}section{break-inside:avoid-page}.chart{break-inside:avoid}a{color:inherit;text-decoration:none}}
 "#;
@@ -252,6 +252,8 @@ document.querySelectorAll('.slider-wrap').forEach(function(w){
   function set(){var v=r.value;a.style.clipPath='inset(0 0 0 '+v+'%)';b.style.left=v+'%';}
   r.addEventListener('input',set);set();
 });
+// reached only when everything above ran: the browser check looks for it
+document.documentElement.setAttribute('data-js','ok');
 "#;
 
 fn overlay_css(series: usize, kinds: &[String]) -> String {
