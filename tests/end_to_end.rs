@@ -266,6 +266,68 @@ fn phantom_case_is_recovered_end_to_end() {
         "no designed scar inside the height-map window"
     );
     assert!(html.contains("Scar depth map"));
+
+    // 6. the headline sentences: every improvement they claim is beyond the
+    //    noise in metrics.json and real in the truth, and there is one
+    let start = html.find("<ul class=\"points\">").expect("headline list");
+    let list = &html[start..start + html[start..].find("</ul>").unwrap()];
+    let claims: Vec<&str> = list
+        .split("<li>")
+        .skip(1)
+        .filter(|t| t.contains("more than the measurement noise"))
+        .collect();
+    assert!(!claims.is_empty(), "no improvement stated: {list}");
+    let last_usable = |s: &Value| -> Option<Value> {
+        s["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .skip(1)
+            .rev()
+            .find(|x| x["alignment"]["status"] == "ok" && x["acute_window"] == false)
+            .cloned()
+    };
+    for claim in claims {
+        let subject = claim.split(':').next().unwrap();
+        let ids: Vec<&str> = skintrack::catalog::METRICS
+            .iter()
+            .filter(|m| m.headline && skintrack::catalog::words(m.id).0 == subject)
+            .map(|m| m.id)
+            .collect();
+        assert!(!ids.is_empty(), "no metric for {subject:?}");
+        let backed = series.iter().any(|s| {
+            let Some(latest) = last_usable(s) else {
+                return false;
+            };
+            ids.iter().any(|id| {
+                let m = &latest["metrics"][*id];
+                let better_lower = m["better"] == "lower";
+                let improved = m["beyond_noise"] == true
+                    && (m["change"].as_f64().unwrap_or(0.0) < 0.0) == better_lower;
+                // the truth moves the same way: the ideal renders for photo
+                // metrics, the designed scar depth for height data
+                let real = match tsessions[0]["ideal_metrics"].get(*id) {
+                    Some(t0) => {
+                        let t1 = tsessions.last().unwrap()["ideal_metrics"][*id]
+                            .as_f64()
+                            .unwrap();
+                        (t1 < t0.as_f64().unwrap()) == better_lower
+                    }
+                    None => {
+                        tsessions.last().unwrap()["state"]["scar_depth_factor"]
+                            .as_f64()
+                            .unwrap()
+                            < 1.0
+                    }
+                };
+                improved && real
+            })
+        });
+        assert!(
+            backed,
+            "claim not backed by a change beyond the noise and in truth: {claim}"
+        );
+    }
 }
 
 /// Every src/href is a data: URI or an in-page anchor; no stylesheet or
