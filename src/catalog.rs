@@ -355,7 +355,7 @@ pub const METRICS: &[MetricInfo] = &[
         "µm",
         Better::Lower,
         "Scar depth (mean)",
-        "mean over scars of each scar's maximum depth below the local reference surface",
+        "mean over scars of each scar's floor depth below the reference surface (robust degree-2 form)",
         true,
     ),
     m(
@@ -364,7 +364,7 @@ pub const METRICS: &[MetricInfo] = &[
         "µm",
         Better::Lower,
         "Scar depth (deepest)",
-        "deepest point of any scar below the reference surface",
+        "the deepest scar floor below the reference surface (robust degree-2 form)",
         false,
     ),
     m(
