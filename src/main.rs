@@ -4,6 +4,7 @@ use clap::Parser as _;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    keep_freed_memory();
     let args = skintrack::cli::Args::parse();
     match skintrack::commands::run(args) {
         Ok(code) => code,
@@ -12,5 +13,20 @@ fn main() -> ExitCode {
             eprintln!("skintrack: {:#}", anyhow::Error::from(err));
             ExitCode::from(code)
         }
+    }
+}
+
+/// Large image planes (48 MB at 12 MP) are allocated and freed many times
+/// per photo. glibc returns every allocation above 32 MB to the kernel on
+/// free, so each new plane pays its page faults and TLB shootdowns again
+/// (~0.5 s of the 2.7 s the metrics of a 12 MP photo took). Keeping freed
+/// memory in the heap lets later planes reuse it; peak memory is unchanged.
+fn keep_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator parameters; it is called before
+    // any thread exists and its failure (0) leaves the defaults in place.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 30);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, i32::MAX);
     }
 }

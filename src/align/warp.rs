@@ -11,7 +11,7 @@ use crate::raster::{GreySource, Plane, RgbPlanes};
 use rayon::prelude::*;
 
 #[inline]
-fn keys(t: f32) -> [f32; 4] {
+pub(crate) fn keys(t: f32) -> [f32; 4] {
     // weights of samples at offsets -1, 0, 1, 2 for a fractional position t
     let a = -0.5f32;
     let w = |x: f32| {

@@ -62,7 +62,9 @@ impl LinearLut {
     #[must_use]
     #[inline]
     pub fn index(v: f32) -> usize {
-        (f64::from(v) * 16.0).round().clamp(0.0, 255.0 * 16.0) as usize
+        // v·16 is exact in f32; +0.5 and truncation rounds half up, which is
+        // round() for the non-negative clamped value (NaN → 0) without a libm call
+        ((v * 16.0).clamp(0.0, 255.0 * 16.0) + 0.5) as usize
     }
     /// Linear value at a table index.
     #[must_use]
@@ -272,31 +274,45 @@ impl ColourTables {
 fn index_medians(p: &RgbPlanes, t: &ColourTables) -> Reference {
     const EI_SPAN: f32 = 500.0;
     const EI_BINS: usize = 1000 * 256 + 1;
-    let mut hr = vec![0u64; t.lut.len()];
-    let mut he = vec![0u64; EI_BINS];
-    let mut n = 0u64;
-    for (&r, &g) in p.r.data().iter().zip(p.g.data()) {
-        if r.is_finite() && g.is_finite() {
-            let (ir, ig) = (LinearLut::index(r), LinearLut::index(g));
-            hr[ir] += 1;
-            let ei = t.mi[ig] - t.mi[ir];
-            he[(((ei + EI_SPAN) * 256.0).round().max(0.0) as usize).min(EI_BINS - 1)] += 1;
-            n += 1;
-        }
-    }
-    if n == 0 {
+    // integer counts: any split over threads gives the same histograms
+    let histograms =
+        p.r.data()
+            .par_chunks(1 << 16)
+            .zip(p.g.data().par_chunks(1 << 16))
+            .fold(
+                || (vec![0u64; t.lut.len()], vec![0u32; EI_BINS], 0u64),
+                |(mut hr, mut he, mut n), (rs, gs)| {
+                    for (&r, &g) in rs.iter().zip(gs) {
+                        if r.is_finite() && g.is_finite() {
+                            let (ir, ig) = (LinearLut::index(r), LinearLut::index(g));
+                            hr[ir] += 1;
+                            let ei = t.mi[ig] - t.mi[ir];
+                            he[(((ei + EI_SPAN) * 256.0).round().max(0.0) as usize)
+                                .min(EI_BINS - 1)] += 1;
+                            n += 1;
+                        }
+                    }
+                    (hr, he, n)
+                },
+            )
+            .reduce_with(|(mut hr, mut he, n), (ar, ae, an)| {
+                hr.iter_mut().zip(&ar).for_each(|(a, b)| *a += b);
+                he.iter_mut().zip(&ae).for_each(|(a, b)| *a += b);
+                (hr, he, n + an)
+            });
+    let Some((hr, he, n)) = histograms.filter(|h| h.2 > 0) else {
         return Reference {
             mi: f64::NAN,
             ei: f64::NAN,
         };
-    }
-    let nth = |h: &[u64], k: u64| {
-        let mut acc = 0;
+    };
+    fn nth<C: Copy + Into<u64>>(h: &[C], k: u64) -> Option<usize> {
+        let mut acc = 0u64;
         h.iter().position(|&c| {
-            acc += c;
+            acc += c.into();
             acc > k
         })
-    };
+    }
     // the median of a decreasing function of R is its value at the median R
     let mi = nth(&hr, (n - 1) / 2).map_or(f64::NAN, |i| f64::from(t.mi[i]));
     let ei = nth(&he, n / 2).map_or(f64::NAN, |i| i as f64 / 256.0 - f64::from(EI_SPAN));

@@ -253,6 +253,17 @@ impl Tiles {
     pub fn of(&self, x: usize, y: usize) -> usize {
         self.index(self.col_of(x), self.row_of(y))
     }
+    /// Number of pixels in each tile (by columns × rows per tile).
+    #[must_use]
+    pub fn pixels(&self) -> Vec<u64> {
+        let mut cols = vec![0u64; self.nx];
+        let mut rows = vec![0u64; self.ny];
+        (0..self.w).for_each(|x| cols[self.col_of(x)] += 1);
+        (0..self.h).for_each(|y| rows[self.row_of(y)] += 1);
+        rows.iter()
+            .flat_map(|&r| cols.iter().map(move |&c| r * c))
+            .collect()
+    }
 }
 
 /// Standard error of the mean of the finite `tile_values`: sd/√n, 0 with
@@ -532,14 +543,15 @@ mod tests {
     fn tiles_cover_every_pixel_once() {
         let t = Tiles::new(70, 50, 4);
         assert_eq!(t.count(), 12); // 50 px tall allows 3 rows of ≥ 16 px
-        let mut seen = vec![0; t.count()];
+        let mut seen = vec![0u64; t.count()];
         for y in 0..50 {
             for x in 0..70 {
                 seen[t.of(x, y)] += 1;
             }
         }
         assert!(seen.iter().all(|&n| n > 0));
-        assert_eq!(seen.iter().sum::<i32>(), 3500);
+        assert_eq!(seen.iter().sum::<u64>(), 3500);
+        assert_eq!(t.pixels(), seen);
     }
 
     #[test]

@@ -292,13 +292,7 @@ pub fn pore_metrics(
 ) -> Pores {
     let n_tiles = tiles.count();
     let mut per_tile = vec![(0u64, 0.0f64); n_tiles];
-    let mut pixels = vec![0u64; n_tiles];
-    for y in 0..h {
-        // tile pixel counts by row blocks (cheap: columns per tile)
-        for x in 0..w {
-            pixels[tiles.of(x, y)] += 1;
-        }
-    }
+    let pixels = tiles.pixels();
     for b in &blobs {
         let (x, y) = (
             (b.x.max(0.0) as usize).min(w - 1),

@@ -165,70 +165,103 @@ impl FrangiMax {
     #[must_use]
     pub fn finish(mut self, w: usize, h: usize) -> RidgeMap {
         // octave 0 is already at full resolution: its maps become the result
-        let (mut v, mut ridge, mut winner) = match self.octaves.first_mut().and_then(Option::take) {
-            Some(planes) => {
-                let winner: Vec<u8> = planes[0]
-                    .data()
-                    .iter()
-                    .map(|&x| if x > 0.0 { 0 } else { NONE })
-                    .collect();
-                let [v, ridge, xx, xy, yy, s] = planes;
-                self.octaves[0] = Some([
-                    Plane::filled(0, 0, 0.0),
-                    Plane::filled(0, 0, 0.0),
-                    xx,
-                    xy,
-                    yy,
-                    s,
-                ]);
-                (v, ridge, winner)
+        let fine = self.octaves.first_mut().and_then(Option::take);
+        let has_fine = fine.is_some();
+        let (mut v, mut ridge) = match fine {
+            Some([v, ridge, xx, xy, yy, s]) => {
+                let empty = || Plane::filled(0, 0, 0.0);
+                self.octaves[0] = Some([empty(), empty(), xx, xy, yy, s]);
+                (v, ridge)
             }
-            None => (
-                Plane::filled(w, h, 0.0),
-                Plane::filled(w, h, 0.0),
-                vec![NONE; w * h],
-            ),
+            None => (Plane::filled(w, h, 0.0), Plane::filled(w, h, 0.0)),
         };
+        let mut winner = vec![NONE; w * h];
         let octaves = &self.octaves;
         v.data_mut()
             .par_chunks_mut(w)
             .zip(ridge.data_mut().par_chunks_mut(w))
             .zip(winner.par_chunks_mut(w))
             .enumerate()
-            .for_each(|(y, ((vr, rr), wr))| {
-                for x in 0..w {
-                    for (o, slot) in octaves.iter().enumerate().skip(1) {
-                        let Some(planes) = slot else { continue };
-                        // interpolate only near a response that can matter
-                        let ov = &planes[0];
-                        let step = (1usize << o) as f32;
-                        let (x0, y0) = ((x as f32 / step) as usize, (y as f32 / step) as usize);
-                        let (x1, y1) =
-                            ((x0 + 1).min(ov.width() - 1), (y0 + 1).min(ov.height() - 1));
-                        let near = ov
-                            .at(x0, y0)
-                            .max(ov.at(x1, y0))
-                            .max(ov.at(x0, y1))
-                            .max(ov.at(x1, y1));
-                        if near < SKIP_BELOW || near <= vr[x] * 0.5 {
-                            continue;
-                        }
-                        let (a, b, c, _) = octave_hessian(planes, o, x, y);
-                        let (l1, l2) = eigenvalues(a, b, c);
-                        let val = vesselness_of(l1, l2);
-                        if val > vr[x] {
-                            vr[x] = val;
-                            rr[x] = l2;
-                            wr[x] = o as u8;
+            .for_each_init(
+                || [Vec::new(), Vec::new(), Vec::new()],
+                |columns, (y, ((vr, rr), wr))| {
+                    if has_fine {
+                        for (wx, &vx) in wr.iter_mut().zip(vr.iter()) {
+                            if vx > 0.0 {
+                                *wx = 0;
+                            }
                         }
                     }
-                }
-            });
+                    for (o, slot) in octaves.iter().enumerate().skip(1) {
+                        if let Some(planes) = slot {
+                            upsample_row(planes, o, y, columns, vr, rr, wr);
+                        }
+                    }
+                },
+            );
         RidgeMap {
             v,
             ridge,
             winner,
             octaves: self.octaves,
+        }
+    }
+}
+
+/// Folds coarse octave `o` into full-resolution row `y` of the maps: the
+/// stored Hessian is interpolated bicubically (columns first, once per row,
+/// then along the row) wherever the octave's own response is high enough to
+/// matter, and wins where its vesselness is larger.
+fn upsample_row(
+    planes: &[Plane; 6],
+    o: usize,
+    y: usize,
+    columns: &mut [Vec<f32>; 3],
+    vr: &mut [f32],
+    rr: &mut [f32],
+    wr: &mut [u8],
+) {
+    let [ov, _, oxx, oxy, oyy, _] = planes;
+    let step = 1usize << o;
+    let (cw, ch) = (ov.width(), ov.height());
+    let yc = y / step;
+    let (near0, near1) = (ov.row(yc), ov.row((yc + 1).min(ch - 1)));
+    let mut interpolated = false;
+    for x in 0..vr.len() {
+        // interpolate only near a response that can matter
+        let (x0, x1) = (x / step, (x / step + 1).min(cw - 1));
+        let near = near0[x0].max(near0[x1]).max(near1[x0]).max(near1[x1]);
+        if near < SKIP_BELOW || near <= vr[x] * 0.5 {
+            continue;
+        }
+        if !interpolated {
+            let yo = y as f32 / step as f32;
+            let wy = crate::align::warp::keys(yo - yo.floor());
+            let rows: [usize; 4] = std::array::from_fn(|j| (yc + j).saturating_sub(1).min(ch - 1));
+            for (col, p) in columns.iter_mut().zip([oxx, oxy, oyy]) {
+                col.clear();
+                col.resize(cw, 0.0);
+                for (&wj, &r) in wy.iter().zip(&rows) {
+                    for (c, &v) in col.iter_mut().zip(p.row(r)) {
+                        *c += wj * v;
+                    }
+                }
+            }
+            interpolated = true;
+        }
+        let xo = x as f32 / step as f32;
+        let wx = crate::align::warp::keys(xo - xo.floor());
+        let [a, b, c] = columns.each_ref().map(|col| {
+            (0..4)
+                .map(|i| wx[i] * col[(x0 + i).saturating_sub(1).min(cw - 1)])
+                .sum::<f32>()
+        });
+        let (l1, l2) = eigenvalues(a, b, c);
+        let val = vesselness_of(l1, l2);
+        if val > vr[x] {
+            vr[x] = val;
+            rr[x] = l2;
+            wr[x] = o as u8;
         }
     }
 }
