@@ -69,7 +69,7 @@ pub fn gaussian_blur(p: &Plane, sigma: f64) -> Plane {
     separable(p, &gaussian_kernel(sigma))
 }
 
-/// Convolves every row with `kernel` (odd length, centred).
+/// Convolves every row with `kernel` (odd length, centred, symmetric).
 #[must_use]
 pub fn convolve_rows(p: &Plane, kernel: &[f32]) -> Plane {
     let mut out = Plane::filled(p.width(), p.height(), 0.0);
@@ -88,21 +88,28 @@ pub fn convolve_rows_into(p: &Plane, kernel: &[f32], out: &mut Plane) {
         || vec![0.0f32; w + 2 * r as usize],
         |padded, (y, dst)| {
             let src = p.row(y);
-            for (i, v) in padded.iter_mut().enumerate() {
-                *v = src[reflect(i as isize - r, w)];
+            let ru = r as usize;
+            padded[ru..ru + w].copy_from_slice(src);
+            for i in (0..ru).chain(ru + w..w + 2 * ru) {
+                padded[i] = src[reflect(i as isize - r, w)];
             }
-            // taps outer, pixels inner: the inner loop is a vectorisable axpy
-            dst.fill(0.0);
-            for (k, &kv) in kernel.iter().enumerate() {
-                for (d, &s) in dst.iter_mut().zip(&padded[k..k + w]) {
-                    *d += kv * s;
+            // taps outer, pixels inner: the inner loops are vectorisable; the
+            // kernel is symmetric, so mirrored taps share one multiply
+            let r = r as usize;
+            for (d, &s) in dst.iter_mut().zip(&padded[r..r + w]) {
+                *d = kernel[r] * s;
+            }
+            for (k, &kv) in kernel[..r].iter().enumerate() {
+                let (left, right) = (&padded[k..k + w], &padded[2 * r - k..2 * r - k + w]);
+                for ((d, &a), &b) in dst.iter_mut().zip(left).zip(right) {
+                    *d += kv * (a + b);
                 }
             }
         },
     );
 }
 
-/// Convolves every column with `kernel` (odd length, centred).
+/// Convolves every column with `kernel` (odd length, centred, symmetric).
 #[must_use]
 pub fn convolve_cols(p: &Plane, kernel: &[f32]) -> Plane {
     let mut out = Plane::filled(p.width(), p.height(), 0.0);
@@ -121,11 +128,15 @@ pub fn convolve_cols_into(p: &Plane, kernel: &[f32], out: &mut Plane) {
         .par_chunks_mut(w)
         .enumerate()
         .for_each(|(y, dst)| {
-            dst.fill(0.0);
-            for (k, &kv) in kernel.iter().enumerate() {
-                let src = p.row(reflect(y as isize + k as isize - r, h));
-                for (d, &s) in dst.iter_mut().zip(src) {
-                    *d += kv * s;
+            let row = |k: usize| p.row(reflect(y as isize + k as isize - r, h));
+            let c = r as usize;
+            for (d, &s) in dst.iter_mut().zip(row(c)) {
+                *d = kernel[c] * s;
+            }
+            // symmetric kernel: mirrored rows share one multiply
+            for (k, &kv) in kernel[..c].iter().enumerate() {
+                for ((d, &a), &b) in dst.iter_mut().zip(row(k)).zip(row(2 * c - k)) {
+                    *d += kv * (a + b);
                 }
             }
         });

@@ -103,8 +103,7 @@ fn lines_and_pores(
     let mut blobs = pores::BlobCollector::new(pore_range.0, pore_range.1);
     // the scale grid starts at `lo`, so both ranges fall on its levels
     scale_space::for_each_level(rel, lo, hi, PER_OCTAVE, |level| {
-        frangi.visit(level);
-        blobs.visit(level);
+        visit_level(level, &mut frangi, &mut blobs);
     });
     let ridges = frangi.finish(w, h);
     let lines = wrinkles::line_metrics(
@@ -119,6 +118,76 @@ fn lines_and_pores(
     );
     let found = pores::pore_metrics(blobs.finish(), w, h, tiles, mm_per_px, d_range);
     (lines, found)
+}
+
+/// One parallel pass over the rows of a level feeding both detectors, so
+/// each Hessian row is computed once.
+fn visit_level(
+    level: &scale_space::HessianLevel<'_>,
+    frangi: &mut wrinkles::FrangiMax,
+    blobs: &mut pores::BlobCollector,
+) {
+    const BAND: usize = 8;
+    let (w, h) = (level.width(), level.height());
+    let bands = h.div_ceil(BAND);
+    let (sigma, fine) = (level.sigma as f32, level.octave == 0);
+    let line_rows: Vec<Option<[&mut [f32]; 6]>> = match frangi.begin(level) {
+        Some(planes) => {
+            let mut c = planes.each_mut().map(|p| p.data_mut().chunks_mut(BAND * w));
+            std::iter::from_fn(|| {
+                let [a, b, d, e, f, g] = &mut c;
+                Some(Some([
+                    a.next()?,
+                    b.next()?,
+                    d.next()?,
+                    e.next()?,
+                    f.next()?,
+                    g.next()?,
+                ]))
+            })
+            .collect()
+        }
+        None => (0..bands).map(|_| None).collect(),
+    };
+    let blob_level = blobs.begin(level);
+    let began = blob_level.is_some();
+    let blob_rows: Vec<Option<(&mut [f32], &mut [bool])>> = match blob_level {
+        Some((log, round)) => log
+            .chunks_mut(BAND * w)
+            .zip(round.chunks_mut(BAND * w))
+            .map(Some)
+            .collect(),
+        None => (0..bands).map(|_| None).collect(),
+    };
+    line_rows
+        .into_par_iter()
+        .zip(blob_rows)
+        .enumerate()
+        .for_each_init(
+            || wrinkles::RowScratch::new(w),
+            |t, (band, (mut lines, mut blob))| {
+                for r in 0..BAND.min(h - band * BAND) {
+                    level.hessian_row(band * BAND + r, &mut t.xx, &mut t.xy, &mut t.yy);
+                    let span = r * w..(r + 1) * w;
+                    if let Some(maps) = &mut lines {
+                        let rows = maps.each_mut().map(|m| &mut m[span.clone()]);
+                        wrinkles::FrangiMax::fold_row(sigma, fine, t, rows);
+                    }
+                    if let Some((log, round)) = &mut blob {
+                        pores::BlobCollector::fill_row(
+                            &t.xx,
+                            &t.xy,
+                            &t.yy,
+                            &mut log[span.clone()],
+                            &mut round[span],
+                        );
+                    }
+                }
+            },
+        );
+    if began {
+        blobs.end();
+    }
 }
 
 /// Levels per octave of the shared scale space (σ ratio 2^(1/3) ≈ 1.26).
@@ -364,11 +433,8 @@ pub fn measure(
     };
     let crop = &*crop;
     let tiles = Tiles::new(roi.w, roi.h, opts.tiles_per_side);
+    let scaled = opts.mm_per_px.is_some();
     let mut values = BTreeMap::new();
-    let mut sink = Sink {
-        values: &mut values,
-        scaled: opts.mm_per_px.is_some(),
-    };
     let mut maps = FeatureMaps {
         size: (roi.w, roi.h),
         ..FeatureMaps::default()
@@ -377,19 +443,44 @@ pub fn measure(
     // luminance, and luminance relative to its mean, once for every family
     let luminance = crop.luminance();
     let relative = relative_luminance(&luminance);
-    measure_texture(crop, &luminance, &tiles, opts, &mut sink);
-    let (lines, found) = lines_and_pores(&relative, &tiles, opts.mm_per_px);
-    for (id, v, t) in &lines.values {
+    // the families run side by side (each is parallel inside too, but their
+    // sequential parts then overlap); each fills its own map of values
+    let mut texture_values = BTreeMap::new();
+    let mut colour_values = BTreeMap::new();
+    let ((lines, found), (shading, colour)) = rayon::join(
+        || lines_and_pores(&relative, &tiles, opts.mm_per_px),
+        || {
+            rayon::join(
+                || {
+                    let mut sink = Sink {
+                        values: &mut texture_values,
+                        scaled,
+                    };
+                    measure_texture(crop, &luminance, &tiles, opts, &mut sink);
+                    scars::shading_index(&relative, &tiles, opts.mm_per_px)
+                },
+                || {
+                    let mut sink = Sink {
+                        values: &mut colour_values,
+                        scaled,
+                    };
+                    colour::measure_colour(img, crop, &tiles, opts, &mut sink)
+                },
+            )
+        },
+    );
+    drop((luminance, relative));
+    values.append(&mut texture_values);
+    values.append(&mut colour_values);
+    let mut sink = Sink {
+        values: &mut values,
+        scaled,
+    };
+    for (id, v, t) in lines.values.iter().chain(&found.values) {
         sink.put(id, *v, t);
     }
-    for (id, v, t) in &found.values {
-        sink.put(id, *v, t);
-    }
-    drop(luminance);
-    let shading = scars::shading_index(&relative, &tiles, opts.mm_per_px);
     sink.put(id::SHADING, shading.value, &shading.tiles);
-    let (colour_maps, control_linear) =
-        colour::measure_colour(img, crop, &tiles, opts, &mut sink).unwrap_or((None, None));
+    let (colour_maps, control_linear) = colour.unwrap_or((None, None));
 
     let pore_histogram = Some(found.histogram.clone());
     if opts.keep_maps {

@@ -9,7 +9,7 @@
 //! are rejected. Input is luminance in % of its ROI mean, as for wrinkles.
 
 use super::Tiles;
-use super::scale_space::{HessianLevel, eigen};
+use super::scale_space::{HessianLevel, eigenvalues};
 use crate::catalog::id;
 use crate::raster::Plane;
 use crate::units::MmPerPx;
@@ -64,13 +64,13 @@ struct LevelLog {
     sigma: f64,
     octave: u32,
     log: Plane,
-    /// Bit per pixel: the Hessian is round enough for a blob.
-    round: Vec<u64>,
+    /// Per pixel: the Hessian is round enough for a blob.
+    round: Vec<bool>,
 }
 
 impl LevelLog {
     fn is_round(&self, i: usize) -> bool {
-        self.round[i / 64] >> (i % 64) & 1 == 1
+        self.round[i]
     }
 }
 
@@ -79,6 +79,8 @@ impl LevelLog {
 pub struct BlobCollector {
     range: (f64, f64),
     window: Vec<LevelLog>,
+    /// The buffers of the level that left the window, for the next one.
+    spare: Option<LevelLog>,
     found: Vec<Blob>,
 }
 
@@ -90,57 +92,75 @@ impl BlobCollector {
         BlobCollector {
             range: (lo * 0.999, hi * 1.001),
             window: Vec::new(),
+            spare: None,
             found: Vec::new(),
         }
     }
 
-    /// Folds one level in.
+    /// Folds one level in (standalone; `measure` feeds the detectors from
+    /// one shared pass per level instead, see [`BlobCollector::begin`]).
     pub fn visit(&mut self, level: &HessianLevel<'_>) {
-        if level.sigma < self.range.0 || level.sigma > self.range.1 {
+        let w = level.width();
+        let Some((log, round)) = self.begin(level) else {
             return;
+        };
+        log.par_chunks_mut(w)
+            .zip(round.par_chunks_mut(w))
+            .enumerate()
+            .for_each_init(
+                || (vec![0.0f32; w], vec![0.0f32; w], vec![0.0f32; w]),
+                |(a, b, c), (y, (log, round))| {
+                    level.hessian_row(y, a, b, c);
+                    Self::fill_row(a, b, c, log, round);
+                },
+            );
+        self.end();
+    }
+
+    /// Starts a level: the buffers for its Laplacian σ²∇²L and roundness
+    /// (every value is to be written, see [`BlobCollector::fill_row`]), or
+    /// `None` when the level is outside the range. Call
+    /// [`BlobCollector::end`] once they are filled.
+    pub fn begin(&mut self, level: &HessianLevel<'_>) -> Option<(&mut [f32], &mut [bool])> {
+        if level.sigma < self.range.0 || level.sigma > self.range.1 {
+            return None;
         }
         let (w, h) = (level.width(), level.height());
-        let mut log = Plane::filled(w, h, 0.0);
-        let mut round = vec![0u64; (w * h).div_ceil(64)];
-        // rows in parallel; the roundness bits are gathered per row and
-        // packed afterwards (64-pixel words straddle rows)
-        let flags: Vec<Vec<bool>> = log
-            .data_mut()
-            .par_chunks_mut(w)
-            .enumerate()
-            .map_init(
-                || (vec![0.0f32; w], vec![0.0f32; w], vec![0.0f32; w]),
-                |(a, b, c), (y, row)| {
-                    level.hessian_row(y, a, b, c);
-                    let mut f = vec![false; w];
-                    for x in 0..w {
-                        row[x] = a[x] + c[x];
-                        if row[x] >= MIN_RESPONSE {
-                            let (l1, l2, _, _) = eigen(a[x], b[x], c[x]);
-                            f[x] = l1 > 0.0 && l2 > 0.0 && l1 >= MIN_ROUNDNESS * l2;
-                        }
-                    }
-                    f
-                },
-            )
-            .collect();
-        for (y, f) in flags.iter().enumerate() {
-            for (x, &on) in f.iter().enumerate() {
-                if on {
-                    let i = y * w + x;
-                    round[i / 64] |= 1 << (i % 64);
-                }
-            }
+        let mut next = match self.spare.take() {
+            Some(l) if l.log.width() == w && l.log.height() == h => l,
+            _ => LevelLog {
+                sigma: 0.0,
+                octave: 0,
+                log: Plane::filled(w, h, 0.0),
+                round: vec![false; w * h],
+            },
+        };
+        next.sigma = level.sigma;
+        next.octave = level.octave;
+        self.window.push(next);
+        let last = self.window.last_mut()?;
+        Some((last.log.data_mut(), &mut last.round))
+    }
+
+    /// One row of a level from its Hessian row: σ²∇²L, and whether a blob
+    /// could be here (strong enough, both curvatures positive and similar).
+    #[inline]
+    pub fn fill_row(xx: &[f32], xy: &[f32], yy: &[f32], log: &mut [f32], round: &mut [bool]) {
+        for x in 0..log.len() {
+            let v = xx[x] + yy[x];
+            log[x] = v;
+            round[x] = v >= MIN_RESPONSE && {
+                let (l1, l2) = eigenvalues(xx[x], xy[x], yy[x]);
+                l1 > 0.0 && l2 > 0.0 && l1 >= MIN_ROUNDNESS * l2
+            };
         }
-        self.window.push(LevelLog {
-            sigma: level.sigma,
-            octave: level.octave,
-            log,
-            round,
-        });
+    }
+
+    /// Finishes the level of the last [`BlobCollector::begin`].
+    pub fn end(&mut self) {
         if self.window.len() == 3 {
             self.detect();
-            self.window.remove(0);
+            self.spare = Some(self.window.remove(0));
         }
     }
 

@@ -74,7 +74,8 @@ pub fn exp_neg(t: f32) -> f32 {
     let y = -t * std::f32::consts::LOG2_E;
     // round to nearest by the 1.5·2²³ trick (no libm call, vectorises)
     const MAGIC: f32 = 12_582_912.0;
-    let k = (y + MAGIC) - MAGIC;
+    let shifted = y + MAGIC; // k = round(y) sits in the low mantissa bits
+    let k = shifted - MAGIC;
     let f = y - k; // in [−0.5, 0.5]
     // 2^f by its Taylor series to degree 6 (truncation < 2e-8 on this range)
     let p = 1.0
@@ -82,7 +83,40 @@ pub fn exp_neg(t: f32) -> f32 {
             + f * (0.240_226_5
                 + f * (0.055_504_11
                     + f * (0.009_618_13 + f * (0.001_333_36 + f * 0.000_154_035)))));
-    p * f32::from_bits(((k as i32 + 127) as u32) << 23)
+    // 2^k from the integer bits (k ≥ −126: a normal number), with no
+    // float-to-int conversion in the vectorised loop
+    let biased = shifted
+        .to_bits()
+        .wrapping_sub(MAGIC.to_bits())
+        .wrapping_add(127);
+    p * f32::from_bits(biased << 23)
+}
+
+/// Row buffers of one level pass: the Hessian row and the response.
+pub struct RowScratch {
+    /// σ²·Lxx of the row.
+    pub xx: Vec<f32>,
+    /// σ²·Lxy of the row.
+    pub xy: Vec<f32>,
+    /// σ²·Lyy of the row.
+    pub yy: Vec<f32>,
+    v: Vec<f32>,
+    l2: Vec<f32>,
+}
+
+impl RowScratch {
+    /// Buffers for rows of `w` pixels.
+    #[must_use]
+    pub fn new(w: usize) -> RowScratch {
+        let row = || vec![0.0f32; w];
+        RowScratch {
+            xx: row(),
+            xy: row(),
+            yy: row(),
+            v: row(),
+            l2: row(),
+        }
+    }
 }
 
 /// Running maximum of vesselness over scales, per octave: each pixel keeps
@@ -106,20 +140,15 @@ impl FrangiMax {
         }
     }
 
-    /// Folds one level in.
+    /// Folds one level in (standalone; `measure` feeds the detectors from
+    /// one shared pass per level instead, see [`FrangiMax::begin`]).
     pub fn visit(&mut self, level: &HessianLevel<'_>) {
-        if level.sigma < self.range.0 || level.sigma > self.range.1 {
+        let w = level.width();
+        let (sigma, fine) = (level.sigma as f32, level.octave == 0);
+        let Some(planes) = self.begin(level) else {
             return;
-        }
-        let o = level.octave as usize;
-        if self.octaves.len() <= o {
-            self.octaves.resize_with(o + 1, || None);
-        }
-        let (w, h) = (level.width(), level.height());
-        let slot = self.octaves[o]
-            .get_or_insert_with(|| std::array::from_fn(|_| Plane::filled(w, h, 0.0)));
-        let [v, ridge, bxx, bxy, byy, bs] = slot;
-        let sigma = level.sigma as f32;
+        };
+        let [v, ridge, bxx, bxy, byy, bs] = planes;
         v.data_mut()
             .par_chunks_mut(w)
             .zip(ridge.data_mut().par_chunks_mut(w))
@@ -129,36 +158,60 @@ impl FrangiMax {
             .zip(bs.data_mut().par_chunks_mut(w))
             .enumerate()
             .for_each_init(
-                || {
-                    (
-                        vec![0.0f32; w],
-                        vec![0.0f32; w],
-                        vec![0.0f32; w],
-                        vec![0.0f32; w],
-                        vec![0.0f32; w],
-                    )
-                },
-                |(a, b, c, nv, nl), (y, (((((vr, rr), xr), yr), zr), sr))| {
-                    level.hessian_row(y, a, b, c);
-                    // a tight pass for the response, then the (rare) updates
-                    for x in 0..w {
-                        let (l1, l2) = eigenvalues(a[x], b[x], c[x]);
-                        nv[x] = vesselness_of(l1, l2);
-                        nl[x] = l2;
-                    }
-                    for x in 0..w {
-                        if nv[x] > vr[x] {
-                            vr[x] = nv[x];
-                            rr[x] = nl[x];
-                            xr[x] = a[x];
-                            yr[x] = b[x];
-                            zr[x] = c[x];
-                            sr[x] = sigma;
-                        }
-                    }
+                || RowScratch::new(w),
+                |t, (y, (((((vr, rr), xr), yr), zr), sr))| {
+                    level.hessian_row(y, &mut t.xx, &mut t.xy, &mut t.yy);
+                    Self::fold_row(sigma, fine, t, [vr, rr, xr, yr, zr, sr]);
                 },
             );
-        let _ = h;
+    }
+
+    /// The maps of the level's octave (vesselness, ridge λ2, Hessian xx,
+    /// xy, yy and σ of the best scale so far; made on first use), or `None`
+    /// when the level is outside the range.
+    pub fn begin(&mut self, level: &HessianLevel<'_>) -> Option<&mut [Plane; 6]> {
+        if level.sigma < self.range.0 || level.sigma > self.range.1 {
+            return None;
+        }
+        let o = level.octave as usize;
+        if self.octaves.len() <= o {
+            self.octaves.resize_with(o + 1, || None);
+        }
+        let (w, h) = (level.width(), level.height());
+        Some(
+            self.octaves[o]
+                .get_or_insert_with(|| std::array::from_fn(|_| Plane::filled(w, h, 0.0))),
+        )
+    }
+
+    /// Folds the Hessian row in `t` (level σ `sigma`) into one row of the
+    /// maps of [`FrangiMax::begin`]. On the full-resolution octave (`fine`)
+    /// the Hessian and σ are kept only where the response reaches [`LOW`]:
+    /// [`RidgeMap::at`] is asked only there, and the writes are rare.
+    #[inline]
+    pub fn fold_row(sigma: f32, fine: bool, t: &mut RowScratch, rows: [&mut [f32]; 6]) {
+        let [vr, rr, xr, yr, zr, sr] = rows;
+        let (a, b, c) = (&t.xx, &t.xy, &t.yy);
+        let w = vr.len();
+        // a tight pass for the response, then the (rare) updates
+        for x in 0..w {
+            let (l1, l2) = eigenvalues(a[x], b[x], c[x]);
+            t.v[x] = vesselness_of(l1, l2);
+            t.l2[x] = l2;
+        }
+        for x in 0..w {
+            let nv = t.v[x];
+            if nv > vr[x] {
+                vr[x] = nv;
+                rr[x] = t.l2[x];
+                if !fine || nv >= LOW {
+                    xr[x] = a[x];
+                    yr[x] = b[x];
+                    zr[x] = c[x];
+                    sr[x] = sigma;
+                }
+            }
+        }
     }
 
     /// The maximum over all scales at full resolution `w × h`.
@@ -312,8 +365,8 @@ pub struct RidgeAt {
 }
 
 impl RidgeMap {
-    /// Details of the winning scale at (x, y), computed on demand (only
-    /// line pixels ever ask).
+    /// Details of the winning scale at (x, y), computed on demand; defined
+    /// where `v` ≥ [`LOW`] (only line pixels ever ask).
     #[must_use]
     pub fn at(&self, x: usize, y: usize) -> Option<RidgeAt> {
         let o = usize::from(*self.winner.get(y * self.v.width() + x)?);
