@@ -148,8 +148,10 @@ impl Plane {
         }
         let x = x.clamp(0.0, w - 1.0);
         let y = y.clamp(0.0, h - 1.0);
-        let x0 = (x.floor() as usize).min(self.width.saturating_sub(2));
-        let y0 = (y.floor() as usize).min(self.height.saturating_sub(2));
+        // truncation is floor for the clamped, non-negative x and y (and
+        // needs no libm call)
+        let x0 = (x as usize).min(self.width.saturating_sub(2));
+        let y0 = (y as usize).min(self.height.saturating_sub(2));
         let x1 = (x0 + 1).min(self.width - 1);
         let y1 = (y0 + 1).min(self.height - 1);
         let fx = x - x0 as f32;

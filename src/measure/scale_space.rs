@@ -61,10 +61,35 @@ impl HessianLevel<'_> {
             }
             return;
         }
-        for x in 1..w - 1 {
-            xx[x] = k * (mid[x + 1] - 2.0 * mid[x] + mid[x - 1]);
-            yy[x] = k * (down[x] - 2.0 * mid[x] + up[x]);
-            xy[x] = k * 0.25 * (down[x + 1] - down[x - 1] - up[x + 1] + up[x - 1]);
+        // interior: one slice loop per output, so each vectorises
+        let n = w - 2;
+        fn inner(v: &[f32], from: usize, n: usize) -> &[f32] {
+            &v[from..from + n]
+        }
+        for (((o, &r), &c), &l) in xx[1..w - 1]
+            .iter_mut()
+            .zip(inner(mid, 2, n))
+            .zip(inner(mid, 1, n))
+            .zip(inner(mid, 0, n))
+        {
+            *o = k * (r - 2.0 * c + l);
+        }
+        for (((o, &d), &c), &u) in yy[1..w - 1]
+            .iter_mut()
+            .zip(inner(down, 1, n))
+            .zip(inner(mid, 1, n))
+            .zip(inner(up, 1, n))
+        {
+            *o = k * (d - 2.0 * c + u);
+        }
+        for ((((o, &dr), &dl), &ur), &ul) in xy[1..w - 1]
+            .iter_mut()
+            .zip(inner(down, 2, n))
+            .zip(inner(down, 0, n))
+            .zip(inner(up, 2, n))
+            .zip(inner(up, 0, n))
+        {
+            *o = k * 0.25 * (dr - dl - ur + ul);
         }
         for x in [0, w - 1] {
             let (l, r) = (reflect(x as isize - 1, w), reflect(x as isize + 1, w));

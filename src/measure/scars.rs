@@ -31,42 +31,35 @@ pub struct Shading {
 }
 
 /// Running max (`max = true`) or min of a window of `2r+1` samples along a
-/// slice, O(1) per sample (van Herk 1992 / Gil & Werman 1993), edges clamped.
-fn running_extreme(
-    src: &[f32],
-    r: usize,
-    max: bool,
-    out: &mut [f32],
-    g: &mut Vec<f32>,
-    hbuf: &mut Vec<f32>,
-) {
+/// slice, O(1) per sample (van Herk 1992 / Gil & Werman 1993), edges clamped:
+/// in blocks of 2r+1 padded samples, `g` is the running extreme from each
+/// block's start and `hb` from its end; a window spans at most two blocks.
+fn running_extreme(src: &[f32], r: usize, max: bool, out: &mut [f32], bufs: &mut [Vec<f32>; 3]) {
     let n = src.len();
     let k = 2 * r + 1;
     let pick = |a: f32, b: f32| if max { a.max(b) } else { a.min(b) };
+    let [padded, g, hb] = bufs;
     // pad by r on both sides with the edge value
-    let padded_len = n + 2 * r;
-    let padded = |i: usize| src[i.saturating_sub(r).min(n - 1)];
+    padded.clear();
+    padded.extend(std::iter::repeat_n(src[0], r));
+    padded.extend_from_slice(src);
+    padded.extend(std::iter::repeat_n(src[n - 1], r));
     g.clear();
-    hbuf.clear();
-    g.resize(padded_len, 0.0);
-    hbuf.resize(padded_len, 0.0);
-    for i in 0..padded_len {
-        g[i] = if i % k == 0 {
-            padded(i)
-        } else {
-            pick(g[i - 1], padded(i))
-        };
-    }
-    for i in (0..padded_len).rev() {
-        hbuf[i] = if i % k == k - 1 || i == padded_len - 1 {
-            padded(i)
-        } else {
-            pick(hbuf[i + 1], padded(i))
-        };
+    g.extend_from_slice(padded);
+    hb.clear();
+    hb.extend_from_slice(padded);
+    for start in (0..padded.len()).step_by(k) {
+        let end = (start + k).min(padded.len());
+        for i in start + 1..end {
+            g[i] = pick(g[i - 1], g[i]);
+        }
+        for i in (start..end - 1).rev() {
+            hb[i] = pick(hb[i + 1], hb[i]);
+        }
     }
     for (x, o) in out.iter_mut().enumerate() {
         // window [x, x + 2r] in padded coordinates
-        *o = pick(hbuf[x], g[x + 2 * r]);
+        *o = pick(hb[x], g[x + 2 * r]);
     }
 }
 
@@ -79,20 +72,58 @@ pub fn square_extreme(p: &Plane, r: usize, max: bool) -> Plane {
     }
     let mut rows = Plane::filled(w, h, 0.0);
     rows.data_mut().par_chunks_mut(w).enumerate().for_each_init(
-        || (Vec::new(), Vec::new()),
-        |(g, hb), (y, out)| running_extreme(p.row(y), r, max, out, g, hb),
+        || [Vec::new(), Vec::new(), Vec::new()],
+        |bufs, (y, out)| running_extreme(p.row(y), r, max, out, bufs),
     );
-    // columns: transpose-free, gather each column into a buffer
-    let mut cols = vec![0.0f32; w * h];
-    cols.par_chunks_mut(h).enumerate().for_each_init(
-        || (Vec::new(), Vec::new(), Vec::new()),
-        |(g, hb, col), (x, out)| {
-            col.clear();
-            col.extend((0..h).map(|y| rows.at(x, y)));
-            running_extreme(col, r, max, out, g, hb);
-        },
-    );
-    Plane::from_fn(w, h, |x, y| cols[x * h + y])
+    // columns: the same blocks along y, whole rows at a time (vectorised
+    // across x, no transposition); padded row i is row clamp(i − r)
+    let k = 2 * r + 1;
+    let padded = h + 2 * r;
+    let source = |i: usize| rows.row(i.saturating_sub(r).min(h - 1));
+    let pick = |a: f32, b: f32| if max { a.max(b) } else { a.min(b) };
+    let mut g = vec![0.0f32; padded * w];
+    let mut hb = vec![0.0f32; padded * w];
+    g.par_chunks_mut(k * w)
+        .zip(hb.par_chunks_mut(k * w))
+        .enumerate()
+        .for_each(|(block, (gb, hbb))| {
+            let rows_here = gb.len() / w;
+            let first = block * k;
+            gb[..w].copy_from_slice(source(first));
+            for j in 1..rows_here {
+                let (done, next) = gb.split_at_mut(j * w);
+                let prev = &done[(j - 1) * w..];
+                for ((o, &a), &b) in next[..w].iter_mut().zip(prev).zip(source(first + j)) {
+                    *o = pick(a, b);
+                }
+            }
+            let last = rows_here - 1;
+            hbb[last * w..].copy_from_slice(source(first + last));
+            for j in (0..last).rev() {
+                let (here, later) = hbb.split_at_mut((j + 1) * w);
+                for ((o, &a), &b) in here[j * w..]
+                    .iter_mut()
+                    .zip(&later[..w])
+                    .zip(source(first + j))
+                {
+                    *o = pick(a, b);
+                }
+            }
+        });
+    let mut out = Plane::filled(w, h, 0.0);
+    out.data_mut()
+        .par_chunks_mut(w)
+        .enumerate()
+        .for_each(|(y, o)| {
+            let (a, b) = (
+                &hb[y * w..(y + 1) * w],
+                &g[(y + 2 * r) * w..(y + 2 * r + 1) * w],
+            );
+            for ((o, &a), &b) in o.iter_mut().zip(a).zip(b) {
+                *o = pick(a, b);
+            }
+        });
+    out
 }
 
 /// Grey closing (dilation then erosion) with a (2r+1)² square.
@@ -133,11 +164,14 @@ pub fn shading_index(rel: &Plane, tiles: &Tiles, mm_per_px: Option<MmPerPx>) -> 
     let map = Plane::from_vec(mw, mh, band).expect("invariant: same size");
     // each map pixel stands for step×step ROI pixels, at its centre's tile
     let mut acc = vec![(0.0f64, 0u64); tiles.count()];
+    let tile_col: Vec<usize> = (0..mw)
+        .map(|mx| tiles.col_of((mx * step + step / 2).min(w - 1)))
+        .collect();
     for my in 0..mh {
         let ty = tiles.row_of((my * step + step / 2).min(h - 1));
-        for mx in 0..mw {
-            let a = &mut acc[tiles.index(tiles.col_of((mx * step + step / 2).min(w - 1)), ty)];
-            a.0 += f64::from(map.at(mx, my));
+        for (&v, &tx) in map.row(my).iter().zip(&tile_col) {
+            let a = &mut acc[tiles.index(tx, ty)];
+            a.0 += f64::from(v);
             a.1 += 1;
         }
     }

@@ -190,20 +190,22 @@ impl FrangiMax {
     /// [`RidgeMap::at`] is asked only there, and the writes are rare.
     #[inline]
     pub fn fold_row(sigma: f32, fine: bool, t: &mut RowScratch, rows: [&mut [f32]; 6]) {
-        let [vr, rr, xr, yr, zr, sr] = rows;
-        let (a, b, c) = (&t.xx, &t.xy, &t.yy);
-        let w = vr.len();
+        let w = rows[0].len();
+        // equal lengths up front: the loops below run without bounds checks
+        let [vr, rr, xr, yr, zr, sr] = rows.map(|r| &mut r[..w]);
+        let (a, b, c) = (&t.xx[..w], &t.xy[..w], &t.yy[..w]);
+        let (v, l2s) = (&mut t.v[..w], &mut t.l2[..w]);
         // a tight pass for the response, then the (rare) updates
         for x in 0..w {
             let (l1, l2) = eigenvalues(a[x], b[x], c[x]);
-            t.v[x] = vesselness_of(l1, l2);
-            t.l2[x] = l2;
+            v[x] = vesselness_of(l1, l2);
+            l2s[x] = l2;
         }
         for x in 0..w {
-            let nv = t.v[x];
+            let nv = v[x];
             if nv > vr[x] {
                 vr[x] = nv;
-                rr[x] = t.l2[x];
+                rr[x] = l2s[x];
                 if !fine || nv >= LOW {
                     xr[x] = a[x];
                     yr[x] = b[x];
@@ -236,8 +238,8 @@ impl FrangiMax {
             .zip(winner.par_chunks_mut(w))
             .enumerate()
             .for_each_init(
-                || [Vec::new(), Vec::new(), Vec::new()],
-                |columns, (y, ((vr, rr), wr))| {
+                || (RowScratch::new(w), [Vec::new(), Vec::new(), Vec::new()]),
+                |(t, columns), (y, ((vr, rr), wr))| {
                     if has_fine {
                         for (wx, &vx) in wr.iter_mut().zip(vr.iter()) {
                             if vx > 0.0 {
@@ -247,7 +249,7 @@ impl FrangiMax {
                     }
                     for (o, slot) in octaves.iter().enumerate().skip(1) {
                         if let Some(planes) = slot {
-                            upsample_row(planes, o, y, columns, vr, rr, wr);
+                            upsample_row(planes, o, y, (t, columns), [vr, rr], wr);
                         }
                     }
                 },
@@ -261,17 +263,17 @@ impl FrangiMax {
     }
 }
 
-/// Folds coarse octave `o` into full-resolution row `y` of the maps: the
-/// stored Hessian is interpolated bicubically (columns first, once per row,
-/// then along the row) wherever the octave's own response is high enough to
-/// matter, and wins where its vesselness is larger.
+/// Folds coarse octave `o` into full-resolution row `y` of the maps
+/// (vesselness, ridge λ2; winning octave): where the octave's own response
+/// is high enough to matter, its stored Hessian is interpolated bicubically
+/// (columns first, once per row, then along the row, a whole row at a time
+/// so the loops vectorise) and wins where its vesselness is larger.
 fn upsample_row(
     planes: &[Plane; 6],
     o: usize,
     y: usize,
-    columns: &mut [Vec<f32>; 3],
-    vr: &mut [f32],
-    rr: &mut [f32],
+    (t, columns): (&mut RowScratch, &mut [Vec<f32>; 3]),
+    [vr, rr]: [&mut [f32]; 2],
     wr: &mut [u8],
 ) {
     let [ov, _, oxx, oxy, oyy, _] = planes;
@@ -279,41 +281,62 @@ fn upsample_row(
     let (cw, ch) = (ov.width(), ov.height());
     let yc = y / step;
     let (near0, near1) = (ov.row(yc), ov.row((yc + 1).min(ch - 1)));
-    let mut interpolated = false;
-    for x in 0..vr.len() {
-        // interpolate only near a response that can matter
-        let (x0, x1) = (x / step, (x / step + 1).min(cw - 1));
-        let near = near0[x0].max(near0[x1]).max(near1[x0]).max(near1[x1]);
-        if near < SKIP_BELOW || near <= vr[x] * 0.5 {
-            continue;
-        }
-        if !interpolated {
-            let yo = y as f32 / step as f32;
-            let wy = crate::align::warp::keys(yo - yo.floor());
-            let rows: [usize; 4] = std::array::from_fn(|j| (yc + j).saturating_sub(1).min(ch - 1));
-            for (col, p) in columns.iter_mut().zip([oxx, oxy, oyy]) {
-                col.clear();
-                col.resize(cw, 0.0);
-                for (&wj, &r) in wy.iter().zip(&rows) {
-                    for (c, &v) in col.iter_mut().zip(p.row(r)) {
-                        *c += wj * v;
-                    }
-                }
+    let near = |x: usize| {
+        let x0 = x >> o; // x / step
+        let x1 = (x0 + 1).min(cw - 1);
+        near0[x0].max(near0[x1]).max(near1[x0]).max(near1[x1])
+    };
+    // interpolate only near a response that can matter
+    let matters = |x: usize, v: f32| {
+        let n = near(x);
+        n >= SKIP_BELOW && n > v * 0.5
+    };
+    if !vr.iter().enumerate().any(|(x, &v)| matters(x, v)) {
+        return;
+    }
+    let yo = y as f32 / step as f32;
+    let wy = crate::align::warp::keys(yo - yo.floor());
+    let rows: [usize; 4] = std::array::from_fn(|j| (yc + j).saturating_sub(1).min(ch - 1));
+    for (col, p) in columns.iter_mut().zip([oxx, oxy, oyy]) {
+        col.clear();
+        col.resize(cw, 0.0);
+        for (&wj, &r) in wy.iter().zip(&rows) {
+            for (c, &v) in col.iter_mut().zip(p.row(r)) {
+                *c += wj * v;
             }
-            interpolated = true;
         }
-        let xo = x as f32 / step as f32;
-        let wx = crate::align::warp::keys(xo - xo.floor());
-        let [a, b, c] = columns.each_ref().map(|col| {
-            (0..4)
-                .map(|i| wx[i] * col[(x0 + i).saturating_sub(1).min(cw - 1)])
-                .sum::<f32>()
-        });
-        let (l1, l2) = eigenvalues(a, b, c);
-        let val = vesselness_of(l1, l2);
-        if val > vr[x] {
-            vr[x] = val;
-            rr[x] = l2;
+    }
+    // along the row, one phase (x mod step) at a time: fixed weights
+    let w = vr.len();
+    for phase in 0..step.min(w) {
+        let wx = crate::align::warp::keys(phase as f32 / step as f32);
+        let taps = |c: [f32; 4]| wx[0] * c[0] + wx[1] * c[1] + wx[2] * c[2] + wx[3] * c[3];
+        for (col, out) in columns.iter().zip([&mut t.xx, &mut t.xy, &mut t.yy]) {
+            let clamped = |xc: usize| {
+                taps(std::array::from_fn(|i| {
+                    col[(xc + i).saturating_sub(1).min(cw - 1)]
+                }))
+            };
+            let n = (w - phase).div_ceil(step); // samples of this phase
+            // interior columns 1..cw−2 read col[xc−1..=xc+2] without clamping
+            let interior = 1..n.min(cw.saturating_sub(2)).max(1);
+            for xc in (0..interior.start).chain(interior.end..n) {
+                out[xc * step + phase] = clamped(xc);
+            }
+            for (xc, c) in interior.clone().zip(col.windows(4)) {
+                out[xc * step + phase] = taps([c[0], c[1], c[2], c[3]]);
+            }
+        }
+    }
+    for x in 0..w {
+        let (l1, l2) = eigenvalues(t.xx[x], t.xy[x], t.yy[x]);
+        t.v[x] = vesselness_of(l1, l2);
+        t.l2[x] = l2;
+    }
+    for x in 0..w {
+        if t.v[x] > vr[x] && matters(x, vr[x]) {
+            vr[x] = t.v[x];
+            rr[x] = t.l2[x];
             wr[x] = o as u8;
         }
     }
@@ -586,11 +609,34 @@ fn line_neighbours(lines: &[bool], w: usize, h: usize, x: usize, y: usize) -> us
     n
 }
 
-/// True when a centre-line pixel lies within `r` px (Chebyshev) of (x, y).
-fn near_line(lines: &[bool], w: usize, h: usize, x: usize, y: usize, r: usize) -> bool {
-    let (x0, y0) = (x.saturating_sub(r), y.saturating_sub(r));
-    let (x1, y1) = ((x + r).min(w - 1), (y + r).min(h - 1));
-    (y0..=y1).any(|yy| lines[yy * w + x0..=yy * w + x1].iter().any(|&b| b))
+/// Pixels within `r` px (Chebyshev) of a centre-line pixel: a running
+/// distance along each row both ways, then any of the 2r+1 rows around.
+fn near_lines(lines: &[bool], w: usize, h: usize, r: usize) -> Vec<bool> {
+    let mut along = vec![false; w * h];
+    along
+        .par_chunks_mut(w)
+        .zip(lines.par_chunks(w))
+        .for_each(|(out, src)| {
+            let mut since = usize::MAX; // px since the last line pixel
+            for (o, &on) in out.iter_mut().zip(src) {
+                since = if on { 0 } else { since.saturating_add(1) };
+                *o = since <= r;
+            }
+            since = usize::MAX;
+            for (o, &on) in out.iter_mut().zip(src).rev() {
+                since = if on { 0 } else { since.saturating_add(1) };
+                *o |= since <= r;
+            }
+        });
+    let mut near = vec![false; w * h];
+    near.par_chunks_mut(w).enumerate().for_each(|(y, out)| {
+        for yy in y.saturating_sub(r)..=(y + r).min(h - 1) {
+            for (o, &a) in out.iter_mut().zip(&along[yy * w..(yy + 1) * w]) {
+                *o |= a;
+            }
+        }
+    });
+    near
 }
 
 /// Area fraction, length per area and mean strength of the lines in `v`.
@@ -606,6 +652,7 @@ pub fn line_metrics(
     let mut lines = centre_lines(map);
     thin_staircases(&mut lines, w, h);
     drop_short(&mut lines, w, h, min_len_px);
+    let near = near_lines(&lines, w, h, 3);
     let n_tiles = tiles.count();
     // per tile: pixels, area pixels, length px, strength sum, centre pixels
     let mut acc = vec![(0u64, 0u64, 0.0f64, 0.0f64, 0u64); n_tiles];
@@ -629,7 +676,7 @@ pub fn line_metrics(
                 let a = &mut cur.1;
                 let val = v.at(x, y);
                 a.0 += 1;
-                if val >= LOW && near_line(&lines, w, h, x, y, 3) {
+                if val >= LOW && near[y * w + x] {
                     a.1 += 1;
                 }
                 if lines[y * w + x] {
