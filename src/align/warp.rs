@@ -27,6 +27,14 @@ pub(crate) fn keys(t: f32) -> [f32; 4] {
     [w(1.0 + t), w(t), w(1.0 - t), w(2.0 - t)]
 }
 
+/// ⌊v⌋ for |v| < 2^31 by truncation and a correction below zero (exact,
+/// and no libm call on the SSE2 baseline).
+#[inline]
+fn floor(v: f32) -> f32 {
+    let t = v as i32 as f32;
+    if t > v { t - 1.0 } else { t }
+}
+
 /// Bicubic sample at (x, y); `NaN` outside the plane. Edge samples replicate.
 #[must_use]
 #[inline]
@@ -42,7 +50,7 @@ pub fn bicubic_source<S: GreySource + ?Sized>(p: &S, x: f32, y: f32) -> f32 {
     if !(x >= -0.5 && y >= -0.5 && x <= w as f32 - 0.5 && y <= h as f32 - 0.5) {
         return f32::NAN;
     }
-    let (xf, yf) = (x.floor(), y.floor());
+    let (xf, yf) = (floor(x), floor(y));
     let (wx, wy) = (keys(x - xf), keys(y - yf));
     let (x0, y0) = (xf as isize - 1, yf as isize - 1);
     let clamp = |v: isize, n: usize| v.clamp(0, n as isize - 1) as usize;
@@ -108,6 +116,27 @@ mod tests {
             assert!((s - 1.0).abs() < 1e-6);
         }
         assert_eq!(keys(0.0), [0.0, 1.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn floor_matches_libm() {
+        for v in [
+            -0.5f32,
+            -0.25,
+            -0.0,
+            0.0,
+            0.999_999_9,
+            1.0,
+            3.999_999_8,
+            -1.0,
+            -1.000_000_1,
+        ] {
+            assert_eq!(floor(v), v.floor(), "{v}");
+        }
+        for i in -4000..4000 {
+            let v = i as f32 * 0.013_7;
+            assert_eq!(floor(v), v.floor(), "{v}");
+        }
     }
 
     #[test]

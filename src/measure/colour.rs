@@ -84,26 +84,39 @@ impl LinearLut {
     }
 }
 
-/// CIE f(t) as scikit-image evaluates it.
+/// CIE f(t) as scikit-image evaluates it (both branches computed, then
+/// one picked: no branch, so row loops vectorise).
 #[inline]
 fn lab_f(t: f64) -> f64 {
+    let root = cbrt_core(t.max(0.008856));
     if t > 0.008856 {
-        cbrt(t)
+        root
     } else {
         7.787 * t + 16.0 / 116.0
     }
 }
 
-/// Cube root of x > 0 to within 1e-14 relative: an exponent-bit first
-/// guess (≈ 3 %) and two Halley steps (cubic convergence: 2e-5, then
-/// 7e-15). libm's cbrt is the largest cost of CIELAB on a 12 MP photo.
+/// Cube root to within 1e-14 relative (libm's cbrt outside 1e-30..1e30,
+/// where [`cbrt_core`]'s f32 first guess does not reach).
 #[must_use]
 #[inline]
 pub fn cbrt(x: f64) -> f64 {
-    if x.is_nan() || x <= 0.0 || x.is_infinite() {
-        return x.cbrt();
+    if x.is_finite() && x > 1e-30 && x < 1e30 {
+        cbrt_core(x)
+    } else {
+        x.cbrt()
     }
-    let mut y = f64::from_bits(x.to_bits() / 3 + 0x2A9F_7893_782D_A1CE);
+}
+
+/// Cube root of 1e-30 < x < 1e30: a first guess from the exponent bits of
+/// x as f32 (Kahan's constant, within 3.3 %) and two Halley steps in f64
+/// (cubic convergence: 2e-5, then < 1e-14). No branch and no 64-bit
+/// division, so it vectorises; libm's cbrt was the largest cost of CIELAB
+/// on a 12 MP photo.
+#[must_use]
+#[inline]
+fn cbrt_core(x: f64) -> f64 {
+    let mut y = f64::from(f32::from_bits((x as f32).to_bits() / 3 + 0x2A51_19F2));
     for _ in 0..2 {
         let y3 = y * y * y;
         y *= (y3 + 2.0 * x) / (2.0 * y3 + x);
@@ -287,8 +300,10 @@ fn index_medians(p: &RgbPlanes, t: &ColourTables) -> Reference {
                             let (ir, ig) = (LinearLut::index(r), LinearLut::index(g));
                             hr[ir] += 1;
                             let ei = t.mi[ig] - t.mi[ir];
-                            he[(((ei + EI_SPAN) * 256.0).round().max(0.0) as usize)
-                                .min(EI_BINS - 1)] += 1;
+                            // round half up by +0.5 and truncation (no libm
+                            // call); EI is within ±400, so z + 0.5 is exact
+                            let z = ((ei + EI_SPAN) * 256.0).max(0.0);
+                            he[((z + 0.5) as usize).min(EI_BINS - 1)] += 1;
                             n += 1;
                         }
                     }
@@ -335,59 +350,80 @@ fn colour_sums(
     // sequentially, so the sums do not depend on the thread count
     let rows: Vec<ColourRow> = (0..h)
         .into_par_iter()
-        .map(|y| {
-            let ty = tiles.row_of(y);
-            let (r, g, b) = (p.r.row(y), p.g.row(y), p.b.row(y));
-            let mut parts: Vec<(usize, ColourSums)> = Vec::new();
-            let (mut pig, mut red) = if keep {
-                (vec![false; w], vec![false; w])
-            } else {
-                (Vec::new(), Vec::new())
-            };
-            for x in 0..w {
-                let ti = tiles.index(tile_col[x], ty);
-                if parts.last().is_none_or(|l| l.0 != ti) {
-                    parts.push((ti, ColourSums::default()));
+        .map_init(
+            || {
+                (
+                    [(); 3].map(|_| vec![0usize; w]),
+                    [(); 6].map(|_| vec![0.0f64; w]),
+                )
+            },
+            |(idx, planes), y| {
+                let ty = tiles.row_of(y);
+                let (r, g, b) = (p.r.row(y), p.g.row(y), p.b.row(y));
+                // the whole row through tight loops first (they vectorise),
+                // then the per-tile sums in pixel order
+                let [lin_r, lin_g, lin_b, lab_l, lab_a, lab_b] = planes;
+                for (k, (src, lin)) in [r, g, b]
+                    .into_iter()
+                    .zip([&mut *lin_r, &mut *lin_g, &mut *lin_b])
+                    .enumerate()
+                {
+                    for ((i, l), &v) in idx[k].iter_mut().zip(lin.iter_mut()).zip(src) {
+                        *i = LinearLut::index(v);
+                        *l = gain[k] * t.lut.at(*i);
+                    }
                 }
-                if !(r[x].is_finite() && g[x].is_finite() && b[x].is_finite()) {
-                    continue;
+                for (((((l, a), bb), &rl), &gl), &bl) in lab_l
+                    .iter_mut()
+                    .zip(lab_a.iter_mut())
+                    .zip(lab_b.iter_mut())
+                    .zip(lin_r.iter())
+                    .zip(lin_g.iter())
+                    .zip(lin_b.iter())
+                {
+                    [*l, *a, *bb] = lab_from_linear(rl, gl, bl);
                 }
-                let (ir, ig, ib) = (
-                    LinearLut::index(r[x]),
-                    LinearLut::index(g[x]),
-                    LinearLut::index(b[x]),
-                );
-                let (rl, gl, bl) = (
-                    gain[0] * t.lut.at(ir),
-                    gain[1] * t.lut.at(ig),
-                    gain[2] * t.lut.at(ib),
-                );
-                let lab = lab_from_linear(rl, gl, bl);
-                let Some((_, s)) = parts.last_mut() else {
-                    continue;
+                let mut parts: Vec<(usize, ColourSums)> = Vec::new();
+                let (mut pig, mut red) = if keep {
+                    (vec![false; w], vec![false; w])
+                } else {
+                    (Vec::new(), Vec::new())
                 };
-                s.n += 1;
-                for (sum, v) in s.lab.iter_mut().zip(lab) {
-                    *sum += v;
-                }
-                s.lin_rg[0] += rl;
-                s.lin_rg[1] += gl;
-                let (mi, ei) = (f64::from(t.mi[ir]), f64::from(t.mi[ig] - t.mi[ir]));
-                if mi - reference.mi > PIGMENT_DELTA_MI {
-                    s.pigmented += 1;
-                    if keep {
-                        pig[x] = true;
+                for x in 0..w {
+                    let ti = tiles.index(tile_col[x], ty);
+                    if parts.last().is_none_or(|l| l.0 != ti) {
+                        parts.push((ti, ColourSums::default()));
+                    }
+                    if !(r[x].is_finite() && g[x].is_finite() && b[x].is_finite()) {
+                        continue;
+                    }
+                    let Some((_, s)) = parts.last_mut() else {
+                        continue;
+                    };
+                    s.n += 1;
+                    s.lab[0] += lab_l[x];
+                    s.lab[1] += lab_a[x];
+                    s.lab[2] += lab_b[x];
+                    s.lin_rg[0] += lin_r[x];
+                    s.lin_rg[1] += lin_g[x];
+                    let (ir, ig) = (idx[0][x], idx[1][x]);
+                    let (mi, ei) = (f64::from(t.mi[ir]), f64::from(t.mi[ig] - t.mi[ir]));
+                    if mi - reference.mi > PIGMENT_DELTA_MI {
+                        s.pigmented += 1;
+                        if keep {
+                            pig[x] = true;
+                        }
+                    }
+                    if ei - reference.ei > RED_DELTA_EI {
+                        s.red += 1;
+                        if keep {
+                            red[x] = true;
+                        }
                     }
                 }
-                if ei - reference.ei > RED_DELTA_EI {
-                    s.red += 1;
-                    if keep {
-                        red[x] = true;
-                    }
-                }
-            }
-            (parts, pig, red)
-        })
+                (parts, pig, red)
+            },
+        )
         .collect();
     let mut acc = vec![ColourSums::default(); tiles.count()];
     let (mut pig, mut red) = if keep {

@@ -356,9 +356,10 @@ fn octave_hessian(planes: &[Plane; 6], o: usize, x: usize, y: usize) -> (f32, f3
     let step = (1usize << o) as f32;
     let (xo, yo) = (x as f32 / step, y as f32 / step);
     let at = |p: &Plane| crate::align::warp::bicubic(p, xo, yo);
+    // nearest sample: + 0.5 and truncation rounds the non-negative position
     let near = os.at(
-        (xo.round() as usize).min(os.width() - 1),
-        (yo.round() as usize).min(os.height() - 1),
+        ((xo + 0.5) as usize).min(os.width() - 1),
+        ((yo + 0.5) as usize).min(os.height() - 1),
     );
     (at(oxx), at(oxy), at(oyy), near)
 }
