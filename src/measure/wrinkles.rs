@@ -355,13 +355,13 @@ fn octave_hessian(planes: &[Plane; 6], o: usize, x: usize, y: usize) -> (f32, f3
     }
     let step = (1usize << o) as f32;
     let (xo, yo) = (x as f32 / step, y as f32 / step);
-    let at = |p: &Plane| crate::align::warp::bicubic(p, xo, yo);
     // nearest sample: + 0.5 and truncation rounds the non-negative position
     let near = os.at(
         ((xo + 0.5) as usize).min(os.width() - 1),
         ((yo + 0.5) as usize).min(os.height() - 1),
     );
-    (at(oxx), at(oxy), at(oyy), near)
+    let [a, b, c] = crate::align::warp::bicubic_planes([oxx, oxy, oyy], xo, yo);
+    (a, b, c, near)
 }
 
 /// Vesselness over all scales with what the centre lines are traced from.
@@ -495,18 +495,21 @@ pub fn thin_staircases(lines: &mut [bool], w: usize, h: usize) {
             if !lines[y * w + x] {
                 continue;
             }
-            let on: Vec<(isize, isize)> = RING
-                .iter()
-                .copied()
-                .filter(|&(dx, dy)| {
-                    let (xx, yy) = (x as isize + dx, y as isize + dy);
-                    xx >= 0
-                        && yy >= 0
-                        && xx < w as isize
-                        && yy < h as isize
-                        && lines[yy as usize * w + xx as usize]
-                })
-                .collect();
+            let mut on = [(0isize, 0isize); 8];
+            let mut n = 0;
+            for &(dx, dy) in &RING {
+                let (xx, yy) = (x as isize + dx, y as isize + dy);
+                if xx >= 0
+                    && yy >= 0
+                    && xx < w as isize
+                    && yy < h as isize
+                    && lines[yy as usize * w + xx as usize]
+                {
+                    on[n] = (dx, dy);
+                    n += 1;
+                }
+            }
+            let on = &on[..n];
             // only a corner (one horizontal and one vertical neighbour on) can
             // be redundant; an end with a neighbour and a diagonal stays
             let horizontal = on.iter().any(|&(dx, dy)| dy == 0 && dx != 0);
@@ -515,18 +518,23 @@ pub fn thin_staircases(lines: &mut [bool], w: usize, h: usize) {
                 continue;
             }
             // are the neighbours one king-connected group without the centre?
-            let mut seen = vec![false; on.len()];
-            let mut stack = vec![0];
+            let mut seen = [false; 8];
+            let mut stack = [0usize; 8];
+            let mut top = 1;
             seen[0] = true;
-            while let Some(i) = stack.pop() {
+            while top > 0 {
+                top -= 1;
+                let i = stack[top];
                 for j in 0..on.len() {
                     if !seen[j] && (on[i].0 - on[j].0).abs() <= 1 && (on[i].1 - on[j].1).abs() <= 1
                     {
                         seen[j] = true;
-                        stack.push(j);
+                        stack[top] = j;
+                        top += 1;
                     }
                 }
             }
+            let seen = &seen[..n];
             if seen.iter().all(|&s| s) {
                 lines[y * w + x] = false;
             }
