@@ -449,8 +449,17 @@ pub fn centre_lines(map: &RidgeMap) -> Vec<bool> {
         });
     // hysteresis: flood from strong pixels through 8-connected candidates
     let mut keep = vec![false; w * h];
-    let mut stack: Vec<usize> = (0..w * h)
-        .filter(|&i| candidate[i] && v.data()[i] >= HIGH)
+    let mut stack: Vec<usize> = candidate
+        .par_chunks(w)
+        .zip(v.data().par_chunks(w))
+        .enumerate()
+        .flat_map_iter(|(y, (c, vals))| {
+            let strong = c.iter().zip(vals).map(|(&c, &val)| c && val >= HIGH);
+            strong
+                .enumerate()
+                .filter(|&(_, s)| s)
+                .map(move |(x, _)| y * w + x)
+        })
         .collect();
     for &i in &stack {
         keep[i] = true;
@@ -667,53 +676,54 @@ pub fn line_metrics(
     let mut acc = vec![(0u64, 0u64, 0.0f64, 0.0f64, 0u64); n_tiles];
     // rows in parallel, each row's per-tile sums collected in order and
     // added sequentially (same result on any number of threads)
-    let tile_col: Vec<usize> = (0..w).map(|x| tiles.col_of(x)).collect();
+    // runs of columns in one tile column: the tile changes only between runs
+    let mut runs: Vec<(usize, usize, usize)> = Vec::new();
+    for x in 0..w {
+        match runs.last_mut() {
+            Some(run) if run.2 == tiles.col_of(x) => run.1 = x + 1,
+            _ => runs.push((x, x + 1, tiles.col_of(x))),
+        }
+    }
     let rows: Vec<Vec<(usize, LineSums)>> = (0..h)
         .into_par_iter()
         .map(|y| {
             let ty = tiles.row_of(y);
-            let mut part: Vec<(usize, LineSums)> = Vec::new();
-            let mut cur = (usize::MAX, (0u64, 0u64, 0.0f64, 0.0f64, 0u64));
-            for x in 0..w {
-                let t = tiles.index(tile_col[x], ty);
-                if t != cur.0 {
-                    if cur.0 != usize::MAX {
-                        part.push(cur);
+            let row = y * w..(y + 1) * w;
+            let (vals, near, on) = (v.row(y), &near[row.clone()], &lines[row]);
+            runs.iter()
+                .map(|&(x0, x1, tx)| {
+                    let mut a: LineSums = ((x1 - x0) as u64, 0, 0.0, 0.0, 0);
+                    // area: a tight count over the run
+                    a.1 = vals[x0..x1]
+                        .iter()
+                        .zip(&near[x0..x1])
+                        .map(|(&val, &n)| u64::from(val >= LOW && n))
+                        .sum();
+                    // the (sparse) centre-line pixels, in order
+                    for x in (x0..x1).filter(|&x| on[x]) {
+                        let Some(r) = map.at(x, y) else { continue };
+                        // a minimal 8-connected digital line has one pixel per unit
+                        // of its longer axis: each pixel stands for 1/max(|cos|, |sin|)
+                        // of length along the line direction (⊥ to the normal)
+                        a.2 += 1.0
+                            / f64::from(
+                                r.normal
+                                    .0
+                                    .abs()
+                                    .max(r.normal.1.abs())
+                                    .max(std::f32::consts::FRAC_1_SQRT_2),
+                            );
+                        // a line's end fades out over about the σ of the filter that
+                        // found it, where its centre line stops (END_EXTENSION·σ)
+                        if line_neighbours(&lines, w, h, x, y) == 1 {
+                            a.2 += END_EXTENSION * f64::from(r.scale);
+                        }
+                        a.3 += f64::from(vals[x]);
+                        a.4 += 1;
                     }
-                    cur = (t, (0, 0, 0.0, 0.0, 0));
-                }
-                let a = &mut cur.1;
-                let val = v.at(x, y);
-                a.0 += 1;
-                if val >= LOW && near[y * w + x] {
-                    a.1 += 1;
-                }
-                if lines[y * w + x] {
-                    let Some(r) = map.at(x, y) else { continue };
-                    // a minimal 8-connected digital line has one pixel per unit
-                    // of its longer axis: each pixel stands for 1/max(|cos|, |sin|)
-                    // of length along the line direction (⊥ to the normal)
-                    a.2 += 1.0
-                        / f64::from(
-                            r.normal
-                                .0
-                                .abs()
-                                .max(r.normal.1.abs())
-                                .max(std::f32::consts::FRAC_1_SQRT_2),
-                        );
-                    // a line's end fades out over about the σ of the filter that
-                    // found it, where its centre line stops (END_EXTENSION·σ)
-                    if line_neighbours(&lines, w, h, x, y) == 1 {
-                        a.2 += END_EXTENSION * f64::from(r.scale);
-                    }
-                    a.3 += f64::from(val);
-                    a.4 += 1;
-                }
-            }
-            if cur.0 != usize::MAX {
-                part.push(cur);
-            }
-            part
+                    (tiles.index(tx, ty), a)
+                })
+                .collect()
         })
         .collect();
     for (t, p) in rows.into_iter().flatten() {
