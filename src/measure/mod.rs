@@ -622,6 +622,45 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(40))]
+        /// Any ROI from the smallest up, with holes of no data, at any
+        /// scale: every metric is measured without a panic and is finite.
+        #[test]
+        fn any_small_roi_measures_finite_values(
+            w in MIN_SIDE..72usize,
+            h in MIN_SIDE..72usize,
+            seed in proptest::prelude::any::<u64>(),
+            hole in proptest::prelude::any::<bool>(),
+            scale in 0usize..5,
+        ) {
+            let mut img = random_rgb(w, h, seed);
+            if hole {
+                // a block of no data, as outside an aligned follow-up's overlap
+                for y in 0..h / 3 {
+                    for x in w / 2..w {
+                        for p in [&mut img.r, &mut img.g, &mut img.b] {
+                            p.set(x, y, f32::NAN);
+                        }
+                    }
+                }
+            }
+            let opts = MeasureOptions {
+                mm_per_px: [None, Some(0.01), Some(0.02), Some(0.05), Some(0.2)][scale]
+                    .and_then(MmPerPx::new),
+                keep_maps: true,
+                ..MeasureOptions::default()
+            };
+            let m = measure(Path::new("t"), &img, Rect::new(0, 0, w, h), &opts)
+                .map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+            proptest::prop_assert!(m.values.len() >= 10, "{:?}", m.values.keys());
+            for (id, v) in &m.values {
+                proptest::prop_assert!(v.value.is_finite(), "{id}: {}", v.value);
+                proptest::prop_assert!(v.uncertainty.is_finite() && v.uncertainty >= 0.0, "{id}");
+            }
+        }
+    }
+
     #[test]
     fn sem_by_hand() {
         // values 1, 2, 3, 4: mean 2.5, sd √(5/3), SEM = sd/2
