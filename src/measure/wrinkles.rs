@@ -312,6 +312,13 @@ fn upsample_row(
         let wx = crate::align::warp::keys(phase as f32 / step as f32);
         let taps = |c: [f32; 4]| wx[0] * c[0] + wx[1] * c[1] + wx[2] * c[2] + wx[3] * c[3];
         for (col, out) in columns.iter().zip([&mut t.xx, &mut t.xy, &mut t.yy]) {
+            if phase == 0 {
+                // on the coarse samples Keys' weights are (0, 1, 0, 0): a copy
+                for (xc, &c) in col.iter().enumerate().take(w.div_ceil(step)) {
+                    out[xc * step] = c;
+                }
+                continue;
+            }
             let clamped = |xc: usize| {
                 taps(std::array::from_fn(|i| {
                     col[(xc + i).saturating_sub(1).min(cw - 1)]
