@@ -14,21 +14,9 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 fn main() {
-    keep_freed_memory();
+    // the allocator setting of the skintrack binary, so the figures are its own
+    skintrack::allocator::keep_freed_memory();
     divan::main();
-}
-
-/// The allocator setting of the skintrack binary (src/main.rs): freed
-/// image planes stay in the heap for the next one instead of going back to
-/// the kernel, so the figures are those of the command line tool.
-fn keep_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes allocator parameters, before any thread exists.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 30);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, i32::MAX);
-        libc::mallopt(libc::M_ARENA_MAX, 1);
-    }
 }
 
 /// The 12 MP pair as files (made on first use).
