@@ -13,8 +13,8 @@
 
 mod digital;
 
+use digital::{around, line_neighbours, near_lines};
 pub use digital::{drop_short, link_length, thin_staircases};
-use digital::{line_neighbours, near_lines};
 
 use super::Tiles;
 use super::scale_space::{HessianLevel, eigen, eigenvalues};
@@ -477,18 +477,10 @@ pub fn centre_lines(map: &RidgeMap) -> Vec<bool> {
         keep[i] = true;
     }
     while let Some(i) = stack.pop() {
-        let (x, y) = ((i % w) as isize, (i / w) as isize);
-        for dy in -1..=1 {
-            for dx in -1..=1 {
-                let (xx, yy) = (x + dx, y + dy);
-                if xx < 0 || yy < 0 || xx >= w as isize || yy >= h as isize {
-                    continue;
-                }
-                let j = yy as usize * w + xx as usize;
-                if candidate[j] && !keep[j] {
-                    keep[j] = true;
-                    stack.push(j);
-                }
+        for j in around(i, w, h) {
+            if candidate[j] && !keep[j] {
+                keep[j] = true;
+                stack.push(j);
             }
         }
     }

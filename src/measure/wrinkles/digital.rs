@@ -85,18 +85,10 @@ pub fn drop_short(lines: &mut [bool], w: usize, h: usize, min_len: f64) {
         seen[start] = true;
         while let Some(i) = stack.pop() {
             component.push(i);
-            let (x, y) = ((i % w) as isize, (i / w) as isize);
-            for dy in -1..=1 {
-                for dx in -1..=1 {
-                    let (xx, yy) = (x + dx, y + dy);
-                    if xx < 0 || yy < 0 || xx >= w as isize || yy >= h as isize {
-                        continue;
-                    }
-                    let j = yy as usize * w + xx as usize;
-                    if lines[j] && !seen[j] {
-                        seen[j] = true;
-                        stack.push(j);
-                    }
+            for j in around(i, w, h) {
+                if lines[j] && !seen[j] {
+                    seen[j] = true;
+                    stack.push(j);
                 }
             }
         }
@@ -176,4 +168,12 @@ pub(super) fn near_lines(lines: &[bool], w: usize, h: usize, r: usize) -> Vec<bo
         }
     });
     near
+}
+
+/// Indices of the 3×3 neighbourhood of pixel `i` (itself included) inside
+/// a `w × h` image, row by row.
+pub(super) fn around(i: usize, w: usize, h: usize) -> impl Iterator<Item = usize> {
+    let (x, y) = (i % w, i / w);
+    (y.saturating_sub(1)..=(y + 1).min(h - 1))
+        .flat_map(move |yy| (x.saturating_sub(1)..=(x + 1).min(w - 1)).map(move |xx| yy * w + xx))
 }
