@@ -516,16 +516,8 @@ fn scar_chart(a: &Analysis, si: usize, s: &Series) -> Result<Option<Plot>> {
         .collect();
     let name = file_safe(&format!("{}_{}_scar_depths", s.view, s.kind));
     let title = format!("Depth of each scar ({}; lower is better)", s.view);
-    let treatments: Vec<f64> = treatment_days(a);
     let y_desc = format!("deepest point below the skin around it, {unit}");
-    let (png, svg) = both!(&name, |root| draw_overview(
-        &root,
-        &title,
-        &lines,
-        a.baseline_date,
-        &treatments,
-        (&y_desc, false)
-    ));
+    let (png, svg) = overview_both(a, &name, &title, &lines, (&y_desc, false))?;
     Ok(Some(Plot {
         alt: format!(
             "Line chart of the depth of each of {} scars at each visit.",
@@ -538,6 +530,26 @@ fn scar_chart(a: &Analysis, si: usize, s: &Series) -> Result<Option<Plot>> {
         png,
         svg,
     }))
+}
+
+/// An overview chart (several lines over the visits, treatments marked) as
+/// PNG and SVG.
+fn overview_both(
+    a: &Analysis,
+    name: &str,
+    title: &str,
+    lines: &[(String, Vec<(f64, f64)>)],
+    y_axis: (&str, bool),
+) -> Result<(Vec<u8>, String)> {
+    let treatments = treatment_days(a);
+    Ok(both!(name, |root| draw_overview(
+        &root,
+        title,
+        lines,
+        a.baseline_date,
+        &treatments,
+        y_axis
+    )))
 }
 
 /// Days from the baseline to each treatment.
@@ -572,15 +584,8 @@ pub fn all_plots(a: &Analysis) -> Result<Vec<Plot>> {
         if !lines.is_empty() {
             let name = file_safe(&format!("{}_{}_overview", s.view, s.kind));
             let title = format!("Improvement since the first visit ({})", s.view);
-            let treatments: Vec<f64> = treatment_days(a);
-            let (png, svg) = both!(&name, |root| draw_overview(
-                &root,
-                &title,
-                &lines,
-                a.baseline_date,
-                &treatments,
-                ("improvement since first visit, %", true)
-            ));
+            let y_axis = ("improvement since first visit, %", true);
+            let (png, svg) = overview_both(a, &name, &title, &lines, y_axis)?;
             out.push(Plot {
                 alt: format!("Line chart of the improvement in percent of {} since the first visit, by visit date.", lines.iter().map(|l| l.0.as_str()).collect::<Vec<_>>().join(", ")),
                 name,

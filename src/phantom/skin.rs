@@ -364,19 +364,10 @@ impl Skin {
         relief -= 0.8 * self.furrow_depth * self.primary_lines(x, y);
         relief += 2.5 * fbm(self.seed ^ 0x51, x, y, 5.0, 3);
         // pores
-        let (gw, gh, gc) = self.pore_grid;
-        let (gx, gy) = ((x / gc).floor() as i64, (y / gc).floor() as i64);
-        for jy in gy - 1..=gy + 1 {
-            for jx in gx - 1..=gx + 1 {
-                if jx < 0 || jy < 0 || jx >= gw as i64 || jy >= gh as i64 {
-                    continue;
-                }
-                for p in &self.pores[jy as usize * gw + jx as usize] {
-                    let r2 = (x - p.x).powi(2) + (y - p.y).powi(2);
-                    if r2 < 16.0 * p.sigma * p.sigma {
-                        relief -= p.depth * (-r2 / (2.0 * p.sigma * p.sigma)).exp();
-                    }
-                }
+        for p in self.nearby_pores(x, y) {
+            let r2 = (x - p.x).powi(2) + (y - p.y).powi(2);
+            if r2 < 16.0 * p.sigma * p.sigma {
+                relief -= p.depth * (-r2 / (2.0 * p.sigma * p.sigma)).exp();
             }
         }
         z += s.relief_factor * relief;
@@ -396,13 +387,19 @@ impl Skin {
         z - scar_depth
     }
 
+    /// The pores of the grid cells around scene point (x, y), row by row.
+    fn nearby_pores(&self, x: f64, y: f64) -> impl Iterator<Item = &Pore> {
+        let (gw, gh, gc) = self.pore_grid;
+        let (gx, gy) = ((x / gc).floor() as i64, (y / gc).floor() as i64);
+        (gy - 1..=gy + 1)
+            .flat_map(move |jy| (gx - 1..=gx + 1).map(move |jx| (jx, jy)))
+            .filter(move |&(jx, jy)| jx >= 0 && jy >= 0 && jx < gw as i64 && jy < gh as i64)
+            .flat_map(move |(jx, jy)| &self.pores[jy as usize * gw + jx as usize])
+    }
+
     fn offset(&self) -> (f64, f64) {
         // scars and patches are designed in baseline pixels; the baseline image
         // sits at this offset in the scene
-        (self.treated_offset().0, self.treated_offset().1)
-    }
-
-    fn treated_offset(&self) -> (f64, f64) {
         (
             (self.size.0 - self.base_w()) / 2.0,
             (self.size.1 - self.base_h()) / 2.0,
@@ -419,21 +416,12 @@ impl Skin {
 
     /// Extra melanin in and around pore openings (they read as dark dots).
     fn pore_pigment(&self, x: f64, y: f64) -> f64 {
-        let (gw, gh, gc) = self.pore_grid;
-        let (gx, gy) = ((x / gc).floor() as i64, (y / gc).floor() as i64);
         let mut m = 0.0;
-        for jy in gy - 1..=gy + 1 {
-            for jx in gx - 1..=gx + 1 {
-                if jx < 0 || jy < 0 || jx >= gw as i64 || jy >= gh as i64 {
-                    continue;
-                }
-                for p in &self.pores[jy as usize * gw + jx as usize] {
-                    let r2 = (x - p.x).powi(2) + (y - p.y).powi(2);
-                    let s2 = 2.0 * p.sigma * p.sigma;
-                    if r2 < 9.0 * s2 {
-                        m += 0.35 * (p.depth / 60.0) * (-r2 / s2).exp();
-                    }
-                }
+        for p in self.nearby_pores(x, y) {
+            let r2 = (x - p.x).powi(2) + (y - p.y).powi(2);
+            let s2 = 2.0 * p.sigma * p.sigma;
+            if r2 < 9.0 * s2 {
+                m += 0.35 * (p.depth / 60.0) * (-r2 / s2).exp();
             }
         }
         m
