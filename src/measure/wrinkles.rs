@@ -110,6 +110,19 @@ pub struct RowScratch {
 }
 
 impl RowScratch {
+    /// Vesselness and ridge λ2 of the first `w` Hessians of the row.
+    #[inline]
+    fn respond(&mut self, w: usize) {
+        // equal lengths up front: no bounds checks, the loop vectorises
+        let (a, b, c) = (&self.xx[..w], &self.xy[..w], &self.yy[..w]);
+        let (v, l2s) = (&mut self.v[..w], &mut self.l2[..w]);
+        for x in 0..w {
+            let (l1, l2) = eigenvalues(a[x], b[x], c[x]);
+            v[x] = vesselness_of(l1, l2);
+            l2s[x] = l2;
+        }
+    }
+
     /// Buffers for rows of `w` pixels.
     #[must_use]
     pub fn new(w: usize) -> RowScratch {
@@ -198,14 +211,10 @@ impl FrangiMax {
         let w = rows[0].len();
         // equal lengths up front: the loops below run without bounds checks
         let [vr, rr, xr, yr, zr, sr] = rows.map(|r| &mut r[..w]);
-        let (a, b, c) = (&t.xx[..w], &t.xy[..w], &t.yy[..w]);
-        let (v, l2s) = (&mut t.v[..w], &mut t.l2[..w]);
         // a tight pass for the response, then the (rare) updates
-        for x in 0..w {
-            let (l1, l2) = eigenvalues(a[x], b[x], c[x]);
-            v[x] = vesselness_of(l1, l2);
-            l2s[x] = l2;
-        }
+        t.respond(w);
+        let (a, b, c) = (&t.xx[..w], &t.xy[..w], &t.yy[..w]);
+        let (v, l2s) = (&t.v[..w], &t.l2[..w]);
         for x in 0..w {
             let nv = v[x];
             if nv > vr[x] {
@@ -329,22 +338,12 @@ fn upsample_row(
                     col[(xc + i).saturating_sub(1).min(cw - 1)]
                 }))
             };
-            let n = (w - phase).div_ceil(step); // samples of this phase
-            // interior columns 1..cw−2 read col[xc−1..=xc+2] without clamping
-            let interior = 1..n.min(cw.saturating_sub(2)).max(1);
-            for xc in (0..interior.start).chain(interior.end..n) {
+            for xc in 0..(w - phase).div_ceil(step) {
                 out[xc * step + phase] = clamped(xc);
-            }
-            for (xc, c) in interior.clone().zip(col.windows(4)) {
-                out[xc * step + phase] = taps([c[0], c[1], c[2], c[3]]);
             }
         }
     }
-    for x in 0..w {
-        let (l1, l2) = eigenvalues(t.xx[x], t.xy[x], t.yy[x]);
-        t.v[x] = vesselness_of(l1, l2);
-        t.l2[x] = l2;
-    }
+    t.respond(w);
     for x in 0..w {
         if t.v[x] > vr[x] && matters(x, vr[x]) {
             vr[x] = t.v[x];
