@@ -66,15 +66,21 @@ pub fn quantised_levels(img: &RgbPlanes) -> Vec<u8> {
             (y * 64.0 / 256.0).clamp(0.0, 63.0) as u8
         }
     };
+    map_luminance(img, q)
+}
+
+/// `f` of every pixel's luminance (f64, as DESIGN.md pins it; the grey
+/// value itself for a grey image), in parallel.
+pub(super) fn map_luminance<T: Send>(img: &RgbPlanes, f: impl Fn(f64) -> T + Sync) -> Vec<T> {
     match img.model {
-        ColourModel::Grey => img.r.data().iter().map(|&v| q(f64::from(v))).collect(),
+        ColourModel::Grey => img.r.data().par_iter().map(|&v| f(f64::from(v))).collect(),
         ColourModel::Rgb => img
             .r
             .data()
             .par_iter()
             .zip(img.g.data())
             .zip(img.b.data())
-            .map(|((&r, &g), &b)| q(luminance_f64(r, g, b)))
+            .map(|((&r, &g), &b)| f(luminance_f64(r, g, b)))
             .collect(),
     }
 }

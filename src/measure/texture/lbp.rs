@@ -2,7 +2,7 @@
 //! `local_binary_pattern(method="uniform")` computes them, per tile.
 
 use super::super::Tiles;
-use crate::raster::{ColourModel, RgbPlanes, luminance_f64};
+use crate::raster::RgbPlanes;
 use rayon::prelude::*;
 
 /// The neighbour offsets of uniform LBP with P = 8, R = 1, as scikit-image
@@ -33,17 +33,7 @@ pub fn rounded_levels(img: &RgbPlanes) -> Vec<u16> {
             ((y.clamp(0.0, 255.0) + SHIFT) - SHIFT) as u16
         }
     };
-    match img.model {
-        ColourModel::Grey => img.r.data().par_iter().map(|&v| r(f64::from(v))).collect(),
-        ColourModel::Rgb => img
-            .r
-            .data()
-            .par_iter()
-            .zip(img.g.data())
-            .zip(img.b.data())
-            .map(|((&rr, &g), &b)| r(luminance_f64(rr, g, b)))
-            .collect(),
-    }
+    super::map_luminance(img, r)
 }
 
 /// No-data marker of [`rounded_levels`].
@@ -316,7 +306,7 @@ pub fn lbp_histogram(codes: &[Option<u8>]) -> Option<([f64; 10], f64)> {
 mod tests {
     use super::super::quantised_levels;
     use super::*;
-    use crate::raster::Plane;
+    use crate::raster::{ColourModel, Plane};
     use proptest::prelude::*;
 
     /// Naive uniform LBP: neighbours by bilinear interpolation of an image
