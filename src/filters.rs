@@ -7,6 +7,7 @@
 //! value is computed by one fixed sequence of operations.
 
 use crate::raster::{GreySource, Plane};
+use crate::simd::wide_fn;
 use rayon::prelude::*;
 
 /// Index `i` reflected symmetrically into `0..n` (`n > 0`).
@@ -40,18 +41,109 @@ pub fn gaussian_kernel(sigma: f64) -> Vec<f32> {
 /// Convolution with a symmetric odd-length kernel along rows then columns.
 #[must_use]
 pub fn separable(p: &Plane, kernel: &[f32]) -> Plane {
-    let tmp = convolve_rows(p, kernel);
-    convolve_cols(&tmp, kernel)
+    let mut out = Plane::filled(0, 0, 0.0);
+    separable_into(p, kernel, &mut out);
+    out
 }
 
-/// [`gaussian_blur`] into caller buffers: `tmp` and `dst` are resized to
-/// the plane's size and reused, so a scale space allocates nothing per level.
-pub fn gaussian_blur_into(p: &Plane, sigma: f64, tmp: &mut Plane, dst: &mut Plane) {
-    let k = gaussian_kernel(sigma);
-    fit(tmp, p.width(), p.height());
-    fit(dst, p.width(), p.height());
-    convolve_rows_into(p, &k, tmp);
-    convolve_cols_into(tmp, &k, dst);
+/// [`separable`] into `dst` (resized to the plane's size and reused, so a
+/// scale space allocates nothing per level).
+///
+/// Bands of output rows run in parallel; each keeps the row-filtered rows
+/// its column sums need in a ring of 2r + 1 rows, which stays in cache, so
+/// no full-size intermediate is written and read back. The arithmetic is
+/// that of [`convolve_rows`] then [`convolve_cols`], value for value.
+pub fn separable_into(p: &Plane, kernel: &[f32], dst: &mut Plane) {
+    let (w, h) = (p.width(), p.height());
+    fit(dst, w, h);
+    if w == 0 || h == 0 {
+        return;
+    }
+    let r = kernel.len() / 2;
+    let span = 2 * r + 1;
+    // each band filters 2r rows twice (its halo): tall bands keep that small
+    let band = (16 * r).max(32);
+    dst.data_mut()
+        .par_chunks_mut(band * w)
+        .enumerate()
+        .for_each_init(
+            || {
+                (
+                    vec![0.0f32; span * w],
+                    vec![0.0f32; w + 2 * r],
+                    vec![0; span],
+                )
+            },
+            |(ring, padded, starts), (b, out)| {
+                // virtual row v (any integer; source row reflect(v)) is kept
+                // in ring slot v mod (2r + 1)
+                let slot = |v: isize| v.rem_euclid(span as isize) as usize * w;
+                let mut filter = |v: isize, ring: &mut [f32]| {
+                    let s = slot(v);
+                    filter_row(p.row(reflect(v, h)), kernel, padded, &mut ring[s..s + w]);
+                };
+                let y0 = (b * band) as isize;
+                for v in y0 - r as isize..y0 + r as isize {
+                    filter(v, ring);
+                }
+                for (i, d) in out.chunks_exact_mut(w).enumerate() {
+                    let y = y0 + i as isize;
+                    filter(y + r as isize, ring);
+                    for (k, s) in starts.iter_mut().enumerate() {
+                        *s = slot(y - r as isize + k as isize);
+                    }
+                    column_taps(kernel, ring, starts, d);
+                }
+            },
+        );
+}
+
+wide_fn! {
+    /// One row convolved with a symmetric odd-length kernel (borders
+    /// reflected) into `dst`; `padded` is scratch of `src.len() +
+    /// kernel.len() − 1`.
+    fn filter_row(src: &[f32], kernel: &[f32], padded: &mut [f32], dst: &mut [f32]) {
+        let w = src.len();
+        let r = kernel.len() / 2;
+        padded[r..r + w].copy_from_slice(src);
+        for i in (0..r).chain(r + w..w + 2 * r) {
+            padded[i] = src[reflect(i as isize - r as isize, w)];
+        }
+        // taps outer, pixels inner: the inner loops are vectorisable; the
+        // kernel is symmetric, so mirrored taps share one multiply
+        for (d, &s) in dst.iter_mut().zip(&padded[r..r + w]) {
+            *d = kernel[r] * s;
+        }
+        for (k, &kv) in kernel[..r].iter().enumerate() {
+            let (left, right) = (&padded[k..k + w], &padded[2 * r - k..2 * r - k + w]);
+            for ((d, &a), &b) in dst.iter_mut().zip(left).zip(right) {
+                *d += kv * (a + b);
+            }
+        }
+    }
+}
+
+wide_fn! {
+    /// One output row of a column convolution: the input row at offset
+    /// k − r from it starts at `src[starts[k]]` (k in 0..=2r).
+    fn column_taps(kernel: &[f32], src: &[f32], starts: &[usize], dst: &mut [f32]) {
+        let (c, w) = (kernel.len() / 2, dst.len());
+        let row = |k: usize| &src[starts[k]..starts[k] + w];
+        for (d, &s) in dst.iter_mut().zip(row(c)) {
+            *d = kernel[c] * s;
+        }
+        // symmetric kernel: mirrored rows share one multiply
+        for (k, &kv) in kernel[..c].iter().enumerate() {
+            for ((d, &a), &b) in dst.iter_mut().zip(row(k)).zip(row(2 * c - k)) {
+                *d += kv * (a + b);
+            }
+        }
+    }
+}
+
+/// [`gaussian_blur`] into `dst` (resized to the plane's size and reused).
+pub fn gaussian_blur_into(p: &Plane, sigma: f64, dst: &mut Plane) {
+    separable_into(p, &gaussian_kernel(sigma), dst);
 }
 
 fn fit(p: &mut Plane, w: usize, h: usize) {
@@ -72,74 +164,37 @@ pub fn gaussian_blur(p: &Plane, sigma: f64) -> Plane {
 /// Convolves every row with `kernel` (odd length, centred, symmetric).
 #[must_use]
 pub fn convolve_rows(p: &Plane, kernel: &[f32]) -> Plane {
-    let mut out = Plane::filled(p.width(), p.height(), 0.0);
-    convolve_rows_into(p, kernel, &mut out);
-    out
-}
-
-/// [`convolve_rows`] into `out` (same size as `p`).
-pub fn convolve_rows_into(p: &Plane, kernel: &[f32], out: &mut Plane) {
     let (w, h) = (p.width(), p.height());
-    let r = (kernel.len() / 2) as isize;
+    let mut out = Plane::filled(w, h, 0.0);
     if w == 0 || h == 0 {
-        return;
+        return out;
     }
     out.data_mut().par_chunks_mut(w).enumerate().for_each_init(
-        || vec![0.0f32; w + 2 * r as usize],
-        |padded, (y, dst)| {
-            let src = p.row(y);
-            let ru = r as usize;
-            padded[ru..ru + w].copy_from_slice(src);
-            for i in (0..ru).chain(ru + w..w + 2 * ru) {
-                padded[i] = src[reflect(i as isize - r, w)];
-            }
-            // taps outer, pixels inner: the inner loops are vectorisable; the
-            // kernel is symmetric, so mirrored taps share one multiply
-            let r = r as usize;
-            for (d, &s) in dst.iter_mut().zip(&padded[r..r + w]) {
-                *d = kernel[r] * s;
-            }
-            for (k, &kv) in kernel[..r].iter().enumerate() {
-                let (left, right) = (&padded[k..k + w], &padded[2 * r - k..2 * r - k + w]);
-                for ((d, &a), &b) in dst.iter_mut().zip(left).zip(right) {
-                    *d += kv * (a + b);
-                }
-            }
-        },
+        || vec![0.0f32; w + kernel.len() - 1],
+        |padded, (y, dst)| filter_row(p.row(y), kernel, padded, dst),
     );
+    out
 }
 
 /// Convolves every column with `kernel` (odd length, centred, symmetric).
 #[must_use]
 pub fn convolve_cols(p: &Plane, kernel: &[f32]) -> Plane {
-    let mut out = Plane::filled(p.width(), p.height(), 0.0);
-    convolve_cols_into(p, kernel, &mut out);
-    out
-}
-
-/// [`convolve_cols`] into `out` (same size as `p`).
-pub fn convolve_cols_into(p: &Plane, kernel: &[f32], out: &mut Plane) {
     let (w, h) = (p.width(), p.height());
-    let r = (kernel.len() / 2) as isize;
+    let mut out = Plane::filled(w, h, 0.0);
     if w == 0 || h == 0 {
-        return;
+        return out;
     }
-    out.data_mut()
-        .par_chunks_mut(w)
-        .enumerate()
-        .for_each(|(y, dst)| {
-            let row = |k: usize| p.row(reflect(y as isize + k as isize - r, h));
-            let c = r as usize;
-            for (d, &s) in dst.iter_mut().zip(row(c)) {
-                *d = kernel[c] * s;
+    let r = (kernel.len() / 2) as isize;
+    out.data_mut().par_chunks_mut(w).enumerate().for_each_init(
+        || vec![0; kernel.len()],
+        |starts, (y, dst)| {
+            for (k, s) in starts.iter_mut().enumerate() {
+                *s = reflect(y as isize + k as isize - r, h) * w;
             }
-            // symmetric kernel: mirrored rows share one multiply
-            for (k, &kv) in kernel[..c].iter().enumerate() {
-                for ((d, &a), &b) in dst.iter_mut().zip(row(k)).zip(row(2 * c - k)) {
-                    *d += kv * (a + b);
-                }
-            }
-        });
+            column_taps(kernel, p.data(), starts, dst);
+        },
+    );
+    out
 }
 
 /// Halves the resolution: a [1 3 3 1]/8 binomial filter centred between
@@ -381,6 +436,24 @@ mod tests {
             for (x, y) in a.data().iter().zip(b.data()) {
                 prop_assert!((x - y).abs() < 2e-3, "{} vs {}", x, y);
             }
+        }
+
+        /// The fused blur (row-filtered rows kept in a ring) performs the
+        /// arithmetic of the two separate passes, value for value, for any
+        /// kernel radius against any band height and plane size.
+        #[test]
+        fn fused_blur_equals_rows_then_columns(
+            p in (1usize..12, 1usize..300).prop_flat_map(|(w, h)| {
+                proptest::collection::vec(0.0f32..255.0, w * h)
+                    .prop_map(move |d| Plane::from_vec(w, h, d).unwrap())
+            }),
+            sigma in 0.3f64..12.0,
+        ) {
+            let k = gaussian_kernel(sigma);
+            let fused = separable(&p, &k);
+            let two_pass = convolve_cols(&convolve_rows(&p, &k), &k);
+            let bits = |q: &Plane| q.data().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            prop_assert_eq!(bits(&fused), bits(&two_pass));
         }
 
         #[test]

@@ -14,7 +14,7 @@
 //! (0, 0); pixel values on the 0–255 scale of sRGB-encoded 8-bit values
 //! (DESIGN.md pins the metrics to encoded values; stages needing linear light
 //! convert themselves); heights in µm, positive toward the camera.
-#![deny(unsafe_code)] // allowed once: allocator::keep_freed_memory
+#![deny(unsafe_code)] // allowed in allocator::keep_freed_memory and simd::wide_fn
 #![deny(clippy::unwrap_used)]
 
 pub mod allocator;
@@ -26,6 +26,7 @@ pub mod fourier;
 pub mod geometry;
 pub mod lights;
 pub mod raster;
+pub mod simd;
 pub mod stats;
 pub mod units;
 

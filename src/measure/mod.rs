@@ -105,10 +105,15 @@ fn lines_and_pores(
     let mut frangi = wrinkles::FrangiMax::new(line_range.0, line_range.1);
     let mut blobs = pores::BlobCollector::new(pore_range.0, pore_range.1);
     // the scale grid starts at `lo`, so both ranges fall on its levels
+    let t = std::time::Instant::now();
     scale_space::for_each_level(rel, lo, hi, PER_OCTAVE, |level| {
         visit_level(level, &mut frangi, &mut blobs);
     });
+    eprintln!("  levels {:?}", t.elapsed());
+    let t = std::time::Instant::now();
     let ridges = frangi.finish(w, h);
+    eprintln!("  finish {:?}", t.elapsed());
+    let t = std::time::Instant::now();
     let lines = wrinkles::line_metrics(
         &ridges,
         tiles,
@@ -119,7 +124,10 @@ fn lines_and_pores(
         2.0 * std::f64::consts::SQRT_2 * pore_range.0 * step,
         2.0 * std::f64::consts::SQRT_2 * pore_range.1 / step,
     );
+    eprintln!("  line metrics {:?}", t.elapsed());
+    let t = std::time::Instant::now();
     let found = pores::pore_metrics(blobs.finish(), w, h, tiles, mm_per_px, d_range);
+    eprintln!("  pores {:?}", t.elapsed());
     (lines, found)
 }
 
@@ -369,6 +377,32 @@ pub fn measure(
     // sequential parts then overlap); each fills its own map of values
     let mut texture_values = BTreeMap::new();
     let mut colour_values = BTreeMap::new();
+    if std::env::var("ST_TIME").is_ok() {
+        let t = std::time::Instant::now();
+        let _ = crop.luminance();
+        eprintln!("lum {:?}", t.elapsed());
+        let t = std::time::Instant::now();
+        let _ = lines_and_pores(&relative, &tiles, opts.mm_per_px);
+        eprintln!("lines+pores {:?}", t.elapsed());
+        let t = std::time::Instant::now();
+        let mut sink = Sink {
+            values: &mut texture_values,
+            scaled,
+        };
+        measure_texture(crop, &luminance, &tiles, opts, &mut sink);
+        eprintln!("texture {:?}", t.elapsed());
+        let t = std::time::Instant::now();
+        let _ = scars::shading_index(&relative, &tiles, opts.mm_per_px);
+        eprintln!("shading {:?}", t.elapsed());
+        let t = std::time::Instant::now();
+        let mut sink = Sink {
+            values: &mut colour_values,
+            scaled,
+        };
+        let _ = colour::measure_colour(img, crop, &tiles, opts, &mut sink);
+        eprintln!("colour {:?}", t.elapsed());
+        return Err(Error::usage("timed".to_string()));
+    }
     let ((lines, found), (shading, colour)) = rayon::join(
         || lines_and_pores(&relative, &tiles, opts.mm_per_px),
         || {
@@ -542,6 +576,35 @@ mod tests {
             b,
             model: ColourModel::Rgb,
         }
+    }
+
+    /// The AVX2 copies of the row loops give the baseline's bits: every
+    /// metric of a photo-sized ROI is identical either way.
+    #[test]
+    fn wide_vectors_change_no_value() {
+        let img = crate::phantom::skin_image(7, 401, 303, 0.03, 0.0);
+        let opts = MeasureOptions {
+            keep_maps: true,
+            ..MeasureOptions::default()
+        };
+        let roi = Rect::new(0, 0, 401, 303);
+        let run = || measure(Path::new("t"), &img, roi, &opts).expect("measure");
+        let wide = run();
+        crate::simd::use_baseline_only(true);
+        let base = run();
+        crate::simd::use_baseline_only(false);
+        let bits = |m: &Measurements| {
+            m.values
+                .iter()
+                .map(|(k, v)| (k.clone(), v.value.to_bits(), v.uncertainty.to_bits()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(bits(&wide), bits(&base));
+        let lines = |m: &Measurements| m.maps.as_ref().map(|f| f.wrinkle_lines.clone());
+        assert_eq!(lines(&wide), lines(&base));
+        // a test of something: the phantom has lines and pores
+        let count = |id: &str| wide.values.get(id).map_or(0.0, |v| v.value);
+        assert!(count(id::WRINKLE_LENGTH) > 0.0 && count(id::PORE_COUNT) > 0.0);
     }
 
     proptest::proptest! {

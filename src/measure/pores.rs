@@ -12,6 +12,7 @@ use super::Tiles;
 use super::scale_space::{HessianLevel, eigenvalues};
 use crate::catalog::id;
 use crate::raster::Plane;
+use crate::simd::wide_fn;
 use crate::units::MmPerPx;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -146,14 +147,7 @@ impl BlobCollector {
     /// could be here (strong enough, both curvatures positive and similar).
     #[inline]
     pub fn fill_row(xx: &[f32], xy: &[f32], yy: &[f32], log: &mut [f32], round: &mut [bool]) {
-        for x in 0..log.len() {
-            let v = xx[x] + yy[x];
-            log[x] = v;
-            round[x] = v >= MIN_RESPONSE && {
-                let (l1, l2) = eigenvalues(xx[x], xy[x], yy[x]);
-                l1 > 0.0 && l2 > 0.0 && l1 >= MIN_ROUNDNESS * l2
-            };
-        }
+        blob_row(xx, xy, yy, log, round);
     }
 
     /// Finishes the level of the last [`BlobCollector::begin`].
@@ -240,6 +234,22 @@ impl BlobCollector {
     #[must_use]
     pub fn finish(self) -> Vec<Blob> {
         suppress_overlaps(self.found)
+    }
+}
+
+wide_fn! {
+    /// [`BlobCollector::fill_row`].
+    fn blob_row(xx: &[f32], xy: &[f32], yy: &[f32], log: &mut [f32], round: &mut [bool]) {
+        // equal lengths up front and no short-circuit: the loop vectorises
+        let w = log.len();
+        let (xx, xy, yy, round) = (&xx[..w], &xy[..w], &yy[..w], &mut round[..w]);
+        for x in 0..w {
+            let v = xx[x] + yy[x];
+            log[x] = v;
+            let (l1, l2) = eigenvalues(xx[x], xy[x], yy[x]);
+            round[x] =
+                (v >= MIN_RESPONSE) & (l1 > 0.0) & (l2 > 0.0) & (l1 >= MIN_ROUNDNESS * l2);
+        }
     }
 }
 

@@ -13,6 +13,7 @@
 
 use crate::filters::{gaussian_blur, gaussian_blur_into, reflect};
 use crate::raster::Plane;
+use crate::simd::wide_fn;
 
 /// Blur assumed already present in a camera image (px), as in SIFT.
 const NOMINAL_BLUR: f64 = 0.5;
@@ -61,41 +62,47 @@ impl HessianLevel<'_> {
             }
             return;
         }
-        // interior: one slice loop per output, so each vectorises
-        let n = w - 2;
-        fn inner(v: &[f32], from: usize, n: usize) -> &[f32] {
-            &v[from..from + n]
-        }
-        for (((o, &r), &c), &l) in xx[1..w - 1]
-            .iter_mut()
-            .zip(inner(mid, 2, n))
-            .zip(inner(mid, 1, n))
-            .zip(inner(mid, 0, n))
-        {
-            *o = k * (r - 2.0 * c + l);
-        }
-        for (((o, &d), &c), &u) in yy[1..w - 1]
-            .iter_mut()
-            .zip(inner(down, 1, n))
-            .zip(inner(mid, 1, n))
-            .zip(inner(up, 1, n))
-        {
-            *o = k * (d - 2.0 * c + u);
-        }
-        for ((((o, &dr), &dl), &ur), &ul) in xy[1..w - 1]
-            .iter_mut()
-            .zip(inner(down, 2, n))
-            .zip(inner(down, 0, n))
-            .zip(inner(up, 2, n))
-            .zip(inner(up, 0, n))
-        {
-            *o = k * 0.25 * (dr - dl - ur + ul);
-        }
+        hessian_interior(
+            [up, mid, down],
+            k,
+            &mut xx[1..w - 1],
+            &mut xy[1..w - 1],
+            &mut yy[1..w - 1],
+        );
         for x in [0, w - 1] {
             let (l, r) = (reflect(x as isize - 1, w), reflect(x as isize + 1, w));
             xx[x] = k * (mid[r] - 2.0 * mid[x] + mid[l]);
             yy[x] = k * (down[x] - 2.0 * mid[x] + up[x]);
             xy[x] = k * 0.25 * (down[r] - down[l] - up[r] + up[l]);
+        }
+    }
+}
+
+wide_fn! {
+    /// σ²·(Lxx, Lxy, Lyy) (σ² = `k`) at the interior pixels 1..w−1 of the
+    /// middle of three rows, written to `xx`, `xy`, `yy` (length w − 2).
+    fn hessian_interior(rows: [&[f32]; 3], k: f32, xx: &mut [f32], xy: &mut [f32], yy: &mut [f32]) {
+        let [up, mid, down] = rows;
+        let n = xx.len();
+        fn part(v: &[f32], from: usize, n: usize) -> &[f32] {
+            &v[from..from + n]
+        }
+        let inner = |v, from| part(v, from, n);
+        // one slice loop per output, so each vectorises
+        for (((o, &r), &c), &l) in xx.iter_mut().zip(inner(mid, 2)).zip(inner(mid, 1)).zip(inner(mid, 0)) {
+            *o = k * (r - 2.0 * c + l);
+        }
+        for (((o, &d), &c), &u) in yy.iter_mut().zip(inner(down, 1)).zip(inner(mid, 1)).zip(inner(up, 1)) {
+            *o = k * (d - 2.0 * c + u);
+        }
+        for ((((o, &dr), &dl), &ur), &ul) in xy
+            .iter_mut()
+            .zip(inner(down, 2))
+            .zip(inner(down, 0))
+            .zip(inner(up, 2))
+            .zip(inner(up, 0))
+        {
+            *o = k * 0.25 * (dr - dl - ur + ul);
         }
     }
 }
@@ -141,7 +148,7 @@ pub fn for_each_level(
             .max(0.0)
             .sqrt(),
     );
-    let (mut tmp, mut next) = (Plane::filled(0, 0, 0.0), Plane::filled(0, 0, 0.0));
+    let mut next = Plane::filled(0, 0, 0.0);
     let mut sigma_here = all[0];
     let mut octave = 0u32;
     for (index, &sigma_full) in all.iter().enumerate() {
@@ -151,7 +158,6 @@ pub fn for_each_level(
             gaussian_blur_into(
                 &current,
                 (top * top - sigma_here * sigma_here).max(0.0).sqrt(),
-                &mut tmp,
                 &mut next,
             );
             current = decimate(&next);
@@ -163,7 +169,6 @@ pub fn for_each_level(
             gaussian_blur_into(
                 &current,
                 (sigma * sigma - sigma_here * sigma_here).sqrt(),
-                &mut tmp,
                 &mut next,
             );
             std::mem::swap(&mut current, &mut next);

@@ -20,6 +20,7 @@ use super::Tiles;
 use super::scale_space::{HessianLevel, eigen, eigenvalues};
 use crate::catalog::id;
 use crate::raster::Plane;
+use crate::simd::wide_fn;
 use crate::units::MmPerPx;
 use rayon::prelude::*;
 
@@ -113,14 +114,13 @@ impl RowScratch {
     /// Vesselness and ridge λ2 of the first `w` Hessians of the row.
     #[inline]
     fn respond(&mut self, w: usize) {
-        // equal lengths up front: no bounds checks, the loop vectorises
-        let (a, b, c) = (&self.xx[..w], &self.xy[..w], &self.yy[..w]);
-        let (v, l2s) = (&mut self.v[..w], &mut self.l2[..w]);
-        for x in 0..w {
-            let (l1, l2) = eigenvalues(a[x], b[x], c[x]);
-            v[x] = vesselness_of(l1, l2);
-            l2s[x] = l2;
-        }
+        respond_row(
+            &self.xx[..w],
+            &self.xy[..w],
+            &self.yy[..w],
+            &mut self.v[..w],
+            &mut self.l2[..w],
+        );
     }
 
     /// Buffers for rows of `w` pixels.
@@ -133,6 +133,20 @@ impl RowScratch {
             yy: row(),
             v: row(),
             l2: row(),
+        }
+    }
+}
+
+wide_fn! {
+    /// Vesselness `v` and ridge λ2 `l2s` of a row of Hessians (equal lengths).
+    fn respond_row(a: &[f32], b: &[f32], c: &[f32], v: &mut [f32], l2s: &mut [f32]) {
+        // equal lengths up front: no bounds checks, the loop vectorises
+        let w = v.len();
+        let (a, b, c, l2s) = (&a[..w], &b[..w], &c[..w], &mut l2s[..w]);
+        for x in 0..w {
+            let (l1, l2) = eigenvalues(a[x], b[x], c[x]);
+            v[x] = vesselness_of(l1, l2);
+            l2s[x] = l2;
         }
     }
 }

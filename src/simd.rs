@@ -1,0 +1,109 @@
+//! Wider vectors for the hot row loops, chosen at run time.
+//!
+//! The build targets the x86-64 baseline (SSE2: 4 floats a vector), so the
+//! binary runs on any x86-64 machine. The per-pixel loops that dominate the
+//! metrics are written to vectorise; [`wide_fn!`] compiles such a loop a
+//! second time for AVX2 (8 floats a vector) and picks that copy when the
+//! CPU has it. Both copies perform the same operations in the same order on
+//! every element (no fused multiply-add, no reassociation: Rust never
+//! contracts or reorders float arithmetic), so results are bit-identical
+//! whichever runs — `tests` compare them.
+//!
+//! Measured (BENCHMARKS.md): all metrics of a 12 MP photo — see there.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// 0 = not yet known, 1 = baseline, 2 = AVX2.
+static LEVEL: AtomicU8 = AtomicU8::new(0);
+
+/// Whether the AVX2 copies run (the CPU has AVX2 and they are not switched
+/// off by [`use_baseline_only`]).
+#[must_use]
+#[inline]
+pub fn wide() -> bool {
+    match LEVEL.load(Ordering::Relaxed) {
+        0 => {
+            let level = if detect() { 2 } else { 1 };
+            LEVEL.store(level, Ordering::Relaxed);
+            level == 2
+        }
+        level => level == 2,
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn detect() -> bool {
+    std::arch::is_x86_feature_detected!("avx2")
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn detect() -> bool {
+    false
+}
+
+/// Runs the baseline copies only (`true`) or the best the CPU has
+/// (`false`), e.g. to compare the two.
+pub fn use_baseline_only(on: bool) {
+    LEVEL.store(if on || !detect() { 1 } else { 2 }, Ordering::Relaxed);
+}
+
+/// Defines a function whose body is compiled twice, for the baseline and
+/// for AVX2, and runs the AVX2 copy when [`wide`] says so. For plain
+/// functions of slices and numbers (no generics, no `self`); the body
+/// should be a tight loop that vectorises.
+macro_rules! wide_fn {
+    (
+        $(#[$meta:meta])*
+        $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block
+    ) => {
+        $(#[$meta])*
+        $vis fn $name($($arg: $ty),*) $(-> $ret)? {
+            #[inline(always)]
+            fn body($($arg: $ty),*) $(-> $ret)? $body
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2")]
+                fn avx2($($arg: $ty),*) $(-> $ret)? {
+                    body($($arg),*)
+                }
+                if $crate::simd::wide() {
+                    #[allow(unsafe_code)]
+                    // SAFETY: `wide()` is true only when the CPU has AVX2.
+                    return unsafe { avx2($($arg),*) };
+                }
+            }
+            body($($arg),*)
+        }
+    };
+}
+pub(crate) use wide_fn;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    wide_fn! {
+        fn scaled_sum(a: &[f32], b: &[f32], out: &mut [f32]) {
+            for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+                *o = 0.3 * x + y / 7.0;
+            }
+        }
+    }
+
+    #[test]
+    fn both_copies_give_the_same_bits() {
+        let a: Vec<f32> = (0..1000).map(|i| (i as f32 * 0.37).sin() * 1e3).collect();
+        let b: Vec<f32> = (0..1000).map(|i| (i as f32 * 0.11).cos()).collect();
+        let (mut wide_out, mut base_out) = (vec![0.0; 1000], vec![0.0; 1000]);
+        scaled_sum(&a, &b, &mut wide_out);
+        use_baseline_only(true);
+        scaled_sum(&a, &b, &mut base_out);
+        use_baseline_only(false);
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&wide_out), bits(&base_out));
+        // and both equal the straight formula
+        for i in 0..1000 {
+            assert_eq!(base_out[i].to_bits(), (0.3 * a[i] + b[i] / 7.0).to_bits());
+        }
+    }
+}
