@@ -105,15 +105,10 @@ fn lines_and_pores(
     let mut frangi = wrinkles::FrangiMax::new(line_range.0, line_range.1);
     let mut blobs = pores::BlobCollector::new(pore_range.0, pore_range.1);
     // the scale grid starts at `lo`, so both ranges fall on its levels
-    let t = std::time::Instant::now();
     scale_space::for_each_level(rel, lo, hi, PER_OCTAVE, |level| {
         visit_level(level, &mut frangi, &mut blobs);
     });
-    eprintln!("  levels {:?}", t.elapsed());
-    let t = std::time::Instant::now();
     let ridges = frangi.finish(w, h);
-    eprintln!("  finish {:?}", t.elapsed());
-    let t = std::time::Instant::now();
     let lines = wrinkles::line_metrics(
         &ridges,
         tiles,
@@ -124,10 +119,7 @@ fn lines_and_pores(
         2.0 * std::f64::consts::SQRT_2 * pore_range.0 * step,
         2.0 * std::f64::consts::SQRT_2 * pore_range.1 / step,
     );
-    eprintln!("  line metrics {:?}", t.elapsed());
-    let t = std::time::Instant::now();
     let found = pores::pore_metrics(blobs.finish(), w, h, tiles, mm_per_px, d_range);
-    eprintln!("  pores {:?}", t.elapsed());
     (lines, found)
 }
 
@@ -377,32 +369,6 @@ pub fn measure(
     // sequential parts then overlap); each fills its own map of values
     let mut texture_values = BTreeMap::new();
     let mut colour_values = BTreeMap::new();
-    if std::env::var("ST_TIME").is_ok() {
-        let t = std::time::Instant::now();
-        let _ = crop.luminance();
-        eprintln!("lum {:?}", t.elapsed());
-        let t = std::time::Instant::now();
-        let _ = lines_and_pores(&relative, &tiles, opts.mm_per_px);
-        eprintln!("lines+pores {:?}", t.elapsed());
-        let t = std::time::Instant::now();
-        let mut sink = Sink {
-            values: &mut texture_values,
-            scaled,
-        };
-        measure_texture(crop, &luminance, &tiles, opts, &mut sink);
-        eprintln!("texture {:?}", t.elapsed());
-        let t = std::time::Instant::now();
-        let _ = scars::shading_index(&relative, &tiles, opts.mm_per_px);
-        eprintln!("shading {:?}", t.elapsed());
-        let t = std::time::Instant::now();
-        let mut sink = Sink {
-            values: &mut colour_values,
-            scaled,
-        };
-        let _ = colour::measure_colour(img, crop, &tiles, opts, &mut sink);
-        eprintln!("colour {:?}", t.elapsed());
-        return Err(Error::usage("timed".to_string()));
-    }
     let ((lines, found), (shading, colour)) = rayon::join(
         || lines_and_pores(&relative, &tiles, opts.mm_per_px),
         || {
