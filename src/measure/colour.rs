@@ -13,6 +13,7 @@
 use super::{MeasureOptions, Sink, Tiles};
 use crate::catalog::{self, id};
 use crate::raster::{ColourModel, Rect, RgbPlanes};
+use crate::simd::wide_fn;
 use rayon::prelude::*;
 
 /// A pixel is pigmented when its melanin index exceeds the reference median
@@ -86,7 +87,7 @@ impl LinearLut {
 
 /// CIE f(t) as scikit-image evaluates it (both branches computed, then
 /// one picked: no branch, so row loops vectorise).
-#[inline]
+#[inline(always)]
 fn lab_f(t: f64) -> f64 {
     let root = cbrt_core(t.max(0.008856));
     if t > 0.008856 {
@@ -109,30 +110,51 @@ pub fn cbrt(x: f64) -> f64 {
 }
 
 /// Cube root of 1e-30 < x < 1e30: a first guess from the exponent bits of
-/// x as f32 (Kahan's constant, within 3.3 %) and two Halley steps in f64
-/// (cubic convergence: 2e-5, then < 1e-14). No branch and no 64-bit
-/// division, so it vectorises; libm's cbrt was the largest cost of CIELAB
-/// on a 12 MP photo.
+/// x as f32 (Kahan's constant, within 3.3 %), two Halley steps in f32
+/// (2e-5, then f32 precision, ~1e-7) and one in f64 (cubic convergence:
+/// < 1e-15). No branch and one 64-bit division, so it vectorises; libm's
+/// cbrt was the largest cost of CIELAB on a 12 MP photo.
 #[must_use]
-#[inline]
+#[inline(always)]
 fn cbrt_core(x: f64) -> f64 {
-    let mut y = f64::from(f32::from_bits((x as f32).to_bits() / 3 + 0x2A51_19F2));
-    for _ in 0..2 {
+    let xf = x as f32;
+    let y0 = f32::from_bits(xf.to_bits() / 3 + 0x2A51_19F2);
+    let halley = |y: f32| {
         let y3 = y * y * y;
-        y *= (y3 + 2.0 * x) / (2.0 * y3 + x);
-    }
-    y
+        y * (y3 + 2.0 * xf) / (2.0 * y3 + xf)
+    };
+    let y = f64::from(halley(halley(y0)));
+    let y3 = y * y * y;
+    y * (y3 + 2.0 * x) / (2.0 * y3 + x)
 }
 
 /// CIELAB of linear RGB (0–1), D65 white (0.95047, 1, 1.08883).
 #[must_use]
-#[inline]
+#[inline(always)]
 pub fn lab_from_linear(r: f64, g: f64, b: f64) -> [f64; 3] {
     let x = (0.412453 * r + 0.357580 * g + 0.180423 * b) / 0.95047;
     let y = 0.212671 * r + 0.715160 * g + 0.072169 * b;
     let z = (0.019334 * r + 0.119193 * g + 0.950227 * b) / 1.08883;
     let (fx, fy, fz) = (lab_f(x), lab_f(y), lab_f(z));
     [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
+}
+
+wide_fn! {
+    /// CIELAB of a row of linear RGB (equal lengths).
+    fn lab_row(lin: [&[f64]; 3], lab: [&mut [f64]; 3]) {
+        let [r, g, b] = lin;
+        let [l, a, bb] = lab;
+        for (((((l, a), bb), &rl), &gl), &bl) in l
+            .iter_mut()
+            .zip(a.iter_mut())
+            .zip(bb.iter_mut())
+            .zip(r)
+            .zip(g)
+            .zip(b)
+        {
+            [*l, *a, *bb] = lab_from_linear(rl, gl, bl);
+        }
+    }
 }
 
 /// Individual typology angle in degrees from mean L* and b*:
@@ -345,7 +367,7 @@ fn colour_sums(
     keep: bool,
 ) -> (Vec<ColourSums>, Option<ColourMaps>) {
     let (w, h) = (p.width(), p.height());
-    let tile_col: Vec<usize> = (0..w).map(|x| tiles.col_of(x)).collect();
+    let runs = tiles.column_runs();
     // rows in parallel; each row's per-tile partials kept in order and added
     // sequentially, so the sums do not depend on the thread count
     let rows: Vec<ColourRow> = (0..h)
@@ -373,53 +395,38 @@ fn colour_sums(
                         *l = gain[k] * t.lut.at(*i);
                     }
                 }
-                for (((((l, a), bb), &rl), &gl), &bl) in lab_l
-                    .iter_mut()
-                    .zip(lab_a.iter_mut())
-                    .zip(lab_b.iter_mut())
-                    .zip(lin_r.iter())
-                    .zip(lin_g.iter())
-                    .zip(lin_b.iter())
-                {
-                    [*l, *a, *bb] = lab_from_linear(rl, gl, bl);
-                }
-                let mut parts: Vec<(usize, ColourSums)> = Vec::new();
-                let (mut pig, mut red) = if keep {
-                    (vec![false; w], vec![false; w])
-                } else {
-                    (Vec::new(), Vec::new())
-                };
+                lab_row([lin_r, lin_g, lin_b], [lab_l, lab_a, lab_b]);
+                // classes of every pixel (no-data: neither), then the sums
+                // per run of one tile column, in pixel order
+                let (mut pig, mut red) = (vec![false; w], vec![false; w]);
                 for x in 0..w {
-                    let ti = tiles.index(tile_col[x], ty);
-                    if parts.last().is_none_or(|l| l.0 != ti) {
-                        parts.push((ti, ColourSums::default()));
-                    }
-                    if !(r[x].is_finite() && g[x].is_finite() && b[x].is_finite()) {
-                        continue;
-                    }
-                    let Some((_, s)) = parts.last_mut() else {
-                        continue;
-                    };
-                    s.n += 1;
-                    s.lab[0] += lab_l[x];
-                    s.lab[1] += lab_a[x];
-                    s.lab[2] += lab_b[x];
-                    s.lin_rg[0] += lin_r[x];
-                    s.lin_rg[1] += lin_g[x];
+                    let ok = r[x].is_finite() && g[x].is_finite() && b[x].is_finite();
                     let (ir, ig) = (idx[0][x], idx[1][x]);
                     let (mi, ei) = (f64::from(t.mi[ir]), f64::from(t.mi[ig] - t.mi[ir]));
-                    if mi - reference.mi > PIGMENT_DELTA_MI {
-                        s.pigmented += 1;
-                        if keep {
-                            pig[x] = true;
+                    pig[x] = ok && mi - reference.mi > PIGMENT_DELTA_MI;
+                    red[x] = ok && ei - reference.ei > RED_DELTA_EI;
+                }
+                let parts: Vec<(usize, ColourSums)> = runs
+                    .iter()
+                    .map(|&(x0, x1, tx)| {
+                        let mut s = ColourSums::default();
+                        for x in x0..x1 {
+                            if r[x].is_finite() && g[x].is_finite() && b[x].is_finite() {
+                                s.n += 1;
+                                s.lab[0] += lab_l[x];
+                                s.lab[1] += lab_a[x];
+                                s.lab[2] += lab_b[x];
+                                s.lin_rg[0] += lin_r[x];
+                                s.lin_rg[1] += lin_g[x];
+                            }
+                            s.pigmented += u64::from(pig[x]);
+                            s.red += u64::from(red[x]);
                         }
-                    }
-                    if ei - reference.ei > RED_DELTA_EI {
-                        s.red += 1;
-                        if keep {
-                            red[x] = true;
-                        }
-                    }
+                        (tiles.index(tx, ty), s)
+                    })
+                    .collect();
+                if !keep {
+                    (pig, red) = (Vec::new(), Vec::new());
                 }
                 (parts, pig, red)
             },

@@ -22,6 +22,7 @@ pub use colour::control_reference;
 use crate::catalog::{self, Better, id};
 use crate::error::{Error, Result};
 use crate::raster::{Plane, Rect, RgbPlanes};
+use crate::simd::wide_fn;
 use crate::units::MmPerPx;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -479,22 +480,32 @@ fn measure_texture(
     // roughness: RMS of the high-pass residual, per row in parallel with
     // per-tile partials summed in row order
     let blurred = texture::lowpass(luminance, opts.roughness_sigma_px);
-    let tile_col: Vec<usize> = (0..w).map(|x| tiles.col_of(x)).collect();
+    let runs = tiles.column_runs();
     let rows: Vec<Vec<(f64, u64)>> = (0..h)
         .into_par_iter()
-        .map(|y| {
-            let mut part = vec![(0.0f64, 0u64); tiles.count()];
-            let ty = tiles.row_of(y);
-            for (x, (&a, &b)) in luminance.row(y).iter().zip(blurred.row(y)).enumerate() {
-                if a.is_finite() {
-                    let d = f64::from(a - b);
-                    let s = &mut part[tiles.index(tile_col[x], ty)];
-                    s.0 += d * d;
-                    s.1 += 1;
+        .map_init(
+            || vec![0.0f64; w],
+            |squares, y| {
+                let mut part = vec![(0.0f64, 0u64); tiles.count()];
+                let ty = tiles.row_of(y);
+                let n = squared_residuals(luminance.row(y), blurred.row(y), squares);
+                // in pixel order per tile, as a per-pixel loop would add them
+                // (no-data adds 0: the same sums)
+                for &(x0, x1, tx) in &runs {
+                    let s = &mut part[tiles.index(tx, ty)];
+                    s.0 = squares[x0..x1].iter().fold(s.0, |acc, &d2| acc + d2);
+                    s.1 += if n == w as u64 {
+                        (x1 - x0) as u64
+                    } else {
+                        luminance.row(y)[x0..x1]
+                            .iter()
+                            .filter(|v| v.is_finite())
+                            .count() as u64
+                    };
                 }
-            }
-            part
-        })
+                part
+            },
+        )
         .collect();
     let mut sums = vec![(0.0f64, 0u64); tiles.count()];
     for part in rows {
@@ -516,6 +527,21 @@ fn measure_texture(
             })
             .collect();
         sink.put(id::ROUGHNESS, (tot / n as f64).sqrt(), &t);
+    }
+}
+
+wide_fn! {
+    /// (a − b)² in f64 where `a` is finite, else 0, into `out`; returns the
+    /// number of finite `a`.
+    fn squared_residuals(a: &[f32], b: &[f32], out: &mut [f64]) -> u64 {
+        let mut n = 0u64;
+        for ((o, &a), &b) in out.iter_mut().zip(a).zip(b) {
+            let d = f64::from(a - b);
+            let finite = a.is_finite();
+            *o = if finite { d * d } else { 0.0 };
+            n += u64::from(finite);
+        }
+        n
     }
 }
 

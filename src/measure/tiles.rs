@@ -33,6 +33,22 @@ impl Tiles {
     pub fn col_of(&self, x: usize) -> usize {
         (x * self.nx / self.w).min(self.nx - 1)
     }
+    /// The runs of pixel columns that share a tile column, left to right:
+    /// (first column, end column, tile column).
+    #[must_use]
+    pub fn column_runs(&self) -> Vec<(usize, usize, usize)> {
+        (0..self.nx)
+            .map(|tx| {
+                let start = |t: usize| (0..=self.w).find(|&x| x == self.w || self.col_of(x) >= t);
+                (
+                    start(tx).unwrap_or(self.w),
+                    start(tx + 1).unwrap_or(self.w),
+                    tx,
+                )
+            })
+            .filter(|r| r.0 < r.1)
+            .collect()
+    }
     /// Tile row of pixel row `y`.
     #[must_use]
     #[inline]
@@ -92,6 +108,27 @@ mod tests {
         assert!((sem(&[1.0, 2.0, 3.0, 4.0]) - (5.0f64 / 3.0).sqrt() / 2.0).abs() < 1e-12);
         assert_eq!(sem(&[7.0]), 0.0);
         assert_eq!(sem(&[f64::NAN, 2.0]), 0.0);
+    }
+
+    #[test]
+    fn column_runs_follow_col_of() {
+        for (w, n) in [
+            (1, 4),
+            (15, 4),
+            (16, 4),
+            (100, 4),
+            (101, 3),
+            (4032, 4),
+            (77, 7),
+        ] {
+            let t = Tiles::new(w, 50, n);
+            let mut from_runs = Vec::new();
+            for (x0, x1, tx) in t.column_runs() {
+                from_runs.extend((x0..x1).map(|_| tx));
+            }
+            let direct: Vec<usize> = (0..w).map(|x| t.col_of(x)).collect();
+            assert_eq!(from_runs, direct, "w {w}, n {n}");
+        }
     }
 
     #[test]

@@ -520,13 +520,7 @@ pub fn line_metrics(
     // rows in parallel, each row's per-tile sums collected in order and
     // added sequentially (same result on any number of threads)
     // runs of columns in one tile column: the tile changes only between runs
-    let mut runs: Vec<(usize, usize, usize)> = Vec::new();
-    for x in 0..w {
-        match runs.last_mut() {
-            Some(run) if run.2 == tiles.col_of(x) => run.1 = x + 1,
-            _ => runs.push((x, x + 1, tiles.col_of(x))),
-        }
-    }
+    let runs = tiles.column_runs();
     let rows: Vec<Vec<(usize, LineSums)>> = (0..h)
         .into_par_iter()
         .map(|y| {

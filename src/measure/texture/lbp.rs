@@ -3,6 +3,7 @@
 
 use super::super::Tiles;
 use crate::raster::RgbPlanes;
+use crate::simd::wide_fn;
 use rayon::prelude::*;
 
 /// The neighbour offsets of uniform LBP with P = 8, R = 1, as scikit-image
@@ -146,52 +147,54 @@ const LBP_CODE: [u8; 256] = {
     table
 };
 
-/// [`lbp_interior`] for the interior columns 1..w−1 of interior row `r`,
-/// a whole row at a time (every neighbour's value is a row slice, so the
-/// loops vectorise); same operations in the same order, so the same codes.
-/// `diagonal_fracs[q][c]` is the column fraction of odd neighbour 2q+1 at
-/// column c. Writes the 8-bit masks into `mask[1..w−1]`.
-fn lbp_row_interior(
-    y: &[u16],
-    w: usize,
-    r: usize,
-    row_taps: &[Taps; 8],
-    diagonal_fracs: &[Vec<f64>; 4],
-    mask: &mut [u8],
-    vals: &mut [f64],
-) {
-    let n = w - 2;
-    let row = |rr: i64| &y[rr as usize * w..(rr as usize + 1) * w];
-    let centre = &row(r as i64)[1..w - 1];
-    mask[1..w - 1].fill(0);
-    for p in 0..8 {
-        let (rt, off) = (row_taps[p], LBP_OFFSETS[p].1);
-        // interior columns: floor(c + off) = c + floor(off)
-        let lo = (1 + off.floor() as i64) as usize;
-        let vals = &mut vals[..n];
-        if p % 2 == 0 {
-            for (v, &a) in vals.iter_mut().zip(&row(rt.lo)[lo..lo + n]) {
-                *v = f64::from(a);
+wide_fn! {
+    /// [`lbp_interior`] for the interior columns 1..w−1 of interior row `r`,
+    /// a whole row at a time (every neighbour's value is a row slice, so the
+    /// loops vectorise); same operations in the same order, so the same codes.
+    /// `diagonal_fracs[q][c]` is the column fraction of odd neighbour 2q+1 at
+    /// column c. Writes the 8-bit masks into `mask[1..w−1]`.
+    fn lbp_row_interior(
+        y: &[u16],
+        w: usize,
+        r: usize,
+        row_taps: &[Taps; 8],
+        diagonal_fracs: &[Vec<f64>; 4],
+        mask: &mut [u8],
+        vals: &mut [f64],
+    ) {
+        let n = w - 2;
+        let row = |rr: i64| &y[rr as usize * w..(rr as usize + 1) * w];
+        let centre = &row(r as i64)[1..w - 1];
+        mask[1..w - 1].fill(0);
+        for p in 0..8 {
+            let (rt, off) = (row_taps[p], LBP_OFFSETS[p].1);
+            // interior columns: floor(c + off) = c + floor(off)
+            let lo = (1 + off.floor() as i64) as usize;
+            let vals = &mut vals[..n];
+            if p % 2 == 0 {
+                for (v, &a) in vals.iter_mut().zip(&row(rt.lo)[lo..lo + n]) {
+                    *v = f64::from(a);
+                }
+            } else {
+                let dr = rt.frac;
+                let (top, bottom) = (row(rt.lo), row(rt.hi));
+                let dcs = &diagonal_fracs[p / 2][1..w - 1];
+                for (((((v, &dc), &a), &b), &c), &d) in vals
+                    .iter_mut()
+                    .zip(dcs)
+                    .zip(&top[lo..lo + n])
+                    .zip(&top[lo + 1..lo + 1 + n])
+                    .zip(&bottom[lo..lo + n])
+                    .zip(&bottom[lo + 1..lo + 1 + n])
+                {
+                    let t = (1.0 - dc) * f64::from(a) + dc * f64::from(b);
+                    let u = (1.0 - dc) * f64::from(c) + dc * f64::from(d);
+                    *v = (1.0 - dr) * t + dr * u;
+                }
             }
-        } else {
-            let dr = rt.frac;
-            let (top, bottom) = (row(rt.lo), row(rt.hi));
-            let dcs = &diagonal_fracs[p / 2][1..w - 1];
-            for (((((v, &dc), &a), &b), &c), &d) in vals
-                .iter_mut()
-                .zip(dcs)
-                .zip(&top[lo..lo + n])
-                .zip(&top[lo + 1..lo + 1 + n])
-                .zip(&bottom[lo..lo + n])
-                .zip(&bottom[lo + 1..lo + 1 + n])
-            {
-                let t = (1.0 - dc) * f64::from(a) + dc * f64::from(b);
-                let u = (1.0 - dc) * f64::from(c) + dc * f64::from(d);
-                *v = (1.0 - dr) * t + dr * u;
+            for ((m, &v), &c) in mask[1..w - 1].iter_mut().zip(vals.iter()).zip(centre) {
+                *m |= u8::from(v - f64::from(c) >= 0.0) << p;
             }
-        }
-        for ((m, &v), &c) in mask[1..w - 1].iter_mut().zip(vals.iter()).zip(centre) {
-            *m |= u8::from(v - f64::from(c) >= 0.0) << p;
         }
     }
 }
