@@ -114,6 +114,19 @@ mod metrics {
         });
     }
 
+    /// The same with the AVX2 copies of the row loops switched off: the
+    /// gain of `skintrack::simd` (results are bit-identical).
+    #[divan::bench(sample_count = 5, sample_size = 1)]
+    fn all_metrics_baseline_vectors_4032x3024(bencher: divan::Bencher) {
+        let (img, _) = decoded();
+        let opts = MeasureOptions::default();
+        skintrack::simd::use_baseline_only(true);
+        bencher.bench(|| {
+            measure(Path::new("bench"), img, Rect::new(0, 0, W, H), &opts).expect("measure")
+        });
+        skintrack::simd::use_baseline_only(false);
+    }
+
     /// GLCM: quantisation and the 12 co-occurrence matrices with per-tile counts.
     #[divan::bench(sample_count = 10, sample_size = 1)]
     fn glcm_4032x3024(bencher: divan::Bencher) {

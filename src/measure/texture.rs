@@ -119,14 +119,7 @@ pub fn glcm_counts(levels: &[u8], w: usize, h: usize, tiles: &Tiles) -> GlcmCoun
     let n_tiles = tiles.count();
     let slot = |t: usize, k: usize| (t * UNIQUE.len() + k) * BINS;
     // column runs with one tile column each: no per-pixel tile lookup
-    let mut runs: Vec<(usize, usize, usize)> = Vec::new();
-    let mut start = 0;
-    for c in 1..=w {
-        if c == w || tiles.col_of(c) != tiles.col_of(start) {
-            runs.push((start, c, tiles.col_of(start)));
-            start = c;
-        }
-    }
+    let runs = tiles.column_runs();
     // integer counts: any split and any order of addition give the same sums
     let counts: Vec<u32> = (0..h.div_ceil(BAND))
         .into_par_iter()
