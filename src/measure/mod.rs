@@ -396,7 +396,7 @@ pub fn measure(
                         values: &mut texture_values,
                         scaled,
                     };
-                    measure_texture(crop, &luminance, &tiles, opts, &mut sink);
+                    texture::measure_texture(crop, &luminance, &tiles, opts, &mut sink);
                     scars::shading_index(&relative, &tiles, opts.mm_per_px)
                 },
                 || {
@@ -439,127 +439,6 @@ pub fn measure(
         control_linear,
         maps: opts.keep_maps.then_some(maps),
     })
-}
-
-fn measure_texture(
-    crop: &RgbPlanes,
-    luminance: &Plane,
-    tiles: &Tiles,
-    opts: &MeasureOptions,
-    sink: &mut Sink<'_>,
-) {
-    let (w, h) = (crop.width(), crop.height());
-    let levels = texture::quantised_levels(crop);
-    let counts = texture::glcm_counts(&levels, w, h, tiles);
-    if let Some(whole) = texture::haralick_mean(&counts.whole) {
-        let per_tile: Vec<Option<texture::Haralick>> = counts
-            .tiles
-            .iter()
-            .map(|t| texture::haralick_mean(t))
-            .collect();
-        let pick = |f: fn(&texture::Haralick) -> f64| -> Vec<f64> {
-            per_tile
-                .iter()
-                .map(|t| t.as_ref().map_or(f64::NAN, f))
-                .collect()
-        };
-        sink.put(id::GLCM_CONTRAST, whole.contrast, &pick(|h| h.contrast));
-        sink.put(
-            id::GLCM_HOMOGENEITY,
-            whole.homogeneity,
-            &pick(|h| h.homogeneity),
-        );
-        sink.put(id::GLCM_ENERGY, whole.energy, &pick(|h| h.energy));
-        sink.put(
-            id::GLCM_CORRELATION,
-            whole.correlation,
-            &pick(|h| h.correlation),
-        );
-        sink.put(id::GLCM_ENTROPY, whole.entropy, &pick(|h| h.entropy));
-    }
-
-    let rounded = texture::rounded_levels(crop);
-    let counts = texture::lbp_tile_counts(&rounded, w, h, tiles);
-    let mut whole = [0u64; 10];
-    for t in &counts {
-        for (a, b) in whole.iter_mut().zip(t) {
-            *a += b;
-        }
-    }
-    if let Some((_, entropy)) = texture::lbp_entropy(&whole) {
-        let t: Vec<f64> = counts
-            .iter()
-            .map(|c| texture::lbp_entropy(c).map_or(f64::NAN, |(_, e)| e))
-            .collect();
-        sink.put(id::LBP_ENTROPY, entropy, &t);
-    }
-
-    // roughness: RMS of the high-pass residual, per row in parallel with
-    // per-tile partials summed in row order
-    let blurred = texture::lowpass(luminance, opts.roughness_sigma_px);
-    let runs = tiles.column_runs();
-    let rows: Vec<Vec<(f64, u64)>> = (0..h)
-        .into_par_iter()
-        .map_init(
-            || vec![0.0f64; w],
-            |squares, y| {
-                let mut part = vec![(0.0f64, 0u64); tiles.count()];
-                let ty = tiles.row_of(y);
-                let n = squared_residuals(luminance.row(y), blurred.row(y), squares);
-                // in pixel order per tile, as a per-pixel loop would add them
-                // (no-data adds 0: the same sums)
-                for &(x0, x1, tx) in &runs {
-                    let s = &mut part[tiles.index(tx, ty)];
-                    s.0 = squares[x0..x1].iter().fold(s.0, |acc, &d2| acc + d2);
-                    s.1 += if n == w as u64 {
-                        (x1 - x0) as u64
-                    } else {
-                        luminance.row(y)[x0..x1]
-                            .iter()
-                            .filter(|v| v.is_finite())
-                            .count() as u64
-                    };
-                }
-                part
-            },
-        )
-        .collect();
-    let mut sums = vec![(0.0f64, 0u64); tiles.count()];
-    for part in rows {
-        for (s, p) in sums.iter_mut().zip(part) {
-            s.0 += p.0;
-            s.1 += p.1;
-        }
-    }
-    let (tot, n) = sums.iter().fold((0.0, 0u64), |a, s| (a.0 + s.0, a.1 + s.1));
-    if n > 0 {
-        let t: Vec<f64> = sums
-            .iter()
-            .map(|s| {
-                if s.1 > 0 {
-                    (s.0 / s.1 as f64).sqrt()
-                } else {
-                    f64::NAN
-                }
-            })
-            .collect();
-        sink.put(id::ROUGHNESS, (tot / n as f64).sqrt(), &t);
-    }
-}
-
-wide_fn! {
-    /// (a − b)² in f64 where `a` is finite, else 0, into `out`; returns the
-    /// number of finite `a`.
-    fn squared_residuals(a: &[f32], b: &[f32], out: &mut [f64]) -> u64 {
-        let mut n = 0u64;
-        for ((o, &a), &b) in out.iter_mut().zip(a).zip(b) {
-            let d = f64::from(a - b);
-            let finite = a.is_finite();
-            *o = if finite { d * d } else { 0.0 };
-            n += u64::from(finite);
-        }
-        n
-    }
 }
 
 #[cfg(test)]
