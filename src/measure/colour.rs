@@ -377,9 +377,10 @@ fn colour_sums(
                 (
                     [(); 3].map(|_| vec![0usize; w]),
                     [(); 6].map(|_| vec![0.0f64; w]),
+                    vec![false; w],
                 )
             },
-            |(idx, planes), y| {
+            |(idx, planes, ok), y| {
                 let ty = tiles.row_of(y);
                 let (r, g, b) = (p.r.row(y), p.g.row(y), p.b.row(y));
                 // the whole row through tight loops first (they vectorise),
@@ -396,22 +397,23 @@ fn colour_sums(
                     }
                 }
                 lab_row([lin_r, lin_g, lin_b], [lab_l, lab_a, lab_b]);
-                // classes of every pixel (no-data: neither), then the sums
-                // per run of one tile column, in pixel order
+                // which pixels hold data and their classes (no-data:
+                // neither), then the sums per run of one tile column, in
+                // pixel order
                 let (mut pig, mut red) = (vec![false; w], vec![false; w]);
                 for x in 0..w {
-                    let ok = r[x].is_finite() && g[x].is_finite() && b[x].is_finite();
+                    ok[x] = r[x].is_finite() && g[x].is_finite() && b[x].is_finite();
                     let (ir, ig) = (idx[0][x], idx[1][x]);
                     let (mi, ei) = (f64::from(t.mi[ir]), f64::from(t.mi[ig] - t.mi[ir]));
-                    pig[x] = ok && mi - reference.mi > PIGMENT_DELTA_MI;
-                    red[x] = ok && ei - reference.ei > RED_DELTA_EI;
+                    pig[x] = ok[x] && mi - reference.mi > PIGMENT_DELTA_MI;
+                    red[x] = ok[x] && ei - reference.ei > RED_DELTA_EI;
                 }
                 let parts: Vec<(usize, ColourSums)> = runs
                     .iter()
                     .map(|&(x0, x1, tx)| {
                         let mut s = ColourSums::default();
                         for x in x0..x1 {
-                            if r[x].is_finite() && g[x].is_finite() && b[x].is_finite() {
+                            if ok[x] {
                                 s.n += 1;
                                 s.lab[0] += lab_l[x];
                                 s.lab[1] += lab_a[x];

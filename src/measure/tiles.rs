@@ -37,17 +37,15 @@ impl Tiles {
     /// (first column, end column, tile column).
     #[must_use]
     pub fn column_runs(&self) -> Vec<(usize, usize, usize)> {
-        (0..self.nx)
-            .map(|tx| {
-                let start = |t: usize| (0..=self.w).find(|&x| x == self.w || self.col_of(x) >= t);
-                (
-                    start(tx).unwrap_or(self.w),
-                    start(tx + 1).unwrap_or(self.w),
-                    tx,
-                )
-            })
-            .filter(|r| r.0 < r.1)
-            .collect()
+        let mut runs: Vec<(usize, usize, usize)> = Vec::with_capacity(self.nx);
+        for x in 0..self.w {
+            let tx = self.col_of(x);
+            match runs.last_mut() {
+                Some(run) if run.2 == tx => run.1 = x + 1,
+                _ => runs.push((x, x + 1, tx)),
+            }
+        }
+        runs
     }
     /// Tile row of pixel row `y`.
     #[must_use]
