@@ -247,64 +247,51 @@ impl FrangiMax {
     /// The maximum over all scales at full resolution `w × h`.
     #[must_use]
     pub fn finish(mut self, w: usize, h: usize) -> RidgeMap {
-        // octave 0 is already at full resolution: its maps become the result
+        // octave 0 is already at full resolution: its maps become the result,
+        // and its Hessian planes take the coarse octaves' winners in
         let fine = self.octaves.first_mut().and_then(Option::take);
-        let has_fine = fine.is_some();
-        let (mut v, mut ridge) = match fine {
-            Some([v, ridge, xx, xy, yy, s]) => {
-                let empty = || Plane::filled(0, 0, 0.0);
-                self.octaves[0] = Some([empty(), empty(), xx, xy, yy, s]);
-                (v, ridge)
-            }
-            None => (Plane::filled(w, h, 0.0), Plane::filled(w, h, 0.0)),
-        };
-        let mut winner = vec![NONE; w * h];
-        let octaves = &self.octaves;
-        v.data_mut()
-            .par_chunks_mut(w)
-            .zip(ridge.data_mut().par_chunks_mut(w))
-            .zip(winner.par_chunks_mut(w))
-            .enumerate()
-            .for_each_init(
-                || (RowScratch::new(w), [Vec::new(), Vec::new(), Vec::new()]),
-                |(t, columns), (y, ((vr, rr), wr))| {
-                    if has_fine {
-                        for (wx, &vx) in wr.iter_mut().zip(vr.iter()) {
-                            if vx > 0.0 {
-                                *wx = 0;
+        let [mut v, mut ridge, xx, xy, yy, s] =
+            fine.unwrap_or_else(|| std::array::from_fn(|_| Plane::filled(w, h, 0.0)));
+        let mut best = [xx, xy, yy, s];
+        let coarse = &self.octaves;
+        if coarse.iter().skip(1).any(Option::is_some) {
+            let [bxx, bxy, byy, bs] = best.each_mut().map(|p| p.data_mut().par_chunks_mut(w));
+            v.data_mut()
+                .par_chunks_mut(w)
+                .zip(ridge.data_mut().par_chunks_mut(w))
+                .zip(bxx.zip(bxy).zip(byy).zip(bs))
+                .enumerate()
+                .for_each_init(
+                    || (RowScratch::new(w), [Vec::new(), Vec::new(), Vec::new()]),
+                    |(t, columns), (y, ((vr, rr), (((xr, yr), zr), sr)))| {
+                        for (o, slot) in coarse.iter().enumerate().skip(1) {
+                            if let Some(planes) = slot {
+                                let best = [&mut *xr, &mut *yr, &mut *zr, &mut *sr];
+                                upsample_row(planes, o, y, (t, columns), [vr, rr], best);
                             }
                         }
-                    }
-                    for (o, slot) in octaves.iter().enumerate().skip(1) {
-                        if let Some(planes) = slot {
-                            upsample_row(planes, o, y, (t, columns), [vr, rr], wr);
-                        }
-                    }
-                },
-            );
-        RidgeMap {
-            v,
-            ridge,
-            winner,
-            octaves: self.octaves,
+                    },
+                );
         }
+        RidgeMap { v, ridge, best }
     }
 }
 
 /// Folds coarse octave `o` into full-resolution row `y` of the maps
-/// (vesselness, ridge λ2; winning octave): where the octave's own response
-/// is high enough to matter, its stored Hessian is interpolated bicubically
-/// (columns first, once per row, then along the row, a whole row at a time
-/// so the loops vectorise) and wins where its vesselness is larger.
+/// (vesselness, ridge λ2; Hessian and σ of the winning scale): where the
+/// octave's own response is high enough to matter, its stored Hessian is
+/// interpolated bicubically (columns first, once per row, then along the
+/// row, a whole row at a time so the loops vectorise) and wins where its
+/// vesselness is larger; σ is that of the nearest coarse sample.
 fn upsample_row(
     planes: &[Plane; 6],
     o: usize,
     y: usize,
     (t, columns): (&mut RowScratch, &mut [Vec<f32>; 3]),
     [vr, rr]: [&mut [f32]; 2],
-    wr: &mut [u8],
+    [xr, yr, zr, sr]: [&mut [f32]; 4],
 ) {
-    let [ov, _, oxx, oxy, oyy, _] = planes;
+    let [ov, _, oxx, oxy, oyy, os] = planes;
     let step = 1usize << o;
     let (cw, ch) = (ov.width(), ov.height());
     let yc = y / step;
@@ -358,35 +345,19 @@ fn upsample_row(
         }
     }
     t.respond(w);
+    // σ of the nearest coarse sample (+ 0.5 and truncation round a position ≥ 0)
+    let sigma_row = os.row(((yo + 0.5) as usize).min(ch - 1));
     for x in 0..w {
         if t.v[x] > vr[x] && matters(x, vr[x]) {
             vr[x] = t.v[x];
             rr[x] = t.l2[x];
-            wr[x] = o as u8;
+            xr[x] = t.xx[x];
+            yr[x] = t.xy[x];
+            zr[x] = t.yy[x];
+            let xo = x as f32 / step as f32;
+            sr[x] = sigma_row[((xo + 0.5) as usize).min(cw - 1)];
         }
     }
-}
-
-const NONE: u8 = u8::MAX;
-
-/// The stored Hessian and σ of octave `o` at full-resolution (x, y):
-/// direct on octave 0, bicubic from coarser ones (the Hessian field is
-/// smooth at its octave's resolution; bilinear would flatten a narrow ridge).
-#[inline]
-fn octave_hessian(planes: &[Plane; 6], o: usize, x: usize, y: usize) -> (f32, f32, f32, f32) {
-    let [_, _, oxx, oxy, oyy, os] = planes;
-    if o == 0 {
-        return (oxx.at(x, y), oxy.at(x, y), oyy.at(x, y), os.at(x, y));
-    }
-    let step = (1usize << o) as f32;
-    let (xo, yo) = (x as f32 / step, y as f32 / step);
-    // nearest sample: + 0.5 and truncation rounds the non-negative position
-    let near = os.at(
-        ((xo + 0.5) as usize).min(os.width() - 1),
-        ((yo + 0.5) as usize).min(os.height() - 1),
-    );
-    let [a, b, c] = crate::align::warp::bicubic_planes([oxx, oxy, oyy], xo, yo);
-    (a, b, c, near)
 }
 
 /// Vesselness over all scales with what the centre lines are traced from.
@@ -397,9 +368,10 @@ pub struct RidgeMap {
     /// scale): peaked at the line's centre where vesselness saturates, so
     /// non-maximum suppression runs on it.
     pub ridge: Plane,
-    /// Octave of the winning scale per pixel (`NONE` where no scale responded).
-    winner: Vec<u8>,
-    octaves: Vec<Option<[Plane; 6]>>,
+    /// Scale-normalised Hessian (xx, xy, yy) and σ (full-resolution px) of
+    /// the winning scale, kept where `v` ≥ [`LOW`] (interpolated from its
+    /// octave when that is a coarse one).
+    best: [Plane; 4],
 }
 
 /// What the winning scale says about one pixel.
@@ -414,18 +386,20 @@ pub struct RidgeAt {
 }
 
 impl RidgeMap {
-    /// Details of the winning scale at (x, y), computed on demand; defined
-    /// where `v` ≥ [`LOW`] (only line pixels ever ask).
+    /// Details of the winning scale at (x, y); `None` outside the map and
+    /// where `v` < [`LOW`] (only line pixels ever ask).
     #[must_use]
     pub fn at(&self, x: usize, y: usize) -> Option<RidgeAt> {
-        let o = usize::from(*self.winner.get(y * self.v.width() + x)?);
-        let planes = self.octaves.get(o)?.as_ref()?;
-        let (a, b, c, scale) = octave_hessian(planes, o, x, y);
-        let (l1, l2, nx, ny) = eigen(a, b, c);
+        let (w, h) = (self.v.width(), self.v.height());
+        if x >= w || y >= h || self.v.at(x, y) < LOW {
+            return None;
+        }
+        let [xx, xy, yy, s] = &self.best;
+        let (l1, l2, nx, ny) = eigen(xx.at(x, y), xy.at(x, y), yy.at(x, y));
         Some(RidgeAt {
             normal: (nx, ny),
             ratio: if l2 != 0.0 { (l1 / l2).abs() } else { 1.0 },
-            scale,
+            scale: s.at(x, y),
         })
     }
 }
