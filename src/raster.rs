@@ -8,6 +8,8 @@
 //! stages that need linear light convert themselves. `NaN` marks a pixel with
 //! no data (outside a warped image's footprint).
 
+use crate::simd::wide_fn;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// One channel of an image: `width × height` `f32` values, row-major.
@@ -234,19 +236,17 @@ impl RgbPlanes {
         match self.model {
             ColourModel::Grey => self.r.clone(),
             ColourModel::Rgb => {
-                let data = self
-                    .r
-                    .data()
-                    .iter()
-                    .zip(self.g.data())
-                    .zip(self.b.data())
-                    .map(|((&r, &g), &b)| luminance_f64(r, g, b) as f32)
-                    .collect();
-                Plane {
-                    width: self.width(),
-                    height: self.height(),
-                    data,
+                let (w, h) = (self.width(), self.height());
+                let mut out = Plane::filled(w, h, 0.0);
+                if w > 0 {
+                    out.data_mut()
+                        .par_chunks_mut(w)
+                        .enumerate()
+                        .for_each(|(y, row)| {
+                            luminance_row(self.r.row(y), self.g.row(y), self.b.row(y), row);
+                        });
                 }
+                out
             }
         }
     }
@@ -330,9 +330,27 @@ impl GreySource for Luma<'_> {
 
 /// Luminance of one sRGB-encoded pixel in f64, in the pinned evaluation order.
 #[must_use]
-#[inline]
+#[inline(always)]
 pub fn luminance_f64(r: f32, g: f32, b: f32) -> f64 {
     (0.2126 * f64::from(r) + 0.7152 * f64::from(g)) + 0.0722 * f64::from(b)
+}
+
+wide_fn! {
+    /// [`luminance_f64`] of a row of pixels (equal lengths), as f32.
+    fn luminance_row(r: &[f32], g: &[f32], b: &[f32], out: &mut [f32]) {
+        for (((o, &r), &g), &b) in out.iter_mut().zip(r).zip(g).zip(b) {
+            *o = luminance_f64(r, g, b) as f32;
+        }
+    }
+}
+
+wide_fn! {
+    /// [`luminance_f64`] of a row of pixels (equal lengths).
+    pub fn luminance_row_f64(r: &[f32], g: &[f32], b: &[f32], out: &mut [f64]) {
+        for (((o, &r), &g), &b) in out.iter_mut().zip(r).zip(g).zip(b) {
+            *o = luminance_f64(r, g, b);
+        }
+    }
 }
 
 /// Rounds a 0–255 value to a byte; `NaN` becomes 0.
@@ -430,6 +448,38 @@ mod tests {
         assert!(p.bilinear(-0.6, 0.0).is_nan());
         assert!(p.bilinear(0.0, 1.6).is_nan());
         assert!(p.bilinear(f32::NAN, 0.0).is_nan());
+    }
+
+    #[test]
+    fn luminance_is_the_pinned_formula_per_pixel() {
+        let _switch = crate::simd::SWITCH
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (w, h) = (37, 5);
+        let v = |x: usize, y: usize, k: usize| ((x * 31 + y * 17 + k * 101) % 2561) as f32 * 0.1;
+        let img = RgbPlanes {
+            r: Plane::from_fn(w, h, |x, y| if x == 3 { f32::NAN } else { v(x, y, 0) }),
+            g: Plane::from_fn(w, h, |x, y| v(x, y, 1)),
+            b: Plane::from_fn(w, h, |x, y| v(x, y, 2)),
+            model: ColourModel::Rgb,
+        };
+        for baseline in [false, true] {
+            crate::simd::use_baseline_only(baseline);
+            let lum = img.luminance();
+            for y in 0..h {
+                for x in 0..w {
+                    let (r, g, b) = (img.r.at(x, y), img.g.at(x, y), img.b.at(x, y));
+                    let want = ((0.2126 * f64::from(r) + 0.7152 * f64::from(g))
+                        + 0.0722 * f64::from(b)) as f32;
+                    assert!(
+                        lum.at(x, y).to_bits() == want.to_bits()
+                            || (x == 3 && lum.at(x, y).is_nan()),
+                        "{x},{y}"
+                    );
+                }
+            }
+        }
+        crate::simd::use_baseline_only(false);
     }
 
     #[test]

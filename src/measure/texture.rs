@@ -14,7 +14,7 @@ pub use lbp::{NO_LEVEL, lbp_codes, lbp_entropy, lbp_histogram, lbp_tile_counts, 
 use super::{MeasureOptions, Sink, Tiles};
 use crate::catalog::id;
 use crate::filters::gaussian_blur;
-use crate::raster::{ColourModel, Plane, RgbPlanes, luminance_f64};
+use crate::raster::{ColourModel, Plane, RgbPlanes, luminance_f64, luminance_row_f64};
 use crate::simd::wide_fn;
 use rayon::prelude::*;
 
@@ -60,15 +60,59 @@ const NO_DATA: u8 = u8::MAX;
 /// Luminance levels `floor(Y·64/256)` clipped to 0..63, `NO_DATA` for NaN.
 #[must_use]
 pub fn quantised_levels(img: &RgbPlanes) -> Vec<u8> {
-    let q = |y: f64| -> u8 {
-        if y.is_nan() {
-            NO_DATA
-        } else {
-            // truncation of the clamped, non-negative value is floor (no libm call)
-            (y * 64.0 / 256.0).clamp(0.0, 63.0) as u8
+    map_luminance(img, quantise)
+}
+
+/// The GLCM level of one luminance value (see [`quantised_levels`]).
+#[inline(always)]
+fn quantise(y: f64) -> u8 {
+    if y.is_nan() {
+        NO_DATA
+    } else {
+        // truncation of the clamped, non-negative value is floor (no libm call)
+        (y * 64.0 / 256.0).clamp(0.0, 63.0) as u8
+    }
+}
+
+/// [`quantised_levels`] and [`rounded_levels`] from one pass over the
+/// luminance, a row at a time (the texture family needs both).
+#[must_use]
+pub fn texture_levels(img: &RgbPlanes) -> (Vec<u8>, Vec<u16>) {
+    let (w, n) = (img.width(), img.r.len());
+    let (mut q, mut rounded) = (vec![0u8; n], vec![0u16; n]);
+    if w == 0 {
+        return (q, rounded);
+    }
+    q.par_chunks_mut(w)
+        .zip(rounded.par_chunks_mut(w))
+        .enumerate()
+        .for_each_init(
+            || vec![0.0f64; w],
+            |y_row, (y, (q, rounded))| {
+                match img.model {
+                    ColourModel::Grey => {
+                        for (o, &v) in y_row.iter_mut().zip(img.r.row(y)) {
+                            *o = f64::from(v);
+                        }
+                    }
+                    ColourModel::Rgb => {
+                        luminance_row_f64(img.r.row(y), img.g.row(y), img.b.row(y), y_row);
+                    }
+                }
+                levels_row(y_row, q, rounded);
+            },
+        );
+    (q, rounded)
+}
+
+wide_fn! {
+    /// GLCM and LBP levels of a row of luminance values (equal lengths).
+    fn levels_row(y: &[f64], q: &mut [u8], rounded: &mut [u16]) {
+        for ((&y, q), r) in y.iter().zip(q).zip(rounded) {
+            *q = quantise(y);
+            *r = lbp::round_level(y);
         }
-    };
-    map_luminance(img, q)
+    }
 }
 
 /// `f` of every pixel's luminance (f64, as DESIGN.md pins it; the grey
@@ -291,8 +335,9 @@ pub(super) fn measure_texture(
     sink: &mut Sink<'_>,
 ) {
     let (w, h) = (crop.width(), crop.height());
-    let levels = quantised_levels(crop);
+    let (levels, rounded) = texture_levels(crop);
     let counts = glcm_counts(&levels, w, h, tiles);
+    drop(levels);
     if let Some(whole) = haralick_mean(&counts.whole) {
         let per_tile: Vec<Option<Haralick>> =
             counts.tiles.iter().map(|t| haralick_mean(t)).collect();
@@ -317,8 +362,8 @@ pub(super) fn measure_texture(
         sink.put(id::GLCM_ENTROPY, whole.entropy, &pick(|h| h.entropy));
     }
 
-    let rounded = rounded_levels(crop);
     let counts = lbp_tile_counts(&rounded, w, h, tiles);
+    drop(rounded);
     let mut whole = [0u64; 10];
     for t in &counts {
         for (a, b) in whole.iter_mut().zip(t) {
@@ -483,6 +528,56 @@ mod tests {
             prop_assert!((a.energy - b.energy).abs() <= 1e-12);
             prop_assert!((a.correlation - b.correlation).abs() <= 1e-9);
             prop_assert!((a.entropy - b.entropy).abs() <= 1e-12);
+        }
+    }
+
+    /// A colour image of random values over the whole 0–255 range and
+    /// beyond (clamping), with exact half levels and some no-data pixels.
+    fn random_rgb(w: usize, h: usize, seed: u64) -> RgbPlanes {
+        let mut s = seed | 1;
+        let mut next = move || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        };
+        let mut plane = || {
+            Plane::from_fn(w, h, |_, _| match next() % 16 {
+                0 => f32::NAN,
+                1 => (next() % 256) as f32 + 0.5,
+                _ => (next() % 2800) as f32 * 0.1 - 10.0,
+            })
+        };
+        RgbPlanes {
+            r: plane(),
+            g: plane(),
+            b: plane(),
+            model: ColourModel::Rgb,
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn texture_levels_equal_the_per_pixel_levels(w in 1usize..70, h in 1usize..6, seed in any::<u64>(), grey in any::<bool>()) {
+            let _switch = crate::simd::SWITCH.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut img = random_rgb(w, h, seed);
+            if grey {
+                img = RgbPlanes::from_grey(img.r);
+            }
+            let per_pixel = (quantised_levels(&img), rounded_levels(&img));
+            for baseline in [false, true] {
+                crate::simd::use_baseline_only(baseline);
+                prop_assert_eq!(&texture_levels(&img), &per_pixel);
+            }
+            crate::simd::use_baseline_only(false);
+            // the straight formulas, pixel by pixel
+            for i in 0..w * h {
+                let (r, g, b) = (img.r.data()[i], img.g.data()[i], img.b.data()[i]);
+                let y = if grey { f64::from(r) } else { luminance_f64(r, g, b) };
+                let q = if y.is_nan() { NO_DATA } else { (y / 4.0).floor().clamp(0.0, 63.0) as u8 };
+                let rd = if y.is_nan() { NO_LEVEL } else { y.clamp(0.0, 255.0).round_ties_even() as u16 };
+                prop_assert_eq!((per_pixel.0[i], per_pixel.1[i]), (q, rd));
+            }
         }
     }
 

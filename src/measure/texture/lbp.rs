@@ -24,17 +24,20 @@ const LBP_OFFSETS: [(f64, f64); 8] = [
 /// data (the LBP input: exact integers, a quarter of the memory of f64).
 #[must_use]
 pub fn rounded_levels(img: &RgbPlanes) -> Vec<u16> {
-    let r = |y: f64| {
-        if y.is_nan() {
-            NO_LEVEL
-        } else {
-            // round half to even by adding and removing 2^52 (exact for
-            // 0 ≤ y < 2^51 in the default rounding mode; no libm call)
-            const SHIFT: f64 = 4_503_599_627_370_496.0;
-            ((y.clamp(0.0, 255.0) + SHIFT) - SHIFT) as u16
-        }
-    };
-    super::map_luminance(img, r)
+    super::map_luminance(img, round_level)
+}
+
+/// The LBP level of one luminance value (see [`rounded_levels`]).
+#[inline(always)]
+pub(super) fn round_level(y: f64) -> u16 {
+    if y.is_nan() {
+        NO_LEVEL
+    } else {
+        // round half to even by adding and removing 2^52 (exact for
+        // 0 ≤ y < 2^51 in the default rounding mode; no libm call)
+        const SHIFT: f64 = 4_503_599_627_370_496.0;
+        ((y.clamp(0.0, 255.0) + SHIFT) - SHIFT) as u16
+    }
 }
 
 /// No-data marker of [`rounded_levels`].
