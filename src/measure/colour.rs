@@ -307,8 +307,6 @@ impl ColourTables {
 /// histograms (MI is a decreasing function of the red value's table index;
 /// EI is binned at 1/256 of a unit).
 fn index_medians(p: &RgbPlanes, t: &ColourTables) -> Reference {
-    const EI_SPAN: f32 = 500.0;
-    const EI_BINS: usize = 1000 * 256 + 1;
     // integer counts: any split over threads gives the same histograms
     let histograms =
         p.r.data()
@@ -317,16 +315,18 @@ fn index_medians(p: &RgbPlanes, t: &ColourTables) -> Reference {
             .fold(
                 || (vec![0u64; t.lut.len()], vec![0u32; EI_BINS], 0u64),
                 |(mut hr, mut he, mut n), (rs, gs)| {
-                    for (&r, &g) in rs.iter().zip(gs) {
-                        if r.is_finite() && g.is_finite() {
-                            let (ir, ig) = (LinearLut::index(r), LinearLut::index(g));
-                            hr[ir] += 1;
-                            let ei = t.mi[ig] - t.mi[ir];
-                            // round half up by +0.5 and truncation (no libm
-                            // call); EI is within ±400, so z + 0.5 is exact
-                            let z = ((ei + EI_SPAN) * 256.0).max(0.0);
-                            he[((z + 0.5) as usize).min(EI_BINS - 1)] += 1;
-                            n += 1;
+                    // table indices of a block in a tight loop, then the counts
+                    const BLOCK: usize = 1024;
+                    let (mut ir, mut bin) = ([0u32; BLOCK], [0u32; BLOCK]);
+                    for (rs, gs) in rs.chunks(BLOCK).zip(gs.chunks(BLOCK)) {
+                        let k = rs.len();
+                        ei_bins(rs, gs, &t.mi, &mut ir[..k], &mut bin[..k]);
+                        for (&i, &b) in ir[..k].iter().zip(&bin[..k]) {
+                            if i != NO_PIXEL {
+                                hr[i as usize] += 1;
+                                he[b as usize] += 1;
+                                n += 1;
+                            }
                         }
                     }
                     (hr, he, n)
@@ -354,6 +354,34 @@ fn index_medians(p: &RgbPlanes, t: &ColourTables) -> Reference {
     let mi = nth(&hr, (n - 1) / 2).map_or(f64::NAN, |i| f64::from(t.mi[i]));
     let ei = nth(&he, n / 2).map_or(f64::NAN, |i| i as f64 / 256.0 - f64::from(EI_SPAN));
     Reference { mi, ei }
+}
+
+/// Erythema indices are binned from −`EI_SPAN` at 1/256 of a unit.
+const EI_SPAN: f32 = 500.0;
+/// Number of EI bins (−500 to 500).
+const EI_BINS: usize = 1000 * 256 + 1;
+/// [`ei_bins`]' index for a pixel with no data.
+const NO_PIXEL: u32 = u32::MAX;
+
+wide_fn! {
+    /// The red value's table index and the erythema index's bin of each
+    /// pixel ([`NO_PIXEL`] where red or green has no data); `mi` is the
+    /// melanin index by table index.
+    fn ei_bins(rs: &[f32], gs: &[f32], mi: &[f32], ir: &mut [u32], bin: &mut [u32]) {
+        let Some(mi) = mi.get(..LinearLut::index(255.0) + 1) else {
+            return;
+        };
+        for (((&r, &g), ir), bin) in rs.iter().zip(gs).zip(ir).zip(bin) {
+            // indices are clamped to the table, so no bounds check is left
+            let (i, j) = (LinearLut::index(r), LinearLut::index(g));
+            let ei = mi[j.min(mi.len() - 1)] - mi[i.min(mi.len() - 1)];
+            // round half up by +0.5 and truncation (no libm call); EI is
+            // within ±400, so z + 0.5 is exact
+            let z = ((ei + EI_SPAN) * 256.0).max(0.0);
+            *bin = ((z + 0.5) as u32).min(EI_BINS as u32 - 1);
+            *ir = if r.is_finite() && g.is_finite() { i as u32 } else { NO_PIXEL };
+        }
+    }
 }
 
 /// Colour sums per tile of `p` (linear light × `gain`), pixels classed
@@ -649,6 +677,87 @@ mod tests {
         assert!(melanin_index(0.0).is_finite());
         // ITA of typical light skin L=70, b=15 is about 53 degrees
         assert!((ita_deg(70.0, 15.0) - (20.0f64 / 15.0).atan().to_degrees()).abs() < 1e-12);
+    }
+
+    use crate::raster::Plane;
+
+    /// Median MI and EI by sorting every pixel's values (the upper median,
+    /// EI at the 1/256 binning of [`index_medians`]).
+    fn index_medians_by_sorting(p: &RgbPlanes, t: &ColourTables) -> Reference {
+        let (mut mi, mut ei) = (Vec::new(), Vec::new());
+        for (&r, &g) in p.r.data().iter().zip(p.g.data()) {
+            if !(r.is_finite() && g.is_finite()) {
+                continue;
+            }
+            let (ir, ig) = (LinearLut::index(r), LinearLut::index(g));
+            mi.push(f64::from(t.mi[ir]));
+            let z = f64::from(t.mi[ig] - t.mi[ir]) + f64::from(EI_SPAN);
+            // the bin of the f32 evaluation, then its value
+            let bin = ((t.mi[ig] - t.mi[ir] + EI_SPAN) * 256.0 + 0.5)
+                .max(0.0)
+                .floor();
+            assert!((f64::from(bin) / 256.0 - z).abs() <= 1.0 / 256.0);
+            ei.push(f64::from(bin.min(256_000.0)) / 256.0 - f64::from(EI_SPAN));
+        }
+        if mi.is_empty() {
+            return Reference {
+                mi: f64::NAN,
+                ei: f64::NAN,
+            };
+        }
+        mi.sort_by(f64::total_cmp);
+        ei.sort_by(f64::total_cmp);
+        Reference {
+            mi: mi[mi.len() / 2],
+            ei: ei[ei.len() / 2],
+        }
+    }
+
+    #[test]
+    fn index_medians_equal_sorting() {
+        let t = ColourTables::new();
+        let mut s = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        };
+        for (case, (w, h)) in [(1, 1), (2, 1), (5, 3), (64, 40), (300, 257)]
+            .into_iter()
+            .enumerate()
+        {
+            // wide spread, a narrow one (many pixels in one EI unit), no-data
+            let mut plane = |base: f32, spread: u64| {
+                Plane::from_fn(w, h, |_, _| {
+                    if next() % 11 == 0 {
+                        f32::NAN
+                    } else {
+                        base + (next() % spread) as f32 / 16.0
+                    }
+                })
+            };
+            let (r, g) = if case % 2 == 0 {
+                (plane(-5.0, 4400), plane(-5.0, 4400))
+            } else {
+                (plane(180.0, 64), plane(120.0, 48))
+            };
+            let img = RgbPlanes {
+                b: g.clone(),
+                r,
+                g,
+                model: ColourModel::Rgb,
+            };
+            let (got, want) = (index_medians(&img, &t), index_medians_by_sorting(&img, &t));
+            for (a, b) in [(got.mi, want.mi), (got.ei, want.ei)] {
+                assert!(
+                    a == b || (a.is_nan() && b.is_nan()),
+                    "{w}x{h}: {got:?} vs {want:?}"
+                );
+            }
+        }
+        let empty = RgbPlanes::from_grey(Plane::filled(3, 2, f32::NAN));
+        assert!(index_medians(&empty, &t).mi.is_nan() && index_medians(&empty, &t).ei.is_nan());
     }
 
     #[test]

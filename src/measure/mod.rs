@@ -100,12 +100,16 @@ fn px(mm: f64, mm_per_px: Option<MmPerPx>) -> f64 {
     mm / mm_per_px.map_or(NOMINAL_MM_PER_PX, MmPerPx::get)
 }
 
+/// What the shared scale space found: the ridge map of the line filter and
+/// the blobs of the pore detector, with the pore diameter range (px).
+struct Detections {
+    ridges: wrinkles::RidgeMap,
+    blobs: Vec<pores::Blob>,
+    diameter_range: (f64, f64),
+}
+
 /// Wrinkle and pore detection on one shared scale space.
-fn lines_and_pores(
-    rel: &Plane,
-    tiles: &Tiles,
-    mm_per_px: Option<MmPerPx>,
-) -> (wrinkles::Lines, pores::Pores) {
+fn detect_lines_and_pores(rel: &Plane, mm_per_px: Option<MmPerPx>) -> Detections {
     let (w, h) = (rel.width(), rel.height());
     let line_range = (
         px(wrinkles::SIGMA_MM.0, mm_per_px).max(1.0),
@@ -126,19 +130,32 @@ fn lines_and_pores(
     scale_space::for_each_level(rel, lo, hi, PER_OCTAVE, |level| {
         visit_level(level, &mut frangi, &mut blobs);
     });
-    let ridges = frangi.finish(w, h);
+    Detections {
+        ridges: frangi.finish(w, h),
+        blobs: blobs.finish(),
+        diameter_range: (
+            2.0 * std::f64::consts::SQRT_2 * pore_range.0 * step,
+            2.0 * std::f64::consts::SQRT_2 * pore_range.1 / step,
+        ),
+    }
+}
+
+/// Line and pore metrics of the detections.
+fn lines_and_pores(
+    found: Detections,
+    tiles: &Tiles,
+    mm_per_px: Option<MmPerPx>,
+) -> (wrinkles::Lines, pores::Pores) {
+    let (w, h) = (found.ridges.v.width(), found.ridges.v.height());
     let lines = wrinkles::line_metrics(
-        &ridges,
+        &found.ridges,
         tiles,
         mm_per_px,
         px(wrinkles::MIN_LENGTH_MM, mm_per_px),
     );
-    let d_range = (
-        2.0 * std::f64::consts::SQRT_2 * pore_range.0 * step,
-        2.0 * std::f64::consts::SQRT_2 * pore_range.1 / step,
-    );
-    let found = pores::pore_metrics(blobs.finish(), w, h, tiles, mm_per_px, d_range);
-    (lines, found)
+    drop(found.ridges);
+    let pores = pores::pore_metrics(found.blobs, w, h, tiles, mm_per_px, found.diameter_range);
+    (lines, pores)
 }
 
 /// One parallel pass over the rows of a level feeding both detectors, so
@@ -384,32 +401,33 @@ pub fn measure(
     let luminance = crop.luminance();
     let relative = relative_luminance(&luminance);
     // the families run side by side (each is parallel inside too, but their
-    // sequential parts then overlap); each fills its own map of values
+    // sequential parts then overlap); each fills its own map of values.
+    // Colour, parallel throughout, runs beside the line tracing, whose
+    // flood fills are sequential.
     let mut texture_values = BTreeMap::new();
     let mut colour_values = BTreeMap::new();
-    let ((lines, found), (shading, colour)) = rayon::join(
-        || lines_and_pores(&relative, &tiles, opts.mm_per_px),
+    let (detections, shading) = rayon::join(
+        || detect_lines_and_pores(&relative, opts.mm_per_px),
         || {
-            rayon::join(
-                || {
-                    let mut sink = Sink {
-                        values: &mut texture_values,
-                        scaled,
-                    };
-                    texture::measure_texture(crop, &luminance, &tiles, opts, &mut sink);
-                    scars::shading_index(&relative, &tiles, opts.mm_per_px)
-                },
-                || {
-                    let mut sink = Sink {
-                        values: &mut colour_values,
-                        scaled,
-                    };
-                    colour::measure_colour(img, crop, &tiles, opts, &mut sink)
-                },
-            )
+            let mut sink = Sink {
+                values: &mut texture_values,
+                scaled,
+            };
+            texture::measure_texture(crop, &luminance, &tiles, opts, &mut sink);
+            scars::shading_index(&relative, &tiles, opts.mm_per_px)
         },
     );
     drop((luminance, relative));
+    let ((lines, found), colour) = rayon::join(
+        || lines_and_pores(detections, &tiles, opts.mm_per_px),
+        || {
+            let mut sink = Sink {
+                values: &mut colour_values,
+                scaled,
+            };
+            colour::measure_colour(img, crop, &tiles, opts, &mut sink)
+        },
+    );
     values.append(&mut texture_values);
     values.append(&mut colour_values);
     let mut sink = Sink {
