@@ -215,7 +215,7 @@ pub fn eigenvalues(a: f32, b: f32, c: f32) -> (f32, f32) {
 /// Eigenvalues (λ1, λ2) of [[a, b], [b, c]] with |λ1| ≤ |λ2|, and the unit
 /// eigenvector of λ2 (the direction of strongest curvature: across a line).
 #[must_use]
-#[inline]
+#[inline(always)]
 pub fn eigen(a: f32, b: f32, c: f32) -> (f32, f32, f32, f32) {
     let half_tr = 0.5 * (a + c);
     let d = (0.25 * (a - c) * (a - c) + b * b).sqrt();

@@ -395,12 +395,35 @@ impl RidgeMap {
             return None;
         }
         let [xx, xy, yy, s] = &self.best;
-        let (l1, l2, nx, ny) = eigen(xx.at(x, y), xy.at(x, y), yy.at(x, y));
+        let (normal, ratio) = line_shape(xx.at(x, y), xy.at(x, y), yy.at(x, y));
         Some(RidgeAt {
-            normal: (nx, ny),
-            ratio: if l2 != 0.0 { (l1 / l2).abs() } else { 1.0 },
+            normal,
+            ratio,
             scale: s.at(x, y),
         })
+    }
+}
+
+/// Unit normal across a line and |λ1/λ2| of a Hessian.
+#[inline(always)]
+fn line_shape(a: f32, b: f32, c: f32) -> ((f32, f32), f32) {
+    let (l1, l2, nx, ny) = eigen(a, b, c);
+    ((nx, ny), if l2 != 0.0 { (l1 / l2).abs() } else { 1.0 })
+}
+
+wide_fn! {
+    /// [`line_shape`] of a row of Hessians (xx, xy, yy) into (nx, ny, ratio).
+    fn line_shape_row(hessian: [&[f32]; 3], out: [&mut [f32]; 3]) {
+        let [a, b, c] = hessian;
+        let [nx, ny, ratio] = out;
+        let w = nx.len();
+        let (a, b, c, ny, ratio) = (&a[..w], &b[..w], &c[..w], &mut ny[..w], &mut ratio[..w]);
+        for x in 0..w {
+            let ((ex, ey), r) = line_shape(a[x], b[x], c[x]);
+            nx[x] = ex;
+            ny[x] = ey;
+            ratio[x] = r;
+        }
     }
 }
 
@@ -423,29 +446,30 @@ pub fn centre_lines(map: &RidgeMap) -> Vec<bool> {
     let (v, ridge) = (&map.v, &map.ridge);
     let (w, h) = (v.width(), v.height());
     let mut candidate = vec![false; w * h];
-    candidate
-        .par_chunks_mut(w)
-        .enumerate()
-        .for_each(|(y, row)| {
+    let [bxx, bxy, byy, _] = &map.best;
+    candidate.par_chunks_mut(w).enumerate().for_each_init(
+        || [(); 3].map(|_| vec![0.0f32; w]),
+        |[nx, ny, ratio], (y, row)| {
+            // the winning scale's direction and |λ1/λ2| along the whole row
+            // in one tight loop; then the (fewer) line pixels one by one
+            line_shape_row([bxx.row(y), bxy.row(y), byy.row(y)], [nx, ny, ratio]);
+            let vals = v.row(y);
             for (x, c) in row.iter_mut().enumerate() {
-                if v.at(x, y) < LOW {
-                    continue;
-                }
                 // a centre line is line-like here: at a line's square end the
                 // curvature along it grows and the end is not traced around
-                let Some(r) = map.at(x, y) else { continue };
-                if r.ratio > MAX_RATIO {
+                if vals[x] < LOW || ratio[x] > MAX_RATIO {
                     continue;
                 }
                 let val = ridge.at(x, y);
-                let (ex, ey) = r.normal;
+                let (ex, ey) = (nx[x], ny[x]);
                 let fwd = ridge.bilinear(x as f32 + ex, y as f32 + ey);
                 let back = ridge.bilinear(x as f32 - ex, y as f32 - ey);
                 // strict on one side so a two-pixel plateau yields one line;
                 // outside the ROI (NaN) does not compete
                 *c = (fwd.is_nan() || fwd <= val) && (back.is_nan() || back < val);
             }
-        });
+        },
+    );
     // hysteresis: flood from strong pixels through 8-connected candidates
     let mut keep = vec![false; w * h];
     let mut stack: Vec<usize> = candidate
