@@ -337,7 +337,7 @@ pub fn luminance_f64(r: f32, g: f32, b: f32) -> f64 {
 
 wide_fn! {
     /// [`luminance_f64`] of a row of pixels (equal lengths), as f32.
-    fn luminance_row(r: &[f32], g: &[f32], b: &[f32], out: &mut [f32]) {
+    pub fn luminance_row(r: &[f32], g: &[f32], b: &[f32], out: &mut [f32]) {
         for (((o, &r), &g), &b) in out.iter_mut().zip(r).zip(g).zip(b) {
             *o = luminance_f64(r, g, b) as f32;
         }

@@ -42,7 +42,11 @@ pub const NOMINAL_MM_PER_PX: f64 = 0.05;
 /// change leaves this unchanged.
 #[must_use]
 pub fn relative_luminance(y: &Plane) -> Plane {
-    let (sum, n) = finite_sum(y.data());
+    relative_to_sum(y, finite_sum(y.data()))
+}
+
+/// [`relative_luminance`] given the [`finite_sum`] of `y`.
+fn relative_to_sum(y: &Plane, (sum, n): (f64, u64)) -> Plane {
     let mean = sum / n.max(1) as f64;
     let k = if mean > 1e-6 {
         (100.0 / mean) as f32
@@ -51,8 +55,8 @@ pub fn relative_luminance(y: &Plane) -> Plane {
     };
     let mut out = Plane::filled(y.width(), y.height(), 0.0);
     out.data_mut()
-        .par_chunks_mut(1 << 16)
-        .zip(y.data().par_chunks(1 << 16))
+        .par_chunks_mut(SUM_CHUNK)
+        .zip(y.data().par_chunks(SUM_CHUNK))
         .for_each(|(o, i)| {
             for (o, &v) in o.iter_mut().zip(i) {
                 *o = if v.is_finite() { v * k } else { 100.0 };
@@ -61,12 +65,46 @@ pub fn relative_luminance(y: &Plane) -> Plane {
     out
 }
 
+/// The luminance of `img` ([`RgbPlanes::luminance`]) and its
+/// [`finite_sum`], bit for bit, in one pass: each chunk is summed while it
+/// is still in cache.
+#[must_use]
+pub fn luminance_and_sum(img: &RgbPlanes) -> (Plane, (f64, u64)) {
+    if img.model == crate::raster::ColourModel::Grey {
+        let y = img.luminance();
+        let sum = finite_sum(y.data());
+        return (y, sum);
+    }
+    let mut y = Plane::filled(img.width(), img.height(), 0.0);
+    fn chunks(p: &Plane) -> rayon::slice::Chunks<'_, f32> {
+        p.data().par_chunks(SUM_CHUNK)
+    }
+    let parts: Vec<(f64, u64)> = y
+        .data_mut()
+        .par_chunks_mut(SUM_CHUNK)
+        .zip(chunks(&img.r))
+        .zip(chunks(&img.g))
+        .zip(chunks(&img.b))
+        .map(|(((out, r), g), b)| {
+            crate::raster::luminance_row(r, g, b, out);
+            lane_sum(out)
+        })
+        .collect();
+    let sum = parts
+        .iter()
+        .fold((0.0, 0), |(s, n), &(a, b)| (s + a, n + b));
+    (y, sum)
+}
+
+/// Elements per chunk of [`finite_sum`] (its result depends on it).
+const SUM_CHUNK: usize = 1 << 16;
+
 /// Sum (f64) and count of the finite values, in fixed chunks (each summed
 /// in eight interleaved lanes, so the loop vectorises) added in order: the
 /// same on any number of threads, and no copy of the data.
 #[must_use]
 pub fn finite_sum(values: &[f32]) -> (f64, u64) {
-    let parts: Vec<(f64, u64)> = values.par_chunks(1 << 16).map(lane_sum).collect();
+    let parts: Vec<(f64, u64)> = values.par_chunks(SUM_CHUNK).map(lane_sum).collect();
     parts
         .iter()
         .fold((0.0, 0), |(s, n), &(a, b)| (s + a, n + b))
@@ -398,8 +436,8 @@ pub fn measure(
     };
 
     // luminance, and luminance relative to its mean, once for every family
-    let luminance = crop.luminance();
-    let relative = relative_luminance(&luminance);
+    let (luminance, finite) = luminance_and_sum(crop);
+    let relative = relative_to_sum(&luminance, finite);
     // the families run side by side (each is parallel inside too, but their
     // sequential parts then overlap); each fills its own map of values.
     // Colour, parallel throughout, runs beside the line tracing, whose
@@ -413,7 +451,7 @@ pub fn measure(
                 values: &mut texture_values,
                 scaled,
             };
-            texture::measure_texture(crop, &luminance, &tiles, opts, &mut sink);
+            texture::measure_texture(crop, (&luminance, finite), &tiles, opts, &mut sink);
             scars::shading_index(&relative, &tiles, opts.mm_per_px)
         },
     );
@@ -481,6 +519,34 @@ mod tests {
             g,
             b,
             model: ColourModel::Rgb,
+        }
+    }
+
+    #[test]
+    fn luminance_and_sum_equal_the_separate_passes() {
+        // sizes around the sum's chunk, with no-data pixels
+        for (w, h, grey) in [
+            (1, 1, false),
+            (300, 219, false),
+            (512, 129, false),
+            (77, 5, true),
+        ] {
+            let mut img = random_rgb(w, h, (w * h) as u64);
+            img.g.data_mut()[w * h / 2] = f32::NAN;
+            if grey {
+                img = RgbPlanes::from_grey(img.g);
+            }
+            let (y, (sum, n)) = luminance_and_sum(&img);
+            let want = img.luminance();
+            assert!(
+                y.data()
+                    .iter()
+                    .zip(want.data())
+                    .all(|(a, b)| a.to_bits() == b.to_bits())
+            );
+            let (want_sum, want_n) = finite_sum(want.data());
+            assert_eq!((sum.to_bits(), n), (want_sum.to_bits(), want_n));
+            assert_eq!(n as usize, w * h - 1);
         }
     }
 

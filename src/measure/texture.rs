@@ -317,7 +317,11 @@ pub fn haralick_mean(per_offset: &[Vec<u64>]) -> Option<Haralick> {
 /// pixels are replaced by the mean before blurring, so they do not spread.
 #[must_use]
 pub fn lowpass(y: &Plane, sigma_px: f64) -> Plane {
-    let (sum, n) = super::finite_sum(y.data());
+    lowpass_given_sum(y, sigma_px, super::finite_sum(y.data()))
+}
+
+/// [`lowpass`] given the [`super::finite_sum`] of `y`.
+fn lowpass_given_sum(y: &Plane, sigma_px: f64, (sum, n): (f64, u64)) -> Plane {
     if n as usize == y.len() {
         return gaussian_blur(y, sigma_px);
     }
@@ -326,10 +330,11 @@ pub fn lowpass(y: &Plane, sigma_px: f64) -> Plane {
 }
 
 /// The texture family of [`super::measure`]: GLCM (Haralick), LBP entropy
-/// and roughness, each with its per-tile values.
+/// and roughness, each with its per-tile values (`finite`: the
+/// [`super::finite_sum`] of the luminance).
 pub(super) fn measure_texture(
     crop: &RgbPlanes,
-    luminance: &Plane,
+    (luminance, finite): (&Plane, (f64, u64)),
     tiles: &Tiles,
     opts: &MeasureOptions,
     sink: &mut Sink<'_>,
@@ -380,7 +385,7 @@ pub(super) fn measure_texture(
 
     // roughness: RMS of the high-pass residual, per row in parallel with
     // per-tile partials summed in row order
-    let blurred = lowpass(luminance, opts.roughness_sigma_px);
+    let blurred = lowpass_given_sum(luminance, opts.roughness_sigma_px, finite);
     let runs = tiles.column_runs();
     let rows: Vec<Vec<(f64, u64)>> = (0..h)
         .into_par_iter()
