@@ -65,7 +65,8 @@ impl LinearLut {
     pub fn index(v: f32) -> usize {
         // v·16 is exact in f32; +0.5 and truncation rounds half up, which is
         // round() for the non-negative clamped value (NaN → 0) without a libm call
-        ((v * 16.0).clamp(0.0, 255.0 * 16.0) + 0.5) as usize
+        // (through i32, which vectorises; the value is 0–4080.5)
+        ((v * 16.0).clamp(0.0, 255.0 * 16.0) + 0.5) as i32 as usize
     }
     /// Linear value at a table index.
     #[must_use]
@@ -384,6 +385,47 @@ wide_fn! {
     }
 }
 
+wide_fn! {
+    /// Table indices of a row of encoded values and their linear light ×
+    /// `gain` (`lut`: [`LinearLut`]'s table).
+    fn linear_row(src: &[f32], lut: &[f64], gain: f64, idx: &mut [u32], lin: &mut [f64]) {
+        let Some(lut) = lut.get(..=LinearLut::index(255.0)) else {
+            return;
+        };
+        for ((i, l), &v) in idx.iter_mut().zip(lin.iter_mut()).zip(src) {
+            // clamped to the table, so no bounds check is left
+            let k = LinearLut::index(v).min(lut.len() - 1);
+            *i = k as u32;
+            *l = gain * lut[k];
+        }
+    }
+}
+
+wide_fn! {
+    /// Which pixels of a row hold data, and which are pigmented and red
+    /// against `reference` (`idx`: the red and green table indices, `mi`:
+    /// the melanin index by table index).
+    fn classes_row(rgb: [&[f32]; 3], idx: [&[u32]; 2], mi: &[f32], reference: Reference, out: [&mut [bool]; 3]) {
+        let [r, g, b] = rgb;
+        let [ir, ig] = idx;
+        let [ok, pig, red] = out;
+        let Some(mi) = mi.get(..=LinearLut::index(255.0)) else {
+            return;
+        };
+        let w = ok.len();
+        let (r, g, b, ir, ig, pig, red) =
+            (&r[..w], &g[..w], &b[..w], &ir[..w], &ig[..w], &mut pig[..w], &mut red[..w]);
+        let last = mi.len() - 1;
+        for x in 0..w {
+            ok[x] = r[x].is_finite() & g[x].is_finite() & b[x].is_finite();
+            let (m_r, m_g) = (mi[(ir[x] as usize).min(last)], mi[(ig[x] as usize).min(last)]);
+            let (m, e) = (f64::from(m_r), f64::from(m_g - m_r));
+            pig[x] = ok[x] & (m - reference.mi > PIGMENT_DELTA_MI);
+            red[x] = ok[x] & (e - reference.ei > RED_DELTA_EI);
+        }
+    }
+}
+
 /// Colour sums per tile of `p` (linear light × `gain`), pixels classed
 /// pigmented / red against `reference`; optionally the class maps.
 fn colour_sums(
@@ -403,7 +445,7 @@ fn colour_sums(
         .map_init(
             || {
                 (
-                    [(); 3].map(|_| vec![0usize; w]),
+                    [(); 3].map(|_| vec![0u32; w]),
                     [(); 6].map(|_| vec![0.0f64; w]),
                     vec![false; w],
                 )
@@ -419,23 +461,20 @@ fn colour_sums(
                     .zip([&mut *lin_r, &mut *lin_g, &mut *lin_b])
                     .enumerate()
                 {
-                    for ((i, l), &v) in idx[k].iter_mut().zip(lin.iter_mut()).zip(src) {
-                        *i = LinearLut::index(v);
-                        *l = gain[k] * t.lut.at(*i);
-                    }
+                    linear_row(src, &t.lut.0, gain[k], &mut idx[k], lin);
                 }
                 lab_row([lin_r, lin_g, lin_b], [lab_l, lab_a, lab_b]);
                 // which pixels hold data and their classes (no-data:
                 // neither), then the sums per run of one tile column, in
                 // pixel order
                 let (mut pig, mut red) = (vec![false; w], vec![false; w]);
-                for x in 0..w {
-                    ok[x] = r[x].is_finite() && g[x].is_finite() && b[x].is_finite();
-                    let (ir, ig) = (idx[0][x], idx[1][x]);
-                    let (mi, ei) = (f64::from(t.mi[ir]), f64::from(t.mi[ig] - t.mi[ir]));
-                    pig[x] = ok[x] && mi - reference.mi > PIGMENT_DELTA_MI;
-                    red[x] = ok[x] && ei - reference.ei > RED_DELTA_EI;
-                }
+                classes_row(
+                    [r, g, b],
+                    [&idx[0], &idx[1]],
+                    &t.mi,
+                    reference,
+                    [ok, &mut pig, &mut red],
+                );
                 let parts: Vec<(usize, ColourSums)> = runs
                     .iter()
                     .map(|&(x0, x1, tx)| {
@@ -758,6 +797,58 @@ mod tests {
         }
         let empty = RgbPlanes::from_grey(Plane::filled(3, 2, f32::NAN));
         assert!(index_medians(&empty, &t).mi.is_nan() && index_medians(&empty, &t).ei.is_nan());
+    }
+
+    #[test]
+    fn classes_follow_their_definitions_per_pixel() {
+        let _switch = crate::simd::SWITCH
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // skin-like values in 1/16 steps (many pixels near both thresholds)
+        let (w, h) = (53, 31);
+        let mut s = 0x2545_F491_4F6C_DD1Du64;
+        let mut plane = |base: f32| {
+            Plane::from_fn(w, h, |_, _| {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                if s.is_multiple_of(41) {
+                    f32::NAN
+                } else {
+                    base + (s % 1024) as f32 / 16.0
+                }
+            })
+        };
+        let img = RgbPlanes {
+            r: plane(150.0),
+            g: plane(100.0),
+            b: plane(80.0),
+            model: ColourModel::Rgb,
+        };
+        let t = ColourTables::new();
+        let reference = index_medians(&img, &t);
+        let mi = |v: f32| melanin_index(srgb_to_linear(f64::from(v.clamp(0.0, 255.0)))) as f32;
+        let (mut pig, mut red) = (vec![false; w * h], vec![false; w * h]);
+        for i in 0..w * h {
+            let (r, g, b) = (img.r.data()[i], img.g.data()[i], img.b.data()[i]);
+            if r.is_finite() && g.is_finite() && b.is_finite() {
+                pig[i] = f64::from(mi(r)) - reference.mi > PIGMENT_DELTA_MI;
+                red[i] = f64::from(mi(g) - mi(r)) - reference.ei > RED_DELTA_EI;
+            }
+        }
+        // the test data has both classes
+        assert!(pig.iter().any(|&p| p) && red.iter().any(|&p| p));
+        assert!(pig.iter().any(|&p| !p) && red.iter().any(|&p| !p));
+        for baseline in [false, true] {
+            crate::simd::use_baseline_only(baseline);
+            let tiles = Tiles::new(w, h, 2);
+            let (sums, maps) = colour_sums(&img, &tiles, &t, [1.0; 3], reference, true);
+            assert_eq!(maps, Some((pig.clone(), red.clone())));
+            let count = |m: &[bool]| m.iter().filter(|&&p| p).count() as u64;
+            assert_eq!(sums.iter().map(|s| s.pigmented).sum::<u64>(), count(&pig));
+            assert_eq!(sums.iter().map(|s| s.red).sum::<u64>(), count(&red));
+        }
+        crate::simd::use_baseline_only(false);
     }
 
     #[test]
