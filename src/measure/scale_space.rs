@@ -14,6 +14,7 @@
 use crate::filters::{gaussian_blur, gaussian_blur_into, reflect};
 use crate::raster::Plane;
 use crate::simd::wide_fn;
+use rayon::prelude::*;
 
 /// Blur assumed already present in a camera image (px), as in SIFT.
 const NOMINAL_BLUR: f64 = 0.5;
@@ -195,7 +196,18 @@ const DECIMATE_AT: f64 = 1.55;
 /// Every second pixel in both directions (pixel i ↦ 2i).
 fn decimate(p: &Plane) -> Plane {
     let (w, h) = (p.width().div_ceil(2), p.height().div_ceil(2));
-    Plane::from_fn(w, h, |x, y| p.at(2 * x, 2 * y))
+    let mut out = Plane::filled(w, h, 0.0);
+    if w > 0 {
+        out.data_mut()
+            .par_chunks_mut(w)
+            .enumerate()
+            .for_each(|(y, row)| {
+                for (o, &v) in row.iter_mut().zip(p.row(2 * y).iter().step_by(2)) {
+                    *o = v;
+                }
+            });
+    }
+    out
 }
 
 /// Eigenvalues (λ1, λ2) of [[a, b], [b, c]] with |λ1| ≤ |λ2| (no vectors).
@@ -245,6 +257,20 @@ pub fn eigen(a: f32, b: f32, c: f32) -> (f32, f32, f32, f32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimate_keeps_every_second_pixel() {
+        for (w, h) in [(1, 1), (2, 3), (7, 4), (8, 9)] {
+            let p = Plane::from_fn(w, h, |x, y| (x * 100 + y) as f32);
+            let d = decimate(&p);
+            assert_eq!((d.width(), d.height()), (w.div_ceil(2), h.div_ceil(2)));
+            for y in 0..d.height() {
+                for x in 0..d.width() {
+                    assert_eq!(d.at(x, y), p.at(2 * x, 2 * y));
+                }
+            }
+        }
+    }
 
     #[test]
     fn sigmas_are_geometric() {
