@@ -10,8 +10,8 @@
 //! whichever runs — the tests here and `measure`'s compare them.
 //!
 //! Measured (`cargo bench -- all_metrics`, BENCHMARKS.md): every metric of
-//! a 12 MP photo on a 2-core Xeon, 1.44 s with the baseline copies only,
-//! 1.27 s with the AVX2 ones (−12 %). The one `unsafe` block of the crate
+//! a 12 MP photo on a 2-core Xeon, 1.05 s with the baseline copies only,
+//! 0.88 s with the AVX2 ones (−16 %). The one `unsafe` block of the crate
 //! besides the allocator setting is the call in [`wide_fn!`], guarded by
 //! the CPU feature check.
 
