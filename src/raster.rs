@@ -56,6 +56,23 @@ impl Plane {
         }
     }
 
+    /// A `width × height` plane whose rows `fill(y, row)` writes, rows in
+    /// parallel.
+    #[must_use]
+    pub fn from_rows(
+        width: usize,
+        height: usize,
+        fill: impl Fn(usize, &mut [f32]) + Sync,
+    ) -> Plane {
+        let mut out = Plane::filled(width, height, 0.0);
+        if width > 0 {
+            out.data
+                .par_chunks_mut(width)
+                .enumerate()
+                .for_each(|(y, row)| fill(y, row));
+        }
+        out
+    }
     /// Width in pixels.
     #[must_use]
     pub fn width(&self) -> usize {
@@ -235,19 +252,9 @@ impl RgbPlanes {
     pub fn luminance(&self) -> Plane {
         match self.model {
             ColourModel::Grey => self.r.clone(),
-            ColourModel::Rgb => {
-                let (w, h) = (self.width(), self.height());
-                let mut out = Plane::filled(w, h, 0.0);
-                if w > 0 {
-                    out.data_mut()
-                        .par_chunks_mut(w)
-                        .enumerate()
-                        .for_each(|(y, row)| {
-                            luminance_row(self.r.row(y), self.g.row(y), self.b.row(y), row);
-                        });
-                }
-                out
-            }
+            ColourModel::Rgb => Plane::from_rows(self.width(), self.height(), |y, row| {
+                luminance_row(self.r.row(y), self.g.row(y), self.b.row(y), row);
+            }),
         }
     }
     /// Interleaved 8-bit RGB (rounded, clamped; `NaN` becomes 0) for writing out.
@@ -452,9 +459,7 @@ mod tests {
 
     #[test]
     fn luminance_is_the_pinned_formula_per_pixel() {
-        let _switch = crate::simd::SWITCH
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _switch = crate::simd::hold_switch();
         let (w, h) = (37, 5);
         let v = |x: usize, y: usize, k: usize| ((x * 31 + y * 17 + k * 101) % 2561) as f32 * 0.1;
         let img = RgbPlanes {

@@ -85,7 +85,16 @@ pub(crate) use wide_fn;
 /// Held by tests that switch the copies, so that two of them running at
 /// once do not undo each other's switch.
 #[cfg(test)]
-pub(crate) static SWITCH: std::sync::Mutex<()> = std::sync::Mutex::new(());
+static SWITCH: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Takes [`SWITCH`] for a test that switches the copies (a test that
+/// panicked while holding it does not block the others).
+#[cfg(test)]
+pub(crate) fn hold_switch() -> std::sync::MutexGuard<'static, ()> {
+    SWITCH
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 #[cfg(test)]
 mod tests {
@@ -104,9 +113,7 @@ mod tests {
         let a: Vec<f32> = (0..1000).map(|i| (i as f32 * 0.37).sin() * 1e3).collect();
         let b: Vec<f32> = (0..1000).map(|i| (i as f32 * 0.11).cos()).collect();
         let (mut wide_out, mut base_out) = (vec![0.0; 1000], vec![0.0; 1000]);
-        let _switch = SWITCH
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _switch = hold_switch();
         scaled_sum(&a, &b, &mut wide_out);
         use_baseline_only(true);
         scaled_sum(&a, &b, &mut base_out);

@@ -801,9 +801,7 @@ mod tests {
 
     #[test]
     fn classes_follow_their_definitions_per_pixel() {
-        let _switch = crate::simd::SWITCH
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _switch = crate::simd::hold_switch();
         // skin-like values in 1/16 steps (many pixels near both thresholds)
         let (w, h) = (53, 31);
         let mut s = 0x2545_F491_4F6C_DD1Du64;

@@ -561,9 +561,7 @@ mod tests {
         };
         let roi = Rect::new(0, 0, 401, 303);
         let run = || measure(Path::new("t"), &img, roi, &opts).expect("measure");
-        let _switch = crate::simd::SWITCH
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _switch = crate::simd::hold_switch();
         let wide = run();
         crate::simd::use_baseline_only(true);
         let base = run();

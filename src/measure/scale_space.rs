@@ -14,7 +14,6 @@
 use crate::filters::{gaussian_blur, gaussian_blur_into, reflect};
 use crate::raster::Plane;
 use crate::simd::wide_fn;
-use rayon::prelude::*;
 
 /// Blur assumed already present in a camera image (px), as in SIFT.
 const NOMINAL_BLUR: f64 = 0.5;
@@ -196,18 +195,11 @@ const DECIMATE_AT: f64 = 1.55;
 /// Every second pixel in both directions (pixel i ↦ 2i).
 fn decimate(p: &Plane) -> Plane {
     let (w, h) = (p.width().div_ceil(2), p.height().div_ceil(2));
-    let mut out = Plane::filled(w, h, 0.0);
-    if w > 0 {
-        out.data_mut()
-            .par_chunks_mut(w)
-            .enumerate()
-            .for_each(|(y, row)| {
-                for (o, &v) in row.iter_mut().zip(p.row(2 * y).iter().step_by(2)) {
-                    *o = v;
-                }
-            });
-    }
-    out
+    Plane::from_rows(w, h, |y, row| {
+        for (o, &v) in row.iter_mut().zip(p.row(2 * y).iter().step_by(2)) {
+            *o = v;
+        }
+    })
 }
 
 /// Eigenvalues (λ1, λ2) of [[a, b], [b, c]] with |λ1| ≤ |λ2| (no vectors).

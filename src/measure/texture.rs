@@ -564,7 +564,7 @@ mod tests {
     proptest! {
         #[test]
         fn texture_levels_equal_the_per_pixel_levels(w in 1usize..70, h in 1usize..6, seed in any::<u64>(), grey in any::<bool>()) {
-            let _switch = crate::simd::SWITCH.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let _switch = crate::simd::hold_switch();
             let mut img = random_rgb(w, h, seed);
             if grey {
                 img = RgbPlanes::from_grey(img.r);
