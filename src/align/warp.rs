@@ -66,37 +66,6 @@ pub fn bicubic_source<S: GreySource + ?Sized>(p: &S, x: f32, y: f32) -> f32 {
     acc
 }
 
-/// [`bicubic`] of several planes of one size at the same position, the
-/// weights and taps found once (same arithmetic, so the same values).
-#[must_use]
-#[inline]
-pub fn bicubic_planes<const N: usize>(planes: [&Plane; N], x: f32, y: f32) -> [f32; N] {
-    let Some(first) = planes.first() else {
-        return [f32::NAN; N];
-    };
-    let (w, h) = (first.width(), first.height());
-    if !(x >= -0.5 && y >= -0.5 && x <= w as f32 - 0.5 && y <= h as f32 - 0.5) {
-        return [f32::NAN; N];
-    }
-    let (xf, yf) = (floor(x), floor(y));
-    let (wx, wy) = (keys(x - xf), keys(y - yf));
-    let clamp = |v: isize, n: usize| v.clamp(0, n as isize - 1) as usize;
-    let cols: [usize; 4] = std::array::from_fn(|i| clamp(xf as isize - 1 + i as isize, w));
-    let rows: [usize; 4] = std::array::from_fn(|j| clamp(yf as isize - 1 + j as isize, h));
-    planes.map(|p| {
-        let mut acc = 0.0f32;
-        for (wyj, &yy) in wy.iter().zip(&rows) {
-            let row = p.row(yy);
-            let mut r = 0.0f32;
-            for (wxi, &xx) in wx.iter().zip(&cols) {
-                r += wxi * row[xx];
-            }
-            acc += wyj * r;
-        }
-        acc
-    })
-}
-
 /// `src` resampled onto a `width × height` grid of the destination frame;
 /// `dst_from_src` maps source positions to destination positions.
 #[must_use]
@@ -147,30 +116,6 @@ mod tests {
             assert!((s - 1.0).abs() < 1e-6);
         }
         assert_eq!(keys(0.0), [0.0, 1.0, 0.0, 0.0]);
-    }
-
-    #[test]
-    fn bicubic_planes_equal_one_plane_at_a_time() {
-        let a = Plane::from_fn(9, 7, |x, y| (x * 3 + y * y) as f32 * 0.7 - 4.0);
-        let b = Plane::from_fn(9, 7, |x, y| ((x * y) % 5) as f32);
-        for (x, y) in [
-            (0.0f32, 0.0f32),
-            (-0.4, 3.3),
-            (4.25, 2.5),
-            (8.4, 6.49),
-            (9.0, 1.0),
-        ] {
-            let [pa, pb] = bicubic_planes([&a, &b], x, y);
-            let (ra, rb) = (bicubic(&a, x, y), bicubic(&b, x, y));
-            assert!(
-                pa.to_bits() == ra.to_bits() || (pa.is_nan() && ra.is_nan()),
-                "{x},{y}"
-            );
-            assert!(
-                pb.to_bits() == rb.to_bits() || (pb.is_nan() && rb.is_nan()),
-                "{x},{y}"
-            );
-        }
     }
 
     #[test]
