@@ -2,7 +2,7 @@
 //!
 //! The build targets the x86-64 baseline (SSE2: 4 floats a vector), so the
 //! binary runs on any x86-64 machine. The per-pixel loops that dominate the
-//! metrics are written to vectorise; [`wide_fn!`] compiles such a loop a
+//! metrics are written to vectorise; `wide_fn!` compiles such a loop a
 //! second time for AVX2 (8 floats a vector) and picks that copy when the
 //! CPU has it. Both copies perform the same operations in the same order on
 //! every element (no fused multiply-add, no reassociation: Rust never
@@ -12,7 +12,7 @@
 //! Measured (`cargo bench -- all_metrics`, BENCHMARKS.md): every metric of
 //! a 12 MP photo on a 2-core Xeon, 1.05 s with the baseline copies only,
 //! 0.88 s with the AVX2 ones (−16 %). The one `unsafe` block of the crate
-//! besides the allocator setting is the call in [`wide_fn!`], guarded by
+//! besides the allocator setting is the call in `wide_fn!`, guarded by
 //! the CPU feature check.
 
 use std::sync::atomic::{AtomicU8, Ordering};
