@@ -319,10 +319,10 @@ fn colour_sums(
                 (
                     [(); 3].map(|_| vec![0u32; w]),
                     [(); 6].map(|_| vec![0.0f64; w]),
-                    vec![false; w],
+                    [(); 3].map(|_| vec![false; w]),
                 )
             },
-            |(idx, planes, ok), y| {
+            |(idx, planes, [ok, pig, red]), y| {
                 let ty = tiles.row_of(y);
                 let (r, g, b) = (p.r.row(y), p.g.row(y), p.b.row(y));
                 // the whole row through tight loops first (they vectorise),
@@ -339,13 +339,12 @@ fn colour_sums(
                 // which pixels hold data and their classes (no-data:
                 // neither), then the sums per run of one tile column, in
                 // pixel order
-                let (mut pig, mut red) = (vec![false; w], vec![false; w]);
                 classes_row(
                     [r, g, b],
                     [&idx[0], &idx[1]],
                     &t.mi,
                     reference,
-                    [ok, &mut pig, &mut red],
+                    [&mut *ok, &mut *pig, &mut *red],
                 );
                 let parts: Vec<(usize, ColourSums)> = runs
                     .iter()
@@ -366,10 +365,13 @@ fn colour_sums(
                         (tiles.index(tx, ty), s)
                     })
                     .collect();
-                if !keep {
-                    (pig, red) = (Vec::new(), Vec::new());
-                }
-                (parts, pig, red)
+                // the class maps leave the scratch only when asked for
+                let maps = if keep {
+                    (pig.clone(), red.clone())
+                } else {
+                    (Vec::new(), Vec::new())
+                };
+                (parts, maps.0, maps.1)
             },
         )
         .collect();

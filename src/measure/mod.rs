@@ -90,10 +90,7 @@ pub fn luminance_and_sum(img: &RgbPlanes) -> (Plane, (f64, u64)) {
             lane_sum(out)
         })
         .collect();
-    let sum = parts
-        .iter()
-        .fold((0.0, 0), |(s, n), &(a, b)| (s + a, n + b));
-    (y, sum)
+    (y, add_in_order(&parts))
 }
 
 /// Elements per chunk of [`finite_sum`] (its result depends on it).
@@ -105,6 +102,11 @@ const SUM_CHUNK: usize = 1 << 16;
 #[must_use]
 pub fn finite_sum(values: &[f32]) -> (f64, u64) {
     let parts: Vec<(f64, u64)> = values.par_chunks(SUM_CHUNK).map(lane_sum).collect();
+    add_in_order(&parts)
+}
+
+/// The chunks' (sum, count) of [`finite_sum`] added first to last.
+fn add_in_order(parts: &[(f64, u64)]) -> (f64, u64) {
     parts
         .iter()
         .fold((0.0, 0), |(s, n), &(a, b)| (s + a, n + b))
