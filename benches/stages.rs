@@ -220,7 +220,8 @@ mod depth {
     fn normals_integration_iso_1024x1024_8_lights(bencher: divan::Bencher) {
         let (images, lights) = set();
         bencher.bench(|| {
-            let (_, surface) = depth::from_set(images, lights, None, Some(0.02));
+            let (_, surface) =
+                depth::from_set(images, lights, None, skintrack::units::MmPerPx::new(0.02));
             iso25178(
                 &surface.level_plane(),
                 surface.w,

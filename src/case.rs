@@ -19,7 +19,7 @@ use crate::ingest;
 use crate::lights;
 use crate::raster::Rect;
 use crate::units::{MmPerPx, UmPerLevel};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -78,14 +78,102 @@ pub enum CaptureKind {
 }
 
 impl CaptureKind {
-    /// "photo", "height" or "photometric" (metrics.json's `kind`).
+    /// The kind without its files (metrics.json's `kind`).
     #[must_use]
-    pub fn name(&self) -> &'static str {
+    pub fn kind(&self) -> Kind {
         match self {
-            CaptureKind::Photo => "photo",
-            CaptureKind::Height(_) => "height",
-            CaptureKind::Photometric(_) => "photometric",
+            CaptureKind::Photo => Kind::Photo,
+            CaptureKind::Height(_) => Kind::Height,
+            CaptureKind::Photometric(_) => Kind::Photometric,
         }
+    }
+}
+
+/// The kind of a capture, and so of a series. The order is the report's:
+/// per view, photos first (what a client recognises), then depth data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// An ordinary photo.
+    Photo,
+    /// A photometric set.
+    Photometric,
+    /// A height map from a 3D skin camera.
+    Height,
+}
+
+impl Kind {
+    /// "photo", "photometric" or "height": metrics.json's and the CSV's word.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Photo => "photo",
+            Kind::Photometric => "photometric",
+            Kind::Height => "height",
+        }
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Case {
+    /// (view, kind) of every series, in report order: by view, then kind.
+    #[must_use]
+    pub fn series_keys(&self) -> Vec<(String, Kind)> {
+        let mut keys: Vec<(String, Kind)> = self
+            .sessions
+            .iter()
+            .flat_map(|s| s.captures.iter().map(|c| (c.view.clone(), c.kind.kind())))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
+    /// `path` relative to the case folder, with forward slashes.
+    #[must_use]
+    pub fn relative(&self, path: &Path) -> String {
+        path.strip_prefix(&self.root)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .replace('\\', "/")
+    }
+
+    /// SHA-256 over every input file in case order (each file's relative
+    /// name, a zero byte, then its bytes).
+    ///
+    /// # Errors
+    /// [`Error::Read`] naming a file that cannot be read.
+    pub fn inputs_sha256(&self) -> Result<String> {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        let mut files: Vec<PathBuf> = Vec::new();
+        let manifest = self.root.join("case.toml");
+        if manifest.exists() {
+            files.push(manifest);
+        }
+        for s in &self.sessions {
+            for c in &s.captures {
+                match &c.kind {
+                    CaptureKind::Photometric(set) => files.extend(set.images.iter().cloned()),
+                    _ => files.push(c.path.clone()),
+                }
+            }
+        }
+        for f in files {
+            let bytes = std::fs::read(&f).map_err(|source| Error::Read {
+                path: f.clone(),
+                source,
+            })?;
+            h.update(self.relative(&f).as_bytes());
+            h.update([0]);
+            h.update(&bytes);
+        }
+        Ok(format!("{:x}", h.finalize()))
     }
 }
 
@@ -336,19 +424,20 @@ fn read_session(dir: &Path) -> Result<Vec<Capture>> {
             path,
         });
     }
-    captures.sort_by(|a, b| {
-        (&a.view, a.kind.name(), a.repeat).cmp(&(&b.view, b.kind.name(), b.repeat))
-    });
+    // by the kind's name, so inputs_sha256 keeps its order (height maps
+    // before photos)
+    let key = |c: &Capture| (c.view.clone(), c.kind.kind().as_str(), c.repeat);
+    captures.sort_by_key(key);
     for pair in captures.windows(2) {
         if pair[0].view == pair[1].view
-            && pair[0].kind.name() == pair[1].kind.name()
+            && pair[0].kind.kind() == pair[1].kind.kind()
             && pair[0].repeat == pair[1].repeat
         {
             return Err(Error::case(
                 &pair[1].path,
                 format!(
                     "a second {} of view {:?} in this session (also {})",
-                    pair[1].kind.name(),
+                    pair[1].kind.kind(),
                     pair[1].view,
                     file_name(&pair[0].path)
                 ),

@@ -6,9 +6,12 @@ use crate::raster::Rect;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+/// The exit-code contract (DESIGN.md), shown by every `--help`.
+const EXIT_CODES: &str = "Exit codes: 0 success; 1 the work failed (a write failed, or `align` could not align the pair); 2 bad usage or bad input (one line names the file and the problem).";
+
 /// skintrack: objective before/after measurement of skin treatments.
 #[derive(Debug, Parser)]
-#[command(name = "skintrack", version, about, long_about = None, propagate_version = true)]
+#[command(name = "skintrack", version, about, long_about = None, propagate_version = true, after_help = EXIT_CODES)]
 pub struct Args {
     /// What to do.
     #[command(subcommand)]
@@ -19,6 +22,7 @@ pub struct Args {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Analyse a case folder: align, measure, trend, plots and report.
+    #[command(after_help = EXIT_CODES)]
     Analyze {
         /// The case folder (dated session folders, optional case.toml).
         case_dir: PathBuf,
@@ -27,19 +31,22 @@ pub enum Command {
         out: Option<PathBuf>,
     },
     /// Register MOVING to BASE and print or write the result.
+    #[command(after_help = EXIT_CODES)]
     Align {
         /// The reference photo.
         base: PathBuf,
         /// The photo to bring into BASE's frame.
         moving: PathBuf,
-        /// Write MOVING warped into BASE's frame here (.png, .jpg or .tif).
-        #[arg(short, long)]
-        out: Option<PathBuf>,
+        /// Write MOVING warped into BASE's frame here (.png, with the area
+        /// MOVING does not cover transparent, or .jpg).
+        #[arg(short, long, value_parser = parse_aligned_out)]
+        out: Option<AlignedOut>,
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
     },
     /// Measure one image.
+    #[command(after_help = EXIT_CODES)]
     Metrics {
         /// The photo.
         image: PathBuf,
@@ -57,6 +64,7 @@ pub enum Command {
         json: bool,
     },
     /// Photometric stereo: normals, albedo, height and scars from a lit set.
+    #[command(after_help = EXIT_CODES)]
     Depth {
         /// Light directions file (one "x y z" per image, DiLiGenT convention).
         #[arg(long)]
@@ -84,12 +92,14 @@ pub enum Command {
         images: Vec<PathBuf>,
     },
     /// Analyse the bundled sample case and print where the report is.
+    #[command(after_help = EXIT_CODES)]
     Demo {
         /// Output folder (default: ./skintrack-demo).
         #[arg(short, long)]
         out: Option<PathBuf>,
     },
     /// Generate a synthetic case with ground truth (truth.json).
+    #[command(after_help = EXIT_CODES)]
     Phantom {
         /// Output folder (new or empty).
         out_dir: PathBuf,
@@ -112,6 +122,48 @@ pub enum Encoding {
     Srgb,
     /// Linear in light; the default for 16-bit images.
     Linear,
+}
+
+impl From<Encoding> for crate::ingest::Encoding {
+    fn from(e: Encoding) -> Self {
+        match e {
+            Encoding::Srgb => crate::ingest::Encoding::Srgb,
+            Encoding::Linear => crate::ingest::Encoding::Linear,
+        }
+    }
+}
+
+/// Where `align -o` writes the aligned photo, in the format its extension names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlignedOut {
+    /// The file.
+    pub path: PathBuf,
+    /// Its format.
+    pub format: ImageFormat,
+}
+
+/// An image format `align -o` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImageFormat {
+    /// PNG with alpha (transparent outside MOVING's footprint).
+    Png,
+    /// JPEG.
+    Jpeg,
+}
+
+/// Checked before any work: an output `align` cannot write is a usage error.
+fn parse_aligned_out(s: &str) -> std::result::Result<AlignedOut, String> {
+    let path = PathBuf::from(s);
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let format = match ext.as_str() {
+        "png" => ImageFormat::Png,
+        "jpg" | "jpeg" => ImageFormat::Jpeg,
+        _ => return Err(format!("{s}: write the aligned image as .png or .jpg")),
+    };
+    Ok(AlignedOut { path, format })
 }
 
 fn parse_rect(s: &str) -> std::result::Result<Rect, String> {

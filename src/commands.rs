@@ -5,7 +5,7 @@ use crate::align::{self, AlignOptions, Status};
 use crate::cli::{self, Args, Command};
 use crate::error::{Error, Result};
 use crate::ingest::{self, IngestOptions};
-use crate::measure::{self, MeasureOptions};
+use crate::measure::{self, MeasureOptions, Value};
 use crate::output;
 use crate::pipeline::{self, AnalyzeOptions};
 use crate::raster::Rect;
@@ -14,6 +14,8 @@ use std::collections::BTreeMap;
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+mod depth;
 
 /// Runs a parsed command line.
 ///
@@ -32,7 +34,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             moving,
             out,
             json,
-        } => align_pair(&base, &moving, out.as_deref(), json),
+        } => align_pair(&base, &moving, out.as_ref(), json),
         Command::Metrics {
             image,
             roi,
@@ -49,11 +51,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
             out,
             json,
             images,
-        } => crate::depth::run_cli(&crate::depth::DepthArgs {
+        } => depth::run(&depth::DepthArgs {
             lights,
             intensities,
             mask,
-            encoding: encoding.map(|e| e == cli::Encoding::Linear),
+            encoding: encoding.map(ingest::Encoding::from),
             mm_per_px: cli::scale(mm_per_px)?,
             out,
             json,
@@ -125,23 +127,12 @@ fn analyze(case_dir: &Path, out: &Path) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-#[derive(Serialize)]
-struct AlignJson<'a> {
-    status: Status,
-    base_from_moving: [[f64; 3]; 3],
-    score: f64,
-    overlap: f64,
-    structure_score: f64,
-    inliers: usize,
-    inlier_ratio: f64,
-    residual_px: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    precision_px: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<&'a str>,
-}
-
-fn align_pair(base: &Path, moving: &Path, out: Option<&Path>, json: bool) -> Result<ExitCode> {
+fn align_pair(
+    base: &Path,
+    moving: &Path,
+    out: Option<&cli::AlignedOut>,
+    json: bool,
+) -> Result<ExitCode> {
     let opts = IngestOptions::default();
     let (b, m) = rayon::join(
         || ingest::read_photo(base, &opts),
@@ -174,21 +165,9 @@ fn align_pair(base: &Path, moving: &Path, out: Option<&Path>, json: bool) -> Res
         write_image(out, &warped)?;
     }
     if json {
-        let j = AlignJson {
-            status: reg.status,
-            base_from_moving: reg.base_from_moving.0,
-            score: reg.score,
-            overlap: reg.overlap,
-            structure_score: reg.structure_score,
-            inliers: reg.inliers,
-            inlier_ratio: reg.inlier_ratio,
-            residual_px: reg.residual_px,
-            precision_px: reg.precision_px.is_finite().then_some(reg.precision_px),
-            reason: reg.reason.as_deref(),
-        };
         println!(
             "{}",
-            serde_json::to_string_pretty(&j).map_err(|e| Error::Failed {
+            serde_json::to_string_pretty(&reg).map_err(|e| Error::Failed {
                 path: moving.to_path_buf(),
                 problem: e.to_string()
             })?
@@ -224,15 +203,11 @@ fn align_pair(base: &Path, moving: &Path, out: Option<&Path>, json: bool) -> Res
     Ok(ExitCode::SUCCESS)
 }
 
-fn write_image(path: &Path, img: &crate::raster::RgbPlanes) -> Result<()> {
-    let (w, h) = (img.width(), img.height());
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    let bytes = match ext.as_str() {
-        "jpg" | "jpeg" => output::jpeg_rgb8(path, w, h, &img.to_rgb8(), 95)?,
-        "png" => {
+fn write_image(out: &cli::AlignedOut, img: &crate::raster::RgbPlanes) -> Result<()> {
+    let (w, h, path) = (img.width(), img.height(), out.path.as_path());
+    let bytes = match out.format {
+        cli::ImageFormat::Jpeg => output::jpeg_rgb8(path, w, h, &img.to_rgb8(), 95)?,
+        cli::ImageFormat::Png => {
             // outside the moving photo's footprint: transparent
             let rgb = img.to_rgb8();
             let mut rgba = Vec::with_capacity(w * h * 4);
@@ -242,29 +217,15 @@ fn write_image(path: &Path, img: &crate::raster::RgbPlanes) -> Result<()> {
             }
             output::png_rgba8(path, w, h, &rgba)?
         }
-        _ => {
-            return Err(Error::usage(format!(
-                "{}: write the aligned image as .png or .jpg",
-                path.display()
-            )));
-        }
     };
     output::write_atomic(path, &bytes)
-}
-
-#[derive(Serialize)]
-struct MetricJson {
-    value: f64,
-    unit: String,
-    better: crate::catalog::Better,
-    uncertainty: f64,
 }
 
 #[derive(Serialize)]
 struct MetricsJson {
     source: String,
     roi: Rect,
-    metrics: BTreeMap<String, MetricJson>,
+    metrics: BTreeMap<String, Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pore_histogram: Option<measure::pores::Histogram>,
 }
@@ -296,21 +257,7 @@ fn metrics(
         let j = MetricsJson {
             source: image.display().to_string(),
             roi,
-            metrics: m
-                .values
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        MetricJson {
-                            value: v.value,
-                            unit: v.unit.clone(),
-                            better: v.better,
-                            uncertainty: v.uncertainty,
-                        },
-                    )
-                })
-                .collect(),
+            metrics: m.values,
             pore_histogram: m.pore_histogram,
         };
         println!(

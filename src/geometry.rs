@@ -5,6 +5,7 @@
 //! `a_from_c`. Positions follow the crate convention (x right, y down, centre
 //! of the top-left pixel at (0, 0)).
 
+use crate::raster::Rect;
 use serde::{Deserialize, Serialize};
 
 /// A 3×3 homogeneous matrix, row-major, normalised so that `m[2][2] = 1`
@@ -215,6 +216,93 @@ impl Homography {
     }
 }
 
+/// The largest axis-aligned rectangle of baseline pixels that every capture
+/// covers (a 2 % margin inside), found on a grid of ≤ 512 px.
+/// `None` when that rectangle is narrower or lower than `min_side`.
+#[must_use]
+pub fn common_roi<'a>(
+    bw: usize,
+    bh: usize,
+    captures: impl Iterator<Item = (&'a Homography, (usize, usize))>,
+    min_side: usize,
+) -> Option<Rect> {
+    let step = (bw.max(bh) as f64 / 512.0).max(1.0);
+    let (gw, gh) = ((bw as f64 / step) as usize, (bh as f64 / step) as usize);
+    let mut valid = vec![true; gw * gh];
+    for (h, (mw, mh)) in captures {
+        let Some(inv) = h.inverse() else { continue };
+        let margin = 3.0;
+        for gy in 0..gh {
+            for gx in 0..gw {
+                // check the cell's corners so the whole cell is covered
+                let corners = [(gx, gy), (gx + 1, gy), (gx, gy + 1), (gx + 1, gy + 1)];
+                let inside = corners.iter().all(|&(cx, cy)| {
+                    let (x, y) = (
+                        (cx as f64 * step).min(bw as f64 - 1.0),
+                        (cy as f64 * step).min(bh as f64 - 1.0),
+                    );
+                    inv.apply(x, y).is_some_and(|(u, v)| {
+                        u >= margin
+                            && v >= margin
+                            && u <= mw as f64 - 1.0 - margin
+                            && v <= mh as f64 - 1.0 - margin
+                    })
+                });
+                if !inside {
+                    valid[gy * gw + gx] = false;
+                }
+            }
+        }
+    }
+    let (x, y, w, h) = largest_rectangle(&valid, gw, gh)?;
+    let r = Rect::new(
+        ((x as f64 * step).ceil() as usize).min(bw - 1),
+        ((y as f64 * step).ceil() as usize).min(bh - 1),
+        (w as f64 * step).floor() as usize,
+        (h as f64 * step).floor() as usize,
+    );
+    // 2 % margin inside, away from resampling edges
+    let (mx, my) = (r.w / 50, r.h / 50);
+    let r = Rect::new(
+        r.x + mx,
+        r.y + my,
+        r.w.saturating_sub(2 * mx),
+        r.h.saturating_sub(2 * my),
+    );
+    (r.w >= min_side && r.h >= min_side && r.fits_in(bw, bh)).then_some(r)
+}
+
+/// Largest all-true rectangle of a boolean grid (histogram-stack method).
+fn largest_rectangle(valid: &[bool], w: usize, h: usize) -> Option<(usize, usize, usize, usize)> {
+    let mut heights = vec![0usize; w];
+    let mut best: Option<(usize, usize, usize, usize)> = None;
+    let mut best_area = 0;
+    for y in 0..h {
+        for x in 0..w {
+            heights[x] = if valid[y * w + x] { heights[x] + 1 } else { 0 };
+        }
+        let mut stack: Vec<usize> = Vec::new();
+        for x in 0..=w {
+            let cur = if x < w { heights[x] } else { 0 };
+            while let Some(&top) = stack.last() {
+                if heights[top] <= cur {
+                    break;
+                }
+                stack.pop();
+                let height = heights[top];
+                let left = stack.last().map_or(0, |&l| l + 1);
+                let width = x - left;
+                if height * width > best_area {
+                    best_area = height * width;
+                    best = Some((left, y + 1 - height, width, height));
+                }
+            }
+            stack.push(x);
+        }
+    }
+    best
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,5 +357,35 @@ mod tests {
     fn corner_error_of_shift_is_shift() {
         let a = Homography::translation(0.3, 0.4);
         assert!((a.corner_error(&Homography::IDENTITY, 100, 80) - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn largest_rectangle_finds_the_block() {
+        // 6x4 grid with a 3x2 block of true plus scattered trues
+        let mut g = vec![false; 24];
+        for y in 1..3 {
+            for x in 2..5 {
+                g[y * 6 + x] = true;
+            }
+        }
+        g[0] = true;
+        assert_eq!(largest_rectangle(&g, 6, 4), Some((2, 1, 3, 2)));
+    }
+
+    #[test]
+    fn common_roi_of_identity_is_almost_everything() {
+        let id = Homography::IDENTITY;
+        let r = common_roi(400, 300, std::iter::once((&id, (400, 300))), 16).unwrap();
+        assert!(r.w > 360 && r.h > 270 && r.fits_in(400, 300), "{r:?}");
+        // a shift by 100 px leaves the left part uncovered
+        let t = Homography::translation(100.0, 0.0);
+        let r2 = common_roi(
+            400,
+            300,
+            [(&id, (400, 300)), (&t, (400, 300))].into_iter(),
+            16,
+        )
+        .unwrap();
+        assert!(r2.x >= 100 && r2.w < 300, "{r2:?}");
     }
 }

@@ -7,8 +7,11 @@
 //! noise bands.
 //!
 //! ```text
-//! case → ingest → align → measure → trend → plot, report
+//! case → ingest → align → measure ─┐
+//!             └→ depth (3D) ───────┴→ trend → plot, report → output
 //! ```
+//! `pipeline` runs the stages in that order; `model` holds the values that
+//! pass between the later stages; `cli` and `commands` are the command line.
 //!
 //! Conventions: x to the right, y down, the centre of the top-left pixel at
 //! (0, 0); pixel values on the 0–255 scale of sRGB-encoded 8-bit values
@@ -18,7 +21,7 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod allocator;
-pub mod catalog;
+// foundations: types and numerics every stage may use
 pub mod date;
 pub mod error;
 pub mod filters;
@@ -30,21 +33,25 @@ pub mod simd;
 pub mod stats;
 pub mod units;
 
+// the stages, in pipeline order
 pub mod align;
 pub mod case;
-pub mod cli;
-pub mod commands;
 pub mod depth;
 pub mod ingest;
 pub mod measure;
 pub mod model;
 pub mod output;
 pub mod overlay;
-pub mod phantom;
 pub mod pipeline;
 pub mod plot;
 pub mod report;
-pub mod synth;
 pub mod trend;
+
+// the command line, and the synthetic data behind the demo and the tests
+pub mod catalog;
+pub mod cli;
+pub mod commands;
+pub mod phantom;
+pub mod synth;
 
 pub use error::{Error, Result};

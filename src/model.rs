@@ -1,13 +1,20 @@
 //! The analysis of a case as data: what metrics.json holds (DESIGN.md
 //! schema, plus the trend fields of issue 7) and what the plots and the
-//! report are drawn from. Maps are `BTreeMap`s so output is byte-stable.
+//! report are drawn from, images included (not serialised). Maps are
+//! `BTreeMap`s so output is byte-stable.
+//!
+//! Two stage values: [`MeasuredSeries`] (the measure stage's output, what
+//! the trend takes) and [`Series`] (with every value's change against the
+//! baseline and the fits).
 
-use crate::catalog::Better;
+use crate::align::Registration;
+use crate::case::Kind;
 use crate::date::Date;
-use crate::geometry::Homography;
+use crate::measure::Value;
 use crate::measure::pores::Histogram;
 use crate::raster::Rect;
-use crate::trend::Fit;
+use crate::trend::{self, Change, Fit, Timeline, Trend};
+use crate::units::MmPerPx;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -39,14 +46,14 @@ pub struct Analysis {
 pub struct Series {
     /// View name.
     pub view: String,
-    /// photo | height | photometric.
-    pub kind: &'static str,
+    /// Photo, height map or photometric set.
+    pub kind: Kind,
     /// The region measured, baseline pixels.
     pub roi: Option<Rect>,
     /// The control region, baseline pixels.
     pub control: Option<Rect>,
     /// Physical scale, when known.
-    pub mm_per_px: Option<f64>,
+    pub mm_per_px: Option<MmPerPx>,
     /// Sessions in date order (the baseline first).
     pub sessions: Vec<SessionResult>,
     /// Saturating fits per metric (≥ 4 usable points).
@@ -54,6 +61,10 @@ pub struct Series {
     /// Scars tracked across sessions (height data only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub scars: Vec<ScarTrack>,
+    /// What the report's images of this series show, when it needs saying
+    /// (the colour scale of a depth map).
+    #[serde(skip)]
+    pub preview_note: Option<String>,
 }
 
 /// One session of a series.
@@ -61,81 +72,161 @@ pub struct Series {
 pub struct SessionResult {
     /// Date.
     pub date: Date,
-    /// Days since the baseline.
-    pub days: i64,
-    /// Days since the latest treatment on or before this date.
-    pub days_since_treatment: Option<i64>,
-    /// 1–3 days after a treatment.
-    pub acute_window: bool,
-    /// A treatment was given at this visit.
-    pub treatment: bool,
+    /// Its place in the treatment course.
+    #[serde(flatten)]
+    pub timeline: Timeline,
     /// The capture, relative to the case folder.
     pub source: String,
     /// Repeat captures averaged into this session (relative paths).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub repeats: Vec<String>,
     /// Registration to the baseline.
-    pub alignment: Alignment,
+    pub alignment: Registration,
     /// Metric id → result (empty when the capture was not usable).
     pub metrics: BTreeMap<String, MetricResult>,
     /// Pore diameter histogram.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pore_histogram: Option<Histogram>,
-}
-
-/// Registration outcome in the JSON contract's form.
-#[derive(Clone, Debug, Serialize)]
-pub struct Alignment {
-    /// "ok" | "failed".
-    pub status: &'static str,
-    /// MOVING → BASE.
-    pub base_from_moving: Homography,
-    /// Grey-level ZNCC after alignment.
-    pub score: f64,
-    /// Fraction of the baseline covered.
-    pub overlap: f64,
-    /// Local-contrast correlation after alignment.
-    pub structure_score: f64,
-    /// Keypoint inliers of the coarse stage.
-    pub inliers: usize,
-    /// Fraction of keypoint matches that agree with the coarse model.
-    pub inlier_ratio: f64,
-    /// RMS transfer error of those inliers, px.
-    pub residual_px: f64,
-    /// Estimated standard error of the corner positions, px.
-    pub precision_px: Option<f64>,
-    /// Why it failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-}
-
-impl Alignment {
-    /// True when the capture may yield numbers.
-    #[must_use]
-    pub fn is_ok(&self) -> bool {
-        self.status == "ok"
-    }
+    /// The images the report shows of this session.
+    #[serde(skip)]
+    pub media: SessionMedia,
 }
 
 /// One metric of one session, with its comparison to the baseline.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricResult {
-    /// Value.
-    pub value: f64,
-    /// Unit.
-    pub unit: String,
-    /// Better direction.
-    pub better: Better,
-    /// Standard error.
-    pub uncertainty: f64,
-    /// % change vs the baseline (null when the baseline is ~0).
-    pub change_pct: Option<f64>,
-    /// |change| > MDC95.
-    pub beyond_noise: bool,
-    /// Absolute change vs the baseline.
-    pub change: f64,
-    /// Minimal detectable change (95 %).
-    pub mdc95: f64,
+    /// What was measured.
+    #[serde(flatten)]
+    pub measured: Value,
+    /// Against the baseline (`None` when the baseline lacks the metric).
+    #[serde(flatten)]
+    pub vs_baseline: Option<Change>,
+}
+
+/// The images of a session that the report embeds.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SessionMedia {
+    /// A JPEG preview of the aligned capture's measured region (or of its
+    /// depth map); `None` when the capture was not usable.
+    pub preview: Option<Vec<u8>>,
+    /// Overlays on the measured region, in [`crate::overlay::KINDS`] order.
+    pub overlays: Vec<Overlay>,
+}
+
+/// One overlay image.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Overlay {
+    /// Its kind (an id of [`crate::overlay::KINDS`]).
+    pub kind: String,
+    /// JPEG bytes.
+    pub jpeg: Vec<u8>,
+}
+
+/// One session as measured, before the trend compares it with the baseline.
+#[derive(Clone, Debug)]
+pub struct MeasuredSession {
+    /// Date.
+    pub date: Date,
+    /// Its place in the treatment course.
+    pub timeline: Timeline,
+    /// The capture, relative to the case folder.
+    pub source: String,
+    /// Repeat captures averaged into this session.
+    pub repeats: Vec<String>,
+    /// Registration to the baseline.
+    pub alignment: Registration,
+    /// Metric id → value (empty when the capture was not usable).
+    pub values: BTreeMap<String, Value>,
+    /// Pore diameter histogram.
+    pub pore_histogram: Option<Histogram>,
+    /// The images the report shows.
+    pub media: SessionMedia,
+}
+
+/// A series as measured: what the trend stage takes.
+#[derive(Clone, Debug)]
+pub struct MeasuredSeries {
+    /// View name.
+    pub view: String,
+    /// Capture kind.
+    pub kind: Kind,
+    /// The region measured, baseline pixels.
+    pub roi: Option<Rect>,
+    /// The control region, baseline pixels.
+    pub control: Option<Rect>,
+    /// Physical scale, when known.
+    pub mm_per_px: Option<MmPerPx>,
+    /// Sessions in date order (the baseline first).
+    pub sessions: Vec<MeasuredSession>,
+    /// Scars tracked across sessions (height data only).
+    pub scars: Vec<ScarTrack>,
+    /// What the preview images show, when it needs saying.
+    pub preview_note: Option<String>,
+}
+
+impl MeasuredSeries {
+    /// What the trend needs of each session.
+    #[must_use]
+    pub fn points(&self) -> Vec<trend::Point<'_>> {
+        self.sessions
+            .iter()
+            .map(|s| trend::Point {
+                days: s.timeline.days,
+                usable: s.alignment.is_ok(),
+                acute_window: s.timeline.acute_window,
+                values: &s.values,
+            })
+            .collect()
+    }
+
+    /// The finished series: each value with its change from `trend`
+    /// (which was computed from [`Self::points`]).
+    #[must_use]
+    pub fn with_trend(self, trend: Trend) -> Series {
+        let mut changes = trend.changes.into_iter();
+        let sessions = self
+            .sessions
+            .into_iter()
+            .map(|s| {
+                let mut change = changes.next().unwrap_or_default();
+                let metrics = s
+                    .values
+                    .into_iter()
+                    .map(|(id, measured)| {
+                        let vs_baseline = change.remove(&id);
+                        (
+                            id,
+                            MetricResult {
+                                measured,
+                                vs_baseline,
+                            },
+                        )
+                    })
+                    .collect();
+                SessionResult {
+                    date: s.date,
+                    timeline: s.timeline,
+                    source: s.source,
+                    repeats: s.repeats,
+                    alignment: s.alignment,
+                    metrics,
+                    pore_histogram: s.pore_histogram,
+                    media: s.media,
+                }
+            })
+            .collect();
+        Series {
+            view: self.view,
+            kind: self.kind,
+            roi: self.roi,
+            control: self.control,
+            mm_per_px: self.mm_per_px,
+            sessions,
+            fits: trend.fits,
+            scars: self.scars,
+            preview_note: self.preview_note,
+        }
+    }
 }
 
 /// One scar followed across sessions (positions in the baseline frame).

@@ -4,9 +4,11 @@
 //! GPS, no ICC): client photos are health data.
 
 use crate::error::{Error, Result};
+use crate::model::Analysis;
+use crate::plot::Plot;
 use image::ImageEncoder as _;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Writes `bytes` to `path` atomically (temporary file + rename).
 ///
@@ -50,6 +52,84 @@ pub fn ensure_dir(dir: &Path) -> Result<()> {
         path: dir.to_path_buf(),
         source,
     })
+}
+
+/// Refuses an output folder inside the case folder (originals are never
+/// written to); `out_dir` need not exist yet.
+///
+/// # Errors
+/// [`Error::Read`] when the case folder cannot be resolved, [`Error::Usage`]
+/// when the output is inside it.
+pub fn check_out_dir(case_dir: &Path, out_dir: &Path) -> Result<()> {
+    let case = std::fs::canonicalize(case_dir).map_err(|source| Error::Read {
+        path: case_dir.to_path_buf(),
+        source,
+    })?;
+    // the output may not exist yet: resolve its nearest existing ancestor
+    let mut probe = out_dir.to_path_buf();
+    let mut tail = Vec::new();
+    let resolved = loop {
+        if let Ok(p) = std::fs::canonicalize(&probe) {
+            break tail
+                .iter()
+                .rev()
+                .fold(p, |acc: PathBuf, t: &std::ffi::OsString| acc.join(t));
+        }
+        match (probe.file_name().map(ToOwned::to_owned), probe.parent()) {
+            (Some(name), Some(parent)) => {
+                tail.push(name);
+                probe = if parent.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    parent.to_path_buf()
+                };
+            }
+            _ => break out_dir.to_path_buf(),
+        }
+    };
+    if resolved.starts_with(&case) {
+        return Err(Error::usage(format!(
+            "{}: the output folder must not be inside the case folder (originals are never written to)",
+            out_dir.display()
+        )));
+    }
+    Ok(())
+}
+
+/// What `analyze` writes once the analysis is finished.
+pub struct CaseFiles<'a> {
+    /// The analysis (metrics.json).
+    pub analysis: &'a Analysis,
+    /// metrics.csv.
+    pub csv: String,
+    /// The charts (plots/NAME.png and .svg).
+    pub plots: &'a [Plot],
+    /// report.html.
+    pub html: String,
+}
+
+/// Writes metrics.json, metrics.csv, plots/ and report.html into `out_dir`;
+/// returns the report's path.
+///
+/// # Errors
+/// [`Error::Write`] naming the file that could not be written.
+pub fn write_case_files(out_dir: &Path, files: &CaseFiles<'_>) -> Result<PathBuf> {
+    let json_path = out_dir.join("metrics.json");
+    let json = serde_json::to_string_pretty(files.analysis).map_err(|e| Error::Failed {
+        path: json_path.clone(),
+        problem: e.to_string(),
+    })?;
+    write_atomic(&json_path, format!("{json}\n").as_bytes())?;
+    write_atomic(&out_dir.join("metrics.csv"), files.csv.as_bytes())?;
+    let plots = out_dir.join("plots");
+    for p in files.plots {
+        // names hold dots (metric ids): append the extension, never replace
+        write_atomic(&plots.join(format!("{}.png", p.name)), &p.png)?;
+        write_atomic(&plots.join(format!("{}.svg", p.name)), p.svg.as_bytes())?;
+    }
+    let report = out_dir.join("report.html");
+    write_atomic(&report, files.html.as_bytes())?;
+    Ok(report)
 }
 
 /// PNG bytes of 8-bit RGB pixels (no metadata chunks).

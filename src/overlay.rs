@@ -6,6 +6,7 @@
 
 use crate::error::Result;
 use crate::measure::Measurements;
+use crate::model::Overlay;
 use crate::output;
 use crate::raster::{RgbPlanes, to_u8};
 use std::path::Path;
@@ -134,7 +135,7 @@ fn mask_tint(c: &mut Canvas, mask: &[bool], roi_w: usize, roi_h: usize, colour: 
 }
 
 /// Renders every overlay of one capture, writes the PNGs as
-/// `OUT/overlays/{stem}_{kind}.png`, and returns (kind, JPEG for the report).
+/// `OUT/overlays/{stem}_{kind}.png`, and returns them as JPEGs for the report.
 ///
 /// # Errors
 /// [`crate::Error::Write`] when a file cannot be written.
@@ -143,7 +144,7 @@ pub fn render_all(
     m: &Measurements,
     out_dir: &Path,
     stem: &str,
-) -> Result<Vec<(String, Vec<u8>)>> {
+) -> Result<Vec<Overlay>> {
     let Some(maps) = &m.maps else {
         return Ok(Vec::new());
     };
@@ -210,10 +211,10 @@ pub fn render_all(
         let path = out_dir.join("overlays").join(format!("{stem}_{kind}.png"));
         output::write_atomic(&path, &output::png_rgb8(&path, c.w, c.h, &c.rgb8())?)?;
         let (ew, eh, small) = c.resized(EMBED_SIDE);
-        out.push((
-            kind.to_string(),
-            output::jpeg_rgb8(&path, ew, eh, &small, 82)?,
-        ));
+        out.push(Overlay {
+            kind: kind.to_string(),
+            jpeg: output::jpeg_rgb8(&path, ew, eh, &small, 82)?,
+        });
     }
     Ok(out)
 }

@@ -299,19 +299,19 @@ fn metric_chart<'a>(a: &Analysis, s: &'a Series, id: &str) -> Option<MetricChart
     for sess in &s.sessions {
         match sess.metrics.get(id) {
             Some(m) if sess.alignment.is_ok() => {
-                unit.clone_from(&m.unit);
+                unit.clone_from(&m.measured.unit);
                 points.push((
-                    sess.days as f64,
-                    m.value,
-                    m.uncertainty,
-                    if sess.acute_window {
+                    sess.timeline.days as f64,
+                    m.measured.value,
+                    m.measured.uncertainty,
+                    if sess.timeline.acute_window {
                         PointKind::Acute
                     } else {
                         PointKind::Normal
                     },
                 ));
             }
-            _ => failed_days.push(sess.days as f64),
+            _ => failed_days.push(sess.timeline.days as f64),
         }
     }
     if points.is_empty() {
@@ -322,10 +322,17 @@ fn metric_chart<'a>(a: &Analysis, s: &'a Series, id: &str) -> Option<MetricChart
         .iter()
         .find(|x| x.alignment.is_ok())
         .and_then(|x| x.metrics.get(id));
-    let baseline = base.map(|b| (b.value, 1.96 * std::f64::consts::SQRT_2 * b.uncertainty));
+    let baseline = base.map(|b| {
+        let b = &b.measured;
+        (b.value, 1.96 * std::f64::consts::SQRT_2 * b.uncertainty)
+    });
     let treatments: Vec<f64> = treatment_days(a);
     let first_t = treatments.iter().copied().fold(f64::INFINITY, f64::min);
-    let x_max = s.sessions.iter().map(|x| x.days as f64).fold(0.0, f64::max);
+    let x_max = s
+        .sessions
+        .iter()
+        .map(|x| x.timeline.days as f64)
+        .fold(0.0, f64::max);
     let suffix = if id.ends_with(catalog::VS_CONTROL) {
         " vs untreated skin"
     } else {
@@ -365,12 +372,12 @@ fn improvement_lines(s: &Series) -> Vec<(String, Vec<(f64, f64)>)> {
         let pts: Vec<(f64, f64)> = s
             .sessions
             .iter()
-            .filter(|x| x.alignment.is_ok() && !x.acute_window)
+            .filter(|x| x.alignment.is_ok() && !x.timeline.acute_window)
             .filter_map(|x| {
                 let m = x.metrics.get(info.id)?;
-                let pct = m.change_pct?;
+                let pct = m.vs_baseline?.change_pct?;
                 Some((
-                    x.days as f64,
+                    x.timeline.days as f64,
                     if info.better == Better::Lower {
                         -pct
                     } else {
@@ -486,7 +493,7 @@ fn scar_chart(a: &Analysis, si: usize, s: &Series) -> Result<Option<Plot>> {
         .sessions
         .iter()
         .find_map(|x| x.metrics.get(crate::catalog::id::SCAR_MAX_DEPTH))
-        .map_or("µm", |m| m.unit.as_str());
+        .map_or("µm", |m| m.measured.unit.as_str());
     let lines: Vec<(String, Vec<(f64, f64)>)> = s
         .scars
         .iter()
@@ -500,9 +507,9 @@ fn scar_chart(a: &Analysis, si: usize, s: &Series) -> Result<Option<Plot>> {
                 .filter_map(|(m, x)| match m {
                     Some(m) => {
                         seen = true;
-                        Some((x.days as f64, m.max_depth_um))
+                        Some((x.timeline.days as f64, m.max_depth_um))
                     }
-                    None if seen => Some((x.days as f64, 0.0)),
+                    None if seen => Some((x.timeline.days as f64, 0.0)),
                     None => None,
                 })
                 .collect();

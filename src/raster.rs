@@ -9,6 +9,7 @@
 //! no data (outside a warped image's footprint).
 
 use crate::simd::wide_fn;
+use crate::units::MmPerPx;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -439,6 +440,85 @@ impl From<[usize; 4]> for Rect {
 impl From<Rect> for [usize; 4] {
     fn from(r: Rect) -> [usize; 4] {
         [r.x, r.y, r.w, r.h]
+    }
+}
+
+/// The sRGB transfer function: an encoded value on the 0–255 scale to
+/// linear light on 0–1 (IEC 61966-2-1).
+#[must_use]
+pub fn srgb_to_linear(v: f64) -> f64 {
+    let c = v / 255.0;
+    if c > 0.04045 {
+        ((c + 0.055) / 1.055).powf(2.4)
+    } else {
+        c / 12.92
+    }
+}
+
+/// Heights per pixel (NaN where there is no data), from a 3D camera or
+/// photometric stereo, with their units.
+#[derive(Clone, Debug)]
+pub struct Surface {
+    /// Width.
+    pub w: usize,
+    /// Height.
+    pub h: usize,
+    /// Heights, row-major, in `unit`, positive toward the camera.
+    pub z: Vec<f64>,
+    /// The unit of the heights.
+    pub unit: HeightUnit,
+    /// Lateral scale, when known.
+    pub mm_per_px: Option<MmPerPx>,
+}
+
+/// The unit of a surface's heights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeightUnit {
+    /// Micrometres.
+    Um,
+    /// Widths of a pixel (photometric stereo without a lateral scale).
+    PixelWidth,
+}
+
+impl Surface {
+    /// Lateral pixel size in the unit of the heights (µm or px), when known.
+    #[must_use]
+    pub fn pixel_in_z_units(&self) -> Option<f64> {
+        match self.unit {
+            HeightUnit::Um => self.mm_per_px.map(|m| m.get() * 1000.0),
+            HeightUnit::PixelWidth => Some(1.0),
+        }
+    }
+
+    /// The factor from height units to the unit depths are reported in,
+    /// and that unit: µm for µm heights, and for pixel-width heights when
+    /// the scale is known; "px" otherwise.
+    #[must_use]
+    pub fn depth_unit(&self) -> (f64, &'static str) {
+        match (self.unit, self.mm_per_px) {
+            (HeightUnit::Um, _) => (1.0, "µm"),
+            (HeightUnit::PixelWidth, Some(m)) => (m.get() * 1000.0, "µm"),
+            (HeightUnit::PixelWidth, None) => (1.0, "px"),
+        }
+    }
+
+    /// The volume of one pixel one height unit deep, in the unit volumes
+    /// are reported in, and that unit: mm³ with a scale (µm × mm² / 1000),
+    /// µm·px² for µm heights without one, px³ otherwise.
+    #[must_use]
+    pub fn volume_unit(&self) -> (f64, &'static str) {
+        match (self.unit, self.mm_per_px.map(MmPerPx::get)) {
+            (HeightUnit::Um, Some(m)) => (m * m / 1000.0, "mm³"),
+            (HeightUnit::PixelWidth, Some(m)) => (m * m * m, "mm³"),
+            (HeightUnit::Um, None) => (1.0, "µm·px²"),
+            (HeightUnit::PixelWidth, None) => (1.0, "px³"),
+        }
+    }
+
+    /// The area of one pixel: mm² with a scale, px² without.
+    #[must_use]
+    pub fn pixel_area(&self) -> f64 {
+        self.mm_per_px.map_or(1.0, MmPerPx::mm2_per_px)
     }
 }
 

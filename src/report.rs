@@ -5,9 +5,9 @@
 //! alignment of every capture, exclusions, methods and an input hash.
 //! Also the flat CSV of metrics.json.
 
+use crate::case::Kind;
 use crate::catalog::{self, Better};
 use crate::model::{Analysis, Series, SessionResult};
-use crate::pipeline::Media;
 use crate::plot::{EARLY_RESULTS_DAYS, Plot, format_value};
 use base64::Engine as _;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
@@ -29,21 +29,32 @@ pub fn csv(a: &Analysis) -> String {
     };
     for s in &a.series {
         for sess in &s.sessions {
-            let lead = format!("{},{},{},{}", field(&s.view), s.kind, sess.date, sess.days);
+            let lead = format!(
+                "{},{},{},{}",
+                field(&s.view),
+                s.kind,
+                sess.date,
+                sess.timeline.days
+            );
+            let status = sess.alignment.status.as_str();
             if sess.metrics.is_empty() {
-                let _ = writeln!(out, "{lead},,,,,,,,{}", sess.alignment.status);
+                let _ = writeln!(out, "{lead},,,,,,,,{status}");
             }
             for (id, m) in &sess.metrics {
-                let pct = m.change_pct.map(|p| p.to_string()).unwrap_or_default();
+                let v = &m.measured;
+                let change = m.vs_baseline;
+                let pct = change
+                    .and_then(|c| c.change_pct)
+                    .map(|p| p.to_string())
+                    .unwrap_or_default();
                 let _ = writeln!(
                     out,
-                    "{lead},{id},{},{},{},{},{pct},{},{}",
-                    m.value,
-                    field(&m.unit),
-                    m.better.as_str(),
-                    m.uncertainty,
-                    m.beyond_noise,
-                    sess.alignment.status
+                    "{lead},{id},{},{},{},{},{pct},{},{status}",
+                    v.value,
+                    field(&v.unit),
+                    v.better.as_str(),
+                    v.uncertainty,
+                    change.is_some_and(|c| c.beyond_noise),
                 );
             }
         }
@@ -66,7 +77,7 @@ fn latest_comparable(s: &Series) -> Option<&SessionResult> {
         .iter()
         .skip(1)
         .rev()
-        .find(|x| x.alignment.is_ok() && !x.acute_window && !x.metrics.is_empty())
+        .find(|x| x.alignment.is_ok() && !x.timeline.acute_window && !x.metrics.is_empty())
 }
 
 /// Plain-language sentences from the numbers: 3–6 of them, improvements
@@ -78,7 +89,7 @@ pub fn headlines(a: &Analysis) -> Vec<String> {
     let Some(s) = a
         .series
         .iter()
-        .find(|s| s.kind == "photo")
+        .find(|s| s.kind == Kind::Photo)
         .or_else(|| a.series.first())
     else {
         return out;
@@ -93,25 +104,27 @@ pub fn headlines(a: &Analysis) -> Vec<String> {
         };
         any_latest = true;
         // true depth, where measured, is the outcome that matters most for scars
-        let weight = if series.kind == "photo" { 1.0 } else { 1.5 };
+        let weight = if series.kind == Kind::Photo { 1.0 } else { 1.5 };
         for info in catalog::METRICS
             .iter()
             .filter(|m| m.headline && m.better != Better::None)
         {
-            let Some(m) = latest.metrics.get(info.id) else {
+            let Some(change) = latest.metrics.get(info.id).and_then(|m| m.vs_baseline) else {
                 continue;
             };
             let (subject, good, bad) = catalog::words(info.id);
-            let Some(pct) = m.change_pct else { continue };
-            if !m.beyond_noise {
+            let Some(pct) = change.change_pct else {
+                continue;
+            };
+            if !change.beyond_noise {
                 if !quiet.contains(&subject) {
                     quiet.push(subject);
                 }
                 continue;
             }
             let improved = match info.better {
-                Better::Lower => m.change < 0.0,
-                _ => m.change > 0.0,
+                Better::Lower => change.delta < 0.0,
+                _ => change.delta > 0.0,
             };
             let text = if improved {
                 format!(
@@ -148,8 +161,8 @@ pub fn headlines(a: &Analysis) -> Vec<String> {
         out.push("Only the first visit can be measured so far: the next visits will be compared with it.".into());
     }
     for sess in &s.sessions {
-        if sess.acute_window && sess.alignment.is_ok() {
-            let d = sess.days_since_treatment.unwrap_or(0);
+        if sess.timeline.acute_window && sess.alignment.is_ok() {
+            let d = sess.timeline.days_since_treatment.unwrap_or(0);
             out.push(format!(
                 "The photo of {} was taken {d} day{} after a session: redness then is expected and settles within days, so it is not counted as a change.",
                 sess.date.human(),
@@ -267,29 +280,20 @@ fn overlay_css(series: usize, kinds: &[String]) -> String {
     css
 }
 
-fn series_client_section(
-    a: &Analysis,
-    si: usize,
-    s: &Series,
-    media: &Media,
-    plots: &[Plot],
-) -> Markup {
-    let previews = media.previews.get(si);
-    let base_img = previews.and_then(|p| p.first()).and_then(Option::as_ref);
-    let latest_idx = s
+fn series_client_section(a: &Analysis, si: usize, s: &Series, plots: &[Plot]) -> Markup {
+    let base = s.sessions.first().map(|x| &x.media);
+    let latest = s
         .sessions
         .iter()
-        .enumerate()
         .skip(1)
         .rev()
-        .find(|(_, x)| x.alignment.is_ok())
-        .map(|(i, _)| i);
-    let latest_img =
-        latest_idx.and_then(|i| previews.and_then(|p| p.get(i)).and_then(Option::as_ref));
-    let ov_base = media.overlays.get(si).and_then(|o| o.first());
-    let ov_latest = latest_idx.and_then(|i| media.overlays.get(si).and_then(|o| o.get(i)));
+        .find(|x| x.alignment.is_ok());
+    let base_img = base.and_then(|m| m.preview.as_ref());
+    let latest_img = latest.and_then(|x| x.media.preview.as_ref());
+    let ov_base = base.map(|m| &m.overlays);
+    let ov_latest = latest.map(|x| &x.media.overlays);
     let kinds: Vec<String> = ov_base
-        .map(|v| v.iter().map(|(k, _)| k.clone()).collect())
+        .map(|v| v.iter().map(|o| o.kind.clone()).collect())
         .unwrap_or_default();
     let overview = plots
         .iter()
@@ -297,8 +301,8 @@ fn series_client_section(
     let scar_chart = plots
         .iter()
         .find(|p| p.series == Some(si) && p.name.ends_with("_scar_depths"));
-    let note = media.notes.get(si).and_then(Option::as_ref);
-    let heading = if s.kind == "photo" {
+    let note = s.preview_note.as_ref();
+    let heading = if s.kind == Kind::Photo {
         "Before and after — "
     } else {
         "Scar depth map — "
@@ -319,16 +323,14 @@ fn series_client_section(
         })
         .take(4)
         .collect();
-    let latest_date = latest_idx
-        .map(|i| s.sessions[i].date.human())
-        .unwrap_or_default();
+    let latest_date = latest.map(|x| x.date.human()).unwrap_or_default();
     html! {
         section {
             h2 { (heading) (s.view) }
             @if let Some(n) = note { p.small { (n) } }
 
             @if let (Some(b), Some(l)) = (base_img, latest_img) {
-                div.card.slider-wrap.depthmaps[s.kind != "photo"] {
+                div.card.slider-wrap.depthmaps[s.kind != Kind::Photo] {
                     div.slider role="img" aria-label={"Photo of the first visit (" (a.baseline_date.human()) ") and the latest visit (" (latest_date) "), lined up so the same skin is in the same place; drag the slider to compare."} {
                         img src=(img_src("image/jpeg", b)) alt={"First visit, " (a.baseline_date.human())};
                         div.after { img src=(img_src("image/jpeg", l)) alt={"Latest visit, " (latest_date)}; }
@@ -354,11 +356,11 @@ fn series_client_section(
                         }
                         @for (kind, name) in crate::overlay::KINDS.iter().filter(|(k, _)| kinds.iter().any(|x| x == k)) {
                             div class={"ovpanel p" (si) "-" (kind)} style="width:100%" {
-                                @if let Some((_, bytes)) = ov_base.and_then(|v| v.iter().find(|(k, _)| k == kind)) {
-                                    figure { img src=(img_src("image/jpeg", bytes)) alt={(name) " highlighted at the first visit"}; figcaption { (name) " — first visit" } }
+                                @if let Some(o) = ov_base.and_then(|v| v.iter().find(|o| o.kind == *kind)) {
+                                    figure { img src=(img_src("image/jpeg", &o.jpeg)) alt={(name) " highlighted at the first visit"}; figcaption { (name) " — first visit" } }
                                 }
-                                @if let Some((_, bytes)) = ov_latest.and_then(|v| v.iter().find(|(k, _)| k == kind)) {
-                                    figure { img src=(img_src("image/jpeg", bytes)) alt={(name) " highlighted at the latest visit"}; figcaption { (name) " — latest visit" } }
+                                @if let Some(o) = ov_latest.and_then(|v| v.iter().find(|o| o.kind == *kind)) {
+                                    figure { img src=(img_src("image/jpeg", &o.jpeg)) alt={(name) " highlighted at the latest visit"}; figcaption { (name) " — latest visit" } }
                                 }
                             }
                         }
@@ -392,7 +394,7 @@ fn practitioner_section(a: &Analysis, plots: &[Plot]) -> Markup {
                     p.small {
                         @if let Some(r) = s.roi { "Measured region (baseline px): x " (r.x) ", y " (r.y) ", " (r.w) "×" (r.h) ". " }
                         @if let Some(c) = s.control { "Control region: x " (c.x) ", y " (c.y) ", " (c.w) "×" (c.h) ". " }
-                        @match s.mm_per_px { Some(v) => { "Scale " (v) " mm/px." } None => { "No physical scale: per-pixel units." } }
+                        @match s.mm_per_px { Some(v) => { "Scale " (v.get()) " mm/px." } None => { "No physical scale: per-pixel units." } }
                     }
                     table {
                         thead { tr { th { "Visit" } th { "Day" } th { "Treatment" } th { "Alignment" } th { "Score" } th { "Overlap" } th { "Structure" } th { "Note" } } }
@@ -400,15 +402,15 @@ fn practitioner_section(a: &Analysis, plots: &[Plot]) -> Markup {
                             @for x in &s.sessions {
                                 tr {
                                     td { (x.date.to_string()) }
-                                    td { (x.days) }
-                                    td { @if x.treatment { "yes" } }
-                                    td class=(if x.alignment.is_ok() { "ok" } else { "bad" }) { (x.alignment.status) }
+                                    td { (x.timeline.days) }
+                                    td { @if x.timeline.treatment { "yes" } }
+                                    td class=(if x.alignment.is_ok() { "ok" } else { "bad" }) { (x.alignment.status.as_str()) }
                                     td { (format!("{:.3}", x.alignment.score)) }
                                     td { (format!("{:.0} %", 100.0 * x.alignment.overlap)) }
                                     td { (format!("{:.2}", x.alignment.structure_score)) }
                                     td {
                                         @if let Some(r) = &x.alignment.reason { span.tag.warn { "excluded" } " " (r) }
-                                        @if x.acute_window { span.tag.warn { "acute window" } " " (x.days_since_treatment.unwrap_or(0)) " d after treatment" }
+                                        @if x.timeline.acute_window { span.tag.warn { "acute window" } " " (x.timeline.days_since_treatment.unwrap_or(0)) " d after treatment" }
                                         @if !x.repeats.is_empty() { span.tag { (x.repeats.len() + 1) " captures averaged" } }
                                     }
                                 }
@@ -471,12 +473,12 @@ fn metric_table(s: &Series) -> Markup {
             tbody {
                 @for id in ids {
                     tr {
-                        td { code { (id) } @if let Some(u) = s.sessions.iter().find_map(|x| x.metrics.get(id)).map(|m| m.unit.clone()).filter(|u| !u.is_empty()) { " (" (u) ")" } }
+                        td { code { (id) } @if let Some(u) = s.sessions.iter().find_map(|x| x.metrics.get(id)).map(|m| m.measured.unit.clone()).filter(|u| !u.is_empty()) { " (" (u) ")" } }
                         @for x in &s.sessions {
                             td {
                                 @if let Some(m) = x.metrics.get(id) {
-                                    (format_value(m.value)) " ± " (format_value(m.uncertainty))
-                                    @if let Some(p) = m.change_pct { br; span.small { (format!("{p:+.1} %")) @if m.beyond_noise { " *" } } }
+                                    (format_value(m.measured.value)) " ± " (format_value(m.measured.uncertainty))
+                                    @if let Some(c) = m.vs_baseline { @if let Some(p) = c.change_pct { br; span.small { (format!("{p:+.1} %")) @if c.beyond_noise { " *" } } } }
                                 } @else { "—" }
                             }
                         }
@@ -490,7 +492,7 @@ fn metric_table(s: &Series) -> Markup {
 
 /// The complete report.html.
 #[must_use]
-pub fn html(a: &Analysis, media: &Media, plots: &[Plot]) -> String {
+pub fn html(a: &Analysis, plots: &[Plot]) -> String {
     let title = match &a.client {
         Some(c) => format!("Skin progress report — {c}"),
         None => format!("Skin progress report — {}", a.case),
@@ -527,7 +529,7 @@ pub fn html(a: &Analysis, media: &Media, plots: &[Plot]) -> String {
                         div.card { ul.points { @for h in headlines(a) { li { (h) } } } }
                     }
                     @for (si, s) in a.series.iter().enumerate() {
-                        (series_client_section(a, si, s, media, plots))
+                        (series_client_section(a, si, s, plots))
                     }
                     section {
                         h2 { "What to expect next" }

@@ -16,17 +16,104 @@
 
 use crate::catalog::Better;
 use crate::date::Date;
+use crate::measure::Value;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
-/// One measured point of a series.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Point {
-    /// Session date.
-    pub date: Date,
-    /// Value, or `None` when the capture was not usable (failed alignment).
-    pub value: Option<f64>,
-    /// Standard error of the value.
-    pub uncertainty: f64,
+/// What a trend needs of one session of a series.
+#[derive(Clone, Copy, Debug)]
+pub struct Point<'a> {
+    /// Days since the baseline.
+    pub days: i64,
+    /// Aligned (and so comparable with the baseline).
+    pub usable: bool,
+    /// 1–3 days after a treatment: compared, but not fitted.
+    pub acute_window: bool,
+    /// The session's values (empty when it was not measured).
+    pub values: &'a BTreeMap<String, Value>,
+}
+
+/// The trend of a series: each session's change against the baseline and
+/// the saturating fits.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Trend {
+    /// Per session (in the order given): metric id → change against the
+    /// baseline, for the metrics the baseline has.
+    pub changes: Vec<BTreeMap<String, Change>>,
+    /// Metric id → fit (≥ 4 usable points outside the acute window).
+    pub fits: BTreeMap<String, Fit>,
+}
+
+/// The trend of a series whose sessions are `points`, in date order: the
+/// baseline is the first usable session with values.
+#[must_use]
+pub fn trend(points: &[Point<'_>]) -> Trend {
+    let Some(base) = points.iter().find(|p| p.usable && !p.values.is_empty()) else {
+        return Trend {
+            changes: vec![BTreeMap::new(); points.len()],
+            fits: BTreeMap::new(),
+        };
+    };
+    let changes = points
+        .iter()
+        .map(|p| {
+            p.values
+                .iter()
+                .filter_map(|(id, v)| {
+                    let b = base.values.get(id)?;
+                    let c = change(b.value, b.uncertainty, v.value, v.uncertainty, v.better);
+                    Some((id.clone(), c))
+                })
+                .collect()
+        })
+        .collect();
+    let mut fits = BTreeMap::new();
+    for id in base.values.keys() {
+        let pts: Vec<(f64, f64)> = points
+            .iter()
+            .filter(|p| p.usable && !p.acute_window)
+            .filter_map(|p| p.values.get(id).map(|v| (p.days as f64, v.value)))
+            .collect();
+        if let Some(f) = fit_saturating(&pts) {
+            fits.insert(id.clone(), f);
+        }
+    }
+    Trend { changes, fits }
+}
+
+/// One session's values from its repeat captures: the mean of each metric
+/// of the first capture over the captures that have it; with two or more,
+/// their spread replaces the first's standard error (sd/√k).
+#[must_use]
+pub fn combine_repeats(captures: &[&BTreeMap<String, Value>]) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    let Some(first) = captures.first() else {
+        return out;
+    };
+    for (id, v) in *first {
+        let vals: Vec<f64> = captures
+            .iter()
+            .filter_map(|m| m.get(id).map(|x| x.value))
+            .collect();
+        let k = vals.len() as f64;
+        let mean = vals.iter().sum::<f64>() / k;
+        let uncertainty = if vals.len() >= 2 {
+            let var = vals.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (k - 1.0);
+            (var / k).sqrt()
+        } else {
+            v.uncertainty
+        };
+        out.insert(
+            id.clone(),
+            Value {
+                value: mean,
+                unit: v.unit.clone(),
+                better: v.better,
+                uncertainty,
+            },
+        );
+    }
+    out
 }
 
 /// Where a session sits in the treatment timeline.
@@ -58,19 +145,22 @@ pub fn timeline(date: Date, baseline: Date, treatments: &[Date]) -> Timeline {
     }
 }
 
-/// The comparison of one point with the baseline.
+/// The comparison of one value with the baseline's (metrics.json writes
+/// the first four fields beside the value).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Change {
-    /// Absolute change v − v₀.
-    pub delta: f64,
     /// Relative change in %, `None` when the baseline is (nearly) zero.
     pub change_pct: Option<f64>,
-    /// Minimal detectable change at 95 %.
-    pub mdc95: f64,
     /// |delta| > mdc95.
     pub beyond_noise: bool,
+    /// Absolute change v − v₀.
+    #[serde(rename = "change")]
+    pub delta: f64,
+    /// Minimal detectable change at 95 %.
+    pub mdc95: f64,
     /// Whether the change is in the better direction (None when the metric
     /// has no better direction or the change is within noise).
+    #[serde(skip)]
     pub improved: Option<bool>,
 }
 
@@ -88,10 +178,10 @@ pub fn change(v0: f64, u0: f64, v: f64, u: f64, better: Better) -> Change {
         Better::None => None,
     };
     Change {
-        delta,
         change_pct: (v0.abs() > 1e-12).then(|| 100.0 * delta / v0.abs()),
-        mdc95,
         beyond_noise,
+        delta,
+        mdc95,
         improved,
     }
 }

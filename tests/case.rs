@@ -3,7 +3,7 @@
 mod common;
 
 use common::{data, tempdir};
-use skintrack::case::{CaptureKind, read_case};
+use skintrack::case::{CaptureKind, Kind, read_case};
 use std::path::Path;
 
 fn write(p: &Path, bytes: &[u8]) {
@@ -59,18 +59,18 @@ exclude = [[5, 5, 10, 10]]
             .collect::<Vec<_>>(),
         ["2026-01-12", "2026-02-10"]
     );
-    let views: Vec<(String, &str, u32)> = case.sessions[0]
+    let views: Vec<(String, Kind, u32)> = case.sessions[0]
         .captures
         .iter()
-        .map(|c| (c.view.clone(), c.kind.name(), c.repeat))
+        .map(|c| (c.view.clone(), c.kind.kind(), c.repeat))
         .collect();
     assert_eq!(
         views,
         [
-            ("cheek".into(), "height", 1),
-            ("cheek".into(), "photo", 1),
-            ("cheek".into(), "photo", 2),
-            ("forehead".into(), "photo", 1)
+            ("cheek".into(), Kind::Height, 1),
+            ("cheek".into(), Kind::Photo, 1),
+            ("cheek".into(), Kind::Photo, 2),
+            ("forehead".into(), Kind::Photo, 1)
         ]
     );
     let CaptureKind::Height(side) = &case.sessions[0].captures[0].kind else {

@@ -8,6 +8,8 @@ use common::{data, rel_diff, tempdir};
 use serde_json::Value;
 use skintrack::case::HeightSidecar;
 use skintrack::depth::{self, surface::Scar};
+use skintrack::ingest;
+use skintrack::units::MmPerPx;
 use std::path::PathBuf;
 
 fn truth(rel: &str) -> Value {
@@ -18,7 +20,7 @@ fn truth(rel: &str) -> Value {
 /// differences, one-sided at the border; 20 µm pixels; y up).
 fn truth_normals() -> (usize, usize, Vec<[f64; 3]>) {
     let sidecar: HeightSidecar = toml::from_str("um_per_level = 0.025\nmm_per_px = 0.02").unwrap();
-    let s = depth::read_height_map(&data("photometric/height_u16.png"), &sidecar).unwrap();
+    let s = ingest::read_height_map(&data("photometric/height_u16.png"), &sidecar).unwrap();
     let (w, h) = (s.w, s.h);
     let z = |x: usize, y: usize| s.z[y * w + x];
     let diff = |a: f64, b: f64, d: f64| (a - b) / d;
@@ -57,8 +59,8 @@ fn angular_error(set: &str) -> (Angular, depth::stereo::Normals, depth::surface:
         .map(|l| dir.join(l.trim()))
         .collect();
     let lights = skintrack::lights::read_directions(&dir.join("light_directions.txt")).unwrap();
-    let planes = depth::read_set(&images, None, None).unwrap();
-    let (normals, surface) = depth::from_set(&planes, &lights, None, Some(0.02));
+    let planes = ingest::read_set(&images, None, None).unwrap();
+    let (normals, surface) = depth::from_set(&planes, &lights, None, MmPerPx::new(0.02));
     let (_, _, want) = truth_normals();
     let mut sum = 0.0;
     let mut over = 0usize;
@@ -182,7 +184,8 @@ fn height_maps_give_iso_25178_within_one_percent_and_shrinking_scars() {
             &std::fs::read_to_string(data(&format!("heightmaps/{name}.height.toml"))).unwrap(),
         )
         .unwrap();
-        let s = depth::read_height_map(&data(&format!("heightmaps/{name}.png")), &sidecar).unwrap();
+        let s =
+            ingest::read_height_map(&data(&format!("heightmaps/{name}.png")), &sidecar).unwrap();
         let rep = depth::report(&s);
         let truth = &t["maps"][format!("{name}.png")];
         let iso = rep.iso25178.unwrap();

@@ -70,6 +70,17 @@ pub enum Status {
     Failed,
 }
 
+impl Status {
+    /// "ok" or "failed", as metrics.json writes it.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Failed => "failed",
+        }
+    }
+}
+
 /// The result of registering one pair.
 #[derive(Clone, Debug, Serialize)]
 pub struct Registration {
@@ -89,14 +100,21 @@ pub struct Registration {
     pub inlier_ratio: f64,
     /// RMS transfer error of the coarse inliers, full-resolution px.
     pub residual_px: f64,
-    /// Estimated standard error of the corner positions, full-resolution px.
-    pub precision_px: f64,
+    /// Estimated standard error of the corner positions, full-resolution
+    /// px (`None` when it could not be estimated).
+    pub precision_px: Option<f64>,
     /// Why it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
 impl Registration {
+    /// True when the capture may yield numbers.
+    #[must_use]
+    pub fn is_ok(&self) -> bool {
+        self.status == Status::Ok
+    }
+
     /// The baseline's registration to itself.
     #[must_use]
     pub fn identity() -> Registration {
@@ -109,7 +127,7 @@ impl Registration {
             inliers: 0,
             inlier_ratio: 1.0,
             residual_px: 0.0,
-            precision_px: 0.0,
+            precision_px: Some(0.0),
             reason: None,
         }
     }
@@ -124,7 +142,7 @@ impl Registration {
             inliers: 0,
             inlier_ratio: 0.0,
             residual_px: 0.0,
-            precision_px: f64::INFINITY,
+            precision_px: None,
             reason: Some(reason),
         }
     }
@@ -402,7 +420,7 @@ fn register_pyramids(pb: &Pyramid<'_>, pm: &Pyramid<'_>, opts: &AlignOptions) ->
         inliers,
         inlier_ratio: inliers as f64 / pairs.len().max(1) as f64,
         residual_px,
-        precision_px,
+        precision_px: precision_px.is_finite().then_some(precision_px),
         reason: None,
     };
     let score_level = level_at_most(pb, levels, 1024);

@@ -1,8 +1,8 @@
-//! Height-map and photometric-set series in `analyze`: every session's
-//! surface is registered to the baseline (on its form-removed relief, which
-//! does not depend on light), warped into the baseline frame, cut to the
-//! region every usable session covers, measured (ISO 25178, scars), and its
-//! scars are matched to the baseline's by position.
+//! Height-map and photometric-set series in `analyze`: the relief a
+//! surface is registered on (form removed, so it does not depend on light),
+//! the measures of a surface in the baseline frame (ISO 25178, scars), and
+//! scars matched to the baseline's by position. The pipeline registers and
+//! warps ([`crate::pipeline`]).
 //!
 //! Uncertainties (standard errors feeding the MDC): ISO parameters from
 //! their spread over 4 × 4 sub-tiles; scar depths from the robust standard
@@ -12,30 +12,18 @@
 //! (no sampling error, so any change counts).
 
 use super::surface::{self, Scar, Surface};
-use crate::align::{self, AlignOptions, Registration, Status};
 use crate::catalog::{self, Better, id};
-use crate::error::Result;
-use crate::model::{MetricResult, ScarMeasure, ScarTrack};
-use crate::raster::Plane;
+use crate::measure::Value;
+use crate::model::{ScarMeasure, ScarTrack};
+use crate::raster::{HeightUnit, Plane};
 use crate::stats::robust_sigma;
+use crate::units::MmPerPx;
 use std::collections::BTreeMap;
-
-/// One session's surface, registered and measured.
-pub struct Measured {
-    /// The registration to the baseline.
-    pub registration: Registration,
-    /// Metrics (empty when the registration failed).
-    pub metrics: BTreeMap<String, MetricResult>,
-    /// The scars in baseline pixels.
-    pub scars: Vec<Scar>,
-    /// Depth below the form (positive down) in the baseline frame, for the
-    /// depth map image; NaN outside the common region.
-    pub depth: Option<Vec<f64>>,
-}
 
 /// The relief as a registration image: the form-removed residual scaled to
 /// ±3 robust σ around mid-grey (no data → mid-grey).
-fn relief_image(s: &Surface) -> Plane {
+#[must_use]
+pub fn relief_image(s: &Surface) -> Plane {
     let r = s.remove_form();
     let sigma = robust_sigma(&r).max(1e-9);
     Plane::from_fn(s.w, s.h, |x, y| {
@@ -48,103 +36,25 @@ fn relief_image(s: &Surface) -> Plane {
     })
 }
 
-/// Registers every surface to the first, warps it into the first's frame
-/// and measures them all on the region that every usable one covers.
-///
-/// # Errors
-/// None today; kept for symmetry with the photo path.
-pub fn measure_series(surfaces: &[Surface], align_opts: &AlignOptions) -> Result<Vec<Measured>> {
-    let Some(base) = surfaces.first() else {
-        return Ok(Vec::new());
-    };
-    let (w, h) = (base.w, base.h);
-    let base_img = relief_image(base);
-    let regs: Vec<Registration> = surfaces
-        .iter()
-        .enumerate()
-        .map(|(k, s)| {
-            if k == 0 {
-                Registration::identity()
-            } else {
-                align::register(&base_img, &relief_image(s), align_opts)
-            }
-        })
-        .collect();
-    let warped: Vec<Option<Surface>> = surfaces
-        .iter()
-        .zip(&regs)
-        .enumerate()
-        .map(|(k, (s, r))| {
-            if r.status == Status::Failed {
-                return None;
-            }
-            if k == 0 {
-                return Some(s.clone());
-            }
-            let src = Plane::from_fn(s.w, s.h, |x, y| s.z[y * s.w + x] as f32);
-            let z = align::warp::warp_plane(&src, &r.base_from_moving, w, h);
-            Some(Surface {
-                w,
-                h,
-                z: z.data().iter().map(|&v| f64::from(v)).collect(),
-                z_um: s.z_um,
-                mm_per_px: s.mm_per_px,
-            })
-        })
-        .collect();
-    // the region every usable session covers
-    let common: Vec<bool> = (0..w * h)
-        .map(|i| warped.iter().flatten().all(|s| s.z[i].is_finite()))
-        .collect();
-    let out = warped
-        .into_iter()
-        .zip(regs)
-        .map(|(s, registration)| match s {
-            None => Measured {
-                registration,
-                metrics: BTreeMap::new(),
-                scars: Vec::new(),
-                depth: None,
-            },
-            Some(mut s) => {
-                for (z, &c) in s.z.iter_mut().zip(&common) {
-                    if !c {
-                        *z = f64::NAN;
-                    }
-                }
-                let (metrics, scars, depth) = measure_surface(&s);
-                Measured {
-                    registration,
-                    metrics,
-                    scars,
-                    depth: Some(depth),
-                }
-            }
-        })
-        .collect();
-    Ok(out)
-}
-
 /// The scars.* metrics of one surface, its scars and its depth map.
 #[must_use]
-pub fn measure_surface(s: &Surface) -> (BTreeMap<String, MetricResult>, Vec<Scar>, Vec<f64>) {
+pub fn measure_surface(s: &Surface) -> (BTreeMap<String, Value>, Vec<Scar>, Vec<f64>) {
     let levelled = s.level_plane();
     let (depth, scars) = surface::find_scars(s);
-    let z_unit = if s.z_um { "µm" } else { "px" };
+    let z_unit = match s.unit {
+        HeightUnit::Um => "µm",
+        HeightUnit::PixelWidth => "px",
+    };
     let mut out = BTreeMap::new();
     let mut put = |id: &str, value: f64, unit: &str, uncertainty: f64| {
         let better = catalog::info(id).map_or(Better::None, |m| m.better);
         out.insert(
             id.to_string(),
-            MetricResult {
+            Value {
                 value,
                 unit: unit.to_string(),
                 better,
                 uncertainty,
-                change_pct: None,
-                beyond_noise: false,
-                change: 0.0,
-                mdc95: 0.0,
             },
         );
     };
@@ -168,7 +78,7 @@ pub fn measure_surface(s: &Surface) -> (BTreeMap<String, MetricResult>, Vec<Scar
     // the relief outside scars (1.5 radii) sets the depth uncertainty
     let mut in_scar = vec![false; depth.len()];
     for sc in &scars {
-        let r = sc.radius / s.mm_per_px.unwrap_or(1.0) * 1.5;
+        let r = sc.radius / s.mm_per_px.map_or(1.0, MmPerPx::get) * 1.5;
         let (cx, cy) = sc.centre;
         let xs =
             ((cx - r).floor().max(0.0) as usize)..((cx + r).ceil().max(0.0) as usize + 1).min(s.w);
@@ -242,7 +152,8 @@ fn tile_iso(r: &[f64], w: usize, h: usize) -> Vec<surface::Iso25178> {
 /// and 0.5 mm; unmatched scars open new tracks. A track not found at the
 /// last usable session is resolved.
 #[must_use]
-pub fn track_scars(sessions: &[Option<&[Scar]>], mm_per_px: Option<f64>) -> Vec<ScarTrack> {
+pub fn track_scars(sessions: &[Option<&[Scar]>], mm_per_px: Option<MmPerPx>) -> Vec<ScarTrack> {
+    let mm_per_px = mm_per_px.map(MmPerPx::get);
     let px = |mm: f64| mm_per_px.map_or(mm / crate::measure::NOMINAL_MM_PER_PX, |m| mm / m);
     let to_px = |r: f64| mm_per_px.map_or(r, |m| r / m);
     let mut tracks: Vec<(ScarTrack, f64)> = Vec::new();
@@ -312,7 +223,7 @@ pub fn depth_map_rgb(
     w: usize,
     h: usize,
     full: f64,
-    mm_per_px: Option<f64>,
+    mm_per_px: Option<MmPerPx>,
 ) -> Vec<u8> {
     const STOPS: [(f64, [f64; 3]); 5] = [
         (0.0, [246.0, 236.0, 222.0]),
@@ -337,7 +248,7 @@ pub fn depth_map_rgb(
         [c(0), c(1), c(2)]
     };
     let mut rgb: Vec<u8> = depth.iter().flat_map(|&d| colour(d)).collect();
-    let bar = mm_per_px.map_or(50.0, |m| 1.0 / m).round() as usize;
+    let bar = mm_per_px.map_or(50.0, |m| 1.0 / m.get()).round() as usize;
     let (bh, margin) = ((h / 60).max(3), (w / 30).max(4));
     if bar + 2 * margin < w && bh + 2 * margin < h {
         let y0 = h - margin - bh;
@@ -376,7 +287,7 @@ mod tests {
             scar(500.0, 500.0, 40.0),
             scar(600.0, 500.0, 40.0),
         ];
-        let tracks = track_scars(&[Some(&s0), None, Some(&s1), Some(&s2)], Some(0.02));
+        let tracks = track_scars(&[Some(&s0), None, Some(&s1), Some(&s2)], MmPerPx::new(0.02));
         assert_eq!(tracks.len(), 4);
         assert_eq!(
             (

@@ -22,7 +22,9 @@
 //! Without a physical scale the thresholds assume
 //! [`crate::measure::NOMINAL_MM_PER_PX`] and every value is in pixel units.
 
+pub use crate::raster::{HeightUnit, Surface};
 use crate::stats::{median, robust_sigma};
+use crate::units::MmPerPx;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -32,21 +34,6 @@ pub const EXTENT_UM: f64 = 10.0;
 pub const CORE_UM: f64 = 30.0;
 /// Smallest scar extent, mm².
 pub const MIN_AREA_MM2: f64 = 0.1;
-
-/// A height map: heights per pixel (NaN where there is no data).
-#[derive(Clone, Debug)]
-pub struct Surface {
-    /// Width.
-    pub w: usize,
-    /// Height.
-    pub h: usize,
-    /// Heights, row-major: µm when `z_um`, else in pixel widths.
-    pub z: Vec<f64>,
-    /// Whether heights are in µm (else in units of the pixel width).
-    pub z_um: bool,
-    /// Lateral scale, when known.
-    pub mm_per_px: Option<f64>,
-}
 
 /// ISO 25178-2 height parameters of a levelled surface.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -90,47 +77,6 @@ pub struct Scar {
 }
 
 impl Surface {
-    /// Lateral pixel size in the unit of the heights (µm or px), when known.
-    #[must_use]
-    pub fn pixel_in_z_units(&self) -> Option<f64> {
-        if self.z_um {
-            self.mm_per_px.map(|m| m * 1000.0)
-        } else {
-            Some(1.0)
-        }
-    }
-
-    /// The factor from height units to the unit depths are reported in,
-    /// and that unit: µm for µm heights, and for pixel-width heights when
-    /// the scale is known; "px" otherwise.
-    #[must_use]
-    pub fn depth_unit(&self) -> (f64, &'static str) {
-        match self.mm_per_px {
-            _ if self.z_um => (1.0, "µm"),
-            Some(m) => (m * 1000.0, "µm"),
-            None => (1.0, "px"),
-        }
-    }
-
-    /// The volume of one pixel one height unit deep, in the unit volumes
-    /// are reported in, and that unit: mm³ with a scale (µm × mm² / 1000),
-    /// µm·px² for µm heights without one, px³ otherwise.
-    #[must_use]
-    pub fn volume_unit(&self) -> (f64, &'static str) {
-        match self.mm_per_px {
-            Some(m) if self.z_um => (m * m / 1000.0, "mm³"),
-            Some(m) => (m * m * m, "mm³"),
-            None if self.z_um => (1.0, "µm·px²"),
-            None => (1.0, "px³"),
-        }
-    }
-
-    /// The area of one pixel: mm² with a scale, px² without.
-    #[must_use]
-    pub fn pixel_area(&self) -> f64 {
-        self.mm_per_px.map_or(1.0, |m| m * m)
-    }
-
     /// The residual of the least-squares plane over every valid pixel.
     #[must_use]
     pub fn level_plane(&self) -> Vec<f64> {
@@ -398,14 +344,13 @@ pub fn find_scars(s: &Surface) -> (Vec<f64>, Vec<Scar>) {
 #[must_use]
 pub fn scars_in_depth(s: &Surface, depth: &[f64]) -> Vec<Scar> {
     let (w, h) = (s.w, s.h);
-    let nominal_mm = s.mm_per_px.unwrap_or(crate::measure::NOMINAL_MM_PER_PX);
+    let nominal_mm = s
+        .mm_per_px
+        .map_or(crate::measure::NOMINAL_MM_PER_PX, MmPerPx::get);
     // thresholds in the unit of the heights
-    let to_z = |um: f64| {
-        if s.z_um {
-            um
-        } else {
-            um / (nominal_mm * 1000.0)
-        }
+    let to_z = |um: f64| match s.unit {
+        HeightUnit::Um => um,
+        HeightUnit::PixelWidth => um / (nominal_mm * 1000.0),
     };
     // rough skin raises both thresholds to 3 and 6 robust σ of its relief,
     // so that its deepest pores and furrows are not taken for scars
@@ -631,8 +576,8 @@ mod tests {
             w,
             h,
             z,
-            z_um: true,
-            mm_per_px: Some(0.02),
+            unit: HeightUnit::Um,
+            mm_per_px: MmPerPx::new(0.02),
         }
     }
 
@@ -664,8 +609,8 @@ mod tests {
             w: 60,
             h: 40,
             z: noise.clone(),
-            z_um: true,
-            mm_per_px: Some(0.02),
+            unit: HeightUnit::Um,
+            mm_per_px: MmPerPx::new(0.02),
         };
         let tilted = surface(60, 40, |x, y| {
             noise[y as usize * 60 + x as usize] + 3.0 * x - 1.5 * y + 100.0

@@ -1,41 +1,52 @@
-//! `analyze` for height maps and photometric sets (see
-//! [`crate::depth::series`]).
+//! A series of height maps or photometric sets: each session's surface is
+//! read (photometric sets through stereo and integration), registered to
+//! the baseline on its relief, warped into the baseline frame, cut to the
+//! region every usable session covers and measured
+//! ([`crate::depth::series`]); scars are tracked across sessions.
 
-use super::{
-    Item, SeriesMedia, apply_trend, capture_stem, relative, session_result, warn_if_unaligned,
-};
-use crate::align::{AlignOptions, Status};
-use crate::case::{CaptureKind, Case, ViewConfig};
-use crate::depth::{self, series as ds};
+use super::{SeriesJob, capture_stem, unaligned_warning};
+use crate::align::{self, AlignOptions, Registration};
+use crate::case::{Capture, CaptureKind};
+use crate::date::Date;
+use crate::depth::{self, series as ds, surface::Scar};
 use crate::error::{Error, Result};
-use crate::model::Series;
+use crate::ingest;
+use crate::model::{MeasuredSeries, MeasuredSession, SessionMedia};
 use crate::output;
-use crate::units::MmPerPx;
+use crate::raster::{Plane, Surface};
+use crate::trend;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
-use std::path::Path;
 
-/// A series of height maps or photometric sets (see [`crate::depth::series`]).
-#[allow(clippy::too_many_lines)]
-pub(super) fn depth_series(
-    case: &Case,
-    view: &str,
-    kind: &'static str,
-    cfg: &ViewConfig,
-    out_dir: &Path,
-    bar: &indicatif::ProgressBar,
+/// The capture of one session.
+struct Item<'a> {
+    date: Date,
+    capture: &'a Capture,
+}
+
+/// One session's surface in the baseline frame, measured.
+struct Measured {
+    values: BTreeMap<String, crate::measure::Value>,
+    scars: Vec<Scar>,
+    /// Depth below the form (positive down); NaN outside the common region.
+    depth: Vec<f64>,
+}
+
+/// Reads, registers, warps and measures the 3D captures of one view and kind.
+pub(super) fn measure_series(
+    job: &SeriesJob<'_>,
     warnings: &mut Vec<String>,
-) -> Result<(Series, SeriesMedia)> {
+) -> Result<MeasuredSeries> {
+    let (case, view, kind, cfg) = (job.case, job.view, job.kind, &job.cfg);
     // one capture per session (a repeat of a 3D capture is not averaged)
     let mut items: Vec<Item<'_>> = Vec::new();
-    for (i, s) in case.sessions.iter().enumerate() {
+    for s in &case.sessions {
         let mut found = s
             .captures
             .iter()
-            .filter(|c| c.view == view && c.kind.name() == kind);
+            .filter(|c| c.view == view && c.kind.kind() == kind);
         if let Some(c) = found.next() {
             items.push(Item {
-                session: i,
                 date: s.date,
                 capture: c,
             });
@@ -43,98 +54,184 @@ pub(super) fn depth_series(
         for extra in found {
             warnings.push(format!(
                 "{}: a second {kind} capture of the same visit is not used",
-                relative(case, &extra.path)
+                case.relative(&extra.path)
             ));
         }
     }
-    bar.set_message(format!("{view}: {kind}"));
-    let surfaces: Vec<depth::surface::Surface> = items
+    job.bar.set_message(format!("{view}: {kind}"));
+    let surfaces: Vec<Surface> = items
         .par_iter()
         .map(|it| {
             let s = match &it.capture.kind {
                 CaptureKind::Height(sidecar) => {
-                    let mut s = depth::read_height_map(&it.capture.path, sidecar)?;
-                    s.mm_per_px = s.mm_per_px.or(cfg.mm_per_px.map(MmPerPx::get));
+                    let mut s = ingest::read_height_map(&it.capture.path, sidecar)?;
+                    s.mm_per_px = s.mm_per_px.or(cfg.mm_per_px);
                     s
                 }
                 CaptureKind::Photometric(set) => {
-                    let planes = depth::read_set(&set.images, set.intensities.as_deref(), None)?;
-                    depth::from_set(&planes, &set.lights, None, cfg.mm_per_px.map(MmPerPx::get)).1
+                    let planes = ingest::read_set(&set.images, set.intensities.as_deref(), None)?;
+                    depth::from_set(&planes, &set.lights, None, cfg.mm_per_px).1
                 }
                 CaptureKind::Photo => {
                     return Err(Error::case(&it.capture.path, "a photo is not a height map"));
                 }
             };
-            bar.inc(2);
+            job.bar.inc(2);
             Ok(s)
         })
         .collect::<Result<_>>()?;
-    let first = &surfaces[0];
+    let Some(first) = surfaces.first() else {
+        return Err(Error::case(
+            &case.root,
+            format!("view {view:?} has no {kind} capture"),
+        ));
+    };
     for (it, s) in items.iter().zip(&surfaces).skip(1) {
-        if s.mm_per_px != first.mm_per_px || s.z_um != first.z_um {
+        if s.mm_per_px != first.mm_per_px || s.unit != first.unit {
             return Err(Error::case(
                 &it.capture.path,
                 "its scale differs from the first session's; height maps of one view must share mm_per_px",
             ));
         }
     }
+    let (w, h, mm_per_px) = (first.w, first.h, first.mm_per_px);
+
+    // align on the relief, warp into the baseline frame, measure
     let align_opts = AlignOptions {
         exclude: cfg.exclude.clone(),
         ..AlignOptions::default()
     };
-    let measured = ds::measure_series(&surfaces, &align_opts)?;
-    let (w, h) = (first.w, first.h);
-    let mm_per_px = first.mm_per_px;
+    let regs = register(&surfaces, &align_opts);
+    let measured = measure_aligned(&surfaces, &regs);
 
     // one colour scale for every session: the deepest scar seen (without
     // scars, one height unit)
     let full = measured
         .iter()
+        .flatten()
         .flat_map(|m| m.scars.iter().map(|s| s.max_depth))
         .fold(0.0f64, f64::max);
     let (depth_scale, unit) = first.depth_unit();
     let full_z = if full > 0.0 { full / depth_scale } else { 1.0 };
     let mut sessions = Vec::new();
-    let mut previews = Vec::new();
-    for (it, m) in items.iter().zip(&measured) {
-        warn_if_unaligned(case, it, &m.registration, warnings);
-        sessions.push(session_result(case, it, &m.registration, m.metrics.clone()));
-        let preview = match &m.depth {
-            Some(d) => {
-                let rgb = ds::depth_map_rgb(d, w, h, full_z, mm_per_px);
+    for ((it, reg), m) in items.iter().zip(&regs).zip(&measured) {
+        warnings.extend(unaligned_warning(case, &it.capture.path, reg));
+        let preview = match m {
+            Some(m) => {
+                let rgb = ds::depth_map_rgb(&m.depth, w, h, full_z, mm_per_px);
                 let stem = format!("{}_{kind}", capture_stem(view, it.date, 0));
-                let path = out_dir.join("depth").join(format!("{stem}.png"));
+                let path = job.out_dir.join("depth").join(format!("{stem}.png"));
                 output::write_atomic(&path, &output::png_rgb8(&path, w, h, &rgb)?)?;
                 Some(output::jpeg_rgb8(&path, w, h, &rgb, 90)?)
             }
             None => None,
         };
-        previews.push(preview);
+        sessions.push(MeasuredSession {
+            date: it.date,
+            timeline: trend::timeline(it.date, case.sessions[0].date, &case.treatments),
+            source: case.relative(&it.capture.path),
+            repeats: Vec::new(),
+            alignment: reg.clone(),
+            values: m.as_ref().map(|m| m.values.clone()).unwrap_or_default(),
+            pore_histogram: None,
+            media: SessionMedia {
+                preview,
+                overlays: Vec::new(),
+            },
+        });
     }
-    let scars: Vec<Option<&[depth::surface::Scar]>> = measured
+    let scars: Vec<Option<&[Scar]>> = measured
         .iter()
-        .map(|m| (m.registration.status == Status::Ok).then_some(&m.scars[..]))
+        .map(|m| m.as_ref().map(|m| &m.scars[..]))
         .collect();
-    let mut series = Series {
-        view: view.to_string(),
-        kind,
-        roi: None,
-        control: None,
-        mm_per_px,
-        sessions,
-        fits: BTreeMap::new(),
-        scars: ds::track_scars(&scars, mm_per_px),
-    };
-    apply_trend(&mut series);
     let bar_text = if mm_per_px.is_some() {
         "the white bar is 1 mm"
     } else {
         "the white bar is 50 pixels"
     };
-    let note = format!(
-        "Depth below the surrounding skin: pale = level, amber and red = shallow to medium, deep purple = {} {unit} or deeper; grey = not measured; {bar_text}.",
-        crate::plot::format_value(full_z * depth_scale)
-    );
-    let overlays = vec![Vec::new(); previews.len()];
-    Ok((series, (previews, overlays, (w, h), Some(note))))
+    Ok(MeasuredSeries {
+        view: view.to_string(),
+        kind,
+        roi: None,
+        control: None,
+        mm_per_px,
+        scars: ds::track_scars(&scars, mm_per_px),
+        sessions,
+        preview_note: Some(format!(
+            "Depth below the surrounding skin: pale = level, amber and red = shallow to medium, deep purple = {} {unit} or deeper; grey = not measured; {bar_text}.",
+            crate::plot::format_value(full_z * depth_scale)
+        )),
+    })
+}
+
+/// Registers every surface to the first on its relief (which does not
+/// depend on the light).
+fn register(surfaces: &[Surface], opts: &AlignOptions) -> Vec<Registration> {
+    let Some(base) = surfaces.first() else {
+        return Vec::new();
+    };
+    let base_img = ds::relief_image(base);
+    surfaces
+        .iter()
+        .enumerate()
+        .map(|(k, s)| {
+            if k == 0 {
+                Registration::identity()
+            } else {
+                align::register(&base_img, &ds::relief_image(s), opts)
+            }
+        })
+        .collect()
+}
+
+/// Warps every registered surface into the first's frame and measures them
+/// all on the region that every usable one covers (`None`: not aligned).
+fn measure_aligned(surfaces: &[Surface], regs: &[Registration]) -> Vec<Option<Measured>> {
+    let Some(base) = surfaces.first() else {
+        return Vec::new();
+    };
+    let (w, h) = (base.w, base.h);
+    let warped: Vec<Option<Surface>> = surfaces
+        .iter()
+        .zip(regs)
+        .enumerate()
+        .map(|(k, (s, r))| {
+            if !r.is_ok() {
+                return None;
+            }
+            if k == 0 {
+                return Some(s.clone());
+            }
+            let src = Plane::from_fn(s.w, s.h, |x, y| s.z[y * s.w + x] as f32);
+            let z = align::warp::warp_plane(&src, &r.base_from_moving, w, h);
+            Some(Surface {
+                w,
+                h,
+                z: z.data().iter().map(|&v| f64::from(v)).collect(),
+                unit: s.unit,
+                mm_per_px: s.mm_per_px,
+            })
+        })
+        .collect();
+    // the region every usable session covers
+    let common: Vec<bool> = (0..w * h)
+        .map(|i| warped.iter().flatten().all(|s| s.z[i].is_finite()))
+        .collect();
+    warped
+        .into_iter()
+        .map(|s| {
+            let mut s = s?;
+            for (z, &c) in s.z.iter_mut().zip(&common) {
+                if !c {
+                    *z = f64::NAN;
+                }
+            }
+            let (values, scars, depth) = ds::measure_surface(&s);
+            Some(Measured {
+                values,
+                scars,
+                depth,
+            })
+        })
+        .collect()
 }

@@ -7,6 +7,9 @@
 //! hands later stages plain `f32` planes. No later stage sees a file format,
 //! EXIF or bit depth. Formats are recognised by their bytes, not their name.
 
+mod surface;
+pub use surface::{Encoding, read_height_map, read_mask, read_set};
+
 use crate::date::Date;
 use crate::error::{Error, Result};
 use crate::raster::{ColourModel, Plane, RgbPlanes};

@@ -1,0 +1,125 @@
+//! Decoding of 3D captures: 16-bit height maps with their sidecar, the
+//! images of a photometric set as linear light, and validity masks.
+
+use super::{IngestOptions, decode_file};
+use crate::case::HeightSidecar;
+use crate::error::{Error, Result};
+use crate::raster::{HeightUnit, Plane, Surface, srgb_to_linear};
+use std::path::{Path, PathBuf};
+
+/// How the sample values of photometric-stereo images encode light.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    /// sRGB-encoded (gamma); the default for 8-bit images.
+    Srgb,
+    /// Linear in light; the default for 16-bit images.
+    Linear,
+}
+
+/// Reads a 16-bit height map (PNG or TIFF, one channel) with its sidecar:
+/// height = level × `um_per_level`, in µm.
+///
+/// # Errors
+/// Decoding errors, or [`Error::Unsupported`] for a colour or 8-bit file.
+pub fn read_height_map(path: &Path, sidecar: &HeightSidecar) -> Result<Surface> {
+    let d = decode_file(path, &IngestOptions::default())?;
+    if d.planes.len() != 1 || d.bit_depth != 16 {
+        return Err(Error::Unsupported {
+            path: path.to_path_buf(),
+            reason: format!(
+                "a height map must be one 16-bit channel, this has {} channel(s) of {} bits",
+                d.planes.len(),
+                d.bit_depth
+            ),
+        });
+    }
+    let p = &d.planes[0];
+    let um = sidecar.um_per_level.get();
+    Ok(Surface {
+        w: p.width(),
+        h: p.height(),
+        z: p.data().iter().map(|&v| f64::from(v) * um).collect(),
+        unit: HeightUnit::Um,
+        mm_per_px: sidecar.mm_per_px,
+    })
+}
+
+/// Reads the images of a photometric set as linear grey planes, each
+/// divided by its light's intensity: 8-bit files are sRGB-decoded and
+/// 16-bit ones taken as linear unless `encoding` says otherwise; colour
+/// channels are averaged.
+///
+/// # Errors
+/// Decoding errors, or [`Error::Case`] when sizes differ.
+pub fn read_set(
+    images: &[PathBuf],
+    intensities: Option<&[f64]>,
+    encoding: Option<Encoding>,
+) -> Result<Vec<Plane>> {
+    let mut out: Vec<Plane> = Vec::with_capacity(images.len());
+    for (k, path) in images.iter().enumerate() {
+        let d = decode_file(path, &IngestOptions::default())?;
+        let encoding = encoding.unwrap_or(if d.bit_depth == 8 {
+            Encoding::Srgb
+        } else {
+            Encoding::Linear
+        });
+        let full = match d.bit_depth {
+            8 => 255.0,
+            16 => 65535.0,
+            _ => 1.0,
+        };
+        let gain = 1.0 / intensities.map_or(1.0, |v| v[k]);
+        let decode = |v: f32| -> f64 {
+            let x = f64::from(v);
+            match encoding {
+                Encoding::Linear => x / full,
+                Encoding::Srgb => srgb_to_linear(x / full * 255.0),
+            }
+        };
+        let (w, h) = (d.planes[0].width(), d.planes[0].height());
+        if let Some(first) = out.first()
+            && (first.width(), first.height()) != (w, h)
+        {
+            return Err(Error::case(
+                path,
+                format!(
+                    "is {w}x{h} px, but the first image of the set is {}x{} px",
+                    first.width(),
+                    first.height()
+                ),
+            ));
+        }
+        let nc = d.planes.len() as f64;
+        let plane = Plane::from_fn(w, h, |x, y| {
+            let s: f64 = d.planes.iter().map(|p| decode(p.at(x, y))).sum();
+            (s / nc * gain) as f32
+        });
+        out.push(plane);
+    }
+    Ok(out)
+}
+
+/// Reads a mask image: any non-zero sample is valid.
+///
+/// # Errors
+/// Decoding errors, or [`Error::Case`] when its size differs from `size`.
+pub fn read_mask(path: &Path, size: (usize, usize)) -> Result<Vec<bool>> {
+    let d = decode_file(path, &IngestOptions::default())?;
+    let p = &d.planes[0];
+    if (p.width(), p.height()) != size {
+        return Err(Error::case(
+            path,
+            format!(
+                "mask is {}x{} px, the images are {}x{} px",
+                p.width(),
+                p.height(),
+                size.0,
+                size.1
+            ),
+        ));
+    }
+    Ok((0..p.len())
+        .map(|i| d.planes.iter().any(|q| q.data()[i] > 0.0))
+        .collect())
+}

@@ -1,0 +1,264 @@
+//! A series of photos: align every capture to the baseline photo, choose
+//! the region, measure each capture warped into the baseline frame, and
+//! average the repeats of a session.
+
+use super::{SeriesJob, capture_stem, unaligned_warning};
+use crate::align::{self, AlignOptions, Registration};
+use crate::case::{Capture, CaptureKind};
+use crate::date::Date;
+use crate::error::{Error, Result};
+use crate::geometry;
+use crate::ingest;
+use crate::measure::{self, MeasureOptions, Measurements};
+use crate::model::{MeasuredSeries, MeasuredSession, Overlay, SessionMedia};
+use crate::output;
+use crate::raster::{Rect, RgbPlanes};
+use crate::trend;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Longest side of report previews, px.
+const PREVIEW_SIDE: usize = 1000;
+
+/// One photo of the series with its session.
+struct Item<'a> {
+    session: usize,
+    date: Date,
+    capture: &'a Capture,
+}
+
+/// What measuring one usable capture yields.
+struct MeasuredCapture {
+    measurements: Measurements,
+    preview: Vec<u8>,
+    overlays: Vec<Overlay>,
+}
+
+/// Aligns, measures and groups the photos of one view.
+pub(super) fn measure_series(
+    job: &SeriesJob<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<MeasuredSeries> {
+    let (case, view, cfg, bar) = (job.case, job.view, &job.cfg, job.bar);
+    let items: Vec<Item<'_>> = case
+        .sessions
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| {
+            s.captures
+                .iter()
+                .filter(|c| c.view == view && matches!(c.kind, CaptureKind::Photo))
+                .map(move |c| Item {
+                    session: i,
+                    date: s.date,
+                    capture: c,
+                })
+        })
+        .collect();
+    let Some(base_item) = items.first() else {
+        return Err(Error::case(
+            &case.root,
+            format!("view {view:?} has no photo"),
+        ));
+    };
+    bar.set_message(format!("{view}: aligning"));
+    let base = ingest::read_photo(&base_item.capture.path, &job.opts.ingest)?;
+    for w in &base.meta.warnings {
+        warnings.push(format!("{}: {w}", base_item.capture.path.display()));
+    }
+    let (bw, bh) = (base.image.width(), base.image.height());
+    if bw < measure::MIN_SIDE * 2 || bh < measure::MIN_SIDE * 2 {
+        return Err(Error::TooSmall {
+            path: base_item.capture.path.clone(),
+            width: bw,
+            height: bh,
+            min: measure::MIN_SIDE * 2,
+        });
+    }
+    for (name, r) in [("roi", cfg.roi), ("control", cfg.control)] {
+        if let Some(r) = r
+            && !r.fits_in(bw, bh)
+        {
+            return Err(Error::case(
+                case.root.join("case.toml"),
+                format!(
+                    "[view.{view}] {name} = [{}, {}, {}, {}] does not fit the {bw}x{bh} baseline photo",
+                    r.x, r.y, r.w, r.h
+                ),
+            ));
+        }
+    }
+    let align_opts = AlignOptions {
+        exclude: cfg.exclude.clone(),
+        ..AlignOptions::default()
+    };
+
+    // 1. align every follow-up capture (decoded, registered, dropped)
+    let regs: Vec<Result<(Registration, (usize, usize))>> = items
+        .par_iter()
+        .enumerate()
+        .map(|(k, it)| {
+            if k == 0 {
+                return Ok((Registration::identity(), (bw, bh)));
+            }
+            let photo = ingest::read_photo(&it.capture.path, &job.opts.ingest)?;
+            let size = (photo.image.width(), photo.image.height());
+            let reg = align::register_rgb(&base.image, &photo.image, &align_opts);
+            bar.inc(1);
+            Ok((reg, size))
+        })
+        .collect();
+    bar.inc(1);
+    let regs: Vec<(Registration, (usize, usize))> = regs.into_iter().collect::<Result<_>>()?;
+    for (it, (r, _)) in items.iter().zip(&regs) {
+        warnings.extend(unaligned_warning(case, &it.capture.path, r));
+    }
+
+    // 2. the ROI: configured, or the largest rectangle all usable captures cover
+    let roi = match cfg.roi {
+        Some(r) => r,
+        None => geometry::common_roi(
+            bw,
+            bh,
+            regs.iter()
+                .filter(|(r, _)| r.is_ok())
+                .map(|(r, s)| (&r.base_from_moving, *s)),
+            measure::MIN_SIDE,
+        )
+        .ok_or_else(|| Error::Failed {
+            path: base_item.capture.path.clone(),
+            problem: format!(
+                "view {view:?}: the aligned captures share no region large enough to measure"
+            ),
+        })?,
+    };
+    let mopts = MeasureOptions {
+        mm_per_px: cfg.mm_per_px,
+        control: cfg.control,
+        keep_maps: true,
+        // every session's colour is adapted to the baseline's control region
+        control_reference: cfg
+            .control
+            .and_then(|c| measure::control_reference(&base.image, c)),
+        ..MeasureOptions::default()
+    };
+
+    // 3. measure every usable capture in the baseline frame
+    bar.set_message(format!("{view}: measuring"));
+    // previews show the measured region: the same skin in every session
+    let preview_size = preview_size(roi);
+    let measured: Vec<Result<Option<MeasuredCapture>>> = items
+        .par_iter()
+        .zip(&regs)
+        .enumerate()
+        .map(|(k, (it, (reg, _)))| {
+            if !reg.is_ok() {
+                bar.inc(1);
+                return Ok(None);
+            }
+            let aligned = if k == 0 {
+                base.image.clone()
+            } else {
+                let photo = ingest::read_photo(&it.capture.path, &job.opts.ingest)?;
+                align::warp::warp_rgb(&photo.image, &reg.base_from_moving, bw, bh)
+            };
+            let measurements = measure::measure(&it.capture.path, &aligned, roi, &mopts)?;
+            let stem = capture_stem(view, it.date, it.capture.repeat);
+            let path = job.out_dir.join("aligned").join(format!("{stem}.jpg"));
+            let jpeg = output::jpeg_rgb8(&path, bw, bh, &aligned.to_rgb8(), 92)?;
+            output::write_atomic(&path, &jpeg)?;
+            let preview = preview_jpeg(&aligned.crop(roi), preview_size, &path)?;
+            let overlays = crate::overlay::render_all(&aligned, &measurements, job.out_dir, &stem)?;
+            bar.inc(1);
+            Ok(Some(MeasuredCapture {
+                measurements,
+                preview,
+                overlays,
+            }))
+        })
+        .collect();
+    let mut measured: Vec<Option<MeasuredCapture>> = measured.into_iter().collect::<Result<_>>()?;
+
+    // 4. sessions: repeats averaged (the first capture of a session is its
+    //    source, alignment and images)
+    let mut by_session: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (k, it) in items.iter().enumerate() {
+        by_session.entry(it.session).or_default().push(k);
+    }
+    let mut sessions = Vec::new();
+    for ks in by_session.values() {
+        let first = ks[0];
+        let it = &items[first];
+        let usable: Vec<&Measurements> = ks
+            .iter()
+            .filter_map(|&k| measured[k].as_ref().map(|m| &m.measurements))
+            .collect();
+        let values: Vec<_> = usable.iter().map(|m| &m.values).collect();
+        let values = trend::combine_repeats(&values);
+        let pore_histogram = usable.first().and_then(|m| m.pore_histogram.clone());
+        let media = measured[first]
+            .take()
+            .map(|m| SessionMedia {
+                preview: Some(m.preview),
+                overlays: m.overlays,
+            })
+            .unwrap_or_default();
+        sessions.push(MeasuredSession {
+            date: it.date,
+            timeline: trend::timeline(it.date, case.sessions[0].date, &case.treatments),
+            source: case.relative(&it.capture.path),
+            repeats: ks[1..]
+                .iter()
+                .map(|&k| case.relative(&items[k].capture.path))
+                .collect(),
+            alignment: regs[first].0.clone(),
+            values,
+            pore_histogram,
+            media,
+        });
+    }
+    Ok(MeasuredSeries {
+        view: view.to_string(),
+        kind: job.kind,
+        roi: Some(roi),
+        control: cfg.control,
+        mm_per_px: cfg.mm_per_px,
+        sessions,
+        scars: Vec::new(),
+        preview_note: None,
+    })
+}
+
+/// The size of a report preview of `roi`: at most [`PREVIEW_SIDE`] a side.
+fn preview_size(roi: Rect) -> (usize, usize) {
+    let scale = PREVIEW_SIDE as f64 / roi.w.max(roi.h) as f64;
+    if scale < 1.0 {
+        (
+            ((roi.w as f64 * scale).round() as usize).max(1),
+            ((roi.h as f64 * scale).round() as usize).max(1),
+        )
+    } else {
+        (roi.w, roi.h)
+    }
+}
+
+fn preview_jpeg(img: &RgbPlanes, size: (usize, usize), path: &Path) -> Result<Vec<u8>> {
+    let rgb = img.to_rgb8();
+    let (w, h) = (img.width(), img.height());
+    let buf = image::RgbImage::from_raw(w as u32, h as u32, rgb).ok_or_else(|| Error::Failed {
+        path: path.to_path_buf(),
+        problem: "preview buffer size".into(),
+    })?;
+    let small = if (w, h) == size {
+        buf
+    } else {
+        image::imageops::resize(
+            &buf,
+            size.0 as u32,
+            size.1 as u32,
+            image::imageops::FilterType::Triangle,
+        )
+    };
+    output::jpeg_rgb8(path, size.0, size.1, small.as_raw(), 85)
+}
