@@ -7,11 +7,13 @@
 //! noise bands.
 //!
 //! ```text
-//! case → ingest → align → measure ─┐
-//!             └→ depth (3D) ───────┴→ trend → plot, report → output
+//! case → ingest → align → measure ──────┐
+//!                    └──→ depth (3D) ───┴→ trend → model → plot, report → output
 //! ```
 //! `pipeline` runs the stages in that order; `model` holds the values that
-//! pass between the later stages; `cli` and `commands` are the command line.
+//! pass between the later stages; `cli` and `commands` are the command
+//! line. Each module imports only modules listed before it below (`case`
+//! reads capture dates through `ingest`, so `ingest` comes first).
 //!
 //! Conventions: x to the right, y down, the centre of the top-left pixel at
 //! (0, 0); pixel values on the 0–255 scale of sRGB-encoded 8-bit values
@@ -21,7 +23,8 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod allocator;
-// foundations: types and numerics every stage may use
+// foundations: types, metric ids and numerics every stage may use
+pub mod catalog;
 pub mod date;
 pub mod error;
 pub mod filters;
@@ -34,21 +37,20 @@ pub mod stats;
 pub mod units;
 
 // the stages, in pipeline order
-pub mod align;
-pub mod case;
-pub mod depth;
 pub mod ingest;
+pub mod case;
+pub mod align;
 pub mod measure;
+pub mod depth;
 pub mod model;
-pub mod output;
-pub mod overlay;
-pub mod pipeline;
-pub mod plot;
-pub mod report;
 pub mod trend;
+pub mod plot;
+pub mod overlay;
+pub mod report;
+pub mod output;
+pub mod pipeline;
 
 // the command line, and the synthetic data behind the demo and the tests
-pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod phantom;

@@ -10,6 +10,7 @@
 use crate::align::Registration;
 use crate::case::Kind;
 use crate::date::Date;
+use crate::depth::series::ScarTrack;
 use crate::measure::Value;
 use crate::measure::pores::Histogram;
 use crate::raster::Rect;
@@ -109,14 +110,14 @@ pub struct SessionMedia {
     /// A JPEG preview of the aligned capture's measured region (or of its
     /// depth map); `None` when the capture was not usable.
     pub preview: Option<Vec<u8>>,
-    /// Overlays on the measured region, in [`crate::overlay::KINDS`] order.
+    /// Overlays on the measured region, in the order of the overlay kinds.
     pub overlays: Vec<Overlay>,
 }
 
 /// One overlay image.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Overlay {
-    /// Its kind (an id of [`crate::overlay::KINDS`]).
+    /// Its kind (an overlay kind id, "lines" …).
     pub kind: String,
     /// JPEG bytes.
     pub jpeg: Vec<u8>,
@@ -227,31 +228,4 @@ impl MeasuredSeries {
             preview_note: self.preview_note,
         }
     }
-}
-
-/// One scar followed across sessions (positions in the baseline frame).
-#[derive(Clone, Debug, Serialize)]
-pub struct ScarTrack {
-    /// Stable id.
-    pub id: usize,
-    /// Centre in baseline pixels.
-    pub centre: (f64, f64),
-    /// Per session (same order as the series' sessions): the scar, or
-    /// `None` when it was not found (resolved) or the session failed.
-    pub sessions: Vec<Option<ScarMeasure>>,
-    /// Found at the baseline or first seen later, and not found at the last session.
-    pub resolved: bool,
-}
-
-/// A scar's size at one session.
-#[derive(Clone, Copy, Debug, Serialize)]
-pub struct ScarMeasure {
-    /// Area, mm² (px² without scale).
-    pub area: f64,
-    /// Mean depth, µm.
-    pub mean_depth_um: f64,
-    /// Maximum depth, µm.
-    pub max_depth_um: f64,
-    /// Volume, mm³ (µm·px² without scale).
-    pub volume: f64,
 }

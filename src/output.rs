@@ -4,8 +4,6 @@
 //! GPS, no ICC): client photos are health data.
 
 use crate::error::{Error, Result};
-use crate::model::Analysis;
-use crate::plot::Plot;
 use image::ImageEncoder as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -96,40 +94,15 @@ pub fn check_out_dir(case_dir: &Path, out_dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// What `analyze` writes once the analysis is finished.
-pub struct CaseFiles<'a> {
-    /// The analysis (metrics.json).
-    pub analysis: &'a Analysis,
-    /// metrics.csv.
-    pub csv: String,
-    /// The charts (plots/NAME.png and .svg).
-    pub plots: &'a [Plot],
-    /// report.html.
-    pub html: String,
-}
-
-/// Writes metrics.json, metrics.csv, plots/ and report.html into `out_dir`;
-/// returns the report's path.
+/// Writes each (path relative to `out_dir`, bytes) atomically, in order.
 ///
 /// # Errors
 /// [`Error::Write`] naming the file that could not be written.
-pub fn write_case_files(out_dir: &Path, files: &CaseFiles<'_>) -> Result<PathBuf> {
-    let json_path = out_dir.join("metrics.json");
-    let json = serde_json::to_string_pretty(files.analysis).map_err(|e| Error::Failed {
-        path: json_path.clone(),
-        problem: e.to_string(),
-    })?;
-    write_atomic(&json_path, format!("{json}\n").as_bytes())?;
-    write_atomic(&out_dir.join("metrics.csv"), files.csv.as_bytes())?;
-    let plots = out_dir.join("plots");
-    for p in files.plots {
-        // names hold dots (metric ids): append the extension, never replace
-        write_atomic(&plots.join(format!("{}.png", p.name)), &p.png)?;
-        write_atomic(&plots.join(format!("{}.svg", p.name)), p.svg.as_bytes())?;
+pub fn write_files(out_dir: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<()> {
+    for (rel, bytes) in files {
+        write_atomic(&out_dir.join(rel), bytes)?;
     }
-    let report = out_dir.join("report.html");
-    write_atomic(&report, files.html.as_bytes())?;
-    Ok(report)
+    Ok(())
 }
 
 /// PNG bytes of 8-bit RGB pixels (no metadata chunks).

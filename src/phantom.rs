@@ -17,9 +17,8 @@
 //! saturating curve of time since the first treatment, pigmented patches fade
 //! a little, and redness rises for the 1–3 days after each treatment. The
 //! truth written alongside gives every camera homography, every designed
-//! parameter, the true height map of each visit, and the metrics of each
-//! visit measured on an ideal render (baseline frame, no camera change, no
-//! noise) for end-to-end checks of direction of change.
+//! parameter (the skin's state at each visit: depth factors of scars, lines
+//! and relief, pigment, redness) and the true height map of each visit.
 
 use crate::date::Date;
 use crate::error::{Error, Result};
@@ -98,9 +97,6 @@ pub struct SessionTruth {
     pub camera: Camera,
     /// Scar depths at this visit, µm, by scar id.
     pub scar_depths_um: Vec<f64>,
-    /// Metrics of the ideal render of this visit (baseline frame, baseline
-    /// camera and light, no noise), by metric id, on the case's ROI.
-    pub ideal_metrics: std::collections::BTreeMap<String, f64>,
 }
 
 /// Everything the generator knows (written as truth.json).
@@ -368,13 +364,6 @@ pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
     // the case
     let mut truths = Vec::new();
     let date_of = |days: i64| base_date.plus_days(days);
-    let ideal_camera = Camera {
-        base_from_moving: Homography::IDENTITY,
-        gain: 1.0,
-        white_balance: [1.0; 3],
-        light: base_light,
-        noise: 0.0,
-    };
     let hm = opts.height_maps.then(|| height_map_plan(&skin, w, h, opts));
     for (i, (days, treatment, state, camera, scene_from_image)) in sessions.iter().enumerate() {
         let date = date_of(*days);
@@ -394,34 +383,6 @@ pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
         );
         let path = dir.join("cheek.jpg");
         output::write_atomic(&path, &output::jpeg_rgb8(&path, w, h, &img.to_rgb8(), 90)?)?;
-        // ideal render for truth metrics: baseline frame and camera, no noise
-        // (the ROI and the control region only: the rest is never measured)
-        let union = Rect::new(
-            control.x,
-            control.y,
-            roi.x + roi.w - control.x,
-            roi.y + roi.h - control.y,
-        );
-        let ideal = render(
-            &skin,
-            state,
-            &scene_from_base,
-            union,
-            &ideal_camera,
-            opts.mm_per_px,
-        );
-        let ideal = ideal.map_planes(|p| p.map(|v| v.round().clamp(0.0, 255.0)));
-        let shift = |r: Rect| Rect::new(r.x - union.x, r.y - union.y, r.w, r.h);
-        let m = crate::measure::measure(
-            &path,
-            &ideal,
-            shift(roi),
-            &crate::measure::MeasureOptions {
-                mm_per_px: crate::units::MmPerPx::new(opts.mm_per_px),
-                control: Some(shift(control)),
-                ..Default::default()
-            },
-        )?;
         if let Some(plan) = &hm {
             write_height_map(&dir, &skin, state, plan, i, offset, opts)?;
         }
@@ -436,7 +397,6 @@ pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
                 .iter()
                 .map(|s| s.depth_um * state.scar_depth_factor)
                 .collect(),
-            ideal_metrics: m.values.into_iter().map(|(k, v)| (k, v.value)).collect(),
         });
     }
     let treatments: Vec<String> = truths

@@ -19,7 +19,7 @@ use crate::case::{self, Case, Kind, ViewConfig};
 use crate::error::Result;
 use crate::ingest::IngestOptions;
 use crate::model::{Analysis, MeasuredSeries};
-use crate::output::{self, CaseFiles};
+use crate::output;
 use crate::{plot, report, trend};
 use indicatif::ProgressBar;
 use std::path::{Path, PathBuf};
@@ -104,16 +104,10 @@ pub fn analyze(case_dir: &Path, out_dir: &Path, opts: &AnalyzeOptions) -> Result
     };
     // plots and the report read the finished analysis only
     let plots = plot::all_plots(&analysis)?;
-    let files = CaseFiles {
-        analysis: &analysis,
-        csv: report::csv(&analysis),
-        plots: &plots,
-        html: report::html(&analysis, &plots),
-    };
-    let report = output::write_case_files(out_dir, &files)?;
+    output::write_files(out_dir, &report::files(&analysis, &plots)?)?;
     Ok(Outcome {
         analysis,
-        report,
+        report: out_dir.join(report::REPORT),
         warnings,
     })
 }

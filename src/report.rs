@@ -7,11 +7,47 @@
 
 use crate::case::Kind;
 use crate::catalog::{self, Better};
+use crate::error::{Error, Result};
 use crate::model::{Analysis, Series, SessionResult};
 use crate::plot::{EARLY_RESULTS_DAYS, Plot, format_value};
 use base64::Engine as _;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Every file of a finished analysis, as (path relative to the output
+/// folder, bytes): metrics.json, metrics.csv, each chart as PNG and SVG
+/// under plots/, and report.html.
+///
+/// # Errors
+/// [`Error::Failed`] if the analysis cannot be written as JSON.
+pub fn files(a: &Analysis, plots: &[Plot]) -> Result<Vec<(PathBuf, Vec<u8>)>> {
+    let json = serde_json::to_string_pretty(a).map_err(|e| Error::Failed {
+        path: PathBuf::from("metrics.json"),
+        problem: e.to_string(),
+    })?;
+    let mut out = vec![
+        (
+            PathBuf::from("metrics.json"),
+            format!("{json}\n").into_bytes(),
+        ),
+        (PathBuf::from("metrics.csv"), csv(a).into_bytes()),
+    ];
+    for p in plots {
+        // names hold dots (metric ids): append the extension, never replace
+        let dir = Path::new("plots");
+        out.push((dir.join(format!("{}.png", p.name)), p.png.clone()));
+        out.push((
+            dir.join(format!("{}.svg", p.name)),
+            p.svg.clone().into_bytes(),
+        ));
+    }
+    out.push((PathBuf::from(REPORT), html(a, plots).into_bytes()));
+    Ok(out)
+}
+
+/// The report's file name in the output folder.
+pub const REPORT: &str = "report.html";
 
 /// metrics.csv: one row per session and metric (a failed session gets one
 /// row with an empty metric), columns as DESIGN.md lists them.

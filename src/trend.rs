@@ -331,4 +331,102 @@ mod tests {
         let flat: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, 3.0)).collect();
         assert!(fit_saturating(&flat).is_none());
     }
+
+    fn value(v: f64, u: f64) -> Value {
+        Value {
+            value: v,
+            unit: "µm".into(),
+            better: Better::Lower,
+            uncertainty: u,
+        }
+    }
+
+    fn values(pairs: &[(&str, f64, f64)]) -> BTreeMap<String, Value> {
+        pairs
+            .iter()
+            .map(|&(id, v, u)| (id.to_string(), value(v, u)))
+            .collect()
+    }
+
+    #[test]
+    fn repeats_average_and_their_spread_is_the_error() {
+        // by hand: 1, 2, 4 → mean 7/3; sample variance (16 + 1 + 25)/9/2 = 7/3;
+        // standard error √(7/3 / 3) = √7/3
+        let a = values(&[("x", 1.0, 0.5), ("y", 10.0, 0.25), ("only_first", 3.0, 0.1)]);
+        let b = values(&[("x", 2.0, 0.5), ("y", 12.0, 0.25)]);
+        let c = values(&[("x", 4.0, 0.5), ("only_later", 9.0, 0.1)]);
+        let m = combine_repeats(&[&a, &b, &c]);
+        assert!((m["x"].value - 7.0 / 3.0).abs() < 1e-12);
+        assert!((m["x"].uncertainty - 7f64.sqrt() / 3.0).abs() < 1e-12);
+        // y is in two captures: mean 11, sd √2, error √2/√2 = 1
+        assert!((m["y"].value - 11.0).abs() < 1e-12);
+        assert!((m["y"].uncertainty - 1.0).abs() < 1e-12);
+        // one capture has it: its own value and error; ids come from the first
+        assert_eq!(m["only_first"], value(3.0, 0.1));
+        assert!(!m.contains_key("only_later"));
+        assert_eq!(m["x"].unit, "µm");
+        // a single capture is returned as it is
+        assert_eq!(combine_repeats(&[&a]), a);
+        assert!(combine_repeats(&[]).is_empty());
+    }
+
+    #[test]
+    fn trend_compares_with_the_first_usable_session_and_fits_the_rest() {
+        let empty = BTreeMap::new();
+        let base = values(&[("x", 10.0, 0.4), ("z", 0.0, 0.1)]);
+        let later: Vec<BTreeMap<String, Value>> = [9.0, 8.0, 7.5, 7.2, 7.1]
+            .iter()
+            .map(|&v| values(&[("x", v, 0.3), ("new", 1.0, 0.1)]))
+            .collect();
+        let mut points = vec![
+            // a failed session before the baseline has no values and no change
+            Point {
+                days: 0,
+                usable: false,
+                acute_window: false,
+                values: &empty,
+            },
+            Point {
+                days: 1,
+                usable: true,
+                acute_window: false,
+                values: &base,
+            },
+        ];
+        for (k, v) in later.iter().enumerate() {
+            points.push(Point {
+                days: 30 * (k as i64 + 1),
+                usable: true,
+                acute_window: k == 1,
+                values: v,
+            });
+        }
+        let t = trend(&points);
+        assert_eq!(t.changes.len(), points.len());
+        assert!(t.changes[0].is_empty());
+        assert_eq!(
+            t.changes[2]["x"],
+            change(10.0, 0.4, 9.0, 0.3, Better::Lower)
+        );
+        // a metric the baseline lacks is not compared
+        assert!(!t.changes[2].contains_key("new"));
+        // a zero baseline: no percentage
+        assert_eq!(t.changes[1]["z"].change_pct, None);
+        // the fit uses the usable points outside the acute window: the same
+        // as fitting them directly
+        let pts: Vec<(f64, f64)> = [
+            (1.0, 10.0),
+            (30.0, 9.0),
+            (90.0, 7.5),
+            (120.0, 7.2),
+            (150.0, 7.1),
+        ]
+        .to_vec();
+        assert_eq!(t.fits.get("x"), fit_saturating(&pts).as_ref());
+        assert!(t.fits.contains_key("x"));
+        // no usable session: nothing compared
+        let none = trend(&points[..1]);
+        assert_eq!(none.changes, vec![BTreeMap::new()]);
+        assert!(none.fits.is_empty());
+    }
 }

@@ -20,7 +20,12 @@ fn truth(rel: &str) -> Value {
 /// differences, one-sided at the border; 20 µm pixels; y up).
 fn truth_normals() -> (usize, usize, Vec<[f64; 3]>) {
     let sidecar: HeightSidecar = toml::from_str("um_per_level = 0.025\nmm_per_px = 0.02").unwrap();
-    let s = ingest::read_height_map(&data("photometric/height_u16.png"), &sidecar).unwrap();
+    let s = ingest::read_height_map(
+        &data("photometric/height_u16.png"),
+        sidecar.um_per_level,
+        sidecar.mm_per_px,
+    )
+    .unwrap();
     let (w, h) = (s.w, s.h);
     let z = |x: usize, y: usize| s.z[y * w + x];
     let diff = |a: f64, b: f64, d: f64| (a - b) / d;
@@ -160,7 +165,6 @@ fn shadows_and_highlights_are_rejected() {
         err.mean,
         100.0 * err.over_1deg
     );
-    assert!(err.mean <= 3.0, "{}", err.mean);
     // better than the naive drop-the-worst-three reference of the data's README (0.32°)
     assert!(err.mean <= 0.32, "{}", err.mean);
     let rep = depth::report(&surface);
@@ -176,7 +180,7 @@ fn shadows_and_highlights_are_rejected() {
 }
 
 #[test]
-fn height_maps_give_iso_25178_within_one_percent_and_shrinking_scars() {
+fn height_maps_give_the_true_iso_25178_and_shrinking_scars() {
     let t = truth("heightmaps/truth.json");
     let mut depths: Vec<Vec<f64>> = Vec::new();
     for name in ["session1", "session2", "session3"] {
@@ -184,8 +188,12 @@ fn height_maps_give_iso_25178_within_one_percent_and_shrinking_scars() {
             &std::fs::read_to_string(data(&format!("heightmaps/{name}.height.toml"))).unwrap(),
         )
         .unwrap();
-        let s =
-            ingest::read_height_map(&data(&format!("heightmaps/{name}.png")), &sidecar).unwrap();
+        let s = ingest::read_height_map(
+            &data(&format!("heightmaps/{name}.png")),
+            sidecar.um_per_level,
+            sidecar.mm_per_px,
+        )
+        .unwrap();
         let rep = depth::report(&s);
         let truth = &t["maps"][format!("{name}.png")];
         let iso = rep.iso25178.unwrap();
@@ -202,7 +210,7 @@ fn height_maps_give_iso_25178_within_one_percent_and_shrinking_scars() {
             let w = want[key]
                 .as_f64()
                 .unwrap_or_else(|| want[format!("{key}_um")].as_f64().unwrap());
-            assert!(rel_diff(got, w, 1e-9) <= 0.01, "{name} {key}: {got} vs {w}");
+            // the same definitions as the truth's: equal to rounding
             assert!(
                 rel_diff(got, w, 1e-9) <= 1e-6,
                 "{name} {key}: {got} vs {w} (same definition)"
@@ -261,7 +269,21 @@ fn depth_command_writes_the_contract_files_and_json() {
     let j: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(j["height_unit"], "um");
     assert_eq!(j["scars"].as_array().unwrap().len(), 3);
-    assert!(j["iso25178"]["Sq"].as_f64().unwrap() > 10.0);
+    // Sq of the recovered surface against the true height map's, both
+    // plane-levelled (the ISO code is checked against independent values
+    // in height_maps_give_the_true_iso_25178…); 5 %: integration
+    // of normals with shadows and highlights rejected, not a 2× error
+    let sidecar: HeightSidecar = toml::from_str("um_per_level = 0.025\nmm_per_px = 0.02").unwrap();
+    let true_surface = ingest::read_height_map(
+        &data("photometric/height_u16.png"),
+        sidecar.um_per_level,
+        sidecar.mm_per_px,
+    )
+    .unwrap();
+    let true_sq = depth::report(&true_surface).iso25178.unwrap().Sq;
+    let sq = j["iso25178"]["Sq"].as_f64().unwrap();
+    eprintln!("Sq {sq:.2} µm, truth {true_sq:.2} µm");
+    assert!(rel_diff(sq, true_sq, 1e-9) <= 0.05, "Sq {sq} vs {true_sq}");
     // normals.png: 16-bit RGB, channel = round((n + 1) / 2 · 65535), matching truth
     let img = image::open(out.path().join("normals.png"))
         .unwrap()
@@ -294,10 +316,38 @@ fn depth_command_writes_the_contract_files_and_json() {
     let tiff::decoder::DecodingResult::F32(z) = dec.read_image().unwrap() else {
         panic!("height.tiff is not f32")
     };
-    // the f32 heights are the µm surface: the deepest scar is ~350 µm below its rim
-    let span =
-        z.iter().fold(f32::MIN, |a, &b| a.max(b)) - z.iter().fold(f32::MAX, |a, &b| a.min(b));
-    assert!((350.0..700.0).contains(&span), "{span}");
+    // the f32 heights are the µm surface: its span (max − min) is the true
+    // height map's within 10 % (the relative height is defined up to an
+    // offset, and the span rests on the two extreme pixels, so it is looser
+    // than Sq)
+    let span_of = |v: &mut dyn Iterator<Item = f64>| {
+        let (lo, hi) = v.fold((f64::MAX, f64::MIN), |(lo, hi), x| (lo.min(x), hi.max(x)));
+        hi - lo
+    };
+    let mask = image::open(data("photometric/mask.png"))
+        .unwrap()
+        .to_luma8();
+    let inside = |i: usize| mask.as_raw()[i] > 0;
+    let span = span_of(
+        &mut z
+            .iter()
+            .enumerate()
+            .filter(|(i, v)| inside(*i) && v.is_finite())
+            .map(|(_, &v)| f64::from(v)),
+    );
+    let true_span = span_of(
+        &mut true_surface
+            .z
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| inside(*i))
+            .map(|(_, &v)| v),
+    );
+    eprintln!("height span {span:.1} µm, truth {true_span:.1} µm");
+    assert!(
+        rel_diff(span, true_span, 1e-9) <= 0.10,
+        "span {span} vs {true_span}"
+    );
 
     // a lights file with too few lines is a clear exit 2 naming the file
     let bad = out.path().join("three.txt");

@@ -2,7 +2,7 @@
 //! surface is registered on (form removed, so it does not depend on light),
 //! the measures of a surface in the baseline frame (ISO 25178, scars), and
 //! scars matched to the baseline's by position. The pipeline registers and
-//! warps ([`crate::pipeline`]).
+//! warps.
 //!
 //! Uncertainties (standard errors feeding the MDC): ISO parameters from
 //! their spread over 4 × 4 sub-tiles; scar depths from the robust standard
@@ -14,11 +14,38 @@
 use super::surface::{self, Scar, Surface};
 use crate::catalog::{self, Better, id};
 use crate::measure::Value;
-use crate::model::{ScarMeasure, ScarTrack};
 use crate::raster::{HeightUnit, Plane};
 use crate::stats::robust_sigma;
 use crate::units::MmPerPx;
+use serde::Serialize;
 use std::collections::BTreeMap;
+
+/// One scar followed across sessions (positions in the baseline frame).
+#[derive(Clone, Debug, Serialize)]
+pub struct ScarTrack {
+    /// Stable id.
+    pub id: usize,
+    /// Centre in baseline pixels.
+    pub centre: (f64, f64),
+    /// Per session (same order as the series' sessions): the scar, or
+    /// `None` when it was not found (resolved) or the session failed.
+    pub sessions: Vec<Option<ScarMeasure>>,
+    /// Found at the baseline or first seen later, and not found at the last session.
+    pub resolved: bool,
+}
+
+/// A scar's size at one session.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct ScarMeasure {
+    /// Area, mm² (px² without scale).
+    pub area: f64,
+    /// Mean depth, µm.
+    pub mean_depth_um: f64,
+    /// Maximum depth, µm.
+    pub max_depth_um: f64,
+    /// Volume, mm³ (µm·px² without scale).
+    pub volume: f64,
+}
 
 /// The relief as a registration image: the form-removed residual scaled to
 /// ±3 robust σ around mid-grey (no data → mid-grey).

@@ -2,9 +2,9 @@
 //! images of a photometric set as linear light, and validity masks.
 
 use super::{IngestOptions, decode_file};
-use crate::case::HeightSidecar;
 use crate::error::{Error, Result};
 use crate::raster::{HeightUnit, Plane, Surface, srgb_to_linear};
+use crate::units::{MmPerPx, UmPerLevel};
 use std::path::{Path, PathBuf};
 
 /// How the sample values of photometric-stereo images encode light.
@@ -16,12 +16,16 @@ pub enum Encoding {
     Linear,
 }
 
-/// Reads a 16-bit height map (PNG or TIFF, one channel) with its sidecar:
-/// height = level × `um_per_level`, in µm.
+/// Reads a 16-bit height map (PNG or TIFF, one channel) with the scales of
+/// its sidecar: height = level × `um_per_level`, in µm.
 ///
 /// # Errors
 /// Decoding errors, or [`Error::Unsupported`] for a colour or 8-bit file.
-pub fn read_height_map(path: &Path, sidecar: &HeightSidecar) -> Result<Surface> {
+pub fn read_height_map(
+    path: &Path,
+    um_per_level: UmPerLevel,
+    mm_per_px: Option<MmPerPx>,
+) -> Result<Surface> {
     let d = decode_file(path, &IngestOptions::default())?;
     if d.planes.len() != 1 || d.bit_depth != 16 {
         return Err(Error::Unsupported {
@@ -34,13 +38,13 @@ pub fn read_height_map(path: &Path, sidecar: &HeightSidecar) -> Result<Surface> 
         });
     }
     let p = &d.planes[0];
-    let um = sidecar.um_per_level.get();
+    let um = um_per_level.get();
     Ok(Surface {
         w: p.width(),
         h: p.height(),
         z: p.data().iter().map(|&v| f64::from(v) * um).collect(),
         unit: HeightUnit::Um,
-        mm_per_px: sidecar.mm_per_px,
+        mm_per_px,
     })
 }
 

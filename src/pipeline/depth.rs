@@ -64,9 +64,8 @@ pub(super) fn measure_series(
         .map(|it| {
             let s = match &it.capture.kind {
                 CaptureKind::Height(sidecar) => {
-                    let mut s = ingest::read_height_map(&it.capture.path, sidecar)?;
-                    s.mm_per_px = s.mm_per_px.or(cfg.mm_per_px);
-                    s
+                    let mm_per_px = sidecar.mm_per_px.or(cfg.mm_per_px);
+                    ingest::read_height_map(&it.capture.path, sidecar.um_per_level, mm_per_px)?
                 }
                 CaptureKind::Photometric(set) => {
                     let planes = ingest::read_set(&set.images, set.intensities.as_deref(), None)?;
