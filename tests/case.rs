@@ -104,6 +104,51 @@ fn exif_dates_a_session_folder_without_a_date_name() {
     assert_eq!(case.sessions[0].date.to_string(), "2024-01-15");
 }
 
+/// DESIGN.md: a session folder not named by a date takes its photos' EXIF
+/// DateTimeOriginal; with neither, the case is rejected (exit 2) naming the
+/// folder. exif_ifd_loop.jpg has a damaged IFD0 and no DateTimeOriginal at
+/// all (make_bad_inputs.py); exif_gps.jpg was taken on 2024:01:15.
+#[test]
+fn an_undated_folder_whose_photo_has_no_exif_date_is_rejected() {
+    let t = tempdir();
+    let visit = t.path().join("first visit");
+    std::fs::create_dir_all(&visit).unwrap();
+    std::fs::copy(
+        data("bad_inputs/exif_ifd_loop.jpg"),
+        visit.join("cheek.jpg"),
+    )
+    .unwrap();
+    let err = read_case(t.path()).unwrap_err();
+    assert_eq!(err.exit_code(), 2, "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains("first visit"), "must name the folder: {msg}");
+    assert!(msg.contains("not a date"), "must say what is wrong: {msg}");
+    assert!(msg.contains("EXIF capture date"), "{msg}");
+
+    // the command line: exit 2, one line naming the folder, nothing written
+    let out_dir = t.path().join("out");
+    let out = assert_cmd::Command::cargo_bin("skintrack")
+        .unwrap()
+        .arg("analyze")
+        .arg(t.path())
+        .arg("-o")
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<&str> = stderr.lines().filter(|l| !l.contains("warning:")).collect();
+    assert_eq!(errors.len(), 1, "one error line: {stderr:?}");
+    assert!(errors[0].contains("first visit"), "{stderr}");
+    assert!(!out_dir.exists(), "nothing is written for a rejected case");
+
+    // a second photo in the folder that has a date decides it
+    std::fs::copy(data("bad_inputs/exif_gps.jpg"), visit.join("forehead.jpg")).unwrap();
+    let case = read_case(t.path()).unwrap();
+    assert_eq!(case.sessions.len(), 1);
+    assert_eq!(case.sessions[0].date.to_string(), "2024-01-15");
+}
+
 fn bad(setup: impl FnOnce(&Path), names: &str) {
     let t = tempdir();
     setup(t.path());

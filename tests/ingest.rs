@@ -85,8 +85,21 @@ fn capture_date_comes_from_exif() {
         read_date_taken(&data("bad_inputs/valid_small.jpg")).unwrap(),
         None
     );
-    // a damaged EXIF block gives no date but no error either
-    assert!(read_date_taken(&data("bad_inputs/exif_ifd_loop.jpg")).is_ok());
+    // A damaged EXIF block is no error, and no date is made up from it.
+    // make_bad_inputs.py builds these three from IFD0 alone (no Exif IFD, so
+    // no DateTimeOriginal) and then breaks IFD0: a next-IFD pointer looping
+    // back to itself, an offset far outside the segment, 65535 entries.
+    for name in [
+        "exif_ifd_loop.jpg",
+        "exif_bad_ifd_offset.jpg",
+        "exif_bad_entry_count.jpg",
+    ] {
+        let got = read_date_taken(&data(&format!("bad_inputs/{name}")));
+        assert!(
+            matches!(got, Ok(None)),
+            "{name}: no capture date and no error, got {got:?}"
+        );
+    }
 }
 
 #[test]

@@ -1,0 +1,631 @@
+//! The `analyze` contract of DESIGN.md, on small phantom cases made by
+//! `skintrack phantom` and read back only through the command's outputs
+//! (metrics.json, metrics.csv, report.html, stderr, exit code), so these
+//! tests do not depend on the library's internal data types:
+//! - a capture that cannot be aligned is named, reported failed with a
+//!   reason and no numbers, and does not sink the case;
+//! - the report's "at a glance" sentences rest only on usable sessions and
+//!   on changes beyond the noise, and explain failed and acute-window photos;
+//! - metrics.csv is RFC 4180 CSV holding exactly the rows of metrics.json;
+//! - the outputs are the same bytes on 1 and on 4 threads.
+
+mod common;
+
+use common::tempdir;
+use serde_json::Value as Json;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The CSV columns, in order, as DESIGN.md lists them.
+const CSV_COLUMNS: [&str; 12] = [
+    "view",
+    "kind",
+    "date",
+    "days",
+    "metric",
+    "value",
+    "unit",
+    "better",
+    "uncertainty",
+    "change_pct",
+    "beyond_noise",
+    "alignment_status",
+];
+
+/// Photo size of every phantom here: small, so a case analyses in about a
+/// second, and large enough for the ROI, control region and sub-tiles.
+const SIZE: (u32, u32) = (400, 300);
+
+fn skintrack() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_skintrack"))
+}
+
+/// `skintrack phantom DIR --seed SEED --sessions N --size 400x300`; returns
+/// the session folders (named by date, so name order is date order).
+fn phantom(dir: &Path, seed: u32, sessions: u32) -> Vec<String> {
+    let out = skintrack()
+        .arg("phantom")
+        .arg(dir)
+        .args(["--seed", &seed.to_string()])
+        .args(["--sessions", &sessions.to_string()])
+        .args(["--size", &format!("{}x{}", SIZE.0, SIZE.1)])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "phantom: {}", stderr(&out));
+    let mut dates: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().into_string().unwrap())
+        .collect();
+    dates.sort();
+    assert_eq!(dates.len(), sessions as usize, "{dates:?}");
+    for d in &dates {
+        assert!(civil_days(d).is_some(), "{d}: not a YYYY-MM-DD folder");
+    }
+    dates
+}
+
+/// `skintrack analyze CASE -o OUT`, with RAYON_NUM_THREADS when given.
+fn analyze(case: &Path, out: &Path, threads: Option<usize>) -> Output {
+    let mut cmd = skintrack();
+    cmd.arg("analyze").arg(case).arg("-o").arg(out);
+    if let Some(n) = threads {
+        cmd.env("RAYON_NUM_THREADS", n.to_string());
+    }
+    cmd.output().unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn read_json(path: &Path) -> Json {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Uniform 8-bit RGB noise (xorshift64*, fixed seed) written as a PNG at
+/// `path`, whatever its extension: no skin, nothing to register to.
+fn write_noise_png(path: &Path, (w, h): (u32, u32)) {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let img = image::RgbImage::from_fn(w, h, |_, _| {
+        let mut px = [0u8; 3];
+        for c in &mut px {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            *c = (state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 56) as u8;
+        }
+        image::Rgb(px)
+    });
+    img.save_with_format(path, image::ImageFormat::Png).unwrap();
+}
+
+/// Days since 1970-01-01 of a "YYYY-MM-DD" string (proleptic Gregorian,
+/// H. Hinnant's days_from_civil), or None if it is not one.
+fn civil_days(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (y, m, d): (i64, i64, i64) = (
+        s[0..4].parse().ok()?,
+        s[5..7].parse().ok()?,
+        s[8..10].parse().ok()?,
+    );
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+/// "2026-02-09" as the report writes dates for the client: "9 Feb 2026"
+/// (DESIGN.md's example sentence: "first visit (12 Jan 2026)").
+fn human(date: &str) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let m: usize = date[5..7].parse().unwrap();
+    let d: u32 = date[8..10].parse().unwrap();
+    format!("{d} {} {}", MONTHS[m - 1], &date[0..4])
+}
+
+/// The series of a view and capture kind in metrics.json.
+fn series<'a>(m: &'a Json, view: &str, kind: &str) -> &'a Json {
+    m["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["view"] == view && s["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {view}/{kind} series in metrics.json"))
+}
+
+/// The session of a series at a date.
+fn session<'a>(series: &'a Json, date: &str) -> &'a Json {
+    series["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["date"] == date)
+        .unwrap_or_else(|| panic!("no session {date} in {}", series["kind"]))
+}
+
+/// metrics.csv read by a real CSV parser (RFC 4180 quoting): the header and
+/// the records, each with the line it starts on.
+fn read_csv(path: &Path) -> (Vec<String>, Vec<(u64, Vec<String>)>) {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        // ragged rows are read, so that the check below names the line
+        .flexible(true)
+        .from_path(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap_or_else(|e| panic!("{}: not CSV: {e}", path.display()));
+            let line = r.position().map_or(0, csv::Position::line);
+            (line, r.iter().map(str::to_string).collect())
+        })
+        .collect();
+    (header, rows)
+}
+
+/// The text of the `<li>` items of the report's "at a glance" list (the
+/// first list after that heading), with the HTML escapes undone.
+fn glance(report: &str) -> Vec<String> {
+    let at = report
+        .find("at a glance")
+        .expect("report.html has an \"at a glance\" section");
+    let start = at + report[at..].find("<ul").expect("a list after the heading");
+    let end = start + report[start..].find("</ul>").expect("the list ends");
+    report[start..end]
+        .split("<li")
+        .skip(1)
+        .map(|item| {
+            let text = &item[item.find('>').unwrap() + 1..];
+            let text = text.split("</li>").next().unwrap();
+            text.replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&amp;", "&")
+        })
+        .collect()
+}
+
+/// The whole-number percentage a sentence states ("…: 28% shallower …").
+fn stated_percent(sentence: &str) -> Option<u64> {
+    let p = sentence.find('%')?;
+    let digits: String = sentence[..p]
+        .chars()
+        .rev()
+        .take_while(char::is_ascii_digit)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    Some(
+        digits
+            .parse()
+            .unwrap_or_else(|_| panic!("no number before % in {sentence:?}")),
+    )
+}
+
+/// Every file under `dir`, by path relative to it.
+fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().to_path_buf();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+#[test]
+fn an_unalignable_capture_is_named_reported_failed_and_does_not_sink_the_case() {
+    let t = tempdir();
+    let case = t.path().join("case");
+    let dates = phantom(&case, 1, 3);
+    // the first follow-up's photo becomes noise of the same size, a PNG
+    // under the .jpg name (read by content)
+    let bad_date = &dates[1];
+    let bad_source = format!("{bad_date}/cheek.jpg");
+    write_noise_png(&case.join(&bad_source), SIZE);
+
+    let out_dir = t.path().join("out");
+    let out = analyze(&case, &out_dir, None);
+    let err = stderr(&out);
+    // every view still has a usable baseline: exit 0 (DESIGN.md, rules)
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let warnings: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("warning") && l.contains(&bad_source))
+        .collect();
+    assert_eq!(
+        warnings.len(),
+        1,
+        "one warning line naming {bad_source}: {err}"
+    );
+
+    let m = read_json(&out_dir.join("metrics.json"));
+    let photo = series(&m, "cheek", "photo");
+    let failed = session(photo, bad_date);
+    assert_eq!(failed["source"], bad_source.as_str());
+    assert_eq!(failed["alignment"]["status"], "failed", "{failed}");
+    let reason = failed["alignment"]["reason"]
+        .as_str()
+        .expect("a failed alignment has a reason");
+    assert!(!reason.trim().is_empty(), "the reason is empty");
+    assert_eq!(
+        failed["metrics"],
+        serde_json::json!({}),
+        "a failed capture yields no numbers"
+    );
+    // the other captures, photos and height maps alike, are measured
+    for s in m["series"].as_array().unwrap() {
+        for x in s["sessions"].as_array().unwrap() {
+            if s["kind"] == "photo" && x["date"] == bad_date.as_str() {
+                continue;
+            }
+            assert_eq!(
+                x["alignment"]["status"], "ok",
+                "{} {}",
+                s["kind"], x["date"]
+            );
+            assert!(
+                !x["metrics"].as_object().unwrap().is_empty(),
+                "{} {} has no metrics",
+                s["kind"],
+                x["date"]
+            );
+        }
+    }
+
+    // metrics.csv: exactly one row for it, with no metric and no numbers
+    let (header, rows) = read_csv(&out_dir.join("metrics.csv"));
+    assert_eq!(header, CSV_COLUMNS);
+    let mine: Vec<&Vec<String>> = rows
+        .iter()
+        .map(|(_, r)| r)
+        .filter(|r| r[0] == "cheek" && r[1] == "photo" && r[2] == *bad_date)
+        .collect();
+    assert_eq!(mine.len(), 1, "one row for {bad_source}: {mine:?}");
+    let row = mine[0];
+    assert_eq!(row.len(), CSV_COLUMNS.len(), "{row:?}");
+    assert_eq!(row[11], "failed", "{row:?}");
+    for (col, field) in CSV_COLUMNS.iter().zip(row).take(11).skip(4) {
+        assert_eq!(field, "", "{col} of the failed row must be empty: {row:?}");
+    }
+
+    // the practitioner section names it with its reason
+    let report = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
+    let escaped = reason
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    assert!(
+        report.contains(reason) || report.contains(&escaped),
+        "report.html does not give the reason {reason:?}"
+    );
+}
+
+#[test]
+fn headlines_rest_on_usable_sessions_beyond_the_noise() {
+    let t = tempdir();
+    let case = t.path().join("case");
+    // four sessions: baseline, a treatment visit, a visit 2 days after it
+    // (the phantom's acute-window session) and a later one
+    let dates = phantom(&case, 1, 4);
+    let failed_date = &dates[1];
+    write_noise_png(&case.join(failed_date).join("cheek.jpg"), SIZE);
+
+    let out_dir = t.path().join("out");
+    let out = analyze(&case, &out_dir, None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let m = read_json(&out_dir.join("metrics.json"));
+    let truth = read_json(&case.join("truth.json"));
+    let report = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
+    let lines = glance(&report);
+    eprintln!("at a glance: {lines:#?}");
+
+    // at most 6 sentences, and at least one
+    assert!(
+        (1..=6).contains(&lines.len()),
+        "{} sentences: {lines:#?}",
+        lines.len()
+    );
+
+    // the acute-window session, found from the dates alone: 1–3 days after
+    // the latest treatment on or before it (treatments: truth.json)
+    let treatments: Vec<i64> = truth["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["treatment"] == true)
+        .map(|s| civil_days(s["date"].as_str().unwrap()).unwrap())
+        .collect();
+    let since_treatment = |date: &str| {
+        let d = civil_days(date).unwrap();
+        treatments.iter().filter(|&&t| t <= d).map(|t| d - t).min()
+    };
+    let acute: Vec<(&String, i64)> = dates
+        .iter()
+        .filter_map(|d| since_treatment(d).map(|n| (d, n)))
+        .filter(|(_, n)| (1..=3).contains(n))
+        .collect();
+    assert_eq!(acute.len(), 1, "the phantom has one acute visit: {acute:?}");
+    let (acute_date, acute_days) = acute[0];
+    let photo = series(&m, "cheek", "photo");
+    assert_eq!(session(photo, acute_date)["acute_window"], true);
+
+    // failed photo explained: its date and that it is left out, no number
+    let failed_words: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains(&human(failed_date)))
+        .collect();
+    assert_eq!(failed_words.len(), 1, "one sentence on {failed_date}");
+    assert!(failed_words[0].contains("left out"), "{}", failed_words[0]);
+    assert!(!failed_words[0].contains('%'), "{}", failed_words[0]);
+
+    // acute-window session explained: its date and how many days after
+    let acute_words: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains(&human(acute_date)))
+        .collect();
+    assert_eq!(acute_words.len(), 1, "one sentence on {acute_date}");
+    assert!(
+        acute_words[0].contains(&format!("{acute_days} days after")),
+        "{}",
+        acute_words[0]
+    );
+    assert!(!acute_words[0].contains('%'), "{}", acute_words[0]);
+
+    // Claims rest on the latest session that is usable and not acute, in
+    // each series (DESIGN.md, claims). Every stated percentage must be a
+    // change beyond the noise there: |change_pct| rounded to the stated
+    // whole number.
+    let comparable: Vec<&Json> = m["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| {
+            s["sessions"].as_array().unwrap()[1..]
+                .iter()
+                .rev()
+                .find(|x| {
+                    x["alignment"]["status"] == "ok"
+                        && x["acute_window"] == false
+                        && !x["metrics"].as_object().unwrap().is_empty()
+                })
+        })
+        .collect();
+    let last = dates.last().unwrap();
+    assert_eq!(comparable.len(), 2, "photo and height series");
+    assert!(comparable.iter().all(|x| x["date"] == last.as_str()));
+    let beyond: Vec<(String, f64)> = comparable
+        .iter()
+        .flat_map(|x| x["metrics"].as_object().unwrap())
+        .filter(|(_, v)| v["beyond_noise"] == true)
+        .filter_map(|(id, v)| Some((id.clone(), v["change_pct"].as_f64()?.abs())))
+        .collect();
+    let mut stated = 0;
+    for l in &lines {
+        let Some(n) = stated_percent(l) else { continue };
+        stated += 1;
+        assert!(
+            beyond.iter().any(|(_, p)| p.round() as u64 == n),
+            "{l:?} states {n}%, which no change beyond the noise on {last} has: {beyond:?}"
+        );
+    }
+    assert!(stated > 0, "no change is stated: {lines:#?}");
+
+    // no claim for a change within the noise: texture (DESIGN.md: the
+    // roughness) is within the noise on the last visit of this phantom, so
+    // it is said to be unchanged and no percentage is given for it
+    let roughness = &session(photo, last)["metrics"]["texture.roughness"];
+    assert_eq!(
+        roughness["beyond_noise"], false,
+        "fixture: texture within the noise at {last}: {roughness}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("no change beyond the measurement noise")
+                && l.to_lowercase().contains("texture")),
+        "texture must be said to be unchanged: {lines:#?}"
+    );
+    for l in lines.iter().filter(|l| l.contains('%')) {
+        assert!(!l.to_lowercase().contains("texture"), "{l}");
+    }
+
+    // an improvement beyond the noise is named: the scars are shallower by
+    // ground truth (truth.json's depth factor < 1) and by the measurement
+    // beyond its noise, so a "Scar depth:" sentence (DESIGN.md's example)
+    // says "shallower" with that percentage
+    let state = &truth["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["date"] == last.as_str())
+        .unwrap()["state"];
+    let factor = state["scar_depth_factor"].as_f64().unwrap();
+    assert!(
+        factor < 0.9,
+        "fixture: scars at least 10% shallower: {factor}"
+    );
+    let depth = &session(series(&m, "cheek", "height"), last)["metrics"]["scars.mean_depth_um"];
+    assert_eq!(depth["beyond_noise"], true, "fixture: {depth}");
+    let pct = depth["change_pct"].as_f64().unwrap();
+    assert!(
+        pct < 0.0,
+        "measured deeper where truth is shallower: {depth}"
+    );
+    let scar: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.starts_with("Scar depth:"))
+        .collect();
+    assert_eq!(scar.len(), 1, "one scar-depth sentence: {lines:#?}");
+    assert!(
+        scar[0].contains(&format!("{}%", pct.abs().round())) && scar[0].contains("shallower"),
+        "{:?} should say {:.0}% shallower",
+        scar[0],
+        pct.abs()
+    );
+}
+
+#[test]
+fn metrics_csv_is_rfc4180_with_the_rows_of_metrics_json() {
+    // Views may only use letters, digits, '-' and '_' (src/case.rs), and
+    // the other text fields are fixed words, dates and units with neither a
+    // comma nor a quote: no field `analyze` writes today can carry one, so
+    // the quoting itself cannot be reached from the command line. What is
+    // checked: a real CSV parser reads the file, every record has the
+    // header's 12 columns (the failed session's short row included), and
+    // the records are exactly metrics.json flattened, non-ASCII units
+    // ("µm", "per cm²") byte for byte.
+    let t = tempdir();
+    let case = t.path().join("case");
+    let dates = phantom(&case, 2, 3);
+    write_noise_png(&case.join(&dates[2]).join("cheek.jpg"), SIZE);
+    let out_dir = t.path().join("out");
+    let out = analyze(&case, &out_dir, None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let (header, rows) = read_csv(&out_dir.join("metrics.csv"));
+    assert_eq!(header, CSV_COLUMNS);
+    for (line, r) in &rows {
+        assert_eq!(
+            r.len(),
+            header.len(),
+            "metrics.csv line {line}: {} fields, the header has {}: {r:?}",
+            r.len(),
+            header.len()
+        );
+    }
+
+    // metrics.json flattened the way DESIGN.md says: one row per session and
+    // metric; a session without metrics (failed) one row with empty fields
+    let m = read_json(&out_dir.join("metrics.json"));
+    let mut want: Vec<Vec<String>> = Vec::new();
+    for s in m["series"].as_array().unwrap() {
+        let text = |v: &Json| v.as_str().unwrap().to_string();
+        for x in s["sessions"].as_array().unwrap() {
+            let lead = vec![
+                text(&s["view"]),
+                text(&s["kind"]),
+                text(&x["date"]),
+                x["days"].as_i64().unwrap().to_string(),
+            ];
+            let status = text(&x["alignment"]["status"]);
+            let metrics = x["metrics"].as_object().unwrap();
+            if metrics.is_empty() {
+                let mut row = lead.clone();
+                row.extend(std::iter::repeat_n(String::new(), 7));
+                row.push(status.clone());
+                want.push(row);
+            }
+            for (id, v) in metrics {
+                let mut row = lead.clone();
+                row.extend([
+                    id.clone(),
+                    v["value"].to_string(),
+                    text(&v["unit"]),
+                    text(&v["better"]),
+                    v["uncertainty"].to_string(),
+                    v["change_pct"]
+                        .as_f64()
+                        .map_or(String::new(), |p| p.to_string()),
+                    v["beyond_noise"].as_bool().unwrap().to_string(),
+                    status.clone(),
+                ]);
+                want.push(row);
+            }
+        }
+    }
+    assert_eq!(
+        rows.len(),
+        want.len(),
+        "rows of metrics.csv vs metrics.json"
+    );
+    let number = |s: &str| -> f64 { s.parse().unwrap() };
+    for ((line, got), want) in rows.iter().zip(&want) {
+        for (k, col) in CSV_COLUMNS.iter().enumerate() {
+            if matches!(*col, "value" | "uncertainty" | "change_pct") && !want[k].is_empty() {
+                // Both files write the shortest text that reads back as the
+                // same f64. Rust reads the CSV text exactly; serde_json's
+                // default float parser (no `float_roundtrip`) can land 1 ulp
+                // off, so 2 ulp; a number written differently (digits lost,
+                // another value) is off by far more.
+                let (g, w) = (number(&got[k]), number(&want[k]));
+                assert!(
+                    (g - w).abs() <= 2.0 * f64::EPSILON * w.abs(),
+                    "metrics.csv line {line}, {col}: {got:?} vs {want:?}"
+                );
+            } else {
+                assert_eq!(
+                    got[k], want[k],
+                    "metrics.csv line {line}, {col}: {got:?} vs {want:?}"
+                );
+            }
+        }
+    }
+    // the check above is not vacuous: a failed row and a non-ASCII unit
+    assert!(
+        rows.iter()
+            .any(|(_, r)| r[11] == "failed" && r[4].is_empty())
+    );
+    assert!(
+        rows.iter().any(|(_, r)| r[6] == "µm"),
+        "a height series with a scale has µm units"
+    );
+}
+
+#[test]
+fn the_outputs_are_the_same_bytes_on_one_and_four_threads() {
+    let t = tempdir();
+    let case = t.path().join("case");
+    phantom(&case, 3, 3);
+    let one = t.path().join("one");
+    let four = t.path().join("four");
+    for (dir, n) in [(&one, 1), (&four, 4)] {
+        let out = analyze(&case, dir, Some(n));
+        assert_eq!(out.status.code(), Some(0), "{n} threads: {}", stderr(&out));
+    }
+    let (a, b) = (tree(&one), tree(&four));
+    for name in ["metrics.json", "metrics.csv", "report.html"] {
+        assert!(a.contains_key(Path::new(name)), "{name} not written");
+    }
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "the same files"
+    );
+    for (name, bytes) in &a {
+        assert!(
+            *bytes == b[name],
+            "{} differs between 1 and 4 threads",
+            name.display()
+        );
+    }
+}
