@@ -15,8 +15,24 @@ use std::sync::OnceLock;
 
 fn main() {
     // the allocator setting of the skintrack binary, so the figures are its own
-    skintrack::allocator::keep_freed_memory();
+    keep_freed_memory();
     divan::main();
+}
+
+/// A copy of `keep_freed_memory` in src/main.rs (see there for why and the
+/// measured gain): glibc keeps freed memory in one heap instead of giving
+/// large planes back to the kernel.
+fn keep_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[allow(unsafe_code)]
+    // SAFETY: mallopt only changes allocator parameters and is called here
+    // before any thread exists (first thing in `main`); a failure (0) leaves
+    // the defaults in place.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 30);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, i32::MAX);
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
 }
 
 /// The 12 MP pair as files (made on first use).

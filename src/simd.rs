@@ -11,9 +11,9 @@
 //!
 //! Measured (`cargo bench -- all_metrics`, BENCHMARKS.md): every metric of
 //! a 12 MP photo on a 2-core Xeon, 1.05 s with the baseline copies only,
-//! 0.88 s with the AVX2 ones (−16 %). The one `unsafe` block of the crate
-//! besides the allocator setting is the call in `wide_fn!`, guarded by
-//! the CPU feature check.
+//! 0.88 s with the AVX2 ones (−16 %). The one `unsafe` block of the library
+//! is the call in `wide_fn!`, guarded by the CPU feature check (the
+//! allocator setting in `main.rs` is the binary's own).
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
