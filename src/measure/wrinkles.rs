@@ -19,6 +19,7 @@ pub use digital::{drop_short, link_length, thin_staircases};
 use super::Tiles;
 use super::scale_space::{HessianLevel, eigen, eigenvalues};
 use crate::catalog::id;
+use crate::filters::keys_weights;
 use crate::raster::Plane;
 use crate::simd::wide_fn;
 use crate::units::MmPerPx;
@@ -310,7 +311,7 @@ fn upsample_row(
         return;
     }
     let yo = y as f32 / step as f32;
-    let wy = crate::align::warp::keys(yo - yo.floor());
+    let wy = keys_weights(yo - yo.floor());
     let rows: [usize; 4] = std::array::from_fn(|j| (yc + j).saturating_sub(1).min(ch - 1));
     for (col, p) in columns.iter_mut().zip([oxx, oxy, oyy]) {
         col.clear();
@@ -324,7 +325,7 @@ fn upsample_row(
     // along the row, one phase (x mod step) at a time: fixed weights
     let w = vr.len();
     for phase in 0..step.min(w) {
-        let wx = crate::align::warp::keys(phase as f32 / step as f32);
+        let wx = keys_weights(phase as f32 / step as f32);
         let taps = |c: [f32; 4]| wx[0] * c[0] + wx[1] * c[1] + wx[2] * c[2] + wx[3] * c[3];
         for (col, out) in columns.iter().zip([&mut t.xx, &mut t.xy, &mut t.yy]) {
             if phase == 0 {
