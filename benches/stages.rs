@@ -115,6 +115,7 @@ mod metrics {
         MeasureOptions, Tiles, measure, relative_luminance, scars, texture, wrinkles,
     };
     use skintrack::raster::Rect;
+    use skintrack::simd::Copies;
     use std::path::Path;
 
     const W: usize = 4032;
@@ -136,11 +137,11 @@ mod metrics {
     fn all_metrics_baseline_vectors_4032x3024(bencher: divan::Bencher) {
         let (img, _) = decoded();
         let opts = MeasureOptions::default();
-        skintrack::simd::use_baseline_only(true);
+        skintrack::simd::use_copies(Copies::Baseline);
         bencher.bench(|| {
             measure(Path::new("bench"), img, Rect::new(0, 0, W, H), &opts).expect("measure")
         });
-        skintrack::simd::use_baseline_only(false);
+        skintrack::simd::use_copies(Copies::Best);
     }
 
     /// GLCM: quantisation and the 12 co-occurrence matrices with per-tile counts.

@@ -445,6 +445,7 @@ impl From<Rect> for [usize; 4] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::simd::Copies;
 
     #[test]
     fn bilinear_interpolates_and_is_nan_outside() {
@@ -468,8 +469,8 @@ mod tests {
             b: Plane::from_fn(w, h, |x, y| v(x, y, 2)),
             model: ColourModel::Rgb,
         };
-        for baseline in [false, true] {
-            crate::simd::use_baseline_only(baseline);
+        for copies in [Copies::Best, Copies::Baseline] {
+            crate::simd::use_copies(copies);
             let lum = img.luminance();
             for y in 0..h {
                 for x in 0..w {
@@ -484,7 +485,7 @@ mod tests {
                 }
             }
         }
-        crate::simd::use_baseline_only(false);
+        crate::simd::use_copies(Copies::Best);
     }
 
     #[test]

@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 static LEVEL: AtomicU8 = AtomicU8::new(0);
 
 /// Whether the AVX2 copies run (the CPU has AVX2 and they are not switched
-/// off by [`use_baseline_only`]).
+/// off by [`use_copies`]).
 #[must_use]
 #[inline]
 pub fn wide() -> bool {
@@ -45,10 +45,19 @@ fn detect() -> bool {
     false
 }
 
-/// Runs the baseline copies only (`true`) or the best the CPU has
-/// (`false`), e.g. to compare the two.
-pub fn use_baseline_only(on: bool) {
-    LEVEL.store(if on || !detect() { 1 } else { 2 }, Ordering::Relaxed);
+/// Which copies of the `wide_fn!` loops run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Copies {
+    /// The x86-64 baseline (SSE2) copies only, e.g. to compare the two.
+    Baseline,
+    /// The best the CPU has: the AVX2 copies where it has AVX2 (the default).
+    Best,
+}
+
+/// Runs `copies` from now on, in the whole process.
+pub fn use_copies(copies: Copies) {
+    let wide = copies == Copies::Best && detect();
+    LEVEL.store(if wide { 2 } else { 1 }, Ordering::Relaxed);
 }
 
 /// Defines a function whose body is compiled twice, for the baseline and
@@ -115,9 +124,9 @@ mod tests {
         let (mut wide_out, mut base_out) = (vec![0.0; 1000], vec![0.0; 1000]);
         let _switch = hold_switch();
         scaled_sum(&a, &b, &mut wide_out);
-        use_baseline_only(true);
+        use_copies(Copies::Baseline);
         scaled_sum(&a, &b, &mut base_out);
-        use_baseline_only(false);
+        use_copies(Copies::Best);
         let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&wide_out), bits(&base_out));
         // and both equal the straight formula

@@ -298,16 +298,25 @@ wide_fn! {
     }
 }
 
+/// Whether [`colour_sums`] also returns the pigmented and red class maps.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ClassMaps {
+    Keep,
+    Skip,
+}
+
 /// Colour sums per tile of `p` (linear light × `gain`), pixels classed
-/// pigmented / red against `reference`; optionally the class maps.
+/// pigmented / red against `reference`; the class maps too with
+/// [`ClassMaps::Keep`].
 fn colour_sums(
     p: &RgbPlanes,
     tiles: &Tiles,
     t: &ColourTables,
     gain: [f64; 3],
     reference: Reference,
-    keep: bool,
+    maps: ClassMaps,
 ) -> (Vec<ColourSums>, Option<ColourMaps>) {
+    let keep = maps == ClassMaps::Keep;
     let (w, h) = (p.width(), p.height());
     let runs = tiles.column_runs();
     // rows in parallel; each row's per-tile partials kept in order and added
@@ -402,7 +411,11 @@ pub(super) fn measure_colour(
     let tables = ColourTables::new();
     let control = opts.control.map(|c| img.crop(c));
     let reference = index_medians(control.as_ref().unwrap_or(crop), &tables);
-    let keep = opts.keep_maps && crop.model != ColourModel::Grey;
+    let keep = if opts.keep_maps && crop.model != ColourModel::Grey {
+        ClassMaps::Keep
+    } else {
+        ClassMaps::Skip
+    };
     let (per_tile, maps) = colour_sums(crop, tiles, &tables, [1.0; 3], reference, keep);
     let mut whole = ColourSums::default();
     for t in &per_tile {
@@ -461,8 +474,8 @@ pub(super) fn measure_colour(
             }
         });
         let one = Tiles::new(c.width(), c.height(), 1);
-        let (ctrl, _) = colour_sums(c, &one, &tables, gain, reference, false);
-        let (adapted, _) = colour_sums(crop, tiles, &tables, gain, reference, false);
+        let (ctrl, _) = colour_sums(c, &one, &tables, gain, reference, ClassMaps::Skip);
+        let (adapted, _) = colour_sums(crop, tiles, &tables, gain, reference, ClassMaps::Skip);
         let mut adapted_whole = ColourSums::default();
         for t in &adapted {
             adapted_whole.add(t);
@@ -494,6 +507,7 @@ pub(super) fn measure_colour(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::simd::Copies;
 
     #[test]
     fn indices_follow_their_definitions() {
@@ -623,16 +637,16 @@ mod tests {
         // the test data has both classes
         assert!(pig.iter().any(|&p| p) && red.iter().any(|&p| p));
         assert!(pig.iter().any(|&p| !p) && red.iter().any(|&p| !p));
-        for baseline in [false, true] {
-            crate::simd::use_baseline_only(baseline);
+        for copies in [Copies::Best, Copies::Baseline] {
+            crate::simd::use_copies(copies);
             let tiles = Tiles::new(w, h, 2);
-            let (sums, maps) = colour_sums(&img, &tiles, &t, [1.0; 3], reference, true);
+            let (sums, maps) = colour_sums(&img, &tiles, &t, [1.0; 3], reference, ClassMaps::Keep);
             assert_eq!(maps, Some((pig.clone(), red.clone())));
             let count = |m: &[bool]| m.iter().filter(|&&p| p).count() as u64;
             assert_eq!(sums.iter().map(|s| s.pigmented).sum::<u64>(), count(&pig));
             assert_eq!(sums.iter().map(|s| s.red).sum::<u64>(), count(&red));
         }
-        crate::simd::use_baseline_only(false);
+        crate::simd::use_copies(Copies::Best);
     }
 
     #[test]

@@ -504,6 +504,7 @@ mod tests {
     use super::*;
     use crate::filters::reflect;
     use crate::raster::ColourModel;
+    use crate::simd::Copies;
 
     fn random_rgb(w: usize, h: usize, seed: u64) -> RgbPlanes {
         let mut s = seed | 1;
@@ -565,9 +566,9 @@ mod tests {
         let run = || measure(Path::new("t"), &img, roi, &opts).expect("measure");
         let _switch = crate::simd::hold_switch();
         let wide = run();
-        crate::simd::use_baseline_only(true);
+        crate::simd::use_copies(Copies::Baseline);
         let base = run();
-        crate::simd::use_baseline_only(false);
+        crate::simd::use_copies(Copies::Best);
         let bits = |m: &Measurements| {
             m.values
                 .iter()

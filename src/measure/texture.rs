@@ -455,6 +455,7 @@ wide_fn! {
 #[allow(clippy::needless_range_loop)] // the naive reference reads like the formulas
 mod tests {
     use super::*;
+    use crate::simd::Copies;
     use proptest::prelude::*;
 
     /// Straight-loop reference: build the 12 symmetric normalised matrices
@@ -570,11 +571,11 @@ mod tests {
                 img = RgbPlanes::from_grey(img.r);
             }
             let per_pixel = (quantised_levels(&img), rounded_levels(&img));
-            for baseline in [false, true] {
-                crate::simd::use_baseline_only(baseline);
+            for copies in [Copies::Best, Copies::Baseline] {
+                crate::simd::use_copies(copies);
                 prop_assert_eq!(&texture_levels(&img), &per_pixel);
             }
-            crate::simd::use_baseline_only(false);
+            crate::simd::use_copies(Copies::Best);
             // the straight formulas, pixel by pixel
             for i in 0..w * h {
                 let (r, g, b) = (img.r.data()[i], img.g.data()[i], img.b.data()[i]);
