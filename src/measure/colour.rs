@@ -10,7 +10,7 @@
 //!
 //! `measure_colour` runs the whole family on one ROI for `measure`.
 
-use super::{MeasureOptions, Sink, Tiles};
+use super::{MeasureOptions, TiledValue, Tiles};
 use crate::catalog::{self, id};
 use crate::raster::{ColourModel, Rect, RgbPlanes};
 use crate::simd::wide_fn;
@@ -400,14 +400,28 @@ fn colour_sums(
     (acc, keep.then_some((pig, red)))
 }
 
+/// What the colour family measured on one ROI.
+#[derive(Clone, Debug, Default)]
+pub struct Colour {
+    /// The colour metrics (and their `_vs_control` twins when there is a
+    /// control region), each with its per-tile values.
+    pub values: Vec<TiledValue>,
+    /// Pigmented and red pixels (row-major, ROI size), when maps are kept.
+    pub maps: Option<ColourMaps>,
+    /// Mean linear RGB of the control region, when there is one.
+    pub control_linear: Option<[f64; 3]>,
+}
+
+/// The colour family of [`super::measure`] on `crop` (the ROI of `img`;
+/// the control region, if any, is cut from `img`); nothing when the ROI has
+/// no pixel with data.
+#[must_use]
 pub(super) fn measure_colour(
     img: &RgbPlanes,
     crop: &RgbPlanes,
     tiles: &Tiles,
     opts: &MeasureOptions,
-    sink: &mut Sink<'_>,
-) -> Option<(Option<ColourMaps>, Option<[f64; 3]>)> {
-    use ColourSums;
+) -> Colour {
     let tables = ColourTables::new();
     let control = opts.control.map(|c| img.crop(c));
     let reference = index_medians(control.as_ref().unwrap_or(crop), &tables);
@@ -422,7 +436,7 @@ pub(super) fn measure_colour(
         whole.add(t);
     }
     if whole.n == 0 {
-        return None;
+        return Colour::default();
     }
     let grey = img.model == ColourModel::Grey;
     let derived = |s: &ColourSums| -> Vec<(&'static str, f64)> {
@@ -454,9 +468,11 @@ pub(super) fn measure_colour(
             .map(|t| t.get(k).map_or(f64::NAN, |x| x.1))
             .collect()
     };
-    for (k, (name, v)) in whole_values.iter().enumerate() {
-        sink.put(name, *v, &column(k));
-    }
+    let mut values: Vec<TiledValue> = whole_values
+        .iter()
+        .enumerate()
+        .map(|(k, &(name, v))| TiledValue::new(name, v, column(k)))
+        .collect();
     let mut control_linear = None;
     if let Some(c) = &control {
         // von Kries adaptation: scale each linear channel so the control's
@@ -493,15 +509,19 @@ pub(super) fn measure_colour(
                     .iter()
                     .map(|t| t.get(k).map_or(f64::NAN, |x| x.1 - c0))
                     .collect();
-                sink.put(
-                    &format!("{name}{}", catalog::VS_CONTROL),
+                values.push(TiledValue::new(
+                    format!("{name}{}", catalog::VS_CONTROL),
                     v - c0,
-                    &diff_tiles,
-                );
+                    diff_tiles,
+                ));
             }
         }
     }
-    Some((maps, control_linear))
+    Colour {
+        values,
+        maps,
+        control_linear,
+    }
 }
 
 #[cfg(test)]

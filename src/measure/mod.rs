@@ -15,7 +15,7 @@ pub mod texture;
 mod tiles;
 pub mod wrinkles;
 
-pub use tiles::{Tiles, sem};
+pub use tiles::{TiledValue, Tiles, sem};
 
 pub use colour::control_reference;
 
@@ -350,34 +350,36 @@ pub struct Measurements {
     pub maps: Option<FeatureMaps>,
 }
 
-struct Sink<'a> {
-    values: &'a mut BTreeMap<String, Value>,
-    scaled: bool,
-}
-
-impl Sink<'_> {
-    fn put(&mut self, id: &str, value: f64, tiles: &[f64]) {
-        let Some(info) = catalog::info(id) else {
-            return;
+/// The map of [`Measurements::values`] from what the families measured:
+/// each value gets its catalogue unit (the scaled one when the image has a
+/// physical scale, `mm_per_px`) and its uncertainty, the [`sem`] of its
+/// tiles. A value that is not finite (a metric undefined on this ROI) or an
+/// id the catalogue does not know is left out: never NaN in output.
+fn catalogued<'a>(
+    measured: impl IntoIterator<Item = &'a TiledValue>,
+    mm_per_px: Option<MmPerPx>,
+) -> BTreeMap<String, Value> {
+    let scaled = mm_per_px.is_some();
+    let mut values = BTreeMap::new();
+    for m in measured {
+        let Some(info) = catalog::info(&m.id) else {
+            continue;
         };
-        if !value.is_finite() {
-            return; // never NaN in output: an undefined metric is left out
+        if !m.value.is_finite() {
+            continue;
         }
-        let unit = if self.scaled {
-            info.unit_scaled
-        } else {
-            info.unit
-        };
-        self.values.insert(
-            id.to_string(),
+        let unit = if scaled { info.unit_scaled } else { info.unit };
+        values.insert(
+            m.id.to_string(),
             Value {
-                value,
+                value: m.value,
                 unit: unit.to_string(),
                 better: info.better,
-                uncertainty: sem(tiles),
+                uncertainty: sem(&m.tiles),
             },
         );
     }
+    values
 }
 
 /// Measures every metric of a photo on `roi`.
@@ -430,8 +432,6 @@ pub fn measure(
     };
     let crop = &*crop;
     let tiles = Tiles::new(roi.w, roi.h, opts.tiles_per_side);
-    let scaled = opts.mm_per_px.is_some();
-    let mut values = BTreeMap::new();
     let mut maps = FeatureMaps {
         size: (roi.w, roi.h),
         ..FeatureMaps::default()
@@ -441,44 +441,34 @@ pub fn measure(
     let (luminance, finite) = luminance_and_sum(crop);
     let relative = relative_to_sum(&luminance, finite);
     // the families run side by side (each is parallel inside too, but their
-    // sequential parts then overlap); each fills its own map of values.
-    // Colour, parallel throughout, runs beside the line tracing, whose
-    // flood fills are sequential.
-    let mut texture_values = BTreeMap::new();
-    let mut colour_values = BTreeMap::new();
-    let (detections, shading) = rayon::join(
+    // sequential parts then overlap); each returns its own values. Colour,
+    // parallel throughout, runs beside the line tracing, whose flood fills
+    // are sequential.
+    let (detections, (texture_values, shading)) = rayon::join(
         || detect_lines_and_pores(&relative, opts.mm_per_px),
         || {
-            let mut sink = Sink {
-                values: &mut texture_values,
-                scaled,
-            };
-            texture::measure_texture(crop, (&luminance, finite), &tiles, opts, &mut sink);
-            scars::shading_index(&relative, &tiles, opts.mm_per_px)
+            (
+                texture::measure_texture(crop, (&luminance, finite), &tiles, opts),
+                scars::shading_index(&relative, &tiles, opts.mm_per_px),
+            )
         },
     );
     drop((luminance, relative));
     let ((lines, found), colour) = rayon::join(
         || lines_and_pores(detections, &tiles, opts.mm_per_px),
-        || {
-            let mut sink = Sink {
-                values: &mut colour_values,
-                scaled,
-            };
-            colour::measure_colour(img, crop, &tiles, opts, &mut sink)
-        },
+        || colour::measure_colour(img, crop, &tiles, opts),
     );
-    values.append(&mut texture_values);
-    values.append(&mut colour_values);
-    let mut sink = Sink {
-        values: &mut values,
-        scaled,
-    };
-    for (id, v, t) in lines.values.iter().chain(&found.values) {
-        sink.put(id, *v, t);
-    }
-    sink.put(id::SHADING, shading.value, &shading.tiles);
-    let (colour_maps, control_linear) = colour.unwrap_or((None, None));
+    let shading_value = TiledValue::new(id::SHADING, shading.value, shading.tiles);
+    let values = catalogued(
+        texture_values
+            .iter()
+            .chain(&colour.values)
+            .chain(&lines.values)
+            .chain(&found.values)
+            .chain([&shading_value]),
+        opts.mm_per_px,
+    );
+    let (colour_maps, control_linear) = (colour.maps, colour.control_linear);
 
     let pore_histogram = Some(found.histogram.clone());
     if opts.keep_maps {

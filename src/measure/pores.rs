@@ -8,8 +8,8 @@
 //! (in log σ), and blobs whose Hessian is too elongated (lines, not pores)
 //! are rejected. Input is luminance in % of its ROI mean, as for wrinkles.
 
-use super::Tiles;
 use super::scale_space::{HessianLevel, eigenvalues};
+use super::{TiledValue, Tiles};
 use crate::catalog::id;
 use crate::raster::Plane;
 use crate::simd::wide_fn;
@@ -302,8 +302,8 @@ fn suppress_overlaps(mut blobs: Vec<Blob>) -> Vec<Blob> {
 
 /// Pore metrics of one ROI.
 pub struct Pores {
-    /// (id, value, per-tile values).
-    pub values: Vec<(&'static str, f64, Vec<f64>)>,
+    /// Pore count per area and (where there are pores) mean pore area.
+    pub values: Vec<TiledValue>,
     /// The pores.
     pub blobs: Vec<Blob>,
     /// Diameter histogram.
@@ -354,9 +354,17 @@ pub fn pore_metrics(
         .map(|(t, &p)| count(t.0, p))
         .collect();
     let areas: Vec<f64> = per_tile.iter().map(|t| mean_area(t.0, t.1)).collect();
-    let mut values = vec![(id::PORE_COUNT, count(total_n, total_px), counts)];
+    let mut values = vec![TiledValue::new(
+        id::PORE_COUNT,
+        count(total_n, total_px),
+        counts,
+    )];
     if total_n > 0 {
-        values.push((id::PORE_AREA, mean_area(total_n, total_a), areas));
+        values.push(TiledValue::new(
+            id::PORE_AREA,
+            mean_area(total_n, total_a),
+            areas,
+        ));
     }
     let to_unit = mm_per_px.map_or(1.0, MmPerPx::get);
     let bins = 8;

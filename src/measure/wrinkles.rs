@@ -16,8 +16,8 @@ mod digital;
 use digital::{around, line_neighbours, near_lines};
 pub use digital::{drop_short, link_length, thin_staircases};
 
-use super::Tiles;
 use super::scale_space::{HessianLevel, eigen, eigenvalues};
+use super::{TiledValue, Tiles};
 use crate::catalog::id;
 use crate::filters::keys_weights;
 use crate::raster::Plane;
@@ -434,8 +434,8 @@ type LineSums = (u64, u64, f64, f64, u64);
 
 /// Line metrics of one ROI.
 pub struct Lines {
-    /// (id, value, per-tile values).
-    pub values: Vec<(&'static str, f64, Vec<f64>)>,
+    /// Line area fraction, length per area and mean strength.
+    pub values: Vec<TiledValue>,
     /// Centre-line pixels (row-major, ROI size).
     pub centre_lines: Vec<bool>,
 }
@@ -579,17 +579,17 @@ pub fn line_metrics(
     });
     Lines {
         values: vec![
-            (
+            TiledValue::new(
                 id::WRINKLE_AREA,
                 area(&total),
                 acc.iter().map(area).collect(),
             ),
-            (
+            TiledValue::new(
                 id::WRINKLE_LENGTH,
                 length(&total),
                 acc.iter().map(length).collect(),
             ),
-            (
+            TiledValue::new(
                 id::WRINKLE_STRENGTH,
                 strength(&total),
                 acc.iter().map(strength).collect(),
