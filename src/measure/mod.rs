@@ -8,6 +8,7 @@
 //! session has them, replace this estimate (see `pipeline`).
 
 pub mod colour;
+mod lines_and_pores;
 pub mod pores;
 pub mod scale_space;
 pub mod scars;
@@ -15,6 +16,7 @@ pub mod texture;
 mod tiles;
 pub mod wrinkles;
 
+pub use lines_and_pores::{Detections, detect_lines_and_pores};
 pub use tiles::{TiledValue, Tiles, sem};
 
 pub use colour::control_reference;
@@ -134,142 +136,6 @@ wide_fn! {
         (s.iter().sum(), n.iter().sum())
     }
 }
-
-/// Filter scales in px for a physical size in mm.
-fn px(mm: f64, mm_per_px: Option<MmPerPx>) -> f64 {
-    mm / mm_per_px.map_or(NOMINAL_MM_PER_PX, MmPerPx::get)
-}
-
-/// What the shared scale space found: the ridge map of the line filter and
-/// the blobs of the pore detector, with the pore diameter range (px).
-struct Detections {
-    ridges: wrinkles::RidgeMap,
-    blobs: Vec<pores::Blob>,
-    diameter_range: (f64, f64),
-}
-
-/// Wrinkle and pore detection on one shared scale space.
-fn detect_lines_and_pores(rel: &Plane, mm_per_px: Option<MmPerPx>) -> Detections {
-    let (w, h) = (rel.width(), rel.height());
-    let line_range = (
-        px(wrinkles::SIGMA_MM.0, mm_per_px).max(1.0),
-        px(wrinkles::SIGMA_MM.1, mm_per_px).max(1.5),
-    );
-    // pore σ = r/√2 = d/(2√2); one extra level each side for the scale maximum
-    let to_sigma = |d_mm: f64| px(d_mm, mm_per_px) / (2.0 * std::f64::consts::SQRT_2);
-    let step = 2f64.powf(1.0 / PER_OCTAVE as f64);
-    let pore_range = (
-        (to_sigma(pores::DIAMETER_MM.0).max(1.0)) / step,
-        to_sigma(pores::DIAMETER_MM.1).max(2.0) * step,
-    );
-    let lo = line_range.0.min(pore_range.0);
-    let hi = line_range.1.max(pore_range.1);
-    let mut frangi = wrinkles::FrangiMax::new(line_range.0, line_range.1);
-    let mut blobs = pores::BlobCollector::new(pore_range.0, pore_range.1);
-    // the scale grid starts at `lo`, so both ranges fall on its levels
-    scale_space::for_each_level(rel, lo, hi, PER_OCTAVE, |level| {
-        visit_level(level, &mut frangi, &mut blobs);
-    });
-    Detections {
-        ridges: frangi.finish(w, h),
-        blobs: blobs.finish(),
-        diameter_range: (
-            2.0 * std::f64::consts::SQRT_2 * pore_range.0 * step,
-            2.0 * std::f64::consts::SQRT_2 * pore_range.1 / step,
-        ),
-    }
-}
-
-/// Line and pore metrics of the detections.
-fn lines_and_pores(
-    found: Detections,
-    tiles: &Tiles,
-    mm_per_px: Option<MmPerPx>,
-) -> (wrinkles::Lines, pores::Pores) {
-    let (w, h) = (found.ridges.v.width(), found.ridges.v.height());
-    let lines = wrinkles::line_metrics(
-        &found.ridges,
-        tiles,
-        mm_per_px,
-        px(wrinkles::MIN_LENGTH_MM, mm_per_px),
-    );
-    drop(found.ridges);
-    let pores = pores::pore_metrics(found.blobs, w, h, tiles, mm_per_px, found.diameter_range);
-    (lines, pores)
-}
-
-/// One parallel pass over the rows of a level feeding both detectors, so
-/// each Hessian row is computed once.
-fn visit_level(
-    level: &scale_space::HessianLevel<'_>,
-    frangi: &mut wrinkles::FrangiMax,
-    blobs: &mut pores::BlobCollector,
-) {
-    const BAND: usize = 8;
-    let (w, h) = (level.width(), level.height());
-    let bands = h.div_ceil(BAND);
-    let (sigma, fine) = (level.sigma as f32, level.octave == 0);
-    let line_rows: Vec<Option<[&mut [f32]; 6]>> = match frangi.begin(level) {
-        Some(planes) => {
-            let mut c = planes.each_mut().map(|p| p.data_mut().chunks_mut(BAND * w));
-            std::iter::from_fn(|| {
-                let [a, b, d, e, f, g] = &mut c;
-                Some(Some([
-                    a.next()?,
-                    b.next()?,
-                    d.next()?,
-                    e.next()?,
-                    f.next()?,
-                    g.next()?,
-                ]))
-            })
-            .collect()
-        }
-        None => (0..bands).map(|_| None).collect(),
-    };
-    let blob_level = blobs.begin(level);
-    let began = blob_level.is_some();
-    let blob_rows: Vec<Option<(&mut [f32], &mut [bool])>> = match blob_level {
-        Some((log, round)) => log
-            .chunks_mut(BAND * w)
-            .zip(round.chunks_mut(BAND * w))
-            .map(Some)
-            .collect(),
-        None => (0..bands).map(|_| None).collect(),
-    };
-    line_rows
-        .into_par_iter()
-        .zip(blob_rows)
-        .enumerate()
-        .for_each_init(
-            || wrinkles::RowScratch::new(w),
-            |t, (band, (mut lines, mut blob))| {
-                for r in 0..BAND.min(h - band * BAND) {
-                    level.hessian_row(band * BAND + r, &mut t.xx, &mut t.xy, &mut t.yy);
-                    let span = r * w..(r + 1) * w;
-                    if let Some(maps) = &mut lines {
-                        let rows = maps.each_mut().map(|m| &mut m[span.clone()]);
-                        wrinkles::FrangiMax::fold_row(sigma, fine, t, rows);
-                    }
-                    if let Some((log, round)) = &mut blob {
-                        pores::BlobCollector::fill_row(
-                            &t.xx,
-                            &t.xy,
-                            &t.yy,
-                            &mut log[span.clone()],
-                            &mut round[span],
-                        );
-                    }
-                }
-            },
-        );
-    if began {
-        blobs.end();
-    }
-}
-
-/// Levels per octave of the shared scale space (σ ratio 2^(1/3) ≈ 1.26).
-const PER_OCTAVE: usize = 3;
 
 /// Settings of the measurement stage.
 #[derive(Clone, Debug)]
@@ -455,7 +321,7 @@ pub fn measure(
     );
     drop((luminance, relative));
     let ((lines, found), colour) = rayon::join(
-        || lines_and_pores(detections, &tiles, opts.mm_per_px),
+        || lines_and_pores::lines_and_pores(detections, &tiles, opts.mm_per_px),
         || colour::measure_colour(img, crop, &tiles, opts),
     );
     let shading_value = TiledValue::new(id::SHADING, shading.value, shading.tiles);
