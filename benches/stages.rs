@@ -112,7 +112,7 @@ fn align_4032x3024_with_decode(bencher: divan::Bencher) {
 mod metrics {
     use super::decoded;
     use skintrack::measure::{
-        MeasureOptions, Tiles, measure, relative_luminance, scars, texture, wrinkles,
+        MeasureOptions, Tiles, detect_lines_and_pores, measure, relative_luminance, scars, texture,
     };
     use skintrack::raster::Rect;
     use skintrack::simd::Copies;
@@ -163,12 +163,16 @@ mod metrics {
         bencher.bench(|| texture::lbp_tile_counts(&texture::rounded_levels(img), W, H, &tiles));
     }
 
-    /// Multi-scale Frangi vesselness, σ 1–4 px (three scales per octave).
+    /// Wrinkle and pore detection as `measure` runs it, without a scale
+    /// (nominal 0.05 mm/px): one shared scale space of 8 levels (3 per
+    /// octave), Frangi vesselness at σ 1–4 px and the pores' Laplacian at
+    /// σ 0.79–2.67 px from each Hessian row, then the full-resolution ridge
+    /// map and the pore maxima (line tracing and the metrics not included).
     #[divan::bench(sample_count = 5, sample_size = 1)]
-    fn frangi_sigma_1_to_4_4032x3024(bencher: divan::Bencher) {
+    fn lines_and_pores_detection_4032x3024(bencher: divan::Bencher) {
         let (img, _) = decoded();
-        let y = img.luminance();
-        bencher.bench(|| wrinkles::frangi(&y, 1.0, 4.0));
+        let rel = relative_luminance(&img.luminance());
+        bencher.bench(|| detect_lines_and_pores(&rel, None));
     }
 
     /// Scar shading index (scale known: 0.02 mm/px).

@@ -18,10 +18,9 @@ use digital::{around, line_neighbours, near_lines};
 pub use digital::{drop_short, link_length, thin_staircases};
 pub use ridge_map::{FrangiMax, LineBand, LineScratch, RidgeAt, RidgeMap};
 
-use super::scale_space::{HessianRow, eigen};
+use super::scale_space::eigen;
 use super::{TiledValue, Tiles};
 use crate::catalog::id;
-use crate::raster::Plane;
 use crate::units::MmPerPx;
 use rayon::prelude::*;
 
@@ -264,27 +263,6 @@ pub fn line_metrics(
         ],
         centre_lines: lines,
     }
-}
-
-/// Multi-scale Frangi vesselness of dark ridges of `luminance` over σ in
-/// `[sigma_lo, sigma_hi]` px (three scales per octave), as one call.
-#[must_use]
-pub fn frangi(luminance: &Plane, sigma_lo: f64, sigma_hi: f64) -> RidgeMap {
-    let rel = super::relative_luminance(luminance);
-    let mut f = FrangiMax::new(sigma_lo, sigma_hi);
-    super::scale_space::for_each_level(&rel, sigma_lo, sigma_hi, 3, |level| {
-        let w = level.width();
-        if let Some(rows) = f.begin(level, 1) {
-            rows.into_par_iter().enumerate().for_each_init(
-                || (HessianRow::new(w), LineScratch::new(w)),
-                |(hessian, scratch), (y, mut row)| {
-                    level.hessian_row_into(y, hessian);
-                    row.fold_row(0, hessian, scratch);
-                },
-            );
-        }
-    });
-    f.finish(luminance.width(), luminance.height())
 }
 
 #[cfg(test)]
