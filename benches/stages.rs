@@ -15,8 +15,24 @@ use std::sync::OnceLock;
 
 fn main() {
     // the allocator setting of the skintrack binary, so the figures are its own
-    skintrack::allocator::keep_freed_memory();
+    keep_freed_memory();
     divan::main();
+}
+
+/// A copy of `keep_freed_memory` in src/main.rs (see there for why and the
+/// measured gain): glibc keeps freed memory in one heap instead of giving
+/// large planes back to the kernel.
+fn keep_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[allow(unsafe_code)]
+    // SAFETY: mallopt only changes allocator parameters and is called here
+    // before any thread exists (first thing in `main`); a failure (0) leaves
+    // the defaults in place.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 30);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, i32::MAX);
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
 }
 
 /// The 12 MP pair as files (made on first use).
@@ -96,9 +112,10 @@ fn align_4032x3024_with_decode(bencher: divan::Bencher) {
 mod metrics {
     use super::decoded;
     use skintrack::measure::{
-        MeasureOptions, Tiles, measure, relative_luminance, scars, texture, wrinkles,
+        MeasureOptions, Tiles, detect_lines_and_pores, measure, relative_luminance, scars, texture,
     };
     use skintrack::raster::Rect;
+    use skintrack::simd::Copies;
     use std::path::Path;
 
     const W: usize = 4032;
@@ -120,11 +137,11 @@ mod metrics {
     fn all_metrics_baseline_vectors_4032x3024(bencher: divan::Bencher) {
         let (img, _) = decoded();
         let opts = MeasureOptions::default();
-        skintrack::simd::use_baseline_only(true);
+        skintrack::simd::use_copies(Copies::Baseline);
         bencher.bench(|| {
             measure(Path::new("bench"), img, Rect::new(0, 0, W, H), &opts).expect("measure")
         });
-        skintrack::simd::use_baseline_only(false);
+        skintrack::simd::use_copies(Copies::Best);
     }
 
     /// GLCM: quantisation and the 12 co-occurrence matrices with per-tile counts.
@@ -146,12 +163,16 @@ mod metrics {
         bencher.bench(|| texture::lbp_tile_counts(&texture::rounded_levels(img), W, H, &tiles));
     }
 
-    /// Multi-scale Frangi vesselness, σ 1–4 px (three scales per octave).
+    /// Wrinkle and pore detection as `measure` runs it, without a scale
+    /// (nominal 0.05 mm/px): one shared scale space of 8 levels (3 per
+    /// octave), Frangi vesselness at σ 1–4 px and the pores' Laplacian at
+    /// σ 0.79–2.67 px from each Hessian row, then the full-resolution ridge
+    /// map and the pore maxima (line tracing and the metrics not included).
     #[divan::bench(sample_count = 5, sample_size = 1)]
-    fn frangi_sigma_1_to_4_4032x3024(bencher: divan::Bencher) {
+    fn lines_and_pores_detection_4032x3024(bencher: divan::Bencher) {
         let (img, _) = decoded();
-        let y = img.luminance();
-        bencher.bench(|| wrinkles::frangi(&y, 1.0, 4.0));
+        let rel = relative_luminance(&img.luminance());
+        bencher.bench(|| detect_lines_and_pores(&rel, None));
     }
 
     /// Scar shading index (scale known: 0.02 mm/px).

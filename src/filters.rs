@@ -1,5 +1,5 @@
 //! Numerical image kernels shared by several stages: Gaussian blur, box
-//! means, pyramid reduction, derivatives.
+//! means, pyramid reduction, derivatives, bicubic interpolation weights.
 //!
 //! Borders use symmetric reflection (`d c b a | a b c d`, SciPy's `reflect`),
 //! so a blur of a constant image is that constant everywhere. Every kernel is
@@ -195,6 +195,27 @@ pub fn convolve_cols(p: &Plane, kernel: &[f32]) -> Plane {
         },
     );
     out
+}
+
+/// Bicubic convolution weights (Keys 1981, "Cubic convolution
+/// interpolation for digital image processing", doi:10.1109/TASSP.1981.1163711,
+/// a = −0.5) of the samples at offsets −1, 0, 1, 2 for a fractional
+/// position `t` in [0, 1); they sum to 1 and are (0, 1, 0, 0) at `t` = 0.
+#[must_use]
+#[inline]
+pub fn keys_weights(t: f32) -> [f32; 4] {
+    let a = -0.5f32;
+    let w = |x: f32| {
+        let x = x.abs();
+        if x <= 1.0 {
+            ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0
+        } else if x < 2.0 {
+            ((a * x - 5.0 * a) * x + 8.0 * a) * x - 4.0 * a
+        } else {
+            0.0
+        }
+    };
+    [w(1.0 + t), w(t), w(1.0 - t), w(2.0 - t)]
 }
 
 /// Halves the resolution: a [1 3 3 1]/8 binomial filter centred between
@@ -462,6 +483,15 @@ mod tests {
             prop_assert_eq!((r.width(), r.height()), (w / 2, h / 2));
             for &x in r.data() { prop_assert!((x - v).abs() < 1e-3); }
         }
+    }
+
+    #[test]
+    fn keys_weights_sum_to_one_and_interpolate() {
+        for t in [0.0, 0.25, 0.5, 0.9] {
+            let s: f32 = keys_weights(t).iter().sum();
+            assert!((s - 1.0).abs() < 1e-6);
+        }
+        assert_eq!(keys_weights(0.0), [0.0, 1.0, 0.0, 0.0]);
     }
 
     #[test]

@@ -19,10 +19,9 @@
 //! (0, 0); pixel values on the 0–255 scale of sRGB-encoded 8-bit values
 //! (DESIGN.md pins the metrics to encoded values; stages needing linear light
 //! convert themselves); heights in µm, positive toward the camera.
-#![deny(unsafe_code)] // allowed in allocator::keep_freed_memory and simd::wide_fn
+#![deny(unsafe_code)] // allowed only in simd::wide_fn (main.rs sets the allocator)
 #![deny(clippy::unwrap_used)]
 
-pub mod allocator;
 // foundations: types, metric ids and numerics every stage may use
 pub mod catalog;
 pub mod date;

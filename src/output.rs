@@ -135,24 +135,32 @@ pub fn png_rgba8(path_for_errors: &Path, w: usize, h: usize, rgba: &[u8]) -> Res
     })
 }
 
-/// PNG bytes of 16-bit grey (`L16`) or RGB (`Rgb16`) samples.
+/// PNG bytes of 16-bit grey samples (`L16`), one a pixel.
 ///
 /// # Errors
 /// As [`png_rgb8`].
-pub fn png_16(
+pub fn png_grey16(path_for_errors: &Path, w: usize, h: usize, grey: &[u16]) -> Result<Vec<u8>> {
+    png_16(path_for_errors, w, h, grey, image::ExtendedColorType::L16)
+}
+
+/// PNG bytes of 16-bit RGB samples (`Rgb16`), interleaved.
+///
+/// # Errors
+/// As [`png_rgb8`].
+pub fn png_rgb16(path_for_errors: &Path, w: usize, h: usize, rgb: &[u16]) -> Result<Vec<u8>> {
+    png_16(path_for_errors, w, h, rgb, image::ExtendedColorType::Rgb16)
+}
+
+/// PNG bytes of 16-bit samples laid out as `kind` says.
+fn png_16(
     path_for_errors: &Path,
     w: usize,
     h: usize,
     samples: &[u16],
-    rgb: bool,
+    kind: image::ExtendedColorType,
 ) -> Result<Vec<u8>> {
     // the encoder takes native-endian samples and writes them big-endian
     let bytes: Vec<u8> = samples.iter().flat_map(|v| v.to_ne_bytes()).collect();
-    let kind = if rgb {
-        image::ExtendedColorType::Rgb16
-    } else {
-        image::ExtendedColorType::L16
-    };
     encode(path_for_errors, |buf| {
         image::codecs::png::PngEncoder::new(buf).write_image(&bytes, w as u32, h as u32, kind)
     })
@@ -229,11 +237,11 @@ mod tests {
     #[test]
     fn sixteen_bit_png_round_trips() {
         let samples: Vec<u16> = vec![0, 1, 258, 40000, 65535, 12345];
-        let bytes = png_16(Path::new("t.png"), 3, 2, &samples, false).unwrap();
+        let bytes = png_grey16(Path::new("t.png"), 3, 2, &samples).unwrap();
         let img = image::load_from_memory(&bytes).unwrap().to_luma16();
         assert_eq!(img.into_raw(), samples);
         let rgb: Vec<u16> = (0..18).map(|i| i * 3000).collect();
-        let bytes = png_16(Path::new("t.png"), 3, 2, &rgb, true).unwrap();
+        let bytes = png_rgb16(Path::new("t.png"), 3, 2, &rgb).unwrap();
         assert_eq!(
             image::load_from_memory(&bytes)
                 .unwrap()

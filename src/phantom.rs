@@ -526,7 +526,7 @@ fn write_height_map(
         })
         .collect();
     let path = dir.join("cheek.height.png");
-    output::write_atomic(&path, &output::png_16(&path, side, side, &levels, false)?)?;
+    output::write_atomic(&path, &output::png_grey16(&path, side, side, &levels)?)?;
     let sidecar = format!(
         "# height_um = level * um_per_level (the zero is arbitrary)\num_per_level = {}\nmm_per_px = {}\n",
         plan.um_per_level, opts.mm_per_px

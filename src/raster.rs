@@ -444,8 +444,10 @@ impl From<Rect> for [usize; 4] {
 }
 
 /// The sRGB transfer function: an encoded value on the 0–255 scale to
-/// linear light on 0–1 (IEC 61966-2-1).
+/// linear light on 0–1 (IEC 61966-2-1): c ≤ 0.04045 → c/12.92, else
+/// ((c + 0.055)/1.055)^2.4, as scikit-image computes it.
 #[must_use]
+#[inline]
 pub fn srgb_to_linear(v: f64) -> f64 {
     let c = v / 255.0;
     if c > 0.04045 {
@@ -525,6 +527,7 @@ impl Surface {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::simd::Copies;
 
     #[test]
     fn bilinear_interpolates_and_is_nan_outside() {
@@ -548,8 +551,8 @@ mod tests {
             b: Plane::from_fn(w, h, |x, y| v(x, y, 2)),
             model: ColourModel::Rgb,
         };
-        for baseline in [false, true] {
-            crate::simd::use_baseline_only(baseline);
+        for copies in [Copies::Best, Copies::Baseline] {
+            crate::simd::use_copies(copies);
             let lum = img.luminance();
             for y in 0..h {
                 for x in 0..w {
@@ -564,7 +567,7 @@ mod tests {
                 }
             }
         }
-        crate::simd::use_baseline_only(false);
+        crate::simd::use_copies(Copies::Best);
     }
 
     #[test]

@@ -6,26 +6,10 @@
 //! outside the source (beyond half a pixel from its edge) become `NaN`: the
 //! valid mask is `!is_nan()`.
 
+use crate::filters::keys_weights;
 use crate::geometry::Homography;
 use crate::raster::{GreySource, Plane, RgbPlanes};
 use rayon::prelude::*;
-
-#[inline]
-pub(crate) fn keys(t: f32) -> [f32; 4] {
-    // weights of samples at offsets -1, 0, 1, 2 for a fractional position t
-    let a = -0.5f32;
-    let w = |x: f32| {
-        let x = x.abs();
-        if x <= 1.0 {
-            ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0
-        } else if x < 2.0 {
-            ((a * x - 5.0 * a) * x + 8.0 * a) * x - 4.0 * a
-        } else {
-            0.0
-        }
-    };
-    [w(1.0 + t), w(t), w(1.0 - t), w(2.0 - t)]
-}
 
 /// ⌊v⌋ for |v| < 2^31 by truncation and a correction below zero (exact,
 /// and no libm call on the SSE2 baseline).
@@ -51,7 +35,7 @@ pub fn bicubic_source<S: GreySource + ?Sized>(p: &S, x: f32, y: f32) -> f32 {
         return f32::NAN;
     }
     let (xf, yf) = (floor(x), floor(y));
-    let (wx, wy) = (keys(x - xf), keys(y - yf));
+    let (wx, wy) = (keys_weights(x - xf), keys_weights(y - yf));
     let (x0, y0) = (xf as isize - 1, yf as isize - 1);
     let clamp = |v: isize, n: usize| v.clamp(0, n as isize - 1) as usize;
     let mut acc = 0.0f32;
@@ -108,15 +92,6 @@ pub fn warp_rgb(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn keys_weights_sum_to_one_and_interpolate() {
-        for t in [0.0, 0.25, 0.5, 0.9] {
-            let s: f32 = keys(t).iter().sum();
-            assert!((s - 1.0).abs() < 1e-6);
-        }
-        assert_eq!(keys(0.0), [0.0, 1.0, 0.0, 0.0]);
-    }
 
     #[test]
     fn floor_matches_libm() {

@@ -192,7 +192,7 @@ fn write_outputs(dir: &Path, n: &Normals, s: &Surface) -> Result<Vec<PathBuf>> {
     };
     put(
         "normals.png",
-        output::png_16(&dir.join("normals.png"), w, h, &normals, true),
+        output::png_rgb16(&dir.join("normals.png"), w, h, &normals),
     )?;
     put(
         "height.tiff",
@@ -200,11 +200,11 @@ fn write_outputs(dir: &Path, n: &Normals, s: &Surface) -> Result<Vec<PathBuf>> {
     )?;
     put(
         "height.png",
-        output::png_16(&dir.join("height.png"), w, h, &preview, false),
+        output::png_grey16(&dir.join("height.png"), w, h, &preview),
     )?;
     put(
         "albedo.png",
-        output::png_16(&dir.join("albedo.png"), w, h, &albedo, false),
+        output::png_grey16(&dir.join("albedo.png"), w, h, &albedo),
     )?;
     Ok(written)
 }

@@ -10,7 +10,7 @@
 //!
 //! `measure_colour` runs the whole family on one ROI for `measure`.
 
-use super::{MeasureOptions, Sink, Tiles};
+use super::{MeasureOptions, TiledValue, Tiles};
 use crate::catalog::{self, id};
 use crate::raster::{ColourModel, Rect, RgbPlanes};
 use crate::simd::wide_fn;
@@ -298,16 +298,25 @@ wide_fn! {
     }
 }
 
+/// Whether [`colour_sums`] also returns the pigmented and red class maps.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ClassMaps {
+    Keep,
+    Skip,
+}
+
 /// Colour sums per tile of `p` (linear light × `gain`), pixels classed
-/// pigmented / red against `reference`; optionally the class maps.
+/// pigmented / red against `reference`; the class maps too with
+/// [`ClassMaps::Keep`].
 fn colour_sums(
     p: &RgbPlanes,
     tiles: &Tiles,
     t: &ColourTables,
     gain: [f64; 3],
     reference: Reference,
-    keep: bool,
+    maps: ClassMaps,
 ) -> (Vec<ColourSums>, Option<ColourMaps>) {
+    let keep = maps == ClassMaps::Keep;
     let (w, h) = (p.width(), p.height());
     let runs = tiles.column_runs();
     // rows in parallel; each row's per-tile partials kept in order and added
@@ -391,25 +400,43 @@ fn colour_sums(
     (acc, keep.then_some((pig, red)))
 }
 
+/// What the colour family measured on one ROI.
+#[derive(Clone, Debug, Default)]
+pub struct Colour {
+    /// The colour metrics (and their `_vs_control` twins when there is a
+    /// control region), each with its per-tile values.
+    pub values: Vec<TiledValue>,
+    /// Pigmented and red pixels (row-major, ROI size), when maps are kept.
+    pub maps: Option<ColourMaps>,
+    /// Mean linear RGB of the control region, when there is one.
+    pub control_linear: Option<[f64; 3]>,
+}
+
+/// The colour family of [`super::measure`] on `crop` (the ROI of `img`;
+/// the control region, if any, is cut from `img`); nothing when the ROI has
+/// no pixel with data.
+#[must_use]
 pub(super) fn measure_colour(
     img: &RgbPlanes,
     crop: &RgbPlanes,
     tiles: &Tiles,
     opts: &MeasureOptions,
-    sink: &mut Sink<'_>,
-) -> Option<(Option<ColourMaps>, Option<[f64; 3]>)> {
-    use ColourSums;
+) -> Colour {
     let tables = ColourTables::new();
     let control = opts.control.map(|c| img.crop(c));
     let reference = index_medians(control.as_ref().unwrap_or(crop), &tables);
-    let keep = opts.keep_maps && crop.model != ColourModel::Grey;
+    let keep = if opts.keep_maps && crop.model != ColourModel::Grey {
+        ClassMaps::Keep
+    } else {
+        ClassMaps::Skip
+    };
     let (per_tile, maps) = colour_sums(crop, tiles, &tables, [1.0; 3], reference, keep);
     let mut whole = ColourSums::default();
     for t in &per_tile {
         whole.add(t);
     }
     if whole.n == 0 {
-        return None;
+        return Colour::default();
     }
     let grey = img.model == ColourModel::Grey;
     let derived = |s: &ColourSums| -> Vec<(&'static str, f64)> {
@@ -441,9 +468,11 @@ pub(super) fn measure_colour(
             .map(|t| t.get(k).map_or(f64::NAN, |x| x.1))
             .collect()
     };
-    for (k, (name, v)) in whole_values.iter().enumerate() {
-        sink.put(name, *v, &column(k));
-    }
+    let mut values: Vec<TiledValue> = whole_values
+        .iter()
+        .enumerate()
+        .map(|(k, &(name, v))| TiledValue::new(name, v, column(k)))
+        .collect();
     let mut control_linear = None;
     if let Some(c) = &control {
         // von Kries adaptation: scale each linear channel so the control's
@@ -461,8 +490,8 @@ pub(super) fn measure_colour(
             }
         });
         let one = Tiles::new(c.width(), c.height(), 1);
-        let (ctrl, _) = colour_sums(c, &one, &tables, gain, reference, false);
-        let (adapted, _) = colour_sums(crop, tiles, &tables, gain, reference, false);
+        let (ctrl, _) = colour_sums(c, &one, &tables, gain, reference, ClassMaps::Skip);
+        let (adapted, _) = colour_sums(crop, tiles, &tables, gain, reference, ClassMaps::Skip);
         let mut adapted_whole = ColourSums::default();
         for t in &adapted {
             adapted_whole.add(t);
@@ -480,20 +509,25 @@ pub(super) fn measure_colour(
                     .iter()
                     .map(|t| t.get(k).map_or(f64::NAN, |x| x.1 - c0))
                     .collect();
-                sink.put(
-                    &format!("{name}{}", catalog::VS_CONTROL),
+                values.push(TiledValue::new(
+                    format!("{name}{}", catalog::VS_CONTROL),
                     v - c0,
-                    &diff_tiles,
-                );
+                    diff_tiles,
+                ));
             }
         }
     }
-    Some((maps, control_linear))
+    Colour {
+        values,
+        maps,
+        control_linear,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::simd::Copies;
 
     #[test]
     fn indices_follow_their_definitions() {
@@ -623,16 +657,16 @@ mod tests {
         // the test data has both classes
         assert!(pig.iter().any(|&p| p) && red.iter().any(|&p| p));
         assert!(pig.iter().any(|&p| !p) && red.iter().any(|&p| !p));
-        for baseline in [false, true] {
-            crate::simd::use_baseline_only(baseline);
+        for copies in [Copies::Best, Copies::Baseline] {
+            crate::simd::use_copies(copies);
             let tiles = Tiles::new(w, h, 2);
-            let (sums, maps) = colour_sums(&img, &tiles, &t, [1.0; 3], reference, true);
+            let (sums, maps) = colour_sums(&img, &tiles, &t, [1.0; 3], reference, ClassMaps::Keep);
             assert_eq!(maps, Some((pig.clone(), red.clone())));
             let count = |m: &[bool]| m.iter().filter(|&&p| p).count() as u64;
             assert_eq!(sums.iter().map(|s| s.pigmented).sum::<u64>(), count(&pig));
             assert_eq!(sums.iter().map(|s| s.red).sum::<u64>(), count(&red));
         }
-        crate::simd::use_baseline_only(false);
+        crate::simd::use_copies(Copies::Best);
     }
 
     #[test]

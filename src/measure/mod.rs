@@ -8,6 +8,7 @@
 //! session has them, replace this estimate (see `pipeline`).
 
 pub mod colour;
+mod lines_and_pores;
 pub mod pores;
 pub mod scale_space;
 pub mod scars;
@@ -15,7 +16,8 @@ pub mod texture;
 mod tiles;
 pub mod wrinkles;
 
-pub use tiles::{Tiles, sem};
+pub use lines_and_pores::{Detections, detect_lines_and_pores};
+pub use tiles::{TiledValue, Tiles, sem};
 
 pub use colour::control_reference;
 
@@ -135,142 +137,6 @@ wide_fn! {
     }
 }
 
-/// Filter scales in px for a physical size in mm.
-fn px(mm: f64, mm_per_px: Option<MmPerPx>) -> f64 {
-    mm / mm_per_px.map_or(NOMINAL_MM_PER_PX, MmPerPx::get)
-}
-
-/// What the shared scale space found: the ridge map of the line filter and
-/// the blobs of the pore detector, with the pore diameter range (px).
-struct Detections {
-    ridges: wrinkles::RidgeMap,
-    blobs: Vec<pores::Blob>,
-    diameter_range: (f64, f64),
-}
-
-/// Wrinkle and pore detection on one shared scale space.
-fn detect_lines_and_pores(rel: &Plane, mm_per_px: Option<MmPerPx>) -> Detections {
-    let (w, h) = (rel.width(), rel.height());
-    let line_range = (
-        px(wrinkles::SIGMA_MM.0, mm_per_px).max(1.0),
-        px(wrinkles::SIGMA_MM.1, mm_per_px).max(1.5),
-    );
-    // pore σ = r/√2 = d/(2√2); one extra level each side for the scale maximum
-    let to_sigma = |d_mm: f64| px(d_mm, mm_per_px) / (2.0 * std::f64::consts::SQRT_2);
-    let step = 2f64.powf(1.0 / PER_OCTAVE as f64);
-    let pore_range = (
-        (to_sigma(pores::DIAMETER_MM.0).max(1.0)) / step,
-        to_sigma(pores::DIAMETER_MM.1).max(2.0) * step,
-    );
-    let lo = line_range.0.min(pore_range.0);
-    let hi = line_range.1.max(pore_range.1);
-    let mut frangi = wrinkles::FrangiMax::new(line_range.0, line_range.1);
-    let mut blobs = pores::BlobCollector::new(pore_range.0, pore_range.1);
-    // the scale grid starts at `lo`, so both ranges fall on its levels
-    scale_space::for_each_level(rel, lo, hi, PER_OCTAVE, |level| {
-        visit_level(level, &mut frangi, &mut blobs);
-    });
-    Detections {
-        ridges: frangi.finish(w, h),
-        blobs: blobs.finish(),
-        diameter_range: (
-            2.0 * std::f64::consts::SQRT_2 * pore_range.0 * step,
-            2.0 * std::f64::consts::SQRT_2 * pore_range.1 / step,
-        ),
-    }
-}
-
-/// Line and pore metrics of the detections.
-fn lines_and_pores(
-    found: Detections,
-    tiles: &Tiles,
-    mm_per_px: Option<MmPerPx>,
-) -> (wrinkles::Lines, pores::Pores) {
-    let (w, h) = (found.ridges.v.width(), found.ridges.v.height());
-    let lines = wrinkles::line_metrics(
-        &found.ridges,
-        tiles,
-        mm_per_px,
-        px(wrinkles::MIN_LENGTH_MM, mm_per_px),
-    );
-    drop(found.ridges);
-    let pores = pores::pore_metrics(found.blobs, w, h, tiles, mm_per_px, found.diameter_range);
-    (lines, pores)
-}
-
-/// One parallel pass over the rows of a level feeding both detectors, so
-/// each Hessian row is computed once.
-fn visit_level(
-    level: &scale_space::HessianLevel<'_>,
-    frangi: &mut wrinkles::FrangiMax,
-    blobs: &mut pores::BlobCollector,
-) {
-    const BAND: usize = 8;
-    let (w, h) = (level.width(), level.height());
-    let bands = h.div_ceil(BAND);
-    let (sigma, fine) = (level.sigma as f32, level.octave == 0);
-    let line_rows: Vec<Option<[&mut [f32]; 6]>> = match frangi.begin(level) {
-        Some(planes) => {
-            let mut c = planes.each_mut().map(|p| p.data_mut().chunks_mut(BAND * w));
-            std::iter::from_fn(|| {
-                let [a, b, d, e, f, g] = &mut c;
-                Some(Some([
-                    a.next()?,
-                    b.next()?,
-                    d.next()?,
-                    e.next()?,
-                    f.next()?,
-                    g.next()?,
-                ]))
-            })
-            .collect()
-        }
-        None => (0..bands).map(|_| None).collect(),
-    };
-    let blob_level = blobs.begin(level);
-    let began = blob_level.is_some();
-    let blob_rows: Vec<Option<(&mut [f32], &mut [bool])>> = match blob_level {
-        Some((log, round)) => log
-            .chunks_mut(BAND * w)
-            .zip(round.chunks_mut(BAND * w))
-            .map(Some)
-            .collect(),
-        None => (0..bands).map(|_| None).collect(),
-    };
-    line_rows
-        .into_par_iter()
-        .zip(blob_rows)
-        .enumerate()
-        .for_each_init(
-            || wrinkles::RowScratch::new(w),
-            |t, (band, (mut lines, mut blob))| {
-                for r in 0..BAND.min(h - band * BAND) {
-                    level.hessian_row(band * BAND + r, &mut t.xx, &mut t.xy, &mut t.yy);
-                    let span = r * w..(r + 1) * w;
-                    if let Some(maps) = &mut lines {
-                        let rows = maps.each_mut().map(|m| &mut m[span.clone()]);
-                        wrinkles::FrangiMax::fold_row(sigma, fine, t, rows);
-                    }
-                    if let Some((log, round)) = &mut blob {
-                        pores::BlobCollector::fill_row(
-                            &t.xx,
-                            &t.xy,
-                            &t.yy,
-                            &mut log[span.clone()],
-                            &mut round[span],
-                        );
-                    }
-                }
-            },
-        );
-    if began {
-        blobs.end();
-    }
-}
-
-/// Levels per octave of the shared scale space (σ ratio 2^(1/3) ≈ 1.26).
-const PER_OCTAVE: usize = 3;
-
 /// Settings of the measurement stage.
 #[derive(Clone, Debug)]
 pub struct MeasureOptions {
@@ -350,34 +216,36 @@ pub struct Measurements {
     pub maps: Option<FeatureMaps>,
 }
 
-struct Sink<'a> {
-    values: &'a mut BTreeMap<String, Value>,
-    scaled: bool,
-}
-
-impl Sink<'_> {
-    fn put(&mut self, id: &str, value: f64, tiles: &[f64]) {
-        let Some(info) = catalog::info(id) else {
-            return;
+/// The map of [`Measurements::values`] from what the families measured:
+/// each value gets its catalogue unit (the scaled one when the image has a
+/// physical scale, `mm_per_px`) and its uncertainty, the [`sem`] of its
+/// tiles. A value that is not finite (a metric undefined on this ROI) or an
+/// id the catalogue does not know is left out: never NaN in output.
+fn catalogued<'a>(
+    measured: impl IntoIterator<Item = &'a TiledValue>,
+    mm_per_px: Option<MmPerPx>,
+) -> BTreeMap<String, Value> {
+    let scaled = mm_per_px.is_some();
+    let mut values = BTreeMap::new();
+    for m in measured {
+        let Some(info) = catalog::info(&m.id) else {
+            continue;
         };
-        if !value.is_finite() {
-            return; // never NaN in output: an undefined metric is left out
+        if !m.value.is_finite() {
+            continue;
         }
-        let unit = if self.scaled {
-            info.unit_scaled
-        } else {
-            info.unit
-        };
-        self.values.insert(
-            id.to_string(),
+        let unit = if scaled { info.unit_scaled } else { info.unit };
+        values.insert(
+            m.id.to_string(),
             Value {
-                value,
+                value: m.value,
                 unit: unit.to_string(),
                 better: info.better,
-                uncertainty: sem(tiles),
+                uncertainty: sem(&m.tiles),
             },
         );
     }
+    values
 }
 
 /// Measures every metric of a photo on `roi`.
@@ -430,8 +298,6 @@ pub fn measure(
     };
     let crop = &*crop;
     let tiles = Tiles::new(roi.w, roi.h, opts.tiles_per_side);
-    let scaled = opts.mm_per_px.is_some();
-    let mut values = BTreeMap::new();
     let mut maps = FeatureMaps {
         size: (roi.w, roi.h),
         ..FeatureMaps::default()
@@ -441,44 +307,34 @@ pub fn measure(
     let (luminance, finite) = luminance_and_sum(crop);
     let relative = relative_to_sum(&luminance, finite);
     // the families run side by side (each is parallel inside too, but their
-    // sequential parts then overlap); each fills its own map of values.
-    // Colour, parallel throughout, runs beside the line tracing, whose
-    // flood fills are sequential.
-    let mut texture_values = BTreeMap::new();
-    let mut colour_values = BTreeMap::new();
-    let (detections, shading) = rayon::join(
+    // sequential parts then overlap); each returns its own values. Colour,
+    // parallel throughout, runs beside the line tracing, whose flood fills
+    // are sequential.
+    let (detections, (texture_values, shading)) = rayon::join(
         || detect_lines_and_pores(&relative, opts.mm_per_px),
         || {
-            let mut sink = Sink {
-                values: &mut texture_values,
-                scaled,
-            };
-            texture::measure_texture(crop, (&luminance, finite), &tiles, opts, &mut sink);
-            scars::shading_index(&relative, &tiles, opts.mm_per_px)
+            (
+                texture::measure_texture(crop, (&luminance, finite), &tiles, opts),
+                scars::shading_index(&relative, &tiles, opts.mm_per_px),
+            )
         },
     );
     drop((luminance, relative));
     let ((lines, found), colour) = rayon::join(
-        || lines_and_pores(detections, &tiles, opts.mm_per_px),
-        || {
-            let mut sink = Sink {
-                values: &mut colour_values,
-                scaled,
-            };
-            colour::measure_colour(img, crop, &tiles, opts, &mut sink)
-        },
+        || lines_and_pores::lines_and_pores(detections, &tiles, opts.mm_per_px),
+        || colour::measure_colour(img, crop, &tiles, opts),
     );
-    values.append(&mut texture_values);
-    values.append(&mut colour_values);
-    let mut sink = Sink {
-        values: &mut values,
-        scaled,
-    };
-    for (id, v, t) in lines.values.iter().chain(&found.values) {
-        sink.put(id, *v, t);
-    }
-    sink.put(id::SHADING, shading.value, &shading.tiles);
-    let (colour_maps, control_linear) = colour.unwrap_or((None, None));
+    let shading_value = TiledValue::new(id::SHADING, shading.value, shading.tiles);
+    let values = catalogued(
+        texture_values
+            .iter()
+            .chain(&colour.values)
+            .chain(&lines.values)
+            .chain(&found.values)
+            .chain([&shading_value]),
+        opts.mm_per_px,
+    );
+    let (colour_maps, control_linear) = (colour.maps, colour.control_linear);
 
     let pore_histogram = Some(found.histogram.clone());
     if opts.keep_maps {
@@ -504,6 +360,7 @@ mod tests {
     use super::*;
     use crate::filters::reflect;
     use crate::raster::ColourModel;
+    use crate::simd::Copies;
 
     fn random_rgb(w: usize, h: usize, seed: u64) -> RgbPlanes {
         let mut s = seed | 1;
@@ -565,9 +422,9 @@ mod tests {
         let run = || measure(Path::new("t"), &img, roi, &opts).expect("measure");
         let _switch = crate::simd::hold_switch();
         let wide = run();
-        crate::simd::use_baseline_only(true);
+        crate::simd::use_copies(Copies::Baseline);
         let base = run();
-        crate::simd::use_baseline_only(false);
+        crate::simd::use_copies(Copies::Best);
         let bits = |m: &Measurements| {
             m.values
                 .iter()

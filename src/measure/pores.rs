@@ -8,8 +8,8 @@
 //! (in log σ), and blobs whose Hessian is too elongated (lines, not pores)
 //! are rejected. Input is luminance in % of its ROI mean, as for wrinkles.
 
-use super::Tiles;
-use super::scale_space::{HessianLevel, eigenvalues};
+use super::scale_space::{HessianLevel, HessianRow, eigenvalues};
+use super::{TiledValue, Tiles};
 use crate::catalog::id;
 use crate::raster::Plane;
 use crate::simd::wide_fn;
@@ -98,31 +98,30 @@ impl BlobCollector {
         }
     }
 
-    /// Folds one level in (standalone; `measure` feeds the detectors from
-    /// one shared pass per level instead, see [`BlobCollector::begin`]).
+    /// Folds one level in on its own (`measure` feeds this detector and the
+    /// line filter from one shared pass per level instead, through
+    /// [`BlobCollector::begin`]).
     pub fn visit(&mut self, level: &HessianLevel<'_>) {
         let w = level.width();
-        let Some((log, round)) = self.begin(level) else {
+        let Some(rows) = self.begin(level, 1) else {
             return;
         };
-        log.par_chunks_mut(w)
-            .zip(round.par_chunks_mut(w))
-            .enumerate()
-            .for_each_init(
-                || (vec![0.0f32; w], vec![0.0f32; w], vec![0.0f32; w]),
-                |(a, b, c), (y, (log, round))| {
-                    level.hessian_row(y, a, b, c);
-                    Self::fill_row(a, b, c, log, round);
-                },
-            );
+        rows.into_par_iter().enumerate().for_each_init(
+            || HessianRow::new(w),
+            |hessian, (y, mut row)| {
+                level.hessian_row_into(y, hessian);
+                row.fill_row(0, hessian);
+            },
+        );
         self.end();
     }
 
-    /// Starts a level: the buffers for its Laplacian σ²∇²L and roundness
-    /// (every value is to be written, see [`BlobCollector::fill_row`]), or
-    /// `None` when the level is outside the range. Call
-    /// [`BlobCollector::end`] once they are filled.
-    pub fn begin(&mut self, level: &HessianLevel<'_>) -> Option<(&mut [f32], &mut [bool])> {
+    /// Starts a level: the buffers of its Laplacian σ²∇²L and roundness,
+    /// cut into bands of `rows` rows top to bottom, each to be filled row by
+    /// row with [`BlobBand::fill_row`] (every row is to be filled); `None`
+    /// when the level is outside the range. Call [`BlobCollector::end`]
+    /// once the bands are filled.
+    pub fn begin(&mut self, level: &HessianLevel<'_>, rows: usize) -> Option<Vec<BlobBand<'_>>> {
         if level.sigma < self.range.0 || level.sigma > self.range.1 {
             return None;
         }
@@ -140,14 +139,15 @@ impl BlobCollector {
         next.octave = level.octave;
         self.window.push(next);
         let last = self.window.last_mut()?;
-        Some((last.log.data_mut(), &mut last.round))
-    }
-
-    /// One row of a level from its Hessian row: σ²∇²L, and whether a blob
-    /// could be here (strong enough, both curvatures positive and similar).
-    #[inline]
-    pub fn fill_row(xx: &[f32], xy: &[f32], yy: &[f32], log: &mut [f32], round: &mut [bool]) {
-        blob_row(xx, xy, yy, log, round);
+        let band = (rows * w).max(1);
+        Some(
+            last.log
+                .data_mut()
+                .chunks_mut(band)
+                .zip(last.round.chunks_mut(band))
+                .map(|(log, round)| BlobBand { log, round, w })
+                .collect(),
+        )
     }
 
     /// Finishes the level of the last [`BlobCollector::begin`].
@@ -237,8 +237,33 @@ impl BlobCollector {
     }
 }
 
+/// A band of rows of one level of a [`BlobCollector`]: its Laplacian and
+/// roundness, filled row by row from the level's Hessian.
+pub struct BlobBand<'a> {
+    log: &'a mut [f32],
+    round: &'a mut [bool],
+    /// Width of the level.
+    w: usize,
+}
+
+impl BlobBand<'_> {
+    /// Row `r` of the band from its Hessian row: σ²∇²L, and whether a blob
+    /// could be here (strong enough, both curvatures positive and similar).
+    #[inline]
+    pub fn fill_row(&mut self, r: usize, hessian: &HessianRow) {
+        let span = r * self.w..(r + 1) * self.w;
+        blob_row(
+            &hessian.xx,
+            &hessian.xy,
+            &hessian.yy,
+            &mut self.log[span.clone()],
+            &mut self.round[span],
+        );
+    }
+}
+
 wide_fn! {
-    /// [`BlobCollector::fill_row`].
+    /// [`BlobBand::fill_row`].
     fn blob_row(xx: &[f32], xy: &[f32], yy: &[f32], log: &mut [f32], round: &mut [bool]) {
         // equal lengths up front and no short-circuit: the loop vectorises
         let w = log.len();
@@ -302,8 +327,8 @@ fn suppress_overlaps(mut blobs: Vec<Blob>) -> Vec<Blob> {
 
 /// Pore metrics of one ROI.
 pub struct Pores {
-    /// (id, value, per-tile values).
-    pub values: Vec<(&'static str, f64, Vec<f64>)>,
+    /// Pore count per area and (where there are pores) mean pore area.
+    pub values: Vec<TiledValue>,
     /// The pores.
     pub blobs: Vec<Blob>,
     /// Diameter histogram.
@@ -354,9 +379,17 @@ pub fn pore_metrics(
         .map(|(t, &p)| count(t.0, p))
         .collect();
     let areas: Vec<f64> = per_tile.iter().map(|t| mean_area(t.0, t.1)).collect();
-    let mut values = vec![(id::PORE_COUNT, count(total_n, total_px), counts)];
+    let mut values = vec![TiledValue::new(
+        id::PORE_COUNT,
+        count(total_n, total_px),
+        counts,
+    )];
     if total_n > 0 {
-        values.push((id::PORE_AREA, mean_area(total_n, total_a), areas));
+        values.push(TiledValue::new(
+            id::PORE_AREA,
+            mean_area(total_n, total_a),
+            areas,
+        ));
     }
     let to_unit = mm_per_px.map_or(1.0, MmPerPx::get);
     let bins = 8;

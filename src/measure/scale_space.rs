@@ -33,6 +33,31 @@ pub struct HessianLevel<'a> {
     pub norm: f32,
 }
 
+/// One row of a level's scale-normalised Hessian σ²·(Lxx, Lxy, Lyy): what
+/// a pass over the level computes once and hands to every detector that
+/// reads it (see `measure::detect_lines_and_pores`).
+pub struct HessianRow {
+    /// σ²·Lxx.
+    pub xx: Vec<f32>,
+    /// σ²·Lxy.
+    pub xy: Vec<f32>,
+    /// σ²·Lyy.
+    pub yy: Vec<f32>,
+}
+
+impl HessianRow {
+    /// Buffers for rows of `w` pixels (zeros).
+    #[must_use]
+    pub fn new(w: usize) -> HessianRow {
+        let row = || vec![0.0f32; w];
+        HessianRow {
+            xx: row(),
+            xy: row(),
+            yy: row(),
+        }
+    }
+}
+
 impl HessianLevel<'_> {
     /// Width of the level.
     #[must_use]
@@ -44,6 +69,13 @@ impl HessianLevel<'_> {
     pub fn height(&self) -> usize {
         self.smooth.height()
     }
+    /// [`HessianLevel::hessian_row`] `y` into `row` (buffers of at least the
+    /// level's width).
+    #[inline]
+    pub fn hessian_row_into(&self, y: usize, row: &mut HessianRow) {
+        self.hessian_row(y, &mut row.xx, &mut row.xy, &mut row.yy);
+    }
+
     /// Row `y` of σ²·Lxx, σ²·Lxy, σ²·Lyy by central second differences
     /// (borders reflected) into the three buffers (length = width).
     pub fn hessian_row(&self, y: usize, xx: &mut [f32], xy: &mut [f32], yy: &mut [f32]) {

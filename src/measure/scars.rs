@@ -30,14 +30,40 @@ pub struct Shading {
     pub step: usize,
 }
 
-/// Running max (`max = true`) or min of a window of `2r+1` samples along a
-/// slice, O(1) per sample (van Herk 1992 / Gil & Werman 1993), edges clamped:
+/// Which extreme of a window a morphological filter keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Extreme {
+    /// The smallest value: grey erosion.
+    Min,
+    /// The largest value: grey dilation.
+    Max,
+}
+
+impl Extreme {
+    /// The kept one of `a` and `b`.
+    #[inline(always)]
+    fn pick(self, a: f32, b: f32) -> f32 {
+        match self {
+            Extreme::Min => a.min(b),
+            Extreme::Max => a.max(b),
+        }
+    }
+}
+
+/// Running `extreme` of a window of `2r+1` samples along a slice, O(1) per
+/// sample (van Herk 1992 / Gil & Werman 1993), edges clamped:
 /// in blocks of 2r+1 padded samples, `g` is the running extreme from each
 /// block's start and `hb` from its end; a window spans at most two blocks.
-fn running_extreme(src: &[f32], r: usize, max: bool, out: &mut [f32], bufs: &mut [Vec<f32>; 3]) {
+fn running_extreme(
+    src: &[f32],
+    r: usize,
+    extreme: Extreme,
+    out: &mut [f32],
+    bufs: &mut [Vec<f32>; 3],
+) {
     let n = src.len();
     let k = 2 * r + 1;
-    let pick = |a: f32, b: f32| if max { a.max(b) } else { a.min(b) };
+    let pick = |a: f32, b: f32| extreme.pick(a, b);
     let [padded, g, hb] = bufs;
     // pad by r on both sides with the edge value
     padded.clear();
@@ -63,9 +89,10 @@ fn running_extreme(src: &[f32], r: usize, max: bool, out: &mut [f32], bufs: &mut
     }
 }
 
-/// Grey dilation (`max`) or erosion with a (2r+1)² square, separable.
+/// Grey dilation ([`Extreme::Max`]) or erosion ([`Extreme::Min`]) with a
+/// (2r+1)² square, separable.
 #[must_use]
-pub fn square_extreme(p: &Plane, r: usize, max: bool) -> Plane {
+pub fn square_extreme(p: &Plane, r: usize, extreme: Extreme) -> Plane {
     let (w, h) = (p.width(), p.height());
     if r == 0 || w == 0 || h == 0 {
         return p.clone();
@@ -73,14 +100,14 @@ pub fn square_extreme(p: &Plane, r: usize, max: bool) -> Plane {
     let mut rows = Plane::filled(w, h, 0.0);
     rows.data_mut().par_chunks_mut(w).enumerate().for_each_init(
         || [Vec::new(), Vec::new(), Vec::new()],
-        |bufs, (y, out)| running_extreme(p.row(y), r, max, out, bufs),
+        |bufs, (y, out)| running_extreme(p.row(y), r, extreme, out, bufs),
     );
     // columns: the same blocks along y, whole rows at a time (vectorised
     // across x, no transposition); padded row i is row clamp(i − r)
     let k = 2 * r + 1;
     let padded = h + 2 * r;
     let source = |i: usize| rows.row(i.saturating_sub(r).min(h - 1));
-    let pick = |a: f32, b: f32| if max { a.max(b) } else { a.min(b) };
+    let pick = |a: f32, b: f32| extreme.pick(a, b);
     let mut g = vec![0.0f32; padded * w];
     let mut hb = vec![0.0f32; padded * w];
     g.par_chunks_mut(k * w)
@@ -129,7 +156,7 @@ pub fn square_extreme(p: &Plane, r: usize, max: bool) -> Plane {
 /// Grey closing (dilation then erosion) with a (2r+1)² square.
 #[must_use]
 pub fn closing(p: &Plane, r: usize) -> Plane {
-    square_extreme(&square_extreme(p, r, true), r, false)
+    square_extreme(&square_extreme(p, r, Extreme::Max), r, Extreme::Min)
 }
 
 /// Scar shading index of relative luminance (% of mean; ROI crop).
@@ -189,17 +216,23 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn extreme_naive(p: &Plane, r: usize, max: bool) -> Plane {
+    fn extreme_naive(p: &Plane, r: usize, extreme: Extreme) -> Plane {
         let (w, h) = (p.width() as isize, p.height() as isize);
         let r = r as isize;
         Plane::from_fn(p.width(), p.height(), |x, y| {
-            let mut best = if max { f32::MIN } else { f32::MAX };
+            let mut best = match extreme {
+                Extreme::Min => f32::MAX,
+                Extreme::Max => f32::MIN,
+            };
             for dy in -r..=r {
                 for dx in -r..=r {
                     let xx = (x as isize + dx).clamp(0, w - 1) as usize;
                     let yy = (y as isize + dy).clamp(0, h - 1) as usize;
                     let v = p.at(xx, yy);
-                    best = if max { best.max(v) } else { best.min(v) };
+                    best = match extreme {
+                        Extreme::Min => best.min(v),
+                        Extreme::Max => best.max(v),
+                    };
                 }
             }
             best
@@ -208,10 +241,10 @@ mod tests {
 
     proptest! {
         #[test]
-        fn van_herk_matches_naive(w in 1usize..30, h in 1usize..30, r in 1usize..6, seed in any::<u32>(), max in any::<bool>()) {
+        fn van_herk_matches_naive(w in 1usize..30, h in 1usize..30, r in 1usize..6, seed in any::<u32>(), extreme in prop_oneof![Just(Extreme::Min), Just(Extreme::Max)]) {
             let mut s = seed | 1;
             let p = Plane::from_fn(w, h, |_, _| { s ^= s << 13; s ^= s >> 17; s ^= s << 5; (s % 1000) as f32 });
-            prop_assert_eq!(square_extreme(&p, r, max), extreme_naive(&p, r, max));
+            prop_assert_eq!(square_extreme(&p, r, extreme), extreme_naive(&p, r, extreme));
         }
     }
 

@@ -11,7 +11,7 @@ mod lbp;
 
 pub use lbp::{NO_LEVEL, lbp_codes, lbp_entropy, lbp_histogram, lbp_tile_counts, rounded_levels};
 
-use super::{MeasureOptions, Sink, Tiles};
+use super::{MeasureOptions, TiledValue, Tiles};
 use crate::catalog::id;
 use crate::filters::gaussian_blur;
 use crate::raster::{ColourModel, Plane, RgbPlanes, luminance_f64, luminance_row_f64};
@@ -331,15 +331,17 @@ fn lowpass_given_sum(y: &Plane, sigma_px: f64, (sum, n): (f64, u64)) -> Plane {
 
 /// The texture family of [`super::measure`]: GLCM (Haralick), LBP entropy
 /// and roughness, each with its per-tile values (`finite`: the
-/// [`super::finite_sum`] of the luminance).
+/// [`super::finite_sum`] of the luminance); a metric undefined on this ROI
+/// is left out.
+#[must_use]
 pub(super) fn measure_texture(
     crop: &RgbPlanes,
     (luminance, finite): (&Plane, (f64, u64)),
     tiles: &Tiles,
     opts: &MeasureOptions,
-    sink: &mut Sink<'_>,
-) {
+) -> Vec<TiledValue> {
     let (w, h) = (crop.width(), crop.height());
+    let mut values = Vec::new();
     let (levels, rounded) = texture_levels(crop);
     let counts = glcm_counts(&levels, w, h, tiles);
     drop(levels);
@@ -352,19 +354,21 @@ pub(super) fn measure_texture(
                 .map(|t| t.as_ref().map_or(f64::NAN, f))
                 .collect()
         };
-        sink.put(id::GLCM_CONTRAST, whole.contrast, &pick(|h| h.contrast));
-        sink.put(
-            id::GLCM_HOMOGENEITY,
-            whole.homogeneity,
-            &pick(|h| h.homogeneity),
-        );
-        sink.put(id::GLCM_ENERGY, whole.energy, &pick(|h| h.energy));
-        sink.put(
-            id::GLCM_CORRELATION,
-            whole.correlation,
-            &pick(|h| h.correlation),
-        );
-        sink.put(id::GLCM_ENTROPY, whole.entropy, &pick(|h| h.entropy));
+        values.extend([
+            TiledValue::new(id::GLCM_CONTRAST, whole.contrast, pick(|h| h.contrast)),
+            TiledValue::new(
+                id::GLCM_HOMOGENEITY,
+                whole.homogeneity,
+                pick(|h| h.homogeneity),
+            ),
+            TiledValue::new(id::GLCM_ENERGY, whole.energy, pick(|h| h.energy)),
+            TiledValue::new(
+                id::GLCM_CORRELATION,
+                whole.correlation,
+                pick(|h| h.correlation),
+            ),
+            TiledValue::new(id::GLCM_ENTROPY, whole.entropy, pick(|h| h.entropy)),
+        ]);
     }
 
     let counts = lbp_tile_counts(&rounded, w, h, tiles);
@@ -380,7 +384,7 @@ pub(super) fn measure_texture(
             .iter()
             .map(|c| lbp_entropy(c).map_or(f64::NAN, |(_, e)| e))
             .collect();
-        sink.put(id::LBP_ENTROPY, entropy, &t);
+        values.push(TiledValue::new(id::LBP_ENTROPY, entropy, t));
     }
 
     // roughness: RMS of the high-pass residual, per row in parallel with
@@ -432,8 +436,9 @@ pub(super) fn measure_texture(
                 }
             })
             .collect();
-        sink.put(id::ROUGHNESS, (tot / n as f64).sqrt(), &t);
+        values.push(TiledValue::new(id::ROUGHNESS, (tot / n as f64).sqrt(), t));
     }
+    values
 }
 
 wide_fn! {
@@ -455,6 +460,7 @@ wide_fn! {
 #[allow(clippy::needless_range_loop)] // the naive reference reads like the formulas
 mod tests {
     use super::*;
+    use crate::simd::Copies;
     use proptest::prelude::*;
 
     /// Straight-loop reference: build the 12 symmetric normalised matrices
@@ -570,11 +576,11 @@ mod tests {
                 img = RgbPlanes::from_grey(img.r);
             }
             let per_pixel = (quantised_levels(&img), rounded_levels(&img));
-            for baseline in [false, true] {
-                crate::simd::use_baseline_only(baseline);
+            for copies in [Copies::Best, Copies::Baseline] {
+                crate::simd::use_copies(copies);
                 prop_assert_eq!(&texture_levels(&img), &per_pixel);
             }
-            crate::simd::use_baseline_only(false);
+            crate::simd::use_copies(Copies::Best);
             // the straight formulas, pixel by pixel
             for i in 0..w * h {
                 let (r, g, b) = (img.r.data()[i], img.g.data()[i], img.b.data()[i]);

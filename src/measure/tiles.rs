@@ -1,5 +1,8 @@
-//! The fixed grid of sub-tiles over an ROI and the standard error of a
-//! metric from its per-tile values (DESIGN.md: uncertainty).
+//! The fixed grid of sub-tiles over an ROI, the standard error of a metric
+//! from its per-tile values (DESIGN.md: uncertainty), and the form in which
+//! each metric family hands its values to `measure`.
+
+use std::borrow::Cow;
 
 /// A fixed grid of sub-tiles over a `w × h` region.
 #[derive(Clone, Copy, Debug)]
@@ -94,6 +97,32 @@ pub fn sem(tile_values: &[f64]) -> f64 {
     let mean = v.iter().sum::<f64>() / n as f64;
     let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
     (var / n as f64).sqrt()
+}
+
+/// One metric as a family computes it: its value on the whole ROI and on
+/// each sub-tile. `measure` adds the unit and the uncertainty ([`sem`] of
+/// the tiles) and leaves out a value that is not finite.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TiledValue {
+    /// Metric id (`catalog::id`, possibly with `catalog::VS_CONTROL` appended).
+    pub id: Cow<'static, str>,
+    /// The value on the whole ROI.
+    pub value: f64,
+    /// The value on each sub-tile, in [`Tiles::index`] order (NaN where
+    /// undefined).
+    pub tiles: Vec<f64>,
+}
+
+impl TiledValue {
+    /// The value `value` of metric `id` with its per-tile values.
+    #[must_use]
+    pub fn new(id: impl Into<Cow<'static, str>>, value: f64, tiles: Vec<f64>) -> TiledValue {
+        TiledValue {
+            id: id.into(),
+            value,
+            tiles,
+        }
+    }
 }
 
 #[cfg(test)]

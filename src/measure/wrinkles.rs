@@ -12,15 +12,15 @@
 //! response in every session.
 
 mod digital;
+mod ridge_map;
 
 use digital::{around, line_neighbours, near_lines};
 pub use digital::{drop_short, link_length, thin_staircases};
+pub use ridge_map::{FrangiMax, LineBand, LineScratch, RidgeAt, RidgeMap};
 
-use super::Tiles;
-use super::scale_space::{HessianLevel, eigen, eigenvalues};
+use super::scale_space::eigen;
+use super::{TiledValue, Tiles};
 use crate::catalog::id;
-use crate::raster::Plane;
-use crate::simd::wide_fn;
 use crate::units::MmPerPx;
 use rayon::prelude::*;
 
@@ -36,9 +36,6 @@ pub const HIGH: f32 = 0.5;
 /// centre line stops where the end's blur makes the structure blob-like,
 /// about one σ before the end (measured on rendered lines of σ 1–3 px).
 pub const END_EXTENSION: f64 = 1.0;
-/// Coarse-octave responses below this are not interpolated to full
-/// resolution (they cannot reach [`LOW`] between their samples).
-const SKIP_BELOW: f32 = 0.1;
 /// Largest |λ1/λ2| of a centre-line pixel.
 pub const MAX_RATIO: f32 = 0.3;
 /// Line σ range in mm (half-widths of fine lines ≈ 0.05–0.2 mm).
@@ -98,343 +95,14 @@ pub fn exp_neg(t: f32) -> f32 {
     p * f32::from_bits(biased << 23)
 }
 
-/// Row buffers of one level pass: the Hessian row and the response.
-pub struct RowScratch {
-    /// σ²·Lxx of the row.
-    pub xx: Vec<f32>,
-    /// σ²·Lxy of the row.
-    pub xy: Vec<f32>,
-    /// σ²·Lyy of the row.
-    pub yy: Vec<f32>,
-    v: Vec<f32>,
-    l2: Vec<f32>,
-}
-
-impl RowScratch {
-    /// Vesselness and ridge λ2 of the first `w` Hessians of the row.
-    #[inline]
-    fn respond(&mut self, w: usize) {
-        respond_row(
-            &self.xx[..w],
-            &self.xy[..w],
-            &self.yy[..w],
-            &mut self.v[..w],
-            &mut self.l2[..w],
-        );
-    }
-
-    /// Buffers for rows of `w` pixels.
-    #[must_use]
-    pub fn new(w: usize) -> RowScratch {
-        let row = || vec![0.0f32; w];
-        RowScratch {
-            xx: row(),
-            xy: row(),
-            yy: row(),
-            v: row(),
-            l2: row(),
-        }
-    }
-}
-
-wide_fn! {
-    /// Vesselness `v` and ridge λ2 `l2s` of a row of Hessians (equal lengths).
-    fn respond_row(a: &[f32], b: &[f32], c: &[f32], v: &mut [f32], l2s: &mut [f32]) {
-        // equal lengths up front: no bounds checks, the loop vectorises
-        let w = v.len();
-        let (a, b, c, l2s) = (&a[..w], &b[..w], &c[..w], &mut l2s[..w]);
-        for x in 0..w {
-            let (l1, l2) = eigenvalues(a[x], b[x], c[x]);
-            v[x] = vesselness_of(l1, l2);
-            l2s[x] = l2;
-        }
-    }
-}
-
-/// Running maximum of vesselness over scales, per octave: each pixel keeps
-/// the scale-normalised Hessian of its best scale, so the full-resolution
-/// map can be rebuilt from *interpolated Hessians* (direction included)
-/// rather than from a blocky upsampled response.
-pub struct FrangiMax {
-    range: (f64, f64),
-    /// Per octave: vesselness, ridge λ2, Hessian (xx, xy, yy) and σ of the
-    /// best scale so far.
-    octaves: Vec<Option<[Plane; 6]>>,
-}
-
-impl FrangiMax {
-    /// Accumulates levels with σ inside `[lo, hi]` (full-resolution px).
-    #[must_use]
-    pub fn new(lo: f64, hi: f64) -> FrangiMax {
-        FrangiMax {
-            range: (lo * 0.999, hi * 1.001),
-            octaves: Vec::new(),
-        }
-    }
-
-    /// Folds one level in (standalone; `measure` feeds the detectors from
-    /// one shared pass per level instead, see [`FrangiMax::begin`]).
-    pub fn visit(&mut self, level: &HessianLevel<'_>) {
-        let w = level.width();
-        let (sigma, fine) = (level.sigma as f32, level.octave == 0);
-        let Some(planes) = self.begin(level) else {
-            return;
-        };
-        let [v, ridge, bxx, bxy, byy, bs] = planes;
-        v.data_mut()
-            .par_chunks_mut(w)
-            .zip(ridge.data_mut().par_chunks_mut(w))
-            .zip(bxx.data_mut().par_chunks_mut(w))
-            .zip(bxy.data_mut().par_chunks_mut(w))
-            .zip(byy.data_mut().par_chunks_mut(w))
-            .zip(bs.data_mut().par_chunks_mut(w))
-            .enumerate()
-            .for_each_init(
-                || RowScratch::new(w),
-                |t, (y, (((((vr, rr), xr), yr), zr), sr))| {
-                    level.hessian_row(y, &mut t.xx, &mut t.xy, &mut t.yy);
-                    Self::fold_row(sigma, fine, t, [vr, rr, xr, yr, zr, sr]);
-                },
-            );
-    }
-
-    /// The maps of the level's octave (vesselness, ridge λ2, Hessian xx,
-    /// xy, yy and σ of the best scale so far; made on first use), or `None`
-    /// when the level is outside the range.
-    pub fn begin(&mut self, level: &HessianLevel<'_>) -> Option<&mut [Plane; 6]> {
-        if level.sigma < self.range.0 || level.sigma > self.range.1 {
-            return None;
-        }
-        let o = level.octave as usize;
-        if self.octaves.len() <= o {
-            self.octaves.resize_with(o + 1, || None);
-        }
-        let (w, h) = (level.width(), level.height());
-        Some(
-            self.octaves[o]
-                .get_or_insert_with(|| std::array::from_fn(|_| Plane::filled(w, h, 0.0))),
-        )
-    }
-
-    /// Folds the Hessian row in `t` (level σ `sigma`) into one row of the
-    /// maps of [`FrangiMax::begin`]. On the full-resolution octave (`fine`)
-    /// the Hessian and σ are kept only where the response reaches [`LOW`]:
-    /// [`RidgeMap::at`] is asked only there, and the writes are rare.
-    #[inline]
-    pub fn fold_row(sigma: f32, fine: bool, t: &mut RowScratch, rows: [&mut [f32]; 6]) {
-        let w = rows[0].len();
-        // equal lengths up front: the loops below run without bounds checks
-        let [vr, rr, xr, yr, zr, sr] = rows.map(|r| &mut r[..w]);
-        // a tight pass for the response, then the (rare) updates
-        t.respond(w);
-        let (a, b, c) = (&t.xx[..w], &t.xy[..w], &t.yy[..w]);
-        let (v, l2s) = (&t.v[..w], &t.l2[..w]);
-        for x in 0..w {
-            let nv = v[x];
-            if nv > vr[x] {
-                vr[x] = nv;
-                rr[x] = l2s[x];
-                if !fine || nv >= LOW {
-                    xr[x] = a[x];
-                    yr[x] = b[x];
-                    zr[x] = c[x];
-                    sr[x] = sigma;
-                }
-            }
-        }
-    }
-
-    /// The maximum over all scales at full resolution `w × h`.
-    #[must_use]
-    pub fn finish(mut self, w: usize, h: usize) -> RidgeMap {
-        // octave 0 is already at full resolution: its maps become the result,
-        // and its Hessian planes take the coarse octaves' winners in
-        let fine = self.octaves.first_mut().and_then(Option::take);
-        let [mut v, mut ridge, xx, xy, yy, s] =
-            fine.unwrap_or_else(|| std::array::from_fn(|_| Plane::filled(w, h, 0.0)));
-        let mut best = [xx, xy, yy, s];
-        let coarse = &self.octaves;
-        if coarse.iter().skip(1).any(Option::is_some) {
-            let [bxx, bxy, byy, bs] = best.each_mut().map(|p| p.data_mut().par_chunks_mut(w));
-            v.data_mut()
-                .par_chunks_mut(w)
-                .zip(ridge.data_mut().par_chunks_mut(w))
-                .zip(bxx.zip(bxy).zip(byy).zip(bs))
-                .enumerate()
-                .for_each_init(
-                    || (RowScratch::new(w), [Vec::new(), Vec::new(), Vec::new()]),
-                    |(t, columns), (y, ((vr, rr), (((xr, yr), zr), sr)))| {
-                        for (o, slot) in coarse.iter().enumerate().skip(1) {
-                            if let Some(planes) = slot {
-                                let best = [&mut *xr, &mut *yr, &mut *zr, &mut *sr];
-                                upsample_row(planes, o, y, (t, columns), [vr, rr], best);
-                            }
-                        }
-                    },
-                );
-        }
-        RidgeMap { v, ridge, best }
-    }
-}
-
-/// Folds coarse octave `o` into full-resolution row `y` of the maps
-/// (vesselness, ridge λ2; Hessian and σ of the winning scale): where the
-/// octave's own response is high enough to matter, its stored Hessian is
-/// interpolated bicubically (columns first, once per row, then along the
-/// row, a whole row at a time so the loops vectorise) and wins where its
-/// vesselness is larger; σ is that of the nearest coarse sample.
-fn upsample_row(
-    planes: &[Plane; 6],
-    o: usize,
-    y: usize,
-    (t, columns): (&mut RowScratch, &mut [Vec<f32>; 3]),
-    [vr, rr]: [&mut [f32]; 2],
-    [xr, yr, zr, sr]: [&mut [f32]; 4],
-) {
-    let [ov, _, oxx, oxy, oyy, os] = planes;
-    let step = 1usize << o;
-    let (cw, ch) = (ov.width(), ov.height());
-    let yc = y / step;
-    let (near0, near1) = (ov.row(yc), ov.row((yc + 1).min(ch - 1)));
-    let near = |x: usize| {
-        let x0 = x >> o; // x / step
-        let x1 = (x0 + 1).min(cw - 1);
-        near0[x0].max(near0[x1]).max(near1[x0]).max(near1[x1])
-    };
-    // interpolate only near a response that can matter
-    let matters = |x: usize, v: f32| {
-        let n = near(x);
-        n >= SKIP_BELOW && n > v * 0.5
-    };
-    if !vr.iter().enumerate().any(|(x, &v)| matters(x, v)) {
-        return;
-    }
-    let yo = y as f32 / step as f32;
-    let wy = crate::align::warp::keys(yo - yo.floor());
-    let rows: [usize; 4] = std::array::from_fn(|j| (yc + j).saturating_sub(1).min(ch - 1));
-    for (col, p) in columns.iter_mut().zip([oxx, oxy, oyy]) {
-        col.clear();
-        col.resize(cw, 0.0);
-        for (&wj, &r) in wy.iter().zip(&rows) {
-            for (c, &v) in col.iter_mut().zip(p.row(r)) {
-                *c += wj * v;
-            }
-        }
-    }
-    // along the row, one phase (x mod step) at a time: fixed weights
-    let w = vr.len();
-    for phase in 0..step.min(w) {
-        let wx = crate::align::warp::keys(phase as f32 / step as f32);
-        let taps = |c: [f32; 4]| wx[0] * c[0] + wx[1] * c[1] + wx[2] * c[2] + wx[3] * c[3];
-        for (col, out) in columns.iter().zip([&mut t.xx, &mut t.xy, &mut t.yy]) {
-            if phase == 0 {
-                // on the coarse samples Keys' weights are (0, 1, 0, 0): a copy
-                for (xc, &c) in col.iter().enumerate().take(w.div_ceil(step)) {
-                    out[xc * step] = c;
-                }
-                continue;
-            }
-            let clamped = |xc: usize| {
-                taps(std::array::from_fn(|i| {
-                    col[(xc + i).saturating_sub(1).min(cw - 1)]
-                }))
-            };
-            for xc in 0..(w - phase).div_ceil(step) {
-                out[xc * step + phase] = clamped(xc);
-            }
-        }
-    }
-    t.respond(w);
-    // σ of the nearest coarse sample (+ 0.5 and truncation round a position ≥ 0)
-    let sigma_row = os.row(((yo + 0.5) as usize).min(ch - 1));
-    for x in 0..w {
-        if t.v[x] > vr[x] && matters(x, vr[x]) {
-            vr[x] = t.v[x];
-            rr[x] = t.l2[x];
-            xr[x] = t.xx[x];
-            yr[x] = t.xy[x];
-            zr[x] = t.yy[x];
-            let xo = x as f32 / step as f32;
-            sr[x] = sigma_row[((xo + 0.5) as usize).min(cw - 1)];
-        }
-    }
-}
-
-/// Vesselness over all scales with what the centre lines are traced from.
-pub struct RidgeMap {
-    /// Frangi vesselness (0–1), thresholded for lines.
-    pub v: Plane,
-    /// Curvature across the line (scale-normalised λ2 of the winning
-    /// scale): peaked at the line's centre where vesselness saturates, so
-    /// non-maximum suppression runs on it.
-    pub ridge: Plane,
-    /// Scale-normalised Hessian (xx, xy, yy) and σ (full-resolution px) of
-    /// the winning scale, kept where `v` ≥ [`LOW`] (interpolated from its
-    /// octave when that is a coarse one).
-    best: [Plane; 4],
-}
-
-/// What the winning scale says about one pixel.
-#[derive(Clone, Copy, Debug)]
-pub struct RidgeAt {
-    /// Unit normal across the line.
-    pub normal: (f32, f32),
-    /// |λ1/λ2|: near 0 along a line, larger at its ends and on blobs.
-    pub ratio: f32,
-    /// σ of the winning scale, full-resolution px.
-    pub scale: f32,
-}
-
-impl RidgeMap {
-    /// Details of the winning scale at (x, y); `None` outside the map and
-    /// where `v` < [`LOW`] (only line pixels ever ask).
-    #[must_use]
-    pub fn at(&self, x: usize, y: usize) -> Option<RidgeAt> {
-        let (w, h) = (self.v.width(), self.v.height());
-        if x >= w || y >= h || self.v.at(x, y) < LOW {
-            return None;
-        }
-        let [xx, xy, yy, s] = &self.best;
-        let (normal, ratio) = line_shape(xx.at(x, y), xy.at(x, y), yy.at(x, y));
-        Some(RidgeAt {
-            normal,
-            ratio,
-            scale: s.at(x, y),
-        })
-    }
-}
-
-/// Unit normal across a line and |λ1/λ2| of a Hessian.
-#[inline(always)]
-fn line_shape(a: f32, b: f32, c: f32) -> ((f32, f32), f32) {
-    let (l1, l2, nx, ny) = eigen(a, b, c);
-    ((nx, ny), if l2 != 0.0 { (l1 / l2).abs() } else { 1.0 })
-}
-
-wide_fn! {
-    /// [`line_shape`] of a row of Hessians (xx, xy, yy) into (nx, ny, ratio).
-    fn line_shape_row(hessian: [&[f32]; 3], out: [&mut [f32]; 3]) {
-        let [a, b, c] = hessian;
-        let [nx, ny, ratio] = out;
-        let w = nx.len();
-        let (a, b, c, ny, ratio) = (&a[..w], &b[..w], &c[..w], &mut ny[..w], &mut ratio[..w]);
-        for x in 0..w {
-            let ((ex, ey), r) = line_shape(a[x], b[x], c[x]);
-            nx[x] = ex;
-            ny[x] = ey;
-            ratio[x] = r;
-        }
-    }
-}
-
 /// Per tile: pixels, pixels in the line area, length (px), strength sum,
 /// centre-line pixels.
 type LineSums = (u64, u64, f64, f64, u64);
 
 /// Line metrics of one ROI.
 pub struct Lines {
-    /// (id, value, per-tile values).
-    pub values: Vec<(&'static str, f64, Vec<f64>)>,
+    /// Line area fraction, length per area and mean strength.
+    pub values: Vec<TiledValue>,
     /// Centre-line pixels (row-major, ROI size).
     pub centre_lines: Vec<bool>,
 }
@@ -446,13 +114,12 @@ pub fn centre_lines(map: &RidgeMap) -> Vec<bool> {
     let (v, ridge) = (&map.v, &map.ridge);
     let (w, h) = (v.width(), v.height());
     let mut candidate = vec![false; w * h];
-    let [bxx, bxy, byy, _] = &map.best;
     candidate.par_chunks_mut(w).enumerate().for_each_init(
         || [(); 3].map(|_| vec![0.0f32; w]),
         |[nx, ny, ratio], (y, row)| {
             // the winning scale's direction and |λ1/λ2| along the whole row
             // in one tight loop; then the (fewer) line pixels one by one
-            line_shape_row([bxx.row(y), bxy.row(y), byy.row(y)], [nx, ny, ratio]);
+            map.line_shape_row(y, [nx, ny, ratio]);
             let vals = v.row(y);
             for (x, c) in row.iter_mut().enumerate() {
                 // a centre line is line-like here: at a line's square end the
@@ -578,17 +245,17 @@ pub fn line_metrics(
     });
     Lines {
         values: vec![
-            (
+            TiledValue::new(
                 id::WRINKLE_AREA,
                 area(&total),
                 acc.iter().map(area).collect(),
             ),
-            (
+            TiledValue::new(
                 id::WRINKLE_LENGTH,
                 length(&total),
                 acc.iter().map(length).collect(),
             ),
-            (
+            TiledValue::new(
                 id::WRINKLE_STRENGTH,
                 strength(&total),
                 acc.iter().map(strength).collect(),
@@ -596,16 +263,6 @@ pub fn line_metrics(
         ],
         centre_lines: lines,
     }
-}
-
-/// Multi-scale Frangi vesselness of dark ridges of `luminance` over σ in
-/// `[sigma_lo, sigma_hi]` px (three scales per octave), as one call.
-#[must_use]
-pub fn frangi(luminance: &Plane, sigma_lo: f64, sigma_hi: f64) -> RidgeMap {
-    let rel = super::relative_luminance(luminance);
-    let mut f = FrangiMax::new(sigma_lo, sigma_hi);
-    super::scale_space::for_each_level(&rel, sigma_lo, sigma_hi, 3, |l| f.visit(l));
-    f.finish(luminance.width(), luminance.height())
 }
 
 #[cfg(test)]

@@ -5,17 +5,8 @@
 use crate::simd::wide_fn;
 
 /// sRGB-encoded value (0–255 scale) to linear reflectance 0–1, exactly
-/// scikit-image's formula: c ≤ 0.04045 → c/12.92, else ((c+0.055)/1.055)^2.4.
-#[must_use]
-#[inline]
-pub fn srgb_to_linear(v: f64) -> f64 {
-    let c = v / 255.0;
-    if c > 0.04045 {
-        ((c + 0.055) / 1.055).powf(2.4)
-    } else {
-        c / 12.92
-    }
-}
+/// scikit-image's formula (defined with the other pixel conventions).
+pub use crate::raster::srgb_to_linear;
 
 /// A 1/16-level lookup of [`srgb_to_linear`]: exact at every integer value
 /// (what 8-bit photos hold), within 3e-4 relative between them.
