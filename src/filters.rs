@@ -197,26 +197,42 @@ pub fn convolve_cols(p: &Plane, kernel: &[f32]) -> Plane {
     out
 }
 
-/// Bicubic convolution weights (Keys 1981, "Cubic convolution
-/// interpolation for digital image processing", doi:10.1109/TASSP.1981.1163711,
-/// a = −0.5) of the samples at offsets −1, 0, 1, 2 for a fractional
-/// position `t` in [0, 1); they sum to 1 and are (0, 1, 0, 0) at `t` = 0.
-#[must_use]
-#[inline]
-pub fn keys_weights(t: f32) -> [f32; 4] {
-    let a = -0.5f32;
-    let w = |x: f32| {
-        let x = x.abs();
-        if x <= 1.0 {
-            ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0
-        } else if x < 2.0 {
-            ((a * x - 5.0 * a) * x + 8.0 * a) * x - 4.0 * a
-        } else {
-            0.0
+/// Defines a Keys (1981, a = −0.5) bicubic weight function for one float type.
+macro_rules! keys_weights_fn {
+    ($(#[$doc:meta])* $name:ident, $t:ty) => {
+        $(#[$doc])*
+        #[must_use]
+        #[inline]
+        pub fn $name(t: $t) -> [$t; 4] {
+            let a: $t = -0.5;
+            let w = |x: $t| {
+                let x = x.abs();
+                if x <= 1.0 {
+                    ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0
+                } else if x < 2.0 {
+                    ((a * x - 5.0 * a) * x + 8.0 * a) * x - 4.0 * a
+                } else {
+                    0.0
+                }
+            };
+            [w(1.0 + t), w(t), w(1.0 - t), w(2.0 - t)]
         }
     };
-    [w(1.0 + t), w(t), w(1.0 - t), w(2.0 - t)]
 }
+
+keys_weights_fn!(
+    /// Bicubic convolution weights (Keys 1981, "Cubic convolution
+    /// interpolation for digital image processing", doi:10.1109/TASSP.1981.1163711,
+    /// a = −0.5) of the samples at offsets −1, 0, 1, 2 for a fractional
+    /// position `t` in [0, 1); they sum to 1 and are (0, 1, 0, 0) at `t` = 0.
+    keys_weights,
+    f32
+);
+keys_weights_fn!(
+    /// [`keys_weights`] in f64 (heights, which need no f32 round trip).
+    keys_weights_f64,
+    f64
+);
 
 /// Halves the resolution: a [1 3 3 1]/8 binomial filter centred between
 /// pixel pairs, then every second sample, so level pixel i sits at

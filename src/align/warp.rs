@@ -6,9 +6,9 @@
 //! outside the source (beyond half a pixel from its edge) become `NaN`: the
 //! valid mask is `!is_nan()`.
 
-use crate::filters::keys_weights;
+use crate::filters::{keys_weights, keys_weights_f64};
 use crate::geometry::Homography;
-use crate::raster::{GreySource, Plane, RgbPlanes};
+use crate::raster::{GreySource, Plane, RgbPlanes, Surface};
 use rayon::prelude::*;
 
 /// ⌊v⌋ for |v| < 2^31 by truncation and a correction below zero (exact,
@@ -78,6 +78,65 @@ pub fn warp_plane(src: &Plane, dst_from_src: &Homography, width: usize, height: 
     out
 }
 
+/// A height map resampled onto a `width × height` grid of the destination
+/// frame, in f64 throughout (heights keep their precision and unit); the
+/// same bicubic rule and no-data convention as [`warp_plane`].
+#[must_use]
+pub fn warp_surface(
+    src: &Surface,
+    dst_from_src: &Homography,
+    width: usize,
+    height: usize,
+) -> Surface {
+    let mut z = vec![f64::NAN; width * height];
+    if let Some(src_from_dst) = dst_from_src.inverse() {
+        let m = src_from_dst.0;
+        z.par_chunks_mut(width.max(1))
+            .enumerate()
+            .for_each(|(y, row)| {
+                let yf = y as f64;
+                for (x, o) in row.iter_mut().enumerate() {
+                    let xf = x as f64;
+                    let wz = m[2][0] * xf + m[2][1] * yf + m[2][2];
+                    if wz <= 1e-12 {
+                        continue;
+                    }
+                    let sx = (m[0][0] * xf + m[0][1] * yf + m[0][2]) / wz;
+                    let sy = (m[1][0] * xf + m[1][1] * yf + m[1][2]) / wz;
+                    *o = bicubic_f64(&src.z, src.w, src.h, sx, sy);
+                }
+            });
+    }
+    Surface {
+        w: width,
+        h: height,
+        z,
+        unit: src.unit,
+        mm_per_px: src.mm_per_px,
+    }
+}
+
+/// Bicubic sample of row-major f64 values at (x, y); `NaN` outside.
+fn bicubic_f64(v: &[f64], w: usize, h: usize, x: f64, y: f64) -> f64 {
+    if !(x >= -0.5 && y >= -0.5 && x <= w as f64 - 0.5 && y <= h as f64 - 0.5) {
+        return f64::NAN;
+    }
+    let (xf, yf) = (x.floor(), y.floor());
+    let (wx, wy) = (keys_weights_f64(x - xf), keys_weights_f64(y - yf));
+    let (x0, y0) = (xf as isize - 1, yf as isize - 1);
+    let clamp = |v: isize, n: usize| v.clamp(0, n as isize - 1) as usize;
+    let mut acc = 0.0;
+    for (j, wyj) in wy.iter().enumerate() {
+        let row = clamp(y0 + j as isize, h) * w;
+        let mut r = 0.0;
+        for (i, wxi) in wx.iter().enumerate() {
+            r += wxi * v[row + clamp(x0 + i as isize, w)];
+        }
+        acc += wyj * r;
+    }
+    acc
+}
+
 /// All three planes of `src` resampled (see [`warp_plane`]).
 #[must_use]
 pub fn warp_rgb(
@@ -131,5 +190,43 @@ mod tests {
         let out = warp_plane(&p, &Homography::translation(3.0, 2.0), 20, 16);
         assert!((out.at(10, 8) - p.at(7, 6)).abs() < 1e-3);
         assert!(out.at(1, 1).is_nan());
+    }
+
+    #[test]
+    fn surface_warp_keeps_f64_heights_and_matches_the_plane_warp() {
+        use crate::raster::HeightUnit;
+        // heights with detail below f32 precision around a large offset
+        let (w, h) = (40, 30);
+        let z: Vec<f64> = (0..w * h)
+            .map(|i| 1000.0 + ((i % w) as f64 * 0.37).sin() * 25.0 + (i / w) as f64 * 1e-6)
+            .collect();
+        let s = Surface {
+            w,
+            h,
+            z: z.clone(),
+            unit: HeightUnit::Um,
+            mm_per_px: None,
+        };
+        // an integer shift samples the source exactly (weights 0, 1, 0, 0)
+        let shift = Homography::translation(3.0, 2.0);
+        let out = warp_surface(&s, &shift, w, h);
+        for y in 2..h {
+            for x in 3..w {
+                assert_eq!(out.z[y * w + x], z[(y - 2) * w + x - 3]);
+            }
+        }
+        assert!(out.z[0].is_nan() && out.unit == HeightUnit::Um);
+        // any transform: the same as the f32 plane warp to f32 precision
+        let t = Homography::similarity_about(0.1, 1.05, 20.0, 15.0);
+        let plane = Plane::from_fn(w, h, |x, y| z[y * w + x] as f32);
+        let want = warp_plane(&plane, &t, w, h);
+        let got = warp_surface(&s, &t, w, h);
+        for (a, b) in got.z.iter().zip(want.data()) {
+            assert_eq!(a.is_nan(), b.is_nan());
+            if a.is_finite() {
+                // f32 sums of ~1000 µm: a few ulp of 6e-5
+                assert!((a - f64::from(*b)).abs() < 1e-3, "{a} vs {b}");
+            }
+        }
     }
 }

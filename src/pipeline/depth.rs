@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::ingest;
 use crate::model::{MeasuredSeries, MeasuredSession, SessionMedia};
 use crate::output;
-use crate::raster::{Plane, Surface};
+use crate::raster::Surface;
 use crate::trend;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -201,15 +201,7 @@ fn measure_aligned(surfaces: &[Surface], regs: &[Registration]) -> Vec<Option<Me
             if k == 0 {
                 return Some(s.clone());
             }
-            let src = Plane::from_fn(s.w, s.h, |x, y| s.z[y * s.w + x] as f32);
-            let z = align::warp::warp_plane(&src, &r.base_from_moving, w, h);
-            Some(Surface {
-                w,
-                h,
-                z: z.data().iter().map(|&v| f64::from(v)).collect(),
-                unit: s.unit,
-                mm_per_px: s.mm_per_px,
-            })
+            Some(align::warp::warp_surface(s, &r.base_from_moving, w, h))
         })
         .collect();
     // the region every usable session covers
