@@ -55,12 +55,26 @@ pub fn bicubic_source<S: GreySource + ?Sized>(p: &S, x: f32, y: f32) -> f32 {
 #[must_use]
 pub fn warp_plane(src: &Plane, dst_from_src: &Homography, width: usize, height: usize) -> Plane {
     let mut out = Plane::filled(width, height, f32::NAN);
+    fill_from_source(out.data_mut(), width, dst_from_src, |sx, sy| {
+        bicubic(src, sx as f32, sy as f32)
+    });
+    out
+}
+
+/// Sets each pixel of `out` (row-major, `width` wide, in parallel rows) to
+/// `sample` at its source position; pixels that map to no source position
+/// (behind the camera, or a singular transform) keep their value.
+fn fill_from_source<T: Send>(
+    out: &mut [T],
+    width: usize,
+    dst_from_src: &Homography,
+    sample: impl Fn(f64, f64) -> T + Sync,
+) {
     let Some(src_from_dst) = dst_from_src.inverse() else {
-        return out;
+        return;
     };
     let m = src_from_dst.0;
-    out.data_mut()
-        .par_chunks_mut(width.max(1))
+    out.par_chunks_mut(width.max(1))
         .enumerate()
         .for_each(|(y, row)| {
             let yf = y as f64;
@@ -72,10 +86,9 @@ pub fn warp_plane(src: &Plane, dst_from_src: &Homography, width: usize, height: 
                 }
                 let sx = (m[0][0] * xf + m[0][1] * yf + m[0][2]) / wz;
                 let sy = (m[1][0] * xf + m[1][1] * yf + m[1][2]) / wz;
-                *o = bicubic(src, sx as f32, sy as f32);
+                *o = sample(sx, sy);
             }
         });
-    out
 }
 
 /// A height map resampled onto a `width × height` grid of the destination
@@ -89,24 +102,9 @@ pub fn warp_surface(
     height: usize,
 ) -> Surface {
     let mut z = vec![f64::NAN; width * height];
-    if let Some(src_from_dst) = dst_from_src.inverse() {
-        let m = src_from_dst.0;
-        z.par_chunks_mut(width.max(1))
-            .enumerate()
-            .for_each(|(y, row)| {
-                let yf = y as f64;
-                for (x, o) in row.iter_mut().enumerate() {
-                    let xf = x as f64;
-                    let wz = m[2][0] * xf + m[2][1] * yf + m[2][2];
-                    if wz <= 1e-12 {
-                        continue;
-                    }
-                    let sx = (m[0][0] * xf + m[0][1] * yf + m[0][2]) / wz;
-                    let sy = (m[1][0] * xf + m[1][1] * yf + m[1][2]) / wz;
-                    *o = bicubic_f64(&src.z, src.w, src.h, sx, sy);
-                }
-            });
-    }
+    fill_from_source(&mut z, width, dst_from_src, |sx, sy| {
+        bicubic_f64(&src.z, src.w, src.h, sx, sy)
+    });
     Surface {
         w: width,
         h: height,
