@@ -13,6 +13,7 @@ use crate::date::Date;
 use crate::depth::series::ScarTrack;
 use crate::measure::Value;
 use crate::measure::pores::Histogram;
+use crate::quality::{Quality, Verdict};
 use crate::raster::Rect;
 use crate::trend::{self, Change, Fit, Timeline, Trend};
 use crate::units::MmPerPx;
@@ -38,6 +39,8 @@ pub struct Analysis {
     pub treatments: Vec<Date>,
     /// SHA-256 over every input file (names and bytes, in order).
     pub inputs_sha256: String,
+    /// What the client is told: one claim per view, kind and topic.
+    pub claims: Vec<Claim>,
     /// One series per (view, capture kind).
     pub series: Vec<Series>,
 }
@@ -83,6 +86,8 @@ pub struct SessionResult {
     pub repeats: Vec<String>,
     /// Registration to the baseline.
     pub alignment: Registration,
+    /// The capture's quality against the baseline capture.
+    pub quality: Quality,
     /// Metric id → result (empty when the capture was not usable).
     pub metrics: BTreeMap<String, MetricResult>,
     /// Pore diameter histogram.
@@ -136,6 +141,8 @@ pub struct MeasuredSession {
     pub repeats: Vec<String>,
     /// Registration to the baseline.
     pub alignment: Registration,
+    /// The capture's quality against the baseline capture.
+    pub quality: Quality,
     /// Metric id → value (empty when the capture was not usable).
     pub values: BTreeMap<String, Value>,
     /// Pore diameter histogram.
@@ -165,6 +172,22 @@ pub struct MeasuredSeries {
     pub preview_note: Option<String>,
 }
 
+impl MeasuredSession {
+    /// Aligned, measured and of `ok` quality: a claim may rest on it.
+    #[must_use]
+    pub fn is_comparable(&self) -> bool {
+        self.alignment.is_ok() && self.quality.is_ok() && !self.values.is_empty()
+    }
+}
+
+impl SessionResult {
+    /// Aligned, measured and of `ok` quality: a claim may rest on it.
+    #[must_use]
+    pub fn is_comparable(&self) -> bool {
+        self.alignment.is_ok() && self.quality.is_ok() && !self.metrics.is_empty()
+    }
+}
+
 impl MeasuredSeries {
     /// What the trend needs of each session.
     #[must_use]
@@ -173,7 +196,8 @@ impl MeasuredSeries {
             .iter()
             .map(|s| trend::Point {
                 days: s.timeline.days,
-                usable: s.alignment.is_ok(),
+                usable: s.alignment.is_ok() && s.quality.status != Verdict::Reject,
+                comparable: s.is_comparable(),
                 acute_window: s.timeline.acute_window,
                 values: &s.values,
             })
@@ -210,6 +234,7 @@ impl MeasuredSeries {
                     source: s.source,
                     repeats: s.repeats,
                     alignment: s.alignment,
+                    quality: s.quality,
                     metrics,
                     pore_histogram: s.pore_histogram,
                     media: s.media,
@@ -228,4 +253,53 @@ impl MeasuredSeries {
             preview_note: self.preview_note,
         }
     }
+}
+
+/// What a claim is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Topic {
+    /// Depth of the scars.
+    ScarDepth,
+    /// Volume of the scars.
+    ScarVolume,
+    /// Fine lines.
+    Lines,
+    /// Visible pores.
+    Pores,
+    /// Skin texture.
+    Texture,
+    /// Redness over untreated skin.
+    Redness,
+    /// Pigment over untreated skin.
+    Pigment,
+}
+
+/// One statement of change (metrics.json `claims`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Claim {
+    /// View.
+    pub view: String,
+    /// Capture kind the measure comes from.
+    pub kind: Kind,
+    /// What it is about.
+    pub topic: Topic,
+    /// The metric measuring it.
+    pub metric: &'static str,
+    /// The baseline session.
+    pub from: Date,
+    /// The session compared with it.
+    pub to: Date,
+    /// Change in percent of the baseline value (`None` near zero).
+    pub change_pct: Option<f64>,
+    /// Change in the metric's unit (index units for colour).
+    pub change: f64,
+    /// The metric's unit.
+    pub unit: String,
+    /// Whether the change exceeds the minimal detectable change.
+    pub beyond_noise: bool,
+    /// Whether the change is an improvement (`None` within noise).
+    pub improved: Option<bool>,
+    /// What the report says.
+    pub sentence: String,
 }

@@ -20,7 +20,7 @@ use crate::error::Result;
 use crate::ingest::IngestOptions;
 use crate::model::{Analysis, MeasuredSeries};
 use crate::output;
-use crate::{plot, report, trend};
+use crate::{claims, plot, report, trend};
 use indicatif::ProgressBar;
 use std::path::{Path, PathBuf};
 
@@ -100,6 +100,7 @@ pub fn analyze(case_dir: &Path, out_dir: &Path, opts: &AnalyzeOptions) -> Result
         baseline_date: case.sessions[0].date,
         treatments: case.treatments.clone(),
         inputs_sha256,
+        claims: claims::claims(&series, case.sessions[0].date),
         series,
     };
     // plots and the report read the finished analysis only

@@ -76,6 +76,8 @@ struct MetricChart<'a> {
 enum PointKind {
     Normal,
     Acute,
+    /// Quality `warn`: shown, but no claim rests on it.
+    Warned,
 }
 
 fn draw_metric<DB: DrawingBackend>(
@@ -229,6 +231,21 @@ fn draw_metric<DB: DrawingBackend>(
             .label("1–3 days after a session (temporary)")
             .legend(move |(x, y)| Circle::new((x + 7, y), 5, orange.stroke_width(2)));
     }
+    let warned: Vec<_> = c
+        .points
+        .iter()
+        .filter(|p| p.3 == PointKind::Warned)
+        .collect();
+    if !warned.is_empty() {
+        chart
+            .draw_series(
+                warned
+                    .iter()
+                    .map(|&&(x, v, _, _)| Circle::new((x, v), 5, ink.stroke_width(2))),
+            )?
+            .label("photo of lower quality (not compared)")
+            .legend(move |(x, y)| Circle::new((x + 7, y), 5, ink.stroke_width(2)));
+    }
     if !c.failed_days.is_empty() {
         let grey = RGBColor(150, 150, 150);
         let y = y0 + (y1 - y0) * 0.04;
@@ -238,7 +255,7 @@ fn draw_metric<DB: DrawingBackend>(
                     .iter()
                     .map(|&x| Cross::new((x, y), 6, grey.stroke_width(2))),
             )?
-            .label("photo not aligned (left out)")
+            .label("photo not aligned or not usable (left out)")
             .legend(move |(x, y)| Cross::new((x + 7, y), 5, grey.stroke_width(2)));
     }
     chart
@@ -304,7 +321,9 @@ fn metric_chart<'a>(a: &Analysis, s: &'a Series, id: &str) -> Option<MetricChart
                     sess.timeline.days as f64,
                     m.measured.value,
                     m.measured.uncertainty,
-                    if sess.timeline.acute_window {
+                    if !sess.quality.is_ok() {
+                        PointKind::Warned
+                    } else if sess.timeline.acute_window {
                         PointKind::Acute
                     } else {
                         PointKind::Normal
@@ -372,7 +391,7 @@ fn improvement_lines(s: &Series) -> Vec<(String, Vec<(f64, f64)>)> {
         let pts: Vec<(f64, f64)> = s
             .sessions
             .iter()
-            .filter(|x| x.alignment.is_ok() && !x.timeline.acute_window)
+            .filter(|x| x.is_comparable() && !x.timeline.acute_window)
             .filter_map(|x| {
                 let m = x.metrics.get(info.id)?;
                 let pct = m.vs_baseline?.change_pct?;

@@ -6,7 +6,7 @@
 //! Also the flat CSV of metrics.json.
 
 use crate::case::Kind;
-use crate::catalog::{self, Better};
+use crate::catalog;
 use crate::error::{Error, Result};
 use crate::model::{Analysis, Series, SessionResult};
 use crate::plot::{EARLY_RESULTS_DAYS, Plot, format_value};
@@ -106,22 +106,16 @@ fn img_src(mime: &str, bytes: &[u8]) -> String {
     format!("data:{mime};base64,{}", b64(bytes))
 }
 
-/// The latest session that can be compared with the baseline (usable, not
-/// in the acute window), if it is not the baseline itself.
-fn latest_comparable(s: &Series) -> Option<&SessionResult> {
-    s.sessions
-        .iter()
-        .skip(1)
-        .rev()
-        .find(|x| x.alignment.is_ok() && !x.timeline.acute_window && !x.metrics.is_empty())
-}
-
-/// Plain-language sentences from the numbers: 3–6 of them, improvements
-/// only when beyond the measurement noise, acute redness and failed photos
-/// explained.
+/// The "at a glance" list: every claim's sentence (metrics.json `claims`,
+/// in order), then what the client should know about particular visits:
+/// photos taken in the acute window after a session, and in one line the
+/// visits that could not be compared and why.
 #[must_use]
-pub fn headlines(a: &Analysis) -> Vec<String> {
-    let mut out = Vec::new();
+pub fn at_a_glance(a: &Analysis) -> Vec<String> {
+    let mut out: Vec<String> = a.claims.iter().map(|c| c.sentence.clone()).collect();
+    if out.is_empty() {
+        out.push("Only the first visit can be measured so far: the next visits will be compared with it.".into());
+    }
     let Some(s) = a
         .series
         .iter()
@@ -130,74 +124,9 @@ pub fn headlines(a: &Analysis) -> Vec<String> {
     else {
         return out;
     };
-    let first = a.baseline_date.human();
-    let mut items: Vec<(f64, String)> = Vec::new();
-    let mut quiet: Vec<&'static str> = Vec::new();
-    let mut any_latest = false;
-    for series in &a.series {
-        let Some(latest) = latest_comparable(series) else {
-            continue;
-        };
-        any_latest = true;
-        // true depth, where measured, is the outcome that matters most for scars
-        let weight = if series.kind == Kind::Photo { 1.0 } else { 1.5 };
-        for info in catalog::METRICS
-            .iter()
-            .filter(|m| m.headline && m.better != Better::None)
-        {
-            let Some(change) = latest.metrics.get(info.id).and_then(|m| m.vs_baseline) else {
-                continue;
-            };
-            let (subject, good, bad) = catalog::words(info.id);
-            let Some(pct) = change.change_pct else {
-                continue;
-            };
-            if !change.beyond_noise {
-                if !quiet.contains(&subject) {
-                    quiet.push(subject);
-                }
-                continue;
-            }
-            let improved = match info.better {
-                Better::Lower => change.delta < 0.0,
-                _ => change.delta > 0.0,
-            };
-            let text = if improved {
-                format!(
-                    "{subject}: {:.0}% {good} than at your first visit ({first}) — more than the measurement noise.",
-                    pct.abs()
-                )
-            } else {
-                format!(
-                    "{subject}: {:.0}% {bad} than at your first visit ({first}), beyond the measurement noise.",
-                    pct.abs()
-                )
-            };
-            if !items
-                .iter()
-                .any(|(_, t)| t.starts_with(&format!("{subject}:")))
-            {
-                let score = if improved { pct.abs() } else { pct.abs() * 0.5 };
-                items.push((score * weight, text));
-            }
-        }
-    }
-    // a subject that changed in one series is not also "unchanged"
-    quiet.retain(|q| !items.iter().any(|(_, t)| t.starts_with(&format!("{q}:"))));
-    if any_latest {
-        items.sort_by(|x, y| y.0.total_cmp(&x.0));
-        out.extend(items.into_iter().take(4).map(|x| x.1));
-        if !quiet.is_empty() && out.len() < 5 {
-            out.push(format!(
-                "{}: no change beyond the measurement noise so far.",
-                join_words(&quiet)
-            ));
-        }
-    } else {
-        out.push("Only the first visit can be measured so far: the next visits will be compared with it.".into());
-    }
+    let mut not_compared = Vec::new();
     for sess in &s.sessions {
-        if sess.timeline.acute_window && sess.alignment.is_ok() {
+        if sess.timeline.acute_window && sess.is_comparable() {
             let d = sess.timeline.days_since_treatment.unwrap_or(0);
             out.push(format!(
                 "The photo of {} was taken {d} day{} after a session: redness then is expected and settles within days, so it is not counted as a change.",
@@ -205,19 +134,47 @@ pub fn headlines(a: &Analysis) -> Vec<String> {
                 if d == 1 { "" } else { "s" }
             ));
         }
-        if !sess.alignment.is_ok() {
-            out.push(format!("The photo of {} could not be lined up with the first one, so it is left out of the measurements.", sess.date.human()));
+        if !sess.is_comparable() {
+            not_compared.push(format!(
+                "{} ({})",
+                sess.date.human(),
+                why_not_compared(sess)
+            ));
         }
     }
-    out.truncate(6);
+    if !not_compared.is_empty() {
+        out.push(format!(
+            "Not compared with your first visit, so no statement rests on {}: {}.",
+            if not_compared.len() == 1 {
+                "it"
+            } else {
+                "them"
+            },
+            join_words(&not_compared.iter().map(String::as_str).collect::<Vec<_>>())
+        ));
+    }
     out
+}
+
+/// Why a session is not compared, in a few plain words.
+fn why_not_compared(sess: &SessionResult) -> &'static str {
+    if !sess.alignment.is_ok() {
+        return "the photo could not be lined up with the first one";
+    }
+    sess.quality.short_reason().unwrap_or(
+        if sess.quality.status == crate::quality::Verdict::Reject {
+            "the photo could not be used"
+        } else {
+            "taken under different conditions"
+        },
+    )
 }
 
 fn join_words(v: &[&str]) -> String {
     match v {
         [] => String::new(),
         [a] => (*a).to_string(),
-        [rest @ .., last] => format!("{} and {}", rest.join(", "), last.to_lowercase()),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 
@@ -433,7 +390,7 @@ fn practitioner_section(a: &Analysis, plots: &[Plot]) -> Markup {
                         @match s.mm_per_px { Some(v) => { "Scale " (v.get()) " mm/px." } None => { "No physical scale: per-pixel units." } }
                     }
                     table {
-                        thead { tr { th { "Visit" } th { "Day" } th { "Treatment" } th { "Alignment" } th { "Score" } th { "Overlap" } th { "Structure" } th { "Note" } } }
+                        thead { tr { th { "Visit" } th { "Day" } th { "Treatment" } th { "Alignment" } th { "Score" } th { "Overlap" } th { "Structure" } th { "Quality" } th { "Note" } } }
                         tbody {
                             @for x in &s.sessions {
                                 tr {
@@ -444,7 +401,9 @@ fn practitioner_section(a: &Analysis, plots: &[Plot]) -> Markup {
                                     td { (format!("{:.3}", x.alignment.score)) }
                                     td { (format!("{:.0} %", 100.0 * x.alignment.overlap)) }
                                     td { (format!("{:.2}", x.alignment.structure_score)) }
+                                    td class=(if x.quality.is_ok() { "ok" } else { "bad" }) { (x.quality.status.as_str()) }
                                     td {
+                                        @if x.alignment.is_ok() { @for r in &x.quality.reasons { span.tag.warn { "quality" } " " (r) " " } }
                                         @if let Some(r) = &x.alignment.reason { span.tag.warn { "excluded" } " " (r) }
                                         @if x.timeline.acute_window { span.tag.warn { "acute window" } " " (x.timeline.days_since_treatment.unwrap_or(0)) " d after treatment" }
                                         @if !x.repeats.is_empty() { span.tag { (x.repeats.len() + 1) " captures averaged" } }
@@ -562,7 +521,7 @@ pub fn html(a: &Analysis, plots: &[Plot]) -> String {
                     }
                     section {
                         h2 { "Your results at a glance" }
-                        div.card { ul.points { @for h in headlines(a) { li { (h) } } } }
+                        div.card { ul.points { @for h in at_a_glance(a) { li { (h) } } } }
                     }
                     @for (si, s) in a.series.iter().enumerate() {
                         (series_client_section(a, si, s, plots))

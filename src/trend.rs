@@ -25,8 +25,10 @@ use std::collections::BTreeMap;
 pub struct Point<'a> {
     /// Days since the baseline.
     pub days: i64,
-    /// Aligned (and so comparable with the baseline).
+    /// Aligned and not rejected: its values are compared with the baseline.
     pub usable: bool,
+    /// Also of `ok` quality: its values are fitted.
+    pub comparable: bool,
     /// 1–3 days after a treatment: compared, but not fitted.
     pub acute_window: bool,
     /// The session's values (empty when it was not measured).
@@ -40,7 +42,7 @@ pub struct Trend {
     /// Per session (in the order given): metric id → change against the
     /// baseline, for the metrics the baseline has.
     pub changes: Vec<BTreeMap<String, Change>>,
-    /// Metric id → fit (≥ 4 usable points outside the acute window).
+    /// Metric id → fit (≥ 4 comparable points outside the acute window).
     pub fits: BTreeMap<String, Fit>,
 }
 
@@ -71,7 +73,7 @@ pub fn trend(points: &[Point<'_>]) -> Trend {
     for id in base.values.keys() {
         let pts: Vec<(f64, f64)> = points
             .iter()
-            .filter(|p| p.usable && !p.acute_window)
+            .filter(|p| p.comparable && !p.acute_window)
             .filter_map(|p| p.values.get(id).map(|v| (p.days as f64, v.value)))
             .collect();
         if let Some(f) = fit_saturating(&pts) {
@@ -383,12 +385,14 @@ mod tests {
             Point {
                 days: 0,
                 usable: false,
+                comparable: false,
                 acute_window: false,
                 values: &empty,
             },
             Point {
                 days: 1,
                 usable: true,
+                comparable: true,
                 acute_window: false,
                 values: &base,
             },
@@ -397,6 +401,8 @@ mod tests {
             points.push(Point {
                 days: 30 * (k as i64 + 1),
                 usable: true,
+                // a warned session is compared but not fitted
+                comparable: k != 3,
                 acute_window: k == 1,
                 values: v,
             });
@@ -412,16 +418,11 @@ mod tests {
         assert!(!t.changes[2].contains_key("new"));
         // a zero baseline: no percentage
         assert_eq!(t.changes[1]["z"].change_pct, None);
-        // the fit uses the usable points outside the acute window: the same
-        // as fitting them directly
-        let pts: Vec<(f64, f64)> = [
-            (1.0, 10.0),
-            (30.0, 9.0),
-            (90.0, 7.5),
-            (120.0, 7.2),
-            (150.0, 7.1),
-        ]
-        .to_vec();
+        // the warned session is compared, not fitted
+        assert!(t.changes[5].contains_key("x"));
+        // the fit uses the comparable points outside the acute window: the
+        // same as fitting them directly
+        let pts = [(1.0, 10.0), (30.0, 9.0), (90.0, 7.5), (150.0, 7.1)];
         assert_eq!(t.fits.get("x"), fit_saturating(&pts).as_ref());
         assert!(t.fits.contains_key("x"));
         // no usable session: nothing compared

@@ -132,7 +132,9 @@ impl Registration {
         }
     }
 
-    fn failed(reason: String) -> Registration {
+    /// A registration that failed for `reason` (identity transform, no scores).
+    #[must_use]
+    pub fn failed(reason: String) -> Registration {
         Registration {
             status: Status::Failed,
             base_from_moving: Homography::IDENTITY,

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::ingest;
 use crate::model::{MeasuredSeries, MeasuredSession, SessionMedia};
 use crate::output;
+use crate::quality;
 use crate::raster::Surface;
 use crate::trend;
 use rayon::prelude::*;
@@ -131,6 +132,7 @@ pub(super) fn measure_series(
             source: case.relative(&it.capture.path),
             repeats: Vec::new(),
             alignment: reg.clone(),
+            quality: quality::of_surface(reg),
             values: m.as_ref().map(|m| m.values.clone()).unwrap_or_default(),
             pore_histogram: None,
             media: SessionMedia {

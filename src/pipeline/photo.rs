@@ -12,6 +12,7 @@ use crate::ingest;
 use crate::measure::{self, MeasureOptions, Measurements};
 use crate::model::{MeasuredSeries, MeasuredSession, Overlay, SessionMedia};
 use crate::output;
+use crate::quality::{self, Quality, Verdict};
 use crate::raster::{Rect, RgbPlanes};
 use crate::trend;
 use rayon::prelude::*;
@@ -28,11 +29,18 @@ struct Item<'a> {
     capture: &'a Capture,
 }
 
-/// What measuring one usable capture yields.
+/// What measuring one aligned, not rejected capture yields.
 struct MeasuredCapture {
     measurements: Measurements,
     preview: Vec<u8>,
     overlays: Vec<Overlay>,
+}
+
+/// What became of one capture in the measure step.
+struct Assessed {
+    quality: Quality,
+    /// `None` when it was not aligned or its quality was rejected.
+    measured: Option<MeasuredCapture>,
 }
 
 /// Aligns, measures and groups the photos of one view.
@@ -94,23 +102,27 @@ pub(super) fn measure_series(
         ..AlignOptions::default()
     };
 
-    // 1. align every follow-up capture (decoded, registered, dropped)
-    let regs: Vec<Result<(Registration, (usize, usize))>> = items
+    // 1. align every follow-up capture (decoded, registered, dropped); one
+    //    that cannot be decoded is left out with its reason
+    let regs: Vec<(Registration, (usize, usize))> = items
         .par_iter()
         .enumerate()
         .map(|(k, it)| {
             if k == 0 {
-                return Ok((Registration::identity(), (bw, bh)));
+                return (Registration::identity(), (bw, bh));
             }
-            let photo = ingest::read_photo(&it.capture.path, &job.opts.ingest)?;
-            let size = (photo.image.width(), photo.image.height());
-            let reg = align::register_rgb(&base.image, &photo.image, &align_opts);
+            let aligned = match ingest::read_photo(&it.capture.path, &job.opts.ingest) {
+                Ok(photo) => (
+                    align::register_rgb(&base.image, &photo.image, &align_opts),
+                    (photo.image.width(), photo.image.height()),
+                ),
+                Err(e) => (Registration::failed(unreadable(&e)), (0, 0)),
+            };
             bar.inc(1);
-            Ok((reg, size))
+            aligned
         })
         .collect();
     bar.inc(1);
-    let regs: Vec<(Registration, (usize, usize))> = regs.into_iter().collect::<Result<_>>()?;
     for (it, (r, _)) in items.iter().zip(&regs) {
         warnings.extend(unaligned_warning(case, &it.capture.path, r));
     }
@@ -144,18 +156,26 @@ pub(super) fn measure_series(
         ..MeasureOptions::default()
     };
 
-    // 3. measure every usable capture in the baseline frame
+    // 3. assess and measure every aligned capture in the baseline frame
     bar.set_message(format!("{view}: measuring"));
+    let regions = quality::Regions {
+        roi,
+        control: cfg.control,
+    };
+    let reference = quality::reference(&base.image, regions);
     // previews show the measured region: the same skin in every session
     let preview_size = preview_size(roi);
-    let measured: Vec<Result<Option<MeasuredCapture>>> = items
+    let assessed: Vec<Result<Assessed>> = items
         .par_iter()
         .zip(&regs)
         .enumerate()
         .map(|(k, (it, (reg, _)))| {
             if !reg.is_ok() {
                 bar.inc(1);
-                return Ok(None);
+                return Ok(Assessed {
+                    quality: Quality::rejected(quality::NOT_ALIGNED.into()),
+                    measured: None,
+                });
             }
             let aligned = if k == 0 {
                 base.image.clone()
@@ -163,6 +183,17 @@ pub(super) fn measure_series(
                 let photo = ingest::read_photo(&it.capture.path, &job.opts.ingest)?;
                 align::warp::warp_rgb(&photo.image, &reg.base_from_moving, bw, bh)
             };
+            let quality = quality::assess(&aligned, regions, &reference, reg);
+            if quality.status == Verdict::Reject {
+                bar.inc(1);
+                return Ok(Assessed {
+                    quality,
+                    measured: None,
+                });
+            }
+            // exposure and white balance brought to the baseline's
+            let aligned =
+                quality::normalised(&aligned, quality::gains(&aligned, regions, &reference));
             let measurements = measure::measure(&it.capture.path, &aligned, roi, &mopts)?;
             let stem = capture_stem(view, it.date, it.capture.repeat);
             let path = job.out_dir.join("aligned").join(format!("{stem}.jpg"));
@@ -171,14 +202,26 @@ pub(super) fn measure_series(
             let preview = preview_jpeg(&aligned.crop(roi), preview_size, &path)?;
             let overlays = crate::overlay::render_all(&aligned, &measurements, job.out_dir, &stem)?;
             bar.inc(1);
-            Ok(Some(MeasuredCapture {
-                measurements,
-                preview,
-                overlays,
-            }))
+            Ok(Assessed {
+                quality,
+                measured: Some(MeasuredCapture {
+                    measurements,
+                    preview,
+                    overlays,
+                }),
+            })
         })
         .collect();
-    let mut measured: Vec<Option<MeasuredCapture>> = measured.into_iter().collect::<Result<_>>()?;
+    let mut assessed: Vec<Assessed> = assessed.into_iter().collect::<Result<_>>()?;
+    for ((it, (reg, _)), a) in items.iter().zip(&regs).zip(&assessed) {
+        if reg.is_ok() && a.quality.status == Verdict::Reject {
+            warnings.push(format!(
+                "{}: left out of the curves: {}",
+                case.relative(&it.capture.path),
+                a.quality.reasons.join(" ")
+            ));
+        }
+    }
 
     // 4. sessions: repeats averaged (the first capture of a session is its
     //    source, alignment and images)
@@ -192,18 +235,23 @@ pub(super) fn measure_series(
         let it = &items[first];
         let usable: Vec<&Measurements> = ks
             .iter()
-            .filter_map(|&k| measured[k].as_ref().map(|m| &m.measurements))
+            .filter_map(|&k| assessed[k].measured.as_ref().map(|m| &m.measurements))
             .collect();
         let values: Vec<_> = usable.iter().map(|m| &m.values).collect();
         let values = trend::combine_repeats(&values);
         let pore_histogram = usable.first().and_then(|m| m.pore_histogram.clone());
-        let media = measured[first]
+        let media = assessed[first]
+            .measured
             .take()
             .map(|m| SessionMedia {
                 preview: Some(m.preview),
                 overlays: m.overlays,
             })
             .unwrap_or_default();
+        let quality = std::mem::replace(
+            &mut assessed[first].quality,
+            Quality::rejected(String::new()),
+        );
         sessions.push(MeasuredSession {
             date: it.date,
             timeline: trend::timeline(it.date, case.sessions[0].date, &case.treatments),
@@ -213,6 +261,7 @@ pub(super) fn measure_series(
                 .map(|&k| case.relative(&items[k].capture.path))
                 .collect(),
             alignment: regs[first].0.clone(),
+            quality,
             values,
             pore_histogram,
             media,
@@ -228,6 +277,11 @@ pub(super) fn measure_series(
         scars: Vec::new(),
         preview_note: None,
     })
+}
+
+/// The reason a capture that cannot be decoded is left out.
+fn unreadable(e: &Error) -> String {
+    format!("the file cannot be read ({e})")
 }
 
 /// The size of a report preview of `roi`: at most [`PREVIEW_SIDE`] a side.

@@ -1,0 +1,206 @@
+//! Claims: what the client is told (DESIGN.md "Claims"), as data. One claim
+//! per view, capture kind and topic, comparing the baseline with the latest
+//! session a claim may rest on (aligned, quality `ok`, outside the acute
+//! window). The report's "at a glance" list renders exactly these
+//! sentences.
+//!
+//! Each topic is one unit of meaning, measured by one metric:
+//! - `scar_depth`, `scar_volume`: the scars' mean floor depth and total
+//!   volume, from height maps and photometric sets;
+//! - `lines`, `pores`, `texture`: the mean ridge strength of fine lines, the
+//!   pore count per area and the roughness of the photo, measured after the
+//!   capture was normalised to the baseline's exposure and white balance;
+//! - `redness`, `pigment`: the erythema and melanin indices of the region
+//!   as an excess over the untreated control region, so a change of light
+//!   or white balance cancels; without a control region no colour claim is
+//!   made.
+
+use crate::case::Kind;
+use crate::catalog::{Better, id};
+use crate::date::Date;
+use crate::model::{Claim, Series, SessionResult, Topic};
+
+/// A topic's metric, the capture kinds it comes from and its words.
+struct TopicSpec {
+    topic: Topic,
+    metric: &'static str,
+    from_photos: bool,
+    subject: &'static str,
+    better_word: &'static str,
+    worse_word: &'static str,
+}
+
+const TOPICS: [TopicSpec; 7] = [
+    TopicSpec {
+        topic: Topic::ScarDepth,
+        metric: id::SCAR_MEAN_DEPTH,
+        from_photos: false,
+        subject: "Scar depth",
+        better_word: "shallower",
+        worse_word: "deeper",
+    },
+    TopicSpec {
+        topic: Topic::ScarVolume,
+        metric: id::SCAR_VOLUME,
+        from_photos: false,
+        subject: "Scar volume",
+        better_word: "smaller",
+        worse_word: "larger",
+    },
+    TopicSpec {
+        topic: Topic::Lines,
+        metric: id::WRINKLE_STRENGTH,
+        from_photos: true,
+        subject: "Fine lines",
+        better_word: "fainter",
+        worse_word: "stronger",
+    },
+    TopicSpec {
+        topic: Topic::Pores,
+        metric: id::PORE_COUNT,
+        from_photos: true,
+        subject: "Visible pores",
+        better_word: "fewer",
+        worse_word: "more",
+    },
+    TopicSpec {
+        topic: Topic::Texture,
+        metric: id::ROUGHNESS,
+        from_photos: true,
+        subject: "Skin texture",
+        better_word: "smoother",
+        worse_word: "rougher",
+    },
+    TopicSpec {
+        topic: Topic::Redness,
+        metric: "colour.erythema_index_vs_control",
+        from_photos: true,
+        subject: "Redness",
+        better_word: "lower",
+        worse_word: "higher",
+    },
+    TopicSpec {
+        topic: Topic::Pigment,
+        metric: "colour.melanin_index_vs_control",
+        from_photos: true,
+        subject: "Dark-spot pigment",
+        better_word: "lower",
+        worse_word: "higher",
+    },
+];
+
+/// The claims of every series, in the report's order: changes beyond the
+/// noise first (improvements, largest first), then topics within noise.
+#[must_use]
+pub fn claims(series: &[Series], baseline: Date) -> Vec<Claim> {
+    let views: Vec<&str> = {
+        let mut v: Vec<&str> = series.iter().map(|s| s.view.as_str()).collect();
+        v.dedup();
+        v
+    };
+    let name_views = views.len() > 1;
+    let mut out: Vec<Claim> = series
+        .iter()
+        .flat_map(|s| series_claims(s, baseline, name_views))
+        .collect();
+    let rank = |c: &Claim| match c.improved {
+        Some(true) => 0,
+        Some(false) => 1,
+        None => 2,
+    };
+    out.sort_by(|a, b| {
+        rank(a)
+            .cmp(&rank(b))
+            .then(
+                b.change_pct
+                    .unwrap_or(0.0)
+                    .abs()
+                    .total_cmp(&a.change_pct.unwrap_or(0.0).abs()),
+            )
+            .then(a.view.cmp(&b.view))
+            .then(a.topic.cmp(&b.topic))
+    });
+    out
+}
+
+/// The latest session a claim may rest on, if it is not the baseline.
+#[must_use]
+pub fn latest_comparable(s: &Series) -> Option<&SessionResult> {
+    s.sessions
+        .iter()
+        .skip(1)
+        .rev()
+        .find(|x| x.is_comparable() && !x.timeline.acute_window)
+}
+
+fn series_claims(s: &Series, baseline: Date, name_view: bool) -> Vec<Claim> {
+    let (Some(first), Some(latest)) = (s.sessions.first(), latest_comparable(s)) else {
+        return Vec::new();
+    };
+    if !first.is_comparable() {
+        return Vec::new();
+    }
+    let photo = s.kind == Kind::Photo;
+    TOPICS
+        .iter()
+        .filter(|t| t.from_photos == photo)
+        .filter_map(|t| {
+            let m = latest.metrics.get(t.metric)?;
+            let change = m.vs_baseline?;
+            let improved = change.beyond_noise.then_some(match m.measured.better {
+                Better::Higher => change.delta > 0.0,
+                _ => change.delta < 0.0,
+            });
+            let prefix = if name_view {
+                format!("{} — ", capitalised(&s.view))
+            } else {
+                String::new()
+            };
+            let sentence = match (improved, change.change_pct) {
+                (Some(better), Some(pct)) => format!(
+                    "{prefix}{}: {:.0}% {} than at your first visit ({}){}",
+                    t.subject,
+                    pct.abs(),
+                    if better { t.better_word } else { t.worse_word },
+                    baseline.human(),
+                    if better {
+                        " — more than the measurement noise."
+                    } else {
+                        ", beyond the measurement noise."
+                    }
+                ),
+                (Some(better), None) => format!(
+                    "{prefix}{}: {} than at your first visit ({}), beyond the measurement noise.",
+                    t.subject,
+                    if better { t.better_word } else { t.worse_word },
+                    baseline.human()
+                ),
+                (None, _) => format!(
+                    "{prefix}{}: no change beyond the measurement noise so far.",
+                    t.subject
+                ),
+            };
+            Some(Claim {
+                view: s.view.clone(),
+                kind: s.kind,
+                topic: t.topic,
+                metric: t.metric,
+                from: first.date,
+                to: latest.date,
+                change_pct: change.change_pct,
+                change: change.delta,
+                unit: m.measured.unit.clone(),
+                beyond_noise: change.beyond_noise,
+                improved,
+                sentence,
+            })
+        })
+        .collect()
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}

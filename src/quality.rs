@@ -1,0 +1,641 @@
+//! The capture-quality gate: every capture of a view, aligned into the
+//! baseline frame, against the baseline capture, so that no change of the
+//! camera is reported as a change of the skin.
+//!
+//! Measures (DESIGN.md `quality.measures`), on the measured region (ROI)
+//! and the control region where the case names one:
+//! - `clipped_fraction`, `crushed_fraction`: pixels with a channel at the
+//!   top (≥ 254) or the bottom (≤ 1) of the 8-bit range, in the ROI, and
+//!   `control_clipped_fraction`, `control_crushed_fraction`;
+//! - `exposure_vs_baseline`: mean linear luminance over the control region
+//!   (else the ROI) relative to the baseline's;
+//! - `sharpness_vs_baseline`: band-pass energy of the luminance relative to
+//!   its mean (Gaussians of σ 1.5 and 3 px: the scales of fine lines and
+//!   pores, above sensor noise) relative to the baseline's, so a softer
+//!   capture reads < 1 whatever its exposure;
+//! - `colour_cast_vs_baseline`: the largest change of a channel's share of
+//!   the mean linear RGB of the control region (else the ROI), in percent;
+//! - `glare_fraction`: near-white, colourless pixels in the ROI (specular
+//!   reflection);
+//! - `alignment_precision_px`: the registration's standard error.
+//!
+//! Before measuring, a capture is normalised to the baseline ([`gains`],
+//! [`normalised`]): each channel's linear light is scaled so that the
+//! control region (else the ROI) has the baseline's mean colour.
+//!
+//! Each measure has a warn and a reject threshold ([`THRESHOLDS`]); the
+//! verdict is the worst of them. `warn` keeps the values (no claim rests on
+//! them), `reject` leaves the capture out like a failed alignment.
+
+use crate::align::Registration;
+use crate::filters::gaussian_blur;
+use crate::measure::colour::LinearLut;
+use crate::raster::{ColourModel, Plane, Rect, RgbPlanes, luminance_f64};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The verdict on a capture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Comparable with the baseline.
+    Ok,
+    /// Values kept and shown, but no claim rests on them.
+    Warn,
+    /// Left out like a failed alignment.
+    Reject,
+}
+
+impl Verdict {
+    /// "ok", "warn" or "reject", as metrics.json writes it.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Ok => "ok",
+            Verdict::Warn => "warn",
+            Verdict::Reject => "reject",
+        }
+    }
+}
+
+/// The quality of one capture (metrics.json's `quality`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Quality {
+    /// The verdict: the worst over the measures.
+    pub status: Verdict,
+    /// One plain sentence per measure past its threshold.
+    pub reasons: Vec<String>,
+    /// Measure name → value.
+    pub measures: BTreeMap<String, f64>,
+}
+
+impl Quality {
+    /// A capture that was never assessed because it could not be used at
+    /// all (decoding failed): rejected with that reason.
+    #[must_use]
+    pub fn rejected(reason: String) -> Quality {
+        Quality {
+            status: Verdict::Reject,
+            reasons: vec![reason],
+            measures: BTreeMap::new(),
+        }
+    }
+
+    /// The first problem in a few words a client understands ("over-exposed"),
+    /// `None` when there is none.
+    #[must_use]
+    pub fn short_reason(&self) -> Option<&'static str> {
+        THRESHOLDS
+            .iter()
+            .find(|t| t.value(&self.measures).is_some_and(|v| t.past(v, t.warn)))
+            .map(|t| t.short)
+    }
+
+    /// True when values of this capture may back a claim.
+    #[must_use]
+    pub fn is_ok(&self) -> bool {
+        self.status == Verdict::Ok
+    }
+}
+
+/// Which way a measure goes wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Side {
+    /// Bad when above the limits.
+    Above,
+    /// Bad when below the limits.
+    Below,
+}
+
+/// One measure's limits and what a practitioner should do about it.
+struct Threshold {
+    measure: &'static str,
+    side: Side,
+    warn: f64,
+    reject: f64,
+    /// The problem, given the value (e.g. "over-exposed: 61% of the region clipped").
+    problem: fn(f64) -> String,
+    /// What to do.
+    advice: &'static str,
+    /// The problem in a few words a client understands.
+    short: &'static str,
+}
+
+impl Threshold {
+    /// The value this threshold reads from `measures`.
+    fn value(&self, measures: &BTreeMap<String, f64>) -> Option<f64> {
+        match self.measure {
+            // brighter is the same measure read the other way
+            "exposure_vs_baseline_inverse" => measures.get("exposure_vs_baseline").map(|v| 1.0 / v),
+            m => measures.get(m).copied(),
+        }
+        .filter(|v| v.is_finite())
+    }
+
+    /// Whether `v` is past `limit` on this threshold's bad side.
+    fn past(&self, v: f64, limit: f64) -> bool {
+        match self.side {
+            Side::Above => v > limit,
+            Side::Below => v < limit,
+        }
+    }
+}
+
+fn pct(v: f64) -> String {
+    format!("{:.0}%", 100.0 * v)
+}
+
+/// The gate's thresholds. Accepted capture variation (exposure ×0.6–1.5,
+/// white balance ±10% per channel, lens blur up to σ 1.5 px, a changed light
+/// balance, vignetting, JPEG quality 60–95, sensor noise) stays below every
+/// warn limit; the hard failures (over 30% clipped, blur σ ≥ 2.5 px) pass a
+/// reject limit. BENCHMARKS.md gives the values measured on the generator.
+const THRESHOLDS: [Threshold; 9] = [
+    Threshold {
+        measure: "clipped_fraction",
+        side: Side::Above,
+        warn: 0.05,
+        reject: 0.30,
+        problem: |v| format!("over-exposed: {} of the region clipped", pct(v)),
+        advice: "retake with less light or a shorter exposure",
+        short: "over-exposed",
+    },
+    Threshold {
+        measure: "crushed_fraction",
+        side: Side::Above,
+        warn: 0.05,
+        reject: 0.30,
+        problem: |v| format!("under-exposed: {} of the region black", pct(v)),
+        advice: "retake with more light",
+        short: "too dark",
+    },
+    Threshold {
+        measure: "control_clipped_fraction",
+        side: Side::Above,
+        warn: 0.05,
+        reject: 0.30,
+        problem: |v| format!("over-exposed: {} of the control region clipped", pct(v)),
+        advice: "retake with less light or a shorter exposure",
+        short: "over-exposed",
+    },
+    Threshold {
+        measure: "control_crushed_fraction",
+        side: Side::Above,
+        warn: 0.05,
+        reject: 0.30,
+        problem: |v| format!("under-exposed: {} of the control region black", pct(v)),
+        advice: "retake with more light",
+        short: "too dark",
+    },
+    Threshold {
+        measure: "exposure_vs_baseline",
+        side: Side::Below,
+        warn: 0.5,
+        reject: 0.3,
+        problem: |v| {
+            format!(
+                "much darker than the first visit ({} of its brightness)",
+                pct(v)
+            )
+        },
+        advice: "retake with the light and camera settings of the first visit",
+        short: "much darker than the first photo",
+    },
+    Threshold {
+        measure: "exposure_vs_baseline_inverse",
+        side: Side::Below,
+        warn: 0.5,
+        reject: 0.3,
+        problem: |v| {
+            format!(
+                "much brighter than the first visit ({} of its brightness)",
+                pct(1.0 / v)
+            )
+        },
+        advice: "retake with the light and camera settings of the first visit",
+        short: "much brighter than the first photo",
+    },
+    Threshold {
+        measure: "sharpness_vs_baseline",
+        side: Side::Below,
+        warn: 0.8,
+        reject: 0.2,
+        problem: |v| {
+            format!(
+                "out of focus or blurred: {} of the first visit's fine detail",
+                pct(v)
+            )
+        },
+        advice: "retake in focus and hold the camera still",
+        short: "less sharp than the first photo",
+    },
+    Threshold {
+        measure: "colour_cast_vs_baseline",
+        side: Side::Above,
+        warn: 15.0,
+        reject: 40.0,
+        problem: |v| format!("a strong colour cast ({v:.0}% off the first visit's white balance)"),
+        advice: "retake under the first visit's light, with a fixed white balance",
+        short: "under a different colour of light",
+    },
+    Threshold {
+        measure: "glare_fraction",
+        side: Side::Above,
+        warn: 0.03,
+        reject: 0.25,
+        problem: |v| format!("glare: {} of the region is shine", pct(v)),
+        advice: "retake without direct reflections (cross-polarised or diffuse light)",
+        short: "glare on the skin",
+    },
+];
+
+/// Standard error of an accepted alignment's corners above which its values
+/// are only shown (fine lines are 2–4 px wide at the usual scales).
+const PRECISION_WARN_PX: f64 = 0.5;
+
+/// What the gate needs of the baseline capture, computed once per view.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reference {
+    /// Mean linear RGB of the control region (else the ROI).
+    mean_linear: [f64; 3],
+    /// Band-pass energy of the relative luminance of the control region
+    /// (else the ROI).
+    band_energy: f64,
+}
+
+/// Settings of the gate: where to look.
+#[derive(Clone, Copy, Debug)]
+pub struct Regions {
+    /// The measured region, baseline pixels.
+    pub roi: Rect,
+    /// The untreated control region, when the case names one.
+    pub control: Option<Rect>,
+}
+
+/// The baseline's reference values.
+#[must_use]
+pub fn reference(base: &RgbPlanes, regions: Regions) -> Reference {
+    let ruler = base.crop(regions.control.unwrap_or(regions.roi));
+    Reference {
+        mean_linear: region_stats(&ruler, &LinearLut::default()).mean_linear,
+        band_energy: band_energy(&ruler.luminance()),
+    }
+}
+
+/// The verdict on `img` (aligned into the baseline frame) against the
+/// baseline's `reference`; `reg` is its registration.
+#[must_use]
+pub fn assess(
+    img: &RgbPlanes,
+    regions: Regions,
+    reference: &Reference,
+    reg: &Registration,
+) -> Quality {
+    let lut = LinearLut::default();
+    let roi = img.crop(regions.roi);
+    let roi_stats = region_stats(&roi, &lut);
+    let mut measures = BTreeMap::new();
+    measures.insert("clipped_fraction".to_string(), roi_stats.clipped);
+    measures.insert("crushed_fraction".to_string(), roi_stats.crushed);
+    measures.insert("glare_fraction".to_string(), roi_stats.glare);
+    // the control region is the capture's ruler: untreated skin, so a
+    // change there is the camera's
+    let (ruler_stats, ruler_luminance) = match regions.control {
+        Some(c) => {
+            let control = img.crop(c);
+            let s = region_stats(&control, &lut);
+            measures.insert("control_clipped_fraction".to_string(), s.clipped);
+            measures.insert("control_crushed_fraction".to_string(), s.crushed);
+            (s, control.luminance())
+        }
+        None => (roi_stats, roi.luminance()),
+    };
+    let lum = |m: [f64; 3]| luminance_f64(m[0] as f32, m[1] as f32, m[2] as f32);
+    let (now, then) = (lum(ruler_stats.mean_linear), lum(reference.mean_linear));
+    if then > 0.0 && now > 0.0 {
+        measures.insert("exposure_vs_baseline".to_string(), now / then);
+    }
+    if reference.band_energy > 0.0 {
+        measures.insert(
+            "sharpness_vs_baseline".to_string(),
+            band_energy(&ruler_luminance) / reference.band_energy,
+        );
+    }
+    if let Some(cast) = colour_cast(ruler_stats.mean_linear, reference.mean_linear) {
+        measures.insert("colour_cast_vs_baseline".to_string(), cast);
+    }
+    if let Some(p) = reg.precision_px {
+        measures.insert("alignment_precision_px".to_string(), p);
+    }
+    verdict(measures)
+}
+
+/// The quality of a 3D capture (height map or photometric set): only its
+/// registration is assessed; a height has no exposure, focus or colour.
+#[must_use]
+pub fn of_surface(reg: &Registration) -> Quality {
+    if !reg.is_ok() {
+        return Quality::rejected(NOT_ALIGNED.into());
+    }
+    let mut measures = BTreeMap::new();
+    if let Some(p) = reg.precision_px {
+        measures.insert("alignment_precision_px".to_string(), p);
+    }
+    verdict(measures)
+}
+
+/// The reason given for a capture that was not assessed.
+pub const NOT_ALIGNED: &str = "not assessed: the capture is not aligned";
+
+/// Per-channel gains in linear light that bring the mean of `img`'s control
+/// region (else its ROI) to the baseline's: applied by [`normalised`], they
+/// cancel a change of exposure and white balance. Without a control region
+/// the ROI is the reference, so a real change of the region's colour is
+/// cancelled too (no colour claim is made without one).
+#[must_use]
+pub fn gains(img: &RgbPlanes, regions: Regions, reference: &Reference) -> [f64; 3] {
+    let rect = regions.control.unwrap_or(regions.roi);
+    let now = region_stats(&img.crop(rect), &LinearLut::default()).mean_linear;
+    let mut k = [1.0; 3];
+    for c in 0..3 {
+        if now[c] > 1e-6 && reference.mean_linear[c] > 1e-6 {
+            k[c] = reference.mean_linear[c] / now[c];
+        }
+    }
+    if img.model == ColourModel::Grey {
+        k = [k[1]; 3];
+    }
+    k
+}
+
+/// `img` with each channel's linear light multiplied by its gain, clipped
+/// at white (through a 1/16-level table per channel, linearly
+/// interpolated; NaN stays NaN).
+#[must_use]
+pub fn normalised(img: &RgbPlanes, gains: [f64; 3]) -> RgbPlanes {
+    use rayon::prelude::*;
+    let lut = LinearLut::default();
+    let table = |k: f64| -> Vec<f32> {
+        (0..lut.len())
+            .map(|i| encode_linear((lut.at(i) * k).min(1.0)) as f32)
+            .collect()
+    };
+    let apply = |p: &Plane, k: f64| {
+        if k == 1.0 {
+            return p.clone();
+        }
+        let t = table(k);
+        let mut out = p.clone();
+        out.data_mut().par_chunks_mut(1 << 16).for_each(|chunk| {
+            for v in chunk {
+                if v.is_finite() {
+                    let x = (*v * 16.0).clamp(0.0, 4080.0);
+                    let i = (x as usize).min(4079);
+                    let f = x - i as f32;
+                    *v = t[i] + f * (t[i + 1] - t[i]);
+                }
+            }
+        });
+        out
+    };
+    RgbPlanes {
+        r: apply(&img.r, gains[0]),
+        g: apply(&img.g, gains[1]),
+        b: apply(&img.b, gains[2]),
+        model: img.model,
+    }
+}
+
+/// Linear light 0–1 to an sRGB-encoded value on the 0–255 scale.
+fn encode_linear(l: f64) -> f64 {
+    let c = if l <= 0.003_130_8 {
+        12.92 * l
+    } else {
+        1.055 * l.powf(1.0 / 2.4) - 0.055
+    };
+    255.0 * c
+}
+
+/// The verdict of a set of measures against [`THRESHOLDS`].
+fn verdict(measures: BTreeMap<String, f64>) -> Quality {
+    let mut status = Verdict::Ok;
+    let mut reasons = Vec::new();
+    for t in &THRESHOLDS {
+        let Some(v) = t.value(&measures) else {
+            continue;
+        };
+        let level = if t.past(v, t.reject) {
+            Verdict::Reject
+        } else if t.past(v, t.warn) {
+            Verdict::Warn
+        } else {
+            continue;
+        };
+        status = status.max(level);
+        reasons.push(format!("{}; {}.", (t.problem)(v), t.advice));
+    }
+    if let Some(&p) = measures.get("alignment_precision_px")
+        && p > PRECISION_WARN_PX
+    {
+        status = status.max(Verdict::Warn);
+        reasons.push(format!(
+            "lined up less precisely than usual (±{p:.1} px); retake from the first visit's angle and distance."
+        ));
+    }
+    Quality {
+        status,
+        reasons,
+        measures,
+    }
+}
+
+/// Counts and means of a region's valid pixels.
+#[derive(Clone, Copy, Debug, Default)]
+struct RegionStats {
+    clipped: f64,
+    crushed: f64,
+    glare: f64,
+    mean_linear: [f64; 3],
+}
+
+fn region_stats(img: &RgbPlanes, lut: &LinearLut) -> RegionStats {
+    let (mut clipped, mut crushed, mut glare, mut n) = (0u64, 0u64, 0u64, 0u64);
+    let mut sum = [0.0f64; 3];
+    for ((&r, &g), &b) in img.r.data().iter().zip(img.g.data()).zip(img.b.data()) {
+        if !(r.is_finite() && g.is_finite() && b.is_finite()) {
+            continue;
+        }
+        n += 1;
+        let (hi, lo) = (r.max(g).max(b), r.min(g).min(b));
+        clipped += u64::from(hi >= 254.0);
+        crushed += u64::from(lo <= 1.0);
+        // specular shine: near white and nearly colourless
+        glare += u64::from(lo >= 230.0 && hi - lo <= 0.1 * hi);
+        sum[0] += lut.get(r);
+        sum[1] += lut.get(g);
+        sum[2] += lut.get(b);
+    }
+    let n_f = n.max(1) as f64;
+    RegionStats {
+        clipped: clipped as f64 / n_f,
+        crushed: crushed as f64 / n_f,
+        glare: glare as f64 / n_f,
+        mean_linear: sum.map(|s| s / n_f),
+    }
+}
+
+/// Mean squared difference of two Gaussian blurs (σ 1.5 and 3 px) of the
+/// luminance, relative to the mean luminance squared; no-data pixels are
+/// filled with the mean and not counted.
+fn band_energy(y: &Plane) -> f64 {
+    let valid: Vec<bool> = y.data().iter().map(|v| v.is_finite()).collect();
+    let (s, n) = y
+        .data()
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((0.0f64, 0u64), |(s, n), &v| (s + f64::from(v), n + 1));
+    if n == 0 {
+        return 0.0;
+    }
+    let mean = s / n as f64;
+    if mean <= 1e-6 {
+        return 0.0;
+    }
+    let filled = y.map(|v| if v.is_finite() { v } else { mean as f32 });
+    let (fine, coarse) = (gaussian_blur(&filled, 1.5), gaussian_blur(&filled, 3.0));
+    let e: f64 = fine
+        .data()
+        .iter()
+        .zip(coarse.data())
+        .zip(&valid)
+        .filter(|(_, ok)| **ok)
+        .map(|((a, b), _)| (f64::from(*a) - f64::from(*b)).powi(2))
+        .sum();
+    e / n as f64 / (mean * mean)
+}
+
+/// The largest change of a channel's share of the mean linear RGB, %.
+fn colour_cast(now: [f64; 3], then: [f64; 3]) -> Option<f64> {
+    let (sn, st) = (now.iter().sum::<f64>(), then.iter().sum::<f64>());
+    if sn <= 0.0 || st <= 0.0 {
+        return None;
+    }
+    (0..3)
+        .map(|c| {
+            let share_then = then[c] / st;
+            (share_then > 0.0).then(|| 100.0 * ((now[c] / sn) / share_then - 1.0).abs())
+        })
+        .try_fold(0.0f64, |m, v| v.map(|v| m.max(v)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The phantom's skin, as a baseline photo with a control region.
+    fn skin() -> (RgbPlanes, Regions) {
+        let img = crate::phantom::skin_image(3, 320, 240, 0.05, 0.0);
+        let regions = Regions {
+            roi: Rect::new(100, 60, 200, 160),
+            control: Some(Rect::new(10, 10, 80, 80)),
+        };
+        (img, regions)
+    }
+
+    /// Naive reference: every pixel to linear light by the formula, times
+    /// the channel's gain, back to sRGB by the formula (no table), unclipped
+    /// when `clip` is false.
+    fn exposed(img: &RgbPlanes, gains: [f64; 3]) -> RgbPlanes {
+        let f = |p: &Plane, k: f64| {
+            p.map(|v| {
+                let l = crate::raster::srgb_to_linear(f64::from(v)) * k;
+                encode_linear(l.min(1.0)) as f32
+            })
+        };
+        RgbPlanes {
+            r: f(&img.r, gains[0]),
+            g: f(&img.g, gains[1]),
+            b: f(&img.b, gains[2]),
+            model: img.model,
+        }
+    }
+
+    #[test]
+    fn normalisation_undoes_exposure_and_white_balance() {
+        let (base, regions) = skin();
+        let reference = reference(&base, regions);
+        // darker, and bluer: 0.7 × exposure with a ±10 % white balance
+        let changed = exposed(&base, [0.7 * 0.9, 0.7, 0.7 * 1.1]);
+        let k = gains(&changed, regions, &reference);
+        // the control region's mean scales exactly by the gain; the table
+        // between 1/16 levels is within 3e-4 relative
+        for (got, want) in k.iter().zip([1.0 / 0.63, 1.0 / 0.7, 1.0 / 0.77]) {
+            assert!((got / want - 1.0).abs() < 1e-3, "{got} vs {want}");
+        }
+        let back = normalised(&changed, k);
+        let worst = [(&back.r, &base.r), (&back.g, &base.g), (&back.b, &base.b)]
+            .iter()
+            .flat_map(|(a, b)| a.data().iter().zip(b.data()).map(|(x, y)| (x - y).abs()))
+            .fold(0.0f32, f32::max);
+        // table interpolation and the gain estimate: well under a level
+        assert!(worst < 0.5, "{worst}");
+        // within the accepted variation: measured, not flagged
+        let q = assess(&changed, regions, &reference, &Registration::identity());
+        assert!(q.measures["colour_cast_vs_baseline"] > 5.0);
+        assert_eq!(q.status, Verdict::Ok, "{:?}", q.reasons);
+        // exposure alone: the luminance ratio is the gain
+        let darker = exposed(&base, [0.7; 3]);
+        let q = assess(&darker, regions, &reference, &Registration::identity());
+        let exposure = q.measures["exposure_vs_baseline"];
+        assert!((exposure - 0.7).abs() < 1e-3, "{exposure}");
+        assert!(q.measures["colour_cast_vs_baseline"] < 0.1);
+    }
+
+    #[test]
+    fn sharpness_falls_with_blur_and_a_blurred_capture_is_flagged() {
+        let (base, regions) = skin();
+        let reference = reference(&base, regions);
+        let blurred = |sigma: f64| base.map_planes(|p| gaussian_blur(p, sigma));
+        let ratio = |sigma: f64| {
+            assess(
+                &blurred(sigma),
+                regions,
+                &reference,
+                &Registration::identity(),
+            )
+            .measures["sharpness_vs_baseline"]
+        };
+        let (r0, r1, r2, r3) = (ratio(0.0), ratio(0.7), ratio(1.5), ratio(2.5));
+        eprintln!("sharpness at σ 0, 0.7, 1.5, 2.5: {r0:.3} {r1:.3} {r2:.3} {r3:.3}");
+        assert!((r0 - 1.0).abs() < 1e-12);
+        assert!(r1 < r0 && r2 < r1 && r3 < r2);
+        let q = assess(
+            &blurred(2.5),
+            regions,
+            &reference,
+            &Registration::identity(),
+        );
+        assert!(q.status >= Verdict::Warn, "{q:?}");
+        assert!(q.reasons.iter().any(|r| r.contains("blurred")), "{q:?}");
+    }
+
+    #[test]
+    fn verdict_takes_the_worst_measure_with_its_reason() {
+        let m = |pairs: &[(&str, f64)]| {
+            verdict(pairs.iter().map(|&(k, v)| (k.to_string(), v)).collect())
+        };
+        let ok = m(&[("clipped_fraction", 0.01), ("exposure_vs_baseline", 0.9)]);
+        assert_eq!((ok.status, ok.reasons.len()), (Verdict::Ok, 0));
+        let warn = m(&[("clipped_fraction", 0.10), ("exposure_vs_baseline", 0.9)]);
+        assert_eq!(warn.status, Verdict::Warn);
+        assert!(warn.reasons[0].starts_with("over-exposed: 10% of the region clipped"));
+        let reject = m(&[("clipped_fraction", 0.61), ("exposure_vs_baseline", 2.5)]);
+        assert_eq!(reject.status, Verdict::Reject);
+        assert!(reject.reasons[0].contains("61%") && reject.reasons[0].contains("retake"));
+        // brighter reads the inverse: 2.5× the baseline's brightness warns
+        assert!(reject.reasons.iter().any(|r| r.contains("much brighter")));
+        assert_eq!(m(&[("exposure_vs_baseline", 4.0)]).status, Verdict::Reject);
+        assert_eq!(m(&[("alignment_precision_px", 0.8)]).status, Verdict::Warn);
+        assert_eq!(reject.short_reason(), Some("over-exposed"));
+    }
+}
