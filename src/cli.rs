@@ -112,7 +112,37 @@ pub enum Command {
         /// Photo size WxH.
         #[arg(long, default_value = "1200x900", value_parser = parse_size)]
         size: (usize, usize),
+        /// The same skin at every session, only the capture changes (no
+        /// treatment effect; truth.json gives each session's capture change).
+        #[arg(long)]
+        unchanged: bool,
+        /// Photograph through the capture model with these changes at the
+        /// follow-ups [default: mixed with --unchanged; without it, the
+        /// treated phantom's own camera].
+        #[arg(long, value_enum)]
+        capture: Option<CaptureMode>,
     },
+}
+
+/// Capture changes of an unchanged-skin phantom (`phantom --unchanged`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CaptureMode {
+    /// Every follow-up a change within the accepted range.
+    Accepted,
+    /// Every follow-up a hard failure (over-exposed, blurred, cut scan, in turn).
+    Hard,
+    /// Accepted changes plus one session of each hard failure (≥ 5 sessions).
+    Mixed,
+}
+
+impl From<CaptureMode> for crate::phantom::CapturePlan {
+    fn from(m: CaptureMode) -> Self {
+        match m {
+            CaptureMode::Accepted => crate::phantom::CapturePlan::Accepted,
+            CaptureMode::Hard => crate::phantom::CapturePlan::Hard,
+            CaptureMode::Mixed => crate::phantom::CapturePlan::Mixed,
+        }
+    }
 }
 
 /// How photometric-stereo images encode light.

@@ -73,12 +73,39 @@ pub fn run(args: Args) -> Result<ExitCode> {
             seed,
             sessions,
             size,
+            unchanged: true,
+            capture,
+        } => {
+            let opts = crate::phantom::UnchangedOptions {
+                seed,
+                sessions,
+                width: size.0,
+                height: size.1,
+                plan: capture.unwrap_or(cli::CaptureMode::Mixed).into(),
+                ..Default::default()
+            };
+            let truth = crate::phantom::generate_unchanged(&out_dir, &opts)?;
+            println!(
+                "unchanged-skin phantom with {} sessions written to {} (capture changes in truth.json)",
+                truth.sessions.len(),
+                out_dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Phantom {
+            out_dir,
+            seed,
+            sessions,
+            size,
+            unchanged: false,
+            capture,
         } => {
             let opts = crate::phantom::PhantomOptions {
                 seed,
                 sessions,
                 width: size.0,
                 height: size.1,
+                capture: capture.map(Into::into),
                 ..Default::default()
             };
             let truth = crate::phantom::generate(&out_dir, &opts)?;

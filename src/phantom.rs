@@ -19,6 +19,15 @@
 //! truth written alongside gives every camera homography, every designed
 //! parameter (the skin's state at each visit: depth factors of scars, lines
 //! and relief, pigment, redness) and the true height map of each visit.
+//!
+//! The capture model (`capture`, issue 15) photographs a scene in physical
+//! order with a known [`CaptureChange`]: exposure, white balance, blur, the
+//! frontal-to-side light ratio, vignetting, noise, gamma, JPEG quality, and
+//! the hard failures (over-exposure, heavy blur, a cut scan).
+//! [`generate_unchanged`] (`unchanged`) renders one skin, identical at every
+//! visit, through such changes only; [`PhantomOptions::capture`] puts the
+//! treated course through them. Without a capture plan [`generate`] writes
+//! the same bytes as before the capture model existed.
 
 use crate::date::Date;
 use crate::error::{Error, Result};
@@ -29,9 +38,20 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::path::Path;
 
+mod capture;
 mod skin;
+mod unchanged;
+use capture::encode_srgb;
+pub use capture::{
+    CaptureChange, HardFailure, LENS_SIGMA_PX, Lighting, LinearRgb, Scan, accepted,
+    entropy_coded_range, jpeg_file, photograph, scan_cut_at_half, sensor_rgb8,
+};
 use skin::{Rng, Skin};
 pub use skin::{Scar, SkinState};
+pub use unchanged::{
+    CaptureClass, CapturePlan, CaptureRecord, CaptureTruth, SessionCapture, UnchangedOptions,
+    UnchangedTruth, generate_unchanged,
+};
 
 /// Settings of the generator.
 #[derive(Clone, Debug)]
@@ -48,6 +68,12 @@ pub struct PhantomOptions {
     pub mm_per_px: f64,
     /// Also write a height-map capture per session (`cheek.height.png`).
     pub height_maps: bool,
+    /// `None`: today's camera (small gain and white-balance jitter, an
+    /// oblique light turning a little, noise on the encoded values, JPEG 90).
+    /// `Some(plan)`: every photo through the capture model instead
+    /// ([`CaptureChange`], the reference lights of [`generate_unchanged`]),
+    /// the skin still changing over the course.
+    pub capture: Option<CapturePlan>,
 }
 
 impl Default for PhantomOptions {
@@ -59,6 +85,7 @@ impl Default for PhantomOptions {
             height: 900,
             mm_per_px: 0.05,
             height_maps: true,
+            capture: None,
         }
     }
 }
@@ -78,7 +105,8 @@ pub struct Camera {
     pub white_balance: [f64; 3],
     /// Light direction in the camera frame (x right, y up, z to camera).
     pub light: [f64; 3],
-    /// Gaussian noise, 8-bit levels.
+    /// Gaussian noise σ, 8-bit levels: added to the encoded values by
+    /// today's camera, in linear light under a capture plan.
     pub noise: f64,
 }
 
@@ -97,6 +125,11 @@ pub struct SessionTruth {
     pub camera: Camera,
     /// Scar depths at this visit, µm, by scar id.
     pub scar_depths_um: Vec<f64>,
+    /// The capture, when the photos went through a capture plan
+    /// ([`PhantomOptions::capture`]); the camera's gain, white balance, light
+    /// and noise are then the ones this capture used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capture: Option<CaptureRecord>,
 }
 
 /// Everything the generator knows (written as truth.json).
@@ -168,32 +201,35 @@ fn state_at(days: i64, treatment_days: &[i64]) -> SkinState {
     }
 }
 
-fn encode_srgb(lin: f64) -> f64 {
-    let c = lin.clamp(0.0, 1.0);
-    255.0
-        * if c <= 0.003_130_8 {
-            12.92 * c
-        } else {
-            1.055 * c.powf(1.0 / 2.4) - 0.055
-        }
+/// The lights of the treated phantom's camera: an oblique light `light`
+/// with ambient fill and a faint sheen, no frontal light.
+fn treated_lighting(light: [f64; 3]) -> Lighting {
+    Lighting {
+        side_direction: light,
+        ambient: 0.3,
+        frontal: 0.0,
+        side: 0.7,
+        sheen: 0.03,
+    }
 }
 
-/// Renders the skin seen by a camera whose pixel p sees scene point
-/// `scene_from_image · p`, over the image rectangle `area`, as sRGB-encoded
-/// planes (0–255, before noise). Heights are evaluated once per pixel
-/// *corner* and each pixel's slope comes from its four corners; the lens is
-/// a Gaussian blur of 0.6 px applied in linear light.
-fn render(
+/// Scene radiance (linear light) seen by a camera whose pixel p sees scene
+/// point `scene_from_image · p`, over the image rectangle `area`, under
+/// `lighting`, times the per-channel factor `gain_rgb`. Heights are evaluated
+/// once per pixel *corner* and each pixel's slope comes from its four
+/// corners. No lens blur yet.
+fn radiance(
     skin: &Skin,
     state: &SkinState,
     scene_from_image: &Homography,
     area: Rect,
-    cam: &Camera,
+    lighting: &Lighting,
+    gain_rgb: [f64; 3],
     mm_per_px: f64,
-) -> RgbPlanes {
+) -> LinearRgb {
     let (w, h) = (area.w, area.h);
     let um_per_px = mm_per_px * 1000.0;
-    let l = cam.light;
+    let l = lighting.side_direction;
     let half = {
         let v = [l[0], l[1], l[2] + 1.0];
         let n = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
@@ -226,15 +262,16 @@ fn render(
                     let n = [-gx / nn, -gy / nn, 1.0 / nn];
                     let ndl = (n[0] * l[0] + n[1] * l[1] + n[2] * l[2]).max(0.0);
                     let ndh = (n[0] * half[0] + n[1] * half[1] + n[2] * half[2]).max(0.0);
-                    let shade = 0.3 + 0.7 * ndl / l[2];
-                    let sheen = 0.03 * ndh.powi(30);
+                    // with frontal = 0 this is exactly the treated phantom's
+                    // `ambient + side·(n·l)/l_z` (0 · n_z adds an exact 0)
+                    let shade =
+                        lighting.ambient + lighting.frontal * n[2] + lighting.side * ndl / l[2];
+                    let sheen = lighting.sheen * ndh.powi(30);
                     let (sx, sy) = scene(x as f64, y as f64);
                     let refl = skin.reflectance(sx, sy, state);
                     let mut px = [0.0f32; 3];
                     for ch in 0..3 {
-                        px[ch] =
-                            (cam.gain * cam.white_balance[ch] * (0.92 * refl[ch] * shade + sheen))
-                                as f32;
+                        px[ch] = (gain_rgb[ch] * (0.92 * refl[ch] * shade + sheen)) as f32;
                     }
                     px
                 })
@@ -242,18 +279,47 @@ fn render(
         })
         .collect();
     let plane = |c: usize| {
-        let p = Plane::from_vec(
+        Plane::from_vec(
             w,
             h,
             rows.iter().flat_map(|r| r.iter().map(|p| p[c])).collect(),
         )
-        .expect("invariant: w*h");
-        crate::filters::gaussian_blur(&p, 0.6).map(|v| encode_srgb(f64::from(v)) as f32)
+        .expect("invariant: w*h")
     };
+    LinearRgb {
+        planes: [plane(0), plane(1), plane(2)],
+    }
+}
+
+/// Renders the skin as the treated phantom's camera sees it, as sRGB-encoded
+/// planes (0–255, before noise): [`radiance`] under the camera's light,
+/// times its gain and white balance, through the lens's Gaussian blur of
+/// [`LENS_SIGMA_PX`] applied in linear light.
+fn render(
+    skin: &Skin,
+    state: &SkinState,
+    scene_from_image: &Homography,
+    area: Rect,
+    cam: &Camera,
+    mm_per_px: f64,
+) -> RgbPlanes {
+    let gain_rgb = cam.white_balance.map(|wb| cam.gain * wb);
+    let lin = radiance(
+        skin,
+        state,
+        scene_from_image,
+        area,
+        &treated_lighting(cam.light),
+        gain_rgb,
+        mm_per_px,
+    );
+    let [r, g, b] = lin.planes.map(|p| {
+        crate::filters::gaussian_blur(&p, LENS_SIGMA_PX).map(|v| encode_srgb(f64::from(v)) as f32)
+    });
     RgbPlanes {
-        r: plane(0),
-        g: plane(1),
-        b: plane(2),
+        r,
+        g,
+        b,
         model: ColourModel::Rgb,
     }
 }
@@ -272,66 +338,31 @@ fn add_noise(img: &mut RgbPlanes, sigma: f64, seed: u64) {
 /// # Errors
 /// [`Error::Usage`] for bad settings or a non-empty folder; [`Error::Write`].
 pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
-    if !(2..=12).contains(&opts.sessions) {
-        return Err(Error::usage(format!(
-            "--sessions must be 2 to 12, got {}",
-            opts.sessions
-        )));
-    }
-    if opts.width < 256 || opts.height < 256 || opts.width > 8000 || opts.height > 8000 {
-        return Err(Error::usage(format!(
-            "--size must be 256x256 to 8000x8000, got {}x{}",
-            opts.width, opts.height
-        )));
-    }
-    if out_dir.exists()
-        && std::fs::read_dir(out_dir)
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(true)
-    {
-        return Err(Error::usage(format!(
-            "{}: exists and is not empty; choose a new folder",
-            out_dir.display()
-        )));
-    }
+    check_new_case(out_dir, opts.sessions, opts.width, opts.height)?;
+    let captures = opts
+        .capture
+        .as_ref()
+        .map(|plan| unchanged::captures(plan, opts.seed, opts.sessions))
+        .transpose()?;
     let (w, h) = (opts.width, opts.height);
-    let (sw, sh) = (w as f64 * SCENE_SCALE, h as f64 * SCENE_SCALE);
-    let offset = ((sw - w as f64) / 2.0, (sh - h as f64) / 2.0);
-    // treated area (ROI) in the middle, control strip along the top-left
-    let roi = Rect::new(w * 22 / 100, h * 25 / 100, w * 60 / 100, h * 60 / 100);
-    let control = Rect::new(w * 4 / 100, h * 5 / 100, w * 14 / 100, h * 14 / 100);
+    let Layout {
+        scene_size: (sw, sh),
+        offset,
+        roi,
+        control,
+    } = Layout::new(w, h);
     let skin = Skin::new(opts.seed, sw, sh, opts.mm_per_px, roi, (w, h));
-    let base_date = Date::new(2026, 1, 12).expect("invariant: valid date");
     let plan = schedule(opts.sessions);
     let treatment_days: Vec<i64> = plan.iter().filter(|p| p.1).map(|p| p.0).collect();
     let scene_from_base = Homography::translation(offset.0, offset.1);
     let mut rng = Rng(opts.seed ^ 0xC0FFEE);
-    let (cx, cy) = (w as f64 / 2.0, h as f64 / 2.0);
     let mut sessions = Vec::new();
-    let base_light = [-0.6, 0.45, 0.66];
+    let base_light = BASE_LIGHT;
     for (i, &(days, treatment)) in plan.iter().enumerate() {
         let scene_from_image = if i == 0 {
             scene_from_base
         } else {
-            let rot = rng.range(-5.0, 5.0).to_radians();
-            let scale = rng.range(0.96, 1.04);
-            let (tx, ty) = (
-                rng.range(-0.03, 0.03) * w as f64,
-                rng.range(-0.03, 0.03) * h as f64,
-            );
-            let persp = Homography([
-                [1.0, 0.0, 0.0],
-                [0.0, 1.0, 0.0],
-                [rng.range(-2e-5, 2e-5), rng.range(-2e-5, 2e-5), 1.0],
-            ]);
-            let centre = Homography::translation(cx, cy);
-            let uncentre = Homography::translation(-cx, -cy);
-            scene_from_base
-                * Homography::translation(tx, ty)
-                * centre
-                * Homography::similarity_about(rot, scale, 0.0, 0.0)
-                * persp
-                * uncentre
+            scene_from_follow_up(&mut rng, scene_from_base, w, h)
         };
         let base_from_image =
             scene_from_base.inverse().expect("invariant: translation") * scene_from_image;
@@ -346,7 +377,7 @@ pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
             let n = (l[0] * l[0] + l[1] * l[1] + l[2] * l[2]).sqrt();
             [l[0] / n, l[1] / n, l[2] / n]
         };
-        let camera = Camera {
+        let mut camera = Camera {
             base_from_moving: base_from_image.normalised(),
             gain: if i == 0 { 1.0 } else { rng.range(0.9, 1.1) },
             white_balance: if i == 0 {
@@ -357,32 +388,55 @@ pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
             light: if i == 0 { base_light } else { light },
             noise: 1.5,
         };
+        // a capture plan replaces the photometry; the draws above stay, so
+        // the poses are those of today's camera
+        if let Some(c) = &captures {
+            let change = &c[i].change;
+            camera.gain = change.gain;
+            camera.white_balance = change.white_balance;
+            camera.light = unchanged::reference_lighting().side_direction;
+            camera.noise = change.noise_sigma;
+        }
         let state = state_at(days, &treatment_days);
         sessions.push((days, treatment, state, camera, scene_from_image));
     }
 
     // the case
     let mut truths = Vec::new();
-    let date_of = |days: i64| base_date.plus_days(days);
+    let date_of = |days: i64| base_date().plus_days(days);
     let hm = opts.height_maps.then(|| height_map_plan(&skin, w, h, opts));
     for (i, (days, treatment, state, camera, scene_from_image)) in sessions.iter().enumerate() {
         let date = date_of(*days);
         let dir = out_dir.join(date.to_string());
-        let mut img = render(
-            &skin,
-            state,
-            scene_from_image,
-            Rect::new(0, 0, w, h),
-            camera,
-            opts.mm_per_px,
-        );
-        add_noise(
-            &mut img,
-            camera.noise,
-            opts.seed ^ ((i as u64 + 1) * 0x5_DEEC_E66D),
-        );
         let path = dir.join("cheek.jpg");
-        output::write_atomic(&path, &output::jpeg_rgb8(&path, w, h, &img.to_rgb8(), 90)?)?;
+        let noise_seed = opts.seed ^ ((i as u64 + 1) * 0x5_DEEC_E66D);
+        let capture = match &captures {
+            None => {
+                let mut img = render(
+                    &skin,
+                    state,
+                    scene_from_image,
+                    Rect::new(0, 0, w, h),
+                    camera,
+                    opts.mm_per_px,
+                );
+                add_noise(&mut img, camera.noise, noise_seed);
+                output::write_atomic(&path, &output::jpeg_rgb8(&path, w, h, &img.to_rgb8(), 90)?)?;
+                None
+            }
+            Some(c) => {
+                let shot = unchanged::Shot {
+                    skin: &skin,
+                    state,
+                    scene_from_image,
+                    size: (w, h),
+                    mm_per_px: opts.mm_per_px,
+                    roi,
+                    base_from_moving: &camera.base_from_moving,
+                };
+                Some(shot.write(&path, &c[i], noise_seed)?)
+            }
+        };
         if let Some(plan) = &hm {
             write_height_map(&dir, &skin, state, plan, i, offset, opts)?;
         }
@@ -397,33 +451,24 @@ pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
                 .iter()
                 .map(|s| s.depth_um * state.scar_depth_factor)
                 .collect(),
+            capture,
         });
     }
-    let treatments: Vec<String> = truths
+    let treatments: Vec<Date> = truths
         .iter()
         .filter(|t| t.treatment)
-        .map(|t| format!("\"{}\"", t.date))
+        .map(|t| t.date)
         .collect();
-    let manifest = format!(
-        "# skintrack phantom case (seed {seed}): synthetic skin, see truth.json\n\
-         client = \"Phantom {seed}\"\n\
-         treatment = \"micro-needling\"\n\
-         treatments = [{treatments}]\n\n\
-         [view.cheek]\n\
-         roi = [{rx}, {ry}, {rw}, {rh}]\n\
-         control = [{cx}, {cy}, {cw}, {ch}]\n\
-         mm_per_px = {mm}\n",
-        seed = opts.seed,
-        treatments = treatments.join(", "),
-        rx = roi.x,
-        ry = roi.y,
-        rw = roi.w,
-        rh = roi.h,
-        cx = control.x,
-        cy = control.y,
-        cw = control.w,
-        ch = control.h,
-        mm = opts.mm_per_px,
+    let manifest = case_manifest(
+        &format!(
+            "skintrack phantom case (seed {}): synthetic skin",
+            opts.seed
+        ),
+        &format!("Phantom {}", opts.seed),
+        &treatments,
+        roi,
+        control,
+        opts.mm_per_px,
     );
     output::write_atomic(&out_dir.join("case.toml"), manifest.as_bytes())?;
     let truth = Truth {
@@ -440,12 +485,135 @@ pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
             base_from_moving: p.base_from_moving.clone(),
         }),
     };
-    let json = serde_json::to_string_pretty(&truth).map_err(|e| Error::Failed {
+    write_truth(out_dir, &truth)?;
+    Ok(truth)
+}
+
+/// The baseline visit of every phantom case (a Monday).
+fn base_date() -> Date {
+    Date::new(2026, 1, 12).expect("invariant: valid date")
+}
+
+/// The baseline's oblique light (camera frame: x right, y up, z to camera).
+const BASE_LIGHT: [f64; 3] = [-0.6, 0.45, 0.66];
+
+/// Refuses settings out of range and a folder that is not new or empty.
+fn check_new_case(out_dir: &Path, sessions: usize, width: usize, height: usize) -> Result<()> {
+    if !(2..=12).contains(&sessions) {
+        return Err(Error::usage(format!(
+            "--sessions must be 2 to 12, got {sessions}"
+        )));
+    }
+    if width < 256 || height < 256 || width > 8000 || height > 8000 {
+        return Err(Error::usage(format!(
+            "--size must be 256x256 to 8000x8000, got {width}x{height}"
+        )));
+    }
+    if out_dir.exists()
+        && std::fs::read_dir(out_dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(Error::usage(format!(
+            "{}: exists and is not empty; choose a new folder",
+            out_dir.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Where things are for a photo size.
+struct Layout {
+    /// Scene size, px ([`SCENE_SCALE`] × the photo).
+    scene_size: (f64, f64),
+    /// Where the baseline photo sits in the scene.
+    offset: (f64, f64),
+    /// Treated area (the case ROI) in the middle, baseline px.
+    roi: Rect,
+    /// Untreated control strip along the top-left, baseline px.
+    control: Rect,
+}
+
+impl Layout {
+    fn new(w: usize, h: usize) -> Layout {
+        let (sw, sh) = (w as f64 * SCENE_SCALE, h as f64 * SCENE_SCALE);
+        Layout {
+            scene_size: (sw, sh),
+            offset: ((sw - w as f64) / 2.0, (sh - h as f64) / 2.0),
+            roi: Rect::new(w * 22 / 100, h * 25 / 100, w * 60 / 100, h * 60 / 100),
+            control: Rect::new(w * 4 / 100, h * 5 / 100, w * 14 / 100, h * 14 / 100),
+        }
+    }
+}
+
+/// A hand-held follow-up: rotation ±5°, scale ±4 %, shift ±3 % and a slight
+/// tilt about the photo centre (seven draws from `rng`, in a fixed order).
+fn scene_from_follow_up(
+    rng: &mut Rng,
+    scene_from_base: Homography,
+    w: usize,
+    h: usize,
+) -> Homography {
+    let (cx, cy) = (w as f64 / 2.0, h as f64 / 2.0);
+    let rot = rng.range(-5.0, 5.0).to_radians();
+    let scale = rng.range(0.96, 1.04);
+    let (tx, ty) = (
+        rng.range(-0.03, 0.03) * w as f64,
+        rng.range(-0.03, 0.03) * h as f64,
+    );
+    let persp = Homography([
+        [1.0, 0.0, 0.0],
+        [0.0, 1.0, 0.0],
+        [rng.range(-2e-5, 2e-5), rng.range(-2e-5, 2e-5), 1.0],
+    ]);
+    let centre = Homography::translation(cx, cy);
+    let uncentre = Homography::translation(-cx, -cy);
+    scene_from_base
+        * Homography::translation(tx, ty)
+        * centre
+        * Homography::similarity_about(rot, scale, 0.0, 0.0)
+        * persp
+        * uncentre
+}
+
+/// case.toml of a phantom case: one cheek view with its ROI, control and scale.
+fn case_manifest(
+    title: &str,
+    client: &str,
+    treatments: &[Date],
+    roi: Rect,
+    control: Rect,
+    mm_per_px: f64,
+) -> String {
+    let treatments: Vec<String> = treatments.iter().map(|d| format!("\"{d}\"")).collect();
+    format!(
+        "# {title}, see truth.json\n\
+         client = \"{client}\"\n\
+         treatment = \"micro-needling\"\n\
+         treatments = [{treatments}]\n\n\
+         [view.cheek]\n\
+         roi = [{rx}, {ry}, {rw}, {rh}]\n\
+         control = [{cx}, {cy}, {cw}, {ch}]\n\
+         mm_per_px = {mm_per_px}\n",
+        treatments = treatments.join(", "),
+        rx = roi.x,
+        ry = roi.y,
+        rw = roi.w,
+        rh = roi.h,
+        cx = control.x,
+        cy = control.y,
+        cw = control.w,
+        ch = control.h,
+    )
+}
+
+/// Writes `truth` as pretty JSON to OUT_DIR/truth.json.
+fn write_truth(out_dir: &Path, truth: &impl Serialize) -> Result<()> {
+    let json = serde_json::to_string_pretty(truth).map_err(|e| Error::Failed {
         path: out_dir.join("truth.json"),
         problem: e.to_string(),
     })?;
-    output::write_atomic(&out_dir.join("truth.json"), json.as_bytes())?;
-    Ok(truth)
+    output::write_atomic(&out_dir.join("truth.json"), json.as_bytes())
 }
 
 struct HeightPlan {
@@ -540,9 +708,12 @@ fn write_height_map(
 /// featureless skin (1 leaves 10 % of the relief: the hard, low-texture case).
 #[must_use]
 pub fn skin_image(seed: u64, w: usize, h: usize, mm_per_px: f64, smooth: f64) -> RgbPlanes {
-    let (sw, sh) = (w as f64 * SCENE_SCALE, h as f64 * SCENE_SCALE);
-    let offset = ((sw - w as f64) / 2.0, (sh - h as f64) / 2.0);
-    let roi = Rect::new(w * 22 / 100, h * 25 / 100, w * 60 / 100, h * 60 / 100);
+    let Layout {
+        scene_size: (sw, sh),
+        offset,
+        roi,
+        ..
+    } = Layout::new(w, h);
     let skin = Skin::new(seed, sw, sh, mm_per_px, roi, (w, h));
     let k = 1.0 - 0.9 * smooth.clamp(0.0, 1.0);
     let state = SkinState {
@@ -556,7 +727,7 @@ pub fn skin_image(seed: u64, w: usize, h: usize, mm_per_px: f64, smooth: f64) ->
         base_from_moving: Homography::IDENTITY,
         gain: 1.0,
         white_balance: [1.0; 3],
-        light: [-0.6, 0.45, 0.66],
+        light: BASE_LIGHT,
         noise: 0.0,
     };
     render(
