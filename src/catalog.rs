@@ -458,3 +458,81 @@ mod tests {
         assert!(info("colour.nope").is_none());
     }
 }
+
+/// How much a metric moves between captures of unchanged skin under the
+/// accepted capture variation (exposure ×0.6–1.5, white balance ±10%,
+/// blur up to σ 1.5 px, light balance, vignetting, JPEG 60–95, noise), as
+/// the standard deviation of one capture: relative to the baseline value, or
+/// in the metric's unit where the value itself may be near zero (excesses
+/// over the control region, fractions, angles).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Repeatability {
+    /// A fraction of the baseline value.
+    Relative(f64),
+    /// In the metric's unit.
+    Absolute(f64),
+}
+
+/// Capture repeatability of the photo metrics, calibrated with
+/// `skintrack phantom --unchanged --capture accepted` (seeds 101–108, six
+/// visits of 800×600 px each; the 20 follow-ups whose quality was `ok`): the
+/// RMS of the change from the baseline over √2. Tests use other seeds.
+const CAPTURE_REPEATABILITY: [(&str, Repeatability); 29] = [
+    ("colour.L", Repeatability::Absolute(1.419)),
+    ("colour.L_vs_control", Repeatability::Absolute(1.421)),
+    ("colour.a", Repeatability::Absolute(0.3417)),
+    ("colour.a_vs_control", Repeatability::Absolute(0.3417)),
+    ("colour.b", Repeatability::Absolute(0.3967)),
+    ("colour.b_vs_control", Repeatability::Absolute(0.3973)),
+    ("colour.erythema_index", Repeatability::Relative(0.005728)),
+    (
+        "colour.erythema_index_vs_control",
+        Repeatability::Absolute(0.164),
+    ),
+    ("colour.ita_deg", Repeatability::Absolute(3.124)),
+    ("colour.ita_deg_vs_control", Repeatability::Absolute(3.128)),
+    ("colour.melanin_index", Repeatability::Relative(0.06455)),
+    (
+        "colour.melanin_index_vs_control",
+        Repeatability::Absolute(2.539),
+    ),
+    (
+        "colour.pigmented_fraction",
+        Repeatability::Absolute(0.04228),
+    ),
+    (
+        "colour.pigmented_fraction_vs_control",
+        Repeatability::Absolute(0.04186),
+    ),
+    ("colour.red_fraction", Repeatability::Absolute(0.03166)),
+    (
+        "colour.red_fraction_vs_control",
+        Repeatability::Absolute(0.03172),
+    ),
+    ("pores.count_per_area", Repeatability::Relative(0.1464)),
+    ("pores.mean_area", Repeatability::Relative(0.1306)),
+    ("scars.shading_index", Repeatability::Relative(0.05099)),
+    ("texture.glcm_contrast", Repeatability::Relative(0.07994)),
+    ("texture.glcm_correlation", Repeatability::Relative(0.01528)),
+    ("texture.glcm_energy", Repeatability::Relative(0.0321)),
+    ("texture.glcm_entropy", Repeatability::Relative(0.02092)),
+    ("texture.glcm_homogeneity", Repeatability::Relative(0.0154)),
+    ("texture.lbp_entropy", Repeatability::Relative(0.02472)),
+    ("texture.roughness", Repeatability::Relative(0.04607)),
+    ("wrinkles.area_fraction", Repeatability::Absolute(0.0009123)),
+    ("wrinkles.length_per_area", Repeatability::Relative(0.2452)),
+    ("wrinkles.mean_strength", Repeatability::Relative(0.09283)),
+];
+
+/// The capture standard deviation of metric `id` whose baseline value is
+/// `baseline` (0 for metrics not measured from photos).
+#[must_use]
+pub fn capture_sd(id: &str, baseline: f64) -> f64 {
+    CAPTURE_REPEATABILITY
+        .iter()
+        .find(|(k, _)| *k == id)
+        .map_or(0.0, |(_, r)| match *r {
+            Repeatability::Relative(f) => f * baseline.abs(),
+            Repeatability::Absolute(a) => a,
+        })
+}

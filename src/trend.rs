@@ -63,7 +63,15 @@ pub fn trend(points: &[Point<'_>]) -> Trend {
                 .iter()
                 .filter_map(|(id, v)| {
                     let b = base.values.get(id)?;
-                    let c = change(b.value, b.uncertainty, v.value, v.uncertainty, v.better);
+                    let capture = crate::catalog::capture_sd(id, b.value);
+                    let c = change(
+                        b.value,
+                        b.uncertainty,
+                        v.value,
+                        v.uncertainty,
+                        v.better,
+                        capture,
+                    );
                     Some((id.clone(), c))
                 })
                 .collect()
@@ -166,11 +174,13 @@ pub struct Change {
     pub improved: Option<bool>,
 }
 
-/// Change of `v` (uncertainty `u`) against the baseline `v0` (`u0`).
+/// Change of `v` (uncertainty `u`) against the baseline `v0` (`u0`), when
+/// repeating the capture alone moves the value by `capture_sd` (a standard
+/// deviation per capture; 0 when not known).
 #[must_use]
-pub fn change(v0: f64, u0: f64, v: f64, u: f64, better: Better) -> Change {
+pub fn change(v0: f64, u0: f64, v: f64, u: f64, better: Better, capture_sd: f64) -> Change {
     let delta = v - v0;
-    let sem = ((u0 * u0 + u * u) / 2.0).sqrt();
+    let sem = ((u0 * u0 + u * u) / 2.0 + capture_sd * capture_sd).sqrt();
     let mdc95 = 1.96 * std::f64::consts::SQRT_2 * sem;
     let beyond_noise = delta.abs() > mdc95;
     let improved = match better {
@@ -279,20 +289,28 @@ mod tests {
     fn change_and_mdc_by_hand() {
         // v0 = 10 ± 0.4, v = 8 ± 0.3: delta −2, SEM = √((0.16+0.09)/2) = 0.35355,
         // MDC = 1.96·√2·0.35355 = 0.98
-        let c = change(10.0, 0.4, 8.0, 0.3, Better::Lower);
+        let c = change(10.0, 0.4, 8.0, 0.3, Better::Lower, 0.0);
         assert!((c.delta + 2.0).abs() < 1e-12);
         assert!((c.change_pct.unwrap() + 20.0).abs() < 1e-12);
         assert!((c.mdc95 - 0.98).abs() < 1e-9);
         assert!(c.beyond_noise);
         assert_eq!(c.improved, Some(true));
-        let small = change(10.0, 0.4, 9.5, 0.3, Better::Lower);
+        let small = change(10.0, 0.4, 9.5, 0.3, Better::Lower, 0.0);
         assert!(!small.beyond_noise);
         assert_eq!(small.improved, None);
         assert_eq!(
-            change(10.0, 0.0, 11.0, 0.0, Better::Lower).improved,
+            change(10.0, 0.0, 11.0, 0.0, Better::Lower, 0.0).improved,
             Some(false)
         );
-        assert_eq!(change(0.0, 0.1, 1.0, 0.1, Better::Higher).change_pct, None);
+        assert_eq!(
+            change(0.0, 0.1, 1.0, 0.1, Better::Higher, 0.0).change_pct,
+            None
+        );
+        // a capture standard deviation of 1 adds in quadrature to the
+        // pooled error: √((0.4² + 0.3²)/2 + 1²) = 1.0607, MDC 2.940
+        let with_capture = change(10.0, 0.4, 8.0, 0.3, Better::Lower, 1.0);
+        assert!((with_capture.mdc95 - 1.96 * 2f64.sqrt() * 1.125f64.sqrt()).abs() < 1e-12);
+        assert!(!with_capture.beyond_noise);
     }
 
     #[test]
@@ -412,7 +430,7 @@ mod tests {
         assert!(t.changes[0].is_empty());
         assert_eq!(
             t.changes[2]["x"],
-            change(10.0, 0.4, 9.0, 0.3, Better::Lower)
+            change(10.0, 0.4, 9.0, 0.3, Better::Lower, 0.0)
         );
         // a metric the baseline lacks is not compared
         assert!(!t.changes[2].contains_key("new"));
