@@ -350,9 +350,10 @@ fn repeated_tail_fraction(pixels: &[u8], w: usize, h: usize, channels: usize) ->
         .count()
         + 1;
     let fraction = run as f64 / n as f64;
-    // more than a whole row of blocks: flat synthetic regions (a chart's
-    // quadrant) repeat within rows, a cut scan repeats to the end
-    (run > bw && fraction >= REPEATED_TAIL_MIN).then_some(fraction)
+    // more than a whole row of blocks (flat synthetic regions, a chart's
+    // quadrant, repeat within rows; a cut scan repeats to the end), and not
+    // the whole image (a uniform picture is what it shows)
+    (run > bw && run < n && fraction >= REPEATED_TAIL_MIN).then_some(fraction)
 }
 
 fn decode_with_image(
@@ -695,6 +696,8 @@ mod tests {
             px
         };
         assert_eq!(repeated_tail_fraction(&texture, w, h, 1), None);
+        // a uniform picture repeats everywhere and is what it shows
+        assert_eq!(repeated_tail_fraction(&[128u8; 64 * 64], w, h, 1), None);
         // a row of blocks (a flat band within rows) is not enough
         assert_eq!(repeated_tail_fraction(&with_tail(3, None), w, h, 1), None);
         assert_eq!(
