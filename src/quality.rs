@@ -20,7 +20,7 @@
 //! - `alignment_precision_px`: the registration's standard error.
 //!
 //! Before measuring, a capture is normalised to the baseline ([`gains`],
-//! [`normalised`]): each channel's linear light is scaled so that the
+//! [`normalise_mut`]): each channel's linear light is scaled so that the
 //! control region (else the ROI) has the baseline's mean colour.
 //!
 //! Each measure has a warn and a reject threshold ([`THRESHOLDS`]); the
@@ -348,7 +348,7 @@ pub fn of_surface(reg: &Registration) -> Quality {
 pub const NOT_ALIGNED: &str = "not assessed: the capture is not aligned";
 
 /// Per-channel gains in linear light that bring the mean of `img`'s control
-/// region (else its ROI) to the baseline's: applied by [`normalised`], they
+/// region (else its ROI) to the baseline's: applied by [`normalise_mut`], they
 /// cancel a change of exposure and white balance. Without a control region
 /// the ROI is the reference, so a real change of the region's colour is
 /// cancelled too (no colour claim is made without one).
@@ -368,25 +368,20 @@ pub fn gains(img: &RgbPlanes, regions: Regions, reference: &Reference) -> [f64; 
     k
 }
 
-/// `img` with each channel's linear light multiplied by its gain, clipped
-/// at white (through a 1/16-level table per channel, linearly
+/// Multiplies each channel's linear light by its gain, clipped at white,
+/// in place (through a 1/16-level table per channel, linearly
 /// interpolated; NaN stays NaN).
-#[must_use]
-pub fn normalised(img: &RgbPlanes, gains: [f64; 3]) -> RgbPlanes {
+pub fn normalise_mut(img: &mut RgbPlanes, gains: [f64; 3]) {
     use rayon::prelude::*;
     let lut = LinearLut::default();
-    let table = |k: f64| -> Vec<f32> {
-        (0..lut.len())
-            .map(|i| encode_linear((lut.at(i) * k).min(1.0)) as f32)
-            .collect()
-    };
-    let apply = |p: &Plane, k: f64| {
+    let apply = |p: &mut Plane, k: f64| {
         if k == 1.0 {
-            return p.clone();
+            return;
         }
-        let t = table(k);
-        let mut out = p.clone();
-        out.data_mut().par_chunks_mut(1 << 16).for_each(|chunk| {
+        let t: Vec<f32> = (0..lut.len())
+            .map(|i| encode_linear((lut.at(i) * k).min(1.0)) as f32)
+            .collect();
+        p.data_mut().par_chunks_mut(1 << 16).for_each(|chunk| {
             for v in chunk {
                 if v.is_finite() {
                     let x = (*v * 16.0).clamp(0.0, 4080.0);
@@ -396,14 +391,10 @@ pub fn normalised(img: &RgbPlanes, gains: [f64; 3]) -> RgbPlanes {
                 }
             }
         });
-        out
     };
-    RgbPlanes {
-        r: apply(&img.r, gains[0]),
-        g: apply(&img.g, gains[1]),
-        b: apply(&img.b, gains[2]),
-        model: img.model,
-    }
+    apply(&mut img.r, gains[0]);
+    apply(&mut img.g, gains[1]);
+    apply(&mut img.b, gains[2]);
 }
 
 /// Linear light 0–1 to an sRGB-encoded value on the 0–255 scale.
@@ -572,7 +563,8 @@ mod tests {
         for (got, want) in k.iter().zip([1.0 / 0.63, 1.0 / 0.7, 1.0 / 0.77]) {
             assert!((got / want - 1.0).abs() < 1e-3, "{got} vs {want}");
         }
-        let back = normalised(&changed, k);
+        let mut back = changed.clone();
+        normalise_mut(&mut back, k);
         let worst = [(&back.r, &base.r), (&back.g, &base.g), (&back.b, &base.b)]
             .iter()
             .flat_map(|(a, b)| a.data().iter().zip(b.data()).map(|(x, y)| (x - y).abs()))

@@ -192,8 +192,9 @@ pub(super) fn measure_series(
                 });
             }
             // exposure and white balance brought to the baseline's
-            let aligned =
-                quality::normalised(&aligned, quality::gains(&aligned, regions, &reference));
+            let mut aligned = aligned;
+            let gains = quality::gains(&aligned, regions, &reference);
+            quality::normalise_mut(&mut aligned, gains);
             let measurements = measure::measure(&it.capture.path, &aligned, roi, &mopts)?;
             let stem = capture_stem(view, it.date, it.capture.repeat);
             let path = job.out_dir.join("aligned").join(format!("{stem}.jpg"));
