@@ -68,7 +68,7 @@ pub fn analyze(case_dir: &Path, out_dir: &Path, opts: &AnalyzeOptions) -> Result
     output::ensure_dir(out_dir)?;
     let inputs_sha256 = case.inputs_sha256()?;
     let captures: usize = case.sessions.iter().map(|s| s.captures.len()).sum();
-    let bar = progress_bar(opts.progress, captures as u64 * 2);
+    let bar = progress_bar(opts, captures as u64 * 2);
     let mut warnings = Vec::new();
     let mut series = Vec::new();
     for (view, kind) in case.series_keys() {
@@ -113,8 +113,9 @@ pub fn analyze(case_dir: &Path, out_dir: &Path, opts: &AnalyzeOptions) -> Result
     })
 }
 
-fn progress_bar(show: bool, len: u64) -> ProgressBar {
-    if !show {
+/// A bar over `len` steps on stderr when `opts` asks for one.
+fn progress_bar(opts: &AnalyzeOptions, len: u64) -> ProgressBar {
+    if !opts.progress {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(len);

@@ -13,6 +13,7 @@
 //! masked Laplacian, preconditioned by that full-rectangle solver, converge
 //! in a handful of iterations.
 
+use crate::fourier::Direction;
 use rayon::prelude::*;
 use rustdct::DctPlanner;
 use std::sync::Arc;
@@ -51,8 +52,9 @@ impl Dct2d {
         }
     }
 
-    /// Forward (`inverse = false`, DCT-II) or inverse (DCT-III) in place.
-    fn run(&self, data: &mut [f64], inverse: bool) {
+    /// Forward (DCT-II) or inverse (DCT-III, unnormalised) in place.
+    fn run(&self, data: &mut [f64], direction: Direction) {
+        let inverse = direction == Direction::Inverse;
         let (w, h) = (self.w, self.h);
         data.par_chunks_mut(w).for_each(|r| {
             if inverse {
@@ -84,7 +86,7 @@ impl Dct2d {
     fn poisson(&self, b: &[f64]) -> Vec<f64> {
         let (w, h) = (self.w, self.h);
         let mut z = b.to_vec();
-        self.run(&mut z, false);
+        self.run(&mut z, Direction::Forward);
         let cx: Vec<f64> = (0..w)
             .map(|u| 2.0 - 2.0 * (std::f64::consts::PI * u as f64 / w as f64).cos())
             .collect();
@@ -97,7 +99,7 @@ impl Dct2d {
                 *x = if l > 1e-15 { *x / l } else { 0.0 };
             }
         });
-        self.run(&mut z, true);
+        self.run(&mut z, Direction::Inverse);
         // DCT-III ∘ DCT-II = (w/2)(h/2)·identity in rustdct's scaling
         let k = 4.0 / (w * h) as f64;
         z.par_iter_mut().for_each(|v| *v *= k);
@@ -360,7 +362,7 @@ mod tests {
     /// Plain periodic Frankot–Chellappa (FFT, no mirror extension): the
     /// reference the DCT solver replaces.
     fn frankot_chellappa_periodic(gx: &[f64], gy: &[f64], w: usize, h: usize) -> Vec<f64> {
-        use crate::fourier::{Direction, Fft2};
+        use crate::fourier::Fft2;
         use rustfft::num_complex::Complex32;
         let fft = Fft2::new(w, h);
         let mut p: Vec<Complex32> = gx.iter().map(|&v| Complex32::new(v as f32, 0.0)).collect();
@@ -416,8 +418,8 @@ mod tests {
         let d = Dct2d::new(7, 5);
         let x: Vec<f64> = (0..35).map(|i| (i * 13 % 7) as f64).collect();
         let mut y = x.clone();
-        d.run(&mut y, false);
-        d.run(&mut y, true);
+        d.run(&mut y, Direction::Forward);
+        d.run(&mut y, Direction::Inverse);
         for (a, b) in y.iter().zip(&x) {
             assert!((a * 4.0 / 35.0 - b).abs() < 1e-9);
         }
