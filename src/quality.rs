@@ -67,6 +67,11 @@ pub struct Quality {
     pub reasons: Vec<String>,
     /// Measure name → value.
     pub measures: BTreeMap<String, f64>,
+    /// The per-channel gains that normalise the capture to the baseline
+    /// ([`normalise_mut`]), from the same control-region means as the
+    /// measures; 1 where the capture was not assessed.
+    #[serde(skip)]
+    pub gains: [f64; 3],
 }
 
 impl Quality {
@@ -78,6 +83,7 @@ impl Quality {
             status: Verdict::Reject,
             reasons: vec![reason],
             measures: BTreeMap::new(),
+            gains: [1.0; 3],
         }
     }
 
@@ -327,7 +333,10 @@ pub fn assess(
     if let Some(p) = reg.precision_px {
         measures.insert("alignment_precision_px".to_string(), p);
     }
-    verdict(measures)
+    Quality {
+        gains: gains_of(ruler_stats.mean_linear, reference, img.model),
+        ..verdict(measures)
+    }
 }
 
 /// The quality of a 3D capture (height map or photometric set): only its
@@ -356,13 +365,18 @@ pub const NOT_ALIGNED: &str = "not assessed: the capture is not aligned";
 pub fn gains(img: &RgbPlanes, regions: Regions, reference: &Reference) -> [f64; 3] {
     let rect = regions.control.unwrap_or(regions.roi);
     let now = region_stats(&img.crop(rect), &LinearLut::default()).mean_linear;
+    gains_of(now, reference, img.model)
+}
+
+/// The gains that bring the mean linear RGB `now` to the reference's.
+fn gains_of(now: [f64; 3], reference: &Reference, model: ColourModel) -> [f64; 3] {
     let mut k = [1.0; 3];
     for c in 0..3 {
         if now[c] > 1e-6 && reference.mean_linear[c] > 1e-6 {
             k[c] = reference.mean_linear[c] / now[c];
         }
     }
-    if img.model == ColourModel::Grey {
+    if model == ColourModel::Grey {
         k = [k[1]; 3];
     }
     k
@@ -437,6 +451,7 @@ fn verdict(measures: BTreeMap<String, f64>) -> Quality {
         status,
         reasons,
         measures,
+        gains: [1.0; 3],
     }
 }
 
@@ -571,8 +586,10 @@ mod tests {
             .fold(0.0f32, f32::max);
         // table interpolation and the gain estimate: well under a level
         assert!(worst < 0.5, "{worst}");
-        // within the accepted variation: measured, not flagged
+        // within the accepted variation: measured, not flagged; the gains
+        // come with the verdict, from the same means
         let q = assess(&changed, regions, &reference, &Registration::identity());
+        assert_eq!(q.gains, k);
         assert!(q.measures["colour_cast_vs_baseline"] > 5.0);
         assert_eq!(q.status, Verdict::Ok, "{:?}", q.reasons);
         // exposure alone: the luminance ratio is the gain

@@ -193,8 +193,7 @@ pub(super) fn measure_series(
             }
             // exposure and white balance brought to the baseline's
             let mut aligned = aligned;
-            let gains = quality::gains(&aligned, regions, &reference);
-            quality::normalise_mut(&mut aligned, gains);
+            quality::normalise_mut(&mut aligned, quality.gains);
             let measurements = measure::measure(&it.capture.path, &aligned, roi, &mopts)?;
             let stem = capture_stem(view, it.date, it.capture.repeat);
             let path = job.out_dir.join("aligned").join(format!("{stem}.jpg"));
