@@ -3,10 +3,9 @@
 //! dim and night-time captures (gain 0.15–0.3, sensor noise, 8-bit
 //! quantisation), low-texture smooth skin blurred by 2–4 px, strong gamma
 //! changes, both at once, and mismatched pairs (different skin, different
-//! photo) that must fail. Each pair carries the Cramér–Rao bound of its
-//! corner positions, an aligner-independent measure of how much its texture
-//! can tell. Here: the generator and the survey that measures the aligner on
-//! it (the claims to test come with the verification that meets them).
+//! photo) that must fail. The claim under test: a registration reported `ok`
+//! is right, and a true pair with texture enough to be aligned is not
+//! reported `failed`.
 
 mod common;
 
@@ -364,6 +363,175 @@ fn frame(k: u64) -> (usize, usize) {
 /// target, on the worst of the four corners (stricter than the mean the
 /// registration tests use).
 const OK_MAX_CORNER_PX: f64 = 1.5;
+
+/// A true pair has texture enough to be confirmed when its Cramér–Rao
+/// bound is at most this (px). Derivation: the verification confirms when
+/// its corner residual c plus 2.5 standard errors σ stays within 1.5 px; at
+/// the true transform c is the largest of four 2-D errors, about 1.5 σ, so
+/// it needs σ ≲ 1.5 / 4 ≈ 0.37 px. Its σ is 1.5–4.5 × the bound (it works
+/// from 36 patches and a fitted field, not from every pixel and the exact
+/// model), so below ≈ 0.1 px every pair is confirmed and above ≈ 0.3 px
+/// hardly any. Measured on the survey's 128 true pairs (seeds 0..32): every
+/// pair up to 0.138 px was confirmed, the first failure is at 0.142 px.
+const ENOUGH_TEXTURE_PX: f64 = 0.12;
+
+/// Seeds of the property tests: the survey's default seeds (0..16) were
+/// looked at while the verification was built; these were not.
+const SEEDS: std::ops::Range<u64> = 100..110;
+
+/// Registers the pairs of `class` for `SEEDS` and fails on any pair
+/// reported ok with a corner beyond [`OK_MAX_CORNER_PX`], any mismatched
+/// pair reported ok, any failure without a reason, and any true pair with
+/// texture enough that is reported failed.
+fn class_keeps_its_promises(class: Class) {
+    let mut wrong = Vec::new();
+    for k in SEEDS {
+        let (w, h) = frame(k);
+        let c = case(class, k, w, h);
+        let o = run(&c);
+        let what = format!(
+            "{class:?} #{k} ({}, Cramér–Rao {:.3} px): {:?}, error {:?}, {:?}",
+            c.label, c.crb_px, o.reg.status, o.err, o.reg.reason
+        );
+        eprintln!("{what}");
+        match (o.reg.is_ok(), o.err) {
+            (true, Some((_, max))) if max > OK_MAX_CORNER_PX => {
+                wrong.push(format!("ok but wrong: {what}"))
+            }
+            (true, None) => wrong.push(format!("mismatched pair reported ok: {what}")),
+            (false, Some(_)) if c.crb_px <= ENOUGH_TEXTURE_PX => {
+                wrong.push(format!(
+                    "true pair with texture enough reported failed: {what}"
+                ));
+            }
+            (false, _) if o.reg.reason.as_deref().is_none_or(str::is_empty) => {
+                wrong.push(format!("failed without a reason: {what}"));
+            }
+            _ => {}
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn dim_pairs_are_ok_and_right() {
+    class_keeps_its_promises(Class::Dark);
+}
+
+#[test]
+fn blurred_smooth_skin_pairs_are_ok_and_right() {
+    class_keeps_its_promises(Class::LowTexture);
+}
+
+#[test]
+fn gamma_pairs_are_ok_and_right() {
+    class_keeps_its_promises(Class::Gamma);
+}
+
+#[test]
+fn night_pairs_are_right_when_ok_and_ok_when_textured() {
+    class_keeps_its_promises(Class::Night);
+}
+
+#[test]
+fn mismatched_pairs_fail_with_a_reason() {
+    class_keeps_its_promises(Class::Mismatched);
+}
+
+/// The held-out failure of issue 15: a dim, low-texture pair reported ok at
+/// the wrong scale (18.8 px at the corners). The verification must confirm
+/// the true transform of such a pair and refuse the same transform scaled
+/// by 1.7 % about the centre (≈ 4–8 px at the corners of these frames),
+/// and by 0.5 % (≈ 1.3–2.5 px: just beyond the tolerance).
+#[test]
+fn verification_refuses_a_wrong_scale_on_dim_smooth_skin() {
+    use skintrack::align::pyramid::Pyramid;
+    use skintrack::align::verify::verify;
+    let mut checked = 0;
+    for k in 0..12 {
+        let (w, h) = frame(k);
+        let c = case(Class::Dark, k, w, h);
+        if !c.label.starts_with("skin") || c.crb_px > ENOUGH_TEXTURE_PX {
+            continue; // skin pairs with texture enough only
+        }
+        let (pb, pm) = (
+            Pyramid::of_plane(&c.base, 24),
+            Pyramid::of_plane(&c.moving, 24),
+        );
+        let truth = c.truth.unwrap().inverse().unwrap(); // moving_from_base
+        let levels = 0..=2;
+        let right = verify(&pb, &pm, &truth, levels.clone(), &[]);
+        assert!(
+            right.confirms(),
+            "#{k} {}: truth not confirmed: {right:?}",
+            c.label
+        );
+        for scale in [1.017, 0.995] {
+            let (cx, cy) = (0.5 * (w as f64 - 1.0), 0.5 * (h as f64 - 1.0));
+            let wrong = truth * Homography::similarity_about(0.0, scale, cx, cy);
+            let (t, e) = (c.truth.unwrap(), wrong.inverse().unwrap());
+            let off = corner_errors(&t, &e, w, h).1;
+            let v = verify(&pb, &pm, &wrong, levels.clone(), &[]);
+            eprintln!(
+                "#{k} {}: scale {scale}, corners {off:.2} px off: {v:?}",
+                c.label
+            );
+            assert!(
+                !v.confirms(),
+                "#{k} {}: scale {scale} ({off:.2} px off) confirmed: {v:?}",
+                c.label
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 3, "only {checked} dim skin pairs to check");
+}
+
+fn registration_truth(name: &str) -> (Plane, Plane, Homography) {
+    let grey = |which: &str| {
+        read_photo(
+            &data(&format!("registration/{name}/{which}.jpg")),
+            &IngestOptions::default(),
+        )
+        .unwrap()
+        .image
+        .luminance()
+    };
+    let t: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(data(&format!("registration/{name}/truth.json"))).unwrap(),
+    )
+    .unwrap();
+    let mut m = [[0.0; 3]; 3];
+    for (i, row) in m.iter_mut().enumerate() {
+        for (j, v) in row.iter_mut().enumerate() {
+            *v = t["base_from_moving"][i][j].as_f64().unwrap();
+        }
+    }
+    (grey("base"), grey("moving"), Homography(m))
+}
+
+/// The issue's accuracy targets on the 12 pairs of tests/data/registration:
+/// every pair ok, median ≤ 0.1 px and 90th percentile ≤ 0.3 px (the
+/// registration tests' own bars are 0.3 and 1.0), every corner within 1.5 px.
+#[test]
+fn registration_pairs_meet_the_issue_targets() {
+    let mut errors = Vec::new();
+    for i in 1..=12 {
+        let name = format!("p{i:02}");
+        let (base, moving, truth) = registration_truth(&name);
+        let reg = register(&base, &moving, &AlignOptions::default());
+        assert!(reg.is_ok(), "{name}: {:?}", reg.reason);
+        let (mean, max) = corner_errors(&truth, &reg.base_from_moving, base.width(), base.height());
+        eprintln!("{name}: corner error {mean:.3} px (worst corner {max:.3})");
+        assert!(max <= OK_MAX_CORNER_PX, "{name}: worst corner {max} px");
+        errors.push(mean);
+    }
+    errors.sort_by(f64::total_cmp);
+    let (median, p90) = (percentile(&errors, 0.5), percentile(&errors, 0.9));
+    eprintln!("median {median:.3} px, p90 {p90:.3} px");
+    assert!(median <= 0.1, "median {median}");
+    assert!(p90 <= 0.3, "p90 {p90}");
+}
 
 fn summary(outcomes: &[Outcome]) {
     for class in CLASSES {
