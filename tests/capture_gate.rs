@@ -35,20 +35,21 @@ fn unchanged(dir: &Path, plan: &str, seed: u64, sessions: usize) -> (Value, Valu
         .args(["--size", "800x600"])
         .assert()
         .success();
-    let out = dir.join(format!("out-{plan}{seed}"));
+    let (metrics, stderr) = analyze(&case, &dir.join(format!("out-{plan}{seed}")));
+    (json(&case.join("truth.json")), metrics, stderr)
+}
+
+/// Analyses `case` into `out`: (metrics.json, stderr).
+fn analyze(case: &Path, out: &Path) -> (Value, String) {
     let run = skintrack()
         .arg("analyze")
-        .arg(&case)
+        .arg(case)
         .arg("-o")
-        .arg(&out)
+        .arg(out)
         .assert()
         .success();
     let stderr = String::from_utf8_lossy(&run.get_output().stderr).to_string();
-    (
-        json(&case.join("truth.json")),
-        json(&out.join("metrics.json")),
-        stderr,
-    )
+    (json(&out.join("metrics.json")), stderr)
 }
 
 #[test]
@@ -120,6 +121,10 @@ fn accepted_capture_changes_of_unchanged_skin_stay_within_the_noise() {
                 }
             }
         }
+        // and the report tells the client of no change at all
+        for c in m["claims"].as_array().unwrap() {
+            assert_eq!(c["beyond_noise"], false, "seed {seed}: {}", c["sentence"]);
+        }
     }
     assert!(values >= 100, "too few ok values to judge: {values}");
     let rate = f64::from(beyond) / f64::from(values);
@@ -128,4 +133,86 @@ fn accepted_capture_changes_of_unchanged_skin_stay_within_the_noise() {
         100.0 * rate
     );
     assert!(rate <= 0.05, "{beyond} of {values} beyond noise");
+}
+
+#[test]
+fn light_fall_off_and_another_light_balance_do_not_move_the_colour_excess() {
+    // one capture change at a time, each at the edge of the accepted range:
+    // vignetting darkens the control region in the corner more than the
+    // region in the middle, which read as up to 6.9 melanin-index units of
+    // pigment before the shading field was divided out
+    use skintrack::phantom::{
+        CaptureChange, CaptureClass, CapturePlan, SessionCapture, UnchangedOptions,
+        generate_unchanged,
+    };
+    let tmp = tempdir();
+    let n = CaptureChange::NONE;
+    let changes = [
+        CaptureChange {
+            vignetting: 0.3,
+            ..n
+        },
+        CaptureChange {
+            vignetting: 0.2,
+            gain: 0.7,
+            ..n
+        },
+        CaptureChange {
+            side_light_ratio: 0.7,
+            ..n
+        },
+        CaptureChange {
+            side_light_ratio: 1.4,
+            vignetting: 0.15,
+            ..n
+        },
+    ];
+    for seed in [21, 22] {
+        let case = tmp.path().join(format!("light{seed}"));
+        let mut plan = vec![SessionCapture::NONE];
+        plan.extend(changes.iter().map(|&change| SessionCapture {
+            class: CaptureClass::Accepted,
+            change,
+        }));
+        let opts = UnchangedOptions {
+            seed,
+            sessions: plan.len(),
+            width: 800,
+            height: 600,
+            mm_per_px: 0.05,
+            plan: CapturePlan::Sessions(plan),
+        };
+        generate_unchanged(&case, &opts).unwrap();
+        let (m, _) = analyze(&case, &tmp.path().join(format!("out{seed}")));
+        let sessions = m["series"][0]["sessions"].as_array().unwrap();
+        let base = &sessions[0]["metrics"];
+        for x in &sessions[1..] {
+            // focus may warn (resampling softens a capture); the colour
+            // values are kept either way
+            assert_ne!(x["quality"]["status"], "reject", "{}", x["quality"]);
+            assert!(
+                x["quality"]["measures"]["shading_vs_baseline"]
+                    .as_f64()
+                    .is_some()
+            );
+            for id in [
+                "colour.melanin_index_vs_control",
+                "colour.erythema_index_vs_control",
+            ] {
+                let (v0, v) = (
+                    base[id]["value"].as_f64().unwrap(),
+                    x["metrics"][id]["value"].as_f64().unwrap(),
+                );
+                eprintln!("seed {seed} {}: {id} {v0:.3} → {v:.3}", x["date"]);
+                // 0.5 index units: a tenth of what vignetting moved the
+                // pigment excess by, about 3 capture standard deviations
+                assert!(
+                    (v - v0).abs() < 0.5,
+                    "seed {seed} {}: {id} {v0} → {v}",
+                    x["date"]
+                );
+                assert_eq!(x["metrics"][id]["beyond_noise"], false, "seed {seed} {id}");
+            }
+        }
+    }
 }

@@ -256,11 +256,16 @@ proptest! {
             // JPEG moves a flat block's mean by at most half a DC step of Y
             // plus 1.772 × half a DC step of chroma, divided by 8 (the DC
             // coefficient is 8 × the mean): at quality 60 the steps are
-            // 16·0.8 and 17·0.8, so ≤ 0.8 + 1.5 = 2.3 levels
+            // 16·0.8 and 17·0.8, so ≤ 0.8 + 1.5 = 2.3 levels. The window
+            // (24..40) covers half of two 16-px chroma blocks (4:2:0), so
+            // the first AC terms of chroma (step 18·0.8) do not average out
+            // over it: ≤ 1.772 × 7.2 × 0.64 / 4 ≈ 2.0 levels more; 4.5 in
+            // all (a seed measured 2.96). A wrong colour transform or
+            // quality is off by tens of levels.
             let frame_encoded = block().map(|(x, y)| f64::from(frame[(y * w + x) * 3 + ch])).sum::<f64>() / 256.0;
             let jpeg_encoded = block().map(|(x, y)| f64::from(planes[ch].at(x, y))).sum::<f64>() / 256.0;
             prop_assert!(
-                (jpeg_encoded - frame_encoded).abs() < 2.5,
+                (jpeg_encoded - frame_encoded).abs() < 4.5,
                 "channel {}: JPEG block mean {:.2} vs frame {:.2} at quality {}", ch, jpeg_encoded, frame_encoded, c.jpeg_quality
             );
         }

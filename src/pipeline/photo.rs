@@ -191,9 +191,9 @@ pub(super) fn measure_series(
                     measured: None,
                 });
             }
-            // exposure and white balance brought to the baseline's
+            // exposure, white balance and light fall-off brought to the baseline's
             let mut aligned = aligned;
-            quality::normalise_mut(&mut aligned, quality.gains);
+            quality::normalise_mut(&mut aligned, quality.gains, quality.shading.as_ref());
             let measurements = measure::measure(&it.capture.path, &aligned, roi, &mopts)?;
             let stem = capture_stem(view, it.date, it.capture.repeat);
             let path = job.out_dir.join("aligned").join(format!("{stem}.jpg"));

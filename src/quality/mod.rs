@@ -17,11 +17,17 @@
 //!   the mean linear RGB of the control region (else the ROI), in percent;
 //! - `glare_fraction`: near-white, colourless pixels in the ROI (specular
 //!   reflection);
-//! - `alignment_precision_px`: the registration's standard error.
+//! - `alignment_precision_px`: the registration's standard error;
+//! - `shading_vs_baseline`: the largest change of light across the ROI
+//!   relative to the control region, in percent, from the shading field
+//!   (only where one was fitted; no threshold: it is corrected).
 //!
 //! Before measuring, a capture is normalised to the baseline ([`gains`],
 //! [`normalise_mut`]): each channel's linear light is scaled so that the
-//! control region (else the ROI) has the baseline's mean colour.
+//! control region (else the ROI) has the baseline's mean colour, and the
+//! whole capture is divided by its shading field ([`shading`]: vignetting
+//! and a changed balance of the lights, fitted on the skin around the ROI),
+//! so the ROI is lit as the control region was, relative to the baseline.
 //!
 //! Each measure has a warn and a reject threshold ([`THRESHOLDS`]); the
 //! verdict is the worst of them. `warn` keeps the values (no claim rests on
@@ -33,6 +39,9 @@ use crate::measure::colour::LinearLut;
 use crate::raster::{ColourModel, Plane, Rect, RgbPlanes, luminance_f64};
 use serde::Serialize;
 use std::collections::BTreeMap;
+
+mod shading;
+pub use shading::{BlockMeans, Shading, block_means};
 
 /// The verdict on a capture.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -72,6 +81,11 @@ pub struct Quality {
     /// measures; 1 where the capture was not assessed.
     #[serde(skip)]
     pub gains: [f64; 3],
+    /// The shading field the capture is divided by ([`normalise_mut`]):
+    /// light fall-off that changed since the baseline; `None` where it
+    /// could not be fitted or the capture was not assessed.
+    #[serde(skip)]
+    pub shading: Option<Shading>,
 }
 
 impl Quality {
@@ -84,6 +98,7 @@ impl Quality {
             reasons: vec![reason],
             measures: BTreeMap::new(),
             gains: [1.0; 3],
+            shading: None,
         }
     }
 
@@ -267,6 +282,8 @@ pub struct Reference {
     /// Band-pass energy of the relative luminance of the control region
     /// (else the ROI).
     band_energy: f64,
+    /// Block means of the whole frame, for the shading field.
+    blocks: BlockMeans,
 }
 
 /// Settings of the gate: where to look.
@@ -285,6 +302,7 @@ pub fn reference(base: &RgbPlanes, regions: Regions) -> Reference {
     Reference {
         mean_linear: region_stats(&ruler, &LinearLut::default()).mean_linear,
         band_energy: band_energy(&ruler.luminance()),
+        blocks: block_means(base),
     }
 }
 
@@ -333,8 +351,21 @@ pub fn assess(
     if let Some(p) = reg.precision_px {
         measures.insert("alignment_precision_px".to_string(), p);
     }
+    let shading = shading::fit(
+        &reference.blocks,
+        &block_means(img),
+        regions.roi,
+        regions.control.unwrap_or(regions.roi),
+    );
+    if let Some(s) = &shading {
+        measures.insert(
+            "shading_vs_baseline".to_string(),
+            s.largest_pct(regions.roi),
+        );
+    }
     Quality {
         gains: gains_of(ruler_stats.mean_linear, reference, img.model),
+        shading,
         ..verdict(measures)
     }
 }
@@ -382,33 +413,82 @@ fn gains_of(now: [f64; 3], reference: &Reference, model: ColourModel) -> [f64; 3
     k
 }
 
-/// Multiplies each channel's linear light by its gain, clipped at white,
-/// in place (through a 1/16-level table per channel, linearly
-/// interpolated; NaN stays NaN).
-pub fn normalise_mut(img: &mut RgbPlanes, gains: [f64; 3]) {
+/// Multiplies each channel's linear light by its gain, and by the inverse
+/// of the shading field where there is one, clipped at white, in place
+/// (NaN stays NaN). Without a field, through a 1/16-level table per
+/// channel, linearly interpolated; with one, per pixel through
+/// interpolated decoding and encoding tables (within 1e-3 levels of the
+/// exact sRGB curves).
+pub fn normalise_mut(img: &mut RgbPlanes, gains: [f64; 3], shading: Option<&Shading>) {
     use rayon::prelude::*;
     let lut = LinearLut::default();
-    let apply = |p: &mut Plane, k: f64| {
-        if k == 1.0 {
-            return;
-        }
-        let t: Vec<f32> = (0..lut.len())
-            .map(|i| encode_linear((lut.at(i) * k).min(1.0)) as f32)
-            .collect();
-        p.data_mut().par_chunks_mut(1 << 16).for_each(|chunk| {
-            for v in chunk {
-                if v.is_finite() {
-                    let x = (*v * 16.0).clamp(0.0, 4080.0);
-                    let i = (x as usize).min(4079);
-                    let f = x - i as f32;
-                    *v = t[i] + f * (t[i + 1] - t[i]);
+    let Some(shading) = shading else {
+        let apply = |p: &mut Plane, k: f64| {
+            if k == 1.0 {
+                return;
+            }
+            let t: Vec<f32> = (0..lut.len())
+                .map(|i| encode_linear((lut.at(i) * k).min(1.0)) as f32)
+                .collect();
+            p.data_mut().par_chunks_mut(1 << 16).for_each(|chunk| {
+                for v in chunk {
+                    if v.is_finite() {
+                        *v = interpolate(&t, *v * 16.0);
+                    }
+                }
+            });
+        };
+        apply(&mut img.r, gains[0]);
+        apply(&mut img.g, gains[1]);
+        apply(&mut img.b, gains[2]);
+        return;
+    };
+    let decode: Vec<f32> = (0..lut.len()).map(|i| lut.at(i) as f32).collect();
+    let encode = encoding_table();
+    let w = img.width();
+    let RgbPlanes { r, g, b, .. } = img;
+    r.data_mut()
+        .par_chunks_mut(w)
+        .zip(g.data_mut().par_chunks_mut(w))
+        .zip(b.data_mut().par_chunks_mut(w))
+        .enumerate()
+        .for_each(|(y, ((r, g), b))| {
+            for x in 0..w {
+                let f = (-shading.log_ratio(x as f64, y as f64)).exp();
+                for (v, k) in [
+                    (&mut r[x], gains[0]),
+                    (&mut g[x], gains[1]),
+                    (&mut b[x], gains[2]),
+                ] {
+                    if v.is_finite() {
+                        let l = (f64::from(interpolate(&decode, *v * 16.0)) * k * f).min(1.0);
+                        *v = interpolate(encode, (l * ENCODE_STEPS as f64) as f32);
+                    }
                 }
             }
         });
-    };
-    apply(&mut img.r, gains[0]);
-    apply(&mut img.g, gains[1]);
-    apply(&mut img.b, gains[2]);
+}
+
+/// Entries of the encoding table, less one.
+const ENCODE_STEPS: usize = 1 << 16;
+
+/// sRGB-encoded values (0–255) of linear light 0–1 in [`ENCODE_STEPS`] steps.
+fn encoding_table() -> &'static [f32] {
+    static TABLE: std::sync::OnceLock<Vec<f32>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        (0..=ENCODE_STEPS)
+            .map(|i| encode_linear(i as f64 / ENCODE_STEPS as f64) as f32)
+            .collect()
+    })
+}
+
+/// `table` at the fractional index `x` (clamped), linearly interpolated.
+fn interpolate(table: &[f32], x: f32) -> f32 {
+    let last = table.len() - 1;
+    let x = x.clamp(0.0, last as f32);
+    let i = (x as usize).min(last - 1);
+    let f = x - i as f32;
+    table[i] + f * (table[i + 1] - table[i])
 }
 
 /// Linear light 0–1 to an sRGB-encoded value on the 0–255 scale.
@@ -452,6 +532,7 @@ fn verdict(measures: BTreeMap<String, f64>) -> Quality {
         reasons,
         measures,
         gains: [1.0; 3],
+        shading: None,
     }
 }
 
@@ -579,7 +660,7 @@ mod tests {
             assert!((got / want - 1.0).abs() < 1e-3, "{got} vs {want}");
         }
         let mut back = changed.clone();
-        normalise_mut(&mut back, k);
+        normalise_mut(&mut back, k, None);
         let worst = [(&back.r, &base.r), (&back.g, &base.g), (&back.b, &base.b)]
             .iter()
             .flat_map(|(a, b)| a.data().iter().zip(b.data()).map(|(x, y)| (x - y).abs()))
@@ -598,6 +679,99 @@ mod tests {
         let exposure = q.measures["exposure_vs_baseline"];
         assert!((exposure - 0.7).abs() < 1e-3, "{exposure}");
         assert!(q.measures["colour_cast_vs_baseline"] < 0.1);
+    }
+
+    #[test]
+    fn light_fall_off_is_undone_and_a_change_inside_the_region_is_kept() {
+        let (base, regions) = skin();
+        let (w, h) = (base.width(), base.height());
+        let reference = reference(&base, regions);
+        // vignetting about a centre off the frame's (30 % at the far
+        // corner) and a side light's gradient, on top of exposure and white
+        // balance; inside the ROI the green channel loses 10 % (more
+        // haemoglobin: the treatment's redness), which must stay
+        let roi = regions.roi;
+        let field = |x: usize, y: usize| {
+            let (u, v) = ((x as f64 - 180.0) / 200.0, (y as f64 - 110.0) / 200.0);
+            (1.0 - 0.3 * (u * u + v * v) / 1.5) * (1.0 + 0.1 * u)
+        };
+        let inside =
+            |x: usize, y: usize| x >= roi.x && y >= roi.y && x < roi.x + roi.w && y < roi.y + roi.h;
+        let gains = [0.8 * 1.05, 0.8, 0.8 * 0.95];
+        let mut changed = base.clone();
+        for (c, p) in [&mut changed.r, &mut changed.g, &mut changed.b]
+            .into_iter()
+            .enumerate()
+        {
+            for y in 0..h {
+                for x in 0..w {
+                    let treated = if c == 1 && inside(x, y) { 0.9 } else { 1.0 };
+                    let l = crate::raster::srgb_to_linear(f64::from(p.at(x, y)))
+                        * gains[c]
+                        * field(x, y)
+                        * treated;
+                    p.set(x, y, encode_linear(l.min(1.0)) as f32);
+                }
+            }
+        }
+        let q = assess(&changed, regions, &reference, &Registration::identity());
+        assert!(q.shading.is_some(), "{q:?}");
+        // the ROI centre is about 11 % brighter than the control's corner
+        // here; the measure names the largest difference over the ROI
+        assert!(q.measures["shading_vs_baseline"] > 5.0, "{q:?}");
+        let mut back = changed.clone();
+        normalise_mut(&mut back, q.gains, q.shading.as_ref());
+        let lin =
+            |p: &Plane, x: usize, y: usize| crate::raster::srgb_to_linear(f64::from(p.at(x, y)));
+        let (mut worst_out, mut worst_red, mut worst_green) = (0.0f64, 0.0f64, 0.0f64);
+        for y in (0..h).step_by(3) {
+            for x in (0..w).step_by(3) {
+                let red = lin(&back.r, x, y) / lin(&base.r, x, y) - 1.0;
+                let green = lin(&back.g, x, y) / lin(&base.g, x, y) - 1.0;
+                if inside(x, y) {
+                    worst_red = worst_red.max(red.abs());
+                    worst_green = worst_green.max((green + 0.1).abs());
+                } else {
+                    worst_out = worst_out.max(red.abs()).max(green.abs());
+                }
+            }
+        }
+        // the quadratic fits the product of the two fields to ~1 %; without
+        // the field the corners are off by up to 30 %, and a field that
+        // absorbed the treatment would leave green inside near 0, not −10 %
+        assert!(worst_out < 0.03, "outside the ROI: {worst_out}");
+        assert!(worst_red < 0.03, "red inside: {worst_red}");
+        assert!(
+            worst_green < 0.03,
+            "green inside (treated −10 %): {worst_green}"
+        );
+    }
+
+    #[test]
+    fn the_encoding_table_is_the_srgb_curve() {
+        // the per-pixel path encodes through the table: within 1e-3 levels
+        // of the formula everywhere, also on the steep part near black
+        let t = encoding_table();
+        let mut worst = 0.0f64;
+        for i in 0..=200_000 {
+            let l = f64::from(i) / 200_000.0;
+            let got = f64::from(interpolate(t, (l * ENCODE_STEPS as f64) as f32));
+            worst = worst.max((got - encode_linear(l)).abs());
+        }
+        assert!(worst < 1e-3, "{worst}");
+    }
+
+    #[test]
+    fn no_shading_field_without_skin_on_every_side_of_the_region() {
+        let (base, mut regions) = skin();
+        // the ROI reaches the right and bottom edges: blocks only above and
+        // to the left, nothing to interpolate from
+        regions.roi = Rect::new(100, 60, 220, 180);
+        let reference = reference(&base, regions);
+        let darker = exposed(&base, [0.7; 3]);
+        let q = assess(&darker, regions, &reference, &Registration::identity());
+        assert!(q.shading.is_none());
+        assert!(!q.measures.contains_key("shading_vs_baseline"));
     }
 
     #[test]
