@@ -176,7 +176,7 @@ pub fn fit(base: &BlockMeans, now: &BlockMeans, roi: Rect, reference: Rect) -> O
         for c in 0..base.cols {
             let k = r * base.cols + c;
             let (mb, mn) = (base.means[k], now.means[k]);
-            if !(mb.is_finite() && mn.is_finite()) || !outside(c, r) {
+            if !(mb.is_finite() && mn.is_finite() && outside(c, r)) {
                 continue;
             }
             let (x, y) = ((c as f64 + 0.5) * b, (r as f64 + 0.5) * b);
