@@ -229,7 +229,11 @@ proptest! {
         let radiance = 0.25;
         let scene = LinearRgb::uniform(w, h, [radiance as f32; 3]);
         let frame = sensor_rgb8(&scene, &c, seed);
-        let planes = decoded(&jpeg_of(&scene, &c));
+        // tolerant decoding: with little noise and vignetting the lower
+        // blocks of a uniform scene are alike, which the strict decoder's
+        // cut-scan check refuses on so small a frame
+        let (px, dw, _) = decoded_tolerant(&jpeg_of(&scene, &c));
+        let value = |x: usize, y: usize, ch: usize| f64::from(px[(y * dw + x) * 3 + ch]);
         // the centre 16×16 block, where the fall-off is
         // 1 − v·r²/r_corner² ≥ 1 − 0.3·(2·8.5²)/(2·31.5²) ≥ 0.978
         let (centre, r_corner2) = (31.5, 2.0 * 31.5 * 31.5);
@@ -263,7 +267,7 @@ proptest! {
             // all (a seed measured 2.96). A wrong colour transform or
             // quality is off by tens of levels.
             let frame_encoded = block().map(|(x, y)| f64::from(frame[(y * w + x) * 3 + ch])).sum::<f64>() / 256.0;
-            let jpeg_encoded = block().map(|(x, y)| f64::from(planes[ch].at(x, y))).sum::<f64>() / 256.0;
+            let jpeg_encoded = block().map(|(x, y)| value(x, y, ch)).sum::<f64>() / 256.0;
             prop_assert!(
                 (jpeg_encoded - frame_encoded).abs() < 4.5,
                 "channel {}: JPEG block mean {:.2} vs frame {:.2} at quality {}", ch, jpeg_encoded, frame_encoded, c.jpeg_quality
