@@ -54,7 +54,7 @@ pub struct MetricInfo {
 pub fn words(id: &str) -> (&'static str, &'static str, &'static str) {
     let base = id.strip_suffix(VS_CONTROL).unwrap_or(id);
     match base {
-        id::ROUGHNESS => ("Skin texture", "smoother", "rougher"),
+        id::ROUGHNESS | id::RELATIVE_ROUGHNESS => ("Skin texture", "smoother", "rougher"),
         id::GLCM_CONTRAST => ("Texture contrast", "lower", "higher"),
         id::WRINKLE_LENGTH | id::WRINKLE_AREA => ("Fine lines", "fewer", "more"),
         id::PORE_COUNT => ("Visible pores", "fewer", "more"),
@@ -87,6 +87,7 @@ ids! {
     GLCM_ENTROPY = "texture.glcm_entropy";
     LBP_ENTROPY = "texture.lbp_entropy";
     ROUGHNESS = "texture.roughness";
+    RELATIVE_ROUGHNESS = "texture.relative_roughness";
     WRINKLE_AREA = "wrinkles.area_fraction";
     WRINKLE_LENGTH = "wrinkles.length_per_area";
     WRINKLE_STRENGTH = "wrinkles.mean_strength";
@@ -203,6 +204,15 @@ pub const METRICS: &[MetricInfo] = &[
         Better::Lower,
         "Skin texture (roughness)",
         "RMS of luminance minus its Gaussian blur (σ = 4 px in the baseline frame)",
+        true,
+    ),
+    m(
+        id::RELATIVE_ROUGHNESS,
+        "×",
+        "×",
+        Better::Lower,
+        "Skin texture (relative to the control region)",
+        "roughness of the region over the roughness of the untreated control region of the same capture: a change of light, gamma, noise or focus acts on both and cancels",
         true,
     ),
     m(
@@ -477,7 +487,7 @@ pub enum Repeatability {
 /// `skintrack phantom --unchanged --capture accepted` (seeds 101–108, six
 /// visits of 800×600 px each; the 20 follow-ups whose quality was `ok`): the
 /// RMS of the change from the baseline over √2. Tests use other seeds.
-const CAPTURE_REPEATABILITY: [(&str, Repeatability); 29] = [
+const CAPTURE_REPEATABILITY: [(&str, Repeatability); 30] = [
     ("colour.L", Repeatability::Absolute(0.07205)),
     ("colour.L_vs_control", Repeatability::Absolute(0.06669)),
     ("colour.a", Repeatability::Absolute(0.1203)),
@@ -518,6 +528,10 @@ const CAPTURE_REPEATABILITY: [(&str, Repeatability); 29] = [
     ("texture.glcm_entropy", Repeatability::Relative(0.02121)),
     ("texture.glcm_homogeneity", Repeatability::Relative(0.01838)),
     ("texture.lbp_entropy", Repeatability::Relative(0.02546)),
+    (
+        "texture.relative_roughness",
+        Repeatability::Relative(0.01454),
+    ),
     ("texture.roughness", Repeatability::Relative(0.0495)),
     ("wrinkles.area_fraction", Repeatability::Absolute(0.0009221)),
     ("wrinkles.length_per_area", Repeatability::Relative(0.2475)),

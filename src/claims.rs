@@ -7,9 +7,13 @@
 //! Each topic is one unit of meaning, measured by one metric:
 //! - `scar_depth`, `scar_volume`: the scars' mean floor depth and total
 //!   volume, from height maps and photometric sets;
-//! - `lines`, `texture`: the mean ridge strength of fine lines and the
-//!   roughness of the photo, measured after the capture was normalised to
-//!   the baseline's exposure, white balance and light fall-off;
+//! - `lines`: the mean ridge strength of fine lines, measured after the
+//!   capture was normalised to the baseline's exposure, white balance and
+//!   light fall-off;
+//! - `texture`: the roughness of the region relative to the roughness of
+//!   the control region of the same capture, so light balance, gamma, noise
+//!   and most of a change of focus cancel; without a control region, the
+//!   roughness itself (resting on the capture conditions alone);
 //! - `pores`: no claim yet (see [`TOPICS`]); the count stays in
 //!   metrics.json and the charts;
 //! - `redness`, `pigment`: the erythema and melanin indices of the region
@@ -26,6 +30,9 @@ use crate::model::{Claim, Series, SessionResult, Topic};
 struct TopicSpec {
     topic: Topic,
     metric: &'static str,
+    /// The metric where a case names no control region (then the claim
+    /// rests on the capture conditions alone); `None`: no claim without one.
+    without_control: Option<&'static str>,
     from_photos: bool,
     subject: &'static str,
     better_word: &'static str,
@@ -41,6 +48,7 @@ const TOPICS: [TopicSpec; 6] = [
     TopicSpec {
         topic: Topic::ScarDepth,
         metric: id::SCAR_MEAN_DEPTH,
+        without_control: None,
         from_photos: false,
         subject: "Scar depth",
         better_word: "shallower",
@@ -49,6 +57,7 @@ const TOPICS: [TopicSpec; 6] = [
     TopicSpec {
         topic: Topic::ScarVolume,
         metric: id::SCAR_VOLUME,
+        without_control: None,
         from_photos: false,
         subject: "Scar volume",
         better_word: "smaller",
@@ -57,6 +66,7 @@ const TOPICS: [TopicSpec; 6] = [
     TopicSpec {
         topic: Topic::Lines,
         metric: id::WRINKLE_STRENGTH,
+        without_control: None,
         from_photos: true,
         subject: "Fine lines",
         better_word: "fainter",
@@ -64,7 +74,8 @@ const TOPICS: [TopicSpec; 6] = [
     },
     TopicSpec {
         topic: Topic::Texture,
-        metric: id::ROUGHNESS,
+        metric: id::RELATIVE_ROUGHNESS,
+        without_control: Some(id::ROUGHNESS),
         from_photos: true,
         subject: "Skin texture",
         better_word: "smoother",
@@ -73,6 +84,7 @@ const TOPICS: [TopicSpec; 6] = [
     TopicSpec {
         topic: Topic::Redness,
         metric: "colour.erythema_index_vs_control",
+        without_control: None,
         from_photos: true,
         subject: "Redness",
         better_word: "lower",
@@ -81,6 +93,7 @@ const TOPICS: [TopicSpec; 6] = [
     TopicSpec {
         topic: Topic::Pigment,
         metric: "colour.melanin_index_vs_control",
+        without_control: None,
         from_photos: true,
         subject: "Dark-spot pigment",
         better_word: "lower",
@@ -122,18 +135,19 @@ pub fn claims(series: &[Series], baseline: Date) -> Vec<Claim> {
     out
 }
 
-/// The latest session a claim may rest on, if it is not the baseline.
+/// The latest session a claim on `topic` may rest on, if it is not the
+/// baseline.
 #[must_use]
-pub fn latest_comparable(s: &Series) -> Option<&SessionResult> {
+pub fn latest_comparable(s: &Series, topic: Topic) -> Option<&SessionResult> {
     s.sessions
         .iter()
         .skip(1)
         .rev()
-        .find(|x| x.is_comparable() && !x.timeline.acute_window)
+        .find(|x| x.is_comparable_for(topic) && !x.timeline.acute_window)
 }
 
 fn series_claims(s: &Series, baseline: Date, name_view: bool) -> Vec<Claim> {
-    let (Some(first), Some(latest)) = (s.sessions.first(), latest_comparable(s)) else {
+    let Some(first) = s.sessions.first() else {
         return Vec::new();
     };
     if !first.is_comparable() {
@@ -144,7 +158,13 @@ fn series_claims(s: &Series, baseline: Date, name_view: bool) -> Vec<Claim> {
         .iter()
         .filter(|t| t.from_photos == photo)
         .filter_map(|t| {
-            let m = latest.metrics.get(t.metric)?;
+            let latest = latest_comparable(s, t.topic)?;
+            let metric = if latest.metrics.contains_key(t.metric) {
+                t.metric
+            } else {
+                t.without_control?
+            };
+            let m = latest.metrics.get(metric)?;
             let change = m.vs_baseline?;
             let improved = change.beyond_noise.then_some(match m.measured.better {
                 Better::Higher => change.delta > 0.0,
@@ -183,7 +203,7 @@ fn series_claims(s: &Series, baseline: Date, name_view: bool) -> Vec<Claim> {
                 view: s.view.clone(),
                 kind: s.kind,
                 topic: t.topic,
-                metric: t.metric,
+                metric,
                 from: first.date,
                 to: latest.date,
                 change_pct: change.change_pct,

@@ -186,6 +186,18 @@ impl SessionResult {
     pub fn is_comparable(&self) -> bool {
         self.alignment.is_ok() && self.quality.is_ok() && !self.metrics.is_empty()
     }
+
+    /// A claim on `topic` may rest on it: comparable, or for a colour topic
+    /// aligned and measured with a warn on fine structure only (a softer
+    /// photo blurs texture and lines, not the colour of the skin).
+    #[must_use]
+    pub fn is_comparable_for(&self, topic: Topic) -> bool {
+        if topic.is_colour() {
+            self.alignment.is_ok() && self.quality.colour_is_ok() && !self.metrics.is_empty()
+        } else {
+            self.is_comparable()
+        }
+    }
 }
 
 impl MeasuredSeries {
@@ -273,6 +285,15 @@ pub enum Topic {
     Redness,
     /// Pigment over untreated skin.
     Pigment,
+}
+
+impl Topic {
+    /// Redness and pigment: measured from the colour of the skin, not its
+    /// fine structure.
+    #[must_use]
+    pub fn is_colour(self) -> bool {
+        matches!(self, Topic::Redness | Topic::Pigment)
+    }
 }
 
 /// One statement of change (metrics.json `claims`).

@@ -714,7 +714,7 @@ pub fn skin_image(seed: u64, w: usize, h: usize, mm_per_px: f64, smooth: f64) ->
         roi,
         ..
     } = Layout::new(w, h);
-    let skin = Skin::new(seed, sw, sh, mm_per_px, roi, (w, h));
+    let skin = Skin::new(seed, sw, sh, mm_per_px, roi, (w, h)).everywhere();
     let k = 1.0 - 0.9 * smooth.clamp(0.0, 1.0);
     let state = SkinState {
         scar_depth_factor: k,

@@ -8,7 +8,7 @@
 use crate::case::Kind;
 use crate::catalog;
 use crate::error::{Error, Result};
-use crate::model::{Analysis, Series, SessionResult};
+use crate::model::{Analysis, Series, SessionResult, Topic};
 use crate::plot::{EARLY_RESULTS_DAYS, Plot, format_value};
 use base64::Engine as _;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
@@ -124,7 +124,7 @@ pub fn at_a_glance(a: &Analysis) -> Vec<String> {
     else {
         return out;
     };
-    let mut not_compared = Vec::new();
+    let (mut not_compared, mut structure_not_compared) = (Vec::new(), Vec::new());
     for sess in &s.sessions {
         if sess.timeline.acute_window && sess.is_comparable() {
             let d = sess.timeline.days_since_treatment.unwrap_or(0);
@@ -134,12 +134,11 @@ pub fn at_a_glance(a: &Analysis) -> Vec<String> {
                 if d == 1 { "" } else { "s" }
             ));
         }
-        if !sess.is_comparable() {
-            not_compared.push(format!(
-                "{} ({})",
-                sess.date.human(),
-                why_not_compared(sess)
-            ));
+        let entry = || format!("{} ({})", sess.date.human(), why_not_compared(sess));
+        if !sess.is_comparable_for(Topic::Redness) {
+            not_compared.push(entry());
+        } else if !sess.is_comparable() {
+            structure_not_compared.push(entry());
         }
     }
     if !not_compared.is_empty() {
@@ -151,6 +150,17 @@ pub fn at_a_glance(a: &Analysis) -> Vec<String> {
                 "them"
             },
             join_words(&not_compared.iter().map(String::as_str).collect::<Vec<_>>())
+        ));
+    }
+    if !structure_not_compared.is_empty() {
+        out.push(format!(
+            "Skin texture and fine lines are not compared on {}; redness and pigment are.",
+            join_words(
+                &structure_not_compared
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+            )
         ));
     }
     out

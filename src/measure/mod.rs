@@ -169,6 +169,29 @@ impl Default for MeasureOptions {
     }
 }
 
+/// The ROI's roughness (among `texture`) over the roughness of the control
+/// region `control` of `img` (one value for the whole control; the ROI's
+/// tiles divided by it); `None` without either.
+fn relative_roughness(
+    img: &RgbPlanes,
+    control: Rect,
+    texture: &[TiledValue],
+    opts: &MeasureOptions,
+) -> Option<TiledValue> {
+    let roi = texture.iter().find(|v| v.id == id::ROUGHNESS)?;
+    let crop = img.crop(control);
+    let one = Tiles::new(control.w, control.h, 1);
+    let (y, finite) = luminance_and_sum(&crop);
+    let (r, _) = texture::roughness((&y, finite), &one, opts.roughness_sigma_px)?;
+    (r > 0.0).then(|| {
+        TiledValue::new(
+            id::RELATIVE_ROUGHNESS,
+            roi.value / r,
+            roi.tiles.iter().map(|t| t / r).collect(),
+        )
+    })
+}
+
 /// One measured number.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Value {
@@ -325,13 +348,17 @@ pub fn measure(
         || colour::measure_colour(img, crop, &tiles, opts),
     );
     let shading_value = TiledValue::new(id::SHADING, shading.value, shading.tiles);
+    let relative_roughness = opts
+        .control
+        .and_then(|c| relative_roughness(img, c, &texture_values, opts));
     let values = catalogued(
         texture_values
             .iter()
             .chain(&colour.values)
             .chain(&lines.values)
             .chain(&found.values)
-            .chain([&shading_value]),
+            .chain([&shading_value])
+            .chain(&relative_roughness),
         opts.mm_per_px,
     );
     let (colour_maps, control_linear) = (colour.maps, colour.control_linear);
@@ -499,31 +526,8 @@ mod tests {
 
     #[test]
     fn roughness_matches_a_2d_gaussian_reference() {
-        // naive: full 2-D Gaussian convolution (reflected borders), then RMS
         let img = random_rgb(40, 33, 9);
-        let y = img.luminance();
-        let sigma = 4.0f64;
-        let radius = (4.0 * sigma + 0.5) as isize;
-        let k: Vec<f64> = (-radius..=radius)
-            .map(|i| (-0.5 * (i as f64 / sigma).powi(2)).exp())
-            .collect();
-        let ks: f64 = k.iter().sum();
-        let mut sum2 = 0.0;
-        for yy in 0..33 {
-            for xx in 0..40 {
-                let mut acc = 0.0;
-                for (j, kj) in k.iter().enumerate() {
-                    for (i, ki) in k.iter().enumerate() {
-                        let sx = reflect(xx as isize + i as isize - radius, 40);
-                        let sy = reflect(yy as isize + j as isize - radius, 33);
-                        acc += kj * ki * f64::from(y.at(sx, sy));
-                    }
-                }
-                let d = f64::from(y.at(xx, yy)) - acc / (ks * ks);
-                sum2 += d * d;
-            }
-        }
-        let want = (sum2 / (40.0 * 33.0)).sqrt();
+        let want = naive_roughness(&img.luminance());
         let m = measure(
             Path::new("t"),
             &img,
@@ -534,6 +538,61 @@ mod tests {
         let got = m.values[id::ROUGHNESS].value;
         // f32 separable blur vs f64 2-D sum: ~1e-5 relative
         assert!((got - want).abs() < 1e-4 * want, "{got} vs {want}");
+    }
+
+    #[test]
+    fn relative_roughness_is_the_ratio_to_the_control_region() {
+        // a smoother control (half the contrast) on the right
+        let mut img = random_rgb(90, 33, 4);
+        let (roi, control) = (Rect::new(0, 0, 40, 33), Rect::new(50, 0, 40, 33));
+        for p in [&mut img.r, &mut img.g, &mut img.b] {
+            for y in 0..33 {
+                for x in 50..90 {
+                    p.set(x, y, 100.0 + 0.5 * (p.at(x, y) - 100.0));
+                }
+            }
+        }
+        let want = naive_roughness(&img.crop(roi).luminance())
+            / naive_roughness(&img.crop(control).luminance());
+        let opts = MeasureOptions {
+            control: Some(control),
+            ..MeasureOptions::default()
+        };
+        let m = measure(Path::new("t"), &img, roi, &opts).unwrap();
+        let got = m.values[id::RELATIVE_ROUGHNESS].value;
+        assert!((got - want).abs() < 1e-4 * want, "{got} vs {want}");
+        assert!(got > 1.5, "the control is smoother: {got}");
+        // no control, no ratio
+        let alone = measure(Path::new("t"), &img, roi, &MeasureOptions::default()).unwrap();
+        assert!(!alone.values.contains_key(id::RELATIVE_ROUGHNESS));
+    }
+
+    /// Naive roughness: full 2-D Gaussian convolution of σ 4 px (reflected
+    /// borders), then the RMS of the residual.
+    fn naive_roughness(y: &Plane) -> f64 {
+        let (w, h) = (y.width(), y.height());
+        let sigma = 4.0f64;
+        let radius = (4.0 * sigma + 0.5) as isize;
+        let k: Vec<f64> = (-radius..=radius)
+            .map(|i| (-0.5 * (i as f64 / sigma).powi(2)).exp())
+            .collect();
+        let ks: f64 = k.iter().sum();
+        let mut sum2 = 0.0;
+        for yy in 0..h {
+            for xx in 0..w {
+                let mut acc = 0.0;
+                for (j, kj) in k.iter().enumerate() {
+                    for (i, ki) in k.iter().enumerate() {
+                        let sx = reflect(xx as isize + i as isize - radius, w);
+                        let sy = reflect(yy as isize + j as isize - radius, h);
+                        acc += kj * ki * f64::from(y.at(sx, sy));
+                    }
+                }
+                let d = f64::from(y.at(xx, yy)) - acc / (ks * ks);
+                sum2 += d * d;
+            }
+        }
+        (sum2 / (w * h) as f64).sqrt()
     }
 
     #[test]

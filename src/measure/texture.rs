@@ -387,9 +387,23 @@ pub(super) fn measure_texture(
         values.push(TiledValue::new(id::LBP_ENTROPY, entropy, t));
     }
 
-    // roughness: RMS of the high-pass residual, per row in parallel with
-    // per-tile partials summed in row order
-    let blurred = lowpass_given_sum(luminance, opts.roughness_sigma_px, finite);
+    if let Some((whole, t)) = roughness((luminance, finite), tiles, opts.roughness_sigma_px) {
+        values.push(TiledValue::new(id::ROUGHNESS, whole, t));
+    }
+    values
+}
+
+/// Roughness (DESIGN.md `texture.roughness`): the RMS of `luminance` less
+/// its Gaussian blur of σ `sigma` px, over the whole plane and per tile
+/// (NaN for a tile without data); `None` without data. Rows in parallel,
+/// per-tile partials summed in row order.
+pub(super) fn roughness(
+    (luminance, finite): (&Plane, (f64, u64)),
+    tiles: &Tiles,
+    sigma: f64,
+) -> Option<(f64, Vec<f64>)> {
+    let (w, h) = (luminance.width(), luminance.height());
+    let blurred = lowpass_given_sum(luminance, sigma, finite);
     let runs = tiles.column_runs();
     let rows: Vec<Vec<(f64, u64)>> = (0..h)
         .into_par_iter()
@@ -425,7 +439,7 @@ pub(super) fn measure_texture(
         }
     }
     let (tot, n) = sums.iter().fold((0.0, 0u64), |a, s| (a.0 + s.0, a.1 + s.1));
-    if n > 0 {
+    (n > 0).then(|| {
         let t: Vec<f64> = sums
             .iter()
             .map(|s| {
@@ -436,9 +450,8 @@ pub(super) fn measure_texture(
                 }
             })
             .collect();
-        values.push(TiledValue::new(id::ROUGHNESS, (tot / n as f64).sqrt(), t));
-    }
-    values
+        ((tot / n as f64).sqrt(), t)
+    })
 }
 
 wide_fn! {

@@ -181,6 +181,9 @@ pub(super) struct Skin {
     patches: Vec<(f64, f64, f64, f64)>,
     size: (f64, f64),
     treated: Rect,
+    /// Where the relief and line factors act (baseline px): the treated
+    /// area, or everywhere (`None`, [`Skin::everywhere`]).
+    relief_area: Option<Rect>,
 }
 
 impl Skin {
@@ -303,7 +306,31 @@ impl Skin {
             patches,
             size: (w, h),
             treated,
+            relief_area: Some(treated),
         }
+    }
+
+    /// The same skin with the relief and line factors acting over the whole
+    /// scene (a uniformly smoother skin for registration tests), not only
+    /// in the treated area.
+    pub(super) fn everywhere(mut self) -> Skin {
+        self.relief_area = None;
+        self
+    }
+
+    /// How much of the treatment acts at baseline point (bx, by) of the
+    /// area `t`: 1 inside, falling linearly to 0 over its outer 20 px
+    /// (a feathered edge), 0 outside.
+    fn treated_weight(&self, bx: f64, by: f64, t: Rect) -> f64 {
+        let edge = [
+            bx - t.x as f64,
+            (t.x + t.w) as f64 - bx,
+            by - t.y as f64,
+            (t.y + t.h) as f64 - by,
+        ]
+        .into_iter()
+        .fold(f64::INFINITY, f64::min);
+        (edge / 20.0).clamp(0.0, 1.0)
     }
 
     /// Distance to the nearest Voronoi cell edge (approximate: (F2 − F1)/2).
@@ -370,11 +397,21 @@ impl Skin {
                 relief -= p.depth * (-r2 / (2.0 * p.sigma * p.sigma)).exp();
             }
         }
-        z += s.relief_factor * relief;
+        // the treatment acts inside the treated area only: the skin around
+        // it, and so the control region, keeps its relief and lines
+        let (ox, oy) = self.offset();
+        let k = self
+            .relief_area
+            .map_or(1.0, |t| self.treated_weight(x - ox, y - oy, t));
+        let (relief_factor, line_factor) = (
+            1.0 + k * (s.relief_factor - 1.0),
+            1.0 + k * (s.line_factor - 1.0),
+        );
+        z += relief_factor * relief;
         for a in &self.arcs {
             let d = a.distance(x, y);
             if d < 4.0 * a.width {
-                z -= s.line_factor * a.depth * (-(d * d) / (2.0 * a.width * a.width)).exp();
+                z -= line_factor * a.depth * (-(d * d) / (2.0 * a.width * a.width)).exp();
             }
         }
         let mut scar_depth = 0.0;
@@ -443,23 +480,7 @@ impl Skin {
         let mut hb = 0.32 + 0.06 * fbm(self.seed ^ 0x21, x, y, 60.0, 4);
         // small vascular blotches
         hb += 0.12 * (fbm(self.seed ^ 0x22, x, y, 14.0, 2) - 0.35).max(0.0);
-        let t = self.treated;
-        let inside = bx >= t.x as f64
-            && by >= t.y as f64
-            && bx < (t.x + t.w) as f64
-            && by < (t.y + t.h) as f64;
-        if inside {
-            // feathered edge of the treated area
-            let edge = [
-                bx - t.x as f64,
-                (t.x + t.w) as f64 - bx,
-                by - t.y as f64,
-                (t.y + t.h) as f64 - by,
-            ]
-            .into_iter()
-            .fold(f64::INFINITY, f64::min);
-            hb += s.redness * (edge / 20.0).min(1.0);
-        }
+        hb += s.redness * self.treated_weight(bx, by, self.treated);
         // chromophore absorption per channel (R, G, B): melanin absorbs
         // toward blue, haemoglobin mostly green
         let k_mel = [0.25, 0.8, 1.5];

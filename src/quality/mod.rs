@@ -67,6 +67,24 @@ impl Verdict {
     }
 }
 
+/// What a verdict applies to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Every value of the capture.
+    #[default]
+    All,
+    /// Only the measures of fine structure (texture, lines, pores): a softer
+    /// capture blurs them, while its colour stays comparable.
+    Structure,
+}
+
+impl Scope {
+    fn is_all(&self) -> bool {
+        *self == Scope::All
+    }
+}
+
 /// The quality of one capture (metrics.json's `quality`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Quality {
@@ -76,6 +94,11 @@ pub struct Quality {
     pub reasons: Vec<String>,
     /// Measure name → value.
     pub measures: BTreeMap<String, f64>,
+    /// What the status applies to: written only when it is not every value
+    /// (`"structure"`: a warn for focus alone, so colour claims may still
+    /// rest on the capture).
+    #[serde(skip_serializing_if = "Scope::is_all")]
+    pub scope: Scope,
     /// The per-channel gains that normalise the capture to the baseline
     /// ([`normalise_mut`]), from the same control-region means as the
     /// measures; 1 where the capture was not assessed.
@@ -97,6 +120,7 @@ impl Quality {
             status: Verdict::Reject,
             reasons: vec![reason],
             measures: BTreeMap::new(),
+            scope: Scope::All,
             gains: [1.0; 3],
             shading: None,
         }
@@ -116,6 +140,13 @@ impl Quality {
     #[must_use]
     pub fn is_ok(&self) -> bool {
         self.status == Verdict::Ok
+    }
+
+    /// True when its colour values may back a claim: `ok`, or a warn that
+    /// concerns fine structure only.
+    #[must_use]
+    pub fn colour_is_ok(&self) -> bool {
+        self.is_ok() || (self.status == Verdict::Warn && self.scope == Scope::Structure)
     }
 }
 
@@ -140,6 +171,8 @@ struct Threshold {
     advice: &'static str,
     /// The problem in a few words a client understands.
     short: &'static str,
+    /// What a warn of this measure withholds.
+    scope: Scope,
 }
 
 impl Threshold {
@@ -180,6 +213,7 @@ const THRESHOLDS: [Threshold; 9] = [
         problem: |v| format!("over-exposed: {} of the region clipped", pct(v)),
         advice: "retake with less light or a shorter exposure",
         short: "over-exposed",
+        scope: Scope::All,
     },
     Threshold {
         measure: "crushed_fraction",
@@ -189,6 +223,7 @@ const THRESHOLDS: [Threshold; 9] = [
         problem: |v| format!("under-exposed: {} of the region black", pct(v)),
         advice: "retake with more light",
         short: "too dark",
+        scope: Scope::All,
     },
     Threshold {
         measure: "control_clipped_fraction",
@@ -198,6 +233,7 @@ const THRESHOLDS: [Threshold; 9] = [
         problem: |v| format!("over-exposed: {} of the control region clipped", pct(v)),
         advice: "retake with less light or a shorter exposure",
         short: "over-exposed",
+        scope: Scope::All,
     },
     Threshold {
         measure: "control_crushed_fraction",
@@ -207,6 +243,7 @@ const THRESHOLDS: [Threshold; 9] = [
         problem: |v| format!("under-exposed: {} of the control region black", pct(v)),
         advice: "retake with more light",
         short: "too dark",
+        scope: Scope::All,
     },
     Threshold {
         measure: "exposure_vs_baseline",
@@ -221,6 +258,7 @@ const THRESHOLDS: [Threshold; 9] = [
         },
         advice: "retake with the light and camera settings of the first visit",
         short: "much darker than the first photo",
+        scope: Scope::All,
     },
     Threshold {
         measure: "exposure_vs_baseline_inverse",
@@ -235,6 +273,7 @@ const THRESHOLDS: [Threshold; 9] = [
         },
         advice: "retake with the light and camera settings of the first visit",
         short: "much brighter than the first photo",
+        scope: Scope::All,
     },
     Threshold {
         measure: "sharpness_vs_baseline",
@@ -249,6 +288,7 @@ const THRESHOLDS: [Threshold; 9] = [
         },
         advice: "retake in focus and hold the camera still",
         short: "less sharp than the first photo",
+        scope: Scope::Structure,
     },
     Threshold {
         measure: "colour_cast_vs_baseline",
@@ -258,6 +298,7 @@ const THRESHOLDS: [Threshold; 9] = [
         problem: |v| format!("a strong colour cast ({v:.0}% off the first visit's white balance)"),
         advice: "retake under the first visit's light, with a fixed white balance",
         short: "under a different colour of light",
+        scope: Scope::All,
     },
     Threshold {
         measure: "glare_fraction",
@@ -267,6 +308,7 @@ const THRESHOLDS: [Threshold; 9] = [
         problem: |v| format!("glare: {} of the region is shine", pct(v)),
         advice: "retake without direct reflections (cross-polarised or diffuse light)",
         short: "glare on the skin",
+        scope: Scope::All,
     },
 ];
 
@@ -504,6 +546,8 @@ fn encode_linear(l: f64) -> f64 {
 /// The verdict of a set of measures against [`THRESHOLDS`].
 fn verdict(measures: BTreeMap<String, f64>) -> Quality {
     let mut status = Verdict::Ok;
+    // the worst verdict of the measures that concern every value
+    let mut status_all = Verdict::Ok;
     let mut reasons = Vec::new();
     for t in &THRESHOLDS {
         let Some(v) = t.value(&measures) else {
@@ -517,20 +561,30 @@ fn verdict(measures: BTreeMap<String, f64>) -> Quality {
             continue;
         };
         status = status.max(level);
+        if t.scope == Scope::All || level == Verdict::Reject {
+            status_all = status_all.max(level);
+        }
         reasons.push(format!("{}; {}.", (t.problem)(v), t.advice));
     }
     if let Some(&p) = measures.get("alignment_precision_px")
         && p > PRECISION_WARN_PX
     {
         status = status.max(Verdict::Warn);
+        status_all = status_all.max(Verdict::Warn);
         reasons.push(format!(
             "lined up less precisely than usual (±{p:.1} px); retake from the first visit's angle and distance."
         ));
     }
+    let scope = if status == Verdict::Warn && status_all == Verdict::Ok {
+        Scope::Structure
+    } else {
+        Scope::All
+    };
     Quality {
         status,
         reasons,
         measures,
+        scope,
         gains: [1.0; 3],
         shading: None,
     }
@@ -820,5 +874,24 @@ mod tests {
         assert_eq!(m(&[("exposure_vs_baseline", 4.0)]).status, Verdict::Reject);
         assert_eq!(m(&[("alignment_precision_px", 0.8)]).status, Verdict::Warn);
         assert_eq!(reject.short_reason(), Some("over-exposed"));
+        // a softer capture withholds fine structure only; with any other
+        // problem, or past the reject limit, everything
+        assert_eq!(ok.scope, Scope::All);
+        let soft = m(&[("sharpness_vs_baseline", 0.5)]);
+        assert_eq!((soft.status, soft.scope), (Verdict::Warn, Scope::Structure));
+        assert!(soft.colour_is_ok() && !soft.is_ok());
+        let soft_clipped = m(&[("sharpness_vs_baseline", 0.5), ("clipped_fraction", 0.1)]);
+        assert_eq!(
+            (soft_clipped.status, soft_clipped.scope),
+            (Verdict::Warn, Scope::All)
+        );
+        assert!(!soft_clipped.colour_is_ok());
+        let blurred = m(&[("sharpness_vs_baseline", 0.1)]);
+        assert_eq!(
+            (blurred.status, blurred.scope),
+            (Verdict::Reject, Scope::All)
+        );
+        assert!(!blurred.colour_is_ok());
+        assert_eq!(warn.scope, Scope::All);
     }
 }
