@@ -90,11 +90,18 @@ fn every_hard_failure_is_rejected_with_a_reason_and_no_claim_rests_on_it() {
         }
     }
     assert_eq!(hard, 3, "{classes:?}");
-    // claims compare the baseline with sessions that were not rejected
+    // claims compare the baseline with sessions of ok quality, or, for
+    // colour, with a warn that concerns fine structure only
     for c in m["claims"].as_array().unwrap() {
         let to = c["to"].as_str().unwrap();
         let k = sessions.iter().position(|s| s["date"] == to).unwrap();
-        assert_eq!(sessions[k]["quality"]["status"], "ok", "claim on {to}");
+        let q = &sessions[k]["quality"];
+        let colour = c["topic"] == "redness" || c["topic"] == "pigment";
+        assert!(
+            q["status"] == "ok" || (colour && q["status"] == "warn" && q["scope"] == "structure"),
+            "{} claim on {to}: {q}",
+            c["topic"]
+        );
     }
 }
 
