@@ -57,6 +57,7 @@ pub fn words(id: &str) -> (&'static str, &'static str, &'static str) {
         id::ROUGHNESS | id::RELATIVE_ROUGHNESS => ("Skin texture", "smoother", "rougher"),
         id::GLCM_CONTRAST => ("Texture contrast", "lower", "higher"),
         id::WRINKLE_LENGTH | id::WRINKLE_AREA => ("Fine lines", "fewer", "more"),
+        id::LINE_CONTRAST | id::LINE_SEVERITY => ("Fine lines", "fainter", "stronger"),
         id::PORE_COUNT => ("Visible pores", "fewer", "more"),
         id::PORE_AREA => ("Pore size", "smaller", "larger"),
         id::ERYTHEMA | id::A | id::RED => ("Redness", "lower", "higher"),
@@ -91,6 +92,8 @@ ids! {
     WRINKLE_AREA = "wrinkles.area_fraction";
     WRINKLE_LENGTH = "wrinkles.length_per_area";
     WRINKLE_STRENGTH = "wrinkles.mean_strength";
+    LINE_CONTRAST = "wrinkles.tracked_contrast";
+    LINE_SEVERITY = "wrinkles.tracked_severity";
     PORE_COUNT = "pores.count_per_area";
     PORE_AREA = "pores.mean_area";
     L = "colour.L";
@@ -241,6 +244,24 @@ pub const METRICS: &[MetricInfo] = &[
         "Fine lines (depth of shade)",
         "mean Frangi vesselness on the detected lines",
         false,
+    ),
+    m(
+        id::LINE_CONTRAST,
+        "%",
+        "%",
+        Better::Lower,
+        "Fine lines (depth, at the lines found at baseline)",
+        "mean luminance deficit along the baseline's line centres (±1 px) against the Gaussian blur of σ 4 px, in % of the region's mean luminance: linear in the lines' depth",
+        false,
+    ),
+    m(
+        id::LINE_SEVERITY,
+        "×",
+        "×",
+        Better::Lower,
+        "Fine lines (depth, relative to the control region)",
+        "the tracked line deficit over the roughness of the untreated control region of the same capture: gain, gamma and a changed light balance cancel",
+        true,
     ),
     m(
         id::PORE_COUNT,
@@ -487,7 +508,7 @@ pub enum Repeatability {
 /// `skintrack phantom --unchanged --capture accepted` (seeds 101–108, six
 /// visits of 800×600 px each; the 20 follow-ups whose quality was `ok`): the
 /// RMS of the change from the baseline over √2. Tests use other seeds.
-const CAPTURE_REPEATABILITY: [(&str, Repeatability); 30] = [
+const CAPTURE_REPEATABILITY: [(&str, Repeatability); 32] = [
     ("colour.L", Repeatability::Absolute(0.07205)),
     ("colour.L_vs_control", Repeatability::Absolute(0.06669)),
     ("colour.a", Repeatability::Absolute(0.1203)),
@@ -536,6 +557,14 @@ const CAPTURE_REPEATABILITY: [(&str, Repeatability); 30] = [
     ("wrinkles.area_fraction", Repeatability::Absolute(0.0009221)),
     ("wrinkles.length_per_area", Repeatability::Relative(0.2475)),
     ("wrinkles.mean_strength", Repeatability::Relative(0.0898)),
+    (
+        "wrinkles.tracked_contrast",
+        Repeatability::Relative(0.04117),
+    ),
+    (
+        "wrinkles.tracked_severity",
+        Repeatability::Relative(0.02749),
+    ),
 ];
 
 /// The capture standard deviation of metric `id` whose baseline value is

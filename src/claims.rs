@@ -7,9 +7,12 @@
 //! Each topic is one unit of meaning, measured by one metric:
 //! - `scar_depth`, `scar_volume`: the scars' mean floor depth and total
 //!   volume, from height maps and photometric sets;
-//! - `lines`: the mean ridge strength of fine lines, measured after the
-//!   capture was normalised to the baseline's exposure, white balance and
-//!   light fall-off;
+//! - `lines`: the depth of the lines found at baseline, measured at the
+//!   same places in every capture (`measure::tracked`: the luminance
+//!   deficit along them at the lines' scale) relative to the same band in
+//!   the control region, so 20 % shallower lines read −20 % and light,
+//!   gamma and noise cancel; without a control region, the deficit in % of
+//!   the mean luminance;
 //! - `texture`: the roughness of the region relative to the roughness of
 //!   the control region of the same capture, so light balance, gamma, noise
 //!   and most of a change of focus cancel; without a control region, the
@@ -65,8 +68,8 @@ const TOPICS: [TopicSpec; 6] = [
     },
     TopicSpec {
         topic: Topic::Lines,
-        metric: id::WRINKLE_STRENGTH,
-        without_control: None,
+        metric: id::LINE_SEVERITY,
+        without_control: Some(id::LINE_CONTRAST),
         from_photos: true,
         subject: "Fine lines",
         better_word: "fainter",

@@ -14,6 +14,7 @@ pub mod scale_space;
 pub mod scars;
 pub mod texture;
 mod tiles;
+pub mod tracked;
 pub mod wrinkles;
 
 pub use lines_and_pores::{Detections, detect_lines_and_pores};
@@ -154,6 +155,10 @@ pub struct MeasureOptions {
     /// `_vs_control` metrics (the baseline session's control; default: this
     /// image's own, i.e. no adaptation).
     pub control_reference: Option<[f64; 3]>,
+    /// Centre lines found at baseline (a mask of the ROI, [`FeatureMaps`]'
+    /// `wrinkle_lines`) where the tracked line measures are taken; `None`:
+    /// at this capture's own lines.
+    pub tracked_lines: Option<std::sync::Arc<Vec<bool>>>,
 }
 
 impl Default for MeasureOptions {
@@ -165,31 +170,61 @@ impl Default for MeasureOptions {
             roughness_sigma_px: 4.0,
             keep_maps: false,
             control_reference: None,
+            tracked_lines: None,
         }
     }
 }
 
-/// The ROI's roughness (among `texture`) over the roughness of the control
-/// region `control` of `img` (one value for the whole control; the ROI's
-/// tiles divided by it); `None` without either.
-fn relative_roughness(
+/// The rulers of the relative measures, from the control region `control`
+/// of `img` (one value each for the whole region): its roughness, and the
+/// RMS of the lines' band ([`tracked::band_rms`]).
+fn control_rulers(
     img: &RgbPlanes,
     control: Rect,
-    texture: &[TiledValue],
     opts: &MeasureOptions,
-) -> Option<TiledValue> {
-    let roi = texture.iter().find(|v| v.id == id::ROUGHNESS)?;
+) -> (Option<f64>, Option<f64>) {
     let crop = img.crop(control);
     let one = Tiles::new(control.w, control.h, 1);
     let (y, finite) = luminance_and_sum(&crop);
-    let (r, _) = texture::roughness((&y, finite), &one, opts.roughness_sigma_px)?;
-    (r > 0.0).then(|| {
-        TiledValue::new(
-            id::RELATIVE_ROUGHNESS,
-            roi.value / r,
-            roi.tiles.iter().map(|t| t / r).collect(),
-        )
-    })
+    let roughness = texture::roughness((&y, finite), &one, opts.roughness_sigma_px)
+        .map(|(r, _)| r)
+        .filter(|&r| r > 0.0);
+    (
+        roughness,
+        tracked::band_rms((&y, finite), opts.roughness_sigma_px),
+    )
+}
+
+/// The measures taken against a ruler: the ROI's roughness (among
+/// `texture`) over the control region's, the tracked line deficit over the
+/// RMS of the lines' band in the control region (`rulers`), and the deficit
+/// in % of the ROI's mean luminance (`finite`: its sum and count). The tracked values carry no tiles (see
+/// [`tracked`]: their noise is the capture repeatability).
+fn ruled_values(
+    texture: &[TiledValue],
+    deficit: Option<f64>,
+    (sum, n): (f64, u64),
+    rulers: Option<(Option<f64>, Option<f64>)>,
+) -> Vec<TiledValue> {
+    let scaled = |id: &'static str, (v, tiles): (f64, &[f64]), k: f64| {
+        TiledValue::new(id, v * k, tiles.iter().map(|t| t * k).collect())
+    };
+    let mut out = Vec::new();
+    if let Some(d) = deficit
+        && n > 0
+        && sum > 0.0
+    {
+        let percent = 100.0 * n as f64 / sum;
+        out.push(scaled(id::LINE_CONTRAST, (d, &[]), percent));
+    }
+    let (roughness, band) = rulers.unwrap_or((None, None));
+    if let (Some(r), Some(t)) = (roughness, texture.iter().find(|v| v.id == id::ROUGHNESS)) {
+        out.push(scaled(id::RELATIVE_ROUGHNESS, (t.value, &t.tiles), 1.0 / r));
+    }
+    if let (Some(r), Some(d)) = (band, deficit) {
+        out.push(scaled(id::LINE_SEVERITY, (d, &[]), 1.0 / r));
+    }
+    out
 }
 
 /// One measured number.
@@ -342,15 +377,20 @@ pub fn measure(
             )
         },
     );
-    drop((luminance, relative));
+    drop(relative);
     let ((lines, found), colour) = rayon::join(
         || lines_and_pores::lines_and_pores(detections, &tiles, opts.mm_per_px),
         || colour::measure_colour(img, crop, &tiles, opts),
     );
     let shading_value = TiledValue::new(id::SHADING, shading.value, shading.tiles);
-    let relative_roughness = opts
-        .control
-        .and_then(|c| relative_roughness(img, c, &texture_values, opts));
+    let rulers = opts.control.map(|c| control_rulers(img, c, opts));
+    let tracked_at = opts
+        .tracked_lines
+        .as_deref()
+        .map_or(lines.centre_lines.as_slice(), Vec::as_slice);
+    let deficit = tracked::line_deficit((&luminance, finite), tracked_at, opts.roughness_sigma_px);
+    drop(luminance);
+    let ruled = ruled_values(&texture_values, deficit, finite, rulers);
     let values = catalogued(
         texture_values
             .iter()
@@ -358,7 +398,7 @@ pub fn measure(
             .chain(&lines.values)
             .chain(&found.values)
             .chain([&shading_value])
-            .chain(&relative_roughness),
+            .chain(&ruled),
         opts.mm_per_px,
     );
     let (colour_maps, control_linear) = (colour.maps, colour.control_linear);

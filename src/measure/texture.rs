@@ -321,7 +321,7 @@ pub fn lowpass(y: &Plane, sigma_px: f64) -> Plane {
 }
 
 /// [`lowpass`] given the [`super::finite_sum`] of `y`.
-fn lowpass_given_sum(y: &Plane, sigma_px: f64, (sum, n): (f64, u64)) -> Plane {
+pub(super) fn lowpass_given_sum(y: &Plane, sigma_px: f64, (sum, n): (f64, u64)) -> Plane {
     if n as usize == y.len() {
         return gaussian_blur(y, sigma_px);
     }

@@ -165,54 +165,67 @@ pub(super) fn measure_series(
     let reference = quality::reference(&base.image, regions);
     // previews show the measured region: the same skin in every session
     let preview_size = preview_size(roi);
-    let assessed: Vec<Result<Assessed>> = items
-        .par_iter()
-        .zip(&regs)
-        .enumerate()
-        .map(|(k, (it, (reg, _)))| {
-            if !reg.is_ok() {
-                bar.inc(1);
-                return Ok(Assessed {
-                    quality: Quality::rejected(quality::NOT_ALIGNED.into()),
-                    measured: None,
-                });
-            }
-            let aligned = if k == 0 {
-                base.image.clone()
-            } else {
-                let photo = ingest::read_photo(&it.capture.path, &job.opts.ingest)?;
-                align::warp::warp_rgb(&photo.image, &reg.base_from_moving, bw, bh)
-            };
-            let quality = quality::assess(&aligned, regions, &reference, reg);
-            if quality.status == Verdict::Reject {
-                bar.inc(1);
-                return Ok(Assessed {
-                    quality,
-                    measured: None,
-                });
-            }
-            // exposure, white balance and light fall-off brought to the baseline's
-            let mut aligned = aligned;
-            quality::normalise_mut(&mut aligned, quality.gains, quality.shading.as_ref());
-            let measurements = measure::measure(&it.capture.path, &aligned, roi, &mopts)?;
-            let stem = capture_stem(view, it.date, it.capture.repeat);
-            let path = job.out_dir.join("aligned").join(format!("{stem}.jpg"));
-            let jpeg = output::jpeg_rgb8(&path, bw, bh, &aligned.to_rgb8(), 92)?;
-            output::write_atomic(&path, &jpeg)?;
-            let preview = preview_jpeg(&aligned.crop(roi), preview_size, &path)?;
-            let overlays = crate::overlay::render_all(&aligned, &measurements, job.out_dir, &stem)?;
+    let assess_one = |k: usize, mopts: &MeasureOptions| -> Result<Assessed> {
+        let (it, (reg, _)) = (&items[k], &regs[k]);
+        if !reg.is_ok() {
             bar.inc(1);
-            Ok(Assessed {
+            return Ok(Assessed {
+                quality: Quality::rejected(quality::NOT_ALIGNED.into()),
+                measured: None,
+            });
+        }
+        let aligned = if k == 0 {
+            base.image.clone()
+        } else {
+            let photo = ingest::read_photo(&it.capture.path, &job.opts.ingest)?;
+            align::warp::warp_rgb(&photo.image, &reg.base_from_moving, bw, bh)
+        };
+        let quality = quality::assess(&aligned, regions, &reference, reg);
+        if quality.status == Verdict::Reject {
+            bar.inc(1);
+            return Ok(Assessed {
                 quality,
-                measured: Some(MeasuredCapture {
-                    measurements,
-                    preview,
-                    overlays,
-                }),
-            })
+                measured: None,
+            });
+        }
+        // exposure, white balance and light fall-off brought to the baseline's
+        let mut aligned = aligned;
+        quality::normalise_mut(&mut aligned, quality.gains, quality.shading.as_ref());
+        let measurements = measure::measure(&it.capture.path, &aligned, roi, mopts)?;
+        let stem = capture_stem(view, it.date, it.capture.repeat);
+        let path = job.out_dir.join("aligned").join(format!("{stem}.jpg"));
+        let jpeg = output::jpeg_rgb8(&path, bw, bh, &aligned.to_rgb8(), 92)?;
+        output::write_atomic(&path, &jpeg)?;
+        let preview = preview_jpeg(&aligned.crop(roi), preview_size, &path)?;
+        let overlays = crate::overlay::render_all(&aligned, &measurements, job.out_dir, &stem)?;
+        bar.inc(1);
+        Ok(Assessed {
+            quality,
+            measured: Some(MeasuredCapture {
+                measurements,
+                preview,
+                overlays,
+            }),
         })
+    };
+    // the baseline first: its lines are where every capture's lines are
+    // measured (tracked measures)
+    let first = assess_one(0, &mopts)?;
+    let mopts = MeasureOptions {
+        tracked_lines: first
+            .measured
+            .as_ref()
+            .and_then(|m| m.measurements.maps.as_ref())
+            .map(|maps| std::sync::Arc::new(maps.wrinkle_lines.clone())),
+        ..mopts
+    };
+    let rest: Vec<Result<Assessed>> = (1..items.len())
+        .into_par_iter()
+        .map(|k| assess_one(k, &mopts))
         .collect();
-    let mut assessed: Vec<Assessed> = assessed.into_iter().collect::<Result<_>>()?;
+    let mut assessed: Vec<Assessed> = std::iter::once(Ok(first))
+        .chain(rest)
+        .collect::<Result<_>>()?;
     for ((it, (reg, _)), a) in items.iter().zip(&regs).zip(&assessed) {
         if reg.is_ok() && a.quality.status == Verdict::Reject {
             warnings.push(format!(
