@@ -117,8 +117,10 @@ mod tests {
             line_deficit((&p, sum), &mask, 4.0).expect("a line")
         };
         let (d10, d8) = (deficit(10.0), deficit(8.0));
-        // 20 % shallower reads 20 % less (linear: blur and mean are linear)
-        assert!((d8 / d10 - 0.8).abs() < 1e-6, "{d8} vs {d10}");
+        // 20 % shallower reads 20 % less (linear: blur and mean are linear;
+        // 1e-4: f32 planes around 100 round at ~1e-5 levels of a ~2-level
+        // deficit, a non-linear measure would be off by percents)
+        assert!((d8 / d10 - 0.8).abs() < 1e-4, "{d8} vs {d10}");
         // naive: the band (σ 1.5 smoothing less the σ 4 blur) at columns
         // 29–31, averaged
         let (p, _) = line_image(10.0);
