@@ -207,7 +207,7 @@ pub const METRICS: &[MetricInfo] = &[
         Better::Lower,
         "Skin texture (roughness)",
         "RMS of luminance minus its Gaussian blur (σ = 4 px in the baseline frame)",
-        true,
+        false,
     ),
     m(
         id::RELATIVE_ROUGHNESS,
@@ -234,7 +234,7 @@ pub const METRICS: &[MetricInfo] = &[
         Better::Lower,
         "Fine lines (length)",
         "centre-line length per area of dark lines at least 1 mm long (Frangi, σ 0.05–0.2 mm)",
-        true,
+        false,
     ),
     m(
         id::WRINKLE_STRENGTH,
@@ -270,7 +270,7 @@ pub const METRICS: &[MetricInfo] = &[
         Better::Lower,
         "Visible pores",
         "dark blobs at pore scale (scale-normalised LoG maxima) per area",
-        true,
+        false,
     ),
     m(
         id::PORE_AREA,
