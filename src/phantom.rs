@@ -41,7 +41,6 @@ use std::path::Path;
 mod capture;
 mod skin;
 mod unchanged;
-use capture::encode_srgb;
 pub use capture::{
     CaptureChange, HardFailure, LENS_SIGMA_PX, Lighting, LinearRgb, Scan, accepted,
     entropy_coded_range, jpeg_file, photograph, scan_cut_at_half, sensor_rgb8,
@@ -314,7 +313,8 @@ fn render(
         mm_per_px,
     );
     let [r, g, b] = lin.planes.map(|p| {
-        crate::filters::gaussian_blur(&p, LENS_SIGMA_PX).map(|v| encode_srgb(f64::from(v)) as f32)
+        crate::filters::gaussian_blur(&p, LENS_SIGMA_PX)
+            .map(|v| crate::raster::linear_to_srgb(f64::from(v)) as f32)
     });
     RgbPlanes {
         r,

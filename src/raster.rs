@@ -457,6 +457,20 @@ pub fn srgb_to_linear(v: f64) -> f64 {
     }
 }
 
+/// The sRGB transfer function (IEC 61966-2-1): linear light, clamped to
+/// 0–1, to an encoded value on the 0–255 scale; the inverse of
+/// [`srgb_to_linear`].
+#[must_use]
+pub fn linear_to_srgb(lin: f64) -> f64 {
+    let c = lin.clamp(0.0, 1.0);
+    255.0
+        * if c <= 0.003_130_8 {
+            12.92 * c
+        } else {
+            1.055 * c.powf(1.0 / 2.4) - 0.055
+        }
+}
+
 /// Heights per pixel (NaN where there is no data), from a 3D camera or
 /// photometric stereo, with their units.
 #[derive(Clone, Debug)]

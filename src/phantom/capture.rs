@@ -24,7 +24,7 @@
 use super::skin::Rng;
 use crate::error::Result;
 use crate::filters::gaussian_blur;
-use crate::raster::Plane;
+use crate::raster::{Plane, linear_to_srgb};
 use serde::Serialize;
 use std::path::Path;
 
@@ -261,19 +261,6 @@ impl Lighting {
     }
 }
 
-/// The sRGB transfer function on linear light already clipped to 0–1, to
-/// the 0–255 scale (IEC 61966-2-1).
-#[must_use]
-pub(super) fn encode_srgb(lin: f64) -> f64 {
-    let c = lin.clamp(0.0, 1.0);
-    255.0
-        * if c <= 0.003_130_8 {
-            12.92 * c
-        } else {
-            1.055 * c.powf(1.0 / 2.4) - 0.055
-        }
-}
-
 /// Steps 2–8 before JPEG: the 8-bit RGB frame (interleaved, row-major) the
 /// camera would compress. `noise_seed` seeds the sensor noise.
 #[must_use]
@@ -301,7 +288,7 @@ pub fn sensor_rgb8(radiance: &LinearRgb, change: &CaptureChange, noise_seed: u64
     for i in 0..w * h {
         for p in &planes {
             let lin = f64::from(p.data()[i]) + sigma * rng.normal();
-            let encoded = encode_srgb(lin);
+            let encoded = linear_to_srgb(lin);
             let v = if change.gamma == 1.0 {
                 encoded
             } else {
