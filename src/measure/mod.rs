@@ -186,13 +186,11 @@ fn control_rulers(
     let crop = img.crop(control);
     let one = Tiles::new(control.w, control.h, 1);
     let (y, finite) = luminance_and_sum(&crop);
-    let roughness = texture::roughness((&y, finite), &one, opts.roughness_sigma_px)
+    let blurred = texture::lowpass_given_sum(&y, opts.roughness_sigma_px, finite);
+    let roughness = texture::roughness(&y, &blurred, &one)
         .map(|(r, _)| r)
         .filter(|&r| r > 0.0);
-    (
-        roughness,
-        tracked::band_rms((&y, finite), opts.roughness_sigma_px),
-    )
+    (roughness, tracked::band_rms((&y, finite), &blurred))
 }
 
 /// The measures taken against a ruler: the ROI's roughness (among
@@ -368,7 +366,7 @@ pub fn measure(
     // sequential parts then overlap); each returns its own values. Colour,
     // parallel throughout, runs beside the line tracing, whose flood fills
     // are sequential.
-    let (detections, (texture_values, shading)) = rayon::join(
+    let (detections, ((texture_values, blurred), shading)) = rayon::join(
         || detect_lines_and_pores(&relative, opts.mm_per_px),
         || {
             (
@@ -388,8 +386,8 @@ pub fn measure(
         .tracked_lines
         .as_deref()
         .map_or(lines.centre_lines.as_slice(), Vec::as_slice);
-    let deficit = tracked::line_deficit((&luminance, finite), tracked_at, opts.roughness_sigma_px);
-    drop(luminance);
+    let deficit = tracked::line_deficit((&luminance, finite), &blurred, tracked_at);
+    drop((luminance, blurred));
     let ruled = ruled_values(&texture_values, deficit, finite, rulers);
     let values = catalogued(
         texture_values

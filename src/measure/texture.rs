@@ -332,14 +332,15 @@ pub(super) fn lowpass_given_sum(y: &Plane, sigma_px: f64, (sum, n): (f64, u64)) 
 /// The texture family of [`super::measure`]: GLCM (Haralick), LBP entropy
 /// and roughness, each with its per-tile values (`finite`: the
 /// [`super::finite_sum`] of the luminance); a metric undefined on this ROI
-/// is left out.
+/// is left out. Also gives the luminance's blur that roughness subtracts,
+/// which the tracked lines' band uses too.
 #[must_use]
 pub(super) fn measure_texture(
     crop: &RgbPlanes,
     (luminance, finite): (&Plane, (f64, u64)),
     tiles: &Tiles,
     opts: &MeasureOptions,
-) -> Vec<TiledValue> {
+) -> (Vec<TiledValue>, Plane) {
     let (w, h) = (crop.width(), crop.height());
     let mut values = Vec::new();
     let (levels, rounded) = texture_levels(crop);
@@ -387,23 +388,24 @@ pub(super) fn measure_texture(
         values.push(TiledValue::new(id::LBP_ENTROPY, entropy, t));
     }
 
-    if let Some((whole, t)) = roughness((luminance, finite), tiles, opts.roughness_sigma_px) {
+    let blurred = lowpass_given_sum(luminance, opts.roughness_sigma_px, finite);
+    if let Some((whole, t)) = roughness(luminance, &blurred, tiles) {
         values.push(TiledValue::new(id::ROUGHNESS, whole, t));
     }
-    values
+    (values, blurred)
 }
 
 /// Roughness (DESIGN.md `texture.roughness`): the RMS of `luminance` less
-/// its Gaussian blur of σ `sigma` px, over the whole plane and per tile
-/// (NaN for a tile without data); `None` without data. Rows in parallel,
-/// per-tile partials summed in row order.
+/// `blurred`, its Gaussian blur ([`lowpass_given_sum`] of σ
+/// `roughness_sigma_px`), over the whole plane and per tile (NaN for a tile
+/// without data); `None` without data. Rows in parallel, per-tile partials
+/// summed in row order.
 pub(super) fn roughness(
-    (luminance, finite): (&Plane, (f64, u64)),
+    luminance: &Plane,
+    blurred: &Plane,
     tiles: &Tiles,
-    sigma: f64,
 ) -> Option<(f64, Vec<f64>)> {
     let (w, h) = (luminance.width(), luminance.height());
-    let blurred = lowpass_given_sum(luminance, sigma, finite);
     let runs = tiles.column_runs();
     let rows: Vec<Vec<(f64, u64)>> = (0..h)
         .into_par_iter()

@@ -27,10 +27,10 @@ use crate::raster::Plane;
 pub const PRE_SIGMA: f64 = 1.5;
 
 /// The band the lines are measured in: `luminance` smoothed by
-/// [`PRE_SIGMA`] less its blur of σ `sigma` (both ignoring no-data).
-fn band(luminance: &Plane, finite: (f64, u64), sigma: f64) -> Vec<f32> {
+/// [`PRE_SIGMA`] (ignoring no-data) less `coarse`, its blur of σ 4 px (the
+/// one roughness subtracts).
+fn band(luminance: &Plane, finite: (f64, u64), coarse: &Plane) -> Vec<f32> {
     let fine = lowpass_given_sum(luminance, PRE_SIGMA, finite);
-    let coarse = lowpass_given_sum(luminance, sigma, finite);
     fine.data()
         .iter()
         .zip(coarse.data())
@@ -40,13 +40,14 @@ fn band(luminance: &Plane, finite: (f64, u64), sigma: f64) -> Vec<f32> {
 }
 
 /// The mean luminance deficit (Y levels) in the lines' band of
-/// `luminance` at the pixels of `lines` (a mask of the same size) and their
-/// 8-neighbours; `None` when the mask is empty or of another size.
+/// `luminance` (`coarse`: its blur of σ 4 px) at the pixels of `lines` (a
+/// mask of the same size) and their 8-neighbours; `None` when the mask is
+/// empty or of another size.
 #[must_use]
 pub fn line_deficit(
     (luminance, finite): (&Plane, (f64, u64)),
+    coarse: &Plane,
     lines: &[bool],
-    sigma: f64,
 ) -> Option<f64> {
     let (w, h) = (luminance.width(), luminance.height());
     if lines.len() != w * h || !lines.contains(&true) {
@@ -54,7 +55,7 @@ pub fn line_deficit(
     }
     let at = dilated(lines, w, h);
     let (mut sum, mut n) = (0.0f64, 0u64);
-    for (v, _) in band(luminance, finite, sigma)
+    for (v, _) in band(luminance, finite, coarse)
         .iter()
         .zip(&at)
         .filter(|(v, on)| **on && v.is_finite())
@@ -65,11 +66,12 @@ pub fn line_deficit(
     (n > 0).then(|| sum / n as f64)
 }
 
-/// The RMS of the lines' band over `luminance` (the control region): the
-/// ruler of [`line_deficit`]; `None` without data.
+/// The RMS of the lines' band over `luminance` (the control region;
+/// `coarse`: its blur of σ 4 px): the ruler of [`line_deficit`]; `None`
+/// without data.
 #[must_use]
-pub fn band_rms((luminance, finite): (&Plane, (f64, u64)), sigma: f64) -> Option<f64> {
-    let (s, n) = band(luminance, finite, sigma)
+pub fn band_rms((luminance, finite): (&Plane, (f64, u64)), coarse: &Plane) -> Option<f64> {
+    let (s, n) = band(luminance, finite, coarse)
         .iter()
         .filter(|v| v.is_finite())
         .fold((0.0f64, 0u64), |(s, n), &v| {
@@ -114,7 +116,8 @@ mod tests {
         let deficit = |depth: f32| {
             let (p, mask) = line_image(depth);
             let sum = (p.data().iter().map(|&v| f64::from(v)).sum(), p.len() as u64);
-            line_deficit((&p, sum), &mask, 4.0).expect("a line")
+            let coarse = lowpass_given_sum(&p, 4.0, sum);
+            line_deficit((&p, sum), &coarse, &mask).expect("a line")
         };
         let (d10, d8) = (deficit(10.0), deficit(8.0));
         // 20 % shallower reads 20 % less (linear: blur and mean are linear;
@@ -142,7 +145,7 @@ mod tests {
         assert!(d10 > 2.0, "a 10-level line leaves a deficit: {d10}");
         // the ruler: the band's RMS, by hand
         let sum = (p.data().iter().map(|&v| f64::from(v)).sum(), p.len() as u64);
-        let rms = band_rms((&p, sum), 4.0).expect("detail");
+        let rms = band_rms((&p, sum), &lowpass_given_sum(&p, 4.0, sum)).expect("detail");
         let naive = (fine
             .data()
             .iter()
@@ -158,7 +161,8 @@ mod tests {
     fn no_lines_or_another_size_give_nothing() {
         let (p, _) = line_image(10.0);
         let sum = (0.0, p.len() as u64);
-        assert!(line_deficit((&p, sum), &vec![false; 64 * 48], 4.0).is_none());
-        assert!(line_deficit((&p, sum), &[true; 10], 4.0).is_none());
+        let coarse = lowpass_given_sum(&p, 4.0, sum);
+        assert!(line_deficit((&p, sum), &coarse, &vec![false; 64 * 48]).is_none());
+        assert!(line_deficit((&p, sum), &coarse, &[true; 10]).is_none());
     }
 }
