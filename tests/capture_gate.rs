@@ -10,7 +10,11 @@ mod common;
 use assert_cmd::Command;
 use common::tempdir;
 use serde_json::Value;
-use std::path::Path;
+use skintrack::phantom::{
+    CaptureChange, CaptureClass, CapturePlan, SessionCapture, UnchangedOptions, UnchangedTruth,
+    generate_unchanged,
+};
+use std::path::{Path, PathBuf};
 
 fn skintrack() -> Command {
     Command::cargo_bin("skintrack").unwrap()
@@ -50,6 +54,35 @@ fn analyze(case: &Path, out: &Path) -> (Value, String) {
         .success();
     let stderr = String::from_utf8_lossy(&run.get_output().stderr).to_string();
     (json(&out.join("metrics.json")), stderr)
+}
+
+/// A case of unchanged skin, 800×600, whose follow-ups are captured with
+/// exactly `changes` (the baseline with the reference capture), analysed:
+/// (truth, metrics.json, output folder).
+fn with_changes(
+    dir: &Path,
+    name: &str,
+    seed: u64,
+    changes: &[CaptureChange],
+) -> (UnchangedTruth, Value, PathBuf) {
+    let mut plan = vec![SessionCapture::NONE];
+    plan.extend(changes.iter().map(|&change| SessionCapture {
+        class: CaptureClass::Accepted,
+        change,
+    }));
+    let opts = UnchangedOptions {
+        seed,
+        sessions: plan.len(),
+        width: 800,
+        height: 600,
+        mm_per_px: 0.05,
+        plan: CapturePlan::Sessions(plan),
+    };
+    let case = dir.join(name);
+    let truth = generate_unchanged(&case, &opts).unwrap();
+    let out = dir.join(format!("out-{name}"));
+    let (m, _) = analyze(&case, &out);
+    (truth, m, out)
 }
 
 #[test]
@@ -172,10 +205,6 @@ fn light_fall_off_and_another_light_balance_do_not_move_the_colour_excess() {
     // vignetting darkens the control region in the corner more than the
     // region in the middle, which read as up to 6.9 melanin-index units of
     // pigment before the shading field was divided out
-    use skintrack::phantom::{
-        CaptureChange, CaptureClass, CapturePlan, SessionCapture, UnchangedOptions,
-        generate_unchanged,
-    };
     let tmp = tempdir();
     let n = CaptureChange::NONE;
     let changes = [
@@ -199,22 +228,7 @@ fn light_fall_off_and_another_light_balance_do_not_move_the_colour_excess() {
         },
     ];
     for seed in [21, 22] {
-        let case = tmp.path().join(format!("light{seed}"));
-        let mut plan = vec![SessionCapture::NONE];
-        plan.extend(changes.iter().map(|&change| SessionCapture {
-            class: CaptureClass::Accepted,
-            change,
-        }));
-        let opts = UnchangedOptions {
-            seed,
-            sessions: plan.len(),
-            width: 800,
-            height: 600,
-            mm_per_px: 0.05,
-            plan: CapturePlan::Sessions(plan),
-        };
-        generate_unchanged(&case, &opts).unwrap();
-        let (m, _) = analyze(&case, &tmp.path().join(format!("out{seed}")));
+        let (_, m, _) = with_changes(tmp.path(), &format!("light{seed}"), seed, &changes);
         let sessions = m["series"][0]["sessions"].as_array().unwrap();
         let base = &sessions[0]["metrics"];
         for x in &sessions[1..] {
@@ -250,38 +264,18 @@ fn light_fall_off_and_another_light_balance_do_not_move_the_colour_excess() {
 
 #[test]
 fn a_softer_photo_withholds_texture_and_lines_but_not_colour() {
-    use skintrack::phantom::{
-        CaptureChange, CaptureClass, CapturePlan, SessionCapture, UnchangedOptions,
-        generate_unchanged,
-    };
     let tmp = tempdir();
     let n = CaptureChange::NONE;
-    let accepted = |change| SessionCapture {
-        class: CaptureClass::Accepted,
-        change,
-    };
     // the last visit is out of focus (σ 1.5 px added): its texture and
     // lines read smoother, its colour does not change
-    let plan = vec![
-        SessionCapture::NONE,
-        accepted(CaptureChange { gain: 0.9, ..n }),
-        accepted(CaptureChange {
+    let changes = [
+        CaptureChange { gain: 0.9, ..n },
+        CaptureChange {
             blur_sigma_px: 1.5,
             ..n
-        }),
+        },
     ];
-    let case = tmp.path().join("soft");
-    let opts = UnchangedOptions {
-        seed: 31,
-        sessions: plan.len(),
-        width: 800,
-        height: 600,
-        mm_per_px: 0.05,
-        plan: CapturePlan::Sessions(plan),
-    };
-    let truth = generate_unchanged(&case, &opts).unwrap();
-    let out = tmp.path().join("out");
-    let (m, _) = analyze(&case, &out);
+    let (truth, m, out) = with_changes(tmp.path(), "soft", 31, &changes);
     let sessions = m["series"][0]["sessions"].as_array().unwrap();
     let soft = &sessions[2]["quality"];
     assert_eq!(soft["status"], "warn", "{soft}");
