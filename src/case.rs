@@ -34,8 +34,10 @@ pub struct Case {
     pub client: Option<String>,
     /// Treatment name.
     pub treatment: Option<String>,
-    /// Dates of treatment sessions (default: every session).
+    /// Dates of treatment sessions (default: [`assumed_treatments`]).
     pub treatments: Vec<Date>,
+    /// Whether `treatments` was assumed (case.toml gave none).
+    pub treatments_assumed: bool,
     /// Sessions, earliest first; the first is the baseline.
     pub sessions: Vec<Session>,
     /// Per-view settings from case.toml.
@@ -296,13 +298,14 @@ pub fn read_case(root: &Path) -> Result<Case> {
         ));
     }
     sessions.sort_by_key(|s| s.date);
+    let treatments_assumed = manifest.treatments.is_none();
     let treatments = match manifest.treatments {
         Some(mut t) => {
             t.sort();
             t.dedup();
             t
         }
-        None => sessions.iter().map(|s| s.date).collect(),
+        None => assumed_treatments(&sessions.iter().map(|s| s.date).collect::<Vec<_>>()),
     };
     Ok(Case {
         root: root.to_path_buf(),
@@ -310,9 +313,29 @@ pub fn read_case(root: &Path) -> Result<Case> {
         client: manifest.client,
         treatment: manifest.treatment,
         treatments,
+        treatments_assumed,
         sessions,
         views: manifest.view,
     })
+}
+
+/// A visit within this many days of the visit before it is not assumed to
+/// be a treatment session when case.toml names none (sessions are about a
+/// month apart; a visit days after one is a check of the skin's response).
+pub const MIN_DAYS_BETWEEN_TREATMENTS: i64 = 14;
+
+/// The treatment sessions assumed when case.toml names none: every visit
+/// (`dates`, earliest first) but those within
+/// [`MIN_DAYS_BETWEEN_TREATMENTS`] of the visit before, so a visit two days
+/// after a session still falls in that session's acute window.
+#[must_use]
+pub fn assumed_treatments(dates: &[Date]) -> Vec<Date> {
+    dates
+        .iter()
+        .enumerate()
+        .filter(|&(k, d)| k == 0 || d.days_after(dates[k - 1]) > MIN_DAYS_BETWEEN_TREATMENTS)
+        .map(|(_, &d)| d)
+        .collect()
 }
 
 fn one_line(s: &str) -> String {

@@ -37,6 +37,10 @@ pub struct Analysis {
     pub baseline_date: Date,
     /// Treatment dates.
     pub treatments: Vec<Date>,
+    /// Whether the treatment dates were assumed (case.toml named none):
+    /// the report says so.
+    #[serde(skip)]
+    pub treatments_assumed: bool,
     /// SHA-256 over every input file (names and bytes, in order).
     pub inputs_sha256: String,
     /// What the client is told: one claim per view, kind and topic.

@@ -161,6 +161,9 @@ pub struct HeightMapTruth {
     pub um_per_level: f64,
     /// Per session: maps the height map's pixels to the baseline height map's.
     pub base_from_moving: Vec<Homography>,
+    /// Per session: the height map's scale, mm per pixel (hand-held: within
+    /// ±6 % of the baseline's).
+    pub mm_per_px: Vec<f64>,
 }
 
 fn schedule(n: usize) -> Vec<(i64, bool)> {
@@ -483,6 +486,7 @@ pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
             baseline_rect: p.rect,
             um_per_level: p.um_per_level,
             base_from_moving: p.base_from_moving.clone(),
+            mm_per_px: p.mm_per_px.clone(),
         }),
     };
     write_truth(out_dir, &truth)?;
@@ -620,7 +624,13 @@ struct HeightPlan {
     rect: Rect,
     um_per_level: f64,
     base_from_moving: Vec<Homography>,
+    /// Per session: the map's scale (a hand-held scanner's differs).
+    mm_per_px: Vec<f64>,
 }
+
+/// Largest change of a height map's lateral scale from the baseline's
+/// (a hand-held 3D scanner held closer or farther): ±6 %.
+const HAND_HELD_SCALE: f64 = 0.06;
 
 /// Height-map captures: a square patch around the scars, each session
 /// framed with a small shift and rotation (a 3D camera placed by hand).
@@ -636,20 +646,29 @@ fn height_map_plan(skin: &Skin, w: usize, h: usize, opts: &PhantomOptions) -> He
     let x = (cx - side as f64 / 2.0).clamp(0.0, (w - side) as f64) as usize;
     let y = (cy - side as f64 / 2.0).clamp(0.0, (h - side) as f64) as usize;
     let mut rng = Rng(opts.seed ^ 0x4E16);
-    let base_from_moving = (0..opts.sessions)
+    let mut scale_rng = Rng(opts.seed ^ 0x5CA1E);
+    let (base_from_moving, mm_per_px) = (0..opts.sessions)
         .map(|i| {
             if i == 0 {
-                return Homography::IDENTITY;
+                return (Homography::IDENTITY, opts.mm_per_px);
             }
             let c = side as f64 / 2.0;
-            Homography::translation(rng.range(-12.0, 12.0), rng.range(-12.0, 12.0))
-                * Homography::similarity_about(rng.range(-3.0, 3.0).to_radians(), 1.0, c, c)
+            let shift = Homography::translation(rng.range(-12.0, 12.0), rng.range(-12.0, 12.0));
+            let angle = rng.range(-3.0, 3.0).to_radians();
+            // held at another distance: one pixel of this visit's map is
+            // `scale` pixels of the baseline's
+            let scale = scale_rng.range(1.0 - HAND_HELD_SCALE, 1.0 + HAND_HELD_SCALE);
+            (
+                shift * Homography::similarity_about(angle, scale, c, c),
+                opts.mm_per_px * scale,
+            )
         })
-        .collect();
+        .unzip();
     HeightPlan {
         rect: Rect::new(x, y, side, side),
         um_per_level: 0.05,
         base_from_moving,
+        mm_per_px,
     }
 }
 
@@ -679,8 +698,8 @@ fn write_height_map(
             let (x, y) = ((k % side) as f64, (k / side) as f64);
             let (a, b) = scene_from_hm.apply(x, y).unwrap_or((0.0, 0.0));
             skin.height(a, b, state)
-                + tilt_x * x * opts.mm_per_px
-                + tilt_y * y * opts.mm_per_px
+                + tilt_x * x * plan.mm_per_px[i]
+                + tilt_y * y * plan.mm_per_px[i]
                 + zero
         })
         .collect();
@@ -697,7 +716,7 @@ fn write_height_map(
     output::write_atomic(&path, &output::png_grey16(&path, side, side, &levels)?)?;
     let sidecar = format!(
         "# height_um = level * um_per_level (the zero is arbitrary)\num_per_level = {}\nmm_per_px = {}\n",
-        plan.um_per_level, opts.mm_per_px
+        plan.um_per_level, plan.mm_per_px[i]
     );
     output::write_atomic(&dir.join("cheek.height.toml"), sidecar.as_bytes())
 }

@@ -99,6 +99,7 @@ pub fn analyze(case_dir: &Path, out_dir: &Path, opts: &AnalyzeOptions) -> Result
         treatment: case.treatment.clone(),
         baseline_date: case.sessions[0].date,
         treatments: case.treatments.clone(),
+        treatments_assumed: case.treatments_assumed,
         inputs_sha256,
         claims: claims::claims(&series, case.sessions[0].date),
         series,

@@ -95,10 +95,7 @@ fn draw_metric<DB: DrawingBackend>(
         lo = lo.min(v0 - mdc);
         hi = hi.max(v0 + mdc);
     }
-    if let Some(f) = c.fit {
-        lo = lo.min(f.plateau);
-        hi = hi.max(f.plateau);
-    }
+    // the axes follow the data and its noise band, never the fit
     if !lo.is_finite() || !hi.is_finite() {
         lo = 0.0;
         hi = 1.0;
@@ -381,20 +378,25 @@ fn metric_chart<'a>(a: &Analysis, s: &'a Series, id: &str) -> Option<MetricChart
     })
 }
 
+/// One line of an overview chart: its name and its points (days, value,
+/// whether the point is beyond the noise; hollow where it is not).
+type OverviewLine = (String, Vec<(f64, f64, bool)>);
+
 /// Improvement in % (positive = better) of each headline metric per session.
-fn improvement_lines(s: &Series) -> Vec<(String, Vec<(f64, f64)>)> {
+fn improvement_lines(s: &Series) -> Vec<OverviewLine> {
     let mut out = Vec::new();
     for info in catalog::METRICS
         .iter()
         .filter(|m| m.headline && m.better != Better::None)
     {
-        let pts: Vec<(f64, f64)> = s
+        let pts: Vec<(f64, f64, bool)> = s
             .sessions
             .iter()
             .filter(|x| x.is_comparable() && !x.timeline.acute_window)
             .filter_map(|x| {
                 let m = x.metrics.get(info.id)?;
-                let pct = m.vs_baseline?.change_pct?;
+                let change = m.vs_baseline?;
+                let pct = change.change_pct?;
                 Some((
                     x.timeline.days as f64,
                     if info.better == Better::Lower {
@@ -402,6 +404,7 @@ fn improvement_lines(s: &Series) -> Vec<(String, Vec<(f64, f64)>)> {
                     } else {
                         pct
                     },
+                    change.beyond_noise || x.timeline.days == 0,
                 ))
             })
             .collect();
@@ -428,7 +431,7 @@ const PALETTE: [RGBColor; 8] = [
 fn draw_overview<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
-    lines: &[(String, Vec<(f64, f64)>)],
+    lines: &[OverviewLine],
     base: Date,
     treatments: &[f64],
     (y_desc, signed): (&str, bool),
@@ -436,7 +439,7 @@ fn draw_overview<DB: DrawingBackend>(
     root.fill(&WHITE)?;
     let (mut lo, mut hi, mut xm) = (0.0f64, 0.0f64, 14.0f64);
     for (_, pts) in lines {
-        for &(x, y) in pts {
+        for &(x, y, _) in pts {
             lo = lo.min(y);
             hi = hi.max(y);
             xm = xm.max(x);
@@ -486,10 +489,29 @@ fn draw_overview<DB: DrawingBackend>(
     for (k, (name, pts)) in lines.iter().enumerate() {
         let col = PALETTE[k % PALETTE.len()];
         chart
-            .draw_series(LineSeries::new(pts.iter().copied(), col.stroke_width(3)))?
+            .draw_series(LineSeries::new(
+                pts.iter().map(|&(x, y, _)| (x, y)),
+                col.stroke_width(3),
+            ))?
             .label(name.as_str())
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], col.stroke_width(3)));
-        chart.draw_series(pts.iter().map(|&p| Circle::new(p, 4, col.filled())))?;
+        // within the noise: hollow, on white, so the line does not fill it
+        chart.draw_series(pts.iter().map(|&(x, y, beyond)| {
+            let style = if beyond { col.filled() } else { WHITE.filled() };
+            Circle::new((x, y), 4, style)
+        }))?;
+        chart.draw_series(
+            pts.iter()
+                .filter(|p| !p.2)
+                .map(|&(x, y, _)| Circle::new((x, y), 4, col.stroke_width(2))),
+        )?;
+    }
+    if lines.iter().any(|(_, pts)| pts.iter().any(|p| !p.2)) {
+        let grey = RGBColor(90, 90, 90);
+        chart
+            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+            .label("hollow: within the measurement noise")
+            .legend(move |(x, y)| Circle::new((x + 8, y), 4, grey.stroke_width(2)));
     }
     chart
         .configure_series_labels()
@@ -513,7 +535,7 @@ fn scar_chart(a: &Analysis, si: usize, s: &Series) -> Result<Option<Plot>> {
         .iter()
         .find_map(|x| x.metrics.get(crate::catalog::id::SCAR_MAX_DEPTH))
         .map_or("µm", |m| m.measured.unit.as_str());
-    let lines: Vec<(String, Vec<(f64, f64)>)> = s
+    let lines: Vec<OverviewLine> = s
         .scars
         .iter()
         .map(|t| {
@@ -526,9 +548,9 @@ fn scar_chart(a: &Analysis, si: usize, s: &Series) -> Result<Option<Plot>> {
                 .filter_map(|(m, x)| match m {
                     Some(m) => {
                         seen = true;
-                        Some((x.timeline.days as f64, m.max_depth_um))
+                        Some((x.timeline.days as f64, m.max_depth_um, true))
                     }
-                    None if seen => Some((x.timeline.days as f64, 0.0)),
+                    None if seen => Some((x.timeline.days as f64, 0.0, true)),
                     None => None,
                 })
                 .collect();
@@ -564,7 +586,7 @@ fn overview_both(
     a: &Analysis,
     name: &str,
     title: &str,
-    lines: &[(String, Vec<(f64, f64)>)],
+    lines: &[OverviewLine],
     y_axis: (&str, bool),
 ) -> Result<(Vec<u8>, String)> {
     let treatments = treatment_days(a);

@@ -496,6 +496,17 @@ pub enum HeightUnit {
     PixelWidth,
 }
 
+impl HeightUnit {
+    /// The unit's name in a sentence.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            HeightUnit::Um => "µm",
+            HeightUnit::PixelWidth => "pixel widths",
+        }
+    }
+}
+
 impl Surface {
     /// Lateral pixel size in the unit of the heights (µm or px), when known.
     #[must_use]

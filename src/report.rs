@@ -154,7 +154,7 @@ pub fn at_a_glance(a: &Analysis) -> Vec<String> {
     }
     if !structure_not_compared.is_empty() {
         out.push(format!(
-            "Skin texture and fine lines are not compared on {}; redness and pigment are.",
+            "Skin texture, fine lines and pores are not compared on {}; redness and pigment are.",
             join_words(
                 &structure_not_compared
                     .iter()
@@ -216,6 +216,12 @@ pub fn expectations(a: &Analysis) -> Vec<String> {
             "{n} session{} so far, the latest on {}. A course is usually 4–6 sessions about a month apart.",
             if n == 1 { "" } else { "s" },
             t.human()
+        ));
+    }
+    if a.treatments_assumed {
+        out.push(format!(
+            "Treatment dates were not recorded: every visit is taken as a treatment session except one within {} days of the visit before.",
+            crate::case::MIN_DAYS_BETWEEN_TREATMENTS
         ));
     }
     out.push("Acne scars can improve for good; pigmentation (melasma) and sun damage need ongoing care to keep results.".into());

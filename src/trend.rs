@@ -198,6 +198,11 @@ pub fn change(v0: f64, u0: f64, v: f64, u: f64, better: Better, capture_sd: f64)
     }
 }
 
+/// How far beyond the values seen a fitted plateau may lie, as a share of
+/// their range: a curve followed for four time constants is within 2 % of
+/// its plateau.
+pub const PLATEAU_MARGIN: f64 = 0.1;
+
 /// A saturating-exponential fit of a series.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Fit {
@@ -221,9 +226,12 @@ impl Fit {
     }
 }
 
-/// Fits v(t) = v∞ + (v₀ − v∞)e^(−t/τ) to (days, value) points; `None`
-/// with fewer than 4 points, no spread, or a fit that explains less than
-/// half the variance.
+/// Fits v(t) = v∞ + (v₀ − v∞)e^(−t/τ) to (days, value) points, within what
+/// the data can support: τ from a week to the span of the points (the
+/// results window) and the plateau within the range of the values, widened
+/// by [`PLATEAU_MARGIN`] of it (a fit may not promise more than was seen). `None` with fewer than 4 points, no
+/// spread, no fit within those bounds, or one that explains less than half
+/// the variance.
 #[must_use]
 pub fn fit_saturating(points: &[(f64, f64)]) -> Option<Fit> {
     if points.len() < 4 {
@@ -236,9 +244,17 @@ pub fn fit_saturating(points: &[(f64, f64)]) -> Option<Fit> {
         return None;
     }
     let t_max = points.iter().map(|p| p.0).fold(1.0, f64::max);
+    let (v_lo, v_hi) = points
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+            (lo.min(p.1), hi.max(p.1))
+        });
     let mut best: Option<(f64, Fit)> = None;
-    // τ from a week to four times the span, log-spaced
-    let (lo, hi) = (7.0f64.ln(), (4.0 * t_max).max(14.0).ln());
+    // τ from a week to the span, log-spaced
+    if t_max <= 7.0 {
+        return None;
+    }
+    let (lo, hi) = (7.0f64.ln(), t_max.ln());
     for k in 0..=200 {
         let tau = (lo + (hi - lo) * f64::from(k) / 200.0).exp();
         // v = a + b·e(t), e = exp(−t/τ): linear least squares in (a, b)
@@ -256,6 +272,10 @@ pub fn fit_saturating(points: &[(f64, f64)]) -> Option<Fit> {
         }
         let b = (n * sev - se * sv) / det;
         let a = (sv - b * se) / n;
+        let margin = PLATEAU_MARGIN * (v_hi - v_lo);
+        if !(v_lo - margin..=v_hi + margin).contains(&a) {
+            continue;
+        }
         let sse: f64 = points
             .iter()
             .map(|&(t, v)| (v - a - b * (-t / tau).exp()).powi(2))
@@ -350,6 +370,41 @@ mod tests {
         assert!(fit_saturating(&pts[..3]).is_none());
         let flat: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, 3.0)).collect();
         assert!(fit_saturating(&flat).is_none());
+    }
+
+    #[test]
+    fn a_fit_never_promises_more_than_the_data_shows() {
+        // a steady decline over 4 months (no sign of a plateau): the free
+        // fit put the plateau far below the data with τ of years
+        let line: Vec<(f64, f64)> = [0.0, 28.0, 56.0, 84.0, 112.0]
+            .iter()
+            .map(|&t| (t, 10.0 - 0.04 * t))
+            .collect();
+        if let Some(f) = fit_saturating(&line) {
+            assert!(f.plateau >= 10.0 - 0.04 * 112.0 * 1.1 - 1e-9, "{f:?}");
+            assert!(f.tau_days <= 112.0 + 1e-9, "{f:?}");
+        }
+        // a curve that saturates inside the window is still found, its
+        // plateau inside the values seen
+        let truth = Fit {
+            plateau: 6.0,
+            start: 10.0,
+            tau_days: 20.0,
+            days_to_90pct: 0.0,
+            r2: 1.0,
+        };
+        let pts: Vec<(f64, f64)> = [0.0, 14.0, 28.0, 56.0, 84.0, 112.0]
+            .iter()
+            .map(|&t| (t, truth.at(t)))
+            .collect();
+        let f = fit_saturating(&pts).expect("a fit");
+        assert!((f.plateau - 6.0).abs() < 0.05, "{f:?}");
+        assert!((f.tau_days - 20.0).abs() < 1.0, "{f:?}");
+        // a span of a week or less supports no time constant
+        let short: Vec<(f64, f64)> = (0..5)
+            .map(|k| (f64::from(k), 10.0 - f64::from(k)))
+            .collect();
+        assert!(fit_saturating(&short).is_none());
     }
 
     fn value(v: f64, u: f64) -> Value {

@@ -302,7 +302,7 @@ fn a_softer_photo_withholds_texture_and_lines_but_not_colour() {
     }
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(
-        html.contains("Skin texture and fine lines are not compared on"),
+        html.contains("Skin texture, fine lines and pores are not compared on"),
         "the report says what the soft visit withholds"
     );
 }

@@ -83,12 +83,27 @@ exclude = [[5, 5, 10, 10]]
 }
 
 #[test]
-fn treatments_default_to_every_session() {
+fn treatments_default_to_every_visit_but_one_within_two_weeks_of_the_last() {
     let t = tempdir();
-    photo(&t.path().join("2026-03-01/cheek.jpg"));
-    photo(&t.path().join("2026-01-01/cheek.jpg"));
+    for d in [
+        "2026-03-01",
+        "2026-01-01",
+        "2026-01-03",
+        "2026-01-15",
+        "2026-01-30",
+    ] {
+        photo(&t.path().join(format!("{d}/cheek.jpg")));
+    }
     let case = read_case(t.path()).unwrap();
-    assert_eq!(case.treatments.len(), 2);
+    assert!(case.treatments_assumed);
+    // 01-03 is 2 days after a visit, 01-15 12 days: checks, not sessions;
+    // 01-30 is 15 days after the visit before it
+    let want: Vec<String> = ["2026-01-01", "2026-01-30", "2026-03-01"]
+        .iter()
+        .map(|s| (*s).to_string())
+        .collect();
+    let got: Vec<String> = case.treatments.iter().map(ToString::to_string).collect();
+    assert_eq!(got, want);
 }
 
 #[test]

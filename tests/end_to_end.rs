@@ -209,6 +209,17 @@ fn phantom_case_is_recovered_end_to_end() {
         rect[1].as_f64().unwrap(),
         rect[2].as_f64().unwrap(),
     );
+    // the height maps were taken hand-held: each visit at its own scale
+    let scales: Vec<f64> = truth["height_maps"]["mm_per_px"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let spread = scales
+        .iter()
+        .fold(0.0f64, |a, s| a.max((s / scales[0] - 1.0).abs()));
+    assert!(spread > 0.01, "no visit at another scale: {scales:?}");
     let tracks = hs["scars"].as_array().unwrap();
     let mut checked = 0;
     for (k, scar) in truth["scars"].as_array().unwrap().iter().enumerate() {
@@ -426,4 +437,57 @@ fn demo_analyses_the_bundled_sample_case() {
     let sessions = m["series"][0]["sessions"].as_array().unwrap();
     assert!((4..=6).contains(&sessions.len()));
     assert!(sessions.iter().all(|s| s["alignment"]["status"] == "ok"));
+}
+
+/// DESIGN.md: one unusable capture never sinks a case. A follow-up height
+/// map that cannot be read is left out with its reason; the case analyses.
+#[test]
+fn an_unreadable_follow_up_height_map_is_left_out_not_fatal() {
+    let tmp = tempdir();
+    let case = tmp.path().join("phantom");
+    skintrack()
+        .args(["phantom"])
+        .arg(&case)
+        .args(["--seed", "4", "--sessions", "3", "--size", "512x384"])
+        .assert()
+        .success();
+    let truth = json(&case.join("truth.json"));
+    let second = truth["sessions"][1]["date"].as_str().unwrap().to_string();
+    let bad = case.join(&second).join("cheek.height.png");
+    let bytes = std::fs::read(&bad).unwrap();
+    std::fs::write(&bad, &bytes[..bytes.len() / 3]).unwrap();
+    let out = tmp.path().join("out");
+    let run = skintrack()
+        .args(["analyze"])
+        .arg(&case)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&run.get_output().stderr).to_string();
+    assert!(
+        stderr.contains(&format!("{second}/cheek.height.png")),
+        "{stderr}"
+    );
+    let m = json(&out.join("metrics.json"));
+    let hs = m["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "height")
+        .expect("a height series");
+    let sessions = hs["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 3);
+    let left_out = &sessions[1];
+    assert_eq!(left_out["alignment"]["status"], "failed");
+    assert!(
+        left_out["alignment"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("could not be read"),
+        "{}",
+        left_out["alignment"]
+    );
+    assert!(left_out["metrics"].as_object().unwrap().is_empty());
+    assert_eq!(sessions[2]["alignment"]["status"], "ok");
 }

@@ -7,6 +7,7 @@
 //! scale is known and in pixel widths otherwise.
 
 pub mod integrate;
+pub mod scars;
 pub mod series;
 pub mod stereo;
 pub mod surface;

@@ -25,6 +25,9 @@ use std::collections::BTreeMap;
 pub struct ScarTrack {
     /// Stable id.
     pub id: usize,
+    /// Its type, as guessed where it was first found.
+    #[serde(rename = "type")]
+    pub kind: surface::ScarType,
     /// Centre in baseline pixels.
     pub centre: (f64, f64),
     /// Per session (same order as the series' sessions): the scar, or
@@ -63,9 +66,14 @@ pub fn relief_image(s: &Surface) -> Plane {
     })
 }
 
-/// The scars.* metrics of one surface, its scars and its depth map.
+/// The scars.* metrics of one surface, its scars and its depth map; the
+/// tracked scar measures at the scars of `tracked` (the baseline's, in the
+/// same frame), or at this surface's own scars when `None`.
 #[must_use]
-pub fn measure_surface(s: &Surface) -> (BTreeMap<String, Value>, Vec<Scar>, Vec<f64>) {
+pub fn measure_surface(
+    s: &Surface,
+    tracked: Option<&[Scar]>,
+) -> (BTreeMap<String, Value>, Vec<Scar>, Vec<f64>) {
     let levelled = s.level_plane();
     let (depth, scars) = surface::find_scars(s);
     let z_unit = match s.unit {
@@ -154,7 +162,76 @@ pub fn measure_surface(s: &Surface) -> (BTreeMap<String, Value>, Vec<Scar>, Vec<
         vol_unit,
         sigma * vol_per_px * n_px.sqrt(),
     );
+    let at = tracked.unwrap_or(&scars);
+    if !at.is_empty() {
+        let to_px = |r: f64| s.mm_per_px.map_or(r, |m| r / m.get());
+        let (mut floors, mut volume, mut n_px) = (0.0, 0.0, 0.0);
+        for sc in at {
+            let (floor, sum, n) = depth_at(&depth, s.w, s.h, sc.centre, to_px(sc.radius));
+            floors += floor;
+            volume += sum;
+            n_px += n;
+        }
+        let k = at.len() as f64;
+        put(
+            id::SCAR_TRACKED_DEPTH,
+            floors / k * depth_scale,
+            depth_unit,
+            sigma_depth / k.sqrt(),
+        );
+        put(
+            id::SCAR_TRACKED_VOLUME,
+            volume * vol_per_px,
+            vol_unit,
+            sigma * vol_per_px * n_px.sqrt(),
+        );
+    }
     (out, scars, depth)
+}
+
+/// A scar measured at its own place in a depth map (in the unit of the
+/// heights): the depth of its floor (the robust fit of
+/// [`super::scars::floor_depth`], no deeper than the disc's deepest point;
+/// or the deepest point within 0.3 of its radius
+/// where the scar is too small for a fit; never below 0, so a healed scar
+/// reads 0 rather than a bump), and the sum of the depths below the
+/// reference and the number of pixels within its radius (for the volume).
+fn depth_at(
+    depth: &[f64],
+    w: usize,
+    h: usize,
+    centre: (f64, f64),
+    radius_px: f64,
+) -> (f64, f64, f64) {
+    let (mut sum, mut n, mut deepest, mut disc_max) = (0.0, 0.0, 0.0f64, 0.0f64);
+    let inner = 0.3 * radius_px;
+    let (x0, x1) = (
+        (centre.0 - radius_px).floor().max(0.0) as usize,
+        ((centre.0 + radius_px).ceil().max(0.0) as usize).min(w.saturating_sub(1)),
+    );
+    let (y0, y1) = (
+        (centre.1 - radius_px).floor().max(0.0) as usize,
+        ((centre.1 + radius_px).ceil().max(0.0) as usize).min(h.saturating_sub(1)),
+    );
+    for y in y0..=y1 {
+        for x in x0..=x1 {
+            let r = (x as f64 - centre.0).hypot(y as f64 - centre.1);
+            let d = depth[y * w + x];
+            if r > radius_px || !d.is_finite() {
+                continue;
+            }
+            sum += d.max(0.0);
+            n += 1.0;
+            disc_max = disc_max.max(d);
+            if r <= inner.max(1.0) {
+                deepest = deepest.max(d);
+            }
+        }
+    }
+    let floor = super::scars::floor_depth(depth, w, h, centre, radius_px)
+        .map_or(deepest, |f| f.min(disc_max))
+        .max(0.0);
+    (floor, sum, n)
 }
 
 /// ISO parameters of 4 × 4 sub-tiles (for the standard error).
@@ -219,6 +296,7 @@ pub fn track_scars(sessions: &[Option<&[Scar]>], mm_per_px: Option<MmPerPx>) -> 
                     tracks.push((
                         ScarTrack {
                             id: tracks.len() + 1,
+                            kind: sc.kind,
                             centre: sc.centre,
                             sessions,
                             resolved: false,
@@ -296,6 +374,7 @@ mod tests {
 
     fn scar(x: f64, y: f64, depth: f64) -> Scar {
         Scar {
+            kind: surface::ScarType::Rolling,
             centre: (x, y),
             area: 1.0,
             mean_depth: depth / 2.0,

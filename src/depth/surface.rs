@@ -1,5 +1,6 @@
-//! Height maps as surfaces: levelling (F-operators), ISO 25178 areal
-//! parameters and scar segmentation.
+//! Height maps as surfaces: levelling (F-operators) and ISO 25178 areal
+//! parameters; scars are found in the form-removed surface
+//! ([`super::scars`], re-exported here).
 //!
 //! - **F-operator for ISO parameters**: the least-squares plane over every
 //!   valid pixel (ISO 25178-2 "levelled" surface; no S- or L-filter, no
@@ -9,31 +10,16 @@
 //!   robustly (Tukey biweight, c = 4.685 robust σ) so that the skin's
 //!   curvature is removed while the scars themselves, being far below the
 //!   fit, do not pull it down. Scar depth is measured from that reference.
-//! - **Scar rule**: a scar is a connected depression (8-neighbours) of the
-//!   form-removed surface more than [`EXTENT_UM`] deep, at least
-//!   [`MIN_AREA_MM2`] in area and reaching [`CORE_UM`] somewhere; on rough
-//!   skin the two depths rise to 3 and 6 robust standard deviations
-//!   (1.4826 × MAD) of the form-removed relief. Its region
-//!   then grows over the adjacent pixels that are still below the reference
-//!   (the shallow rim), no further than half its radius, so that area,
-//!   mean depth and volume include the rim. Pores (≤ 0.02 mm² above 10 µm)
-//!   and furrows (a few µm) are not scars.
 //!
-//! Without a physical scale the thresholds assume
-//! [`crate::measure::NOMINAL_MM_PER_PX`] and every value is in pixel units.
+//! Without a physical scale every value is in pixel units.
 
+pub use super::scars::{Scar, ScarType, find_scars, scars_in_depth};
 pub use crate::raster::{HeightUnit, Surface};
-use crate::stats::{median, robust_sigma};
+use crate::stats::median;
+#[cfg(test)]
 use crate::units::MmPerPx;
 use rayon::prelude::*;
 use serde::Serialize;
-
-/// Depth a depression must exceed to belong to a scar's extent, µm.
-pub const EXTENT_UM: f64 = 10.0;
-/// Depth a scar must reach somewhere, µm.
-pub const CORE_UM: f64 = 30.0;
-/// Smallest scar extent, mm².
-pub const MIN_AREA_MM2: f64 = 0.1;
 
 /// ISO 25178-2 height parameters of a levelled surface.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -56,24 +42,6 @@ pub struct Iso25178 {
     /// Developed interfacial area ratio (needs a lateral scale for µm
     /// heights; `None` without one).
     pub Sdr: Option<f64>,
-}
-
-/// One scar found in a surface.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct Scar {
-    /// Depth-weighted centre, pixels (x right, y down).
-    pub centre: (f64, f64),
-    /// Area, mm² (px² without a scale).
-    pub area: f64,
-    /// Mean depth below the reference over the scar, µm (px without a scale).
-    pub mean_depth: f64,
-    /// Depth of the floor below the reference, µm (px): the apex of a
-    /// robust quadratic fit to the floor, so a pore on it does not count.
-    pub max_depth: f64,
-    /// Volume below the reference, mm³ (px³ without a scale).
-    pub volume: f64,
-    /// Equivalent radius of the area, mm (px).
-    pub radius: f64,
 }
 
 impl Surface {
@@ -329,239 +297,6 @@ fn developed_area_ratio(r: &[f64], w: usize, pixel: f64) -> f64 {
         .iter()
         .fold((0.0, 0.0), |acc, r| (acc.0 + r.0, acc.1 + r.1));
     if n > 0.0 { area / n - 1.0 } else { 0.0 }
-}
-
-/// The depth below the robust degree-2 form (positive down) and the scars
-/// in it (see the module documentation for the rule).
-#[must_use]
-pub fn find_scars(s: &Surface) -> (Vec<f64>, Vec<Scar>) {
-    let depth: Vec<f64> = s.remove_form().iter().map(|v| -v).collect();
-    let scars = scars_in_depth(s, &depth);
-    (depth, scars)
-}
-
-/// Scars in a depth map (positive below the reference).
-#[must_use]
-pub fn scars_in_depth(s: &Surface, depth: &[f64]) -> Vec<Scar> {
-    let (w, h) = (s.w, s.h);
-    let nominal_mm = s
-        .mm_per_px
-        .map_or(crate::measure::NOMINAL_MM_PER_PX, MmPerPx::get);
-    // thresholds in the unit of the heights
-    let to_z = |um: f64| match s.unit {
-        HeightUnit::Um => um,
-        HeightUnit::PixelWidth => um / (nominal_mm * 1000.0),
-    };
-    // rough skin raises both thresholds to 3 and 6 robust σ of its relief,
-    // so that its deepest pores and furrows are not taken for scars
-    let sigma = robust_sigma(depth);
-    let (extent, core) = (
-        to_z(EXTENT_UM).max(3.0 * sigma),
-        to_z(CORE_UM).max(6.0 * sigma),
-    );
-    let min_px = (MIN_AREA_MM2 / (nominal_mm * nominal_mm)).ceil() as usize;
-    let mut label = vec![0u32; w * h];
-    let mut scars = Vec::new();
-    let mut stack = Vec::new();
-    let mut region = Vec::new();
-    for start in 0..w * h {
-        if label[start] != 0 || depth[start].is_nan() || depth[start] <= extent {
-            continue;
-        }
-        // flood the extent component
-        region.clear();
-        label[start] = u32::MAX;
-        stack.push(start);
-        let mut deepest = 0.0f64;
-        while let Some(i) = stack.pop() {
-            region.push(i);
-            deepest = deepest.max(depth[i]);
-            for j in neighbours(i, w, h) {
-                if label[j] == 0 && depth[j] > extent {
-                    label[j] = u32::MAX;
-                    stack.push(j);
-                }
-            }
-        }
-        if region.len() < min_px || deepest < core {
-            continue;
-        }
-        let id = scars.len() as u32 + 1;
-        for &i in &region {
-            label[i] = id;
-        }
-        // grow over the rim still below the reference, breadth first, at
-        // most half the equivalent radius
-        let reach = ((region.len() as f64 / std::f64::consts::PI).sqrt() * 0.5).ceil() as usize;
-        let mut frontier: Vec<usize> = region.clone();
-        for _ in 0..reach {
-            let mut next = Vec::new();
-            for &i in &frontier {
-                for j in neighbours(i, w, h) {
-                    if label[j] == 0 && depth[j] > 0.0 {
-                        label[j] = id;
-                        next.push(j);
-                    }
-                }
-            }
-            if next.is_empty() {
-                break;
-            }
-            region.extend_from_slice(&next);
-            frontier = next;
-        }
-        region.sort_unstable();
-        scars.push(measure_region(s, depth, &region));
-    }
-    scars
-}
-
-fn neighbours(i: usize, w: usize, h: usize) -> impl Iterator<Item = usize> {
-    let (x, y) = ((i % w) as isize, (i / w) as isize);
-    [
-        (-1, -1),
-        (0, -1),
-        (1, -1),
-        (-1, 0),
-        (1, 0),
-        (-1, 1),
-        (0, 1),
-        (1, 1),
-    ]
-    .into_iter()
-    .filter_map(move |(dx, dy)| {
-        let (nx, ny) = (x + dx, y + dy);
-        (nx >= 0 && ny >= 0 && (nx as usize) < w && (ny as usize) < h)
-            .then(|| ny as usize * w + nx as usize)
-    })
-}
-
-fn measure_region(s: &Surface, depth: &[f64], region: &[usize]) -> Scar {
-    let w = s.w;
-    let (mut sum, mut max) = (0.0f64, 0.0f64);
-    for &i in region {
-        let d = depth[i].max(0.0);
-        sum += d;
-        max = max.max(d);
-    }
-    // the centre: depth-weighted over the deeper half (a pore on the floor
-    // is too small to move it)
-    let (mut cx, mut cy, mut wsum) = (0.0, 0.0, 0.0);
-    for &i in region {
-        let d = depth[i] - 0.5 * max;
-        if d > 0.0 {
-            cx += d * (i % w) as f64;
-            cy += d * (i / w) as f64;
-            wsum += d;
-        }
-    }
-    let centre = if wsum > 0.0 {
-        (cx / wsum, cy / wsum)
-    } else {
-        ((region[0] % w) as f64, (region[0] / w) as f64)
-    };
-    let n = region.len() as f64;
-    let radius_px = (n / std::f64::consts::PI).sqrt();
-    let bottom = floor_depth(depth, s.w, s.h, centre, radius_px).map_or(max, |b| b.min(max));
-    let px_area = s.pixel_area();
-    let (to_vol, _) = s.volume_unit();
-    let (depth_unit, _) = s.depth_unit();
-    Scar {
-        centre,
-        area: n * px_area,
-        mean_depth: sum / n * depth_unit,
-        max_depth: bottom * depth_unit,
-        volume: sum * to_vol,
-        radius: (n * px_area / std::f64::consts::PI).sqrt(),
-    }
-}
-
-/// The depth of a scar's floor: the apex of a quadratic surface fitted
-/// robustly (Tukey biweight) to the depths within 0.3 of the scar's radius
-/// of its centre. Pores and furrows on the floor are outliers to that fit,
-/// so they do not add their own depth; a smooth bowl's apex is within 0.3 %
-/// of its true bottom. `None` when the scar is too small for a fit.
-fn floor_depth(
-    depth: &[f64],
-    w: usize,
-    h: usize,
-    centre: (f64, f64),
-    radius_px: f64,
-) -> Option<f64> {
-    let rho = 0.3 * radius_px;
-    if rho < 3.0 {
-        return None;
-    }
-    let (x0, x1) = (
-        ((centre.0 - rho).floor().max(0.0)) as usize,
-        ((centre.0 + rho).ceil() as usize).min(w - 1),
-    );
-    let (y0, y1) = (
-        ((centre.1 - rho).floor().max(0.0)) as usize,
-        ((centre.1 + rho).ceil() as usize).min(h - 1),
-    );
-    let mut pts = Vec::new();
-    for y in y0..=y1 {
-        for x in x0..=x1 {
-            let (u, v) = ((x as f64 - centre.0) / rho, (y as f64 - centre.1) / rho);
-            let d = depth[y * w + x];
-            if u * u + v * v <= 1.0 && d.is_finite() {
-                pts.push(([1.0, u, v, u * u, u * v, v * v], d));
-            }
-        }
-    }
-    if pts.len() < 12 {
-        return None;
-    }
-    let mut coef = [0.0f64; 6];
-    let mut weights = vec![1.0f64; pts.len()];
-    for _ in 0..10 {
-        let mut a = nalgebra::Matrix6::<f64>::zeros();
-        let mut b = nalgebra::Vector6::<f64>::zeros();
-        for ((t, d), &wt) in pts.iter().zip(&weights) {
-            for i in 0..6 {
-                b[i] += wt * t[i] * d;
-                for j in 0..6 {
-                    a[(i, j)] += wt * t[i] * t[j];
-                }
-            }
-        }
-        let sol = a.cholesky()?.solve(&b);
-        coef.copy_from_slice(sol.as_slice());
-        let res: Vec<f64> = pts
-            .iter()
-            .map(|(t, d)| d - (0..6).map(|k| coef[k] * t[k]).sum::<f64>())
-            .collect();
-        let c = 4.685 * robust_sigma(&res).max(1e-9);
-        for (wt, r) in weights.iter_mut().zip(&res) {
-            let q = r / c;
-            *wt = if q.abs() >= 1.0 {
-                0.0
-            } else {
-                (1.0 - q * q).powi(2)
-            };
-        }
-    }
-    // apex of c0 + c1 u + c2 v + c3 u² + c4 uv + c5 v² (a maximum of depth)
-    let m = nalgebra::Matrix2::new(2.0 * coef[3], coef[4], coef[4], 2.0 * coef[5]);
-    let apex = m
-        .try_inverse()
-        .map(|inv| inv * nalgebra::Vector2::new(-coef[1], -coef[2]));
-    match apex {
-        Some(p) if p.x * p.x + p.y * p.y <= 1.0 && coef[3] <= 0.0 && coef[5] <= 0.0 => {
-            let (u, v) = (p.x, p.y);
-            Some(
-                coef[0]
-                    + coef[1] * u
-                    + coef[2] * v
-                    + coef[3] * u * u
-                    + coef[4] * u * v
-                    + coef[5] * v * v,
-            )
-        }
-        // a flat floor (a boxcar scar) or a tilted one: the fit at the centre
-        _ => Some(coef[0]),
-    }
 }
 
 #[cfg(test)]

@@ -17,9 +17,12 @@ use crate::simd::wide_fn;
 use rayon::prelude::*;
 
 mod cielab;
+mod spots;
 
 use cielab::lab_row;
 pub use cielab::{LinearLut, cbrt, lab_from_linear, srgb_to_linear};
+use spots::spot_excess;
+pub use spots::{SPOT_MARGIN_PX, SPOT_SIGMA_PX, pigment_spots};
 
 /// A pixel is pigmented when its melanin index exceeds the reference median
 /// by more than this (5 MI units ≈ 11 % less red reflectance).
@@ -410,6 +413,9 @@ pub struct Colour {
     pub maps: Option<ColourMaps>,
     /// Mean linear RGB of the control region, when there is one.
     pub control_linear: Option<[f64; 3]>,
+    /// This capture's own pigmented spots, found when `opts.tracked` gave
+    /// none.
+    pub spots: Option<Vec<bool>>,
 }
 
 /// The colour family of [`super::measure`] on `crop` (the ROI of `img`;
@@ -474,6 +480,13 @@ pub(super) fn measure_colour(
         .map(|(k, &(name, v))| TiledValue::new(name, v, column(k)))
         .collect();
     let mut control_linear = None;
+    let own_spots =
+        (opts.tracked.is_none() && !grey).then(|| pigment_spots(crop, &tables.lut, reference.mi));
+    let spots = opts
+        .tracked
+        .as_deref()
+        .map(|t| t.pigment.as_slice())
+        .or(own_spots.as_deref());
     if let Some(c) = &control {
         // von Kries adaptation: scale each linear channel so the control's
         // mean equals the reference (the baseline session's control, or this
@@ -481,6 +494,9 @@ pub(super) fn measure_colour(
         // global exposure or white-balance change cancels exactly
         let mean = control_mean_linear(c, &tables.lut);
         control_linear = Some(mean);
+        if let Some(excess) = spots.and_then(|m| spot_excess(crop, &tables.lut, m, mean[0])) {
+            values.push(TiledValue::new(id::SPOT_MELANIN, excess, Vec::new()));
+        }
         let target = opts.control_reference.unwrap_or(mean);
         let gain: [f64; 3] = std::array::from_fn(|k| {
             if mean[k] > 1e-9 {
@@ -521,6 +537,7 @@ pub(super) fn measure_colour(
         values,
         maps,
         control_linear,
+        spots: own_spots,
     }
 }
 

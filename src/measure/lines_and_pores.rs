@@ -89,6 +89,14 @@ pub(super) fn lines_and_pores(
     (lines, pores)
 }
 
+/// The pores of the detections (in the diameter window), without the line
+/// metrics.
+pub(super) fn pores_only(found: Detections, mm_per_px: Option<MmPerPx>) -> Vec<pores::Blob> {
+    let (w, h) = (found.ridges.v.width(), found.ridges.v.height());
+    let one = Tiles::new(w, h, 1);
+    pores::pore_metrics(found.blobs, w, h, &one, mm_per_px, found.diameter_range).blobs
+}
+
 /// One parallel pass over the rows of a level feeding both detectors, so
 /// each Hessian row is computed once: bands of [`BAND`] rows, each task
 /// holding the line filter's and the pore detector's band (either absent

@@ -13,12 +13,15 @@ pub mod pores;
 pub mod scale_space;
 pub mod scars;
 pub mod texture;
+mod ruled;
 mod tiles;
 pub mod tracked;
 pub mod wrinkles;
 
 pub use lines_and_pores::{Detections, detect_lines_and_pores};
+use ruled::{Deficits, control_pores, control_rulers, ruled_values};
 pub use tiles::{TiledValue, Tiles, sem};
+pub use tracked::Tracked;
 
 pub use colour::control_reference;
 
@@ -31,6 +34,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Smallest ROI side measured (GLCM distance 4 and LBP need some context).
 pub const MIN_SIDE: usize = 16;
@@ -155,10 +159,9 @@ pub struct MeasureOptions {
     /// `_vs_control` metrics (the baseline session's control; default: this
     /// image's own, i.e. no adaptation).
     pub control_reference: Option<[f64; 3]>,
-    /// Centre lines found at baseline (a mask of the ROI, [`FeatureMaps`]'
-    /// `wrinkle_lines`) where the tracked line measures are taken; `None`:
-    /// at this capture's own lines.
-    pub tracked_lines: Option<std::sync::Arc<Vec<bool>>>,
+    /// The features found at baseline (lines, pores, pigmented spots) where
+    /// the tracked measures are taken; `None`: at this capture's own.
+    pub tracked: Option<Arc<Tracked>>,
 }
 
 impl Default for MeasureOptions {
@@ -170,59 +173,9 @@ impl Default for MeasureOptions {
             roughness_sigma_px: 4.0,
             keep_maps: false,
             control_reference: None,
-            tracked_lines: None,
+            tracked: None,
         }
     }
-}
-
-/// The rulers of the relative measures, from the control region `control`
-/// of `img` (one value each for the whole region): its roughness, and the
-/// RMS of the lines' band ([`tracked::band_rms`]).
-fn control_rulers(
-    img: &RgbPlanes,
-    control: Rect,
-    opts: &MeasureOptions,
-) -> (Option<f64>, Option<f64>) {
-    let crop = img.crop(control);
-    let one = Tiles::new(control.w, control.h, 1);
-    let (y, finite) = luminance_and_sum(&crop);
-    let blurred = texture::lowpass_given_sum(&y, opts.roughness_sigma_px, finite);
-    let roughness = texture::roughness(&y, &blurred, &one)
-        .map(|(r, _)| r)
-        .filter(|&r| r > 0.0);
-    (roughness, tracked::band_rms((&y, finite), &blurred))
-}
-
-/// The measures taken against a ruler: the ROI's roughness (among
-/// `texture`) over the control region's, the tracked line deficit over the
-/// RMS of the lines' band in the control region (`rulers`), and the deficit
-/// in % of the ROI's mean luminance (`finite`: its sum and count). The tracked values carry no tiles (see
-/// [`tracked`]: their noise is the capture repeatability).
-fn ruled_values(
-    texture: &[TiledValue],
-    deficit: Option<f64>,
-    (sum, n): (f64, u64),
-    rulers: Option<(Option<f64>, Option<f64>)>,
-) -> Vec<TiledValue> {
-    let scaled = |id: &'static str, (v, tiles): (f64, &[f64]), k: f64| {
-        TiledValue::new(id, v * k, tiles.iter().map(|t| t * k).collect())
-    };
-    let mut out = Vec::new();
-    if let Some(d) = deficit
-        && n > 0
-        && sum > 0.0
-    {
-        let percent = 100.0 * n as f64 / sum;
-        out.push(scaled(id::LINE_CONTRAST, (d, &[]), percent));
-    }
-    let (roughness, band) = rulers.unwrap_or((None, None));
-    if let (Some(r), Some(t)) = (roughness, texture.iter().find(|v| v.id == id::ROUGHNESS)) {
-        out.push(scaled(id::RELATIVE_ROUGHNESS, (t.value, &t.tiles), 1.0 / r));
-    }
-    if let (Some(r), Some(d)) = (band, deficit) {
-        out.push(scaled(id::LINE_SEVERITY, (d, &[]), 1.0 / r));
-    }
-    out
 }
 
 /// One measured number.
@@ -270,6 +223,9 @@ pub struct Measurements {
     pub control_linear: Option<[f64; 3]>,
     /// Feature maps, when asked for.
     pub maps: Option<FeatureMaps>,
+    /// Where the tracked measures were taken: the features given in
+    /// [`MeasureOptions::tracked`], or this capture's own.
+    pub tracked: Arc<Tracked>,
 }
 
 /// The map of [`Measurements::values`] from what the families measured:
@@ -381,14 +337,29 @@ pub fn measure(
         || colour::measure_colour(img, crop, &tiles, opts),
     );
     let shading_value = TiledValue::new(id::SHADING, shading.value, shading.tiles);
-    let rulers = opts.control.map(|c| control_rulers(img, c, opts));
-    let tracked_at = opts
-        .tracked_lines
-        .as_deref()
-        .map_or(lines.centre_lines.as_slice(), Vec::as_slice);
-    let deficit = tracked::line_deficit((&luminance, finite), &blurred, tracked_at);
+    let tracked = opts.tracked.clone().unwrap_or_else(|| {
+        let spots = colour.spots.clone().unwrap_or_default();
+        let mut own = Tracked::new((roi.w, roi.h), &lines.centre_lines, &found.blobs, spots);
+        if let Some(c) = opts.control {
+            own.control_pores = control_pores(img, c, opts.mm_per_px);
+        }
+        Arc::new(own)
+    });
+    let rulers = opts
+        .control
+        .map(|c| control_rulers(img, c, &tracked.control_pores, opts))
+        .unwrap_or_default();
+    let at = tracked::deficits(
+        (&luminance, finite),
+        &blurred,
+        &[&tracked.lines, &tracked.pores],
+    );
     drop((luminance, blurred));
-    let ruled = ruled_values(&texture_values, deficit, finite, rulers);
+    let deficits = Deficits {
+        lines: at[0],
+        pores: at[1],
+    };
+    let ruled = ruled_values(&texture_values, deficits, finite, rulers);
     let values = catalogued(
         texture_values
             .iter()
@@ -417,6 +388,7 @@ pub fn measure(
         pore_histogram,
         control_linear,
         maps: opts.keep_maps.then_some(maps),
+        tracked,
     })
 }
 

@@ -212,7 +212,7 @@ impl Skin {
                 x: rng.range(0.0, w),
                 y: rng.range(0.0, h),
                 sigma: px(rng.range(0.035, 0.075)),
-                depth: rng.range(25.0, 60.0),
+                depth: rng.range(30.0, 80.0),
             };
             let (gx, gy) = ((p.x / gcell) as usize, (p.y / gcell) as usize);
             pores[gy * gw + gx].push(p);
@@ -231,7 +231,7 @@ impl Skin {
                     a0,
                     a1: a0 + px(rng.range(8.0, 20.0)) / radius,
                     width: px(rng.range(0.08, 0.14)),
-                    depth: rng.range(40.0, 70.0),
+                    depth: rng.range(30.0, 80.0),
                 }
             })
             .collect();

@@ -14,7 +14,7 @@ use crate::ingest;
 use crate::model::{MeasuredSeries, MeasuredSession, SessionMedia};
 use crate::output;
 use crate::quality;
-use crate::raster::Surface;
+use crate::raster::{HeightUnit, Surface};
 use crate::trend;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -60,7 +60,7 @@ pub(super) fn measure_series(
         }
     }
     job.bar.set_message(format!("{view}: {kind}"));
-    let surfaces: Vec<Surface> = items
+    let read: Vec<Result<Surface>> = items
         .par_iter()
         .map(|it| {
             let s = match &it.capture.kind {
@@ -79,21 +79,32 @@ pub(super) fn measure_series(
             job.bar.inc(2);
             Ok(s)
         })
-        .collect::<Result<_>>()?;
-    let Some(first) = surfaces.first() else {
-        return Err(Error::case(
-            &case.root,
-            format!("view {view:?} has no {kind} capture"),
-        ));
-    };
-    for (it, s) in items.iter().zip(&surfaces).skip(1) {
-        if s.mm_per_px != first.mm_per_px || s.unit != first.unit {
+        .collect();
+    // the baseline must be usable; a follow-up that is not is left out
+    // with its reason (DESIGN.md: one capture never sinks a case)
+    let mut read = read.into_iter();
+    let first = match read.next() {
+        Some(first) => first?,
+        None => {
             return Err(Error::case(
-                &it.capture.path,
-                "its scale differs from the first session's; height maps of one view must share mm_per_px",
+                &case.root,
+                format!("view {view:?} has no {kind} capture"),
             ));
         }
-    }
+    };
+    let surfaces: Vec<std::result::Result<Surface, String>> = std::iter::once(Ok(first.clone()))
+        .chain(read.map(|r| match r {
+            Err(e) => Err(format!("could not be read: {e}")),
+            // a scale of its own is fine (a hand-held scanner): the
+            // registration finds it; heights in another unit are not
+            Ok(s) if s.unit != first.unit => Err(format!(
+                "its heights are in {} and the baseline's in {}: give both a scale (mm_per_px) or neither",
+                s.unit.name(),
+                first.unit.name()
+            )),
+            Ok(s) => Ok(s),
+        }))
+        .collect();
     let (w, h, mm_per_px) = (first.w, first.h, first.mm_per_px);
 
     // align on the relief, warp into the baseline frame, measure
@@ -166,29 +177,36 @@ pub(super) fn measure_series(
 }
 
 /// Registers every surface to the first on its relief (which does not
-/// depend on the light).
-fn register(surfaces: &[Surface], opts: &AlignOptions) -> Vec<Registration> {
-    let Some(base) = surfaces.first() else {
+/// depend on the light; the transform carries any change of lateral scale);
+/// one that could not be read fails with its reason.
+fn register(
+    surfaces: &[std::result::Result<Surface, String>],
+    opts: &AlignOptions,
+) -> Vec<Registration> {
+    let Some(Ok(base)) = surfaces.first() else {
         return Vec::new();
     };
     let base_img = ds::relief_image(base);
     surfaces
         .iter()
         .enumerate()
-        .map(|(k, s)| {
-            if k == 0 {
-                Registration::identity()
-            } else {
-                align::register(&base_img, &ds::relief_image(s), opts)
-            }
+        .map(|(k, s)| match s {
+            Err(reason) => Registration::failed(reason.clone()),
+            Ok(_) if k == 0 => Registration::identity(),
+            Ok(s) => align::register(&base_img, &ds::relief_image(s), opts),
         })
         .collect()
 }
 
 /// Warps every registered surface into the first's frame and measures them
 /// all on the region that every usable one covers (`None`: not aligned).
-fn measure_aligned(surfaces: &[Surface], regs: &[Registration]) -> Vec<Option<Measured>> {
-    let Some(base) = surfaces.first() else {
+/// Resampled to the baseline's grid, every surface takes its scale; heights
+/// stay in their unit (µm).
+fn measure_aligned(
+    surfaces: &[std::result::Result<Surface, String>],
+    regs: &[Registration],
+) -> Vec<Option<Measured>> {
+    let Some(Ok(base)) = surfaces.first() else {
         return Vec::new();
     };
     let (w, h) = (base.w, base.h);
@@ -197,34 +215,45 @@ fn measure_aligned(surfaces: &[Surface], regs: &[Registration]) -> Vec<Option<Me
         .zip(regs)
         .enumerate()
         .map(|(k, (s, r))| {
-            if !r.is_ok() {
-                return None;
-            }
+            let s = s.as_ref().ok().filter(|_| r.is_ok())?;
             if k == 0 {
                 return Some(s.clone());
             }
-            Some(align::warp::warp_surface(s, &r.base_from_moving, w, h))
+            let mut warped = align::warp::warp_surface(s, &r.base_from_moving, w, h);
+            warped.mm_per_px = base.mm_per_px;
+            if warped.unit == HeightUnit::PixelWidth {
+                // heights in widths of this capture's pixel: in the
+                // baseline's, one is `scale` of them
+                let m = r.base_from_moving.normalised().0;
+                let scale = (m[0][0] * m[1][1] - m[0][1] * m[1][0]).abs().sqrt();
+                warped.z.iter_mut().for_each(|z| *z *= scale);
+            }
+            Some(warped)
         })
         .collect();
     // the region every usable session covers
     let common: Vec<bool> = (0..w * h)
         .map(|i| warped.iter().flatten().all(|s| s.z[i].is_finite()))
         .collect();
-    warped
-        .into_iter()
-        .map(|s| {
-            let mut s = s?;
-            for (z, &c) in s.z.iter_mut().zip(&common) {
-                if !c {
-                    *z = f64::NAN;
-                }
+    let measure = |s: Option<Surface>, tracked: Option<&[Scar]>| {
+        let mut s = s?;
+        for (z, &c) in s.z.iter_mut().zip(&common) {
+            if !c {
+                *z = f64::NAN;
             }
-            let (values, scars, depth) = ds::measure_surface(&s);
-            Some(Measured {
-                values,
-                scars,
-                depth,
-            })
+        }
+        let (values, scars, depth) = ds::measure_surface(&s, tracked);
+        Some(Measured {
+            values,
+            scars,
+            depth,
         })
-        .collect()
+    };
+    // the baseline first: its scars are measured at their places in every
+    // session (tracked)
+    let mut warped = warped.into_iter();
+    let first = measure(warped.next().flatten(), None);
+    let at = first.as_ref().map(|m| m.scars.clone());
+    let rest: Vec<Option<Measured>> = warped.map(|s| measure(s, at.as_deref())).collect();
+    std::iter::once(first).chain(rest).collect()
 }

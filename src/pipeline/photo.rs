@@ -208,15 +208,14 @@ pub(super) fn measure_series(
             }),
         })
     };
-    // the baseline first: its lines are where every capture's lines are
-    // measured (tracked measures)
+    // the baseline first: its lines, pores and pigmented spots are where
+    // every capture is measured (tracked measures)
     let first = assess_one(0, &mopts)?;
     let mopts = MeasureOptions {
-        tracked_lines: first
+        tracked: first
             .measured
             .as_ref()
-            .and_then(|m| m.measurements.maps.as_ref())
-            .map(|maps| std::sync::Arc::new(maps.wrinkle_lines.clone())),
+            .map(|m| m.measurements.tracked.clone()),
         ..mopts
     };
     let rest: Vec<Result<Assessed>> = (1..items.len())

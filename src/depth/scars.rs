@@ -1,0 +1,558 @@
+//! Scars: compact depressions of the form-removed surface, told apart from
+//! the furrows, fine lines and pores around them by their shape.
+//!
+//! - **Extent**: the pixels more than [`EXTENT_UM`] below the reference
+//!   (on rough skin, 3 robust standard deviations of the relief if more),
+//!   opened by a disc of radius [`OPENING_RADIUS_MM`]: what is narrower than
+//!   the disc (pores, fine lines 0.1–0.5 mm wide) falls away, and a line
+//!   that crossed a scar no longer joins it to the next one.
+//! - **Scar**: a connected part (8-neighbours) of the opened extent at least
+//!   [`MIN_AREA_MM2`] in area, reaching [`CORE_UM`] (or 6 robust σ) and not
+//!   elongated (principal axes within [`MAX_ELONGATION`]: a wide furrow is
+//!   long). Its region then grows over the adjacent pixels still below the
+//!   reference (the shallow rim), no further than half its radius, so area,
+//!   mean depth and volume include the rim.
+//! - **Type**: ice-pick under [`ICE_PICK_RADIUS_MM`] of equivalent radius;
+//!   otherwise boxcar where the floor is flat (mean depth over its extent
+//!   at least [`FLAT_FLOOR_RATIO`] of the floor's: a cosine bowl's is 0.40,
+//!   a flat floor over 0.7 of the radius 0.79), else rolling.
+//!
+//! Without a physical scale the sizes assume
+//! [`crate::measure::NOMINAL_MM_PER_PX`] and every value is in pixel units.
+
+use crate::raster::{HeightUnit, Surface};
+use crate::stats::robust_sigma;
+use crate::units::MmPerPx;
+use serde::Serialize;
+
+/// Depth a depression must exceed to belong to a scar's extent, µm.
+pub const EXTENT_UM: f64 = 10.0;
+/// Depth a scar must reach somewhere, µm.
+pub const CORE_UM: f64 = 30.0;
+/// Smallest scar extent after the opening, mm² (an ice-pick scar 0.5 mm
+/// across keeps about 0.12 mm² above the extent depth).
+pub const MIN_AREA_MM2: f64 = 0.1;
+/// Radius of the disc the extent is opened by, mm.
+pub const OPENING_RADIUS_MM: f64 = 0.15;
+/// Largest ratio of a scar's principal axes (square root of the ratio of
+/// its second moments).
+pub const MAX_ELONGATION: f64 = 3.0;
+/// Equivalent radius under which a scar is an ice-pick scar, mm.
+pub const ICE_PICK_RADIUS_MM: f64 = 0.6;
+/// Mean depth over its extent, over the floor's depth, from which a wider
+/// scar is a boxcar scar.
+pub const FLAT_FLOOR_RATIO: f64 = 0.6;
+
+/// The lateral scale the scar sizes are taken at.
+fn nominal_mm(s: &Surface) -> f64 {
+    s.mm_per_px
+        .map_or(crate::measure::NOMINAL_MM_PER_PX, MmPerPx::get)
+}
+
+/// What a scar looks like (a guess from its size and floor, as a
+/// practitioner would name it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScarType {
+    /// Narrow and deep: under [`ICE_PICK_RADIUS_MM`] of equivalent radius.
+    IcePick,
+    /// Wider, with a flat floor and steep walls: the mean depth over its
+    /// extent is at least [`FLAT_FLOOR_RATIO`] of the floor's.
+    Boxcar,
+    /// Wide, shallow and sloping: a bowl.
+    Rolling,
+}
+
+/// One scar found in a surface.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Scar {
+    /// Its type, guessed from its size and floor.
+    #[serde(rename = "type")]
+    pub kind: ScarType,
+    /// Depth-weighted centre, pixels (x right, y down).
+    pub centre: (f64, f64),
+    /// Area, mm² (px² without a scale).
+    pub area: f64,
+    /// Mean depth below the reference over the scar, µm (px without a scale).
+    pub mean_depth: f64,
+    /// Depth of the floor below the reference, µm (px): the apex of a
+    /// robust quadratic fit to the floor, so a pore on it does not count.
+    pub max_depth: f64,
+    /// Volume below the reference, mm³ (px³ without a scale).
+    pub volume: f64,
+    /// Equivalent radius of the area, mm (px).
+    pub radius: f64,
+}
+
+/// The depth below the robust degree-2 form (positive down) and the scars
+/// in it (see the module documentation for the rule).
+#[must_use]
+pub fn find_scars(s: &Surface) -> (Vec<f64>, Vec<Scar>) {
+    let depth: Vec<f64> = s.remove_form().iter().map(|v| -v).collect();
+    let scars = scars_in_depth(s, &depth);
+    (depth, scars)
+}
+
+/// Scars in a depth map (positive below the reference).
+#[must_use]
+pub fn scars_in_depth(s: &Surface, depth: &[f64]) -> Vec<Scar> {
+    let (w, h) = (s.w, s.h);
+    let nominal_mm = nominal_mm(s);
+    // thresholds in the unit of the heights
+    let to_z = |um: f64| match s.unit {
+        HeightUnit::Um => um,
+        HeightUnit::PixelWidth => um / (nominal_mm * 1000.0),
+    };
+    // rough skin raises both thresholds to 3 and 6 robust σ of its relief,
+    // so that its deepest pores and furrows are not taken for scars
+    let sigma = robust_sigma(depth);
+    let (extent, core) = (
+        to_z(EXTENT_UM).max(3.0 * sigma),
+        to_z(CORE_UM).max(6.0 * sigma),
+    );
+    let min_px = (MIN_AREA_MM2 / (nominal_mm * nominal_mm)).ceil() as usize;
+    // the extent, opened: what is narrower than the opening (pores, fine
+    // lines) falls away, and lines no longer join scars
+    let below: Vec<bool> = depth.iter().map(|&d| d > extent).collect();
+    let radius_px = OPENING_RADIUS_MM / nominal_mm;
+    let opened = opening(&below, w, h, radius_px);
+    let mut label = vec![0u32; w * h];
+    let mut scars = Vec::new();
+    let mut stack = Vec::new();
+    let mut region = Vec::new();
+    for start in 0..w * h {
+        if label[start] != 0 || !opened[start] {
+            continue;
+        }
+        // flood the opened component
+        region.clear();
+        label[start] = u32::MAX;
+        stack.push(start);
+        let mut deepest = 0.0f64;
+        while let Some(i) = stack.pop() {
+            region.push(i);
+            deepest = deepest.max(depth[i]);
+            for j in neighbours(i, w, h) {
+                if label[j] == 0 && opened[j] {
+                    label[j] = u32::MAX;
+                    stack.push(j);
+                }
+            }
+        }
+        if region.len() < min_px || deepest < core || is_elongated(&region, w) {
+            continue;
+        }
+        let id = scars.len() as u32 + 1;
+        for &i in &region {
+            label[i] = id;
+        }
+        // the type looks at the scar's own extent, before the rim joins
+        let core_mean = region.iter().map(|&i| depth[i]).sum::<f64>() / region.len() as f64;
+        // grow over the rim still below the reference, breadth first, at
+        // most half the equivalent radius
+        let reach = ((region.len() as f64 / std::f64::consts::PI).sqrt() * 0.5).ceil() as usize;
+        let mut frontier: Vec<usize> = region.clone();
+        for _ in 0..reach {
+            let mut next = Vec::new();
+            for &i in &frontier {
+                for j in neighbours(i, w, h) {
+                    if label[j] == 0 && depth[j] > 0.0 {
+                        label[j] = id;
+                        next.push(j);
+                    }
+                }
+            }
+            if next.is_empty() {
+                break;
+            }
+            region.extend_from_slice(&next);
+            frontier = next;
+        }
+        region.sort_unstable();
+        scars.push(measure_region(s, depth, &region, core_mean));
+    }
+    scars
+}
+
+/// Whether a region is a furrow rather than a scar: the ratio of its
+/// principal second moments exceeds [`MAX_ELONGATION`].
+fn is_elongated(region: &[usize], w: usize) -> bool {
+    let n = region.len() as f64;
+    let (mut sx, mut sy) = (0.0, 0.0);
+    for &i in region {
+        sx += (i % w) as f64;
+        sy += (i / w) as f64;
+    }
+    let (mx, my) = (sx / n, sy / n);
+    let (mut xx, mut yy, mut xy) = (0.0, 0.0, 0.0);
+    for &i in region {
+        let (dx, dy) = ((i % w) as f64 - mx, (i / w) as f64 - my);
+        xx += dx * dx;
+        yy += dy * dy;
+        xy += dx * dy;
+    }
+    let (t, d) = ((xx + yy) / n, (xx * yy - xy * xy) / (n * n));
+    let disc = (t * t / 4.0 - d).max(0.0).sqrt();
+    let (major, minor) = (t / 2.0 + disc, (t / 2.0 - disc).max(1e-12));
+    major / minor > MAX_ELONGATION * MAX_ELONGATION
+}
+
+/// The squared Euclidean distance of every pixel of a `w`×`h` grid to the
+/// nearest `true` pixel of `seed` (a huge value when there is none), by
+/// the lower envelope of parabolas along columns, then rows (Felzenszwalb
+/// and Huttenlocher 2012, "Distance transforms of sampled functions",
+/// Theory of Computing 8, doi:10.4086/toc.2012.v008a019).
+fn squared_distance(seed: &[bool], w: usize, h: usize) -> Vec<f64> {
+    const FAR: f64 = 1e30;
+    let mut d: Vec<f64> = seed.iter().map(|&s| if s { 0.0 } else { FAR }).collect();
+    let n = w.max(h);
+    let (mut f, mut out) = (vec![0.0; n], vec![0.0; n]);
+    let (mut v, mut z) = (vec![0usize; n], vec![0.0f64; n + 1]);
+    for x in 0..w {
+        for y in 0..h {
+            f[y] = d[y * w + x];
+        }
+        envelope(&f[..h], &mut out[..h], &mut v, &mut z);
+        for y in 0..h {
+            d[y * w + x] = out[y];
+        }
+    }
+    for y in 0..h {
+        f[..w].copy_from_slice(&d[y * w..(y + 1) * w]);
+        envelope(&f[..w], &mut out[..w], &mut v, &mut z);
+        d[y * w..(y + 1) * w].copy_from_slice(&out[..w]);
+    }
+    d
+}
+
+/// One dimension of [`squared_distance`]: out[q] = min_p f[p] + (q − p)².
+fn envelope(f: &[f64], out: &mut [f64], v: &mut [usize], z: &mut [f64]) {
+    let n = f.len();
+    if n == 0 {
+        return;
+    }
+    let mut k = 0usize;
+    v[0] = 0;
+    z[0] = f64::NEG_INFINITY;
+    z[1] = f64::INFINITY;
+    let meet = |q: usize, p: usize| {
+        ((f[q] + (q * q) as f64) - (f[p] + (p * p) as f64)) / (2.0 * (q as f64 - p as f64))
+    };
+    for q in 1..n {
+        let mut s = meet(q, v[k]);
+        while s <= z[k] {
+            k -= 1;
+            s = meet(q, v[k]);
+        }
+        k += 1;
+        v[k] = q;
+        z[k] = s;
+        z[k + 1] = f64::INFINITY;
+    }
+    k = 0;
+    for (q, o) in out.iter_mut().enumerate() {
+        while z[k + 1] < q as f64 {
+            k += 1;
+        }
+        let p = v[k];
+        *o = (q as f64 - p as f64).powi(2) + f[p];
+    }
+}
+
+/// The morphological opening of `mask` by a disc of `radius` px: the
+/// pixels within `radius` of a pixel whose disc lies inside the mask.
+fn opening(mask: &[bool], w: usize, h: usize, radius: f64) -> Vec<bool> {
+    let r2 = radius * radius;
+    let outside: Vec<bool> = mask.iter().map(|&m| !m).collect();
+    let eroded: Vec<bool> = squared_distance(&outside, w, h)
+        .iter()
+        .map(|&d| d > r2)
+        .collect();
+    squared_distance(&eroded, w, h)
+        .iter()
+        .map(|&d| d <= r2)
+        .collect()
+}
+
+fn neighbours(i: usize, w: usize, h: usize) -> impl Iterator<Item = usize> {
+    let (x, y) = ((i % w) as isize, (i / w) as isize);
+    [
+        (-1, -1),
+        (0, -1),
+        (1, -1),
+        (-1, 0),
+        (1, 0),
+        (-1, 1),
+        (0, 1),
+        (1, 1),
+    ]
+    .into_iter()
+    .filter_map(move |(dx, dy)| {
+        let (nx, ny) = (x + dx, y + dy);
+        (nx >= 0 && ny >= 0 && (nx as usize) < w && (ny as usize) < h)
+            .then(|| ny as usize * w + nx as usize)
+    })
+}
+
+/// A scar's measures over its `region` (rim included); `core_mean`: its
+/// mean depth over its extent before the rim joined (for its type).
+fn measure_region(s: &Surface, depth: &[f64], region: &[usize], core_mean: f64) -> Scar {
+    let w = s.w;
+    let (mut sum, mut max) = (0.0f64, 0.0f64);
+    for &i in region {
+        let d = depth[i].max(0.0);
+        sum += d;
+        max = max.max(d);
+    }
+    // the centre: depth-weighted over the deeper half (a pore on the floor
+    // is too small to move it)
+    let (mut cx, mut cy, mut wsum) = (0.0, 0.0, 0.0);
+    for &i in region {
+        let d = depth[i] - 0.5 * max;
+        if d > 0.0 {
+            cx += d * (i % w) as f64;
+            cy += d * (i / w) as f64;
+            wsum += d;
+        }
+    }
+    let centre = if wsum > 0.0 {
+        (cx / wsum, cy / wsum)
+    } else {
+        ((region[0] % w) as f64, (region[0] / w) as f64)
+    };
+    let n = region.len() as f64;
+    let radius_px = (n / std::f64::consts::PI).sqrt();
+    let bottom = floor_depth(depth, s.w, s.h, centre, radius_px).map_or(max, |b| b.min(max));
+    let px_area = s.pixel_area();
+    let (to_vol, _) = s.volume_unit();
+    let (depth_unit, _) = s.depth_unit();
+    let kind = if (n / std::f64::consts::PI).sqrt() * nominal_mm(s) < ICE_PICK_RADIUS_MM {
+        ScarType::IcePick
+    } else if core_mean >= FLAT_FLOOR_RATIO * bottom {
+        ScarType::Boxcar
+    } else {
+        ScarType::Rolling
+    };
+    Scar {
+        kind,
+        centre,
+        area: n * px_area,
+        mean_depth: sum / n * depth_unit,
+        max_depth: bottom * depth_unit,
+        volume: sum * to_vol,
+        radius: (n * px_area / std::f64::consts::PI).sqrt(),
+    }
+}
+
+/// The depth of a scar's floor: the apex of a quadratic surface fitted
+/// robustly (Tukey biweight) to the depths within 0.3 of the scar's radius
+/// of its centre. Pores and furrows on the floor are outliers to that fit,
+/// so they do not add their own depth; a smooth bowl's apex is within 0.3 %
+/// of its true bottom. `None` when the scar is too small for a fit.
+pub(crate) fn floor_depth(
+    depth: &[f64],
+    w: usize,
+    h: usize,
+    centre: (f64, f64),
+    radius_px: f64,
+) -> Option<f64> {
+    let rho = 0.3 * radius_px;
+    if rho < 3.0 {
+        return None;
+    }
+    let (x0, x1) = (
+        ((centre.0 - rho).floor().max(0.0)) as usize,
+        ((centre.0 + rho).ceil() as usize).min(w - 1),
+    );
+    let (y0, y1) = (
+        ((centre.1 - rho).floor().max(0.0)) as usize,
+        ((centre.1 + rho).ceil() as usize).min(h - 1),
+    );
+    let mut pts = Vec::new();
+    for y in y0..=y1 {
+        for x in x0..=x1 {
+            let (u, v) = ((x as f64 - centre.0) / rho, (y as f64 - centre.1) / rho);
+            let d = depth[y * w + x];
+            if u * u + v * v <= 1.0 && d.is_finite() {
+                pts.push(([1.0, u, v, u * u, u * v, v * v], d));
+            }
+        }
+    }
+    if pts.len() < 12 {
+        return None;
+    }
+    let mut coef = [0.0f64; 6];
+    let mut weights = vec![1.0f64; pts.len()];
+    for _ in 0..10 {
+        let mut a = nalgebra::Matrix6::<f64>::zeros();
+        let mut b = nalgebra::Vector6::<f64>::zeros();
+        for ((t, d), &wt) in pts.iter().zip(&weights) {
+            for i in 0..6 {
+                b[i] += wt * t[i] * d;
+                for j in 0..6 {
+                    a[(i, j)] += wt * t[i] * t[j];
+                }
+            }
+        }
+        let sol = a.cholesky()?.solve(&b);
+        coef.copy_from_slice(sol.as_slice());
+        let res: Vec<f64> = pts
+            .iter()
+            .map(|(t, d)| d - (0..6).map(|k| coef[k] * t[k]).sum::<f64>())
+            .collect();
+        let c = 4.685 * robust_sigma(&res).max(1e-9);
+        for (wt, r) in weights.iter_mut().zip(&res) {
+            let q = r / c;
+            *wt = if q.abs() >= 1.0 {
+                0.0
+            } else {
+                (1.0 - q * q).powi(2)
+            };
+        }
+    }
+    // apex of c0 + c1 u + c2 v + c3 u² + c4 uv + c5 v² (a maximum of depth)
+    let m = nalgebra::Matrix2::new(2.0 * coef[3], coef[4], coef[4], 2.0 * coef[5]);
+    let apex = m
+        .try_inverse()
+        .map(|inv| inv * nalgebra::Vector2::new(-coef[1], -coef[2]));
+    match apex {
+        Some(p) if p.x * p.x + p.y * p.y <= 1.0 && coef[3] <= 0.0 && coef[5] <= 0.0 => {
+            let (u, v) = (p.x, p.y);
+            Some(
+                coef[0]
+                    + coef[1] * u
+                    + coef[2] * v
+                    + coef[3] * u * u
+                    + coef[4] * u * v
+                    + coef[5] * v * v,
+            )
+        }
+        // a flat floor (a boxcar scar) or a tilted one: the fit at the centre
+        _ => Some(coef[0]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Squared distance to the nearest seed, by trying every seed.
+    fn naive_squared_distance(seed: &[bool], w: usize, h: usize) -> Vec<f64> {
+        (0..w * h)
+            .map(|i| {
+                let (x, y) = ((i % w) as f64, (i / w) as f64);
+                (0..w * h)
+                    .filter(|&j| seed[j])
+                    .map(|j| ((j % w) as f64 - x).powi(2) + ((j / w) as f64 - y).powi(2))
+                    .fold(1e30, f64::min)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn distance_transform_equals_trying_every_seed() {
+        let mut s = 0x2545_F491_4F6C_DD1Du64;
+        for (w, h, density) in [(1, 1, 2), (7, 1, 3), (1, 9, 3), (23, 17, 10), (40, 31, 60)] {
+            let seed: Vec<bool> = (0..w * h)
+                .map(|_| {
+                    s ^= s << 13;
+                    s ^= s >> 7;
+                    s ^= s << 17;
+                    s.is_multiple_of(density)
+                })
+                .collect();
+            let got = squared_distance(&seed, w, h);
+            let want = naive_squared_distance(&seed, w, h);
+            for (g, v) in got.iter().zip(&want) {
+                assert!(
+                    (g - v).abs() < 1e-9 || (*g > 1e29 && *v > 1e29),
+                    "{w}x{h}: {g} vs {v}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn opening_keeps_a_disc_and_removes_a_thin_line() {
+        let (w, h) = (60, 40);
+        let mask: Vec<bool> = (0..w * h)
+            .map(|i| {
+                let (x, y) = ((i % w) as f64, (i / w) as f64);
+                // a disc of radius 8 at (15, 20) and a line 3 px wide along y = 30
+                (x - 15.0).hypot(y - 20.0) <= 8.0 || (y - 30.0).abs() <= 1.0
+            })
+            .collect();
+        let opened = opening(&mask, w, h, 3.0);
+        assert!(opened[20 * w + 15] && opened[20 * w + 22], "the disc stays");
+        assert!((0..w).all(|x| !opened[30 * w + x] || (x as f64 - 15.0).abs() <= 9.0));
+        assert!(!opened[30 * w + 50], "the line goes");
+        // an opening is never larger than the mask
+        assert!(opened.iter().zip(&mask).all(|(o, m)| !o || *m));
+    }
+
+    /// A surface in µm at 0.02 mm/px with the given depth below 0.
+    fn surface(w: usize, h: usize, depth: impl Fn(f64, f64) -> f64) -> Surface {
+        Surface {
+            w,
+            h,
+            z: (0..w * h)
+                .map(|i| -depth((i % w) as f64, (i / w) as f64))
+                .collect(),
+            unit: HeightUnit::Um,
+            mm_per_px: MmPerPx::new(0.02),
+        }
+    }
+
+    #[test]
+    fn scars_are_told_from_lines_and_pores_and_typed() {
+        // 0.02 mm/px: a rolling bowl of radius 1.6 mm (80 px), a boxcar of
+        // 1.0 mm (50 px, floor 0.7 of it), an ice-pick of 0.35 mm (17.5 px);
+        // a fine line 70 µm deep (σ 0.12 mm) crossing the patch and a grid
+        // of pores 60 µm deep (σ 0.06 mm), none of them a scar
+        let (w, h) = (600, 420);
+        let bowl = |r: f64, big: f64, d: f64| {
+            if r >= big {
+                0.0
+            } else {
+                d * 0.5 * (1.0 + (std::f64::consts::PI * r / big).cos())
+            }
+        };
+        let boxcar = |r: f64| {
+            let (big, floor, d) = (50.0, 35.0, 200.0);
+            if r <= floor {
+                d
+            } else if r < big {
+                d * 0.5 * (1.0 + (std::f64::consts::PI * (r - floor) / (big - floor)).cos())
+            } else {
+                0.0
+            }
+        };
+        let s = surface(w, h, |x, y| {
+            let mut d = bowl((x - 120.0).hypot(y - 150.0), 80.0, 200.0)
+                + boxcar((x - 320.0).hypot(y - 150.0))
+                + bowl((x - 480.0).hypot(y - 150.0), 17.5, 300.0);
+            let line = y - 300.0 - 0.05 * x;
+            d += 70.0 * (-(line * line) / (2.0 * 6.0 * 6.0)).exp();
+            let (px, py) = ((x % 40.0) - 20.0, (y % 40.0) - 20.0);
+            if y > 330.0 {
+                d += 60.0 * (-(px * px + py * py) / (2.0 * 3.0 * 3.0)).exp();
+            }
+            d
+        });
+        let depth: Vec<f64> = s.z.iter().map(|z| -z).collect();
+        let scars = scars_in_depth(&s, &depth);
+        let kinds: Vec<(ScarType, i64)> = scars
+            .iter()
+            .map(|sc| (sc.kind, (sc.centre.0 / 10.0).round() as i64))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (ScarType::Rolling, 12),
+                (ScarType::Boxcar, 32),
+                (ScarType::IcePick, 48)
+            ],
+            "{scars:?}"
+        );
+    }
+}
