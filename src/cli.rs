@@ -212,14 +212,22 @@ fn parse_size(s: &str) -> std::result::Result<(usize, usize), String> {
     Ok((n(w)?, n(h)?))
 }
 
-/// A validated scale from a flag.
+/// A validated scale from a flag ([`crate::units::MmPerPx::checked`]).
 ///
 /// # Errors
-/// [`Error::Usage`] when the value is not a positive number.
+/// [`Error::Usage`] when the value is outside the documented range.
 pub fn scale(v: Option<f64>) -> Result<Option<crate::units::MmPerPx>> {
-    v.map(|v| {
-        crate::units::MmPerPx::new(v)
-            .ok_or_else(|| Error::usage(format!("--mm-per-px must be a positive number, got {v}")))
-    })
-    .transpose()
+    v.map(|v| crate::units::MmPerPx::checked(v, "--mm-per-px").map_err(Error::usage))
+        .transpose()
+}
+
+/// A validated region from a flag ([`crate::units::check_region`]).
+///
+/// # Errors
+/// [`Error::Usage`] naming the flag when the region is too small or too large.
+pub fn region(flag: &str, r: Option<Rect>) -> Result<Option<Rect>> {
+    if let Some(r) = r {
+        crate::units::check_region(flag, r).map_err(Error::usage)?;
+    }
+    Ok(r)
 }

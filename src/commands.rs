@@ -41,7 +41,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
             control,
             mm_per_px,
             json,
-        } => metrics(&image, roi, control, cli::scale(mm_per_px)?, json),
+        } => metrics(
+            &image,
+            cli::region("--roi", roi)?,
+            cli::region("--control", control)?,
+            cli::scale(mm_per_px)?,
+            json,
+        ),
         Command::Depth {
             lights,
             intensities,

@@ -6,10 +6,9 @@ use crate::error::{Error, Result};
 use std::path::Path;
 
 fn numbers(path: &Path) -> Result<Vec<(usize, Vec<f64>)>> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    // capped, regular files only; a UTF-8 byte-order mark (Windows
+    // Notepad) is dropped there, as CRLF is by `lines`
+    let text = crate::files::read_text(path)?;
     let mut rows = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.split('#').next().unwrap_or("").trim();
@@ -48,14 +47,9 @@ pub fn read_directions(path: &Path) -> Result<Vec<[f64; 3]>> {
                 format!("line {line}: expected three numbers \"x y z\""),
             ));
         };
-        let n = (x * x + y * y + z * z).sqrt();
-        if n < 1e-9 || z <= 0.0 {
-            return Err(Error::case(
-                path,
-                format!("line {line}: a light direction must point toward the camera (z > 0)"),
-            ));
-        }
-        out.push([x / n, y / n, z / n]);
+        let unit = crate::units::unit_light([x, y, z])
+            .map_err(|problem| Error::case(path, format!("line {line}: {problem}")))?;
+        out.push(unit);
     }
     Ok(out)
 }
@@ -77,10 +71,10 @@ pub fn read_intensities(path: &Path) -> Result<Vec<f64>> {
                 ));
             }
         };
-        if k <= 0.0 {
+        if !(k > 0.0 && k < f64::MAX) {
             return Err(Error::case(
                 path,
-                format!("line {line}: an intensity must be positive"),
+                format!("line {line}: an intensity must be a positive number"),
             ));
         }
         out.push(k);
@@ -111,6 +105,8 @@ mod tests {
         assert!(read_directions(&p).is_err());
         std::fs::write(&p, "1.0 1.0 1.0\n2\n").unwrap();
         assert_eq!(read_intensities(&p).unwrap(), vec![1.0, 2.0]);
+        std::fs::write(&p, "\u{feff}0 0 1\r\n0 1 1\r\n").unwrap();
+        assert_eq!(read_directions(&p).unwrap().len(), 2, "a BOM is accepted");
         std::fs::write(&p, "1 x 1\n").unwrap();
         assert_eq!(read_intensities(&p).unwrap_err().exit_code(), 2);
     }

@@ -69,7 +69,7 @@ pub fn analyze(case_dir: &Path, out_dir: &Path, opts: &AnalyzeOptions) -> Result
     let inputs_sha256 = case.inputs_sha256()?;
     let captures: usize = case.sessions.iter().map(|s| s.captures.len()).sum();
     let bar = progress_bar(opts, captures as u64 * 2);
-    let mut warnings = Vec::new();
+    let mut warnings = case.warnings.clone();
     let mut series = Vec::new();
     for (view, kind) in case.series_keys() {
         let job = SeriesJob {
