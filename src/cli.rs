@@ -16,6 +16,10 @@ pub struct Args {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// Memory budget (e.g. 2G, 800M): an image whose estimated peak exceeds
+    /// it is refused before decoding.
+    #[arg(long, global = true, value_parser = parse_bytes, default_value = "2G")]
+    pub max_memory: u64,
 }
 
 /// The subcommands (DESIGN.md "Command-line contract").
@@ -194,6 +198,28 @@ fn parse_aligned_out(s: &str) -> std::result::Result<AlignedOut, String> {
         _ => return Err(format!("{s}: write the aligned image as .png or .jpg")),
     };
     Ok(AlignedOut { path, format })
+}
+
+/// "2G", "800M", "1.5GB", "500000000": a size in bytes (decimal units).
+fn parse_bytes(s: &str) -> std::result::Result<u64, String> {
+    let t = s.trim().to_ascii_uppercase();
+    let t = t.strip_suffix('B').unwrap_or(&t);
+    let (num, unit) = match t.char_indices().last() {
+        Some((i, 'K')) => (&t[..i], 1e3),
+        Some((i, 'M')) => (&t[..i], 1e6),
+        Some((i, 'G')) => (&t[..i], 1e9),
+        Some((i, 'T')) => (&t[..i], 1e12),
+        _ => (t, 1.0),
+    };
+    let v: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size such as 2G or 800M"))?;
+    let bytes = v * unit;
+    if !(1e6..=1e15).contains(&bytes) {
+        return Err(format!("{s:?}: give a memory budget between 1M and 1000T"));
+    }
+    Ok(bytes as u64)
 }
 
 fn parse_rect(s: &str) -> std::result::Result<Rect, String> {

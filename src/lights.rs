@@ -8,7 +8,11 @@ use std::path::Path;
 fn numbers(path: &Path) -> Result<Vec<(usize, Vec<f64>)>> {
     // capped, regular files only; a UTF-8 byte-order mark (Windows
     // Notepad) is dropped there, as CRLF is by `lines`
-    let text = crate::files::read_text(path)?;
+    numbers_in(path, &crate::files::read_text(path)?)
+}
+
+fn numbers_in(path: &Path, text: &str) -> Result<Vec<(usize, Vec<f64>)>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut rows = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.split('#').next().unwrap_or("").trim();
@@ -39,8 +43,21 @@ fn numbers(path: &Path) -> Result<Vec<(usize, Vec<f64>)>> {
 /// [`Error::Case`] naming the file and line when a line is not three numbers
 /// or a direction is zero or points away from the camera.
 pub fn read_directions(path: &Path) -> Result<Vec<[f64; 3]>> {
+    directions_from_rows(path, numbers(path)?)
+}
+
+/// [`read_directions`] of the text of a lights file (`path` names it in
+/// messages); the entry point of the fuzz target.
+///
+/// # Errors
+/// As [`read_directions`].
+pub fn parse_directions(path: &Path, text: &str) -> Result<Vec<[f64; 3]>> {
+    directions_from_rows(path, numbers_in(path, text)?)
+}
+
+fn directions_from_rows(path: &Path, rows: Vec<(usize, Vec<f64>)>) -> Result<Vec<[f64; 3]>> {
     let mut out = Vec::new();
-    for (line, v) in numbers(path)? {
+    for (line, v) in rows {
         let [x, y, z] = v[..] else {
             return Err(Error::case(
                 path,
@@ -59,8 +76,20 @@ pub fn read_directions(path: &Path) -> Result<Vec<[f64; 3]>> {
 /// # Errors
 /// [`Error::Case`] when a line is not one or three positive numbers.
 pub fn read_intensities(path: &Path) -> Result<Vec<f64>> {
+    intensities_from_rows(path, numbers(path)?)
+}
+
+/// [`read_intensities`] of the text of an intensities file.
+///
+/// # Errors
+/// As [`read_intensities`].
+pub fn parse_intensities(path: &Path, text: &str) -> Result<Vec<f64>> {
+    intensities_from_rows(path, numbers_in(path, text)?)
+}
+
+fn intensities_from_rows(path: &Path, rows: Vec<(usize, Vec<f64>)>) -> Result<Vec<f64>> {
     let mut out = Vec::new();
-    for (line, v) in numbers(path)? {
+    for (line, v) in rows {
         let k = match v[..] {
             [a] => a,
             [r, g, b] => (r + g + b) / 3.0,

@@ -65,7 +65,10 @@ struct SeriesJob<'a> {
 pub fn analyze(case_dir: &Path, out_dir: &Path, opts: &AnalyzeOptions) -> Result<Outcome> {
     let case = case::read_case(case_dir)?;
     output::check_out_dir(case_dir, out_dir)?;
-    output::ensure_dir(out_dir)?;
+    // everything is written beside `out_dir` and swapped in at the end
+    let staged = output::Staged::begin(out_dir)?;
+    let final_dir = out_dir;
+    let out_dir = staged.path();
     let inputs_sha256 = case.inputs_sha256()?;
     let captures: usize = case.sessions.iter().map(|s| s.captures.len()).sum();
     let bar = progress_bar(opts, captures as u64 * 2);
@@ -106,9 +109,10 @@ pub fn analyze(case_dir: &Path, out_dir: &Path, opts: &AnalyzeOptions) -> Result
     // plots and the report read the finished analysis only
     let plots = plot::all_plots(&analysis)?;
     output::write_files(out_dir, &report::files(&analysis, &plots)?)?;
+    staged.commit()?;
     Ok(Outcome {
         analysis,
-        report: out_dir.join(report::REPORT),
+        report: final_dir.join(report::REPORT),
         warnings,
     })
 }

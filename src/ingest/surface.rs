@@ -25,8 +25,9 @@ pub fn read_height_map(
     path: &Path,
     um_per_level: UmPerLevel,
     mm_per_px: Option<MmPerPx>,
+    opts: &IngestOptions,
 ) -> Result<Surface> {
-    let d = decode_file(path, &IngestOptions::default())?;
+    let d = decode_file(path, opts)?;
     if d.planes.len() != 1 || d.bit_depth != 16 {
         return Err(Error::Unsupported {
             path: path.to_path_buf(),
@@ -59,10 +60,11 @@ pub fn read_set(
     images: &[PathBuf],
     intensities: Option<&[f64]>,
     encoding: Option<Encoding>,
+    opts: &IngestOptions,
 ) -> Result<Vec<Plane>> {
     let mut out: Vec<Plane> = Vec::with_capacity(images.len());
     for (k, path) in images.iter().enumerate() {
-        let d = decode_file(path, &IngestOptions::default())?;
+        let d = decode_file(path, opts)?;
         let encoding = encoding.unwrap_or(if d.bit_depth == 8 {
             Encoding::Srgb
         } else {
@@ -108,8 +110,8 @@ pub fn read_set(
 ///
 /// # Errors
 /// Decoding errors, or [`Error::Case`] when its size differs from `size`.
-pub fn read_mask(path: &Path, size: (usize, usize)) -> Result<Vec<bool>> {
-    let d = decode_file(path, &IngestOptions::default())?;
+pub fn read_mask(path: &Path, size: (usize, usize), opts: &IngestOptions) -> Result<Vec<bool>> {
+    let d = decode_file(path, opts)?;
     let p = &d.planes[0];
     if (p.width(), p.height()) != size {
         return Err(Error::case(
