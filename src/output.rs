@@ -250,6 +250,13 @@ pub fn check_out_dir(case_dir: &Path, out_dir: &Path) -> Result<()> {
             out_dir.display()
         )));
     }
+    // the output folder is replaced as a whole: it must not hold the case
+    if case.starts_with(&resolved) {
+        return Err(Error::usage(format!(
+            "{}: the output folder must not hold the case folder (it is replaced as a whole)",
+            out_dir.display()
+        )));
+    }
     Ok(())
 }
 

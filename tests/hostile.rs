@@ -254,7 +254,11 @@ fn links_must_stay_inside_the_case_folder() {
 fn a_jpeg_missing_half_or_most_of_its_scan_is_refused() {
     let t = tempdir();
     let jpeg = textured_jpeg(96, 96);
-    for (missing, name) in [(0.5, "half.jpg"), (0.95, "most.jpg")] {
+    for (missing, name) in [
+        (0.5, "half.jpg"),
+        (0.95, "most.jpg"),
+        (0.04, "near_end.jpg"),
+    ] {
         let p = t.path().join(name);
         std::fs::write(&p, cut_scan(&jpeg, missing)).unwrap();
         refused(run(["metrics", s(&p)]), &[name, "cannot decode"]);
@@ -510,6 +514,14 @@ fn an_output_folder_is_replaced_whole_or_refused() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(beside.len(), 2, "only case and out: {beside:?}");
+    // an output folder holding the case would be replaced with it, even
+    // one marked as skintrack's
+    write(&t.path().join(skintrack::output::MARKER), b"");
+    refused(
+        run(["analyze", s(&c), "-o", s(t.path())]),
+        &["must not hold the case folder"],
+    );
+    assert!(c.join("2026-01-12/cheek.jpg").is_file());
 }
 
 #[test]

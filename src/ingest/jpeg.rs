@@ -67,11 +67,28 @@ pub(super) fn decode_jpeg(path: &Path, bytes: &[u8], opts: &IngestOptions) -> Re
             &"the decoder returned the wrong number of samples",
         ));
     }
-    if let Some(fraction) = repeated_tail_fraction(&pixels, w, h, channels) {
-        return Err(decode_err(&format!(
-            "damaged: the last {:.0}% of the image repeats one block, so the compressed data ends early (a truncated or cut scan)",
-            100.0 * fraction
-        )));
+    // A scan cut short decodes its missing blocks as repeats of one block.
+    // The scan's codes are walked to see whether its data covers the frame
+    // (~65 ms for a 2.2 MB 12 MP JPEG, against ~330 ms for its decoding);
+    // where the layout cannot be walked (progressive, several scans), a
+    // repeat of the last block over more than a row of blocks is taken as
+    // the cut.
+    let fraction = repeated_tail_fraction(&pixels, w, h, channels);
+    let walked = super::scan::coverage(bytes);
+    match (walked, fraction) {
+        (Some(super::scan::Coverage::Short { found, expected }), _) => {
+            return Err(decode_err(&format!(
+                "damaged: the compressed data ends after {found} of its {expected} blocks ({:.0}% missing; a truncated or cut scan)",
+                100.0 * (expected - found) as f64 / expected.max(1) as f64
+            )));
+        }
+        (None, Some(fraction)) => {
+            return Err(decode_err(&format!(
+                "damaged: the last {:.0}% of the image repeats one block, so the compressed data ends early (a truncated or cut scan)",
+                100.0 * fraction
+            )));
+        }
+        _ => {}
     }
     let mut meta = Meta {
         stored_size: (w, h),

@@ -9,6 +9,7 @@
 
 mod jpeg;
 mod png;
+mod scan;
 mod strips;
 mod surface;
 pub use surface::{Encoding, read_height_map, read_mask, read_set};
