@@ -525,6 +525,35 @@ fn an_output_folder_is_replaced_whole_or_refused() {
 }
 
 #[test]
+fn a_depth_output_folder_is_replaced_whole_or_refused() {
+    let t = tempdir();
+    let dir = data("photometric/clean");
+    let names: Vec<PathBuf> = (1..=8).map(|k| dir.join(format!("{k:03}.png"))).collect();
+    let out = t.path().join("depth");
+    let depth = |out: &Path| {
+        let mut args: Vec<PathBuf> = vec![
+            "depth".into(),
+            "--lights".into(),
+            dir.join("light_directions.txt"),
+            "-o".into(),
+            out.to_path_buf(),
+        ];
+        args.extend(names.iter().cloned());
+        run(args)
+    };
+    write(&out.join("notes.txt"), b"mine");
+    refused(depth(&out), &["not written by skintrack"]);
+    std::fs::remove_dir_all(&out).unwrap();
+    let (code, _, stderr) = depth(&out);
+    assert_eq!(code, 0, "{stderr}");
+    write(&out.join(".skintrack-k1ll3d.tmp"), b"half");
+    let (code, _, stderr) = depth(&out);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(out.join("height.tiff").is_file() && out.join(skintrack::output::MARKER).is_file());
+    assert!(!out.join(".skintrack-k1ll3d.tmp").exists());
+}
+
+#[test]
 fn a_killed_runs_temporaries_beside_an_aligned_image_are_removed() {
     let t = tempdir();
     let base = data("registration/p01/base.jpg");

@@ -75,6 +75,9 @@ pub fn run(args: &DepthArgs) -> Result<ExitCode> {
         }
         None => None,
     };
+    // the output folder is written beside and swapped in whole (refused
+    // before any work if skintrack did not write it)
+    let staged = output::Staged::begin(&args.out)?;
     let images = ingest::read_set(
         &args.images,
         intensities.as_deref(),
@@ -90,9 +93,12 @@ pub fn run(args: &DepthArgs) -> Result<ExitCode> {
     let (normals, surf) = depth::from_set(&images, &lights, mask.as_deref(), args.mm_per_px);
     let rep = depth::report(&surf);
 
-    output::ensure_dir(&args.out)?;
-    output::remove_stale_temporaries(&args.out);
-    let files = write_outputs(&args.out, &normals, &surf)?;
+    let written = write_outputs(staged.path(), &normals, &surf)?;
+    staged.commit()?;
+    let files: Vec<PathBuf> = written
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| args.out.join(n)))
+        .collect();
     let valid = normals.used.iter().filter(|&&u| u > 0).count();
     if args.json {
         let j = DepthJson {
