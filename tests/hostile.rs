@@ -594,6 +594,22 @@ fn an_image_over_the_memory_budget_is_refused_from_its_header() {
         run(["metrics", s(&img), "--max-memory", "2M"]),
         &["valid_small.jpg", "--max-memory"],
     );
+    // a photometric set whose images each fit but not all together
+    // (8 × 512² px: 21 MB an image, 29 MB the set)
+    let dir = data("photometric/clean");
+    let t = tempdir();
+    let mut args: Vec<PathBuf> = vec![
+        "depth".into(),
+        "--max-memory".into(),
+        "25M".into(),
+        "--lights".into(),
+        dir.join("light_directions.txt"),
+        "-o".into(),
+        t.path().join("d"),
+    ];
+    args.extend((1..=8).map(|k| dir.join(format!("{k:03}.png"))));
+    refused(run(args), &["001.png", "a set of 8 images", "--max-memory"]);
+    assert!(!t.path().join("d").exists(), "nothing written");
     let (code, _, stderr) = run(["--max-memory", "lots", "metrics", s(&img)]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("\"lots\" is not a size"), "{stderr}");
