@@ -11,7 +11,10 @@
 //! ```
 //! Anything that breaks these rules is rejected with one line naming the
 //! file or folder. Files with other extensions (notes, `.DS_Store`) are
-//! ignored; hidden entries too.
+//! ignored; hidden entries too. A session folder without any capture is
+//! skipped with a warning. Links are followed only while they stay inside
+//! the case folder, and captures must be regular files (no device, FIFO or
+//! socket). Dates before 2000 or in the future are warned about.
 
 use crate::date::Date;
 use crate::error::{Error, Result};
@@ -22,6 +25,10 @@ use crate::units::{MmPerPx, UmPerLevel};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+mod checks;
+pub use checks::parse_manifest;
+use checks::{check_inside, check_manifest, check_regular, date_warnings, today};
 
 /// A client's case: sessions in date order and per-view settings.
 #[derive(Clone, Debug)]
@@ -42,6 +49,9 @@ pub struct Case {
     pub sessions: Vec<Session>,
     /// Per-view settings from case.toml.
     pub views: BTreeMap<String, ViewConfig>,
+    /// Odd but not fatal findings (an empty session folder, an unlikely
+    /// date), one sentence each naming the file or folder.
+    pub warnings: Vec<String>,
 }
 
 /// One visit.
@@ -155,7 +165,7 @@ impl Case {
         let mut h = Sha256::new();
         let mut files: Vec<PathBuf> = Vec::new();
         let manifest = self.root.join("case.toml");
-        if manifest.exists() {
+        if manifest.is_file() {
             files.push(manifest);
         }
         for s in &self.sessions {
@@ -167,13 +177,23 @@ impl Case {
             }
         }
         for f in files {
-            let bytes = std::fs::read(&f).map_err(|source| Error::Read {
-                path: f.clone(),
-                source,
-            })?;
+            // streamed, regular files only, within the decode cap
+            let file = crate::files::open_regular(&f)?;
             h.update(self.relative(&f).as_bytes());
             h.update([0]);
-            h.update(&bytes);
+            let cap = ingest::IngestOptions::default().max_file_bytes;
+            let copied = std::io::copy(&mut std::io::Read::take(file, cap + 1), &mut h).map_err(
+                |source| Error::Read {
+                    path: f.clone(),
+                    source,
+                },
+            )?;
+            if copied > cap {
+                return Err(Error::TooLarge {
+                    path: f,
+                    reason: format!("the file is larger than {cap} bytes"),
+                });
+            }
         }
         Ok(format!("{:x}", h.finalize()))
     }
@@ -243,24 +263,21 @@ pub fn read_case(root: &Path) -> Result<Case> {
             "not a folder (a case is a folder of dated session folders)",
         ));
     }
+    let real_root = std::fs::canonicalize(root).map_err(|source| Error::Read {
+        path: root.to_path_buf(),
+        source,
+    })?;
     let manifest_path = root.join("case.toml");
-    let manifest: Manifest = if manifest_path.exists() {
-        let text = std::fs::read_to_string(&manifest_path).map_err(|source| Error::Read {
-            path: manifest_path.clone(),
-            source,
-        })?;
+    let manifest: Manifest = if std::fs::symlink_metadata(&manifest_path).is_ok() {
+        check_inside(&real_root, &manifest_path)?;
+        let text = crate::files::read_text(&manifest_path)?;
         toml::from_str(&text).map_err(|e| Error::case(&manifest_path, one_line(&e.to_string())))?
     } else {
         Manifest::default()
     };
-    for name in manifest.view.keys() {
-        if !valid_view_name(name) {
-            return Err(Error::case(
-                &manifest_path,
-                format!("view name {name:?} may only use letters, digits, '-' and '_'"),
-            ));
-        }
-    }
+    check_manifest(&manifest_path, &manifest)?;
+    let mut warnings = Vec::new();
+    let mut empty = Vec::new();
 
     let mut sessions: Vec<Session> = Vec::new();
     for entry in sorted_entries(root)? {
@@ -268,12 +285,15 @@ pub fn read_case(root: &Path) -> Result<Case> {
         if name.starts_with('.') || !entry.is_dir() {
             continue;
         }
-        let captures = read_session(&entry)?;
+        check_inside(&real_root, &entry)?;
+        let captures = read_session(&entry, &real_root)?;
         if captures.is_empty() {
-            return Err(Error::case(
-                &entry,
-                "session folder holds no photo, height map or photometric set",
+            empty.push(name);
+            warnings.push(format!(
+                "{}: no photo, height map or photometric set in this folder; skipped",
+                entry.display()
             ));
+            continue;
         }
         let date = match Date::parse(&name) {
             Some(d) => d,
@@ -291,6 +311,15 @@ pub fn read_case(root: &Path) -> Result<Case> {
             captures,
         });
     }
+    if sessions.is_empty() && !empty.is_empty() {
+        return Err(Error::case(
+            root,
+            format!(
+                "no session folder holds a photo, height map or photometric set ({} empty)",
+                empty.join(", ")
+            ),
+        ));
+    }
     if sessions.is_empty() {
         return Err(Error::case(
             root,
@@ -298,6 +327,27 @@ pub fn read_case(root: &Path) -> Result<Case> {
         ));
     }
     sessions.sort_by_key(|s| s.date);
+    for name in manifest.view.keys() {
+        if !sessions
+            .iter()
+            .any(|s| s.captures.iter().any(|c| &c.view == name))
+        {
+            let mut found: Vec<&str> = sessions
+                .iter()
+                .flat_map(|s| s.captures.iter().map(|c| c.view.as_str()))
+                .collect();
+            found.sort_unstable();
+            found.dedup();
+            return Err(Error::case(
+                &manifest_path,
+                format!(
+                    "[view.{name}] matches no capture (the views found are: {})",
+                    found.join(", ")
+                ),
+            ));
+        }
+    }
+    warnings.extend(date_warnings(&sessions, today()));
     let treatments_assumed = manifest.treatments.is_none();
     let treatments = match manifest.treatments {
         Some(mut t) => {
@@ -316,6 +366,7 @@ pub fn read_case(root: &Path) -> Result<Case> {
         treatments_assumed,
         sessions,
         views: manifest.view,
+        warnings,
     })
 }
 
@@ -365,10 +416,26 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(v)
 }
 
+/// Letters, digits, '-', '_' and inner spaces ("IMG 0042" is a camera's
+/// own name for a photo).
 fn valid_view_name(s: &str) -> bool {
     !s.is_empty()
+        && s.trim() == s
         && s.chars()
-            .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_' || c == ' ')
+}
+
+/// Whether a session entry is read as a capture (a photo, a height map or
+/// its sidecar, a photometric set); other entries are ignored.
+fn is_capture_name(name: &str, is_dir: bool) -> bool {
+    if is_dir {
+        return name.ends_with(".ps");
+    }
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    PHOTO_EXT.contains(&ext.as_str()) || name.ends_with(".height.toml")
 }
 
 /// Splits "cheek.r2" into ("cheek", 2); "cheek" into ("cheek", 1).
@@ -380,12 +447,19 @@ fn view_and_repeat(stem: &str) -> Option<(String, u32)> {
     valid_view_name(stem).then(|| (stem.to_string(), 1))
 }
 
-fn read_session(dir: &Path) -> Result<Vec<Capture>> {
+fn read_session(dir: &Path, real_root: &Path) -> Result<Vec<Capture>> {
     let mut captures: Vec<Capture> = Vec::new();
     for path in sorted_entries(dir)? {
         let name = file_name(&path);
         if name.starts_with('.') {
             continue;
+        }
+        if is_capture_name(&name, path.is_dir()) {
+            // links stay inside the case; a capture is an ordinary file
+            check_inside(real_root, &path)?;
+            if !path.is_dir() {
+                check_regular(&path)?;
+            }
         }
         if path.is_dir() {
             if let Some(view) = name.strip_suffix(".ps") {
@@ -395,7 +469,7 @@ fn read_session(dir: &Path) -> Result<Vec<Capture>> {
                         "a photometric set is named VIEW.ps with a simple view name",
                     ));
                 }
-                let set = read_photometric_set(&path)?;
+                let set = read_set_within(&path, real_root)?;
                 captures.push(Capture {
                     view: view.to_string(),
                     repeat: 1,
@@ -422,7 +496,11 @@ fn read_session(dir: &Path) -> Result<Vec<Capture>> {
                     "a height map is named VIEW.height.png with a simple view name",
                 ));
             }
-            let sidecar = read_sidecar(&dir.join(format!("{view}.height.toml")))?;
+            let sidecar_path = dir.join(format!("{view}.height.toml"));
+            if std::fs::symlink_metadata(&sidecar_path).is_ok() {
+                check_inside(real_root, &sidecar_path)?;
+            }
+            let sidecar = read_sidecar(&sidecar_path)?;
             captures.push(Capture {
                 view: view.to_string(),
                 repeat: 1,
@@ -437,7 +515,7 @@ fn read_session(dir: &Path) -> Result<Vec<Capture>> {
         let Some((view, repeat)) = view_and_repeat(stem) else {
             return Err(Error::case(
                 &path,
-                "a photo is named VIEW.jpg or VIEW.rN.jpg (letters, digits, '-' and '_')",
+                "a photo is named VIEW.jpg or VIEW.rN.jpg (letters, digits, spaces, '-' and '_')",
             ));
         };
         captures.push(Capture {
@@ -471,12 +549,13 @@ fn read_session(dir: &Path) -> Result<Vec<Capture>> {
 }
 
 fn read_sidecar(path: &Path) -> Result<HeightSidecar> {
-    let text = std::fs::read_to_string(path).map_err(|_| {
-        Error::case(
+    if std::fs::symlink_metadata(path).is_err() {
+        return Err(Error::case(
             path,
             "missing: a height map needs this sidecar with um_per_level (and mm_per_px)",
-        )
-    })?;
+        ));
+    }
+    let text = crate::files::read_text(path)?;
     toml::from_str(&text).map_err(|e| Error::case(path, one_line(&e.to_string())))
 }
 
@@ -486,13 +565,32 @@ fn read_sidecar(path: &Path) -> Result<HeightSidecar> {
 /// # Errors
 /// [`Error::Case`] naming the file at fault.
 pub fn read_photometric_set(dir: &Path) -> Result<PhotometricSet> {
+    let real = std::fs::canonicalize(dir).map_err(|source| Error::Read {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    read_set_within(dir, &real)
+}
+
+/// [`read_photometric_set`], every file required to resolve inside `real_root`.
+fn read_set_within(dir: &Path, real_root: &Path) -> Result<PhotometricSet> {
     let names_path = dir.join("filenames.txt");
-    let text = std::fs::read_to_string(&names_path).map_err(|_| {
-        Error::case(
+    if std::fs::symlink_metadata(&names_path).is_err() {
+        return Err(Error::case(
             &names_path,
             "missing: a photometric set lists its images here",
-        )
-    })?;
+        ));
+    }
+    for f in [
+        "filenames.txt",
+        "light_directions.txt",
+        "light_intensities.txt",
+    ] {
+        if std::fs::symlink_metadata(dir.join(f)).is_ok() {
+            check_inside(real_root, &dir.join(f))?;
+        }
+    }
+    let text = crate::files::read_text(&names_path)?;
     let images: Vec<PathBuf> = text
         .lines()
         .map(str::trim)
@@ -506,6 +604,7 @@ pub fn read_photometric_set(dir: &Path) -> Result<PhotometricSet> {
                 format!("lists {}, which is not in the folder", file_name(img)),
             ));
         }
+        check_inside(real_root, img)?;
     }
     if images.len() < 3 {
         return Err(Error::case(

@@ -16,6 +16,10 @@ pub struct Args {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// Memory budget (e.g. 2G, 800M): an image whose estimated peak exceeds
+    /// it is refused before decoding.
+    #[arg(long, global = true, value_parser = parse_bytes, default_value = "2G")]
+    pub max_memory: u64,
 }
 
 /// The subcommands (DESIGN.md "Command-line contract").
@@ -196,6 +200,28 @@ fn parse_aligned_out(s: &str) -> std::result::Result<AlignedOut, String> {
     Ok(AlignedOut { path, format })
 }
 
+/// "2G", "800M", "1.5GB", "500000000": a size in bytes (decimal units).
+fn parse_bytes(s: &str) -> std::result::Result<u64, String> {
+    let t = s.trim().to_ascii_uppercase();
+    let t = t.strip_suffix('B').unwrap_or(&t);
+    let (num, unit) = match t.char_indices().last() {
+        Some((i, 'K')) => (&t[..i], 1e3),
+        Some((i, 'M')) => (&t[..i], 1e6),
+        Some((i, 'G')) => (&t[..i], 1e9),
+        Some((i, 'T')) => (&t[..i], 1e12),
+        _ => (t, 1.0),
+    };
+    let v: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size such as 2G or 800M"))?;
+    let bytes = v * unit;
+    if !(1e6..=1e15).contains(&bytes) {
+        return Err(format!("{s:?}: give a memory budget between 1M and 1000T"));
+    }
+    Ok(bytes as u64)
+}
+
 fn parse_rect(s: &str) -> std::result::Result<Rect, String> {
     Rect::parse(s)
 }
@@ -212,14 +238,22 @@ fn parse_size(s: &str) -> std::result::Result<(usize, usize), String> {
     Ok((n(w)?, n(h)?))
 }
 
-/// A validated scale from a flag.
+/// A validated scale from a flag ([`crate::units::MmPerPx::checked`]).
 ///
 /// # Errors
-/// [`Error::Usage`] when the value is not a positive number.
+/// [`Error::Usage`] when the value is outside the documented range.
 pub fn scale(v: Option<f64>) -> Result<Option<crate::units::MmPerPx>> {
-    v.map(|v| {
-        crate::units::MmPerPx::new(v)
-            .ok_or_else(|| Error::usage(format!("--mm-per-px must be a positive number, got {v}")))
-    })
-    .transpose()
+    v.map(|v| crate::units::MmPerPx::checked(v, "--mm-per-px").map_err(Error::usage))
+        .transpose()
+}
+
+/// A validated region from a flag ([`crate::units::check_region`]).
+///
+/// # Errors
+/// [`Error::Usage`] naming the flag when the region is too small or too large.
+pub fn region(flag: &str, r: Option<Rect>) -> Result<Option<Rect>> {
+    if let Some(r) = r {
+        crate::units::check_region(flag, r).map_err(Error::usage)?;
+    }
+    Ok(r)
 }

@@ -15,33 +15,66 @@ use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// `println!` for command output: a reader that has gone away (`| head -c
+/// 100`) ends the process quietly with exit 0, as a SIGPIPE would, instead
+/// of a panic and a backtrace.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::commands::stdout_line(&format!($($arg)*))
+    };
+}
+
 mod depth;
+
+/// Writes `line` and a newline to stdout (see `outln!`).
+pub(crate) fn stdout_line(line: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{line}") {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("skintrack: cannot write to standard output: {e}");
+        std::process::exit(1);
+    }
+}
 
 /// Runs a parsed command line.
 ///
 /// # Errors
 /// Any [`Error`]; its exit code is the process's.
 pub fn run(args: Args) -> Result<ExitCode> {
+    let ingest = IngestOptions {
+        max_memory: args.max_memory,
+        ..IngestOptions::default()
+    };
     match args.command {
         Command::Analyze { case_dir, out } => {
             let out = out.unwrap_or_else(|| {
                 PathBuf::from("skintrack-out").join(case_dir.file_name().unwrap_or_default())
             });
-            analyze(&case_dir, &out)
+            analyze(&case_dir, &out, ingest)
         }
         Command::Align {
             base,
             moving,
             out,
             json,
-        } => align_pair(&base, &moving, out.as_ref(), json),
+        } => align_pair(&base, &moving, out.as_ref(), json, &ingest),
         Command::Metrics {
             image,
             roi,
             control,
             mm_per_px,
             json,
-        } => metrics(&image, roi, control, cli::scale(mm_per_px)?, json),
+        } => metrics(
+            &image,
+            cli::region("--roi", roi)?,
+            cli::region("--control", control)?,
+            cli::scale(mm_per_px)?,
+            json,
+            &ingest,
+        ),
         Command::Depth {
             lights,
             intensities,
@@ -60,12 +93,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
             out,
             json,
             images,
+            ingest,
         }),
         Command::Demo { out } => {
             let case = samples_dir()?;
             analyze(
                 &case,
                 &out.unwrap_or_else(|| PathBuf::from("skintrack-demo")),
+                ingest,
             )
         }
         Command::Phantom {
@@ -85,7 +120,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 ..Default::default()
             };
             let truth = crate::phantom::generate_unchanged(&out_dir, &opts)?;
-            println!(
+            outln!(
                 "unchanged-skin phantom with {} sessions written to {} (capture changes in truth.json)",
                 truth.sessions.len(),
                 out_dir.display()
@@ -109,7 +144,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 ..Default::default()
             };
             let truth = crate::phantom::generate(&out_dir, &opts)?;
-            println!(
+            outln!(
                 "phantom case with {} sessions written to {} (ground truth in truth.json)",
                 truth.sessions.len(),
                 out_dir.display()
@@ -131,10 +166,10 @@ fn samples_dir() -> Result<PathBuf> {
         .ok_or_else(|| Error::usage("the bundled sample case (samples/) is not here; run the demo from the skintrack source folder"))
 }
 
-fn analyze(case_dir: &Path, out: &Path) -> Result<ExitCode> {
+fn analyze(case_dir: &Path, out: &Path, ingest: IngestOptions) -> Result<ExitCode> {
     let opts = AnalyzeOptions {
         progress: std::io::stderr().is_terminal(),
-        ..AnalyzeOptions::default()
+        ingest,
     };
     let outcome = pipeline::analyze(case_dir, out, &opts)?;
     for w in &outcome.warnings {
@@ -146,11 +181,12 @@ fn analyze(case_dir: &Path, out: &Path) -> Result<ExitCode> {
         .iter()
         .map(|s| s.sessions.len())
         .sum();
-    println!(
+    outln!(
         "analysed {} session captures of {}",
-        sessions, outcome.analysis.case
+        sessions,
+        outcome.analysis.case
     );
-    println!("report: {}", outcome.report.display());
+    outln!("report: {}", outcome.report.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -159,11 +195,11 @@ fn align_pair(
     moving: &Path,
     out: Option<&cli::AlignedOut>,
     json: bool,
+    opts: &IngestOptions,
 ) -> Result<ExitCode> {
-    let opts = IngestOptions::default();
     let (b, m) = rayon::join(
-        || ingest::read_photo(base, &opts),
-        || ingest::read_photo(moving, &opts),
+        || ingest::read_photo(base, opts),
+        || ingest::read_photo(moving, opts),
     );
     let (b, m) = (b?, m?);
     for (p, w) in b
@@ -192,7 +228,7 @@ fn align_pair(
         write_image(out, &warped)?;
     }
     if json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&reg).map_err(|e| Error::Failed {
                 path: moving.to_path_buf(),
@@ -202,17 +238,17 @@ fn align_pair(
     } else {
         match reg.status {
             Status::Ok => {
-                println!(
+                outln!(
                     "aligned: score {:.3}, overlap {:.0} %, {} keypoint inliers",
                     reg.score,
                     reg.overlap * 100.0,
                     reg.inliers
                 );
                 for row in reg.base_from_moving.0 {
-                    println!("  {:>14.8} {:>14.8} {:>14.8}", row[0], row[1], row[2]);
+                    outln!("  {:>14.8} {:>14.8} {:>14.8}", row[0], row[1], row[2]);
                 }
             }
-            Status::Failed => println!(
+            Status::Failed => outln!(
                 "not aligned: {}",
                 reg.reason.as_deref().unwrap_or("unknown reason")
             ),
@@ -245,6 +281,13 @@ fn write_image(out: &cli::AlignedOut, img: &crate::raster::RgbPlanes) -> Result<
             output::png_rgba8(path, w, h, &rgba)?
         }
     };
+    if let Some(dir) = path.parent() {
+        output::remove_stale_temporaries(if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        });
+    }
     output::write_atomic(path, &bytes)
 }
 
@@ -263,8 +306,9 @@ fn metrics(
     control: Option<Rect>,
     mm_per_px: Option<crate::units::MmPerPx>,
     json: bool,
+    opts: &IngestOptions,
 ) -> Result<ExitCode> {
-    let photo = ingest::read_photo(image, &IngestOptions::default())?;
+    let photo = ingest::read_photo(image, opts)?;
     for w in &photo.meta.warnings {
         eprintln!("skintrack: warning: {}: {w}", image.display());
     }
@@ -287,7 +331,7 @@ fn metrics(
             metrics: m.values,
             pore_histogram: m.pore_histogram,
         };
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&j).map_err(|e| Error::Failed {
                 path: image.to_path_buf(),
@@ -295,7 +339,7 @@ fn metrics(
             })?
         );
     } else {
-        println!(
+        outln!(
             "{} — region {},{},{},{}",
             image.display(),
             roi.x,
@@ -307,7 +351,7 @@ fn metrics(
         ids.sort_by_key(|id| crate::catalog::order(id));
         for id in ids {
             let v = &m.values[id];
-            println!(
+            outln!(
                 "  {id:34} {:>12} ± {:<10} {} ({} is better)",
                 crate::plot::format_value(v.value),
                 crate::plot::format_value(v.uncertainty),

@@ -23,13 +23,21 @@ pub fn reflect(i: isize, n: usize) -> usize {
     m as usize
 }
 
+/// Largest σ a kernel is made for, px: 4σ is then 4096 px, beyond which no
+/// image skintrack reads at its working resolution differs from its mean;
+/// a kernel size is bounded by construction, whatever a caller derives σ
+/// from.
+pub const MAX_SIGMA_PX: f64 = 1024.0;
+
 /// Normalised 1-D Gaussian taps for `sigma` px, radius `round(4σ)` (SciPy's
-/// `truncate = 4`). `sigma <= 0` gives the identity kernel.
+/// `truncate = 4`). `sigma <= 0` gives the identity kernel; σ above
+/// [`MAX_SIGMA_PX`] is taken as that.
 #[must_use]
 pub fn gaussian_kernel(sigma: f64) -> Vec<f32> {
     if sigma.is_nan() || sigma <= 0.0 {
         return vec![1.0];
     }
+    let sigma = sigma.min(MAX_SIGMA_PX);
     let radius = (4.0 * sigma + 0.5) as isize;
     let taps: Vec<f64> = (-radius..=radius)
         .map(|i| (-0.5 * (i as f64 / sigma).powi(2)).exp())

@@ -26,6 +26,7 @@
 pub mod catalog;
 pub mod date;
 pub mod error;
+pub mod files;
 pub mod filters;
 pub mod fourier;
 pub mod geometry;

@@ -6,10 +6,13 @@ use crate::error::{Error, Result};
 use std::path::Path;
 
 fn numbers(path: &Path) -> Result<Vec<(usize, Vec<f64>)>> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    // capped, regular files only; a UTF-8 byte-order mark (Windows
+    // Notepad) is dropped there, as CRLF is by `lines`
+    numbers_in(path, &crate::files::read_text(path)?)
+}
+
+fn numbers_in(path: &Path, text: &str) -> Result<Vec<(usize, Vec<f64>)>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut rows = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.split('#').next().unwrap_or("").trim();
@@ -40,22 +43,30 @@ fn numbers(path: &Path) -> Result<Vec<(usize, Vec<f64>)>> {
 /// [`Error::Case`] naming the file and line when a line is not three numbers
 /// or a direction is zero or points away from the camera.
 pub fn read_directions(path: &Path) -> Result<Vec<[f64; 3]>> {
+    directions_from_rows(path, numbers(path)?)
+}
+
+/// [`read_directions`] of the text of a lights file (`path` names it in
+/// messages); the entry point of the fuzz target.
+///
+/// # Errors
+/// As [`read_directions`].
+pub fn parse_directions(path: &Path, text: &str) -> Result<Vec<[f64; 3]>> {
+    directions_from_rows(path, numbers_in(path, text)?)
+}
+
+fn directions_from_rows(path: &Path, rows: Vec<(usize, Vec<f64>)>) -> Result<Vec<[f64; 3]>> {
     let mut out = Vec::new();
-    for (line, v) in numbers(path)? {
+    for (line, v) in rows {
         let [x, y, z] = v[..] else {
             return Err(Error::case(
                 path,
                 format!("line {line}: expected three numbers \"x y z\""),
             ));
         };
-        let n = (x * x + y * y + z * z).sqrt();
-        if n < 1e-9 || z <= 0.0 {
-            return Err(Error::case(
-                path,
-                format!("line {line}: a light direction must point toward the camera (z > 0)"),
-            ));
-        }
-        out.push([x / n, y / n, z / n]);
+        let unit = crate::units::unit_light([x, y, z])
+            .map_err(|problem| Error::case(path, format!("line {line}: {problem}")))?;
+        out.push(unit);
     }
     Ok(out)
 }
@@ -65,8 +76,20 @@ pub fn read_directions(path: &Path) -> Result<Vec<[f64; 3]>> {
 /// # Errors
 /// [`Error::Case`] when a line is not one or three positive numbers.
 pub fn read_intensities(path: &Path) -> Result<Vec<f64>> {
+    intensities_from_rows(path, numbers(path)?)
+}
+
+/// [`read_intensities`] of the text of an intensities file.
+///
+/// # Errors
+/// As [`read_intensities`].
+pub fn parse_intensities(path: &Path, text: &str) -> Result<Vec<f64>> {
+    intensities_from_rows(path, numbers_in(path, text)?)
+}
+
+fn intensities_from_rows(path: &Path, rows: Vec<(usize, Vec<f64>)>) -> Result<Vec<f64>> {
     let mut out = Vec::new();
-    for (line, v) in numbers(path)? {
+    for (line, v) in rows {
         let k = match v[..] {
             [a] => a,
             [r, g, b] => (r + g + b) / 3.0,
@@ -77,10 +100,10 @@ pub fn read_intensities(path: &Path) -> Result<Vec<f64>> {
                 ));
             }
         };
-        if k <= 0.0 {
+        if !(k > 0.0 && k < f64::MAX) {
             return Err(Error::case(
                 path,
-                format!("line {line}: an intensity must be positive"),
+                format!("line {line}: an intensity must be a positive number"),
             ));
         }
         out.push(k);
@@ -111,6 +134,8 @@ mod tests {
         assert!(read_directions(&p).is_err());
         std::fs::write(&p, "1.0 1.0 1.0\n2\n").unwrap();
         assert_eq!(read_intensities(&p).unwrap(), vec![1.0, 2.0]);
+        std::fs::write(&p, "\u{feff}0 0 1\r\n0 1 1\r\n").unwrap();
+        assert_eq!(read_directions(&p).unwrap().len(), 2, "a BOM is accepted");
         std::fs::write(&p, "1 x 1\n").unwrap();
         assert_eq!(read_intensities(&p).unwrap_err().exit_code(), 2);
     }

@@ -23,12 +23,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(err)?;
     let mut tmp = tempfile::Builder::new()
-        .prefix(".skintrack-")
-        .suffix(".tmp")
+        .prefix(TMP_PREFIX)
+        .suffix(TMP_SUFFIX)
         .tempfile_in(dir)
         .map_err(err)?;
     tmp.write_all(bytes).map_err(err)?;
     tmp.flush().map_err(err)?;
+    // on disk before the name points at it: a crash after the rename never
+    // leaves an empty or partial file under the final name
+    tmp.as_file().sync_all().map_err(err)?;
     // temporary files are created private (0600); outputs are ordinary files
     #[cfg(unix)]
     {
@@ -38,7 +41,163 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
             .map_err(err)?;
     }
     tmp.persist(path).map_err(|e| err(e.error))?;
+    sync_dir(dir);
     Ok(())
+}
+
+/// Makes a rename in `dir` durable (best effort: not every file system
+/// lets a folder be synced).
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+/// Prefix and suffix of the temporary files [`write_atomic`] makes.
+const TMP_PREFIX: &str = ".skintrack-";
+const TMP_SUFFIX: &str = ".tmp";
+
+/// Removes the temporary files a killed run left in `dir` (not recursive;
+/// a missing folder has none).
+pub fn remove_stale_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(TMP_PREFIX)
+            && name.ends_with(TMP_SUFFIX)
+            && e.file_type().is_ok_and(|t| t.is_file())
+        {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// The file that marks a folder as written by skintrack: only such a
+/// folder (or an empty one) is replaced by a new run.
+pub const MARKER: &str = ".skintrack-output";
+
+/// An output folder being written: everything goes to a sibling staging
+/// folder, which [`Staged::commit`] swaps in for the final one, so a reader
+/// sees the previous results or the new ones, never a mix, and files of a
+/// previous run never linger. Dropped without a commit (an error), the
+/// staging folder is removed.
+#[derive(Debug)]
+pub struct Staged {
+    /// The final folder.
+    target: PathBuf,
+    /// Where the files are written meanwhile.
+    staging: PathBuf,
+    committed: bool,
+}
+
+impl Staged {
+    /// Prepares to write `target`: refuses a non-empty folder without
+    /// [`MARKER`] (or a file in its place) before any work, removes what a
+    /// killed run left beside it, and creates the staging folder.
+    ///
+    /// # Errors
+    /// [`Error::Usage`] for a folder skintrack did not write,
+    /// [`Error::Write`] when the staging folder cannot be made.
+    pub fn begin(target: &Path) -> Result<Staged> {
+        if target.file_name().is_none() {
+            return Err(Error::usage(format!(
+                "{}: name the output folder (it is replaced as a whole)",
+                target.display()
+            )));
+        }
+        if let Ok(meta) = std::fs::symlink_metadata(target) {
+            let ours = meta.is_dir() && (target.join(MARKER).is_file() || dir_is_empty(target));
+            if !ours {
+                return Err(Error::usage(format!(
+                    "{}: exists and was not written by skintrack (no {MARKER} in it); choose a new or empty output folder",
+                    target.display()
+                )));
+            }
+        }
+        let (parent, name) = split(target);
+        ensure_dir(&parent)?;
+        // a killed run's staging or swapped-out folders
+        if let Ok(entries) = std::fs::read_dir(&parent) {
+            let prefix = format!(".{name}.skintrack-");
+            for e in entries.flatten() {
+                if e.file_name().to_string_lossy().starts_with(&prefix) {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        let staging = parent.join(format!(".{name}.skintrack-new-{}", std::process::id()));
+        std::fs::create_dir(&staging).map_err(|source| Error::Write {
+            path: staging.clone(),
+            source,
+        })?;
+        Ok(Staged {
+            target: target.to_path_buf(),
+            staging,
+            committed: false,
+        })
+    }
+
+    /// Where the files are written until [`Staged::commit`].
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.staging
+    }
+
+    /// Marks the staging folder as skintrack's and swaps it in for the
+    /// target (the old folder, if any, is moved aside and removed).
+    ///
+    /// # Errors
+    /// [`Error::Write`] naming the folder a rename failed on.
+    pub fn commit(mut self) -> Result<()> {
+        write_atomic(&self.staging.join(MARKER), b"written by skintrack\n")?;
+        let err = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| Error::Write { path, source }
+        };
+        let (parent, name) = split(&self.target);
+        let old = parent.join(format!(".{name}.skintrack-old-{}", std::process::id()));
+        let had_old = std::fs::symlink_metadata(&self.target).is_ok();
+        if had_old {
+            std::fs::rename(&self.target, &old).map_err(err(&self.target))?;
+        }
+        std::fs::rename(&self.staging, &self.target).map_err(err(&self.target))?;
+        self.committed = true;
+        sync_dir(&parent);
+        if had_old {
+            let _ = std::fs::remove_dir_all(&old);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+/// Parent folder (`.` for a bare name) and file name of `p`.
+fn split(p: &Path) -> (PathBuf, String) {
+    let parent = p
+        .parent()
+        .filter(|q| !q.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let name = p
+        .file_name()
+        .map_or_else(|| "out".to_string(), |n| n.to_string_lossy().into_owned());
+    (parent, name)
+}
+
+fn dir_is_empty(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|mut e| e.next().is_none())
 }
 
 /// Creates `dir` (and parents).
@@ -88,6 +247,13 @@ pub fn check_out_dir(case_dir: &Path, out_dir: &Path) -> Result<()> {
     if resolved.starts_with(&case) {
         return Err(Error::usage(format!(
             "{}: the output folder must not be inside the case folder (originals are never written to)",
+            out_dir.display()
+        )));
+    }
+    // the output folder is replaced as a whole: it must not hold the case
+    if case.starts_with(&resolved) {
+        return Err(Error::usage(format!(
+            "{}: the output folder must not hold the case folder (it is replaced as a whole)",
             out_dir.display()
         )));
     }

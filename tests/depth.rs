@@ -24,6 +24,7 @@ fn truth_normals() -> (usize, usize, Vec<[f64; 3]>) {
         &data("photometric/height_u16.png"),
         sidecar.um_per_level,
         sidecar.mm_per_px,
+        &Default::default(),
     )
     .unwrap();
     let (w, h) = (s.w, s.h);
@@ -64,7 +65,7 @@ fn angular_error(set: &str) -> (Angular, depth::stereo::Normals, depth::surface:
         .map(|l| dir.join(l.trim()))
         .collect();
     let lights = skintrack::lights::read_directions(&dir.join("light_directions.txt")).unwrap();
-    let planes = ingest::read_set(&images, None, None).unwrap();
+    let planes = ingest::read_set(&images, None, None, &Default::default()).unwrap();
     let (normals, surface) = depth::from_set(&planes, &lights, None, MmPerPx::new(0.02));
     let (_, _, want) = truth_normals();
     let mut sum = 0.0;
@@ -192,6 +193,7 @@ fn height_maps_give_the_true_iso_25178_and_shrinking_scars() {
             &data(&format!("heightmaps/{name}.png")),
             sidecar.um_per_level,
             sidecar.mm_per_px,
+            &Default::default(),
         )
         .unwrap();
         let rep = depth::report(&s);
@@ -278,6 +280,7 @@ fn depth_command_writes_the_contract_files_and_json() {
         &data("photometric/height_u16.png"),
         sidecar.um_per_level,
         sidecar.mm_per_px,
+        &Default::default(),
     )
     .unwrap();
     let true_sq = depth::report(&true_surface).iso25178.unwrap().Sq;

@@ -29,6 +29,8 @@ pub struct DepthArgs {
     pub json: bool,
     /// Images.
     pub images: Vec<PathBuf>,
+    /// Decode limits and memory budget.
+    pub ingest: ingest::IngestOptions,
 }
 
 /// What `skintrack depth --json` prints.
@@ -73,18 +75,30 @@ pub fn run(args: &DepthArgs) -> Result<ExitCode> {
         }
         None => None,
     };
-    let images = ingest::read_set(&args.images, intensities.as_deref(), args.encoding)?;
+    // the output folder is written beside and swapped in whole (refused
+    // before any work if skintrack did not write it)
+    let staged = output::Staged::begin(&args.out)?;
+    let images = ingest::read_set(
+        &args.images,
+        intensities.as_deref(),
+        args.encoding,
+        &args.ingest,
+    )?;
     let (w, h) = (images[0].width(), images[0].height());
     let mask = args
         .mask
         .as_deref()
-        .map(|p| ingest::read_mask(p, (w, h)))
+        .map(|p| ingest::read_mask(p, (w, h), &args.ingest))
         .transpose()?;
     let (normals, surf) = depth::from_set(&images, &lights, mask.as_deref(), args.mm_per_px);
     let rep = depth::report(&surf);
 
-    output::ensure_dir(&args.out)?;
-    let files = write_outputs(&args.out, &normals, &surf)?;
+    let written = write_outputs(staged.path(), &normals, &surf)?;
+    staged.commit()?;
+    let files: Vec<PathBuf> = written
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| args.out.join(n)))
+        .collect();
     let valid = normals.used.iter().filter(|&&u| u > 0).count();
     if args.json {
         let j = DepthJson {
@@ -97,25 +111,29 @@ pub fn run(args: &DepthArgs) -> Result<ExitCode> {
             outputs: files.iter().map(|p| p.display().to_string()).collect(),
             surface: &rep,
         };
-        println!("{}", serde_json::to_string_pretty(&j).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&j).unwrap_or_default());
     } else {
         let unit = match surf.unit {
             HeightUnit::Um => "µm",
             HeightUnit::PixelWidth => "px",
         };
-        println!(
+        outln!(
             "{w}x{h} px, {} lights, {:.1}% of pixels valid",
             images.len(),
             100.0 * valid as f64 / (w * h).max(1) as f64
         );
         if let Some(iso) = rep.iso25178 {
-            println!(
+            outln!(
                 "Sa {:.3} {unit}  Sq {:.3} {unit}  Sz {:.3} {unit}  Ssk {:.3}  Sku {:.3}",
-                iso.Sa, iso.Sq, iso.Sz, iso.Ssk, iso.Sku
+                iso.Sa,
+                iso.Sq,
+                iso.Sz,
+                iso.Ssk,
+                iso.Sku
             );
         }
         for (k, s) in rep.scars.iter().enumerate() {
-            println!(
+            outln!(
                 "scar {}: at ({:.0}, {:.0}) px, area {:.3}, max depth {:.1} {unit}, volume {:.4}",
                 k + 1,
                 s.centre.0,
@@ -125,7 +143,7 @@ pub fn run(args: &DepthArgs) -> Result<ExitCode> {
                 s.volume
             );
         }
-        println!("wrote {}", args.out.display());
+        outln!("wrote {}", args.out.display());
     }
     Ok(ExitCode::SUCCESS)
 }

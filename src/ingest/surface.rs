@@ -25,8 +25,9 @@ pub fn read_height_map(
     path: &Path,
     um_per_level: UmPerLevel,
     mm_per_px: Option<MmPerPx>,
+    opts: &IngestOptions,
 ) -> Result<Surface> {
-    let d = decode_file(path, &IngestOptions::default())?;
+    let d = decode_file(path, opts)?;
     if d.planes.len() != 1 || d.bit_depth != 16 {
         return Err(Error::Unsupported {
             path: path.to_path_buf(),
@@ -59,10 +60,14 @@ pub fn read_set(
     images: &[PathBuf],
     intensities: Option<&[f64]>,
     encoding: Option<Encoding>,
+    opts: &IngestOptions,
 ) -> Result<Vec<Plane>> {
     let mut out: Vec<Plane> = Vec::with_capacity(images.len());
     for (k, path) in images.iter().enumerate() {
-        let d = decode_file(path, &IngestOptions::default())?;
+        let d = decode_file(path, opts)?;
+        if k == 0 {
+            set_within_budget(path, images.len(), &d, opts)?;
+        }
         let encoding = encoding.unwrap_or(if d.bit_depth == 8 {
             Encoding::Srgb
         } else {
@@ -104,12 +109,38 @@ pub fn read_set(
     Ok(out)
 }
 
+/// Refuses a photometric set whose planes (4 bytes a pixel each, all held
+/// at once) and the solve ([`super::PEAK_BYTES_PER_PIXEL`]) exceed the
+/// memory budget, from its first image, before the others are decoded.
+fn set_within_budget(
+    first: &Path,
+    n: usize,
+    d: &super::Decoded,
+    opts: &IngestOptions,
+) -> Result<()> {
+    let px = d.planes.first().map_or(0, |p| p.len() as u64);
+    let need = px.saturating_mul(4 * n as u64 + super::PEAK_BYTES_PER_PIXEL);
+    if need > opts.max_memory {
+        let (w, h) = d.planes.first().map_or((0, 0), |p| (p.width(), p.height()));
+        return Err(Error::TooLarge {
+            path: first.to_path_buf(),
+            reason: format!(
+                "a set of {n} images of {w}x{h} px needs about {} MB, over the memory budget of {} MB; allow it with --max-memory {}M",
+                need / 1_000_000,
+                opts.max_memory / 1_000_000,
+                need.div_ceil(1_000_000)
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Reads a mask image: any non-zero sample is valid.
 ///
 /// # Errors
 /// Decoding errors, or [`Error::Case`] when its size differs from `size`.
-pub fn read_mask(path: &Path, size: (usize, usize)) -> Result<Vec<bool>> {
-    let d = decode_file(path, &IngestOptions::default())?;
+pub fn read_mask(path: &Path, size: (usize, usize), opts: &IngestOptions) -> Result<Vec<bool>> {
+    let d = decode_file(path, opts)?;
     let p = &d.planes[0];
     if (p.width(), p.height()) != size {
         return Err(Error::case(

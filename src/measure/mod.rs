@@ -37,7 +37,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// Smallest ROI side measured (GLCM distance 4 and LBP need some context).
-pub const MIN_SIDE: usize = 16;
+pub const MIN_SIDE: usize = crate::units::MIN_REGION_SIDE;
 
 /// Scale assumed for *choosing filter sizes* when an image has no
 /// `mm_per_px` (a close-up of the cheek on a phone: 0.05 mm/px). Values are
@@ -263,8 +263,9 @@ fn catalogued<'a>(
 /// Measures every metric of a photo on `roi`.
 ///
 /// # Errors
-/// [`Error::TooSmall`] when the ROI is smaller than [`MIN_SIDE`] a side,
-/// [`Error::Usage`] when the ROI or control region does not fit the image.
+/// [`Error::TooSmall`] when the image is smaller than [`MIN_SIDE`] a side,
+/// [`Error::Usage`] when the ROI or control region is too small
+/// ([`crate::units::check_region`]) or does not fit the image.
 pub fn measure(
     source: &Path,
     img: &RgbPlanes,
@@ -272,13 +273,20 @@ pub fn measure(
     opts: &MeasureOptions,
 ) -> Result<Measurements> {
     let (w, h) = (img.width(), img.height());
-    if w < MIN_SIDE || h < MIN_SIDE || roi.w < MIN_SIDE || roi.h < MIN_SIDE {
+    if w < MIN_SIDE || h < MIN_SIDE {
         return Err(Error::TooSmall {
             path: source.to_path_buf(),
-            width: roi.w.min(w),
-            height: roi.h.min(h),
+            width: w,
+            height: h,
             min: MIN_SIDE,
         });
+    }
+    // the region's own geometry is the caller's choice, not the photo's fault
+    crate::units::check_region("ROI", roi)
+        .map_err(|problem| Error::usage(format!("{}: {problem}", source.display())))?;
+    if let Some(c) = opts.control {
+        crate::units::check_region("control region", c)
+            .map_err(|problem| Error::usage(format!("{}: {problem}", source.display())))?;
     }
     if !roi.fits_in(w, h) {
         return Err(Error::usage(format!(

@@ -170,18 +170,25 @@ pub fn for_each_level(
     per_octave: usize,
     mut visit: impl FnMut(&HessianLevel<'_>),
 ) {
-    let all = sigmas(sigma_min, sigma_max, per_octave);
+    // no level wider than the image: beyond it every level is the mean,
+    // and a scale from a tiny mm_per_px would otherwise ask for kernels
+    // of any size
+    let extent = image.width().max(image.height()).max(1) as f64;
+    let all = sigmas(sigma_min.min(extent), sigma_max.min(extent), per_octave);
     // blur in octave pixels the current image carries; decimate once a
     // level would need ≥ 3.1 octave px, so every octave but the first works
-    // at 1.55–3.1 px, where a narrow ridge is still well sampled
-    let mut current = gaussian_blur(
-        image,
-        (all[0] * all[0] - NOMINAL_BLUR * NOMINAL_BLUR)
-            .max(0.0)
-            .sqrt(),
-    );
+    // at 1.55–3.1 px, where a narrow ridge is still well sampled. A first
+    // level that is already that coarse is reached through the pyramid too,
+    // so no blur ever needs a kernel wider than a few octave pixels (the
+    // image first is blurred to its first level directly, as before, when
+    // that level is finer than 3.1 px).
+    let first = all[0] * all[0] - NOMINAL_BLUR * NOMINAL_BLUR;
+    let (mut current, mut sigma_here) = if all[0] < 2.0 * DECIMATE_AT {
+        (gaussian_blur(image, first.max(0.0).sqrt()), all[0])
+    } else {
+        (image.clone(), NOMINAL_BLUR)
+    };
     let mut next = Plane::filled(0, 0, 0.0);
-    let mut sigma_here = all[0];
     let mut octave = 0u32;
     for (index, &sigma_full) in all.iter().enumerate() {
         let mut sigma = sigma_full / f64::from(1u32 << octave);

@@ -97,6 +97,10 @@ pub fn square_extreme(p: &Plane, r: usize, extreme: Extreme) -> Plane {
     if r == 0 || w == 0 || h == 0 {
         return p.clone();
     }
+    // the edges are padded with their own value, so a window wider than
+    // the image already spans it: beyond that the result is the same, and
+    // the buffers stay the image's size whatever a scale asks for
+    let r = r.min(w.max(h));
     let mut rows = Plane::filled(w, h, 0.0);
     rows.data_mut().par_chunks_mut(w).enumerate().for_each_init(
         || [Vec::new(), Vec::new(), Vec::new()],

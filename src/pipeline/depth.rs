@@ -66,10 +66,20 @@ pub(super) fn measure_series(
             let s = match &it.capture.kind {
                 CaptureKind::Height(sidecar) => {
                     let mm_per_px = sidecar.mm_per_px.or(cfg.mm_per_px);
-                    ingest::read_height_map(&it.capture.path, sidecar.um_per_level, mm_per_px)?
+                    ingest::read_height_map(
+                        &it.capture.path,
+                        sidecar.um_per_level,
+                        mm_per_px,
+                        &job.opts.ingest,
+                    )?
                 }
                 CaptureKind::Photometric(set) => {
-                    let planes = ingest::read_set(&set.images, set.intensities.as_deref(), None)?;
+                    let planes = ingest::read_set(
+                        &set.images,
+                        set.intensities.as_deref(),
+                        None,
+                        &job.opts.ingest,
+                    )?;
                     depth::from_set(&planes, &set.lights, None, cfg.mm_per_px).1
                 }
                 CaptureKind::Photo => {

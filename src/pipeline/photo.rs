@@ -15,7 +15,6 @@ use crate::output;
 use crate::quality::{self, Quality, Verdict};
 use crate::raster::{Rect, RgbPlanes};
 use crate::trend;
-use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -104,24 +103,21 @@ pub(super) fn measure_series(
 
     // 1. align every follow-up capture (decoded, registered, dropped); one
     //    that cannot be decoded is left out with its reason
-    let regs: Vec<(Registration, (usize, usize))> = items
-        .par_iter()
-        .enumerate()
-        .map(|(k, it)| {
-            if k == 0 {
-                return (Registration::identity(), (bw, bh));
-            }
-            let aligned = match ingest::read_photo(&it.capture.path, &job.opts.ingest) {
-                Ok(photo) => (
-                    align::register_rgb(&base.image, &photo.image, &align_opts),
-                    (photo.image.width(), photo.image.height()),
-                ),
-                Err(e) => (Registration::failed(unreadable(&e)), (0, 0)),
-            };
-            bar.inc(1);
-            aligned
-        })
-        .collect();
+    let at_once = super::captures_at_once(&job.opts.ingest, bw, bh);
+    let regs: Vec<(Registration, (usize, usize))> = super::map_bounded(&items, at_once, |k, it| {
+        if k == 0 {
+            return (Registration::identity(), (bw, bh));
+        }
+        let aligned = match ingest::read_photo(&it.capture.path, &job.opts.ingest) {
+            Ok(photo) => (
+                align::register_rgb(&base.image, &photo.image, &align_opts),
+                (photo.image.width(), photo.image.height()),
+            ),
+            Err(e) => (Registration::failed(unreadable(&e)), (0, 0)),
+        };
+        bar.inc(1);
+        aligned
+    });
     bar.inc(1);
     for (it, (r, _)) in items.iter().zip(&regs) {
         warnings.extend(unaligned_warning(case, &it.capture.path, r));
@@ -218,10 +214,8 @@ pub(super) fn measure_series(
             .map(|m| m.measurements.tracked.clone()),
         ..mopts
     };
-    let rest: Vec<Result<Assessed>> = (1..items.len())
-        .into_par_iter()
-        .map(|k| assess_one(k, &mopts))
-        .collect();
+    let rest: Vec<Result<Assessed>> =
+        super::map_bounded(&items[1..], at_once, |k, _| assess_one(k + 1, &mopts));
     let mut assessed: Vec<Assessed> = std::iter::once(Ok(first))
         .chain(rest)
         .collect::<Result<_>>()?;

@@ -1,0 +1,131 @@
+//! The checks of a case folder that are not about its layout: case.toml's
+//! values, links that must stay inside the case folder, captures that must
+//! be regular files, and dates worth a warning.
+
+use super::{Manifest, Session, one_line, valid_view_name};
+use crate::date::Date;
+use crate::error::{Error, Result};
+use std::path::Path;
+
+/// Parses and checks the text of a case.toml (`path` names it in
+/// messages) as far as it can be without the case's captures; the entry
+/// point of the fuzz target and the mutation test.
+///
+/// # Errors
+/// [`Error::Case`] naming `path` and the problem.
+pub fn parse_manifest(path: &Path, text: &str) -> Result<()> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let manifest: Manifest =
+        toml::from_str(text).map_err(|e| Error::case(path, one_line(&e.to_string())))?;
+    check_manifest(path, &manifest)
+}
+
+/// The checks of case.toml that need no capture: view names, the geometry
+/// of every region ([`crate::units::check_region`]), treatment dates listed
+/// once.
+pub(super) fn check_manifest(path: &Path, manifest: &Manifest) -> Result<()> {
+    for (name, cfg) in &manifest.view {
+        if !valid_view_name(name) {
+            return Err(Error::case(
+                path,
+                format!("view name {name:?} may only use letters, digits, spaces, '-' and '_'"),
+            ));
+        }
+        let regions = cfg.roi.map(|r| ("roi", r)).into_iter();
+        let regions = regions.chain(cfg.control.map(|r| ("control", r)));
+        for (what, r) in regions {
+            crate::units::check_region(&format!("[view.{name}] {what}"), r)
+                .map_err(|problem| Error::case(path, problem))?;
+        }
+        for r in &cfg.exclude {
+            let max = crate::units::MAX_REGION_SIDE;
+            if r.w == 0 || r.h == 0 || [r.x, r.y, r.w, r.h].iter().any(|&v| v > max) {
+                return Err(Error::case(
+                    path,
+                    format!(
+                        "[view.{name}] exclude {},{},{},{} is empty or beyond any image skintrack reads",
+                        r.x, r.y, r.w, r.h
+                    ),
+                ));
+            }
+        }
+    }
+    if let Some(t) = &manifest.treatments {
+        let mut sorted = t.clone();
+        sorted.sort();
+        if let Some(pair) = sorted.windows(2).find(|p| p[0] == p[1]) {
+            return Err(Error::case(
+                path,
+                format!("treatments lists {} more than once", pair[0]),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses `path` when it resolves (through links) outside the case
+/// folder `real_root` (already resolved).
+pub(super) fn check_inside(real_root: &Path, path: &Path) -> Result<()> {
+    let real = std::fs::canonicalize(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if real.starts_with(real_root) {
+        Ok(())
+    } else {
+        Err(Error::case(
+            path,
+            "a link leading outside the case folder; every file of a case must be inside it",
+        ))
+    }
+}
+
+/// Refuses `path` unless it is (or links to) a regular file.
+pub(super) fn check_regular(path: &Path) -> Result<()> {
+    let meta = std::fs::metadata(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if meta.is_file() {
+        Ok(())
+    } else {
+        Err(Error::case(
+            path,
+            "not a regular file (a device, FIFO or socket); a capture must be an ordinary file",
+        ))
+    }
+}
+
+/// Today's date (UTC), for the date sanity warnings only (never written
+/// to an output).
+pub(super) fn today() -> Option<Date> {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    Some(Date::new(1970, 1, 1)?.plus_days(i64::try_from(secs / 86_400).ok()?))
+}
+
+/// A warning for each session dated before 2000 or after `today`: a typo
+/// in a folder name or a camera clock never set (the earliest becomes the
+/// baseline).
+pub(super) fn date_warnings(sessions: &[Session], today: Option<Date>) -> Vec<String> {
+    let earliest = Date::new(2000, 1, 1);
+    sessions
+        .iter()
+        .filter_map(|s| {
+            let why = if earliest.is_some_and(|e| s.date < e) {
+                "before 2000"
+            } else if today.is_some_and(|t| s.date > t) {
+                "in the future"
+            } else {
+                return None;
+            };
+            Some(format!(
+                "{}: dated {} ({why}); check the folder name or the camera's clock",
+                s.dir.display(),
+                s.date
+            ))
+        })
+        .collect()
+}

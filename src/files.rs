@@ -1,0 +1,149 @@
+//! Opening input files so that no file, whatever it is, can hang or flood
+//! the process: regular files only (a device such as `/dev/zero`, a FIFO
+//! named `cheek.jpg` or a socket is refused by its metadata before it is
+//! opened, and the opened descriptor is checked again, so a file swapped in
+//! between is caught too), opened non-blocking (opening a FIFO for reading
+//! would otherwise wait forever for a writer), and read with a hard byte
+//! cap. Every input skintrack reads goes through here: images, case.toml,
+//! sidecars, lights files, the hashed inputs of a case.
+
+use crate::error::{Error, Result};
+use std::fs::File;
+use std::io::Read as _;
+use std::path::Path;
+
+/// Cap on a text input (case.toml, a sidecar, a lights file or a list of
+/// file names): a real one is a few hundred bytes.
+pub const MAX_TEXT_BYTES: u64 = 1 << 20;
+
+/// What a non-regular file is, for the message.
+fn kind_of(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if meta.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file"
+    }
+}
+
+fn not_regular(path: &Path, meta: &std::fs::Metadata) -> Error {
+    Error::Read {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(format!(
+            "{} is not a regular file; only ordinary files are read",
+            kind_of(meta)
+        )),
+    }
+}
+
+/// Opens `path` for reading if it is (or links to) a regular file.
+///
+/// # Errors
+/// [`Error::Read`] naming `path` when it does not exist, cannot be opened
+/// or is not a regular file.
+pub fn open_regular(path: &Path) -> Result<File> {
+    let read_err = |source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(read_err)?;
+    if !meta.is_file() {
+        return Err(not_regular(path, &meta));
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        // a FIFO swapped in after the check must not block the open
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(read_err)?;
+    let meta = file.metadata().map_err(read_err)?;
+    if !meta.is_file() {
+        return Err(not_regular(path, &meta));
+    }
+    Ok(file)
+}
+
+/// The bytes of the regular file `path`, refused beyond `cap` bytes (the
+/// read stops at `cap + 1`, whatever the file's size says).
+///
+/// # Errors
+/// As [`open_regular`], and [`Error::TooLarge`] beyond `cap`.
+pub fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>> {
+    let file = open_regular(path)?;
+    let too_large = || Error::TooLarge {
+        path: path.to_path_buf(),
+        reason: format!("the file is larger than {} bytes", cap),
+    };
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if len > cap {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    file.take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    if bytes.len() as u64 > cap {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+/// A text input (UTF-8, at most [`MAX_TEXT_BYTES`]), without a leading
+/// byte-order mark.
+///
+/// # Errors
+/// As [`read_capped`], and [`Error::Case`] when it is not UTF-8.
+pub fn read_text(path: &Path) -> Result<String> {
+    let bytes = read_capped(path, MAX_TEXT_BYTES)?;
+    let text = String::from_utf8(bytes).map_err(|_| Error::case(path, "not a UTF-8 text file"))?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caps_and_refuses_what_is_not_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.txt");
+        std::fs::write(&p, "\u{feff}x = 1\n").unwrap();
+        assert_eq!(read_text(&p).unwrap(), "x = 1\n");
+        assert_eq!(read_capped(&p, 100).unwrap().len(), 9);
+        let e = read_capped(&p, 4).unwrap_err();
+        assert!(matches!(e, Error::TooLarge { .. }), "{e}");
+        let e = read_capped(dir.path(), 4).unwrap_err();
+        assert!(format!("{e:#}").contains("cannot read"), "{e}");
+        assert_eq!(e.exit_code(), 2);
+        #[cfg(unix)]
+        {
+            let e = read_capped(Path::new("/dev/zero"), 1 << 20).unwrap_err();
+            assert!(
+                anyhow::Error::from(e).to_string().contains("/dev/zero"),
+                "names the file"
+            );
+        }
+    }
+}

@@ -1,0 +1,302 @@
+//! Does the entropy-coded data of a sequential (baseline) JPEG cover its
+//! frame? A file cut short with its end-of-image marker put back decodes
+//! without error: the decoder fills the missing blocks from zero bits. This
+//! walks the Huffman codes of the scan, block by block, without computing a
+//! pixel, and counts the MCUs the data holds.
+//!
+//! Only the common layout is walked: one Huffman-coded sequential frame
+//! whose first scan holds every component. Anything else (progressive,
+//! several scans, arithmetic coding) gives `None`, and the caller keeps its
+//! other checks.
+
+/// What the walk found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Coverage {
+    /// Every MCU of the frame is in the data.
+    Complete,
+    /// The data ends after `found` of `expected` MCUs.
+    Short { found: u64, expected: u64 },
+}
+
+#[derive(Clone, Copy, Default)]
+struct Component {
+    id: u8,
+    h: usize,
+    v: usize,
+    dc: usize,
+    ac: usize,
+}
+
+/// A canonical Huffman table: for each code length, the first code, the
+/// number of codes and the index of its first symbol.
+#[derive(Clone, Default)]
+struct Table {
+    first: [u32; 17],
+    count: [u32; 17],
+    offset: [usize; 17],
+    symbols: Vec<u8>,
+}
+
+impl Table {
+    fn new(counts: &[u8], symbols: &[u8]) -> Table {
+        let mut t = Table {
+            symbols: symbols.to_vec(),
+            ..Table::default()
+        };
+        let (mut code, mut offset) = (0u32, 0usize);
+        for len in 1..=16 {
+            let n = u32::from(counts[len - 1]);
+            t.first[len] = code;
+            t.count[len] = n;
+            t.offset[len] = offset;
+            code = (code + n) << 1;
+            offset += n as usize;
+        }
+        t
+    }
+}
+
+/// Bits of the entropy-coded segment, stuffed zero bytes removed; `None`
+/// at a marker or the end of the file.
+struct Bits<'a> {
+    data: &'a [u8],
+    pos: usize,
+    acc: u32,
+    left: u32,
+}
+
+impl Bits<'_> {
+    fn bit(&mut self) -> Option<u32> {
+        if self.left == 0 {
+            let b = *self.data.get(self.pos)?;
+            if b == 0xFF {
+                if self.data.get(self.pos + 1) != Some(&0) {
+                    return None; // a marker: the segment ends here
+                }
+                self.pos += 1;
+            }
+            self.pos += 1;
+            self.acc = u32::from(b);
+            self.left = 8;
+        }
+        self.left -= 1;
+        Some((self.acc >> self.left) & 1)
+    }
+
+    fn skip(&mut self, n: u32) -> Option<()> {
+        for _ in 0..n {
+            self.bit()?;
+        }
+        Some(())
+    }
+
+    fn symbol(&mut self, t: &Table) -> Option<u8> {
+        let mut code = 0u32;
+        for len in 1..=16 {
+            code = (code << 1) | self.bit()?;
+            if t.count[len] > 0 && code >= t.first[len] && code - t.first[len] < t.count[len] {
+                return t
+                    .symbols
+                    .get(t.offset[len] + (code - t.first[len]) as usize)
+                    .copied();
+            }
+        }
+        None // no such code: corrupt data, which the decoder reports
+    }
+
+    /// Skips to the restart marker expected next; false when it is not there.
+    fn restart(&mut self) -> bool {
+        self.left = 0;
+        match (self.data.get(self.pos), self.data.get(self.pos + 1)) {
+            (Some(0xFF), Some(m)) if (0xD0..=0xD7).contains(m) => {
+                self.pos += 2;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// One block's codes: DC, then AC until end-of-block or 63 coefficients.
+fn block(bits: &mut Bits<'_>, dc: &Table, ac: &Table) -> Option<()> {
+    let s = bits.symbol(dc)?;
+    bits.skip(u32::from(s & 15))?;
+    let mut k = 1;
+    while k < 64 {
+        let rs = bits.symbol(ac)?;
+        let (r, s) = (usize::from(rs >> 4), u32::from(rs & 15));
+        if s == 0 {
+            if r != 15 {
+                break;
+            }
+            k += 16;
+        } else {
+            k += r + 1;
+            bits.skip(s)?;
+        }
+    }
+    Some(())
+}
+
+/// Walks the first scan of `jpeg`; `None` when its layout is not the one
+/// handled (see the module) or its headers are malformed.
+pub(super) fn coverage(jpeg: &[u8]) -> Option<Coverage> {
+    let mut dc: Vec<Table> = vec![Table::default(); 4];
+    let mut ac: Vec<Table> = vec![Table::default(); 4];
+    let mut comps: Vec<Component> = Vec::new();
+    let (mut width, mut height, mut restart) = (0usize, 0usize, 0u64);
+    let mut i = 2;
+    loop {
+        while jpeg.get(i) == Some(&0xFF) && jpeg.get(i + 1) == Some(&0xFF) {
+            i += 1;
+        }
+        if jpeg.get(i) != Some(&0xFF) {
+            return None;
+        }
+        let marker = *jpeg.get(i + 1)?;
+        let len = usize::from(u16::from_be_bytes([*jpeg.get(i + 2)?, *jpeg.get(i + 3)?]));
+        let body = jpeg.get(i + 4..i + 2 + len)?;
+        match marker {
+            0xC0 | 0xC1 => {
+                height = usize::from(u16::from_be_bytes([*body.get(1)?, *body.get(2)?]));
+                width = usize::from(u16::from_be_bytes([*body.get(3)?, *body.get(4)?]));
+                let n = usize::from(*body.get(5)?);
+                for c in 0..n {
+                    let b = body.get(6 + 3 * c..9 + 3 * c)?;
+                    comps.push(Component {
+                        id: b[0],
+                        h: usize::from(b[1] >> 4).max(1),
+                        v: usize::from(b[1] & 15).max(1),
+                        ..Component::default()
+                    });
+                }
+            }
+            // progressive, lossless, arithmetic, hierarchical: not walked
+            0xC2 | 0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => return None,
+            0xC4 => {
+                let mut p = 0;
+                while p < body.len() {
+                    let class_id = *body.get(p)?;
+                    let counts = body.get(p + 1..p + 17)?;
+                    let total: usize = counts.iter().map(|&c| usize::from(c)).sum();
+                    let symbols = body.get(p + 17..p + 17 + total)?;
+                    let t = Table::new(counts, symbols);
+                    let slot = usize::from(class_id & 3);
+                    if class_id >> 4 == 0 {
+                        dc[slot] = t;
+                    } else {
+                        ac[slot] = t;
+                    }
+                    p += 17 + total;
+                }
+            }
+            0xDD => restart = u64::from(u16::from_be_bytes([*body.first()?, *body.get(1)?])),
+            0xDA => {
+                let n = usize::from(*body.first()?);
+                if comps.is_empty() || n != comps.len() {
+                    return None; // not one scan of every component
+                }
+                for k in 0..n {
+                    let b = body.get(1 + 2 * k..3 + 2 * k)?;
+                    let c = comps.iter_mut().find(|c| c.id == b[0])?;
+                    c.dc = usize::from(b[1] >> 4) & 3;
+                    c.ac = usize::from(b[1] & 15) & 3;
+                }
+                let data = jpeg.get(i + 2 + len..)?;
+                return Some(walk(data, &comps, &dc, &ac, width, height, restart));
+            }
+            0xD9 => return None,
+            _ => {}
+        }
+        i += 2 + len;
+    }
+}
+
+fn walk(
+    data: &[u8],
+    comps: &[Component],
+    dc: &[Table],
+    ac: &[Table],
+    width: usize,
+    height: usize,
+    restart: u64,
+) -> Coverage {
+    let hmax = comps.iter().map(|c| c.h).max().unwrap_or(1);
+    let vmax = comps.iter().map(|c| c.v).max().unwrap_or(1);
+    // one component: its blocks in raster order, no interleaving
+    let (mcus, per_mcu): (u64, Vec<(usize, usize)>) = if comps.len() == 1 {
+        let c = comps[0];
+        let (cw, ch) = (
+            (width * c.h).div_ceil(hmax).div_ceil(8),
+            (height * c.v).div_ceil(vmax).div_ceil(8),
+        );
+        ((cw * ch) as u64, vec![(0, 1)])
+    } else {
+        let (mx, my) = (width.div_ceil(8 * hmax), height.div_ceil(8 * vmax));
+        (
+            (mx * my) as u64,
+            comps
+                .iter()
+                .enumerate()
+                .map(|(k, c)| (k, c.h * c.v))
+                .collect(),
+        )
+    };
+    let mut bits = Bits {
+        data,
+        pos: 0,
+        acc: 0,
+        left: 0,
+    };
+    for m in 0..mcus {
+        if restart > 0 && m > 0 && m % restart == 0 && !bits.restart() {
+            return Coverage::Short {
+                found: m,
+                expected: mcus,
+            };
+        }
+        for &(k, blocks) in &per_mcu {
+            let c = comps[k];
+            for _ in 0..blocks {
+                if block(&mut bits, &dc[c.dc], &ac[c.ac]).is_none() {
+                    return Coverage::Short {
+                        found: m,
+                        expected: mcus,
+                    };
+                }
+            }
+        }
+    }
+    Coverage::Complete
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn textured(w: usize, h: usize) -> Vec<u8> {
+        let rgb: Vec<u8> = (0..w * h * 3).map(|i| ((i * 7919) % 251) as u8).collect();
+        crate::output::jpeg_rgb8(Path::new("t.jpg"), w, h, &rgb, 90).unwrap()
+    }
+
+    #[test]
+    fn an_intact_scan_covers_its_frame_and_a_cut_one_does_not() {
+        for (w, h) in [(96, 64), (33, 17), (8, 8)] {
+            let jpeg = textured(w, h);
+            assert_eq!(coverage(&jpeg), Some(Coverage::Complete), "{w}x{h}");
+            let sos = jpeg.windows(2).position(|m| m == [0xFF, 0xDA]).unwrap();
+            // the last few bytes cut, the end-of-image marker put back
+            let mut cut = jpeg[..jpeg.len() - 2 - (jpeg.len() - sos) / 20].to_vec();
+            cut.extend([0xFF, 0xD9]);
+            assert!(
+                matches!(coverage(&cut), Some(Coverage::Short { .. })),
+                "{w}x{h}"
+            );
+        }
+        // a flat frame is tiny and complete
+        let flat =
+            crate::output::jpeg_rgb8(Path::new("f.jpg"), 16, 16, &[120; 16 * 16 * 3], 90).unwrap();
+        assert_eq!(coverage(&flat), Some(Coverage::Complete));
+    }
+}

@@ -1,0 +1,616 @@
+//! Hostile inputs and bounded resources (issue 17), one test per class of
+//! the audit. Every hostile file is made here, in a temporary folder, at
+//! test time. A refusal is exit 2 with one line naming the file and the
+//! problem; never a panic, an abort or a hang (the 60 s timeouts below are
+//! hang guards, not speed tests).
+
+mod common;
+
+use assert_cmd::Command;
+use common::{data, tempdir};
+use skintrack::case::read_case;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Runs skintrack; (exit code, stdout, stderr). Fails on a panic or a kill.
+fn run<I, S>(args: I) -> (i32, String, String)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let out = Command::cargo_bin("skintrack")
+        .unwrap()
+        .args(args)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let code = out.status.code().unwrap_or(-1);
+    assert_ne!(code, 101, "panicked: {stderr}");
+    assert_ne!(code, -1, "killed (a hang or an abort): {stderr}");
+    (code, stdout, stderr)
+}
+
+/// Asserts a refusal: exit 2, one error line holding every one of `says`.
+fn refused((code, _, stderr): (i32, String, String), says: &[&str]) {
+    assert_eq!(code, 2, "exit 2 expected: {stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.contains("warning:")).collect();
+    assert_eq!(lines.len(), 1, "one line expected: {stderr:?}");
+    for s in says {
+        assert!(lines[0].contains(s), "{s:?} missing from {stderr:?}");
+    }
+    assert!(!stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"));
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn write(p: &Path, bytes: &[u8]) {
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, bytes).unwrap();
+}
+
+fn photo(p: &Path) {
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::copy(data("bad_inputs/valid_small.jpg"), p).unwrap();
+}
+
+/// A 96×96 textured JPEG (a gradient plus noise, like skin under light).
+fn textured_jpeg(w: usize, h: usize) -> Vec<u8> {
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let rgb: Vec<u8> = (0..w * h * 3)
+        .map(|i| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            ((i / 3 % w + i / 3 / w) as u64 % 192 + state % 64) as u8
+        })
+        .collect();
+    skintrack::output::jpeg_rgb8(Path::new("t.jpg"), w, h, &rgb, 90).unwrap()
+}
+
+/// `jpeg` with `missing` (0–1) of its entropy-coded data cut from the end
+/// and the end-of-image marker put back.
+fn cut_scan(jpeg: &[u8], missing: f64) -> Vec<u8> {
+    let sos = jpeg.windows(2).position(|m| m == [0xFF, 0xDA]).unwrap();
+    let scan = jpeg.len() - 2 - sos;
+    let mut out = jpeg[..sos + (scan as f64 * (1.0 - missing)) as usize].to_vec();
+    out.extend([0xFF, 0xD9]);
+    out
+}
+
+// ---- 1. physical parameters -------------------------------------------
+
+#[test]
+fn scales_outside_the_documented_range_are_refused() {
+    let img = data("bad_inputs/valid_small.jpg");
+    for v in ["1e-300", "1e-9", "1e-6", "0", "-1", "nan", "inf", "2"] {
+        refused(
+            run(["metrics", s(&img), &format!("--mm-per-px={v}")]),
+            &["--mm-per-px", "between 0.0001 and 1"],
+        );
+    }
+    // the ends of the range are measured (the smallest used to spin)
+    for v in ["1e-4", "1"] {
+        let (code, _, stderr) = run(["metrics", s(&img), "--mm-per-px", v, "--json"]);
+        assert_eq!(code, 0, "{v}: {stderr}");
+    }
+    // the same through case.toml and a height-map sidecar
+    let t = tempdir();
+    photo(&t.path().join("2026-01-12/cheek.jpg"));
+    write(
+        &t.path().join("case.toml"),
+        b"[view.cheek]\nmm_per_px = 1e-9\n",
+    );
+    let e = read_case(t.path()).unwrap_err();
+    assert!(e.to_string().contains("case.toml"), "{e}");
+    assert!(e.to_string().contains("between"), "{e}");
+    let t = tempdir();
+    photo(&t.path().join("2026-01-12/cheek.jpg"));
+    std::fs::copy(
+        data("heightmaps/session1.png"),
+        t.path().join("2026-01-12/cheek.height.png"),
+    )
+    .unwrap();
+    write(
+        &t.path().join("2026-01-12/cheek.height.toml"),
+        b"um_per_level = 1e9\n",
+    );
+    let e = read_case(t.path()).unwrap_err();
+    assert!(e.to_string().contains("cheek.height.toml"), "{e}");
+}
+
+#[test]
+fn a_region_too_small_is_the_regions_fault_not_the_photos() {
+    let img = data("bad_inputs/valid_small.jpg");
+    let out = run(["metrics", s(&img), "--roi", "10,10,3,3"]);
+    assert!(!out.2.contains("image too small"), "{}", out.2);
+    refused(out, &["--roi 10,10,3,3", "too small"]);
+    refused(
+        run(["metrics", s(&img), "--control", "0,0,8,40"]),
+        &["--control", "too small"],
+    );
+    let t = tempdir();
+    photo(&t.path().join("2026-01-12/cheek.jpg"));
+    write(
+        &t.path().join("case.toml"),
+        b"[view.cheek]\nroi = [10, 10, 3, 3]\n",
+    );
+    let e = read_case(t.path()).unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("case.toml") && msg.contains("roi 10,10,3,3 is too small"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn lights_must_face_the_camera_and_a_bom_is_accepted() {
+    let p = Path::new("light_directions.txt");
+    let ok = skintrack::lights::parse_directions(p, "\u{feff}0 0 1\r\n0.3 0 1\r\n").unwrap();
+    assert_eq!(ok.len(), 2);
+    for bad in ["0 0 0", "1 0 -1", "1 0 0.01", "1e308 1e308 1", "0 0 1 1"] {
+        let e = skintrack::lights::parse_directions(p, bad).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.to_string().contains("light_directions.txt: line 1"),
+            "{e}"
+        );
+    }
+}
+
+// ---- 2. special files and links ----------------------------------------
+
+#[cfg(unix)]
+fn mkfifo(p: &Path) {
+    let ok = std::process::Command::new("mkfifo")
+        .arg(p)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "mkfifo {}", p.display());
+}
+
+#[cfg(unix)]
+#[test]
+fn devices_fifos_and_links_to_them_are_refused_without_reading() {
+    let t = tempdir();
+    let link = t.path().join("zero.jpg");
+    std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+    let fifo = t.path().join("cheek.jpg");
+    mkfifo(&fifo);
+    for p in [Path::new("/dev/zero"), &link, &fifo] {
+        refused(run(["metrics", s(p)]), &[s(p), "not a regular file"]);
+    }
+    // in a case: a FIFO capture is named, nothing hangs
+    let c = t.path().join("case");
+    photo(&c.join("2026-01-12/cheek.jpg"));
+    std::fs::create_dir_all(c.join("2026-02-12")).unwrap();
+    mkfifo(&c.join("2026-02-12/cheek.jpg"));
+    let out = t.path().join("out");
+    refused(
+        run(["analyze", s(&c), "-o", s(&out)]),
+        &["2026-02-12/cheek.jpg", "not a regular file"],
+    );
+    // and a lights file that is a device
+    let e = skintrack::lights::read_directions(Path::new("/dev/zero")).unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+}
+
+#[cfg(unix)]
+#[test]
+fn links_must_stay_inside_the_case_folder() {
+    let t = tempdir();
+    let outside = t.path().join("elsewhere");
+    photo(&outside.join("2026-02-12/cheek.jpg"));
+    // a photo linked from outside
+    let c = t.path().join("case1");
+    photo(&c.join("2026-01-12/cheek.jpg"));
+    std::fs::create_dir_all(c.join("2026-02-12")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.join("2026-02-12/cheek.jpg"),
+        c.join("2026-02-12/cheek.jpg"),
+    )
+    .unwrap();
+    let e = read_case(&c).unwrap_err();
+    assert!(e.to_string().contains("2026-02-12/cheek.jpg"), "{e}");
+    assert!(e.to_string().contains("outside the case folder"), "{e}");
+    // a whole session folder linked from outside
+    let c = t.path().join("case2");
+    photo(&c.join("2026-01-12/cheek.jpg"));
+    std::os::unix::fs::symlink(outside.join("2026-02-12"), c.join("2026-02-12")).unwrap();
+    let e = read_case(&c).unwrap_err();
+    assert!(e.to_string().contains("outside the case folder"), "{e}");
+    // a photometric set listing a file outside its case
+    let c = t.path().join("case3");
+    photo(&c.join("2026-01-12/cheek.jpg"));
+    for i in 1..=2 {
+        photo(&c.join(format!("2026-01-12/cheek.ps/{i}.jpg")));
+    }
+    write(
+        &c.join("2026-01-12/cheek.ps/filenames.txt"),
+        b"1.jpg\n2.jpg\n../../../elsewhere/2026-02-12/cheek.jpg\n",
+    );
+    write(
+        &c.join("2026-01-12/cheek.ps/light_directions.txt"),
+        b"0 0 1\n0.5 0 1\n0 0.5 1\n",
+    );
+    let e = read_case(&c).unwrap_err();
+    assert!(e.to_string().contains("outside the case folder"), "{e}");
+    // a link that stays inside is followed
+    let c = t.path().join("case4");
+    photo(&c.join("2026-01-12/cheek.jpg"));
+    std::fs::create_dir_all(c.join("2026-02-12")).unwrap();
+    std::os::unix::fs::symlink("../2026-01-12/cheek.jpg", c.join("2026-02-12/cheek.jpg")).unwrap();
+    assert_eq!(read_case(&c).unwrap().sessions.len(), 2);
+}
+
+// ---- 3. damaged data ---------------------------------------------------
+
+#[test]
+fn a_jpeg_missing_half_or_most_of_its_scan_is_refused() {
+    let t = tempdir();
+    let jpeg = textured_jpeg(96, 96);
+    for (missing, name) in [
+        (0.5, "half.jpg"),
+        (0.95, "most.jpg"),
+        (0.04, "near_end.jpg"),
+    ] {
+        let p = t.path().join(name);
+        std::fs::write(&p, cut_scan(&jpeg, missing)).unwrap();
+        refused(run(["metrics", s(&p)]), &[name, "cannot decode"]);
+    }
+    // a tiny, noise-free, uniform frame is what it shows
+    let flat = skintrack::output::jpeg_rgb8(Path::new("f.jpg"), 16, 16, &[120u8; 16 * 16 * 3], 90)
+        .unwrap();
+    let d =
+        skintrack::ingest::decode_bytes(Path::new("f.jpg"), &flat, &Default::default()).unwrap();
+    assert!((d.planes[0].at(8, 8) - 120.0).abs() <= 2.0);
+}
+
+#[test]
+fn a_jpeg_header_claiming_far_more_pixels_than_its_data_is_refused_before_decoding() {
+    let mut jpeg = std::fs::read(data("bad_inputs/valid_small.jpg")).unwrap();
+    // patch the frame header (SOF0/SOF2) to 9000×9000
+    let mut i = 2;
+    while i + 9 < jpeg.len() {
+        let (marker, len) = (jpeg[i + 1], u16::from_be_bytes([jpeg[i + 2], jpeg[i + 3]]));
+        if matches!(marker, 0xC0 | 0xC2) {
+            jpeg[i + 5..i + 9].copy_from_slice(&[0x23, 0x28, 0x23, 0x28]);
+            break;
+        }
+        i += 2 + usize::from(len);
+    }
+    let t = tempdir();
+    let p = t.path().join("claims_9000.jpg");
+    std::fs::write(&p, &jpeg).unwrap();
+    refused(
+        run(["metrics", s(&p), "--max-memory", "100G"]),
+        &["claims_9000.jpg", "far too small for the 9000x9000"],
+    );
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut c = !0u32;
+    for &b in bytes {
+        c ^= u32::from(b);
+        for _ in 0..8 {
+            c = if c & 1 == 1 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
+        }
+    }
+    !c
+}
+
+fn png_chunk(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
+    let mut c = (body.len() as u32).to_be_bytes().to_vec();
+    let mut typed = kind.to_vec();
+    typed.extend_from_slice(body);
+    c.extend_from_slice(&typed);
+    c.extend(crc32(&typed).to_be_bytes());
+    c
+}
+
+/// `png` with `chunk` inserted after IHDR.
+fn with_chunk_after_ihdr(png: &[u8], chunk: &[u8]) -> Vec<u8> {
+    let at = 8 + 12 + 13;
+    let mut out = png[..at].to_vec();
+    out.extend_from_slice(chunk);
+    out.extend_from_slice(&png[at..]);
+    out
+}
+
+#[test]
+fn png_profiles_and_text_are_not_inflated() {
+    let png = std::fs::read(data("bad_inputs/valid_small.png")).unwrap();
+    // a compressed profile and text whose stream is broken: were they
+    // inflated, the decoder would fail on them; they are not read at all
+    let junk = vec![0x78, 0x9C, 0xFF, 0xFF, 0xFF, 0x00];
+    let mut iccp = b"profile\0\0".to_vec();
+    iccp.extend(&junk);
+    let mut ztxt = b"Comment\0\0".to_vec();
+    ztxt.extend(&junk);
+    let hostile = with_chunk_after_ihdr(
+        &with_chunk_after_ihdr(&png, &png_chunk(b"iCCP", &iccp)),
+        &png_chunk(b"zTXt", &ztxt),
+    );
+    let opts = Default::default();
+    let a = skintrack::ingest::decode_bytes(Path::new("a.png"), &png, &opts).unwrap();
+    let b = skintrack::ingest::decode_bytes(Path::new("b.png"), &hostile, &opts).unwrap();
+    assert_eq!(a.planes[1].data(), b.planes[1].data());
+}
+
+/// A little-endian grey 8-bit TIFF of `w`×`h` with one strip at `offset`
+/// of `count` bytes, followed by 100 bytes of data.
+fn tiff(w: u32, h: u32, offset: u32, count: u32) -> Vec<u8> {
+    let entries: [(u16, u16, u32); 10] = [
+        (256, 4, w),
+        (257, 4, h),
+        (258, 3, 8),
+        (259, 3, 1),
+        (262, 3, 1),
+        (273, 4, offset),
+        (277, 3, 1),
+        (278, 4, h),
+        (279, 4, count),
+        (284, 3, 1),
+    ];
+    let mut t = b"II*\0".to_vec();
+    t.extend(8u32.to_le_bytes());
+    t.extend((entries.len() as u16).to_le_bytes());
+    for (tag, kind, v) in entries {
+        t.extend(tag.to_le_bytes());
+        t.extend(kind.to_le_bytes());
+        t.extend(1u32.to_le_bytes());
+        t.extend(v.to_le_bytes());
+    }
+    t.extend(0u32.to_le_bytes());
+    t.extend([0x80u8; 100]);
+    t
+}
+
+#[test]
+fn tiff_strips_past_the_end_are_named_as_such() {
+    let t = tempdir();
+    for (name, offset, count) in [
+        ("far.tif", 10_000_000, 10_000),
+        ("long.tif", 134, 10_000),
+        ("huge.tif", 134, 4_000_000_000),
+    ] {
+        let p = t.path().join(name);
+        std::fs::write(&p, tiff(100, 100, offset, count)).unwrap();
+        let out = run(["metrics", s(&p)]);
+        assert!(!out.2.contains("Memory limit"), "{}", out.2);
+        refused(out, &[name, "past the end of the file"]);
+    }
+    // the intact file is read
+    let p = t.path().join("ok.tif");
+    std::fs::write(&p, tiff(10, 10, 134, 100)).unwrap();
+    let d = skintrack::ingest::decode_file(&p, &Default::default()).unwrap();
+    assert_eq!(d.planes[0].at(3, 3), 128.0);
+}
+
+// ---- 4. case folders ----------------------------------------------------
+
+#[test]
+fn case_folder_oddities_are_warned_about_or_named() {
+    // an empty session folder is skipped with a warning
+    let t = tempdir();
+    photo(&t.path().join("2026-01-12/cheek.jpg"));
+    photo(&t.path().join("2026-02-12/cheek.jpg"));
+    std::fs::create_dir_all(t.path().join("2026-03-12")).unwrap();
+    let case = read_case(t.path()).unwrap();
+    assert_eq!(case.sessions.len(), 2);
+    assert!(
+        case.warnings
+            .iter()
+            .any(|w| w.contains("2026-03-12") && w.contains("skipped")),
+        "{:?}",
+        case.warnings
+    );
+    // a treatment date listed twice
+    write(
+        &t.path().join("case.toml"),
+        b"treatments = [\"2026-01-12\", \"2026-02-12\", \"2026-01-12\"]\n",
+    );
+    let e = read_case(t.path()).unwrap_err();
+    assert!(e.to_string().contains("2026-01-12 more than once"), "{e}");
+    // a view table matching no capture
+    write(
+        &t.path().join("case.toml"),
+        b"[view.cheeks]\nmm_per_px = 0.05\n",
+    );
+    let e = read_case(t.path()).unwrap_err();
+    assert!(
+        e.to_string().contains("[view.cheeks] matches no capture"),
+        "{e}"
+    );
+    std::fs::remove_file(t.path().join("case.toml")).unwrap();
+    // a visit dated before 2000 is warned about (it becomes the baseline)
+    photo(&t.path().join("1900-01-01/cheek.jpg"));
+    let case = read_case(t.path()).unwrap();
+    assert!(
+        case.warnings
+            .iter()
+            .any(|w| w.contains("1900-01-01") && w.contains("before 2000")),
+        "{:?}",
+        case.warnings
+    );
+    // and one in the future
+    photo(&t.path().join("2999-01-01/cheek.jpg"));
+    let case = read_case(t.path()).unwrap();
+    assert!(case.warnings.iter().any(|w| w.contains("in the future")));
+    // a photo name with a space is a view like any other
+    let t = tempdir();
+    photo(&t.path().join("2026-01-12/left cheek.jpg"));
+    let case = read_case(t.path()).unwrap();
+    assert_eq!(case.sessions[0].captures[0].view, "left cheek");
+}
+
+// ---- 5. plumbing ----------------------------------------------------------
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let base = data("registration/p01/base.jpg");
+    let moving = data("registration/p01/moving.jpg");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_skintrack"))
+        .args(["align", s(&base), s(&moving), "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // the reader goes away before anything is written
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// A two-visit case of one small photo each.
+fn small_case(root: &Path) -> PathBuf {
+    let c = root.join("case");
+    photo(&c.join("2026-01-12/cheek.jpg"));
+    photo(&c.join("2026-02-12/cheek.jpg"));
+    c
+}
+
+#[test]
+fn an_output_folder_is_replaced_whole_or_refused() {
+    let t = tempdir();
+    let c = small_case(t.path());
+    let out = t.path().join("out");
+    // a folder skintrack did not write is refused, and left as it was
+    write(&out.join("thesis.docx"), b"precious");
+    refused(
+        run(["analyze", s(&c), "-o", s(&out)]),
+        &["out", "not written by skintrack"],
+    );
+    assert_eq!(std::fs::read(out.join("thesis.docx")).unwrap(), b"precious");
+    std::fs::remove_dir_all(&out).unwrap();
+    // an empty one is fine; the result carries the marker
+    std::fs::create_dir_all(&out).unwrap();
+    let (code, _, stderr) = run(["analyze", s(&c), "-o", s(&out)]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(out.join(skintrack::output::MARKER).is_file());
+    assert!(out.join("metrics.json").is_file());
+    // a rerun replaces it: a killed run's temporary file and a file of an
+    // older run are gone, nothing is left beside it
+    write(&out.join(".skintrack-k1ll3d.tmp"), b"half");
+    write(&out.join("aligned/cheek_1999-01-01.jpg"), b"old");
+    let (code, _, stderr) = run(["analyze", s(&c), "-o", s(&out)]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!out.join(".skintrack-k1ll3d.tmp").exists());
+    assert!(!out.join("aligned/cheek_1999-01-01.jpg").exists());
+    assert!(out.join("report.html").is_file());
+    let beside: Vec<String> = std::fs::read_dir(t.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(beside.len(), 2, "only case and out: {beside:?}");
+    // an output folder holding the case would be replaced with it, even
+    // one marked as skintrack's
+    write(&t.path().join(skintrack::output::MARKER), b"");
+    refused(
+        run(["analyze", s(&c), "-o", s(t.path())]),
+        &["must not hold the case folder"],
+    );
+    assert!(c.join("2026-01-12/cheek.jpg").is_file());
+}
+
+#[test]
+fn a_depth_output_folder_is_replaced_whole_or_refused() {
+    let t = tempdir();
+    let dir = data("photometric/clean");
+    let names: Vec<PathBuf> = (1..=8).map(|k| dir.join(format!("{k:03}.png"))).collect();
+    let out = t.path().join("depth");
+    let depth = |out: &Path| {
+        let mut args: Vec<PathBuf> = vec![
+            "depth".into(),
+            "--lights".into(),
+            dir.join("light_directions.txt"),
+            "-o".into(),
+            out.to_path_buf(),
+        ];
+        args.extend(names.iter().cloned());
+        run(args)
+    };
+    write(&out.join("notes.txt"), b"mine");
+    refused(depth(&out), &["not written by skintrack"]);
+    std::fs::remove_dir_all(&out).unwrap();
+    let (code, _, stderr) = depth(&out);
+    assert_eq!(code, 0, "{stderr}");
+    write(&out.join(".skintrack-k1ll3d.tmp"), b"half");
+    let (code, _, stderr) = depth(&out);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(out.join("height.tiff").is_file() && out.join(skintrack::output::MARKER).is_file());
+    assert!(!out.join(".skintrack-k1ll3d.tmp").exists());
+}
+
+#[test]
+fn a_killed_runs_temporaries_beside_an_aligned_image_are_removed() {
+    let t = tempdir();
+    let base = data("registration/p01/base.jpg");
+    let moving = data("registration/p01/moving.jpg");
+    write(&t.path().join(".skintrack-abc123.tmp"), b"half");
+    let out = t.path().join("aligned.png");
+    let (code, _, stderr) = run(["align", s(&base), s(&moving), "-o", s(&out)]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(out.is_file());
+    assert!(!t.path().join(".skintrack-abc123.tmp").exists());
+}
+
+// ---- 6. memory budget -----------------------------------------------------
+
+#[test]
+fn an_image_over_the_memory_budget_is_refused_from_its_header() {
+    // a valid 1-bit 10000×10000 PNG header (the data need not be read)
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = 10_000u32.to_be_bytes().to_vec();
+    ihdr.extend(10_000u32.to_be_bytes());
+    ihdr.extend([1, 0, 0, 0, 0]);
+    png.extend(png_chunk(b"IHDR", &ihdr));
+    png.extend(png_chunk(
+        b"IDAT",
+        &[0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    ));
+    png.extend(png_chunk(b"IEND", b""));
+    let t = tempdir();
+    let p = t.path().join("bomb_1bit.png");
+    std::fs::write(&p, &png).unwrap();
+    refused(
+        run(["metrics", s(&p)]),
+        &["bomb_1bit.png", "memory budget", "--max-memory"],
+    );
+    // a small photo under a budget too small for it: the same refusal
+    let img = data("bad_inputs/valid_small.jpg");
+    refused(
+        run(["metrics", s(&img), "--max-memory", "2M"]),
+        &["valid_small.jpg", "--max-memory"],
+    );
+    // a photometric set whose images each fit but not all together
+    // (8 × 512² px: 21 MB an image, 29 MB the set)
+    let dir = data("photometric/clean");
+    let t = tempdir();
+    let mut args: Vec<PathBuf> = vec![
+        "depth".into(),
+        "--max-memory".into(),
+        "25M".into(),
+        "--lights".into(),
+        dir.join("light_directions.txt"),
+        "-o".into(),
+        t.path().join("d"),
+    ];
+    args.extend((1..=8).map(|k| dir.join(format!("{k:03}.png"))));
+    refused(run(args), &["001.png", "a set of 8 images", "--max-memory"]);
+    assert!(!t.path().join("d").exists(), "nothing written");
+    let (code, _, stderr) = run(["--max-memory", "lots", "metrics", s(&img)]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("\"lots\" is not a size"), "{stderr}");
+}
