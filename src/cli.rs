@@ -33,6 +33,10 @@ pub enum Command {
         /// Output folder (default: ./skintrack-out/CASE_NAME).
         #[arg(short, long)]
         out: Option<PathBuf>,
+        /// Exit 2 when any capture was left out (not decoded, not aligned or
+        /// rejected by the quality gate); the outputs are still written.
+        #[arg(long)]
+        strict: bool,
     },
     /// Register MOVING to BASE and print or write the result.
     #[command(after_help = EXIT_CODES)]

@@ -49,11 +49,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
         ..IngestOptions::default()
     };
     match args.command {
-        Command::Analyze { case_dir, out } => {
+        Command::Analyze {
+            case_dir,
+            out,
+            strict,
+        } => {
             let out = out.unwrap_or_else(|| {
                 PathBuf::from("skintrack-out").join(case_dir.file_name().unwrap_or_default())
             });
-            analyze(&case_dir, &out, ingest)
+            analyze(&case_dir, &out, ingest, Strict(strict))
         }
         Command::Align {
             base,
@@ -101,6 +105,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 &case,
                 &out.unwrap_or_else(|| PathBuf::from("skintrack-demo")),
                 ingest,
+                Strict(false),
             )
         }
         Command::Phantom {
@@ -166,7 +171,11 @@ fn samples_dir() -> Result<PathBuf> {
         .ok_or_else(|| Error::usage("the bundled sample case (samples/) is not here; run the demo from the skintrack source folder"))
 }
 
-fn analyze(case_dir: &Path, out: &Path, ingest: IngestOptions) -> Result<ExitCode> {
+/// Whether `analyze` fails (exit 2) when a capture was left out.
+#[derive(Clone, Copy, Debug)]
+struct Strict(bool);
+
+fn analyze(case_dir: &Path, out: &Path, ingest: IngestOptions, strict: Strict) -> Result<ExitCode> {
     let opts = AnalyzeOptions {
         progress: std::io::stderr().is_terminal(),
         ingest,
@@ -187,6 +196,26 @@ fn analyze(case_dir: &Path, out: &Path, ingest: IngestOptions) -> Result<ExitCod
         outcome.analysis.case
     );
     outln!("report: {}", outcome.report.display());
+    if strict.0 {
+        let left_out = outcome
+            .analysis
+            .series
+            .iter()
+            .flat_map(|s| &s.sessions)
+            .find(|x| !x.alignment.is_ok() || x.quality.status == crate::quality::Verdict::Reject);
+        if let Some(x) = left_out {
+            let reason = x
+                .alignment
+                .reason
+                .clone()
+                .filter(|_| !x.alignment.is_ok())
+                .unwrap_or_else(|| x.quality.reasons.join(" "));
+            return Err(Error::case(
+                case_dir.join(&x.source),
+                format!("left out of the analysis ({reason}); --strict makes that an error"),
+            ));
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

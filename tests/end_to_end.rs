@@ -490,4 +490,26 @@ fn an_unreadable_follow_up_height_map_is_left_out_not_fatal() {
     );
     assert!(left_out["metrics"].as_object().unwrap().is_empty());
     assert_eq!(sessions[2]["alignment"]["status"], "ok");
+    // --strict: the same case is an error naming the capture left out
+    let run = skintrack()
+        .args(["analyze", "--strict"])
+        .arg(&case)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&run.get_output().stderr).to_string();
+    assert_eq!(
+        stderr
+            .trim()
+            .lines()
+            .filter(|l| !l.contains("warning"))
+            .count(),
+        1,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{second}/cheek.height.png")) && stderr.contains("--strict"),
+        "{stderr}"
+    );
 }
