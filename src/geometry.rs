@@ -104,6 +104,14 @@ impl Homography {
             + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
     }
 
+    /// The determinant of the upper-left 2×2 (linear) part: the area scale
+    /// of the transform near the origin, negative for a reflection.
+    #[must_use]
+    pub fn linear_determinant(&self) -> f64 {
+        let m = &self.0;
+        m[0][0] * m[1][1] - m[0][1] * m[1][0]
+    }
+
     /// The inverse, or `None` when the matrix is singular or not finite.
     #[must_use]
     pub fn inverse(&self) -> Option<Homography> {

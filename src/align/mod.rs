@@ -670,7 +670,7 @@ impl<'p, 'a> Judge<'p, 'a> {
 /// 0.4–2.5, moderate anisotropy, corners not flying off.
 fn plausible(h: &Homography, w: usize, hgt: usize) -> bool {
     let m = h.0;
-    let det2 = m[0][0] * m[1][1] - m[0][1] * m[1][0];
+    let det2 = h.linear_determinant();
     if !h.is_finite() || det2 <= 0.0 {
         return false;
     }

@@ -297,8 +297,7 @@ pub fn refine<T: GreySource + ?Sized, M: GreySource + ?Sized>(
     if rep == Representation::LocalNorm {
         // the moving side's neighbourhoods, at the starting estimate, with
         // the window scaled like the transform
-        let m = g.0;
-        let radius = (NORM_RADIUS as f64 * (m[0][0] * m[1][1] - m[0][1] * m[1][0]).abs().sqrt())
+        let radius = (NORM_RADIUS as f64 * g.linear_determinant().abs().sqrt())
             .round()
             .max(2.0) as isize;
         samples.par_iter_mut().for_each(|sm| {

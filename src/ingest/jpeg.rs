@@ -6,7 +6,7 @@
 
 use super::{
     Decoded, IngestOptions, Meta, check_size, deinterleave_u8, exif_date, exif_orientation,
-    one_line, oriented, parse_exif,
+    one_line, parse_exif,
 };
 use crate::error::{Error, Result};
 use std::path::Path;
@@ -107,15 +107,7 @@ pub(super) fn decode_jpeg(path: &Path, bytes: &[u8], opts: &IngestOptions) -> Re
         }
     }
     let planes = deinterleave_u8(&pixels, w, h, channels);
-    meta.orientation = orientation;
-    Ok(Decoded {
-        planes: planes
-            .into_iter()
-            .map(|p| oriented(&p, orientation))
-            .collect(),
-        bit_depth: 8,
-        meta,
-    })
+    Ok(Decoded::upright(planes, 8, meta, orientation))
 }
 
 /// Smallest share of the image a repeated tail must cover to be damage.

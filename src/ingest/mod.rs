@@ -67,6 +67,22 @@ pub struct Decoded {
     pub meta: Meta,
 }
 
+impl Decoded {
+    /// The decoded `planes` turned upright by their EXIF `orientation`
+    /// (which `meta` then records).
+    fn upright(planes: Vec<Plane>, bit_depth: u8, mut meta: Meta, orientation: u16) -> Decoded {
+        meta.orientation = orientation;
+        Decoded {
+            planes: planes
+                .into_iter()
+                .map(|p| oriented(&p, orientation))
+                .collect(),
+            bit_depth,
+            meta,
+        }
+    }
+}
+
 /// Metadata a capture keeps (never written out).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Meta {
@@ -330,15 +346,7 @@ fn decode_with_image(
     {
         return Err(decode_err(&"the image holds NaN or infinite samples"));
     }
-    meta.orientation = orientation;
-    Ok(Decoded {
-        planes: planes
-            .into_iter()
-            .map(|p| oriented(&p, orientation))
-            .collect(),
-        bit_depth,
-        meta,
-    })
+    Ok(Decoded::upright(planes, bit_depth, meta, orientation))
 }
 
 fn image_error(path: &Path, e: &image::ImageError) -> Error {

@@ -345,17 +345,19 @@ pub fn measure(
         || colour::measure_colour(img, crop, &tiles, opts),
     );
     let shading_value = TiledValue::new(id::SHADING, shading.value, shading.tiles);
+    // the control region's luminance, once, for its pores and rulers
+    let control_y = opts.control.map(|c| luminance_and_sum(&img.crop(c)));
+    let control_y = control_y.as_ref().map(|(y, finite)| (y, *finite));
     let tracked = opts.tracked.clone().unwrap_or_else(|| {
         let spots = colour.spots.clone().unwrap_or_default();
         let mut own = Tracked::new((roi.w, roi.h), &lines.centre_lines, &found.blobs, spots);
-        if let Some(c) = opts.control {
-            own.control_pores = control_pores(img, c, opts.mm_per_px);
+        if let Some(y) = control_y {
+            own.control_pores = control_pores(y, opts.mm_per_px);
         }
         Arc::new(own)
     });
-    let rulers = opts
-        .control
-        .map(|c| control_rulers(img, c, &tracked.control_pores, opts))
+    let rulers = control_y
+        .map(|y| control_rulers(y, &tracked.control_pores, opts))
         .unwrap_or_default();
     let at = tracked::deficits(
         (&luminance, finite),

@@ -3,11 +3,9 @@
 //! pores relative to the same deficit there (see [`super::tracked`]).
 
 use super::lines_and_pores::{self, detect_lines_and_pores};
-use super::{
-    MeasureOptions, TiledValue, Tiles, luminance_and_sum, relative_to_sum, texture, tracked,
-};
+use super::{MeasureOptions, TiledValue, Tiles, relative_to_sum, texture, tracked};
 use crate::catalog::id;
-use crate::raster::{Rect, RgbPlanes};
+use crate::raster::Plane;
 use crate::units::MmPerPx;
 
 /// The rulers of the relative measures, from the control region of a
@@ -22,40 +20,34 @@ pub(super) struct Rulers {
     pores: Option<f64>,
 }
 
-/// The [`Rulers`] from the control region `control` of `img`, its pores at
-/// `pores` (a mask of the region).
+/// The [`Rulers`] from the luminance of a capture's control region and its
+/// sum ([`super::luminance_and_sum`]), its pores at `pores` (a mask of the region).
 pub(super) fn control_rulers(
-    img: &RgbPlanes,
-    control: Rect,
+    (y, finite): (&Plane, (f64, u64)),
     pores: &[bool],
     opts: &MeasureOptions,
 ) -> Rulers {
-    let crop = img.crop(control);
-    let one = Tiles::new(control.w, control.h, 1);
-    let (y, finite) = luminance_and_sum(&crop);
-    let blurred = texture::lowpass_given_sum(&y, opts.roughness_sigma_px, finite);
-    let roughness = texture::roughness(&y, &blurred, &one)
+    let one = Tiles::new(y.width(), y.height(), 1);
+    let blurred = texture::lowpass_given_sum(y, opts.roughness_sigma_px, finite);
+    let roughness = texture::roughness(y, &blurred, &one)
         .map(|(r, _)| r)
         .filter(|&r| r > 0.0);
     Rulers {
         roughness,
-        band: tracked::band_rms((&y, finite), &blurred),
-        pores: tracked::deficits((&y, finite), &blurred, &[pores])[0].filter(|&d| d > 0.0),
+        band: tracked::band_rms((y, finite), &blurred),
+        pores: tracked::deficits((y, finite), &blurred, &[pores])[0].filter(|&d| d > 0.0),
     }
 }
 
-/// The pores of the control region `control` of `img`, as a mask of the
-/// region ([`tracked::pore_discs`]).
+/// The pores of a control region, from its luminance and sum, as a mask of
+/// the region ([`tracked::pore_discs`]).
 pub(super) fn control_pores(
-    img: &RgbPlanes,
-    control: Rect,
+    (y, finite): (&Plane, (f64, u64)),
     mm_per_px: Option<MmPerPx>,
 ) -> Vec<bool> {
-    let crop = img.crop(control);
-    let (y, finite) = luminance_and_sum(&crop);
-    let found = detect_lines_and_pores(&relative_to_sum(&y, finite), mm_per_px);
+    let found = detect_lines_and_pores(&relative_to_sum(y, finite), mm_per_px);
     let blobs = lines_and_pores::pores_only(found, mm_per_px);
-    tracked::pore_discs(&blobs, control.w, control.h)
+    tracked::pore_discs(&blobs, y.width(), y.height())
 }
 
 /// The luminance deficits of the tracked features of a capture (Y levels,

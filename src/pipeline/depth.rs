@@ -234,8 +234,12 @@ fn measure_aligned(
             if warped.unit == HeightUnit::PixelWidth {
                 // heights in widths of this capture's pixel: in the
                 // baseline's, one is `scale` of them
-                let m = r.base_from_moving.normalised().0;
-                let scale = (m[0][0] * m[1][1] - m[0][1] * m[1][0]).abs().sqrt();
+                let scale = r
+                    .base_from_moving
+                    .normalised()
+                    .linear_determinant()
+                    .abs()
+                    .sqrt();
                 warped.z.iter_mut().for_each(|z| *z *= scale);
             }
             Some(warped)
@@ -263,7 +267,7 @@ fn measure_aligned(
     // session (tracked)
     let mut warped = warped.into_iter();
     let first = measure(warped.next().flatten(), None);
-    let at = first.as_ref().map(|m| m.scars.clone());
-    let rest: Vec<Option<Measured>> = warped.map(|s| measure(s, at.as_deref())).collect();
+    let at = first.as_ref().map(|m| m.scars.as_slice());
+    let rest: Vec<Option<Measured>> = warped.map(|s| measure(s, at)).collect();
     std::iter::once(first).chain(rest).collect()
 }
