@@ -349,30 +349,7 @@ fn png_profiles_and_text_are_not_inflated() {
 /// A little-endian grey 8-bit TIFF of `w`×`h` with one strip at `offset`
 /// of `count` bytes, followed by 100 bytes of data.
 fn tiff(w: u32, h: u32, offset: u32, count: u32) -> Vec<u8> {
-    let entries: [(u16, u16, u32); 10] = [
-        (256, 4, w),
-        (257, 4, h),
-        (258, 3, 8),
-        (259, 3, 1),
-        (262, 3, 1),
-        (273, 4, offset),
-        (277, 3, 1),
-        (278, 4, h),
-        (279, 4, count),
-        (284, 3, 1),
-    ];
-    let mut t = b"II*\0".to_vec();
-    t.extend(8u32.to_le_bytes());
-    t.extend((entries.len() as u16).to_le_bytes());
-    for (tag, kind, v) in entries {
-        t.extend(tag.to_le_bytes());
-        t.extend(kind.to_le_bytes());
-        t.extend(1u32.to_le_bytes());
-        t.extend(v.to_le_bytes());
-    }
-    t.extend(0u32.to_le_bytes());
-    t.extend([0x80u8; 100]);
-    t
+    common::grey_tiff(w, h, (offset, count), &[0x80u8; 100])
 }
 
 #[test]

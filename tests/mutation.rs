@@ -78,30 +78,8 @@ fn mutated(seed: &[u8], edits: &[Mutation]) -> Vec<u8> {
 
 /// A 16×16 grey 8-bit TIFF, uncompressed, one strip.
 fn small_tiff() -> Vec<u8> {
-    let entries: [(u16, u16, u32); 10] = [
-        (256, 4, 16),
-        (257, 4, 16),
-        (258, 3, 8),
-        (259, 3, 1),
-        (262, 3, 1),
-        (273, 4, 134),
-        (277, 3, 1),
-        (278, 4, 16),
-        (279, 4, 256),
-        (284, 3, 1),
-    ];
-    let mut t = b"II*\0".to_vec();
-    t.extend(8u32.to_le_bytes());
-    t.extend((entries.len() as u16).to_le_bytes());
-    for (tag, kind, v) in entries {
-        t.extend(tag.to_le_bytes());
-        t.extend(kind.to_le_bytes());
-        t.extend(1u32.to_le_bytes());
-        t.extend(v.to_le_bytes());
-    }
-    t.extend(0u32.to_le_bytes());
-    t.extend((0..=255u8).collect::<Vec<_>>());
-    t
+    let pixels: Vec<u8> = (0..=255u8).collect();
+    common::grey_tiff(16, 16, (134, 256), &pixels)
 }
 
 fn seeds() -> Vec<Vec<u8>> {

@@ -21,3 +21,33 @@ pub fn tempdir() -> tempfile::TempDir {
 pub fn rel_diff(a: f64, b: f64, floor: f64) -> f64 {
     (a - b).abs() / b.abs().max(floor)
 }
+
+/// A little-endian grey 8-bit uncompressed TIFF of `w`×`h` whose one strip
+/// is declared at `offset`, `count` bytes long, followed by `data` (the
+/// header and its ten entries take 134 bytes).
+pub fn grey_tiff(w: u32, h: u32, (offset, count): (u32, u32), data: &[u8]) -> Vec<u8> {
+    let entries: [(u16, u16, u32); 10] = [
+        (256, 4, w),
+        (257, 4, h),
+        (258, 3, 8),
+        (259, 3, 1),
+        (262, 3, 1),
+        (273, 4, offset),
+        (277, 3, 1),
+        (278, 4, h),
+        (279, 4, count),
+        (284, 3, 1),
+    ];
+    let mut t = b"II*\0".to_vec();
+    t.extend(8u32.to_le_bytes());
+    t.extend((entries.len() as u16).to_le_bytes());
+    for (tag, kind, v) in entries {
+        t.extend(tag.to_le_bytes());
+        t.extend(kind.to_le_bytes());
+        t.extend(1u32.to_le_bytes());
+        t.extend(v.to_le_bytes());
+    }
+    t.extend(0u32.to_le_bytes());
+    t.extend(data);
+    t
+}
