@@ -170,12 +170,24 @@ impl Case {
         }
         for s in &self.sessions {
             for c in &s.captures {
+                files.push(c.path.clone());
                 match &c.kind {
-                    CaptureKind::Photometric(set) => files.extend(set.images.iter().cloned()),
-                    _ => files.push(c.path.clone()),
+                    CaptureKind::Photo => {}
+                    CaptureKind::Height(_) => {
+                        files.push(s.dir.join(format!("{}.height.toml", c.view)));
+                    }
+                    CaptureKind::Photometric(set) => {
+                        files.pop();
+                        files.extend(set.images.iter().cloned());
+                        for name in PS_TEXT_FILES {
+                            files.push(c.path.join(name));
+                        }
+                    }
                 }
             }
         }
+        // sidecars and lights files are optional: hashed when present
+        files.retain(|f| f.is_file() || !is_optional_text(f));
         for f in files {
             // streamed, regular files only, within the decode cap
             let file = crate::files::open_regular(&f)?;
@@ -197,6 +209,18 @@ impl Case {
         }
         Ok(format!("{:x}", h.finalize()))
     }
+}
+
+/// The text files of a photometric set, hashed with its images.
+const PS_TEXT_FILES: [&str; 3] = [
+    "filenames.txt",
+    "light_directions.txt",
+    "light_intensities.txt",
+];
+
+/// Whether `f` is a sidecar or lights file (which may be absent).
+fn is_optional_text(f: &Path) -> bool {
+    f.extension().is_some_and(|e| e == "toml" || e == "txt")
 }
 
 /// `VIEW.height.toml`.

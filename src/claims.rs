@@ -110,6 +110,15 @@ const TOPICS: [TopicSpec; 6] = [
     },
 ];
 
+/// The topic's subject in the report's words ("Scar depth").
+#[must_use]
+pub fn subject(topic: Topic) -> &'static str {
+    TOPICS
+        .iter()
+        .find(|t| t.topic == topic)
+        .map_or("Visible pores", |t| t.subject)
+}
+
 /// The claims of every series, in the report's order: changes beyond the
 /// noise first (improvements, largest first), then topics within noise.
 #[must_use]

@@ -9,6 +9,9 @@ use std::path::PathBuf;
 /// The exit-code contract (DESIGN.md), shown by every `--help`.
 const EXIT_CODES: &str = "Exit codes: 0 success; 1 the work failed (a write failed, or `align` could not align the pair); 2 bad usage or bad input (one line names the file and the problem).";
 
+/// `batch`'s exit codes: a case's failure is recorded and the others go on.
+const BATCH_EXIT_CODES: &str = "Exit codes: 0 every case analysed or up to date; 1 at least one case failed (each is listed with its reason, and in OUT_DIR/batch-failures/); 2 bad usage (the archive cannot be read, the output folder is inside it).";
+
 /// skintrack: objective before/after measurement of skin treatments.
 #[derive(Debug, Parser)]
 #[command(name = "skintrack", version, about, long_about = None, propagate_version = true, after_help = EXIT_CODES)]
@@ -98,6 +101,28 @@ pub enum Command {
         /// The images, in the order of the lights file.
         #[arg(required = true, num_args = 3..)]
         images: Vec<PathBuf>,
+    },
+    /// Analyse every case of an archive (each direct subfolder that is a
+    /// case) into OUT_DIR/CASE_NAME; cases already analysed from the same
+    /// inputs are skipped.
+    #[command(after_help = BATCH_EXIT_CODES)]
+    Batch {
+        /// The folder of case folders.
+        archive_dir: PathBuf,
+        /// Output folder (one subfolder per case).
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Take only the cases whose index in name order is I mod N (I from
+        /// 0), e.g. `--shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT`.
+        #[arg(long, value_parser = crate::batch::Shard::parse, value_name = "I/N")]
+        shard: Option<crate::batch::Shard>,
+    },
+    /// Write OUT_DIR/index.html and outcomes.csv over every finished case of
+    /// a batch output folder.
+    #[command(after_help = EXIT_CODES)]
+    Index {
+        /// The batch output folder.
+        out_dir: PathBuf,
     },
     /// Analyse the bundled sample case and print where the report is.
     #[command(after_help = EXIT_CODES)]

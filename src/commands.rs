@@ -2,6 +2,7 @@
 //! and an exit code out. `main` only parses and prints.
 
 use crate::align::{self, AlignOptions, Status};
+use crate::batch::{self, CaseOutcome};
 use crate::cli::{self, Args, Command};
 use crate::error::{Error, Result};
 use crate::ingest::{self, IngestOptions};
@@ -99,6 +100,17 @@ pub fn run(args: Args) -> Result<ExitCode> {
             images,
             ingest,
         }),
+        Command::Batch {
+            archive_dir,
+            out,
+            shard,
+        } => batch(
+            &archive_dir,
+            &out,
+            shard.unwrap_or(batch::Shard::ALL),
+            ingest,
+        ),
+        Command::Index { out_dir } => index(&out_dir),
         Command::Demo { out } => {
             let case = samples_dir()?;
             analyze(
@@ -178,6 +190,7 @@ struct Strict(bool);
 fn analyze(case_dir: &Path, out: &Path, ingest: IngestOptions, strict: Strict) -> Result<ExitCode> {
     let opts = AnalyzeOptions {
         progress: std::io::stderr().is_terminal(),
+        bars: None,
         ingest,
     };
     let outcome = pipeline::analyze(case_dir, out, &opts)?;
@@ -216,6 +229,73 @@ fn analyze(case_dir: &Path, out: &Path, ingest: IngestOptions, strict: Strict) -
             ));
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn batch(
+    archive: &Path,
+    out: &Path,
+    shard: batch::Shard,
+    ingest: IngestOptions,
+) -> Result<ExitCode> {
+    let terminal = std::io::stderr().is_terminal();
+    let bars = indicatif::MultiProgress::new();
+    let cases_bar = if terminal {
+        let bar = bars.add(indicatif::ProgressBar::new(0));
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "cases {pos}/{len} [{bar:30}] {msg} ({eta} left)",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let opts = AnalyzeOptions {
+        progress: terminal,
+        bars: terminal.then(|| bars.clone()),
+        ingest,
+    };
+    let summary = batch::run(archive, out, shard, &opts, |i, n, name, outcome| {
+        cases_bar.set_length(n as u64);
+        cases_bar.set_position(i as u64 + 1);
+        cases_bar.set_message(name.to_string());
+        let line = match outcome {
+            CaseOutcome::Analysed { seconds } => format!("analysed in {seconds:.1} s"),
+            CaseOutcome::Skipped => {
+                "up to date (inputs unchanged since its finished output)".into()
+            }
+            CaseOutcome::Failed { reason } => format!("FAILED: {reason}"),
+        };
+        cases_bar.suspend(|| outln!("[{}/{n}] {name}: {line}", i + 1));
+    })?;
+    cases_bar.finish_and_clear();
+    let failed = summary.failed();
+    outln!(
+        "{} cases in this shard, {} failed; outputs in {} (then: skintrack index {})",
+        summary.cases.len(),
+        failed,
+        out.display(),
+        out.display()
+    );
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn index(out_dir: &Path) -> Result<ExitCode> {
+    let summary = crate::index::run(out_dir)?;
+    for s in &summary.skipped {
+        eprintln!("skintrack: warning: {s}; left out of the index");
+    }
+    outln!(
+        "indexed {} cases ({} failed) : {}",
+        summary.cases,
+        summary.failed,
+        summary.index.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

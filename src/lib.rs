@@ -51,6 +51,8 @@ pub mod overlay;
 pub mod report;
 pub mod output;
 pub mod pipeline;
+pub mod batch;
+pub mod index;
 
 // the command line, and the synthetic data behind the demo and the tests
 pub mod cli;

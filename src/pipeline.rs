@@ -34,6 +34,8 @@ pub struct AnalyzeOptions {
     pub ingest: IngestOptions,
     /// Show a progress bar on stderr.
     pub progress: bool,
+    /// Draw it among these (`batch`'s bar over cases), when given.
+    pub bars: Option<indicatif::MultiProgress>,
 }
 
 /// What `analyze` produced.
@@ -160,7 +162,10 @@ fn progress_bar(opts: &AnalyzeOptions, len: u64) -> ProgressBar {
     if !opts.progress {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new(len);
+    let bar = match &opts.bars {
+        Some(bars) => bars.add(ProgressBar::new(len)),
+        None => ProgressBar::new(len),
+    };
     if let Ok(style) = indicatif::ProgressStyle::with_template(
         "{spinner} {msg:20} [{bar:30}] {pos}/{len} steps ({eta} left)",
     ) {

@@ -33,10 +33,11 @@ pub struct Plot {
 }
 
 const SIZE: (u32, u32) = (900, 480);
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 static FONT_ONCE: Once = Once::new();
 
-fn register_font() {
+/// Registers the bundled font once (plotters has no system fonts here).
+pub(crate) fn register_font() {
     FONT_ONCE.call_once(|| {
         // A bundled font: the registration can only fail on a corrupt file,
         // and drawing then reports FontUnavailable instead of panicking.

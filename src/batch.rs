@@ -1,0 +1,329 @@
+//! `skintrack batch`: every case of an archive, one after the other, into
+//! one output folder, so that a clinic's whole archive (or a shard of it,
+//! one per Slurm array task or Kubernetes Job index) is one command.
+//!
+//! - A **case** is a direct subfolder of the archive holding a `case.toml`
+//!   or at least one subfolder (its sessions); hidden folders are not cases.
+//! - **Shards**: the cases in name order, the one at index `i` belongs to
+//!   shard `i mod N`. N processes with `--shard 0/N … N-1/N` see the same
+//!   listing and so take every case exactly once, with no coordinator.
+//! - **Resume**: a case whose finished output (`OUT/CASE/metrics.json`)
+//!   names the same skintrack version and the same inputs hash (every file
+//!   the case reads, and its case.toml) is skipped.
+//! - **Failures** are recorded in `OUT/batch-failures/CASE.json` (removed
+//!   again once the case succeeds) and the next case goes on; the exit
+//!   code says whether any case failed.
+
+use crate::error::{Error, Result};
+use crate::output;
+use crate::pipeline::{self, AnalyzeOptions};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// The folder of `OUT_DIR` holding one record per failed case.
+pub const FAILURES: &str = "batch-failures";
+
+/// `--shard I/N`: this process takes the cases whose index is `I mod N`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// This shard, from 0.
+    pub index: usize,
+    /// How many shards there are.
+    pub count: usize,
+}
+
+impl Shard {
+    /// The whole archive.
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    /// Parses `I/N` with `0 ≤ I < N`.
+    ///
+    /// # Errors
+    /// A sentence saying what is wrong (for clap).
+    pub fn parse(s: &str) -> std::result::Result<Shard, String> {
+        let (i, n) = s
+            .split_once('/')
+            .ok_or_else(|| format!("'{s}' is not I/N (e.g. 0/4)"))?;
+        let parse = |v: &str, what: &str| {
+            v.trim()
+                .parse::<usize>()
+                .map_err(|_| format!("the {what} in '{s}' is not a whole number"))
+        };
+        let (index, count) = (parse(i, "shard index")?, parse(n, "shard count")?);
+        if count == 0 || index >= count {
+            return Err(format!(
+                "shard '{s}': I must be from 0 to N−1 and N at least 1"
+            ));
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Whether the case at `position` in name order is this shard's.
+    #[must_use]
+    pub fn takes(self, position: usize) -> bool {
+        position % self.count == self.index
+    }
+}
+
+/// The cases of `archive`, sorted by folder name (byte order).
+///
+/// # Errors
+/// [`Error::Read`] when the archive cannot be listed.
+pub fn list_cases(archive: &Path) -> Result<Vec<PathBuf>> {
+    let read = |p: &Path| {
+        std::fs::read_dir(p).map_err(|source| Error::Read {
+            path: p.to_path_buf(),
+            source,
+        })
+    };
+    let mut cases: Vec<PathBuf> = read(archive)?
+        .filter_map(std::result::Result::ok)
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| e.path())
+        .filter(|p| p.is_dir() && looks_like_case(p))
+        .collect();
+    cases.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+    Ok(cases)
+}
+
+/// A `case.toml`, or a subfolder that is not hidden (a session).
+fn looks_like_case(dir: &Path) -> bool {
+    dir.join("case.toml").is_file()
+        || std::fs::read_dir(dir).is_ok_and(|entries| {
+            entries
+                .filter_map(std::result::Result::ok)
+                .any(|e| !e.file_name().to_string_lossy().starts_with('.') && e.path().is_dir())
+        })
+}
+
+/// What happened to one case.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CaseOutcome {
+    /// Analysed now, in this many seconds.
+    Analysed {
+        /// Wall time.
+        seconds: f64,
+    },
+    /// Its finished output is up to date.
+    Skipped,
+    /// It failed; the reason is recorded.
+    Failed {
+        /// One line.
+        reason: String,
+    },
+}
+
+/// A failed case's record (`OUT/batch-failures/CASE.json`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FailureRecord {
+    /// The case folder's name.
+    pub case: String,
+    /// One line naming the file and what is wrong.
+    pub reason: String,
+    /// The skintrack version that tried.
+    pub version: String,
+}
+
+/// The result of one `batch` run.
+#[derive(Debug, Default)]
+pub struct Summary {
+    /// (case name, outcome) in name order, this shard's cases only.
+    pub cases: Vec<(String, CaseOutcome)>,
+}
+
+impl Summary {
+    /// How many cases failed.
+    #[must_use]
+    pub fn failed(&self) -> usize {
+        self.cases
+            .iter()
+            .filter(|(_, o)| matches!(o, CaseOutcome::Failed { .. }))
+            .count()
+    }
+}
+
+/// Analyses this shard's cases of `archive` into `out_dir/CASE_NAME/`,
+/// calling `report(position, total, name, outcome)` after each.
+///
+/// # Errors
+/// Only archive-level problems (it cannot be listed, the output folder is
+/// inside it or cannot be made); a case's failure is in the summary.
+pub fn run(
+    archive: &Path,
+    out_dir: &Path,
+    shard: Shard,
+    opts: &AnalyzeOptions,
+    mut report: impl FnMut(usize, usize, &str, &CaseOutcome),
+) -> Result<Summary> {
+    check_out_dir(archive, out_dir)?;
+    let all = list_cases(archive)?;
+    let mine: Vec<&PathBuf> = all
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| shard.takes(*i))
+        .map(|(_, p)| p)
+        .collect();
+    output::ensure_dir(out_dir)?;
+    let mut summary = Summary::default();
+    for (position, case_dir) in mine.iter().enumerate() {
+        let name = case_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let outcome = one_case(case_dir, &out_dir.join(&name), opts);
+        record(out_dir, &name, &outcome)?;
+        report(position, mine.len(), &name, &outcome);
+        summary.cases.push((name, outcome));
+    }
+    Ok(summary)
+}
+
+/// Refuses an output folder inside the archive (its cases would become
+/// cases of the next run).
+fn check_out_dir(archive: &Path, out_dir: &Path) -> Result<()> {
+    let meta = std::fs::metadata(archive).map_err(|source| Error::Read {
+        path: archive.to_path_buf(),
+        source,
+    })?;
+    if !meta.is_dir() {
+        return Err(Error::case(archive, "not a folder of case folders"));
+    }
+    let real_archive = std::fs::canonicalize(archive).map_err(|source| Error::Read {
+        path: archive.to_path_buf(),
+        source,
+    })?;
+    // the output folder may not exist yet: resolve its nearest existing parent
+    let mut probe = out_dir.to_path_buf();
+    let mut rest = Vec::new();
+    while !probe.exists() {
+        match (probe.file_name(), probe.parent()) {
+            (Some(n), Some(p)) => {
+                rest.push(n.to_os_string());
+                probe = p.to_path_buf();
+            }
+            _ => break,
+        }
+        if probe.as_os_str().is_empty() {
+            probe = PathBuf::from(".");
+        }
+    }
+    let real_out = std::fs::canonicalize(&probe)
+        .map(|p| rest.iter().rev().fold(p, |acc, n| acc.join(n)))
+        .unwrap_or_else(|_| out_dir.to_path_buf());
+    if real_out.starts_with(&real_archive) {
+        return Err(Error::usage(format!(
+            "the output folder {} is inside the archive {}; write it beside the archive",
+            out_dir.display(),
+            archive.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Analyses one case unless its finished output is up to date; a panic is
+/// a failure of this case, not of the batch.
+fn one_case(case_dir: &Path, out: &Path, opts: &AnalyzeOptions) -> CaseOutcome {
+    let started = Instant::now();
+    let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        if up_to_date(case_dir, out)? {
+            return Ok(None);
+        }
+        pipeline::analyze(case_dir, out, opts).map(Some)
+    }));
+    match attempt {
+        Ok(Ok(None)) => CaseOutcome::Skipped,
+        Ok(Ok(Some(_))) => CaseOutcome::Analysed {
+            seconds: started.elapsed().as_secs_f64(),
+        },
+        Ok(Err(e)) => CaseOutcome::Failed {
+            reason: e.to_string(),
+        },
+        Err(_) => CaseOutcome::Failed {
+            reason: format!(
+                "{}: skintrack stopped on an internal error (a bug: please report it with this case)",
+                case_dir.display()
+            ),
+        },
+    }
+}
+
+/// Whether `out` holds a finished analysis of exactly these inputs by this
+/// version of skintrack.
+fn up_to_date(case_dir: &Path, out: &Path) -> Result<bool> {
+    let Some(done) = finished(out) else {
+        return Ok(false);
+    };
+    if done.version != env!("CARGO_PKG_VERSION") {
+        return Ok(false);
+    }
+    let case = crate::case::read_case(case_dir)?;
+    Ok(case.inputs_sha256()? == done.inputs_sha256)
+}
+
+/// What a finished output says about its inputs.
+#[derive(Deserialize)]
+struct Finished {
+    version: String,
+    inputs_sha256: String,
+}
+
+/// The version and inputs hash of the finished analysis in `out`, if any.
+fn finished(out: &Path) -> Option<Finished> {
+    let text = crate::files::read_text(&out.join("metrics.json")).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// Writes or removes the case's failure record.
+fn record(out_dir: &Path, name: &str, outcome: &CaseOutcome) -> Result<()> {
+    let path = out_dir.join(FAILURES).join(format!("{name}.json"));
+    match outcome {
+        CaseOutcome::Failed { reason } => {
+            output::ensure_dir(&out_dir.join(FAILURES))?;
+            let rec = FailureRecord {
+                case: name.to_string(),
+                reason: reason.clone(),
+                version: env!("CARGO_PKG_VERSION").to_string(),
+            };
+            let json = serde_json::to_string_pretty(&rec).map_err(|e| Error::Failed {
+                path: path.clone(),
+                problem: e.to_string(),
+            })?;
+            output::write_atomic(&path, format!("{json}\n").as_bytes())
+        }
+        CaseOutcome::Analysed { .. } | CaseOutcome::Skipped => match std::fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(Error::Write { path, source }),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn shard_parsing() {
+        assert_eq!(Shard::parse("0/1"), Ok(Shard::ALL));
+        assert_eq!(Shard::parse("3/4"), Ok(Shard { index: 3, count: 4 }));
+        for bad in ["4/4", "0/0", "1", "a/2", "-1/3", "1/b", ""] {
+            assert!(Shard::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    proptest! {
+        /// Every case is taken by exactly one of N shards, however many
+        /// cases and shards.
+        #[test]
+        fn every_case_exactly_once(cases in 0usize..300, n in 1usize..40) {
+            for position in 0..cases {
+                let takers = (0..n)
+                    .filter(|&i| Shard { index: i, count: n }.takes(position))
+                    .count();
+                prop_assert_eq!(takers, 1);
+            }
+        }
+    }
+}

@@ -1,0 +1,387 @@
+//! `skintrack index OUT_DIR`: the clinic index over every finished case of
+//! a batch output folder. Writes, atomically:
+//! - `index.html`: offline and self-contained like the reports; one row per
+//!   client (last visit, number of visits, the changes beyond noise, a link
+//!   to the report), the cases that failed with their reasons, and cohort
+//!   curves ([`cohort`]);
+//! - `outcomes.csv`: one row per client, view and claim topic (UTF-8 with a
+//!   BOM so that spreadsheets read µ, RFC 4180 quoting).
+//!
+//! It reads only the cases' metrics.json and the batch's failure records,
+//! so it runs once after any number of shards, in name order, with the same
+//! bytes whatever the order the shards finished in.
+
+use crate::batch::{FAILURES, FailureRecord};
+use crate::date::Date;
+use crate::error::{Error, Result};
+use crate::model::Topic;
+use crate::output;
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+pub mod chart;
+pub mod cohort;
+
+/// The index page's file name.
+pub const INDEX: &str = "index.html";
+/// The outcomes table's file name.
+pub const OUTCOMES: &str = "outcomes.csv";
+
+/// What one finished case contributes to the index.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CaseDigest {
+    /// Its folder under the output folder (the report's link).
+    pub dir: String,
+    /// The case's name.
+    pub case: String,
+    /// The client, as case.toml names them.
+    pub client: Option<String>,
+    /// The treatment, as case.toml names it.
+    pub treatment: Option<String>,
+    /// The first visit.
+    pub first_visit: Option<Date>,
+    /// The latest visit.
+    pub last_visit: Option<Date>,
+    /// The first treatment (the first visit when none is listed).
+    pub first_treatment: Option<Date>,
+    /// Visits (distinct session dates over all views).
+    pub visits: usize,
+    /// The report's claims.
+    pub claims: Vec<ClaimDigest>,
+    /// Per view and topic, the comparable sessions' changes.
+    pub changes: Vec<TopicChanges>,
+}
+
+/// One claim of a case's report.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct ClaimDigest {
+    /// View.
+    pub view: String,
+    /// Capture kind.
+    pub kind: String,
+    /// Topic.
+    pub topic: Topic,
+    /// The metric behind it.
+    pub metric: String,
+    /// The session compared with the baseline.
+    pub to: Date,
+    /// Change in percent, when the baseline is not near zero.
+    pub change_pct: Option<f64>,
+    /// Change in the metric's unit.
+    pub change: f64,
+    /// The metric's unit.
+    #[serde(default)]
+    pub unit: String,
+    /// Whether it exceeds the minimal detectable change.
+    pub beyond_noise: bool,
+    /// What the report says.
+    pub sentence: String,
+}
+
+/// The changes of one claim's metric in one view, over the sessions a
+/// claim may rest on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TopicChanges {
+    /// View.
+    pub view: String,
+    /// Topic.
+    pub topic: Topic,
+    /// The claim's metric.
+    pub metric: String,
+    /// (days since the first treatment, change %), in date order.
+    pub points: Vec<(i64, f64)>,
+}
+
+/// What `index` wrote and read.
+#[derive(Debug)]
+pub struct Summary {
+    /// Finished cases indexed.
+    pub cases: usize,
+    /// Failed cases listed.
+    pub failed: usize,
+    /// Folders with an unreadable metrics.json, and why.
+    pub skipped: Vec<String>,
+    /// index.html's path.
+    pub index: PathBuf,
+}
+
+/// Writes index.html and outcomes.csv into `out_dir`.
+///
+/// # Errors
+/// [`Error::Read`] when the folder cannot be listed; a write failure.
+pub fn run(out_dir: &Path) -> Result<Summary> {
+    let (cases, skipped) = read_cases(out_dir)?;
+    let failures = read_failures(out_dir, &cases);
+    let curves = cohort::curves(&cases);
+    let charts = curves
+        .iter()
+        .map(chart::svg)
+        .collect::<Result<Vec<String>>>()?;
+    let html = page::html(&cases, &failures, &curves, &charts);
+    output::write_atomic(&out_dir.join(INDEX), html.as_bytes())?;
+    output::write_atomic(&out_dir.join(OUTCOMES), outcomes_csv(&cases).as_bytes())?;
+    Ok(Summary {
+        cases: cases.len(),
+        failed: failures.len(),
+        skipped,
+        index: out_dir.join(INDEX),
+    })
+}
+
+mod page;
+
+/// Every direct subfolder of `out_dir` with a readable metrics.json, in
+/// name order, and a line for each one that could not be read.
+fn read_cases(out_dir: &Path) -> Result<(Vec<CaseDigest>, Vec<String>)> {
+    let entries = std::fs::read_dir(out_dir).map_err(|source| Error::Read {
+        path: out_dir.to_path_buf(),
+        source,
+    })?;
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(std::result::Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir() && p.join("metrics.json").is_file())
+        .collect();
+    dirs.sort();
+    let mut cases = Vec::new();
+    let mut skipped = Vec::new();
+    for dir in dirs {
+        let json = dir.join("metrics.json");
+        let parsed = crate::files::read_text(&json).and_then(|t| {
+            serde_json::from_str::<AnalysisJson>(&t)
+                .map_err(|e| Error::case(&json, format!("not a skintrack metrics.json: {e}")))
+        });
+        match parsed {
+            Ok(a) => cases.push(digest(&dir, a)),
+            Err(e) => skipped.push(e.to_string()),
+        }
+    }
+    Ok((cases, skipped))
+}
+
+/// The failure records of cases that have no finished output.
+fn read_failures(out_dir: &Path, cases: &[CaseDigest]) -> Vec<FailureRecord> {
+    let done: BTreeSet<&str> = cases.iter().map(|c| c.dir.as_str()).collect();
+    let Ok(entries) = std::fs::read_dir(out_dir.join(FAILURES)) else {
+        return Vec::new();
+    };
+    let mut out: Vec<FailureRecord> = entries
+        .filter_map(std::result::Result::ok)
+        .filter_map(|e| crate::files::read_text(&e.path()).ok())
+        .filter_map(|t| serde_json::from_str::<FailureRecord>(&t).ok())
+        .filter(|f| !done.contains(f.case.as_str()))
+        .collect();
+    out.sort_by(|a, b| a.case.cmp(&b.case));
+    out
+}
+
+/// The parts of metrics.json the index reads.
+#[derive(Deserialize)]
+struct AnalysisJson {
+    case: String,
+    #[serde(default)]
+    client: Option<String>,
+    #[serde(default)]
+    treatment: Option<String>,
+    baseline_date: Date,
+    #[serde(default)]
+    treatments: Vec<Date>,
+    #[serde(default)]
+    claims: Vec<ClaimDigest>,
+    #[serde(default)]
+    series: Vec<SeriesJson>,
+}
+
+#[derive(Deserialize)]
+struct SeriesJson {
+    view: String,
+    kind: String,
+    #[serde(default)]
+    sessions: Vec<SessionJson>,
+}
+
+#[derive(Deserialize)]
+struct SessionJson {
+    date: Date,
+    #[serde(default)]
+    acute_window: bool,
+    alignment: StatusJson,
+    quality: Option<StatusJson>,
+    #[serde(default)]
+    metrics: BTreeMap<String, MetricJson>,
+}
+
+#[derive(Deserialize)]
+struct StatusJson {
+    status: String,
+}
+
+#[derive(Deserialize)]
+struct MetricJson {
+    #[serde(default)]
+    change_pct: Option<f64>,
+}
+
+impl SessionJson {
+    /// A claim may rest on it: aligned, quality ok, outside the acute window.
+    fn comparable(&self) -> bool {
+        self.alignment.status == "ok"
+            && self.quality.as_ref().is_some_and(|q| q.status == "ok")
+            && !self.acute_window
+    }
+}
+
+fn digest(dir: &Path, a: AnalysisJson) -> CaseDigest {
+    let dates: BTreeSet<Date> = a
+        .series
+        .iter()
+        .flat_map(|s| s.sessions.iter().map(|x| x.date))
+        .collect();
+    let first_treatment = a.treatments.first().copied().unwrap_or(a.baseline_date);
+    let changes = a
+        .claims
+        .iter()
+        .filter_map(|c| {
+            let s = a
+                .series
+                .iter()
+                .find(|s| s.view == c.view && s.kind == c.kind)?;
+            let points = s
+                .sessions
+                .iter()
+                .filter(|x| x.comparable())
+                .filter_map(|x| {
+                    let pct = if x.date == a.baseline_date {
+                        Some(0.0)
+                    } else {
+                        x.metrics.get(&c.metric)?.change_pct
+                    };
+                    pct.map(|p| (x.date.days_after(first_treatment), p))
+                })
+                .collect();
+            Some(TopicChanges {
+                view: c.view.clone(),
+                topic: c.topic,
+                metric: c.metric.clone(),
+                points,
+            })
+        })
+        .collect();
+    CaseDigest {
+        dir: dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        case: a.case,
+        client: a.client,
+        treatment: a.treatment,
+        first_visit: dates.first().copied(),
+        last_visit: dates.last().copied(),
+        first_treatment: Some(first_treatment),
+        visits: dates.len(),
+        claims: a.claims,
+        changes,
+    }
+}
+
+/// outcomes.csv: one row per client, view and topic.
+#[must_use]
+pub fn outcomes_csv(cases: &[CaseDigest]) -> String {
+    let mut out = String::from('\u{feff}');
+    out.push_str(
+        "client,case,treatment,view,kind,topic,metric,first_treatment,from_visit,to_visit,\
+         weeks_since_first_treatment,change,unit,change_pct,beyond_noise,sentence,report\r\n",
+    );
+    for c in cases {
+        for k in &c.claims {
+            let weeks = c
+                .first_treatment
+                .map(|f| format!("{:.1}", k.to.days_after(f) as f64 / 7.0))
+                .unwrap_or_default();
+            let fields = [
+                c.client.clone().unwrap_or_default(),
+                c.case.clone(),
+                c.treatment.clone().unwrap_or_default(),
+                k.view.clone(),
+                k.kind.clone(),
+                topic_id(k.topic).to_string(),
+                k.metric.clone(),
+                c.first_treatment.map(|d| d.to_string()).unwrap_or_default(),
+                c.first_visit.map(|d| d.to_string()).unwrap_or_default(),
+                k.to.to_string(),
+                weeks,
+                significant(k.change),
+                k.unit.clone(),
+                k.change_pct.map(|p| format!("{p:.1}")).unwrap_or_default(),
+                k.beyond_noise.to_string(),
+                k.sentence.clone(),
+                format!("{}/report.html", c.dir),
+            ];
+            let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+            let _ = write!(out, "{}\r\n", row.join(","));
+        }
+    }
+    out
+}
+
+/// A value with at most 4 significant digits (a change is never known
+/// better than its noise, which is a few percent of it at best).
+fn significant(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let digits = (3 - v.abs().log10().floor() as i32).clamp(0, 12);
+    let s = format!("{v:.prec$}", prec = digits as usize);
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// RFC 4180: quoted when it holds a comma, quote or line break.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// The topic's id in metrics.json.
+#[must_use]
+pub fn topic_id(t: Topic) -> &'static str {
+    match t {
+        Topic::ScarDepth => "scar_depth",
+        Topic::ScarVolume => "scar_volume",
+        Topic::Lines => "lines",
+        Topic::Pores => "pores",
+        Topic::Texture => "texture",
+        Topic::Redness => "redness",
+        Topic::Pigment => "pigment",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn significant_digits() {
+        assert_eq!(significant(-99.999_999_999_999_99), "-100");
+        assert_eq!(significant(-12.345_67), "-12.35");
+        assert_eq!(significant(0.001_234_56), "0.001235");
+        assert_eq!(significant(12_345.6), "12346");
+        assert_eq!(significant(0.0), "0");
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_as_rfc_4180_says() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a, b"), "\"a, b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+    }
+}

@@ -1,0 +1,233 @@
+//! `batch` over an archive, split into shards, resumed, and `index` over
+//! the merged output: every case exactly once for any number of shards
+//! (also with cases added between runs), unchanged cases skipped, changed
+//! ones analysed again, a failing case recorded while the others go on, and
+//! an index whose outcomes.csv a real CSV parser reads back.
+
+mod common;
+
+use assert_cmd::Command;
+use common::tempdir;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn skintrack() -> Command {
+    Command::cargo_bin("skintrack").unwrap()
+}
+
+/// A small phantom case (3 visits, 480×360) at `dir`.
+fn phantom(dir: &Path, seed: u64) {
+    let opts = skintrack::phantom::PhantomOptions {
+        seed,
+        sessions: 3,
+        width: 480,
+        height: 360,
+        ..Default::default()
+    };
+    skintrack::phantom::generate(dir, &opts).unwrap();
+}
+
+/// A case whose only photo is not an image.
+fn broken(dir: &Path) {
+    std::fs::create_dir_all(dir.join("2026-01-12")).unwrap();
+    std::fs::write(dir.join("2026-01-12/cheek.jpg"), b"not a photo").unwrap();
+}
+
+/// Runs `batch` and returns (exit code, case name → what happened).
+fn batch(archive: &Path, out: &Path, shard: Option<&str>) -> (i32, BTreeMap<String, String>) {
+    let mut cmd = skintrack();
+    cmd.arg("batch").arg(archive).arg("-o").arg(out);
+    if let Some(s) = shard {
+        cmd.args(["--shard", s]);
+    }
+    let o = cmd.output().unwrap();
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    let mut seen = BTreeMap::new();
+    for line in stdout.lines().filter(|l| l.starts_with('[')) {
+        // "[2/3] name: analysed in 1.2 s"
+        let rest = line.split_once("] ").unwrap().1;
+        let (name, what) = rest.split_once(": ").unwrap();
+        let word = what
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .trim_end_matches(':')
+            .to_string();
+        assert!(
+            seen.insert(name.to_string(), word).is_none(),
+            "{name} twice in one run"
+        );
+    }
+    (o.status.code().unwrap(), seen)
+}
+
+/// Every shard of `n`, merged: each case must appear in exactly one.
+fn all_shards(archive: &Path, out: &Path, n: usize) -> (Vec<i32>, BTreeMap<String, String>) {
+    let mut codes = Vec::new();
+    let mut merged = BTreeMap::new();
+    for i in 0..n {
+        let (code, seen) = batch(archive, out, Some(&format!("{i}/{n}")));
+        codes.push(code);
+        for (name, what) in seen {
+            assert!(
+                merged.insert(name.clone(), what).is_none(),
+                "{name} taken by two shards of {n}"
+            );
+        }
+    }
+    (codes, merged)
+}
+
+#[test]
+fn shards_take_every_case_once_resume_skips_and_index_merges() {
+    let root = tempdir();
+    let archive = root.path().join("archive");
+    let out = root.path().join("out");
+    for (name, seed) in [("anna", 3), ("ben", 5), ("cleo", 8)] {
+        phantom(&archive.join(name), seed);
+    }
+    broken(&archive.join("dora"));
+    // neither a case nor an error: a folder of loose files
+    std::fs::create_dir_all(archive.join("notes")).unwrap();
+    std::fs::write(archive.join("notes/readme.txt"), "hello").unwrap();
+
+    // three shards: every case exactly once; only dora's shard fails
+    let (codes, seen) = all_shards(&archive, &out, 3);
+    let names: Vec<&str> = seen.keys().map(String::as_str).collect();
+    assert_eq!(names, ["anna", "ben", "cleo", "dora"]);
+    assert_eq!(seen["anna"], "analysed");
+    assert_eq!(seen["dora"], "FAILED");
+    // dora is the 4th case in name order: index 3, shard 3 mod 3 = 0
+    assert_eq!(codes, [1, 0, 0]);
+    assert!(out.join("batch-failures/dora.json").is_file());
+    let first = std::fs::read(out.join("anna/metrics.json")).unwrap();
+
+    // cases added between runs, a different shard count: the new ones
+    // exactly once, the finished ones skipped wherever they now fall
+    phantom(&archive.join("aaron"), 11);
+    phantom(&archive.join("carl"), 13);
+    let (_, seen) = all_shards(&archive, &out, 4);
+    assert_eq!(seen.len(), 6);
+    for name in ["aaron", "carl"] {
+        assert_eq!(seen[name], "analysed", "{name}");
+    }
+    for name in ["anna", "ben", "cleo"] {
+        assert_eq!(seen[name], "up", "{name} should be up to date");
+    }
+    assert_eq!(std::fs::read(out.join("anna/metrics.json")).unwrap(), first);
+
+    // a changed input (case.toml names the client) is analysed again
+    let toml = archive.join("ben/case.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    let renamed = text.replace("client = \"Phantom 5\"", "client = \"Ben B\"");
+    assert_ne!(renamed, text);
+    std::fs::write(&toml, renamed).unwrap();
+    // dora mended: its failure record goes
+    std::fs::remove_dir_all(archive.join("dora")).unwrap();
+    phantom(&archive.join("dora"), 14);
+    let (code, seen) = batch(&archive, &out, None);
+    assert_eq!(code, 0);
+    assert_eq!(seen["ben"], "analysed");
+    assert_eq!(seen["dora"], "analysed");
+    assert_eq!(seen["cleo"], "up");
+    assert!(!out.join("batch-failures/dora.json").exists());
+
+    // the index over the merged output
+    skintrack().arg("index").arg(&out).assert().success();
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    for name in ["aaron", "anna", "ben", "carl", "cleo", "dora"] {
+        assert!(
+            html.contains(&format!("href=\"{name}/report.html\"")),
+            "{name}"
+        );
+        assert!(out.join(name).join("report.html").is_file());
+    }
+    assert!(html.contains("Ben B"));
+    for fetch in ["src=\"http", "href=\"http", "url(http", "@import"] {
+        assert!(!html.contains(fetch), "offline: {fetch}");
+    }
+    let bytes = std::fs::read(out.join("outcomes.csv")).unwrap();
+    assert!(bytes.starts_with("\u{feff}".as_bytes()), "UTF-8 BOM");
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    // one row per client, view and topic: the claims of every metrics.json
+    let mut claims = 0;
+    for name in ["aaron", "anna", "ben", "carl", "cleo", "dora"] {
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join(name).join("metrics.json")).unwrap())
+                .unwrap();
+        let list = json["claims"].as_array().unwrap();
+        for claim in list {
+            let row = rows
+                .iter()
+                .find(|r| {
+                    r[col("case")] == *name
+                        && r[col("view")] == *claim["view"].as_str().unwrap()
+                        && r[col("kind")] == *claim["kind"].as_str().unwrap()
+                        && r[col("topic")] == *claim["topic"].as_str().unwrap()
+                })
+                .unwrap_or_else(|| panic!("{name}: {claim} missing from outcomes.csv"));
+            // the sentence (commas and all) survives the quoting
+            assert_eq!(&row[col("sentence")], claim["sentence"].as_str().unwrap());
+            if let Some(p) = claim["change_pct"].as_f64() {
+                let csv_pct: f64 = row[col("change_pct")].parse().unwrap();
+                assert!((csv_pct - p).abs() <= 0.05 + 1e-9, "{csv_pct} vs {p}");
+            }
+        }
+        claims += list.len();
+    }
+    assert!(claims > 0);
+    assert_eq!(rows.len(), claims);
+    // the index does not depend on when or in what order shards finished
+    skintrack().arg("index").arg(&out).assert().success();
+    assert_eq!(
+        std::fs::read_to_string(out.join("index.html")).unwrap(),
+        html
+    );
+}
+
+#[test]
+fn bad_batch_usage_exits_2_with_one_line() {
+    let root = tempdir();
+    let archive = root.path().join("archive");
+    std::fs::create_dir_all(&archive).unwrap();
+    for (args, says) in [
+        (vec!["--shard", "3/3"], "shard"),
+        (vec!["--shard", "x"], "I/N"),
+    ] {
+        let o = skintrack()
+            .arg("batch")
+            .arg(&archive)
+            .arg("-o")
+            .arg(root.path().join("out"))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains(says));
+    }
+    // an output folder inside the archive would become a case of it
+    let o = skintrack()
+        .arg("batch")
+        .arg(&archive)
+        .arg("-o")
+        .arg(archive.join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("inside the archive"), "{err}");
+    // a missing archive names itself
+    let o = skintrack()
+        .arg("batch")
+        .arg(root.path().join("nowhere"))
+        .arg("-o")
+        .arg(root.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nowhere"));
+}
