@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Usage: deploy/kubernetes/run.sh [NAMESPACE]
+# Runs the indexed batch Job, waits until it has ended (complete, or failed
+# because some case failed: those are listed in the index), then the index Job.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+ns=(--namespace "${1:-default}")
+kubectl "${ns[@]}" delete job skintrack-batch skintrack-index --ignore-not-found
+kubectl "${ns[@]}" apply -f "$here/batch-job.yaml"
+while :; do
+  state=$(kubectl "${ns[@]}" get job skintrack-batch \
+    -o jsonpath='{range .status.conditions[?(@.status=="True")]}{.type} {end}')
+  case "$state" in
+    *Complete*|*Failed*) break ;;
+  esac
+  sleep 20
+done
+echo "batch job ended: $state"
+kubectl "${ns[@]}" apply -f "$here/index-job.yaml"
+kubectl "${ns[@]}" wait --for=condition=complete --timeout=30m job/skintrack-index
+echo "index written to /data/out/index.html on the skintrack-data volume"
