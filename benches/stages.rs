@@ -251,3 +251,80 @@ mod depth {
         });
     }
 }
+
+/// A whole `analyze` of a 6-visit case of 4032×3024 photos (the unchanged
+/// phantom with accepted capture changes, seed 9, region and control
+/// configured), on the default pool (both cores) and on one thread, and
+/// the decoding of its six JPEGs alone: the floor a whole analysis is
+/// compared with (BENCHMARKS.md also gives libjpeg-turbo's djpeg).
+mod whole {
+    use skintrack::ingest::{IngestOptions, read_photo};
+    use skintrack::pipeline::{AnalyzeOptions, analyze};
+    use std::path::PathBuf;
+    use std::sync::OnceLock;
+
+    fn case() -> &'static PathBuf {
+        static CASE: OnceLock<PathBuf> = OnceLock::new();
+        CASE.get_or_init(|| {
+            let dir =
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/case_6x12mp");
+            if !dir.join("truth.json").exists() {
+                let _ = std::fs::remove_dir_all(&dir);
+                let opts = skintrack::phantom::UnchangedOptions {
+                    seed: 9,
+                    sessions: 6,
+                    width: 4032,
+                    height: 3024,
+                    plan: skintrack::phantom::CapturePlan::Accepted,
+                    ..Default::default()
+                };
+                skintrack::phantom::generate_unchanged(&dir, &opts).expect("bench case");
+            }
+            dir
+        })
+    }
+
+    fn photos() -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(case())
+            .expect("bench case")
+            .filter_map(Result::ok)
+            .map(|e| e.path().join("cheek.jpg"))
+            .filter(|p| p.is_file())
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn run() {
+        let out =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/case_6x12mp_out");
+        analyze(case(), &out, &AnalyzeOptions::default()).expect("analyze");
+    }
+
+    #[divan::bench(sample_count = 3, sample_size = 1)]
+    fn analyze_6_visits_4032x3024(bencher: divan::Bencher) {
+        case();
+        bencher.bench(run);
+    }
+
+    #[divan::bench(sample_count = 3, sample_size = 1)]
+    fn analyze_6_visits_4032x3024_one_thread(bencher: divan::Bencher) {
+        case();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("pool");
+        bencher.bench(|| pool.install(run));
+    }
+
+    #[divan::bench(sample_count = 5, sample_size = 1)]
+    fn decode_its_6_jpegs(bencher: divan::Bencher) {
+        let photos = photos();
+        let io = IngestOptions::default();
+        bencher.bench(|| {
+            for p in &photos {
+                divan::black_box(read_photo(p, &io).expect("decode"));
+            }
+        });
+    }
+}

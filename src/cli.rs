@@ -23,6 +23,9 @@ pub struct Args {
     /// it is refused before decoding.
     #[arg(long, global = true, value_parser = parse_bytes, default_value = "2G")]
     pub max_memory: u64,
+    /// Print where the time went (seconds per stage) on stderr at the end.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
 }
 
 /// The subcommands (DESIGN.md "Command-line contract").

@@ -45,6 +45,17 @@ pub(crate) fn stdout_line(line: &str) {
 /// # Errors
 /// Any [`Error`]; its exit code is the process's.
 pub fn run(args: Args) -> Result<ExitCode> {
+    if !args.verbose {
+        return run_command(args);
+    }
+    crate::timing::enable();
+    let started = std::time::Instant::now();
+    let result = run_command(args);
+    eprint!("{}", crate::timing::table(started.elapsed().as_secs_f64()));
+    result
+}
+
+fn run_command(args: Args) -> Result<ExitCode> {
     let ingest = IngestOptions {
         max_memory: args.max_memory,
         ..IngestOptions::default()
@@ -378,7 +389,7 @@ fn align_pair(
 fn write_image(out: &cli::AlignedOut, img: &crate::raster::RgbPlanes) -> Result<()> {
     let (w, h, path) = (img.width(), img.height(), out.path.as_path());
     let bytes = match out.format {
-        cli::ImageFormat::Jpeg => output::jpeg_rgb8(path, w, h, &img.to_rgb8(), 95)?,
+        cli::ImageFormat::Jpeg => output::jpeg_output(path, w, h, &img.to_rgb8(), 95)?,
         cli::ImageFormat::Png => {
             // outside the moving photo's footprint: transparent
             let rgb = img.to_rgb8();

@@ -34,6 +34,7 @@ pub mod lights;
 pub mod raster;
 pub mod simd;
 pub mod stats;
+pub mod timing;
 pub mod units;
 
 // the stages, in pipeline order

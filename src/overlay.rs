@@ -25,6 +25,7 @@ pub const KINDS: [(&str, &str); 5] = [
     ("scars", "Scar shadows"),
 ];
 
+#[derive(Clone)]
 struct Canvas {
     w: usize,
     h: usize,
@@ -93,7 +94,7 @@ impl Canvas {
 
 /// The ROI of `aligned` dimmed to grey-ish, at most `OVERLAY_SIDE` px.
 fn base_canvas(aligned: &RgbPlanes, m: &Measurements) -> Canvas {
-    let crop = aligned.crop(m.roi);
+    let roi = m.roi;
     let scale = (OVERLAY_SIDE as f64 / m.roi.w.max(m.roi.h) as f64).min(1.0);
     let (w, h) = (
         ((m.roi.w as f64 * scale).round() as usize).max(1),
@@ -107,8 +108,13 @@ fn base_canvas(aligned: &RgbPlanes, m: &Measurements) -> Canvas {
                 ((y as f64 + 0.5) / scale) as usize,
             );
             let (sx, sy) = (sx.min(m.roi.w - 1), sy.min(m.roi.h - 1));
-            let v = [crop.r.at(sx, sy), crop.g.at(sx, sy), crop.b.at(sx, sy)]
-                .map(|c| if c.is_finite() { c } else { 0.0 });
+            let (sx, sy) = (roi.x + sx, roi.y + sy);
+            let v = [
+                aligned.r.at(sx, sy),
+                aligned.g.at(sx, sy),
+                aligned.b.at(sx, sy),
+            ]
+            .map(|c| if c.is_finite() { c } else { 0.0 });
             // desaturate a little so the highlights stand out
             let grey = 0.3 * v[0] + 0.59 * v[1] + 0.11 * v[2];
             px.push(v.map(|c| 0.55 * c + 0.35 * grey));
@@ -145,13 +151,15 @@ pub fn render_all(
     out_dir: &Path,
     stem: &str,
 ) -> Result<Vec<Overlay>> {
+    let _t = crate::timing::span("overlays");
     let Some(maps) = &m.maps else {
         return Ok(Vec::new());
     };
     let (rw, rh) = maps.size;
     let mut out = Vec::new();
+    let base = base_canvas(aligned, m);
     for (kind, _) in KINDS {
-        let mut c = base_canvas(aligned, m);
+        let mut c = base.clone();
         match kind {
             "lines" => {
                 let r = (1.2 * c.scale).round().max(1.0) as isize;
@@ -213,7 +221,7 @@ pub fn render_all(
         let (ew, eh, small) = c.resized(EMBED_SIDE);
         out.push(Overlay {
             kind: kind.to_string(),
-            jpeg: output::jpeg_rgb8(&path, ew, eh, &small, 82)?,
+            jpeg: output::jpeg_output(&path, ew, eh, &small, 82)?,
         });
     }
     Ok(out)

@@ -89,7 +89,10 @@ pub fn analyze(case_dir: &Path, out_dir: &Path, opts: &AnalyzeOptions) -> Result
         // 1–3. ingest, align, measure
         let measured: MeasuredSeries = match kind {
             Kind::Photo => photo::measure_series(&job, &mut warnings)?,
-            Kind::Height | Kind::Photometric => depth::measure_series(&job, &mut warnings)?,
+            Kind::Height | Kind::Photometric => {
+                let _t = crate::timing::span("depth series");
+                depth::measure_series(&job, &mut warnings)?
+            }
         };
         // 4. trend
         let trend = trend::trend(&measured.points());
@@ -110,8 +113,16 @@ pub fn analyze(case_dir: &Path, out_dir: &Path, opts: &AnalyzeOptions) -> Result
         series,
     };
     // plots and the report read the finished analysis only
-    let plots = plot::all_plots(&analysis)?;
-    output::write_files(out_dir, &report::files(&analysis, &plots)?)?;
+    let plots = {
+        let _t = crate::timing::span("plots");
+        plot::all_plots(&analysis)?
+    };
+    let files = {
+        let _t = crate::timing::span("report");
+        report::files(&analysis, &plots)?
+    };
+    let _t = crate::timing::span("write outputs");
+    output::write_files(out_dir, &files)?;
     staged.commit()?;
     Ok(Outcome {
         analysis,

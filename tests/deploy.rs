@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn deploy(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("deploy")
+        .join(rel)
 }
 
 fn binary() -> PathBuf {
@@ -87,11 +89,17 @@ fn slurm_array_tasks_cover_the_archive_and_the_index_follows() {
 /// The container's argument list of a manifest (`args:` as a YAML list,
 /// one item per line or inline).
 fn container_args(manifest: &str) -> Vec<String> {
-    let mut lines = manifest.lines().skip_while(|l| !l.trim().starts_with("args:"));
+    let mut lines = manifest
+        .lines()
+        .skip_while(|l| !l.trim().starts_with("args:"));
     let first = lines.next().unwrap().trim();
     let unquote = |s: &str| s.trim().trim_matches('"').to_string();
     if let Some(inline) = first.strip_prefix("args: [") {
-        return inline.trim_end_matches(']').split(',').map(unquote).collect();
+        return inline
+            .trim_end_matches(']')
+            .split(',')
+            .map(unquote)
+            .collect();
     }
     lines
         .map(str::trim)

@@ -335,6 +335,7 @@ pub fn register(base: &Plane, moving: &Plane, opts: &AlignOptions) -> Registrati
 /// without making full-resolution grey copies (see [`register`]).
 #[must_use]
 pub fn register_rgb(base: &RgbPlanes, moving: &RgbPlanes, opts: &AlignOptions) -> Registration {
+    let _t = crate::timing::span("align");
     if base.width().min(base.height()) < 32 || moving.width().min(moving.height()) < 32 {
         return Registration::failed("image too small to align (need 32 px a side)".into());
     }

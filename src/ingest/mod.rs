@@ -118,6 +118,7 @@ enum Format {
 /// [`Error::Read`], [`Error::Decode`], [`Error::TooLarge`] or
 /// [`Error::Unsupported`], each naming `path`.
 pub fn read_photo(path: &Path, opts: &IngestOptions) -> Result<Photo> {
+    let _t = crate::timing::span("decode");
     let decoded = decode_file(path, opts)?;
     if decoded.bit_depth == 32 {
         return Err(Error::Unsupported {

@@ -221,6 +221,7 @@ fn walk(
     height: usize,
     restart: u64,
 ) -> Coverage {
+    let _t = crate::timing::span("decode: scan check");
     let hmax = comps.iter().map(|c| c.h).max().unwrap_or(1);
     let vmax = comps.iter().map(|c| c.v).max().unwrap_or(1);
     // one component: its blocks in raster order, no interleaving

@@ -272,6 +272,7 @@ pub fn measure(
     roi: Rect,
     opts: &MeasureOptions,
 ) -> Result<Measurements> {
+    let _t = crate::timing::span("measure");
     let (w, h) = (img.width(), img.height());
     if w < MIN_SIDE || h < MIN_SIDE {
         return Err(Error::TooSmall {
@@ -331,8 +332,12 @@ pub fn measure(
     // parallel throughout, runs beside the line tracing, whose flood fills
     // are sequential.
     let (detections, ((texture_values, blurred), shading)) = rayon::join(
-        || detect_lines_and_pores(&relative, opts.mm_per_px),
         || {
+            let _t = crate::timing::span("measure: line/pore filters");
+            detect_lines_and_pores(&relative, opts.mm_per_px)
+        },
+        || {
+            let _t = crate::timing::span("measure: texture");
             (
                 texture::measure_texture(crop, (&luminance, finite), &tiles, opts),
                 scars::shading_index(&relative, &tiles, opts.mm_per_px),
@@ -341,10 +346,17 @@ pub fn measure(
     );
     drop(relative);
     let ((lines, found), colour) = rayon::join(
-        || lines_and_pores::lines_and_pores(detections, &tiles, opts.mm_per_px),
-        || colour::measure_colour(img, crop, &tiles, opts),
+        || {
+            let _t = crate::timing::span("measure: line/pore tracing");
+            lines_and_pores::lines_and_pores(detections, &tiles, opts.mm_per_px)
+        },
+        || {
+            let _t = crate::timing::span("measure: colour");
+            colour::measure_colour(img, crop, &tiles, opts)
+        },
     );
     let shading_value = TiledValue::new(id::SHADING, shading.value, shading.tiles);
+    let _tracked_span = crate::timing::span("measure: control and tracked");
     // the control region's luminance, once, for its pores and rulers
     let control_y = opts.control.map(|c| luminance_and_sum(&img.crop(c)));
     let control_y = control_y.as_ref().map(|(y, finite)| (y, *finite));

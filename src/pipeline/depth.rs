@@ -143,7 +143,7 @@ pub(super) fn measure_series(
                 let stem = format!("{}_{kind}", capture_stem(view, it.date, 0));
                 let path = job.out_dir.join("depth").join(format!("{stem}.png"));
                 output::write_atomic(&path, &output::png_rgb8(&path, w, h, &rgb)?)?;
-                Some(output::jpeg_rgb8(&path, w, h, &rgb, 90)?)
+                Some(output::jpeg_output(&path, w, h, &rgb, 90)?)
             }
             None => None,
         };

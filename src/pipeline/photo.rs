@@ -37,6 +37,8 @@ struct MeasuredCapture {
 
 /// What became of one capture in the measure step.
 struct Assessed {
+    /// Its registration to the baseline.
+    registration: Registration,
     quality: Quality,
     /// `None` when it was not aligned or its quality was rejected.
     measured: Option<MeasuredCapture>,
@@ -101,35 +103,48 @@ pub(super) fn measure_series(
         ..AlignOptions::default()
     };
 
-    // 1. align every follow-up capture (decoded, registered, dropped); one
-    //    that cannot be decoded is left out with its reason
+    // 1. align. When the region must be found from where the follow-ups
+    //    overlap, every one is aligned here first (decoded, registered,
+    //    dropped) and decoded again to be measured; with the region given,
+    //    each is aligned in step 3 from the one decode it is measured from.
+    //    One that cannot be decoded is left out with its reason.
     let at_once = super::captures_at_once(&job.opts.ingest, bw, bh);
-    let regs: Vec<(Registration, (usize, usize))> = super::map_bounded(&items, at_once, |k, it| {
-        if k == 0 {
-            return (Registration::identity(), (bw, bh));
-        }
-        let aligned = match ingest::read_photo(&it.capture.path, &job.opts.ingest) {
+    let register = |it: &Item<'_>| -> (Registration, Option<ingest::Photo>) {
+        let registered = match ingest::read_photo(&it.capture.path, &job.opts.ingest) {
             Ok(photo) => (
                 align::register_rgb(&base.image, &photo.image, &align_opts),
-                (photo.image.width(), photo.image.height()),
+                Some(photo),
             ),
-            Err(e) => (Registration::failed(unreadable(&e)), (0, 0)),
+            Err(e) => (Registration::failed(unreadable(&e)), None),
         };
         bar.inc(1);
-        aligned
+        registered
+    };
+    let early: Option<Vec<(Registration, (usize, usize))>> = cfg.roi.is_none().then(|| {
+        super::map_bounded(&items, at_once, |k, it| {
+            if k == 0 {
+                return (Registration::identity(), (bw, bh));
+            }
+            let (reg, photo) = register(it);
+            let size = photo.map_or((0, 0), |p| (p.image.width(), p.image.height()));
+            (reg, size)
+        })
     });
     bar.inc(1);
-    for (it, (r, _)) in items.iter().zip(&regs) {
-        warnings.extend(unaligned_warning(case, &it.capture.path, r));
+    if let Some(regs) = &early {
+        for (it, (r, _)) in items.iter().zip(regs) {
+            warnings.extend(unaligned_warning(case, &it.capture.path, r));
+        }
     }
 
     // 2. the ROI: configured, or the largest rectangle all usable captures cover
-    let roi = match cfg.roi {
-        Some(r) => r,
-        None => geometry::common_roi(
+    let roi = match (cfg.roi, &early) {
+        (Some(r), _) => r,
+        (None, regs) => geometry::common_roi(
             bw,
             bh,
             regs.iter()
+                .flatten()
                 .filter(|(r, _)| r.is_ok())
                 .map(|(r, s)| (&r.base_from_moving, *s)),
             measure::MIN_SIDE,
@@ -162,10 +177,17 @@ pub(super) fn measure_series(
     // previews show the measured region: the same skin in every session
     let preview_size = preview_size(roi);
     let assess_one = |k: usize, mopts: &MeasureOptions| -> Result<Assessed> {
-        let (it, (reg, _)) = (&items[k], &regs[k]);
+        let it = &items[k];
+        let (registration, photo) = match (k, &early) {
+            (0, _) => (Registration::identity(), None),
+            (_, Some(regs)) => (regs[k].0.clone(), None),
+            (_, None) => register(it),
+        };
+        let reg = &registration;
         if !reg.is_ok() {
             bar.inc(1);
             return Ok(Assessed {
+                registration,
                 quality: Quality::rejected(quality::NOT_ALIGNED.into()),
                 measured: None,
             });
@@ -173,29 +195,44 @@ pub(super) fn measure_series(
         let aligned = if k == 0 {
             base.image.clone()
         } else {
-            let photo = ingest::read_photo(&it.capture.path, &job.opts.ingest)?;
+            let photo = match photo {
+                Some(p) => p,
+                None => ingest::read_photo(&it.capture.path, &job.opts.ingest)?,
+            };
             align::warp::warp_rgb(&photo.image, &reg.base_from_moving, bw, bh)
         };
         let quality = quality::assess(&aligned, regions, &reference, reg);
         if quality.status == Verdict::Reject {
             bar.inc(1);
             return Ok(Assessed {
+                registration,
                 quality,
                 measured: None,
             });
         }
-        // exposure, white balance and light fall-off brought to the baseline's
-        let mut aligned = aligned;
-        quality::normalise_mut(&mut aligned, quality.gains, quality.shading.as_ref());
-        let measurements = measure::measure(&it.capture.path, &aligned, roi, mopts)?;
+        // the aligned photo as it was taken; then, in the measured regions
+        // only, exposure, white balance and light fall-off are brought to
+        // the baseline's
         let stem = capture_stem(view, it.date, it.capture.repeat);
         let path = job.out_dir.join("aligned").join(format!("{stem}.jpg"));
-        let jpeg = output::jpeg_rgb8(&path, bw, bh, &aligned.to_rgb8(), 92)?;
+        let jpeg = {
+            let _t = crate::timing::span("aligned photo (JPEG)");
+            output::jpeg_output(&path, bw, bh, &aligned.to_rgb8(), 92)?
+        };
         output::write_atomic(&path, &jpeg)?;
-        let preview = preview_jpeg(&aligned.crop(roi), preview_size, &path)?;
+        let mut aligned = aligned;
+        let measured: Vec<Rect> = std::iter::once(roi).chain(cfg.control).collect();
+        let shading = quality.shading.as_ref();
+        quality::normalise_within_mut(&mut aligned, quality.gains, shading, &measured);
+        let measurements = measure::measure(&it.capture.path, &aligned, roi, mopts)?;
+        let preview = {
+            let _t = crate::timing::span("report preview");
+            preview_jpeg(&aligned.crop(roi), preview_size, &path)?
+        };
         let overlays = crate::overlay::render_all(&aligned, &measurements, job.out_dir, &stem)?;
         bar.inc(1);
         Ok(Assessed {
+            registration,
             quality,
             measured: Some(MeasuredCapture {
                 measurements,
@@ -219,7 +256,13 @@ pub(super) fn measure_series(
     let mut assessed: Vec<Assessed> = std::iter::once(Ok(first))
         .chain(rest)
         .collect::<Result<_>>()?;
-    for ((it, (reg, _)), a) in items.iter().zip(&regs).zip(&assessed) {
+    if early.is_none() {
+        for (it, a) in items.iter().zip(&assessed) {
+            warnings.extend(unaligned_warning(case, &it.capture.path, &a.registration));
+        }
+    }
+    for (it, a) in items.iter().zip(&assessed) {
+        let reg = &a.registration;
         if reg.is_ok() && a.quality.status == Verdict::Reject {
             warnings.push(format!(
                 "{}: left out of the curves: {}",
@@ -266,7 +309,7 @@ pub(super) fn measure_series(
                 .iter()
                 .map(|&k| case.relative(&items[k].capture.path))
                 .collect(),
-            alignment: regs[first].0.clone(),
+            alignment: assessed[first].registration.clone(),
             quality,
             values,
             pore_histogram,
@@ -320,5 +363,5 @@ fn preview_jpeg(img: &RgbPlanes, size: (usize, usize), path: &Path) -> Result<Ve
             image::imageops::FilterType::Triangle,
         )
     };
-    output::jpeg_rgb8(path, size.0, size.1, small.as_raw(), 85)
+    output::jpeg_output(path, size.0, size.1, small.as_raw(), 85)
 }

@@ -43,7 +43,7 @@ use std::collections::BTreeMap;
 mod normalise;
 mod shading;
 use normalise::gains_of;
-pub use normalise::{gains, normalise_mut};
+pub use normalise::{gains, normalise_mut, normalise_within_mut};
 pub use shading::{BlockMeans, Shading, block_means};
 
 /// The verdict on a capture.
@@ -360,6 +360,7 @@ pub fn assess(
     reference: &Reference,
     reg: &Registration,
 ) -> Quality {
+    let _t = crate::timing::span("quality");
     let lut = LinearLut::default();
     let roi = img.crop(regions.roi);
     let roi_stats = region_stats(&roi, &lut);

@@ -4,7 +4,7 @@
 
 use super::{Reference, Regions, Shading, region_stats};
 use crate::measure::colour::LinearLut;
-use crate::raster::{ColourModel, Plane, RgbPlanes, linear_to_srgb};
+use crate::raster::{ColourModel, Rect, RgbPlanes, linear_to_srgb};
 
 /// Per-channel gains in linear light that bring the mean of `img`'s control
 /// region (else its ROI) to the baseline's: applied by [`normalise_mut`], they
@@ -39,30 +39,33 @@ pub(super) fn gains_of(now: [f64; 3], reference: &Reference, model: ColourModel)
 /// interpolated decoding and encoding tables (within 1e-3 levels of the
 /// exact sRGB curves).
 pub fn normalise_mut(img: &mut RgbPlanes, gains: [f64; 3], shading: Option<&Shading>) {
+    let whole = img.r.rect();
+    normalise_within_mut(img, gains, shading, &[whole]);
+}
+
+/// [`normalise_mut`] of the pixels inside `rects` only (each pixel once
+/// where they overlap): the regions that are measured.
+pub fn normalise_within_mut(
+    img: &mut RgbPlanes,
+    gains: [f64; 3],
+    shading: Option<&Shading>,
+    rects: &[Rect],
+) {
+    let _t = crate::timing::span("normalise");
     use rayon::prelude::*;
-    let lut = LinearLut::default();
-    let Some(shading) = shading else {
-        let apply = |p: &mut Plane, k: f64| {
-            if k == 1.0 {
-                return;
-            }
-            let t: Vec<f32> = (0..lut.len())
-                .map(|i| linear_to_srgb((lut.at(i) * k).min(1.0)) as f32)
-                .collect();
-            p.data_mut().par_chunks_mut(1 << 16).for_each(|chunk| {
-                for v in chunk {
-                    if v.is_finite() {
-                        *v = interpolate(&t, *v * 16.0);
-                    }
-                }
-            });
-        };
-        apply(&mut img.r, gains[0]);
-        apply(&mut img.g, gains[1]);
-        apply(&mut img.b, gains[2]);
+    if shading.is_none() && gains == [1.0; 3] {
         return;
-    };
+    }
+    let lut = LinearLut::default();
     let decode: Vec<f32> = (0..lut.len()).map(|i| lut.at(i) as f32).collect();
+    // without a field, one table per channel takes each value to its result
+    let tables: Option<[Vec<f32>; 3]> = shading.is_none().then(|| {
+        gains.map(|k| {
+            (0..lut.len())
+                .map(|i| linear_to_srgb((lut.at(i) * k).min(1.0)) as f32)
+                .collect()
+        })
+    });
     let encode = encoding_table();
     let w = img.width();
     let RgbPlanes { r, g, b, .. } = img;
@@ -72,20 +75,53 @@ pub fn normalise_mut(img: &mut RgbPlanes, gains: [f64; 3], shading: Option<&Shad
         .zip(b.data_mut().par_chunks_mut(w))
         .enumerate()
         .for_each(|(y, ((r, g), b))| {
-            for x in 0..w {
-                let f = (-shading.log_ratio(x as f64, y as f64)).exp();
-                for (v, k) in [
-                    (&mut r[x], gains[0]),
-                    (&mut g[x], gains[1]),
-                    (&mut b[x], gains[2]),
-                ] {
-                    if v.is_finite() {
-                        let l = (f64::from(interpolate(&decode, *v * 16.0)) * k * f).min(1.0);
-                        *v = interpolate(encode, (l * ENCODE_STEPS as f64) as f32);
+            for span in row_spans(rects, y, w) {
+                for x in span {
+                    let channels = [(&mut r[x], 0), (&mut g[x], 1), (&mut b[x], 2)];
+                    match (&tables, shading) {
+                        (Some(t), _) => {
+                            for (v, c) in channels {
+                                if v.is_finite() && gains[c] != 1.0 {
+                                    *v = interpolate(&t[c], *v * 16.0);
+                                }
+                            }
+                        }
+                        (None, Some(shading)) => {
+                            let f = (-shading.log_ratio(x as f64, y as f64)).exp();
+                            for (v, c) in channels {
+                                if v.is_finite() {
+                                    let l =
+                                        (f64::from(interpolate(&decode, *v * 16.0)) * gains[c] * f)
+                                            .min(1.0);
+                                    *v = interpolate(encode, (l * ENCODE_STEPS as f64) as f32);
+                                }
+                            }
+                        }
+                        (None, None) => {}
                     }
                 }
             }
         });
+}
+
+/// The x ranges of row `y` (of a `w` wide image) inside any of `rects`,
+/// merged so that each x is in one range at most.
+fn row_spans(rects: &[Rect], y: usize, w: usize) -> Vec<std::ops::Range<usize>> {
+    let mut spans: Vec<std::ops::Range<usize>> = rects
+        .iter()
+        .filter(|r| y >= r.y && y < r.y + r.h)
+        .map(|r| r.x.min(w)..(r.x + r.w).min(w))
+        .filter(|s| !s.is_empty())
+        .collect();
+    spans.sort_by_key(|s| s.start);
+    let mut merged: Vec<std::ops::Range<usize>> = Vec::with_capacity(spans.len());
+    for s in spans {
+        match merged.last_mut() {
+            Some(last) if s.start <= last.end => last.end = last.end.max(s.end),
+            _ => merged.push(s),
+        }
+    }
+    merged
 }
 
 /// Entries of the encoding table, less one.
@@ -116,6 +152,38 @@ mod tests {
     use super::super::{Verdict, assess, reference};
     use super::*;
     use crate::align::Registration;
+
+    #[test]
+    fn normalising_within_rects_touches_each_pixel_inside_once_and_nothing_outside() {
+        let (base, regions) = skin();
+        let reference = reference(&base, regions);
+        let changed = exposed(&base, [0.7 * 0.9, 0.7, 0.7 * 1.1]);
+        let k = gains(&changed, regions, &reference);
+        let mut whole = changed.clone();
+        normalise_mut(&mut whole, k, None);
+        // two overlapping rectangles and one reaching past the right edge
+        let (w, h) = (changed.width(), changed.height());
+        let rects = [
+            Rect::new(3, 4, 20, 15),
+            Rect::new(10, 10, 25, 12),
+            Rect::new(w - 6, 2, 6, h - 4),
+        ];
+        let mut part = changed.clone();
+        normalise_within_mut(&mut part, k, None, &rects);
+        for y in 0..h {
+            for x in 0..w {
+                let inside = rects
+                    .iter()
+                    .any(|r| x >= r.x && x < r.x + r.w && y >= r.y && y < r.y + r.h);
+                let want = if inside { &whole } else { &changed };
+                assert_eq!(
+                    part.g.at(x, y).to_bits(),
+                    want.g.at(x, y).to_bits(),
+                    "({x}, {y})"
+                );
+            }
+        }
+    }
 
     #[test]
     fn normalisation_undoes_exposure_and_white_balance() {
@@ -191,8 +259,9 @@ mod tests {
         assert!(q.measures["shading_vs_baseline"] > 5.0, "{q:?}");
         let mut back = changed.clone();
         normalise_mut(&mut back, q.gains, q.shading.as_ref());
-        let lin =
-            |p: &Plane, x: usize, y: usize| crate::raster::srgb_to_linear(f64::from(p.at(x, y)));
+        let lin = |p: &crate::raster::Plane, x: usize, y: usize| {
+            crate::raster::srgb_to_linear(f64::from(p.at(x, y)))
+        };
         let (mut worst_out, mut worst_red, mut worst_green) = (0.0f64, 0.0f64, 0.0f64);
         for y in (0..h).step_by(3) {
             for x in (0..w).step_by(3) {
