@@ -583,7 +583,7 @@ fn a_heic_over_the_limits_is_refused_from_its_header() {
     let e = decode_bytes(Path::new("k.heic"), &bytes, &small).unwrap_err();
     assert!(e.to_string().contains("--max-memory"), "{e}");
     // a grid that claims 30000×30000 is refused before its tiles decode
-    let huge = grid(&[bytes.clone()], 1, 1, 30000, 30000);
+    let huge = grid(std::slice::from_ref(&bytes), 1, 1, 30000, 30000);
     let e = decode_bytes(Path::new("huge.heic"), &huge, &IngestOptions::default()).unwrap_err();
     assert!(e.to_string().contains("image too large"), "{e}");
 }
