@@ -284,7 +284,8 @@ fn every_orientation_comes_out_upright_once() {
 
 /// A visit folder not named by a date takes the EXIF capture date of its
 /// HEIC photo (exif_gps.jpg was taken on 2024:01:15; heif-enc keeps its
-/// EXIF), and no EXIF or GPS from it reaches any output.
+/// EXIF), no EXIF or GPS from it reaches any output, and a visit whose HEIC
+/// is cut short is left out with its reason while the case analyses.
 #[test]
 fn a_heic_capture_date_dates_its_visit_and_stays_out_of_the_outputs() {
     let t = tempdir();
@@ -310,23 +311,39 @@ fn a_heic_capture_date_dates_its_visit_and_stays_out_of_the_outputs() {
     );
 
     let case = t.path().join("case");
-    for visit in ["first visit", "2024-02-15"] {
+    for visit in ["first visit", "2024-02-15", "2024-03-15"] {
         std::fs::create_dir_all(case.join(visit)).unwrap();
         std::fs::copy(&heic, case.join(visit).join("face.heic")).unwrap();
     }
+    let cut = case.join("2024-03-15/face.heic");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
     let c = skintrack::case::read_case(&case).unwrap();
     assert_eq!(c.sessions[0].date.to_string(), "2024-01-15");
     let out = t.path().join("out");
-    skintrack()
+    let run = skintrack()
         .args(["analyze"])
         .arg(&case)
         .arg("-o")
         .arg(&out)
         .assert()
         .success();
+    let stderr = String::from_utf8_lossy(&run.get_output().stderr).to_string();
+    assert!(stderr.contains("2024-03-15/face.heic"), "{stderr}");
     let m: Value =
         serde_json::from_slice(&std::fs::read(out.join("metrics.json")).unwrap()).unwrap();
     assert_eq!(m["baseline_date"], "2024-01-15");
+    let sessions = m["series"][0]["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 3);
+    assert_eq!(sessions[1]["alignment"]["status"], "ok", "{}", sessions[1]);
+    let left_out = &sessions[2]["alignment"];
+    assert_eq!(left_out["status"], "failed", "{left_out}");
+    assert!(
+        left_out["reason"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be read"),
+        "{left_out}"
+    );
     let mut files = vec![out.clone()];
     let mut seen = 0;
     while let Some(p) = files.pop() {
@@ -586,6 +603,30 @@ fn a_heic_over_the_limits_is_refused_from_its_header() {
     let huge = grid(std::slice::from_ref(&bytes), 1, 1, 30000, 30000);
     let e = decode_bytes(Path::new("huge.heic"), &huge, &IngestOptions::default()).unwrap_err();
     assert!(e.to_string().contains("image too large"), "{e}");
+    // an ispe that understates the coded picture (16×16 declared, 2048×1536
+    // coded) cannot make the decoder allocate what the limits never saw
+    let big = image::ImageBuffer::from_fn(2048, 1536, |x, y| {
+        image::Rgb([(x / 8) as u8, (y / 6) as u8, 128u8])
+    });
+    let png = t.path().join("big.png");
+    big.save(&png).unwrap();
+    let coded = std::fs::read(encode(t.path(), &png, "big.heic", &["-q", "30"])).unwrap();
+    assert!(decode_bytes(Path::new("big.heic"), &coded, &IngestOptions::default()).is_ok());
+    let mut h = Heif::parse(&coded);
+    let primary = h.primary;
+    for (p, _) in &mut h.item_mut(primary).props {
+        if &p[4..8] == b"ispe" {
+            *p = common::heif::ispe(16, 16);
+        }
+    }
+    let e = decode_bytes(
+        Path::new("liar.heic"),
+        &h.write(),
+        &IngestOptions::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(e, skintrack::Error::Decode { .. }), "{e}");
+    assert!(e.to_string().starts_with("liar.heic: "), "{e}");
 }
 
 fn json(p: &Path) -> Value {

@@ -5,8 +5,9 @@
 //! What the JPEG path guarantees holds here too, in this order:
 //! - **limits before pixels**: the container is parsed and the primary
 //!   image's size (its `ispe`, or the grid's output size) goes through
-//!   [`check_size`] before any HEVC is decoded; `heifer` is also told the
-//!   pixel limit, which bounds every tile and coded picture;
+//!   [`check_size`] before any HEVC is decoded; `heifer` is told a pixel
+//!   limit of twice that size, which bounds every tile, coded picture and
+//!   canvas, so a bitstream cannot code more than its header declared;
 //! - **orientation once**: `heifer` applies the file's `irot`/`imir`
 //!   (and `clap`). iPhones write those *and* an EXIF Orientation describing
 //!   the same turn, so EXIF Orientation is applied only when the file has
@@ -73,7 +74,13 @@ pub(super) fn decode_heic(path: &Path, bytes: &[u8], opts: &IngestOptions) -> Re
         // inside a rayon worker, photos are already decoded in parallel:
         // one thread each, or 64 cores start 64 × 64 tile threads
         max_threads: usize::from(rayon::current_thread_index().is_some()),
-        max_pixels: opts.max_pixels,
+        // every picture heifer decodes or assembles (a tile, the coded
+        // picture, the canvas) is at most the declared size, give or take
+        // the coding blocks it is padded to: a bitstream coding far more
+        // pixels than the ispe that passed check_size is refused
+        max_pixels: opts
+            .max_pixels
+            .min(2 * u64::from(w) * u64::from(h) + (1 << 20)),
     };
     let channels = if grey { 1 } else { 3 };
     let (planes, bit_depth) = if coded_depth <= 8 {
