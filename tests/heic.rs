@@ -728,3 +728,16 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A monochrome HEIC (heif-enc codes a grey PNG as 4:0:0) stays grey, as
+/// a grey JPEG does, so colour metrics are not made up for it.
+#[test]
+fn a_monochrome_heic_stays_grey() {
+    let t = tempdir();
+    let png = data("photos/camera.png");
+    let heic = encode(t.path(), &png, "grey.heic", &["-q", "90"]);
+    let ours = photo(&heic);
+    assert_eq!(ours.model, ColourModel::Grey);
+    let db = psnr(&ours, &photo(&png));
+    assert!(db > 35.0, "grey HEIC vs its PNG: {db:.1} dB");
+}
