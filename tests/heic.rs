@@ -740,4 +740,15 @@ fn a_monochrome_heic_stays_grey() {
     assert_eq!(ours.model, ColourModel::Grey);
     let db = psnr(&ours, &photo(&png));
     assert!(db > 35.0, "grey HEIC vs its PNG: {db:.1} dB");
+    // with a grey ICC profile (which heifer's sRGB conversion refuses):
+    // still read, as coded
+    let icc = moxcms::ColorProfile::new_gray_with_gamma(2.2)
+        .encode()
+        .unwrap();
+    let bytes = std::fs::read(&heic).unwrap();
+    let tagged = t.path().join("grey-icc.heic");
+    std::fs::write(&tagged, with_properties(&bytes, &[(colr_icc(&icc), false)])).unwrap();
+    let again = photo(&tagged);
+    assert_eq!(again.model, ColourModel::Grey);
+    assert_eq!(again.r.data(), ours.r.data());
 }

@@ -18,7 +18,8 @@
 //!   linearise with the profile's curves, 3×3 matrix to linear sRGB with
 //!   Bradford adaptation, sRGB encoding, clipped to the gamut), so Display
 //!   P3 photos are not read as sRGB; a colour space it cannot convert (PQ or
-//!   HLG HDR, a non-RGB ICC profile) is refused by name;
+//!   HLG HDR, a non-RGB ICC profile on a colour image) is refused by name;
+//!   monochrome (4:0:0) files stay grey and are read as coded;
 //! - **the capture date** from the EXIF item describing the primary image;
 //! - a damaged file is one [`Error::Decode`] line naming it. `heifer` is
 //!   `forbid(unsafe_code)`, fuzzed upstream, and returns errors for cut or
@@ -82,14 +83,26 @@ pub(super) fn decode_heic(path: &Path, bytes: &[u8], opts: &IngestOptions) -> Re
             .max_pixels
             .min(2 * u64::from(w) * u64::from(h) + (1 << 20)),
     };
+    // colour to sRGB; a grey image has no primaries to convert (a grey ICC
+    // profile, which heifer refuses, names only a tone curve) and is read
+    // as coded, as a grey JPEG is
     let channels = if grey { 1 } else { 3 };
     let (planes, bit_depth) = if coded_depth <= 8 {
-        let img = heifer::decode_srgb_rgba8(bytes, &options).map_err(|e| heifer_error(path, &e))?;
+        let img = if grey {
+            heifer::decode_rgba8(bytes, &options)
+        } else {
+            heifer::decode_srgb_rgba8(bytes, &options)
+        }
+        .map_err(|e| heifer_error(path, &e))?;
         let planes = planes_from_rgba(&img.data, img.width, img.height, channels, 1.0);
         (planes, 8)
     } else {
-        let img = heifer::decode_srgb_with_options(bytes, &options)
-            .map_err(|e| heifer_error(path, &e))?;
+        let img = if grey {
+            heifer::decode_with_options(bytes, &options)
+        } else {
+            heifer::decode_srgb_with_options(bytes, &options)
+        }
+        .map_err(|e| heifer_error(path, &e))?;
         // 10 or 12 bits to the 16-bit scale read_photo expects
         let scale = 65535.0 / f32::from(img.max_value());
         let planes = planes_from_rgba(&img.data, img.width, img.height, channels, scale);
