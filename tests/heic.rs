@@ -421,7 +421,8 @@ fn ten_bit_heic_keeps_its_precision() {
 /// An iPhone-style grid: libheif 1.15's heif-enc cannot write one, so the
 /// test codes the tiles with heif-enc and puts them in a `grid` item
 /// (3×2 tiles of 256 px, cropped to 700×500). heifer stitches it as libheif
-/// does, and as the same photo coded in one piece.
+/// does, and as the same photo coded in one piece; turned by an `irot` on
+/// the grid (iPhone), it comes out upright.
 #[test]
 fn a_grid_heic_is_stitched_like_libheif_does() {
     let t = tempdir();
@@ -461,6 +462,28 @@ fn a_grid_heic_is_stitched_like_libheif_does() {
     crop.save(&src).unwrap();
     let db = psnr(&ours, &photo(&src));
     assert!(db > 35.0, "grid vs the photo: {db:.1} dB");
+    // as an iPhone held upright writes it: the grid turned by irot
+    // (a quarter turn clockwise, EXIF 6), the tiles as the sensor read them
+    let turned = t.path().join("grid-irot.heic");
+    let bytes = std::fs::read(&gridded).unwrap();
+    std::fs::write(&turned, with_properties(&bytes, &[(irot(3), true)])).unwrap();
+    let upright = read_photo(&turned, &IngestOptions::default()).unwrap();
+    assert_eq!(upright.meta.orientation, 6);
+    let img = &upright.image;
+    assert_eq!((img.width(), img.height()), (h as usize, w as usize));
+    // upright (x, y) shows stored (y, h - 1 - x)
+    for (x, y) in [(0, 0), (h as usize - 1, 0), (17, 333), (250, 699)] {
+        assert_eq!(
+            img.g.at(x, y),
+            ours.g.at(y, h as usize - 1 - x),
+            "({x}, {y})"
+        );
+    }
+    let db = luma_psnr(img, &libheif(&turned));
+    assert!(
+        db > 50.0,
+        "turned grid: luma {db:.1} dB from libheif's decoding"
+    );
 }
 
 /// Display P3 (iPhone): colour patches coded as P3 values, tagged once as
