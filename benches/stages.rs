@@ -88,6 +88,44 @@ fn decoded() -> &'static (RgbPlanes, RgbPlanes) {
     })
 }
 
+/// Decoding the 12 MP JPEG (quality 92) of the pair's base photo.
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn decode_4032x3024_jpeg(bencher: divan::Bencher) {
+    let (b, _) = pair_files();
+    let o = IngestOptions::default();
+    bencher.bench(|| read_photo(b, &o).expect("decode"));
+}
+
+/// The same pixels as an iPhone-style HEIC: 512×512 grid tiles, 8 bits,
+/// coded by heifer's encoder at quality 90 (made on first use).
+#[cfg(feature = "heic")]
+fn heic_file() -> &'static PathBuf {
+    static FILE: OnceLock<PathBuf> = OnceLock::new();
+    FILE.get_or_init(|| {
+        let (b, _) = pair_files();
+        let p = b.with_extension("heic");
+        if !p.exists() {
+            let rgb = decoded().0.to_rgb8();
+            let opts = heifer::EncodeOptions {
+                quality: 90,
+                ..heifer::EncodeOptions::default()
+            };
+            let bytes = heifer::encode_rgb8(4032, 3024, &rgb, &opts).expect("encode HEIC");
+            std::fs::write(&p, bytes).expect("write bench image");
+        }
+        p
+    })
+}
+
+/// Decoding that HEIC (48 tiles, decoded on all cores).
+#[cfg(feature = "heic")]
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn decode_4032x3024_heic(bencher: divan::Bencher) {
+    let p = heic_file();
+    let o = IngestOptions::default();
+    bencher.bench(|| read_photo(p, &o).expect("decode"));
+}
+
 /// Registration of the 12 MP pair, decoded beforehand.
 #[divan::bench(sample_count = 10, sample_size = 1)]
 fn align_4032x3024_decoded(bencher: divan::Bencher) {

@@ -3,7 +3,7 @@
 //! ```text
 //! CASE_DIR/case.toml            optional manifest
 //! CASE_DIR/2026-01-12/          a session, named by its date (or dated by EXIF)
-//!   cheek.jpg                   photo of view "cheek" (.jpg .jpeg .png .tif .tiff .heic)
+//!   cheek.jpg                   photo of view "cheek" (.jpg .jpeg .png .tif .tiff .heic .heif)
 //!   cheek.r2.jpg                a repeat photo of the same view in the same session
 //!   cheek.height.png            height map + cheek.height.toml (um_per_level, mm_per_px)
 //!   cheek.ps/                   photometric set: images, light_directions.txt,
@@ -269,7 +269,7 @@ struct Manifest {
     view: BTreeMap<String, ViewConfig>,
 }
 
-const PHOTO_EXT: [&str; 6] = ["jpg", "jpeg", "png", "tif", "tiff", "heic"];
+const PHOTO_EXT: [&str; 7] = ["jpg", "jpeg", "png", "tif", "tiff", "heic", "heif"];
 const HEIGHT_EXT: [&str; 3] = ["png", "tif", "tiff"];
 
 /// Reads and checks a case folder.

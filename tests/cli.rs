@@ -350,3 +350,25 @@ fn output_inside_the_case_is_refused() {
     assert!(stderr.contains("inside the case folder"), "{stderr}");
     assert!(!case.join("out").exists());
 }
+
+/// A default build meets an iPhone photo: exit 2 and one line that names
+/// the file and the build that reads it (the HEIC tests run with the
+/// feature, in tests/heic.rs).
+#[cfg(not(feature = "heic"))]
+#[test]
+fn a_default_build_names_the_heic_feature() {
+    let tmp = tempdir();
+    let heic = tmp.path().join("IMG_0001.HEIC");
+    let mut f = vec![0, 0, 0, 24];
+    f.extend_from_slice(b"ftypheic\0\0\0\0mif1heic");
+    f.extend_from_slice(&[0; 64]);
+    std::fs::write(&heic, f).unwrap();
+    let out = skintrack().args(["metrics"]).arg(&heic).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("IMG_0001.HEIC") && stderr.contains("--features heic"),
+        "{stderr}"
+    );
+}

@@ -2,11 +2,14 @@
 //!
 //! `ingest` reads JPEG (zune-jpeg in strict mode, so truncated or corrupt
 //! entropy data is an error instead of silently grey pixels), PNG and TIFF
-//! (the `image` crate), enforces size limits *before* allocating pixels,
-//! applies the EXIF orientation exactly once, reads the capture date, and
+//! (the `image` crate) and, in a build with the `heic` feature, HEIC/HEIF
+//! (`heic.rs`), enforces size limits *before* allocating pixels,
+//! applies the orientation exactly once, reads the capture date, and
 //! hands later stages plain `f32` planes. No later stage sees a file format,
 //! EXIF or bit depth. Formats are recognised by their bytes, not their name.
 
+#[cfg(feature = "heic")]
+mod heic;
 mod jpeg;
 mod png;
 mod scan;
@@ -110,6 +113,8 @@ enum Format {
     Jpeg,
     Png,
     Tiff,
+    /// HEIC/HEIF (and AVIF, which shares the container).
+    Heif,
 }
 
 /// Reads a photo: decoded, oriented, scaled to the 0–255 scale.
@@ -167,7 +172,7 @@ pub fn read_date_taken(path: &Path) -> Result<Option<Date>> {
     let bytes = crate::files::read_capped(path, IngestOptions::default().max_file_bytes)?;
     let blob = match sniff(&bytes) {
         Some(Format::Jpeg) => jpeg::jpeg_exif_blob(&bytes),
-        Some(Format::Png | Format::Tiff) => {
+        Some(Format::Png | Format::Tiff | Format::Heif) => {
             let mut r = exif::Reader::new();
             r.continue_on_error(true);
             return Ok(r
@@ -207,13 +212,29 @@ pub fn decode_bytes(path: &Path, bytes: &[u8], opts: &IngestOptions) -> Result<D
     }
     match sniff(bytes) {
         Some(Format::Jpeg) => jpeg::decode_jpeg(path, bytes, opts),
+        Some(Format::Heif) => decode_heif(path, bytes, opts),
         Some(fmt) => decode_with_image(path, bytes, fmt, opts),
-        None if is_heif(bytes) => Err(Error::Unsupported {
-            path: path.to_path_buf(),
-            reason: "HEIC/HEIF is not supported in this build; convert the photo to JPEG".into(),
-        }),
-        None => Err(decode_err("not a JPEG, PNG or TIFF file".into())),
+        None => Err(decode_err("not a JPEG, PNG, TIFF or HEIC file".into())),
     }
+}
+
+#[cfg(feature = "heic")]
+fn decode_heif(path: &Path, bytes: &[u8], opts: &IngestOptions) -> Result<Decoded> {
+    heic::decode_heic(path, bytes, opts)
+}
+
+#[cfg(not(feature = "heic"))]
+fn decode_heif(path: &Path, bytes: &[u8], _opts: &IngestOptions) -> Result<Decoded> {
+    let reason = if bytes.get(8..12) == Some(b"avif") {
+        "AVIF is not read; convert the photo to JPEG"
+    } else {
+        // HEVC decoders carry patent licensing, so HEIC is opt-in (README)
+        "HEIC/HEIF needs a build with --features heic (cargo build --release --features heic), or convert the photo to JPEG"
+    };
+    Err(Error::Unsupported {
+        path: path.to_path_buf(),
+        reason: reason.into(),
+    })
 }
 
 fn sniff(bytes: &[u8]) -> Option<Format> {
@@ -223,6 +244,8 @@ fn sniff(bytes: &[u8]) -> Option<Format> {
         Some(Format::Png)
     } else if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
         Some(Format::Tiff)
+    } else if is_heif(bytes) {
+        Some(Format::Heif)
     } else {
         None
     }
@@ -566,8 +589,17 @@ mod tests {
         let mut f = vec![0, 0, 0, 24];
         f.extend_from_slice(b"ftypheic");
         f.extend_from_slice(&[0; 16]);
+        assert_eq!(sniff(&f), Some(Format::Heif));
         let e = decode_bytes(Path::new("x.heic"), &f, &IngestOptions::default()).unwrap_err();
-        assert!(e.to_string().contains("HEIC"), "{e}");
+        assert!(e.to_string().starts_with("x.heic: "), "{e}");
+        assert_eq!(e.to_string().lines().count(), 1, "{e}");
         assert_eq!(e.exit_code(), 2);
+        if cfg!(feature = "heic") {
+            // an empty container: damaged, not unsupported
+            assert!(matches!(e, Error::Decode { .. }), "{e}");
+        } else {
+            // the build that cannot read it says which build can
+            assert!(e.to_string().contains("--features heic"), "{e}");
+        }
     }
 }

@@ -1,6 +1,9 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+#[cfg(feature = "heic")]
+pub mod heif;
+
 use std::path::PathBuf;
 
 /// Path of a fixture under tests/data; a missing fixture fails loudly.
