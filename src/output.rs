@@ -276,11 +276,8 @@ pub fn write_files(out_dir: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<()> {
 /// # Errors
 /// [`Error::Write`] when encoding fails (it cannot for valid sizes).
 pub fn png_rgb8(path_for_errors: &Path, w: usize, h: usize, rgb: &[u8]) -> Result<Vec<u8>> {
-    use image::codecs::png::{CompressionType, FilterType, PngEncoder};
-    // fast deflate: overlays are written five per capture, and the default
-    // level spent 3× the time for files about 10 % smaller
     encode(path_for_errors, |buf| {
-        PngEncoder::new_with_quality(buf, CompressionType::Fast, FilterType::Adaptive).write_image(
+        image::codecs::png::PngEncoder::new(buf).write_image(
             rgb,
             w as u32,
             h as u32,
