@@ -171,7 +171,16 @@ pub fn run(
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let outcome = one_case(case_dir, &out_dir.join(&name), opts);
+        let outcome = if name == FAILURES {
+            CaseOutcome::Failed {
+                reason: format!(
+                    "{}: the name {FAILURES} is where batch keeps its failure records; rename the folder",
+                    case_dir.display()
+                ),
+            }
+        } else {
+            one_case(case_dir, &out_dir.join(&name), opts)
+        };
         record(out_dir, &name, &outcome)?;
         report(position, mine.len(), &name, &outcome);
         summary.cases.push((name, outcome));

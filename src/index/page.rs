@@ -80,7 +80,7 @@ fn clients(cases: &[CaseDigest]) -> Markup {
                     td data-label="First visit" { (c.first_visit.map(|d| d.human()).unwrap_or_default()) }
                     td data-label="Last visit" { (c.last_visit.map(|d| d.human()).unwrap_or_default()) }
                     td data-label="Changes" { (changes(c)) }
-                    td data-label="Report" { a href=(format!("{}/report.html", c.dir)) { "open" } }
+                    td data-label="Report" { a href=(format!("{}/report.html", href_segment(&c.dir))) { "open" } }
                 }
             } }
         } }
@@ -165,4 +165,32 @@ fn alt(c: &Curve) -> String {
         c.treatment,
         points.join("; ")
     )
+}
+
+/// A folder name as one segment of a relative link: everything but
+/// RFC 3986's unreserved characters percent-encoded as UTF-8, so that a
+/// case called "Client #12" or "Zoë" links to its own folder.
+fn href_segment(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_to_odd_folder_names_are_percent_encoded() {
+        assert_eq!(href_segment("anna-2.b_c~"), "anna-2.b_c~");
+        assert_eq!(href_segment("Client #12"), "Client%20%2312");
+        assert_eq!(href_segment("Zoë?x"), "Zo%C3%ABx".replace("x", "%3Fx"));
+        assert_eq!(href_segment("a/b"), "a%2Fb");
+    }
 }
