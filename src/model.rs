@@ -43,6 +43,9 @@ pub struct Analysis {
     pub treatments_assumed: bool,
     /// SHA-256 over every input file (names and bytes, in order).
     pub inputs_sha256: String,
+    /// `[notes]` of case.toml: what happened at a visit, by its date.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub notes: BTreeMap<Date, String>,
     /// What the client is told: one claim per view, kind and topic.
     pub claims: Vec<Claim>,
     /// One series per (view, capture kind).
