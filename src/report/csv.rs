@@ -92,16 +92,14 @@ pub fn csv(a: &Analysis) -> String {
     out
 }
 
-/// Why a session is not (fully) compared: the alignment's reason, then the
-/// quality's, "; " between them.
+/// Why a session is not (fully) compared: the alignment's reason when it
+/// failed (its quality was then not assessed), else the quality's reasons,
+/// "; " between them.
 fn reason(sess: &SessionResult) -> String {
-    sess.alignment
-        .reason
-        .iter()
-        .chain(&sess.quality.reasons)
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .join("; ")
+    match &sess.alignment.reason {
+        Some(r) => r.clone(),
+        None => sess.quality.reasons.join("; "),
+    }
 }
 
 /// value, unit, better, uncertainty, mdc, change, change_pct, beyond_noise.
