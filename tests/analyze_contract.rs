@@ -724,10 +724,10 @@ fn metrics_csv_is_for_spreadsheets_and_holds_the_rows_of_metrics_json() {
         rows.iter().any(|(_, r)| r[col("unit")] == "µm"),
         "a height series with a scale has µm units"
     );
-    assert!(
-        rows.iter().any(|(_, r)| r[col("note")] == note),
-        "the note read back whole"
-    );
+    let noted = rows.iter().filter(|(_, r)| r[col("note")] == note).count();
+    assert!(noted > 0, "the note read back whole");
+    // every record ends with CRLF; the only bare LFs are the notes' own
+    assert_eq!(bare_lf, noted, "line breaks outside the quoted notes");
     assert!(
         percent_left_out > 0 && percent_given > 0,
         "{percent_left_out} left out, {percent_given} given"
