@@ -44,7 +44,8 @@ pub struct Plot {
 const FONT: &str = "sans-serif";
 static FONT_ONCE: Once = Once::new();
 
-fn register_font() {
+/// Registers the bundled font under the name charts and overlays use.
+pub(crate) fn register_font() {
     FONT_ONCE.call_once(|| {
         // A bundled font: the registration can only fail on a corrupt file,
         // and drawing then reports FontUnavailable instead of panicking.
