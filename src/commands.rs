@@ -25,6 +25,7 @@ macro_rules! outln {
 }
 
 mod depth;
+mod regions;
 
 /// Writes `line` and a newline to stdout (see `outln!`).
 pub(crate) fn stdout_line(line: &str) {
@@ -99,6 +100,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             images,
             ingest,
         }),
+        Command::Regions { case_dir, out } => regions::run(&case_dir, out.as_deref(), &ingest),
         Command::Demo { out } => {
             let case = samples_dir()?;
             analyze(

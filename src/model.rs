@@ -76,6 +76,20 @@ pub struct Series {
     /// (the colour scale of a depth map).
     #[serde(skip)]
     pub preview_note: Option<String>,
+    /// "Where we measure": the baseline photo with the regions drawn (JPEG),
+    /// photos only.
+    #[serde(skip)]
+    pub regions_figure: Option<RegionsFigure>,
+}
+
+/// The baseline photo with the measured and control regions drawn.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RegionsFigure {
+    /// JPEG bytes.
+    pub jpeg: Vec<u8>,
+    /// The control region drawn was suggested (case.toml names none): it is
+    /// not used, only shown.
+    pub control_suggested: bool,
 }
 
 /// One session of a series.
@@ -177,6 +191,8 @@ pub struct MeasuredSeries {
     pub scars: Vec<ScarTrack>,
     /// What the preview images show, when it needs saying.
     pub preview_note: Option<String>,
+    /// "Where we measure" (photos only).
+    pub regions_figure: Option<RegionsFigure>,
 }
 
 impl MeasuredSession {
@@ -270,6 +286,7 @@ impl MeasuredSeries {
             fits: trend.fits,
             scars: self.scars,
             preview_note: self.preview_note,
+            regions_figure: self.regions_figure,
         }
     }
 }

@@ -195,6 +195,7 @@ pub(super) fn measure_series(
         mm_per_px,
         scars: tracks,
         sessions,
+        regions_figure: None,
         preview_note: Some(format!(
             "Depth below the surrounding skin: pale = level, amber and red = shallow to medium, deep purple = {} {unit} or deeper; grey = not measured; {bar_text}.",
             crate::plot::format_value(full_z * depth_scale)

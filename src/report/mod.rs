@@ -303,8 +303,22 @@ fn series_client_section(a: &Analysis, si: usize, s: &Series, plots: &[Plot]) ->
                     }
                 }
             }
-            @if !headline_plots.is_empty() || scar_chart.is_some() {
+            @if !headline_plots.is_empty() || scar_chart.is_some() || s.regions_figure.is_some() {
                 div.charts {
+                    @if let Some(f) = &s.regions_figure {
+                        figure.card.regions {
+                            img src=(img_src("image/jpeg", &f.jpeg)) alt={"The first photo of the " (s.view) " with the measured region outlined in blue"};
+                            figcaption {
+                                strong { "Where we measure. " }
+                                "The blue box is the skin measured at every visit, in the same place each time (every photo is lined up on the first one). "
+                                @if f.control_suggested {
+                                    "The dashed green box is even, untreated-looking skin suggested as a reference for colour; it is not used until your practitioner confirms it."
+                                } @else if s.control.is_some() {
+                                    "The green box is untreated skin, the reference for colour: a change of light acts on both and cancels."
+                                }
+                            }
+                        }
+                    }
                     @if let Some(p) = scar_chart {
                         (chart(p, "card"))
                     }

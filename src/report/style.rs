@@ -33,6 +33,7 @@ input[type=range]{width:100%;margin:10px 0 0;accent-color:var(--accent);height:2
 .ovpanel figure{margin:0}.ovpanel img{width:100%;height:auto;border-radius:6px}
 figcaption{font-size:.9rem;color:var(--muted);line-height:1.3;margin-top:4px}
 .chart svg{display:block;width:100%;height:auto}
+figure.regions img{display:block;width:100%;max-width:640px;height:auto;border-radius:6px}
 .chart .narrow{display:none}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:right;vertical-align:top}
@@ -79,18 +80,19 @@ details{margin:10px 0}summary{cursor:pointer;font-weight:600}
  figcaption{font-size:7.5pt;margin-top:0}
  .chart svg{max-height:62mm;width:auto;max-width:100%}
  .chart.lead svg{max-height:88mm}
- .depthmaps .slider{max-width:150mm;margin:0 auto}
+ .depthmaps .slider{max-width:125mm;margin:0 auto}
  .card.ovcard{break-before:page}
  table .small{font-size:inherit}
  .chart .narrow{display:none!important}.chart .wide{display:block!important}
  .charts{display:grid;grid-template-columns:1fr 1fr;gap:2mm 5mm}
  .charts .chart svg{max-height:60mm}
+ figure.regions{break-inside:avoid;margin:4px 0}figure.regions img{max-height:62mm;width:auto;max-width:100%}
  details{display:block;margin:4px 0}
  details>summary{list-style:none;font-weight:600}
  details>summary::-webkit-details-marker{display:none}
  details::details-content{content-visibility:visible;display:contents}
  details.screenonly{display:none}
- table{font-size:7pt}th,td{padding:1px 3px;line-height:1.2}
+ table{font-size:6.5pt}th,td{padding:0 3px;line-height:1.2}
  section{break-inside:auto}
  .chart,figure,tr,.slider{break-inside:avoid}
  a{color:inherit;text-decoration:none}}
