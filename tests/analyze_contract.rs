@@ -802,6 +802,36 @@ fn visit_notes_and_every_view_are_spoken_for_in_the_report() {
     let m = read_json(&out_dir.join("metrics.json"));
     assert_eq!(m["notes"][&dates[2]], "Reaction: <mild> redness & itching");
 
+    // any two visits: two pickers listing the three visits, first and
+    // latest chosen; the contact sheet holds each visit's image once; the
+    // middle visit's overlays wait in the store for the pickers
+    let section = &report[report.find("Before and after — cheek").unwrap()..];
+    // up to the next series' section
+    let section = &section[..section.find("<section").unwrap_or(section.len())];
+    for (picker, chosen) in [("pick-a", "0"), ("pick-b", "2")] {
+        let at = section.find(&format!("class=\"{picker}\"")).expect(picker);
+        let select = &section[at..at + section[at..].find("</select>").unwrap()];
+        assert_eq!(select.matches("<option").count(), 3, "{select}");
+        assert!(
+            select.contains(&format!(
+                "value=\"{chosen}\" data-short=\"{}\" selected",
+                human(&dates[chosen.parse::<usize>().unwrap()])
+            )),
+            "{picker} chooses visit {chosen}: {select}"
+        );
+    }
+    for k in 0..3 {
+        assert_eq!(
+            section.matches(&format!("data-k=\"{k}\"")).count(),
+            1,
+            "visit {k} in the contact sheet once"
+        );
+    }
+    assert!(
+        section.contains("data-ov=\"lines-1\""),
+        "the middle visit's overlay is embedded"
+    );
+
     let lines = glance(&report);
     let claims = m["claims"].as_array().unwrap();
     for view in ["cheek", "forehead"] {

@@ -15,6 +15,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+mod compare;
 mod csv;
 mod style;
 pub use self::csv::{COLUMNS as CSV_COLUMNS, csv, rounded, shown_change_pct};
@@ -215,12 +216,15 @@ fn overlay_css(series: usize, kinds: &[String]) -> String {
 
 fn series_client_section(a: &Analysis, si: usize, s: &Series, plots: &[Plot]) -> Markup {
     let base = s.sessions.first().map(|x| &x.media);
-    let latest = s
+    let latest_k = s
         .sessions
         .iter()
+        .enumerate()
         .skip(1)
         .rev()
-        .find(|x| x.alignment.is_ok());
+        .find(|(_, x)| x.alignment.is_ok())
+        .map(|(k, _)| k);
+    let latest = latest_k.and_then(|k| s.sessions.get(k));
     let base_img = base.and_then(|m| m.preview.as_ref());
     let latest_img = latest.and_then(|x| x.media.preview.as_ref());
     let ov_base = base.map(|m| &m.overlays);
@@ -258,12 +262,13 @@ fn series_client_section(a: &Analysis, si: usize, s: &Series, plots: &[Plot]) ->
         .collect();
     let latest_date = latest.map(|x| x.date.human()).unwrap_or_default();
     html! {
-        section {
+        section.series {
             h2 { (heading) (s.view) }
             @if let Some(n) = note { p.small { (n) } }
 
             @if let (Some(b), Some(l)) = (base_img, latest_img) {
                 div.card.slider-wrap.depthmaps[s.kind != Kind::Photo] {
+                    (compare::pickers(si, s, 0, latest_k.unwrap_or(0)))
                     div.slider role="img" aria-label={"Photo of the first visit (" (a.baseline_date.human()) ") and the latest visit (" (latest_date) "), lined up so the same skin is in the same place; drag the slider to compare."} {
                         img src=(img_src("image/jpeg", b)) alt={"First visit, " (a.baseline_date.human())};
                         div.after { img src=(img_src("image/jpeg", l)) alt={"Latest visit, " (latest_date)}; }
@@ -271,7 +276,7 @@ fn series_client_section(a: &Analysis, si: usize, s: &Series, plots: &[Plot]) ->
                         span.lab.l { "First visit · " (a.baseline_date.human()) }
                         span.lab.r { "Latest · " (latest_date) }
                     }
-                    label.small.noprint for={"sl" (si)} { "Compare: slide left for the latest photo, right for the first" }
+                    label.small.noprint for={"sl" (si)} { "Slide left to see more of the right-hand visit, right for the left-hand one" }
                     input id={"sl" (si)} type="range" min="0" max="100" value="50" aria-label="Position of the before/after divider (percent)";
                 }
             } @else if let Some(b) = base_img {
@@ -291,18 +296,20 @@ fn series_client_section(a: &Analysis, si: usize, s: &Series, plots: &[Plot]) ->
                             label for={"ov" (si) "-" (kind)} { (name) }
                         }
                         @for (kind, name) in crate::overlay::KINDS.iter().filter(|(k, _)| kinds.iter().any(|x| x == k)) {
-                            div class={"ovpanel p" (si) "-" (kind)} style="width:100%" {
+                            div class={"ovpanel p" (si) "-" (kind)} style="width:100%" data-kind=(kind) data-name=(name) {
                                 @if let Some(o) = ov_base.and_then(|v| v.iter().find(|o| o.kind == *kind)) {
-                                    figure { img src=(img_src("image/jpeg", &o.jpeg)) alt={(name) " highlighted at the first visit"}; figcaption { (name) " — first visit" } }
+                                    figure { img data-ov={(kind) "-0"} src=(img_src("image/jpeg", &o.jpeg)) alt={(name) " highlighted at the first visit"}; figcaption { (name) " — first visit" } }
                                 }
                                 @if let Some(o) = ov_latest.and_then(|v| v.iter().find(|o| o.kind == *kind)) {
-                                    figure { img src=(img_src("image/jpeg", &o.jpeg)) alt={(name) " highlighted at the latest visit"}; figcaption { (name) " — latest visit" } }
+                                    figure { img data-ov={(kind) "-" (latest_k.unwrap_or(0))} src=(img_src("image/jpeg", &o.jpeg)) alt={(name) " highlighted at the latest visit"}; figcaption { (name) " — latest visit" } }
                                 }
                             }
                         }
+                        (compare::overlay_store(s, &kinds, 0, latest_k.unwrap_or(0)))
                     }
                 }
             }
+            (compare::contact_sheet(s))
             @if !headline_plots.is_empty() || scar_chart.is_some() || s.regions_figure.is_some() {
                 div.charts {
                     @if let Some(f) = &s.regions_figure {
@@ -542,7 +549,7 @@ pub fn html(a: &Analysis, plots: &[Plot]) -> String {
                     (practitioner_section(a, plots))
                     p.small.noprint { "Made by skintrack " (a.version) ". This report works offline; nothing in it is loaded from the internet." }
                 }
-                script { (PreEscaped(JS)) }
+                script { (PreEscaped(JS)) (PreEscaped(compare::JS)) }
             }
         }
     };

@@ -33,6 +33,11 @@ input[type=range]{width:100%;margin:10px 0 0;accent-color:var(--accent);height:2
 .ovpanel figure{margin:0}.ovpanel img{width:100%;height:auto;border-radius:6px}
 figcaption{font-size:.9rem;color:var(--muted);line-height:1.3;margin-top:4px}
 .chart svg{display:block;width:100%;height:auto}
+.pickers{display:flex;flex-wrap:wrap;align-items:center;gap:6px 10px;margin:0 0 10px}
+.pickers select{font:inherit;max-width:100%;padding:3px 6px;border:1px solid var(--line);border-radius:6px;background:#fff}
+.sheetgrid{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:10px}
+.sheetgrid figure{margin:0}.sheetgrid img{display:block;width:100%;height:auto;border-radius:4px}
+.sheetgrid .missing{aspect-ratio:4/3;display:flex;align-items:center;justify-content:center;background:#eee;color:var(--muted);font-size:.8rem;text-align:center;padding:6px;border-radius:4px}
 figure.regions img{display:block;width:100%;max-width:640px;height:auto;border-radius:6px}
 .chart .narrow{display:none}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
@@ -84,6 +89,7 @@ details{margin:10px 0}summary{cursor:pointer;font-weight:600}
  .card.ovcard{break-before:page}
  table .small{font-size:inherit}
  .chart .narrow{display:none!important}.chart .wide{display:block!important}
+ .sheetgrid{grid-template-columns:repeat(6,1fr);gap:2mm}.sheetgrid figcaption{font-size:6.5pt}
  .charts{display:grid;grid-template-columns:1fr 1fr;gap:2mm 5mm}
  .charts .chart svg{max-height:60mm}
  figure.regions{break-inside:avoid;margin:4px 0}figure.regions img{max-height:62mm;width:auto;max-width:100%}
