@@ -286,7 +286,7 @@ fn series_client_section(a: &Analysis, si: usize, s: &Series, plots: &[Plot]) ->
                 (chart(p, if si == 0 { "card lead" } else { "card" }))
             }
             @if !kinds.is_empty() {
-                div.card.ovcard[si == 0] {
+                div.card.ovcard.lead[si == 0] {
                     h3 { "Where the changes are" }
                     p.small { "Highlights of what was measured, on the measured area, at the first and the latest visit." span.noprint { " Choose what to highlight:" } }
                     div.overlays {
