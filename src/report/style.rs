@@ -86,7 +86,8 @@ details{margin:10px 0}summary{cursor:pointer;font-weight:600}
  .chart svg{max-height:62mm;width:auto;max-width:100%}
  .chart.lead svg{max-height:88mm}
  .depthmaps .slider{max-width:125mm;margin:0 auto}
- .card.ovcard{break-inside:avoid}.card.ovcard.lead{break-before:page;break-inside:auto}
+ .card.ovcard.lead{break-before:page}.card.ovcard>p.small{break-after:avoid-page}
+ .overlays .ovpanel{break-inside:avoid}
  table .small{font-size:inherit}
  .chart .narrow{display:none!important}.chart .wide{display:block!important}
  .sheetgrid{grid-template-columns:repeat(6,1fr);gap:2mm}.sheetgrid figcaption{font-size:6.5pt}
