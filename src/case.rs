@@ -49,6 +49,8 @@ pub struct Case {
     pub sessions: Vec<Session>,
     /// Per-view settings from case.toml.
     pub views: BTreeMap<String, ViewConfig>,
+    /// `[notes]` of case.toml: what happened at a visit, by its date.
+    pub notes: BTreeMap<Date, String>,
     /// Odd but not fatal findings (an empty session folder, an unlikely
     /// date), one sentence each naming the file or folder.
     pub warnings: Vec<String>,
@@ -267,6 +269,8 @@ struct Manifest {
     treatments: Option<Vec<Date>>,
     #[serde(default)]
     view: BTreeMap<String, ViewConfig>,
+    #[serde(default)]
+    notes: BTreeMap<Date, String>,
 }
 
 const PHOTO_EXT: [&str; 7] = ["jpg", "jpeg", "png", "tif", "tiff", "heic", "heif"];
@@ -372,6 +376,14 @@ pub fn read_case(root: &Path) -> Result<Case> {
         }
     }
     warnings.extend(date_warnings(&sessions, today()));
+    for date in manifest.notes.keys() {
+        if !sessions.iter().any(|s| s.date == *date) {
+            warnings.push(format!(
+                "{}: [notes] {date} matches no session; the note is not shown",
+                manifest_path.display()
+            ));
+        }
+    }
     let treatments_assumed = manifest.treatments.is_none();
     let treatments = match manifest.treatments {
         Some(mut t) => {
@@ -390,6 +402,7 @@ pub fn read_case(root: &Path) -> Result<Case> {
         treatments_assumed,
         sessions,
         views: manifest.view,
+        notes: manifest.notes,
         warnings,
     })
 }

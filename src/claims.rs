@@ -125,6 +125,7 @@ pub fn subject(topic: Topic) -> &'static str {
 pub fn claims(series: &[Series], baseline: Date) -> Vec<Claim> {
     let views: Vec<&str> = {
         let mut v: Vec<&str> = series.iter().map(|s| s.view.as_str()).collect();
+        v.sort_unstable();
         v.dedup();
         v
     };
@@ -235,7 +236,9 @@ fn series_claims(s: &Series, baseline: Date, name_view: bool) -> Vec<Claim> {
         .collect()
 }
 
-fn capitalised(s: &str) -> String {
+/// `s` with its first letter in upper case (a view name opening a sentence).
+#[must_use]
+pub fn capitalised(s: &str) -> String {
     let mut c = s.chars();
     c.next()
         .map(|f| f.to_uppercase().chain(c).collect())

@@ -127,6 +127,18 @@ pub enum Command {
         /// The batch output folder.
         out_dir: PathBuf,
     },
+    /// Draw where a case is measured: the baseline photo of each view with a
+    /// labelled pixel grid, the measured region and the control region
+    /// (suggested when case.toml names none); prints the case.toml lines.
+    #[command(after_help = EXIT_CODES)]
+    Regions {
+        /// The case folder.
+        case_dir: PathBuf,
+        /// The figure, PNG (default: ./skintrack-regions.png; with several
+        /// views, one file each, FILE_VIEW.png).
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+    },
     /// Analyse the bundled sample case and print where the report is.
     #[command(after_help = EXIT_CODES)]
     Demo {

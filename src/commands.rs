@@ -26,6 +26,7 @@ macro_rules! outln {
 }
 
 mod depth;
+mod regions;
 
 /// Writes `line` and a newline to stdout (see `outln!`).
 pub(crate) fn stdout_line(line: &str) {
@@ -122,6 +123,7 @@ fn run_command(args: Args) -> Result<ExitCode> {
             ingest,
         ),
         Command::Index { out_dir } => index(&out_dir),
+        Command::Regions { case_dir, out } => regions::run(&case_dir, out.as_deref(), &ingest),
         Command::Demo { out } => {
             let case = samples_dir()?;
             analyze(

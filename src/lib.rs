@@ -49,6 +49,7 @@ pub mod model;
 pub mod claims;
 pub mod plot;
 pub mod overlay;
+pub mod regions;
 pub mod report;
 pub mod output;
 pub mod pipeline;

@@ -43,6 +43,9 @@ pub struct Analysis {
     pub treatments_assumed: bool,
     /// SHA-256 over every input file (names and bytes, in order).
     pub inputs_sha256: String,
+    /// `[notes]` of case.toml: what happened at a visit, by its date.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub notes: BTreeMap<Date, String>,
     /// What the client is told: one claim per view, kind and topic.
     pub claims: Vec<Claim>,
     /// One series per (view, capture kind).
@@ -73,6 +76,20 @@ pub struct Series {
     /// (the colour scale of a depth map).
     #[serde(skip)]
     pub preview_note: Option<String>,
+    /// "Where we measure": the baseline photo with the regions drawn (JPEG),
+    /// photos only.
+    #[serde(skip)]
+    pub regions_figure: Option<RegionsFigure>,
+}
+
+/// The baseline photo with the measured and control regions drawn.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RegionsFigure {
+    /// JPEG bytes.
+    pub jpeg: Vec<u8>,
+    /// The control region drawn was suggested (case.toml names none): it is
+    /// not used, only shown.
+    pub control_suggested: bool,
 }
 
 /// One session of a series.
@@ -174,6 +191,8 @@ pub struct MeasuredSeries {
     pub scars: Vec<ScarTrack>,
     /// What the preview images show, when it needs saying.
     pub preview_note: Option<String>,
+    /// "Where we measure" (photos only).
+    pub regions_figure: Option<RegionsFigure>,
 }
 
 impl MeasuredSession {
@@ -267,6 +286,7 @@ impl MeasuredSeries {
             fits: trend.fits,
             scars: self.scars,
             preview_note: self.preview_note,
+            regions_figure: self.regions_figure,
         }
     }
 }

@@ -17,13 +17,87 @@ const OVERLAY_SIDE: usize = 1200;
 const EMBED_SIDE: usize = 800;
 
 /// The overlay kinds, file suffix and plain name.
-pub const KINDS: [(&str, &str); 5] = [
+pub const KINDS: [(&str, &str); 6] = [
     ("lines", "Fine lines"),
     ("pores", "Pores"),
     ("pigment", "Dark spots"),
     ("redness", "Redness"),
     ("scars", "Scar shadows"),
+    (NUMBERED_SCARS, "Scars, numbered as in the chart"),
 ];
+
+/// The overlay kind of a depth map with each tracked scar outlined and
+/// numbered (height data; drawn by [`numbered_scars`]).
+pub const NUMBERED_SCARS: &str = "scar_numbers";
+
+/// One scar to outline: its id (as in the per-scar chart), centre and
+/// radius in pixels of the image drawn on.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ScarMark {
+    /// Id of the tracked scar.
+    pub id: usize,
+    /// Centre, px.
+    pub centre: (f64, f64),
+    /// Radius of a disc of the scar's area, px.
+    pub radius: f64,
+}
+
+/// Outlines each scar of `marks` on the `w`×`h` RGB8 image `rgb` (a ring
+/// a little wider than a disc of its area) and writes its id beside it.
+///
+/// # Errors
+/// [`crate::Error::Failed`] when the text cannot be drawn (font).
+pub fn numbered_scars(rgb: &mut [u8], w: usize, h: usize, marks: &[ScarMark]) -> Result<()> {
+    use plotters::prelude::*;
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
+    crate::plot::register_font();
+    let fail = |e: String| crate::Error::Failed {
+        path: "overlays".into(),
+        problem: format!("cannot draw the scar numbers: {e}"),
+    };
+    let (wu, hu) = (
+        u32::try_from(w).map_err(|e| fail(e.to_string()))?,
+        u32::try_from(h).map_err(|e| fail(e.to_string()))?,
+    );
+    let root = BitMapBackend::with_buffer(rgb, (wu, hu)).into_drawing_area();
+    // text and rings scale with the image: readable when shown 800 px wide
+    let px = (w.max(h) as f64 / 800.0).max(1.0);
+    let font = (18.0 * px).round() as u32;
+    let ink = RGBColor(20, 60, 200);
+    for m in marks {
+        let (x, y) = (m.centre.0.round() as i32, m.centre.1.round() as i32);
+        let r = (m.radius * 1.3 + 3.0 * px).round() as i32;
+        let stroke = (2.0 * px).round().max(2.0) as u32;
+        root.draw(&Circle::new((x, y), r, WHITE.stroke_width(stroke + 2)))
+            .map_err(|e| fail(format!("{e:?}")))?;
+        root.draw(&Circle::new((x, y), r, ink.stroke_width(stroke)))
+            .map_err(|e| fail(format!("{e:?}")))?;
+        let at = (x + r + 2, y - r);
+        let style = TextStyle::from(("sans-serif", font).into_font())
+            .pos(Pos::new(HPos::Left, VPos::Center))
+            .color(&ink);
+        let label = m.id.to_string();
+        let (tw, th) = root
+            .estimate_text_size(&label, &style)
+            .map_err(|e| fail(format!("{e:?}")))?;
+        let (tw, th) = (
+            i32::try_from(tw).unwrap_or(0),
+            i32::try_from(th).unwrap_or(0),
+        );
+        root.draw(&Rectangle::new(
+            [
+                (at.0 - 2, at.1 - th / 2 - 2),
+                (at.0 + tw + 2, at.1 + th / 2 + 2),
+            ],
+            WHITE.mix(0.85).filled(),
+        ))
+        .map_err(|e| fail(format!("{e:?}")))?;
+        root.draw(&Text::new(label, at, style))
+            .map_err(|e| fail(format!("{e:?}")))?;
+    }
+    root.present().map_err(|e| fail(format!("{e:?}")))?;
+    Ok(())
+}
 
 #[derive(Clone)]
 struct Canvas {
@@ -140,6 +214,61 @@ fn mask_tint(c: &mut Canvas, mask: &[bool], roi_w: usize, roi_h: usize, colour: 
     }
 }
 
+/// Top-hat shading at least this deep (% of the mean luminance) is marked:
+/// half the depth where the old tint saturated, so the marks are the
+/// clearly shaded hollows, not the skin's general unevenness.
+const SHADE_MARK_PCT: f32 = 1.5;
+
+/// The shaded hollows of the scar-shading map, smooth (bilinear from the
+/// coarse map, not its blocks): a light violet fill with a solid outline.
+fn shade_outlines(
+    c: &mut Canvas,
+    shade: &crate::raster::Plane,
+    step: usize,
+    (rw, rh): (usize, usize),
+) {
+    let (mw, mh) = (shade.width(), shade.height());
+    if mw == 0 || mh == 0 || step == 0 {
+        return;
+    }
+    let value = |x: usize, y: usize| -> f32 {
+        // canvas pixel → ROI pixel → map position (cell centres at step/2)
+        let sx = ((x as f64 + 0.5) / c.scale).min(rw as f64 - 1.0);
+        let sy = ((y as f64 + 0.5) / c.scale).min(rh as f64 - 1.0);
+        let (fx, fy) = (
+            (sx / step as f64 - 0.5).clamp(0.0, (mw - 1) as f64),
+            (sy / step as f64 - 0.5).clamp(0.0, (mh - 1) as f64),
+        );
+        let (x0, y0) = (fx.floor() as usize, fy.floor() as usize);
+        let (x1, y1) = ((x0 + 1).min(mw - 1), (y0 + 1).min(mh - 1));
+        let (tx, ty) = ((fx - x0 as f64) as f32, (fy - y0 as f64) as f32);
+        let top = shade.at(x0, y0) * (1.0 - tx) + shade.at(x1, y0) * tx;
+        let bottom = shade.at(x0, y1) * (1.0 - tx) + shade.at(x1, y1) * tx;
+        top * (1.0 - ty) + bottom * ty
+    };
+    let mask: Vec<bool> = (0..c.h)
+        .flat_map(|y| (0..c.w).map(move |x| (x, y)))
+        .map(|(x, y)| value(x, y) >= SHADE_MARK_PCT)
+        .collect();
+    let violet = [150.0, 40.0, 210.0];
+    for y in 0..c.h {
+        for x in 0..c.w {
+            if !mask[y * c.w + x] {
+                continue;
+            }
+            let edge = x == 0
+                || y == 0
+                || x + 1 == c.w
+                || y + 1 == c.h
+                || !mask[y * c.w + x - 1]
+                || !mask[y * c.w + x + 1]
+                || !mask[(y - 1) * c.w + x]
+                || !mask[(y + 1) * c.w + x];
+            c.blend(x, y, violet, if edge { 0.95 } else { 0.22 });
+        }
+    }
+}
+
 /// Renders every overlay of one capture, writes the PNGs as
 /// `OUT/overlays/{stem}_{kind}.png`, and returns them as JPEGs for the report.
 ///
@@ -192,28 +321,12 @@ pub fn render_all(
                 }
                 mask_tint(&mut c, &maps.red, rw, rh, [235.0, 30.0, 60.0]);
             }
+            NUMBERED_SCARS => continue,
             _ => {
                 let Some((shade, step)) = &maps.shading else {
                     continue;
                 };
-                let step = *step;
-                // violet with opacity growing with the top-hat depth (saturates at 3 %)
-                for y in 0..c.h {
-                    for x in 0..c.w {
-                        let (sx, sy) = (
-                            (((x as f64 + 0.5) / c.scale) as usize).min(rw - 1),
-                            (((y as f64 + 0.5) / c.scale) as usize).min(rh - 1),
-                        );
-                        let (mx, my) = (
-                            (sx / step).min(shade.width() - 1),
-                            (sy / step).min(shade.height() - 1),
-                        );
-                        let a = (shade.at(mx, my) / 3.0).clamp(0.0, 1.0) * 0.75;
-                        if a > 0.02 {
-                            c.blend(x, y, [170.0, 60.0, 230.0], a);
-                        }
-                    }
-                }
+                shade_outlines(&mut c, shade, *step, (rw, rh));
             }
         }
         let path = out_dir.join("overlays").join(format!("{stem}_{kind}.png"));
@@ -225,4 +338,35 @@ pub fn render_all(
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbered_scars_ring_each_scar_and_leave_its_centre_visible() {
+        // a white 200×200 image, one scar of radius 20 px at (80, 100): the
+        // ring is drawn at 1.3·20 + 3 = 29 px, so the pixel 29 px left of
+        // the centre is inked and the centre itself is not
+        let (w, h) = (200, 200);
+        let mut rgb = vec![255u8; w * h * 3];
+        let mark = ScarMark {
+            id: 7,
+            centre: (80.0, 100.0),
+            radius: 20.0,
+        };
+        numbered_scars(&mut rgb, w, h, &[mark]).unwrap();
+        let px = |x: usize, y: usize| &rgb[(y * w + x) * 3..(y * w + x) * 3 + 3];
+        assert_eq!(px(80, 100), [255, 255, 255], "the centre stays visible");
+        let ring = px(80 - 29, 100);
+        assert!(ring[2] > ring[0] + 60, "a blue ring at 29 px: {ring:?}");
+        // the number is written to the right of the ring: some dark blue
+        // pixels in the band x 110..150, y 60..85
+        let inked = (110..150)
+            .flat_map(|x| (60..85).map(move |y| (x, y)))
+            .filter(|&(x, y)| px(x, y)[0] < 120)
+            .count();
+        assert!(inked > 10, "the id is drawn ({inked} dark pixels)");
+    }
 }

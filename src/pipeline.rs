@@ -109,6 +109,7 @@ pub fn analyze(case_dir: &Path, out_dir: &Path, opts: &AnalyzeOptions) -> Result
         treatments: case.treatments.clone(),
         treatments_assumed: case.treatments_assumed,
         inputs_sha256,
+        notes: case.notes.clone(),
         claims: claims::claims(&series, case.sessions[0].date),
         series,
     };

@@ -17,21 +17,40 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The CSV columns, in order, as DESIGN.md lists them.
-const CSV_COLUMNS: [&str; 12] = [
+/// The CSV columns, in order, as README.md lists them (issue 18: the
+/// columns a practitioner files by, DESIGN.md's twelve among them).
+const CSV_COLUMNS: [&str; 22] = [
+    "client",
+    "case",
     "view",
     "kind",
     "date",
     "days",
+    "days_since_treatment",
+    "treatment",
+    "acute_window",
+    "quality",
+    "alignment_status",
+    "reason",
     "metric",
     "value",
     "unit",
     "better",
     "uncertainty",
+    "mdc",
+    "change",
     "change_pct",
     "beyond_noise",
-    "alignment_status",
+    "note",
 ];
+
+/// The index of a CSV column.
+fn col(name: &str) -> usize {
+    CSV_COLUMNS
+        .iter()
+        .position(|c| *c == name)
+        .unwrap_or_else(|| panic!("no CSV column {name}"))
+}
 
 /// Photo size of every phantom here: small, so a case analyses in about a
 /// second, and large enough for the ROI, control region and sub-tiles.
@@ -308,14 +327,31 @@ fn an_unalignable_capture_is_named_reported_failed_and_does_not_sink_the_case() 
     let mine: Vec<&Vec<String>> = rows
         .iter()
         .map(|(_, r)| r)
-        .filter(|r| r[0] == "cheek" && r[1] == "photo" && r[2] == *bad_date)
+        .filter(|r| {
+            r[col("view")] == "cheek" && r[col("kind")] == "photo" && r[col("date")] == *bad_date
+        })
         .collect();
     assert_eq!(mine.len(), 1, "one row for {bad_source}: {mine:?}");
     let row = mine[0];
     assert_eq!(row.len(), CSV_COLUMNS.len(), "{row:?}");
-    assert_eq!(row[11], "failed", "{row:?}");
-    for (col, field) in CSV_COLUMNS.iter().zip(row).take(11).skip(4) {
-        assert_eq!(field, "", "{col} of the failed row must be empty: {row:?}");
+    assert_eq!(row[col("alignment_status")], "failed", "{row:?}");
+    // the failed row says why (issue 18: failed rows were blank)
+    assert_eq!(row[col("reason")], reason, "{row:?}");
+    for (name, field) in CSV_COLUMNS.iter().zip(row) {
+        if matches!(
+            *name,
+            "metric"
+                | "value"
+                | "unit"
+                | "better"
+                | "uncertainty"
+                | "mdc"
+                | "change"
+                | "change_pct"
+                | "beyond_noise"
+        ) {
+            assert_eq!(field, "", "{name} of the failed row must be empty: {row:?}");
+        }
     }
 
     // the practitioner section names it with its reason
@@ -478,23 +514,53 @@ fn headlines_are_the_claims_and_rest_on_ok_sessions_beyond_the_noise() {
     );
 }
 
+/// Significant digits of a number as written ("0.0340" has 3, "35260" 4).
+fn significant_digits(text: &str) -> usize {
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    let trimmed = digits.trim_start_matches('0');
+    if text.contains('.') {
+        trimmed.len()
+    } else {
+        trimmed.trim_end_matches('0').len().max(1)
+    }
+}
+
+/// Decimal places of a number as written.
+fn decimals(text: &str) -> i32 {
+    text.split_once('.').map_or(0, |(_, f)| f.len() as i32)
+}
+
 #[test]
-fn metrics_csv_is_rfc4180_with_the_rows_of_metrics_json() {
-    // Views may only use letters, digits, '-' and '_' (src/case.rs), and
-    // the other text fields are fixed words, dates and units with neither a
-    // comma nor a quote: no field `analyze` writes today can carry one, so
-    // the quoting itself cannot be reached from the command line. What is
-    // checked: a real CSV parser reads the file, every record has the
-    // header's 12 columns (the failed session's short row included), and
-    // the records are exactly metrics.json flattened, non-ASCII units
-    // ("µm", "per cm²") byte for byte.
+fn metrics_csv_is_for_spreadsheets_and_holds_the_rows_of_metrics_json() {
+    // A real CSV parser reads the file back. Issue 18: a UTF-8 byte-order
+    // mark (spreadsheets garble µm without it), RFC 4180 line ends and
+    // quoting (reached through a visit note with a comma, quotes and a line
+    // break), the case-level columns, failed rows with their reason, every
+    // number with at most 6 significant digits and as many decimals as its
+    // standard error supports, and no percentage of a baseline within its
+    // minimal detectable change of zero.
     let t = tempdir();
     let case = t.path().join("case");
     let dates = phantom(&case, 2, 3);
     write_noise_png(&case.join(&dates[2]).join("cheek.jpg"), SIZE);
+    let note = "Client was sunburnt, said \"it stings\"\nused SPF 50";
+    let toml_note = note.replace('"', "\\\"").replace('\n', "\\n");
+    let manifest = case.join("case.toml");
+    let mut text = std::fs::read_to_string(&manifest).unwrap_or_default();
+    text.push_str(&format!("\n[notes]\n{} = \"{toml_note}\"\n", dates[1]));
+    std::fs::write(&manifest, text).unwrap();
     let out_dir = t.path().join("out");
     let out = analyze(&case, &out_dir, None);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let bytes = std::fs::read(out_dir.join("metrics.csv")).unwrap();
+    assert!(
+        bytes.starts_with(b"\xEF\xBB\xBF"),
+        "metrics.csv starts with a UTF-8 BOM"
+    );
+    let body = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    assert!(body.ends_with("\r\n"));
+    let bare_lf = body.matches('\n').count() - body.matches("\r\n").count();
 
     let (header, rows) = read_csv(&out_dir.join("metrics.csv"));
     assert_eq!(header, CSV_COLUMNS);
@@ -508,42 +574,72 @@ fn metrics_csv_is_rfc4180_with_the_rows_of_metrics_json() {
         );
     }
 
-    // metrics.json flattened the way DESIGN.md says: one row per session and
-    // metric; a session without metrics (failed) one row with empty fields
+    // metrics.json flattened: one row per session and metric; a session
+    // without metrics (failed) one row with empty metric fields
     let m = read_json(&out_dir.join("metrics.json"));
-    let mut want: Vec<Vec<String>> = Vec::new();
+    let text = |v: &Json| v.as_str().unwrap_or("").to_string();
+    let mut want: Vec<(BTreeMap<&str, String>, Option<&Json>)> = Vec::new();
     for s in m["series"].as_array().unwrap() {
-        let text = |v: &Json| v.as_str().unwrap().to_string();
         for x in s["sessions"].as_array().unwrap() {
-            let lead = vec![
-                text(&s["view"]),
-                text(&s["kind"]),
-                text(&x["date"]),
-                x["days"].as_i64().unwrap().to_string(),
-            ];
-            let status = text(&x["alignment"]["status"]);
+            // the alignment's reason when it failed, else the quality's
+            let reason = x["alignment"]["reason"].as_str().map_or_else(
+                || {
+                    let q: Vec<String> = x["quality"]["reasons"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(text)
+                        .collect();
+                    q.join("; ")
+                },
+                str::to_string,
+            );
+            let lead: BTreeMap<&str, String> = [
+                ("client", text(&m["client"])),
+                ("case", text(&m["case"])),
+                ("view", text(&s["view"])),
+                ("kind", text(&s["kind"])),
+                ("date", text(&x["date"])),
+                ("days", x["days"].as_i64().unwrap().to_string()),
+                (
+                    "days_since_treatment",
+                    x["days_since_treatment"]
+                        .as_i64()
+                        .map_or(String::new(), |d| d.to_string()),
+                ),
+                ("treatment", text(&m["treatment"])),
+                (
+                    "acute_window",
+                    x["acute_window"].as_bool().unwrap().to_string(),
+                ),
+                ("quality", text(&x["quality"]["status"])),
+                ("alignment_status", text(&x["alignment"]["status"])),
+                ("reason", reason),
+                (
+                    "note",
+                    if x["date"] == dates[1].as_str() {
+                        note.to_string()
+                    } else {
+                        String::new()
+                    },
+                ),
+            ]
+            .into_iter()
+            .collect();
             let metrics = x["metrics"].as_object().unwrap();
             if metrics.is_empty() {
-                let mut row = lead.clone();
-                row.extend(std::iter::repeat_n(String::new(), 7));
-                row.push(status.clone());
-                want.push(row);
+                want.push((lead.clone(), None));
             }
             for (id, v) in metrics {
-                let mut row = lead.clone();
-                row.extend([
-                    id.clone(),
-                    v["value"].to_string(),
-                    text(&v["unit"]),
-                    text(&v["better"]),
-                    v["uncertainty"].to_string(),
-                    v["change_pct"]
-                        .as_f64()
-                        .map_or(String::new(), |p| p.to_string()),
+                let mut l = lead.clone();
+                l.insert("metric", id.clone());
+                l.insert("unit", text(&v["unit"]));
+                l.insert("better", text(&v["better"]));
+                l.insert(
+                    "beyond_noise",
                     v["beyond_noise"].as_bool().unwrap().to_string(),
-                    status.clone(),
-                ]);
-                want.push(row);
+                );
+                want.push((l, Some(v)));
             }
         }
     }
@@ -552,36 +648,89 @@ fn metrics_csv_is_rfc4180_with_the_rows_of_metrics_json() {
         want.len(),
         "rows of metrics.csv vs metrics.json"
     );
-    let number = |s: &str| -> f64 { s.parse().unwrap() };
-    for ((line, got), want) in rows.iter().zip(&want) {
-        for (k, col) in CSV_COLUMNS.iter().enumerate() {
-            if matches!(*col, "value" | "uncertainty" | "change_pct") && !want[k].is_empty() {
-                // Both files write the shortest text that reads back as the
-                // same f64. Rust reads the CSV text exactly; serde_json's
-                // default float parser (no `float_roundtrip`) can land 1 ulp
-                // off, so 2 ulp; a number written differently (digits lost,
-                // another value) is off by far more.
-                let (g, w) = (number(&got[k]), number(&want[k]));
+    let number = |s: &str| -> f64 {
+        s.parse()
+            .unwrap_or_else(|_| panic!("{s:?} is not a number"))
+    };
+    let (mut percent_left_out, mut percent_given) = (0, 0);
+    for ((line, got), (lead, metric)) in rows.iter().zip(&want) {
+        for (name, value) in lead {
+            assert_eq!(&got[col(name)], value, "metrics.csv line {line}, {name}");
+        }
+        let Some(v) = metric else {
+            for name in ["value", "uncertainty", "mdc", "change", "change_pct"] {
+                assert_eq!(got[col(name)], "", "line {line}: {name} of a failed row");
+            }
+            continue;
+        };
+        let u = v["uncertainty"].as_f64().unwrap();
+        for (name, json) in [
+            ("value", v["value"].as_f64().unwrap()),
+            ("uncertainty", u),
+            ("mdc", v["mdc95"].as_f64().unwrap()),
+            ("change", v["change"].as_f64().unwrap()),
+        ] {
+            let field = &got[col(name)];
+            assert!(
+                significant_digits(field) <= 6,
+                "line {line}, {name}: {field:?} has more than 6 significant digits"
+            );
+            // rounding to the written decimals moves the value by at most
+            // half the last place (a sixth digit of a large number: the
+            // same bound with negative decimals)
+            let half = 0.5 * 10f64.powi(-decimals(field));
+            let six = json.abs() * 5e-6;
+            assert!(
+                (number(field) - json).abs() <= half.max(six) * (1.0 + 1e-9),
+                "line {line}, {name}: {field:?} vs {json}"
+            );
+            // as many decimals as the standard error supports: its first two
+            // significant digits, never more
+            if u > 0.0 {
+                let supported = 1 - u.log10().floor() as i32;
                 assert!(
-                    (g - w).abs() <= 2.0 * f64::EPSILON * w.abs(),
-                    "metrics.csv line {line}, {col}: {got:?} vs {want:?}"
-                );
-            } else {
-                assert_eq!(
-                    got[k], want[k],
-                    "metrics.csv line {line}, {col}: {got:?} vs {want:?}"
+                    decimals(field) <= supported.max(0),
+                    "line {line}, {name}: {field:?} has more decimals than ±{u} supports"
                 );
             }
         }
+        // the percentage: left out where the baseline is within its MDC of
+        // zero, otherwise the JSON's within its rounding
+        let delta = v["change"].as_f64().unwrap();
+        let base = v["value"].as_f64().unwrap() - delta;
+        let mdc = v["mdc95"].as_f64().unwrap();
+        let field = &got[col("change_pct")];
+        if base.abs() <= mdc {
+            assert_eq!(
+                field, "",
+                "line {line}: a percent of a near-zero baseline ({base} ± {mdc})"
+            );
+            percent_left_out += 1;
+        } else if let Some(p) = v["change_pct"].as_f64() {
+            let half = 0.5 * 10f64.powi(-decimals(field));
+            assert!(
+                (number(field) - p).abs() <= half.max(p.abs() * 5e-6) * (1.0 + 1e-9),
+                "line {line}: change_pct {field:?} vs {p}"
+            );
+            percent_given += 1;
+        }
     }
-    // the check above is not vacuous: a failed row and a non-ASCII unit
+    // the checks above are not vacuous
     assert!(
         rows.iter()
-            .any(|(_, r)| r[11] == "failed" && r[4].is_empty())
+            .any(|(_, r)| r[col("alignment_status")] == "failed" && r[col("metric")].is_empty())
     );
     assert!(
-        rows.iter().any(|(_, r)| r[6] == "µm"),
+        rows.iter().any(|(_, r)| r[col("unit")] == "µm"),
         "a height series with a scale has µm units"
+    );
+    let noted = rows.iter().filter(|(_, r)| r[col("note")] == note).count();
+    assert!(noted > 0, "the note read back whole");
+    // every record ends with CRLF; the only bare LFs are the notes' own
+    assert_eq!(bare_lf, noted, "line breaks outside the quoted notes");
+    assert!(
+        percent_left_out > 0 && percent_given > 0,
+        "{percent_left_out} left out, {percent_given} given"
     );
 }
 
@@ -612,4 +761,123 @@ fn the_outputs_are_the_same_bytes_on_one_and_four_threads() {
             name.display()
         );
     }
+}
+
+#[test]
+fn visit_notes_and_every_view_are_spoken_for_in_the_report() {
+    // Issue 18: a [notes] entry is shown at its visit in the report; with
+    // two views, the at-a-glance sentences cover both and each names its
+    // view (a second view "forehead" is the same photos under another name).
+    let t = tempdir();
+    let case = t.path().join("case");
+    let dates = phantom(&case, 4, 3);
+    for d in &dates {
+        std::fs::copy(
+            case.join(d).join("cheek.jpg"),
+            case.join(d).join("forehead.jpg"),
+        )
+        .unwrap();
+    }
+    let manifest = case.join("case.toml");
+    let mut text = std::fs::read_to_string(&manifest).unwrap_or_default();
+    text.push_str(&format!(
+        "\n[notes]\n{} = \"Reaction: <mild> redness & itching\"\n",
+        dates[2]
+    ));
+    std::fs::write(&manifest, text).unwrap();
+    let out_dir = t.path().join("out");
+    let out = analyze(&case, &out_dir, None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
+    // escaped, in the row of its visit in "Your visits"
+    let visits = &report[report.find("Your visits").expect("a visits section")..];
+    let row = visits
+        .split("<tr>")
+        .find(|r| r.contains(&human(&dates[2])))
+        .expect("a row for the visit");
+    assert!(
+        row.contains("Reaction: &lt;mild&gt; redness &amp; itching"),
+        "the note at its visit: {row}"
+    );
+    let m = read_json(&out_dir.join("metrics.json"));
+    assert_eq!(m["notes"][&dates[2]], "Reaction: <mild> redness & itching");
+
+    // any two visits: two pickers listing the three visits, first and
+    // latest chosen; the contact sheet holds each visit's image once; the
+    // middle visit's overlays wait in the store for the pickers
+    let section = &report[report.find("Before and after — cheek").unwrap()..];
+    // up to the next series' section
+    let section = &section[..section.find("<section").unwrap_or(section.len())];
+    for (picker, chosen) in [("pick-a", "0"), ("pick-b", "2")] {
+        let at = section.find(&format!("class=\"{picker}\"")).expect(picker);
+        let select = &section[at..at + section[at..].find("</select>").unwrap()];
+        assert_eq!(select.matches("<option").count(), 3, "{select}");
+        assert!(
+            select.contains(&format!(
+                "value=\"{chosen}\" data-short=\"{}\" selected",
+                human(&dates[chosen.parse::<usize>().unwrap()])
+            )),
+            "{picker} chooses visit {chosen}: {select}"
+        );
+    }
+    for k in 0..3 {
+        assert_eq!(
+            section.matches(&format!("data-k=\"{k}\"")).count(),
+            1,
+            "visit {k} in the contact sheet once"
+        );
+    }
+    assert!(
+        section.contains("data-ov=\"lines-1\""),
+        "the middle visit's overlay is embedded"
+    );
+
+    let lines = glance(&report);
+    let claims = m["claims"].as_array().unwrap();
+    for view in ["cheek", "forehead"] {
+        assert!(
+            claims.iter().any(|c| c["view"] == view),
+            "no claim on {view}"
+        );
+    }
+    for c in claims {
+        let view = c["view"].as_str().unwrap();
+        let name = format!("{}{} — ", view[..1].to_uppercase(), &view[1..]);
+        let sentence = c["sentence"].as_str().unwrap();
+        assert!(sentence.starts_with(&name), "{sentence:?} names its view");
+        assert!(
+            lines.iter().any(|l| l == sentence),
+            "{sentence:?} in the report"
+        );
+    }
+}
+
+#[test]
+fn a_note_for_no_visit_is_a_warning_and_an_overlong_one_is_refused() {
+    let t = tempdir();
+    let case = t.path().join("case");
+    phantom(&case, 5, 2);
+    let manifest = case.join("case.toml");
+    let base = std::fs::read_to_string(&manifest).unwrap_or_default();
+    std::fs::write(
+        &manifest,
+        format!("{base}\n[notes]\n1999-01-01 = \"lost\"\n"),
+    )
+    .unwrap();
+    let out = analyze(&case, &t.path().join("out"), None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("[notes] 1999-01-01 matches no session"),
+        "{}",
+        stderr(&out)
+    );
+    let long = "x".repeat(2001);
+    std::fs::write(
+        &manifest,
+        format!("{base}\n[notes]\n1999-01-01 = \"{long}\"\n"),
+    )
+    .unwrap();
+    let out = analyze(&case, &t.path().join("out2"), None);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("case.toml"), "{}", stderr(&out));
 }

@@ -182,7 +182,7 @@ fn phantom_case_is_recovered_end_to_end() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "view,kind,date,days,metric,value,unit,better,uncertainty,change_pct,beyond_noise,alignment_status"
+        "\u{feff}client,case,view,kind,date,days,days_since_treatment,treatment,acute_window,quality,alignment_status,reason,metric,value,unit,better,uncertainty,mdc,change,change_pct,beyond_noise,note"
     );
     let n_metrics: usize = series
         .iter()

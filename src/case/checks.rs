@@ -23,6 +23,9 @@ pub fn parse_manifest(path: &Path, text: &str) -> Result<()> {
 /// The checks of case.toml that need no capture: view names, the geometry
 /// of every region ([`crate::units::check_region`]), treatment dates listed
 /// once.
+/// The longest visit note case.toml may hold: a few sentences, not a file.
+pub const MAX_NOTE_CHARS: usize = 2000;
+
 pub(super) fn check_manifest(path: &Path, manifest: &Manifest) -> Result<()> {
     for (name, cfg) in &manifest.view {
         if !valid_view_name(name) {
@@ -48,6 +51,14 @@ pub(super) fn check_manifest(path: &Path, manifest: &Manifest) -> Result<()> {
                     ),
                 ));
             }
+        }
+    }
+    for (date, note) in &manifest.notes {
+        if note.chars().count() > MAX_NOTE_CHARS {
+            return Err(Error::case(
+                path,
+                format!("[notes] {date} is longer than {MAX_NOTE_CHARS} characters"),
+            ));
         }
     }
     if let Some(t) = &manifest.treatments {

@@ -11,11 +11,13 @@ use crate::date::Date;
 use crate::depth::{self, series as ds, surface::Scar};
 use crate::error::{Error, Result};
 use crate::ingest;
-use crate::model::{MeasuredSeries, MeasuredSession, SessionMedia};
+use crate::model::{MeasuredSeries, MeasuredSession, Overlay, SessionMedia};
 use crate::output;
+use crate::overlay::{self, ScarMark};
 use crate::quality;
 use crate::raster::{HeightUnit, Surface};
 use crate::trend;
+use crate::units::MmPerPx;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
@@ -134,18 +136,39 @@ pub(super) fn measure_series(
         .fold(0.0f64, f64::max);
     let (depth_scale, unit) = first.depth_unit();
     let full_z = if full > 0.0 { full / depth_scale } else { 1.0 };
+    let scars: Vec<Option<&[Scar]>> = measured
+        .iter()
+        .map(|m| m.as_ref().map(|m| &m.scars[..]))
+        .collect();
+    let tracks = ds::track_scars(&scars, mm_per_px);
     let mut sessions = Vec::new();
-    for ((it, reg), m) in items.iter().zip(&regs).zip(&measured) {
+    for (k, ((it, reg), m)) in items.iter().zip(&regs).zip(&measured).enumerate() {
         warnings.extend(unaligned_warning(case, &it.capture.path, reg));
-        let preview = match m {
+        let (preview, overlays) = match m {
             Some(m) => {
-                let rgb = ds::depth_map_rgb(&m.depth, w, h, full_z, mm_per_px);
+                let mut rgb = ds::depth_map_rgb(&m.depth, w, h, full_z, mm_per_px);
                 let stem = format!("{}_{kind}", capture_stem(view, it.date, 0));
                 let path = job.out_dir.join("depth").join(format!("{stem}.png"));
                 output::write_atomic(&path, &output::png_rgb8(&path, w, h, &rgb)?)?;
-                Some(output::jpeg_output(&path, w, h, &rgb, 90)?)
+                let preview = output::jpeg_output(&path, w, h, &rgb, 90)?;
+                // the scars of this session, numbered as in the per-scar chart
+                let marks = scar_marks(&tracks, k, mm_per_px);
+                let mut overlays = Vec::new();
+                if !marks.is_empty() {
+                    overlay::numbered_scars(&mut rgb, w, h, &marks)?;
+                    let path = job
+                        .out_dir
+                        .join("overlays")
+                        .join(format!("{stem}_{}.png", overlay::NUMBERED_SCARS));
+                    output::write_atomic(&path, &output::png_rgb8(&path, w, h, &rgb)?)?;
+                    overlays.push(Overlay {
+                        kind: overlay::NUMBERED_SCARS.to_string(),
+                        jpeg: output::jpeg_output(&path, w, h, &rgb, 88)?,
+                    });
+                }
+                (Some(preview), overlays)
             }
-            None => None,
+            None => (None, Vec::new()),
         };
         sessions.push(MeasuredSession {
             date: it.date,
@@ -156,16 +179,9 @@ pub(super) fn measure_series(
             quality: quality::of_surface(reg),
             values: m.as_ref().map(|m| m.values.clone()).unwrap_or_default(),
             pore_histogram: None,
-            media: SessionMedia {
-                preview,
-                overlays: Vec::new(),
-            },
+            media: SessionMedia { preview, overlays },
         });
     }
-    let scars: Vec<Option<&[Scar]>> = measured
-        .iter()
-        .map(|m| m.as_ref().map(|m| &m.scars[..]))
-        .collect();
     let bar_text = if mm_per_px.is_some() {
         "the white bar is 1 mm"
     } else {
@@ -177,13 +193,34 @@ pub(super) fn measure_series(
         roi: None,
         control: None,
         mm_per_px,
-        scars: ds::track_scars(&scars, mm_per_px),
+        scars: tracks,
         sessions,
+        regions_figure: None,
         preview_note: Some(format!(
             "Depth below the surrounding skin: pale = level, amber and red = shallow to medium, deep purple = {} {unit} or deeper; grey = not measured; {bar_text}.",
             crate::plot::format_value(full_z * depth_scale)
         )),
     })
+}
+
+/// The tracked scars found at session `k`, as rings on the depth map: a
+/// disc of the scar's area there (mm² with a scale, else px²).
+fn scar_marks(tracks: &[ds::ScarTrack], k: usize, mm_per_px: Option<MmPerPx>) -> Vec<ScarMark> {
+    tracks
+        .iter()
+        .filter_map(|t| {
+            let m = t.sessions.get(k).copied().flatten()?;
+            let area_px = match mm_per_px {
+                Some(s) => m.area / (s.get() * s.get()),
+                None => m.area,
+            };
+            Some(ScarMark {
+                id: t.id,
+                centre: t.centre,
+                radius: (area_px.max(0.0) / std::f64::consts::PI).sqrt(),
+            })
+        })
+        .collect()
 }
 
 /// Registers every surface to the first on its relief (which does not

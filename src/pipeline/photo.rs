@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::geometry;
 use crate::ingest;
 use crate::measure::{self, MeasureOptions, Measurements};
-use crate::model::{MeasuredSeries, MeasuredSession, Overlay, SessionMedia};
+use crate::model::{MeasuredSeries, MeasuredSession, Overlay, RegionsFigure, SessionMedia};
 use crate::output;
 use crate::quality::{self, Quality, Verdict};
 use crate::raster::{Rect, RgbPlanes};
@@ -316,6 +316,7 @@ pub(super) fn measure_series(
             media,
         });
     }
+    let regions_figure = regions_figure(&base.image, roi, cfg, &base_item.capture.path)?;
     Ok(MeasuredSeries {
         view: view.to_string(),
         kind: job.kind,
@@ -325,6 +326,34 @@ pub(super) fn measure_series(
         sessions,
         scars: Vec::new(),
         preview_note: None,
+        regions_figure: Some(regions_figure),
+    })
+}
+
+/// "Where we measure" for the report: the baseline photo with the measured
+/// region, the control region (case.toml's, else a suggested one, drawn
+/// dashed and not used) and the excluded areas, a scale bar when known.
+fn regions_figure(
+    base: &crate::raster::RgbPlanes,
+    roi: Rect,
+    cfg: &crate::case::ViewConfig,
+    path: &Path,
+) -> Result<RegionsFigure> {
+    use crate::regions::{self, Grid, Origin, Regions};
+    let control = match cfg.control {
+        Some(c) => Some((c, Origin::CaseToml)),
+        None => regions::suggest_control(base, roi, &cfg.exclude).map(|c| (c, Origin::Suggested)),
+    };
+    let r = Regions {
+        roi,
+        control,
+        exclude: cfg.exclude.clone(),
+        mm_per_px: cfg.mm_per_px,
+    };
+    let (w, h, rgb) = regions::figure(base, &r, Grid::None)?;
+    Ok(RegionsFigure {
+        jpeg: output::jpeg_output(path, w, h, &rgb, 85)?,
+        control_suggested: matches!(control, Some((_, Origin::Suggested))),
     })
 }
 

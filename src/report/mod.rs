@@ -15,6 +15,12 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+mod compare;
+mod csv;
+mod style;
+pub use self::csv::{COLUMNS as CSV_COLUMNS, csv, rounded, shown_change_pct};
+use style::{CSS, JS};
+
 /// Every file of a finished analysis, as (path relative to the output
 /// folder, bytes): metrics.json, metrics.csv, each chart as PNG and SVG
 /// under plots/, and report.html.
@@ -49,55 +55,6 @@ pub fn files(a: &Analysis, plots: &[Plot]) -> Result<Vec<(PathBuf, Vec<u8>)>> {
 /// The report's file name in the output folder.
 pub const REPORT: &str = "report.html";
 
-/// metrics.csv: one row per session and metric (a failed session gets one
-/// row with an empty metric), columns as DESIGN.md lists them.
-#[must_use]
-pub fn csv(a: &Analysis) -> String {
-    let mut out = String::from(
-        "view,kind,date,days,metric,value,unit,better,uncertainty,change_pct,beyond_noise,alignment_status\n",
-    );
-    let field = |s: &str| {
-        if s.contains([',', '"', '\n']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    };
-    for s in &a.series {
-        for sess in &s.sessions {
-            let lead = format!(
-                "{},{},{},{}",
-                field(&s.view),
-                s.kind,
-                sess.date,
-                sess.timeline.days
-            );
-            let status = sess.alignment.status.as_str();
-            if sess.metrics.is_empty() {
-                let _ = writeln!(out, "{lead},,,,,,,,{status}");
-            }
-            for (id, m) in &sess.metrics {
-                let v = &m.measured;
-                let change = m.vs_baseline;
-                let pct = change
-                    .and_then(|c| c.change_pct)
-                    .map(|p| p.to_string())
-                    .unwrap_or_default();
-                let _ = writeln!(
-                    out,
-                    "{lead},{id},{},{},{},{},{pct},{},{status}",
-                    v.value,
-                    field(&v.unit),
-                    v.better.as_str(),
-                    v.uncertainty,
-                    change.is_some_and(|c| c.beyond_noise),
-                );
-            }
-        }
-    }
-    out
-}
-
 fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
@@ -116,20 +73,38 @@ pub fn at_a_glance(a: &Analysis) -> Vec<String> {
     if out.is_empty() {
         out.push("Only the first visit can be measured so far: the next visits will be compared with it.".into());
     }
-    let Some(s) = a
-        .series
-        .iter()
-        .find(|s| s.kind == Kind::Photo)
-        .or_else(|| a.series.first())
-    else {
-        return out;
-    };
+    let mut views: Vec<&str> = a.series.iter().map(|s| s.view.as_str()).collect();
+    views.sort_unstable();
+    views.dedup();
+    for view in &views {
+        // the photos of a view speak for it (what the client recognises)
+        let Some(s) = a
+            .series
+            .iter()
+            .find(|s| s.view == *view && s.kind == Kind::Photo)
+            .or_else(|| a.series.iter().find(|s| s.view == *view))
+        else {
+            continue;
+        };
+        let prefix = if views.len() > 1 {
+            format!("{} — ", crate::claims::capitalised(view))
+        } else {
+            String::new()
+        };
+        visit_lines(s, &prefix, &mut out);
+    }
+    out
+}
+
+/// The at-a-glance lines about particular visits of one series: photos in
+/// the acute window, visits not compared; each begins with `prefix`.
+fn visit_lines(s: &Series, prefix: &str, out: &mut Vec<String>) {
     let (mut not_compared, mut structure_not_compared) = (Vec::new(), Vec::new());
     for sess in &s.sessions {
         if sess.timeline.acute_window && sess.is_comparable() {
             let d = sess.timeline.days_since_treatment.unwrap_or(0);
             out.push(format!(
-                "The photo of {} was taken {d} day{} after a session: redness then is expected and settles within days, so it is not counted as a change.",
+                "{prefix}The photo of {} was taken {d} day{} after a session: redness then is expected and settles within days, so it is not counted as a change.",
                 sess.date.human(),
                 if d == 1 { "" } else { "s" }
             ));
@@ -143,7 +118,7 @@ pub fn at_a_glance(a: &Analysis) -> Vec<String> {
     }
     if !not_compared.is_empty() {
         out.push(format!(
-            "Not compared with your first visit, so no statement rests on {}: {}.",
+            "{prefix}Not compared with your first visit, so no statement rests on {}: {}.",
             if not_compared.len() == 1 {
                 "it"
             } else {
@@ -154,7 +129,7 @@ pub fn at_a_glance(a: &Analysis) -> Vec<String> {
     }
     if !structure_not_compared.is_empty() {
         out.push(format!(
-            "Skin texture, fine lines and pores are not compared on {}; redness and pigment are.",
+            "{prefix}Skin texture, fine lines and pores are not compared on {}; redness and pigment are.",
             join_words(
                 &structure_not_compared
                     .iter()
@@ -163,7 +138,6 @@ pub fn at_a_glance(a: &Analysis) -> Vec<String> {
             )
         ));
     }
-    out
 }
 
 /// Why a session is not compared, in a few plain words.
@@ -229,55 +203,6 @@ pub fn expectations(a: &Analysis) -> Vec<String> {
     out
 }
 
-const CSS: &str = r#".depthmaps .slider{max-width:560px;margin:0 auto}
-:root{--ink:#1d2433;--muted:#5a6275;--accent:#2a62b8;--bg:#fbfaf8;--card:#fff;--line:#e3e1dc;--good:#1f7a45;--warn:#a34a00}
-*{box-sizing:border-box}
-body{margin:0;font:16px/1.55 -apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--ink);background:var(--bg)}
-main{max-width:1040px;margin:0 auto;padding:24px 20px 60px}
-header.top{border-bottom:3px solid var(--accent);margin-bottom:24px;padding-bottom:12px}
-h1{font-size:1.9rem;margin:0 0 4px}h2{font-size:1.35rem;margin:36px 0 12px}h3{font-size:1.1rem;margin:24px 0 8px}
-.meta{color:var(--muted);margin:0}
-.card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:18px 22px;margin:14px 0}
-ul.points{padding-left:1.2em;margin:0}ul.points li{margin:6px 0}
-.slider{position:relative;max-width:100%;user-select:none;border-radius:8px;overflow:hidden;background:#000;line-height:0}
-.slider img{display:block;width:100%;height:auto}
-.slider .after{position:absolute;inset:0;clip-path:inset(0 0 0 50%)}
-.slider .bar{position:absolute;top:0;bottom:0;left:50%;width:3px;background:#fff;box-shadow:0 0 4px #0008;pointer-events:none}
-.slider .lab{position:absolute;top:10px;padding:3px 10px;border-radius:4px;background:#000a;color:#fff;font-size:14px;line-height:1.4}
-.slider .lab.l{left:10px}.slider .lab.r{right:10px}
-input[type=range]{width:100%;margin:10px 0 0;accent-color:var(--accent);height:28px}
-.overlays{display:flex;flex-wrap:wrap;gap:6px;margin:8px 0}
-.overlays input{position:absolute;opacity:0}
-.overlays label{border:1px solid var(--line);border-radius:16px;padding:4px 12px;cursor:pointer;background:#fff}
-.overlays input:checked+label{background:var(--accent);color:#fff;border-color:var(--accent)}
-.overlays input:focus-visible+label{outline:3px solid #f5b400;outline-offset:2px}
-.ovpanel{display:none;gap:10px;grid-template-columns:1fr 1fr}
-.ovpanel figure{margin:0}.ovpanel img{width:100%;height:auto;border-radius:6px}
-figcaption{font-size:.9rem;color:var(--muted);line-height:1.3;margin-top:4px}
-.chart svg{width:100%;height:auto}
-table{border-collapse:collapse;width:100%;font-size:.9rem}
-th,td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:right;vertical-align:top}
-th:first-child,td:first-child{text-align:left}
-td.ok{color:var(--good)}td.bad{color:var(--warn)}
-details{margin:10px 0}summary{cursor:pointer;font-weight:600}
-.small{font-size:.85rem;color:var(--muted)}
-.tag{display:inline-block;padding:0 6px;border-radius:4px;font-size:.8rem;background:#eef2fa;color:var(--accent)}
-.tag.warn{background:#fdeedd;color:var(--warn)}
-@media (max-width:640px){main{padding:14px 12px}h1{font-size:1.5rem}.ovpanel{grid-template-columns:1fr}table{font-size:.8rem}th,td{padding:4px}.slider .lab{font-size:.7rem;padding:2px 5px}.slider .lab.l{left:4px}.slider .lab.r{right:4px}.chart{overflow-x:auto}.chart svg{min-width:620px}}
-@media print{body{background:#fff}main{max-width:none;padding:0}.card{border:none;padding:0}input[type=range],.overlays,.noprint{display:none!important}
- details{display:block}details>*{display:block}section{break-inside:avoid-page}.chart{break-inside:avoid}a{color:inherit;text-decoration:none}}
-"#;
-
-const JS: &str = r#"
-document.querySelectorAll('.slider-wrap').forEach(function(w){
-  var r=w.querySelector('input[type=range]'),a=w.querySelector('.after'),b=w.querySelector('.bar');
-  function set(){var v=r.value;a.style.clipPath='inset(0 0 0 '+v+'%)';b.style.left=v+'%';}
-  r.addEventListener('input',set);set();
-});
-// reached only when everything above ran: the browser check looks for it
-document.documentElement.setAttribute('data-js','ok');
-"#;
-
 fn overlay_css(series: usize, kinds: &[String]) -> String {
     let mut css = String::new();
     for k in kinds {
@@ -291,12 +216,15 @@ fn overlay_css(series: usize, kinds: &[String]) -> String {
 
 fn series_client_section(a: &Analysis, si: usize, s: &Series, plots: &[Plot]) -> Markup {
     let base = s.sessions.first().map(|x| &x.media);
-    let latest = s
+    let latest_k = s
         .sessions
         .iter()
+        .enumerate()
         .skip(1)
         .rev()
-        .find(|x| x.alignment.is_ok());
+        .find(|(_, x)| x.alignment.is_ok())
+        .map(|(k, _)| k);
+    let latest = latest_k.and_then(|k| s.sessions.get(k));
     let base_img = base.and_then(|m| m.preview.as_ref());
     let latest_img = latest.and_then(|x| x.media.preview.as_ref());
     let ov_base = base.map(|m| &m.overlays);
@@ -334,12 +262,13 @@ fn series_client_section(a: &Analysis, si: usize, s: &Series, plots: &[Plot]) ->
         .collect();
     let latest_date = latest.map(|x| x.date.human()).unwrap_or_default();
     html! {
-        section {
+        section.series {
             h2 { (heading) (s.view) }
             @if let Some(n) = note { p.small { (n) } }
 
             @if let (Some(b), Some(l)) = (base_img, latest_img) {
                 div.card.slider-wrap.depthmaps[s.kind != Kind::Photo] {
+                    (compare::pickers(si, s, 0, latest_k.unwrap_or(0)))
                     div.slider role="img" aria-label={"Photo of the first visit (" (a.baseline_date.human()) ") and the latest visit (" (latest_date) "), lined up so the same skin is in the same place; drag the slider to compare."} {
                         img src=(img_src("image/jpeg", b)) alt={"First visit, " (a.baseline_date.human())};
                         div.after { img src=(img_src("image/jpeg", l)) alt={"Latest visit, " (latest_date)}; }
@@ -347,16 +276,19 @@ fn series_client_section(a: &Analysis, si: usize, s: &Series, plots: &[Plot]) ->
                         span.lab.l { "First visit · " (a.baseline_date.human()) }
                         span.lab.r { "Latest · " (latest_date) }
                     }
-                    label.small for={"sl" (si)} { "Compare: slide left for the latest photo, right for the first" }
+                    label.small.noprint for={"sl" (si)} { "Slide left to see more of the right-hand visit, right for the left-hand one" }
                     input id={"sl" (si)} type="range" min="0" max="100" value="50" aria-label="Position of the before/after divider (percent)";
                 }
             } @else if let Some(b) = base_img {
                 div.card { img src=(img_src("image/jpeg", b)) alt="First visit" style="width:100%;height:auto"; p.small { "Only the first visit could be used so far." } }
             }
+            @if let Some(p) = overview {
+                (chart(p, if si == 0 { "card lead" } else { "card" }))
+            }
             @if !kinds.is_empty() {
-                div.card {
+                div.card.ovcard.lead[si == 0] {
                     h3 { "Where the changes are" }
-                    p.small { "Highlights of what was measured, on the measured area, at the first and the latest visit." }
+                    p.small { "Highlights of what was measured, on the measured area, at the first and the latest visit." span.noprint { " Choose what to highlight:" } }
                     div.overlays {
                         style { (PreEscaped(overlay_css(si, &kinds))) }
                         @for (k, (kind, name)) in crate::overlay::KINDS.iter().filter(|(k, _)| kinds.iter().any(|x| x == k)).enumerate() {
@@ -364,26 +296,59 @@ fn series_client_section(a: &Analysis, si: usize, s: &Series, plots: &[Plot]) ->
                             label for={"ov" (si) "-" (kind)} { (name) }
                         }
                         @for (kind, name) in crate::overlay::KINDS.iter().filter(|(k, _)| kinds.iter().any(|x| x == k)) {
-                            div class={"ovpanel p" (si) "-" (kind)} style="width:100%" {
+                            div class={"ovpanel p" (si) "-" (kind)} style="width:100%" data-kind=(kind) data-name=(name) {
                                 @if let Some(o) = ov_base.and_then(|v| v.iter().find(|o| o.kind == *kind)) {
-                                    figure { img src=(img_src("image/jpeg", &o.jpeg)) alt={(name) " highlighted at the first visit"}; figcaption { (name) " — first visit" } }
+                                    figure { img data-ov={(kind) "-0"} src=(img_src("image/jpeg", &o.jpeg)) alt={(name) " highlighted at the first visit"}; figcaption { (name) " — first visit" } }
                                 }
                                 @if let Some(o) = ov_latest.and_then(|v| v.iter().find(|o| o.kind == *kind)) {
-                                    figure { img src=(img_src("image/jpeg", &o.jpeg)) alt={(name) " highlighted at the latest visit"}; figcaption { (name) " — latest visit" } }
+                                    figure { img data-ov={(kind) "-" (latest_k.unwrap_or(0))} src=(img_src("image/jpeg", &o.jpeg)) alt={(name) " highlighted at the latest visit"}; figcaption { (name) " — latest visit" } }
+                                }
+                            }
+                        }
+                        (compare::overlay_store(s, &kinds, 0, latest_k.unwrap_or(0)))
+                    }
+                }
+            }
+            (compare::contact_sheet(s))
+            @if !headline_plots.is_empty() || scar_chart.is_some() || s.regions_figure.is_some() {
+                div.charts {
+                    @if let Some(f) = &s.regions_figure {
+                        figure.card.regions {
+                            img src=(img_src("image/jpeg", &f.jpeg)) alt={"The first photo of the " (s.view) " with the measured region outlined in blue"};
+                            figcaption {
+                                strong { "Where we measure. " }
+                                "The blue box is the skin measured at every visit, in the same place each time (every photo is lined up on the first one). "
+                                @if f.control_suggested {
+                                    "The dashed green box is even, untreated-looking skin suggested as a reference for colour; it is not used until your practitioner confirms it."
+                                } @else if s.control.is_some() {
+                                    "The green box is untreated skin, the reference for colour: a change of light acts on both and cancels."
                                 }
                             }
                         }
                     }
+                    @if let Some(p) = scar_chart {
+                        (chart(p, "card"))
+                    }
+                    @for p in &headline_plots {
+                        (chart(p, "card"))
+                    }
                 }
             }
-            @if let Some(p) = overview {
-                div.card.chart role="img" aria-label=(p.alt) { (PreEscaped(strip_xml_header(&p.svg))) }
-            }
-            @if let Some(p) = scar_chart {
-                div.card.chart role="img" aria-label=(p.alt) { (PreEscaped(strip_xml_header(&p.svg))) }
-            }
-            @for p in &headline_plots {
-                div.card.chart role="img" aria-label=(p.alt) { (PreEscaped(strip_xml_header(&p.svg))) }
+        }
+    }
+}
+
+/// A chart as the report shows it: the wide rendering, and the narrow one
+/// (title above it in the page) that a phone shows instead.
+fn chart(p: &Plot, class: &str) -> Markup {
+    html! {
+        div class={"chart " (class)} role="img" aria-label=(p.alt) {
+            div.wide { (PreEscaped(strip_xml_header(&p.svg))) }
+            @if !p.svg_narrow.is_empty() {
+                div.narrow {
+                    p.small { strong { (p.title) } }
+                    (PreEscaped(strip_xml_header(&p.svg_narrow)))
+                }
             }
         }
     }
@@ -405,20 +370,21 @@ fn practitioner_section(a: &Analysis, plots: &[Plot]) -> Markup {
                         @if let Some(c) = s.control { "Control region: x " (c.x) ", y " (c.y) ", " (c.w) "×" (c.h) ". " }
                         @match s.mm_per_px { Some(v) => { "Scale " (v.get()) " mm/px." } None => { "No physical scale: per-pixel units." } }
                     }
-                    table {
-                        thead { tr { th { "Visit" } th { "Day" } th { "Treatment" } th { "Alignment" } th { "Score" } th { "Overlap" } th { "Structure" } th { "Quality" } th { "Note" } } }
+                    table.stack {
+                        thead { tr { th { "Visit" } th { "Day" } th { "Treatment" } th { "Alignment" } th { "Score" } th { "Overlap" } th { "Structure" } th { "Quality" } th.note { "Note" } } }
                         tbody {
                             @for x in &s.sessions {
                                 tr {
-                                    td { (x.date.to_string()) }
-                                    td { (x.timeline.days) }
-                                    td { @if x.timeline.treatment { "yes" } }
-                                    td class=(if x.alignment.is_ok() { "ok" } else { "bad" }) { (x.alignment.status.as_str()) }
-                                    td { (format!("{:.3}", x.alignment.score)) }
-                                    td { (format!("{:.0} %", 100.0 * x.alignment.overlap)) }
-                                    td { (format!("{:.2}", x.alignment.structure_score)) }
-                                    td class=(if x.quality.is_ok() { "ok" } else { "bad" }) { (x.quality.status.as_str()) }
-                                    td {
+                                    td data-label="Visit" { (x.date.to_string()) }
+                                    td data-label="Day" { (x.timeline.days) }
+                                    td data-label="Treatment" { @if x.timeline.treatment { "yes" } }
+                                    td data-label="Alignment" class=(if x.alignment.is_ok() { "ok" } else { "bad" }) { (x.alignment.status.as_str()) }
+                                    td data-label="Score" { (format!("{:.3}", x.alignment.score)) }
+                                    td data-label="Overlap" { (format!("{:.0} %", 100.0 * x.alignment.overlap)) }
+                                    td data-label="Structure" { (format!("{:.2}", x.alignment.structure_score)) }
+                                    td data-label="Quality" class=(if x.quality.is_ok() { "ok" } else { "bad" }) { (x.quality.status.as_str()) }
+                                    td.note data-label="Note" {
+                                        @if let Some(n) = a.notes.get(&x.date) { span.tag { "visit note" } " " (n) " " }
                                         @if x.alignment.is_ok() { @for r in &x.quality.reasons { span.tag.warn { "quality" } " " (r) " " } }
                                         @if let Some(r) = &x.alignment.reason { span.tag.warn { "excluded" } " " (r) }
                                         @if x.timeline.acute_window { span.tag.warn { "acute window" } " " (x.timeline.days_since_treatment.unwrap_or(0)) " d after treatment" }
@@ -435,22 +401,23 @@ fn practitioner_section(a: &Analysis, plots: &[Plot]) -> Markup {
                     @if !s.fits.is_empty() {
                         details {
                             summary { "Fitted trends (plateau and time to 90 %)" }
-                            table {
+                            table.stack {
                                 thead { tr { th { "Metric" } th { "Start" } th { "Plateau" } th { "τ (days)" } th { "Days to 90 %" } th { "R²" } } }
                                 tbody {
                                     @for (id, f) in &s.fits {
-                                        tr { td { (id) } td { (format_value(f.start)) } td { (format_value(f.plateau)) } td { (format!("{:.0}", f.tau_days)) } td { (format!("{:.0}", f.days_to_90pct)) } td { (format!("{:.2}", f.r2)) } }
+                                        tr { td data-label="Metric" { (id) } td data-label="Start" { (format_value(f.start)) } td data-label="Plateau" { (format_value(f.plateau)) } td data-label="τ (days)" { (format!("{:.0}", f.tau_days)) } td data-label="Days to 90 %" { (format!("{:.0}", f.days_to_90pct)) } td data-label="R²" { (format!("{:.2}", f.r2)) } }
                                     }
                                 }
                             }
                         }
                     }
-                    details {
+                    details.screenonly {
                         summary { "Every chart" }
                         @for p in plots.iter().filter(|p| p.series == Some(si) && p.metric.is_some()) {
-                            div.chart role="img" aria-label=(p.alt) { (PreEscaped(strip_xml_header(&p.svg))) }
+                            (chart(p, ""))
                         }
                     }
+                    p.small.printonly { "Every chart of this view is in the on-screen report and in the plots/ folder beside it." }
                 }
             }
             div.card {
@@ -460,15 +427,47 @@ fn practitioner_section(a: &Analysis, plots: &[Plot]) -> Markup {
                     "Uncertainty is the standard error over 4×4 sub-tiles of the region (or over repeat captures); a change is called beyond noise when it exceeds the minimal detectable change 1.96·√2·SEM. "
                     "Photos taken 1–3 days after a treatment are flagged (post-treatment redness) and left out of fits and improvement statements. Scar shading from a photo is an index, not a depth; depths in µm come only from height maps or photometric sets."
                 }
-                table {
-                    thead { tr { th { "Metric id" } th { "Better" } th { "Definition" } } }
+                table.stack {
+                    thead { tr { th { "Metric id" } th { "Better" } th.note { "Definition" } } }
                     tbody {
                         @for m in catalog::METRICS {
-                            tr { td { code { (m.id) } } td { (m.better.as_str()) } td style="text-align:left" { (m.definition) } }
+                            tr { td data-label="Metric" { code { (m.id) } } td data-label="Better" { (m.better.as_str()) } td.note data-label="Definition" { (m.definition) } }
                         }
                     }
                 }
                 p.small { "skintrack " (a.version) " · inputs SHA-256 " code { (a.inputs_sha256) } }
+            }
+        }
+    }
+}
+
+/// Every visit with its day in the course, whether it was a treatment
+/// session, and the practitioner's note for it (`[notes]` of case.toml).
+fn visits_section(a: &Analysis) -> Markup {
+    let mut visits: Vec<(crate::date::Date, &crate::trend::Timeline)> = a
+        .series
+        .iter()
+        .flat_map(|s| s.sessions.iter().map(|x| (x.date, &x.timeline)))
+        .collect();
+    visits.sort_by_key(|v| v.0);
+    visits.dedup_by_key(|v| v.0);
+    html! {
+        section {
+            h2 { "Your visits" }
+            div.card {
+                table.stack.visits {
+                    thead { tr { th { "Date" } th { "Day" } th { "Treatment session" } th.note { "Note" } } }
+                    tbody {
+                        @for (date, t) in &visits {
+                            tr {
+                                td data-label="Date" { (date.human()) }
+                                td data-label="Day" { (t.days) }
+                                td data-label="Treatment session" { @if t.treatment { "yes" } @else { "—" } }
+                                td.note data-label="Note" { @if let Some(n) = a.notes.get(date) { (n) } }
+                            }
+                        }
+                    }
+                }
             }
         }
     }
@@ -479,17 +478,17 @@ fn metric_table(s: &Series) -> Markup {
     ids.sort_by_key(|id| catalog::order(id));
     ids.dedup();
     html! {
-        table {
+        table.stack {
             thead { tr { th { "Metric" } @for x in &s.sessions { th { (x.date.to_string()) } } } }
             tbody {
                 @for id in ids {
                     tr {
-                        td { code { (id) } @if let Some(u) = s.sessions.iter().find_map(|x| x.metrics.get(id)).map(|m| m.measured.unit.clone()).filter(|u| !u.is_empty()) { " (" (u) ")" } }
+                        td data-label="Metric" { code { (id) } @if let Some(u) = s.sessions.iter().find_map(|x| x.metrics.get(id)).map(|m| m.measured.unit.clone()).filter(|u| !u.is_empty()) { " (" (u) ")" } }
                         @for x in &s.sessions {
-                            td {
+                            td data-label=(x.date.to_string()) {
                                 @if let Some(m) = x.metrics.get(id) {
-                                    (format_value(m.measured.value)) " ± " (format_value(m.measured.uncertainty))
-                                    @if let Some(c) = m.vs_baseline { @if let Some(p) = c.change_pct { br; span.small { (format!("{p:+.1} %")) @if c.beyond_noise { " *" } } } }
+                                    span { (format_value(m.measured.value)) " ± " (format_value(m.measured.uncertainty))
+                                    @if let Some(c) = m.vs_baseline { @if let Some(p) = shown_change_pct(m) { br; span.small { (format!("{p:+.1} %")) @if c.beyond_noise { " *" } } } } }
                                 } @else { "—" }
                             }
                         }
@@ -497,7 +496,7 @@ fn metric_table(s: &Series) -> Markup {
                 }
             }
         }
-        p.small { "± is the standard error; * marks a change beyond the minimal detectable change." }
+        p.small { "± is the standard error; * marks a change beyond the minimal detectable change. No percentage is given where the first visit's value is within its noise of zero." }
     }
 }
 
@@ -542,6 +541,7 @@ pub fn html(a: &Analysis, plots: &[Plot]) -> String {
                     @for (si, s) in a.series.iter().enumerate() {
                         (series_client_section(a, si, s, plots))
                     }
+                    (visits_section(a))
                     section {
                         h2 { "What to expect next" }
                         div.card { ul.points { @for e in expectations(a) { li { (e) } } } }
@@ -549,7 +549,7 @@ pub fn html(a: &Analysis, plots: &[Plot]) -> String {
                     (practitioner_section(a, plots))
                     p.small.noprint { "Made by skintrack " (a.version) ". This report works offline; nothing in it is loaded from the internet." }
                 }
-                script { (PreEscaped(JS)) }
+                script { (PreEscaped(JS)) (PreEscaped(compare::JS)) }
             }
         }
     };

@@ -11,7 +11,14 @@ use crate::error::{Error, Result};
 use crate::model::{Analysis, Series};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::sync::Once;
+
+mod legend;
+use legend::{
+    Frame, LegendAt, Mark, NARROW, VisitAxis, WIDE, axis_words, date_label, draw_legend,
+    visit_ticks,
+};
 
 /// One chart.
 #[derive(Clone, Debug)]
@@ -30,13 +37,14 @@ pub struct Plot {
     pub png: Vec<u8>,
     /// SVG document.
     pub svg: String,
+    /// SVG document drawn for a phone's width (no title: the page shows it).
+    pub svg_narrow: String,
 }
 
-const SIZE: (u32, u32) = (900, 480);
 pub(crate) const FONT: &str = "sans-serif";
 static FONT_ONCE: Once = Once::new();
 
-/// Registers the bundled font once (plotters has no system fonts here).
+/// Registers the bundled font under the name charts and overlays use.
 pub(crate) fn register_font() {
     FONT_ONCE.call_once(|| {
         // A bundled font: the registration can only fail on a corrupt file,
@@ -44,7 +52,7 @@ pub(crate) fn register_font() {
         let _ = plotters::style::register_font(
             FONT,
             FontStyle::Normal,
-            include_bytes!("../assets/fonts/DejaVuSans.ttf"),
+            include_bytes!("../../assets/fonts/DejaVuSans.ttf"),
         );
     });
 }
@@ -62,6 +70,10 @@ pub const EARLY_RESULTS_DAYS: (i64, i64) = (42, 56);
 /// Everything one metric chart needs.
 struct MetricChart<'a> {
     title: String,
+    /// The metric's plain name, for the y axis.
+    title_plain: String,
+    /// Every visit's day (ticks).
+    visit_days: Vec<f64>,
     unit: String,
     points: Vec<(f64, f64, f64, PointKind)>,
     failed_days: Vec<f64>,
@@ -81,11 +93,89 @@ enum PointKind {
     Warned,
 }
 
+/// The legend entries of a metric chart, in drawing order.
+fn metric_legend(c: &MetricChart<'_>) -> Vec<(String, Mark)> {
+    let mut out = Vec::new();
+    if c.early.is_some() {
+        out.push((
+            "early results (6–8 weeks)".into(),
+            Mark::Band(RGBColor(200, 235, 200)),
+        ));
+    }
+    if c.baseline.is_some() {
+        out.push((
+            "first visit ± measurement noise".into(),
+            Mark::Band(RGBColor(210, 214, 232)),
+        ));
+    }
+    if !c.treatments.is_empty() {
+        out.push(("treatment".into(), Mark::Line(TREATMENT, 2)));
+    }
+    if c.fit.is_some() {
+        out.push(("trend (fitted)".into(), Mark::Line(FIT, 2)));
+    }
+    let has = |k: PointKind| c.points.iter().any(|p| p.3 == k);
+    if has(PointKind::Normal) {
+        out.push(("measured (95 % bar)".into(), Mark::Dot(INK)));
+    }
+    if has(PointKind::Acute) {
+        out.push((
+            "1–3 days after a session (temporary)".into(),
+            Mark::Ring(ACUTE),
+        ));
+    }
+    if has(PointKind::Warned) {
+        out.push((
+            "photo of lower quality (not compared)".into(),
+            Mark::Ring(INK),
+        ));
+    }
+    if !c.failed_days.is_empty() {
+        out.push((
+            "photo not aligned or not usable (left out)".into(),
+            Mark::Cross(GREY),
+        ));
+    }
+    out
+}
+
+const INK: RGBColor = RGBColor(30, 40, 70);
+const TREATMENT: RGBColor = RGBColor(70, 130, 200);
+const FIT: RGBColor = RGBColor(230, 140, 30);
+const ACUTE: RGBColor = RGBColor(220, 100, 20);
+const GREY: RGBColor = RGBColor(150, 150, 150);
+const EARLY: RGBColor = RGBColor(220, 242, 220);
+
+/// The 6–8 week band with its words on it, at the top of the plot.
+fn draw_early<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<VisitAxis, Y>>,
+    (a, b): (f64, f64),
+    (y0, y1): (f64, f64),
+    label_px: u32,
+) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    chart.draw_series(std::iter::once(Rectangle::new(
+        [(a, y0), (b, y1)],
+        EARLY.filled(),
+    )))?;
+    let style = TextStyle::from((FONT, label_px).into_font())
+        .pos(Pos::new(HPos::Center, VPos::Top))
+        .color(&RGBColor(40, 110, 60));
+    chart.draw_series(std::iter::once(Text::new(
+        "6–8 wk",
+        ((a + b) / 2.0, y1),
+        style,
+    )))?;
+    Ok(())
+}
+
 fn draw_metric<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     c: &MetricChart<'_>,
+    frame: Frame,
 ) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
+    let legend = metric_legend(c);
+    let (area, legend_area) = frame.split(root, legend.len());
     let mut lo = f64::INFINITY;
     let mut hi = f64::NEG_INFINITY;
     for &(_, v, u, _) in &c.points {
@@ -102,81 +192,57 @@ fn draw_metric<DB: DrawingBackend>(
         hi = 1.0;
     }
     let pad = ((hi - lo) * 0.12).max(hi.abs().max(1e-9) * 0.02);
-    let (y0, y1) = (lo - pad, hi + pad);
+    // room at the top for the 6–8 week label
+    let (y0, y1) = (lo - pad, hi + pad * 2.0);
     let x1 = c.x_max.max(14.0) * 1.05;
+    let x0 = -x1 * 0.03;
     let base = c.baseline_date;
-    let mut chart = ChartBuilder::on(root)
-        .caption(&c.title, (FONT, 24))
-        .margin(14)
-        .x_label_area_size(44)
-        .y_label_area_size(74)
-        .build_cartesian_2d(-x1 * 0.03..x1, y0..y1)?;
+    let ticks = visit_ticks(&c.visit_days, x1 * frame_gap(frame));
+    let mut builder = ChartBuilder::on(&area);
+    if frame.caption {
+        builder.caption(&c.title, (FONT, 22));
+    }
+    let mut chart = builder
+        .margin(10)
+        .x_label_area_size(frame.label_px * 3)
+        .y_label_area_size(frame.label_px * 5)
+        .build_cartesian_2d(
+            VisitAxis {
+                range: x0..x1,
+                ticks,
+            },
+            y0..y1,
+        )?;
     chart
         .configure_mesh()
         .light_line_style(RGBColor(235, 235, 235))
+        .bold_line_style(RGBColor(225, 225, 225))
         .x_desc("Date of visit")
-        .y_desc(if c.unit.is_empty() {
-            "value".to_string()
-        } else {
-            c.unit.clone()
-        })
-        .x_label_formatter(&|d| {
-            let date = base.plus_days(d.round() as i64);
-            format!(
-                "{} {}",
-                date.day(),
-                &date.human()[date.day().to_string().len() + 1..][..3]
-            )
-        })
+        .y_desc(axis_words(&c.title_plain, &c.unit))
+        .x_label_formatter(&|d| date_label(base, *d))
         .y_label_formatter(&|v| format_value(*v))
-        .label_style((FONT, 14))
-        .axis_desc_style((FONT, 15))
+        .y_labels(6)
+        .label_style((FONT, frame.label_px))
+        .axis_desc_style((FONT, frame.label_px + 1))
         .draw()?;
-    if let Some((a, b)) = c.early {
-        chart
-            .draw_series(std::iter::once(Rectangle::new(
-                [(a, y0), (b, y1)],
-                RGBColor(220, 242, 220).filled(),
-            )))?
-            .label("early results (6–8 weeks)")
-            .legend(|(x, y)| {
-                Rectangle::new(
-                    [(x, y - 5), (x + 14, y + 5)],
-                    RGBColor(200, 235, 200).filled(),
-                )
-            });
+    if let Some(early) = c.early {
+        draw_early(&mut chart, early, (y0, y1), frame.label_px)?;
     }
     if let Some((v0, mdc)) = c.baseline {
-        chart
-            .draw_series(std::iter::once(Rectangle::new(
-                [(-x1 * 0.03, v0 - mdc), (x1, v0 + mdc)],
-                RGBColor(225, 228, 240).filled(),
-            )))?
-            .label("first visit ± measurement noise")
-            .legend(|(x, y)| {
-                Rectangle::new(
-                    [(x, y - 5), (x + 14, y + 5)],
-                    RGBColor(210, 214, 232).filled(),
-                )
-            });
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(x0, v0 - mdc), (x1, v0 + mdc)],
+            RGBColor(225, 228, 240).filled(),
+        )))?;
         chart.draw_series(LineSeries::new(
-            [(-x1 * 0.03, v0), (x1, v0)],
+            [(x0, v0), (x1, v0)],
             RGBColor(120, 125, 150).stroke_width(1),
         ))?;
     }
-    for (k, &t) in c.treatments.iter().enumerate() {
-        let s = chart.draw_series(LineSeries::new(
+    for &t in &c.treatments {
+        chart.draw_series(LineSeries::new(
             [(t, y0), (t, y1)],
-            RGBColor(70, 130, 200).stroke_width(2),
+            TREATMENT.stroke_width(2),
         ))?;
-        if k == 0 {
-            s.label("treatment").legend(|(x, y)| {
-                PathElement::new(
-                    [(x, y), (x + 14, y)],
-                    RGBColor(70, 130, 200).stroke_width(2),
-                )
-            });
-        }
     }
     if let Some(f) = c.fit {
         let n = 120;
@@ -185,86 +251,42 @@ fn draw_metric<DB: DrawingBackend>(
                 let t = x1 * f64::from(i) / f64::from(n);
                 (t, f.at(t))
             })
+            .filter(|p| (y0..=y1).contains(&p.1))
             .collect();
-        chart
-            .draw_series(LineSeries::new(pts, RGBColor(230, 140, 30).stroke_width(2)))?
-            .label("trend (fitted)")
-            .legend(|(x, y)| {
-                PathElement::new(
-                    [(x, y), (x + 14, y)],
-                    RGBColor(230, 140, 30).stroke_width(2),
-                )
-            });
+        chart.draw_series(LineSeries::new(pts, FIT.stroke_width(2)))?;
     }
-    let ink = RGBColor(30, 40, 70);
-    let normal: Vec<_> = c
-        .points
-        .iter()
-        .filter(|p| p.3 == PointKind::Normal)
-        .collect();
-    chart.draw_series(normal.iter().map(|&&(x, v, u, _)| {
-        ErrorBar::new_vertical(x, v - 1.96 * u, v, v + 1.96 * u, ink.stroke_width(1), 8)
+    let of = |k: PointKind| c.points.iter().filter(move |p| p.3 == k);
+    chart.draw_series(of(PointKind::Normal).map(|&(x, v, u, _)| {
+        ErrorBar::new_vertical(x, v - 1.96 * u, v, v + 1.96 * u, INK.stroke_width(1), 8)
     }))?;
-    chart
-        .draw_series(
-            normal
-                .iter()
-                .map(|&&(x, v, _, _)| Circle::new((x, v), 5, ink.filled())),
-        )?
-        .label("measured (95 % bar)")
-        .legend(move |(x, y)| Circle::new((x + 7, y), 5, ink.filled()));
-    let acute: Vec<_> = c
-        .points
-        .iter()
-        .filter(|p| p.3 == PointKind::Acute)
-        .collect();
-    if !acute.is_empty() {
-        let orange = RGBColor(220, 100, 20);
-        chart
-            .draw_series(
-                acute
-                    .iter()
-                    .map(|&&(x, v, _, _)| Circle::new((x, v), 6, orange.stroke_width(2))),
-            )?
-            .label("1–3 days after a session (temporary)")
-            .legend(move |(x, y)| Circle::new((x + 7, y), 5, orange.stroke_width(2)));
-    }
-    let warned: Vec<_> = c
-        .points
-        .iter()
-        .filter(|p| p.3 == PointKind::Warned)
-        .collect();
-    if !warned.is_empty() {
-        chart
-            .draw_series(
-                warned
-                    .iter()
-                    .map(|&&(x, v, _, _)| Circle::new((x, v), 5, ink.stroke_width(2))),
-            )?
-            .label("photo of lower quality (not compared)")
-            .legend(move |(x, y)| Circle::new((x + 7, y), 5, ink.stroke_width(2)));
-    }
-    if !c.failed_days.is_empty() {
-        let grey = RGBColor(150, 150, 150);
-        let y = y0 + (y1 - y0) * 0.04;
-        chart
-            .draw_series(
-                c.failed_days
-                    .iter()
-                    .map(|&x| Cross::new((x, y), 6, grey.stroke_width(2))),
-            )?
-            .label("photo not aligned or not usable (left out)")
-            .legend(move |(x, y)| Cross::new((x + 7, y), 5, grey.stroke_width(2)));
-    }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(200, 200, 200))
-        .label_font((FONT, 13))
-        .draw()?;
+    chart.draw_series(
+        of(PointKind::Normal).map(|&(x, v, _, _)| Circle::new((x, v), 5, INK.filled())),
+    )?;
+    chart.draw_series(
+        of(PointKind::Acute).map(|&(x, v, _, _)| Circle::new((x, v), 6, ACUTE.stroke_width(2))),
+    )?;
+    chart.draw_series(
+        of(PointKind::Warned).map(|&(x, v, _, _)| Circle::new((x, v), 5, INK.stroke_width(2))),
+    )?;
+    let y = y0 + (y1 - y0) * 0.04;
+    chart.draw_series(
+        c.failed_days
+            .iter()
+            .map(|&x| Cross::new((x, y), 6, GREY.stroke_width(2))),
+    )?;
+    draw_legend(&legend_area, &legend, frame.label_px)?;
     root.present()?;
     Ok(())
+}
+
+/// The least gap between two date labels, as a share of the x range: a
+/// label is about 6 characters wide.
+fn frame_gap(frame: Frame) -> f64 {
+    let plot_w = match frame.legend {
+        LegendAt::Right(col) => frame.size.0.saturating_sub(col),
+        LegendAt::Below => frame.size.0,
+    };
+    (f64::from(frame.label_px) * 4.5 / f64::from(plot_w.max(1))).min(0.5)
 }
 
 /// A compact number for axis labels.
@@ -286,12 +308,14 @@ pub fn format_value(v: f64) -> String {
     }
 }
 
-/// Draws with both backends through a generic closure.
+/// Draws with both backends through a generic closure taking the frame:
+/// the wide frame as PNG and SVG, the narrow one as SVG; `$rows` legend rows.
 macro_rules! both {
-    ($name:expr, |$root:ident| $body:expr) => {{
-        let (w, h) = SIZE;
+    ($name:expr, $rows:expr, |$root:ident, $frame:ident| $body:expr) => {{
+        let (w, h) = WIDE.size;
         let mut buf = vec![0u8; (w * h * 3) as usize];
         {
+            let $frame = WIDE;
             let $root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
             $body.map_err(err($name))?;
         }
@@ -299,10 +323,18 @@ macro_rules! both {
         let png = crate::output::png_rgb8(&png_path, w as usize, h as usize, &buf)?;
         let mut svg = String::new();
         {
+            let $frame = WIDE;
             let $root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
             $body.map_err(err($name))?;
         }
-        (png, svg)
+        let mut svg_narrow = String::new();
+        {
+            let $frame = NARROW;
+            let size = (NARROW.size.0, NARROW.height($rows));
+            let $root = SVGBackend::with_string(&mut svg_narrow, size).into_drawing_area();
+            $body.map_err(err($name))?;
+        }
+        (png, svg, svg_narrow)
     }};
 }
 
@@ -344,7 +376,6 @@ fn metric_chart<'a>(a: &Analysis, s: &'a Series, id: &str) -> Option<MetricChart
         (b.value, 1.96 * std::f64::consts::SQRT_2 * b.uncertainty)
     });
     let treatments: Vec<f64> = treatment_days(a);
-    let first_t = treatments.iter().copied().fold(f64::INFINITY, f64::min);
     let x_max = s
         .sessions
         .iter()
@@ -362,17 +393,14 @@ fn metric_chart<'a>(a: &Analysis, s: &'a Series, id: &str) -> Option<MetricChart
     };
     Some(MetricChart {
         title: format!("{}{suffix} ({}){direction}", info.title, s.view),
+        title_plain: format!("{}{suffix}", info.title),
+        visit_days: s.sessions.iter().map(|x| x.timeline.days as f64).collect(),
         unit,
         points,
         failed_days,
         baseline,
+        early: early_window(&treatments),
         treatments,
-        early: first_t.is_finite().then_some({
-            (
-                first_t + EARLY_RESULTS_DAYS.0 as f64,
-                first_t + EARLY_RESULTS_DAYS.1 as f64,
-            )
-        }),
         fit: s.fits.get(id),
         baseline_date: a.baseline_date,
         x_max,
@@ -413,7 +441,21 @@ fn improvement_lines(s: &Series) -> Vec<OverviewLine> {
             out.push((info.title.to_string(), pts));
         }
     }
-    out
+    short_names(out)
+}
+
+/// Each line named by its title without the parenthesis ("Fine lines"),
+/// where no other line of the chart shares that short name: the legend sits
+/// beside the plot and has room for a few words.
+fn short_names(mut lines: Vec<OverviewLine>) -> Vec<OverviewLine> {
+    let short = |t: &str| t.split(" (").next().unwrap_or(t).to_string();
+    let shorts: Vec<String> = lines.iter().map(|l| short(&l.0)).collect();
+    for (k, l) in lines.iter_mut().enumerate() {
+        if shorts.iter().filter(|s| **s == shorts[k]).count() == 1 {
+            l.0.clone_from(&shorts[k]);
+        }
+    }
+    lines
 }
 
 const PALETTE: [RGBColor; 8] = [
@@ -427,17 +469,52 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(127, 127, 127),
 ];
 
-/// Lines against visit date: `y_desc` names the axis; `signed` shows a
-/// sign on the labels (changes in %).
+/// What an overview chart is drawn from besides its lines.
+struct OverviewContext<'a> {
+    title: &'a str,
+    base: Date,
+    treatments: &'a [f64],
+    /// The 6–8 week window after the first treatment, days.
+    early: Option<(f64, f64)>,
+    /// Every visit's day (ticks).
+    visit_days: &'a [f64],
+    /// The y axis's name, and whether its labels carry a sign.
+    y_axis: (&'a str, bool),
+}
+
+/// The legend entries of an overview chart.
+fn overview_legend(lines: &[OverviewLine], ctx: &OverviewContext<'_>) -> Vec<(String, Mark)> {
+    let mut out: Vec<(String, Mark)> = lines
+        .iter()
+        .enumerate()
+        .map(|(k, (name, _))| (name.clone(), Mark::Line(PALETTE[k % PALETTE.len()], 3)))
+        .collect();
+    if !ctx.treatments.is_empty() {
+        out.push(("treatment".into(), Mark::Line(RGBColor(180, 205, 235), 2)));
+    }
+    if ctx.early.is_some() {
+        out.push(("early results (6–8 weeks)".into(), Mark::Band(EARLY)));
+    }
+    if lines.iter().any(|(_, pts)| pts.iter().any(|p| !p.2)) {
+        out.push((
+            "hollow: within the measurement noise".into(),
+            Mark::Ring(RGBColor(90, 90, 90)),
+        ));
+    }
+    out
+}
+
+/// Lines against visit date, treatments and the early-results window
+/// marked, the legend beside (or under) the plot.
 fn draw_overview<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    title: &str,
     lines: &[OverviewLine],
-    base: Date,
-    treatments: &[f64],
-    (y_desc, signed): (&str, bool),
+    ctx: &OverviewContext<'_>,
+    frame: Frame,
 ) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
+    let legend = overview_legend(lines, ctx);
+    let (area, legend_area) = frame.split(root, legend.len());
     let (mut lo, mut hi, mut xm) = (0.0f64, 0.0f64, 14.0f64);
     for (_, pts) in lines {
         for &(x, y, _) in pts {
@@ -446,27 +523,37 @@ fn draw_overview<DB: DrawingBackend>(
             xm = xm.max(x);
         }
     }
+    for &d in ctx.visit_days {
+        xm = xm.max(d);
+    }
     let pad = ((hi - lo) * 0.15).max(2.0);
+    let (y0, y1) = (lo - pad, hi + pad * 2.0);
     let x1 = xm * 1.05;
-    let mut chart = ChartBuilder::on(root)
-        .caption(title, (FONT, 24))
-        .margin(14)
-        .x_label_area_size(44)
-        .y_label_area_size(70)
-        .build_cartesian_2d(-x1 * 0.03..x1, (lo - pad)..(hi + pad))?;
+    let x0 = -x1 * 0.03;
+    let ticks = visit_ticks(ctx.visit_days, x1 * frame_gap(frame));
+    let (y_desc, signed) = ctx.y_axis;
+    let mut builder = ChartBuilder::on(&area);
+    if frame.caption {
+        builder.caption(ctx.title, (FONT, 22));
+    }
+    let mut chart = builder
+        .margin(10)
+        .x_label_area_size(frame.label_px * 3)
+        .y_label_area_size(frame.label_px * 4 + 8)
+        .build_cartesian_2d(
+            VisitAxis {
+                range: x0..x1,
+                ticks,
+            },
+            y0..y1,
+        )?;
     chart
         .configure_mesh()
         .light_line_style(RGBColor(235, 235, 235))
+        .bold_line_style(RGBColor(225, 225, 225))
         .x_desc("Date of visit")
         .y_desc(y_desc)
-        .x_label_formatter(&|d| {
-            let date = base.plus_days(d.round() as i64);
-            format!(
-                "{} {}",
-                date.day(),
-                &date.human()[date.day().to_string().len() + 1..][..3]
-            )
-        })
+        .x_label_formatter(&|d| date_label(ctx.base, *d))
         .y_label_formatter(&|v| {
             if signed {
                 format!("{v:+.0}")
@@ -474,28 +561,29 @@ fn draw_overview<DB: DrawingBackend>(
                 format!("{v:.0}")
             }
         })
-        .label_style((FONT, 14))
-        .axis_desc_style((FONT, 15))
+        .y_labels(6)
+        .label_style((FONT, frame.label_px))
+        .axis_desc_style((FONT, frame.label_px + 1))
         .draw()?;
+    if let Some(early) = ctx.early {
+        draw_early(&mut chart, early, (y0, y1), frame.label_px)?;
+    }
     chart.draw_series(LineSeries::new(
-        [(-x1 * 0.03, 0.0), (x1, 0.0)],
+        [(x0, 0.0), (x1, 0.0)],
         RGBColor(120, 120, 120).stroke_width(1),
     ))?;
-    for &t in treatments {
+    for &t in ctx.treatments {
         chart.draw_series(LineSeries::new(
-            [(t, lo - pad), (t, hi + pad)],
+            [(t, y0), (t, y1)],
             RGBColor(180, 205, 235).stroke_width(2),
         ))?;
     }
-    for (k, (name, pts)) in lines.iter().enumerate() {
+    for (k, (_, pts)) in lines.iter().enumerate() {
         let col = PALETTE[k % PALETTE.len()];
-        chart
-            .draw_series(LineSeries::new(
-                pts.iter().map(|&(x, y, _)| (x, y)),
-                col.stroke_width(3),
-            ))?
-            .label(name.as_str())
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], col.stroke_width(3)));
+        chart.draw_series(LineSeries::new(
+            pts.iter().map(|&(x, y, _)| (x, y)),
+            col.stroke_width(3),
+        ))?;
         // within the noise: hollow, on white, so the line does not fill it
         chart.draw_series(pts.iter().map(|&(x, y, beyond)| {
             let style = if beyond { col.filled() } else { WHITE.filled() };
@@ -507,20 +595,7 @@ fn draw_overview<DB: DrawingBackend>(
                 .map(|&(x, y, _)| Circle::new((x, y), 4, col.stroke_width(2))),
         )?;
     }
-    if lines.iter().any(|(_, pts)| pts.iter().any(|p| !p.2)) {
-        let grey = RGBColor(90, 90, 90);
-        chart
-            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
-            .label("hollow: within the measurement noise")
-            .legend(move |(x, y)| Circle::new((x + 8, y), 4, grey.stroke_width(2)));
-    }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(200, 200, 200))
-        .label_font((FONT, 13))
-        .draw()?;
+    draw_legend(&legend_area, &legend, frame.label_px)?;
     root.present()?;
     Ok(())
 }
@@ -566,8 +641,9 @@ fn scar_chart(a: &Analysis, si: usize, s: &Series) -> Result<Option<Plot>> {
     let name = file_safe(&format!("{}_{}_scar_depths", s.view, s.kind));
     let title = format!("Depth of each scar ({}; lower is better)", s.view);
     let y_desc = format!("deepest point below the skin around it, {unit}");
-    let (png, svg) = overview_both(a, &name, &title, &lines, (&y_desc, false))?;
+    let (png, svg, svg_narrow) = overview_both(a, s, (&name, &title), &lines, (&y_desc, false))?;
     Ok(Some(Plot {
+        svg_narrow,
         alt: format!(
             "Line chart of the depth of each of {} scars at each visit.",
             lines.len()
@@ -581,24 +657,38 @@ fn scar_chart(a: &Analysis, si: usize, s: &Series) -> Result<Option<Plot>> {
     }))
 }
 
-/// An overview chart (several lines over the visits, treatments marked) as
-/// PNG and SVG.
+/// An overview chart (several lines over the visits of `s`, treatments
+/// marked) as PNG, SVG and narrow SVG.
 fn overview_both(
     a: &Analysis,
-    name: &str,
-    title: &str,
+    s: &Series,
+    (name, title): (&str, &str),
     lines: &[OverviewLine],
     y_axis: (&str, bool),
-) -> Result<(Vec<u8>, String)> {
+) -> Result<(Vec<u8>, String, String)> {
     let treatments = treatment_days(a);
-    Ok(both!(name, |root| draw_overview(
-        &root,
+    let visit_days: Vec<f64> = s.sessions.iter().map(|x| x.timeline.days as f64).collect();
+    let ctx = OverviewContext {
         title,
-        lines,
-        a.baseline_date,
-        &treatments,
-        y_axis
+        base: a.baseline_date,
+        treatments: &treatments,
+        early: early_window(&treatments),
+        visit_days: &visit_days,
+        y_axis,
+    };
+    let rows = overview_legend(lines, &ctx).len();
+    Ok(both!(name, rows, |root, frame| draw_overview(
+        &root, lines, &ctx, frame
     )))
+}
+
+/// The 6–8 week window after the first treatment, days since the baseline.
+fn early_window(treatments: &[f64]) -> Option<(f64, f64)> {
+    let first = treatments.iter().copied().fold(f64::INFINITY, f64::min);
+    first.is_finite().then_some((
+        first + EARLY_RESULTS_DAYS.0 as f64,
+        first + EARLY_RESULTS_DAYS.1 as f64,
+    ))
 }
 
 /// Days from the baseline to each treatment.
@@ -634,8 +724,9 @@ pub fn all_plots(a: &Analysis) -> Result<Vec<Plot>> {
             let name = file_safe(&format!("{}_{}_overview", s.view, s.kind));
             let title = format!("Improvement since the first visit ({})", s.view);
             let y_axis = ("improvement since first visit, %", true);
-            let (png, svg) = overview_both(a, &name, &title, &lines, y_axis)?;
+            let (png, svg, svg_narrow) = overview_both(a, s, (&name, &title), &lines, y_axis)?;
             out.push(Plot {
+                svg_narrow,
                 alt: format!("Line chart of the improvement in percent of {} since the first visit, by visit date.", lines.iter().map(|l| l.0.as_str()).collect::<Vec<_>>().join(", ")),
                 name,
                 title,
@@ -656,8 +747,11 @@ pub fn all_plots(a: &Analysis) -> Result<Vec<Plot>> {
                 continue;
             };
             let name = file_safe(&format!("{}_{}_{}", s.view, s.kind, id));
-            let (png, svg) = both!(&name, |root| draw_metric(&root, &c));
+            let rows = metric_legend(&c).len();
+            let (png, svg, svg_narrow) =
+                both!(&name, rows, |root, frame| draw_metric(&root, &c, frame));
             out.push(Plot {
+                svg_narrow,
                 alt: format!("{}: value at each visit with its 95 % bar, the first visit's noise band and treatment dates.", c.title),
                 title: c.title.clone(),
                 name,
