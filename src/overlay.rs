@@ -9,6 +9,7 @@ use crate::measure::Measurements;
 use crate::model::Overlay;
 use crate::output;
 use crate::raster::{RgbPlanes, to_u8};
+use rayon::prelude::*;
 use std::path::Path;
 
 /// Longest side of an overlay image, px.
@@ -285,59 +286,63 @@ pub fn render_all(
         return Ok(Vec::new());
     };
     let (rw, rh) = maps.size;
-    let mut out = Vec::new();
     let base = base_canvas(aligned, m);
-    for (kind, _) in KINDS {
-        let mut c = base.clone();
-        match kind {
-            "lines" => {
-                let r = (1.2 * c.scale).round().max(1.0) as isize;
-                for (i, &on) in maps.wrinkle_lines.iter().enumerate() {
-                    if on {
-                        let (x, y) = ((i % rw) as f64 * c.scale, (i / rw) as f64 * c.scale);
-                        c.dot(x, y, r, [40.0, 140.0, 255.0], 0.85);
+    // one kind per task: each PNG and JPEG encoder runs on one core
+    let drawn = KINDS
+        .par_iter()
+        .map(|&(kind, _)| -> Result<Option<Overlay>> {
+            let mut c = base.clone();
+            match kind {
+                "lines" => {
+                    let r = (1.2 * c.scale).round().max(1.0) as isize;
+                    for (i, &on) in maps.wrinkle_lines.iter().enumerate() {
+                        if on {
+                            let (x, y) = ((i % rw) as f64 * c.scale, (i / rw) as f64 * c.scale);
+                            c.dot(x, y, r, [40.0, 140.0, 255.0], 0.85);
+                        }
                     }
                 }
-            }
-            "pores" => {
-                for b in &maps.pores {
-                    c.ring(
-                        f64::from(b.x) * c.scale,
-                        f64::from(b.y) * c.scale,
-                        (b.radius() * c.scale).max(2.0) + 1.0,
-                        [255.0, 220.0, 40.0],
-                    );
+                "pores" => {
+                    for b in &maps.pores {
+                        c.ring(
+                            f64::from(b.x) * c.scale,
+                            f64::from(b.y) * c.scale,
+                            (b.radius() * c.scale).max(2.0) + 1.0,
+                            [255.0, 220.0, 40.0],
+                        );
+                    }
+                }
+                "pigment" => {
+                    if maps.pigmented.is_empty() {
+                        return Ok(None);
+                    }
+                    mask_tint(&mut c, &maps.pigmented, rw, rh, [150.0, 80.0, 20.0]);
+                }
+                "redness" => {
+                    if maps.red.is_empty() {
+                        return Ok(None);
+                    }
+                    mask_tint(&mut c, &maps.red, rw, rh, [235.0, 30.0, 60.0]);
+                }
+                NUMBERED_SCARS => return Ok(None),
+                _ => {
+                    let Some((shade, step)) = &maps.shading else {
+                        return Ok(None);
+                    };
+                    shade_outlines(&mut c, shade, *step, (rw, rh));
                 }
             }
-            "pigment" => {
-                if maps.pigmented.is_empty() {
-                    continue;
-                }
-                mask_tint(&mut c, &maps.pigmented, rw, rh, [150.0, 80.0, 20.0]);
-            }
-            "redness" => {
-                if maps.red.is_empty() {
-                    continue;
-                }
-                mask_tint(&mut c, &maps.red, rw, rh, [235.0, 30.0, 60.0]);
-            }
-            NUMBERED_SCARS => continue,
-            _ => {
-                let Some((shade, step)) = &maps.shading else {
-                    continue;
-                };
-                shade_outlines(&mut c, shade, *step, (rw, rh));
-            }
-        }
-        let path = out_dir.join("overlays").join(format!("{stem}_{kind}.png"));
-        output::write_atomic(&path, &output::png_rgb8(&path, c.w, c.h, &c.rgb8())?)?;
-        let (ew, eh, small) = c.resized(EMBED_SIDE);
-        out.push(Overlay {
-            kind: kind.to_string(),
-            jpeg: output::jpeg_output(&path, ew, eh, &small, 82)?,
+            let path = out_dir.join("overlays").join(format!("{stem}_{kind}.png"));
+            output::write_atomic(&path, &output::png_rgb8(&path, c.w, c.h, &c.rgb8())?)?;
+            let (ew, eh, small) = c.resized(EMBED_SIDE);
+            Ok(Some(Overlay {
+                kind: kind.to_string(),
+                jpeg: output::jpeg_output(&path, ew, eh, &small, 82)?,
+            }))
         });
-    }
-    Ok(out)
+    // in KINDS order, whatever order the tasks finish in
+    let drawn: Vec<Option<Overlay>> = drawn.collect::<Result<_>>()?;
+    Ok(drawn.into_iter().flatten().collect())
 }
 
 #[cfg(test)]

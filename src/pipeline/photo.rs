@@ -215,16 +215,24 @@ pub(super) fn measure_series(
         // the baseline's
         let stem = capture_stem(view, it.date, it.capture.repeat);
         let path = job.out_dir.join("aligned").join(format!("{stem}.jpg"));
-        let jpeg = {
-            let _t = crate::timing::span("aligned photo (JPEG)");
-            output::jpeg_output(&path, bw, bh, &aligned.to_rgb8(), 92)?
-        };
-        output::write_atomic(&path, &jpeg)?;
+        // the photo's JPEG (one core) is encoded while it is measured
+        let rgb8 = aligned.to_rgb8();
         let mut aligned = aligned;
         let measured: Vec<Rect> = std::iter::once(roi).chain(cfg.control).collect();
         let shading = quality.shading.as_ref();
-        quality::normalise_within_mut(&mut aligned, quality.gains, shading, &measured);
-        let measurements = measure::measure(&it.capture.path, &aligned, roi, mopts)?;
+        let (jpeg, measurements) = rayon::join(
+            || {
+                let _t = crate::timing::span("aligned photo (JPEG)");
+                output::jpeg_output(&path, bw, bh, &rgb8, 92)
+            },
+            || {
+                quality::normalise_within_mut(&mut aligned, quality.gains, shading, &measured);
+                measure::measure(&it.capture.path, &aligned, roi, mopts)
+            },
+        );
+        drop(rgb8);
+        output::write_atomic(&path, &jpeg?)?;
+        let measurements = measurements?;
         let preview = {
             let _t = crate::timing::span("report preview");
             preview_jpeg(&aligned.crop(roi), preview_size, &path)?
