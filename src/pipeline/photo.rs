@@ -233,11 +233,14 @@ pub(super) fn measure_series(
         drop(rgb8);
         output::write_atomic(&path, &jpeg?)?;
         let measurements = measurements?;
-        let preview = {
-            let _t = crate::timing::span("report preview");
-            preview_jpeg(&aligned.crop(roi), preview_size, &path)?
-        };
-        let overlays = crate::overlay::render_all(&aligned, &measurements, job.out_dir, &stem)?;
+        let (preview, overlays) = rayon::join(
+            || {
+                let _t = crate::timing::span("report preview");
+                preview_jpeg(&aligned.crop(roi), preview_size, &path)
+            },
+            || crate::overlay::render_all(&aligned, &measurements, job.out_dir, &stem),
+        );
+        let (preview, overlays) = (preview?, overlays?);
         bar.inc(1);
         Ok(Assessed {
             registration,
