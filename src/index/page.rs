@@ -25,7 +25,7 @@ td,th{overflow-wrap:anywhere}
 @media (max-width:640px){main{padding:12px}
  table.clients thead{display:none}
  table.clients tr{display:block;border-bottom:1px solid var(--line);padding:6px 0}
- table.clients td{display:block;border:none;padding:2px 0}
+ table.clients td{display:block;border:none;padding:2px 0;text-align:left}
  table.clients td[data-label]::before{content:attr(data-label) ': ';color:var(--muted)}}
 @media print{body{background:#fff}.card{border:none;padding:0}a{color:inherit}}
 ";
