@@ -202,24 +202,7 @@ fn check_out_dir(archive: &Path, out_dir: &Path) -> Result<()> {
         path: archive.to_path_buf(),
         source,
     })?;
-    // the output folder may not exist yet: resolve its nearest existing parent
-    let mut probe = out_dir.to_path_buf();
-    let mut rest = Vec::new();
-    while !probe.exists() {
-        match (probe.file_name(), probe.parent()) {
-            (Some(n), Some(p)) => {
-                rest.push(n.to_os_string());
-                probe = p.to_path_buf();
-            }
-            _ => break,
-        }
-        if probe.as_os_str().is_empty() {
-            probe = PathBuf::from(".");
-        }
-    }
-    let real_out = std::fs::canonicalize(&probe)
-        .map(|p| rest.iter().rev().fold(p, |acc, n| acc.join(n)))
-        .unwrap_or_else(|_| out_dir.to_path_buf());
+    let real_out = output::resolve_ahead(out_dir);
     if real_out.starts_with(&real_archive) {
         return Err(Error::usage(format!(
             "the output folder {} is inside the archive {}; write it beside the archive",

@@ -254,13 +254,10 @@ fn batch(
     let terminal = std::io::stderr().is_terminal();
     let bars = indicatif::MultiProgress::new();
     let cases_bar = if terminal {
-        let bar = bars.add(indicatif::ProgressBar::new(0));
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
+        pipeline::styled(
+            bars.add(indicatif::ProgressBar::new(0)),
             "cases {pos}/{len} [{bar:30}] {msg} ({eta} left)",
-        ) {
-            bar.set_style(style.progress_chars("=> "));
-        }
-        bar
+        )
     } else {
         indicatif::ProgressBar::hidden()
     };

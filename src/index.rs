@@ -18,7 +18,6 @@ use crate::model::Topic;
 use crate::output;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 pub mod chart;
@@ -306,7 +305,7 @@ pub fn outcomes_csv(cases: &[CaseDigest]) -> String {
                 c.treatment.clone().unwrap_or_default(),
                 k.view.clone(),
                 k.kind.clone(),
-                topic_id(k.topic).to_string(),
+                topic_id(k.topic),
                 k.metric.clone(),
                 c.first_treatment.map(|d| d.to_string()).unwrap_or_default(),
                 c.first_visit.map(|d| d.to_string()).unwrap_or_default(),
@@ -319,8 +318,7 @@ pub fn outcomes_csv(cases: &[CaseDigest]) -> String {
                 k.sentence.clone(),
                 format!("{}/report.html", c.dir),
             ];
-            let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-            let _ = write!(out, "{}\r\n", row.join(","));
+            crate::report::push_row(&mut out, fields.into_iter());
         }
     }
     out
@@ -341,27 +339,13 @@ fn significant(v: f64) -> String {
     }
 }
 
-/// RFC 4180: quoted when it holds a comma, quote or line break.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-/// The topic's id in metrics.json.
+/// The topic's id as metrics.json writes it (its serde name).
 #[must_use]
-pub fn topic_id(t: Topic) -> &'static str {
-    match t {
-        Topic::ScarDepth => "scar_depth",
-        Topic::ScarVolume => "scar_volume",
-        Topic::Lines => "lines",
-        Topic::Pores => "pores",
-        Topic::Texture => "texture",
-        Topic::Redness => "redness",
-        Topic::Pigment => "pigment",
-    }
+pub fn topic_id(t: Topic) -> String {
+    serde_json::to_value(t)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -375,13 +359,5 @@ mod tests {
         assert_eq!(significant(0.001_234_56), "0.001235");
         assert_eq!(significant(12_345.6), "12346");
         assert_eq!(significant(0.0), "0");
-    }
-
-    #[test]
-    fn csv_fields_are_quoted_as_rfc_4180_says() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a, b"), "\"a, b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
     }
 }

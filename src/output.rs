@@ -222,28 +222,7 @@ pub fn check_out_dir(case_dir: &Path, out_dir: &Path) -> Result<()> {
         path: case_dir.to_path_buf(),
         source,
     })?;
-    // the output may not exist yet: resolve its nearest existing ancestor
-    let mut probe = out_dir.to_path_buf();
-    let mut tail = Vec::new();
-    let resolved = loop {
-        if let Ok(p) = std::fs::canonicalize(&probe) {
-            break tail
-                .iter()
-                .rev()
-                .fold(p, |acc: PathBuf, t: &std::ffi::OsString| acc.join(t));
-        }
-        match (probe.file_name().map(ToOwned::to_owned), probe.parent()) {
-            (Some(name), Some(parent)) => {
-                tail.push(name);
-                probe = if parent.as_os_str().is_empty() {
-                    PathBuf::from(".")
-                } else {
-                    parent.to_path_buf()
-                };
-            }
-            _ => break out_dir.to_path_buf(),
-        }
-    };
+    let resolved = resolve_ahead(out_dir);
     if resolved.starts_with(&case) {
         return Err(Error::usage(format!(
             "{}: the output folder must not be inside the case folder (originals are never written to)",
@@ -258,6 +237,34 @@ pub fn check_out_dir(case_dir: &Path, out_dir: &Path) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// The canonical form of `path`, which need not exist yet: its nearest
+/// existing ancestor resolved (links and all), the rest appended; `path`
+/// itself when nothing of it resolves.
+#[must_use]
+pub fn resolve_ahead(path: &Path) -> PathBuf {
+    let mut probe = path.to_path_buf();
+    let mut tail = Vec::new();
+    loop {
+        if let Ok(p) = std::fs::canonicalize(&probe) {
+            return tail
+                .iter()
+                .rev()
+                .fold(p, |acc: PathBuf, t: &std::ffi::OsString| acc.join(t));
+        }
+        match (probe.file_name().map(ToOwned::to_owned), probe.parent()) {
+            (Some(name), Some(parent)) => {
+                tail.push(name);
+                probe = if parent.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    parent.to_path_buf()
+                };
+            }
+            _ => return path.to_path_buf(),
+        }
+    }
 }
 
 /// Writes each (path relative to `out_dir`, bytes) atomically, in order.

@@ -178,9 +178,16 @@ fn progress_bar(opts: &AnalyzeOptions, len: u64) -> ProgressBar {
         Some(bars) => bars.add(ProgressBar::new(len)),
         None => ProgressBar::new(len),
     };
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
+    styled(
+        bar,
         "{spinner} {msg:20} [{bar:30}] {pos}/{len} steps ({eta} left)",
-    ) {
+    )
+}
+
+/// `bar` drawn with `template` and the project's bar characters (the
+/// default style if the template does not parse).
+pub(crate) fn styled(bar: ProgressBar, template: &str) -> ProgressBar {
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
         bar.set_style(style.progress_chars("=> "));
     }
     bar

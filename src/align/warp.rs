@@ -156,7 +156,7 @@ pub fn warp_rgb(
         return out;
     };
     let m = src_from_dst.0;
-    let planes = [src.r.data(), src.g.data(), src.b.data()];
+    let planes = [&src.r, &src.g, &src.b];
     let (sw, sh) = (src.width(), src.height());
     let rows = out
         .r
@@ -182,48 +182,33 @@ pub fn warp_rgb(
     out
 }
 
-/// [`bicubic`] of three planes of `w × h` at one position (`None`
-/// outside), with the weights computed once.
+/// [`bicubic`] of three `w × h` planes at one position (`None` outside):
+/// inside, the weights computed once and no clamping; near the edges,
+/// [`bicubic`] of each plane.
 #[inline]
-fn bicubic3(planes: &[&[f32]; 3], w: usize, h: usize, x: f32, y: f32) -> Option<[f32; 3]> {
+fn bicubic3(planes: &[&Plane; 3], w: usize, h: usize, x: f32, y: f32) -> Option<[f32; 3]> {
     if !(x >= -0.5 && y >= -0.5 && x <= w as f32 - 0.5 && y <= h as f32 - 0.5) {
         return None;
     }
     let (xf, yf) = (floor(x), floor(y));
-    let (wx, wy) = (keys_weights(x - xf), keys_weights(y - yf));
     let (x0, y0) = (xf as isize - 1, yf as isize - 1);
-    let mut out = [0.0f32; 3];
-    if x0 >= 0 && y0 >= 0 && x0 as usize + 3 < w && y0 as usize + 3 < h {
-        // inside: four rows of four, no clamping
-        let (x0, y0) = (x0 as usize, y0 as usize);
-        for (p, o) in planes.iter().zip(&mut out) {
-            let mut acc = 0.0f32;
-            for (j, wyj) in wy.iter().enumerate() {
-                let row = &p[(y0 + j) * w + x0..][..4];
-                let mut r = 0.0f32;
-                for (wxi, v) in wx.iter().zip(row) {
-                    r += wxi * v;
-                }
-                acc += wyj * r;
-            }
-            *o = acc;
-        }
-        return Some(out);
+    if !(x0 >= 0 && y0 >= 0 && x0 as usize + 3 < w && y0 as usize + 3 < h) {
+        return Some(planes.map(|p| bicubic(p, x, y)));
     }
-    let clamp = |v: isize, n: usize| v.clamp(0, n as isize - 1) as usize;
-    for (p, o) in planes.iter().zip(&mut out) {
+    let (wx, wy) = (keys_weights(x - xf), keys_weights(y - yf));
+    let (x0, y0) = (x0 as usize, y0 as usize);
+    Some(planes.map(|p| {
         let mut acc = 0.0f32;
         for (j, wyj) in wy.iter().enumerate() {
-            let row = clamp(y0 + j as isize, h) * w;
+            let row = &p.data()[(y0 + j) * w + x0..][..4];
             let mut r = 0.0f32;
-            for (i, wxi) in wx.iter().enumerate() {
-                r += wxi * p[row + clamp(x0 + i as isize, w)];
+            for (wxi, v) in wx.iter().zip(row) {
+                r += wxi * v;
             }
             acc += wyj * r;
         }
-        *o = acc;
-    }
-    Some(out)
+        acc
+    }))
 }
 
 #[cfg(test)]

@@ -15,17 +15,15 @@ const SIZE: (u32, u32) = (640, 380);
 /// [`Error::Failed`] if plotters cannot draw it (the bundled font broken).
 pub fn svg(c: &Curve) -> Result<String> {
     register_font();
+    let fail = |e: &dyn std::fmt::Debug| Error::Failed {
+        path: super::INDEX.into(),
+        problem: format!("cannot draw the cohort chart: {e:?}"),
+    };
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        draw(&root, c).map_err(|e| Error::Failed {
-            path: super::INDEX.into(),
-            problem: format!("cannot draw the cohort chart: {e:?}"),
-        })?;
-        root.present().map_err(|e| Error::Failed {
-            path: super::INDEX.into(),
-            problem: format!("cannot draw the cohort chart: {e:?}"),
-        })?;
+        draw(&root, c).map_err(|e| fail(&e))?;
+        root.present().map_err(|e| fail(&e))?;
     }
     Ok(svg)
 }

@@ -57,16 +57,20 @@ pub fn normalise_within_mut(
         return;
     }
     let lut = LinearLut::default();
-    let decode: Vec<f32> = (0..lut.len()).map(|i| lut.at(i) as f32).collect();
-    // without a field, one table per channel takes each value to its result
-    let tables: Option<[Vec<f32>; 3]> = shading.is_none().then(|| {
-        gains.map(|k| {
+    // without a field, one table per channel takes each value to its
+    // result; with one, values are decoded, scaled and encoded per pixel
+    let map = match shading {
+        None => PixelMap::Tables(gains.map(|k| {
             (0..lut.len())
                 .map(|i| linear_to_srgb((lut.at(i) * k).min(1.0)) as f32)
                 .collect()
-        })
-    });
-    let encode = encoding_table();
+        })),
+        Some(field) => PixelMap::Field {
+            field,
+            decode: (0..lut.len()).map(|i| lut.at(i) as f32).collect(),
+            encode: encoding_table(),
+        },
+    };
     let w = img.width();
     let RgbPlanes { r, g, b, .. } = img;
     r.data_mut()
@@ -78,30 +82,45 @@ pub fn normalise_within_mut(
             for span in row_spans(rects, y, w) {
                 for x in span {
                     let channels = [(&mut r[x], 0), (&mut g[x], 1), (&mut b[x], 2)];
-                    match (&tables, shading) {
-                        (Some(t), _) => {
+                    match &map {
+                        PixelMap::Tables(t) => {
                             for (v, c) in channels {
                                 if v.is_finite() && gains[c] != 1.0 {
                                     *v = interpolate(&t[c], *v * 16.0);
                                 }
                             }
                         }
-                        (None, Some(shading)) => {
-                            let f = (-shading.log_ratio(x as f64, y as f64)).exp();
+                        PixelMap::Field {
+                            field,
+                            decode,
+                            encode,
+                        } => {
+                            let f = (-field.log_ratio(x as f64, y as f64)).exp();
                             for (v, c) in channels {
                                 if v.is_finite() {
                                     let l =
-                                        (f64::from(interpolate(&decode, *v * 16.0)) * gains[c] * f)
+                                        (f64::from(interpolate(decode, *v * 16.0)) * gains[c] * f)
                                             .min(1.0);
                                     *v = interpolate(encode, (l * ENCODE_STEPS as f64) as f32);
                                 }
                             }
                         }
-                        (None, None) => {}
                     }
                 }
             }
         });
+}
+
+/// How [`normalise_within_mut`] maps a pixel's values.
+enum PixelMap<'a> {
+    /// Gains only: a table per channel from encoded value to result.
+    Tables([Vec<f32>; 3]),
+    /// Gains and a shading field: decoding and encoding tables.
+    Field {
+        field: &'a Shading,
+        decode: Vec<f32>,
+        encode: &'static [f32],
+    },
 }
 
 /// The x ranges of row `y` (of a `w` wide image) inside any of `rects`,

@@ -174,8 +174,9 @@ pub fn rounded(v: f64, u: f64) -> String {
     }
 }
 
-/// One RFC 4180 record and its CRLF.
-fn push_row(out: &mut String, fields: impl Iterator<Item = String>) {
+/// One RFC 4180 record and its CRLF (fields quoted when they hold a comma,
+/// quote or line break; quotes doubled).
+pub(crate) fn push_row(out: &mut String, fields: impl Iterator<Item = String>) {
     for (k, f) in fields.enumerate() {
         if k > 0 {
             out.push(',');

@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 mod compare;
 mod csv;
 mod style;
+pub(crate) use self::csv::push_row;
 pub use self::csv::{COLUMNS as CSV_COLUMNS, csv, rounded, shown_change_pct};
 use style::{CSS, JS};
 
