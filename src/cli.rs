@@ -169,6 +169,10 @@ pub enum Command {
         /// treated phantom's own camera].
         #[arg(long, value_enum)]
         capture: Option<CaptureMode>,
+        /// Also write a photometric set per visit (cheek.ps/: six lights
+        /// 40–55° above the skin, 8-bit sRGB JPEG, cast shadows in scars).
+        #[arg(long, conflicts_with = "unchanged")]
+        photometric: bool,
     },
 }
 

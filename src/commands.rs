@@ -140,6 +140,7 @@ fn run_command(args: Args) -> Result<ExitCode> {
             size,
             unchanged: true,
             capture,
+            photometric: _,
         } => {
             let opts = crate::phantom::UnchangedOptions {
                 seed,
@@ -164,6 +165,7 @@ fn run_command(args: Args) -> Result<ExitCode> {
             size,
             unchanged: false,
             capture,
+            photometric,
         } => {
             let opts = crate::phantom::PhantomOptions {
                 seed,
@@ -171,6 +173,7 @@ fn run_command(args: Args) -> Result<ExitCode> {
                 width: size.0,
                 height: size.1,
                 capture: capture.map(Into::into),
+                photometric,
                 ..Default::default()
             };
             let truth = crate::phantom::generate(&out_dir, &opts)?;

@@ -39,12 +39,14 @@ use serde::Serialize;
 use std::path::Path;
 
 mod capture;
+mod relief;
 mod skin;
 mod unchanged;
 pub use capture::{
     CaptureChange, HardFailure, LENS_SIGMA_PX, Lighting, LinearRgb, Scan, accepted,
     entropy_coded_range, jpeg_file, photograph, scan_cut_at_half, sensor_rgb8,
 };
+use relief::{height_map_plan, photometric_plan, write_height_map, write_photometric_set};
 use skin::{Rng, Skin};
 pub use skin::{Scar, SkinState};
 pub use unchanged::{
@@ -67,6 +69,12 @@ pub struct PhantomOptions {
     pub mm_per_px: f64,
     /// Also write a height-map capture per session (`cheek.height.png`).
     pub height_maps: bool,
+    /// Also write a photometric set per session (`cheek.ps/`: six lights
+    /// 40–55° above the skin, cast shadows, 8-bit sRGB JPEG).
+    pub photometric: bool,
+    /// Every scar this many times as deep as designed (1: 150–350 µm;
+    /// deeper ice-pick scars are hidden from more of a rig's lights).
+    pub scar_depth_scale: f64,
     /// `None`: today's camera (small gain and white-balance jitter, an
     /// oblique light turning a little, noise on the encoded values, JPEG 90).
     /// `Some(plan)`: every photo through the capture model instead
@@ -84,6 +92,8 @@ impl Default for PhantomOptions {
             height: 900,
             mm_per_px: 0.05,
             height_maps: true,
+            photometric: false,
+            scar_depth_scale: 1.0,
             capture: None,
         }
     }
@@ -150,6 +160,9 @@ pub struct Truth {
     pub sessions: Vec<SessionTruth>,
     /// How the height-map captures relate to the photos.
     pub height_maps: Option<HeightMapTruth>,
+    /// How the photometric sets relate to the photos (absent when none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub photometric: Option<PhotometricTruth>,
 }
 
 /// Where the height-map captures come from.
@@ -164,6 +177,17 @@ pub struct HeightMapTruth {
     /// Per session: the height map's scale, mm per pixel (hand-held: within
     /// ±6 % of the baseline's).
     pub mm_per_px: Vec<f64>,
+}
+
+/// Where the photometric sets come from (a fixed rig: the baseline's scale).
+#[derive(Clone, Debug, Serialize)]
+pub struct PhotometricTruth {
+    /// The baseline-photo rectangle each set covers at the baseline.
+    pub baseline_rect: Rect,
+    /// Per session: maps the set's pixels to the baseline set's.
+    pub base_from_moving: Vec<Homography>,
+    /// Unit directions toward the rig's lights (x right, y up, z to the camera).
+    pub lights: Vec<[f64; 3]>,
 }
 
 fn schedule(n: usize) -> Vec<(i64, bool)> {
@@ -354,7 +378,10 @@ pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
         roi,
         control,
     } = Layout::new(w, h);
-    let skin = Skin::new(opts.seed, sw, sh, opts.mm_per_px, roi, (w, h));
+    let mut skin = Skin::new(opts.seed, sw, sh, opts.mm_per_px, roi, (w, h));
+    for s in &mut skin.scars {
+        s.depth_um *= opts.scar_depth_scale;
+    }
     let plan = schedule(opts.sessions);
     let treatment_days: Vec<i64> = plan.iter().filter(|p| p.1).map(|p| p.0).collect();
     let scene_from_base = Homography::translation(offset.0, offset.1);
@@ -408,6 +435,9 @@ pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
     let mut truths = Vec::new();
     let date_of = |days: i64| base_date().plus_days(days);
     let hm = opts.height_maps.then(|| height_map_plan(&skin, w, h, opts));
+    let ps = opts
+        .photometric
+        .then(|| photometric_plan(height_map_plan(&skin, w, h, opts).rect, opts));
     for (i, (days, treatment, state, camera, scene_from_image)) in sessions.iter().enumerate() {
         let date = date_of(*days);
         let dir = out_dir.join(date.to_string());
@@ -442,6 +472,9 @@ pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
         };
         if let Some(plan) = &hm {
             write_height_map(&dir, &skin, state, plan, i, offset, opts)?;
+        }
+        if let Some(plan) = &ps {
+            write_photometric_set(&dir, &skin, state, plan, i, offset, opts)?;
         }
         truths.push(SessionTruth {
             date,
@@ -487,6 +520,11 @@ pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
             um_per_level: p.um_per_level,
             base_from_moving: p.base_from_moving.clone(),
             mm_per_px: p.mm_per_px.clone(),
+        }),
+        photometric: ps.map(|p| PhotometricTruth {
+            baseline_rect: p.rect,
+            base_from_moving: p.base_from_moving,
+            lights: p.lights,
         }),
     };
     write_truth(out_dir, &truth)?;
@@ -618,107 +656,6 @@ fn write_truth(out_dir: &Path, truth: &impl Serialize) -> Result<()> {
         problem: e.to_string(),
     })?;
     output::write_atomic(&out_dir.join("truth.json"), json.as_bytes())
-}
-
-struct HeightPlan {
-    rect: Rect,
-    um_per_level: f64,
-    base_from_moving: Vec<Homography>,
-    /// Per session: the map's scale (a hand-held scanner's differs).
-    mm_per_px: Vec<f64>,
-}
-
-/// Largest change of a height map's lateral scale from the baseline's
-/// (a hand-held 3D scanner held closer or farther): ±6 %.
-const HAND_HELD_SCALE: f64 = 0.06;
-
-/// Height-map captures: a square patch around the scars, each session
-/// framed with a small shift and rotation (a 3D camera placed by hand).
-fn height_map_plan(skin: &Skin, w: usize, h: usize, opts: &PhantomOptions) -> HeightPlan {
-    let side = (w.min(h) * 45 / 100).max(128);
-    let (mut sx, mut sy) = (0.0, 0.0);
-    for s in &skin.scars {
-        sx += s.centre.0;
-        sy += s.centre.1;
-    }
-    let n = skin.scars.len().max(1) as f64;
-    let (cx, cy) = (sx / n, sy / n);
-    let x = (cx - side as f64 / 2.0).clamp(0.0, (w - side) as f64) as usize;
-    let y = (cy - side as f64 / 2.0).clamp(0.0, (h - side) as f64) as usize;
-    let mut rng = Rng(opts.seed ^ 0x4E16);
-    let mut scale_rng = Rng(opts.seed ^ 0x5CA1E);
-    let (base_from_moving, mm_per_px) = (0..opts.sessions)
-        .map(|i| {
-            if i == 0 {
-                return (Homography::IDENTITY, opts.mm_per_px);
-            }
-            let c = side as f64 / 2.0;
-            let shift = Homography::translation(rng.range(-12.0, 12.0), rng.range(-12.0, 12.0));
-            let angle = rng.range(-3.0, 3.0).to_radians();
-            // held at another distance: one pixel of this visit's map is
-            // `scale` pixels of the baseline's
-            let scale = scale_rng.range(1.0 - HAND_HELD_SCALE, 1.0 + HAND_HELD_SCALE);
-            (
-                shift * Homography::similarity_about(angle, scale, c, c),
-                opts.mm_per_px * scale,
-            )
-        })
-        .unzip();
-    HeightPlan {
-        rect: Rect::new(x, y, side, side),
-        um_per_level: 0.05,
-        base_from_moving,
-        mm_per_px,
-    }
-}
-
-fn write_height_map(
-    dir: &Path,
-    skin: &Skin,
-    state: &SkinState,
-    plan: &HeightPlan,
-    i: usize,
-    offset: (f64, f64),
-    opts: &PhantomOptions,
-) -> Result<()> {
-    let side = plan.rect.w;
-    let scene_from_hm =
-        Homography::translation(offset.0 + plan.rect.x as f64, offset.1 + plan.rect.y as f64)
-            * plan.base_from_moving[i];
-    let mut rng = Rng(opts.seed ^ 0x7A11 ^ i as u64);
-    // a 3D camera adds its own tilt and zero offset
-    let (tilt_x, tilt_y, zero) = (
-        rng.range(-3.0, 3.0),
-        rng.range(-3.0, 3.0),
-        rng.range(-20.0, 20.0),
-    );
-    let heights: Vec<f64> = (0..side * side)
-        .into_par_iter()
-        .map(|k| {
-            let (x, y) = ((k % side) as f64, (k / side) as f64);
-            let (a, b) = scene_from_hm.apply(x, y).unwrap_or((0.0, 0.0));
-            skin.height(a, b, state)
-                + tilt_x * x * plan.mm_per_px[i]
-                + tilt_y * y * plan.mm_per_px[i]
-                + zero
-        })
-        .collect();
-    let lo = heights.iter().copied().fold(f64::INFINITY, f64::min);
-    let levels: Vec<u16> = heights
-        .iter()
-        .map(|z| {
-            ((z - lo + 50.0) / plan.um_per_level)
-                .round()
-                .clamp(0.0, 65535.0) as u16
-        })
-        .collect();
-    let path = dir.join("cheek.height.png");
-    output::write_atomic(&path, &output::png_grey16(&path, side, side, &levels)?)?;
-    let sidecar = format!(
-        "# height_um = level * um_per_level (the zero is arbitrary)\num_per_level = {}\nmm_per_px = {}\n",
-        plan.um_per_level, plan.mm_per_px[i]
-    );
-    output::write_atomic(&dir.join("cheek.height.toml"), sidecar.as_bytes())
 }
 
 /// One close-up of procedural skin under the baseline camera and light

@@ -6,6 +6,7 @@
 //! z toward the camera); heights positive toward the camera, in µm when the
 //! scale is known and in pixel widths otherwise.
 
+pub mod fill;
 pub mod integrate;
 pub mod scars;
 pub mod series;
@@ -55,20 +56,43 @@ pub fn report(s: &Surface) -> SurfaceReport {
 }
 
 /// Normals → height: gradients ∂z/∂x = −nx/nz, ∂z/∂row = ny/nz (y is up),
-/// integrated over the valid normals; µm when the scale is known.
+/// filled across small holes without a normal ([`fill`]: a scar floor no
+/// light reaches) and integrated over the valid and filled pixels (`mask`:
+/// the pixels to measure, None for all); µm when the scale is known.
 #[must_use]
-pub fn height_from_normals(n: &Normals, mm_per_px: Option<MmPerPx>) -> Surface {
-    let valid: Vec<bool> = n.n.iter().map(|v| v[2] > 0.0).collect();
+pub fn height_from_normals(
+    n: &Normals,
+    mask: Option<&[bool]>,
+    mm_per_px: Option<MmPerPx>,
+) -> Surface {
+    let len = n.w * n.h;
+    let has_normal: Vec<bool> = n.n.iter().map(|v| v[2] > 0.0).collect();
+    // three lights fit a normal exactly, so nothing shows when one of them
+    // is wrong, as it is beside a shadow (a pixel half in a cast shadow at a
+    // scar's wall fitted three lights with a normal 80° off): such pixels
+    // at the edge of a hole are filled with it
+    let known: Vec<bool> = (0..len)
+        .map(|i| {
+            has_normal[i] && (n.used[i] > 3 || fill::neighbours(i, n.w, n.h).all(|j| has_normal[j]))
+        })
+        .collect();
+    let holes: Vec<bool> = (0..len)
+        .map(|i| !known[i] && mask.is_none_or(|m| m[i]))
+        .collect();
+    let filled = fill::fillable(&known, &holes, n.w, n.h);
     let slope = |i: usize, k: usize, sign: f64| -> f64 {
         let v = n.n[i];
-        if valid[i] {
+        if known[i] {
             sign * f64::from(v[k]) / f64::from(v[2])
         } else {
             0.0
         }
     };
-    let gx: Vec<f64> = (0..n.w * n.h).map(|i| slope(i, 0, -1.0)).collect();
-    let gy: Vec<f64> = (0..n.w * n.h).map(|i| slope(i, 1, 1.0)).collect();
+    let mut gx: Vec<f64> = (0..len).map(|i| slope(i, 0, -1.0)).collect();
+    let mut gy: Vec<f64> = (0..len).map(|i| slope(i, 1, 1.0)).collect();
+    fill::harmonic(&mut gx, &known, &filled, n.w, n.h);
+    fill::harmonic(&mut gy, &known, &filled, n.w, n.h);
+    let valid: Vec<bool> = (0..len).map(|i| known[i] || filled[i]).collect();
     let all = valid.iter().all(|&v| v);
     let z = integrate::integrate(&integrate::Gradients {
         w: n.w,
@@ -100,6 +124,6 @@ pub fn from_set(
     mm_per_px: Option<MmPerPx>,
 ) -> (Normals, Surface) {
     let normals = stereo::photometric_stereo(images, lights, mask, &StereoOptions::default());
-    let surface = height_from_normals(&normals, mm_per_px);
+    let surface = height_from_normals(&normals, mask, mm_per_px);
     (normals, surface)
 }

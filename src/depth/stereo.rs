@@ -217,6 +217,7 @@ fn pixel(
     obs: &[f64],
     opts: &StereoOptions,
     tolerance: f64,
+    dark: f64,
     pinv: Option<&[[f64; 3]]>,
 ) -> Option<([f64; 3], u8)> {
     let n = lights.len();
@@ -224,7 +225,7 @@ fn pixel(
     if brightest.is_nan() || brightest <= 0.0 {
         return None;
     }
-    let floor = f64::from(opts.shadow_fraction) * brightest;
+    let floor = (f64::from(opts.shadow_fraction) * brightest).max(dark);
     let sat = f64::from(opts.saturation);
     let usable: Vec<bool> = obs.iter().map(|&i| i > floor && i < sat).collect();
     let usable_count = usable.iter().filter(|&&k| k).count();
@@ -352,6 +353,32 @@ fn noise_fraction(images: &[Plane], lights: &[[f64; 3]], mask: Option<&[bool]>) 
     }
 }
 
+/// The median over (up to 5 000 sampled) pixels of their brightest
+/// observation: the set's exposure. An observation below the shadow
+/// fraction of it is shadow whatever the pixel's own brightest is, so a
+/// scar floor that no light reaches (every observation at the noise) is
+/// not fitted to its noise.
+fn typical_brightest(images: &[Plane], mask: Option<&[bool]>) -> f64 {
+    let len = images.first().map_or(0, Plane::len);
+    let step = (len / 5_000).max(1);
+    let mut brightest: Vec<f64> = (0..len)
+        .step_by(step)
+        .filter(|&i| mask.is_none_or(|m| m[i]))
+        .map(|i| {
+            images
+                .iter()
+                .map(|p| f64::from(p.data()[i]))
+                .filter(|v| v.is_finite())
+                .fold(0.0, f64::max)
+        })
+        .collect();
+    if brightest.is_empty() {
+        0.0
+    } else {
+        median(&mut brightest)
+    }
+}
+
 /// A fit to at least `h` of the usable observations: least trimmed
 /// squares for up to [`EXHAUSTIVE_UP_TO`] lights, backward elimination
 /// (stopping once every residual is within `accept`) beyond.
@@ -391,6 +418,7 @@ pub fn photometric_stereo(
         });
     let noise = noise_fraction(images, lights, mask);
     let tolerance = f64::from(opts.accept_fraction).max(3.0 * noise);
+    let dark = f64::from(opts.shadow_fraction) * typical_brightest(images, mask);
     let results: Vec<Option<([f64; 3], u8)>> = (0..w * h)
         .into_par_iter()
         .map_init(
@@ -405,7 +433,7 @@ pub fn photometric_stereo(
                 if obs.iter().any(|v| !v.is_finite()) {
                     return None;
                 }
-                pixel(lights, obs, opts, tolerance, pinv.as_deref())
+                pixel(lights, obs, opts, tolerance, dark, pinv.as_deref())
             },
         )
         .collect();
@@ -455,7 +483,7 @@ mod tests {
             .iter()
             .map(|v| 0.7 * (v[0] * n[0] + v[1] * n[1] + v[2] * n[2]).max(0.0))
             .collect();
-        let (g, used) = pixel(&l, &obs, &StereoOptions::default(), 0.002, None).unwrap();
+        let (g, used) = pixel(&l, &obs, &StereoOptions::default(), 0.002, 0.0, None).unwrap();
         let rho = (g[0] * g[0] + g[1] * g[1] + g[2] * g[2]).sqrt();
         assert!((rho - 0.7).abs() < 1e-9 && (g[0] / rho - n[0]).abs() < 1e-9);
         let lit = l
@@ -475,7 +503,7 @@ mod tests {
             .collect();
         obs[2] += 0.4; // specular highlight
         obs[6] *= 0.3; // partial cast shadow
-        let (g, used) = pixel(&l, &obs, &StereoOptions::default(), 0.002, None).unwrap();
+        let (g, used) = pixel(&l, &obs, &StereoOptions::default(), 0.002, 0.0, None).unwrap();
         let rho = (g[0] * g[0] + g[1] * g[1] + g[2] * g[2]).sqrt();
         let cos = (g[0] * n[0] + g[1] * n[1] + g[2] * n[2]) / rho;
         assert!(
