@@ -21,7 +21,7 @@
 //! [`crate::measure::NOMINAL_MM_PER_PX`] and every value is in pixel units.
 
 use crate::raster::{HeightUnit, Surface};
-use crate::stats::robust_sigma;
+use crate::stats::{median, robust_sigma};
 use crate::units::MmPerPx;
 use serde::Serialize;
 
@@ -322,7 +322,8 @@ fn measure_region(s: &Surface, depth: &[f64], region: &[usize], core_mean: f64) 
     };
     let n = region.len() as f64;
     let radius_px = (n / std::f64::consts::PI).sqrt();
-    let bottom = floor_depth(depth, s.w, s.h, centre, radius_px).map_or(max, |b| b.min(max));
+    let bottom = floor_depth(depth, s.w, s.h, centre, radius_px).map_or(max, |b| b.min(max))
+        - rim_level(depth, s.w, s.h, centre, radius_px);
     let px_area = s.pixel_area();
     let (to_vol, _) = s.volume_unit();
     let (depth_unit, _) = s.depth_unit();
@@ -344,11 +345,52 @@ fn measure_region(s: &Surface, depth: &[f64], region: &[usize], core_mean: f64) 
     }
 }
 
-/// The depth of a scar's floor: the apex of a quadratic surface fitted
-/// robustly (Tukey biweight) to the depths within 0.3 of the scar's radius
-/// of its centre. Pores and furrows on the floor are outliers to that fit,
-/// so they do not add their own depth; a smooth bowl's apex is within 0.3 %
-/// of its true bottom. `None` when the scar is too small for a fit.
+/// The level of the skin around a scar: the median depth below the form
+/// over the ring 1.2–1.6 scar radii from its centre (0 with fewer than 12
+/// pixels there). A scar's depth is measured from it, so skin more curved
+/// than the degree-2 form (a 20 mm patch on a 25 mm radius: the largest
+/// scar read 10 % shallow) does not add its residual to the scar.
+pub(crate) fn rim_level(
+    depth: &[f64],
+    w: usize,
+    h: usize,
+    centre: (f64, f64),
+    radius_px: f64,
+) -> f64 {
+    let (inner, outer) = (1.2 * radius_px, 1.6 * radius_px);
+    let (x0, x1) = (
+        (centre.0 - outer).floor().max(0.0) as usize,
+        ((centre.0 + outer).ceil().max(0.0) as usize).min(w.saturating_sub(1)),
+    );
+    let (y0, y1) = (
+        (centre.1 - outer).floor().max(0.0) as usize,
+        ((centre.1 + outer).ceil().max(0.0) as usize).min(h.saturating_sub(1)),
+    );
+    let mut ring = Vec::new();
+    for y in y0..=y1 {
+        for x in x0..=x1 {
+            let r = (x as f64 - centre.0).hypot(y as f64 - centre.1);
+            let d = depth[y * w + x];
+            if (inner..=outer).contains(&r) && d.is_finite() {
+                ring.push(d);
+            }
+        }
+    }
+    if ring.len() < 12 {
+        0.0
+    } else {
+        median(&mut ring)
+    }
+}
+
+/// The depth of a scar's floor: the deepest point of a quadratic surface
+/// plus a cone term (c·r, r the distance from the centre) fitted robustly
+/// (Tukey biweight) to the depths within 0.3 of the scar's radius of its
+/// centre. Pores and furrows on the floor are outliers to that fit, so they
+/// do not add their own depth; a smooth bowl's apex is within 0.3 % of its
+/// true bottom, and the cone term keeps the tip of a V-shaped ice-pick scar
+/// (a quadratic alone read a cone 13 % shallow). `None` when the scar is too
+/// small for a fit.
 pub(crate) fn floor_depth(
     depth: &[f64],
     w: usize,
@@ -373,23 +415,24 @@ pub(crate) fn floor_depth(
         for x in x0..=x1 {
             let (u, v) = ((x as f64 - centre.0) / rho, (y as f64 - centre.1) / rho);
             let d = depth[y * w + x];
-            if u * u + v * v <= 1.0 && d.is_finite() {
-                pts.push(([1.0, u, v, u * u, u * v, v * v], d));
+            let r2 = u * u + v * v;
+            if r2 <= 1.0 && d.is_finite() {
+                pts.push(([1.0, u, v, u * u, u * v, v * v, r2.sqrt()], d));
             }
         }
     }
-    if pts.len() < 12 {
+    if pts.len() < 14 {
         return None;
     }
-    let mut coef = [0.0f64; 6];
+    let mut coef = [0.0f64; 7];
     let mut weights = vec![1.0f64; pts.len()];
     for _ in 0..10 {
-        let mut a = nalgebra::Matrix6::<f64>::zeros();
-        let mut b = nalgebra::Vector6::<f64>::zeros();
+        let mut a = nalgebra::SMatrix::<f64, 7, 7>::zeros();
+        let mut b = nalgebra::SVector::<f64, 7>::zeros();
         for ((t, d), &wt) in pts.iter().zip(&weights) {
-            for i in 0..6 {
+            for i in 0..7 {
                 b[i] += wt * t[i] * d;
-                for j in 0..6 {
+                for j in 0..7 {
                     a[(i, j)] += wt * t[i] * t[j];
                 }
             }
@@ -398,7 +441,7 @@ pub(crate) fn floor_depth(
         coef.copy_from_slice(sol.as_slice());
         let res: Vec<f64> = pts
             .iter()
-            .map(|(t, d)| d - (0..6).map(|k| coef[k] * t[k]).sum::<f64>())
+            .map(|(t, d)| d - (0..7).map(|k| coef[k] * t[k]).sum::<f64>())
             .collect();
         let c = 4.685 * robust_sigma(&res).max(1e-9);
         for (wt, r) in weights.iter_mut().zip(&res) {
@@ -410,25 +453,27 @@ pub(crate) fn floor_depth(
             };
         }
     }
-    // apex of c0 + c1 u + c2 v + c3 u² + c4 uv + c5 v² (a maximum of depth)
+    let value = |u: f64, v: f64| {
+        coef[0]
+            + coef[1] * u
+            + coef[2] * v
+            + coef[3] * u * u
+            + coef[4] * u * v
+            + coef[5] * v * v
+            + coef[6] * u.hypot(v)
+    };
+    // apex of the quadratic part (a maximum of depth), or the centre where
+    // the cone term peaks
     let m = nalgebra::Matrix2::new(2.0 * coef[3], coef[4], coef[4], 2.0 * coef[5]);
     let apex = m
         .try_inverse()
         .map(|inv| inv * nalgebra::Vector2::new(-coef[1], -coef[2]));
     match apex {
         Some(p) if p.x * p.x + p.y * p.y <= 1.0 && coef[3] <= 0.0 && coef[5] <= 0.0 => {
-            let (u, v) = (p.x, p.y);
-            Some(
-                coef[0]
-                    + coef[1] * u
-                    + coef[2] * v
-                    + coef[3] * u * u
-                    + coef[4] * u * v
-                    + coef[5] * v * v,
-            )
+            Some(value(p.x, p.y).max(value(0.0, 0.0)))
         }
         // a flat floor (a boxcar scar) or a tilted one: the fit at the centre
-        _ => Some(coef[0]),
+        _ => Some(value(0.0, 0.0)),
     }
 }
 
@@ -554,5 +599,65 @@ mod tests {
             ],
             "{scars:?}"
         );
+    }
+
+    #[test]
+    fn big_scars_on_curved_skin_and_a_v_shaped_ice_pick_keep_their_depth() {
+        // a 20 mm patch (0.04 mm/px) with six scars of 0.3–28 mm² (bowls,
+        // boxcars with a floor 0.7 of their radius, a cone-shaped ice-pick)
+        // on a sphere of radius 25 mm (a chin: more curved than the
+        // degree-2 form) or on a plane, with a fine relief
+        let (w, h, mm) = (500usize, 500usize, 0.04);
+        let scars = [
+            (110.0, 120.0, 75.0, Some(0.0), 200.0),
+            (330.0, 110.0, 62.0, Some(0.0), 250.0),
+            (120.0, 350.0, 50.0, Some(0.7), 300.0),
+            (300.0, 300.0, 37.0, Some(0.7), 250.0),
+            (420.0, 420.0, 10.0, None, 350.0),
+            (430.0, 250.0, 8.0, Some(0.0), 300.0),
+        ];
+        let profile = |r: f64, big: f64, floor: Option<f64>, d: f64| match floor {
+            _ if r >= big => 0.0,
+            None => d * (1.0 - r / big),
+            Some(f) if r <= f * big => d,
+            Some(f) => {
+                d * 0.5 * (1.0 + (std::f64::consts::PI * (r - f * big) / (big - f * big)).cos())
+            }
+        };
+        for (sphere_mm, tolerance) in [(None, 0.02), (Some(25.0f64), 0.07)] {
+            let z: Vec<f64> = (0..w * h)
+                .map(|i| {
+                    let (x, y) = ((i % w) as f64, (i / w) as f64);
+                    let (xm, ym) = ((x - 250.0) * mm, (y - 250.0) * mm);
+                    let mut z = sphere_mm
+                        .map_or(0.0, |r| 1000.0 * ((r * r - xm * xm - ym * ym).sqrt() - r))
+                        + 6.0 * (x * 0.7).sin() * (y * 0.5).cos();
+                    for &(cx, cy, big, floor, d) in &scars {
+                        z -= profile((x - cx).hypot(y - cy), big, floor, d);
+                    }
+                    z
+                })
+                .collect();
+            let s = Surface {
+                w,
+                h,
+                z,
+                unit: HeightUnit::Um,
+                mm_per_px: MmPerPx::new(mm),
+            };
+            let (_, found) = find_scars(&s);
+            for &(cx, cy, big, _, d) in &scars {
+                let f = found
+                    .iter()
+                    .find(|f| (f.centre.0 - cx).hypot(f.centre.1 - cy) < big)
+                    .unwrap_or_else(|| panic!("{sphere_mm:?}: scar at ({cx}, {cy}) not found"));
+                let err = f.max_depth / d - 1.0;
+                assert!(
+                    err.abs() <= tolerance,
+                    "{sphere_mm:?}: scar at ({cx}, {cy}): {:+.1} %",
+                    100.0 * err
+                );
+            }
+        }
     }
 }

@@ -193,7 +193,8 @@ pub fn measure_surface(
 /// heights): the depth of its floor (the robust fit of
 /// [`super::scars::floor_depth`], no deeper than the disc's deepest point;
 /// or the deepest point within 0.3 of its radius
-/// where the scar is too small for a fit; never below 0, so a healed scar
+/// where the scar is too small for a fit; measured from the skin around it,
+/// [`super::scars::rim_level`]; never below 0, so a healed scar
 /// reads 0 rather than a bump), and the sum of the depths below the
 /// reference and the number of pixels within its radius (for the volume).
 fn depth_at(
@@ -228,9 +229,10 @@ fn depth_at(
             }
         }
     }
-    let floor = super::scars::floor_depth(depth, w, h, centre, radius_px)
+    let floor = (super::scars::floor_depth(depth, w, h, centre, radius_px)
         .map_or(deepest, |f| f.min(disc_max))
-        .max(0.0);
+        - super::scars::rim_level(depth, w, h, centre, radius_px))
+    .max(0.0);
     (floor, sum, n)
 }
 
