@@ -491,7 +491,8 @@ fn metric_table(s: &Series) -> Markup {
                         @for x in &s.sessions {
                             td data-label=(x.date.to_string()) {
                                 @if let Some(m) = x.metrics.get(id) {
-                                    span { (format_value(m.measured.value)) " ± " (format_value(m.measured.uncertainty))
+                                    // .v: a number never breaks (at "e-3") on paper
+                                    span { span.v { (format_value(m.measured.value)) } " ± " span.v { (format_value(m.measured.uncertainty)) }
                                     @if let Some(c) = m.vs_baseline { @if let Some(p) = shown_change_pct(m) { br; span.small { (format!("{p:+.1} %")) @if c.beyond_noise { " *" } } } } }
                                 } @else { "—" }
                             }

@@ -103,10 +103,12 @@ details{margin:10px 0}summary{cursor:pointer;font-weight:600}
  table{font-size:6.5pt}th,td{padding:0 3px;line-height:1.2}
  table code{font:inherit}.tag{font-size:inherit;padding:0 2px}
  .small{font-size:8pt}section.series>h2+p.small{break-after:avoid-page}
- table.metrics{font-size:6pt;line-height:1.1}table.metrics th,table.metrics td>span{white-space:nowrap}
+ table.metrics{font-size:6pt;line-height:1.1}table.metrics th,table.metrics .v{white-space:nowrap}
+ table.metrics td:first-child{overflow-wrap:anywhere}table.metrics:has(th:nth-child(9)){font-size:5.5pt}
+ table.metrics:has(th:nth-child(11)) :is(th,.v,.small){white-space:normal}
  table.metrics td br{display:none}table.metrics td .small{margin-left:.5em;white-space:nowrap}
  table.metrics td:nth-child(2) .small{display:none}
- table.fits{columns:2;column-gap:6mm;display:block}
+ table.fits{columns:2;column-gap:6mm;display:block}table.fits td+td{white-space:nowrap}
  table.defs{display:block;columns:2;column-gap:6mm}table.defs thead{display:none}table.defs tbody{display:block}
  table.defs tr{display:block;break-inside:avoid;border-bottom:1px solid var(--line)}table.defs td{display:inline;border:none;padding:0 3px 0 0}
  table.defs td:first-child{font-weight:600}
