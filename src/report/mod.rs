@@ -363,6 +363,17 @@ fn strip_xml_header(svg: &str) -> &str {
 }
 
 fn practitioner_section(a: &Analysis, plots: &[Plot]) -> Markup {
+    // paper gets the definitions of the metrics this case has (the screen all)
+    let measured: std::collections::BTreeSet<&str> = a
+        .series
+        .iter()
+        .flat_map(|s| s.sessions.iter().flat_map(|x| x.metrics.keys()))
+        .map(|id| id.strip_suffix(catalog::VS_CONTROL).unwrap_or(id))
+        .collect();
+    let unmeasured = catalog::METRICS
+        .iter()
+        .filter(|m| !measured.contains(m.id))
+        .count();
     html! {
         section {
             h2 { "For the practitioner" }
@@ -435,9 +446,12 @@ fn practitioner_section(a: &Analysis, plots: &[Plot]) -> Markup {
                     thead { tr { th { "Metric id" } th { "Better" } th.note { "Definition" } } }
                     tbody {
                         @for m in catalog::METRICS {
-                            tr { td data-label="Metric" { code { (m.id) } } td data-label="Better" { (m.better.as_str()) } td.note data-label="Definition" { (m.definition) } }
+                            tr.noprint[!measured.contains(m.id)] { td data-label="Metric" { code { (m.id) } } td data-label="Better" { (m.better.as_str()) } td.note data-label="Definition" { (m.definition) } }
                         }
                     }
+                }
+                @if unmeasured > 0 {
+                    p.small.printonly { "Printed: the definitions of the metrics this case measures; the on-screen report lists all " (catalog::METRICS.len()) "." }
                 }
                 p.small { "skintrack " (a.version) " · inputs SHA-256 " code { (a.inputs_sha256) } }
             }
