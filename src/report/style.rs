@@ -3,7 +3,9 @@
 //! their narrow rendering, tables stack their cells under labels, long
 //! values wrap) and print (page 1: the client summary, the first and latest
 //! photos side by side and the overview chart; controls and instructions
-//! hidden; collapsed sections printed open).
+//! hidden; collapsed sections printed open; up to three series in 7 A4
+//! pages: a later view's pair beside its chart, images and charts three a
+//! row, the practitioner's tables compact, nothing wider than the page).
 
 /// The stylesheet.
 pub const CSS: &str = r#".depthmaps .slider{max-width:560px;margin:0 auto}
@@ -80,7 +82,7 @@ details{margin:10px 0}summary{cursor:pointer;font-weight:600}
  .slider .lab.r{right:auto;left:calc(50% + 2mm + 4px)}
  .slider .lab.l{left:4px}
  .slider .lab{top:4px;font-size:8pt}
- .overlays{display:grid;grid-template-columns:1fr 1fr;gap:2mm 5mm}
+ .overlays{display:grid;grid-template-columns:repeat(3,1fr);gap:2mm 5mm}
  .overlays .ovpanel{display:grid!important;gap:2mm}
  figcaption{font-size:7.5pt;margin-top:0}
  .chart svg{max-height:62mm;width:auto;max-width:100%}
@@ -92,8 +94,9 @@ details{margin:10px 0}summary{cursor:pointer;font-weight:600}
  table .small{font-size:inherit}
  .chart .narrow{display:none!important}.chart .wide{display:block!important}
  .sheetgrid{grid-template-columns:repeat(8,1fr);gap:2mm}.sheetgrid figcaption{font-size:6.5pt}
- .charts{display:grid;grid-template-columns:1fr 1fr;gap:2mm 5mm}
- .charts .chart svg{max-height:60mm}
+ /* three charts a row; the measured-region figure, taller, beside two rows of them */
+ .charts{display:grid;grid-template-columns:repeat(3,1fr);gap:2mm 5mm}
+ .charts .chart svg{max-height:48mm}.charts>figure.regions{grid-row:span 2}
  figure.regions{break-inside:avoid;margin:4px 0}figure.regions img{max-height:62mm;width:auto;max-width:100%}
  details{display:block;margin:4px 0}
  details>summary{list-style:none;font-weight:600}
@@ -103,6 +106,8 @@ details{margin:10px 0}summary{cursor:pointer;font-weight:600}
  table{font-size:6.5pt}th,td{padding:0 3px;line-height:1.2}
  table code{font:inherit}.tag{font-size:inherit;padding:0 2px}
  .small{font-size:8pt}section.series>h2+p.small{break-after:avoid-page}
+ /* a metric cell on one line while it fits (value ± SE, change), breaking
+    between numbers, never inside one; smaller from 8 visits, free to wrap from 10 */
  table.metrics{font-size:6pt;line-height:1.1}table.metrics th,table.metrics .v{white-space:nowrap}
  table.metrics td:first-child{overflow-wrap:anywhere}table.metrics:has(th:nth-child(9)){font-size:5.5pt}
  table.metrics:has(th:nth-child(11)) :is(th,.v,.small){white-space:normal}
@@ -112,12 +117,11 @@ details{margin:10px 0}summary{cursor:pointer;font-weight:600}
  table.defs{display:block;columns:2;column-gap:6mm}table.defs thead{display:none}table.defs tbody{display:block}
  table.defs tr{display:block;break-inside:avoid;border-bottom:1px solid var(--line)}table.defs td{display:inline;border:none;padding:0 3px 0 0}
  table.defs td:first-child{font-weight:600}
+ /* a later view: its photo pair beside its overview chart */
  .later .pair{display:flex;gap:4mm;align-items:flex-start;break-inside:avoid}
  .later .pair>.card{flex:0 0 54%;margin:0}.later .pair>.chart{flex:1 1 0;min-width:0;margin:0}
  .later .pair>.chart svg{max-height:46mm}
  h3+p.small{break-after:avoid-page}
- .overlays{grid-template-columns:repeat(3,1fr)}
- .charts{grid-template-columns:repeat(3,1fr)}.charts .chart svg{max-height:48mm}.charts>figure.regions{grid-row:span 2}
  section{break-inside:auto}
  .chart,figure,tr,.slider{break-inside:avoid}
  a{color:inherit;text-decoration:none}}
