@@ -263,10 +263,12 @@ fn series_client_section(a: &Analysis, si: usize, s: &Series, plots: &[Plot]) ->
         .collect();
     let latest_date = latest.map(|x| x.date.human()).unwrap_or_default();
     html! {
-        section.series {
+        section.series.later[si > 0] {
             h2 { (heading) (s.view) }
             @if let Some(n) = note { p.small { (n) } }
-
+            // the pair and the overview chart: stacked, but side by side on
+            // paper for a later view (the first fills page 1)
+            div.pair {
             @if let (Some(b), Some(l)) = (base_img, latest_img) {
                 div.card.slider-wrap.depthmaps[s.kind != Kind::Photo] {
                     (compare::pickers(si, s, 0, latest_k.unwrap_or(0)))
@@ -285,6 +287,7 @@ fn series_client_section(a: &Analysis, si: usize, s: &Series, plots: &[Plot]) ->
             }
             @if let Some(p) = overview {
                 (chart(p, if si == 0 { "card lead" } else { "card" }))
+            }
             }
             @if !kinds.is_empty() {
                 div.card.ovcard.lead[si == 0] {
@@ -360,6 +363,17 @@ fn strip_xml_header(svg: &str) -> &str {
 }
 
 fn practitioner_section(a: &Analysis, plots: &[Plot]) -> Markup {
+    // paper gets the definitions of the metrics this case has (the screen all)
+    let measured: std::collections::BTreeSet<&str> = a
+        .series
+        .iter()
+        .flat_map(|s| s.sessions.iter().flat_map(|x| x.metrics.keys()))
+        .map(|id| id.strip_suffix(catalog::VS_CONTROL).unwrap_or(id))
+        .collect();
+    let unmeasured = catalog::METRICS
+        .iter()
+        .filter(|m| !measured.contains(m.id))
+        .count();
     html! {
         section {
             h2 { "For the practitioner" }
@@ -402,7 +416,7 @@ fn practitioner_section(a: &Analysis, plots: &[Plot]) -> Markup {
                     @if !s.fits.is_empty() {
                         details {
                             summary { "Fitted trends (plateau and time to 90 %)" }
-                            table.stack {
+                            table.stack.fits {
                                 thead { tr { th { "Metric" } th { "Start" } th { "Plateau" } th { "τ (days)" } th { "Days to 90 %" } th { "R²" } } }
                                 tbody {
                                     @for (id, f) in &s.fits {
@@ -428,13 +442,16 @@ fn practitioner_section(a: &Analysis, plots: &[Plot]) -> Markup {
                     "Uncertainty is the standard error over 4×4 sub-tiles of the region (or over repeat captures); a change is called beyond noise when it exceeds the minimal detectable change 1.96·√2·SEM. "
                     "Photos taken 1–3 days after a treatment are flagged (post-treatment redness) and left out of fits and improvement statements. Scar shading from a photo is an index, not a depth; depths in µm come only from height maps or photometric sets."
                 }
-                table.stack {
+                table.stack.defs {
                     thead { tr { th { "Metric id" } th { "Better" } th.note { "Definition" } } }
                     tbody {
                         @for m in catalog::METRICS {
-                            tr { td data-label="Metric" { code { (m.id) } } td data-label="Better" { (m.better.as_str()) } td.note data-label="Definition" { (m.definition) } }
+                            tr.noprint[!measured.contains(m.id)] { td data-label="Metric" { code { (m.id) } } td data-label="Better" { (m.better.as_str()) } td.note data-label="Definition" { (m.definition) } }
                         }
                     }
+                }
+                @if unmeasured > 0 {
+                    p.small.printonly { "Printed: the definitions of the metrics this case measures; the on-screen report lists all " (catalog::METRICS.len()) "." }
                 }
                 p.small { "skintrack " (a.version) " · inputs SHA-256 " code { (a.inputs_sha256) } }
             }
@@ -479,7 +496,7 @@ fn metric_table(s: &Series) -> Markup {
     ids.sort_by_key(|id| catalog::order(id));
     ids.dedup();
     html! {
-        table.stack {
+        table.stack.metrics {
             thead { tr { th { "Metric" } @for x in &s.sessions { th { (x.date.to_string()) } } } }
             tbody {
                 @for id in ids {
@@ -488,7 +505,8 @@ fn metric_table(s: &Series) -> Markup {
                         @for x in &s.sessions {
                             td data-label=(x.date.to_string()) {
                                 @if let Some(m) = x.metrics.get(id) {
-                                    span { (format_value(m.measured.value)) " ± " (format_value(m.measured.uncertainty))
+                                    // .v: a number never breaks (at "e-3") on paper
+                                    span { span.v { (format_value(m.measured.value)) } " ± " span.v { (format_value(m.measured.uncertainty)) }
                                     @if let Some(c) = m.vs_baseline { @if let Some(p) = shown_change_pct(m) { br; span.small { (format!("{p:+.1} %")) @if c.beyond_noise { " *" } } } } }
                                 } @else { "—" }
                             }

@@ -3,7 +3,9 @@
 //! their narrow rendering, tables stack their cells under labels, long
 //! values wrap) and print (page 1: the client summary, the first and latest
 //! photos side by side and the overview chart; controls and instructions
-//! hidden; collapsed sections printed open).
+//! hidden; collapsed sections printed open; up to three series in 7 A4
+//! pages: a later view's pair beside its chart, images and charts three a
+//! row, the practitioner's tables compact, nothing wider than the page).
 
 /// The stylesheet.
 pub const CSS: &str = r#".depthmaps .slider{max-width:560px;margin:0 auto}
@@ -70,7 +72,7 @@ details{margin:10px 0}summary{cursor:pointer;font-weight:600}
  h1{font-size:16pt}h2{font-size:13pt;margin:10px 0 4px;break-after:avoid-page}h3{font-size:11pt;margin:8px 0 4px;break-after:avoid-page}
  header.top{margin-bottom:6px;padding-bottom:4px}
  .card{border:none;padding:0;margin:4px 0}
- ul.points li{margin:1px 0}
+ ul.points li{margin:1px 0}ul.points{font-size:9pt}
  input[type=range],.overlays>input,.overlays>label,.noprint{display:none!important}
  .printonly{display:block}
  .slider{display:grid;grid-template-columns:1fr 1fr;gap:4mm;background:none;border-radius:0;max-width:none}
@@ -80,19 +82,21 @@ details{margin:10px 0}summary{cursor:pointer;font-weight:600}
  .slider .lab.r{right:auto;left:calc(50% + 2mm + 4px)}
  .slider .lab.l{left:4px}
  .slider .lab{top:4px;font-size:8pt}
- .overlays{display:grid;grid-template-columns:1fr 1fr;gap:2mm 5mm}
+ .overlays{display:grid;grid-template-columns:repeat(3,1fr);gap:2mm 5mm}
  .overlays .ovpanel{display:grid!important;gap:2mm}
  figcaption{font-size:7.5pt;margin-top:0}
  .chart svg{max-height:62mm;width:auto;max-width:100%}
- .chart.lead svg{max-height:88mm}
+ .chart.lead svg{max-height:72mm}
+ .series:not(.later) .slider{max-width:170mm;margin:0 auto}
  .depthmaps .slider{max-width:125mm;margin:0 auto}
  .card.ovcard.lead{break-before:page}.card.ovcard>p.small{break-after:avoid-page}
  .overlays .ovpanel{break-inside:avoid}
  table .small{font-size:inherit}
  .chart .narrow{display:none!important}.chart .wide{display:block!important}
- .sheetgrid{grid-template-columns:repeat(6,1fr);gap:2mm}.sheetgrid figcaption{font-size:6.5pt}
- .charts{display:grid;grid-template-columns:1fr 1fr;gap:2mm 5mm}
- .charts .chart svg{max-height:60mm}
+ .sheetgrid{grid-template-columns:repeat(8,1fr);gap:2mm}.sheetgrid figcaption{font-size:6.5pt}
+ /* three charts a row; the measured-region figure, taller, beside two rows of them */
+ .charts{display:grid;grid-template-columns:repeat(3,1fr);gap:2mm 5mm}
+ .charts .chart svg{max-height:48mm}.charts>figure.regions{grid-row:span 2}
  figure.regions{break-inside:avoid;margin:4px 0}figure.regions img{max-height:62mm;width:auto;max-width:100%}
  details{display:block;margin:4px 0}
  details>summary{list-style:none;font-weight:600}
@@ -100,6 +104,24 @@ details{margin:10px 0}summary{cursor:pointer;font-weight:600}
  details::details-content{content-visibility:visible;display:contents}
  details.screenonly{display:none}
  table{font-size:6.5pt}th,td{padding:0 3px;line-height:1.2}
+ table code{font:inherit}.tag{font-size:inherit;padding:0 2px}
+ .small{font-size:8pt}section.series>h2+p.small{break-after:avoid-page}
+ /* a metric cell on one line while it fits (value ± SE, change), breaking
+    between numbers, never inside one; smaller from 8 visits, free to wrap from 10 */
+ table.metrics{font-size:6pt;line-height:1.1}table.metrics th,table.metrics .v{white-space:nowrap}
+ table.metrics td:first-child{overflow-wrap:anywhere}table.metrics:has(th:nth-child(9)){font-size:5.5pt}
+ table.metrics:has(th:nth-child(11)) :is(th,.v,.small){white-space:normal}
+ table.metrics td br{display:none}table.metrics td .small{margin-left:.5em;white-space:nowrap}
+ table.metrics td:nth-child(2) .small{display:none}
+ table.fits{columns:2;column-gap:6mm;display:block}table.fits td+td{white-space:nowrap}
+ table.defs{display:block;columns:2;column-gap:6mm}table.defs thead{display:none}table.defs tbody{display:block}
+ table.defs tr{display:block;break-inside:avoid;border-bottom:1px solid var(--line)}table.defs td{display:inline;border:none;padding:0 3px 0 0}
+ table.defs td:first-child{font-weight:600}
+ /* a later view: its photo pair beside its overview chart */
+ .later .pair{display:flex;gap:4mm;align-items:flex-start;break-inside:avoid}
+ .later .pair>.card{flex:0 0 54%;margin:0}.later .pair>.chart{flex:1 1 0;min-width:0;margin:0}
+ .later .pair>.chart svg{max-height:46mm}
+ h3+p.small{break-after:avoid-page}
  section{break-inside:auto}
  .chart,figure,tr,.slider{break-inside:avoid}
  a{color:inherit;text-decoration:none}}
