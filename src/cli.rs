@@ -173,6 +173,11 @@ pub enum Command {
         /// 40–55° above the skin, 8-bit sRGB JPEG, cast shadows in scars).
         #[arg(long, conflicts_with = "unchanged")]
         photometric: bool,
+        /// Lasting extra haemoglobin in the treated area at the baseline
+        /// (0–1; 0.15 reads about 8 erythema-index units over the control),
+        /// fading by 70 % over the course.
+        #[arg(long, default_value_t = 0.0, conflicts_with = "unchanged")]
+        erythema: f64,
     },
 }
 

@@ -141,6 +141,7 @@ fn run_command(args: Args) -> Result<ExitCode> {
             unchanged: true,
             capture,
             photometric: _,
+            erythema: _,
         } => {
             let opts = crate::phantom::UnchangedOptions {
                 seed,
@@ -166,6 +167,7 @@ fn run_command(args: Args) -> Result<ExitCode> {
             unchanged: false,
             capture,
             photometric,
+            erythema,
         } => {
             let opts = crate::phantom::PhantomOptions {
                 seed,
@@ -174,6 +176,7 @@ fn run_command(args: Args) -> Result<ExitCode> {
                 height: size.1,
                 capture: capture.map(Into::into),
                 photometric,
+                erythema,
                 ..Default::default()
             };
             let truth = crate::phantom::generate(&out_dir, &opts)?;

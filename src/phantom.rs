@@ -75,6 +75,10 @@ pub struct PhantomOptions {
     /// Every scar this many times as deep as designed (1: 150–350 µm;
     /// deeper ice-pick scars are hidden from more of a rig's lights).
     pub scar_depth_scale: f64,
+    /// Lasting extra haemoglobin in the treated area at the baseline (0:
+    /// none; 0.15 reads about 8 erythema-index units over the control),
+    /// fading by 70 % over the course.
+    pub erythema: f64,
     /// `None`: today's camera (small gain and white-balance jitter, an
     /// oblique light turning a little, noise on the encoded values, JPEG 90).
     /// `Some(plan)`: every photo through the capture model instead
@@ -94,6 +98,7 @@ impl Default for PhantomOptions {
             height_maps: true,
             photometric: false,
             scar_depth_scale: 1.0,
+            erythema: 0.0,
             capture: None,
         }
     }
@@ -134,6 +139,9 @@ pub struct SessionTruth {
     pub camera: Camera,
     /// Scar depths at this visit, µm, by scar id.
     pub scar_depths_um: Vec<f64>,
+    /// The erythema index of the treated region over the control region's,
+    /// from the skin's reflectance alone (what the redness claim states).
+    pub erythema_excess: f64,
     /// The capture, when the photos went through a capture plan
     /// ([`PhantomOptions::capture`]); the camera's gain, white balance, light
     /// and noise are then the ones this capture used.
@@ -206,7 +214,9 @@ fn schedule(n: usize) -> Vec<(i64, bool)> {
     v
 }
 
-fn state_at(days: i64, treatment_days: &[i64]) -> SkinState {
+/// The skin at `days` after the baseline; `erythema`: its lasting redness
+/// at the baseline, down 70 % when the remodelling is complete.
+fn state_at(days: i64, treatment_days: &[i64], erythema: f64) -> SkinState {
     // remodelling builds up over months after the first treatment
     let progress = 1.0 - (-(days as f64) / 75.0).exp();
     let since = treatment_days
@@ -224,6 +234,7 @@ fn state_at(days: i64, treatment_days: &[i64]) -> SkinState {
         line_factor: 1.0 - 0.35 * progress,
         pigment_factor: 1.0 - 0.3 * progress,
         redness,
+        erythema: erythema * (1.0 - 0.7 * progress),
     }
 }
 
@@ -366,6 +377,12 @@ fn add_noise(img: &mut RgbPlanes, sigma: f64, seed: u64) {
 /// [`Error::Usage`] for bad settings or a non-empty folder; [`Error::Write`].
 pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
     check_new_case(out_dir, opts.sessions, opts.width, opts.height)?;
+    if !(0.0..=1.0).contains(&opts.erythema) {
+        return Err(Error::usage(format!(
+            "--erythema must be 0 to 1, got {}",
+            opts.erythema
+        )));
+    }
     let captures = opts
         .capture
         .as_ref()
@@ -427,7 +444,7 @@ pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
             camera.light = unchanged::reference_lighting().side_direction;
             camera.noise = change.noise_sigma;
         }
-        let state = state_at(days, &treatment_days);
+        let state = state_at(days, &treatment_days, opts.erythema);
         sessions.push((days, treatment, state, camera, scene_from_image));
     }
 
@@ -487,6 +504,7 @@ pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
                 .iter()
                 .map(|s| s.depth_um * state.scar_depth_factor)
                 .collect(),
+            erythema_excess: skin.erythema_excess(state, roi, control),
             capture,
         });
     }
@@ -678,6 +696,7 @@ pub fn skin_image(seed: u64, w: usize, h: usize, mm_per_px: f64, smooth: f64) ->
         line_factor: k,
         pigment_factor: k,
         redness: 0.0,
+        erythema: 0.0,
     };
     let camera = Camera {
         base_from_moving: Homography::IDENTITY,
@@ -708,8 +727,8 @@ mod tests {
             vec![(0, true), (28, true), (30, false), (56, true), (119, false)]
         );
         assert_eq!(schedule(2), vec![(0, true), (63, false)]);
-        let st = state_at(30, &[0, 28, 56]);
+        let st = state_at(30, &[0, 28, 56], 0.0);
         assert!(st.redness > 0.1);
-        assert_eq!(state_at(56, &[0, 28, 56]).redness, 0.0);
+        assert_eq!(state_at(56, &[0, 28, 56], 0.0).redness, 0.0);
     }
 }

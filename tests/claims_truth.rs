@@ -1,7 +1,7 @@
 //! Claims against the phantom's designed change (issue 16's targets for the
 //! photo topics that are measured at tracked places or against the control
-//! region, or tracked at the scars found at baseline): fine lines, texture
-//! and dark-spot pigment within 15 points of the truth, scar depth and
+//! region, or tracked at the scars found at baseline): fine lines, texture,
+//! dark-spot pigment and redness within 15 points of the truth, scar depth and
 //! volume within 10 (from height maps and from photometric sets), never
 //! in the wrong direction, and the scars found in
 //! the baseline height map within one of the designed scars inside it, on
@@ -27,6 +27,7 @@ fn line_texture_and_pigment_claims_follow_the_designed_change() {
             .unwrap()
             .args(["phantom", "--seed", &seed.to_string(), "--size", "800x600"])
             .arg("--photometric")
+            .args(["--erythema", "0.15"])
             .arg(&case)
             .assert()
             .success();
@@ -56,6 +57,9 @@ fn line_texture_and_pigment_claims_follow_the_designed_change() {
             // shadows in the deep scars): photometric stereo's heights
             ("photometric", "scar_depth", "scar_depth_factor", 10.0),
             ("photometric", "scar_volume", "scar_depth_factor", 10.0),
+            // the treated area's lasting redness over the control region,
+            // as the skin's reflectance gives it (erythema index units)
+            ("photo", "redness", "erythema_excess", 15.0),
         ] {
             let c = claims
                 .iter()
@@ -68,11 +72,16 @@ fn line_texture_and_pigment_claims_follow_the_designed_change() {
                     .iter()
                     .find(|s| &s["date"] == date)
                     .unwrap();
-                s["state"][factor].as_f64().unwrap()
+                if factor == "erythema_excess" {
+                    s[factor].as_f64().unwrap()
+                } else {
+                    s["state"][factor].as_f64().unwrap()
+                }
             };
             // the designed change of the lines' depth, the relief's
-            // amplitude, the spots' melanin or the scars' depth (their
-            // volume scales with it), in %, between the claim's two visits
+            // amplitude, the spots' melanin, the scars' depth (their
+            // volume scales with it) or the redness excess, in %, between
+            // the claim's two visits
             let want = 100.0 * (state(&c["to"]) / state(&c["from"]) - 1.0);
             let got = c["change_pct"].as_f64().unwrap();
             eprintln!("seed {seed} {topic}: claimed {got:+.1} %, designed {want:+.1} %");

@@ -166,6 +166,9 @@ pub struct SkinState {
     pub pigment_factor: f64,
     /// Extra haemoglobin in the treated area (acute redness).
     pub redness: f64,
+    /// Lasting extra haemoglobin in the treated area (inflamed acne,
+    /// rosacea), fading over the course ([`super::PhantomOptions::erythema`]).
+    pub erythema: f64,
 }
 
 pub(super) struct Skin {
@@ -464,6 +467,26 @@ impl Skin {
         m
     }
 
+    /// The erythema index 100·log10(R/G) of the mean linear reflectance
+    /// over baseline rectangle `roi` less the same over `control` (every
+    /// second pixel): the redness excess a claim states, from the skin
+    /// alone (no light, camera or alignment).
+    pub(super) fn erythema_excess(&self, s: &SkinState, roi: Rect, control: Rect) -> f64 {
+        let (ox, oy) = self.offset();
+        let index = |r: Rect| {
+            let (mut red, mut green) = (0.0, 0.0);
+            for y in (r.y..r.y + r.h).step_by(2) {
+                for x in (r.x..r.x + r.w).step_by(2) {
+                    let c = self.reflectance(x as f64 + ox, y as f64 + oy, s);
+                    red += c[0];
+                    green += c[1];
+                }
+            }
+            100.0 * (red / green).log10()
+        };
+        index(roi) - index(control)
+    }
+
     /// Linear RGB reflectance at scene point (x, y).
     pub(super) fn reflectance(&self, x: f64, y: f64, s: &SkinState) -> [f64; 3] {
         let (ox, oy) = self.offset();
@@ -480,7 +503,7 @@ impl Skin {
         let mut hb = 0.32 + 0.06 * fbm(self.seed ^ 0x21, x, y, 60.0, 4);
         // small vascular blotches
         hb += 0.12 * (fbm(self.seed ^ 0x22, x, y, 14.0, 2) - 0.35).max(0.0);
-        hb += s.redness * self.treated_weight(bx, by, self.treated);
+        hb += (s.redness + s.erythema) * self.treated_weight(bx, by, self.treated);
         // chromophore absorption per channel (R, G, B): melanin absorbs
         // toward blue, haemoglobin mostly green
         let k_mel = [0.25, 0.8, 1.5];

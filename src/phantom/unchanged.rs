@@ -198,6 +198,7 @@ const STATE: SkinState = SkinState {
     line_factor: 1.0,
     pigment_factor: 1.0,
     redness: 0.0,
+    erythema: 0.0,
 };
 
 /// A per-session seed from the generator seed and a stream tag.
