@@ -46,7 +46,7 @@ pub use capture::{
     CaptureChange, HardFailure, LENS_SIGMA_PX, Lighting, LinearRgb, Scan, accepted,
     entropy_coded_range, jpeg_file, photograph, scan_cut_at_half, sensor_rgb8,
 };
-use relief::{height_map_plan, photometric_plan, write_height_map, write_photometric_set};
+use relief::{height_map_plan, patch, photometric_plan, write_height_map, write_photometric_set};
 use skin::{Rng, Skin};
 pub use skin::{Scar, SkinState};
 pub use unchanged::{
@@ -451,10 +451,9 @@ pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
     // the case
     let mut truths = Vec::new();
     let date_of = |days: i64| base_date().plus_days(days);
-    let hm = opts.height_maps.then(|| height_map_plan(&skin, w, h, opts));
-    let ps = opts
-        .photometric
-        .then(|| photometric_plan(height_map_plan(&skin, w, h, opts).rect, opts));
+    let patch_rect = patch(&skin, w, h);
+    let hm = opts.height_maps.then(|| height_map_plan(patch_rect, opts));
+    let ps = opts.photometric.then(|| photometric_plan(patch_rect, opts));
     for (i, (days, treatment, state, camera, scene_from_image)) in sessions.iter().enumerate() {
         let date = date_of(*days);
         let dir = out_dir.join(date.to_string());

@@ -24,6 +24,7 @@ use crate::raster::{HeightUnit, Surface};
 use crate::stats::{median, robust_sigma};
 use crate::units::MmPerPx;
 use serde::Serialize;
+use std::ops::RangeInclusive;
 
 /// Depth a depression must exceed to belong to a scar's extent, µm.
 pub const EXTENT_UM: f64 = 10.0;
@@ -345,6 +346,21 @@ fn measure_region(s: &Surface, depth: &[f64], region: &[usize], core_mean: f64) 
     }
 }
 
+/// The columns and rows of the square reaching `radius` px from `centre`,
+/// clipped to the `w × h` grid.
+pub(crate) fn window(
+    centre: (f64, f64),
+    radius: f64,
+    w: usize,
+    h: usize,
+) -> (RangeInclusive<usize>, RangeInclusive<usize>) {
+    let span = |c: f64, len: usize| {
+        (c - radius).floor().max(0.0) as usize
+            ..=((c + radius).ceil().max(0.0) as usize).min(len.saturating_sub(1))
+    };
+    (span(centre.0, w), span(centre.1, h))
+}
+
 /// The level of the skin around a scar: the median depth below the form
 /// over the ring 1.2–1.6 scar radii from its centre (0 with fewer than 12
 /// pixels there). A scar's depth is measured from it, so skin more curved
@@ -358,17 +374,10 @@ pub(crate) fn rim_level(
     radius_px: f64,
 ) -> f64 {
     let (inner, outer) = (1.2 * radius_px, 1.6 * radius_px);
-    let (x0, x1) = (
-        (centre.0 - outer).floor().max(0.0) as usize,
-        ((centre.0 + outer).ceil().max(0.0) as usize).min(w.saturating_sub(1)),
-    );
-    let (y0, y1) = (
-        (centre.1 - outer).floor().max(0.0) as usize,
-        ((centre.1 + outer).ceil().max(0.0) as usize).min(h.saturating_sub(1)),
-    );
+    let (cols, rows) = window(centre, outer, w, h);
     let mut ring = Vec::new();
-    for y in y0..=y1 {
-        for x in x0..=x1 {
+    for y in rows {
+        for x in cols.clone() {
             let r = (x as f64 - centre.0).hypot(y as f64 - centre.1);
             let d = depth[y * w + x];
             if (inner..=outer).contains(&r) && d.is_finite() {
@@ -402,17 +411,10 @@ pub(crate) fn floor_depth(
     if rho < 3.0 {
         return None;
     }
-    let (x0, x1) = (
-        ((centre.0 - rho).floor().max(0.0)) as usize,
-        ((centre.0 + rho).ceil() as usize).min(w - 1),
-    );
-    let (y0, y1) = (
-        ((centre.1 - rho).floor().max(0.0)) as usize,
-        ((centre.1 + rho).ceil() as usize).min(h - 1),
-    );
+    let (cols, rows) = window(centre, rho, w, h);
     let mut pts = Vec::new();
-    for y in y0..=y1 {
-        for x in x0..=x1 {
+    for y in rows {
+        for x in cols.clone() {
             let (u, v) = ((x as f64 - centre.0) / rho, (y as f64 - centre.1) / rho);
             let d = depth[y * w + x];
             let r2 = u * u + v * v;

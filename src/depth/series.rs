@@ -206,16 +206,9 @@ fn depth_at(
 ) -> (f64, f64, f64) {
     let (mut sum, mut n, mut deepest, mut disc_max) = (0.0, 0.0, 0.0f64, 0.0f64);
     let inner = 0.3 * radius_px;
-    let (x0, x1) = (
-        (centre.0 - radius_px).floor().max(0.0) as usize,
-        ((centre.0 + radius_px).ceil().max(0.0) as usize).min(w.saturating_sub(1)),
-    );
-    let (y0, y1) = (
-        (centre.1 - radius_px).floor().max(0.0) as usize,
-        ((centre.1 + radius_px).ceil().max(0.0) as usize).min(h.saturating_sub(1)),
-    );
-    for y in y0..=y1 {
-        for x in x0..=x1 {
+    let (cols, rows) = super::scars::window(centre, radius_px, w, h);
+    for y in rows {
+        for x in cols.clone() {
             let r = (x as f64 - centre.0).hypot(y as f64 - centre.1);
             let d = depth[y * w + x];
             if r > radius_px || !d.is_finite() {

@@ -24,14 +24,9 @@ pub(super) struct HeightPlan {
 /// (a hand-held 3D scanner held closer or farther): ±6 %.
 const HAND_HELD_SCALE: f64 = 0.06;
 
-/// Height-map captures: a square patch around the scars, each session
-/// framed with a small shift and rotation (a 3D camera placed by hand).
-pub(super) fn height_map_plan(
-    skin: &Skin,
-    w: usize,
-    h: usize,
-    opts: &PhantomOptions,
-) -> HeightPlan {
+/// The square patch of a `w × h` baseline photo that the 3D captures
+/// (height maps, photometric sets) cover: around the scars.
+pub(super) fn patch(skin: &Skin, w: usize, h: usize) -> Rect {
     let side = (w.min(h) * 45 / 100).max(128);
     let (mut sx, mut sy) = (0.0, 0.0);
     for s in &skin.scars {
@@ -42,6 +37,26 @@ pub(super) fn height_map_plan(
     let (cx, cy) = (sx / n, sy / n);
     let x = (cx - side as f64 / 2.0).clamp(0.0, (w - side) as f64) as usize;
     let y = (cy - side as f64 / 2.0).clamp(0.0, (h - side) as f64) as usize;
+    Rect::new(x, y, side, side)
+}
+
+/// Maps a 3D capture's pixels at visit `i` to scene points: its placement
+/// `base_from_moving[i]` over the baseline patch `rect`, the patch in the
+/// scene at the baseline photo's `offset`.
+fn scene_from_capture(
+    rect: Rect,
+    base_from_moving: &[Homography],
+    i: usize,
+    offset: (f64, f64),
+) -> Homography {
+    Homography::translation(offset.0 + rect.x as f64, offset.1 + rect.y as f64)
+        * base_from_moving[i]
+}
+
+/// Height-map captures of the patch `rect`, each session framed with a
+/// small shift and rotation (a 3D camera placed by hand).
+pub(super) fn height_map_plan(rect: Rect, opts: &PhantomOptions) -> HeightPlan {
+    let side = rect.w;
     let mut rng = Rng(opts.seed ^ 0x4E16);
     let mut scale_rng = Rng(opts.seed ^ 0x5CA1E);
     let (base_from_moving, mm_per_px) = (0..opts.sessions)
@@ -62,7 +77,7 @@ pub(super) fn height_map_plan(
         })
         .unzip();
     HeightPlan {
-        rect: Rect::new(x, y, side, side),
+        rect,
         um_per_level: 0.05,
         base_from_moving,
         mm_per_px,
@@ -79,9 +94,7 @@ pub(super) fn write_height_map(
     opts: &PhantomOptions,
 ) -> Result<()> {
     let side = plan.rect.w;
-    let scene_from_hm =
-        Homography::translation(offset.0 + plan.rect.x as f64, offset.1 + plan.rect.y as f64)
-            * plan.base_from_moving[i];
+    let scene_from_hm = scene_from_capture(plan.rect, &plan.base_from_moving, i, offset);
     let mut rng = Rng(opts.seed ^ 0x7A11 ^ i as u64);
     // a 3D camera adds its own tilt and zero offset
     let (tilt_x, tilt_y, zero) = (
@@ -244,9 +257,7 @@ pub(super) fn write_photometric_set(
     opts: &PhantomOptions,
 ) -> Result<()> {
     let side = plan.rect.w;
-    let scene_from_ps =
-        Homography::translation(offset.0 + plan.rect.x as f64, offset.1 + plan.rect.y as f64)
-            * plan.base_from_moving[i];
+    let scene_from_ps = scene_from_capture(plan.rect, &plan.base_from_moving, i, offset);
     let ss = SUPERSAMPLE as f64;
     let grid_side = side * SUPERSAMPLE + 2 * BORDER;
     // sample (gx, gy) sits at this frame position (pixel centres at integers)
