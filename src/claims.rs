@@ -19,8 +19,10 @@
 //!   the control region of the same capture, so light balance, gamma, noise
 //!   and most of a change of focus cancel; without a control region, the
 //!   roughness itself (resting on the capture conditions alone);
-//! - `pores`: no claim yet (see [`TOPICS`]); the tracked pore severity and
-//!   the count stay in metrics.json;
+//! - `pores`: the depth of the pores found at baseline, each measured at
+//!   its own place in every session, from height maps and photometric sets
+//!   only (see [`TOPICS`]); from photos the tracked pore severity and the
+//!   count stay in metrics.json;
 //! - `redness`: the erythema index of the region as an excess over the
 //!   untreated control region; `pigment`: the melanin index of the
 //!   pigmented spots found at baseline as an excess over the control
@@ -46,14 +48,16 @@ struct TopicSpec {
 }
 
 /// The topics claims are made on, in the report's order among equals.
-/// `pores` is not among them yet. Its count above a threshold is ruled out
-/// by DESIGN.md (on unchanged skin it moved +78 % from sensor noise alone);
-/// the tracked pore severity (`pores.tracked_severity`, in metrics.json) has
-/// a median change of 2 % on unchanged skin, but a heavy tail: on 3 of 14
-/// held-out unchanged cases it read 5–16 % deeper, from the interplay of
-/// sensor noise and JPEG quantisation with the control region's pores,
-/// which are weaker than the region's. No claim until that tail is gone.
-const TOPICS: [TopicSpec; 6] = [
+/// `pores` only from height maps and photometric sets (the depth of the
+/// pores found at baseline, [`crate::depth::pores`]), not from photos: the
+/// pore count above a threshold is ruled out by DESIGN.md (on unchanged
+/// skin it moved +78 % from sensor noise alone), and the tracked pore
+/// severity (`pores.tracked_severity`, in metrics.json) has a median change
+/// of 2 % on unchanged skin but a heavy tail: on 3 of 14 held-out unchanged
+/// cases it read 5–16 % deeper, from the interplay of sensor noise and JPEG
+/// quantisation with the control region's pores, which are weaker than the
+/// region's. No photo claim until that tail is gone.
+const TOPICS: [TopicSpec; 7] = [
     TopicSpec {
         topic: Topic::ScarDepth,
         metric: id::SCAR_TRACKED_DEPTH,
@@ -71,6 +75,15 @@ const TOPICS: [TopicSpec; 6] = [
         subject: "Scar volume",
         better_word: "smaller",
         worse_word: "larger",
+    },
+    TopicSpec {
+        topic: Topic::Pores,
+        metric: id::PORE_DEPTH,
+        without_control: None,
+        from_photos: false,
+        subject: "Pore depth",
+        better_word: "shallower",
+        worse_word: "deeper",
     },
     TopicSpec {
         topic: Topic::Lines,

@@ -53,10 +53,14 @@ fn line_texture_and_pigment_claims_follow_the_designed_change() {
             ("photo", "pigment", "pigment_factor", 15.0),
             ("height", "scar_depth", "scar_depth_factor", 10.0),
             ("height", "scar_volume", "scar_depth_factor", 10.0),
+            // the pores found at baseline away from the scars (the relief's
+            // amplitude scales them)
+            ("height", "pores", "relief_factor", 15.0),
             // the same skin through a six-light rig (8-bit JPEG, cast
             // shadows in the deep scars): photometric stereo's heights
             ("photometric", "scar_depth", "scar_depth_factor", 10.0),
             ("photometric", "scar_volume", "scar_depth_factor", 10.0),
+            ("photometric", "pores", "relief_factor", 15.0),
             // the treated area's lasting redness over the control region,
             // as the skin's reflectance gives it (erythema index units)
             ("photo", "redness", "erythema_excess", 15.0),

@@ -8,6 +8,7 @@
 
 pub mod fill;
 pub mod integrate;
+pub mod pores;
 pub mod scars;
 pub mod series;
 pub mod stereo;

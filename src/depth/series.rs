@@ -11,6 +11,7 @@
 //! the scar pixels; count and area from the session-to-session rule only
 //! (no sampling error, so any change counts).
 
+use super::pores::{self, Pit};
 use super::surface::{self, Scar, Surface};
 use crate::catalog::{self, Better, id};
 use crate::measure::Value;
@@ -66,16 +67,34 @@ pub fn relief_image(s: &Surface) -> Plane {
     })
 }
 
-/// The scars.* metrics of one surface, its scars and its depth map; the
-/// tracked scar measures at the scars of `tracked` (the baseline's, in the
-/// same frame), or at this surface's own scars when `None`.
+/// What is tracked in a surface: its scars and pores.
+#[derive(Clone, Debug, Default)]
+pub struct Features {
+    /// Scars, largest first.
+    pub scars: Vec<Scar>,
+    /// Pores (pits of pore size away from the scars).
+    pub pits: Vec<Pit>,
+}
+
+/// The scars.* and pores.* metrics of one surface, its features and its
+/// depth map; the tracked measures at the features of `tracked` (the
+/// baseline's, in the same frame), or at this surface's own when `None`.
 #[must_use]
 pub fn measure_surface(
     s: &Surface,
-    tracked: Option<&[Scar]>,
-) -> (BTreeMap<String, Value>, Vec<Scar>, Vec<f64>) {
+    tracked: Option<&Features>,
+) -> (BTreeMap<String, Value>, Features, Vec<f64>) {
     let levelled = s.level_plane();
     let (depth, scars) = surface::find_scars(s);
+    let (depth_scale, depth_unit) = s.depth_unit();
+    let pits = if depth_unit == "µm" {
+        let mm_per_px = s
+            .mm_per_px
+            .map_or(crate::measure::NOMINAL_MM_PER_PX, MmPerPx::get);
+        pores::find_pits(&depth, (s.w, s.h), depth_scale, mm_per_px, &scars)
+    } else {
+        Vec::new()
+    };
     let z_unit = match s.unit {
         HeightUnit::Um => "µm",
         HeightUnit::PixelWidth => "px",
@@ -132,7 +151,6 @@ pub fn measure_surface(
         .map(|(d, _)| *d)
         .collect();
     let sigma = robust_sigma(&outside);
-    let (depth_scale, depth_unit) = s.depth_unit();
     let sigma_depth = sigma * depth_scale;
     let valid = depth.iter().filter(|d| d.is_finite()).count().max(1) as f64;
     let px_area = s.pixel_area();
@@ -162,7 +180,7 @@ pub fn measure_surface(
         vol_unit,
         sigma * vol_per_px * n_px.sqrt(),
     );
-    let at = tracked.unwrap_or(&scars);
+    let at = tracked.map_or(&scars[..], |f| &f.scars);
     if !at.is_empty() {
         let to_px = |r: f64| s.mm_per_px.map_or(r, |m| r / m.get());
         let (mut floors, mut volume, mut n_px) = (0.0, 0.0, 0.0);
@@ -186,7 +204,16 @@ pub fn measure_surface(
             sigma * vol_per_px * n_px.sqrt(),
         );
     }
-    (out, scars, depth)
+    let at = tracked.map_or(&pits[..], |f| &f.pits);
+    if let Some((mean, se)) = pores::tracked_depth(&depth, (s.w, s.h), at) {
+        put(
+            id::PORE_DEPTH,
+            mean * depth_scale,
+            depth_unit,
+            se * depth_scale,
+        );
+    }
+    (out, Features { scars, pits }, depth)
 }
 
 /// A scar measured at its own place in a depth map (in the unit of the

@@ -30,7 +30,8 @@ struct Item<'a> {
 /// One session's surface in the baseline frame, measured.
 struct Measured {
     values: BTreeMap<String, crate::measure::Value>,
-    scars: Vec<Scar>,
+    /// Its scars and pores.
+    features: ds::Features,
     /// Depth below the form (positive down); NaN outside the common region.
     depth: Vec<f64>,
 }
@@ -132,13 +133,13 @@ pub(super) fn measure_series(
     let full = measured
         .iter()
         .flatten()
-        .flat_map(|m| m.scars.iter().map(|s| s.max_depth))
+        .flat_map(|m| m.features.scars.iter().map(|s| s.max_depth))
         .fold(0.0f64, f64::max);
     let (depth_scale, unit) = first.depth_unit();
     let full_z = if full > 0.0 { full / depth_scale } else { 1.0 };
     let scars: Vec<Option<&[Scar]>> = measured
         .iter()
-        .map(|m| m.as_ref().map(|m| &m.scars[..]))
+        .map(|m| m.as_ref().map(|m| &m.features.scars[..]))
         .collect();
     let tracks = ds::track_scars(&scars, mm_per_px);
     let mut sessions = Vec::new();
@@ -286,25 +287,25 @@ fn measure_aligned(
     let common: Vec<bool> = (0..w * h)
         .map(|i| warped.iter().flatten().all(|s| s.z[i].is_finite()))
         .collect();
-    let measure = |s: Option<Surface>, tracked: Option<&[Scar]>| {
+    let measure = |s: Option<Surface>, tracked: Option<&ds::Features>| {
         let mut s = s?;
         for (z, &c) in s.z.iter_mut().zip(&common) {
             if !c {
                 *z = f64::NAN;
             }
         }
-        let (values, scars, depth) = ds::measure_surface(&s, tracked);
+        let (values, features, depth) = ds::measure_surface(&s, tracked);
         Some(Measured {
             values,
-            scars,
+            features,
             depth,
         })
     };
-    // the baseline first: its scars are measured at their places in every
-    // session (tracked)
+    // the baseline first: its scars and pores are measured at their places
+    // in every session (tracked)
     let mut warped = warped.into_iter();
     let first = measure(warped.next().flatten(), None);
-    let at = first.as_ref().map(|m| m.scars.as_slice());
+    let at = first.as_ref().map(|m| &m.features);
     let rest: Vec<Option<Measured>> = warped.map(|s| measure(s, at)).collect();
     std::iter::once(first).chain(rest).collect()
 }
