@@ -175,8 +175,9 @@ pub enum Command {
         photometric: bool,
         /// Lasting extra haemoglobin in the treated area at the baseline
         /// (0–1; 0.15 reads about 8 erythema-index units over the control),
-        /// fading by 70 % over the course.
-        #[arg(long, default_value_t = 0.0, conflicts_with = "unchanged")]
+        /// fading by 70 % over the course (held at every session with
+        /// --unchanged).
+        #[arg(long, default_value_t = 0.0)]
         erythema: f64,
     },
 }

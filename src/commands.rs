@@ -141,7 +141,7 @@ fn run_command(args: Args) -> Result<ExitCode> {
             unchanged: true,
             capture,
             photometric: _,
-            erythema: _,
+            erythema,
         } => {
             let opts = crate::phantom::UnchangedOptions {
                 seed,
@@ -149,6 +149,7 @@ fn run_command(args: Args) -> Result<ExitCode> {
                 width: size.0,
                 height: size.1,
                 plan: capture.unwrap_or(cli::CaptureMode::Mixed).into(),
+                erythema,
                 ..Default::default()
             };
             let truth = crate::phantom::generate_unchanged(&out_dir, &opts)?;

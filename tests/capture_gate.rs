@@ -26,9 +26,21 @@ fn json(p: &Path) -> Value {
 
 /// Generates an unchanged case and analyses it: (truth, metrics.json, stderr).
 fn unchanged(dir: &Path, plan: &str, seed: u64, sessions: usize) -> (Value, Value, String) {
-    let case = dir.join(format!("{plan}{seed}"));
+    unchanged_red(dir, plan, seed, sessions, 0.0)
+}
+
+/// [`unchanged`] for skin with a lasting redness `erythema` (`--erythema`).
+fn unchanged_red(
+    dir: &Path,
+    plan: &str,
+    seed: u64,
+    sessions: usize,
+    erythema: f64,
+) -> (Value, Value, String) {
+    let case = dir.join(format!("{plan}{seed}-{erythema}"));
     skintrack()
         .args(["phantom", "--unchanged", "--capture", plan])
+        .args(["--erythema", &erythema.to_string()])
         .arg(&case)
         .args([
             "--seed",
@@ -39,7 +51,7 @@ fn unchanged(dir: &Path, plan: &str, seed: u64, sessions: usize) -> (Value, Valu
         .args(["--size", "800x600"])
         .assert()
         .success();
-    let (metrics, stderr) = analyze(&case, &dir.join(format!("out-{plan}{seed}")));
+    let (metrics, stderr) = analyze(&case, &dir.join(format!("out-{plan}{seed}-{erythema}")));
     (json(&case.join("truth.json")), metrics, stderr)
 }
 
@@ -77,6 +89,7 @@ fn with_changes(
         height: 600,
         mm_per_px: 0.05,
         plan: CapturePlan::Sessions(plan),
+        erythema: 0.0,
     };
     let case = dir.join(name);
     let truth = generate_unchanged(&case, &opts).unwrap();
@@ -197,6 +210,44 @@ fn accepted_capture_changes_of_unchanged_skin_stay_within_the_noise() {
     // lines: 9.4 %; the deficit at the baseline's lines, relative to the
     // control region: about 2 %)
     assert!(l <= 6.0, "lines repeatability {l} %");
+}
+
+#[test]
+fn the_redness_of_visibly_red_skin_repeats_within_four_percent() {
+    // issue 15's redness target (VISIA: red areas 2–4 %) where there is
+    // redness to measure: unchanged skin with a lasting redness of about 8
+    // erythema-index units over the control, under the accepted capture
+    // changes. (Without it the excess is 1–4 units and its median change
+    // about 6 %: 0.13 units, mostly JPEG chroma and a changed tone curve.)
+    let tmp = tempdir();
+    let mut changes = Vec::new();
+    for seed in 1..=6 {
+        let (_, m, _) = unchanged_red(tmp.path(), "accepted", seed, 6, 0.15);
+        let s = &m["series"][0];
+        let id = "colour.erythema_index_vs_control";
+        let base = s["sessions"][0]["metrics"][id]["value"].as_f64().unwrap();
+        assert!(
+            base > 5.0,
+            "seed {seed}: an excess of {base} is not visible redness"
+        );
+        for x in s["sessions"].as_array().unwrap().iter().skip(1) {
+            if x["quality"]["status"] == "ok" {
+                let v = x["metrics"][id]["value"].as_f64().unwrap();
+                changes.push(100.0 * (v / base - 1.0).abs());
+            }
+        }
+        for c in m["claims"].as_array().unwrap() {
+            assert_eq!(c["beyond_noise"], false, "seed {seed}: {}", c["sentence"]);
+        }
+    }
+    changes.sort_by(f64::total_cmp);
+    let median = changes[changes.len() / 2];
+    eprintln!(
+        "redness: median |change| {median:.2} % over {} captures",
+        changes.len()
+    );
+    assert!(changes.len() >= 8, "too few ok captures: {}", changes.len());
+    assert!(median <= 4.0, "redness repeatability {median:.2} %");
 }
 
 #[test]

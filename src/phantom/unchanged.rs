@@ -97,6 +97,11 @@ pub struct UnchangedOptions {
     pub mm_per_px: f64,
     /// The captures.
     pub plan: CapturePlan,
+    /// Lasting extra haemoglobin of the region (0–1, as
+    /// `PhantomOptions::erythema`, held at every session): skin whose
+    /// redness excess over the control is visible (0.15: about 8
+    /// erythema-index units) rather than the 1–4 units of untreated skin.
+    pub erythema: f64,
 }
 
 impl Default for UnchangedOptions {
@@ -108,6 +113,7 @@ impl Default for UnchangedOptions {
             height: 900,
             mm_per_px: 0.05,
             plan: CapturePlan::Mixed,
+            erythema: 0.0,
         }
     }
 }
@@ -191,7 +197,8 @@ pub(super) fn reference_lighting() -> Lighting {
     }
 }
 
-/// The skin at every session: the baseline state, no redness.
+/// The skin at every session: the baseline state, no redness (a lasting
+/// redness set by [`UnchangedOptions::erythema`]).
 const STATE: SkinState = SkinState {
     scar_depth_factor: 1.0,
     relief_factor: 1.0,
@@ -273,6 +280,16 @@ pub fn generate_unchanged(out_dir: &Path, opts: &UnchangedOptions) -> Result<Unc
     let skin = Skin::new(opts.seed, sw, sh, opts.mm_per_px, layout.roi, (w, h));
     let scene_from_base = Homography::translation(layout.offset.0, layout.offset.1);
     let base_from_scene = scene_from_base.inverse().expect("invariant: translation");
+    if !(0.0..=1.0).contains(&opts.erythema) {
+        return Err(Error::usage(format!(
+            "--erythema must be 0 to 1, got {}",
+            opts.erythema
+        )));
+    }
+    let state = SkinState {
+        erythema: opts.erythema,
+        ..STATE
+    };
     let mut pose_rng = Rng(opts.seed ^ 0x9057_u64);
     let last = opts.sessions - 1;
     let mut sessions = Vec::with_capacity(opts.sessions);
@@ -287,7 +304,7 @@ pub fn generate_unchanged(out_dir: &Path, opts: &UnchangedOptions) -> Result<Unc
         let date = base_date().plus_days(days);
         let shot = Shot {
             skin: &skin,
-            state: &STATE,
+            state: &state,
             scene_from_image: &scene_from_image,
             size: (w, h),
             mm_per_px: opts.mm_per_px,
@@ -328,7 +345,7 @@ pub fn generate_unchanged(out_dir: &Path, opts: &UnchangedOptions) -> Result<Unc
         mm_per_px: opts.mm_per_px,
         roi: layout.roi,
         control: layout.control,
-        state: STATE,
+        state,
         lighting: reference_lighting(),
         lens_sigma_px: LENS_SIGMA_PX,
         sessions,
