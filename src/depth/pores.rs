@@ -15,7 +15,7 @@
 //! bicubic resampling at half a pixel lowers a 0.7 px pit's mean over
 //! 1.5 σ by 2.7 %, over 2 σ by 0.4 % (test below).
 
-use super::scars::{Scar, window};
+use super::scars::{Scar, neighbours, window};
 use crate::measure::pores::{BlobCollector, MIN_RESPONSE};
 use crate::measure::scale_space;
 use crate::raster::Plane;
@@ -172,20 +172,9 @@ fn pixel_noise(depth: &[f64], (w, h): (usize, usize)) -> f64 {
     let mut diffs = Vec::with_capacity(w * h);
     for y in 1..h.saturating_sub(1) {
         for x in 1..w.saturating_sub(1) {
-            let mut s = 0.0;
-            for (dx, dy) in [
-                (-1, -1),
-                (0, -1),
-                (1, -1),
-                (-1, 0),
-                (1, 0),
-                (-1, 1),
-                (0, 1),
-                (1, 1),
-            ] {
-                s += depth[(y as isize + dy) as usize * w + (x as isize + dx) as usize];
-            }
-            diffs.push(depth[y * w + x] - s / 8.0);
+            let i = y * w + x;
+            let around: f64 = neighbours(i, w, h).map(|j| depth[j]).sum();
+            diffs.push(depth[i] - around / 8.0);
         }
     }
     robust_sigma(&diffs) * (8.0f64 / 9.0).sqrt()
@@ -214,21 +203,33 @@ mod tests {
         d
     }
 
-    fn designed() -> Vec<(f64, f64, f64, f64)> {
-        // pores 0.07–0.21 mm across (σ 0.7–1.5 px at 0.05 mm/px), 25–80 µm
+    /// Pits on a grid of `cols × rows` 20 px apart from (`origin`, `origin`),
+    /// each a little off it (`jitter` px at most), σ 0.7–1.5 px (pores
+    /// 0.07–0.21 mm across at 0.05 mm/px), the `k`-th `depth(k)` µm deep.
+    fn grid(
+        (cols, rows): (usize, usize),
+        origin: f64,
+        jitter: (f64, f64),
+        depth: impl Fn(f64) -> f64,
+    ) -> Vec<(f64, f64, f64, f64)> {
         let mut out = Vec::new();
-        for j in 0..5 {
-            for i in 0..6 {
-                let k = (j * 6 + i) as f64;
+        for j in 0..rows {
+            for i in 0..cols {
+                let k = (j * cols + i) as f64;
                 out.push((
-                    12.0 + 20.0 * i as f64 + 0.3 * (k % 3.0),
-                    12.0 + 20.0 * j as f64 + 0.2 * (k % 4.0),
+                    origin + 20.0 * i as f64 + jitter.0 * (k % 3.0) / 2.0,
+                    origin + 20.0 * j as f64 + jitter.1 * (k % 4.0) / 3.0,
                     0.7 + 0.8 * (k % 5.0) / 4.0,
-                    25.0 + 55.0 * (k % 7.0) / 6.0,
+                    depth(k),
                 ));
             }
         }
         out
+    }
+
+    /// 30 pores 25–80 µm deep.
+    fn designed() -> Vec<(f64, f64, f64, f64)> {
+        grid((6, 5), 12.0, (0.6, 0.6), |k| 25.0 + 55.0 * (k % 7.0) / 6.0)
     }
 
     #[test]
@@ -364,18 +365,7 @@ mod tests {
     #[test]
     fn resampled_unchanged_pores_keep_their_depth() {
         let (w, h) = (160, 160);
-        let mut pits = Vec::new();
-        for j in 0..7 {
-            for i in 0..7 {
-                let k = (j * 7 + i) as f64;
-                pits.push((
-                    14.0 + 20.0 * i as f64 + 0.37 * (k % 3.0),
-                    14.0 + 20.0 * j as f64 + 0.29 * (k % 4.0),
-                    0.7 + 0.8 * (k % 5.0) / 4.0,
-                    40.0,
-                ));
-            }
-        }
+        let pits = grid((7, 7), 14.0, (0.74, 0.87), |_| 40.0);
         let base = rendered(w, h, &pits, &Homography::IDENTITY);
         let found = find_pits(&base, (w, h), 1.0, 0.05, &[]);
         assert_eq!(found.len(), pits.len());

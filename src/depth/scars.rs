@@ -275,7 +275,8 @@ fn opening(mask: &[bool], w: usize, h: usize, radius: f64) -> Vec<bool> {
         .collect()
 }
 
-fn neighbours(i: usize, w: usize, h: usize) -> impl Iterator<Item = usize> {
+/// The 8-connected neighbours of pixel `i` inside a `w × h` grid.
+pub(super) fn neighbours(i: usize, w: usize, h: usize) -> impl Iterator<Item = usize> {
     let (x, y) = ((i % w) as isize, (i / w) as isize);
     [
         (-1, -1),
