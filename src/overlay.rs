@@ -167,9 +167,8 @@ impl Canvas {
     }
 }
 
-/// The ROI of `aligned` dimmed to grey-ish, at most `OVERLAY_SIDE` px.
-fn base_canvas(aligned: &RgbPlanes, m: &Measurements) -> Canvas {
-    let roi = m.roi;
+/// The ROI's pixels `roi_img` dimmed to grey-ish, at most `OVERLAY_SIDE` px.
+fn base_canvas(roi_img: &RgbPlanes, m: &Measurements) -> Canvas {
     let scale = (OVERLAY_SIDE as f64 / m.roi.w.max(m.roi.h) as f64).min(1.0);
     let (w, h) = (
         ((m.roi.w as f64 * scale).round() as usize).max(1),
@@ -183,11 +182,10 @@ fn base_canvas(aligned: &RgbPlanes, m: &Measurements) -> Canvas {
                 ((y as f64 + 0.5) / scale) as usize,
             );
             let (sx, sy) = (sx.min(m.roi.w - 1), sy.min(m.roi.h - 1));
-            let (sx, sy) = (roi.x + sx, roi.y + sy);
             let v = [
-                aligned.r.at(sx, sy),
-                aligned.g.at(sx, sy),
-                aligned.b.at(sx, sy),
+                roi_img.r.at(sx, sy),
+                roi_img.g.at(sx, sy),
+                roi_img.b.at(sx, sy),
             ]
             .map(|c| if c.is_finite() { c } else { 0.0 });
             // desaturate a little so the highlights stand out
@@ -270,13 +268,14 @@ fn shade_outlines(
     }
 }
 
-/// Renders every overlay of one capture, writes the PNGs as
+/// Renders every overlay of one capture over `roi_img` (the pixels of its
+/// measured region, `m.roi`), writes the PNGs as
 /// `OUT/overlays/{stem}_{kind}.png`, and returns them as JPEGs for the report.
 ///
 /// # Errors
 /// [`crate::Error::Write`] when a file cannot be written.
 pub fn render_all(
-    aligned: &RgbPlanes,
+    roi_img: &RgbPlanes,
     m: &Measurements,
     out_dir: &Path,
     stem: &str,
@@ -286,7 +285,7 @@ pub fn render_all(
         return Ok(Vec::new());
     };
     let (rw, rh) = maps.size;
-    let base = base_canvas(aligned, m);
+    let base = base_canvas(roi_img, m);
     // one kind per task: each PNG and JPEG encoder runs on one core
     let drawn = KINDS
         .par_iter()

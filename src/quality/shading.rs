@@ -115,6 +115,18 @@ impl Shading {
         [1.0, u, v, u * u, u * v, v * v]
     }
 
+    /// A field of a `w × h` frame falling off by about 20 % from its centre
+    /// to its corners, for tests.
+    #[cfg(test)]
+    pub(crate) fn test_field(w: usize, h: usize) -> Shading {
+        let half = w.max(h) as f64 / 2.0;
+        Shading {
+            coef: [0.0, 0.05, -0.03, -0.1, 0.02, -0.1],
+            centre: (w as f64 / 2.0, h as f64 / 2.0),
+            half,
+        }
+    }
+
     /// The field at pixel centre (x, y): the log ratio of the capture's
     /// light to the baseline's there, relative to the reference region.
     #[must_use]
