@@ -138,32 +138,33 @@ impl Canvas {
         }
     }
     fn rgb8(&self) -> Vec<u8> {
-        self.px.iter().flat_map(|p| p.map(to_u8)).collect()
+        let mut out = vec![0u8; self.px.len() * 3];
+        for (o, p) in out.chunks_exact_mut(3).zip(&self.px) {
+            o.copy_from_slice(&p.map(to_u8));
+        }
+        out
     }
-    fn resized(&self, side: usize) -> (usize, usize, Vec<u8>) {
+    /// `rgb` (this canvas's [`Canvas::rgb8`]) at most `side` px a side.
+    fn resized(&self, rgb: Vec<u8>, side: usize) -> (usize, usize, Vec<u8>) {
         let s = (side as f64 / self.w.max(self.h) as f64).min(1.0);
         let (w, h) = (
             ((self.w as f64 * s).round() as usize).max(1),
             ((self.h as f64 * s).round() as usize).max(1),
         );
-        let rgb = self.rgb8();
         if (w, h) == (self.w, self.h) {
             return (w, h, rgb);
         }
-        match image::RgbImage::from_raw(self.w as u32, self.h as u32, rgb.clone()) {
-            Some(img) => (
-                w,
-                h,
-                image::imageops::resize(
-                    &img,
-                    w as u32,
-                    h as u32,
-                    image::imageops::FilterType::Triangle,
-                )
-                .into_raw(),
-            ),
-            None => (self.w, self.h, rgb),
-        }
+        let Some(img) = image::RgbImage::from_raw(self.w as u32, self.h as u32, rgb) else {
+            // a canvas's bytes are w·h·3 by construction
+            return (self.w, self.h, self.rgb8());
+        };
+        let small = image::imageops::resize(
+            &img,
+            w as u32,
+            h as u32,
+            image::imageops::FilterType::Triangle,
+        );
+        (w, h, small.into_raw())
     }
 }
 
@@ -332,8 +333,9 @@ pub fn render_all(
                 }
             }
             let path = out_dir.join("overlays").join(format!("{stem}_{kind}.png"));
-            output::write_atomic(&path, &output::png_rgb8(&path, c.w, c.h, &c.rgb8())?)?;
-            let (ew, eh, small) = c.resized(EMBED_SIDE);
+            let rgb = c.rgb8();
+            output::write_atomic(&path, &output::png_rgb8(&path, c.w, c.h, &rgb)?)?;
+            let (ew, eh, small) = c.resized(rgb, EMBED_SIDE);
             Ok(Some(Overlay {
                 kind: kind.to_string(),
                 jpeg: output::jpeg_output(&path, ew, eh, &small, 82)?,
