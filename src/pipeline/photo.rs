@@ -284,7 +284,7 @@ pub(super) fn measure_series(
         );
         drop((rgb8, control_img));
         output::write_atomic(&path, &jpeg?)?;
-        let measurements = measurements?;
+        let mut measurements = measurements?;
         let (preview, overlays) = rayon::join(
             || {
                 let _t = crate::timing::span("report preview");
@@ -293,6 +293,10 @@ pub(super) fn measure_series(
             || crate::overlay::render_all(&roi_img, &measurements, job.out_dir, &stem),
         );
         let (preview, overlays) = (preview?, overlays?);
+        // the feature maps (~13 MB for a 4.4 MP region) served the overlays
+        // only: kept with every visit until the report, they made the peak
+        // grow with the number of visits
+        measurements.maps = None;
         bar.inc(1);
         Ok(Assessed {
             registration,
