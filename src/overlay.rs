@@ -138,38 +138,38 @@ impl Canvas {
         }
     }
     fn rgb8(&self) -> Vec<u8> {
-        self.px.iter().flat_map(|p| p.map(to_u8)).collect()
+        let mut out = vec![0u8; self.px.len() * 3];
+        for (o, p) in out.chunks_exact_mut(3).zip(&self.px) {
+            o.copy_from_slice(&p.map(to_u8));
+        }
+        out
     }
-    fn resized(&self, side: usize) -> (usize, usize, Vec<u8>) {
+    /// `rgb` (this canvas's [`Canvas::rgb8`]) at most `side` px a side.
+    fn resized(&self, rgb: Vec<u8>, side: usize) -> (usize, usize, Vec<u8>) {
         let s = (side as f64 / self.w.max(self.h) as f64).min(1.0);
         let (w, h) = (
             ((self.w as f64 * s).round() as usize).max(1),
             ((self.h as f64 * s).round() as usize).max(1),
         );
-        let rgb = self.rgb8();
         if (w, h) == (self.w, self.h) {
             return (w, h, rgb);
         }
-        match image::RgbImage::from_raw(self.w as u32, self.h as u32, rgb.clone()) {
-            Some(img) => (
-                w,
-                h,
-                image::imageops::resize(
-                    &img,
-                    w as u32,
-                    h as u32,
-                    image::imageops::FilterType::Triangle,
-                )
-                .into_raw(),
-            ),
-            None => (self.w, self.h, rgb),
-        }
+        let Some(img) = image::RgbImage::from_raw(self.w as u32, self.h as u32, rgb) else {
+            // a canvas's bytes are w·h·3 by construction
+            return (self.w, self.h, self.rgb8());
+        };
+        let small = image::imageops::resize(
+            &img,
+            w as u32,
+            h as u32,
+            image::imageops::FilterType::Triangle,
+        );
+        (w, h, small.into_raw())
     }
 }
 
-/// The ROI of `aligned` dimmed to grey-ish, at most `OVERLAY_SIDE` px.
-fn base_canvas(aligned: &RgbPlanes, m: &Measurements) -> Canvas {
-    let roi = m.roi;
+/// The ROI's pixels `roi_img` dimmed to grey-ish, at most `OVERLAY_SIDE` px.
+fn base_canvas(roi_img: &RgbPlanes, m: &Measurements) -> Canvas {
     let scale = (OVERLAY_SIDE as f64 / m.roi.w.max(m.roi.h) as f64).min(1.0);
     let (w, h) = (
         ((m.roi.w as f64 * scale).round() as usize).max(1),
@@ -183,11 +183,10 @@ fn base_canvas(aligned: &RgbPlanes, m: &Measurements) -> Canvas {
                 ((y as f64 + 0.5) / scale) as usize,
             );
             let (sx, sy) = (sx.min(m.roi.w - 1), sy.min(m.roi.h - 1));
-            let (sx, sy) = (roi.x + sx, roi.y + sy);
             let v = [
-                aligned.r.at(sx, sy),
-                aligned.g.at(sx, sy),
-                aligned.b.at(sx, sy),
+                roi_img.r.at(sx, sy),
+                roi_img.g.at(sx, sy),
+                roi_img.b.at(sx, sy),
             ]
             .map(|c| if c.is_finite() { c } else { 0.0 });
             // desaturate a little so the highlights stand out
@@ -270,13 +269,14 @@ fn shade_outlines(
     }
 }
 
-/// Renders every overlay of one capture, writes the PNGs as
+/// Renders every overlay of one capture over `roi_img` (the pixels of its
+/// measured region, `m.roi`), writes the PNGs as
 /// `OUT/overlays/{stem}_{kind}.png`, and returns them as JPEGs for the report.
 ///
 /// # Errors
 /// [`crate::Error::Write`] when a file cannot be written.
 pub fn render_all(
-    aligned: &RgbPlanes,
+    roi_img: &RgbPlanes,
     m: &Measurements,
     out_dir: &Path,
     stem: &str,
@@ -286,7 +286,7 @@ pub fn render_all(
         return Ok(Vec::new());
     };
     let (rw, rh) = maps.size;
-    let base = base_canvas(aligned, m);
+    let base = base_canvas(roi_img, m);
     // one kind per task: each PNG and JPEG encoder runs on one core
     let drawn = KINDS
         .par_iter()
@@ -333,8 +333,9 @@ pub fn render_all(
                 }
             }
             let path = out_dir.join("overlays").join(format!("{stem}_{kind}.png"));
-            output::write_atomic(&path, &output::png_rgb8(&path, c.w, c.h, &c.rgb8())?)?;
-            let (ew, eh, small) = c.resized(EMBED_SIDE);
+            let rgb = c.rgb8();
+            output::write_atomic(&path, &output::png_rgb8(&path, c.w, c.h, &rgb)?)?;
+            let (ew, eh, small) = c.resized(rgb, EMBED_SIDE);
             Ok(Some(Overlay {
                 kind: kind.to_string(),
                 jpeg: output::jpeg_output(&path, ew, eh, &small, 82)?,

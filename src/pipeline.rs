@@ -169,6 +169,22 @@ fn captures_at_once(opts: &IngestOptions, w: usize, h: usize) -> usize {
         .max(1)
 }
 
+/// Extra memory per pixel of a capture being prepared (decoded, aligned
+/// and warped: two f32 RGB frames, 24 B/px, and the aligner's grey
+/// pyramids) while another is measured.
+const PREPARE_BYTES_PER_PIXEL: u64 = 40;
+
+/// Whether one capture of the baseline's size (`w`×`h` px) may be prepared
+/// while another is measured, within the budget (beside the baseline's
+/// ~16 B/px). Measured on the 6-visit 12 MP phantom with a region: see
+/// BENCHMARKS.md (issue 19).
+fn overlap_fits(opts: &IngestOptions, w: usize, h: usize) -> bool {
+    let px = (w as u64).saturating_mul(h as u64).max(1);
+    let need =
+        (16 + crate::ingest::PEAK_BYTES_PER_PIXEL + PREPARE_BYTES_PER_PIXEL).saturating_mul(px);
+    need <= opts.max_memory
+}
+
 /// A bar over `len` steps on stderr when `opts` asks for one.
 fn progress_bar(opts: &AnalyzeOptions, len: u64) -> ProgressBar {
     if !opts.progress {

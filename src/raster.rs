@@ -261,10 +261,25 @@ impl RgbPlanes {
     /// Interleaved 8-bit RGB (rounded, clamped; `NaN` becomes 0) for writing out.
     #[must_use]
     pub fn to_rgb8(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.width() * self.height() * 3);
-        for ((&r, &g), &b) in self.r.data().iter().zip(self.g.data()).zip(self.b.data()) {
-            out.extend_from_slice(&[to_u8(r), to_u8(g), to_u8(b)]);
+        let w = self.width();
+        let mut out = vec![0u8; w * self.height() * 3];
+        if w == 0 {
+            return out;
         }
+        // rows in parallel into a buffer sized once (a 12 MP frame took
+        // 0.1 s pushing one pixel at a time); each byte is to_u8 of its value
+        let planes = self.r.data().par_chunks(w);
+        let planes = planes.zip(self.g.data().par_chunks(w));
+        let planes = planes.zip(self.b.data().par_chunks(w));
+        out.par_chunks_mut(w * 3)
+            .zip(planes)
+            .for_each(|(o, ((r, g), b))| {
+                for (((o, &r), &g), &b) in o.chunks_exact_mut(3).zip(r).zip(g).zip(b) {
+                    o[0] = to_u8(r);
+                    o[1] = to_u8(g);
+                    o[2] = to_u8(b);
+                }
+            });
         out
     }
 }
@@ -556,6 +571,24 @@ impl Surface {
 mod tests {
     use super::*;
     use crate::simd::Copies;
+
+    #[test]
+    fn to_rgb8_interleaves_to_u8_of_each_plane() {
+        let v = |x: usize, y: usize, k: usize| (x * 37 + y * 11 + k * 5) as f32 * 0.731 - 20.0;
+        let mut img = RgbPlanes {
+            r: Plane::from_fn(13, 7, |x, y| v(x, y, 0)),
+            g: Plane::from_fn(13, 7, |x, y| v(x, y, 1)),
+            b: Plane::from_fn(13, 7, |x, y| v(x, y, 2)),
+            model: ColourModel::Rgb,
+        };
+        img.g.set(4, 3, f32::NAN);
+        let naive: Vec<u8> = (0..7)
+            .flat_map(|y| (0..13).map(move |x| (x, y)))
+            .flat_map(|(x, y)| [img.r.at(x, y), img.g.at(x, y), img.b.at(x, y)].map(to_u8))
+            .collect();
+        assert_eq!(img.to_rgb8(), naive);
+        assert!(naive.contains(&0) && naive.contains(&255));
+    }
 
     #[test]
     fn to_u8_rounds_as_f32_round() {

@@ -394,6 +394,54 @@ fn same_bytes_on_one_and_two_threads() {
     );
 }
 
+/// Every file under `dir`, by its path relative to `dir`.
+fn relative_listing(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    listing(dir)
+        .into_iter()
+        .map(|(p, b)| (p.strip_prefix(dir).unwrap().to_path_buf(), b))
+        .collect()
+}
+
+#[test]
+fn preparing_the_next_capture_while_one_is_measured_changes_no_byte() {
+    // 480×360 px: a 27 MB budget leaves room for one capture at a time
+    // (80 B/px) but for preparing the next one beside it (16 + 80 + 40
+    // B/px: 23.5 MB), the path 12 MP photos take under the default 2 GB;
+    // the default budget runs several captures at once instead
+    let tmp = tempdir();
+    let case = tmp.path().join("phantom");
+    skintrack()
+        .args(["phantom"])
+        .arg(&case)
+        .args(["--seed", "6", "--sessions", "4", "--size", "480x360"])
+        .assert()
+        .success();
+    let run = |name: &str, threads: &str, budget: &str| {
+        let out = tmp.path().join(name);
+        skintrack()
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["analyze", "--max-memory", budget])
+            .arg(&case)
+            .arg("-o")
+            .arg(&out)
+            .assert()
+            .success();
+        relative_listing(&out)
+    };
+    let several = run("several", "2", "2G");
+    let pipelined = run("pipelined", "2", "27M");
+    let one_thread = run("one", "1", "27M");
+    let names = |l: &[(PathBuf, Vec<u8>)]| l.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&pipelined), names(&several));
+    assert!(names(&several).iter().any(|p| p.starts_with("aligned")));
+    for ((p, a), (_, b)) in pipelined.iter().zip(&several) {
+        assert!(a == b, "{} differs when pipelined", p.display());
+    }
+    for ((p, a), (_, b)) in one_thread.iter().zip(&pipelined) {
+        assert!(a == b, "{} differs on one thread", p.display());
+    }
+}
+
 #[test]
 fn phantom_generation_is_deterministic() {
     let tmp = tempdir();

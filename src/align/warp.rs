@@ -164,9 +164,27 @@ pub fn warp_rgb(
         .par_chunks_mut(width.max(1))
         .zip(out.g.data_mut().par_chunks_mut(width.max(1)))
         .zip(out.b.data_mut().par_chunks_mut(width.max(1)));
-    rows.enumerate().for_each(|(y, ((r, g), b))| {
+    rows.enumerate()
+        .for_each(|(y, ((r, g), b))| warp_row(&m, &planes, (sw, sh), y, [r, g, b]));
+    out
+}
+
+crate::simd::wide_fn! {
+    /// Row `y` of [`warp_rgb`] into `out` (the three planes' rows), `m`
+    /// taking destination positions to source positions. The same
+    /// operations in the same order in either copy (no fused multiply-add):
+    /// the AVX2 copy only schedules them better.
+    fn warp_row(
+        m: &[[f64; 3]; 3],
+        planes: &[&Plane; 3],
+        size: (usize, usize),
+        y: usize,
+        out: [&mut [f32]; 3],
+    ) {
+        let [r, g, b] = out;
+        let (sw, sh) = size;
         let yf = y as f64;
-        for x in 0..r.len() {
+        for x in 0..r.len().min(g.len()).min(b.len()) {
             let xf = x as f64;
             let wz = m[2][0] * xf + m[2][1] * yf + m[2][2];
             if wz <= 1e-12 {
@@ -174,18 +192,17 @@ pub fn warp_rgb(
             }
             let sx = ((m[0][0] * xf + m[0][1] * yf + m[0][2]) / wz) as f32;
             let sy = ((m[1][0] * xf + m[1][1] * yf + m[1][2]) / wz) as f32;
-            if let Some(v) = bicubic3(&planes, sw, sh, sx, sy) {
+            if let Some(v) = bicubic3(planes, sw, sh, sx, sy) {
                 (r[x], g[x], b[x]) = (v[0], v[1], v[2]);
             }
         }
-    });
-    out
+    }
 }
 
 /// [`bicubic`] of three `w × h` planes at one position (`None` outside):
 /// inside, the weights computed once and no clamping; near the edges,
 /// [`bicubic`] of each plane.
-#[inline]
+#[inline(always)]
 fn bicubic3(planes: &[&Plane; 3], w: usize, h: usize, x: f32, y: f32) -> Option<[f32; 3]> {
     if !(x >= -0.5 && y >= -0.5 && x <= w as f32 - 0.5 && y <= h as f32 - 0.5) {
         return None;
@@ -197,18 +214,19 @@ fn bicubic3(planes: &[&Plane; 3], w: usize, h: usize, x: f32, y: f32) -> Option<
     }
     let (wx, wy) = (keys_weights(x - xf), keys_weights(y - yf));
     let (x0, y0) = (x0 as usize, y0 as usize);
-    Some(planes.map(|p| {
-        let mut acc = 0.0f32;
-        for (j, wyj) in wy.iter().enumerate() {
-            let row = &p.data()[(y0 + j) * w + x0..][..4];
-            let mut r = 0.0f32;
-            for (wxi, v) in wx.iter().zip(row) {
-                r += wxi * v;
-            }
-            acc += wyj * r;
+    // per plane, the sums of `bicubic` in its order: each row's four taps
+    // from 0.0 left to right, then the rows from 0.0 top to bottom (the
+    // planes interleaved, and no closure per plane)
+    let mut acc = [0.0f32; 3];
+    for (j, &wyj) in wy.iter().enumerate() {
+        let at = (y0 + j) * w + x0;
+        for (a, p) in acc.iter_mut().zip(planes) {
+            let v = &p.data()[at..at + 4];
+            let r = (((0.0 + wx[0] * v[0]) + wx[1] * v[1]) + wx[2] * v[2]) + wx[3] * v[3];
+            *a += wyj * r;
         }
-        acc
-    }))
+    }
+    Some(acc)
 }
 
 #[cfg(test)]
@@ -269,13 +287,20 @@ mod tests {
             [0.09, 1.02, -1.7],
             [0.0005, -0.0004, 1.0],
         ]);
-        let rgb = warp_rgb(&src, &t, 41, 33);
-        for (got, p) in [&rgb.r, &rgb.g, &rgb.b].into_iter().zip(&planes) {
-            let want = warp_plane(p, &t, 41, 33);
-            for (a, b) in got.data().iter().zip(want.data()) {
-                assert!(a.to_bits() == b.to_bits(), "{a} vs {b}");
+        // the AVX2 copy of the row loop (where the CPU has it) and the
+        // baseline one
+        let _switch = crate::simd::hold_switch();
+        for copies in [crate::simd::Copies::Best, crate::simd::Copies::Baseline] {
+            crate::simd::use_copies(copies);
+            let rgb = warp_rgb(&src, &t, 41, 33);
+            for (got, p) in [&rgb.r, &rgb.g, &rgb.b].into_iter().zip(&planes) {
+                let want = warp_plane(p, &t, 41, 33);
+                for (a, b) in got.data().iter().zip(want.data()) {
+                    assert!(a.to_bits() == b.to_bits(), "{copies:?}: {a} vs {b}");
+                }
             }
         }
+        crate::simd::use_copies(crate::simd::Copies::Best);
     }
 
     #[test]

@@ -418,19 +418,18 @@ pub struct Colour {
     pub spots: Option<Vec<bool>>,
 }
 
-/// The colour family of [`super::measure`] on `crop` (the ROI of `img`;
-/// the control region, if any, is cut from `img`); nothing when the ROI has
-/// no pixel with data.
+/// The colour family of [`super::measure`] on `crop` (the ROI's pixels)
+/// against `control` (the control region's, if any); nothing when the ROI
+/// has no pixel with data.
 #[must_use]
 pub(super) fn measure_colour(
-    img: &RgbPlanes,
+    control: Option<&RgbPlanes>,
     crop: &RgbPlanes,
     tiles: &Tiles,
     opts: &MeasureOptions,
 ) -> Colour {
     let tables = ColourTables::new();
-    let control = opts.control.map(|c| img.crop(c));
-    let reference = index_medians(control.as_ref().unwrap_or(crop), &tables);
+    let reference = index_medians(control.unwrap_or(crop), &tables);
     let keep = if opts.keep_maps && crop.model != ColourModel::Grey {
         ClassMaps::Keep
     } else {
@@ -444,7 +443,7 @@ pub(super) fn measure_colour(
     if whole.n == 0 {
         return Colour::default();
     }
-    let grey = img.model == ColourModel::Grey;
+    let grey = crop.model == ColourModel::Grey;
     let derived = |s: &ColourSums| -> Vec<(&'static str, f64)> {
         let [l, a, b] = s.mean_lab();
         let (mi, ei) = s.indices();
@@ -487,7 +486,7 @@ pub(super) fn measure_colour(
         .as_deref()
         .map(|t| t.pigment.as_slice())
         .or(own_spots.as_deref());
-    if let Some(c) = &control {
+    if let Some(c) = control {
         // von Kries adaptation: scale each linear channel so the control's
         // mean equals the reference (the baseline session's control, or this
         // image's own), then compare with the equally adapted control; any

@@ -273,7 +273,53 @@ pub fn measure(
     opts: &MeasureOptions,
 ) -> Result<Measurements> {
     let _t = crate::timing::span("measure");
-    let (w, h) = (img.width(), img.height());
+    check_regions(source, (img.width(), img.height()), roi, opts)?;
+    // the whole image needs no copy (a 12 MP crop is 144 MB)
+    let crop: std::borrow::Cow<'_, RgbPlanes> = if roi == img.r.rect() {
+        std::borrow::Cow::Borrowed(img)
+    } else {
+        std::borrow::Cow::Owned(img.crop(roi))
+    };
+    let control = opts.control.map(|c| img.crop(c));
+    measure_regions(&crop, control.as_ref(), roi, opts)
+}
+
+/// [`measure`] of the parts of a `frame`-sized image that it reads, cut
+/// out beforehand: `roi_img` is the ROI's pixels, `control_img` those of
+/// `opts.control`. The same values as [`measure`] of the whole image, with
+/// no full-frame image kept.
+///
+/// # Errors
+/// As [`measure`]; [`Error::Usage`] too when a part's size is not its
+/// region's.
+pub fn measure_cut(
+    source: &Path,
+    frame: (usize, usize),
+    roi_img: &RgbPlanes,
+    control_img: Option<&RgbPlanes>,
+    roi: Rect,
+    opts: &MeasureOptions,
+) -> Result<Measurements> {
+    let _t = crate::timing::span("measure");
+    check_regions(source, frame, roi, opts)?;
+    let size = |img: &RgbPlanes| Rect::new(0, 0, img.width(), img.height());
+    let control_size = opts.control.map(|c| Rect::new(0, 0, c.w, c.h));
+    if size(roi_img) != Rect::new(0, 0, roi.w, roi.h) || control_img.map(size) != control_size {
+        return Err(Error::usage(format!(
+            "{}: the cut-out parts do not match the ROI and control region",
+            source.display()
+        )));
+    }
+    measure_regions(roi_img, control_img, roi, opts)
+}
+
+/// The checks of [`measure`] on a `w × h` image.
+fn check_regions(
+    source: &Path,
+    (w, h): (usize, usize),
+    roi: Rect,
+    opts: &MeasureOptions,
+) -> Result<()> {
     if w < MIN_SIDE || h < MIN_SIDE {
         return Err(Error::TooSmall {
             path: source.to_path_buf(),
@@ -311,13 +357,17 @@ pub fn measure(
             c.h
         )));
     }
-    // the whole image needs no copy (a 12 MP crop is 144 MB)
-    let crop: std::borrow::Cow<'_, RgbPlanes> = if roi == img.r.rect() {
-        std::borrow::Cow::Borrowed(img)
-    } else {
-        std::borrow::Cow::Owned(img.crop(roi))
-    };
-    let crop = &*crop;
+    Ok(())
+}
+
+/// [`measure`] of the checked ROI's pixels `crop` and the control
+/// region's `control` (that of `opts.control`).
+fn measure_regions(
+    crop: &RgbPlanes,
+    control: Option<&RgbPlanes>,
+    roi: Rect,
+    opts: &MeasureOptions,
+) -> Result<Measurements> {
     let tiles = Tiles::new(roi.w, roi.h, opts.tiles_per_side);
     let mut maps = FeatureMaps {
         size: (roi.w, roi.h),
@@ -352,13 +402,13 @@ pub fn measure(
         },
         || {
             let _t = crate::timing::span("measure: colour");
-            colour::measure_colour(img, crop, &tiles, opts)
+            colour::measure_colour(control, crop, &tiles, opts)
         },
     );
     let shading_value = TiledValue::new(id::SHADING, shading.value, shading.tiles);
     let _tracked_span = crate::timing::span("measure: control and tracked");
     // the control region's luminance, once, for its pores and rulers
-    let control_y = opts.control.map(|c| luminance_and_sum(&img.crop(c)));
+    let control_y = control.map(luminance_and_sum);
     let control_y = control_y.as_ref().map(|(y, finite)| (y, *finite));
     let tracked = opts.tracked.clone().unwrap_or_else(|| {
         let spots = colour.spots.clone().unwrap_or_default();

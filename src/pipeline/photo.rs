@@ -35,6 +35,22 @@ struct MeasuredCapture {
     overlays: Vec<Overlay>,
 }
 
+/// The measured parts of an aligned capture, cut out of the baseline frame
+/// before normalisation, and the frame's 8-bit pixels for `aligned/`.
+struct Parts {
+    rgb8: Vec<u8>,
+    roi: RgbPlanes,
+    control: Option<RgbPlanes>,
+}
+
+/// A capture aligned and assessed, not yet measured.
+struct Prepared {
+    registration: Registration,
+    quality: Quality,
+    /// `None` when it was not aligned or its quality was rejected.
+    parts: Option<Parts>,
+}
+
 /// What became of one capture in the measure step.
 struct Assessed {
     /// Its registration to the baseline.
@@ -176,71 +192,111 @@ pub(super) fn measure_series(
     let reference = quality::reference(&base.image, regions);
     // previews show the measured region: the same skin in every session
     let preview_size = preview_size(roi);
-    let assess_one = |k: usize, mopts: &MeasureOptions| -> Result<Assessed> {
+    // 3a. each capture is decoded (unless step 1 kept it), aligned, warped
+    //     into the baseline frame and assessed; the aligned photo's 8-bit
+    //     pixels and the measured parts are kept, the frame is dropped
+    let prepare = |k: usize| -> Result<Prepared> {
         let it = &items[k];
         let (registration, photo) = match (k, &early) {
             (0, _) => (Registration::identity(), None),
             (_, Some(regs)) => (regs[k].0.clone(), None),
             (_, None) => register(it),
         };
-        let reg = &registration;
-        if !reg.is_ok() {
+        if !registration.is_ok() {
             bar.inc(1);
-            return Ok(Assessed {
+            return Ok(Prepared {
                 registration,
                 quality: Quality::rejected(quality::NOT_ALIGNED.into()),
-                measured: None,
+                parts: None,
             });
         }
-        let aligned = if k == 0 {
-            base.image.clone()
+        let warped = if k == 0 {
+            None
         } else {
             let photo = match photo {
                 Some(p) => p,
                 None => ingest::read_photo(&it.capture.path, &job.opts.ingest)?,
             };
-            align::warp::warp_rgb(&photo.image, &reg.base_from_moving, bw, bh)
+            let frame = &registration.base_from_moving;
+            Some(align::warp::warp_rgb(&photo.image, frame, bw, bh))
         };
-        let quality = quality::assess(&aligned, regions, &reference, reg);
+        let aligned = warped.as_ref().unwrap_or(&base.image);
+        let quality = quality::assess(aligned, regions, &reference, &registration);
         if quality.status == Verdict::Reject {
             bar.inc(1);
+            return Ok(Prepared {
+                registration,
+                quality,
+                parts: None,
+            });
+        }
+        let parts = Parts {
+            rgb8: aligned.to_rgb8(),
+            roi: aligned.crop(roi),
+            control: cfg.control.map(|c| aligned.crop(c)),
+        };
+        Ok(Prepared {
+            registration,
+            quality,
+            parts: Some(parts),
+        })
+    };
+    // 3b. a prepared capture is written and measured: the aligned photo as
+    //     it was taken; then, in the measured parts only, exposure, white
+    //     balance and light fall-off are brought to the baseline's
+    let finish = |k: usize, prepared: Prepared, mopts: &MeasureOptions| -> Result<Assessed> {
+        let it = &items[k];
+        let Prepared {
+            registration,
+            quality,
+            parts,
+        } = prepared;
+        let Some(Parts {
+            rgb8,
+            roi: mut roi_img,
+            control: mut control_img,
+        }) = parts
+        else {
             return Ok(Assessed {
                 registration,
                 quality,
                 measured: None,
             });
-        }
-        // the aligned photo as it was taken; then, in the measured regions
-        // only, exposure, white balance and light fall-off are brought to
-        // the baseline's
+        };
         let stem = capture_stem(view, it.date, it.capture.repeat);
         let path = job.out_dir.join("aligned").join(format!("{stem}.jpg"));
-        // the photo's JPEG (one core) is encoded while it is measured
-        let rgb8 = aligned.to_rgb8();
-        let mut aligned = aligned;
-        let measured: Vec<Rect> = std::iter::once(roi).chain(cfg.control).collect();
         let shading = quality.shading.as_ref();
+        // the photo's JPEG (one core) is encoded while it is measured
         let (jpeg, measurements) = rayon::join(
             || {
                 let _t = crate::timing::span("aligned photo (JPEG)");
                 output::jpeg_output(&path, bw, bh, &rgb8, 92)
             },
             || {
-                quality::normalise_within_mut(&mut aligned, quality.gains, shading, &measured);
-                measure::measure(&it.capture.path, &aligned, roi, mopts)
+                quality::normalise_part_mut(&mut roi_img, (roi.x, roi.y), quality.gains, shading);
+                if let (Some(img), Some(c)) = (control_img.as_mut(), cfg.control) {
+                    quality::normalise_part_mut(img, (c.x, c.y), quality.gains, shading);
+                }
+                let frame = (bw, bh);
+                let control = control_img.as_ref();
+                measure::measure_cut(&it.capture.path, frame, &roi_img, control, roi, mopts)
             },
         );
-        drop(rgb8);
+        drop((rgb8, control_img));
         output::write_atomic(&path, &jpeg?)?;
-        let measurements = measurements?;
+        let mut measurements = measurements?;
         let (preview, overlays) = rayon::join(
             || {
                 let _t = crate::timing::span("report preview");
-                preview_jpeg(&aligned.crop(roi), preview_size, &path)
+                preview_jpeg(&roi_img, preview_size, &path)
             },
-            || crate::overlay::render_all(&aligned, &measurements, job.out_dir, &stem),
+            || crate::overlay::render_all(&roi_img, &measurements, job.out_dir, &stem),
         );
         let (preview, overlays) = (preview?, overlays?);
+        // the feature maps (~13 MB for a 4.4 MP region) served the overlays
+        // only: kept with every visit until the report, they made the peak
+        // grow with the number of visits
+        measurements.maps = None;
         bar.inc(1);
         Ok(Assessed {
             registration,
@@ -253,8 +309,18 @@ pub(super) fn measure_series(
         })
     };
     // the baseline first: its lines, pores and pigmented spots are where
-    // every capture is measured (tracked measures)
-    let first = assess_one(0, &mopts)?;
+    // every capture is measured (tracked measures). With room for two
+    // captures, the next one is prepared while one is measured (a pipeline
+    // of depth two: decoding, aligning and warping beside measuring and
+    // encoding keeps both cores busy); the results do not depend on it.
+    let overlap = at_once == 1 && super::overlap_fits(&job.opts.ingest, bw, bh);
+    let base_prepared = prepare(0)?;
+    let (first, mut next) = if overlap && items.len() > 1 {
+        let (first, next) = rayon::join(|| finish(0, base_prepared, &mopts), || prepare(1));
+        (first?, Some(next))
+    } else {
+        (finish(0, base_prepared, &mopts)?, None)
+    };
     let mopts = MeasureOptions {
         tracked: first
             .measured
@@ -262,8 +328,24 @@ pub(super) fn measure_series(
             .map(|m| m.measurements.tracked.clone()),
         ..mopts
     };
-    let rest: Vec<Result<Assessed>> =
-        super::map_bounded(&items[1..], at_once, |k, _| assess_one(k + 1, &mopts));
+    let rest: Vec<Result<Assessed>> = if overlap {
+        let mut rest = Vec::with_capacity(items.len() - 1);
+        for k in 1..items.len() {
+            let this = next.take().unwrap_or_else(|| prepare(k));
+            let more = k + 1 < items.len();
+            let (done, prepared) = rayon::join(
+                || this.and_then(|p| finish(k, p, &mopts)),
+                || more.then(|| prepare(k + 1)),
+            );
+            rest.push(done);
+            next = prepared;
+        }
+        rest
+    } else {
+        super::map_bounded(&items[1..], at_once, |k, _| {
+            prepare(k + 1).and_then(|p| finish(k + 1, p, &mopts))
+        })
+    };
     let mut assessed: Vec<Assessed> = std::iter::once(Ok(first))
         .chain(rest)
         .collect::<Result<_>>()?;

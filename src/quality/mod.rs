@@ -43,7 +43,7 @@ use std::collections::BTreeMap;
 mod normalise;
 mod shading;
 use normalise::gains_of;
-pub use normalise::{gains, normalise_mut, normalise_within_mut};
+pub use normalise::{gains, normalise_mut, normalise_part_mut, normalise_within_mut};
 pub use shading::{BlockMeans, Shading, block_means};
 
 /// The verdict on a capture.

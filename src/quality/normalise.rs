@@ -51,6 +51,31 @@ pub fn normalise_within_mut(
     shading: Option<&Shading>,
     rects: &[Rect],
 ) {
+    normalise_placed_mut(img, (0, 0), gains, shading, rects);
+}
+
+/// [`normalise_mut`] of a part cut out of a frame, its top-left pixel at
+/// `origin` in the frame (the shading field is a function of frame
+/// positions): each pixel gets the value it would get in the frame.
+pub fn normalise_part_mut(
+    part: &mut RgbPlanes,
+    origin: (usize, usize),
+    gains: [f64; 3],
+    shading: Option<&Shading>,
+) {
+    let whole = part.r.rect();
+    normalise_placed_mut(part, origin, gains, shading, &[whole]);
+}
+
+/// [`normalise_within_mut`] of `img` placed at `origin` in the frame the
+/// field is fitted in (`rects` in `img`'s own pixels).
+fn normalise_placed_mut(
+    img: &mut RgbPlanes,
+    origin: (usize, usize),
+    gains: [f64; 3],
+    shading: Option<&Shading>,
+    rects: &[Rect],
+) {
     let _t = crate::timing::span("normalise");
     use rayon::prelude::*;
     if shading.is_none() && gains == [1.0; 3] {
@@ -95,7 +120,8 @@ pub fn normalise_within_mut(
                             decode,
                             encode,
                         } => {
-                            let f = (-field.log_ratio(x as f64, y as f64)).exp();
+                            let (fx, fy) = (origin.0 + x, origin.1 + y);
+                            let f = (-field.log_ratio(fx as f64, fy as f64)).exp();
                             for (v, c) in channels {
                                 if v.is_finite() {
                                     let l =
@@ -202,6 +228,32 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn normalising_a_cut_out_part_equals_the_same_part_of_the_frame() {
+        // with a shading field, whose value depends on the frame position
+        let (base, regions) = skin();
+        let reference = reference(&base, regions);
+        let changed = exposed(&base, [0.7 * 0.9, 0.7, 0.7 * 1.1]);
+        let k = gains(&changed, regions, &reference);
+        let field = Shading::test_field(changed.width(), changed.height());
+        let mut whole = changed.clone();
+        normalise_mut(&mut whole, k, Some(&field));
+        let r = Rect::new(7, 5, 21, 13);
+        let mut part = changed.crop(r);
+        normalise_part_mut(&mut part, (r.x, r.y), k, Some(&field));
+        let want = whole.crop(r);
+        for (a, b) in [(&part.r, &want.r), (&part.g, &want.g), (&part.b, &want.b)] {
+            let bits = |p: &crate::raster::Plane| -> Vec<u32> {
+                p.data().iter().map(|v| v.to_bits()).collect()
+            };
+            assert_eq!(bits(a), bits(b));
+        }
+        // and the field changes the values (the test would pass without it)
+        let mut flat = changed.crop(r);
+        normalise_part_mut(&mut flat, (r.x, r.y), k, None);
+        assert_ne!(flat.g.data(), part.g.data());
     }
 
     #[test]
