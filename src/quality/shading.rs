@@ -88,22 +88,30 @@ pub fn block_means(img: &RgbPlanes) -> BlockMeans {
                 }
             }
         });
-    let n = (block * block) as f64;
-    let means = sums
-        .iter()
-        .map(|&(s, saturated, nodata)| {
-            if nodata || saturated as f64 > MAX_SATURATED * n || s <= 0.0 {
-                f64::NAN
-            } else {
-                s / n
-            }
-        })
-        .collect();
-    BlockMeans {
-        block,
-        cols,
-        rows,
-        means,
+    BlockMeans::from_sums(block, (cols, rows), &sums)
+}
+
+impl BlockMeans {
+    /// The block means from each block's (sum of linear luminance, count
+    /// of saturated pixels, any no-data pixel).
+    fn from_sums(block: usize, (cols, rows): (usize, usize), sums: &[(f64, usize, bool)]) -> Self {
+        let n = (block * block) as f64;
+        let means = sums
+            .iter()
+            .map(|&(s, saturated, nodata)| {
+                if nodata || saturated as f64 > MAX_SATURATED * n || s <= 0.0 {
+                    f64::NAN
+                } else {
+                    s / n
+                }
+            })
+            .collect();
+        BlockMeans {
+            block,
+            cols,
+            rows,
+            means,
+        }
     }
 }
 
@@ -301,23 +309,7 @@ mod tests {
                 cell.0 += luminance_f64(lut.get(vr) as f32, lut.get(vg) as f32, lut.get(vb) as f32);
             }
         }
-        let n = (block * block) as f64;
-        let means = sums
-            .iter()
-            .map(|&(s, sat, nodata)| {
-                if nodata || sat as f64 > MAX_SATURATED * n || s <= 0.0 {
-                    f64::NAN
-                } else {
-                    s / n
-                }
-            })
-            .collect();
-        BlockMeans {
-            block,
-            cols,
-            rows,
-            means,
-        }
+        BlockMeans::from_sums(block, (cols, rows), &sums)
     }
 
     #[test]
