@@ -376,13 +376,13 @@ fn add_noise(img: &mut RgbPlanes, sigma: f64, seed: u64) {
 /// # Errors
 /// [`Error::Usage`] for bad settings or a non-empty folder; [`Error::Write`].
 pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
-    check_new_case(out_dir, opts.sessions, opts.width, opts.height)?;
-    if !(0.0..=1.0).contains(&opts.erythema) {
-        return Err(Error::usage(format!(
-            "--erythema must be 0 to 1, got {}",
-            opts.erythema
-        )));
-    }
+    check_new_case(
+        out_dir,
+        opts.sessions,
+        opts.width,
+        opts.height,
+        opts.erythema,
+    )?;
     let captures = opts
         .capture
         .as_ref()
@@ -556,8 +556,15 @@ fn base_date() -> Date {
 /// The baseline's oblique light (camera frame: x right, y up, z to camera).
 const BASE_LIGHT: [f64; 3] = [-0.6, 0.45, 0.66];
 
-/// Refuses settings out of range and a folder that is not new or empty.
-fn check_new_case(out_dir: &Path, sessions: usize, width: usize, height: usize) -> Result<()> {
+/// Refuses settings out of range (sessions, photo size, the lasting
+/// redness `erythema`) and a folder that is not new or empty.
+fn check_new_case(
+    out_dir: &Path,
+    sessions: usize,
+    width: usize,
+    height: usize,
+    erythema: f64,
+) -> Result<()> {
     if !(2..=12).contains(&sessions) {
         return Err(Error::usage(format!(
             "--sessions must be 2 to 12, got {sessions}"
@@ -576,6 +583,11 @@ fn check_new_case(out_dir: &Path, sessions: usize, width: usize, height: usize) 
         return Err(Error::usage(format!(
             "{}: exists and is not empty; choose a new folder",
             out_dir.display()
+        )));
+    }
+    if !(0.0..=1.0).contains(&erythema) {
+        return Err(Error::usage(format!(
+            "--erythema must be 0 to 1, got {erythema}"
         )));
     }
     Ok(())

@@ -72,7 +72,8 @@ pub fn relief_image(s: &Surface) -> Plane {
 pub struct Features {
     /// Scars, largest first.
     pub scars: Vec<Scar>,
-    /// Pores (pits of pore size away from the scars).
+    /// Pores (pits of pore size away from the scars); found only in a
+    /// surface measured on its own (the baseline), not where tracked.
     pub pits: Vec<Pit>,
 }
 
@@ -87,7 +88,9 @@ pub fn measure_surface(
     let levelled = s.level_plane();
     let (depth, scars) = surface::find_scars(s);
     let (depth_scale, depth_unit) = s.depth_unit();
-    let pits = if depth_unit == "µm" {
+    // pores are tracked from the baseline's only: none looked for where
+    // `tracked` gives them
+    let pits = if tracked.is_none() && depth_unit == "µm" {
         let mm_per_px = s
             .mm_per_px
             .map_or(crate::measure::NOMINAL_MM_PER_PX, MmPerPx::get);

@@ -272,7 +272,13 @@ pub(super) fn captures(plan: &CapturePlan, seed: u64, n: usize) -> Result<Vec<Se
 /// # Errors
 /// [`Error::Usage`] for bad settings or a non-empty folder; [`Error::Write`].
 pub fn generate_unchanged(out_dir: &Path, opts: &UnchangedOptions) -> Result<UnchangedTruth> {
-    check_new_case(out_dir, opts.sessions, opts.width, opts.height)?;
+    check_new_case(
+        out_dir,
+        opts.sessions,
+        opts.width,
+        opts.height,
+        opts.erythema,
+    )?;
     let plan = captures(&opts.plan, opts.seed, opts.sessions)?;
     let (w, h) = (opts.width, opts.height);
     let layout = Layout::new(w, h);
@@ -280,12 +286,6 @@ pub fn generate_unchanged(out_dir: &Path, opts: &UnchangedOptions) -> Result<Unc
     let skin = Skin::new(opts.seed, sw, sh, opts.mm_per_px, layout.roi, (w, h));
     let scene_from_base = Homography::translation(layout.offset.0, layout.offset.1);
     let base_from_scene = scene_from_base.inverse().expect("invariant: translation");
-    if !(0.0..=1.0).contains(&opts.erythema) {
-        return Err(Error::usage(format!(
-            "--erythema must be 0 to 1, got {}",
-            opts.erythema
-        )));
-    }
     let state = SkinState {
         erythema: opts.erythema,
         ..STATE
