@@ -557,6 +557,35 @@ mod tests {
     }
 
     #[test]
+    fn percent_floor_is_where_the_absolute_noise_alone_reaches_the_target() {
+        // simulated: pairs of captures of a value at the floor, each with
+        // the absolute noise only; the median |change| is the target
+        let floor = percent_floor("colour.erythema_index_vs_control", 0.04);
+        assert!((floor - 4.08).abs() < 0.01, "{floor}");
+        let sd = 0.1711;
+        let mut state = 7u64;
+        let mut normal = || {
+            // Box–Muller from a 64-bit LCG
+            let mut u = || {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+            };
+            let (a, b) = (u(), u());
+            (-2.0 * a.ln()).sqrt() * (std::f64::consts::TAU * b).cos()
+        };
+        let mut changes: Vec<f64> = (0..20_001)
+            .map(|_| (sd * (normal() - normal()) / floor).abs())
+            .collect();
+        changes.sort_by(f64::total_cmp);
+        let median = changes[changes.len() / 2];
+        assert!((median - 0.04).abs() < 0.001, "{median}");
+        // relative noise: any value repeats in proportion
+        assert_eq!(percent_floor(id::RELATIVE_ROUGHNESS, 0.02), 0.0);
+    }
+
+    #[test]
     fn ids_are_unique_and_known() {
         let mut seen = std::collections::BTreeSet::new();
         for m in METRICS {
@@ -685,6 +714,27 @@ const CAPTURE_REPEATABILITY: [(&str, Repeatability); 36] = [
         Repeatability::Relative(0.02749),
     ),
 ];
+
+/// The smallest baseline value of metric `id` whose percentages repeat
+/// within `target` (a fraction): where the part of its capture noise that
+/// does not scale with the value (absolute) alone moves the change between
+/// two captures of unchanged skin by `target` of the value, as a median
+/// (the median of |N(0, 2σ²)| is 0.954 σ). Below it a percentage states
+/// the camera more than the skin. 0 for metrics whose noise is relative.
+#[must_use]
+pub fn percent_floor(id: &str, target: f64) -> f64 {
+    let absolute = CAPTURE_REPEATABILITY
+        .iter()
+        .find(|(k, _)| *k == id)
+        .map_or(0.0, |(_, r)| match *r {
+            Repeatability::Relative(_) => 0.0,
+            Repeatability::Absolute(a) | Repeatability::Mixed { absolute: a, .. } => a,
+        });
+    MEDIAN_ABS_OF_A_DIFFERENCE * absolute / target
+}
+
+/// The median of |X − Y| for X, Y independent N(0, 1): √2 · 0.6745.
+const MEDIAN_ABS_OF_A_DIFFERENCE: f64 = std::f64::consts::SQRT_2 * 0.674_489_750_196_081_7;
 
 /// The capture standard deviation of metric `id` whose baseline value is
 /// `baseline` (0 for metrics without a calibration).

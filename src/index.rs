@@ -247,10 +247,12 @@ fn digest(dir: &Path, a: AnalysisJson) -> CaseDigest {
                 .series
                 .iter()
                 .find(|s| s.view == c.view && s.kind == c.kind)?;
+            // a claim that states no percentage (redness of a baseline
+            // excess too small for one) adds no point to the cohort curves
             let points = s
                 .sessions
                 .iter()
-                .filter(|x| x.comparable())
+                .filter(|x| c.change_pct.is_some() && x.comparable())
                 .filter_map(|x| {
                     let pct = if x.date == a.baseline_date {
                         Some(0.0)
@@ -359,5 +361,37 @@ mod tests {
         assert_eq!(significant(0.001_234_56), "0.001235");
         assert_eq!(significant(12_345.6), "12346");
         assert_eq!(significant(0.0), "0");
+    }
+
+    #[test]
+    fn a_claim_without_a_percentage_adds_no_cohort_point() {
+        let session = |date: &str, pct: f64| {
+            format!(
+                r#"{{"date": "{date}", "alignment": {{"status": "ok"}},
+                    "quality": {{"status": "ok"}}, "metrics": {{
+                    "colour.erythema_index_vs_control": {{"change_pct": {pct}}},
+                    "texture.relative_roughness": {{"change_pct": {pct}}}}}}}"#
+            )
+        };
+        let claim = |topic: &str, metric: &str, pct: &str| {
+            format!(
+                r#"{{"view": "cheek", "kind": "photo", "topic": "{topic}",
+                    "metric": "{metric}", "to": "2026-02-09", "change_pct": {pct},
+                    "change": 1.0, "beyond_noise": true, "sentence": "s"}}"#
+            )
+        };
+        let json = format!(
+            r#"{{"case": "c", "baseline_date": "2026-01-12", "treatments": ["2026-01-12"],
+                "claims": [{}, {}],
+                "series": [{{"view": "cheek", "kind": "photo", "sessions": [{}, {}]}}]}}"#,
+            claim("redness", "colour.erythema_index_vs_control", "null"),
+            claim("texture", "texture.relative_roughness", "-10.0"),
+            session("2026-01-12", 0.0),
+            session("2026-02-09", -10.0),
+        );
+        let d = digest(Path::new("c"), serde_json::from_str(&json).unwrap());
+        let points = |t: Topic| &d.changes.iter().find(|c| c.topic == t).unwrap().points;
+        assert!(points(Topic::Redness).is_empty());
+        assert_eq!(points(Topic::Texture), &vec![(0, 0.0), (28, -10.0)]);
     }
 }
