@@ -43,7 +43,7 @@ mod relief;
 mod skin;
 mod unchanged;
 pub use capture::{
-    CaptureChange, HardFailure, LENS_SIGMA_PX, Lighting, LinearRgb, Scan, accepted,
+    CaptureChange, Chroma, HardFailure, LENS_SIGMA_PX, Lighting, LinearRgb, Scan, accepted,
     entropy_coded_range, jpeg_file, photograph, scan_cut_at_half, sensor_rgb8,
 };
 use relief::{height_map_plan, patch, photometric_plan, write_height_map, write_photometric_set};
