@@ -136,10 +136,12 @@ pub(super) fn measure_series(
     //    each is aligned in step 3 from the one decode it is measured from.
     //    One that cannot be decoded is left out with its reason.
     let at_once = super::captures_at_once(&job.opts.ingest, bw, bh);
+    // the baseline's pyramid and keypoints, made once for every follow-up
+    let baseline = align::Baseline::of_rgb(&base.image, &align_opts);
     let register = |it: &Item<'_>| -> (Registration, Option<ingest::Photo>) {
         let registered = match ingest::read_photo(&it.capture.path, &job.opts.ingest) {
             Ok(photo) => (
-                align::register_rgb(&base.image, &photo.image, &align_opts),
+                align::register_rgb_to(&baseline, &photo.image, &align_opts),
                 Some(photo),
             ),
             Err(e) => (Registration::failed(unreadable(&e)), None),
