@@ -390,7 +390,7 @@ fn register_pyramids(pb: &Baseline<'_>, pm: &Pyramid<'_>, opts: &AlignOptions) -
         .or(made.as_ref())
         .expect("invariant: made when not cached");
     let excl = scaled_rects(&opts.exclude, coarse);
-    let matches: Vec<features::Match> = features::match_features(&fb, &fm, 0.85)
+    let matches: Vec<features::Match> = features::match_features(fb, &fm, 0.85)
         .into_iter()
         .filter(|m| {
             let p = fb.points[m.base];
