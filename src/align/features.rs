@@ -12,6 +12,8 @@ use crate::filters::gaussian_blur;
 use crate::raster::Plane;
 use rayon::prelude::*;
 
+pub use super::matching::{Match, match_features};
+
 /// Levels per octave.
 const S: usize = 3;
 /// Base blur of each octave.
@@ -232,8 +234,50 @@ fn grad_at(g: &Plane, x: usize, y: usize) -> (f32, f32) {
     )
 }
 
+/// Gradient magnitude and direction of a Gaussian level at every interior
+/// pixel (0 on the one-pixel border, which is never sampled), computed once
+/// for all the keypoints that read the level, with the same operations as
+/// at each sample before (so the same bits).
+struct Gradients {
+    width: usize,
+    /// √(gx² + gy²).
+    mag: Vec<f32>,
+    /// atan2(gy, gx).
+    angle: Vec<f32>,
+}
+
+impl Gradients {
+    fn of(g: &Plane) -> Gradients {
+        let (w, h) = (g.width(), g.height());
+        let (mut mag, mut angle) = (vec![0.0f32; w * h], vec![0.0f32; w * h]);
+        mag.par_chunks_mut(w.max(1))
+            .zip(angle.par_chunks_mut(w.max(1)))
+            .enumerate()
+            .filter(|(y, _)| *y >= 1 && *y + 1 < h)
+            .for_each(|(y, (m, a))| {
+                for x in 1..w.saturating_sub(1) {
+                    let (gx, gy) = grad_at(g, x, y);
+                    m[x] = (gx * gx + gy * gy).sqrt();
+                    a[x] = gy.atan2(gx);
+                }
+            });
+        Gradients {
+            width: w,
+            mag,
+            angle,
+        }
+    }
+
+    /// Magnitude and direction at interior pixel (x, y).
+    #[inline]
+    fn at(&self, x: usize, y: usize) -> (f32, f32) {
+        let i = y * self.width + x;
+        (self.mag[i], self.angle[i])
+    }
+}
+
 /// Dominant orientations (peaks ≥ 80 % of the largest) of a keypoint.
-fn orientations(oct: &Octave, k: &Candidate) -> Vec<f32> {
+fn orientations(oct: &Octave, grads: &Gradients, k: &Candidate) -> Vec<f32> {
     const BINS: usize = 36;
     let g = &oct.gauss[k.level];
     let (w, h) = (g.width() as isize, g.height() as isize);
@@ -248,7 +292,7 @@ fn orientations(oct: &Octave, k: &Candidate) -> Vec<f32> {
                 continue;
             }
             let (gx, gy) = grad_at(g, x as usize, y as usize);
-            let mag = (gx * gx + gy * gy).sqrt();
+            let mag = grads.at(x as usize, y as usize).0;
             let wgt = (-((dx * dx + dy * dy) as f32) / (2.0 * sigma * sigma)).exp();
             let ang = fast_atan2(gy, gx).rem_euclid(std::f32::consts::TAU);
             let bin = ((ang / std::f32::consts::TAU * BINS as f32).round() as usize) % BINS;
@@ -283,7 +327,7 @@ fn orientations(oct: &Octave, k: &Candidate) -> Vec<f32> {
 
 /// The 4×4×8 descriptor, trilinearly binned, clipped at 0.2 (Lowe §6.1),
 /// then RootSIFT: L1-normalised and square-rooted (unit L2 norm).
-fn descriptor(oct: &Octave, k: &Candidate, angle: f32, out: &mut [f32]) {
+fn descriptor(oct: &Octave, grads: &Gradients, k: &Candidate, angle: f32, out: &mut [f32]) {
     const D: usize = 4;
     const N: usize = 8;
     let g = &oct.gauss[k.level];
@@ -309,9 +353,9 @@ fn descriptor(oct: &Octave, k: &Candidate, angle: f32, out: &mut [f32]) {
             if x < 1 || y < 1 || x >= w - 1 || y >= h - 1 {
                 continue;
             }
-            let (gx, gy) = grad_at(g, x as usize, y as usize);
-            let mag = (gx * gx + gy * gy).sqrt() * ((rx * rx + ry * ry) * exp_scale).exp();
-            let obin = ((gy.atan2(gx) - angle).rem_euclid(std::f32::consts::TAU))
+            let (m, a) = grads.at(x as usize, y as usize);
+            let mag = m * ((rx * rx + ry * ry) * exp_scale).exp();
+            let obin = ((a - angle).rem_euclid(std::f32::consts::TAU))
                 * (N as f32 / std::f32::consts::TAU);
             let (r0, c0, o0) = (rbin.floor(), cbin.floor(), obin.floor());
             let (fr, fc, fo) = (rbin - r0, cbin - c0, obin - o0);
@@ -362,15 +406,23 @@ pub fn detect_and_describe(img: &Plane, max: usize) -> Features {
             .then(a.x.total_cmp(&b.x))
     });
     cands.truncate(max);
+    // the gradients of each level a keypoint was found on, once
+    let used: std::collections::BTreeSet<(usize, usize)> =
+        cands.iter().map(|c| (c.octave, c.level)).collect();
+    let grads: std::collections::BTreeMap<(usize, usize), Gradients> = used
+        .into_iter()
+        .map(|(o, l)| ((o, l), Gradients::of(&octaves[o].gauss[l])))
+        .collect();
     let described: Vec<Vec<(Keypoint, Vec<f32>)>> = cands
         .par_iter()
         .map(|c| {
             let oct = &octaves[c.octave];
-            orientations(oct, c)
+            let grads = &grads[&(c.octave, c.level)];
+            orientations(oct, grads, c)
                 .into_iter()
                 .map(|a| {
                     let mut d = vec![0.0f32; DESC_LEN];
-                    descriptor(oct, c, a, &mut d);
+                    descriptor(oct, grads, c, a, &mut d);
                     (
                         Keypoint {
                             x: c.x * oct.step,
@@ -409,160 +461,11 @@ fn percentile_range(img: &Plane) -> (f32, f32) {
     (at(0.01), at(0.99))
 }
 
-/// A tentative correspondence: index into the base and moving features.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Match {
-    /// Index of the base keypoint.
-    pub base: usize,
-    /// Index of the moving keypoint.
-    pub moving: usize,
-    /// Ratio of best to second-best distance (lower is more distinctive).
-    pub ratio: f32,
-}
-
-/// Dot product with eight independent accumulators (vectorises; the
-/// fixed association keeps results identical run to run).
-#[inline]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let (Ok(a), Ok(b)) = (
-        <&[f32; DESC_LEN]>::try_from(a),
-        <&[f32; DESC_LEN]>::try_from(b),
-    ) else {
-        return 0.0;
-    };
-    let mut acc = [0.0f32; 8];
-    for k in 0..DESC_LEN / 8 {
-        for l in 0..8 {
-            acc[l] += a[8 * k + l] * b[8 * k + l];
-        }
-    }
-    ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
-}
-
-/// The nearest two of a sequence of squared distances, as one pass in
-/// order keeps them: the first index of the smallest, the smallest, and the
-/// second smallest (equal to it when it occurs twice).
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct Nearest {
-    best: usize,
-    d1: f32,
-    d2: f32,
-}
-
-impl Nearest {
-    const NONE: Nearest = Nearest {
-        best: usize::MAX,
-        d1: f32::INFINITY,
-        d2: f32::INFINITY,
-    };
-
-    #[inline]
-    fn push(&mut self, j: usize, d: f32) {
-        if d < self.d1 {
-            self.d2 = self.d1;
-            self.d1 = d;
-            self.best = j;
-        } else if d < self.d2 {
-            self.d2 = d;
-        }
-    }
-
-    /// `self` (the earlier part of a sequence) followed by `later`: what
-    /// one pass over both parts in order keeps.
-    fn then(self, later: Nearest) -> Nearest {
-        if later.d1 < self.d1 {
-            Nearest {
-                best: later.best,
-                d1: later.d1,
-                d2: self.d1.min(later.d2),
-            }
-        } else {
-            Nearest {
-                d2: self.d2.min(later.d1),
-                ..self
-            }
-        }
-    }
-}
-
-/// Base descriptors per matching task: a constant, so the partial results
-/// merged in order do not depend on the thread count.
-const MATCH_ROWS: usize = 64;
-
-crate::simd::wide_fn! {
-    /// The squared distance `(2 − 2·q·s).max(0)` of unit descriptor `q` to
-    /// each descriptor of `set`, into `out` (one per descriptor; each dot
-    /// product is [`dot`]'s, in its order, in either copy).
-    fn distances_into(q: &[f32], set: &[f32], out: &mut [f32]) {
-        for (o, row) in out.iter_mut().zip(set.chunks_exact(DESC_LEN)) {
-            *o = (2.0 - 2.0 * dot(q, row)).max(0.0);
-        }
-    }
-}
-
-/// Mutual nearest neighbours that pass the ratio test. Each distance is
-/// computed once and serves both directions (a dot product is the same
-/// bits either way round): base descriptors in blocks of [`MATCH_ROWS`],
-/// each block keeping its rows' nearest two among `moving` and, for every
-/// `moving` descriptor, its nearest two among the block's rows; the blocks'
-/// partial results are merged in order.
-#[must_use]
-pub fn match_features(base: &Features, moving: &Features, ratio: f32) -> Vec<Match> {
-    if base.points.is_empty() || moving.points.is_empty() {
-        return Vec::new();
-    }
-    let n_moving = moving.desc.len() / DESC_LEN;
-    let blocks: Vec<(Vec<Nearest>, Vec<Nearest>)> = base
-        .desc
-        .par_chunks(MATCH_ROWS * DESC_LEN)
-        .enumerate()
-        .map(|(b, rows)| {
-            let mut back = vec![Nearest::NONE; n_moving];
-            let mut d = vec![0.0f32; n_moving];
-            let fwd = rows
-                .chunks_exact(DESC_LEN)
-                .enumerate()
-                .map(|(r, q)| {
-                    let i = b * MATCH_ROWS + r;
-                    distances_into(q, &moving.desc, &mut d);
-                    let mut n = Nearest::NONE;
-                    for (j, (&dj, nb)) in d.iter().zip(back.iter_mut()).enumerate() {
-                        n.push(j, dj);
-                        nb.push(i, dj);
-                    }
-                    n
-                })
-                .collect();
-            (fwd, back)
-        })
-        .collect();
-    let mut back = vec![Nearest::NONE; n_moving];
-    for (_, part) in &blocks {
-        for (n, p) in back.iter_mut().zip(part) {
-            *n = n.then(*p);
-        }
-    }
-    blocks
-        .iter()
-        .flat_map(|(fwd, _)| fwd)
-        .enumerate()
-        .filter_map(|(i, n)| {
-            let (j, d1, d2) = (n.best, n.d1.sqrt(), n.d2.sqrt());
-            let r = d1 / d2.max(1e-12);
-            (j != usize::MAX && back[j].best == i && r < ratio).then_some(Match {
-                base: i,
-                moving: j,
-                ratio: r,
-            })
-        })
-        .collect()
-}
-
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn blobs(w: usize, h: usize, shift: (f32, f32)) -> Plane {
+    pub(crate) fn blobs(w: usize, h: usize, shift: (f32, f32)) -> Plane {
         // deterministic pseudo-random dark and bright blobs
         let mut s = 12345u32;
         let mut rnd = || {
@@ -606,83 +509,91 @@ mod tests {
         }
     }
 
-    /// The matcher as it was: each direction searched on its own.
-    fn match_features_naive(base: &Features, moving: &Features, ratio: f32) -> Vec<Match> {
-        let nearest_two = |q: &[f32], set: &[f32]| {
-            let mut n = Nearest::NONE;
-            for (j, row) in set.chunks_exact(DESC_LEN).enumerate() {
-                n.push(j, (2.0 - 2.0 * dot(q, row)).max(0.0));
+    /// The descriptor as it was: each sample's gradient, magnitude and
+    /// direction computed where it is read.
+    fn descriptor_naive(oct: &Octave, k: &Candidate, angle: f32) -> Vec<f32> {
+        const D: usize = 4;
+        const N: usize = 8;
+        let mut out = vec![0.0f32; DESC_LEN];
+        let g = &oct.gauss[k.level];
+        let (w, h) = (g.width() as isize, g.height() as isize);
+        let hist_width = 3.0 * k.sigma_oct;
+        let radius =
+            (hist_width * std::f32::consts::SQRT_2 * (D as f32 + 1.0) * 0.5).round() as isize;
+        let (cos_t, sin_t) = (angle.cos(), angle.sin());
+        let (cx, cy) = (k.x.round() as isize, k.y.round() as isize);
+        let mut hist = [0.0f32; (D + 2) * (D + 2) * (N + 2)];
+        let idx = |r: usize, c: usize, o: usize| (r * (D + 2) + c) * (N + 2) + o;
+        let exp_scale = -1.0 / (0.5 * (D * D) as f32);
+        for dy in -radius..=radius {
+            for dx in -radius..=radius {
+                let rx = (cos_t * dx as f32 + sin_t * dy as f32) / hist_width;
+                let ry = (-sin_t * dx as f32 + cos_t * dy as f32) / hist_width;
+                let rbin = ry + D as f32 / 2.0 - 0.5;
+                let cbin = rx + D as f32 / 2.0 - 0.5;
+                if rbin <= -1.0 || rbin >= D as f32 || cbin <= -1.0 || cbin >= D as f32 {
+                    continue;
+                }
+                let (x, y) = (cx + dx, cy + dy);
+                if x < 1 || y < 1 || x >= w - 1 || y >= h - 1 {
+                    continue;
+                }
+                let (gx, gy) = grad_at(g, x as usize, y as usize);
+                let mag = (gx * gx + gy * gy).sqrt() * ((rx * rx + ry * ry) * exp_scale).exp();
+                let obin = ((gy.atan2(gx) - angle).rem_euclid(std::f32::consts::TAU))
+                    * (N as f32 / std::f32::consts::TAU);
+                let (r0, c0, o0) = (rbin.floor(), cbin.floor(), obin.floor());
+                let (fr, fc, fo) = (rbin - r0, cbin - c0, obin - o0);
+                let (r0, c0, o0) = ((r0 + 1.0) as usize, (c0 + 1.0) as usize, o0 as usize);
+                for (ri, wr) in [(0, 1.0 - fr), (1, fr)] {
+                    for (ci, wc) in [(0, 1.0 - fc), (1, fc)] {
+                        for (oi, wo) in [(0, 1.0 - fo), (1, fo)] {
+                            hist[idx(r0 + ri, c0 + ci, (o0 + oi) % N)] += mag * wr * wc * wo;
+                        }
+                    }
+                }
             }
-            (n.best, n.d1.sqrt(), n.d2.sqrt())
-        };
-        let fwd: Vec<_> = base
-            .desc
-            .chunks_exact(DESC_LEN)
-            .map(|q| nearest_two(q, &moving.desc))
-            .collect();
-        let back: Vec<usize> = moving
-            .desc
-            .chunks_exact(DESC_LEN)
-            .map(|q| nearest_two(q, &base.desc).0)
-            .collect();
-        fwd.iter()
-            .enumerate()
-            .filter_map(|(i, &(j, d1, d2))| {
-                let r = d1 / d2.max(1e-12);
-                (j != usize::MAX && back[j] == i && r < ratio).then_some(Match {
-                    base: i,
-                    moving: j,
-                    ratio: r,
-                })
-            })
-            .collect()
+        }
+        for r in 0..D {
+            for c in 0..D {
+                for o in 0..N {
+                    out[(r * D + c) * N + o] = hist[idx(r + 1, c + 1, o)];
+                }
+            }
+        }
+        let norm = out.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
+        let clip = 0.2 * norm;
+        for v in out.iter_mut() {
+            *v = v.min(clip);
+        }
+        let l1 = out.iter().sum::<f32>().max(1e-12);
+        for v in out.iter_mut() {
+            *v = (*v / l1).sqrt();
+        }
+        out
     }
 
     #[test]
-    fn matching_in_blocks_equals_the_two_searches_bit_for_bit() {
-        // more base descriptors than one block, repeated descriptors (ties,
-        // a second smallest equal to the smallest) and both SIMD copies
-        let (a, b) = (blobs(240, 200, (0.0, 0.0)), blobs(240, 200, (5.0, 3.0)));
-        let (mut fa, fb) = (detect_and_describe(&a, 400), detect_and_describe(&b, 400));
-        assert!(fa.points.len() > 2 * MATCH_ROWS, "{}", fa.points.len());
-        let dup: Vec<f32> = fa.desc[..3 * DESC_LEN].to_vec();
-        fa.desc.extend_from_slice(&dup);
-        fa.points.extend_from_within(..3);
-        let key = |m: &[Match]| {
-            m.iter()
-                .map(|m| (m.base, m.moving, m.ratio.to_bits()))
-                .collect::<Vec<_>>()
-        };
-        let _switch = crate::simd::hold_switch();
-        for copies in [crate::simd::Copies::Best, crate::simd::Copies::Baseline] {
-            crate::simd::use_copies(copies);
-            for ratio in [0.8, 1.01] {
-                let got = match_features(&fa, &fb, ratio);
-                let want = match_features_naive(&fa, &fb, ratio);
-                assert!(want.len() > 20, "{}", want.len());
-                assert_eq!(key(&got), key(&want), "{copies:?} {ratio}");
-                let got = match_features(&fb, &fa, ratio);
-                assert_eq!(key(&got), key(&match_features_naive(&fb, &fa, ratio)));
+    fn descriptors_from_the_level_gradients_equal_the_per_sample_ones_bit_for_bit() {
+        let img = blobs(180, 150, (0.0, 0.0));
+        let octaves = build_octaves(&img.map(|v| v / 255.0), 24);
+        let cands = find_extrema(&octaves, 0.004);
+        assert!(cands.len() > 30, "{}", cands.len());
+        let mut compared = 0;
+        for c in &cands {
+            let oct = &octaves[c.octave];
+            let grads = Gradients::of(&oct.gauss[c.level]);
+            // near the border too: keypoints 5 px in, windows past the edge
+            for a in [0.3f32, 2.9, -1.7] {
+                let mut got = vec![0.0f32; DESC_LEN];
+                descriptor(oct, &grads, c, a, &mut got);
+                let want = descriptor_naive(oct, c, a);
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&got), bits(&want));
+                compared += 1;
             }
         }
-        crate::simd::use_copies(crate::simd::Copies::Best);
-    }
-
-    #[test]
-    fn nearest_merged_in_order_equals_one_pass() {
-        let d = [3.0f32, 1.0, 4.0, 1.0, 5.0, 0.5, 2.0, 0.5, 9.0];
-        let mut one = Nearest::NONE;
-        for (j, &v) in d.iter().enumerate() {
-            one.push(j, v);
-        }
-        for cut in 0..=d.len() {
-            let (mut a, mut b) = (Nearest::NONE, Nearest::NONE);
-            for (j, &v) in d.iter().enumerate() {
-                if j < cut { a.push(j, v) } else { b.push(j, v) }
-            }
-            assert_eq!(a.then(b), one, "cut at {cut}");
-        }
-        assert_eq!((one.best, one.d1, one.d2), (5, 0.5, 0.5));
+        assert!(compared > 90);
     }
 
     #[test]

@@ -31,6 +31,7 @@
 
 pub mod baseline;
 pub mod features;
+pub mod matching;
 pub mod pyramid;
 pub mod ransac;
 pub mod refine;
