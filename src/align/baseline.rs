@@ -140,4 +140,44 @@ mod tests {
             again.precision_px.map(f64::to_bits)
         );
     }
+
+    #[test]
+    fn a_follow_up_over_the_materialising_size_registers_to_the_same_bits() {
+        // 1300 × 1200 px: above the size `Pyramid::of_rgb` materialises, so
+        // `register_rgb` samples the moving photo's luminance per tap while
+        // `register_rgb_to` reads a materialised plane (and a prepared
+        // baseline)
+        let base = crate::phantom::skin_image(8, 1300, 1200, 0.05, 0.0);
+        let t = Homography::similarity_about(-0.015, 0.99, 650.0, 600.0);
+        let moving = super::super::warp::warp_rgb(&base, &t, 1300, 1200)
+            .map_planes(|p| p.map(|v| if v.is_finite() { v } else { 128.0 }));
+        let opts = AlignOptions::default();
+        let alone = super::super::register_rgb(&base, &moving, &opts);
+        let shared = super::super::register_rgb_to(&Baseline::of_rgb(&base, &opts), &moving, &opts);
+        assert!(alone.is_ok(), "{alone:?}");
+        let bits = |r: &super::super::Registration| {
+            r.base_from_moving
+                .0
+                .iter()
+                .flatten()
+                .map(|v| v.to_bits())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(bits(&alone), bits(&shared));
+        assert_eq!(alone.score.to_bits(), shared.score.to_bits());
+        assert_eq!(
+            alone.structure_score.to_bits(),
+            shared.structure_score.to_bits()
+        );
+        // and the pyramids themselves
+        let (lazy, made) = (
+            Pyramid::of_rgb(&moving, 24),
+            Pyramid::of_rgb_materialised(&moving, 24),
+        );
+        assert!(lazy.plane(0).is_none() && made.plane(0).is_some());
+        assert_eq!(lazy.len(), made.len());
+        for k in 1..lazy.len() {
+            assert_eq!(lazy.plane(k), made.plane(k), "level {k}");
+        }
+    }
 }

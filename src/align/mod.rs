@@ -359,7 +359,7 @@ pub fn register_rgb_to(
     if bw.min(bh) < 32 || moving.width().min(moving.height()) < 32 {
         return Registration::failed("image too small to align (need 32 px a side)".into());
     }
-    register_pyramids(base, &Pyramid::of_rgb(moving, 24), opts)
+    register_pyramids(base, &Pyramid::of_rgb_materialised(moving, 24), opts)
 }
 
 /// [`register`] of a moving pyramid to a baseline (tests).
