@@ -561,3 +561,87 @@ fn an_unreadable_follow_up_height_map_is_left_out_not_fatal() {
         "{stderr}"
     );
 }
+
+#[test]
+fn photos_over_2048_px_are_measured_at_full_size_and_written_aligned_at_half() {
+    // 2200 × 1600 px: the frame is reduced by 2 for aligned/ and the
+    // gate's shading blocks, while the region and the control region are
+    // warped at full resolution; with the region left to be found (the
+    // whole frame is the region) too, and the same bytes on 1 and 2 threads
+    let tmp = tempdir();
+    let case = tmp.path().join("phantom");
+    skintrack()
+        .args(["phantom"])
+        .arg(&case)
+        .args(["--seed", "4", "--sessions", "2", "--size", "2200x1600"])
+        .args(["--unchanged", "--capture", "accepted"])
+        .assert()
+        .success();
+    let toml = std::fs::read_to_string(case.join("case.toml")).unwrap();
+    assert!(toml.contains("roi = ["), "{toml}");
+    let open = tmp.path().join("open");
+    std::fs::create_dir(&open).unwrap();
+    for e in std::fs::read_dir(&case).unwrap() {
+        let p = e.unwrap().path();
+        let to = open.join(p.file_name().unwrap());
+        if p.is_dir() {
+            std::fs::create_dir(&to).unwrap();
+            for f in std::fs::read_dir(&p).unwrap() {
+                let f = f.unwrap().path();
+                std::fs::copy(&f, to.join(f.file_name().unwrap())).unwrap();
+            }
+        } else if p.ends_with("case.toml") {
+            let no_roi: String = toml
+                .lines()
+                .filter(|l| !l.starts_with("roi ="))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            std::fs::write(&to, no_roi).unwrap();
+        }
+    }
+    let run = |case: &Path, name: &str, threads: &str| {
+        let out = tmp.path().join(name);
+        skintrack()
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["analyze"])
+            .arg(case)
+            .arg("-o")
+            .arg(&out)
+            .assert()
+            .success();
+        out
+    };
+    for (case, name) in [(&case, "given"), (&open, "found")] {
+        let out = run(case, name, "2");
+        let aligned: Vec<PathBuf> = std::fs::read_dir(out.join("aligned"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(aligned.len(), 2, "{name}");
+        for a in &aligned {
+            assert_eq!(
+                image::image_dimensions(a).unwrap(),
+                (1100, 800),
+                "{}",
+                a.display()
+            );
+        }
+        let m = json(&out.join("metrics.json"));
+        let series = &m["series"][0];
+        let roi = series["roi"].as_array().expect("roi");
+        // found: the largest region both visits cover, nearly the frame
+        assert!(roi[2].as_u64().unwrap() > 1000, "{name}: {roi:?}");
+        for s in series["sessions"].as_array().unwrap() {
+            assert_eq!(s["alignment"]["status"], "ok", "{name}");
+            // seed 4's follow-up is a softer capture: a warn for focus
+            assert_ne!(s["quality"]["status"], "reject", "{name}: {}", s["quality"]);
+            assert!(s["metrics"]["texture.roughness"]["value"].as_f64().unwrap() > 0.0);
+        }
+        let one = run(case, &format!("{name}-one"), "1");
+        let (a, b) = (relative_listing(&out), relative_listing(&one));
+        assert_eq!(a.len(), b.len());
+        for ((p, x), (_, y)) in a.iter().zip(&b) {
+            assert!(x == y, "{name}: {} differs on one thread", p.display());
+        }
+    }
+}

@@ -12,6 +12,8 @@ use crate::filters::gaussian_blur;
 use crate::raster::Plane;
 use rayon::prelude::*;
 
+pub use super::matching::{Match, match_features};
+
 /// Levels per octave.
 const S: usize = 3;
 /// Base blur of each octave.
@@ -232,8 +234,50 @@ fn grad_at(g: &Plane, x: usize, y: usize) -> (f32, f32) {
     )
 }
 
+/// Gradient magnitude and direction of a Gaussian level at every interior
+/// pixel (0 on the one-pixel border, which is never sampled), computed once
+/// for all the keypoints that read the level, with the same operations as
+/// at each sample before (so the same bits).
+struct Gradients {
+    width: usize,
+    /// √(gx² + gy²).
+    mag: Vec<f32>,
+    /// atan2(gy, gx).
+    angle: Vec<f32>,
+}
+
+impl Gradients {
+    fn of(g: &Plane) -> Gradients {
+        let (w, h) = (g.width(), g.height());
+        let (mut mag, mut angle) = (vec![0.0f32; w * h], vec![0.0f32; w * h]);
+        mag.par_chunks_mut(w.max(1))
+            .zip(angle.par_chunks_mut(w.max(1)))
+            .enumerate()
+            .filter(|(y, _)| *y >= 1 && *y + 1 < h)
+            .for_each(|(y, (m, a))| {
+                for x in 1..w.saturating_sub(1) {
+                    let (gx, gy) = grad_at(g, x, y);
+                    m[x] = (gx * gx + gy * gy).sqrt();
+                    a[x] = gy.atan2(gx);
+                }
+            });
+        Gradients {
+            width: w,
+            mag,
+            angle,
+        }
+    }
+
+    /// Magnitude and direction at interior pixel (x, y).
+    #[inline]
+    fn at(&self, x: usize, y: usize) -> (f32, f32) {
+        let i = y * self.width + x;
+        (self.mag[i], self.angle[i])
+    }
+}
+
 /// Dominant orientations (peaks ≥ 80 % of the largest) of a keypoint.
-fn orientations(oct: &Octave, k: &Candidate) -> Vec<f32> {
+fn orientations(oct: &Octave, grads: &Gradients, k: &Candidate) -> Vec<f32> {
     const BINS: usize = 36;
     let g = &oct.gauss[k.level];
     let (w, h) = (g.width() as isize, g.height() as isize);
@@ -248,7 +292,7 @@ fn orientations(oct: &Octave, k: &Candidate) -> Vec<f32> {
                 continue;
             }
             let (gx, gy) = grad_at(g, x as usize, y as usize);
-            let mag = (gx * gx + gy * gy).sqrt();
+            let mag = grads.at(x as usize, y as usize).0;
             let wgt = (-((dx * dx + dy * dy) as f32) / (2.0 * sigma * sigma)).exp();
             let ang = fast_atan2(gy, gx).rem_euclid(std::f32::consts::TAU);
             let bin = ((ang / std::f32::consts::TAU * BINS as f32).round() as usize) % BINS;
@@ -283,7 +327,7 @@ fn orientations(oct: &Octave, k: &Candidate) -> Vec<f32> {
 
 /// The 4×4×8 descriptor, trilinearly binned, clipped at 0.2 (Lowe §6.1),
 /// then RootSIFT: L1-normalised and square-rooted (unit L2 norm).
-fn descriptor(oct: &Octave, k: &Candidate, angle: f32, out: &mut [f32]) {
+fn descriptor(oct: &Octave, grads: &Gradients, k: &Candidate, angle: f32, out: &mut [f32]) {
     const D: usize = 4;
     const N: usize = 8;
     let g = &oct.gauss[k.level];
@@ -309,9 +353,9 @@ fn descriptor(oct: &Octave, k: &Candidate, angle: f32, out: &mut [f32]) {
             if x < 1 || y < 1 || x >= w - 1 || y >= h - 1 {
                 continue;
             }
-            let (gx, gy) = grad_at(g, x as usize, y as usize);
-            let mag = (gx * gx + gy * gy).sqrt() * ((rx * rx + ry * ry) * exp_scale).exp();
-            let obin = ((gy.atan2(gx) - angle).rem_euclid(std::f32::consts::TAU))
+            let (m, a) = grads.at(x as usize, y as usize);
+            let mag = m * ((rx * rx + ry * ry) * exp_scale).exp();
+            let obin = ((a - angle).rem_euclid(std::f32::consts::TAU))
                 * (N as f32 / std::f32::consts::TAU);
             let (r0, c0, o0) = (rbin.floor(), cbin.floor(), obin.floor());
             let (fr, fc, fo) = (rbin - r0, cbin - c0, obin - o0);
@@ -362,15 +406,23 @@ pub fn detect_and_describe(img: &Plane, max: usize) -> Features {
             .then(a.x.total_cmp(&b.x))
     });
     cands.truncate(max);
+    // the gradients of each level a keypoint was found on, once
+    let used: std::collections::BTreeSet<(usize, usize)> =
+        cands.iter().map(|c| (c.octave, c.level)).collect();
+    let grads: std::collections::BTreeMap<(usize, usize), Gradients> = used
+        .into_iter()
+        .map(|(o, l)| ((o, l), Gradients::of(&octaves[o].gauss[l])))
+        .collect();
     let described: Vec<Vec<(Keypoint, Vec<f32>)>> = cands
         .par_iter()
         .map(|c| {
             let oct = &octaves[c.octave];
-            orientations(oct, c)
+            let grads = &grads[&(c.octave, c.level)];
+            orientations(oct, grads, c)
                 .into_iter()
                 .map(|a| {
                     let mut d = vec![0.0f32; DESC_LEN];
-                    descriptor(oct, c, a, &mut d);
+                    descriptor(oct, grads, c, a, &mut d);
                     (
                         Keypoint {
                             x: c.x * oct.step,
@@ -409,86 +461,11 @@ fn percentile_range(img: &Plane) -> (f32, f32) {
     (at(0.01), at(0.99))
 }
 
-/// A tentative correspondence: index into the base and moving features.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Match {
-    /// Index of the base keypoint.
-    pub base: usize,
-    /// Index of the moving keypoint.
-    pub moving: usize,
-    /// Ratio of best to second-best distance (lower is more distinctive).
-    pub ratio: f32,
-}
-
-/// Dot product with eight independent accumulators (vectorises; the
-/// fixed association keeps results identical run to run).
-#[inline]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let (Ok(a), Ok(b)) = (
-        <&[f32; DESC_LEN]>::try_from(a),
-        <&[f32; DESC_LEN]>::try_from(b),
-    ) else {
-        return 0.0;
-    };
-    let mut acc = [0.0f32; 8];
-    for k in 0..DESC_LEN / 8 {
-        for l in 0..8 {
-            acc[l] += a[8 * k + l] * b[8 * k + l];
-        }
-    }
-    ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
-}
-
-fn nearest_two(q: &[f32], set: &[f32]) -> (usize, f32, f32) {
-    let (mut best, mut d1, mut d2) = (usize::MAX, f32::INFINITY, f32::INFINITY);
-    for (j, row) in set.chunks_exact(DESC_LEN).enumerate() {
-        let dot = dot(q, row);
-        let d = (2.0 - 2.0 * dot).max(0.0);
-        if d < d1 {
-            d2 = d1;
-            d1 = d;
-            best = j;
-        } else if d < d2 {
-            d2 = d;
-        }
-    }
-    (best, d1.sqrt(), d2.sqrt())
-}
-
-/// Mutual nearest neighbours that pass the ratio test.
-#[must_use]
-pub fn match_features(base: &Features, moving: &Features, ratio: f32) -> Vec<Match> {
-    if base.points.is_empty() || moving.points.is_empty() {
-        return Vec::new();
-    }
-    let fwd: Vec<(usize, f32, f32)> = base
-        .desc
-        .par_chunks_exact(DESC_LEN)
-        .map(|q| nearest_two(q, &moving.desc))
-        .collect();
-    let back: Vec<usize> = moving
-        .desc
-        .par_chunks_exact(DESC_LEN)
-        .map(|q| nearest_two(q, &base.desc).0)
-        .collect();
-    fwd.iter()
-        .enumerate()
-        .filter_map(|(i, &(j, d1, d2))| {
-            let r = d1 / d2.max(1e-12);
-            (j != usize::MAX && back[j] == i && r < ratio).then_some(Match {
-                base: i,
-                moving: j,
-                ratio: r,
-            })
-        })
-        .collect()
-}
-
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn blobs(w: usize, h: usize, shift: (f32, f32)) -> Plane {
+    pub(crate) fn blobs(w: usize, h: usize, shift: (f32, f32)) -> Plane {
         // deterministic pseudo-random dark and bright blobs
         let mut s = 12345u32;
         let mut rnd = || {
@@ -530,6 +507,93 @@ mod tests {
                 assert!(d < 0.005, "{a}: {d}");
             }
         }
+    }
+
+    /// The descriptor as it was: each sample's gradient, magnitude and
+    /// direction computed where it is read.
+    fn descriptor_naive(oct: &Octave, k: &Candidate, angle: f32) -> Vec<f32> {
+        const D: usize = 4;
+        const N: usize = 8;
+        let mut out = vec![0.0f32; DESC_LEN];
+        let g = &oct.gauss[k.level];
+        let (w, h) = (g.width() as isize, g.height() as isize);
+        let hist_width = 3.0 * k.sigma_oct;
+        let radius =
+            (hist_width * std::f32::consts::SQRT_2 * (D as f32 + 1.0) * 0.5).round() as isize;
+        let (cos_t, sin_t) = (angle.cos(), angle.sin());
+        let (cx, cy) = (k.x.round() as isize, k.y.round() as isize);
+        let mut hist = [0.0f32; (D + 2) * (D + 2) * (N + 2)];
+        let idx = |r: usize, c: usize, o: usize| (r * (D + 2) + c) * (N + 2) + o;
+        let exp_scale = -1.0 / (0.5 * (D * D) as f32);
+        for dy in -radius..=radius {
+            for dx in -radius..=radius {
+                let rx = (cos_t * dx as f32 + sin_t * dy as f32) / hist_width;
+                let ry = (-sin_t * dx as f32 + cos_t * dy as f32) / hist_width;
+                let rbin = ry + D as f32 / 2.0 - 0.5;
+                let cbin = rx + D as f32 / 2.0 - 0.5;
+                if rbin <= -1.0 || rbin >= D as f32 || cbin <= -1.0 || cbin >= D as f32 {
+                    continue;
+                }
+                let (x, y) = (cx + dx, cy + dy);
+                if x < 1 || y < 1 || x >= w - 1 || y >= h - 1 {
+                    continue;
+                }
+                let (gx, gy) = grad_at(g, x as usize, y as usize);
+                let mag = (gx * gx + gy * gy).sqrt() * ((rx * rx + ry * ry) * exp_scale).exp();
+                let obin = ((gy.atan2(gx) - angle).rem_euclid(std::f32::consts::TAU))
+                    * (N as f32 / std::f32::consts::TAU);
+                let (r0, c0, o0) = (rbin.floor(), cbin.floor(), obin.floor());
+                let (fr, fc, fo) = (rbin - r0, cbin - c0, obin - o0);
+                let (r0, c0, o0) = ((r0 + 1.0) as usize, (c0 + 1.0) as usize, o0 as usize);
+                for (ri, wr) in [(0, 1.0 - fr), (1, fr)] {
+                    for (ci, wc) in [(0, 1.0 - fc), (1, fc)] {
+                        for (oi, wo) in [(0, 1.0 - fo), (1, fo)] {
+                            hist[idx(r0 + ri, c0 + ci, (o0 + oi) % N)] += mag * wr * wc * wo;
+                        }
+                    }
+                }
+            }
+        }
+        for r in 0..D {
+            for c in 0..D {
+                for o in 0..N {
+                    out[(r * D + c) * N + o] = hist[idx(r + 1, c + 1, o)];
+                }
+            }
+        }
+        let norm = out.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
+        let clip = 0.2 * norm;
+        for v in out.iter_mut() {
+            *v = v.min(clip);
+        }
+        let l1 = out.iter().sum::<f32>().max(1e-12);
+        for v in out.iter_mut() {
+            *v = (*v / l1).sqrt();
+        }
+        out
+    }
+
+    #[test]
+    fn descriptors_from_the_level_gradients_equal_the_per_sample_ones_bit_for_bit() {
+        let img = blobs(180, 150, (0.0, 0.0));
+        let octaves = build_octaves(&img.map(|v| v / 255.0), 24);
+        let cands = find_extrema(&octaves, 0.004);
+        assert!(cands.len() > 30, "{}", cands.len());
+        let mut compared = 0;
+        for c in &cands {
+            let oct = &octaves[c.octave];
+            let grads = Gradients::of(&oct.gauss[c.level]);
+            // near the border too: keypoints 5 px in, windows past the edge
+            for a in [0.3f32, 2.9, -1.7] {
+                let mut got = vec![0.0f32; DESC_LEN];
+                descriptor(oct, &grads, c, a, &mut got);
+                let want = descriptor_naive(oct, c, a);
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&got), bits(&want));
+                compared += 1;
+            }
+        }
+        assert!(compared > 90);
     }
 
     #[test]

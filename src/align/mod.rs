@@ -29,7 +29,9 @@
 //! `base_from_moving` maps a pixel position of MOVING to the same skin point
 //! in BASE (DESIGN.md's convention).
 
+pub mod baseline;
 pub mod features;
+pub mod matching;
 pub mod pyramid;
 pub mod ransac;
 pub mod refine;
@@ -40,6 +42,7 @@ pub mod warp;
 
 use crate::geometry::Homography;
 use crate::raster::{Plane, Rect, RgbPlanes};
+pub use baseline::Baseline;
 use pyramid::Pyramid;
 use serde::Serialize;
 
@@ -163,7 +166,7 @@ impl Registration {
 
 /// Levels larger than this (pixels) are refined with per-sample local
 /// normalisation rather than whole local-contrast images.
-const LOCAL_NORM_PIXELS: usize = 1_500_000;
+pub(crate) const LOCAL_NORM_PIXELS: usize = 1_500_000;
 
 /// Level transform: full-resolution → level `k` coordinates.
 fn level_from_full(k: usize) -> Homography {
@@ -228,7 +231,7 @@ fn by_doubt(mut estimates: Vec<Estimate>) -> Vec<Estimate> {
 /// transform, the structure correlation and the dense precision at the last
 /// level, or `None` when the images stop overlapping.
 fn refine_levels_with(
-    pb: &Pyramid<'_>,
+    pb: &Baseline<'_>,
     pm: &Pyramid<'_>,
     moving_from_base: Homography,
     from: usize,
@@ -252,7 +255,7 @@ fn refine_levels_with(
 /// `from` down to `to`, coarsest first; it stops early when the images stop
 /// overlapping.
 fn refine_path(
-    pb: &Pyramid<'_>,
+    pb: &Baseline<'_>,
     pm: &Pyramid<'_>,
     moving_from_base: Homography,
     from: usize,
@@ -269,9 +272,9 @@ fn refine_path(
         let (w, h) = pb.size(k);
         let r = match (pb.plane(k), pm.plane(k)) {
             (Some(b), Some(m)) if w * h <= LOCAL_NORM_PIXELS => {
-                let (tb, tm) = rayon::join(|| pyramid::structure(b), || pyramid::structure(m));
+                let (tb, tm) = rayon::join(|| pb.structure(k, b), || pyramid::structure(m));
                 refine::refine(
-                    &tb,
+                    &*tb,
                     &tm,
                     g_k,
                     &excl,
@@ -302,7 +305,7 @@ fn refine_path(
 }
 
 /// First pyramid level (below `levels`) whose longer side is at most `side`.
-fn level_at_most(p: &Pyramid<'_>, levels: usize, side: usize) -> usize {
+pub(crate) fn level_at_most(p: &Pyramid<'_>, levels: usize, side: usize) -> usize {
     (0..levels)
         .find(|&k| {
             let (w, h) = p.size(k);
@@ -328,7 +331,7 @@ pub fn register(base: &Plane, moving: &Plane, opts: &AlignOptions) -> Registrati
         || Pyramid::of_plane(base, 24),
         || Pyramid::of_plane(moving, 24),
     );
-    register_pyramids(&pb, &pm, opts)
+    register_pyramids(&Baseline::bare(pb), &pm, opts)
 }
 
 /// Registers the luminance of colour photo `moving` to that of `base`
@@ -340,10 +343,32 @@ pub fn register_rgb(base: &RgbPlanes, moving: &RgbPlanes, opts: &AlignOptions) -
         return Registration::failed("image too small to align (need 32 px a side)".into());
     }
     let (pb, pm) = rayon::join(|| Pyramid::of_rgb(base, 24), || Pyramid::of_rgb(moving, 24));
-    register_pyramids(&pb, &pm, opts)
+    register_pyramids(&Baseline::bare(pb), &pm, opts)
 }
 
-fn register_pyramids(pb: &Pyramid<'_>, pm: &Pyramid<'_>, opts: &AlignOptions) -> Registration {
+/// [`register_rgb`] of colour photo `moving` to a baseline made once for
+/// every follow-up ([`Baseline::prepared`]): the same result, bit for bit.
+#[must_use]
+pub fn register_rgb_to(
+    base: &Baseline<'_>,
+    moving: &RgbPlanes,
+    opts: &AlignOptions,
+) -> Registration {
+    let _t = crate::timing::span("align");
+    let (bw, bh) = base.size(0);
+    if bw.min(bh) < 32 || moving.width().min(moving.height()) < 32 {
+        return Registration::failed("image too small to align (need 32 px a side)".into());
+    }
+    register_pyramids(base, &Pyramid::of_rgb_materialised(moving, 24), opts)
+}
+
+/// [`register`] of a moving pyramid to a baseline (tests).
+#[cfg(test)]
+fn register_to(base: &Baseline<'_>, pm: &Pyramid<'_>, opts: &AlignOptions) -> Registration {
+    register_pyramids(base, pm, opts)
+}
+
+fn register_pyramids(pb: &Baseline<'_>, pm: &Pyramid<'_>, opts: &AlignOptions) -> Registration {
     let levels = pb.len().min(pm.len());
     let (bw, bh) = pb.size(0);
     let coarse = level_at_most(pb, levels, opts.coarse_max_side);
@@ -353,12 +378,20 @@ fn register_pyramids(pb: &Pyramid<'_>, pm: &Pyramid<'_>, opts: &AlignOptions) ->
     let finest = opts.finest_level.min(coarse);
 
     // 1. coarse: keypoints on level `coarse`
-    let (fb, fm) = rayon::join(
-        || features::detect_and_describe(plane(pb, coarse), opts.max_keypoints),
+    let cached = pb.features(coarse, opts.max_keypoints);
+    let (made, fm) = rayon::join(
+        || {
+            cached
+                .is_none()
+                .then(|| features::detect_and_describe(plane(pb, coarse), opts.max_keypoints))
+        },
         || features::detect_and_describe(plane(pm, coarse), opts.max_keypoints),
     );
+    let fb = cached
+        .or(made.as_ref())
+        .expect("invariant: made when not cached");
     let excl = scaled_rects(&opts.exclude, coarse);
-    let matches: Vec<features::Match> = features::match_features(&fb, &fm, 0.85)
+    let matches: Vec<features::Match> = features::match_features(fb, &fm, 0.85)
         .into_iter()
         .filter(|m| {
             let p = fb.points[m.base];
@@ -505,7 +538,7 @@ fn register_pyramids(pb: &Pyramid<'_>, pm: &Pyramid<'_>, opts: &AlignOptions) ->
 /// the three best refined one level further and the best of those down to
 /// `finest`: that path and the screened candidate itself.
 fn search_path(
-    pb: &Pyramid<'_>,
+    pb: &Baseline<'_>,
     pm: &Pyramid<'_>,
     level: usize,
     finest: usize,

@@ -84,6 +84,18 @@ impl<'a> Pyramid<'a> {
         Pyramid::build(full, plane, min_side)
     }
 
+    /// [`Pyramid::of_rgb`] with level 0 always materialised as a grey
+    /// plane: the same values (the luminance of each pixel in the same
+    /// order of operations) for a photo that is sampled a great deal at
+    /// full resolution (a follow-up: dense refinement reads each sample's
+    /// 16 bicubic taps in every iteration, where computing the luminance
+    /// per tap cost more than one pass over the photo).
+    #[must_use]
+    pub fn of_rgb_materialised(img: &'a RgbPlanes, min_side: usize) -> Pyramid<'a> {
+        let plane = std::borrow::Cow::Owned(img.luminance());
+        Pyramid::build(Full::Luma(Luma(img)), Some(plane), min_side)
+    }
+
     fn build(
         full: Full<'a>,
         full_plane: Option<std::borrow::Cow<'a, Plane>>,

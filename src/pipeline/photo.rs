@@ -3,11 +3,12 @@
 //! average the repeats of a session.
 
 use super::{SeriesJob, capture_stem, unaligned_warning};
+use crate::align::warp::Grid;
 use crate::align::{self, AlignOptions, Registration};
 use crate::case::{Capture, CaptureKind};
 use crate::date::Date;
 use crate::error::{Error, Result};
-use crate::geometry;
+use crate::geometry::{self, Homography};
 use crate::ingest;
 use crate::measure::{self, MeasureOptions, Measurements};
 use crate::model::{MeasuredSeries, MeasuredSession, Overlay, RegionsFigure, SessionMedia};
@@ -36,9 +37,19 @@ struct MeasuredCapture {
 }
 
 /// The measured parts of an aligned capture, cut out of the baseline frame
-/// before normalisation, and the frame's 8-bit pixels for `aligned/`.
+/// before normalisation, and the frame's 8-bit pixels for `aligned/`
+/// (reduced: `overview` wide and high).
 struct Parts {
     rgb8: Vec<u8>,
+    overview: (usize, usize),
+    roi: RgbPlanes,
+    control: Option<RgbPlanes>,
+}
+
+/// A capture in the baseline frame: the region and the control region at
+/// full resolution, the whole frame reduced by [`overview_factor`].
+struct Warped {
+    overview: RgbPlanes,
     roi: RgbPlanes,
     control: Option<RgbPlanes>,
 }
@@ -125,10 +136,12 @@ pub(super) fn measure_series(
     //    each is aligned in step 3 from the one decode it is measured from.
     //    One that cannot be decoded is left out with its reason.
     let at_once = super::captures_at_once(&job.opts.ingest, bw, bh);
+    // the baseline's pyramid and keypoints, made once for every follow-up
+    let baseline = align::Baseline::of_rgb(&base.image, &align_opts);
     let register = |it: &Item<'_>| -> (Registration, Option<ingest::Photo>) {
         let registered = match ingest::read_photo(&it.capture.path, &job.opts.ingest) {
             Ok(photo) => (
-                align::register_rgb(&base.image, &photo.image, &align_opts),
+                align::register_rgb_to(&baseline, &photo.image, &align_opts),
                 Some(photo),
             ),
             Err(e) => (Registration::failed(unreadable(&e)), None),
@@ -189,7 +202,22 @@ pub(super) fn measure_series(
         roi,
         control: cfg.control,
     };
-    let reference = quality::reference(&base.image, regions);
+    // only the region and the control region are used at full resolution;
+    // the whole frame (`aligned/`, the shading field's blocks) is warped
+    // straight to a reduced grid
+    let factor = overview_factor(bw, bh);
+    let overview_grid = Grid::reduced(bw, bh, factor);
+    let base_overview = (factor > 1)
+        .then(|| align::warp::warp_rgb_grid(&base.image, &Homography::IDENTITY, overview_grid));
+    let base_roi = base.image.crop(roi);
+    let base_control = cfg.control.map(|c| base.image.crop(c));
+    let reference = quality::reference_of(&quality::Aligned {
+        roi: &base_roi,
+        control: base_control.as_ref(),
+        overview: base_overview.as_ref().unwrap_or(&base.image),
+        factor,
+        frame: (bw, bh),
+    });
     // previews show the measured region: the same skin in every session
     let preview_size = preview_size(roi);
     // 3a. each capture is decoded (unless step 1 kept it), aligned, warped
@@ -218,10 +246,24 @@ pub(super) fn measure_series(
                 None => ingest::read_photo(&it.capture.path, &job.opts.ingest)?,
             };
             let frame = &registration.base_from_moving;
-            Some(align::warp::warp_rgb(&photo.image, frame, bw, bh))
+            Some(warped(&photo.image, frame, (bw, bh), factor, regions))
         };
-        let aligned = warped.as_ref().unwrap_or(&base.image);
-        let quality = quality::assess(aligned, regions, &reference, &registration);
+        let (overview, roi_img, control_img) = match &warped {
+            Some(w) => (&w.overview, &w.roi, w.control.as_ref()),
+            None => (
+                base_overview.as_ref().unwrap_or(&base.image),
+                &base_roi,
+                base_control.as_ref(),
+            ),
+        };
+        let aligned = quality::Aligned {
+            roi: roi_img,
+            control: control_img,
+            overview,
+            factor,
+            frame: (bw, bh),
+        };
+        let quality = quality::assess_parts(&aligned, regions, &reference, &registration);
         if quality.status == Verdict::Reject {
             bar.inc(1);
             return Ok(Prepared {
@@ -230,10 +272,21 @@ pub(super) fn measure_series(
                 parts: None,
             });
         }
-        let parts = Parts {
-            rgb8: aligned.to_rgb8(),
-            roi: aligned.crop(roi),
-            control: cfg.control.map(|c| aligned.crop(c)),
+        let rgb8 = overview.to_rgb8();
+        let overview = (overview.width(), overview.height());
+        let parts = match warped {
+            Some(w) => Parts {
+                rgb8,
+                overview,
+                roi: w.roi,
+                control: w.control,
+            },
+            None => Parts {
+                rgb8,
+                overview,
+                roi: base_roi.clone(),
+                control: base_control.clone(),
+            },
         };
         Ok(Prepared {
             registration,
@@ -253,6 +306,7 @@ pub(super) fn measure_series(
         } = prepared;
         let Some(Parts {
             rgb8,
+            overview: (ow, oh),
             roi: mut roi_img,
             control: mut control_img,
         }) = parts
@@ -270,7 +324,7 @@ pub(super) fn measure_series(
         let (jpeg, measurements) = rayon::join(
             || {
                 let _t = crate::timing::span("aligned photo (JPEG)");
-                output::jpeg_output(&path, bw, bh, &rgb8, 92)
+                output::jpeg_output(&path, ow, oh, &rgb8, 92)
             },
             || {
                 quality::normalise_part_mut(&mut roi_img, (roi.x, roi.y), quality.gains, shading);
@@ -448,6 +502,44 @@ fn regions_figure(
         jpeg: output::jpeg_output(path, w, h, &rgb, 85)?,
         control_suggested: matches!(control, Some((_, Origin::Suggested))),
     })
+}
+
+/// Longest side of `aligned/` pictures, px (at most: the frame is reduced
+/// by a whole factor).
+const ALIGNED_SIDE: usize = 2048;
+
+/// The whole factor the frame is reduced by for `aligned/` and the shading
+/// field's blocks: the smallest that brings its longest side to at most
+/// [`ALIGNED_SIDE`] (1 for photos that small: the frame itself).
+fn overview_factor(w: usize, h: usize) -> usize {
+    w.max(h).div_ceil(ALIGNED_SIDE).max(1)
+}
+
+/// `src` warped into the baseline frame by `base_from_moving`: the region
+/// and the control region at full resolution (each the crop of the whole
+/// frame's warp, bit for bit) and the frame reduced by `factor`; with
+/// factor 1, one warp of the frame, cut.
+fn warped(
+    src: &RgbPlanes,
+    base_from_moving: &Homography,
+    (bw, bh): (usize, usize),
+    factor: usize,
+    regions: quality::Regions,
+) -> Warped {
+    if factor == 1 {
+        let whole = align::warp::warp_rgb(src, base_from_moving, bw, bh);
+        return Warped {
+            roi: whole.crop(regions.roi),
+            control: regions.control.map(|c| whole.crop(c)),
+            overview: whole,
+        };
+    }
+    let part = |r: Rect| align::warp::warp_rgb_grid(src, base_from_moving, Grid::region(r));
+    Warped {
+        overview: align::warp::warp_rgb_grid(src, base_from_moving, Grid::reduced(bw, bh, factor)),
+        roi: part(regions.roi),
+        control: regions.control.map(part),
+    }
 }
 
 /// The reason a capture that cannot be decoded is left out.

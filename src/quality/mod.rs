@@ -44,7 +44,7 @@ mod normalise;
 mod shading;
 use normalise::gains_of;
 pub use normalise::{gains, normalise_mut, normalise_part_mut, normalise_within_mut};
-pub use shading::{BlockMeans, Shading, block_means};
+pub use shading::{BlockMeans, Shading, block_means, block_means_reduced};
 
 /// The verdict on a capture.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -340,14 +340,58 @@ pub struct Regions {
     pub control: Option<Rect>,
 }
 
-/// The baseline's reference values.
+/// A capture in the baseline frame as the gate reads it: the measured
+/// region and the control region at full resolution, and the whole frame
+/// reduced (for the shading field's block means, which lie mostly outside
+/// the region).
+#[derive(Clone, Copy, Debug)]
+pub struct Aligned<'a> {
+    /// The ROI's pixels.
+    pub roi: &'a RgbPlanes,
+    /// The control region's pixels, when the case names one.
+    pub control: Option<&'a RgbPlanes>,
+    /// The whole frame reduced by an integer factor
+    /// (`align::warp::Grid::reduced`).
+    pub overview: &'a RgbPlanes,
+    /// That factor (1: the frame itself).
+    pub factor: usize,
+    /// The frame's size, px.
+    pub frame: (usize, usize),
+}
+
+impl<'a> Aligned<'a> {
+    /// The parts of a whole frame, `img` itself as the overview.
+    fn of_frame(img: &'a RgbPlanes, roi: &'a RgbPlanes, control: Option<&'a RgbPlanes>) -> Self {
+        Aligned {
+            roi,
+            control,
+            overview: img,
+            factor: 1,
+            frame: (img.width(), img.height()),
+        }
+    }
+
+    fn blocks(&self) -> BlockMeans {
+        block_means_reduced(self.overview, self.factor, self.frame)
+    }
+}
+
+/// The baseline's reference values, from its whole frame.
 #[must_use]
 pub fn reference(base: &RgbPlanes, regions: Regions) -> Reference {
-    let ruler = base.crop(regions.control.unwrap_or(regions.roi));
+    let roi = base.crop(regions.roi);
+    let control = regions.control.map(|c| base.crop(c));
+    reference_of(&Aligned::of_frame(base, &roi, control.as_ref()))
+}
+
+/// The baseline's reference values, from its parts.
+#[must_use]
+pub fn reference_of(base: &Aligned<'_>) -> Reference {
+    let ruler = base.control.unwrap_or(base.roi);
     Reference {
-        mean_linear: region_stats(&ruler, &LinearLut::default()).mean_linear,
+        mean_linear: region_stats(ruler, &LinearLut::default()).mean_linear,
         band_energy: band_energy(&ruler.luminance()),
-        blocks: block_means(base),
+        blocks: base.blocks(),
     }
 }
 
@@ -360,20 +404,35 @@ pub fn assess(
     reference: &Reference,
     reg: &Registration,
 ) -> Quality {
+    let roi = img.crop(regions.roi);
+    let control = regions.control.map(|c| img.crop(c));
+    let parts = Aligned::of_frame(img, &roi, control.as_ref());
+    assess_parts(&parts, regions, reference, reg)
+}
+
+/// [`assess`] of a capture given as its parts: the same verdict and
+/// values when `capture.factor` is 1; reduced, only the shading field's
+/// blocks are sampled more sparsely.
+#[must_use]
+pub fn assess_parts(
+    capture: &Aligned<'_>,
+    regions: Regions,
+    reference: &Reference,
+    reg: &Registration,
+) -> Quality {
     let _t = crate::timing::span("quality");
     let lut = LinearLut::default();
-    let roi = img.crop(regions.roi);
-    let roi_stats = region_stats(&roi, &lut);
+    let roi = capture.roi;
+    let roi_stats = region_stats(roi, &lut);
     let mut measures = BTreeMap::new();
     measures.insert("clipped_fraction".to_string(), roi_stats.clipped);
     measures.insert("crushed_fraction".to_string(), roi_stats.crushed);
     measures.insert("glare_fraction".to_string(), roi_stats.glare);
     // the control region is the capture's ruler: untreated skin, so a
     // change there is the camera's
-    let (ruler_stats, ruler_luminance) = match regions.control {
-        Some(c) => {
-            let control = img.crop(c);
-            let s = region_stats(&control, &lut);
+    let (ruler_stats, ruler_luminance) = match capture.control {
+        Some(control) => {
+            let s = region_stats(control, &lut);
             measures.insert("control_clipped_fraction".to_string(), s.clipped);
             measures.insert("control_crushed_fraction".to_string(), s.crushed);
             (s, control.luminance())
@@ -399,7 +458,7 @@ pub fn assess(
     }
     let shading = shading::fit(
         &reference.blocks,
-        &block_means(img),
+        &capture.blocks(),
         regions.roi,
         regions.control.unwrap_or(regions.roi),
     );
@@ -410,7 +469,7 @@ pub fn assess(
         );
     }
     Quality {
-        gains: gains_of(ruler_stats.mean_linear, reference, img.model),
+        gains: gains_of(ruler_stats.mean_linear, reference, roi.model),
         shading,
         ..verdict(measures)
     }

@@ -58,20 +58,41 @@ fn block_side(w: usize, h: usize) -> usize {
 /// top or bottom of the 8-bit range.
 #[must_use]
 pub fn block_means(img: &RgbPlanes) -> BlockMeans {
-    let (w, h) = (img.width(), img.height());
+    block_means_reduced(img, 1, (img.width(), img.height()))
+}
+
+/// [`block_means`] of a `frame` (width, height) from `img`, that frame
+/// reduced by the integer `factor` (`align::warp::Grid::reduced`: pixel i
+/// stands for frame pixels factor·i …): a block of the frame takes the
+/// reduced pixels whose frame pixels start inside it, so the blocks lie
+/// where the full-resolution ones do. With `factor` 1, `img` is the frame
+/// and the sums are [`block_means`]'s, bit for bit.
+#[must_use]
+pub fn block_means_reduced(img: &RgbPlanes, factor: usize, frame: (usize, usize)) -> BlockMeans {
+    let (w, h) = frame;
+    let f = factor.max(1);
     let block = block_side(w, h);
     let (cols, rows) = (w / block, h / block);
+    // reduced pixels [⌈c·block / f⌉, ⌈(c + 1)·block / f⌉) of each block
+    let span = |c: usize, n: usize| {
+        (
+            (c * block).div_ceil(f).min(n),
+            ((c + 1) * block).div_ceil(f).min(n),
+        )
+    };
+    let col_spans: Vec<(usize, usize)> = (0..cols).map(|c| span(c, img.width())).collect();
+    let row_spans: Vec<(usize, usize)> = (0..rows).map(|r| span(r, img.height())).collect();
     let lut = LinearLut::default();
     let mut sums = vec![(0.0f64, 0usize, false); cols * rows];
     // one row of blocks per task: each block's pixels are still summed row
     // by row, left to right, whatever the thread count
     sums.par_chunks_mut(cols.max(1))
-        .enumerate()
-        .for_each(|(by, cells)| {
-            for y in by * block..(by + 1) * block {
+        .zip(&row_spans)
+        .for_each(|(cells, &(y0, y1))| {
+            for y in y0..y1 {
                 let (r, g, b) = (img.r.row(y), img.g.row(y), img.b.row(y));
-                for (bx, cell) in cells.iter_mut().enumerate() {
-                    for x in bx * block..(bx + 1) * block {
+                for (cell, &(x0, x1)) in cells.iter_mut().zip(&col_spans) {
+                    for x in x0..x1 {
                         let (vr, vg, vb) = (r[x], g[x], b[x]);
                         if !(vr.is_finite() && vg.is_finite() && vb.is_finite()) {
                             cell.2 = true;
@@ -88,18 +109,26 @@ pub fn block_means(img: &RgbPlanes) -> BlockMeans {
                 }
             }
         });
-    BlockMeans::from_sums(block, (cols, rows), &sums)
+    let count = |s: &[(usize, usize)]| s.iter().map(|&(a, b)| b - a).collect::<Vec<_>>();
+    BlockMeans::from_sums(block, (&count(&col_spans), &count(&row_spans)), &sums)
 }
 
 impl BlockMeans {
     /// The block means from each block's (sum of linear luminance, count
-    /// of saturated pixels, any no-data pixel).
-    fn from_sums(block: usize, (cols, rows): (usize, usize), sums: &[(f64, usize, bool)]) -> Self {
-        let n = (block * block) as f64;
+    /// of saturated pixels, any no-data pixel), given how many pixels each
+    /// column and each row of blocks has.
+    fn from_sums(
+        block: usize,
+        (col_n, row_n): (&[usize], &[usize]),
+        sums: &[(f64, usize, bool)],
+    ) -> Self {
+        let (cols, rows) = (col_n.len(), row_n.len());
         let means = sums
             .iter()
-            .map(|&(s, saturated, nodata)| {
-                if nodata || saturated as f64 > MAX_SATURATED * n || s <= 0.0 {
+            .enumerate()
+            .map(|(k, &(s, saturated, nodata))| {
+                let n = (col_n[k % cols.max(1)] * row_n[k / cols.max(1)]) as f64;
+                if nodata || n == 0.0 || saturated as f64 > MAX_SATURATED * n || s <= 0.0 {
                     f64::NAN
                 } else {
                     s / n
@@ -309,7 +338,7 @@ mod tests {
                 cell.0 += luminance_f64(lut.get(vr) as f32, lut.get(vg) as f32, lut.get(vb) as f32);
             }
         }
-        BlockMeans::from_sums(block, (cols, rows), &sums)
+        BlockMeans::from_sums(block, (&vec![block; cols], &vec![block; rows]), &sums)
     }
 
     #[test]
@@ -335,5 +364,114 @@ mod tests {
         assert_eq!(bits(&got), bits(&want));
         assert!(got.means[0].is_nan() && got.means[5 * 25 + 10].is_nan());
         assert!(got.means[1].is_finite());
+        // factor 1 is the same function
+        assert_eq!(bits(&block_means_reduced(&img, 1, (203, 141))), bits(&want));
+    }
+
+    #[test]
+    fn reduced_block_means_take_the_pixels_that_start_in_each_block() {
+        // a 203 × 141 frame (8 px blocks) reduced by 3: 68 × 47 pixels;
+        // block c takes reduced columns ⌈8c / 3⌉ .. ⌈8(c + 1) / 3⌉ (2 or 3)
+        let v = |x: usize, y: usize, k: usize| ((x * 5 + y * 11 + k * 17) % 240) as f32 + 8.5;
+        let img = RgbPlanes {
+            r: Plane::from_fn(68, 47, |x, y| v(x, y, 0)),
+            g: Plane::from_fn(68, 47, |x, y| v(x, y, 1)),
+            b: Plane::from_fn(68, 47, |x, y| v(x, y, 2)),
+            model: ColourModel::Rgb,
+        };
+        let got = block_means_reduced(&img, 3, (203, 141));
+        assert_eq!((got.block, got.cols, got.rows), (8, 25, 17));
+        let lut = LinearLut::default();
+        for (r, c) in [(0, 0), (0, 1), (4, 7), (16, 24)] {
+            let (mut s, mut n) = (0.0f64, 0usize);
+            for y in (0..47).filter(|&y| (3 * y) / 8 == r) {
+                for x in (0..68).filter(|&x| (3 * x) / 8 == c) {
+                    let l = |p: &Plane| lut.get(p.at(x, y)) as f32;
+                    s += luminance_f64(l(&img.r), l(&img.g), l(&img.b));
+                    n += 1;
+                }
+            }
+            let m = got.means[r * 25 + c];
+            assert!(
+                n >= 4 && (m - s / n as f64).abs() < 1e-12 * m,
+                "({r}, {c}): {m} vs {}",
+                s / n as f64
+            );
+        }
+    }
+
+    #[test]
+    fn a_reduced_overview_keeps_the_verdict_and_nearly_the_shading_field() {
+        use crate::align::Registration;
+        use crate::align::warp::{Grid, warp_rgb_grid};
+        use crate::geometry::Homography;
+        use crate::quality::tests::{exposed, skin};
+        use crate::quality::{Aligned, assess, assess_parts, reference, reference_of};
+        let (base, regions) = skin();
+        let (w, h) = (base.width(), base.height());
+        // darker, with a fall-off towards the right and bottom
+        let mut capture = exposed(&base, [0.8; 3]);
+        for p in [&mut capture.r, &mut capture.g, &mut capture.b] {
+            *p = Plane::from_fn(w, h, |x, y| {
+                let f = 1.0 - 0.15 * (x + y) as f64 / (w + h) as f64;
+                let l = crate::raster::srgb_to_linear(f64::from(p.at(x, y))) * f;
+                crate::raster::linear_to_srgb(l) as f32
+            });
+        }
+        let whole_ref = reference(&base, regions);
+        let whole = assess(&capture, regions, &whole_ref, &Registration::identity());
+        let reduce =
+            |img: &RgbPlanes| warp_rgb_grid(img, &Homography::IDENTITY, Grid::reduced(w, h, 2));
+        let (base_small, capture_small) = (reduce(&base), reduce(&capture));
+        let (base_roi, base_control) = (
+            base.crop(regions.roi),
+            regions.control.map(|c| base.crop(c)),
+        );
+        let base_parts = Aligned {
+            roi: &base_roi,
+            control: base_control.as_ref(),
+            overview: &base_small,
+            factor: 2,
+            frame: (w, h),
+        };
+        let reference_small = reference_of(&base_parts);
+        // the baseline against itself: no field either way
+        let itself = assess_parts(
+            &base_parts,
+            regions,
+            &reference_small,
+            &Registration::identity(),
+        );
+        assert!(itself.shading.is_none());
+        let (roi, control) = (
+            capture.crop(regions.roi),
+            regions.control.map(|c| capture.crop(c)),
+        );
+        let capture_parts = Aligned {
+            roi: &roi,
+            control: control.as_ref(),
+            overview: &capture_small,
+            factor: 2,
+            frame: (w, h),
+        };
+        let reduced = assess_parts(
+            &capture_parts,
+            regions,
+            &reference_small,
+            &Registration::identity(),
+        );
+        assert_eq!((reduced.status, reduced.scope), (whole.status, whole.scope));
+        assert_eq!(reduced.gains, whole.gains);
+        for (k, v) in &whole.measures {
+            let r = reduced.measures[k];
+            if k == "shading_vs_baseline" {
+                // blocks of 4 × 4 samples instead of 8 × 8 pixels: the
+                // fitted fall-off (≈ 10 % here) moves by a small fraction
+                assert!((r - v).abs() < 0.05 * v, "{k}: {r} vs {v}");
+            } else {
+                assert_eq!(r, *v, "{k}");
+            }
+        }
+        assert!(whole.measures["shading_vs_baseline"] > 3.0, "{whole:?}");
     }
 }
