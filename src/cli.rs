@@ -179,7 +179,34 @@ pub enum Command {
         /// --unchanged).
         #[arg(long, default_value_t = 0.0)]
         erythema: f64,
+        /// JPEG chroma of the captures with --unchanged: full (4:4:4, the
+        /// reference camera), 420 (4:2:0 at every visit, as a phone writes
+        /// it) or mixed (4:2:0 at about half the follow-ups: another camera).
+        #[arg(long, value_enum, default_value_t = ChromaMode::Full, requires = "unchanged")]
+        chroma: ChromaMode,
     },
+}
+
+/// JPEG chroma of an unchanged-skin phantom's captures (`--chroma`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ChromaMode {
+    /// Every capture 4:4:4.
+    Full,
+    /// Every capture 4:2:0.
+    #[value(name = "420")]
+    Subsampled,
+    /// The baseline 4:4:4, follow-ups 4:2:0 or 4:4:4 by a seeded coin.
+    Mixed,
+}
+
+impl From<ChromaMode> for crate::phantom::Cameras {
+    fn from(m: ChromaMode) -> Self {
+        match m {
+            ChromaMode::Full => crate::phantom::Cameras::Full,
+            ChromaMode::Subsampled => crate::phantom::Cameras::Subsampled,
+            ChromaMode::Mixed => crate::phantom::Cameras::Mixed,
+        }
+    }
 }
 
 /// Capture changes of an unchanged-skin phantom (`phantom --unchanged`).

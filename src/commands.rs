@@ -142,6 +142,7 @@ fn run_command(args: Args) -> Result<ExitCode> {
             capture,
             photometric: _,
             erythema,
+            chroma,
         } => {
             let opts = crate::phantom::UnchangedOptions {
                 seed,
@@ -150,6 +151,7 @@ fn run_command(args: Args) -> Result<ExitCode> {
                 height: size.1,
                 plan: capture.unwrap_or(cli::CaptureMode::Mixed).into(),
                 erythema,
+                cameras: chroma.into(),
                 ..Default::default()
             };
             let truth = crate::phantom::generate_unchanged(&out_dir, &opts)?;
@@ -169,6 +171,7 @@ fn run_command(args: Args) -> Result<ExitCode> {
             capture,
             photometric,
             erythema,
+            chroma: _,
         } => {
             let opts = crate::phantom::PhantomOptions {
                 seed,

@@ -50,8 +50,8 @@ use relief::{height_map_plan, patch, photometric_plan, write_height_map, write_p
 use skin::{Rng, Skin};
 pub use skin::{Scar, SkinState};
 pub use unchanged::{
-    CaptureClass, CapturePlan, CaptureRecord, CaptureTruth, SessionCapture, UnchangedOptions,
-    UnchangedTruth, generate_unchanged,
+    Cameras, CaptureClass, CapturePlan, CaptureRecord, CaptureTruth, SessionCapture,
+    UnchangedOptions, UnchangedTruth, generate_unchanged,
 };
 
 /// Settings of the generator.

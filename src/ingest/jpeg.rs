@@ -93,6 +93,7 @@ pub(super) fn decode_jpeg(path: &Path, bytes: &[u8], opts: &IngestOptions) -> Re
     let mut meta = Meta {
         stored_size: (w, h),
         orientation: 1,
+        jpeg_dc_steps: super::quant::dc_steps(bytes),
         ..Meta::default()
     };
     let mut orientation = 1;

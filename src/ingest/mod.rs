@@ -12,6 +12,7 @@
 mod heic;
 mod jpeg;
 mod png;
+mod quant;
 mod scan;
 mod strips;
 mod surface;
@@ -20,6 +21,7 @@ pub use surface::{Encoding, read_height_map, read_mask, read_set};
 use crate::date::Date;
 use crate::error::{Error, Result};
 use crate::raster::{ColourModel, Plane, RgbPlanes};
+pub use quant::DcSteps;
 use std::io::Cursor;
 use std::path::Path;
 
@@ -97,6 +99,8 @@ pub struct Meta {
     pub stored_size: (usize, usize),
     /// Things that were odd but not fatal (an undefined orientation, unreadable EXIF).
     pub warnings: Vec<String>,
+    /// A JPEG's DC quantiser steps (`None` for other formats).
+    pub jpeg_dc_steps: Option<DcSteps>,
 }
 
 /// A photo ready for measurement: sRGB-encoded planes on the 0–255 scale.

@@ -4,7 +4,9 @@
 //! change a measurement reports on such a case is an artefact of capture;
 //! truth.json says what each capture did.
 
-use super::capture::{CaptureChange, HardFailure, LENS_SIGMA_PX, Lighting, jpeg_file, sensor_rgb8};
+use super::capture::{
+    CaptureChange, Chroma, HardFailure, LENS_SIGMA_PX, Lighting, jpeg_file, sensor_rgb8,
+};
 use super::skin::{Rng, Skin};
 use super::{
     BASE_LIGHT, Layout, SkinState, base_date, case_manifest, check_new_case, radiance,
@@ -102,6 +104,42 @@ pub struct UnchangedOptions {
     /// redness excess over the control is visible (0.15: about 8
     /// erythema-index units) rather than the 1–4 units of untreated skin.
     pub erythema: f64,
+    /// The JPEG chroma resolution of the captures.
+    pub cameras: Cameras,
+}
+
+/// Which camera's JPEGs the sessions get: the chroma resolution, and with
+/// it the encoder ([`Chroma`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Cameras {
+    /// Every capture full chroma, 4:4:4 (the reference camera).
+    #[default]
+    Full,
+    /// Every capture, the baseline's too, 4:2:0 (a phone).
+    Subsampled,
+    /// The baseline full chroma; each follow-up 4:2:0 or 4:4:4 by a seeded
+    /// coin (a clinic that changes camera between visits).
+    Mixed,
+}
+
+impl Cameras {
+    /// `plan` with each capture's chroma set as these cameras write it.
+    fn apply(self, plan: &mut [SessionCapture], seed: u64) {
+        for (i, c) in plan.iter_mut().enumerate() {
+            c.change.chroma = match self {
+                Cameras::Full => Chroma::Full,
+                Cameras::Subsampled => Chroma::Subsampled,
+                Cameras::Mixed if i == 0 => Chroma::Full,
+                Cameras::Mixed => {
+                    if Rng(session_seed(seed, 0xC420, i)).range(0.0, 1.0) < 0.5 {
+                        Chroma::Subsampled
+                    } else {
+                        Chroma::Full
+                    }
+                }
+            };
+        }
+    }
 }
 
 impl Default for UnchangedOptions {
@@ -114,6 +152,7 @@ impl Default for UnchangedOptions {
             mm_per_px: 0.05,
             plan: CapturePlan::Mixed,
             erythema: 0.0,
+            cameras: Cameras::Full,
         }
     }
 }
@@ -279,7 +318,10 @@ pub fn generate_unchanged(out_dir: &Path, opts: &UnchangedOptions) -> Result<Unc
         opts.height,
         opts.erythema,
     )?;
-    let plan = captures(&opts.plan, opts.seed, opts.sessions)?;
+    let mut plan = captures(&opts.plan, opts.seed, opts.sessions)?;
+    if !matches!(opts.plan, CapturePlan::Sessions(_)) {
+        opts.cameras.apply(&mut plan, opts.seed);
+    }
     let (w, h) = (opts.width, opts.height);
     let layout = Layout::new(w, h);
     let (sw, sh) = layout.scene_size;
@@ -442,6 +484,35 @@ fn roi_clipped_fraction(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cameras_set_the_chroma_of_every_capture_or_of_some_follow_ups() {
+        let plan = captures(&CapturePlan::Accepted, 3, 12).unwrap();
+        let chroma = |cameras: Cameras, seed: u64| {
+            let mut p = plan.clone();
+            cameras.apply(&mut p, seed);
+            p.iter().map(|c| c.change.chroma).collect::<Vec<_>>()
+        };
+        assert!(chroma(Cameras::Full, 3).iter().all(|&c| c == Chroma::Full));
+        assert!(
+            chroma(Cameras::Subsampled, 3)
+                .iter()
+                .all(|&c| c == Chroma::Subsampled)
+        );
+        let mut subsampled = 0;
+        for seed in 0..20 {
+            let mixed = chroma(Cameras::Mixed, seed);
+            assert_eq!(
+                mixed[0],
+                Chroma::Full,
+                "the baseline keeps the reference camera"
+            );
+            assert_eq!(mixed, chroma(Cameras::Mixed, seed), "seeded");
+            subsampled += mixed.iter().filter(|&&c| c == Chroma::Subsampled).count();
+        }
+        // about half of the 220 follow-ups
+        assert!((80..=140).contains(&subsampled), "{subsampled}");
+    }
 
     #[test]
     fn mixed_plan_has_one_of_each_hard_failure_after_the_baseline() {

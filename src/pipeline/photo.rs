@@ -217,6 +217,7 @@ pub(super) fn measure_series(
         overview: base_overview.as_ref().unwrap_or(&base.image),
         factor,
         frame: (bw, bh),
+        dc_steps: base.meta.jpeg_dc_steps,
     });
     // previews show the measured region: the same skin in every session
     let preview_size = preview_size(roi);
@@ -238,15 +239,16 @@ pub(super) fn measure_series(
                 parts: None,
             });
         }
-        let warped = if k == 0 {
-            None
+        let (warped, dc_steps) = if k == 0 {
+            (None, base.meta.jpeg_dc_steps)
         } else {
             let photo = match photo {
                 Some(p) => p,
                 None => ingest::read_photo(&it.capture.path, &job.opts.ingest)?,
             };
             let frame = &registration.base_from_moving;
-            Some(warped(&photo.image, frame, (bw, bh), factor, regions))
+            let w = warped(&photo.image, frame, (bw, bh), factor, regions);
+            (Some(w), photo.meta.jpeg_dc_steps)
         };
         let (overview, roi_img, control_img) = match &warped {
             Some(w) => (&w.overview, &w.roi, w.control.as_ref()),
@@ -262,6 +264,7 @@ pub(super) fn measure_series(
             overview,
             factor,
             frame: (bw, bh),
+            dc_steps,
         };
         let quality = quality::assess_parts(&aligned, regions, &reference, &registration);
         if quality.status == Verdict::Reject {
@@ -339,6 +342,9 @@ pub(super) fn measure_series(
         drop((rgb8, control_img));
         output::write_atomic(&path, &jpeg?)?;
         let mut measurements = measurements?;
+        if let Some(rounding) = quality.colour_rounding {
+            quality::compression::widen(&mut measurements.values, rounding);
+        }
         let (preview, overlays) = rayon::join(
             || {
                 let _t = crate::timing::span("report preview");

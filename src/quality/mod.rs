@@ -40,6 +40,7 @@ use crate::raster::{Plane, Rect, RgbPlanes, luminance_f64};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+pub mod compression;
 mod normalise;
 mod shading;
 use normalise::gains_of;
@@ -112,6 +113,11 @@ pub struct Quality {
     /// could not be fitted or the capture was not assessed.
     #[serde(skip)]
     pub shading: Option<Shading>,
+    /// What the file's JPEG rounding adds to the uncertainty of the colour
+    /// measures claims rest on ([`compression::widen`]); `None` for a file
+    /// that is not a JPEG or a capture that was not assessed.
+    #[serde(skip)]
+    pub colour_rounding: Option<compression::ColourRounding>,
 }
 
 impl Quality {
@@ -126,6 +132,7 @@ impl Quality {
             scope: Scope::All,
             gains: [1.0; 3],
             shading: None,
+            colour_rounding: None,
         }
     }
 
@@ -357,6 +364,8 @@ pub struct Aligned<'a> {
     pub factor: usize,
     /// The frame's size, px.
     pub frame: (usize, usize),
+    /// The file's JPEG DC quantiser steps (`None`: not a JPEG).
+    pub dc_steps: Option<crate::ingest::DcSteps>,
 }
 
 impl<'a> Aligned<'a> {
@@ -368,6 +377,7 @@ impl<'a> Aligned<'a> {
             overview: img,
             factor: 1,
             frame: (img.width(), img.height()),
+            dc_steps: None,
         }
     }
 
@@ -468,9 +478,17 @@ pub fn assess_parts(
             s.largest_pct(regions.roi),
         );
     }
+    let colour_rounding = capture.dc_steps.map(|steps| {
+        measures.insert(
+            "jpeg_dc_step".to_string(),
+            f64::from(steps.luma.max(steps.chroma)),
+        );
+        compression::colour_rounding(steps, ruler_stats.mean_linear)
+    });
     Quality {
         gains: gains_of(ruler_stats.mean_linear, reference, roi.model),
         shading,
+        colour_rounding,
         ..verdict(measures)
     }
 }
@@ -536,6 +554,7 @@ fn verdict(measures: BTreeMap<String, f64>) -> Quality {
         scope,
         gains: [1.0; 3],
         shading: None,
+        colour_rounding: None,
     }
 }
 

@@ -433,6 +433,7 @@ mod tests {
             overview: &base_small,
             factor: 2,
             frame: (w, h),
+            dc_steps: None,
         };
         let reference_small = reference_of(&base_parts);
         // the baseline against itself: no field either way
@@ -453,6 +454,7 @@ mod tests {
             overview: &capture_small,
             factor: 2,
             frame: (w, h),
+            dc_steps: None,
         };
         let reduced = assess_parts(
             &capture_parts,
