@@ -24,20 +24,7 @@ pub struct DcSteps {
 pub fn dc_steps(jpeg: &[u8]) -> Option<DcSteps> {
     let mut tables: [Option<u16>; 4] = [None; 4];
     let mut components: Vec<usize> = Vec::new();
-    let mut i = 2;
-    loop {
-        while jpeg.get(i) == Some(&0xFF) && jpeg.get(i + 1) == Some(&0xFF) {
-            i += 1;
-        }
-        if jpeg.get(i) != Some(&0xFF) {
-            return None;
-        }
-        let marker = *jpeg.get(i + 1)?;
-        if marker == 0xDA {
-            break;
-        }
-        let len = usize::from(u16::from_be_bytes([*jpeg.get(i + 2)?, *jpeg.get(i + 3)?]));
-        let body = jpeg.get(i + 4..(i + 2 + len).max(i + 4))?;
+    for (marker, body, _) in super::scan::segments(jpeg) {
         match marker {
             0xDB => {
                 // tables: Pq|Tq, then 64 entries of 1 (Pq 0) or 2 bytes, DC first
@@ -66,10 +53,10 @@ pub fn dc_steps(jpeg: &[u8]) -> Option<DcSteps> {
                     .map(|c| body.get(8 + 3 * c).map(|&t| usize::from(t)))
                     .collect::<Option<_>>()?;
             }
+            0xDA => break,
             0xD9 => return None,
             _ => {}
         }
-        i += 2 + len;
     }
     let steps: Vec<u16> = components
         .iter()

@@ -145,17 +145,7 @@ pub(super) fn coverage(jpeg: &[u8]) -> Option<Coverage> {
     let mut ac: Vec<Table> = vec![Table::default(); 4];
     let mut comps: Vec<Component> = Vec::new();
     let (mut width, mut height, mut restart) = (0usize, 0usize, 0u64);
-    let mut i = 2;
-    loop {
-        while jpeg.get(i) == Some(&0xFF) && jpeg.get(i + 1) == Some(&0xFF) {
-            i += 1;
-        }
-        if jpeg.get(i) != Some(&0xFF) {
-            return None;
-        }
-        let marker = *jpeg.get(i + 1)?;
-        let len = usize::from(u16::from_be_bytes([*jpeg.get(i + 2)?, *jpeg.get(i + 3)?]));
-        let body = jpeg.get(i + 4..i + 2 + len)?;
+    for (marker, body, end) in segments(jpeg) {
         match marker {
             0xC0 | 0xC1 => {
                 height = usize::from(u16::from_be_bytes([*body.get(1)?, *body.get(2)?]));
@@ -202,14 +192,35 @@ pub(super) fn coverage(jpeg: &[u8]) -> Option<Coverage> {
                     c.dc = usize::from(b[1] >> 4) & 3;
                     c.ac = usize::from(b[1] & 15) & 3;
                 }
-                let data = jpeg.get(i + 2 + len..)?;
+                let data = jpeg.get(end..)?;
                 return Some(walk(data, &comps, &dc, &ac, width, height, restart));
             }
             0xD9 => return None,
             _ => {}
         }
-        i += 2 + len;
     }
+    None
+}
+
+/// The marker segments of a JPEG after its start-of-image marker, each as
+/// (marker, body, the index just past it); the walk ends at a byte that is
+/// not a marker or a segment that does not fit in the file. The body of a
+/// start-of-scan is its header: the compressed data follows it.
+pub(super) fn segments(jpeg: &[u8]) -> impl Iterator<Item = (u8, &[u8], usize)> {
+    let mut i = 2;
+    std::iter::from_fn(move || {
+        while jpeg.get(i) == Some(&0xFF) && jpeg.get(i + 1) == Some(&0xFF) {
+            i += 1;
+        }
+        if jpeg.get(i) != Some(&0xFF) {
+            return None;
+        }
+        let marker = *jpeg.get(i + 1)?;
+        let len = usize::from(u16::from_be_bytes([*jpeg.get(i + 2)?, *jpeg.get(i + 3)?]));
+        let body = jpeg.get(i + 4..i + 2 + len)?;
+        i += 2 + len;
+        Some((marker, body, i))
+    })
 }
 
 fn walk(
