@@ -20,7 +20,10 @@
 //! - `alignment_precision_px`: the registration's standard error;
 //! - `shading_vs_baseline`: the largest change of light across the ROI
 //!   relative to the control region, in percent, from the shading field
-//!   (only where one was fitted; no threshold: it is corrected).
+//!   (only where one was fitted; no threshold: it is corrected);
+//! - `jpeg_dc_step`: the largest DC quantiser step of a JPEG file's tables
+//!   (quality 90: 3, quality 70: 10; no threshold: its rounding of the
+//!   block means widens the noise of the colour excesses, [`compression`]).
 //!
 //! Before measuring, a capture is normalised to the baseline ([`gains`],
 //! [`normalise_mut`]): each channel's linear light is scaled so that the
