@@ -109,6 +109,7 @@ ids! {
     ITA = "colour.ita_deg";
     MELANIN = "colour.melanin_index";
     ERYTHEMA = "colour.erythema_index";
+    ERYTHEMA_VS_CONTROL = "colour.erythema_index_vs_control";
     PIGMENTED = "colour.pigmented_fraction";
     RED = "colour.red_fraction";
     SPOT_MELANIN = "colour.spot_melanin_excess";

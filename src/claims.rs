@@ -116,7 +116,7 @@ const TOPICS: [TopicSpec; 7] = [
     },
     TopicSpec {
         topic: Topic::Redness,
-        metric: "colour.erythema_index_vs_control",
+        metric: id::ERYTHEMA_VS_CONTROL,
         without_control: None,
         from_photos: true,
         percent_within: Some(REDNESS_PERCENT_WITHIN),

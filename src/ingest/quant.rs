@@ -18,8 +18,9 @@ pub struct DcSteps {
 
 /// The DC steps of `jpeg` from its quantisation tables (DQT) and frame
 /// header (SOF), which may come in either order before the first scan;
-/// `None` when those headers do not give them (no frame, a component naming
-/// a table never defined, a malformed segment) or the samples are not 8-bit.
+/// `None` when those headers do not give them (no DCT frame, a component
+/// naming a table never defined, a malformed segment), the samples are not
+/// 8-bit, or the components are not grey or YCbCr (RGB or CMYK JPEGs).
 #[must_use]
 pub fn dc_steps(jpeg: &[u8]) -> Option<DcSteps> {
     let mut tables: [Option<u16>; 4] = [None; 4];
@@ -27,24 +28,30 @@ pub fn dc_steps(jpeg: &[u8]) -> Option<DcSteps> {
     for (marker, body, _) in super::scan::segments(jpeg) {
         match marker {
             0xDB => {
-                // tables: Pq|Tq, then 64 entries of 1 (Pq 0) or 2 bytes, DC first
+                // tables: Pq|Tq, then 64 entries of 1 (Pq 0) or 2 (Pq 1)
+                // bytes, DC first
                 let mut p = 0;
                 while p < body.len() {
                     let pq_tq = *body.get(p)?;
-                    let wide = pq_tq >> 4 == 1;
-                    let dc = if wide {
-                        u16::from_be_bytes([*body.get(p + 1)?, *body.get(p + 2)?])
+                    let width = match pq_tq >> 4 {
+                        0 => 1,
+                        1 => 2,
+                        _ => return None,
+                    };
+                    let entries = body.get(p + 1..p + 1 + 64 * width)?;
+                    let dc = if width == 2 {
+                        u16::from_be_bytes([entries[0], entries[1]])
                     } else {
-                        u16::from(*body.get(p + 1)?)
+                        u16::from(entries[0])
                     };
                     *tables.get_mut(usize::from(pq_tq & 15))? = Some(dc);
-                    p += 1 + 64 * if wide { 2 } else { 1 };
+                    p += 1 + 64 * width;
                 }
             }
-            // every frame type (baseline, extended, progressive, lossless,
-            // arithmetic) but DHT (C4), JPG (C8) and DAC (CC): the
-            // components' table numbers
-            0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
+            // the DCT frames (baseline, extended, progressive; Huffman or
+            // arithmetic): the components' table numbers. Lossless frames
+            // (C3, C7, CB, CF) quantise nothing.
+            0xC0..=0xC2 | 0xC5 | 0xC6 | 0xC9 | 0xCA | 0xCD | 0xCE => {
                 if *body.first()? != 8 {
                     return None; // 12-bit samples: steps of another scale
                 }
@@ -53,10 +60,17 @@ pub fn dc_steps(jpeg: &[u8]) -> Option<DcSteps> {
                     .map(|c| body.get(8 + 3 * c).map(|&t| usize::from(t)))
                     .collect::<Option<_>>()?;
             }
+            // an Adobe marker with transform 0: the components are R, G, B
+            // (or CMYK), not a luma and two chromas
+            0xEE if body.starts_with(b"Adobe") && body.get(11) == Some(&0) => return None,
             0xDA => break,
             0xD9 => return None,
             _ => {}
         }
+    }
+    // grey (one component) or YCbCr (three)
+    if !matches!(components.len(), 1 | 3) {
+        return None;
     }
     let steps: Vec<u16> = components
         .iter()
@@ -141,6 +155,15 @@ mod tests {
         let mut twelve = good.clone();
         twelve[sof + 4] = 12;
         assert_eq!(dc_steps(&twelve), None);
+        // a table whose precision nibble is neither 8- nor 16-bit, and one
+        // cut short, give none either
+        let dqt = good.windows(2).position(|w| w == [0xFF, 0xDB]).unwrap();
+        let mut odd = good.clone();
+        odd[dqt + 4] = 0x20;
+        assert_eq!(dc_steps(&odd), None);
+        let mut short = good.clone();
+        short[dqt + 3] = 20; // the segment's length: 18 bytes of its body
+        assert_eq!(dc_steps(&short), None);
         assert_eq!(dc_steps(b"not a jpeg"), None);
     }
 }

@@ -104,7 +104,8 @@ pub struct UnchangedOptions {
     /// redness excess over the control is visible (0.15: about 8
     /// erythema-index units) rather than the 1–4 units of untreated skin.
     pub erythema: f64,
-    /// The JPEG chroma resolution of the captures.
+    /// The JPEG chroma resolution of the captures (not applied to
+    /// [`CapturePlan::Sessions`], whose captures say their own).
     pub cameras: Cameras,
 }
 
@@ -123,8 +124,8 @@ pub enum Cameras {
 }
 
 impl Cameras {
-    /// `plan` with each capture's chroma set as these cameras write it.
-    fn apply(self, plan: &mut [SessionCapture], seed: u64) {
+    /// Sets each capture's chroma of `plan` as these cameras write it.
+    fn apply_mut(self, plan: &mut [SessionCapture], seed: u64) {
         for (i, c) in plan.iter_mut().enumerate() {
             c.change.chroma = match self {
                 Cameras::Full => Chroma::Full,
@@ -320,7 +321,7 @@ pub fn generate_unchanged(out_dir: &Path, opts: &UnchangedOptions) -> Result<Unc
     )?;
     let mut plan = captures(&opts.plan, opts.seed, opts.sessions)?;
     if !matches!(opts.plan, CapturePlan::Sessions(_)) {
-        opts.cameras.apply(&mut plan, opts.seed);
+        opts.cameras.apply_mut(&mut plan, opts.seed);
     }
     let (w, h) = (opts.width, opts.height);
     let layout = Layout::new(w, h);
@@ -487,18 +488,28 @@ mod tests {
 
     #[test]
     fn cameras_set_the_chroma_of_every_capture_or_of_some_follow_ups() {
-        let plan = captures(&CapturePlan::Accepted, 3, 12).unwrap();
+        let mut plan = captures(&CapturePlan::Accepted, 3, 12).unwrap();
+        // from a plan of the other chroma, so that each setting shows
+        for c in &mut plan {
+            c.change.chroma = Chroma::Subsampled;
+        }
         let chroma = |cameras: Cameras, seed: u64| {
             let mut p = plan.clone();
-            cameras.apply(&mut p, seed);
+            cameras.apply_mut(&mut p, seed);
             p.iter().map(|c| c.change.chroma).collect::<Vec<_>>()
         };
         assert!(chroma(Cameras::Full, 3).iter().all(|&c| c == Chroma::Full));
-        assert!(
-            chroma(Cameras::Subsampled, 3)
-                .iter()
-                .all(|&c| c == Chroma::Subsampled)
-        );
+        let full = plan.iter().map(|c| CaptureChange {
+            chroma: Chroma::Full,
+            ..c.change
+        });
+        let mut p: Vec<SessionCapture> = plan
+            .iter()
+            .zip(full)
+            .map(|(c, change)| SessionCapture { change, ..*c })
+            .collect();
+        Cameras::Subsampled.apply_mut(&mut p, 3);
+        assert!(p.iter().all(|c| c.change.chroma == Chroma::Subsampled));
         let mut subsampled = 0;
         for seed in 0..20 {
             let mixed = chroma(Cameras::Mixed, seed);

@@ -343,7 +343,7 @@ pub(super) fn measure_series(
         output::write_atomic(&path, &jpeg?)?;
         let mut measurements = measurements?;
         if let Some(rounding) = quality.colour_rounding {
-            quality::compression::widen(&mut measurements.values, rounding);
+            quality::compression::widen_mut(&mut measurements.values, rounding);
         }
         let (preview, overlays) = rayon::join(
             || {
@@ -440,7 +440,17 @@ pub(super) fn measure_series(
             .filter_map(|&k| assessed[k].measured.as_ref().map(|m| &m.measurements))
             .collect();
         let values: Vec<_> = usable.iter().map(|m| &m.values).collect();
-        let values = trend::combine_repeats(&values);
+        let mut values = trend::combine_repeats(&values);
+        // the spread of repeats leaves out a JPEG's rounding, which repeats
+        // from one camera share: it is added back, the largest of theirs
+        if usable.len() > 1
+            && let Some(r) = ks
+                .iter()
+                .filter_map(|&k| assessed[k].quality.colour_rounding)
+                .max_by(|a, b| a.erythema.total_cmp(&b.erythema))
+        {
+            quality::compression::widen_mut(&mut values, r);
+        }
         let pore_histogram = usable.first().and_then(|m| m.pore_histogram.clone());
         let media = assessed[first]
             .measured

@@ -8,10 +8,12 @@
 //! alone moved the erythema excess of visibly red skin by −0.47 units
 //! (−7 %) on average, quality 80 −0.41, quality 95 0.00 (BENCHMARKS.md).
 //! Sensor noise and the skin's texture do not average it away, so it is
-//! each capture's own uncertainty: the area's mean rounds with a standard
+//! each capture's own uncertainty: an area's mean rounds with a standard
 //! deviation of [`DITHER`] × step/8 per channel of YCbCr, carried through
-//! the sRGB curve at the capture's own levels to each measure, for both
-//! areas a measure compares (the region or spots and the control).
+//! the sRGB curve at the brightness of the capture's control region (else
+//! its region), as captured, to each measure, for both areas a measure
+//! compares (the region or the spots, and the control). The spots, a few
+//! percent darker than the control, round a few percent more than that.
 
 use crate::ingest::DcSteps;
 use crate::measure::Value;
@@ -29,9 +31,6 @@ use std::collections::BTreeMap;
 /// standard deviations, the MDC's own level.
 pub const DITHER: f64 = 1.0 / 6.0;
 
-/// The redness claims rest on (claims.rs).
-const ERYTHEMA_EXCESS: &str = "colour.erythema_index_vs_control";
-
 /// 100 / ln 10: a natural-log change in index units.
 const INDEX_PER_LN: f64 = 100.0 / std::f64::consts::LN_10;
 
@@ -45,7 +44,8 @@ pub struct ColourRounding {
     pub melanin: f64,
 }
 
-/// d ln(linear light) / d(encoded level) at the encoded level `v` (0–255).
+/// d ln(linear light) / d(encoded level) at the encoded level `v` (0–255),
+/// of the sRGB transfer function (IEC 61966-2-1).
 fn log_slope(v: f64) -> f64 {
     if v <= 255.0 * 0.040_45 {
         1.0 / v.max(0.5)
@@ -62,7 +62,7 @@ pub fn colour_rounding(steps: DcSteps, mean_linear: [f64; 3]) -> ColourRounding 
     let (sy, sc) = (sd(steps.luma), sd(steps.chroma));
     let r = log_slope(linear_to_srgb(mean_linear[0]));
     let g = log_slope(linear_to_srgb(mean_linear[1]));
-    // R = Y + 1.402 Cr, G = Y − 0.344 Cb − 0.714 Cr (JFIF): the erythema
+    // R = Y + 1.402 Cr, G = Y − 0.344 Cb − 0.714 Cr (JFIF, ITU-T T.871): the erythema
     // index 100·log10(R/G) moves with Y by (r − g), with Cr by
     // (1.402 r + 0.714 g), with Cb by 0.344 g; the melanin index
     // −100·log10 R with Y by r and with Cr by 1.402 r
@@ -76,11 +76,11 @@ pub fn colour_rounding(steps: DcSteps, mean_linear: [f64; 3]) -> ColourRounding 
     }
 }
 
-/// `values` with the rounding's standard deviations added (in quadrature)
-/// to the uncertainties of the measures it moves.
-pub fn widen(values: &mut BTreeMap<String, Value>, rounding: ColourRounding) {
+/// Adds the rounding's standard deviations (in quadrature) to the
+/// uncertainties of the measures of `values` it moves.
+pub fn widen_mut(values: &mut BTreeMap<String, Value>, rounding: ColourRounding) {
     for (id, sd) in [
-        (ERYTHEMA_EXCESS, rounding.erythema),
+        (crate::catalog::id::ERYTHEMA_VS_CONTROL, rounding.erythema),
         (crate::catalog::id::SPOT_MELANIN, rounding.melanin),
     ] {
         if let Some(v) = values.get_mut(id) {
@@ -169,11 +169,11 @@ mod tests {
             uncertainty: u,
         };
         let mut values = BTreeMap::from([
-            (ERYTHEMA_EXCESS.to_string(), v(0.3)),
+            (crate::catalog::id::ERYTHEMA_VS_CONTROL.to_string(), v(0.3)),
             (crate::catalog::id::SPOT_MELANIN.to_string(), v(0.3)),
             ("texture.roughness".to_string(), v(0.3)),
         ]);
-        widen(
+        widen_mut(
             &mut values,
             ColourRounding {
                 erythema: 0.4,
@@ -181,7 +181,7 @@ mod tests {
             },
         );
         let u = |id: &str| values[id].uncertainty;
-        assert!((u(ERYTHEMA_EXCESS) - 0.5).abs() < 1e-12);
+        assert!((u(crate::catalog::id::ERYTHEMA_VS_CONTROL) - 0.5).abs() < 1e-12);
         assert_eq!(u(crate::catalog::id::SPOT_MELANIN), 0.3);
         assert_eq!(u("texture.roughness"), 0.3);
     }

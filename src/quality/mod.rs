@@ -21,7 +21,8 @@
 //! - `shading_vs_baseline`: the largest change of light across the ROI
 //!   relative to the control region, in percent, from the shading field
 //!   (only where one was fitted; no threshold: it is corrected);
-//! - `jpeg_dc_step`: the largest DC quantiser step of a JPEG file's tables
+//! - `jpeg_dc_step`: the largest DC quantiser step of the tables a JPEG
+//!   file's frame uses
 //!   (quality 90: 3, quality 70: 10; no threshold: its rounding of the
 //!   block means widens the noise of the colour excesses, [`compression`]).
 //!
@@ -117,7 +118,7 @@ pub struct Quality {
     #[serde(skip)]
     pub shading: Option<Shading>,
     /// What the file's JPEG rounding adds to the uncertainty of the colour
-    /// measures claims rest on ([`compression::widen`]); `None` for a file
+    /// measures claims rest on ([`compression::widen_mut`]); `None` for a file
     /// that is not a JPEG or a capture that was not assessed.
     #[serde(skip)]
     pub colour_rounding: Option<compression::ColourRounding>,
