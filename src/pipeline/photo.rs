@@ -342,9 +342,6 @@ pub(super) fn measure_series(
         drop((rgb8, control_img));
         output::write_atomic(&path, &jpeg?)?;
         let mut measurements = measurements?;
-        if let Some(rounding) = quality.colour_rounding {
-            quality::compression::widen_mut(&mut measurements.values, rounding);
-        }
         let (preview, overlays) = rayon::join(
             || {
                 let _t = crate::timing::span("report preview");
@@ -441,13 +438,15 @@ pub(super) fn measure_series(
             .collect();
         let values: Vec<_> = usable.iter().map(|m| &m.values).collect();
         let mut values = trend::combine_repeats(&values);
-        // the spread of repeats leaves out a JPEG's rounding, which repeats
-        // from one camera share: it is added back, the largest of theirs
-        if usable.len() > 1
-            && let Some(r) = ks
-                .iter()
-                .filter_map(|&k| assessed[k].quality.colour_rounding)
-                .max_by(|a, b| a.erythema.total_cmp(&b.erythema))
+        // a JPEG's rounding of colour is the session's own uncertainty; the
+        // spread of repeats leaves it out (repeats from one camera share
+        // it), so it is added after they are combined: the largest of the
+        // measured captures'
+        if let Some(r) = ks
+            .iter()
+            .filter(|&&k| assessed[k].measured.is_some())
+            .filter_map(|&k| assessed[k].quality.colour_rounding)
+            .max_by(|a, b| a.erythema.total_cmp(&b.erythema))
         {
             quality::compression::widen_mut(&mut values, r);
         }
