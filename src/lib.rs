@@ -32,6 +32,7 @@ pub mod fourier;
 pub mod geometry;
 pub mod lights;
 pub mod raster;
+pub mod resample;
 pub mod simd;
 pub mod stats;
 pub mod timing;

@@ -106,6 +106,9 @@ struct Canvas {
     h: usize,
     px: Vec<[f32; 3]>,
     scale: f64,
+    /// The ROI column and row under each canvas column and row (nearest).
+    src_x: Vec<usize>,
+    src_y: Vec<usize>,
 }
 
 impl Canvas {
@@ -144,28 +147,28 @@ impl Canvas {
         }
         out
     }
-    /// `rgb` (this canvas's [`Canvas::rgb8`]) at most `side` px a side.
-    fn resized(&self, rgb: Vec<u8>, side: usize) -> (usize, usize, Vec<u8>) {
+    /// This canvas at most `side` px a side, as 8-bit RGB.
+    fn rgb8_within(&self, side: usize) -> (usize, usize, Vec<u8>) {
         let s = (side as f64 / self.w.max(self.h) as f64).min(1.0);
         let (w, h) = (
             ((self.w as f64 * s).round() as usize).max(1),
             ((self.h as f64 * s).round() as usize).max(1),
         );
         if (w, h) == (self.w, self.h) {
-            return (w, h, rgb);
+            return (w, h, self.rgb8());
         }
-        let Some(img) = image::RgbImage::from_raw(self.w as u32, self.h as u32, rgb) else {
-            // a canvas's bytes are w·h·3 by construction
-            return (self.w, self.h, self.rgb8());
-        };
-        let small = image::imageops::resize(
-            &img,
-            w as u32,
-            h as u32,
-            image::imageops::FilterType::Triangle,
-        );
-        (w, h, small.into_raw())
+        let small =
+            crate::resample::area_resize::<3>(self.px.as_flattened(), (self.w, self.h), (w, h));
+        (w, h, small.into_iter().map(to_u8).collect())
     }
+}
+
+/// The ROI pixel under each of `n` canvas pixels of a `scale`d ROI side of
+/// `side` pixels (nearest: the canvas pixel's centre).
+fn sources(n: usize, scale: f64, side: usize) -> Vec<usize> {
+    (0..n)
+        .map(|i| (((i as f64 + 0.5) / scale) as usize).min(side.saturating_sub(1)))
+        .collect()
 }
 
 /// The ROI's pixels `roi_img` dimmed to grey-ish, at most `OVERLAY_SIDE` px.
@@ -175,39 +178,38 @@ fn base_canvas(roi_img: &RgbPlanes, m: &Measurements) -> Canvas {
         ((m.roi.w as f64 * scale).round() as usize).max(1),
         ((m.roi.h as f64 * scale).round() as usize).max(1),
     );
+    let (rw, rh) = (m.roi.w.min(roi_img.width()), m.roi.h.min(roi_img.height()));
+    let (src_x, src_y) = (sources(w, scale, rw), sources(h, scale, rh));
     let mut px = Vec::with_capacity(w * h);
-    for y in 0..h {
-        for x in 0..w {
-            let (sx, sy) = (
-                ((x as f64 + 0.5) / scale) as usize,
-                ((y as f64 + 0.5) / scale) as usize,
-            );
-            let (sx, sy) = (sx.min(m.roi.w - 1), sy.min(m.roi.h - 1));
-            let v = [
-                roi_img.r.at(sx, sy),
-                roi_img.g.at(sx, sy),
-                roi_img.b.at(sx, sy),
-            ]
-            .map(|c| if c.is_finite() { c } else { 0.0 });
+    for &sy in &src_y {
+        let rows = [roi_img.r.row(sy), roi_img.g.row(sy), roi_img.b.row(sy)];
+        for &sx in &src_x {
+            let v = rows
+                .map(|r| r[sx])
+                .map(|c| if c.is_finite() { c } else { 0.0 });
             // desaturate a little so the highlights stand out
             let grey = 0.3 * v[0] + 0.59 * v[1] + 0.11 * v[2];
             px.push(v.map(|c| 0.55 * c + 0.35 * grey));
         }
     }
-    Canvas { w, h, px, scale }
+    Canvas {
+        w,
+        h,
+        px,
+        scale,
+        src_x,
+        src_y,
+    }
 }
 
 fn mask_tint(c: &mut Canvas, mask: &[bool], roi_w: usize, roi_h: usize, colour: [f32; 3]) {
-    if mask.len() != roi_w * roi_h {
+    if mask.len() != roi_w * roi_h || c.src_x.iter().any(|&x| x >= roi_w) {
         return;
     }
     for y in 0..c.h {
+        let row = &mask[c.src_y[y].min(roi_h - 1) * roi_w..][..roi_w];
         for x in 0..c.w {
-            let (sx, sy) = (
-                (((x as f64 + 0.5) / c.scale) as usize).min(roi_w - 1),
-                (((y as f64 + 0.5) / c.scale) as usize).min(roi_h - 1),
-            );
-            if mask[sy * roi_w + sx] {
+            if row[c.src_x[x]] {
                 c.blend(x, y, colour, 0.6);
             }
         }
@@ -335,7 +337,7 @@ pub fn render_all(
             let path = out_dir.join("overlays").join(format!("{stem}_{kind}.png"));
             let rgb = c.rgb8();
             output::write_atomic(&path, &output::png_rgb8(&path, c.w, c.h, &rgb)?)?;
-            let (ew, eh, small) = c.resized(rgb, EMBED_SIDE);
+            let (ew, eh, small) = c.rgb8_within(EMBED_SIDE);
             Ok(Some(Overlay {
                 kind: kind.to_string(),
                 jpeg: output::jpeg_output(&path, ew, eh, &small, 82)?,

@@ -153,7 +153,7 @@ pub fn figure(image: &RgbPlanes, regions: &Regions, grid: Grid) -> Result<(usize
         ((w0 as f64 * scale).round() as usize).max(1),
         ((h0 as f64 * scale).round() as usize).max(1),
     );
-    let mut rgb = resized_rgb8(image, w, h);
+    let mut rgb = crate::resample::rgb8_at(image, w, h);
     let fail = |e: String| Error::Failed {
         path: "regions".into(),
         problem: format!("cannot draw the regions: {e}"),
@@ -294,25 +294,6 @@ fn draw_dashed<DB: DrawingBackend>(
             .map_err(|e| format!("{e:?}"))?;
     }
     Ok(())
-}
-
-/// `image` resized (area average when shrinking) to `w`×`h` RGB8.
-fn resized_rgb8(image: &RgbPlanes, w: usize, h: usize) -> Vec<u8> {
-    let rgb = image.to_rgb8();
-    let (w0, h0) = (image.width(), image.height());
-    if (w, h) == (w0, h0) {
-        return rgb;
-    }
-    match image::RgbImage::from_raw(w0 as u32, h0 as u32, rgb.clone()) {
-        Some(img) => image::imageops::resize(
-            &img,
-            w as u32,
-            h as u32,
-            image::imageops::FilterType::Triangle,
-        )
-        .into_raw(),
-        None => vec![128; w * h * 3],
-    }
 }
 
 /// The case.toml lines for a view's regions, with where each came from.

@@ -576,21 +576,6 @@ fn preview_size(roi: Rect) -> (usize, usize) {
 }
 
 fn preview_jpeg(img: &RgbPlanes, size: (usize, usize), path: &Path) -> Result<Vec<u8>> {
-    let rgb = img.to_rgb8();
-    let (w, h) = (img.width(), img.height());
-    let buf = image::RgbImage::from_raw(w as u32, h as u32, rgb).ok_or_else(|| Error::Failed {
-        path: path.to_path_buf(),
-        problem: "preview buffer size".into(),
-    })?;
-    let small = if (w, h) == size {
-        buf
-    } else {
-        image::imageops::resize(
-            &buf,
-            size.0 as u32,
-            size.1 as u32,
-            image::imageops::FilterType::Triangle,
-        )
-    };
-    output::jpeg_output(path, size.0, size.1, small.as_raw(), 85)
+    let rgb = crate::resample::rgb8_at(img, size.0, size.1);
+    output::jpeg_output(path, size.0, size.1, &rgb, 85)
 }

@@ -105,6 +105,14 @@ fn normalise_placed_mut(
         .enumerate()
         .for_each(|(y, ((r, g), b))| {
             for span in row_spans(rects, y, w) {
+                // the factor undoing the field at each pixel of the span
+                let mut undo = Vec::new();
+                if let PixelMap::Field { field, .. } = &map {
+                    undo.resize(span.len(), 1.0);
+                    let y = (origin.1 + y) as f64;
+                    field.undo_row(origin.0 + span.start, y, &mut undo);
+                }
+                let start = span.start;
                 for x in span {
                     let channels = [(&mut r[x], 0), (&mut g[x], 1), (&mut b[x], 2)];
                     match &map {
@@ -115,13 +123,8 @@ fn normalise_placed_mut(
                                 }
                             }
                         }
-                        PixelMap::Field {
-                            field,
-                            decode,
-                            encode,
-                        } => {
-                            let (fx, fy) = (origin.0 + x, origin.1 + y);
-                            let f = (-field.log_ratio(fx as f64, fy as f64)).exp();
+                        PixelMap::Field { decode, encode, .. } => {
+                            let f = undo[x - start];
                             for (v, c) in channels {
                                 if v.is_finite() {
                                     let l =

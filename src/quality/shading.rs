@@ -144,6 +144,9 @@ impl BlockMeans {
     }
 }
 
+/// Pixels between exact restarts of [`Shading::undo_row`].
+const UNDO_RUN: usize = 64;
+
 /// A fitted shading field: `ln(capture / baseline)` of the linear
 /// luminance at a pixel, less its mean over the reference region.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -183,6 +186,32 @@ impl Shading {
             .zip(&self.coef)
             .map(|(b, c)| b * c)
             .sum()
+    }
+
+    /// `exp(−field)`, the factor that undoes the field, at pixels `x0`,
+    /// `x0 + 1`, … of row `y`, into `out`. Along a row the field is a
+    /// quadratic in x, so each factor is the previous one times a ratio
+    /// that itself changes by a constant factor: two products a pixel
+    /// instead of the polynomial and an `exp`. Restarted exactly every
+    /// [`UNDO_RUN`] pixels (relative error < 1e-12, tested).
+    pub fn undo_row(&self, x0: usize, y: f64, out: &mut [f64]) {
+        let h = self.half;
+        let v = (y - self.centre.1) / h;
+        let [_, c1, _, c3, c4, _] = self.coef;
+        // q(u) = a + b u + c3 u², u = (x − centre) / half
+        let b = c1 + c4 * v;
+        let step = (-2.0 * c3 / (h * h)).exp();
+        for (k, run) in out.chunks_mut(UNDO_RUN).enumerate() {
+            let x = (x0 + k * UNDO_RUN) as f64;
+            let u = (x - self.centre.0) / h;
+            let mut f = (-self.log_ratio(x, y)).exp();
+            let mut ratio = (-(b / h + c3 * (2.0 * u + 1.0 / h) / h)).exp();
+            for o in run {
+                *o = f;
+                f *= ratio;
+                ratio *= step;
+            }
+        }
     }
 
     /// The largest |field| over `r`, as a percent change of light
@@ -317,6 +346,33 @@ fn robust_fit(points: &[([f64; TERMS], f64)]) -> Option<[f64; TERMS]> {
 mod tests {
     use super::*;
     use crate::raster::{ColourModel, Plane};
+
+    #[test]
+    fn undoing_a_row_equals_the_field_at_every_pixel() {
+        // a strong field (about 45 % from centre to corner) on a 4000 px frame
+        let field = Shading {
+            coef: [0.02, 0.15, -0.1, -0.3, 0.12, -0.25],
+            centre: (2000.0, 1500.0),
+            half: 2000.0,
+        };
+        for (x0, y, n) in [
+            (0, 0.0, 4000),
+            (1234, 777.0, 2419),
+            (3990, 2999.0, 10),
+            (5, 3.0, 0),
+        ] {
+            let mut out = vec![0.0; n];
+            field.undo_row(x0, y, &mut out);
+            for (i, f) in out.iter().enumerate() {
+                let want = (-field.log_ratio((x0 + i) as f64, y)).exp();
+                assert!(
+                    (f / want - 1.0).abs() < 1e-12,
+                    "x {} y {y}: {f} vs {want}",
+                    x0 + i
+                );
+            }
+        }
+    }
 
     /// The block sums one pixel at a time over the whole image, row by row.
     fn block_means_naive(img: &RgbPlanes) -> BlockMeans {
