@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""Held-out check of capture invariance with an independent capture model.
+
+The same skin (a `skintrack phantom --unchanged` baseline) is photographed
+again by code that shares nothing with skintrack's own capture model:
+PIL resampling through a random similarity (±2°, scale 0.97–1.03, ±15 px),
+exposure in linear light, a gamma change and white balance (±4 %, about ±10 % of linear light) on the *encoded*
+values, PIL's Gaussian blur, cos⁴-like vignetting, noise on the encoded
+values, and PIL's JPEG at quality 60–95 with 4:2:0 chroma. Nothing about the
+skin changes, so a report must claim no change.
+
+usage: independent_captures.py SKINTRACK WORKDIR SEED [SEED ...] [--erythema E]
+prints one line per case and a summary; exits 1 when any claim is made.
+Needs numpy and Pillow.
+"""
+import json, os, random, shutil, subprocess, sys
+import numpy as np
+from PIL import Image, ImageFilter
+
+OFFSET = (100, 75)       # the baseline is this crop of a 1400×1050 phantom
+FRAME = (1200, 900)
+
+
+def srgb_to_linear(v):
+    v = v / 255.0
+    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
+
+
+def linear_to_srgb(l):
+    l = np.clip(l, 0.0, 1.0)
+    return 255.0 * np.where(l <= 0.0031308, 12.92 * l, 1.055 * l ** (1 / 2.4) - 0.055)
+
+
+def capture(scene, rng, nprng):
+    """One follow-up of `scene` (the 1400×1050 picture) and what was done."""
+    ang = np.radians(rng.uniform(-2, 2))
+    s = rng.uniform(0.97, 1.03)
+    tx, ty = rng.uniform(-15, 15), rng.uniform(-15, 15)
+    # follow-up pixel p ↦ scene position: rotate/scale about the frame centre
+    cx, cy = FRAME[0] / 2, FRAME[1] / 2
+    a, b = s * np.cos(ang), s * np.sin(ang)
+    # scene = OFFSET + centre + R·(p − centre) + t
+    m = [a, -b, OFFSET[0] + cx - a * cx + b * cy + tx,
+         b, a, OFFSET[1] + cy - b * cx - a * cy + ty]
+    img = scene.transform(FRAME, Image.AFFINE, m, resample=Image.BICUBIC)
+    c = dict(gain=rng.uniform(0.7, 1.4), gamma=rng.uniform(0.9, 1.1),
+             wb=[rng.uniform(0.96, 1.04) for _ in range(3)],
+             blur=rng.uniform(0.3, 1.2), vignetting=rng.uniform(0.0, 0.25),
+             noise=rng.uniform(0.5, 2.0), quality=rng.randint(60, 95))
+    img = img.filter(ImageFilter.GaussianBlur(c["blur"]))
+    v = np.asarray(img, dtype=np.float64)
+    h, w = v.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w]
+    r2 = ((xx - w / 2) ** 2 + (yy - h / 2) ** 2) / ((w / 2) ** 2 + (h / 2) ** 2)
+    fall = (1 - c["vignetting"] * r2)[..., None]
+    lin = srgb_to_linear(v) * c["gain"] * fall
+    enc = linear_to_srgb(lin)
+    enc = 255.0 * (enc / 255.0) ** (1 / c["gamma"])
+    enc = enc * np.array(c["wb"])[None, None, :]
+    enc = enc + nprng.normal(0, c["noise"], enc.shape)
+    out = Image.fromarray(np.clip(np.round(enc), 0, 255).astype(np.uint8))
+    return out, c
+
+
+def make_case(bin_, work, seed, erythema):
+    raw, case = f"{work}/raw{seed}", f"{work}/c{seed}"
+    for d in (raw, case):
+        shutil.rmtree(d, ignore_errors=True)
+    cmd = [bin_, "phantom", "--unchanged", "--capture", "accepted", "--seed", str(seed),
+           "--sessions", "5", "--size", "1400x1050", raw]
+    if erythema:
+        cmd += ["--erythema", str(erythema)]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    truth = json.load(open(f"{raw}/truth.json"))
+    dates = [s["date"] for s in truth["sessions"]]
+    scene = Image.open(f"{raw}/{dates[0]}/cheek.jpg").convert("RGB")
+    rng, nprng = random.Random(seed), np.random.default_rng(seed)
+    os.makedirs(f"{case}/{dates[0]}")
+    x0, y0 = OFFSET
+    scene.crop((x0, y0, x0 + FRAME[0], y0 + FRAME[1])).save(
+        f"{case}/{dates[0]}/cheek.jpg", quality=92, subsampling=0)
+    changes = []
+    for d in dates[1:]:
+        os.makedirs(f"{case}/{d}")
+        img, c = capture(scene, rng, nprng)
+        img.save(f"{case}/{d}/cheek.jpg", quality=c["quality"])
+        changes.append(c)
+
+    def shifted(r):
+        return [r[0] - x0, r[1] - y0, r[2], r[3]]
+    roi, ctrl = shifted(truth["roi"]), shifted(truth["control"])
+    # the control region, cut by the crop, is moved onto the crop's skin
+    ctrl = [max(ctrl[0], 60), max(ctrl[1], 60), ctrl[2], ctrl[3]]
+    toml = open(f"{raw}/case.toml").read().split("[view.cheek]")[0]
+    with open(f"{case}/case.toml", "w") as f:
+        f.write(toml + "[view.cheek]\n"
+                f"roi = {roi}\ncontrol = {ctrl}\nmm_per_px = {truth['mm_per_px']}\n")
+    shutil.rmtree(raw)
+    return case, changes
+
+
+def main():
+    args = sys.argv[1:]
+    erythema = None
+    if "--erythema" in args:
+        i = args.index("--erythema")
+        erythema = float(args[i + 1])
+        del args[i:i + 2]
+    bin_, work, seeds = args[0], args[1], [int(s) for s in args[2:]]
+    os.makedirs(work, exist_ok=True)
+    total = beyond = 0
+    claims = []
+    change = {k: [] for k in ("texture.relative_roughness", "wrinkles.tracked_severity",
+                              "pores.tracked_severity", "colour.erythema_index_vs_control",
+                              "colour.spot_melanin_excess")}
+    for seed in seeds:
+        case, changes = make_case(bin_, work, seed, erythema)
+        out = f"{work}/o{seed}"
+        shutil.rmtree(out, ignore_errors=True)
+        r = subprocess.run([bin_, "analyze", case, "-o", out], capture_output=True, text=True)
+        if r.returncode != 0:
+            print(f"seed {seed}: analyze failed: {r.stderr.strip()}")
+            continue
+        m = json.load(open(f"{out}/metrics.json"))
+        ss = m["series"][0]["sessions"]
+        status = [s["quality"]["status"] + ("" if s["alignment"]["status"] == "ok" else "/unaligned") for s in ss[1:]]
+        mine = [c["sentence"] for c in m["claims"] if c.get("beyond_noise")]
+        claims += [(seed, c) for c in mine]
+        for s in ss[1:]:
+            if s["quality"]["status"] != "ok":
+                continue
+            for k, v in s["metrics"].items():
+                if isinstance(v, dict) and "beyond_noise" in v:
+                    total += 1
+                    beyond += bool(v["beyond_noise"])
+            for k in change:
+                try:
+                    change[k].append(abs(s["metrics"][k]["value"] / ss[0]["metrics"][k]["value"] - 1) * 100)
+                except (KeyError, TypeError, ZeroDivisionError):
+                    pass
+        print(f"seed {seed}: {status} claims {mine}")
+    print(f"values beyond noise on ok sessions: {beyond}/{total} = {100 * beyond / max(total, 1):.1f} %;"
+          f" claims beyond noise: {len(claims)}")
+    for k, v in change.items():
+        if v:
+            print(f"  {k:38} median |change| {np.median(v):.2f} %  max {max(v):.2f} %  n={len(v)}")
+    sys.exit(1 if claims else 0)
+
+
+if __name__ == "__main__":
+    main()
