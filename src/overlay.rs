@@ -203,7 +203,11 @@ fn base_canvas(roi_img: &RgbPlanes, m: &Measurements) -> Canvas {
 }
 
 fn mask_tint(c: &mut Canvas, mask: &[bool], roi_w: usize, roi_h: usize, colour: [f32; 3]) {
-    if mask.len() != roi_w * roi_h || c.src_x.iter().any(|&x| x >= roi_w) {
+    if roi_w == 0
+        || roi_h == 0
+        || mask.len() != roi_w * roi_h
+        || c.src_x.iter().any(|&x| x >= roi_w)
+    {
         return;
     }
     for y in 0..c.h {
