@@ -134,6 +134,26 @@ fn align_4032x3024_decoded(bencher: divan::Bencher) {
     bencher.bench(|| register_rgb(b, m, &opts));
 }
 
+/// Bicubic warp of the 12 MP follow-up into the baseline frame: a 2419 ×
+/// 1814 region at full resolution (the 12 MP phantom case's), one thread.
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn warp_region_2419x1814(bencher: divan::Bencher) {
+    use skintrack::align::warp::{Grid, warp_rgb_grid};
+    use skintrack::geometry::Homography;
+    let (_, m) = decoded();
+    let (c, s) = (
+        3f64.to_radians().cos() * 1.02,
+        3f64.to_radians().sin() * 1.02,
+    );
+    let h = Homography([[c, -s, 40.0], [s, c, -25.0], [0.0, 0.0, 1.0]]);
+    let grid = Grid::region(skintrack::raster::Rect::new(887, 756, 2419, 1814));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("pool");
+    bencher.bench(|| pool.install(|| warp_rgb_grid(m, &h, grid)));
+}
+
 /// Registration of the 12 MP pair including decoding both JPEGs.
 #[divan::bench(sample_count = 10, sample_size = 1)]
 fn align_4032x3024_with_decode(bencher: divan::Bencher) {
