@@ -147,15 +147,16 @@ impl Canvas {
         }
         out
     }
-    /// This canvas at most `side` px a side, as 8-bit RGB.
-    fn rgb8_within(&self, side: usize) -> (usize, usize, Vec<u8>) {
+    /// This canvas at most `side` px a side, as 8-bit RGB: `rgb` (its
+    /// [`Canvas::rgb8`]) itself when it fits.
+    fn rgb8_within(&self, rgb: Vec<u8>, side: usize) -> (usize, usize, Vec<u8>) {
         let s = (side as f64 / self.w.max(self.h) as f64).min(1.0);
         let (w, h) = (
             ((self.w as f64 * s).round() as usize).max(1),
             ((self.h as f64 * s).round() as usize).max(1),
         );
         if (w, h) == (self.w, self.h) {
-            return (w, h, self.rgb8());
+            return (w, h, rgb);
         }
         let small =
             crate::resample::area_resize::<3>(self.px.as_flattened(), (self.w, self.h), (w, h));
@@ -341,7 +342,7 @@ pub fn render_all(
             let path = out_dir.join("overlays").join(format!("{stem}_{kind}.png"));
             let rgb = c.rgb8();
             output::write_atomic(&path, &output::png_rgb8(&path, c.w, c.h, &rgb)?)?;
-            let (ew, eh, small) = c.rgb8_within(EMBED_SIDE);
+            let (ew, eh, small) = c.rgb8_within(rgb, EMBED_SIDE);
             Ok(Some(Overlay {
                 kind: kind.to_string(),
                 jpeg: output::jpeg_output(&path, ew, eh, &small, 82)?,
