@@ -42,15 +42,38 @@ struct TopicSpec {
     /// rests on the capture conditions alone); `None`: no claim without one.
     without_control: Option<&'static str>,
     from_photos: bool,
-    /// The repeatability a percentage of the topic must have (a fraction):
-    /// below the baseline value where the metric's absolute capture noise
-    /// alone moves it by more ([`percent_floor`]), the claim states the
-    /// direction of a change beyond noise without a percentage. `None`: the
-    /// metric's noise is in proportion to it, or its percentages repeat.
-    percent_within: Option<f64>,
+    /// What a baseline value too small for repeatable percentages gets.
+    floor: Floor,
     subject: &'static str,
     better_word: &'static str,
     worse_word: &'static str,
+}
+
+/// The repeatability a percentage of a topic must have (a fraction): below
+/// the baseline value where the metric's absolute capture noise alone moves
+/// it by more ([`percent_floor`]), a percentage states the camera.
+#[derive(Clone, Copy)]
+enum Floor {
+    /// The metric's noise is in proportion to it, or its percentages repeat.
+    None,
+    /// Below the floor the claim states the direction of a change beyond
+    /// noise, without a percentage.
+    Percent(f64),
+    /// Below the floor there is nothing to claim on (no dark spot at
+    /// baseline stands out from the control region by that much).
+    Claim(f64),
+}
+
+impl Floor {
+    /// The percentage a claim on `metric` from a baseline value `base`
+    /// states (`Some(None)`: the direction only), `None`: no claim.
+    fn percent(self, metric: &str, base: f64, pct: Option<f64>) -> Option<Option<f64>> {
+        match self {
+            Floor::None => Some(pct),
+            Floor::Percent(f) => Some(pct.filter(|_| base >= percent_floor(metric, f))),
+            Floor::Claim(f) => (base >= percent_floor(metric, f)).then_some(pct),
+        }
+    }
 }
 
 /// The topics claims are made on, in the report's order among equals.
@@ -69,7 +92,7 @@ const TOPICS: [TopicSpec; 7] = [
         metric: id::SCAR_TRACKED_DEPTH,
         without_control: None,
         from_photos: false,
-        percent_within: None,
+        floor: Floor::None,
         subject: "Scar depth",
         better_word: "shallower",
         worse_word: "deeper",
@@ -79,7 +102,7 @@ const TOPICS: [TopicSpec; 7] = [
         metric: id::SCAR_TRACKED_VOLUME,
         without_control: None,
         from_photos: false,
-        percent_within: None,
+        floor: Floor::None,
         subject: "Scar volume",
         better_word: "smaller",
         worse_word: "larger",
@@ -89,7 +112,7 @@ const TOPICS: [TopicSpec; 7] = [
         metric: id::PORE_DEPTH,
         without_control: None,
         from_photos: false,
-        percent_within: None,
+        floor: Floor::None,
         subject: "Pore depth",
         better_word: "shallower",
         worse_word: "deeper",
@@ -99,7 +122,7 @@ const TOPICS: [TopicSpec; 7] = [
         metric: id::LINE_SEVERITY,
         without_control: Some(id::LINE_CONTRAST),
         from_photos: true,
-        percent_within: None,
+        floor: Floor::None,
         subject: "Fine lines",
         better_word: "fainter",
         worse_word: "stronger",
@@ -109,7 +132,7 @@ const TOPICS: [TopicSpec; 7] = [
         metric: id::RELATIVE_ROUGHNESS,
         without_control: Some(id::ROUGHNESS),
         from_photos: true,
-        percent_within: None,
+        floor: Floor::None,
         subject: "Skin texture",
         better_word: "smoother",
         worse_word: "rougher",
@@ -119,7 +142,7 @@ const TOPICS: [TopicSpec; 7] = [
         metric: id::ERYTHEMA_VS_CONTROL,
         without_control: None,
         from_photos: true,
-        percent_within: Some(REDNESS_PERCENT_WITHIN),
+        floor: Floor::Percent(REDNESS_PERCENT_WITHIN),
         subject: "Redness",
         better_word: "lower",
         worse_word: "higher",
@@ -129,7 +152,7 @@ const TOPICS: [TopicSpec; 7] = [
         metric: id::SPOT_MELANIN,
         without_control: None,
         from_photos: true,
-        percent_within: None,
+        floor: Floor::Claim(PIGMENT_PERCENT_WITHIN),
         subject: "Dark-spot pigment",
         better_word: "lower",
         worse_word: "higher",
@@ -142,10 +165,17 @@ const TOPICS: [TopicSpec; 7] = [
 /// than the untreated skin beside it. Of a smaller excess (1–4 units on
 /// skin with no lasting redness) the change between two captures of
 /// unchanged skin has a median of 6 %: 0.13 units, JPEG chroma and a
-/// changed tone curve, a percentage of the camera. Pigment needs no floor:
-/// the spots' excess repeats within 4.8–5.4 % on held-out unchanged skin
-/// (its target: 6 %).
+/// changed tone curve, a percentage of the camera.
 const REDNESS_PERCENT_WITHIN: f64 = 0.04;
+
+/// Pigment percentages repeat within 6 % (its target; 4.8–5.4 % measured on
+/// held-out unchanged skin) from a baseline spots' excess of 3.3
+/// melanin-index units ([`percent_floor`]: 0.954 × 0.21 / 0.06). Spots are
+/// pixels 5 units above the control's median, so pigmented spots reach it;
+/// below it (or below zero: on a dark, noisy scene the "spots" were lighter
+/// than the control and their excess moved 27 % from 4:2:0 chroma alone)
+/// there are no spots to speak of and no pigment claim.
+const PIGMENT_PERCENT_WITHIN: f64 = 0.06;
 
 /// The topic's subject in the report's words ("Scar depth").
 #[must_use]
@@ -223,10 +253,7 @@ fn series_claims(s: &Series, baseline: Date, name_view: bool) -> Vec<Claim> {
             let m = latest.metrics.get(metric)?;
             let change = m.vs_baseline?;
             let base = first.metrics.get(metric)?.measured.value;
-            let change_pct = change.change_pct.filter(|_| {
-                t.percent_within
-                    .is_none_or(|f| base >= percent_floor(metric, f))
-            });
+            let change_pct = t.floor.percent(metric, base, change.change_pct)?;
             let improved = change.beyond_noise.then_some(match m.measured.better {
                 Better::Higher => change.delta > 0.0,
                 _ => change.delta < 0.0,
@@ -285,4 +312,28 @@ pub fn capitalised(s: &str) -> String {
     c.next()
         .map(|f| f.to_uppercase().chain(c).collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_baseline_excesses_state_a_direction_or_nothing() {
+        let spec = |topic| TOPICS.iter().find(|t| t.topic == topic).expect("a topic");
+        let (redness, pigment) = (spec(Topic::Redness), spec(Topic::Pigment));
+        let pct = Some(-20.0);
+        // redness from 4.1 units, pigment from 3.3 (0.954 × 0.21 / 0.06)
+        let at = |t: &TopicSpec, base| t.floor.percent(t.metric, base, pct);
+        assert_eq!(at(redness, 4.2), Some(pct));
+        assert_eq!(at(redness, 3.9), Some(None));
+        assert_eq!(at(redness, -2.0), Some(None));
+        assert_eq!(at(pigment, 3.4), Some(pct));
+        assert_eq!(at(pigment, 3.2), None);
+        assert_eq!(at(pigment, -7.5), None);
+        assert!((percent_floor(pigment.metric, PIGMENT_PERCENT_WITHIN) - 3.34).abs() < 0.01);
+        // lines and texture have none
+        let lines = spec(Topic::Lines);
+        assert_eq!(lines.floor.percent(lines.metric, 0.01, pct), Some(pct));
+    }
 }

@@ -342,6 +342,9 @@ pub(super) fn measure_series(
         drop((rgb8, control_img));
         output::write_atomic(&path, &jpeg?)?;
         let mut measurements = measurements?;
+        if let Some(s) = shading {
+            quality::undo_contrast_mut(&mut measurements.values, s.contrast());
+        }
         let (preview, overlays) = rayon::join(
             || {
                 let _t = crate::timing::span("report preview");

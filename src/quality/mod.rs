@@ -13,6 +13,11 @@
 //!   its mean (Gaussians of σ 1.5 and 3 px: the scales of fine lines and
 //!   pores, above sensor noise) relative to the baseline's, so a softer
 //!   capture reads < 1 whatever its exposure;
+//! - `control_detail_shared`: the correlation of the control region's
+//!   band-pass (the same σ 1.5 and 3 px) with the baseline's: how much of
+//!   its fine detail the two captures share. Skin texture is in both, noise
+//!   and JPEG artefacts in one only, so a low value says the control region
+//!   shows too little detail to be the capture's ruler of focus and contrast;
 //! - `colour_cast_vs_baseline`: the largest change of a channel's share of
 //!   the mean linear RGB of the control region (else the ROI), in percent;
 //! - `glare_fraction`: near-white, colourless pixels in the ROI (specular
@@ -21,6 +26,11 @@
 //! - `shading_vs_baseline`: the largest change of light across the ROI
 //!   relative to the control region, in percent, from the shading field
 //!   (only where one was fitted; no threshold: it is corrected);
+//! - `contrast_vs_baseline`: the capture's log contrast relative to the
+//!   baseline's (1 + the shading fit's tone term), where the scene around the
+//!   ROI has light and dark surfaces enough to tell a changed tone curve
+//!   (gamma) from a changed light; the colour excesses are divided by it
+//!   ([`undo_contrast_mut`]). No threshold;
 //! - `jpeg_dc_step`: the largest DC quantiser step of the tables a JPEG
 //!   file's frame uses
 //!   (quality 90: 3, quality 70: 10; no threshold: its rounding of the
@@ -218,7 +228,7 @@ fn pct(v: f64) -> String {
 /// balance, vignetting, JPEG quality 60–95, sensor noise) stays below every
 /// warn limit; the hard failures (over 30% clipped, blur σ ≥ 2.5 px) pass a
 /// reject limit. BENCHMARKS.md gives the values measured on the generator.
-const THRESHOLDS: [Threshold; 9] = [
+const THRESHOLDS: [Threshold; 10] = [
     Threshold {
         measure: "clipped_fraction",
         side: Side::Above,
@@ -305,6 +315,21 @@ const THRESHOLDS: [Threshold; 9] = [
         scope: Scope::Structure,
     },
     Threshold {
+        measure: "control_detail_shared",
+        side: Side::Below,
+        warn: CONTROL_DETAIL_WARN,
+        reject: f64::NEG_INFINITY,
+        problem: |v| {
+            format!(
+                "the control region's fine detail is mostly noise ({} of it matches the first visit), so focus and contrast cannot be checked",
+                pct(v.max(0.0))
+            )
+        },
+        advice: "choose a control region of untreated skin with visible texture, lit and in focus",
+        short: "no visible skin detail to check focus by",
+        scope: Scope::Structure,
+    },
+    Threshold {
         measure: "colour_cast_vs_baseline",
         side: Side::Above,
         warn: 15.0,
@@ -326,6 +351,15 @@ const THRESHOLDS: [Threshold; 9] = [
     },
 ];
 
+/// Share of the control region's fine detail (`control_detail_shared`, the
+/// correlation of its band-pass with the baseline's) below which the
+/// control cannot serve as the capture's ruler: its band-pass is then mostly
+/// sensor noise and JPEG artefacts, which differ between captures, so
+/// the sharpness measure and the texture and line measures taken relative
+/// to the control read the noise (on an unchanged dark, smooth scene they
+/// read "46% smoother" from noise alone). BENCHMARKS.md gives how it was chosen.
+const CONTROL_DETAIL_WARN: f64 = 0.8;
+
 /// Standard error of an accepted alignment's corners above which its values
 /// are only shown (fine lines are 2–4 px wide at the usual scales).
 const PRECISION_WARN_PX: f64 = 0.5;
@@ -338,6 +372,9 @@ pub struct Reference {
     /// Band-pass energy of the relative luminance of the control region
     /// (else the ROI).
     band_energy: f64,
+    /// The control region's band-pass itself, for `control_detail_shared`
+    /// (`None` without a control region).
+    control_band: Option<Plane>,
     /// Block means of the whole frame, for the shading field.
     blocks: BlockMeans,
 }
@@ -402,9 +439,11 @@ pub fn reference(base: &RgbPlanes, regions: Regions) -> Reference {
 #[must_use]
 pub fn reference_of(base: &Aligned<'_>) -> Reference {
     let ruler = base.control.unwrap_or(base.roi);
+    let band = band_pass(&ruler.luminance());
     Reference {
         mean_linear: region_stats(ruler, &LinearLut::default()).mean_linear,
-        band_energy: band_energy(&ruler.luminance()),
+        band_energy: band.as_ref().map_or(0.0, band_energy),
+        control_band: band.filter(|_| base.control.is_some()),
         blocks: base.blocks(),
     }
 }
@@ -458,11 +497,19 @@ pub fn assess_parts(
     if then > 0.0 && now > 0.0 {
         measures.insert("exposure_vs_baseline".to_string(), now / then);
     }
-    if reference.band_energy > 0.0 {
+    let band = band_pass(&ruler_luminance);
+    if let Some(band) = &band
+        && reference.band_energy > 0.0
+    {
         measures.insert(
             "sharpness_vs_baseline".to_string(),
-            band_energy(&ruler_luminance) / reference.band_energy,
+            band_energy(band) / reference.band_energy,
         );
+    }
+    if let (Some(now), Some(then)) = (&band, &reference.control_band)
+        && let Some(shared) = shared_detail(now, then)
+    {
+        measures.insert("control_detail_shared".to_string(), shared);
     }
     if let Some(cast) = colour_cast(ruler_stats.mean_linear, reference.mean_linear) {
         measures.insert("colour_cast_vs_baseline".to_string(), cast);
@@ -481,6 +528,9 @@ pub fn assess_parts(
             "shading_vs_baseline".to_string(),
             s.largest_pct(regions.roi),
         );
+        if s.contrast() != 1.0 {
+            measures.insert("contrast_vs_baseline".to_string(), s.contrast());
+        }
     }
     let colour_rounding = capture.dc_steps.map(|steps| {
         measures.insert(
@@ -494,6 +544,26 @@ pub fn assess_parts(
         shading,
         colour_rounding,
         ..verdict(measures)
+    }
+}
+
+/// Divides the colour excesses over the control region (and their
+/// uncertainty) by the capture's log contrast relative to the baseline
+/// (`contrast_vs_baseline`, [`Shading::contrast`]): a changed tone curve
+/// scales every log ratio between two surfaces, so an unchanged excess
+/// read through it would change by as much.
+pub fn undo_contrast_mut(values: &mut BTreeMap<String, crate::measure::Value>, contrast: f64) {
+    if !(contrast.is_finite() && contrast > 0.0) || contrast == 1.0 {
+        return;
+    }
+    for id in [
+        crate::catalog::id::ERYTHEMA_VS_CONTROL,
+        crate::catalog::id::SPOT_MELANIN,
+    ] {
+        if let Some(v) = values.get_mut(id) {
+            v.value /= contrast;
+            v.uncertainty /= contrast;
+        }
     }
 }
 
@@ -597,34 +667,57 @@ fn region_stats(img: &RgbPlanes, lut: &LinearLut) -> RegionStats {
     }
 }
 
-/// Mean squared difference of two Gaussian blurs (σ 1.5 and 3 px) of the
-/// luminance, relative to the mean luminance squared; no-data pixels are
-/// filled with the mean and not counted.
-fn band_energy(y: &Plane) -> f64 {
-    let valid: Vec<bool> = y.data().iter().map(|v| v.is_finite()).collect();
+/// The band-pass of the luminance relative to its mean: the difference of
+/// two Gaussian blurs (σ 1.5 and 3 px), NaN where `y` has no data (filled
+/// with the mean before blurring). `None` without valid pixels or light.
+fn band_pass(y: &Plane) -> Option<Plane> {
     let (s, n) = y
         .data()
         .iter()
         .filter(|v| v.is_finite())
         .fold((0.0f64, 0u64), |(s, n), &v| (s + f64::from(v), n + 1));
-    if n == 0 {
-        return 0.0;
-    }
-    let mean = s / n as f64;
-    if mean <= 1e-6 {
-        return 0.0;
+    let mean = s / n.max(1) as f64;
+    if n == 0 || mean <= 1e-6 {
+        return None;
     }
     let filled = y.map(|v| if v.is_finite() { v } else { mean as f32 });
     let (fine, coarse) = (gaussian_blur(&filled, 1.5), gaussian_blur(&filled, 3.0));
-    let e: f64 = fine
+    let inv = 1.0 / mean;
+    Some(Plane::from_fn(y.width(), y.height(), |x, yy| {
+        if y.at(x, yy).is_finite() {
+            ((f64::from(fine.at(x, yy)) - f64::from(coarse.at(x, yy))) * inv) as f32
+        } else {
+            f32::NAN
+        }
+    }))
+}
+
+/// Mean square of a band-pass over its valid pixels (0 without any).
+fn band_energy(band: &Plane) -> f64 {
+    let (e, n) = band
         .data()
         .iter()
-        .zip(coarse.data())
-        .zip(&valid)
-        .filter(|(_, ok)| **ok)
-        .map(|((a, b), _)| (f64::from(*a) - f64::from(*b)).powi(2))
-        .sum();
-    e / n as f64 / (mean * mean)
+        .filter(|v| v.is_finite())
+        .fold((0.0f64, 0u64), |(e, n), &v| {
+            (e + f64::from(v).powi(2), n + 1)
+        });
+    if n == 0 { 0.0 } else { e / n as f64 }
+}
+
+/// Correlation of two band-passes of the same region over the pixels valid
+/// in both: how much of the fine detail the two captures share. Detail of
+/// the skin is in both; sensor noise and JPEG artefacts are in one only.
+fn shared_detail(a: &Plane, b: &Plane) -> Option<f64> {
+    let (mut ab, mut aa, mut bb) = (0.0f64, 0.0f64, 0.0f64);
+    for (&u, &v) in a.data().iter().zip(b.data()) {
+        if u.is_finite() && v.is_finite() {
+            let (u, v) = (f64::from(u), f64::from(v));
+            ab += u * v;
+            aa += u * u;
+            bb += v * v;
+        }
+    }
+    (aa > 0.0 && bb > 0.0).then(|| ab / (aa * bb).sqrt())
 }
 
 /// The largest change of a channel's share of the mean linear RGB, %.
@@ -712,6 +805,102 @@ pub(super) mod tests {
         );
         assert!(q.status >= Verdict::Warn, "{q:?}");
         assert!(q.reasons.iter().any(|r| r.contains("blurred")), "{q:?}");
+    }
+
+    /// `img` with independent noise (uniform, ±`amp` levels, from `seed`)
+    /// on every channel, and, where `flat` is given, that region first
+    /// painted one skin colour: a control region with no detail of its own.
+    fn noisy(img: &RgbPlanes, amp: f32, seed: u64, flat: Option<Rect>) -> RgbPlanes {
+        let colour = |k: usize| [180.0, 130.0, 110.0][k];
+        let planes = [&img.r, &img.g, &img.b];
+        let one = |k: usize| {
+            Plane::from_fn(img.width(), img.height(), |x, y| {
+                let inside =
+                    flat.is_some_and(|r| x >= r.x && x < r.x + r.w && y >= r.y && y < r.y + r.h);
+                let v = if inside {
+                    colour(k)
+                } else {
+                    planes[k].at(x, y)
+                };
+                // a hash of the position, the channel and the seed
+                let mut h =
+                    (x as u64 * 0x9E37_79B9 + y as u64 * 0x85EB_CA6B + k as u64 * 0xC2B2_AE35)
+                        ^ seed.wrapping_mul(0x2545_F491_4F6C_DD1D);
+                h ^= h >> 29;
+                h = h.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                h ^= h >> 32;
+                v + amp * ((h % 2001) as f32 / 1000.0 - 1.0)
+            })
+        };
+        RgbPlanes {
+            r: one(0),
+            g: one(1),
+            b: one(2),
+            model: img.model,
+        }
+    }
+
+    #[test]
+    fn a_control_region_of_noise_alone_cannot_vouch_for_focus() {
+        let (skin, regions) = skin();
+        let control = regions.control.expect("a control region");
+        let shared = |flat: Option<Rect>| {
+            let base = noisy(&skin, 2.0, 1, flat);
+            let reference = reference(&base, regions);
+            let q = assess(
+                &noisy(&skin, 2.0, 2, flat),
+                regions,
+                &reference,
+                &Registration::identity(),
+            );
+            (q.measures["control_detail_shared"], q)
+        };
+        // skin texture in the control region: the same in both captures
+        let (textured, q) = shared(None);
+        assert!(textured > 0.9, "{textured}");
+        assert!(q.is_ok(), "{q:?}");
+        // an even control region: its fine detail is each capture's own
+        // noise, which the two do not share
+        let (even, q) = shared(Some(control));
+        assert!(even.abs() < 0.2, "{even}");
+        assert_eq!(
+            (q.status, q.scope),
+            (Verdict::Warn, Scope::Structure),
+            "{q:?}"
+        );
+        assert!(
+            q.reasons[0].contains("control region's fine detail"),
+            "{q:?}"
+        );
+        assert!(q.colour_is_ok());
+    }
+
+    #[test]
+    fn colour_excesses_are_divided_by_the_captures_contrast() {
+        use crate::catalog::id;
+        let value = |v: f64| crate::measure::Value {
+            value: v,
+            unit: String::new(),
+            better: crate::catalog::Better::Lower,
+            uncertainty: 0.5,
+        };
+        let mut values: BTreeMap<String, crate::measure::Value> = [
+            (id::ERYTHEMA_VS_CONTROL, 8.8),
+            (id::SPOT_MELANIN, 11.0),
+            (id::ROUGHNESS, 3.0),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), value(v)))
+        .collect();
+        undo_contrast_mut(&mut values, 1.1);
+        let got = |k: &str| (values[k].value, values[k].uncertainty);
+        let close =
+            |(a, b): (f64, f64), (c, d): (f64, f64)| (a - c).abs() < 1e-12 && (b - d).abs() < 1e-12;
+        assert!(close(got(id::ERYTHEMA_VS_CONTROL), (8.0, 0.5 / 1.1)));
+        assert!(close(got(id::SPOT_MELANIN), (10.0, 0.5 / 1.1)));
+        // a ratio of two regions' structure is left alone: a tone curve
+        // scales both
+        assert!(close(got(id::ROUGHNESS), (3.0, 0.5)));
     }
 
     #[test]

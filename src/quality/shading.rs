@@ -37,6 +37,12 @@ const BLOCKS_PER_SIDE: usize = 48;
 const MAX_SATURATED: f64 = 0.02;
 /// Tukey biweight constant (95 % efficiency for normal residuals).
 const TUKEY_C: f64 = 4.685;
+/// Smallest robust spread (1.4826 × MAD) of the baseline's log block
+/// luminance around the ROI for which the fit takes a tone term too: the
+/// scene then holds light and dark surfaces (hair, eyes, clothes,
+/// background) whose log ratios tell a changed tone curve from a changed
+/// light. Uniform skin has a spread of a few hundredths and no term.
+const MIN_TONE_SPREAD: f64 = 0.2;
 
 /// Mean linear luminance of the blocks of an image (NaN where a block is
 /// unusable).
@@ -154,6 +160,9 @@ pub struct Shading {
     coef: [f64; TERMS],
     centre: (f64, f64),
     half: f64,
+    /// The tone term: how much more the capture's log light varies than
+    /// the baseline's, `d ln(ratio) / d ln(baseline)` (0 when not fitted).
+    tone: f64,
 }
 
 impl Shading {
@@ -174,6 +183,7 @@ impl Shading {
             coef: [0.0, 0.05, -0.03, -0.1, 0.02, -0.1],
             centre: (w as f64 / 2.0, h as f64 / 2.0),
             half,
+            tone: 0.0,
         }
     }
 
@@ -214,6 +224,15 @@ impl Shading {
         }
     }
 
+    /// The capture's log contrast relative to the baseline's, `1 + tone`:
+    /// a changed tone curve (gamma) scales every log ratio between two
+    /// surfaces, a colour excess over the control region too. 1 where the
+    /// scene around the ROI is too even to tell (uniform skin).
+    #[must_use]
+    pub fn contrast(&self) -> f64 {
+        1.0 + self.tone
+    }
+
     /// The largest |field| over `r`, as a percent change of light
     /// (evaluated at its corners, edge midpoints and centre).
     #[must_use]
@@ -250,6 +269,7 @@ pub fn fit(base: &BlockMeans, now: &BlockMeans, roi: Rect, reference: Rect) -> O
         coef: [0.0; TERMS],
         centre: (w / 2.0, h / 2.0),
         half: w.max(h) / 2.0,
+        tone: 0.0,
     };
     let outside = |c: usize, r: usize| {
         let (x0, y0) = (c * base.block, r * base.block);
@@ -259,6 +279,7 @@ pub fn fit(base: &BlockMeans, now: &BlockMeans, roi: Rect, reference: Rect) -> O
             || y0 >= roi.y + roi.h
     };
     let mut points: Vec<([f64; TERMS], f64)> = Vec::new();
+    let mut log_base: Vec<f64> = Vec::new();
     let mut sides = [0usize; 4];
     for r in 0..base.rows {
         for c in 0..base.cols {
@@ -273,6 +294,7 @@ pub fn fit(base: &BlockMeans, now: &BlockMeans, roi: Rect, reference: Rect) -> O
             sides[2] += usize::from(y < roi.y as f64);
             sides[3] += usize::from(y > (roi.y + roi.h) as f64);
             points.push((shape.basis(x, y), (mn / mb).ln()));
+            log_base.push(mb.ln());
         }
     }
     let n = points.len();
@@ -283,13 +305,50 @@ pub fn fit(base: &BlockMeans, now: &BlockMeans, roi: Rect, reference: Rect) -> O
     {
         return None;
     }
-    let mut coef = robust_fit(&points)?;
+    let (mut coef, tone) = fit_with_tone(&points, &log_base)?;
     // relative to the reference region: its mean log ratio is the level the
     // per-channel gains already set
     let level = mean_over(&Shading { coef, ..shape }, reference);
     coef[0] -= level;
     // the baseline against itself: no field
-    (coef.iter().any(|c| c.abs() > 1e-12)).then_some(Shading { coef, ..shape })
+    (coef.iter().any(|c| c.abs() > 1e-12) || tone.abs() > 1e-12).then_some(Shading {
+        coef,
+        tone,
+        ..shape
+    })
+}
+
+/// The field's terms and the tone term (0 where the baseline's blocks are
+/// too even for one, [`MIN_TONE_SPREAD`]; a tone curve is then left to
+/// the gains). Fitted jointly, a changed tone curve over a scene of light
+/// and dark surfaces is not taken for a change of light across it.
+fn fit_with_tone(points: &[([f64; TERMS], f64)], log_base: &[f64]) -> Option<([f64; TERMS], f64)> {
+    let mid = median(log_base);
+    let spread = 1.4826 * median(&log_base.iter().map(|v| (v - mid).abs()).collect::<Vec<_>>());
+    if spread < MIN_TONE_SPREAD {
+        return robust_fit(points).map(|c| (c, 0.0));
+    }
+    let with_tone: Vec<([f64; TERMS + 1], f64)> = points
+        .iter()
+        .zip(log_base)
+        .map(|((basis, value), lb)| {
+            let mut b = [0.0; TERMS + 1];
+            b[..TERMS].copy_from_slice(basis);
+            b[TERMS] = lb - mid;
+            (b, *value)
+        })
+        .collect();
+    let c = robust_fit(&with_tone)?;
+    let mut coef = [0.0; TERMS];
+    coef.copy_from_slice(&c[..TERMS]);
+    Some((coef, c[TERMS]))
+}
+
+/// The median of `v` (0 when empty).
+fn median(v: &[f64]) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    s.get(s.len() / 2).copied().unwrap_or(0.0)
 }
 
 /// Mean of the field over `r` (on a 9 × 9 grid of its points).
@@ -307,22 +366,25 @@ fn mean_over(s: &Shading, r: Rect) -> f64 {
 
 /// Weighted least squares of `points`, reweighted by Tukey's biweight of the
 /// residuals (scale: 1.4826 × their median absolute value), 10 rounds.
-fn robust_fit(points: &[([f64; TERMS], f64)]) -> Option<[f64; TERMS]> {
-    type Square = nalgebra::SMatrix<f64, TERMS, TERMS>;
-    type Vector = nalgebra::SVector<f64, TERMS>;
+fn robust_fit<const N: usize>(points: &[([f64; N], f64)]) -> Option<[f64; N]> {
     let mut weights = vec![1.0; points.len()];
-    let mut coef = Vector::zeros();
+    let mut coef = nalgebra::SVector::<f64, N>::zeros();
     for _ in 0..10 {
-        let (mut a, mut rhs) = (Square::zeros(), Vector::zeros());
+        let (mut a, mut rhs) = (
+            nalgebra::SMatrix::<f64, N, N>::zeros(),
+            nalgebra::SVector::<f64, N>::zeros(),
+        );
         for ((basis, value), &wgt) in points.iter().zip(&weights) {
-            let x = Vector::from_column_slice(basis);
+            let x = nalgebra::SVector::<f64, N>::from_column_slice(basis);
             a += wgt * x * x.transpose();
             rhs += wgt * *value * x;
         }
         coef = a.cholesky()?.solve(&rhs);
         let residuals: Vec<f64> = points
             .iter()
-            .map(|(basis, value)| value - Vector::from_column_slice(basis).dot(&coef))
+            .map(|(basis, value)| {
+                value - nalgebra::SVector::<f64, N>::from_column_slice(basis).dot(&coef)
+            })
             .collect();
         let mut abs: Vec<f64> = residuals.iter().map(|r| r.abs()).collect();
         abs.sort_by(f64::total_cmp);
@@ -338,7 +400,7 @@ fn robust_fit(points: &[([f64; TERMS], f64)]) -> Option<[f64; TERMS]> {
             };
         }
     }
-    let c: [f64; TERMS] = coef.into();
+    let c: [f64; N] = coef.into();
     c.iter().all(|v| v.is_finite()).then_some(c)
 }
 
@@ -354,6 +416,7 @@ mod tests {
             coef: [0.02, 0.15, -0.1, -0.3, 0.12, -0.25],
             centre: (2000.0, 1500.0),
             half: 2000.0,
+            tone: 0.0,
         };
         for (x0, y, n) in [
             (0, 0.0, 4000),
@@ -531,5 +594,71 @@ mod tests {
             }
         }
         assert!(whole.measures["shading_vs_baseline"] > 3.0, "{whole:?}");
+    }
+
+    /// Block means of a scene of light and dark surfaces (log luminance
+    /// spread about 0.6) photographed again through a tone curve
+    /// (`L^(1 + tone)`) and a radial fall-off of light.
+    fn toned(tone: f64, scene_spread: f64) -> (BlockMeans, BlockMeans, Rect, Shading) {
+        let (cols, rows, block) = (48usize, 36usize, 20usize);
+        let field = Shading {
+            coef: [0.0, 0.02, -0.01, -0.12, 0.0, -0.12],
+            centre: (480.0, 360.0),
+            half: 480.0,
+            tone: 0.0,
+        };
+        let mut base = Vec::new();
+        let mut now = Vec::new();
+        for r in 0..rows {
+            for c in 0..cols {
+                // a deterministic jumble of surfaces between ~0.04 and ~0.5
+                let k = (c * 7 + r * 13 + (c * r) % 11) % 17;
+                let lb = -1.8 + scene_spread * (k as f64 / 16.0 - 0.5) * 3.4;
+                let (x, y) = ((c as f64 + 0.5) * 20.0, (r as f64 + 0.5) * 20.0);
+                base.push(lb.exp());
+                now.push(((1.0 + tone) * lb + field.log_ratio(x, y)).exp());
+            }
+        }
+        let make = |means| BlockMeans {
+            block,
+            cols,
+            rows,
+            means,
+        };
+        (make(base), make(now), Rect::new(320, 240, 320, 240), field)
+    }
+
+    #[test]
+    fn a_tone_curve_over_light_and_dark_surfaces_is_told_from_a_change_of_light() {
+        for tone in [-0.09, 0.0, 0.05, 0.11] {
+            let (base, now, roi, truth) = toned(tone, 0.6);
+            let control = Rect::new(20, 20, 120, 100);
+            let s = fit(&base, &now, roi, control).expect("a field");
+            assert!(
+                (s.contrast() - (1.0 + tone)).abs() < 1e-6,
+                "{tone}: {}",
+                s.contrast()
+            );
+            // the field across the ROI relative to the control, as made
+            let rel = |f: &Shading| mean_over(f, roi) - mean_over(f, control);
+            assert!(
+                (rel(&s) - rel(&truth)).abs() < 1e-6,
+                "{tone}: {} vs {}",
+                rel(&s),
+                rel(&truth)
+            );
+        }
+    }
+
+    #[test]
+    fn an_even_scene_gets_no_tone_term_and_the_plain_field() {
+        // uniform skin: a spread of a few hundredths, below MIN_TONE_SPREAD
+        let (base, now, roi, truth) = toned(0.0, 0.03);
+        let control = Rect::new(20, 20, 120, 100);
+        let s = fit(&base, &now, roi, control).expect("a field");
+        assert_eq!(s.tone, 0.0);
+        assert_eq!(s.contrast(), 1.0);
+        let rel = |f: &Shading| mean_over(f, roi) - mean_over(f, control);
+        assert!((rel(&s) - rel(&truth)).abs() < 1e-9);
     }
 }
