@@ -1,0 +1,297 @@
+//! The gate's thresholds: for each measure a warn and a reject limit,
+//! what it means in a practitioner's words and what it withholds; and the
+//! verdict of a capture's measures against them.
+
+use super::{Quality, Scope, Verdict};
+use std::collections::BTreeMap;
+
+/// Which way a measure goes wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Side {
+    /// Bad when above the limits.
+    Above,
+    /// Bad when below the limits.
+    Below,
+}
+
+/// One measure's limits and what a practitioner should do about it.
+struct Threshold {
+    measure: &'static str,
+    side: Side,
+    warn: f64,
+    reject: f64,
+    /// The problem, given the value (e.g. "over-exposed: 61% of the region clipped").
+    problem: fn(f64) -> String,
+    /// What to do.
+    advice: &'static str,
+    /// The problem in a few words a client understands.
+    short: &'static str,
+    /// What a warn of this measure withholds.
+    scope: Scope,
+}
+
+impl Threshold {
+    /// The value this threshold reads from `measures`.
+    fn value(&self, measures: &BTreeMap<String, f64>) -> Option<f64> {
+        match self.measure {
+            // brighter is the same measure read the other way
+            "exposure_vs_baseline_inverse" => measures.get("exposure_vs_baseline").map(|v| 1.0 / v),
+            m => measures.get(m).copied(),
+        }
+        .filter(|v| v.is_finite())
+    }
+
+    /// Whether `v` is past `limit` on this threshold's bad side.
+    fn past(&self, v: f64, limit: f64) -> bool {
+        match self.side {
+            Side::Above => v > limit,
+            Side::Below => v < limit,
+        }
+    }
+}
+
+fn pct(v: f64) -> String {
+    format!("{:.0}%", 100.0 * v)
+}
+
+/// The gate's thresholds. Accepted capture variation (exposure ×0.6–1.5,
+/// white balance ±10% per channel, lens blur up to σ 1.5 px, a changed light
+/// balance, vignetting, JPEG quality 60–95, sensor noise) stays below every
+/// warn limit; the hard failures (over 30% clipped, blur σ ≥ 2.5 px) pass a
+/// reject limit. BENCHMARKS.md gives the values measured on the generator.
+const THRESHOLDS: [Threshold; 10] = [
+    Threshold {
+        measure: "clipped_fraction",
+        side: Side::Above,
+        warn: 0.05,
+        reject: 0.30,
+        problem: |v| format!("over-exposed: {} of the region clipped", pct(v)),
+        advice: "retake with less light or a shorter exposure",
+        short: "over-exposed",
+        scope: Scope::All,
+    },
+    Threshold {
+        measure: "crushed_fraction",
+        side: Side::Above,
+        warn: 0.05,
+        reject: 0.30,
+        problem: |v| format!("under-exposed: {} of the region black", pct(v)),
+        advice: "retake with more light",
+        short: "too dark",
+        scope: Scope::All,
+    },
+    Threshold {
+        measure: "control_clipped_fraction",
+        side: Side::Above,
+        warn: 0.05,
+        reject: 0.30,
+        problem: |v| format!("over-exposed: {} of the control region clipped", pct(v)),
+        advice: "retake with less light or a shorter exposure",
+        short: "over-exposed",
+        scope: Scope::All,
+    },
+    Threshold {
+        measure: "control_crushed_fraction",
+        side: Side::Above,
+        warn: 0.05,
+        reject: 0.30,
+        problem: |v| format!("under-exposed: {} of the control region black", pct(v)),
+        advice: "retake with more light",
+        short: "too dark",
+        scope: Scope::All,
+    },
+    Threshold {
+        measure: "exposure_vs_baseline",
+        side: Side::Below,
+        warn: 0.5,
+        reject: 0.3,
+        problem: |v| {
+            format!(
+                "much darker than the first visit ({} of its brightness)",
+                pct(v)
+            )
+        },
+        advice: "retake with the light and camera settings of the first visit",
+        short: "much darker than the first photo",
+        scope: Scope::All,
+    },
+    Threshold {
+        measure: "exposure_vs_baseline_inverse",
+        side: Side::Below,
+        warn: 0.5,
+        reject: 0.3,
+        problem: |v| {
+            format!(
+                "much brighter than the first visit ({} of its brightness)",
+                pct(1.0 / v)
+            )
+        },
+        advice: "retake with the light and camera settings of the first visit",
+        short: "much brighter than the first photo",
+        scope: Scope::All,
+    },
+    Threshold {
+        measure: "sharpness_vs_baseline",
+        side: Side::Below,
+        warn: 0.8,
+        reject: 0.2,
+        problem: |v| {
+            format!(
+                "out of focus or blurred: {} of the first visit's fine detail",
+                pct(v)
+            )
+        },
+        advice: "retake in focus and hold the camera still",
+        short: "less sharp than the first photo",
+        scope: Scope::Structure,
+    },
+    Threshold {
+        measure: "control_detail_shared",
+        side: Side::Below,
+        warn: CONTROL_DETAIL_WARN,
+        reject: f64::NEG_INFINITY,
+        problem: |v| {
+            format!(
+                "the control region's fine detail is mostly noise ({} of it matches the first visit), so focus and contrast cannot be checked",
+                pct(v.max(0.0))
+            )
+        },
+        advice: "choose a control region of untreated skin with visible texture, lit and in focus",
+        short: "no visible skin detail to check focus by",
+        scope: Scope::Structure,
+    },
+    Threshold {
+        measure: "colour_cast_vs_baseline",
+        side: Side::Above,
+        warn: 15.0,
+        reject: 40.0,
+        problem: |v| format!("a strong colour cast ({v:.0}% off the first visit's white balance)"),
+        advice: "retake under the first visit's light, with a fixed white balance",
+        short: "under a different colour of light",
+        scope: Scope::All,
+    },
+    Threshold {
+        measure: "glare_fraction",
+        side: Side::Above,
+        warn: 0.03,
+        reject: 0.25,
+        problem: |v| format!("glare: {} of the region is shine", pct(v)),
+        advice: "retake without direct reflections (cross-polarised or diffuse light)",
+        short: "glare on the skin",
+        scope: Scope::All,
+    },
+];
+
+/// Share of the control region's fine detail (`control_detail_shared`, the
+/// correlation of its band-pass with the baseline's) below which the
+/// control cannot serve as the capture's ruler: its band-pass is then mostly
+/// sensor noise and JPEG artefacts, which differ between captures, so
+/// the sharpness measure and the texture and line measures taken relative
+/// to the control read the noise (on an unchanged dark, smooth scene they
+/// read "46% smoother" from noise alone). BENCHMARKS.md gives how it was chosen.
+const CONTROL_DETAIL_WARN: f64 = 0.8;
+
+/// Standard error of an accepted alignment's corners above which its values
+/// are only shown (fine lines are 2–4 px wide at the usual scales).
+const PRECISION_WARN_PX: f64 = 0.5;
+
+/// The first measure past its warn limit, in a few words a client
+/// understands.
+pub(super) fn short_reason(measures: &BTreeMap<String, f64>) -> Option<&'static str> {
+    THRESHOLDS
+        .iter()
+        .find(|t| t.value(measures).is_some_and(|v| t.past(v, t.warn)))
+        .map(|t| t.short)
+}
+
+/// The verdict of a set of measures against [`THRESHOLDS`].
+pub(super) fn verdict(measures: BTreeMap<String, f64>) -> Quality {
+    let mut status = Verdict::Ok;
+    // the worst verdict of the measures that concern every value
+    let mut status_all = Verdict::Ok;
+    let mut reasons = Vec::new();
+    for t in &THRESHOLDS {
+        let Some(v) = t.value(&measures) else {
+            continue;
+        };
+        let level = if t.past(v, t.reject) {
+            Verdict::Reject
+        } else if t.past(v, t.warn) {
+            Verdict::Warn
+        } else {
+            continue;
+        };
+        status = status.max(level);
+        if t.scope == Scope::All || level == Verdict::Reject {
+            status_all = status_all.max(level);
+        }
+        reasons.push(format!("{}; {}.", (t.problem)(v), t.advice));
+    }
+    if let Some(&p) = measures.get("alignment_precision_px")
+        && p > PRECISION_WARN_PX
+    {
+        status = status.max(Verdict::Warn);
+        status_all = status_all.max(Verdict::Warn);
+        reasons.push(format!(
+            "lined up less precisely than usual (±{p:.1} px); retake from the first visit's angle and distance."
+        ));
+    }
+    let scope = if status == Verdict::Warn && status_all == Verdict::Ok {
+        Scope::Structure
+    } else {
+        Scope::All
+    };
+    Quality {
+        status,
+        reasons,
+        measures,
+        scope,
+        gains: [1.0; 3],
+        shading: None,
+        colour_rounding: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdict_takes_the_worst_measure_with_its_reason() {
+        let m = |pairs: &[(&str, f64)]| {
+            verdict(pairs.iter().map(|&(k, v)| (k.to_string(), v)).collect())
+        };
+        let ok = m(&[("clipped_fraction", 0.01), ("exposure_vs_baseline", 0.9)]);
+        assert_eq!((ok.status, ok.reasons.len()), (Verdict::Ok, 0));
+        let warn = m(&[("clipped_fraction", 0.10), ("exposure_vs_baseline", 0.9)]);
+        assert_eq!(warn.status, Verdict::Warn);
+        assert!(warn.reasons[0].starts_with("over-exposed: 10% of the region clipped"));
+        let reject = m(&[("clipped_fraction", 0.61), ("exposure_vs_baseline", 2.5)]);
+        assert_eq!(reject.status, Verdict::Reject);
+        assert!(reject.reasons[0].contains("61%") && reject.reasons[0].contains("retake"));
+        // brighter reads the inverse: 2.5× the baseline's brightness warns
+        assert!(reject.reasons.iter().any(|r| r.contains("much brighter")));
+        assert_eq!(m(&[("exposure_vs_baseline", 4.0)]).status, Verdict::Reject);
+        assert_eq!(m(&[("alignment_precision_px", 0.8)]).status, Verdict::Warn);
+        assert_eq!(reject.short_reason(), Some("over-exposed"));
+        // a softer capture withholds fine structure only; with any other
+        // problem, or past the reject limit, everything
+        assert_eq!(ok.scope, Scope::All);
+        let soft = m(&[("sharpness_vs_baseline", 0.5)]);
+        assert_eq!((soft.status, soft.scope), (Verdict::Warn, Scope::Structure));
+        assert!(soft.colour_is_ok() && !soft.is_ok());
+        let soft_clipped = m(&[("sharpness_vs_baseline", 0.5), ("clipped_fraction", 0.1)]);
+        assert_eq!(
+            (soft_clipped.status, soft_clipped.scope),
+            (Verdict::Warn, Scope::All)
+        );
+        assert!(!soft_clipped.colour_is_ok());
+        let blurred = m(&[("sharpness_vs_baseline", 0.1)]);
+        assert_eq!(
+            (blurred.status, blurred.scope),
+            (Verdict::Reject, Scope::All)
+        );
+        assert!(!blurred.colour_is_ok());
+        assert_eq!(warn.scope, Scope::All);
+    }
+}
