@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 
 mod checks;
 pub use checks::parse_manifest;
-use checks::{check_inside, check_manifest, check_regular, date_warnings, today};
+use checks::{check_inside, check_manifest, check_regular, date_warnings, layout_warnings, today};
 
 /// A client's case: sessions in date order and per-view settings.
 #[derive(Clone, Debug)]
@@ -376,6 +376,7 @@ pub fn read_case(root: &Path) -> Result<Case> {
         }
     }
     warnings.extend(date_warnings(&sessions, today()));
+    warnings.extend(layout_warnings(&manifest_path, &manifest, &sessions));
     for date in manifest.notes.keys() {
         if !sessions.iter().any(|s| s.date == *date) {
             warnings.push(format!(

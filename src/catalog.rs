@@ -544,6 +544,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn measurement_noise_holds_the_capture_repeatability() {
+        // a tracked measure: no sub-tile error, the capture's alone
+        let sd = measurement_sd(id::LINE_SEVERITY, 1.43, 0.0);
+        assert!((sd - capture_sd(id::LINE_SEVERITY, 1.43)).abs() < 1e-15 && sd > 0.0);
+        assert!((measurement_sd("scars.count", 3.0, 0.4) - 0.4).abs() < 1e-15);
+        let both = measurement_sd(id::RELATIVE_ROUGHNESS, 2.0, 0.03);
+        assert!((both - 0.03f64.hypot(2.0 * 0.01454)).abs() < 1e-15);
+    }
+
+    #[test]
     fn capture_sd_by_kind_of_repeatability() {
         // relative: of the baseline's magnitude
         assert!((capture_sd(id::RELATIVE_ROUGHNESS, -2.0) - 2.0 * 0.01454).abs() < 1e-15);
@@ -736,6 +746,15 @@ pub fn percent_floor(id: &str, target: f64) -> f64 {
 
 /// The median of |X − Y| for X, Y independent N(0, 1): √2 · 0.6745.
 const MEDIAN_ABS_OF_A_DIFFERENCE: f64 = std::f64::consts::SQRT_2 * 0.674_489_750_196_081_7;
+
+/// The noise of one measured value of metric `id`: its standard error over
+/// sub-tiles and the metric's capture repeatability at that value, in
+/// quadrature. What "±" shows and a chart's noise band draws: a tracked
+/// measure has no sub-tiles, but the camera still moves it.
+#[must_use]
+pub fn measurement_sd(id: &str, value: f64, standard_error: f64) -> f64 {
+    standard_error.hypot(capture_sd(id, value))
+}
 
 /// The capture standard deviation of metric `id` whose baseline value is
 /// `baseline` (0 for metrics without a calibration).

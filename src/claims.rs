@@ -59,9 +59,10 @@ enum Floor {
     /// Below the floor the claim states the direction of a change beyond
     /// noise, without a percentage.
     Percent(f64),
-    /// Below the floor there is nothing to claim on (no dark spot at
-    /// baseline stands out from the control region by that much).
-    Claim(f64),
+    /// No claim unless the baseline value stands out from zero by more
+    /// than its own noise (the minimal detectable change of a value of 0):
+    /// an excess of "spots" no darker than the control region is no spot.
+    Detectable,
 }
 
 impl Floor {
@@ -71,7 +72,7 @@ impl Floor {
         match self {
             Floor::None => Some(pct),
             Floor::Percent(f) => Some(pct.filter(|_| base >= percent_floor(metric, f))),
-            Floor::Claim(f) => (base >= percent_floor(metric, f)).then_some(pct),
+            Floor::Detectable => (base > detectable_from_zero(metric)).then_some(pct),
         }
     }
 }
@@ -152,7 +153,7 @@ const TOPICS: [TopicSpec; 7] = [
         metric: id::SPOT_MELANIN,
         without_control: None,
         from_photos: true,
-        floor: Floor::Claim(PIGMENT_PERCENT_WITHIN),
+        floor: Floor::Detectable,
         subject: "Dark-spot pigment",
         better_word: "lower",
         worse_word: "higher",
@@ -168,14 +169,15 @@ const TOPICS: [TopicSpec; 7] = [
 /// changed tone curve, a percentage of the camera.
 const REDNESS_PERCENT_WITHIN: f64 = 0.04;
 
-/// Pigment percentages repeat within 6 % (its target; 4.8–5.4 % measured on
-/// held-out unchanged skin) from a baseline spots' excess of 3.3
-/// melanin-index units ([`percent_floor`]: 0.954 × 0.21 / 0.06). Spots are
-/// pixels 5 units above the control's median, so pigmented spots reach it;
-/// below it (or below zero: on a dark, noisy scene the "spots" were lighter
-/// than the control and their excess moved 27 % from 4:2:0 chroma alone)
-/// there are no spots to speak of and no pigment claim.
-const PIGMENT_PERCENT_WITHIN: f64 = 0.06;
+/// The smallest baseline value of `metric` that differs from zero beyond
+/// its capture noise: 1.96·√2 capture standard deviations of a value of 0
+/// (for the spots' melanin excess 0.58 units). Pigmented spots stand out by
+/// more (the sample's by 2.7); on a dark, noisy scene the "spots" were
+/// lighter than the control (−7.5) and their excess moved 27 % from 4:2:0
+/// chroma alone.
+fn detectable_from_zero(metric: &str) -> f64 {
+    1.96 * std::f64::consts::SQRT_2 * crate::catalog::capture_sd(metric, 0.0)
+}
 
 /// The topic's subject in the report's words ("Scar depth").
 #[must_use]
@@ -323,15 +325,17 @@ mod tests {
         let spec = |topic| TOPICS.iter().find(|t| t.topic == topic).expect("a topic");
         let (redness, pigment) = (spec(Topic::Redness), spec(Topic::Pigment));
         let pct = Some(-20.0);
-        // redness from 4.1 units, pigment from 3.3 (0.954 × 0.21 / 0.06)
+        // redness percentages from 4.1 units (0.954 × 0.171 / 0.04)
         let at = |t: &TopicSpec, base| t.floor.percent(t.metric, base, pct);
         assert_eq!(at(redness, 4.2), Some(pct));
         assert_eq!(at(redness, 3.9), Some(None));
         assert_eq!(at(redness, -2.0), Some(None));
-        assert_eq!(at(pigment, 3.4), Some(pct));
-        assert_eq!(at(pigment, 3.2), None);
+        // pigment claims from spots 0.58 units darker than the control
+        // (1.96 × √2 × 0.2101)
+        assert!((detectable_from_zero(pigment.metric) - 0.5824).abs() < 1e-3);
+        assert_eq!(at(pigment, 2.7), Some(pct));
+        assert_eq!(at(pigment, 0.5), None);
         assert_eq!(at(pigment, -7.5), None);
-        assert!((percent_floor(pigment.metric, PIGMENT_PERCENT_WITHIN) - 3.34).abs() < 0.01);
         // lines and texture have none
         let lines = spec(Topic::Lines);
         assert_eq!(lines.floor.percent(lines.metric, 0.01, pct), Some(pct));

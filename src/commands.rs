@@ -220,17 +220,23 @@ fn analyze(case_dir: &Path, out: &Path, ingest: IngestOptions, strict: Strict) -
     for w in &outcome.warnings {
         eprintln!("skintrack: warning: {w}");
     }
-    let sessions: usize = outcome
-        .analysis
-        .series
-        .iter()
-        .map(|s| s.sessions.len())
-        .sum();
-    outln!(
-        "analysed {} session captures of {}",
-        sessions,
-        outcome.analysis.case
-    );
+    let sessions = outcome.analysis.series.iter().flat_map(|s| &s.sessions);
+    let (total, measured) = sessions.fold((0, 0), |(t, m), x| {
+        (t + 1, m + usize::from(!x.metrics.is_empty()))
+    });
+    let plural = if total == 1 { "" } else { "s" };
+    if measured == total {
+        outln!(
+            "analysed {total} session capture{plural} of {}",
+            outcome.analysis.case
+        );
+    } else {
+        outln!(
+            "analysed {total} session capture{plural} of {}: {measured} measured, {} left out (see the warnings)",
+            outcome.analysis.case,
+            total - measured
+        );
+    }
     outln!("report: {}", outcome.report.display());
     if strict.0 {
         let left_out = outcome
@@ -483,7 +489,11 @@ fn metrics(
             outln!(
                 "  {id:34} {:>12} ± {:<10} {} ({} is better)",
                 crate::plot::format_value(v.value),
-                crate::plot::format_value(v.uncertainty),
+                crate::plot::format_value(crate::catalog::measurement_sd(
+                    id,
+                    v.value,
+                    v.uncertainty
+                )),
                 v.unit,
                 v.better.as_str()
             );

@@ -215,6 +215,9 @@ struct SessionJson {
 #[derive(Deserialize)]
 struct StatusJson {
     status: String,
+    /// `"structure"` when a warn withholds only fine structure.
+    #[serde(default)]
+    scope: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -224,11 +227,18 @@ struct MetricJson {
 }
 
 impl SessionJson {
-    /// A claim may rest on it: aligned, quality ok, outside the acute window.
-    fn comparable(&self) -> bool {
-        self.alignment.status == "ok"
-            && self.quality.as_ref().is_some_and(|q| q.status == "ok")
-            && !self.acute_window
+    /// A claim on `topic` may rest on it, as the report's claims decide
+    /// (`SessionResult::is_comparable_for`): aligned, quality ok (for
+    /// colour also a warn that withholds fine structure only), outside the
+    /// acute window.
+    fn comparable_for(&self, topic: Topic) -> bool {
+        let quality_ok = self.quality.as_ref().is_some_and(|q| {
+            q.status == "ok"
+                || (topic.is_colour()
+                    && q.status == "warn"
+                    && q.scope.as_deref() == Some("structure"))
+        });
+        self.alignment.status == "ok" && quality_ok && !self.acute_window
     }
 }
 
@@ -252,7 +262,7 @@ fn digest(dir: &Path, a: AnalysisJson) -> CaseDigest {
             let points = s
                 .sessions
                 .iter()
-                .filter(|x| c.change_pct.is_some() && x.comparable())
+                .filter(|x| c.change_pct.is_some() && x.comparable_for(c.topic))
                 .filter_map(|x| {
                     let pct = if x.date == a.baseline_date {
                         Some(0.0)
@@ -393,5 +403,31 @@ mod tests {
         let points = |t: Topic| &d.changes.iter().find(|c| c.topic == t).unwrap().points;
         assert!(points(Topic::Redness).is_empty());
         assert_eq!(points(Topic::Texture), &vec![(0, 0.0), (28, -10.0)]);
+    }
+
+    #[test]
+    fn a_visit_warned_for_focus_alone_counts_for_colour_only() {
+        // the follow-up is softer than the baseline: the report's pigment
+        // claim rests on it, its texture claim does not; the cohort agrees
+        let json = r#"{"case": "c", "baseline_date": "2026-01-12", "treatments": ["2026-01-12"],
+            "claims": [
+              {"view": "cheek", "kind": "photo", "topic": "pigment",
+               "metric": "colour.spot_melanin_excess", "to": "2026-02-09", "change_pct": -20.0,
+               "change": -2.0, "beyond_noise": true, "sentence": "s"},
+              {"view": "cheek", "kind": "photo", "topic": "texture",
+               "metric": "texture.relative_roughness", "to": "2026-01-12", "change_pct": 0.0,
+               "change": 0.0, "beyond_noise": false, "sentence": "s"}],
+            "series": [{"view": "cheek", "kind": "photo", "sessions": [
+              {"date": "2026-01-12", "alignment": {"status": "ok"}, "quality": {"status": "ok"},
+               "metrics": {"colour.spot_melanin_excess": {"change_pct": 0.0},
+                           "texture.relative_roughness": {"change_pct": 0.0}}},
+              {"date": "2026-02-09", "alignment": {"status": "ok"},
+               "quality": {"status": "warn", "scope": "structure"},
+               "metrics": {"colour.spot_melanin_excess": {"change_pct": -20.0},
+                           "texture.relative_roughness": {"change_pct": -30.0}}}]}]}"#;
+        let d = digest(Path::new("c"), serde_json::from_str(json).unwrap());
+        let points = |t: Topic| &d.changes.iter().find(|c| c.topic == t).unwrap().points;
+        assert_eq!(points(Topic::Pigment), &vec![(0, 0.0), (28, -20.0)]);
+        assert_eq!(points(Topic::Texture), &vec![(0, 0.0)]);
     }
 }

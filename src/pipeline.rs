@@ -209,14 +209,30 @@ pub(crate) fn styled(bar: ProgressBar, template: &str) -> ProgressBar {
     bar
 }
 
-/// The warning for a capture left out because it could not be aligned.
+/// How the registration of a capture that could not be decoded begins its
+/// reason (no alignment was attempted).
+pub const UNREADABLE: &str = "the file cannot be read";
+
+/// True when `reg` failed because its capture could not be decoded.
+#[must_use]
+pub fn is_unreadable(reg: &crate::align::Registration) -> bool {
+    reg.reason
+        .as_deref()
+        .is_some_and(|r| r.starts_with(UNREADABLE))
+}
+
+/// The warning for a capture left out because it could not be read or aligned.
 fn unaligned_warning(case: &Case, path: &Path, reg: &crate::align::Registration) -> Option<String> {
+    let reason = reg.reason.as_deref().unwrap_or("no reason");
     (!reg.is_ok()).then(|| {
-        format!(
-            "{}: not aligned ({}); left out of the curves",
-            case.relative(path),
-            reg.reason.as_deref().unwrap_or("no reason")
-        )
+        if is_unreadable(reg) {
+            format!("{}: {reason}; left out of the curves", case.relative(path))
+        } else {
+            format!(
+                "{}: not aligned ({reason}); left out of the curves",
+                case.relative(path)
+            )
+        }
     })
 }
 

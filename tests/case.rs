@@ -271,3 +271,49 @@ fn two_folders_with_one_date_are_rejected() {
     let err = read_case(t.path()).unwrap_err();
     assert!(err.to_string().contains("same date"), "{err}");
 }
+
+#[test]
+fn likely_mistakes_in_a_valid_layout_are_warned_about() {
+    let t = tempdir();
+    let c = t.path();
+    write(
+        &c.join("case.toml"),
+        br#"treatments = ["2026-01-12", "2026-02-10"]
+[view.cheek]
+roi = [10, 10, 100, 80]
+control = [100, 80, 20, 20]
+"#,
+    );
+    // photos named by the camera: a view each, in one visit only; and a
+    // second spelling of the cheek
+    photo(&c.join("2026-01-12/cheek.jpg"));
+    photo(&c.join("2026-01-12/IMG_4411.JPG"));
+    photo(&c.join("2026-02-09/cheek.jpg"));
+    photo(&c.join("2026-02-09/Cheek.jpg"));
+    let w = read_case(c).unwrap().warnings;
+    let has = |s: &str| w.iter().any(|x| x.contains(s));
+    assert!(has("control region overlaps the measured region"), "{w:?}");
+    assert!(has("treatments 2026-02-10 has no visit folder"), "{w:?}");
+    assert!(
+        has("view \"IMG_4411\" is only in the visit of 2026-01-12"),
+        "{w:?}"
+    );
+    assert!(
+        has("\"Cheek\" and \"cheek\" differ only in upper and lower case"),
+        "{w:?}"
+    );
+    assert!(!has("view \"cheek\" is only"), "{w:?}");
+    // the same case laid out well: no warning
+    write(
+        &c.join("case.toml"),
+        br#"treatments = ["2026-01-12", "2026-02-09"]
+[view.cheek]
+roi = [10, 10, 100, 80]
+control = [110, 0, 20, 20]
+"#,
+    );
+    std::fs::remove_file(c.join("2026-01-12/IMG_4411.JPG")).unwrap();
+    std::fs::remove_file(c.join("2026-02-09/Cheek.jpg")).unwrap();
+    let w = read_case(c).unwrap().warnings;
+    assert!(w.is_empty(), "{w:?}");
+}

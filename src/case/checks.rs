@@ -1,10 +1,11 @@
 //! The checks of a case folder that are not about its layout: case.toml's
 //! values, links that must stay inside the case folder, captures that must
-//! be regular files, and dates worth a warning.
+//! be regular files, and dates and layouts worth a warning.
 
 use super::{Manifest, Session, one_line, valid_view_name};
 use crate::date::Date;
 use crate::error::{Error, Result};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Parses and checks the text of a case.toml (`path` names it in
@@ -72,6 +73,68 @@ pub(super) fn check_manifest(path: &Path, manifest: &Manifest) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Warnings about a case's layout that is valid but likely a mistake: a
+/// control region overlapping the measured region, a treatment date with
+/// no visit folder, a view found in only one of several visits (photos
+/// named by the camera, `IMG_4411.JPG`, make one view each), and views
+/// whose names differ only in case.
+pub(super) fn layout_warnings(
+    path: &Path,
+    manifest: &Manifest,
+    sessions: &[Session],
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, cfg) in &manifest.view {
+        if let (Some(r), Some(c)) = (cfg.roi, cfg.control)
+            && r.x < c.x + c.w
+            && c.x < r.x + r.w
+            && r.y < c.y + c.h
+            && c.y < r.y + r.h
+        {
+            out.push(format!(
+                "{}: [view.{name}] the control region overlaps the measured region; it should be untreated skin beside it",
+                path.display()
+            ));
+        }
+    }
+    for date in manifest.treatments.iter().flatten() {
+        if !sessions.iter().any(|s| s.date == *date) {
+            out.push(format!(
+                "{}: treatments {date} has no visit folder (fine for a session without photos; a typo shifts the days since treatment)",
+                path.display()
+            ));
+        }
+    }
+    let mut views: BTreeMap<&str, Vec<Date>> = BTreeMap::new();
+    for s in sessions {
+        for c in &s.captures {
+            views.entry(c.view.as_str()).or_default().push(s.date);
+        }
+    }
+    if sessions.len() > 1 {
+        for (view, dates) in &views {
+            let mut dates = dates.clone();
+            dates.dedup();
+            if let [only] = dates[..] {
+                out.push(format!(
+                    "view {view:?} is only in the visit of {only}, so nothing is compared with it; name a view's photos alike in every visit folder (e.g. cheek.jpg)"
+                ));
+            }
+        }
+    }
+    let names: Vec<&str> = views.keys().copied().collect();
+    for (i, a) in names.iter().enumerate() {
+        for b in &names[i + 1..] {
+            if a.to_lowercase() == b.to_lowercase() {
+                out.push(format!(
+                    "views {a:?} and {b:?} differ only in upper and lower case and are analysed apart; rename one"
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// Refuses `path` when it resolves (through links) outside the case

@@ -52,7 +52,8 @@ fn draw<DB: DrawingBackend>(
         .x_desc("weeks since the first treatment")
         .y_desc("change since the first visit, %")
         .x_label_formatter(&|w| format!("{w:.0}"))
-        .y_label_formatter(&|v| format!("{v:+.0}"))
+        .y_label_formatter(&|v| percent_label(*v, y1 - y0))
+        .y_labels(7)
         .label_style((FONT, 16))
         .axis_desc_style((FONT, 16))
         .draw()?;
@@ -96,4 +97,36 @@ fn draw<DB: DrawingBackend>(
         )
     }))?;
     Ok(())
+}
+
+/// A signed percent tick label with one decimal over a span under 10
+/// points (whole points would repeat: +2, +2, +1), none over wider ones,
+/// and a plain 0 (never −0).
+fn percent_label(v: f64, span: f64) -> String {
+    let decimals = usize::from(span < 10.0);
+    let s = format!("{v:+.decimals$}");
+    if s[1..].chars().all(|c| c == '0' || c == '.') {
+        "0".to_string()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_label;
+
+    #[test]
+    fn tick_labels_do_not_repeat_on_a_narrow_axis() {
+        let labels: Vec<String> = [-2.0, -1.5, -1.0, -0.5, -0.0, 0.0, 0.5, 1.0]
+            .iter()
+            .map(|&v| percent_label(v, 4.0))
+            .collect();
+        assert_eq!(
+            labels,
+            ["-2.0", "-1.5", "-1.0", "-0.5", "0", "0", "+0.5", "+1.0"]
+        );
+        assert_eq!(percent_label(-20.0, 40.0), "-20");
+        assert_eq!(percent_label(0.2, 40.0), "0");
+    }
 }

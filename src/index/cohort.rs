@@ -2,9 +2,10 @@
 //! of the claim's measure against weeks since each client's first
 //! treatment, with the interquartile band and N, over all clients.
 //!
-//! The unit is a treated area (a client's view): its sessions that are
-//! comparable (alignment and quality `ok`) and outside the 1–3 day acute
-//! window each give the change of the claim's metric against that client's
+//! The unit is a treated area (a client's view): its sessions that a claim
+//! on the topic may rest on (alignment and quality `ok`; for redness and
+//! pigment also a warn for focus alone, as in the client's report) and
+//! outside the 1–3 day acute window each give the change of the claim's metric against that client's
 //! baseline. Weeks are binned to [`BIN_WEEKS`]-week steps (visits are about
 //! a month apart and never on the same day for every client); a unit with
 //! several sessions in one bin counts once, with its latest.

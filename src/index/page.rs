@@ -21,7 +21,7 @@ ul.changes{margin:0;padding-left:1.1em}
 .small{font-size:.85rem;color:var(--muted)}
 .chart svg{width:100%;height:auto}
 .curves{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,460px),1fr));gap:14px}
-td,th{overflow-wrap:anywhere}
+td{overflow-wrap:anywhere}th{overflow-wrap:normal;hyphens:none}
 @media (max-width:640px){main{padding:12px}
  table.clients thead{display:none}
  table.clients tr{display:block;border-bottom:1px solid var(--line);padding:6px 0}

@@ -562,7 +562,7 @@ fn warped(
 
 /// The reason a capture that cannot be decoded is left out.
 fn unreadable(e: &Error) -> String {
-    format!("the file cannot be read ({e})")
+    format!("{} ({e})", super::UNREADABLE)
 }
 
 /// The size of a report preview of `roi`: at most [`PREVIEW_SIDE`] a side.

@@ -350,7 +350,7 @@ fn metric_chart<'a>(a: &Analysis, s: &'a Series, id: &str) -> Option<MetricChart
                 points.push((
                     sess.timeline.days as f64,
                     m.measured.value,
-                    m.measured.uncertainty,
+                    catalog::measurement_sd(id, m.measured.value, m.measured.uncertainty),
                     if !sess.quality.is_ok() {
                         PointKind::Warned
                     } else if sess.timeline.acute_window {
@@ -373,7 +373,8 @@ fn metric_chart<'a>(a: &Analysis, s: &'a Series, id: &str) -> Option<MetricChart
         .and_then(|x| x.metrics.get(id));
     let baseline = base.map(|b| {
         let b = &b.measured;
-        (b.value, 1.96 * std::f64::consts::SQRT_2 * b.uncertainty)
+        let sd = catalog::measurement_sd(id, b.value, b.uncertainty);
+        (b.value, 1.96 * std::f64::consts::SQRT_2 * sd)
     });
     let treatments: Vec<f64> = treatment_days(a);
     let x_max = s
@@ -392,7 +393,12 @@ fn metric_chart<'a>(a: &Analysis, s: &'a Series, id: &str) -> Option<MetricChart
         Better::None => "",
     };
     Some(MetricChart {
-        title: format!("{}{suffix} ({}){direction}", info.title, s.view),
+        // the view first: titles end in brackets of their own
+        title: format!(
+            "{}: {}{suffix}{direction}",
+            crate::claims::capitalised(&s.view),
+            info.title
+        ),
         title_plain: format!("{}{suffix}", info.title),
         visit_days: s.sessions.iter().map(|x| x.timeline.days as f64).collect(),
         unit,

@@ -72,7 +72,12 @@ fn img_src(mime: &str, bytes: &[u8]) -> String {
 pub fn at_a_glance(a: &Analysis) -> Vec<String> {
     let mut out: Vec<String> = a.claims.iter().map(|c| c.sentence.clone()).collect();
     if out.is_empty() {
-        out.push("Only the first visit can be measured so far: the next visits will be compared with it.".into());
+        let later_visits = a.series.iter().any(|s| s.sessions.len() > 1);
+        out.push(if later_visits {
+            "No later visit could be compared with your first one yet; why is said below.".into()
+        } else {
+            "Only the first visit so far: the next visits will be compared with it.".into()
+        });
     }
     let mut views: Vec<&str> = a.series.iter().map(|s| s.view.as_str()).collect();
     views.sort_unstable();
@@ -143,6 +148,9 @@ fn visit_lines(s: &Series, prefix: &str, out: &mut Vec<String>) {
 
 /// Why a session is not compared, in a few plain words.
 fn why_not_compared(sess: &SessionResult) -> &'static str {
+    if crate::pipeline::is_unreadable(&sess.alignment) {
+        return "the photo file is damaged or not an image";
+    }
     if !sess.alignment.is_ok() {
         return "the photo could not be lined up with the first one";
     }
@@ -506,7 +514,7 @@ fn metric_table(s: &Series) -> Markup {
                             td data-label=(x.date.to_string()) {
                                 @if let Some(m) = x.metrics.get(id) {
                                     // .v: a number never breaks (at "e-3") on paper
-                                    span { span.v { (format_value(m.measured.value)) } " ± " span.v { (format_value(m.measured.uncertainty)) }
+                                    span { span.v { (format_value(m.measured.value)) } " ± " span.v { (format_value(crate::catalog::measurement_sd(id, m.measured.value, m.measured.uncertainty))) }
                                     @if let Some(c) = m.vs_baseline { @if let Some(p) = shown_change_pct(m) { br; span.small { (format!("{p:+.1} %")) @if c.beyond_noise { " *" } } } } }
                                 } @else { "—" }
                             }
@@ -515,7 +523,7 @@ fn metric_table(s: &Series) -> Markup {
                 }
             }
         }
-        p.small { "± is the standard error; * marks a change beyond the minimal detectable change. No percentage is given where the first visit's value is within its noise of zero." }
+        p.small { "± is the measurement noise (the spread over the region's parts and how much a new photo of unchanged skin moves the value); * marks a change beyond the minimal detectable change. No percentage is given where the first visit's value is within its noise of zero." }
     }
 }
 
