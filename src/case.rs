@@ -299,7 +299,7 @@ pub fn read_case(root: &Path) -> Result<Case> {
     let manifest: Manifest = if std::fs::symlink_metadata(&manifest_path).is_ok() {
         check_inside(&real_root, &manifest_path)?;
         let text = crate::files::read_text(&manifest_path)?;
-        toml::from_str(&text).map_err(|e| Error::case(&manifest_path, one_line(&e.to_string())))?
+        toml::from_str(&text).map_err(|e| Error::case(&manifest_path, toml_problem(&text, &e)))?
     } else {
         Manifest::default()
     };
@@ -429,6 +429,29 @@ pub fn assumed_treatments(dates: &[Date]) -> Vec<Date> {
 
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A TOML error of `text` as one plain line: "line 7: unknown field `rio`,
+/// expected one of ...", without the parser's source excerpt and markers.
+fn toml_problem(text: &str, e: &toml::de::Error) -> String {
+    // serde's type names mean nothing to a practitioner
+    let message = ["usize", "u32", "u64"]
+        .iter()
+        .fold(one_line(e.message()), |m, t| {
+            m.replace(
+                &format!("expected {t}"),
+                "expected a whole number, 0 or more",
+            )
+        });
+    match e.span() {
+        Some(span) => {
+            let line = 1 + text
+                .get(..span.start.min(text.len()))
+                .map_or(0, |head| head.matches('\n').count());
+            format!("line {line}: {message}")
+        }
+        None => message,
+    }
 }
 
 fn file_name(p: &Path) -> String {
@@ -594,7 +617,7 @@ fn read_sidecar(path: &Path) -> Result<HeightSidecar> {
         ));
     }
     let text = crate::files::read_text(path)?;
-    toml::from_str(&text).map_err(|e| Error::case(path, one_line(&e.to_string())))
+    toml::from_str(&text).map_err(|e| Error::case(path, toml_problem(&text, &e)))
 }
 
 /// Reads a photometric-set folder: `filenames.txt` and

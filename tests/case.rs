@@ -189,6 +189,27 @@ fn bad_cases_are_rejected_naming_the_culprit() {
         },
         "case.toml",
     );
+    // the line and the problem in plain words, not the parser's excerpt
+    bad(
+        |c| {
+            photo(&c.join("2026-01-12/cheek.jpg"));
+            write(
+                &c.join("case.toml"),
+                b"client = \"A\"\n\n[view.cheek]\nrio = [1, 2, 3, 4]\n",
+            );
+        },
+        "case.toml: line 4: unknown field `rio`, expected one of `roi`",
+    );
+    bad(
+        |c| {
+            photo(&c.join("2026-01-12/cheek.jpg"));
+            write(
+                &c.join("case.toml"),
+                b"[view.cheek]\nroi = [-10, 2, 3, 4]\n",
+            );
+        },
+        "line 2: invalid value: integer `-10`, expected a whole number, 0 or more",
+    );
     bad(
         |c| {
             photo(&c.join("2026-01-12/cheek.jpg"));

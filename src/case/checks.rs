@@ -2,7 +2,7 @@
 //! values, links that must stay inside the case folder, captures that must
 //! be regular files, and dates and layouts worth a warning.
 
-use super::{Manifest, Session, one_line, valid_view_name};
+use super::{Manifest, Session, toml_problem, valid_view_name};
 use crate::date::Date;
 use crate::error::{Error, Result};
 use std::collections::BTreeMap;
@@ -17,7 +17,7 @@ use std::path::Path;
 pub fn parse_manifest(path: &Path, text: &str) -> Result<()> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let manifest: Manifest =
-        toml::from_str(text).map_err(|e| Error::case(path, one_line(&e.to_string())))?;
+        toml::from_str(text).map_err(|e| Error::case(path, toml_problem(text, &e)))?;
     check_manifest(path, &manifest)
 }
 
