@@ -84,7 +84,24 @@ pub fn list_cases(archive: &Path) -> Result<Vec<PathBuf>> {
         .filter(|p| p.is_dir() && looks_like_case(p))
         .collect();
     cases.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+    if cases.is_empty() && is_one_case(archive) {
+        return Err(Error::case(
+            archive,
+            "is one case (it has case.toml or visit folders), not an archive of cases: analyse it with `skintrack analyze`, or put it in a folder of its own",
+        ));
+    }
     Ok(cases)
+}
+
+/// A case folder itself: a `case.toml`, or a subfolder named as a date.
+fn is_one_case(dir: &Path) -> bool {
+    dir.join("case.toml").is_file()
+        || std::fs::read_dir(dir).is_ok_and(|entries| {
+            entries.filter_map(std::result::Result::ok).any(|e| {
+                e.path().is_dir()
+                    && crate::date::Date::parse(&e.file_name().to_string_lossy()).is_some()
+            })
+        })
 }
 
 /// A `case.toml`, or a subfolder that is not hidden (a session).

@@ -212,7 +212,9 @@ impl From<ChromaMode> for crate::phantom::Cameras {
 /// Capture changes of an unchanged-skin phantom (`phantom --unchanged`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum CaptureMode {
-    /// Every follow-up a change within the accepted range.
+    /// Every follow-up a change within the accepted range: comparable, but
+    /// most are softer than the baseline (added blur up to σ 1.5 px) and
+    /// warn for focus, so texture and lines are not compared on them.
     Accepted,
     /// Every follow-up a hard failure (over-exposed, blurred, cut scan, in turn).
     Hard,

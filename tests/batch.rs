@@ -230,4 +230,21 @@ fn bad_batch_usage_exits_2_with_one_line() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("nowhere"));
+    // one case given for an archive: it says so, instead of "0 cases"
+    let one = root.path().join("one");
+    phantom(&one, 3);
+    let o = skintrack()
+        .arg("batch")
+        .arg(&one)
+        .arg("-o")
+        .arg(root.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("is one case") && err.contains("skintrack analyze"),
+        "{err}"
+    );
 }

@@ -8,7 +8,7 @@
 mod common;
 
 use assert_cmd::Command;
-use common::tempdir;
+use common::{analyze, json, tempdir};
 use serde_json::Value;
 use skintrack::phantom::{
     CaptureChange, CaptureClass, CapturePlan, Chroma, SessionCapture, UnchangedOptions,
@@ -18,10 +18,6 @@ use std::path::{Path, PathBuf};
 
 fn skintrack() -> Command {
     Command::cargo_bin("skintrack").unwrap()
-}
-
-fn json(p: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
 }
 
 /// Generates an unchanged case and analyses it: (truth, metrics.json, stderr).
@@ -66,19 +62,6 @@ fn unchanged_with(
     let out = dir.join(format!("out-{plan}{seed}-{erythema}-{chroma}"));
     let (metrics, stderr) = analyze(&case, &out);
     (json(&case.join("truth.json")), metrics, stderr)
-}
-
-/// Analyses `case` into `out`: (metrics.json, stderr).
-fn analyze(case: &Path, out: &Path) -> (Value, String) {
-    let run = skintrack()
-        .arg("analyze")
-        .arg(case)
-        .arg("-o")
-        .arg(out)
-        .assert()
-        .success();
-    let stderr = String::from_utf8_lossy(&run.get_output().stderr).to_string();
-    (json(&out.join("metrics.json")), stderr)
 }
 
 /// A case of unchanged skin, 800×600, whose follow-ups are captured with
@@ -500,6 +483,9 @@ fn a_softer_photo_withholds_texture_and_lines_but_not_colour() {
         html.contains("Skin texture, fine lines and pores are not compared on"),
         "the report says what the soft visit withholds"
     );
+    // and so do its highlights of fine structure, not those of colour
+    assert!(html.contains("Fine lines — latest visit (a softer photo: not compared)"));
+    assert!(!html.contains("Redness — latest visit (a softer photo"));
 }
 
 #[test]

@@ -174,6 +174,17 @@ fn bad(setup: impl FnOnce(&Path), names: &str) {
     assert_eq!(msg.lines().count(), 1, "{msg:?}");
 }
 
+/// [`bad`] of a one-visit case whose case.toml is `toml`.
+fn bad_manifest(toml: &[u8], names: &str) {
+    bad(
+        |c| {
+            photo(&c.join("2026-01-12/cheek.jpg"));
+            write(&c.join("case.toml"), toml);
+        },
+        names,
+    );
+}
+
 #[test]
 fn bad_cases_are_rejected_naming_the_culprit() {
     bad(|_| {}, "no session folders");
@@ -182,41 +193,17 @@ fn bad_cases_are_rejected_naming_the_culprit() {
         |c| std::fs::create_dir_all(c.join("2026-01-12")).unwrap(),
         "2026-01-12",
     );
-    bad(
-        |c| {
-            photo(&c.join("2026-01-12/cheek.jpg"));
-            write(&c.join("case.toml"), b"clinet = \"typo\"\n");
-        },
-        "case.toml",
-    );
+    bad_manifest(b"clinet = \"typo\"\n", "case.toml");
     // the line and the problem in plain words, not the parser's excerpt
-    bad(
-        |c| {
-            photo(&c.join("2026-01-12/cheek.jpg"));
-            write(
-                &c.join("case.toml"),
-                b"client = \"A\"\n\n[view.cheek]\nrio = [1, 2, 3, 4]\n",
-            );
-        },
+    bad_manifest(
+        b"client = \"A\"\n\n[view.cheek]\nrio = [1, 2, 3, 4]\n",
         "case.toml: line 4: unknown field `rio`, expected one of `roi`",
     );
-    bad(
-        |c| {
-            photo(&c.join("2026-01-12/cheek.jpg"));
-            write(
-                &c.join("case.toml"),
-                b"[view.cheek]\nroi = [-10, 2, 3, 4]\n",
-            );
-        },
+    bad_manifest(
+        b"[view.cheek]\nroi = [-10, 2, 3, 4]\n",
         "line 2: invalid value: integer `-10`, expected a whole number, 0 or more",
     );
-    bad(
-        |c| {
-            photo(&c.join("2026-01-12/cheek.jpg"));
-            write(&c.join("case.toml"), b"[view.cheek]\nmm_per_px = -2\n");
-        },
-        "case.toml",
-    );
+    bad_manifest(b"[view.cheek]\nmm_per_px = -2\n", "case.toml");
     bad(
         |c| {
             photo(&c.join("2026-01-12/cheek.jpg"));

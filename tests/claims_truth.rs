@@ -10,13 +10,8 @@
 mod common;
 
 use assert_cmd::Command;
-use common::tempdir;
+use common::{json, tempdir};
 use serde_json::Value;
-use std::path::Path;
-
-fn json(p: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
-}
 
 #[test]
 fn line_texture_and_pigment_claims_follow_the_designed_change() {

@@ -6,7 +6,7 @@
 mod common;
 
 use assert_cmd::Command;
-use common::{rel_diff, tempdir};
+use common::{json, rel_diff, tempdir};
 use serde_json::Value;
 use skintrack::geometry::Homography;
 use std::path::{Path, PathBuf};
@@ -38,10 +38,6 @@ fn matrix(v: &Value) -> Homography {
         }
     }
     Homography(m)
-}
-
-fn json(p: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
 }
 
 #[test]

@@ -9,8 +9,7 @@
 
 mod common;
 
-use assert_cmd::Command;
-use common::{data, tempdir};
+use common::{analyze, data, tempdir};
 use serde_json::Value;
 use skintrack::ingest::{IngestOptions, read_photo};
 use skintrack::phantom::{CaptureChange, LinearRgb, photograph};
@@ -73,18 +72,6 @@ fn unchanged_case(dir: &Path, scene: &LinearRgb, seed: u64) -> Vec<CaptureChange
     changes
 }
 
-fn analyse(case: &Path, out: &Path) -> Value {
-    Command::cargo_bin("skintrack")
-        .unwrap()
-        .arg("analyze")
-        .arg(case)
-        .arg("-o")
-        .arg(out)
-        .assert()
-        .success();
-    serde_json::from_slice(&std::fs::read(out.join("metrics.json")).unwrap()).unwrap()
-}
-
 /// The claims beyond noise of a metrics.json, as their sentences.
 fn claims(m: &Value) -> Vec<String> {
     m["claims"]
@@ -106,7 +93,7 @@ fn unchanged_real_scenes_under_accepted_capture_changes_claim_nothing() {
         for seed in [3u64, 4] {
             let case = dir.path().join(format!("{photo}-{seed}"));
             let changes = unchanged_case(&case, &scene, seed);
-            let m = analyse(&case, &dir.path().join(format!("{photo}-{seed}-out")));
+            let (m, _) = analyze(&case, &dir.path().join(format!("{photo}-{seed}-out")));
             let said = claims(&m);
             assert!(said.is_empty(), "{photo} seed {seed}: {said:?}");
             let sessions = m["series"][0]["sessions"].as_array().unwrap();

@@ -146,6 +146,10 @@ fn visit_lines(s: &Series, prefix: &str, out: &mut Vec<String>) {
     }
 }
 
+/// The highlights (overlay kinds) of fine structure, not compared on a
+/// photo warned for focus alone.
+const STRUCTURE_KINDS: [&str; 3] = ["lines", "pores", "scars"];
+
 /// Why a session is not compared, in a few plain words.
 fn why_not_compared(sess: &SessionResult) -> &'static str {
     if crate::pipeline::is_unreadable(&sess.alignment) {
@@ -234,6 +238,9 @@ fn series_client_section(a: &Analysis, si: usize, s: &Series, plots: &[Plot]) ->
         .find(|(_, x)| x.alignment.is_ok())
         .map(|(k, _)| k);
     let latest = latest_k.and_then(|k| s.sessions.get(k));
+    // fine structure is not compared on the latest photo (warned for focus):
+    // its highlights of lines, pores and scar shadows say so
+    let softer = latest.is_some_and(|x| !x.is_comparable() && x.is_comparable_for(Topic::Redness));
     let base_img = base.and_then(|m| m.preview.as_ref());
     let latest_img = latest.and_then(|x| x.media.preview.as_ref());
     let ov_base = base.map(|m| &m.overlays);
@@ -313,7 +320,7 @@ fn series_client_section(a: &Analysis, si: usize, s: &Series, plots: &[Plot]) ->
                                     figure { img data-ov={(kind) "-0"} src=(img_src("image/jpeg", &o.jpeg)) alt={(name) " highlighted at the first visit"}; figcaption { (name) " — first visit" } }
                                 }
                                 @if let Some(o) = ov_latest.and_then(|v| v.iter().find(|o| o.kind == *kind)) {
-                                    figure { img data-ov={(kind) "-" (latest_k.unwrap_or(0))} src=(img_src("image/jpeg", &o.jpeg)) alt={(name) " highlighted at the latest visit"}; figcaption { (name) " — latest visit" } }
+                                    figure { img data-ov={(kind) "-" (latest_k.unwrap_or(0))} src=(img_src("image/jpeg", &o.jpeg)) alt={(name) " highlighted at the latest visit"}; figcaption { (name) " — latest visit" @if softer && STRUCTURE_KINDS.contains(kind) { " (a softer photo: not compared)" } } }
                                 }
                             }
                         }

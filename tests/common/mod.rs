@@ -4,7 +4,7 @@
 #[cfg(feature = "heic")]
 pub mod heif;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Path of a fixture under tests/data; a missing fixture fails loudly.
 pub fn data(rel: &str) -> PathBuf {
@@ -13,6 +13,26 @@ pub fn data(rel: &str) -> PathBuf {
         .join(rel);
     assert!(p.exists(), "missing test fixture {}", p.display());
     p
+}
+
+/// A JSON file, parsed.
+pub fn json(p: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+}
+
+/// `skintrack analyze CASE -o OUT`, which must succeed: (metrics.json,
+/// stderr).
+pub fn analyze(case: &Path, out: &Path) -> (serde_json::Value, String) {
+    let run = assert_cmd::Command::cargo_bin("skintrack")
+        .unwrap()
+        .arg("analyze")
+        .arg(case)
+        .arg("-o")
+        .arg(out)
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&run.get_output().stderr).to_string();
+    (json(&out.join("metrics.json")), stderr)
 }
 
 /// A fresh temporary directory.
