@@ -284,14 +284,15 @@ fn two_folders_with_one_date_are_rejected() {
 fn likely_mistakes_in_a_valid_layout_are_warned_about() {
     let t = tempdir();
     let c = t.path();
-    write(
-        &c.join("case.toml"),
-        br#"treatments = ["2026-01-12", "2026-02-10"]
-[view.cheek]
-roi = [10, 10, 100, 80]
-control = [100, 80, 20, 20]
-"#,
-    );
+    // the second treatment's date and the control region's corner
+    let manifest = |second: &str, (x, y): (u32, u32)| {
+        let toml = format!(
+            "treatments = [\"2026-01-12\", \"{second}\"]\n[view.cheek]\n\
+             roi = [10, 10, 100, 80]\ncontrol = [{x}, {y}, 20, 20]\n"
+        );
+        write(&c.join("case.toml"), toml.as_bytes());
+    };
+    manifest("2026-02-10", (100, 80));
     // photos named by the camera: a view each, in one visit only; and a
     // second spelling of the cheek
     photo(&c.join("2026-01-12/cheek.jpg"));
@@ -312,14 +313,7 @@ control = [100, 80, 20, 20]
     );
     assert!(!has("view \"cheek\" is only"), "{w:?}");
     // the same case laid out well: no warning
-    write(
-        &c.join("case.toml"),
-        br#"treatments = ["2026-01-12", "2026-02-09"]
-[view.cheek]
-roi = [10, 10, 100, 80]
-control = [110, 0, 20, 20]
-"#,
-    );
+    manifest("2026-02-09", (110, 0));
     std::fs::remove_file(c.join("2026-01-12/IMG_4411.JPG")).unwrap();
     std::fs::remove_file(c.join("2026-02-09/Cheek.jpg")).unwrap();
     let w = read_case(c).unwrap().warnings;
