@@ -41,8 +41,17 @@ const TUKEY_C: f64 = 4.685;
 /// luminance around the ROI for which the fit takes a tone term too: the
 /// scene then holds light and dark surfaces (hair, eyes, clothes,
 /// background) whose log ratios tell a changed tone curve from a changed
-/// light. Uniform skin has a spread of a few hundredths and no term.
+/// light. Even skin spreads by a few hundredths (the phantom's 0.012–0.020)
+/// and gets no term; the real scenes of tests/real_scenes.rs 0.22–0.68.
 const MIN_TONE_SPREAD: f64 = 0.2;
+/// Smallest spread of that log luminance less its own smooth part (the
+/// field's terms fitted to it): a scene that only brightens smoothly across
+/// the frame cannot tell a tone curve from a field (the real scenes: 0.05
+/// for a night sky with a rocket and towers, up to 0.6).
+const MIN_TONE_RESIDUAL: f64 = 0.01;
+/// Largest |tone term| taken as one (a contrast of ½–1½ against the
+/// baseline: gamma 0.67–2, far beyond the accepted 0.9–1.1).
+const MAX_TONE: f64 = 0.5;
 
 /// Mean linear luminance of the blocks of an image (NaN where a block is
 /// unusable).
@@ -319,15 +328,33 @@ pub fn fit(base: &BlockMeans, now: &BlockMeans, roi: Rect, reference: Rect) -> O
 }
 
 /// The field's terms and the tone term (0 where the baseline's blocks are
-/// too even for one, [`MIN_TONE_SPREAD`]; a tone curve is then left to
+/// too even for one, [`MIN_TONE_SPREAD`], [`MIN_TONE_RESIDUAL`]; a tone curve is then left to
 /// the gains). Fitted jointly, a changed tone curve over a scene of light
 /// and dark surfaces is not taken for a change of light across it.
 fn fit_with_tone(points: &[([f64; TERMS], f64)], log_base: &[f64]) -> Option<([f64; TERMS], f64)> {
-    let mid = median(log_base);
-    let spread = 1.4826 * median(&log_base.iter().map(|v| (v - mid).abs()).collect::<Vec<_>>());
-    if spread < MIN_TONE_SPREAD {
-        return robust_fit(points).map(|c| (c, 0.0));
+    let plain = || robust_fit(points).map(|c| (c, 0.0));
+    if robust_spread(log_base) < MIN_TONE_SPREAD {
+        return plain();
     }
+    // only the scene's light that the field's own terms cannot follow tells
+    // a tone curve from a field: a smooth brightening across the frame
+    // does not
+    let smooth: Vec<([f64; TERMS], f64)> = points
+        .iter()
+        .zip(log_base)
+        .map(|((basis, _), lb)| (*basis, *lb))
+        .collect();
+    let Some(s) = robust_fit(&smooth) else {
+        return plain();
+    };
+    let rest: Vec<f64> = smooth
+        .iter()
+        .map(|(basis, lb)| lb - basis.iter().zip(&s).map(|(b, c)| b * c).sum::<f64>())
+        .collect();
+    if robust_spread(&rest) < MIN_TONE_RESIDUAL {
+        return plain();
+    }
+    let mid = median(log_base);
     let with_tone: Vec<([f64; TERMS + 1], f64)> = points
         .iter()
         .zip(log_base)
@@ -338,10 +365,23 @@ fn fit_with_tone(points: &[([f64; TERMS], f64)], log_base: &[f64]) -> Option<([f
             (b, *value)
         })
         .collect();
-    let c = robust_fit(&with_tone)?;
-    let mut coef = [0.0; TERMS];
-    coef.copy_from_slice(&c[..TERMS]);
-    Some((coef, c[TERMS]))
+    // a tone term the scene cannot tell from the field (a brightness
+    // gradient along it: no solution) or beyond any camera's change of
+    // tone curve (a contrast outside ½–1½) is a failed fit: the plain field
+    robust_fit(&with_tone)
+        .filter(|c| c[TERMS].abs() <= MAX_TONE)
+        .map(|c| {
+            let mut coef = [0.0; TERMS];
+            coef.copy_from_slice(&c[..TERMS]);
+            (coef, c[TERMS])
+        })
+        .or_else(plain)
+}
+
+/// 1.4826 × the median absolute deviation of `v` from its median.
+fn robust_spread(v: &[f64]) -> f64 {
+    let mid = median(v);
+    1.4826 * median(&v.iter().map(|x| (x - mid).abs()).collect::<Vec<_>>())
 }
 
 /// The median of `v` (0 when empty).
@@ -651,8 +691,46 @@ mod tests {
     }
 
     #[test]
+    fn a_tone_term_the_scene_cannot_tell_from_the_field_falls_back_to_the_plain_field() {
+        // the scene brightens left to right exactly as the field's linear
+        // term: log light and u are one column, the tone is not fitted
+        let (cols, rows, block) = (48usize, 36usize, 20usize);
+        let field = Shading {
+            coef: [0.0, 0.0, 0.0, -0.12, 0.0, -0.12],
+            centre: (480.0, 360.0),
+            half: 480.0,
+            tone: 0.0,
+        };
+        let (mut base, mut now) = (Vec::new(), Vec::new());
+        for r in 0..rows {
+            for c in 0..cols {
+                let (x, y) = ((c as f64 + 0.5) * 20.0, (r as f64 + 0.5) * 20.0);
+                let lb = -1.8 + 1.2 * (x - 480.0) / 480.0;
+                base.push(lb.exp());
+                now.push((lb + field.log_ratio(x, y)).exp());
+            }
+        }
+        let make = |means| BlockMeans {
+            block,
+            cols,
+            rows,
+            means,
+        };
+        let (roi, control) = (Rect::new(320, 240, 320, 240), Rect::new(20, 20, 120, 100));
+        let s = fit(&make(base), &make(now), roi, control).expect("a field");
+        let rel = |f: &Shading| mean_over(f, roi) - mean_over(f, control);
+        assert!(
+            (rel(&s) - rel(&field)).abs() < 1e-6,
+            "{} vs {}",
+            rel(&s),
+            rel(&field)
+        );
+        assert!(s.contrast().is_finite() && (s.contrast() - 1.0).abs() <= MAX_TONE);
+    }
+
+    #[test]
     fn an_even_scene_gets_no_tone_term_and_the_plain_field() {
-        // uniform skin: a spread of a few hundredths, below MIN_TONE_SPREAD
+        // even skin: a spread of a few hundredths, below MIN_TONE_SPREAD
         let (base, now, roi, truth) = toned(0.0, 0.03);
         let control = Rect::new(20, 20, 120, 100);
         let s = fit(&base, &now, roi, control).expect("a field");
