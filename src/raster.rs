@@ -428,6 +428,14 @@ impl Rect {
     pub fn contains(&self, x: usize, y: usize) -> bool {
         x >= self.x && y >= self.y && x < self.x + self.w && y < self.y + self.h
     }
+    /// True when the two rectangles share a pixel.
+    #[must_use]
+    pub fn overlaps(&self, other: Rect) -> bool {
+        self.x < other.x + other.w
+            && other.x < self.x + self.w
+            && self.y < other.y + other.h
+            && other.y < self.y + self.h
+    }
     /// Parses "X,Y,W,H" (whitespace allowed).
     ///
     /// # Errors

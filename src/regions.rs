@@ -99,7 +99,7 @@ fn best_square(y: &Plane, roi: Rect, roi_mean: f64, exclude: &[Rect], side: usiz
     for cy in (0..=h - side).step_by(step) {
         for cx in (0..=w - side).step_by(step) {
             let c = Rect::new(cx, cy, side, side);
-            if overlaps(c, near_roi) || exclude.iter().any(|e| overlaps(c, *e)) {
+            if c.overlaps(near_roi) || exclude.iter().any(|e| c.overlaps(*e)) {
                 continue;
             }
             let Some((mean, sd)) = mean_sd(y, c) else {
@@ -116,10 +116,6 @@ fn best_square(y: &Plane, roi: Rect, roi_mean: f64, exclude: &[Rect], side: usiz
         }
     }
     best.map(|b| b.1)
-}
-
-fn overlaps(a: Rect, b: Rect) -> bool {
-    a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h
 }
 
 /// Mean and standard deviation of `p` over `r` (f64 sums, row order).
@@ -369,10 +365,10 @@ mod tests {
             c.x >= 300 && c.x + c.w <= 380 && c.y >= 20 && c.y + c.h <= 100,
             "{c:?}"
         );
-        assert!(!overlaps(c, roi));
+        assert!(!c.overlaps(roi));
         // excluding that patch, the next best is not the noisy one
         let c2 = suggest_control(&img, roi, &[Rect::new(290, 0, 110, 120)]).unwrap();
-        assert!(!overlaps(c2, Rect::new(20, 20, 80, 80)), "{c2:?}");
+        assert!(!c2.overlaps(Rect::new(20, 20, 80, 80)), "{c2:?}");
     }
 
     #[test]

@@ -88,10 +88,7 @@ pub(super) fn layout_warnings(
     let mut out = Vec::new();
     for (name, cfg) in &manifest.view {
         if let (Some(r), Some(c)) = (cfg.roi, cfg.control)
-            && r.x < c.x + c.w
-            && c.x < r.x + r.w
-            && r.y < c.y + c.h
-            && c.y < r.y + r.h
+            && r.overlaps(c)
         {
             out.push(format!(
                 "{}: [view.{name}] the control region overlaps the measured region; it should be untreated skin beside it",

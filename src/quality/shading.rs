@@ -22,6 +22,7 @@
 
 use crate::measure::colour::LinearLut;
 use crate::raster::{Rect, RgbPlanes, luminance_f64};
+use crate::stats::robust_sigma;
 use rayon::prelude::*;
 
 /// Terms of the field: 1, u, v, u², uv, v².
@@ -333,7 +334,7 @@ pub fn fit(base: &BlockMeans, now: &BlockMeans, roi: Rect, reference: Rect) -> O
 /// and dark surfaces is not taken for a change of light across it.
 fn fit_with_tone(points: &[([f64; TERMS], f64)], log_base: &[f64]) -> Option<([f64; TERMS], f64)> {
     let plain = || robust_fit(points).map(|c| (c, 0.0));
-    if robust_spread(log_base) < MIN_TONE_SPREAD {
+    if robust_sigma(log_base) < MIN_TONE_SPREAD {
         return plain();
     }
     // only the scene's light that the field's own terms cannot follow tells
@@ -351,10 +352,10 @@ fn fit_with_tone(points: &[([f64; TERMS], f64)], log_base: &[f64]) -> Option<([f
         .iter()
         .map(|(basis, lb)| lb - basis.iter().zip(&s).map(|(b, c)| b * c).sum::<f64>())
         .collect();
-    if robust_spread(&rest) < MIN_TONE_RESIDUAL {
+    if robust_sigma(&rest) < MIN_TONE_RESIDUAL {
         return plain();
     }
-    let mid = median(log_base);
+    let mid = crate::stats::median(&mut log_base.to_vec());
     let with_tone: Vec<([f64; TERMS + 1], f64)> = points
         .iter()
         .zip(log_base)
@@ -365,9 +366,8 @@ fn fit_with_tone(points: &[([f64; TERMS], f64)], log_base: &[f64]) -> Option<([f
             (b, *value)
         })
         .collect();
-    // a tone term the scene cannot tell from the field (a brightness
-    // gradient along it: no solution) or beyond any camera's change of
-    // tone curve (a contrast outside ½–1½) is a failed fit: the plain field
+    // a system without a solution or a tone term beyond any camera's change
+    // of tone curve (a contrast outside ½–1½) is a failed fit: the plain field
     robust_fit(&with_tone)
         .filter(|c| c[TERMS].abs() <= MAX_TONE)
         .map(|c| {
@@ -376,19 +376,6 @@ fn fit_with_tone(points: &[([f64; TERMS], f64)], log_base: &[f64]) -> Option<([f
             (coef, c[TERMS])
         })
         .or_else(plain)
-}
-
-/// 1.4826 × the median absolute deviation of `v` from its median.
-fn robust_spread(v: &[f64]) -> f64 {
-    let mid = median(v);
-    1.4826 * median(&v.iter().map(|x| (x - mid).abs()).collect::<Vec<_>>())
-}
-
-/// The median of `v` (0 when empty).
-fn median(v: &[f64]) -> f64 {
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    s.get(s.len() / 2).copied().unwrap_or(0.0)
 }
 
 /// Mean of the field over `r` (on a 9 × 9 grid of its points).
@@ -636,25 +623,20 @@ mod tests {
         assert!(whole.measures["shading_vs_baseline"] > 3.0, "{whole:?}");
     }
 
-    /// Block means of a scene of light and dark surfaces (log luminance
-    /// spread about 0.6) photographed again through a tone curve
-    /// (`L^(1 + tone)`) and a radial fall-off of light.
-    fn toned(tone: f64, scene_spread: f64) -> (BlockMeans, BlockMeans, Rect, Shading) {
+    /// The block means (48 × 36 blocks of 20 px) of a scene whose log light
+    /// at a block's centre (x, y) is `scene(column, row, x)`, and of it
+    /// photographed again through a tone curve (`L^(1 + tone)`) and `field`.
+    fn photographed(
+        scene: impl Fn(usize, usize, f64) -> f64,
+        tone: f64,
+        field: &Shading,
+    ) -> (BlockMeans, BlockMeans) {
         let (cols, rows, block) = (48usize, 36usize, 20usize);
-        let field = Shading {
-            coef: [0.0, 0.02, -0.01, -0.12, 0.0, -0.12],
-            centre: (480.0, 360.0),
-            half: 480.0,
-            tone: 0.0,
-        };
-        let mut base = Vec::new();
-        let mut now = Vec::new();
+        let (mut base, mut now) = (Vec::new(), Vec::new());
         for r in 0..rows {
             for c in 0..cols {
-                // a deterministic jumble of surfaces between ~0.04 and ~0.5
-                let k = (c * 7 + r * 13 + (c * r) % 11) % 17;
-                let lb = -1.8 + scene_spread * (k as f64 / 16.0 - 0.5) * 3.4;
                 let (x, y) = ((c as f64 + 0.5) * 20.0, (r as f64 + 0.5) * 20.0);
+                let lb = scene(c, r, x);
                 base.push(lb.exp());
                 now.push(((1.0 + tone) * lb + field.log_ratio(x, y)).exp());
             }
@@ -665,7 +647,31 @@ mod tests {
             rows,
             means,
         };
-        (make(base), make(now), Rect::new(320, 240, 320, 240), field)
+        (make(base), make(now))
+    }
+
+    /// A radial fall-off of light with a tilt, over the 960 × 720 frame.
+    fn fall_off(coef: [f64; TERMS]) -> Shading {
+        Shading {
+            coef,
+            centre: (480.0, 360.0),
+            half: 480.0,
+            tone: 0.0,
+        }
+    }
+
+    /// A scene of light and dark surfaces (log luminance spread about
+    /// `scene_spread`) photographed again through a tone curve and a radial
+    /// fall-off of light.
+    fn toned(tone: f64, scene_spread: f64) -> (BlockMeans, BlockMeans, Rect, Shading) {
+        let field = fall_off([0.0, 0.02, -0.01, -0.12, 0.0, -0.12]);
+        // a deterministic jumble of surfaces between ~0.04 and ~0.5
+        let scene = |c: usize, r: usize, _| {
+            let k = (c * 7 + r * 13 + (c * r) % 11) % 17;
+            -1.8 + scene_spread * (k as f64 / 16.0 - 0.5) * 3.4
+        };
+        let (base, now) = photographed(scene, tone, &field);
+        (base, now, Rect::new(320, 240, 320, 240), field)
     }
 
     #[test]
@@ -694,30 +700,10 @@ mod tests {
     fn a_tone_term_the_scene_cannot_tell_from_the_field_falls_back_to_the_plain_field() {
         // the scene brightens left to right exactly as the field's linear
         // term: log light and u are one column, the tone is not fitted
-        let (cols, rows, block) = (48usize, 36usize, 20usize);
-        let field = Shading {
-            coef: [0.0, 0.0, 0.0, -0.12, 0.0, -0.12],
-            centre: (480.0, 360.0),
-            half: 480.0,
-            tone: 0.0,
-        };
-        let (mut base, mut now) = (Vec::new(), Vec::new());
-        for r in 0..rows {
-            for c in 0..cols {
-                let (x, y) = ((c as f64 + 0.5) * 20.0, (r as f64 + 0.5) * 20.0);
-                let lb = -1.8 + 1.2 * (x - 480.0) / 480.0;
-                base.push(lb.exp());
-                now.push((lb + field.log_ratio(x, y)).exp());
-            }
-        }
-        let make = |means| BlockMeans {
-            block,
-            cols,
-            rows,
-            means,
-        };
+        let field = fall_off([0.0, 0.0, 0.0, -0.12, 0.0, -0.12]);
+        let (base, now) = photographed(|_, _, x| -1.8 + 1.2 * (x - 480.0) / 480.0, 0.0, &field);
         let (roi, control) = (Rect::new(320, 240, 320, 240), Rect::new(20, 20, 120, 100));
-        let s = fit(&make(base), &make(now), roi, control).expect("a field");
+        let s = fit(&base, &now, roi, control).expect("a field");
         let rel = |f: &Shading| mean_over(f, roi) - mean_over(f, control);
         assert!(
             (rel(&s) - rel(&field)).abs() < 1e-6,
