@@ -54,14 +54,18 @@ const MIN_TONE_RESIDUAL: f64 = 0.01;
 /// baseline: gamma 0.67–2, far beyond the accepted 0.9–1.1).
 const MAX_TONE: f64 = 0.5;
 
-/// Mean linear luminance of the blocks of an image (NaN where a block is
-/// unusable).
+/// Mean linear luminance of the blocks of an image, and of each channel
+/// (NaN where a block is unusable).
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockMeans {
     block: usize,
     cols: usize,
     rows: usize,
     means: Vec<f64>,
+    /// Mean linear red, green and blue of each block, for the tone term:
+    /// a changed white balance scales each channel by its own gain, which
+    /// the luminance of differently coloured surfaces does not follow.
+    channels: Vec<[f64; 3]>,
 }
 
 /// Block side for a `w × h` image.
@@ -99,7 +103,7 @@ pub fn block_means_reduced(img: &RgbPlanes, factor: usize, frame: (usize, usize)
     let col_spans: Vec<(usize, usize)> = (0..cols).map(|c| span(c, img.width())).collect();
     let row_spans: Vec<(usize, usize)> = (0..rows).map(|r| span(r, img.height())).collect();
     let lut = LinearLut::default();
-    let mut sums = vec![(0.0f64, 0usize, false); cols * rows];
+    let mut sums = vec![Sums::default(); cols * rows];
     // one row of blocks per task: each block's pixels are still summed row
     // by row, left to right, whatever the thread count
     sums.par_chunks_mut(cols.max(1))
@@ -111,16 +115,17 @@ pub fn block_means_reduced(img: &RgbPlanes, factor: usize, frame: (usize, usize)
                     for x in x0..x1 {
                         let (vr, vg, vb) = (r[x], g[x], b[x]);
                         if !(vr.is_finite() && vg.is_finite() && vb.is_finite()) {
-                            cell.2 = true;
+                            cell.nodata = true;
                             continue;
                         }
                         let (hi, lo) = (vr.max(vg).max(vb), vr.min(vg).min(vb));
-                        cell.1 += usize::from(hi >= 254.0 || lo <= 1.0);
-                        cell.0 += luminance_f64(
-                            lut.get(vr) as f32,
-                            lut.get(vg) as f32,
-                            lut.get(vb) as f32,
-                        );
+                        cell.saturated += usize::from(hi >= 254.0 || lo <= 1.0);
+                        let lin = [lut.get(vr), lut.get(vg), lut.get(vb)];
+                        cell.luminance +=
+                            luminance_f64(lin[0] as f32, lin[1] as f32, lin[2] as f32);
+                        for (sum, l) in cell.channels.iter_mut().zip(lin) {
+                            *sum += l;
+                        }
                     }
                 }
             }
@@ -129,33 +134,43 @@ pub fn block_means_reduced(img: &RgbPlanes, factor: usize, frame: (usize, usize)
     BlockMeans::from_sums(block, (&count(&col_spans), &count(&row_spans)), &sums)
 }
 
+/// One block's sums: linear luminance, linear red, green and blue, the
+/// count of saturated pixels, and whether any pixel is no-data.
+#[derive(Clone, Copy, Debug, Default)]
+struct Sums {
+    luminance: f64,
+    channels: [f64; 3],
+    saturated: usize,
+    nodata: bool,
+}
+
 impl BlockMeans {
-    /// The block means from each block's (sum of linear luminance, count
-    /// of saturated pixels, any no-data pixel), given how many pixels each
-    /// column and each row of blocks has.
-    fn from_sums(
-        block: usize,
-        (col_n, row_n): (&[usize], &[usize]),
-        sums: &[(f64, usize, bool)],
-    ) -> Self {
+    /// The block means from each block's [`Sums`], given how many pixels
+    /// each column and each row of blocks has.
+    fn from_sums(block: usize, (col_n, row_n): (&[usize], &[usize]), sums: &[Sums]) -> Self {
         let (cols, rows) = (col_n.len(), row_n.len());
-        let means = sums
+        let (means, channels) = sums
             .iter()
             .enumerate()
-            .map(|(k, &(s, saturated, nodata))| {
+            .map(|(k, s)| {
                 let n = (col_n[k % cols.max(1)] * row_n[k / cols.max(1)]) as f64;
-                if nodata || n == 0.0 || saturated as f64 > MAX_SATURATED * n || s <= 0.0 {
-                    f64::NAN
+                if s.nodata
+                    || n == 0.0
+                    || s.saturated as f64 > MAX_SATURATED * n
+                    || s.luminance <= 0.0
+                {
+                    (f64::NAN, [f64::NAN; 3])
                 } else {
-                    s / n
+                    (s.luminance / n, s.channels.map(|c| c / n))
                 }
             })
-            .collect();
+            .unzip();
         BlockMeans {
             block,
             cols,
             rows,
             means,
+            channels,
         }
     }
 }
@@ -290,6 +305,7 @@ pub fn fit(base: &BlockMeans, now: &BlockMeans, roi: Rect, reference: Rect) -> O
     };
     let mut points: Vec<([f64; TERMS], f64)> = Vec::new();
     let mut log_base: Vec<f64> = Vec::new();
+    let mut colours: Vec<Colour> = Vec::new();
     let mut sides = [0usize; 4];
     for r in 0..base.rows {
         for c in 0..base.cols {
@@ -305,6 +321,14 @@ pub fn fit(base: &BlockMeans, now: &BlockMeans, roi: Rect, reference: Rect) -> O
             sides[3] += usize::from(y > (roi.y + roi.h) as f64);
             points.push((shape.basis(x, y), (mn / mb).ln()));
             log_base.push(mb.ln());
+            let (cb, cn) = (base.channels[k], now.channels[k]);
+            if cb.iter().chain(&cn).all(|&v| v > 0.0) {
+                colours.push(Colour {
+                    basis: shape.basis(x, y),
+                    log_base: cb.map(f64::ln),
+                    log_ratio: [0, 1, 2].map(|c| (cn[c] / cb[c]).ln()),
+                });
+            }
         }
     }
     let n = points.len();
@@ -315,7 +339,7 @@ pub fn fit(base: &BlockMeans, now: &BlockMeans, roi: Rect, reference: Rect) -> O
     {
         return None;
     }
-    let (mut coef, tone) = fit_with_tone(&points, &log_base)?;
+    let (mut coef, tone) = fit_with_tone(&points, &log_base, &colours)?;
     // relative to the reference region: its mean log ratio is the level the
     // per-channel gains already set
     let level = mean_over(&Shading { coef, ..shape }, reference);
@@ -328,11 +352,33 @@ pub fn fit(base: &BlockMeans, now: &BlockMeans, roi: Rect, reference: Rect) -> O
     })
 }
 
+/// A usable block's position and its colour, for the tone term.
+struct Colour {
+    basis: [f64; TERMS],
+    /// ln of the baseline's linear red, green and blue.
+    log_base: [f64; 3],
+    /// ln of the capture's linear red, green and blue over the baseline's.
+    log_ratio: [f64; 3],
+}
+
+/// Unknowns of the tone fit: one level per channel (white balance), the
+/// field's five shape terms, the tone term.
+const TONE_TERMS: usize = 3 + (TERMS - 1) + 1;
+
 /// The field's terms and the tone term (0 where the baseline's blocks are
 /// too even for one, [`MIN_TONE_SPREAD`], [`MIN_TONE_RESIDUAL`]; a tone curve is then left to
 /// the gains). Fitted jointly, a changed tone curve over a scene of light
-/// and dark surfaces is not taken for a change of light across it.
-fn fit_with_tone(points: &[([f64; TERMS], f64)], log_base: &[f64]) -> Option<([f64; TERMS], f64)> {
+/// and dark surfaces is not taken for a change of light across it. The
+/// tone fit takes each channel of each block (`colours`) with a level of
+/// its own: a changed white balance scales red, green and blue by gains of
+/// their own, so the luminance of a red surface and of a blue one change by
+/// different factors, and a fit of luminance alone reads that as a tone
+/// curve (up to 0.12 off on real scenes with a 10 % white balance change).
+fn fit_with_tone(
+    points: &[([f64; TERMS], f64)],
+    log_base: &[f64],
+    colours: &[Colour],
+) -> Option<([f64; TERMS], f64)> {
     let plain = || robust_fit(points).map(|c| (c, 0.0));
     if robust_sigma(log_base) < MIN_TONE_SPREAD {
         return plain();
@@ -355,25 +401,30 @@ fn fit_with_tone(points: &[([f64; TERMS], f64)], log_base: &[f64]) -> Option<([f
     if robust_sigma(&rest) < MIN_TONE_RESIDUAL {
         return plain();
     }
-    let mid = crate::stats::median(&mut log_base.to_vec());
-    let with_tone: Vec<([f64; TERMS + 1], f64)> = points
+    let mid: [f64; 3] = [0, 1, 2].map(|c| {
+        crate::stats::median(&mut colours.iter().map(|b| b.log_base[c]).collect::<Vec<_>>())
+    });
+    let rows: Vec<([f64; TONE_TERMS], f64)> = colours
         .iter()
-        .zip(log_base)
-        .map(|((basis, value), lb)| {
-            let mut b = [0.0; TERMS + 1];
-            b[..TERMS].copy_from_slice(basis);
-            b[TERMS] = lb - mid;
-            (b, *value)
+        .flat_map(|b| {
+            (0..3).map(move |c| {
+                let mut row = [0.0; TONE_TERMS];
+                row[c] = 1.0;
+                row[3..TONE_TERMS - 1].copy_from_slice(&b.basis[1..]);
+                row[TONE_TERMS - 1] = b.log_base[c] - mid[c];
+                (row, b.log_ratio[c])
+            })
         })
         .collect();
     // a system without a solution or a tone term beyond any camera's change
     // of tone curve (a contrast outside ½–1½) is a failed fit: the plain field
-    robust_fit(&with_tone)
-        .filter(|c| c[TERMS].abs() <= MAX_TONE)
+    robust_fit(&rows)
+        .filter(|c| c[TONE_TERMS - 1].abs() <= MAX_TONE)
         .map(|c| {
+            // the field's level is set by the reference region afterwards
             let mut coef = [0.0; TERMS];
-            coef.copy_from_slice(&c[..TERMS]);
-            (coef, c[TERMS])
+            coef[1..].copy_from_slice(&c[3..TONE_TERMS - 1]);
+            (coef, c[TONE_TERMS - 1])
         })
         .or_else(plain)
 }
@@ -470,18 +521,22 @@ mod tests {
         let block = block_side(w, h);
         let (cols, rows) = (w / block, h / block);
         let lut = LinearLut::default();
-        let mut sums = vec![(0.0f64, 0usize, false); cols * rows];
+        let mut sums = vec![Sums::default(); cols * rows];
         for y in 0..rows * block {
             for x in 0..cols * block {
                 let cell = &mut sums[(y / block) * cols + x / block];
                 let (vr, vg, vb) = (img.r.at(x, y), img.g.at(x, y), img.b.at(x, y));
                 if vr.is_nan() || vg.is_nan() || vb.is_nan() {
-                    cell.2 = true;
+                    cell.nodata = true;
                     continue;
                 }
                 let (hi, lo) = (vr.max(vg).max(vb), vr.min(vg).min(vb));
-                cell.1 += usize::from(hi >= 254.0 || lo <= 1.0);
-                cell.0 += luminance_f64(lut.get(vr) as f32, lut.get(vg) as f32, lut.get(vb) as f32);
+                cell.saturated += usize::from(hi >= 254.0 || lo <= 1.0);
+                cell.luminance +=
+                    luminance_f64(lut.get(vr) as f32, lut.get(vg) as f32, lut.get(vb) as f32);
+                cell.channels[0] += lut.get(vr);
+                cell.channels[1] += lut.get(vg);
+                cell.channels[2] += lut.get(vb);
             }
         }
         BlockMeans::from_sums(block, (&vec![block; cols], &vec![block; rows]), &sums)
@@ -506,7 +561,14 @@ mod tests {
         }
         let (got, want) = (block_means(&img), block_means_naive(&img));
         assert_eq!((got.block, got.cols, got.rows), (8, 25, 17));
-        let bits = |b: &BlockMeans| b.means.iter().map(|m| m.to_bits()).collect::<Vec<_>>();
+        let bits = |b: &BlockMeans| {
+            let channels = b.channels.iter().flatten();
+            b.means
+                .iter()
+                .chain(channels)
+                .map(|m| m.to_bits())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(bits(&got), bits(&want));
         assert!(got.means[0].is_nan() && got.means[5 * 25 + 10].is_nan());
         assert!(got.means[1].is_finite());
@@ -641,10 +703,12 @@ mod tests {
                 now.push(((1.0 + tone) * lb + field.log_ratio(x, y)).exp());
             }
         }
-        let make = |means| BlockMeans {
+        // grey surfaces: each channel's light is the luminance
+        let make = |means: Vec<f64>| BlockMeans {
             block,
             cols,
             rows,
+            channels: means.iter().map(|&m| [m; 3]).collect(),
             means,
         };
         (make(base), make(now))
@@ -693,6 +757,52 @@ mod tests {
                 rel(&s),
                 rel(&truth)
             );
+        }
+    }
+
+    #[test]
+    fn a_changed_white_balance_over_coloured_surfaces_is_not_read_as_a_tone_curve() {
+        // surfaces of many hues and lightnesses (hair, lips, clothes) under a
+        // tone curve, a white balance of ±10 % per channel and a fall-off
+        let field = fall_off([0.0, 0.02, -0.01, -0.12, 0.0, -0.12]);
+        let (cols, rows, block) = (48usize, 36usize, 20usize);
+        for (tone, wb) in [
+            (0.0, [1.1, 0.9, 0.93]),
+            (-0.07, [0.92, 1.0, 1.1]),
+            (0.08, [1.05, 0.97, 0.9]),
+        ] {
+            let (mut base, mut now) = (Vec::new(), Vec::new());
+            for r in 0..rows {
+                for c in 0..cols {
+                    let (x, y) = ((c as f64 + 0.5) * 20.0, (r as f64 + 0.5) * 20.0);
+                    let k = (c * 7 + r * 13 + (c * r) % 11) % 17;
+                    let hue = ((c * 5 + r * 3) % 7) as f64 / 6.0 - 0.5;
+                    let light = -1.8 + 0.6 * (k as f64 / 16.0 - 0.5) * 3.4;
+                    let lb = [light + 0.8 * hue, light, light - 0.8 * hue].map(f64::exp);
+                    base.push(lb);
+                    let f = field.log_ratio(x, y);
+                    now.push([0, 1, 2].map(|i| wb[i] * (lb[i].ln() * (1.0 + tone) + f).exp()));
+                }
+            }
+            let make = |channels: Vec<[f64; 3]>| BlockMeans {
+                block,
+                cols,
+                rows,
+                means: channels
+                    .iter()
+                    .map(|&[r, g, b]| 0.2126 * r + 0.7152 * g + 0.0722 * b)
+                    .collect(),
+                channels,
+            };
+            let (roi, control) = (Rect::new(320, 240, 320, 240), Rect::new(20, 20, 120, 100));
+            let s = fit(&make(base), &make(now), roi, control).expect("a field");
+            assert!(
+                (s.contrast() - (1.0 + tone)).abs() < 1e-6,
+                "{tone} {wb:?}: {}",
+                s.contrast()
+            );
+            let rel = |f: &Shading| mean_over(f, roi) - mean_over(f, control);
+            assert!((rel(&s) - rel(&field)).abs() < 1e-6, "{tone} {wb:?}");
         }
     }
 
