@@ -9,10 +9,19 @@
 //!   `control_clipped_fraction`, `control_crushed_fraction`;
 //! - `exposure_vs_baseline`: mean linear luminance over the control region
 //!   (else the ROI) relative to the baseline's;
-//! - `sharpness_vs_baseline`: band-pass energy of the luminance relative to
-//!   its mean (Gaussians of σ 1.5 and 3 px: the scales of fine lines and
-//!   pores, above sensor noise) relative to the baseline's, so a softer
-//!   capture reads < 1 whatever its exposure;
+//! - `sharpness_vs_baseline`: how much of the baseline's fine detail the
+//!   capture shows, as a share of its energy, in the band-pass of the
+//!   luminance relative to its mean (Gaussians of σ 1.5 and 3 px: the
+//!   scales of fine lines and pores) over the control region (else the
+//!   ROI), so a softer capture reads < 1 whatever its exposure. Where the
+//!   control's detail is skin seen in both captures (`control_detail_shared`
+//!   at least 0.8) it is the square of the capture's band projected on the
+//!   baseline's (`Σab / Σb²`): the capture's own noise and JPEG artefacts,
+//!   which add energy of their own, average out of it (the band's energy
+//!   ratio read a blur of σ 1.3 px with noise as 114 % of the detail, and the
+//!   lines it softened as 11 % fainter). Else the band's energy ratio. Both
+//!   are divided by the square of `contrast_vs_baseline`, as a changed tone
+//!   curve scales fine detail too;
 //! - `control_detail_shared`: the correlation of the control region's
 //!   band-pass (the same σ 1.5 and 3 px) with the baseline's: how much of
 //!   its fine detail the two captures share. Skin texture is in both, noise
@@ -306,40 +315,55 @@ pub fn assess_parts(
     if then > 0.0 && now > 0.0 {
         measures.insert("exposure_vs_baseline".to_string(), now / then);
     }
-    let band = band_pass(&ruler_luminance);
-    if let Some(band) = &band
-        && reference.band_energy > 0.0
-    {
-        measures.insert(
-            "sharpness_vs_baseline".to_string(),
-            band_energy(band) / reference.band_energy,
-        );
-    }
-    if let (Some(now), Some(then)) = (&band, &reference.control_band)
-        && let Some(shared) = shared_detail(now, then)
-    {
-        measures.insert("control_detail_shared".to_string(), shared);
-    }
-    if let Some(cast) = colour_cast(ruler_stats.mean_linear, reference.mean_linear) {
-        measures.insert("colour_cast_vs_baseline".to_string(), cast);
-    }
-    if let Some(p) = reg.precision_px {
-        measures.insert("alignment_precision_px".to_string(), p);
-    }
     let shading = shading::fit(
         &reference.blocks,
         &capture.blocks(),
         regions.roi,
         regions.control.unwrap_or(regions.roi),
     );
+    // a changed tone curve scales every relative contrast, fine detail too
+    let contrast = shading.as_ref().map_or(1.0, Shading::contrast);
     if let Some(s) = &shading {
         measures.insert(
             "shading_vs_baseline".to_string(),
             s.largest_pct(regions.roi),
         );
-        if s.contrast() != 1.0 {
-            measures.insert("contrast_vs_baseline".to_string(), s.contrast());
+        if contrast != 1.0 {
+            measures.insert("contrast_vs_baseline".to_string(), contrast);
         }
+    }
+    let band = band_pass(&ruler_luminance);
+    let shared = match (&band, &reference.control_band) {
+        (Some(now), Some(then)) => shared_detail(now, then),
+        _ => None,
+    };
+    if let Some(shared) = &shared {
+        measures.insert("control_detail_shared".to_string(), shared.correlation);
+    }
+    let kept = match (&band, &shared) {
+        // the control's detail is skin seen in both captures: the share of
+        // it the capture keeps, without the capture's own noise
+        (_, Some(shared)) if shared.correlation >= thresholds::CONTROL_DETAIL_WARN => {
+            Some(shared.gain.max(0.0).powi(2))
+        }
+        // mostly noise (flagged by control_detail_shared), or no control
+        // region: the band's energy, noise and all
+        (Some(band), _) if reference.band_energy > 0.0 => {
+            Some(band_energy(band) / reference.band_energy)
+        }
+        _ => None,
+    };
+    if let Some(kept) = kept {
+        measures.insert(
+            "sharpness_vs_baseline".to_string(),
+            kept / (contrast * contrast),
+        );
+    }
+    if let Some(cast) = colour_cast(ruler_stats.mean_linear, reference.mean_linear) {
+        measures.insert("colour_cast_vs_baseline".to_string(), cast);
+    }
+    if let Some(p) = reg.precision_px {
+        measures.insert("alignment_precision_px".to_string(), p);
     }
     let colour_rounding = capture.dc_steps.map(|steps| {
         measures.insert(
@@ -465,10 +489,22 @@ fn band_energy(band: &Plane) -> f64 {
     if n == 0 { 0.0 } else { e / n as f64 }
 }
 
-/// Correlation of two band-passes of the same region over the pixels valid
-/// in both: how much of the fine detail the two captures share. Detail of
-/// the skin is in both; sensor noise and JPEG artefacts are in one only.
-fn shared_detail(a: &Plane, b: &Plane) -> Option<f64> {
+/// What two band-passes of the same region share ([`shared_detail`]).
+#[derive(Clone, Copy, Debug)]
+struct Shared {
+    /// Their correlation: how much of the fine detail the two captures
+    /// share. Detail of the skin is in both; sensor noise and JPEG
+    /// artefacts are in one only.
+    correlation: f64,
+    /// The capture's band projected on the baseline's, `Σab / Σb²`: how
+    /// strongly the capture shows the baseline's detail. Noise of the
+    /// capture alone, which adds energy of its own, averages out of it.
+    gain: f64,
+}
+
+/// [`Shared`] of a capture's band-pass `a` and the baseline's `b`, over the
+/// pixels valid in both.
+fn shared_detail(a: &Plane, b: &Plane) -> Option<Shared> {
     let (mut ab, mut aa, mut bb) = (0.0f64, 0.0f64, 0.0f64);
     for (&u, &v) in a.data().iter().zip(b.data()) {
         if u.is_finite() && v.is_finite() {
@@ -478,7 +514,10 @@ fn shared_detail(a: &Plane, b: &Plane) -> Option<f64> {
             bb += v * v;
         }
     }
-    (aa > 0.0 && bb > 0.0).then(|| ab / (aa * bb).sqrt())
+    (aa > 0.0 && bb > 0.0).then(|| Shared {
+        correlation: ab / (aa * bb).sqrt(),
+        gain: ab / bb,
+    })
 }
 
 /// The largest change of a channel's share of the mean linear RGB, %.
@@ -634,6 +673,39 @@ pub(super) mod tests {
             "{q:?}"
         );
         assert!(q.colour_is_ok());
+    }
+
+    #[test]
+    fn noise_does_not_pass_for_the_detail_a_blur_took() {
+        // a softer capture with sensor noise: its band-pass energy is made
+        // up by the noise, the detail it shares with the baseline is not
+        let (skin, regions) = skin();
+        let control = regions.control.expect("a control region");
+        let reference = reference(&skin, regions);
+        let soft = skin.map_planes(|p| gaussian_blur(p, 0.8));
+        let capture = noisy(&soft, 14.0, 7, None);
+        let q = assess(&capture, regions, &reference, &Registration::identity());
+        let band = |img: &RgbPlanes| band_pass(&img.crop(control).luminance()).expect("a band");
+        let energy = band_energy(&band(&capture)) / band_energy(&band(&skin));
+        let kept = q.measures["sharpness_vs_baseline"];
+        eprintln!(
+            "energy ratio {energy:.3}, sharpness {kept:.3}, shared {:.3}",
+            q.measures["control_detail_shared"]
+        );
+        assert!(q.measures["control_detail_shared"] >= thresholds::CONTROL_DETAIL_WARN);
+        assert!(energy > 0.8, "the noise makes up the energy: {energy}");
+        // the blur alone, without noise, keeps as much detail as the
+        // noisy capture is said to show
+        let quiet = assess(&soft, regions, &reference, &Registration::identity());
+        let alone = quiet.measures["sharpness_vs_baseline"];
+        assert!((kept - alone).abs() < 0.05, "{kept} vs {alone}");
+        assert!(kept < 0.8, "{kept}");
+        assert_eq!(
+            (q.status, q.scope),
+            (Verdict::Warn, Scope::Structure),
+            "{q:?}"
+        );
+        assert!(q.reasons[0].contains("blurred"), "{q:?}");
     }
 
     #[test]

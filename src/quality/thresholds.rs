@@ -137,11 +137,11 @@ const THRESHOLDS: [Threshold; 10] = [
         reject: 0.2,
         problem: |v| {
             format!(
-                "out of focus or blurred: {} of the first visit's fine detail",
+                "out of focus, blurred or flatly lit: {} of the first visit's fine detail",
                 pct(v)
             )
         },
-        advice: "retake in focus and hold the camera still",
+        advice: "retake in focus, hold the camera still, and light the skin as at the first visit",
         short: "less sharp than the first photo",
         scope: Scope::Structure,
     },
@@ -189,7 +189,7 @@ const THRESHOLDS: [Threshold; 10] = [
 /// the sharpness measure and the texture and line measures taken relative
 /// to the control read the noise (on an unchanged dark, smooth scene they
 /// read "46% smoother" from noise alone). BENCHMARKS.md gives how it was chosen.
-const CONTROL_DETAIL_WARN: f64 = 0.8;
+pub(super) const CONTROL_DETAIL_WARN: f64 = 0.8;
 
 /// Standard error of an accepted alignment's corners above which its values
 /// are only shown (fine lines are 2–4 px wide at the usual scales).
