@@ -127,17 +127,25 @@ def main():
         mine = [c["sentence"] for c in m["claims"] if c.get("beyond_noise")]
         claims += [(seed, c) for c in mine]
         for s in ss[1:]:
-            if s["quality"]["status"] != "ok":
+            q = s["quality"]
+            # colour is compared on a softer capture too (a warn for fine
+            # structure only), as the report's colour claims are
+            colour_ok = q["status"] == "ok" or (q["status"] == "warn" and q.get("scope") == "structure")
+            if not colour_ok:
+                continue
+            for k in change:
+                if q["status"] != "ok" and not k.startswith("colour."):
+                    continue
+                try:
+                    change[k].append(abs(s["metrics"][k]["value"] / ss[0]["metrics"][k]["value"] - 1) * 100)
+                except (KeyError, TypeError, ZeroDivisionError):
+                    pass
+            if q["status"] != "ok":
                 continue
             for k, v in s["metrics"].items():
                 if isinstance(v, dict) and "beyond_noise" in v:
                     total += 1
                     beyond += bool(v["beyond_noise"])
-            for k in change:
-                try:
-                    change[k].append(abs(s["metrics"][k]["value"] / ss[0]["metrics"][k]["value"] - 1) * 100)
-                except (KeyError, TypeError, ZeroDivisionError):
-                    pass
         print(f"seed {seed}: {status} claims {mine}")
     print(f"values beyond noise on ok sessions: {beyond}/{total} = {100 * beyond / max(total, 1):.1f} %;"
           f" claims beyond noise: {len(claims)}")
