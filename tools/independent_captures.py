@@ -62,6 +62,25 @@ def capture(scene, rng, nprng):
     return out, c
 
 
+def write_visits(case, scene, dates, seed, photograph, **baseline_options):
+    """Writes CASE/DATE/cheek.jpg: the baseline, the FRAME crop of `scene`
+    at OFFSET (JPEG quality 92 and `baseline_options`), and one follow-up a
+    later date, `photograph(scene, rng, nprng)`, at its own quality; returns
+    what was done to each follow-up."""
+    rng, nprng = random.Random(seed), np.random.default_rng(seed)
+    os.makedirs(f"{case}/{dates[0]}")
+    x0, y0 = OFFSET
+    scene.crop((x0, y0, x0 + FRAME[0], y0 + FRAME[1])).save(
+        f"{case}/{dates[0]}/cheek.jpg", quality=92, **baseline_options)
+    changes = []
+    for d in dates[1:]:
+        os.makedirs(f"{case}/{d}")
+        img, c = photograph(scene, rng, nprng)
+        img.save(f"{case}/{d}/cheek.jpg", quality=c["quality"])
+        changes.append(c)
+    return changes
+
+
 def make_case(bin_, work, seed, erythema):
     raw, case = f"{work}/raw{seed}", f"{work}/c{seed}"
     for d in (raw, case):
@@ -74,17 +93,8 @@ def make_case(bin_, work, seed, erythema):
     truth = json.load(open(f"{raw}/truth.json"))
     dates = [s["date"] for s in truth["sessions"]]
     scene = Image.open(f"{raw}/{dates[0]}/cheek.jpg").convert("RGB")
-    rng, nprng = random.Random(seed), np.random.default_rng(seed)
-    os.makedirs(f"{case}/{dates[0]}")
+    changes = write_visits(case, scene, dates, seed, capture, subsampling=0)
     x0, y0 = OFFSET
-    scene.crop((x0, y0, x0 + FRAME[0], y0 + FRAME[1])).save(
-        f"{case}/{dates[0]}/cheek.jpg", quality=92, subsampling=0)
-    changes = []
-    for d in dates[1:]:
-        os.makedirs(f"{case}/{d}")
-        img, c = capture(scene, rng, nprng)
-        img.save(f"{case}/{d}/cheek.jpg", quality=c["quality"])
-        changes.append(c)
 
     def shifted(r):
         return [r[0] - x0, r[1] - y0, r[2], r[3]]

@@ -19,7 +19,7 @@ usage: real_scene_captures.py SKINTRACK WORKDIR PHOTO ROI CONTROL SEED [SEED ...
   warn, r reject, /F unaligned), the claims, and the values beyond noise on
   `ok` follow-ups. Needs numpy and Pillow.
 """
-import json, os, random, shutil, subprocess, sys
+import json, os, shutil, subprocess, sys
 import numpy as np
 from PIL import Image, ImageFilter
 
@@ -65,18 +65,8 @@ def make(work, photo, seed, roi, ctrl, sessions=5):
     big = src.resize((round(src.width * k), round(src.height * k)), Image.BICUBIC)
     left, top = (big.width - 1400) // 2, (big.height - 1050) // 2
     scene = big.crop((left, top, left + 1400, top + 1050))
-    rng, nprng = random.Random(seed), np.random.default_rng(seed)
     dates = ["2026-01-05", "2026-02-02", "2026-03-02", "2026-03-30", "2026-04-27"][:sessions]
-    os.makedirs(f"{case}/{dates[0]}")
-    x0, y0 = ic.OFFSET
-    scene.crop((x0, y0, x0 + ic.FRAME[0], y0 + ic.FRAME[1])).save(
-        f"{case}/{dates[0]}/cheek.jpg", quality=92)
-    changes = []
-    for d in dates[1:]:
-        os.makedirs(f"{case}/{d}")
-        img, c = capture(scene, rng, nprng)
-        img.save(f"{case}/{d}/cheek.jpg", quality=c["quality"])
-        changes.append(c)
+    changes = ic.write_visits(case, scene, dates, seed, capture)
     with open(f"{case}/case.toml", "w") as f:
         f.write(f'client = "real {seed}"\ntreatment = "micro-needling"\n'
                 f"treatments = {json.dumps(dates[:-1])}\n[view.cheek]\nroi = {roi}\n"
