@@ -340,20 +340,7 @@ pub fn assess_parts(
     if let Some(shared) = &shared {
         measures.insert("control_detail_shared".to_string(), shared.correlation);
     }
-    let kept = match (&band, &shared) {
-        // the control's detail is skin seen in both captures: the share of
-        // it the capture keeps, without the capture's own noise
-        (_, Some(shared)) if shared.correlation >= thresholds::CONTROL_DETAIL_WARN => {
-            Some(shared.gain.max(0.0).powi(2))
-        }
-        // mostly noise (flagged by control_detail_shared), or no control
-        // region: the band's energy, noise and all
-        (Some(band), _) if reference.band_energy > 0.0 => {
-            Some(band_energy(band) / reference.band_energy)
-        }
-        _ => None,
-    };
-    if let Some(kept) = kept {
+    if let Some(kept) = sharpness(band.as_ref(), shared.as_ref(), reference.band_energy) {
         measures.insert(
             "sharpness_vs_baseline".to_string(),
             kept / (contrast * contrast),
@@ -377,6 +364,20 @@ pub fn assess_parts(
         shading,
         colour_rounding,
         ..verdict(measures)
+    }
+}
+
+/// The share of the baseline's fine-detail energy a capture keeps, before
+/// its contrast is undone: where the control's detail is skin seen in both
+/// captures ([`Shared::correlation`] at least the warn limit), the square of
+/// [`Shared::gain`], which the capture's own noise does not inflate; where
+/// it is mostly noise (already a warn for structure) or there is no control
+/// region, the band's energy ratio, noise and all.
+fn sharpness(band: Option<&Plane>, shared: Option<&Shared>, base_energy: f64) -> Option<f64> {
+    match (band, shared) {
+        (_, Some(s)) if s.correlation >= thresholds::CONTROL_DETAIL_WARN => Some(s.gain.powi(2)),
+        (Some(band), _) if base_energy > 0.0 => Some(band_energy(band) / base_energy),
+        _ => None,
     }
 }
 
@@ -498,7 +499,10 @@ struct Shared {
     correlation: f64,
     /// The capture's band projected on the baseline's, `Σab / Σb²`: how
     /// strongly the capture shows the baseline's detail. Noise of the
-    /// capture alone, which adds energy of its own, averages out of it.
+    /// capture alone, which adds energy of its own, averages out of it;
+    /// the baseline's own noise does not (it is in `Σb²` only), so over a
+    /// noisy baseline an equally sharp capture reads about the correlation
+    /// (the safe side: texture and lines withheld, never a claim).
     gain: f64,
 }
 
@@ -706,6 +710,37 @@ pub(super) mod tests {
             "{q:?}"
         );
         assert!(q.reasons[0].contains("blurred"), "{q:?}");
+    }
+
+    #[test]
+    fn a_steeper_tone_curve_is_not_read_as_sharper() {
+        // skin with light and dark surfaces around the region (so the
+        // shading fit takes a tone term), photographed again through a
+        // gamma of 0.85 on the encoded values: every relative contrast,
+        // the fine detail's too, is 1/0.85 × the baseline's
+        let (skin, regions) = skin();
+        let inside =
+            |r: Rect, x: usize, y: usize| x >= r.x && x < r.x + r.w && y >= r.y && y < r.y + r.h;
+        let control = regions.control.expect("a control region");
+        let surfaces = skin.map_planes(|p| {
+            Plane::from_fn(p.width(), p.height(), |x, y| {
+                let (c, r) = (x / 8, y / 8);
+                let k = (c * 7 + r * 13 + (c * r) % 11) % 17;
+                let factor = if inside(regions.roi, x, y) || inside(control, x, y) {
+                    1.0
+                } else {
+                    0.35 + 1.1 * k as f32 / 16.0
+                };
+                (p.at(x, y) * factor).min(250.0)
+            })
+        });
+        let reference = reference(&surfaces, regions);
+        let toned = surfaces.map_planes(|p| p.map(|v| 255.0 * (v / 255.0).powf(1.0 / 0.85)));
+        let q = assess(&toned, regions, &reference, &Registration::identity());
+        let contrast = q.measures["contrast_vs_baseline"];
+        assert!((contrast - 1.0 / 0.85).abs() < 0.05, "{contrast}");
+        let kept = q.measures["sharpness_vs_baseline"];
+        assert!((kept - 1.0).abs() < 0.05, "{kept} (contrast {contrast})");
     }
 
     #[test]

@@ -19,6 +19,13 @@
 //! The quadratic is only trusted where it interpolates: blocks must lie
 //! beyond all four sides of the ROI ([`MIN_SIDE_SHARE`]); otherwise no
 //! field is fitted and only the gains apply.
+//!
+//! Where the scene around the ROI has light and dark surfaces, the fit
+//! takes a tone term too (a changed tone curve, [`Shading::contrast`]).
+//! That fit is made on each channel of each block, with a level of its own
+//! per channel (the white balance) and the field's shape and the tone term
+//! shared by the three, so a changed white balance over surfaces of
+//! different colour is not taken for a tone curve.
 
 use crate::measure::colour::LinearLut;
 use crate::raster::{Rect, RgbPlanes, luminance_f64};
@@ -179,7 +186,9 @@ impl BlockMeans {
 const UNDO_RUN: usize = 64;
 
 /// A fitted shading field: `ln(capture / baseline)` of the linear
-/// luminance at a pixel, less its mean over the reference region.
+/// luminance at a pixel, less its mean over the reference region (with a
+/// tone term, its shape as fitted on the three channels), and the tone
+/// term.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Shading {
     coef: [f64; TERMS],
