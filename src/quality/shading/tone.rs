@@ -2,7 +2,7 @@
 //! varies than the baseline's (a changed tone curve), fitted with the
 //! field where the scene around the ROI holds light and dark surfaces.
 
-use super::{TERMS, robust_fit};
+use super::{MIN_BLOCKS, TERMS, robust_fit};
 use crate::stats::robust_sigma;
 
 /// Smallest robust spread (1.4826 × MAD) of the baseline's log block
@@ -67,7 +67,8 @@ pub(super) fn fit_with_tone(
         .iter()
         .map(|(basis, lb)| lb - basis.iter().zip(&s).map(|(b, c)| b * c).sum::<f64>())
         .collect();
-    if robust_sigma(&rest) < MIN_TONE_RESIDUAL {
+    // a block with a black channel has no colour to fit (no log of it)
+    if robust_sigma(&rest) < MIN_TONE_RESIDUAL || colours.len() < MIN_BLOCKS {
         return plain();
     }
     let mid: [f64; 3] = [0, 1, 2].map(|c| {
