@@ -315,12 +315,13 @@ pub fn fit(base: &BlockMeans, now: &BlockMeans, roi: Rect, reference: Rect) -> O
             sides[1] += usize::from(x > (roi.x + roi.w) as f64);
             sides[2] += usize::from(y < roi.y as f64);
             sides[3] += usize::from(y > (roi.y + roi.h) as f64);
-            points.push((shape.basis(x, y), (mn / mb).ln()));
+            let basis = shape.basis(x, y);
+            points.push((basis, (mn / mb).ln()));
             log_base.push(mb.ln());
             let (cb, cn) = (base.channels[k], now.channels[k]);
             if cb.iter().chain(&cn).all(|&v| v > 0.0) {
                 colours.push(Colour {
-                    basis: shape.basis(x, y),
+                    basis,
                     log_base: cb.map(f64::ln),
                     log_ratio: [0, 1, 2].map(|c| (cn[c] / cb[c]).ln()),
                 });
@@ -643,16 +644,20 @@ mod tests {
         }
     }
 
+    /// The log light of block (`c`, `r`) of a deterministic jumble of
+    /// surfaces around −1.8, spread by about `spread`.
+    fn jumble(c: usize, r: usize, spread: f64) -> f64 {
+        let k = (c * 7 + r * 13 + (c * r) % 11) % 17;
+        -1.8 + spread * (k as f64 / 16.0 - 0.5) * 3.4
+    }
+
     /// A scene of light and dark surfaces (log luminance spread about
     /// `scene_spread`) photographed again through a tone curve and a radial
     /// fall-off of light.
     fn toned(tone: f64, scene_spread: f64) -> (BlockMeans, BlockMeans, Rect, Shading) {
         let field = fall_off([0.0, 0.02, -0.01, -0.12, 0.0, -0.12]);
         // a deterministic jumble of surfaces between ~0.04 and ~0.5
-        let scene = |c: usize, r: usize, _| {
-            let k = (c * 7 + r * 13 + (c * r) % 11) % 17;
-            -1.8 + scene_spread * (k as f64 / 16.0 - 0.5) * 3.4
-        };
+        let scene = |c: usize, r: usize, _| jumble(c, r, scene_spread);
         let (base, now) = photographed(scene, tone, &field);
         (base, now, Rect::new(320, 240, 320, 240), field)
     }
@@ -694,9 +699,8 @@ mod tests {
             for r in 0..rows {
                 for c in 0..cols {
                     let (x, y) = ((c as f64 + 0.5) * 20.0, (r as f64 + 0.5) * 20.0);
-                    let k = (c * 7 + r * 13 + (c * r) % 11) % 17;
                     let hue = ((c * 5 + r * 3) % 7) as f64 / 6.0 - 0.5;
-                    let light = -1.8 + 0.6 * (k as f64 / 16.0 - 0.5) * 3.4;
+                    let light = jumble(c, r, 0.6);
                     let lb = [light + 0.8 * hue, light, light - 0.8 * hue].map(f64::exp);
                     base.push(lb);
                     let f = field.log_ratio(x, y);
