@@ -22,6 +22,9 @@
 //!   lines it softened as 11 % fainter). Else the band's energy ratio. Both
 //!   are divided by the square of `contrast_vs_baseline`, as a changed tone
 //!   curve scales fine detail too;
+//! - `blur_vs_baseline_px`: the σ of the Gaussian blur that takes the
+//!   baseline's detail to that share ([`blur`]): unlike the share, it does
+//!   not depend on the grain of the control region's texture;
 //! - `control_detail_shared`: the correlation of the control region's
 //!   band-pass (the same σ 1.5 and 3 px) with the baseline's: how much of
 //!   its fine detail the two captures share. Skin texture is in both, noise
@@ -63,10 +66,12 @@ use crate::raster::{Plane, Rect, RgbPlanes, luminance_f64};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+mod blur;
 pub mod compression;
 mod normalise;
 mod shading;
 mod thresholds;
+use blur::{DetailSpectrum, Kept};
 use normalise::gains_of;
 pub use normalise::{gains, normalise_mut, normalise_part_mut, normalise_within_mut};
 pub use shading::{BlockMeans, Shading, block_means, block_means_reduced};
@@ -193,6 +198,9 @@ pub struct Reference {
     /// The control region's band-pass itself, for `control_detail_shared`
     /// (`None` without a control region).
     control_band: Option<Plane>,
+    /// The spectrum of that band-pass (the control region's, else the
+    /// ROI's), for `blur_vs_baseline_px`.
+    spectrum: Option<DetailSpectrum>,
     /// Block means of the whole frame, for the shading field.
     blocks: BlockMeans,
 }
@@ -261,6 +269,7 @@ pub fn reference_of(base: &Aligned<'_>) -> Reference {
     Reference {
         mean_linear: region_stats(ruler, &LinearLut::default()).mean_linear,
         band_energy: band.as_ref().map_or(0.0, band_energy),
+        spectrum: band.as_ref().and_then(DetailSpectrum::of),
         control_band: band.filter(|_| base.control.is_some()),
         blocks: base.blocks(),
     }
@@ -340,11 +349,15 @@ pub fn assess_parts(
     if let Some(shared) = &shared {
         measures.insert("control_detail_shared".to_string(), shared.correlation);
     }
-    if let Some(kept) = sharpness(band.as_ref(), shared.as_ref(), reference.band_energy) {
-        measures.insert(
-            "sharpness_vs_baseline".to_string(),
-            kept / (contrast * contrast),
-        );
+    if let Some((kept, how)) = sharpness(band.as_ref(), shared.as_ref(), reference.band_energy) {
+        let kept = kept / (contrast * contrast);
+        measures.insert("sharpness_vs_baseline".to_string(), kept);
+        if let Some(spectrum) = &reference.spectrum {
+            measures.insert(
+                "blur_vs_baseline_px".to_string(),
+                spectrum.blur_for(kept, how),
+            );
+        }
     }
     if let Some(cast) = colour_cast(ruler_stats.mean_linear, reference.mean_linear) {
         measures.insert("colour_cast_vs_baseline".to_string(), cast);
@@ -372,11 +385,19 @@ pub fn assess_parts(
 /// captures ([`Shared::correlation`] at least the warn limit), the square of
 /// [`Shared::gain`], which the capture's own noise does not inflate; where
 /// it is mostly noise (already a warn for structure) or there is no control
-/// region, the band's energy ratio, noise and all.
-fn sharpness(band: Option<&Plane>, shared: Option<&Shared>, base_energy: f64) -> Option<f64> {
+/// region, the band's energy ratio, noise and all. With how it was read.
+fn sharpness(
+    band: Option<&Plane>,
+    shared: Option<&Shared>,
+    base_energy: f64,
+) -> Option<(f64, Kept)> {
     match (band, shared) {
-        (_, Some(s)) if s.correlation >= thresholds::CONTROL_DETAIL_WARN => Some(s.gain.powi(2)),
-        (Some(band), _) if base_energy > 0.0 => Some(band_energy(band) / base_energy),
+        (_, Some(s)) if s.correlation >= thresholds::CONTROL_DETAIL_WARN => {
+            Some((s.gain.powi(2), Kept::Projection))
+        }
+        (Some(band), _) if base_energy > 0.0 => {
+            Some((band_energy(band) / base_energy, Kept::Energy))
+        }
         _ => None,
     }
 }
