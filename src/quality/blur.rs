@@ -123,7 +123,7 @@ impl DetailSpectrum {
     /// `kept` of it (0 for a capture at least as sharp, at most
     /// [`MAX_BLUR_PX`]).
     pub(super) fn blur_for(&self, kept: f64, how: Kept) -> f64 {
-        if !(kept < 1.0) {
+        if kept >= 1.0 || kept.is_nan() {
             return 0.0;
         }
         let (mut lo, mut hi) = (0.0, MAX_BLUR_PX);
