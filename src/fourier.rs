@@ -5,6 +5,18 @@ use rayon::prelude::*;
 use rustfft::FftPlanner;
 use rustfft::num_complex::Complex32;
 
+/// The signed frequency of bin `k` of an `n`-point transform, in cycles
+/// per sample (bins above `n / 2` are the negative frequencies).
+#[must_use]
+pub fn frequency(k: usize, n: usize) -> f64 {
+    let k = if k > n / 2 {
+        k as f64 - n as f64
+    } else {
+        k as f64
+    };
+    k / n as f64
+}
+
 /// Direction of a transform.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Direction {

@@ -369,14 +369,7 @@ mod tests {
         let mut q: Vec<Complex32> = gy.iter().map(|&v| Complex32::new(v as f32, 0.0)).collect();
         fft.run(&mut p, Direction::Forward);
         fft.run(&mut q, Direction::Forward);
-        let freq = |k: usize, n: usize| {
-            let k = if k > n / 2 {
-                k as f64 - n as f64
-            } else {
-                k as f64
-            };
-            2.0 * std::f64::consts::PI * k / n as f64
-        };
+        let freq = |k: usize, n: usize| std::f64::consts::TAU * crate::fourier::frequency(k, n);
         let mut z = vec![Complex32::new(0.0, 0.0); w * h];
         for v in 0..h {
             for u in 0..w {

@@ -1,32 +1,41 @@
-//! The blur of a capture against the baseline, in pixels
-//! (`blur_vs_baseline_px`): the σ of the Gaussian that takes the baseline's
-//! fine detail to the share of it the capture keeps
-//! (`sharpness_vs_baseline`).
+//! The fine detail the gate compares: the band-pass of the luminance
+//! (σ 1.5 and 3 px, [`band_pass`]), and the blur of a capture against the
+//! baseline, in pixels
+//! (`blur_vs_baseline_px`): the σ of the Gaussian blur that takes the
+//! baseline's fine detail to the share of it the capture keeps
+//! (`sharpness_vs_baseline`), a Gaussian-equivalent σ for a defocus or a
+//! shake.
 //!
-//! The share a blur keeps depends on the texture: coarse wood grain keeps
-//! 0.88 of its band-pass energy under a blur of σ 1.2 px that fades a
-//! spoon's sharp edges beside it by 13 %, and fine skin texture keeps 0.8
-//! under σ 0.6 px. The σ does not, so the gate's focus limit is also set on
-//! it, in the units fine lines are measured in. It is read from the
-//! baseline's band-pass spectrum ([`DetailSpectrum`], Welch's averaged
-//! periodogram of Hann-windowed tiles): a Gaussian of σ multiplies the power
-//! at frequency f by `g(f)² = exp(−4π²σ²f²)`, so the projection of a blurred
-//! band on the baseline's keeps `Σ P g / Σ P` and its energy `Σ P g² / Σ P`.
+//! The share a blur keeps depends on the texture: a coarse control region
+//! keeps 0.84–0.88 of its band-pass energy under a blur of σ 1.2 px that
+//! fades finer lines in the region by 12–14 %, and fine skin texture keeps
+//! 0.8 under σ 0.6 px. The σ of a Gaussian blur does not, so the gate's
+//! focus limit is also set on it, in the units fine lines are measured in.
+//! It is read through the baseline's band-pass spectrum
+//! ([`DetailSpectrum`]: Welch's averaged periodogram of detrended,
+//! Hann-windowed tiles; P. D. Welch, IEEE Trans. Audio Electroacoust. 15
+//! (1967) 70–73, doi:10.1109/TAU.1967.1161901): a Gaussian of σ multiplies
+//! the amplitude at frequency f by `g(f) = exp(−2π²σ²f²)`, so the
+//! projection of a blurred band on the baseline's keeps `(Σ P g / Σ P)²` and
+//! its energy `Σ P g² / Σ P`.
 
-use crate::fourier::{Direction, Fft2};
+use crate::filters::gaussian_blur;
+use crate::fourier::{Direction, Fft2, frequency};
 use crate::raster::Plane;
 use rustfft::num_complex::Complex32;
 
-/// Side of the square tiles the spectrum is averaged over, px.
-const TILE: usize = 64;
-/// At most this many tiles (evenly spread) are transformed.
+/// The largest side of the square tiles the spectrum is averaged over, px.
+const MAX_TILE: usize = 64;
+/// The smallest: a region narrower than this has no spectrum.
+const MIN_TILE: usize = 16;
+/// At most this many tiles (spread over the region) are transformed.
 const MAX_TILES: usize = 256;
 /// The largest blur reported, px: the share a blur keeps is flat beyond it.
 pub(super) const MAX_BLUR_PX: f64 = 8.0;
 
 /// How the share of detail a capture keeps was measured.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Kept {
+pub(super) enum KeptBy {
     /// The square of the capture's band projected on the baseline's
     /// (`(Σab / Σb²)²`).
     Projection,
@@ -37,191 +46,233 @@ pub(super) enum Kept {
 /// The power spectrum of the baseline's band-pass, averaged over tiles.
 #[derive(Clone, Debug, PartialEq)]
 pub(super) struct DetailSpectrum {
-    /// Power per frequency bin, `TILE × TILE`, row-major, DC at 0.
+    /// Side of the tiles, px.
+    tile: usize,
+    /// Power per frequency bin, `tile × tile`, row-major, DC at 0.
     power: Vec<f64>,
-    /// `4π²|f|²` per bin (f in cycles per px).
-    radius2: Vec<f64>,
 }
 
 impl DetailSpectrum {
     /// The spectrum of `band` over its whole tiles without missing pixels;
-    /// `None` when it has none or no power.
+    /// `None` when it is narrower than [`MIN_TILE`], or has no such tile or
+    /// no power.
     pub(super) fn of(band: &Plane) -> Option<DetailSpectrum> {
         let (w, h) = (band.width(), band.height());
-        if w < TILE || h < TILE {
+        let tile = prev_power_of_two(w.min(h).min(MAX_TILE));
+        if tile < MIN_TILE {
             return None;
         }
-        let step = TILE / 2;
-        let starts = |n: usize| (0..=(n - TILE) / step).map(move |i| i * step);
+        let step = tile / 2;
+        let starts = |n: usize| (0..=(n - tile) / step).map(move |i| i * step);
+        let whole = |&(x, y): &(usize, usize)| {
+            (y..y + tile).all(|r| band.row(r)[x..x + tile].iter().all(|v| v.is_finite()))
+        };
         let origins: Vec<(usize, usize)> = starts(h)
             .flat_map(|y| starts(w).map(move |x| (x, y)))
-            .filter(|&(x, y)| {
-                (y..y + TILE).all(|r| band.row(r)[x..x + TILE].iter().all(|v| v.is_finite()))
-            })
+            .filter(whole)
             .collect();
-        if origins.is_empty() {
-            return None;
-        }
-        let stride = origins.len().div_ceil(MAX_TILES);
-        let hann: Vec<f32> = (0..TILE)
+        let picked = origins.len().min(MAX_TILES);
+        let hann: Vec<f64> = (0..tile)
             .map(|i| {
-                (std::f64::consts::PI * (i as f64 + 0.5) / TILE as f64)
+                (std::f64::consts::PI * (i as f64 + 0.5) / tile as f64)
                     .sin()
-                    .powi(2) as f32
+                    .powi(2)
             })
             .collect();
-        let fft = Fft2::new(TILE, TILE);
-        let mut power = vec![0.0f64; TILE * TILE];
-        let mut tile = vec![Complex32::new(0.0, 0.0); TILE * TILE];
-        for &(x0, y0) in origins.iter().step_by(stride) {
-            for (j, row) in tile.chunks_exact_mut(TILE).enumerate() {
-                let src = &band.row(y0 + j)[x0..x0 + TILE];
-                for ((c, &v), &wx) in row.iter_mut().zip(src).zip(&hann) {
-                    *c = Complex32::new(v * wx * hann[j], 0.0);
+        let fft = Fft2::new(tile, tile);
+        let mut power = vec![0.0f64; tile * tile];
+        let mut cells = vec![Complex32::new(0.0, 0.0); tile * tile];
+        // every (len / picked)-th tile in reading order, in a fixed order
+        for i in 0..picked {
+            let (x0, y0) = origins[i * origins.len() / picked];
+            let rows = || (0..tile).map(|j| &band.row(y0 + j)[x0..x0 + tile]);
+            let mean = rows().flatten().map(|&v| f64::from(v)).sum::<f64>() / (tile * tile) as f64;
+            for ((out, src), wy) in cells.chunks_exact_mut(tile).zip(rows()).zip(&hann) {
+                for ((c, &v), wx) in out.iter_mut().zip(src).zip(&hann) {
+                    *c = Complex32::new(((f64::from(v) - mean) * wx * wy) as f32, 0.0);
                 }
             }
-            fft.run(&mut tile, Direction::Forward);
-            for (p, c) in power.iter_mut().zip(&tile) {
+            fft.run(&mut cells, Direction::Forward);
+            for (p, c) in power.iter_mut().zip(&cells) {
                 *p += f64::from(c.norm_sqr());
             }
         }
-        let freq = |k: usize| {
-            let k = if k <= TILE / 2 {
-                k as f64
-            } else {
-                k as f64 - TILE as f64
-            };
-            k / TILE as f64
-        };
-        let radius2 = (0..TILE * TILE)
-            .map(|i| {
-                let (fx, fy) = (freq(i % TILE), freq(i / TILE));
-                4.0 * std::f64::consts::PI.powi(2) * (fx * fx + fy * fy)
-            })
-            .collect();
-        (power.iter().sum::<f64>() > 0.0).then_some(DetailSpectrum { power, radius2 })
+        (power.iter().sum::<f64>() > 0.0).then_some(DetailSpectrum { tile, power })
     }
 
-    /// The share of the baseline's detail a capture blurred by `sigma` px
-    /// keeps, measured `how`.
-    pub(super) fn kept(&self, sigma: f64, how: Kept) -> f64 {
-        let s2 = sigma * sigma;
+    /// The share of the baseline's detail a capture blurred by `sigma_px`
+    /// keeps, measured `by`.
+    pub(super) fn kept(&self, sigma_px: f64, by: KeptBy) -> f64 {
+        let n = self.tile;
+        let c = -2.0 * (std::f64::consts::PI * sigma_px).powi(2);
         let (mut kept, mut all) = (0.0, 0.0);
-        for (&p, &r2) in self.power.iter().zip(&self.radius2) {
-            // a Gaussian's transfer: exp(−2π²σ²f²)
-            let g = (-0.5 * s2 * r2).exp();
-            kept += p * if how == Kept::Projection { g } else { g * g };
+        for (i, &p) in self.power.iter().enumerate() {
+            let (fx, fy) = (frequency(i % n, n), frequency(i / n, n));
+            let g = (c * (fx * fx + fy * fy)).exp();
+            kept += p * if by == KeptBy::Projection { g } else { g * g };
             all += p;
         }
-        match how {
-            Kept::Projection => (kept / all).powi(2),
-            Kept::Energy => kept / all,
+        match by {
+            KeptBy::Projection => (kept / all).powi(2),
+            KeptBy::Energy => kept / all,
         }
     }
 
     /// The blur, px, under which the baseline's detail keeps the share
-    /// `kept` of it (0 for a capture at least as sharp, at most
-    /// [`MAX_BLUR_PX`]).
-    pub(super) fn blur_for(&self, kept: f64, how: Kept) -> f64 {
-        if kept >= 1.0 || kept.is_nan() {
-            return 0.0;
+    /// `kept` of it: 0 for a capture at least as sharp, at most
+    /// [`MAX_BLUR_PX`]; `None` for a share that is not a number.
+    pub(super) fn blur_px_for(&self, kept: f64, by: KeptBy) -> Option<f64> {
+        if !kept.is_finite() {
+            return None;
+        }
+        if kept >= 1.0 {
+            return Some(0.0);
         }
         let (mut lo, mut hi) = (0.0, MAX_BLUR_PX);
-        if self.kept(hi, how) >= kept {
-            return hi;
+        if self.kept(hi, by) >= kept {
+            return Some(hi);
         }
-        // `kept` falls with σ: bisect to 1e-4 px
+        // the share falls with σ: bisect to 1e-4 px
         while hi - lo > 1e-4 {
             let mid = 0.5 * (lo + hi);
-            if self.kept(mid, how) > kept {
+            if self.kept(mid, by) > kept {
                 lo = mid;
             } else {
                 hi = mid;
             }
         }
-        0.5 * (lo + hi)
+        Some(0.5 * (lo + hi))
     }
+}
+
+/// The band-pass of the luminance relative to its mean: the difference of
+/// two Gaussian blurs (σ 1.5 and 3 px), NaN where `y` has no data (filled
+/// with the mean before blurring). `None` without valid pixels or light.
+pub(super) fn band_pass(y: &Plane) -> Option<Plane> {
+    let (s, n) = y
+        .data()
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((0.0f64, 0u64), |(s, n), &v| (s + f64::from(v), n + 1));
+    let mean = s / n.max(1) as f64;
+    if n == 0 || mean <= 1e-6 {
+        return None;
+    }
+    let filled = y.map(|v| if v.is_finite() { v } else { mean as f32 });
+    let (fine, coarse) = (gaussian_blur(&filled, 1.5), gaussian_blur(&filled, 3.0));
+    let inv = 1.0 / mean;
+    Some(Plane::from_fn(y.width(), y.height(), |x, yy| {
+        if y.at(x, yy).is_finite() {
+            ((f64::from(fine.at(x, yy)) - f64::from(coarse.at(x, yy))) * inv) as f32
+        } else {
+            f32::NAN
+        }
+    }))
+}
+
+/// Mean square of a band-pass over its valid pixels (0 without any).
+pub(super) fn band_energy(band: &Plane) -> f64 {
+    let (e, n) = band
+        .data()
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((0.0f64, 0u64), |(e, n), &v| {
+            (e + f64::from(v).powi(2), n + 1)
+        });
+    if n == 0 { 0.0 } else { e / n as f64 }
+}
+
+/// The largest power of two at most `n` (0 for 0).
+fn prev_power_of_two(n: usize) -> usize {
+    if n == 0 { 0 } else { 1 << n.ilog2() }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::filters::gaussian_blur;
     use crate::synth;
 
-    /// The band-pass the gate reads (σ 1.5 and 3 px), without the division
-    /// by the mean (a scale, which the shares do not see).
+    /// The gate's band-pass (σ 1.5 and 3 px, relative to the mean).
     fn band(y: &Plane) -> Plane {
-        let (fine, coarse) = (gaussian_blur(y, 1.5), gaussian_blur(y, 3.0));
-        Plane::from_fn(y.width(), y.height(), |x, yy| {
-            fine.at(x, yy) - coarse.at(x, yy)
-        })
+        band_pass(y).expect("a band-pass")
     }
 
-    /// Texture of grain `scale` px: noise smoothed by σ `scale`, then
-    /// sharp-edged steps of a few pixels where `edges` is set.
-    fn texture(seed: u64, scale: f64, edges: bool) -> Plane {
+    /// A `size`² texture of grain `scale` px: noise smoothed by σ `scale`,
+    /// plus sharp-edged steps of a few pixels where `edges` is set.
+    fn texture(seed: u64, size: usize, scale: f64, edges: bool) -> Plane {
         let mut draw = synth::Draw::new(seed);
-        let noise = Plane::from_fn(384, 384, |_, _| draw.unit() as f32 - 0.5);
+        let noise = Plane::from_fn(size, size, |_, _| draw.unit() as f32 - 0.5);
         let smooth = gaussian_blur(&noise, scale);
-        Plane::from_fn(384, 384, |x, y| {
+        Plane::from_fn(size, size, |x, y| {
             let step = if edges && (x / 7 + y / 11) % 3 == 0 {
                 0.5
             } else {
                 0.0
             };
-            smooth.at(x, y) * 4.0 + step
+            1.0 + smooth.at(x, y) * 4.0 + step
         })
     }
 
-    fn projection(a: &Plane, b: &Plane) -> f64 {
-        let (ab, bb) = a
-            .data()
-            .iter()
-            .zip(b.data())
-            .fold((0.0, 0.0), |(ab, bb), (&u, &v)| {
-                (ab + f64::from(u) * f64::from(v), bb + f64::from(v).powi(2))
-            });
-        (ab / bb).powi(2)
+    /// What blurring by `sigma_px` keeps of `y`'s band, measured `by`.
+    fn kept_by_blurring(y: &Plane, sigma_px: f64, by: KeptBy) -> f64 {
+        let (a, b) = (band(&gaussian_blur(y, sigma_px)), band(y));
+        let dot = |p: &Plane, q: &Plane| {
+            p.data()
+                .iter()
+                .zip(q.data())
+                .map(|(&u, &v)| f64::from(u) * f64::from(v))
+                .sum::<f64>()
+        };
+        match by {
+            KeptBy::Projection => (dot(&a, &b) / dot(&b, &b)).powi(2),
+            KeptBy::Energy => dot(&a, &a) / dot(&b, &b),
+        }
     }
+
+    /// Grains from fine (near the pixel) to coarse (an upscaled photo),
+    /// with and without sharp edges.
+    const GRAINS: [(u64, f64, bool); 3] = [(1, 0.6, false), (2, 2.5, false), (3, 1.0, true)];
 
     #[test]
     fn the_spectrum_predicts_what_a_blur_keeps_as_blurring_does() {
-        for (seed, scale, edges) in [(1, 0.6, false), (2, 2.5, false), (3, 1.0, true)] {
-            let y = texture(seed, scale, edges);
-            let b = band(&y);
-            let spectrum = DetailSpectrum::of(&b).expect("a spectrum");
-            for sigma in [0.5, 1.0, 1.5] {
-                let naive = projection(&band(&gaussian_blur(&y, sigma)), &b);
-                let model = spectrum.kept(sigma, Kept::Projection);
-                assert!(
-                    (model - naive).abs() < 0.03,
-                    "grain {scale} σ {sigma}: model {model:.3}, blurring {naive:.3}"
-                );
+        // the model differs from blurring by the sampled kernels and the
+        // window's leakage only: a few thousandths at these σ
+        for (seed, scale, edges) in GRAINS {
+            let y = texture(seed, 384, scale, edges);
+            let spectrum = DetailSpectrum::of(&band(&y)).expect("a spectrum");
+            for sigma in [0.7, 1.0, 1.5] {
+                for by in [KeptBy::Projection, KeptBy::Energy] {
+                    let naive = kept_by_blurring(&y, sigma, by);
+                    let model = spectrum.kept(sigma, by);
+                    assert!(
+                        (model - naive).abs() < 0.03,
+                        "grain {scale} σ {sigma} {by:?}: model {model:.3}, blurring {naive:.3}"
+                    );
+                }
             }
         }
     }
 
     #[test]
     fn a_blur_reads_as_its_sigma_whatever_the_grain_of_the_texture() {
-        // the share kept differs by texture; the σ read back does not
-        for sigma in [0.6, 1.2] {
+        // the share kept differs by grain; the σ read back does not (0.1 px:
+        // a tenth of the finest line scale)
+        for sigma in [0.7, 1.2] {
             let mut shares = Vec::new();
-            for (seed, scale, edges) in [(4, 0.6, false), (5, 2.5, false), (6, 1.5, true)] {
-                let y = texture(seed, scale, edges);
-                let b = band(&y);
-                let kept = projection(&band(&gaussian_blur(&y, sigma)), &b);
-                let read = DetailSpectrum::of(&b)
-                    .unwrap()
-                    .blur_for(kept, Kept::Projection);
+            for (seed, scale, edges) in GRAINS {
+                let y = texture(seed + 10, 384, scale, edges);
+                let kept = kept_by_blurring(&y, sigma, KeptBy::Projection);
+                let read = DetailSpectrum::of(&band(&y))
+                    .and_then(|s| s.blur_px_for(kept, KeptBy::Projection))
+                    .unwrap();
                 assert!(
                     (read - sigma).abs() < 0.1,
                     "grain {scale}: σ {sigma} read as {read:.3} (kept {kept:.3})"
                 );
                 shares.push(kept);
             }
-            let spread = shares.iter().cloned().fold(f64::MIN, f64::max)
-                - shares.iter().cloned().fold(f64::MAX, f64::min);
+            let spread = shares.iter().copied().fold(f64::MIN, f64::max)
+                - shares.iter().copied().fold(f64::MAX, f64::min);
             assert!(
                 spread > 0.05,
                 "σ {sigma}: shares {shares:?} do not depend on the grain"
@@ -230,23 +281,58 @@ mod tests {
     }
 
     #[test]
-    fn the_energy_ratio_is_inverted_through_the_square_of_the_transfer() {
-        let y = texture(7, 1.0, false);
-        let b = band(&y);
-        let spectrum = DetailSpectrum::of(&b).unwrap();
-        let blurred = band(&gaussian_blur(&y, 0.9));
-        let energy = |p: &Plane| p.data().iter().map(|&v| f64::from(v).powi(2)).sum::<f64>();
-        let read = spectrum.blur_for(energy(&blurred) / energy(&b), Kept::Energy);
+    fn the_energy_ratio_is_read_through_the_square_of_the_transfer() {
+        let y = texture(7, 384, 1.0, false);
+        let kept = kept_by_blurring(&y, 0.9, KeptBy::Energy);
+        let spectrum = DetailSpectrum::of(&band(&y)).unwrap();
+        let read = spectrum.blur_px_for(kept, KeptBy::Energy).unwrap();
         assert!((read - 0.9).abs() < 0.1, "read {read:.3}");
     }
 
     #[test]
-    fn a_sharper_capture_reads_no_blur_and_a_flat_one_the_largest() {
-        let spectrum = DetailSpectrum::of(&band(&texture(8, 1.0, false))).unwrap();
-        assert_eq!(spectrum.blur_for(1.02, Kept::Projection), 0.0);
-        assert_eq!(spectrum.blur_for(f64::NAN, Kept::Projection), 0.0);
-        assert_eq!(spectrum.blur_for(0.0, Kept::Projection), MAX_BLUR_PX);
-        assert!(DetailSpectrum::of(&Plane::filled(40, 300, 0.1)).is_none());
+    fn large_regions_are_sampled_and_narrow_ones_read_with_small_tiles() {
+        // 1296 tiles, of which 256 are transformed
+        let big = texture(8, 1200, 1.0, false);
+        let kept = kept_by_blurring(&big, 1.0, KeptBy::Projection);
+        let read = DetailSpectrum::of(&band(&big))
+            .and_then(|s| s.blur_px_for(kept, KeptBy::Projection))
+            .unwrap();
+        assert!((read - 1.0).abs() < 0.1, "read {read:.3}");
+        // a strip 24 px wide: 16-px tiles
+        let strip =
+            band(&texture(9, 384, 1.0, false)).crop(crate::raster::Rect::new(100, 0, 24, 384));
+        let spectrum = DetailSpectrum::of(&strip).expect("a spectrum of 16-px tiles");
+        assert_eq!(spectrum.tile, 16);
+        assert!(DetailSpectrum::of(&strip.crop(crate::raster::Rect::new(0, 0, 15, 384))).is_none());
+    }
+
+    #[test]
+    fn missing_pixels_leave_their_tiles_out() {
+        let b = band(&texture(10, 384, 1.0, false));
+        let whole = DetailSpectrum::of(&b).unwrap();
+        // a hole over the left half's tiles: the rest still reads the blur
+        let mut holed = b.clone();
+        for y in 0..384 {
+            for x in 0..150 {
+                holed.set(x, y, f32::NAN);
+            }
+        }
+        let part = DetailSpectrum::of(&holed).expect("tiles right of the hole");
+        let (a, z) = (
+            whole.kept(1.0, KeptBy::Projection),
+            part.kept(1.0, KeptBy::Projection),
+        );
+        assert!((a - z).abs() < 0.03, "{a:.3} vs {z:.3}");
+    }
+
+    #[test]
+    fn a_sharper_capture_reads_no_blur_a_flat_one_the_largest_and_nan_none() {
+        let spectrum = DetailSpectrum::of(&band(&texture(11, 384, 1.0, false))).unwrap();
+        let read = |kept: f64| spectrum.blur_px_for(kept, KeptBy::Projection);
+        assert_eq!(read(1.02), Some(0.0));
+        assert_eq!(read(0.0), Some(MAX_BLUR_PX));
+        assert_eq!(read(f64::NAN), None);
+        assert_eq!(read(f64::INFINITY), None);
         assert!(DetailSpectrum::of(&Plane::filled(300, 300, 0.0)).is_none());
         assert!(DetailSpectrum::of(&Plane::filled(300, 300, f32::NAN)).is_none());
     }

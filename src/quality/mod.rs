@@ -60,7 +60,6 @@
 //! them), `reject` leaves the capture out like a failed alignment.
 
 use crate::align::Registration;
-use crate::filters::gaussian_blur;
 use crate::measure::colour::LinearLut;
 use crate::raster::{Plane, Rect, RgbPlanes, luminance_f64};
 use serde::Serialize;
@@ -71,7 +70,7 @@ pub mod compression;
 mod normalise;
 mod shading;
 mod thresholds;
-use blur::{DetailSpectrum, Kept};
+use blur::{DetailSpectrum, KeptBy, band_energy, band_pass};
 use normalise::gains_of;
 pub use normalise::{gains, normalise_mut, normalise_part_mut, normalise_within_mut};
 pub use shading::{BlockMeans, Shading, block_means, block_means_reduced};
@@ -349,14 +348,15 @@ pub fn assess_parts(
     if let Some(shared) = &shared {
         measures.insert("control_detail_shared".to_string(), shared.correlation);
     }
-    if let Some((kept, how)) = sharpness(band.as_ref(), shared.as_ref(), reference.band_energy) {
+    if let Some((kept, by)) = sharpness(band.as_ref(), shared.as_ref(), reference.band_energy) {
         let kept = kept / (contrast * contrast);
         measures.insert("sharpness_vs_baseline".to_string(), kept);
-        if let Some(spectrum) = &reference.spectrum {
-            measures.insert(
-                "blur_vs_baseline_px".to_string(),
-                spectrum.blur_for(kept, how),
-            );
+        if let Some(blur) = reference
+            .spectrum
+            .as_ref()
+            .and_then(|s| s.blur_px_for(kept, by))
+        {
+            measures.insert("blur_vs_baseline_px".to_string(), blur);
         }
     }
     if let Some(cast) = colour_cast(ruler_stats.mean_linear, reference.mean_linear) {
@@ -390,13 +390,13 @@ fn sharpness(
     band: Option<&Plane>,
     shared: Option<&Shared>,
     base_energy: f64,
-) -> Option<(f64, Kept)> {
+) -> Option<(f64, KeptBy)> {
     match (band, shared) {
         (_, Some(s)) if s.correlation >= thresholds::CONTROL_DETAIL_WARN => {
-            Some((s.gain.powi(2), Kept::Projection))
+            Some((s.gain.powi(2), KeptBy::Projection))
         }
         (Some(band), _) if base_energy > 0.0 => {
-            Some((band_energy(band) / base_energy, Kept::Energy))
+            Some((band_energy(band) / base_energy, KeptBy::Energy))
         }
         _ => None,
     }
@@ -474,43 +474,6 @@ fn region_stats(img: &RgbPlanes, lut: &LinearLut) -> RegionStats {
     }
 }
 
-/// The band-pass of the luminance relative to its mean: the difference of
-/// two Gaussian blurs (σ 1.5 and 3 px), NaN where `y` has no data (filled
-/// with the mean before blurring). `None` without valid pixels or light.
-fn band_pass(y: &Plane) -> Option<Plane> {
-    let (s, n) = y
-        .data()
-        .iter()
-        .filter(|v| v.is_finite())
-        .fold((0.0f64, 0u64), |(s, n), &v| (s + f64::from(v), n + 1));
-    let mean = s / n.max(1) as f64;
-    if n == 0 || mean <= 1e-6 {
-        return None;
-    }
-    let filled = y.map(|v| if v.is_finite() { v } else { mean as f32 });
-    let (fine, coarse) = (gaussian_blur(&filled, 1.5), gaussian_blur(&filled, 3.0));
-    let inv = 1.0 / mean;
-    Some(Plane::from_fn(y.width(), y.height(), |x, yy| {
-        if y.at(x, yy).is_finite() {
-            ((f64::from(fine.at(x, yy)) - f64::from(coarse.at(x, yy))) * inv) as f32
-        } else {
-            f32::NAN
-        }
-    }))
-}
-
-/// Mean square of a band-pass over its valid pixels (0 without any).
-fn band_energy(band: &Plane) -> f64 {
-    let (e, n) = band
-        .data()
-        .iter()
-        .filter(|v| v.is_finite())
-        .fold((0.0f64, 0u64), |(e, n), &v| {
-            (e + f64::from(v).powi(2), n + 1)
-        });
-    if n == 0 { 0.0 } else { e / n as f64 }
-}
-
 /// What two band-passes of the same region share ([`shared_detail`]).
 #[derive(Clone, Copy, Debug)]
 struct Shared {
@@ -562,6 +525,7 @@ fn colour_cast(now: [f64; 3], then: [f64; 3]) -> Option<f64> {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
+    use crate::filters::gaussian_blur;
 
     /// The phantom's skin, as a baseline photo with a control region.
     pub(super) fn skin() -> (RgbPlanes, Regions) {
@@ -630,6 +594,17 @@ pub(super) mod tests {
         );
         assert!(q.status >= Verdict::Warn, "{q:?}");
         assert!(q.reasons.iter().any(|r| r.contains("blurred")), "{q:?}");
+        // and the blur is read back as the σ it was, whatever the share
+        for sigma in [0.7, 1.5] {
+            let q = assess(
+                &blurred(sigma),
+                regions,
+                &reference,
+                &Registration::identity(),
+            );
+            let read = q.measures["blur_vs_baseline_px"];
+            assert!((read - sigma).abs() < 0.1, "σ {sigma} read as {read:.3}");
+        }
     }
 
     /// `img` with independent noise (uniform, ±`amp` levels, from `seed`)

@@ -29,7 +29,8 @@ struct Threshold {
     /// What a warn of this measure withholds.
     scope: Scope,
     /// A measure of the same problem seen another way: when it is past its
-    /// own warn limit, its reason stands for this one's.
+    /// own limit of this one's level or worse, its reason stands for this
+    /// one's.
     same_problem_as: Option<&'static str>,
 }
 
@@ -49,6 +50,18 @@ impl Threshold {
         match self.side {
             Side::Above => v > limit,
             Side::Below => v < limit,
+        }
+    }
+
+    /// The value and the verdict it earns, where it is past the warn limit.
+    fn level(&self, measures: &BTreeMap<String, f64>) -> Option<(f64, Verdict)> {
+        let v = self.value(measures)?;
+        if self.past(v, self.reject) {
+            Some((v, Verdict::Reject))
+        } else if self.past(v, self.warn) {
+            Some((v, Verdict::Warn))
+        } else {
+            None
         }
     }
 }
@@ -237,7 +250,7 @@ const PRECISION_WARN_PX: f64 = 0.5;
 pub(super) fn short_reason(measures: &BTreeMap<String, f64>) -> Option<&'static str> {
     THRESHOLDS
         .iter()
-        .find(|t| t.value(measures).is_some_and(|v| t.past(v, t.warn)))
+        .find(|t| t.level(measures).is_some())
         .map(|t| t.short)
 }
 
@@ -248,14 +261,7 @@ pub(super) fn verdict(measures: BTreeMap<String, f64>) -> Quality {
     let mut status_all = Verdict::Ok;
     let mut reasons = Vec::new();
     for t in &THRESHOLDS {
-        let Some(v) = t.value(&measures) else {
-            continue;
-        };
-        let level = if t.past(v, t.reject) {
-            Verdict::Reject
-        } else if t.past(v, t.warn) {
-            Verdict::Warn
-        } else {
+        let Some((v, level)) = t.level(&measures) else {
             continue;
         };
         status = status.max(level);
@@ -265,7 +271,7 @@ pub(super) fn verdict(measures: BTreeMap<String, f64>) -> Quality {
         let said = t.same_problem_as.is_some_and(|m| {
             THRESHOLDS
                 .iter()
-                .any(|o| o.measure == m && o.value(&measures).is_some_and(|v| o.past(v, o.warn)))
+                .any(|o| o.measure == m && o.level(&measures).is_some_and(|(_, l)| l >= level))
         });
         if !said {
             reasons.push(format!("{}; {}.", (t.problem)(v), t.advice));
@@ -372,5 +378,20 @@ mod tests {
         ]);
         assert_eq!(sharp.status, Verdict::Ok);
         assert_eq!(m(&[("blur_vs_baseline_px", 3.0)]).status, Verdict::Reject);
+        // a reject is explained by the measure that rejects
+        let rejected = m(&[("sharpness_vs_baseline", 0.6), ("blur_vs_baseline_px", 3.0)]);
+        assert_eq!(rejected.status, Verdict::Reject);
+        assert_eq!(rejected.reasons.len(), 2);
+        assert!(
+            rejected.reasons[1].contains("3.0 px"),
+            "{:?}",
+            rejected.reasons
+        );
+        // and every measure named as the same problem is a measure
+        for t in &THRESHOLDS {
+            if let Some(other) = t.same_problem_as {
+                assert!(THRESHOLDS.iter().any(|o| o.measure == other), "{other}");
+            }
+        }
     }
 }
