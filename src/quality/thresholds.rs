@@ -175,7 +175,7 @@ const THRESHOLDS: [Threshold; 11] = [
         reject: 2.5,
         problem: |v| {
             format!(
-                "out of focus, blurred or flatly lit: softer than the first visit as by a blur of {v:.1} px"
+                "out of focus, blurred or flatly lit: as if blurred by {v:.1} px against the first visit"
             )
         },
         advice: "retake in focus, hold the camera still, and light the skin as at the first visit",
@@ -361,7 +361,7 @@ mod tests {
         );
         assert_eq!(coarse.reasons.len(), 1);
         assert!(
-            coarse.reasons[0].contains("as by a blur of 0.9 px"),
+            coarse.reasons[0].contains("as if blurred by 0.9 px"),
             "{:?}",
             coarse.reasons
         );
