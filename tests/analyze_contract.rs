@@ -881,3 +881,32 @@ fn a_note_for_no_visit_is_a_warning_and_an_overlong_one_is_refused() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("case.toml"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_case_without_a_control_region_is_told_its_claims_rest_on_the_capture() {
+    // issue 15: where no control region is named, the report says that
+    // texture and line changes rest on the capture conditions alone
+    let t = tempdir();
+    let case = t.path().join("case");
+    phantom(&case, 5, 3);
+    let said = |case: &Path, out: &str| {
+        let out_dir = t.path().join(out);
+        let run = analyze(case, &out_dir, None);
+        assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+        let report = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
+        report.contains(
+            "No control region: focus and contrast are checked on the measured region itself",
+        ) && report.contains("rest on the capture conditions alone")
+    };
+    assert!(!said(&case, "with"), "said with a control region");
+    let manifest = case.join("case.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    assert!(text.contains("\ncontrol = "), "{text}");
+    let without: String = text
+        .lines()
+        .filter(|l| !l.starts_with("control = "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&manifest, without).unwrap();
+    assert!(said(&case, "without"), "not said without a control region");
+}

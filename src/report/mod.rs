@@ -338,7 +338,7 @@ fn series_client_section(a: &Analysis, si: usize, s: &Series, plots: &[Plot]) ->
                                 strong { "Where we measure. " }
                                 "The blue box is the skin measured at every visit, in the same place each time (every photo is lined up on the first one). "
                                 @if f.control_suggested {
-                                    "The dashed green box is even, untreated-looking skin suggested as a reference for colour; it is not used until your practitioner confirms it."
+                                    "The dashed green box is even, untreated-looking skin suggested as a reference for colour; it is not used until your practitioner confirms it. Until then, changes of texture and lines rely on the photos being taken the same way each time."
                                 } @else if s.control.is_some() {
                                     "The green box is untreated skin, the reference for colour: a change of light acts on both and cancels."
                                 }
@@ -399,6 +399,11 @@ fn practitioner_section(a: &Analysis, plots: &[Plot]) -> Markup {
                         @if let Some(r) = s.roi { "Measured region (baseline px): x " (r.x) ", y " (r.y) ", " (r.w) "×" (r.h) ". " }
                         @if let Some(c) = s.control { "Control region: x " (c.x) ", y " (c.y) ", " (c.w) "×" (c.h) ". " }
                         @match s.mm_per_px { Some(v) => { "Scale " (v.get()) " mm/px." } None => { "No physical scale: per-pixel units." } }
+                        @if s.control.is_none() && s.kind == crate::case::Kind::Photo {
+                            " No control region: focus and contrast are checked on the measured region itself, so changes of texture and lines rest on the capture conditions alone, and no colour change is claimed. Name untreated skin in the same frame as "
+                            code { "control" }
+                            " in case.toml to make the photos their own ruler."
+                        }
                     }
                     table.stack {
                         thead { tr { th { "Visit" } th { "Day" } th { "Treatment" } th { "Alignment" } th { "Score" } th { "Overlap" } th { "Structure" } th { "Quality" } th.note { "Note" } } }
