@@ -31,7 +31,7 @@ const MIN_TILE: usize = 16;
 /// At most this many tiles (spread over the region) are transformed.
 const MAX_TILES: usize = 256;
 /// The largest blur reported, px: the share a blur keeps is flat beyond it.
-pub(super) const MAX_BLUR_PX: f64 = 8.0;
+const MAX_BLUR_PX: f64 = 8.0;
 
 /// How the share of detail a capture keeps was measured.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -66,6 +66,12 @@ impl Threshold {
     }
 }
 
+/// What to do about a softer capture, whichever measure finds it.
+const FOCUS_ADVICE: &str =
+    "retake in focus, hold the camera still, and light the skin as at the first visit";
+/// A softer capture in a client's words.
+const FOCUS_SHORT: &str = "less sharp than the first photo";
+
 fn pct(v: f64) -> String {
     format!("{:.0}%", 100.0 * v)
 }
@@ -163,8 +169,8 @@ const THRESHOLDS: [Threshold; 11] = [
                 pct(v)
             )
         },
-        advice: "retake in focus, hold the camera still, and light the skin as at the first visit",
-        short: "less sharp than the first photo",
+        advice: FOCUS_ADVICE,
+        short: FOCUS_SHORT,
         scope: Scope::Structure,
         same_problem_as: None,
     },
@@ -178,8 +184,8 @@ const THRESHOLDS: [Threshold; 11] = [
                 "out of focus, blurred or flatly lit: as if blurred by {v:.1} px against the first visit"
             )
         },
-        advice: "retake in focus, hold the camera still, and light the skin as at the first visit",
-        short: "less sharp than the first photo",
+        advice: FOCUS_ADVICE,
+        short: FOCUS_SHORT,
         scope: Scope::Structure,
         same_problem_as: Some("sharpness_vs_baseline"),
     },
@@ -306,11 +312,14 @@ pub(super) fn verdict(measures: BTreeMap<String, f64>) -> Quality {
 mod tests {
     use super::*;
 
+    /// The verdict of these measures.
+    fn verdict_of(pairs: &[(&str, f64)]) -> Quality {
+        verdict(pairs.iter().map(|&(k, v)| (k.to_string(), v)).collect())
+    }
+
     #[test]
     fn verdict_takes_the_worst_measure_with_its_reason() {
-        let m = |pairs: &[(&str, f64)]| {
-            verdict(pairs.iter().map(|&(k, v)| (k.to_string(), v)).collect())
-        };
+        let m = verdict_of;
         let ok = m(&[("clipped_fraction", 0.01), ("exposure_vs_baseline", 0.9)]);
         assert_eq!((ok.status, ok.reasons.len()), (Verdict::Ok, 0));
         let warn = m(&[("clipped_fraction", 0.10), ("exposure_vs_baseline", 0.9)]);
@@ -347,9 +356,7 @@ mod tests {
 
     #[test]
     fn a_blur_warns_on_its_own_and_is_not_said_twice() {
-        let m = |pairs: &[(&str, f64)]| {
-            verdict(pairs.iter().map(|&(k, v)| (k.to_string(), v)).collect())
-        };
+        let m = verdict_of;
         // coarse texture: most of its detail kept, yet blurred by 0.9 px
         let coarse = m(&[
             ("sharpness_vs_baseline", 0.86),
