@@ -9,8 +9,9 @@
 //! luminance smoothed by σ [`PRE_SIGMA`] less its blur of σ 4 px (the blur
 //! roughness subtracts). For a furrow of fixed width seen under fixed light
 //! this is proportional to its depth (every step is linear). Over the RMS of
-//! the same band in the control region of the same capture it becomes a
-//! ratio in which gain, gamma and a changed balance of the lights cancel.
+//! the same band in the control region of the same capture, each relative to
+//! its region's mean luminance (`super::ruled`), it becomes a ratio in which
+//! gain, gamma and a changed balance of the lights cancel.
 //!
 //! Pores: the same deficit over the baseline pores' discs (radius √2·σ of
 //! their scale), over the same deficit at the control region's own pores
