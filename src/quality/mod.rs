@@ -13,10 +13,10 @@
 //!   capture shows, as a share of its energy, in the band-pass of the
 //!   luminance relative to its mean (Gaussians of σ 1.5 and 3 px: the
 //!   scales of fine lines and pores) over the control region (else the
-//!   ROI), so a softer capture reads < 1 whatever its exposure. Where the
-//!   control's detail is skin seen in both captures (`control_detail_shared`
-//!   at least 0.8) it is the square of the capture's band projected on the
-//!   baseline's (`Σab / Σb²`): the capture's own noise and JPEG artefacts,
+//!   ROI), so a softer capture reads < 1 whatever its exposure. Where that
+//!   detail is seen in both captures (a correlation of at least 0.8:
+//!   `control_detail_shared` for a control region) it is the square of the
+//!   capture's band projected on the baseline's (`Σab / Σb²`): the capture's own noise and JPEG artefacts,
 //!   which add energy of their own, average out of it (the band's energy
 //!   ratio read a blur of σ 1.3 px with noise as 114 % of the detail, and the
 //!   lines it softened as 11 % fainter). Else the band's energy ratio. Both
@@ -194,9 +194,9 @@ pub struct Reference {
     /// Band-pass energy of the relative luminance of the control region
     /// (else the ROI).
     band_energy: f64,
-    /// The control region's band-pass itself, for `control_detail_shared`
-    /// (`None` without a control region).
-    control_band: Option<Plane>,
+    /// That band-pass itself (the control region's, else the ROI's), for
+    /// the detail a capture shares with it (`control_detail_shared`).
+    ruler_band: Option<Plane>,
     /// The spectrum of that band-pass (the control region's, else the
     /// ROI's), for `blur_vs_baseline_px`.
     spectrum: Option<DetailSpectrum>,
@@ -269,7 +269,7 @@ pub fn reference_of(base: &Aligned<'_>) -> Reference {
         mean_linear: region_stats(ruler, &LinearLut::default()).mean_linear,
         band_energy: band.as_ref().map_or(0.0, band_energy),
         spectrum: band.as_ref().and_then(DetailSpectrum::of),
-        control_band: band.filter(|_| base.control.is_some()),
+        ruler_band: band,
         blocks: base.blocks(),
     }
 }
@@ -341,11 +341,15 @@ pub fn assess_parts(
         }
     }
     let band = band_pass(&ruler_luminance);
-    let shared = match (&band, &reference.control_band) {
+    let shared = match (&band, &reference.ruler_band) {
         (Some(now), Some(then)) => shared_detail(now, then),
         _ => None,
     };
-    if let Some(shared) = &shared {
+    // without a control region the ROI is the ruler: the detail it shares
+    // reads the focus (a softer capture's JPEG artefacts and noise made up
+    // the band's energy: a blur of σ 1.2 px at quality 61 read 0.57 px), but
+    // its correlation is no warning, a treated region changes
+    if let Some(shared) = shared.as_ref().filter(|_| capture.control.is_some()) {
         measures.insert("control_detail_shared".to_string(), shared.correlation);
     }
     if let Some((kept, by)) = sharpness(band.as_ref(), shared.as_ref(), reference.band_energy) {
@@ -381,11 +385,13 @@ pub fn assess_parts(
 }
 
 /// The share of the baseline's fine-detail energy a capture keeps, before
-/// its contrast is undone: where the control's detail is skin seen in both
-/// captures ([`Shared::correlation`] at least the warn limit), the square of
-/// [`Shared::gain`], which the capture's own noise does not inflate; where
-/// it is mostly noise (already a warn for structure) or there is no control
-/// region, the band's energy ratio, noise and all. With how it was read.
+/// its contrast is undone: where the ruler's detail (the control region's,
+/// else the ROI's) is seen in both captures ([`Shared::correlation`] at
+/// least the warn limit), the square of [`Shared::gain`], which the
+/// capture's own noise does not inflate; where it is mostly noise (for a
+/// control region already a warn for structure) or, in the ROI, changed
+/// beyond that, the band's energy ratio, noise and all. With how it was
+/// read.
 fn sharpness(
     band: Option<&Plane>,
     shared: Option<&Shared>,
@@ -706,6 +712,25 @@ pub(super) mod tests {
             "{q:?}"
         );
         assert!(q.reasons[0].contains("blurred"), "{q:?}");
+        // without a control region the ROI is the ruler, read alike
+        let alone = Regions {
+            control: None,
+            ..regions
+        };
+        let q = assess(
+            &capture,
+            alone,
+            &super::reference(&skin, alone),
+            &Registration::identity(),
+        );
+        let roi = |img: &RgbPlanes| band_pass(&img.crop(alone.roi).luminance()).expect("a band");
+        let energy = band_energy(&roi(&capture)) / band_energy(&roi(&skin));
+        let kept = q.measures["sharpness_vs_baseline"];
+        assert!(
+            energy > 0.8 && kept < 0.8,
+            "energy {energy}, sharpness {kept}"
+        );
+        assert!(!q.measures.contains_key("control_detail_shared"));
     }
 
     #[test]
