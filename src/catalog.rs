@@ -226,7 +226,7 @@ pub const METRICS: &[MetricInfo] = &[
         "×",
         Better::Lower,
         "Skin texture (relative to the control region)",
-        "roughness of the region over the roughness of the untreated control region of the same capture: a change of light, gamma, noise or focus acts on both and cancels",
+        "roughness of the region over the roughness of the untreated control region of the same capture, each relative to its region's mean luminance: a change of light, gamma, noise or focus acts on both and cancels",
         true,
     ),
     m(
@@ -271,7 +271,7 @@ pub const METRICS: &[MetricInfo] = &[
         "×",
         Better::Lower,
         "Fine lines (depth, relative to the control region)",
-        "the tracked line deficit over the roughness of the untreated control region of the same capture: gain, gamma and a changed light balance cancel",
+        "the tracked line deficit over the RMS of the same band in the untreated control region of the same capture, each relative to its region's mean luminance: gain, gamma and a changed light balance cancel",
         true,
     ),
     m(
@@ -307,7 +307,7 @@ pub const METRICS: &[MetricInfo] = &[
         "×",
         Better::Lower,
         "Visible pores (depth, relative to the control region)",
-        "the tracked pore deficit over the same deficit at the untreated control region's own pores (found at baseline) in the same capture: gain, gamma and a changed light balance cancel",
+        "the tracked pore deficit over the same deficit at the untreated control region's own pores (found at baseline) in the same capture, each relative to its region's mean luminance: gain, gamma and a changed light balance cancel",
         false,
     ),
     m(

@@ -15,8 +15,9 @@
 //!
 //! Pores: the same deficit over the baseline pores' discs (radius √2·σ of
 //! their scale), over the same deficit at the control region's own pores
-//! (found at baseline too), which a softer focus, a changed exposure or
-//! light balance dims alike: a pore 20 % shallower reads −20 %, where the
+//! (found at baseline too), each relative to its region's mean luminance,
+//! which a softer focus, a changed exposure, tone curve or light balance
+//! dims alike: a pore 20 % shallower reads −20 %, where the
 //! count above a threshold moved +78 % with sensor noise alone.
 //! Pigment: the melanin-index excess over the control region of the
 //! baseline's pigmented spots ([`super::colour`]).

@@ -16,7 +16,8 @@
 //!   ROI), so a softer capture reads < 1 whatever its exposure. Where that
 //!   detail is seen in both captures (a correlation of at least 0.8:
 //!   `control_detail_shared` for a control region) it is the square of the
-//!   capture's band projected on the baseline's (`Σab / Σb²`): the capture's own noise and JPEG artefacts,
+//!   capture's band projected on the baseline's (`Σab / Σb²`): the
+//!   capture's own noise and JPEG artefacts,
 //!   which add energy of their own, average out of it (the band's energy
 //!   ratio read a blur of σ 1.3 px with noise as 114 % of the detail, and the
 //!   lines it softened as 11 % fainter). Else the band's energy ratio. Both
@@ -713,17 +714,14 @@ pub(super) mod tests {
         );
         assert!(q.reasons[0].contains("blurred"), "{q:?}");
         // without a control region the ROI is the ruler, read alike
-        let alone = Regions {
+        let no_control = Regions {
             control: None,
             ..regions
         };
-        let q = assess(
-            &capture,
-            alone,
-            &super::reference(&skin, alone),
-            &Registration::identity(),
-        );
-        let roi = |img: &RgbPlanes| band_pass(&img.crop(alone.roi).luminance()).expect("a band");
+        let reference = super::reference(&skin, no_control);
+        let q = assess(&capture, no_control, &reference, &Registration::identity());
+        let roi =
+            |img: &RgbPlanes| band_pass(&img.crop(no_control.roi).luminance()).expect("a band");
         let energy = band_energy(&roi(&capture)) / band_energy(&roi(&skin));
         let kept = q.measures["sharpness_vs_baseline"];
         assert!(
@@ -731,6 +729,7 @@ pub(super) mod tests {
             "energy {energy}, sharpness {kept}"
         );
         assert!(!q.measures.contains_key("control_detail_shared"));
+        assert_eq!((q.status, q.scope), (Verdict::Warn, Scope::Structure));
     }
 
     #[test]
