@@ -21,7 +21,7 @@ pub use surface::{Encoding, read_height_map, read_mask, read_set};
 use crate::date::Date;
 use crate::error::{Error, Result};
 use crate::raster::{ColourModel, Plane, RgbPlanes};
-pub use quant::DcSteps;
+pub use quant::{DcSteps, dc_steps};
 use std::io::Cursor;
 use std::path::Path;
 

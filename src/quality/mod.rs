@@ -47,7 +47,12 @@
 //! - `jpeg_dc_step`: the largest DC quantiser step of the tables a JPEG
 //!   file's frame uses
 //!   (quality 90: 3, quality 70: 10; no threshold: its rounding of the
-//!   block means widens the noise of the colour excesses, [`compression`]).
+//!   block means widens the noise of the colour excesses, [`compression`]);
+//! - `chroma_detail`: a JPEG's decoded chroma detail in the region or the
+//!   control, whichever has less, in levels (the standard deviation of red
+//!   minus green within 16×16 blocks): below about 1 the file left the
+//!   chroma flat and rounds an area's colour alike everywhere, which widens
+//!   the noise of the colour excesses more ([`compression`]). No threshold.
 //!
 //! Before measuring, a capture is normalised to the baseline ([`gains`],
 //! [`normalise_mut`]): each channel's linear light is scaled so that the
@@ -375,7 +380,16 @@ pub fn assess_parts(
             "jpeg_dc_step".to_string(),
             f64::from(steps.luma.max(steps.chroma)),
         );
-        compression::colour_rounding(steps, ruler_stats.mean_linear)
+        let region = compression::chroma_detail(roi);
+        let detail = compression::AreaDetail {
+            region,
+            control: capture.control.map_or(region, compression::chroma_detail),
+        };
+        measures.insert(
+            "chroma_detail".to_string(),
+            detail.region.min(detail.control),
+        );
+        compression::colour_rounding(steps, ruler_stats.mean_linear, detail)
     });
     Quality {
         gains: gains_of(ruler_stats.mean_linear, reference, roi.model),
