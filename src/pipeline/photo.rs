@@ -448,10 +448,15 @@ pub(super) fn measure_series(
         if let Some(r) = ks
             .iter()
             .filter(|&&k| assessed[k].measured.is_some())
-            .filter_map(|&k| assessed[k].quality.colour_rounding)
-            .max_by(|a, b| a.erythema.total_cmp(&b.erythema))
+            .filter_map(|&k| assessed[k].quality.colour_rounding.as_ref())
+            .fold(
+                None,
+                |acc: Option<quality::compression::ColourRounding>, r| {
+                    Some(acc.map_or_else(|| r.clone(), |a| a.max(r)))
+                },
+            )
         {
-            quality::compression::widen_mut(&mut values, r);
+            quality::compression::widen_mut(&mut values, &r);
         }
         let pore_histogram = usable.first().and_then(|m| m.pore_histogram.clone());
         let media = assessed[first]

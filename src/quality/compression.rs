@@ -1,4 +1,4 @@
-//! How much a JPEG's rounding moves the colour measures claims rest on.
+//! How much a JPEG's rounding moves the measures of a region's mean colour.
 //! JPEG keeps each 8×8 block's mean only to a multiple of its DC quantiser
 //! step over 8 (quality 70: 1.25 levels of 255), and the decoder rounds
 //! every sample to a whole level. A block of smooth chroma keeps no AC
@@ -14,15 +14,18 @@
 //! samples fall between different multiples, and their errors average out.
 //! So each area's rounding is that of a uniform error, 1/√12 of the
 //! quantiser, shrunk by the area's own chroma detail against each
-//! quantiser ([`dithered`]); carried through the sRGB curve at the
-//! brightness of the capture's control region (else its region), as
-//! captured, to each measure, for both areas it compares (the region or
-//! the spots, and the control). The luma's rounding keeps a calibrated
+//! quantiser ([`dithered`]); carried through the sRGB curve at each area's
+//! brightness as captured, and to each measure by its gradient, for both
+//! areas it compares (the region or its spots, and the control, whose
+//! rounding moves the gains that adapt the region). The luma's rounding
+//! keeps a calibrated
 //! share of its step ([`DITHER`]): the luma holds the skin's texture and
 //! the sensor's noise, which dither it.
 
+use crate::catalog::{self, id};
 use crate::ingest::DcSteps;
 use crate::measure::Value;
+use crate::measure::colour::{erythema_index, ita_deg, lab_from_linear, melanin_index};
 use crate::raster::{RgbPlanes, linear_to_srgb};
 use std::collections::BTreeMap;
 
@@ -37,17 +40,31 @@ use std::collections::BTreeMap;
 /// standard deviations, the MDC's own level.
 pub const DITHER: f64 = 1.0 / 6.0;
 
-/// 100 / ln 10: a natural-log change in index units.
-const INDEX_PER_LN: f64 = 100.0 / std::f64::consts::LN_10;
+/// The standard deviations a capture's JPEG rounding adds to its colour
+/// measures, by metric id (the means of the region's colour, each also
+/// against the control, and the spots' melanin excess).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ColourRounding(BTreeMap<String, f64>);
 
-/// The standard deviations a capture's JPEG rounding adds to the colour
-/// measures claims rest on, in their units.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ColourRounding {
-    /// Of `colour.erythema_index_vs_control`.
-    pub erythema: f64,
-    /// Of `colour.spot_melanin_excess`.
-    pub melanin: f64,
+impl ColourRounding {
+    /// The standard deviation added to `id`, if it is a measure the
+    /// rounding moves.
+    #[must_use]
+    pub fn of(&self, id: &str) -> Option<f64> {
+        self.0.get(id).copied()
+    }
+
+    /// The larger of two roundings, measure by measure: repeat photos of a
+    /// session keep the largest of theirs (their spread, which replaces each
+    /// photo's uncertainty, does not hold a rounding they share).
+    #[must_use]
+    pub fn max(mut self, other: &ColourRounding) -> ColourRounding {
+        for (id, &sd) in &other.0 {
+            let e = self.0.entry(id.clone()).or_insert(sd);
+            *e = e.max(sd);
+        }
+        self
+    }
 }
 
 /// d ln(linear light) / d(encoded level) at the encoded level `v` (0–255),
@@ -128,55 +145,112 @@ fn chroma_sd(step: u16, detail: f64) -> f64 {
     (lattice * uniform * dithered(detail, lattice)).hypot(uniform * dithered(detail, 1.0))
 }
 
-/// The chroma detail ([`chroma_detail`]) of the two areas a colour measure
-/// compares.
+/// An area of a capture as decoded: its mean linear RGB (0–1) and its
+/// chroma detail ([`chroma_detail`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct AreaDetail {
-    /// Of the measured region (where the spots of the pigment measure lie).
-    pub region: f64,
-    /// Of the control region.
-    pub control: f64,
+pub struct Area {
+    /// Mean linear RGB, as captured.
+    pub mean_linear: [f64; 3],
+    /// Chroma detail, levels.
+    pub detail: f64,
 }
 
-/// The rounding of a capture with DC steps `steps` whose skin has the
-/// mean linear RGB `mean_linear` (0–1, as captured) and whose areas have
-/// the chroma detail `detail`.
+/// How one standard deviation of the rounding of each YCbCr channel of
+/// `area`'s mean moves the natural log of its mean linear R, G and B: the
+/// decoder's R = Y + 1.402 Cr, G = Y − 0.344 Cb − 0.714 Cr, B = Y + 1.772 Cb
+/// (JFIF, ITU-T T.871), through the sRGB curve's slope at the area's level.
+fn area_shifts(steps: DcSteps, area: Area) -> [[f64; 3]; 3] {
+    let sy = DITHER * f64::from(steps.luma) / 8.0;
+    let sc = chroma_sd(steps.chroma, area.detail);
+    let slope = area.mean_linear.map(|v| log_slope(linear_to_srgb(v)));
+    let rgb_of = [
+        [1.0, 0.0, 1.402],
+        [1.0, -0.344_136, -0.714_136],
+        [1.0, 1.772, 0.0],
+    ];
+    std::array::from_fn(|j| {
+        let sd = [sy, sc, sc][j];
+        std::array::from_fn(|k| slope[k] * rgb_of[k][j] * sd)
+    })
+}
+
+/// The colour measures of a region's mean linear RGB that a rounding moves:
+/// L, a, b, ITA, melanin and erythema index.
+fn mean_colour_measures(lin: [f64; 3]) -> [(&'static str, f64); 6] {
+    let [l, a, b] = lab_from_linear(lin[0], lin[1], lin[2]);
+    [
+        (id::L, l),
+        (id::A, a),
+        (id::B, b),
+        (id::ITA, ita_deg(l, b)),
+        (id::MELANIN, melanin_index(lin[0])),
+        (id::ERYTHEMA, erythema_index(lin[0], lin[1])),
+    ]
+}
+
+/// The rounding of a JPEG capture with DC steps `steps`, whose `region`
+/// is measured against its `control` (as decoded), and whose region's mean,
+/// adapted to the baseline through the control (as the capture is
+/// normalised), is `adapted` linear RGB. The region's rounding moves its
+/// mean; the control's moves the gains that adapt it, the other way; the
+/// two are independent. Each measure's standard deviation is carried from
+/// the six roundings by its gradient in log linear light (central
+/// differences). Without a control region the region is its own ruler:
+/// its mean is held at the baseline's and no mean colour moves.
 #[must_use]
 pub fn colour_rounding(
     steps: DcSteps,
-    mean_linear: [f64; 3],
-    detail: AreaDetail,
+    region: Area,
+    control: Option<Area>,
+    adapted: [f64; 3],
 ) -> ColourRounding {
-    let sy = DITHER * f64::from(steps.luma) / 8.0;
-    let r = log_slope(linear_to_srgb(mean_linear[0]));
-    let g = log_slope(linear_to_srgb(mean_linear[1]));
-    // R = Y + 1.402 Cr, G = Y − 0.344 Cb − 0.714 Cr (JFIF, ITU-T T.871): the erythema
-    // index 100·log10(R/G) moves with Y by (r − g), with Cr by
-    // (1.402 r + 0.714 g), with Cb by 0.344 g; the melanin index
-    // −100·log10 R with Y by r and with Cr by 1.402 r
-    let erythema_var = |sc: f64| {
-        ((r - g) * sy).powi(2) + ((1.402 * r + 0.714 * g) * sc).powi(2) + (0.344 * g * sc).powi(2)
+    let Some(control) = control else {
+        return ColourRounding::default();
     };
-    let melanin_var = |sc: f64| (r * sy).powi(2) + (1.402 * r * sc).powi(2);
-    let (region, control) = (
-        chroma_sd(steps.chroma, detail.region),
-        chroma_sd(steps.chroma, detail.control),
-    );
-    // two areas round independently: the region (or its spots) and the
-    // control
-    ColourRounding {
-        erythema: INDEX_PER_LN * (erythema_var(region) + erythema_var(control)).sqrt(),
-        melanin: INDEX_PER_LN * (melanin_var(region) + melanin_var(control)).sqrt(),
+    let (ups, downs) = (area_shifts(steps, region), area_shifts(steps, control));
+    let shifts = ups.iter().chain(&downs);
+    // gradient of each measure in ln R, ln G, ln B
+    let h = 1e-5;
+    let at = |k: usize, e: f64| {
+        let mut x = adapted;
+        x[k] *= e.exp();
+        mean_colour_measures(x)
+    };
+    let grads: [[f64; 3]; 6] = {
+        let mut g = [[0.0; 3]; 6];
+        for k in 0..3 {
+            let (up, down) = (at(k, h), at(k, -h));
+            for m in 0..6 {
+                g[m][k] = (up[m].1 - down[m].1) / (2.0 * h);
+            }
+        }
+        g
+    };
+    let mut out = BTreeMap::new();
+    for (m, (name, _)) in mean_colour_measures(adapted).iter().enumerate() {
+        let var: f64 = shifts
+            .clone()
+            .map(|v| (0..3).map(|k| grads[m][k] * v[k]).sum::<f64>().powi(2))
+            .sum();
+        let sd = var.sqrt();
+        if !sd.is_finite() {
+            continue;
+        }
+        out.insert((*name).to_string(), sd);
+        out.insert(format!("{name}{}", catalog::VS_CONTROL), sd);
+        if *name == id::MELANIN {
+            // the spots lie in the region, darker than its mean by a few
+            // percent: their excess over the control rounds as the region's
+            out.insert(id::SPOT_MELANIN.to_string(), sd);
+        }
     }
+    ColourRounding(out)
 }
 
 /// Adds the rounding's standard deviations (in quadrature) to the
 /// uncertainties of the measures of `values` it moves.
-pub fn widen_mut(values: &mut BTreeMap<String, Value>, rounding: ColourRounding) {
-    for (id, sd) in [
-        (crate::catalog::id::ERYTHEMA_VS_CONTROL, rounding.erythema),
-        (crate::catalog::id::SPOT_MELANIN, rounding.melanin),
-    ] {
+pub fn widen_mut(values: &mut BTreeMap<String, Value>, rounding: &ColourRounding) {
+    for (id, &sd) in &rounding.0 {
         if let Some(v) = values.get_mut(id) {
             v.uncertainty = v.uncertainty.hypot(sd);
         }
@@ -188,97 +262,133 @@ mod tests {
     use super::*;
     use crate::raster::{Plane, Rect, srgb_to_linear};
 
-    /// The rounding's effect on the erythema excess by brute force: the
-    /// region's and the control's mean YCbCr moved by ±δ in each channel
-    /// in turn, the index recomputed from linear light.
+    /// 100 / ln 10: a natural-log change in index units.
+    const INDEX_PER_LN: f64 = 100.0 / std::f64::consts::LN_10;
+
+    /// The rounding's effect on every measure by brute force: the region's
+    /// and the control's mean YCbCr moved by a standard deviation of each
+    /// channel in turn, the control's gains adapting the region to the
+    /// baseline again, every measure recomputed from linear light.
     #[test]
-    fn the_slopes_carry_a_rounding_to_the_indices_as_a_direct_computation_does() {
-        let (region, control) = ([200.0, 150.0, 130.0], [205.0, 160.0, 140.0]);
+    fn the_rounding_reaches_each_measure_as_a_direct_computation_does() {
+        let (region, control) = ([200.0, 150.0, 130.0], [185.0, 140.0, 125.0]);
+        let baseline_control = [0.52, 0.27, 0.21];
         let ycc = |[r, g, b]: [f64; 3]| {
             let y = 0.299 * r + 0.587 * g + 0.114 * b;
             [y, 0.564 * (b - y), 0.713 * (r - y)]
         };
-        let rgb = |[y, cb, cr]: [f64; 3]| {
+        let lin = |[y, cb, cr]: [f64; 3]| {
             [
                 y + 1.402 * cr,
                 y - 0.344_136 * cb - 0.714_136 * cr,
                 y + 1.772 * cb,
             ]
+            .map(srgb_to_linear)
         };
-        let ei = |c: [f64; 3]| {
-            let [r, g, _] = rgb(c);
-            INDEX_PER_LN * (srgb_to_linear(r) / srgb_to_linear(g)).ln()
+        let adapt = |reg: [f64; 3], ctl: [f64; 3]| -> [f64; 3] {
+            let (r, c) = (lin(reg), lin(ctl));
+            std::array::from_fn(|k| r[k] * baseline_control[k] / c[k])
         };
-        let mi = |c: [f64; 3]| -INDEX_PER_LN * srgb_to_linear(rgb(c)[0]).ln();
-        let delta = 0.01;
-        let step = 8; // a block-mean step of one level
+        let step = 12;
         let steps = DcSteps {
             luma: step,
             chroma: step,
         };
         // the region's chroma flat, the control's detailed
-        let detail = AreaDetail {
-            region: 0.2,
-            control: 2.0,
-        };
+        let (region_detail, control_detail) = (0.2, 2.0);
         let sy = DITHER * f64::from(step) / 8.0;
-        // each index's variance from each channel of each area
-        let mut var = [0.0f64; 2];
-        for (area, d) in [(region, detail.region), (control, detail.control)] {
-            let c = ycc(area);
+        let (r0, c0) = (ycc(region), ycc(control));
+        let base = mean_colour_measures(adapt(r0, c0));
+        let mut var = [0.0f64; 6];
+        for (is_region, d) in [(true, region_detail), (false, control_detail)] {
             let sc = chroma_sd(step, d);
             for (k, sd) in [sy, sc, sc].into_iter().enumerate() {
-                let mut up = c;
-                up[k] += delta;
-                var[0] += ((ei(up) - ei(c)) / delta * sd).powi(2);
-                var[1] += ((mi(up) - mi(c)) / delta * sd).powi(2);
+                // a small move scaled up: the response is linear there
+                let (mut r, mut c) = (r0, c0);
+                let moved = if is_region { &mut r } else { &mut c };
+                moved[k] += 0.01 * sd;
+                for (m, (_, v)) in mean_colour_measures(adapt(r, c)).iter().enumerate() {
+                    var[m] += ((v - base[m].1) / 0.01).powi(2);
+                }
             }
         }
-        // the same skin seen by colour_rounding through its mean level
-        // (both areas at their mean: the slopes vary little between them)
-        let mean = [202.5, 155.0, 135.0].map(srgb_to_linear);
-        let got = colour_rounding(steps, mean, detail);
-        let want = [var[0].sqrt(), var[1].sqrt()];
-        assert!(
-            (got.erythema / want[0] - 1.0).abs() < 0.03,
-            "{got:?} {want:?}"
+        let got = colour_rounding(
+            steps,
+            Area {
+                mean_linear: region.map(srgb_to_linear),
+                detail: region_detail,
+            },
+            Some(Area {
+                mean_linear: control.map(srgb_to_linear),
+                detail: control_detail,
+            }),
+            adapt(r0, c0),
         );
-        assert!(
-            (got.melanin / want[1] - 1.0).abs() < 0.03,
-            "{got:?} {want:?}"
+        for (m, (name, _)) in base.iter().enumerate() {
+            let want = var[m].sqrt();
+            for id in [
+                (*name).to_string(),
+                format!("{name}{}", catalog::VS_CONTROL),
+            ] {
+                let sd = got.of(&id).unwrap();
+                assert!((sd / want - 1.0).abs() < 0.01, "{id}: {sd} {want}");
+            }
+        }
+        assert_eq!(got.of(id::SPOT_MELANIN), got.of(id::MELANIN));
+        // without a control region the region is its own ruler
+        let alone = colour_rounding(
+            steps,
+            Area {
+                mean_linear: region.map(srgb_to_linear),
+                detail: region_detail,
+            },
+            None,
+            adapt(r0, c0),
         );
+        assert_eq!(alone, ColourRounding::default());
     }
 
     #[test]
-    fn finer_steps_brighter_skin_and_chroma_detail_round_less() {
+    fn finer_steps_darker_skin_and_chroma_detail_round_as_they_should() {
         let skin = [0.5, 0.3, 0.25];
         let q = |s: u16| DcSteps { luma: s, chroma: s };
-        let flat = AreaDetail {
-            region: 0.0,
-            control: 0.0,
+        let area = |scale: f64, detail: f64| Area {
+            mean_linear: skin.map(|v| v * scale),
+            detail,
         };
-        let (q90, q70) = (
-            colour_rounding(q(3), skin, flat),
-            colour_rounding(q(10), skin, flat),
-        );
-        assert!(q70.erythema > 1.2 * q90.erythema && q70.melanin > 1.2 * q90.melanin);
-        let dark = colour_rounding(q(10), skin.map(|v| v * 0.4), flat);
-        assert!(dark.erythema > q70.erythema && dark.melanin > q70.melanin);
-        let detailed = colour_rounding(
-            q(10),
-            skin,
-            AreaDetail {
-                region: 2.0,
-                control: 2.0,
-            },
-        );
-        assert!(detailed.erythema < 0.6 * q70.erythema);
+        let run = |steps: DcSteps, a: Area| {
+            let r = colour_rounding(steps, a, Some(a), skin);
+            [id::ERYTHEMA, id::MELANIN].map(|i| r.of(i).unwrap())
+        };
+        let (q90, q70) = (run(q(3), area(1.0, 0.0)), run(q(10), area(1.0, 0.0)));
+        assert!(q70[0] > 1.2 * q90[0] && q70[1] > 1.2 * q90[1]);
+        let dark = run(q(10), area(0.4, 0.0));
+        assert!(dark[0] > q70[0] && dark[1] > q70[1]);
+        let detailed = run(q(10), area(1.0, 2.0));
+        assert!(detailed[0] < 0.6 * q70[0]);
         // flat chroma: a uniform error of 1/√12 of each quantiser, a level
         // and the block-mean step of 1.25 levels
         let uniform = 1.0 / 12f64.sqrt();
         assert!((chroma_sd(10, 0.0) - uniform * 1.25f64.hypot(1.0)).abs() < 1e-12);
         // detail equal to a quantiser leaves 3/4 of its rounding
         assert!((chroma_sd(8, 1.0) - uniform * 0.75f64.hypot(0.75)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn repeats_keep_the_larger_rounding_of_each_measure() {
+        let a = ColourRounding(BTreeMap::from([
+            ("x".to_string(), 1.0),
+            ("y".to_string(), 3.0),
+        ]));
+        let b = ColourRounding(BTreeMap::from([
+            ("x".to_string(), 2.0),
+            ("z".to_string(), 0.5),
+        ]));
+        let m = a.max(&b);
+        assert_eq!(
+            (m.of("x"), m.of("y"), m.of("z")),
+            (Some(2.0), Some(3.0), Some(0.5))
+        );
     }
 
     /// The detail is read within 16×16 blocks: a smooth gradient of the
@@ -317,7 +427,6 @@ mod tests {
     /// DC step, no level, no detail) gave 2.44 and 41 %.
     #[test]
     fn the_rounding_model_holds_on_a_jpeg_round_trip() {
-        use crate::measure::colour::erythema_index;
         let (w, h) = (64, 64);
         let mut rng = crate::synth::Draw::new(11);
         // noise of unit variance: a sum of 12 uniforms
@@ -375,17 +484,19 @@ mod tests {
             };
             let ((before, _), (after, planes)) = (area(&rgb), area(decoded.as_raw()));
             let shift = erythema_index(after[0], after[1]) - erythema_index(before[0], before[1]);
-            let d = chroma_detail(&planes);
-            let one_area = colour_rounding(
+            let shifts = area_shifts(
                 steps,
-                after,
-                AreaDetail {
-                    region: d,
-                    control: d,
+                Area {
+                    mean_linear: after,
+                    detail: chroma_detail(&planes),
                 },
-            )
-            .erythema
-                / 2f64.sqrt();
+            );
+            let one_area = INDEX_PER_LN
+                * shifts
+                    .iter()
+                    .map(|v| (v[0] - v[1]).powi(2))
+                    .sum::<f64>()
+                    .sqrt();
             let z = shift / one_area;
             sum_z2 += z * z;
             beyond += usize::from(z.abs() > 1.96);
@@ -397,7 +508,7 @@ mod tests {
     }
 
     #[test]
-    fn widening_adds_in_quadrature_to_the_two_measures_only() {
+    fn widening_adds_in_quadrature_to_the_measures_named_only() {
         let v = |u: f64| Value {
             value: 5.0,
             unit: String::new(),
@@ -411,10 +522,10 @@ mod tests {
         ]);
         widen_mut(
             &mut values,
-            ColourRounding {
-                erythema: 0.4,
-                melanin: 0.0,
-            },
+            &ColourRounding(BTreeMap::from([(
+                crate::catalog::id::ERYTHEMA_VS_CONTROL.to_string(),
+                0.4,
+            )])),
         );
         let u = |id: &str| values[id].uncertainty;
         assert!((u(crate::catalog::id::ERYTHEMA_VS_CONTROL) - 0.5).abs() < 1e-12);

@@ -148,9 +148,10 @@ pub struct Quality {
     /// could not be fitted or the capture was not assessed.
     #[serde(skip)]
     pub shading: Option<Shading>,
-    /// What the file's JPEG rounding adds to the uncertainty of the colour
-    /// measures claims rest on ([`compression::widen_mut`]); `None` for a file
-    /// that is not a JPEG or a capture that was not assessed.
+    /// What the file's JPEG rounding adds to the uncertainty of the
+    /// measures of the region's mean colour ([`compression::widen_mut`]);
+    /// `None` for a file that is not a JPEG or a capture that was not
+    /// assessed.
     #[serde(skip)]
     pub colour_rounding: Option<compression::ColourRounding>,
 }
@@ -375,24 +376,27 @@ pub fn assess_parts(
     if let Some(p) = reg.precision_px {
         measures.insert("alignment_precision_px".to_string(), p);
     }
+    let gains = gains_of(ruler_stats.mean_linear, reference, roi.model);
     let colour_rounding = capture.dc_steps.map(|steps| {
         measures.insert(
             "jpeg_dc_step".to_string(),
             f64::from(steps.luma.max(steps.chroma)),
         );
-        let region = compression::chroma_detail(roi);
-        let detail = compression::AreaDetail {
-            region,
-            control: capture.control.map_or(region, compression::chroma_detail),
+        let region = compression::Area {
+            mean_linear: roi_stats.mean_linear,
+            detail: compression::chroma_detail(roi),
         };
-        measures.insert(
-            "chroma_detail".to_string(),
-            detail.region.min(detail.control),
-        );
-        compression::colour_rounding(steps, ruler_stats.mean_linear, detail)
+        let control = capture.control.map(|c| compression::Area {
+            mean_linear: ruler_stats.mean_linear,
+            detail: compression::chroma_detail(c),
+        });
+        let least = control.map_or(region.detail, |c| c.detail.min(region.detail));
+        measures.insert("chroma_detail".to_string(), least);
+        let adapted = std::array::from_fn(|k| roi_stats.mean_linear[k] * gains[k]);
+        compression::colour_rounding(steps, region, control, adapted)
     });
     Quality {
-        gains: gains_of(ruler_stats.mean_linear, reference, roi.model),
+        gains,
         shading,
         colour_rounding,
         ..verdict(measures)
