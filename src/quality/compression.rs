@@ -207,30 +207,25 @@ pub fn colour_rounding(
     let Some(control) = control else {
         return ColourRounding::default();
     };
-    let (ups, downs) = (area_shifts(steps, region), area_shifts(steps, control));
-    let shifts = ups.iter().chain(&downs);
-    // gradient of each measure in ln R, ln G, ln B
+    let (region_shifts, control_shifts) = (area_shifts(steps, region), area_shifts(steps, control));
+    // each measure's gradient in ln R, ln G, ln B, by central differences
     let h = 1e-5;
     let at = |k: usize, e: f64| {
         let mut x = adapted;
         x[k] *= e.exp();
         mean_colour_measures(x)
     };
-    let grads: [[f64; 3]; 6] = {
-        let mut g = [[0.0; 3]; 6];
-        for k in 0..3 {
-            let (up, down) = (at(k, h), at(k, -h));
-            for m in 0..6 {
-                g[m][k] = (up[m].1 - down[m].1) / (2.0 * h);
-            }
-        }
-        g
-    };
+    let (up, down): ([_; 3], [_; 3]) = (
+        std::array::from_fn(|k| at(k, h)),
+        std::array::from_fn(|k| at(k, -h)),
+    );
     let mut out = BTreeMap::new();
     for (m, (name, _)) in mean_colour_measures(adapted).iter().enumerate() {
-        let var: f64 = shifts
-            .clone()
-            .map(|v| (0..3).map(|k| grads[m][k] * v[k]).sum::<f64>().powi(2))
+        let grad: [f64; 3] = std::array::from_fn(|k| (up[k][m].1 - down[k][m].1) / (2.0 * h));
+        let var: f64 = region_shifts
+            .iter()
+            .chain(&control_shifts)
+            .map(|v| (0..3).map(|k| grad[k] * v[k]).sum::<f64>().powi(2))
             .sum();
         let sd = var.sqrt();
         if !sd.is_finite() {
