@@ -9,7 +9,11 @@ values, PIL's Gaussian blur, cos⁴-like vignetting, noise on the encoded
 values, and PIL's JPEG at quality 60–95 with 4:2:0 chroma. Nothing about the
 skin changes, so a report must claim no change.
 
-usage: independent_captures.py SKINTRACK WORKDIR SEED [SEED ...] [--erythema E]
+With --phone, every follow-up's chroma is smoothed (Gaussian, σ 2 px, on
+Cb and Cr) before the JPEG, as a phone's noise reduction does: the
+quantiser then keeps no chroma detail and rounds an area's colour alike.
+
+usage: independent_captures.py SKINTRACK WORKDIR SEED [SEED ...] [--erythema E] [--phone]
 prints one line per case and a summary; exits 1 when any claim is made.
 Needs numpy and Pillow.
 """
@@ -19,6 +23,7 @@ from PIL import Image, ImageFilter
 
 OFFSET = (100, 75)       # the baseline is this crop of a 1400×1050 phantom
 FRAME = (1200, 900)
+PHONE_CHROMA_SIGMA = None  # px; set by --phone
 
 
 def srgb_to_linear(v):
@@ -59,6 +64,10 @@ def capture(scene, rng, nprng):
     enc = enc * np.array(c["wb"])[None, None, :]
     enc = enc + nprng.normal(0, c["noise"], enc.shape)
     out = Image.fromarray(np.clip(np.round(enc), 0, 255).astype(np.uint8))
+    if PHONE_CHROMA_SIGMA:
+        y, cb, cr = out.convert("YCbCr").split()
+        smooth = ImageFilter.GaussianBlur(PHONE_CHROMA_SIGMA)
+        out = Image.merge("YCbCr", (y, cb.filter(smooth), cr.filter(smooth))).convert("RGB")
     return out, c
 
 
@@ -116,6 +125,10 @@ def main():
         i = args.index("--erythema")
         erythema = float(args[i + 1])
         del args[i:i + 2]
+    if "--phone" in args:
+        args.remove("--phone")
+        global PHONE_CHROMA_SIGMA
+        PHONE_CHROMA_SIGMA = 2.0
     bin_, work, seeds = args[0], args[1], [int(s) for s in args[2:]]
     os.makedirs(work, exist_ok=True)
     total = beyond = 0

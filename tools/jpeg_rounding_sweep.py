@@ -38,10 +38,11 @@ def dithered(d, step):
 
 
 def model_sd(quality, d):
-    """SD of an area's mean red minus green, levels (2.116 × the Cr SD)."""
+    """SD of an area's mean red minus green, levels: R − G = 2.116 Cr +
+    0.344 Cb, each chroma channel with the model's SD."""
     lattice = STEP[quality] / 8.0
-    cr = np.hypot(lattice * dithered(d, lattice), dithered(d, 1.0)) / np.sqrt(12.0)
-    return 2.116 * cr
+    sd = np.hypot(lattice * dithered(d, lattice), dithered(d, 1.0)) / np.sqrt(12.0)
+    return np.hypot(2.116, 0.344) * sd
 
 
 def main():
@@ -68,7 +69,7 @@ def main():
         rows.append((quality, shift, detail(rg)))
     q, shift, d = (np.array(c) for c in zip(*rows))
     new = shift / np.array([model_sd(int(k), v) for k, v in zip(q, d)])
-    old = shift / (2.116 * np.array([STEP[int(k)] / 8.0 / 6.0 for k in q]))
+    old = shift / (np.hypot(2.116, 0.344) * np.array([STEP[int(k)] / 8.0 / 6.0 for k in q]))
 
     def line(label, m):
         rms = lambda z: np.sqrt((z[m] ** 2).mean())

@@ -448,13 +448,8 @@ pub(super) fn measure_series(
         if let Some(r) = ks
             .iter()
             .filter(|&&k| assessed[k].measured.is_some())
-            .filter_map(|&k| assessed[k].quality.colour_rounding.as_ref())
-            .fold(
-                None,
-                |acc: Option<quality::compression::ColourRounding>, r| {
-                    Some(acc.map_or_else(|| r.clone(), |a| a.max(r)))
-                },
-            )
+            .filter_map(|&k| assessed[k].quality.colour_rounding.clone())
+            .reduce(|a, r| a.max(&r))
         {
             quality::compression::widen_mut(&mut values, &r);
         }

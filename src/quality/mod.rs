@@ -47,12 +47,14 @@
 //! - `jpeg_dc_step`: the largest DC quantiser step of the tables a JPEG
 //!   file's frame uses
 //!   (quality 90: 3, quality 70: 10; no threshold: its rounding of the
-//!   block means widens the noise of the colour excesses, [`compression`]);
-//! - `chroma_detail`: a JPEG's decoded chroma detail in the region or the
-//!   control, whichever has less, in levels (the standard deviation of red
-//!   minus green within 16×16 blocks): below about 1 the file left the
-//!   chroma flat and rounds an area's colour alike everywhere, which widens
-//!   the noise of the colour excesses more ([`compression`]). No threshold.
+//!   block means widens the noise of the measures of the region's mean
+//!   colour, [`compression`]);
+//! - `chroma_detail`: a colour JPEG's decoded chroma detail in the region
+//!   or the control, whichever has less, in levels (the standard deviation
+//!   of red minus green within 16×16 blocks of the aligned capture): below
+//!   about 1 the file left the chroma flat and rounds an area's colour
+//!   alike everywhere, which widens that noise more ([`compression`]). No
+//!   threshold.
 //!
 //! Before measuring, a capture is normalised to the baseline ([`gains`],
 //! [`normalise_mut`]): each channel's linear light is scaled so that the
@@ -67,7 +69,7 @@
 
 use crate::align::Registration;
 use crate::measure::colour::LinearLut;
-use crate::raster::{Plane, Rect, RgbPlanes, luminance_f64};
+use crate::raster::{ColourModel, Plane, Rect, RgbPlanes, luminance_f64};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -382,18 +384,26 @@ pub fn assess_parts(
             "jpeg_dc_step".to_string(),
             f64::from(steps.luma.max(steps.chroma)),
         );
-        let region = compression::Area {
-            mean_linear: roi_stats.mean_linear,
-            detail: compression::chroma_detail(roi),
+        let grey = roi.model == ColourModel::Grey;
+        let area = |img: &RgbPlanes, mean_linear| compression::Area {
+            mean_linear,
+            detail: if grey {
+                0.0
+            } else {
+                compression::chroma_detail(img)
+            },
         };
-        let control = capture.control.map(|c| compression::Area {
-            mean_linear: ruler_stats.mean_linear,
-            detail: compression::chroma_detail(c),
-        });
-        let least = control.map_or(region.detail, |c| c.detail.min(region.detail));
-        measures.insert("chroma_detail".to_string(), least);
+        let region = area(roi, roi_stats.mean_linear);
+        let control = capture.control.map(|c| area(c, ruler_stats.mean_linear));
+        if !grey {
+            let least = control.map_or(region.detail, |c| c.detail.min(region.detail));
+            measures.insert("chroma_detail".to_string(), least);
+        }
         let adapted = std::array::from_fn(|k| roi_stats.mean_linear[k] * gains[k]);
-        compression::colour_rounding(steps, region, control, adapted)
+        let mut rounding = compression::colour_rounding(steps, roi.model, region, control, adapted);
+        // the excesses are read through the capture's contrast
+        rounding.scale_mut(&CONTRAST_SCALED, 1.0 / contrast);
+        rounding
     });
     Quality {
         gains,
@@ -427,6 +437,12 @@ fn sharpness(
     }
 }
 
+/// The colour excesses [`undo_contrast_mut`] divides by the contrast.
+const CONTRAST_SCALED: [&str; 2] = [
+    crate::catalog::id::ERYTHEMA_VS_CONTROL,
+    crate::catalog::id::SPOT_MELANIN,
+];
+
 /// Divides the colour excesses over the control region (and their
 /// uncertainty) by the capture's log contrast relative to the baseline
 /// (`contrast_vs_baseline`, [`Shading::contrast`]): a changed tone curve
@@ -436,10 +452,7 @@ pub fn undo_contrast_mut(values: &mut BTreeMap<String, crate::measure::Value>, c
     if !(contrast.is_finite() && contrast > 0.0) || contrast == 1.0 {
         return;
     }
-    for id in [
-        crate::catalog::id::ERYTHEMA_VS_CONTROL,
-        crate::catalog::id::SPOT_MELANIN,
-    ] {
+    for id in CONTRAST_SCALED {
         if let Some(v) = values.get_mut(id) {
             v.value /= contrast;
             v.uncertainty /= contrast;
