@@ -35,11 +35,11 @@ use std::collections::BTreeMap;
 /// block-mean step. Every block of an area rounding alike, with the skin's
 /// brightness anywhere between two multiples, would give 1/√12 = 0.29;
 /// noise and texture spread the blocks over neighbouring multiples and
-/// shrink it. Calibrated on unchanged skin (seeds 101–108, with and without a lasting
-/// redness, each of qualities 60–95 against a quality-90 baseline, 192
-/// follow-ups per measure): the shifts' RMS is 0.20–0.45 of what 1/√12
-/// predicts, their largest 1.06 of it; 1/6 puts that largest within 1.96
-/// standard deviations, the MDC's own level.
+/// shrink it. Calibrated on unchanged skin (seeds 101–108, with and
+/// without a lasting redness, each of qualities 60–95 against a quality-90
+/// baseline, 192 follow-ups per measure): the shifts' RMS is 0.20–0.45 of
+/// what 1/√12 predicts, their largest 1.06 of it; 1/6 puts that largest
+/// within 1.96 standard deviations, the MDC's own level.
 pub const DITHER: f64 = 1.0 / 6.0;
 
 /// The standard deviations a capture's JPEG rounding adds to its colour
@@ -215,12 +215,11 @@ fn mean_colour_measures(lin: [f64; 3]) -> [(&'static str, f64); 6] {
 const ITA_SD_MAX: f64 = 90.0;
 
 /// The rounding of a JPEG capture with DC steps `steps` and colour model
-/// `model`, whose `region`
-/// is measured against its `control` (as decoded), and whose region's mean,
-/// adapted to the baseline through the control (as the capture is
-/// normalised), is `adapted` linear RGB. The region's rounding moves its
-/// mean; the control's moves the gains that adapt it, the other way; the
-/// two are independent. Each measure's standard deviation is carried from
+/// `model`, whose `region` is measured against its `control` (as decoded),
+/// and whose region's mean, adapted to the baseline through the control
+/// (as the capture is normalised), is `adapted` linear RGB. The region's
+/// rounding moves its mean; the control's moves the gains that adapt it,
+/// the other way; the two are independent. Each measure's standard deviation is carried from
 /// the six roundings by its gradient in log linear light (central
 /// differences). Without a control region the region is its own ruler:
 /// its mean is held at the baseline's and no mean colour moves.
@@ -282,6 +281,41 @@ pub fn colour_rounding(
         }
     }
     ColourRounding(out)
+}
+
+/// The rounding of a JPEG capture with DC steps `steps` as the gate reads
+/// it: its region and its control region (if any), each with its mean
+/// linear RGB as captured, the `gains` that adapt it to the baseline and
+/// its `contrast`, by which the two excesses are divided
+/// ([`super::undo_contrast_mut`]) and so their rounding too. Records
+/// `jpeg_dc_step`, and `chroma_detail` for a colour file, in `measures`.
+pub(super) fn of_capture(
+    steps: DcSteps,
+    (roi, roi_mean): (&RgbPlanes, [f64; 3]),
+    control: Option<(&RgbPlanes, [f64; 3])>,
+    gains: [f64; 3],
+    contrast: f64,
+    measures: &mut BTreeMap<String, f64>,
+) -> ColourRounding {
+    measures.insert(
+        "jpeg_dc_step".to_string(),
+        f64::from(steps.luma.max(steps.chroma)),
+    );
+    let grey = roi.model == ColourModel::Grey;
+    let area = |img: &RgbPlanes, mean_linear| Area {
+        mean_linear,
+        detail: if grey { 0.0 } else { chroma_detail(img) },
+    };
+    let region = area(roi, roi_mean);
+    let control = control.map(|(img, mean)| area(img, mean));
+    if !grey {
+        let least = control.map_or(region.detail, |c| c.detail.min(region.detail));
+        measures.insert("chroma_detail".to_string(), least);
+    }
+    let adapted = std::array::from_fn(|k| roi_mean[k] * gains[k]);
+    let mut rounding = colour_rounding(steps, roi.model, region, control, adapted);
+    rounding.scale_mut(&super::normalise::CONTRAST_SCALED, 1.0 / contrast);
+    rounding
 }
 
 /// Adds the rounding's standard deviations (in quadrature) to the

@@ -69,7 +69,7 @@
 
 use crate::align::Registration;
 use crate::measure::colour::LinearLut;
-use crate::raster::{ColourModel, Plane, Rect, RgbPlanes, luminance_f64};
+use crate::raster::{Plane, Rect, RgbPlanes, luminance_f64};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -80,7 +80,9 @@ mod shading;
 mod thresholds;
 use blur::{DetailSpectrum, KeptBy, band_energy, band_pass};
 use normalise::gains_of;
-pub use normalise::{gains, normalise_mut, normalise_part_mut, normalise_within_mut};
+pub use normalise::{
+    gains, normalise_mut, normalise_part_mut, normalise_within_mut, undo_contrast_mut,
+};
 pub use shading::{BlockMeans, Shading, block_means, block_means_reduced};
 use thresholds::verdict;
 
@@ -380,30 +382,14 @@ pub fn assess_parts(
     }
     let gains = gains_of(ruler_stats.mean_linear, reference, roi.model);
     let colour_rounding = capture.dc_steps.map(|steps| {
-        measures.insert(
-            "jpeg_dc_step".to_string(),
-            f64::from(steps.luma.max(steps.chroma)),
-        );
-        let grey = roi.model == ColourModel::Grey;
-        let area = |img: &RgbPlanes, mean_linear| compression::Area {
-            mean_linear,
-            detail: if grey {
-                0.0
-            } else {
-                compression::chroma_detail(img)
-            },
-        };
-        let region = area(roi, roi_stats.mean_linear);
-        let control = capture.control.map(|c| area(c, ruler_stats.mean_linear));
-        if !grey {
-            let least = control.map_or(region.detail, |c| c.detail.min(region.detail));
-            measures.insert("chroma_detail".to_string(), least);
-        }
-        let adapted = std::array::from_fn(|k| roi_stats.mean_linear[k] * gains[k]);
-        let mut rounding = compression::colour_rounding(steps, roi.model, region, control, adapted);
-        // the excesses are read through the capture's contrast
-        rounding.scale_mut(&CONTRAST_SCALED, 1.0 / contrast);
-        rounding
+        compression::of_capture(
+            steps,
+            (roi, roi_stats.mean_linear),
+            capture.control.map(|c| (c, ruler_stats.mean_linear)),
+            gains,
+            contrast,
+            &mut measures,
+        )
     });
     Quality {
         gains,
@@ -434,29 +420,6 @@ fn sharpness(
             Some((band_energy(band) / base_energy, KeptBy::Energy))
         }
         _ => None,
-    }
-}
-
-/// The colour excesses [`undo_contrast_mut`] divides by the contrast.
-const CONTRAST_SCALED: [&str; 2] = [
-    crate::catalog::id::ERYTHEMA_VS_CONTROL,
-    crate::catalog::id::SPOT_MELANIN,
-];
-
-/// Divides the colour excesses over the control region (and their
-/// uncertainty) by the capture's log contrast relative to the baseline
-/// (`contrast_vs_baseline`, [`Shading::contrast`]): a changed tone curve
-/// scales every log ratio between two surfaces, so an unchanged excess
-/// read through it would change by as much.
-pub fn undo_contrast_mut(values: &mut BTreeMap<String, crate::measure::Value>, contrast: f64) {
-    if !(contrast.is_finite() && contrast > 0.0) || contrast == 1.0 {
-        return;
-    }
-    for id in CONTRAST_SCALED {
-        if let Some(v) = values.get_mut(id) {
-            v.value /= contrast;
-            v.uncertainty /= contrast;
-        }
     }
 }
 
@@ -792,33 +755,5 @@ pub(super) mod tests {
         assert!((contrast - 1.0 / 0.85).abs() < 0.05, "{contrast}");
         let kept = q.measures["sharpness_vs_baseline"];
         assert!((kept - 1.0).abs() < 0.05, "{kept} (contrast {contrast})");
-    }
-
-    #[test]
-    fn colour_excesses_are_divided_by_the_captures_contrast() {
-        use crate::catalog::id;
-        let value = |v: f64| crate::measure::Value {
-            value: v,
-            unit: String::new(),
-            better: crate::catalog::Better::Lower,
-            uncertainty: 0.5,
-        };
-        let mut values: BTreeMap<String, crate::measure::Value> = [
-            (id::ERYTHEMA_VS_CONTROL, 8.8),
-            (id::SPOT_MELANIN, 11.0),
-            (id::ROUGHNESS, 3.0),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), value(v)))
-        .collect();
-        undo_contrast_mut(&mut values, 1.1);
-        let got = |k: &str| (values[k].value, values[k].uncertainty);
-        let close =
-            |(a, b): (f64, f64), (c, d): (f64, f64)| (a - c).abs() < 1e-12 && (b - d).abs() < 1e-12;
-        assert!(close(got(id::ERYTHEMA_VS_CONTROL), (8.0, 0.5 / 1.1)));
-        assert!(close(got(id::SPOT_MELANIN), (10.0, 0.5 / 1.1)));
-        // a ratio of two regions' structure is left alone: a tone curve
-        // scales both
-        assert!(close(got(id::ROUGHNESS), (3.0, 0.5)));
     }
 }

@@ -5,6 +5,7 @@
 use super::{Reference, Regions, Shading, region_stats};
 use crate::measure::colour::LinearLut;
 use crate::raster::{ColourModel, Rect, RgbPlanes, linear_to_srgb};
+use std::collections::BTreeMap;
 
 /// Per-channel gains in linear light that bring the mean of `img`'s control
 /// region (else its ROI) to the baseline's: applied by [`normalise_mut`], they
@@ -194,6 +195,29 @@ fn interpolate(table: &[f32], x: f32) -> f32 {
     table[i] + f * (table[i + 1] - table[i])
 }
 
+/// The colour excesses [`undo_contrast_mut`] divides by the contrast.
+pub(super) const CONTRAST_SCALED: [&str; 2] = [
+    crate::catalog::id::ERYTHEMA_VS_CONTROL,
+    crate::catalog::id::SPOT_MELANIN,
+];
+
+/// Divides the colour excesses over the control region (and their
+/// uncertainty) by the capture's log contrast relative to the baseline
+/// (`contrast_vs_baseline`, [`Shading::contrast`](super::Shading::contrast)): a changed tone curve
+/// scales every log ratio between two surfaces, so an unchanged excess
+/// read through it would change by as much.
+pub fn undo_contrast_mut(values: &mut BTreeMap<String, crate::measure::Value>, contrast: f64) {
+    if !(contrast.is_finite() && contrast > 0.0) || contrast == 1.0 {
+        return;
+    }
+    for id in CONTRAST_SCALED {
+        if let Some(v) = values.get_mut(id) {
+            v.value /= contrast;
+            v.uncertainty /= contrast;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::tests::{exposed, skin};
@@ -372,5 +396,33 @@ mod tests {
             worst = worst.max((got - linear_to_srgb(l)).abs());
         }
         assert!(worst < 1e-3, "{worst}");
+    }
+
+    #[test]
+    fn colour_excesses_are_divided_by_the_captures_contrast() {
+        use crate::catalog::id;
+        let value = |v: f64| crate::measure::Value {
+            value: v,
+            unit: String::new(),
+            better: crate::catalog::Better::Lower,
+            uncertainty: 0.5,
+        };
+        let mut values: BTreeMap<String, crate::measure::Value> = [
+            (id::ERYTHEMA_VS_CONTROL, 8.8),
+            (id::SPOT_MELANIN, 11.0),
+            (id::ROUGHNESS, 3.0),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), value(v)))
+        .collect();
+        undo_contrast_mut(&mut values, 1.1);
+        let got = |k: &str| (values[k].value, values[k].uncertainty);
+        let close =
+            |(a, b): (f64, f64), (c, d): (f64, f64)| (a - c).abs() < 1e-12 && (b - d).abs() < 1e-12;
+        assert!(close(got(id::ERYTHEMA_VS_CONTROL), (8.0, 0.5 / 1.1)));
+        assert!(close(got(id::SPOT_MELANIN), (10.0, 0.5 / 1.1)));
+        // a ratio of two regions' structure is left alone: a tone curve
+        // scales both
+        assert!(close(got(id::ROUGHNESS), (3.0, 0.5)));
     }
 }
