@@ -3,8 +3,8 @@
 
 A photograph (scaled to fill 1400×1050) is the scene; the baseline is its
 1200×900 crop, each follow-up the scene resampled by PIL through a random
-similarity (±3°, scale 0.95–1.05, ±20 px), PIL's Gaussian blur σ 0.5–1.5
-px, vignetting 0–30 %, a side light (a linear ramp of ±15 % across the
+similarity (±3°, scale 0.95–1.05, ±20 px), a Gaussian blur σ 0.5–1.5
+px (in float), vignetting 0–30 %, a side light (a linear ramp of ±15 % across the
 frame, in linear light), exposure 0.6–1.5 in linear light, a gamma change
 0.9–1.1 and a white balance of ±10 % per channel on the *encoded* values
 (wider than a camera's, which balances linear light), noise 0.5–2.5 levels
@@ -21,7 +21,7 @@ usage: real_scene_captures.py SKINTRACK WORKDIR PHOTO ROI CONTROL SEED [SEED ...
 """
 import json, os, shutil, subprocess, sys
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import independent_captures as ic  # noqa: E402
@@ -44,8 +44,7 @@ def capture(scene, rng, nprng):
     for k in ("blur", "noise", "gamma", "gain", "quality", "side", "vignetting"):
         if os.environ.get(k.upper()):
             c[k] = type(c[k])(os.environ[k.upper()])
-    img = img.filter(ImageFilter.GaussianBlur(c["blur"]))
-    v = np.asarray(img, dtype=np.float64)
+    v = ic.gaussian_blur(np.asarray(img, dtype=np.float64), c["blur"])
     h, w = v.shape[:2]
     yy, xx = np.mgrid[0:h, 0:w]
     r2 = ((xx - w / 2) ** 2 + (yy - h / 2) ** 2) / ((w / 2) ** 2 + (h / 2) ** 2)

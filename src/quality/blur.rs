@@ -21,7 +21,8 @@
 
 use crate::filters::gaussian_blur;
 use crate::fourier::{Direction, Fft2, frequency};
-use crate::raster::Plane;
+use crate::measure::colour::LinearLut;
+use crate::raster::{ColourModel, Plane, RgbPlanes};
 use rustfft::num_complex::Complex32;
 
 /// The largest side of the square tiles the spectrum is averaged over, px.
@@ -50,6 +51,8 @@ pub(super) struct DetailSpectrum {
     tile: usize,
     /// Power per frequency bin, `tile × tile`, row-major, DC at 0.
     power: Vec<f64>,
+    /// Tiles averaged.
+    tiles: usize,
 }
 
 impl DetailSpectrum {
@@ -97,7 +100,11 @@ impl DetailSpectrum {
                 *p += f64::from(c.norm_sqr());
             }
         }
-        (power.iter().sum::<f64>() > 0.0).then_some(DetailSpectrum { tile, power })
+        (power.iter().sum::<f64>() > 0.0).then_some(DetailSpectrum {
+            tile,
+            power,
+            tiles: picked,
+        })
     }
 
     /// The share of the baseline's detail a capture blurred by `sigma_px`
@@ -143,27 +150,110 @@ impl DetailSpectrum {
         }
         Some(0.5 * (lo + hi))
     }
+
+    /// Fewest tiles of the coarse band's spectrum for
+    /// [`DetailSpectrum::blur_px_for_ratio`]: over fewer (a control region
+    /// under about 100 px a side) its low frequencies are too coarsely
+    /// resolved, and a blur of 1.5 px read 1.36.
+    pub(super) const RATIO_TILES: usize = 8;
+
+    /// Whether the spectrum averages enough tiles to be the coarse band of
+    /// [`DetailSpectrum::blur_px_for_ratio`].
+    pub(super) fn resolves_coarse(&self) -> bool {
+        self.tiles >= Self::RATIO_TILES
+    }
+
+    /// The blur, px, under which the baseline's fine detail (`self`) keeps
+    /// `ratio` times the share its coarse detail (`coarse`) keeps: a
+    /// changed tone curve, light balance or exposure scales both shares
+    /// alike and cancels. 0 for a ratio of at least 1, at most
+    /// [`MAX_BLUR_PX`]; `None` for a ratio that is not a number.
+    pub(super) fn blur_px_for_ratio(
+        &self,
+        coarse: &DetailSpectrum,
+        ratio: f64,
+        by: KeptBy,
+    ) -> Option<f64> {
+        if !ratio.is_finite() {
+            return None;
+        }
+        let at = |sigma: f64| self.kept(sigma, by) / coarse.kept(sigma, by);
+        if ratio >= 1.0 {
+            return Some(0.0);
+        }
+        let (mut lo, mut hi) = (0.0, MAX_BLUR_PX);
+        if at(hi) >= ratio {
+            return Some(hi);
+        }
+        // the fine band loses more than the coarse one at every σ: bisect
+        while hi - lo > 1e-4 {
+            let mid = 0.5 * (lo + hi);
+            if at(mid) > ratio {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        Some(0.5 * (lo + hi))
+    }
 }
 
-/// The band-pass of the luminance relative to its mean: the difference of
-/// two Gaussian blurs (σ 1.5 and 3 px), NaN where `y` has no data (filled
-/// with the mean before blurring). `None` without valid pixels or light.
-pub(super) fn band_pass(y: &Plane) -> Option<Plane> {
-    let (s, n) = y
+/// The fine band the gate compares (σ of the difference of Gaussians, px):
+/// the scale of fine lines and pores.
+pub(super) const FINE: (f64, f64) = (1.5, 3.0);
+/// The coarse band, an octave below: a blur of σ ≤ 1.5 px keeps nearly
+/// all of it, while a changed tone curve or light balance scales it as
+/// it scales the fine band, so the ratio of what the two keep reads a blur
+/// alone ([`DetailSpectrum::blur_px_for_ratio`]).
+pub(super) const COARSE: (f64, f64) = (3.0, 6.0);
+
+/// Darkest linear luminance taken as light (a log of black is not one).
+const DARKEST: f64 = 1e-4;
+
+/// ln of the linear luminance of `img` (its channels through the sRGB
+/// curve), NaN where a channel is: a band-pass of it is a relative
+/// contrast of light, which an exposure or a vignetting does not change,
+/// where the encoded values' contrast changes with their level (an
+/// exposure of 1.4 had read as a blur of 0.5 px).
+pub(super) fn log_light(img: &RgbPlanes, lut: &LinearLut) -> Plane {
+    let lin = |v: f32| if v.is_finite() { lut.get(v) } else { f64::NAN };
+    Plane::from_fn(img.width(), img.height(), |x, y| {
+        let l = match img.model {
+            ColourModel::Grey => lin(img.r.at(x, y)),
+            ColourModel::Rgb => {
+                (0.2126 * lin(img.r.at(x, y)) + 0.7152 * lin(img.g.at(x, y)))
+                    + 0.0722 * lin(img.b.at(x, y))
+            }
+        };
+        if l.is_nan() {
+            f32::NAN
+        } else {
+            l.max(DARKEST).ln() as f32
+        }
+    })
+}
+
+/// The band-pass of a log light (`log_light`): the difference of two
+/// Gaussian blurs of σ `sigmas` px, NaN where `light` has no data (filled
+/// with its mean before blurring). `None` without valid pixels.
+pub(super) fn band_pass(light: &Plane, sigmas: (f64, f64)) -> Option<Plane> {
+    let (s, n) = light
         .data()
         .iter()
         .filter(|v| v.is_finite())
         .fold((0.0f64, 0u64), |(s, n), &v| (s + f64::from(v), n + 1));
-    let mean = s / n.max(1) as f64;
-    if n == 0 || mean <= 1e-6 {
+    if n == 0 {
         return None;
     }
-    let filled = y.map(|v| if v.is_finite() { v } else { mean as f32 });
-    let (fine, coarse) = (gaussian_blur(&filled, 1.5), gaussian_blur(&filled, 3.0));
-    let inv = 1.0 / mean;
-    Some(Plane::from_fn(y.width(), y.height(), |x, yy| {
-        if y.at(x, yy).is_finite() {
-            ((f64::from(fine.at(x, yy)) - f64::from(coarse.at(x, yy))) * inv) as f32
+    let mean = (s / n as f64) as f32;
+    let filled = light.map(|v| if v.is_finite() { v } else { mean });
+    let (fine, coarse) = (
+        gaussian_blur(&filled, sigmas.0),
+        gaussian_blur(&filled, sigmas.1),
+    );
+    Some(Plane::from_fn(light.width(), light.height(), |x, y| {
+        if light.at(x, y).is_finite() {
+            fine.at(x, y) - coarse.at(x, y)
         } else {
             f32::NAN
         }
@@ -192,9 +282,9 @@ mod tests {
     use super::*;
     use crate::synth;
 
-    /// The gate's band-pass (σ 1.5 and 3 px, relative to the mean).
+    /// The gate's fine band-pass of `y` taken as a log light.
     fn band(y: &Plane) -> Plane {
-        band_pass(y).expect("a band-pass")
+        band_pass(y, FINE).expect("a band-pass")
     }
 
     /// A `size`² texture of grain `scale` px: noise smoothed by σ `scale`,
@@ -335,5 +425,48 @@ mod tests {
         assert_eq!(read(f64::INFINITY), None);
         assert!(DetailSpectrum::of(&Plane::filled(300, 300, 0.0)).is_none());
         assert!(DetailSpectrum::of(&Plane::filled(300, 300, f32::NAN)).is_none());
+    }
+
+    #[test]
+    fn a_tone_curve_or_an_exposure_is_not_read_as_a_blur_nor_hides_one() {
+        // gamma 0.9–1.1 on the encoded values scales every relative contrast
+        // by about 1/γ, and an exposure changes the encoded values' contrast
+        // with their level: read from one band's share they had read as
+        // blurs of 0.3–0.7 px, and a gamma of 0.9 had hidden a blur of 0.8 px
+        use crate::align::Registration;
+        use crate::quality::{Regions, assess, reference, tests::exposed};
+        use crate::raster::Rect;
+        let skin = crate::phantom::skin_image(5, 640, 480, 0.05, 0.0);
+        let regions = Regions {
+            roi: Rect::new(200, 120, 400, 320),
+            control: Some(Rect::new(16, 16, 160, 160)),
+        };
+        let reference = reference(&skin, regions);
+        let blur_of = |img: &RgbPlanes| {
+            assess(img, regions, &reference, &Registration::identity()).measures["blur_vs_baseline_px"]
+        };
+        let toned = |img: &RgbPlanes, g: f32| {
+            img.map_planes(|p| p.map(|v| 255.0 * (v / 255.0).powf(1.0 / g)))
+        };
+        let soft = skin.map_planes(|p| gaussian_blur(p, 0.8));
+        let alone = blur_of(&soft);
+        eprintln!("a blur of 0.8 px reads {alone:.3}");
+        assert!(
+            (alone - 0.8).abs() < 0.15,
+            "a blur of 0.8 px read {alone:.3}"
+        );
+        for g in [0.9, 1.1] {
+            let sharp = blur_of(&toned(&skin, g));
+            assert!(sharp < 0.2, "gamma {g}: read as a blur of {sharp:.3} px");
+            let blurred = blur_of(&toned(&soft, g));
+            assert!(
+                (blurred - alone).abs() < 0.1,
+                "gamma {g}: a blur of 0.8 px read {blurred:.3}, without it {alone:.3}"
+            );
+        }
+        for k in [0.7, 1.4] {
+            let read = blur_of(&exposed(&skin, [k; 3]));
+            assert!(read < 0.2, "exposure {k}: read as a blur of {read:.3} px");
+        }
     }
 }

@@ -78,7 +78,7 @@ pub mod compression;
 mod normalise;
 mod shading;
 mod thresholds;
-use blur::{DetailSpectrum, KeptBy, band_energy, band_pass};
+use blur::{COARSE, DetailSpectrum, FINE, KeptBy, band_energy, band_pass, log_light};
 use normalise::gains_of;
 pub use normalise::{
     gains, normalise_mut, normalise_part_mut, normalise_within_mut, undo_contrast_mut,
@@ -211,6 +211,11 @@ pub struct Reference {
     /// The spectrum of that band-pass (the control region's, else the
     /// ROI's), for `blur_vs_baseline_px`.
     spectrum: Option<DetailSpectrum>,
+    /// The same three of the coarse band ([`blur::COARSE`]), which a blur
+    /// hardly touches and a changed tone curve scales as the fine one.
+    coarse_band: Option<Plane>,
+    coarse_energy: f64,
+    coarse_spectrum: Option<DetailSpectrum>,
     /// Block means of the whole frame, for the shading field.
     blocks: BlockMeans,
 }
@@ -275,12 +280,17 @@ pub fn reference(base: &RgbPlanes, regions: Regions) -> Reference {
 #[must_use]
 pub fn reference_of(base: &Aligned<'_>) -> Reference {
     let ruler = base.control.unwrap_or(base.roi);
-    let band = band_pass(&ruler.luminance());
+    let lut = LinearLut::default();
+    let light = log_light(ruler, &lut);
+    let (band, coarse) = (band_pass(&light, FINE), band_pass(&light, COARSE));
     Reference {
-        mean_linear: region_stats(ruler, &LinearLut::default()).mean_linear,
+        mean_linear: region_stats(ruler, &lut).mean_linear,
         band_energy: band.as_ref().map_or(0.0, band_energy),
         spectrum: band.as_ref().and_then(DetailSpectrum::of),
         ruler_band: band,
+        coarse_energy: coarse.as_ref().map_or(0.0, band_energy),
+        coarse_spectrum: coarse.as_ref().and_then(DetailSpectrum::of),
+        coarse_band: coarse,
         blocks: base.blocks(),
     }
 }
@@ -320,14 +330,14 @@ pub fn assess_parts(
     measures.insert("glare_fraction".to_string(), roi_stats.glare);
     // the control region is the capture's ruler: untreated skin, so a
     // change there is the camera's
-    let (ruler_stats, ruler_luminance) = match capture.control {
+    let ruler_stats = match capture.control {
         Some(control) => {
             let s = region_stats(control, &lut);
             measures.insert("control_clipped_fraction".to_string(), s.clipped);
             measures.insert("control_crushed_fraction".to_string(), s.crushed);
-            (s, control.luminance())
+            s
         }
-        None => (roi_stats, roi.luminance()),
+        None => roi_stats,
     };
     let lum = |m: [f64; 3]| luminance_f64(m[0] as f32, m[1] as f32, m[2] as f32);
     let (now, then) = (lum(ruler_stats.mean_linear), lum(reference.mean_linear));
@@ -351,11 +361,13 @@ pub fn assess_parts(
             measures.insert("contrast_vs_baseline".to_string(), contrast);
         }
     }
-    let band = band_pass(&ruler_luminance);
-    let shared = match (&band, &reference.ruler_band) {
+    let light = log_light(capture.control.unwrap_or(roi), &lut);
+    let (band, coarse) = (band_pass(&light, FINE), band_pass(&light, COARSE));
+    let shared_with = |now: &Option<Plane>, then: &Option<Plane>| match (now, then) {
         (Some(now), Some(then)) => shared_detail(now, then),
         _ => None,
     };
+    let shared = shared_with(&band, &reference.ruler_band);
     // without a control region the ROI is the ruler: the detail it shares
     // reads the focus (a softer capture's JPEG artefacts and noise made up
     // the band's energy: a blur of σ 1.2 px at quality 61 read 0.57 px), but
@@ -363,14 +375,27 @@ pub fn assess_parts(
     if let Some(shared) = shared.as_ref().filter(|_| capture.control.is_some()) {
         measures.insert("control_detail_shared".to_string(), shared.correlation);
     }
-    if let Some((kept, by)) = sharpness(band.as_ref(), shared.as_ref(), reference.band_energy) {
-        let kept = kept / (contrast * contrast);
+    if let Some((fine, by)) = sharpness(band.as_ref(), shared.as_ref(), reference.band_energy) {
+        let kept = fine / (contrast * contrast);
         measures.insert("sharpness_vs_baseline".to_string(), kept);
-        if let Some(blur) = reference
-            .spectrum
-            .as_ref()
-            .and_then(|s| s.blur_px_for(kept, by))
-        {
+        // the blur is read from what the fine band keeps over what the
+        // coarse one keeps, measured alike: a tone curve scales both (a
+        // gamma of 1.1 had read as a blur of 0.66 px, 0.9 hid one of 0.8)
+        let coarse_shared = shared_with(&coarse, &reference.coarse_band);
+        let coarse_kept = sharpness(
+            coarse.as_ref(),
+            coarse_shared.as_ref(),
+            reference.coarse_energy,
+        )
+        .filter(|&(c, how)| how == by && c > 0.0);
+        let blur = match (&reference.spectrum, &reference.coarse_spectrum, coarse_kept) {
+            (Some(f), Some(c), Some((coarse, _))) if c.resolves_coarse() => {
+                f.blur_px_for_ratio(c, fine / coarse, by)
+            }
+            (Some(f), _, _) => f.blur_px_for(kept, by),
+            _ => None,
+        };
+        if let Some(blur) = blur {
             measures.insert("blur_vs_baseline_px".to_string(), blur);
         }
     }
@@ -686,7 +711,9 @@ pub(super) mod tests {
         let soft = skin.map_planes(|p| gaussian_blur(p, 0.8));
         let capture = noisy(&soft, 14.0, 7, None);
         let q = assess(&capture, regions, &reference, &Registration::identity());
-        let band = |img: &RgbPlanes| band_pass(&img.crop(control).luminance()).expect("a band");
+        let band = |img: &RgbPlanes| {
+            band_pass(&log_light(&img.crop(control), &LinearLut::default()), FINE).expect("a band")
+        };
         let energy = band_energy(&band(&capture)) / band_energy(&band(&skin));
         let kept = q.measures["sharpness_vs_baseline"];
         eprintln!(
@@ -714,8 +741,13 @@ pub(super) mod tests {
         };
         let reference = super::reference(&skin, no_control);
         let q = assess(&capture, no_control, &reference, &Registration::identity());
-        let roi =
-            |img: &RgbPlanes| band_pass(&img.crop(no_control.roi).luminance()).expect("a band");
+        let roi = |img: &RgbPlanes| {
+            band_pass(
+                &log_light(&img.crop(no_control.roi), &LinearLut::default()),
+                FINE,
+            )
+            .expect("a band")
+        };
         let energy = band_energy(&roi(&capture)) / band_energy(&roi(&skin));
         let kept = q.measures["sharpness_vs_baseline"];
         assert!(
