@@ -233,10 +233,13 @@ pub(super) fn log_light(img: &RgbPlanes, lut: &LinearLut) -> Plane {
     })
 }
 
-/// The band-pass of a log light (`log_light`): the difference of two
-/// Gaussian blurs of σ `sigmas` px, NaN where `light` has no data (filled
-/// with its mean before blurring). `None` without valid pixels.
-pub(super) fn band_pass(light: &Plane, sigmas: (f64, f64)) -> Option<Plane> {
+/// The fine and the coarse band-pass of a log light (`log_light`):
+/// differences of Gaussian blurs ([`FINE`], [`COARSE`]; the fine band's
+/// wider blur is the coarse band's narrower one, blurred once), NaN where
+/// `light` has no data (filled with its mean before blurring). `None`
+/// without valid pixels.
+pub(super) fn bands(light: &Plane) -> Option<(Plane, Plane)> {
+    const { assert!(FINE.1 == COARSE.0) };
     let (s, n) = light
         .data()
         .iter()
@@ -247,17 +250,20 @@ pub(super) fn band_pass(light: &Plane, sigmas: (f64, f64)) -> Option<Plane> {
     }
     let mean = (s / n as f64) as f32;
     let filled = light.map(|v| if v.is_finite() { v } else { mean });
-    let (fine, coarse) = (
-        gaussian_blur(&filled, sigmas.0),
-        gaussian_blur(&filled, sigmas.1),
-    );
-    Some(Plane::from_fn(light.width(), light.height(), |x, y| {
-        if light.at(x, y).is_finite() {
-            fine.at(x, y) - coarse.at(x, y)
-        } else {
-            f32::NAN
-        }
-    }))
+    let blurs = [FINE.0, FINE.1, COARSE.1].map(|sigma| gaussian_blur(&filled, sigma));
+    let difference = |a: &Plane, b: &Plane| {
+        Plane::from_fn(light.width(), light.height(), |x, y| {
+            if light.at(x, y).is_finite() {
+                a.at(x, y) - b.at(x, y)
+            } else {
+                f32::NAN
+            }
+        })
+    };
+    Some((
+        difference(&blurs[0], &blurs[1]),
+        difference(&blurs[1], &blurs[2]),
+    ))
 }
 
 /// Mean square of a band-pass over its valid pixels (0 without any).
@@ -284,7 +290,7 @@ mod tests {
 
     /// The gate's fine band-pass of `y` taken as a log light.
     fn band(y: &Plane) -> Plane {
-        band_pass(y, FINE).expect("a band-pass")
+        bands(y).expect("a band-pass").0
     }
 
     /// A `size`² texture of grain `scale` px: noise smoothed by σ `scale`,

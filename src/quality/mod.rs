@@ -78,7 +78,7 @@ pub mod compression;
 mod normalise;
 mod shading;
 mod thresholds;
-use blur::{COARSE, DetailSpectrum, FINE, KeptBy, band_energy, band_pass, log_light};
+use blur::{DetailSpectrum, KeptBy, band_energy, bands, log_light};
 use normalise::gains_of;
 pub use normalise::{
     gains, normalise_mut, normalise_part_mut, normalise_within_mut, undo_contrast_mut,
@@ -282,7 +282,7 @@ pub fn reference_of(base: &Aligned<'_>) -> Reference {
     let ruler = base.control.unwrap_or(base.roi);
     let lut = LinearLut::default();
     let light = log_light(ruler, &lut);
-    let (band, coarse) = (band_pass(&light, FINE), band_pass(&light, COARSE));
+    let (band, coarse) = bands(&light).unzip();
     Reference {
         mean_linear: region_stats(ruler, &lut).mean_linear,
         band_energy: band.as_ref().map_or(0.0, band_energy),
@@ -362,7 +362,7 @@ pub fn assess_parts(
         }
     }
     let light = log_light(capture.control.unwrap_or(roi), &lut);
-    let (band, coarse) = (band_pass(&light, FINE), band_pass(&light, COARSE));
+    let (band, coarse) = bands(&light).unzip();
     let shared_with = |now: &Option<Plane>, then: &Option<Plane>| match (now, then) {
         (Some(now), Some(then)) => shared_detail(now, then),
         _ => None,
@@ -633,6 +633,13 @@ pub(super) mod tests {
         }
     }
 
+    /// The gate's fine band of `img`.
+    fn fine_band(img: &RgbPlanes) -> Plane {
+        bands(&log_light(img, &LinearLut::default()))
+            .expect("a band")
+            .0
+    }
+
     /// `img` with independent noise (uniform, ±`amp` levels, from `seed`)
     /// on every channel, and, where `flat` is given, that region first
     /// painted one skin colour: a control region with no detail of its own.
@@ -711,9 +718,7 @@ pub(super) mod tests {
         let soft = skin.map_planes(|p| gaussian_blur(p, 0.8));
         let capture = noisy(&soft, 14.0, 7, None);
         let q = assess(&capture, regions, &reference, &Registration::identity());
-        let band = |img: &RgbPlanes| {
-            band_pass(&log_light(&img.crop(control), &LinearLut::default()), FINE).expect("a band")
-        };
+        let band = |img: &RgbPlanes| fine_band(&img.crop(control));
         let energy = band_energy(&band(&capture)) / band_energy(&band(&skin));
         let kept = q.measures["sharpness_vs_baseline"];
         eprintln!(
@@ -741,13 +746,7 @@ pub(super) mod tests {
         };
         let reference = super::reference(&skin, no_control);
         let q = assess(&capture, no_control, &reference, &Registration::identity());
-        let roi = |img: &RgbPlanes| {
-            band_pass(
-                &log_light(&img.crop(no_control.roi), &LinearLut::default()),
-                FINE,
-            )
-            .expect("a band")
-        };
+        let roi = |img: &RgbPlanes| fine_band(&img.crop(no_control.roi));
         let energy = band_energy(&roi(&capture)) / band_energy(&roi(&skin));
         let kept = q.measures["sharpness_vs_baseline"];
         assert!(
