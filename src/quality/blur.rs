@@ -18,6 +18,14 @@
 //! the amplitude at frequency f by `g(f) = exp(−2π²σ²f²)`, so the
 //! projection of a blurred band on the baseline's keeps `(Σ P g / Σ P)²` and
 //! its energy `Σ P g² / Σ P`.
+//!
+//! A changed tone curve, light balance or exposure scales the fine detail
+//! too, and on a frame of skin alone nothing else in the frame measures it:
+//! the σ is read from the share the fine band keeps over the share a coarse
+//! band an octave below keeps ([`COARSE`]; a blur of up to 1.5 px takes
+//! little of it), both bands of the log of linear luminance ([`log_light`])
+//! and both predicted from their own spectra, so whatever scales both
+//! cancels ([`DetailSpectrum::blur_px_for_ratio`]).
 
 use crate::filters::gaussian_blur;
 use crate::fourier::{Direction, Fft2, frequency};

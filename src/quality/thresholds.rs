@@ -242,9 +242,11 @@ pub(super) const CONTROL_DETAIL_WARN: f64 = 0.8;
 /// structure is not compared: a blur of σ fades a line of width σ_l to
 /// σ_l / √(σ_l² + σ²) of its contrast, whatever the control region's
 /// texture, while the share of detail the control keeps depends on its
-/// grain. On the phantom's skin it agrees with the sharpness limit (accepted
-/// follow-ups read 0.46–0.60 px, the resampling of alignment included);
-/// on coarse textures it is the stricter. BENCHMARKS.md gives how it was chosen.
+/// grain. On the phantom's skin it agrees with the sharpness limit; on
+/// coarse textures it is the stricter. Read as a ratio of two bands, it
+/// follows the blur added to the phantom's accepted captures within
+/// 0.29 px (median +0.06 px, the resampling of alignment included).
+/// BENCHMARKS.md gives how it was chosen.
 const BLUR_WARN_PX: f64 = 0.65;
 
 /// Standard error of an accepted alignment's corners above which its values
