@@ -11,7 +11,7 @@
 //!   (else the ROI) relative to the baseline's;
 //! - `sharpness_vs_baseline`: how much of the baseline's fine detail the
 //!   capture shows, as a share of its energy, in the band-pass of the
-//!   luminance relative to its mean (Gaussians of σ 1.5 and 3 px: the
+//!   log of linear luminance (Gaussians of σ 1.5 and 3 px: the
 //!   scales of fine lines and pores) over the control region (else the
 //!   ROI), so a softer capture reads < 1 whatever its exposure. Where that
 //!   detail is seen in both captures (a correlation of at least 0.8:
@@ -25,7 +25,9 @@
 //!   curve scales fine detail too;
 //! - `blur_vs_baseline_px`: the σ of the Gaussian blur that takes the
 //!   baseline's detail to that share ([`blur`]): unlike the share, it does
-//!   not depend on the grain of the control region's texture;
+//!   not depend on the grain of the control region's texture; read as that
+//!   share over the share of a coarse band (σ 3 and 6 px), it does not
+//!   depend on a changed tone curve either;
 //! - `control_detail_shared`: the correlation of the control region's
 //!   band-pass (the same σ 1.5 and 3 px) with the baseline's: how much of
 //!   its fine detail the two captures share. Skin texture is in both, noise
