@@ -37,19 +37,23 @@ def linear_to_srgb(l):
 
 
 def gaussian_blur(v, sigma):
-    """`v` (H × W × C, float) blurred by a Gaussian of `sigma` px in float,
-    edges extended. PIL's GaussianBlur works on the 8-bit values and rounds
-    its passes: on skin texture of a level or two it did nearly nothing
-    below σ 0.8 px (a "0.5 px" blur left 0.2 % of the pixels changed)."""
+    """`v` (H × W × C, float) blurred by a Gaussian of `sigma` px, applied
+    as its exact transfer exp(−2π²σ²f²) in the Fourier domain (a sampled
+    kernel under-blurs below σ 0.5: "0.3" blurred by 0.09 px), edges
+    extended by 4σ + 2 px. PIL's GaussianBlur works on the 8-bit values
+    and rounds its passes: on skin texture of a level or two it did nearly
+    nothing below σ 0.8 px (a "0.5 px" blur left 0.2 % of the pixels
+    changed)."""
     if sigma <= 0:
         return v
-    r = int(np.ceil(4 * sigma))
-    k = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma) ** 2)
-    k /= k.sum()
-    out = np.pad(v, ((r, r), (0, 0), (0, 0)), mode="edge")
-    out = sum(k[i] * out[i:i + v.shape[0]] for i in range(2 * r + 1))
-    out = np.pad(out, ((0, 0), (r, r), (0, 0)), mode="edge")
-    return sum(k[i] * out[:, i:i + v.shape[1]] for i in range(2 * r + 1))
+    r = int(np.ceil(4 * sigma)) + 2
+    padded = np.pad(v, ((r, r), (r, r), (0, 0)), mode="edge")
+    fy = np.fft.fftfreq(padded.shape[0])[:, None]
+    fx = np.fft.rfftfreq(padded.shape[1])[None, :]
+    k = np.exp(-2 * (np.pi * sigma) ** 2 * (fx ** 2 + fy ** 2))
+    out = np.stack([np.fft.irfft2(np.fft.rfft2(padded[..., c]) * k, s=padded.shape[:2])
+                    for c in range(v.shape[2])], axis=-1)
+    return out[r:-r, r:-r]
 
 
 def capture(scene, rng, nprng):

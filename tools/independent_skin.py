@@ -58,7 +58,8 @@ def noise(rng, sigma):
 def furrows(rng, scale, angle):
     """Ridged noise: lines where band-pass noise stretched along `angle`
     crosses zero (a furrow network), in [0, 1]."""
-    n = gaussian(rng.normal(size=(H, W)), scale) - gaussian(rng.normal(size=(H, W)), 3 * scale)
+    white = rng.normal(size=(H, W))
+    n = gaussian(white, scale) - gaussian(white, 3 * scale)
     # stretch along the angle by smoothing along it: shear a few shifted copies
     dx, dy = np.cos(angle), np.sin(angle)
     acc = np.zeros_like(n)

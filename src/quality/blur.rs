@@ -1,6 +1,6 @@
-//! The fine detail the gate compares: the band-pass of the luminance
-//! (σ 1.5 and 3 px, [`band_pass`]), and the blur of a capture against the
-//! baseline, in pixels
+//! The fine detail the gate compares: the band-pass of the log of linear
+//! luminance (σ 1.5 and 3 px, [`bands`]), and the blur of a capture against
+//! the baseline, in pixels
 //! (`blur_vs_baseline_px`): the σ of the Gaussian blur that takes the
 //! baseline's fine detail to the share of it the capture keeps
 //! (`sharpness_vs_baseline`), a Gaussian-equivalent σ for a defocus or a
@@ -22,7 +22,7 @@
 //! A changed tone curve, light balance or exposure scales the fine detail
 //! too, and on a frame of skin alone nothing else in the frame measures it:
 //! the σ is read from the share the fine band keeps over the share a coarse
-//! band an octave below keeps ([`COARSE`]; a blur of up to 1.5 px takes
+//! band an octave below keeps ([`COARSE_SIGMA_PX`]; a blur of up to 1.5 px takes
 //! little of it), both bands of the log of linear luminance ([`log_light`])
 //! and both predicted from their own spectra, so whatever scales both
 //! cancels ([`DetailSpectrum::blur_px_for_ratio`]).
@@ -160,9 +160,9 @@ impl DetailSpectrum {
     }
 
     /// Fewest tiles of the coarse band's spectrum for
-    /// [`DetailSpectrum::blur_px_for_ratio`]: over fewer (a control region
-    /// under about 100 px a side) its low frequencies are too coarsely
-    /// resolved, and a blur of 1.5 px read 1.36.
+    /// [`DetailSpectrum::blur_px_for_ratio`]: over fewer (a square control
+    /// region under 128 px a side: tiles of 64 px every 32 px) its low
+    /// frequencies are too coarsely resolved, and a blur of 1.5 px read 1.36.
     pub(super) const RATIO_TILES: usize = 8;
 
     /// Whether the spectrum averages enough tiles to be the coarse band of
@@ -208,24 +208,28 @@ impl DetailSpectrum {
 
 /// The fine band the gate compares (σ of the difference of Gaussians, px):
 /// the scale of fine lines and pores.
-pub(super) const FINE: (f64, f64) = (1.5, 3.0);
+pub(super) const FINE_SIGMA_PX: (f64, f64) = (1.5, 3.0);
 /// The coarse band, an octave below: a blur of σ ≤ 1.5 px keeps nearly
 /// all of it, while a changed tone curve or light balance scales it as
 /// it scales the fine band, so the ratio of what the two keep reads a blur
 /// alone ([`DetailSpectrum::blur_px_for_ratio`]).
-pub(super) const COARSE: (f64, f64) = (3.0, 6.0);
+pub(super) const COARSE_SIGMA_PX: (f64, f64) = (3.0, 6.0);
 
-/// Darkest linear luminance taken as light (a log of black is not one).
-const DARKEST: f64 = 1e-4;
+/// Darkest linear luminance taken as light, as a share of the region's
+/// mean (a log of black is not one, and a crushed pixel at 1e-4 would be
+/// 8 log units below skin: one in a control region of 200 × 150 px made up
+/// about 40 % of its band's energy).
+const DARKEST_SHARE: f64 = 0.05;
 
 /// ln of the linear luminance of `img` (its channels through the sRGB
-/// curve), NaN where a channel is: a band-pass of it is a relative
-/// contrast of light, which an exposure or a vignetting does not change,
-/// where the encoded values' contrast changes with their level (an
-/// exposure of 1.4 had read as a blur of 0.5 px).
+/// curve), at least [`DARKEST_SHARE`] of its mean, NaN where a channel is:
+/// a band-pass of it is a relative contrast of light, which an exposure or
+/// a vignetting does not change, where the encoded values' contrast
+/// changes with their level (an exposure of 1.4 had read as a blur of
+/// 0.5 px).
 pub(super) fn log_light(img: &RgbPlanes, lut: &LinearLut) -> Plane {
     let lin = |v: f32| if v.is_finite() { lut.get(v) } else { f64::NAN };
-    Plane::from_fn(img.width(), img.height(), |x, y| {
+    let linear = Plane::from_fn(img.width(), img.height(), |x, y| {
         let l = match img.model {
             ColourModel::Grey => lin(img.r.at(x, y)),
             ColourModel::Rgb => {
@@ -233,21 +237,30 @@ pub(super) fn log_light(img: &RgbPlanes, lut: &LinearLut) -> Plane {
                     + 0.0722 * lin(img.b.at(x, y))
             }
         };
+        l as f32
+    });
+    let (s, n) = linear
+        .data()
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((0.0f64, 0u64), |(s, n), &v| (s + f64::from(v), n + 1));
+    let darkest = (DARKEST_SHARE * s / n.max(1) as f64).max(f64::MIN_POSITIVE);
+    linear.map(|l| {
         if l.is_nan() {
             f32::NAN
         } else {
-            l.max(DARKEST).ln() as f32
+            f64::from(l).max(darkest).ln() as f32
         }
     })
 }
 
 /// The fine and the coarse band-pass of a log light (`log_light`):
-/// differences of Gaussian blurs ([`FINE`], [`COARSE`]; the fine band's
+/// differences of Gaussian blurs ([`FINE_SIGMA_PX`], [`COARSE_SIGMA_PX`]; the fine band's
 /// wider blur is the coarse band's narrower one, blurred once), NaN where
 /// `light` has no data (filled with its mean before blurring). `None`
 /// without valid pixels.
 pub(super) fn bands(light: &Plane) -> Option<(Plane, Plane)> {
-    const { assert!(FINE.1 == COARSE.0) };
+    const { assert!(FINE_SIGMA_PX.1 == COARSE_SIGMA_PX.0) };
     let (s, n) = light
         .data()
         .iter()
@@ -258,7 +271,8 @@ pub(super) fn bands(light: &Plane) -> Option<(Plane, Plane)> {
     }
     let mean = (s / n as f64) as f32;
     let filled = light.map(|v| if v.is_finite() { v } else { mean });
-    let blurs = [FINE.0, FINE.1, COARSE.1].map(|sigma| gaussian_blur(&filled, sigma));
+    let blurs = [FINE_SIGMA_PX.0, FINE_SIGMA_PX.1, COARSE_SIGMA_PX.1]
+        .map(|sigma| gaussian_blur(&filled, sigma));
     let difference = |a: &Plane, b: &Plane| {
         Plane::from_fn(light.width(), light.height(), |x, y| {
             if light.at(x, y).is_finite() {
@@ -272,6 +286,25 @@ pub(super) fn bands(light: &Plane) -> Option<(Plane, Plane)> {
         difference(&blurs[0], &blurs[1]),
         difference(&blurs[1], &blurs[2]),
     ))
+}
+
+/// One band of the baseline's ruler (its control region, else its ROI):
+/// the band-pass, its energy ([`band_energy`]) and its spectrum.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct RulerBand {
+    pub(super) band: Plane,
+    pub(super) energy: f64,
+    pub(super) spectrum: Option<DetailSpectrum>,
+}
+
+impl RulerBand {
+    pub(super) fn of(band: Plane) -> RulerBand {
+        RulerBand {
+            energy: band_energy(&band),
+            spectrum: DetailSpectrum::of(&band),
+            band,
+        }
+    }
 }
 
 /// Mean square of a band-pass over its valid pixels (0 without any).
@@ -439,6 +472,59 @@ mod tests {
         assert_eq!(read(f64::INFINITY), None);
         assert!(DetailSpectrum::of(&Plane::filled(300, 300, 0.0)).is_none());
         assert!(DetailSpectrum::of(&Plane::filled(300, 300, f32::NAN)).is_none());
+    }
+
+    #[test]
+    fn the_ratio_of_two_bands_reads_a_blur_whatever_the_grain_and_the_contrast() {
+        // naive reference: blur the texture, scale its log light by 1.1 (a
+        // changed tone curve), project each band on the baseline's
+        let dot = |p: &Plane, q: &Plane| {
+            p.data()
+                .iter()
+                .zip(q.data())
+                .map(|(&u, &v)| f64::from(u) * f64::from(v))
+                .sum::<f64>()
+        };
+        let kept = |a: &Plane, b: &Plane| (dot(a, b) / dot(b, b)).powi(2);
+        for (seed, scale, edges) in GRAINS {
+            let y = texture(seed + 20, 384, scale, edges);
+            let (fine, coarse) = bands(&y).unwrap();
+            let (fs, cs) = (
+                DetailSpectrum::of(&fine).unwrap(),
+                DetailSpectrum::of(&coarse).unwrap(),
+            );
+            assert!(cs.resolves_coarse());
+            for sigma in [0.5, 0.8, 1.2] {
+                let capture = gaussian_blur(&y, sigma).map(|v| 1.1 * v);
+                let (f, c) = bands(&capture).unwrap();
+                let ratio = kept(&f, &fine) / kept(&c, &coarse);
+                let read = fs
+                    .blur_px_for_ratio(&cs, ratio, KeptBy::Projection)
+                    .unwrap();
+                assert!(
+                    (read - sigma).abs() < 0.1,
+                    "grain {scale}: σ {sigma} read as {read:.3}"
+                );
+                // the fine band's share alone reads the contrast as sharpness
+                let alone = fs.blur_px_for(kept(&f, &fine), KeptBy::Projection).unwrap();
+                assert!(
+                    alone < sigma - 0.1,
+                    "grain {scale}: σ {sigma}, one band {alone:.3}"
+                );
+            }
+        }
+        let (fine, coarse) = bands(&texture(30, 384, 1.0, false)).unwrap();
+        let (fs, cs) = (
+            DetailSpectrum::of(&fine).unwrap(),
+            DetailSpectrum::of(&coarse).unwrap(),
+        );
+        let read = |ratio: f64| fs.blur_px_for_ratio(&cs, ratio, KeptBy::Projection);
+        assert_eq!(read(1.05), Some(0.0));
+        assert_eq!(read(0.0), Some(MAX_BLUR_PX));
+        assert_eq!(read(f64::NAN), None);
+        // a region of 96 px a side: four tiles, too few for the coarse band
+        let small = bands(&texture(31, 96, 1.0, false)).unwrap().1;
+        assert!(!DetailSpectrum::of(&small).unwrap().resolves_coarse());
     }
 
     #[test]

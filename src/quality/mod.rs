@@ -24,10 +24,12 @@
 //!   are divided by the square of `contrast_vs_baseline`, as a changed tone
 //!   curve scales fine detail too;
 //! - `blur_vs_baseline_px`: the σ of the Gaussian blur that takes the
-//!   baseline's detail to that share ([`blur`]): unlike the share, it does
-//!   not depend on the grain of the control region's texture; read as that
-//!   share over the share of a coarse band (σ 3 and 6 px), it does not
-//!   depend on a changed tone curve either;
+//!   baseline's detail to what the capture shows ([`blur`]): unlike the
+//!   share, it does not depend on the grain of the control region's
+//!   texture; read from the share (before the contrast is undone) over the
+//!   share of a coarse band (σ 3 and 6 px) measured alike, it does not
+//!   depend on a changed tone curve either (a ruler under 128 px a side
+//!   keeps the share's own reading);
 //! - `control_detail_shared`: the correlation of the control region's
 //!   band-pass (the same σ 1.5 and 3 px) with the baseline's: how much of
 //!   its fine detail the two captures share. Skin texture is in both, noise
@@ -80,7 +82,7 @@ pub mod compression;
 mod normalise;
 mod shading;
 mod thresholds;
-use blur::{DetailSpectrum, KeptBy, band_energy, bands, log_light};
+use blur::{KeptBy, RulerBand, band_energy, bands, log_light};
 use normalise::gains_of;
 pub use normalise::{
     gains, normalise_mut, normalise_part_mut, normalise_within_mut, undo_contrast_mut,
@@ -204,20 +206,14 @@ impl Quality {
 pub struct Reference {
     /// Mean linear RGB of the control region (else the ROI).
     mean_linear: [f64; 3],
-    /// Band-pass energy of the relative luminance of the control region
-    /// (else the ROI).
-    band_energy: f64,
-    /// That band-pass itself (the control region's, else the ROI's), for
-    /// the detail a capture shares with it (`control_detail_shared`).
-    ruler_band: Option<Plane>,
-    /// The spectrum of that band-pass (the control region's, else the
-    /// ROI's), for `blur_vs_baseline_px`.
-    spectrum: Option<DetailSpectrum>,
-    /// The same three of the coarse band ([`blur::COARSE`]), which a blur
+    /// The fine band-pass of the log light of the control region (else
+    /// the ROI), for the detail a capture shares with it
+    /// (`control_detail_shared`, `sharpness_vs_baseline`) and its spectrum
+    /// (`blur_vs_baseline_px`).
+    fine: Option<RulerBand>,
+    /// The coarse band-pass ([`blur::COARSE_SIGMA_PX`]), which a blur
     /// hardly touches and a changed tone curve scales as the fine one.
-    coarse_band: Option<Plane>,
-    coarse_energy: f64,
-    coarse_spectrum: Option<DetailSpectrum>,
+    coarse: Option<RulerBand>,
     /// Block means of the whole frame, for the shading field.
     blocks: BlockMeans,
 }
@@ -284,15 +280,11 @@ pub fn reference_of(base: &Aligned<'_>) -> Reference {
     let ruler = base.control.unwrap_or(base.roi);
     let lut = LinearLut::default();
     let light = log_light(ruler, &lut);
-    let (band, coarse) = bands(&light).unzip();
+    let (fine, coarse) = bands(&light).unzip();
     Reference {
         mean_linear: region_stats(ruler, &lut).mean_linear,
-        band_energy: band.as_ref().map_or(0.0, band_energy),
-        spectrum: band.as_ref().and_then(DetailSpectrum::of),
-        ruler_band: band,
-        coarse_energy: coarse.as_ref().map_or(0.0, band_energy),
-        coarse_spectrum: coarse.as_ref().and_then(DetailSpectrum::of),
-        coarse_band: coarse,
+        fine: fine.map(RulerBand::of),
+        coarse: coarse.map(RulerBand::of),
         blocks: base.blocks(),
     }
 }
@@ -364,12 +356,12 @@ pub fn assess_parts(
         }
     }
     let light = log_light(capture.control.unwrap_or(roi), &lut);
-    let (band, coarse) = bands(&light).unzip();
-    let shared_with = |now: &Option<Plane>, then: &Option<Plane>| match (now, then) {
-        (Some(now), Some(then)) => shared_detail(now, then),
+    let (band, coarse_band) = bands(&light).unzip();
+    let shared_with = |now: &Option<Plane>, then: &Option<RulerBand>| match (now, then) {
+        (Some(now), Some(then)) => shared_detail(now, &then.band),
         _ => None,
     };
-    let shared = shared_with(&band, &reference.ruler_band);
+    let shared = shared_with(&band, &reference.fine);
     // without a control region the ROI is the ruler: the detail it shares
     // reads the focus (a softer capture's JPEG artefacts and noise made up
     // the band's energy: a blur of σ 1.2 px at quality 61 read 0.57 px), but
@@ -377,22 +369,27 @@ pub fn assess_parts(
     if let Some(shared) = shared.as_ref().filter(|_| capture.control.is_some()) {
         measures.insert("control_detail_shared".to_string(), shared.correlation);
     }
-    if let Some((fine, by)) = sharpness(band.as_ref(), shared.as_ref(), reference.band_energy) {
-        let kept = fine / (contrast * contrast);
+    let fine_energy = reference.fine.as_ref().map_or(0.0, |f| f.energy);
+    if let Some((fine_kept, by)) = sharpness(band.as_ref(), shared.as_ref(), fine_energy) {
+        let kept = fine_kept / (contrast * contrast);
         measures.insert("sharpness_vs_baseline".to_string(), kept);
         // the blur is read from what the fine band keeps over what the
         // coarse one keeps, measured alike: a tone curve scales both (a
         // gamma of 1.1 had read as a blur of 0.66 px, 0.9 hid one of 0.8)
-        let coarse_shared = shared_with(&coarse, &reference.coarse_band);
-        let coarse_kept = sharpness(
-            coarse.as_ref(),
-            coarse_shared.as_ref(),
-            reference.coarse_energy,
-        )
-        .filter(|&(c, how)| how == by && c > 0.0);
-        let blur = match (&reference.spectrum, &reference.coarse_spectrum, coarse_kept) {
-            (Some(f), Some(c), Some((coarse, _))) if c.resolves_coarse() => {
-                f.blur_px_for_ratio(c, fine / coarse, by)
+        let coarse_kept = match (by, &coarse_band, &reference.coarse) {
+            (KeptBy::Projection, _, _) => {
+                shared_with(&coarse_band, &reference.coarse).map(|s| s.gain * s.gain)
+            }
+            (KeptBy::Energy, Some(now), Some(then)) if then.energy > 0.0 => {
+                Some(band_energy(now) / then.energy)
+            }
+            _ => None,
+        };
+        let fine_spectrum = reference.fine.as_ref().and_then(|f| f.spectrum.as_ref());
+        let coarse_spectrum = reference.coarse.as_ref().and_then(|c| c.spectrum.as_ref());
+        let blur = match (fine_spectrum, coarse_spectrum, coarse_kept) {
+            (Some(f), Some(c), Some(ck)) if c.resolves_coarse() && ck > 0.0 => {
+                f.blur_px_for_ratio(c, fine_kept / ck, by)
             }
             (Some(f), _, _) => f.blur_px_for(kept, by),
             _ => None,
