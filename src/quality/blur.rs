@@ -350,16 +350,18 @@ mod tests {
         })
     }
 
+    /// Σ p·q over two planes of one size.
+    fn dot(p: &Plane, q: &Plane) -> f64 {
+        p.data()
+            .iter()
+            .zip(q.data())
+            .map(|(&u, &v)| f64::from(u) * f64::from(v))
+            .sum::<f64>()
+    }
+
     /// What blurring by `sigma_px` keeps of `y`'s band, measured `by`.
     fn kept_by_blurring(y: &Plane, sigma_px: f64, by: KeptBy) -> f64 {
         let (a, b) = (band(&gaussian_blur(y, sigma_px)), band(y));
-        let dot = |p: &Plane, q: &Plane| {
-            p.data()
-                .iter()
-                .zip(q.data())
-                .map(|(&u, &v)| f64::from(u) * f64::from(v))
-                .sum::<f64>()
-        };
         match by {
             KeptBy::Projection => (dot(&a, &b) / dot(&b, &b)).powi(2),
             KeptBy::Energy => dot(&a, &a) / dot(&b, &b),
@@ -478,13 +480,6 @@ mod tests {
     fn the_ratio_of_two_bands_reads_a_blur_whatever_the_grain_and_the_contrast() {
         // naive reference: blur the texture, scale its log light by 1.1 (a
         // changed tone curve), project each band on the baseline's
-        let dot = |p: &Plane, q: &Plane| {
-            p.data()
-                .iter()
-                .zip(q.data())
-                .map(|(&u, &v)| f64::from(u) * f64::from(v))
-                .sum::<f64>()
-        };
         let kept = |a: &Plane, b: &Plane| (dot(a, b) / dot(b, b)).powi(2);
         for (seed, scale, edges) in GRAINS {
             let y = texture(seed + 20, 384, scale, edges);
