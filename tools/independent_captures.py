@@ -48,12 +48,17 @@ def gaussian_blur(v, sigma):
         return v
     r = int(np.ceil(4 * sigma)) + 2
     padded = np.pad(v, ((r, r), (r, r), (0, 0)), mode="edge")
-    fy = np.fft.fftfreq(padded.shape[0])[:, None]
-    fx = np.fft.rfftfreq(padded.shape[1])[None, :]
-    k = np.exp(-2 * (np.pi * sigma) ** 2 * (fx ** 2 + fy ** 2))
-    out = np.stack([np.fft.irfft2(np.fft.rfft2(padded[..., c]) * k, s=padded.shape[:2])
-                    for c in range(v.shape[2])], axis=-1)
+    out = np.stack([periodic_blur(padded[..., c], sigma) for c in range(v.shape[2])], axis=-1)
     return out[r:-r, r:-r]
+
+
+def periodic_blur(img, sigma):
+    """`img` (H × W) blurred by a periodic Gaussian of `sigma` px: its exact
+    transfer exp(−2π²σ²f²) applied in the Fourier domain."""
+    fy = np.fft.fftfreq(img.shape[0])[:, None]
+    fx = np.fft.rfftfreq(img.shape[1])[None, :]
+    k = np.exp(-2 * (np.pi * sigma) ** 2 * (fx ** 2 + fy ** 2))
+    return np.fft.irfft2(np.fft.rfft2(img) * k, s=img.shape)
 
 
 def capture(scene, rng, nprng):

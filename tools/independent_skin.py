@@ -41,17 +41,9 @@ HAEMOGLOBIN = np.array([0.06, 0.60, 0.35])
 ALBEDO = np.array([0.92, 0.80, 0.72])
 
 
-def gaussian(img, sigma):
-    """`img` smoothed by a periodic Gaussian of `sigma` px (FFT)."""
-    fy = np.fft.fftfreq(img.shape[0])[:, None]
-    fx = np.fft.rfftfreq(img.shape[1])[None, :]
-    k = np.exp(-2 * (np.pi * sigma) ** 2 * (fx ** 2 + fy ** 2))
-    return np.fft.irfft2(np.fft.rfft2(img) * k, s=img.shape)
-
-
 def noise(rng, sigma):
     """Unit-SD Gaussian noise smoothed at `sigma` px."""
-    n = gaussian(rng.normal(size=(H, W)), sigma)
+    n = ic.periodic_blur(rng.normal(size=(H, W)), sigma)
     return n / n.std()
 
 
@@ -59,7 +51,7 @@ def furrows(rng, scale, angle):
     """Ridged noise: lines where band-pass noise stretched along `angle`
     crosses zero (a furrow network), in [0, 1]."""
     white = rng.normal(size=(H, W))
-    n = gaussian(white, scale) - gaussian(white, 3 * scale)
+    n = ic.periodic_blur(white, scale) - ic.periodic_blur(white, 3 * scale)
     # stretch along the angle by smoothing along it: shear a few shifted copies
     dx, dy = np.cos(angle), np.sin(angle)
     acc = np.zeros_like(n)
@@ -75,7 +67,7 @@ def splat(points, weights, sigma):
     xs = np.clip(np.round(points[:, 0]).astype(int), 0, W - 1)
     ys = np.clip(np.round(points[:, 1]).astype(int), 0, H - 1)
     np.add.at(img, (ys, xs), weights)
-    return gaussian(img, sigma) * 2 * np.pi * sigma ** 2
+    return ic.periodic_blur(img, sigma) * 2 * np.pi * sigma ** 2
 
 
 def along(peak, sigma):
@@ -101,7 +93,7 @@ def box(rect, soft):
     yy, xx = np.mgrid[0:H, 0:W]
     x0, y0, w, h = rect
     inside = ((xx >= x0) & (xx < x0 + w) & (yy >= y0) & (yy < y0 + h)).astype(float)
-    return np.clip(gaussian(inside, soft), 0, 1)
+    return np.clip(ic.periodic_blur(inside, soft), 0, 1)
 
 
 def skin(seed):
@@ -123,7 +115,7 @@ def skin(seed):
         sigma = rng.uniform(1.5, 3.0)
         relief -= splat(pts, np.full(len(pts), along(rng.uniform(1.0, 3.0), sigma)), sigma)
     relief += 4.0 * noise(rng, 40)
-    gy, gx = np.gradient(gaussian(relief, 0.7))
+    gy, gx = np.gradient(ic.periodic_blur(relief, 0.7))
     normal = np.stack([-gx, -gy, np.ones_like(gx)])
     normal /= np.linalg.norm(normal, axis=0)
     el, az = np.radians(rng.uniform(35, 60)), rng.uniform(0, 2 * np.pi)

@@ -73,26 +73,41 @@ def make(work, photo, seed, roi, ctrl, sessions=5):
     return case, changes
 
 
+def analyse(bin_, case, keep=False):
+    """Runs `analyze` on `case` (output beside it, `CASE_out`, removed after
+    unless `keep`): the
+    follow-ups' verdicts (o ok, w warn, r reject, /F unaligned), the claims,
+    and the (session, metric) values of `ok` follow-ups and those of them
+    beyond noise; the error line instead when `analyze` fails."""
+    out = case + "_out"
+    shutil.rmtree(out, ignore_errors=True)
+    r = subprocess.run([bin_, "analyze", case, "-o", out], capture_output=True, text=True)
+    if r.returncode != 0:
+        return r.stderr.strip()
+    m = json.load(open(f"{out}/metrics.json"))
+    if not keep:
+        shutil.rmtree(out, ignore_errors=True)
+    ss = m["series"][0]["sessions"]
+    st = "".join(s["quality"]["status"][0] + ("" if s["alignment"]["status"] == "ok" else "/F")
+                 for s in ss[1:])
+    claims = [c["sentence"] for c in m["claims"] if c.get("beyond_noise")]
+    values = [(i + 1, k) for i, s in enumerate(ss[1:]) if s["quality"]["status"] == "ok"
+              for k, v in s["metrics"].items() if isinstance(v, dict) and "beyond_noise" in v]
+    beyond = [(i, k) for i, k in values if ss[i]["metrics"][k].get("beyond_noise")]
+    return st, claims, values, beyond
+
+
 def main():
     bin_, work, photo = sys.argv[1], sys.argv[2], sys.argv[3]
     roi, ctrl = json.loads(sys.argv[4]), json.loads(sys.argv[5])
     for seed in [int(s) for s in sys.argv[6:]]:
         case, _ = make(work, photo, seed, roi, ctrl)
-        out = case + "_out"
-        shutil.rmtree(out, ignore_errors=True)
-        r = subprocess.run([bin_, "analyze", case, "-o", out], capture_output=True, text=True)
-        if r.returncode != 0:
-            print(seed, "failed", r.stderr.strip())
+        result = analyse(bin_, case, keep=True)
+        if isinstance(result, str):
+            print(seed, "failed", result)
             continue
-        m = json.load(open(f"{out}/metrics.json"))
-        ss = m["series"][0]["sessions"]
-        st = [s["quality"]["status"][0] + ("" if s["alignment"]["status"] == "ok" else "/F")
-              for s in ss[1:]]
-        claims = [c["sentence"] for c in m["claims"] if c.get("beyond_noise")]
-        values = [(i + 1, k) for i, s in enumerate(ss[1:]) if s["quality"]["status"] == "ok"
-                  for k, v in s["metrics"].items() if isinstance(v, dict) and "beyond_noise" in v]
-        beyond = [(i, k) for i, k in values if ss[i]["metrics"][k].get("beyond_noise")]
-        print(f"{os.path.basename(case)}: {''.join(st)} claims={claims} "
+        st, claims, values, beyond = result
+        print(f"{os.path.basename(case)}: {st} claims={claims} "
               f"beyond={len(beyond)}/{len(values)} {beyond[:4]}", flush=True)
 
 

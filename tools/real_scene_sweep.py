@@ -13,7 +13,7 @@ usage: real_scene_sweep.py SKINTRACK WORKDIR [--held-out] SEED [SEED ...]
   the brick, grass and gravel textures. Exits 1 when any claim is made.
 Needs numpy and Pillow.
 """
-import json, os, shutil, subprocess, sys
+import os, shutil, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import real_scene_captures as rs  # noqa: E402
@@ -44,23 +44,12 @@ def main():
             for seed in seeds:
                 case, _ = rs.make(work, os.path.join(DATA, scene), seed, roi, ctrl)
                 label = f"{os.path.basename(case)} {name}"
-                out = case + "_out"
-                shutil.rmtree(out, ignore_errors=True)
-                r = subprocess.run([bin_, "analyze", case, "-o", out],
-                                   capture_output=True, text=True)
+                result = rs.analyse(bin_, case)
                 shutil.rmtree(case, ignore_errors=True)
-                if r.returncode != 0:
-                    print(f"{label}: analyze failed: {r.stderr.strip()}", flush=True)
+                if isinstance(result, str):
+                    print(f"{label}: analyze failed: {result}", flush=True)
                     continue
-                m = json.load(open(f"{out}/metrics.json"))
-                shutil.rmtree(out, ignore_errors=True)
-                ss = m["series"][0]["sessions"]
-                st = "".join(s["quality"]["status"][0] + ("" if s["alignment"]["status"] == "ok" else "/F")
-                             for s in ss[1:])
-                claims = [c["sentence"] for c in m["claims"] if c.get("beyond_noise")]
-                mine = [(i + 1, k) for i, s in enumerate(ss[1:]) if s["quality"]["status"] == "ok"
-                        for k, v in s["metrics"].items() if isinstance(v, dict) and "beyond_noise" in v]
-                far = [(i, k) for i, k in mine if ss[i]["metrics"][k].get("beyond_noise")]
+                st, claims, mine, far = result
                 cases += 1
                 claimed += bool(claims)
                 ok += st.count("o")

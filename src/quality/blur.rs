@@ -30,6 +30,7 @@
 use crate::filters::gaussian_blur;
 use crate::fourier::{Direction, Fft2, frequency};
 use crate::measure::colour::LinearLut;
+use crate::measure::finite_sum;
 use crate::raster::{ColourModel, Plane, RgbPlanes};
 use rustfft::num_complex::Complex32;
 
@@ -239,11 +240,7 @@ pub(super) fn log_light(img: &RgbPlanes, lut: &LinearLut) -> Plane {
         };
         l as f32
     });
-    let (s, n) = linear
-        .data()
-        .iter()
-        .filter(|v| v.is_finite())
-        .fold((0.0f64, 0u64), |(s, n), &v| (s + f64::from(v), n + 1));
+    let (s, n) = finite_sum(linear.data());
     let darkest = (DARKEST_SHARE * s / n.max(1) as f64).max(f64::MIN_POSITIVE);
     linear.map(|l| {
         if l.is_nan() {
@@ -261,11 +258,7 @@ pub(super) fn log_light(img: &RgbPlanes, lut: &LinearLut) -> Plane {
 /// without valid pixels.
 pub(super) fn bands(light: &Plane) -> Option<(Plane, Plane)> {
     const { assert!(FINE_SIGMA_PX.1 == COARSE_SIGMA_PX.0) };
-    let (s, n) = light
-        .data()
-        .iter()
-        .filter(|v| v.is_finite())
-        .fold((0.0f64, 0u64), |(s, n), &v| (s + f64::from(v), n + 1));
+    let (s, n) = finite_sum(light.data());
     if n == 0 {
         return None;
     }
