@@ -453,6 +453,23 @@ pub(super) fn measure_series(
         {
             quality::compression::widen_mut(&mut values, &r);
         }
+        // the lines' ruler counts the capture's own detail: the least detail
+        // a measured capture of the session shares with the baseline widens
+        // its lines as far as that could move them
+        if let Some(shared) = ks
+            .iter()
+            .filter(|&&k| assessed[k].measured.is_some())
+            .filter_map(|&k| {
+                assessed[k]
+                    .quality
+                    .measures
+                    .get("control_detail_shared")
+                    .copied()
+            })
+            .reduce(f64::min)
+        {
+            quality::ruler::widen_lines_mut(&mut values, shared);
+        }
         let pore_histogram = usable.first().and_then(|m| m.pore_histogram.clone());
         let media = assessed[first]
             .measured

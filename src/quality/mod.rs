@@ -80,6 +80,7 @@ use std::collections::BTreeMap;
 mod blur;
 pub mod compression;
 mod normalise;
+pub mod ruler;
 mod shading;
 mod thresholds;
 use blur::{KeptBy, RulerBand, band_energy, bands, log_light};
