@@ -2,7 +2,8 @@
 //! the capture (or one pair), to see what each part alone does to the
 //! measures: `cargo run --release --example capture_decomposition -- OUT SEED`,
 //! then `skintrack analyze OUT`; `tools/capture_decomposition.py` runs both
-//! over several seeds and prints each measure's change per part.
+//! over several seeds and prints each measure's change per part (`--names`
+//! prints the parts' names, one per line, in the follow-ups' order).
 
 use skintrack::phantom::{
     CaptureChange, CaptureClass, CapturePlan, SessionCapture, UnchangedOptions, generate_unchanged,
@@ -39,7 +40,14 @@ const PARTS: [(&str, Part); 11] = [
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let (Some(out), Some(seed)) = (args.next(), args.next()) else {
+    let first = args.next();
+    if first.as_deref() == Some("--names") {
+        for (name, _) in PARTS {
+            println!("{name}");
+        }
+        return Ok(());
+    }
+    let (Some(out), Some(seed)) = (first, args.next()) else {
         return Err("usage: capture_decomposition OUT_DIR SEED".into());
     };
     let mut plan = vec![SessionCapture::NONE];

@@ -279,7 +279,8 @@ struct Finished {
 
 /// The version and inputs hash of the finished analysis in `out`, if any.
 fn finished(out: &Path) -> Option<Finished> {
-    let text = crate::files::read_text(&out.join("metrics.json")).ok()?;
+    let metrics = out.join("metrics.json");
+    let text = crate::files::read_text_within(&metrics, crate::files::MAX_RESULT_BYTES).ok()?;
     serde_json::from_str(&text).ok()
 }
 

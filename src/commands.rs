@@ -218,7 +218,7 @@ fn analyze(case_dir: &Path, out: &Path, ingest: IngestOptions, strict: Strict) -
     };
     let outcome = pipeline::analyze(case_dir, out, &opts)?;
     for w in &outcome.warnings {
-        eprintln!("skintrack: warning: {w}");
+        warn(w);
     }
     let sessions = outcome.analysis.series.iter().flat_map(|s| &s.sessions);
     let (total, measured) = sessions.fold((0, 0), |(t, m), x| {
@@ -311,10 +311,16 @@ fn batch(
     })
 }
 
+/// A warning on stderr, as one printable line ([`crate::error::printable`]).
+fn warn(message: impl std::fmt::Display) {
+    let line = format!("skintrack: warning: {message}");
+    eprintln!("{}", crate::error::printable(&line));
+}
+
 fn index(out_dir: &Path) -> Result<ExitCode> {
     let summary = crate::index::run(out_dir)?;
     for s in &summary.skipped {
-        eprintln!("skintrack: warning: {s}; left out of the index");
+        warn(format_args!("{s}; left out of the index"));
     }
     outln!(
         "indexed {} cases ({} failed) : {}",
@@ -344,7 +350,7 @@ fn align_pair(
         .map(|w| (base, w))
         .chain(m.meta.warnings.iter().map(|w| (moving, w)))
     {
-        eprintln!("skintrack: warning: {}: {w}", p.display());
+        warn(format_args!("{}: {w}", p.display()));
     }
     let reg = align::register(
         &b.image.luminance(),
@@ -390,12 +396,13 @@ fn align_pair(
         }
     }
     if reg.status == Status::Failed {
-        eprintln!(
+        let line = format!(
             "skintrack: {}: could not be aligned to {}: {}",
             moving.display(),
             base.display(),
             reg.reason.as_deref().unwrap_or("unknown reason")
         );
+        eprintln!("{}", crate::error::printable(&line));
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
@@ -445,7 +452,7 @@ fn metrics(
 ) -> Result<ExitCode> {
     let photo = ingest::read_photo(image, opts)?;
     for w in &photo.meta.warnings {
-        eprintln!("skintrack: warning: {}: {w}", image.display());
+        warn(format_args!("{}: {w}", image.display()));
     }
     let (w, h) = (photo.image.width(), photo.image.height());
     let roi = roi.unwrap_or(Rect::new(0, 0, w, h));

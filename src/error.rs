@@ -24,8 +24,8 @@ pub enum Error {
     /// An image could not be decoded (corrupt, truncated, not an image).
     #[error("{}: cannot decode image: {reason}", .path.display())]
     Decode { path: PathBuf, reason: String },
-    /// An image is larger than the decode limits allow.
-    #[error("{}: image too large: {reason}", .path.display())]
+    /// A file, or an image's pixels, larger than the limits allow.
+    #[error("{}: too large: {reason}", .path.display())]
     TooLarge { path: PathBuf, reason: String },
     /// A format or pixel layout that skintrack does not read.
     #[error("{}: unsupported image: {reason}", .path.display())]
@@ -85,5 +85,36 @@ impl Error {
         Error::Usage {
             problem: problem.into(),
         }
+    }
+}
+
+/// `message` as one printable line: control characters (a newline or an
+/// escape sequence in a file name) are written as escapes, so an error or
+/// a warning is always one line on a terminal and cannot drive it.
+#[must_use]
+pub fn printable(message: &str) -> String {
+    message
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod printable_tests {
+    use super::printable;
+
+    #[test]
+    fn control_characters_are_escaped_and_the_rest_kept() {
+        assert_eq!(
+            printable("/tmp/a\nb.jpg: cannot read\r\u{1b}[2J"),
+            "/tmp/a\\nb.jpg: cannot read\\r\\u{1b}[2J"
+        );
+        assert_eq!(printable("wörd σ 1.5 — ok"), "wörd σ 1.5 — ok");
     }
 }

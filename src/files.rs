@@ -16,6 +16,10 @@ use std::path::Path;
 /// file names): a real one is a few hundred bytes.
 pub const MAX_TEXT_BYTES: u64 = 1 << 20;
 
+/// Cap on skintrack's own results read back (a finished case's
+/// metrics.json, a few MB for a case of many views and visits).
+pub const MAX_RESULT_BYTES: u64 = 256 << 20;
+
 /// What a non-regular file is, for the message.
 fn kind_of(meta: &std::fs::Metadata) -> &'static str {
     #[cfg(unix)]
@@ -113,7 +117,15 @@ pub fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>> {
 /// # Errors
 /// As [`read_capped`], and [`Error::Case`] when it is not UTF-8.
 pub fn read_text(path: &Path) -> Result<String> {
-    let bytes = read_capped(path, MAX_TEXT_BYTES)?;
+    read_text_within(path, MAX_TEXT_BYTES)
+}
+
+/// [`read_text`] with a cap of `cap` bytes.
+///
+/// # Errors
+/// As [`read_text`].
+pub fn read_text_within(path: &Path, cap: u64) -> Result<String> {
+    let bytes = read_capped(path, cap)?;
     let text = String::from_utf8(bytes).map_err(|_| Error::case(path, "not a UTF-8 text file"))?;
     Ok(match text.strip_prefix('\u{feff}') {
         Some(rest) => rest.to_string(),

@@ -14,6 +14,7 @@
 use crate::batch::{FAILURES, FailureRecord};
 use crate::date::Date;
 use crate::error::{Error, Result};
+use crate::files::MAX_RESULT_BYTES;
 use crate::model::Topic;
 use crate::output;
 use serde::Deserialize;
@@ -141,14 +142,17 @@ fn read_cases(out_dir: &Path) -> Result<(Vec<CaseDigest>, Vec<String>)> {
     let mut dirs: Vec<PathBuf> = entries
         .filter_map(std::result::Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.is_dir() && p.join("metrics.json").is_file())
+        // whatever is named metrics.json: one that cannot be read (a
+        // folder, a link in a loop, a device) is a case left out with a
+        // warning, not one that silently vanishes
+        .filter(|p| p.is_dir() && std::fs::symlink_metadata(p.join("metrics.json")).is_ok())
         .collect();
     dirs.sort();
     let mut cases = Vec::new();
     let mut skipped = Vec::new();
     for dir in dirs {
         let json = dir.join("metrics.json");
-        let parsed = crate::files::read_text(&json).and_then(|t| {
+        let parsed = crate::files::read_text_within(&json, MAX_RESULT_BYTES).and_then(|t| {
             serde_json::from_str::<AnalysisJson>(&t)
                 .map_err(|e| Error::case(&json, format!("not a skintrack metrics.json: {e}")))
         });

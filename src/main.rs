@@ -5,15 +5,45 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     keep_freed_memory();
-    let args = skintrack::cli::Args::parse();
+    let args = match skintrack::cli::Args::try_parse() {
+        Ok(args) => args,
+        Err(e) => return usage_error(&e),
+    };
     match skintrack::commands::run(args) {
         Ok(code) => code,
         Err(err) => {
             let code = err.exit_code();
-            eprintln!("skintrack: {:#}", anyhow::Error::from(err));
+            let line = format!("{:#}", anyhow::Error::from(err));
+            eprintln!("skintrack: {}", skintrack::error::printable(&line));
             ExitCode::from(code)
         }
     }
+}
+
+/// A command line clap refuses: help and version as clap prints them;
+/// anything else as one line (clap's message and tips, without its usage)
+/// and exit code 2.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    let rendered = e.render().to_string();
+    let message: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .filter(|l| !l.is_empty())
+        .collect();
+    let message = message.join(" ");
+    let message = message.strip_prefix("error: ").unwrap_or(&message);
+    eprintln!("skintrack: {}", skintrack::error::printable(message));
+    ExitCode::from(2)
 }
 
 /// Large image planes (48 MB at 12 MP) are allocated and freed many times

@@ -392,7 +392,7 @@ pub fn to_u8(v: f32) -> u8 {
 
 /// A rectangle of pixels: top-left (x, y), width w, height h.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "[usize; 4]", into = "[usize; 4]")]
+#[serde(try_from = "Vec<usize>", into = "[usize; 4]")]
 pub struct Rect {
     /// Left column.
     pub x: usize,
@@ -460,6 +460,21 @@ impl Rect {
 impl From<[usize; 4]> for Rect {
     fn from(v: [usize; 4]) -> Rect {
         Rect::new(v[0], v[1], v[2], v[3])
+    }
+}
+
+/// A region as written in case.toml or metrics.json: exactly four numbers
+/// (a fifth is a mistake, not something to drop).
+impl TryFrom<Vec<usize>> for Rect {
+    type Error = String;
+    fn try_from(v: Vec<usize>) -> std::result::Result<Rect, String> {
+        match v[..] {
+            [x, y, w, h] => Ok(Rect::new(x, y, w, h)),
+            _ => Err(format!(
+                "a region is [x, y, width, height], 4 numbers; this one has {}",
+                v.len()
+            )),
+        }
     }
 }
 

@@ -1,5 +1,10 @@
 //! Small robust statistics shared by the numerical stages.
 
+/// The standard deviation of a uniform error over an interval of unit
+/// width, 1/√12: a quantiser's rounding, or a quantity known only to lie
+/// within bounds.
+pub const UNIFORM_SD: f64 = 0.288_675_134_594_812_9;
+
 /// The median of `v` (the upper middle value for an even count), reordering
 /// `v`; 0 when `v` is empty.
 #[must_use]

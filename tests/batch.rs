@@ -206,7 +206,9 @@ fn bad_batch_usage_exits_2_with_one_line() {
             .output()
             .unwrap();
         assert_eq!(o.status.code(), Some(2), "{args:?}");
-        assert!(String::from_utf8_lossy(&o.stderr).contains(says));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(says), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
     }
     // an output folder inside the archive would become a case of it
     let o = skintrack()
@@ -247,4 +249,45 @@ fn bad_batch_usage_exits_2_with_one_line() {
         err.contains("is one case") && err.contains("skintrack analyze"),
         "{err}"
     );
+}
+
+#[test]
+fn index_reads_large_results_and_names_what_it_cannot_read() {
+    // a finished case's metrics.json of many views and visits passes 1 MiB
+    // (the cap of a hand-written text input); one that is not a file is a
+    // case left out with a warning, never one that silently vanishes
+    let root = tempdir();
+    let archive = root.path().join("archive");
+    for (name, seed) in [("ann", 3), ("bob", 5)] {
+        phantom(&archive.join(name), seed);
+    }
+    let out = root.path().join("out");
+    let (code, _) = batch(&archive, &out, None);
+    assert_eq!(code, 0);
+    let json = out.join("ann/metrics.json");
+    let mut text = std::fs::read_to_string(&json).unwrap();
+    text.push_str(&" ".repeat(2 << 20));
+    std::fs::write(&json, text).unwrap();
+    std::fs::remove_file(out.join("bob/metrics.json")).unwrap();
+    std::fs::create_dir(out.join("bob/metrics.json")).unwrap();
+    let o = skintrack().arg("index").arg(&out).output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert!(stdout.contains("indexed 1 cases"), "{stdout}");
+    assert!(
+        stderr.contains("bob") && stderr.contains("metrics.json") && stderr.contains("left out"),
+        "{stderr}"
+    );
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(
+        html.contains("ann/report.html"),
+        "the large case is indexed"
+    );
+    // and a batch run sees the large case as finished, not to be redone
+    let (code, seen) = batch(&archive, &out, None);
+    assert_eq!(code, 0);
+    assert!(seen["ann"].starts_with("up"), "{seen:?}");
 }

@@ -451,6 +451,46 @@ fn a_closed_stdout_ends_quietly() {
 }
 
 /// A two-visit case of one small photo each.
+#[test]
+fn an_error_is_one_printable_line_whatever_the_names_and_flags() {
+    let root = tempdir();
+    // a newline or an escape sequence in a file name is written escaped
+    let odd = root.path().join("a\nb\u{1b}[2J.jpg");
+    write(&odd, b"\xff\xd8");
+    let (code, _, stderr) = run([OsStr::new("metrics"), odd.as_os_str()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr:?}");
+    assert!(stderr.contains("a\\nb\\u{1b}[2J.jpg"), "{stderr:?}");
+    // flags clap refuses: its message, no usage block
+    for args in [
+        vec!["--max-memory", "0", "metrics", "x.jpg"],
+        vec!["--max-memory", "-1", "metrics", "x.jpg"],
+        vec!["metrics", "--roi", "1,2,3", "x.jpg"],
+        vec!["analyze"],
+        vec!["bogus"],
+    ] {
+        let (code, _, stderr) = run(&args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr:?}");
+    }
+    // a region of five numbers is refused, not cut to four
+    let c = small_case(root.path());
+    std::fs::write(
+        c.join("case.toml"),
+        "[view.cheek]\nroi = [10, 10, 100, 80, 1]\n",
+    )
+    .unwrap();
+    refused(
+        run([
+            OsStr::new("analyze"),
+            c.as_os_str(),
+            OsStr::new("-o"),
+            root.path().join("o").as_os_str(),
+        ]),
+        &["case.toml", "4 numbers"],
+    );
+}
+
 fn small_case(root: &Path) -> PathBuf {
     let c = root.join("case");
     photo(&c.join("2026-01-12/cheek.jpg"));

@@ -160,3 +160,40 @@ fn regions_never_writes_inside_the_case() {
         .stderr(predicates::str::contains("inside the case folder"));
     assert!(!inside.exists());
 }
+
+#[test]
+fn regions_replaces_nothing_but_an_earlier_figure() {
+    // another case's original photo, and a file that is not a figure, are
+    // never overwritten; an earlier figure is
+    let t = tempdir();
+    let (case, other) = (t.path().join("case"), t.path().join("other"));
+    sample_case(&case, "");
+    sample_case(&other, "");
+    let photo = other.join("2026-01-12/cheek.jpg");
+    let notes = t.path().join("notes.txt");
+    std::fs::write(&notes, "my notes").unwrap();
+    for target in [&photo, &other.join("figure.png"), &notes] {
+        let before = std::fs::read(target).ok();
+        let o = skintrack()
+            .arg("regions")
+            .arg(&case)
+            .arg("-o")
+            .arg(target)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{}: {err}", target.display());
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert_eq!(std::fs::read(target).ok(), before, "{}", target.display());
+    }
+    let figure = t.path().join("figure.png");
+    for _ in 0..2 {
+        skintrack()
+            .arg("regions")
+            .arg(&case)
+            .arg("-o")
+            .arg(&figure)
+            .assert()
+            .success();
+    }
+}

@@ -11,7 +11,7 @@ over seeds, and the control region's shared detail (control_detail_shared).
 usage: capture_decomposition.py SKINTRACK WORKDIR SEED [SEED ...]
 (run from the repository root; builds the example with cargo)
 """
-import json, os, subprocess, sys
+import json, os, shutil, subprocess, sys
 
 MEASURES = ["wrinkles.tracked_severity", "wrinkles.tracked_contrast",
             "texture.relative_roughness", "pores.tracked_severity"]
@@ -24,16 +24,16 @@ def main():
     subprocess.run(["cargo", "build", "--release", "--quiet", "--example",
                     "capture_decomposition"], check=True)
     example = os.path.join("target", "release", "examples", "capture_decomposition")
+    names = subprocess.run([example, "--names"], check=True, capture_output=True,
+                           text=True).stdout.split("\n")[:-1]
     rows = {}
     os.makedirs(work, exist_ok=True)
-    parts = os.path.join(work, "parts.txt")
     for seed in seeds:
         case, out = os.path.join(work, f"case{seed}"), os.path.join(work, f"out{seed}")
-        if not os.path.isdir(case):
-            said = subprocess.run([example, case, seed], check=True,
-                                  capture_output=True, text=True).stdout
-            with open(parts, "w") as f:
-                f.write(said.split(": ", 1)[1])
+        if not os.path.isfile(os.path.join(case, "truth.json")):
+            # new, or left half-built by an interrupted run
+            shutil.rmtree(case, ignore_errors=True)
+            subprocess.run([example, case, seed], check=True, stdout=subprocess.DEVNULL)
         subprocess.run([bin_, "analyze", case, "-o", out], check=True,
                        capture_output=True)
         sessions = json.load(open(os.path.join(out, "metrics.json")))["series"][0]["sessions"]
@@ -46,7 +46,6 @@ def main():
         rows.setdefault("control_detail_shared", []).append(
             [s["quality"]["measures"].get("control_detail_shared", float("nan"))
              for s in sessions[1:]])
-    names = open(parts).read().strip().split(", ")
     for k, table in rows.items():
         print(k)
         print("seed " + " ".join(f"{n:>10}" for n in names))

@@ -46,6 +46,7 @@ pub fn run(case_dir: &Path, out: Option<&Path>, ingest: &IngestOptions) -> Resul
         } else {
             per_view(&out, view)
         };
+        refuse_to_replace(&file)?;
         one_view(&case, view, &file, ingest)?;
     }
     Ok(ExitCode::SUCCESS)
@@ -88,6 +89,46 @@ fn refuse_inside(case_dir: &Path, out: &Path) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Nothing but an earlier figure is replaced: the file at `file`, if
+/// any, must be a PNG, and no case folder (one holding case.toml, or a
+/// visit folder of one) may receive it, whichever case is being drawn.
+fn refuse_to_replace(file: &Path) -> Result<()> {
+    let refuse = |why: &str| {
+        Err(Error::usage(format!(
+            "{}: {why}; write the figure elsewhere (originals are read-only)",
+            file.display()
+        )))
+    };
+    let folder = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if folder.join("case.toml").exists()
+        || folder
+            .parent()
+            .is_some_and(|p| p.join("case.toml").exists())
+    {
+        return refuse("inside a case folder");
+    }
+    if std::fs::symlink_metadata(file).is_err() {
+        return Ok(());
+    }
+    let mut signature = [0u8; 8];
+    let is_png = crate::files::open_regular(file)
+        .and_then(|mut f| {
+            std::io::Read::read_exact(&mut f, &mut signature).map_err(|source| Error::Read {
+                path: file.to_path_buf(),
+                source,
+            })
+        })
+        .is_ok_and(|()| &signature == b"\x89PNG\r\n\x1a\n");
+    if is_png {
+        Ok(())
+    } else {
+        refuse("exists and is not a PNG figure")
+    }
 }
 
 fn one_view(case: &case::Case, view: &str, file: &Path, ingest: &IngestOptions) -> Result<()> {

@@ -191,6 +191,13 @@ pub struct Value {
     pub uncertainty: f64,
 }
 
+impl Value {
+    /// Adds an independent standard error `sd` to the uncertainty.
+    pub fn widen_mut(&mut self, sd: f64) {
+        self.uncertainty = self.uncertainty.hypot(sd);
+    }
+}
+
 /// Where features were found, in ROI coordinates (for overlays).
 #[derive(Clone, Debug, Default)]
 pub struct FeatureMaps {

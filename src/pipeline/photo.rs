@@ -439,37 +439,7 @@ pub(super) fn measure_series(
             .iter()
             .filter_map(|&k| assessed[k].measured.as_ref().map(|m| &m.measurements))
             .collect();
-        let values: Vec<_> = usable.iter().map(|m| &m.values).collect();
-        let mut values = trend::combine_repeats(&values);
-        // a JPEG's rounding of colour is the session's own uncertainty; the
-        // spread of repeats leaves it out (repeats from one camera share
-        // it), so it is added after they are combined: the largest of the
-        // measured captures'
-        if let Some(r) = ks
-            .iter()
-            .filter(|&&k| assessed[k].measured.is_some())
-            .filter_map(|&k| assessed[k].quality.colour_rounding.clone())
-            .reduce(|a, r| a.max(&r))
-        {
-            quality::compression::widen_mut(&mut values, &r);
-        }
-        // the lines' ruler counts the capture's own detail: the least detail
-        // a measured capture of the session shares with the baseline widens
-        // its lines as far as that could move them
-        if let Some(shared) = ks
-            .iter()
-            .filter(|&&k| assessed[k].measured.is_some())
-            .filter_map(|&k| {
-                assessed[k]
-                    .quality
-                    .measures
-                    .get("control_detail_shared")
-                    .copied()
-            })
-            .reduce(f64::min)
-        {
-            quality::ruler::widen_lines_mut(&mut values, shared);
-        }
+        let values = session_values(ks, &assessed, it.session > 0);
         let pore_histogram = usable.first().and_then(|m| m.pore_histogram.clone());
         let media = assessed[first]
             .measured
@@ -510,6 +480,41 @@ pub(super) fn measure_series(
         preview_note: None,
         regions_figure: Some(regions_figure),
     })
+}
+
+/// The values of the session of captures `ks`: the measured ones'
+/// repeats combined, then widened by what each capture's own file and
+/// detail add, which the spread of repeats from one camera leaves out
+/// (the largest of the measured captures'): a JPEG's rounding of colour
+/// and, at a `follow_up` (the baseline is the ruler's reference), the
+/// detail of its control region not shared with the baseline's, in the
+/// lines' ruler ([`quality::ruler`]).
+fn session_values(
+    ks: &[usize],
+    assessed: &[Assessed],
+    follow_up: bool,
+) -> BTreeMap<String, measure::Value> {
+    let measured: Vec<&Assessed> = ks
+        .iter()
+        .map(|&k| &assessed[k])
+        .filter(|a| a.measured.is_some())
+        .collect();
+    let values: Vec<_> = measured
+        .iter()
+        .filter_map(|a| a.measured.as_ref().map(|m| &m.measurements.values))
+        .collect();
+    let mut values = trend::combine_repeats(&values);
+    if let Some(r) = measured
+        .iter()
+        .filter_map(|a| a.quality.colour_rounding.clone())
+        .reduce(|a, r| a.max(&r))
+    {
+        quality::compression::widen_mut(&mut values, &r);
+    }
+    if follow_up {
+        quality::ruler::widen_lines_mut(&mut values, measured.iter().map(|a| &a.quality));
+    }
+    values
 }
 
 /// "Where we measure" for the report: the baseline photo with the measured

@@ -156,7 +156,7 @@ fn dithered(detail: f64, step: f64) -> f64 {
 /// nothing dithers it.
 fn chroma_sd(step: u16, detail: f64) -> f64 {
     let lattice = f64::from(step) / 8.0;
-    let uniform = 1.0 / 12f64.sqrt();
+    let uniform = crate::stats::UNIFORM_SD;
     (lattice * uniform * dithered(detail, lattice)).hypot(uniform * dithered(detail, 1.0))
 }
 
@@ -323,7 +323,7 @@ pub(super) fn of_capture(
 pub fn widen_mut(values: &mut BTreeMap<String, Value>, rounding: &ColourRounding) {
     for (id, &sd) in &rounding.0 {
         if let Some(v) = values.get_mut(id) {
-            v.uncertainty = v.uncertainty.hypot(sd);
+            v.widen_mut(sd);
         }
     }
 }

@@ -80,7 +80,7 @@ use std::collections::BTreeMap;
 mod blur;
 pub mod compression;
 mod normalise;
-pub mod ruler;
+pub(crate) mod ruler;
 mod shading;
 mod thresholds;
 use blur::{KeptBy, RulerBand, band_energy, bands, log_light};
@@ -368,7 +368,7 @@ pub fn assess_parts(
     // the band's energy: a blur of σ 1.2 px at quality 61 read 0.57 px), but
     // its correlation is no warning, a treated region changes
     if let Some(shared) = shared.as_ref().filter(|_| capture.control.is_some()) {
-        measures.insert("control_detail_shared".to_string(), shared.correlation);
+        measures.insert(ruler::SHARED_DETAIL.to_string(), shared.correlation);
     }
     let fine_energy = reference.fine.as_ref().map_or(0.0, |f| f.energy);
     if let Some((fine_kept, by)) = sharpness(band.as_ref(), shared.as_ref(), fine_energy) {

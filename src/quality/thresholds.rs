@@ -190,7 +190,7 @@ const THRESHOLDS: [Threshold; 11] = [
         same_problem_as: Some("sharpness_vs_baseline"),
     },
     Threshold {
-        measure: "control_detail_shared",
+        measure: super::ruler::SHARED_DETAIL,
         side: Side::Below,
         warn: CONTROL_DETAIL_WARN,
         reject: f64::NEG_INFINITY,
