@@ -310,7 +310,18 @@ pub fn read_case(root: &Path) -> Result<Case> {
     let mut sessions: Vec<Session> = Vec::new();
     for entry in sorted_entries(root)? {
         let name = file_name(&entry);
-        if name.starts_with('.') || !entry.is_dir() {
+        if name.starts_with('.') {
+            continue;
+        }
+        if !entry.is_dir() {
+            // a link whose target cannot be reached (gone, or a loop) may
+            // have been a visit: say so rather than skip it unseen
+            if std::fs::metadata(&entry).is_err() {
+                warnings.push(format!(
+                    "{}: a link that leads nowhere (its target is missing, or links loop); skipped",
+                    entry.display()
+                ));
+            }
             continue;
         }
         check_inside(&real_root, &entry)?;

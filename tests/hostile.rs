@@ -423,6 +423,19 @@ fn case_folder_oddities_are_warned_about_or_named() {
     photo(&t.path().join("2999-01-01/cheek.jpg"));
     let case = read_case(t.path()).unwrap();
     assert!(case.warnings.iter().any(|w| w.contains("in the future")));
+    // a visit folder that is a link in a loop is warned about, not skipped unseen
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("2026-04-12", t.path().join("2026-04-12")).unwrap();
+        let case = read_case(t.path()).unwrap();
+        assert!(
+            case.warnings
+                .iter()
+                .any(|w| w.contains("2026-04-12") && w.contains("leads nowhere")),
+            "{:?}",
+            case.warnings
+        );
+    }
     // a photo name with a space is a view like any other
     let t = tempdir();
     photo(&t.path().join("2026-01-12/left cheek.jpg"));
@@ -488,6 +501,21 @@ fn an_error_is_one_printable_line_whatever_the_names_and_flags() {
             root.path().join("o").as_os_str(),
         ]),
         &["case.toml", "4 numbers"],
+    );
+    // an excluded area wholly outside the photo is a mistake in its numbers
+    std::fs::write(
+        c.join("case.toml"),
+        "[view.cheek]\nexclude = [[5000, 5000, 10, 10]]\n",
+    )
+    .unwrap();
+    refused(
+        run([
+            OsStr::new("analyze"),
+            c.as_os_str(),
+            OsStr::new("-o"),
+            root.path().join("o").as_os_str(),
+        ]),
+        &["case.toml", "exclude", "outside", "cheek.jpg"],
     );
 }
 

@@ -119,11 +119,30 @@ pub(super) fn measure_series(
             return Err(Error::case(
                 case.root.join("case.toml"),
                 format!(
-                    "[view.{view}] {name} = [{}, {}, {}, {}] does not fit the {bw}x{bh} baseline photo",
-                    r.x, r.y, r.w, r.h
+                    "[view.{view}] {name} = [{}, {}, {}, {}] does not fit the {bw}x{bh} baseline photo {}",
+                    r.x,
+                    r.y,
+                    r.w,
+                    r.h,
+                    base_item.capture.path.display()
                 ),
             ));
         }
+    }
+    // an excluded area may run over the edge, but one wholly outside the
+    // photo is a mistake in its numbers
+    if let Some(r) = cfg.exclude.iter().find(|r| r.x >= bw || r.y >= bh) {
+        return Err(Error::case(
+            case.root.join("case.toml"),
+            format!(
+                "[view.{view}] exclude [{}, {}, {}, {}] lies outside the {bw}x{bh} baseline photo {}",
+                r.x,
+                r.y,
+                r.w,
+                r.h,
+                base_item.capture.path.display()
+            ),
+        ));
     }
     let align_opts = AlignOptions {
         exclude: cfg.exclude.clone(),
