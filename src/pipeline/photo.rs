@@ -458,7 +458,7 @@ pub(super) fn measure_series(
             .iter()
             .filter_map(|&k| assessed[k].measured.as_ref().map(|m| &m.measurements))
             .collect();
-        let values = session_values(ks, &assessed, it.session > 0);
+        let values = session_values(ks, &assessed, it.session != base_item.session);
         let pore_histogram = usable.first().and_then(|m| m.pore_histogram.clone());
         let media = assessed[first]
             .measured
