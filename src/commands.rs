@@ -311,10 +311,9 @@ fn batch(
     })
 }
 
-/// A warning on stderr, as one printable line ([`crate::error::printable`]).
+/// A warning on stderr, as one printable line ([`crate::error::report`]).
 fn warn(message: impl std::fmt::Display) {
-    let line = format!("skintrack: warning: {message}");
-    eprintln!("{}", crate::error::printable(&line));
+    crate::error::report(&format!("warning: {message}"));
 }
 
 fn index(out_dir: &Path) -> Result<ExitCode> {
@@ -396,13 +395,12 @@ fn align_pair(
         }
     }
     if reg.status == Status::Failed {
-        let line = format!(
-            "skintrack: {}: could not be aligned to {}: {}",
+        crate::error::report(&format!(
+            "{}: could not be aligned to {}: {}",
             moving.display(),
             base.display(),
             reg.reason.as_deref().unwrap_or("unknown reason")
-        );
-        eprintln!("{}", crate::error::printable(&line));
+        ));
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)

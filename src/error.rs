@@ -88,6 +88,12 @@ impl Error {
     }
 }
 
+/// Writes `message` to stderr as one printable line after `skintrack: `
+/// ([`printable`]): every error and warning the command prints.
+pub fn report(message: &str) {
+    eprintln!("skintrack: {}", printable(message));
+}
+
 /// `message` as one printable line: control characters (a newline or an
 /// escape sequence in a file name) are written as escapes, so an error or
 /// a warning is always one line on a terminal and cannot drive it.

@@ -13,8 +13,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             let code = err.exit_code();
-            let line = format!("{:#}", anyhow::Error::from(err));
-            eprintln!("skintrack: {}", skintrack::error::printable(&line));
+            skintrack::error::report(&format!("{:#}", anyhow::Error::from(err)));
             ExitCode::from(code)
         }
     }
@@ -42,7 +41,7 @@ fn usage_error(e: &clap::Error) -> ExitCode {
         .collect();
     let message = message.join(" ");
     let message = message.strip_prefix("error: ").unwrap_or(&message);
-    eprintln!("skintrack: {}", skintrack::error::printable(message));
+    skintrack::error::report(message);
     ExitCode::from(2)
 }
 

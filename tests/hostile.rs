@@ -375,6 +375,17 @@ fn tiff_strips_past_the_end_are_named_as_such() {
 
 // ---- 4. case folders ----------------------------------------------------
 
+/// Asserts that some warning of `case` holds every one of `says`.
+fn warned(case: &skintrack::case::Case, says: &[&str]) {
+    assert!(
+        case.warnings
+            .iter()
+            .any(|w| says.iter().all(|s| w.contains(s))),
+        "{says:?} in {:?}",
+        case.warnings
+    );
+}
+
 #[test]
 fn case_folder_oddities_are_warned_about_or_named() {
     // an empty session folder is skipped with a warning
@@ -384,13 +395,7 @@ fn case_folder_oddities_are_warned_about_or_named() {
     std::fs::create_dir_all(t.path().join("2026-03-12")).unwrap();
     let case = read_case(t.path()).unwrap();
     assert_eq!(case.sessions.len(), 2);
-    assert!(
-        case.warnings
-            .iter()
-            .any(|w| w.contains("2026-03-12") && w.contains("skipped")),
-        "{:?}",
-        case.warnings
-    );
+    warned(&case, &["2026-03-12", "skipped"]);
     // a treatment date listed twice
     write(
         &t.path().join("case.toml"),
@@ -412,29 +417,17 @@ fn case_folder_oddities_are_warned_about_or_named() {
     // a visit dated before 2000 is warned about (it becomes the baseline)
     photo(&t.path().join("1900-01-01/cheek.jpg"));
     let case = read_case(t.path()).unwrap();
-    assert!(
-        case.warnings
-            .iter()
-            .any(|w| w.contains("1900-01-01") && w.contains("before 2000")),
-        "{:?}",
-        case.warnings
-    );
+    warned(&case, &["1900-01-01", "before 2000"]);
     // and one in the future
     photo(&t.path().join("2999-01-01/cheek.jpg"));
     let case = read_case(t.path()).unwrap();
-    assert!(case.warnings.iter().any(|w| w.contains("in the future")));
+    warned(&case, &["in the future"]);
     // a visit folder that is a link in a loop is warned about, not skipped unseen
     #[cfg(unix)]
     {
         std::os::unix::fs::symlink("2026-04-12", t.path().join("2026-04-12")).unwrap();
         let case = read_case(t.path()).unwrap();
-        assert!(
-            case.warnings
-                .iter()
-                .any(|w| w.contains("2026-04-12") && w.contains("leads nowhere")),
-            "{:?}",
-            case.warnings
-        );
+        warned(&case, &["2026-04-12", "leads nowhere"]);
     }
     // a photo name with a space is a view like any other
     let t = tempdir();

@@ -117,13 +117,9 @@ fn refuse_to_replace(file: &Path) -> Result<()> {
     }
     let mut signature = [0u8; 8];
     let is_png = crate::files::open_regular(file)
-        .and_then(|mut f| {
-            std::io::Read::read_exact(&mut f, &mut signature).map_err(|source| Error::Read {
-                path: file.to_path_buf(),
-                source,
-            })
-        })
-        .is_ok_and(|()| &signature == b"\x89PNG\r\n\x1a\n");
+        .ok()
+        .is_some_and(|mut f| std::io::Read::read_exact(&mut f, &mut signature).is_ok())
+        && &signature == b"\x89PNG\r\n\x1a\n";
     if is_png {
         Ok(())
     } else {

@@ -112,37 +112,30 @@ pub(super) fn measure_series(
             min: measure::MIN_SIDE * 2,
         });
     }
-    for (name, r) in [("roi", cfg.roi), ("control", cfg.control)] {
-        if let Some(r) = r
-            && !r.fits_in(bw, bh)
-        {
-            return Err(Error::case(
-                case.root.join("case.toml"),
-                format!(
-                    "[view.{view}] {name} = [{}, {}, {}, {}] does not fit the {bw}x{bh} baseline photo {}",
-                    r.x,
-                    r.y,
-                    r.w,
-                    r.h,
-                    base_item.capture.path.display()
-                ),
-            ));
-        }
-    }
-    // an excluded area may run over the edge, but one wholly outside the
-    // photo is a mistake in its numbers
-    if let Some(r) = cfg.exclude.iter().find(|r| r.x >= bw || r.y >= bh) {
-        return Err(Error::case(
+    let misplaced = |region: &str, r: &Rect, how: &str| {
+        Error::case(
             case.root.join("case.toml"),
             format!(
-                "[view.{view}] exclude [{}, {}, {}, {}] lies outside the {bw}x{bh} baseline photo {}",
+                "[view.{view}] {region} [{}, {}, {}, {}] {how} the {bw}x{bh} baseline photo {}",
                 r.x,
                 r.y,
                 r.w,
                 r.h,
                 base_item.capture.path.display()
             ),
-        ));
+        )
+    };
+    for (name, r) in [("roi =", cfg.roi), ("control =", cfg.control)] {
+        if let Some(r) = r
+            && !r.fits_in(bw, bh)
+        {
+            return Err(misplaced(name, &r, "does not fit"));
+        }
+    }
+    // an excluded area may run over the edge, but one wholly outside the
+    // photo is a mistake in its numbers
+    if let Some(r) = cfg.exclude.iter().find(|r| r.x >= bw || r.y >= bh) {
+        return Err(misplaced("exclude", r, "lies outside"));
     }
     let align_opts = AlignOptions {
         exclude: cfg.exclude.clone(),
