@@ -254,6 +254,9 @@ pub struct ViewConfig {
     pub roi: Option<Rect>,
     /// Untreated control region, baseline pixels.
     pub control: Option<Rect>,
+    /// A grey-step reference card (a sticker on the skin, in every photo),
+    /// baseline pixels: the capture's tone curve is read from its steps.
+    pub card: Option<Rect>,
     /// Physical scale of the baseline photo.
     pub mm_per_px: Option<MmPerPx>,
     /// Baseline regions left out of the alignment fit.

@@ -184,6 +184,11 @@ pub enum Command {
         /// it) or mixed (4:2:0 at about half the follow-ups: another camera).
         #[arg(long, value_enum, default_value_t = ChromaMode::Full, requires = "unchanged")]
         chroma: ChromaMode,
+        /// Stick a grey-step reference card (six steps, 10–66 % grey) on the
+        /// skin above the region and name it in case.toml (`card`), so the
+        /// analysis reads each photo's tone curve from it.
+        #[arg(long)]
+        card: bool,
     },
 }
 

@@ -143,6 +143,7 @@ fn run_command(args: Args) -> Result<ExitCode> {
             photometric: _,
             erythema,
             chroma,
+            card,
         } => {
             let opts = crate::phantom::UnchangedOptions {
                 seed,
@@ -152,6 +153,7 @@ fn run_command(args: Args) -> Result<ExitCode> {
                 plan: capture.unwrap_or(cli::CaptureMode::Mixed).into(),
                 erythema,
                 cameras: chroma.into(),
+                card,
                 ..Default::default()
             };
             let truth = crate::phantom::generate_unchanged(&out_dir, &opts)?;
@@ -172,6 +174,7 @@ fn run_command(args: Args) -> Result<ExitCode> {
             photometric,
             erythema,
             chroma: _,
+            card,
         } => {
             let opts = crate::phantom::PhantomOptions {
                 seed,
@@ -181,6 +184,7 @@ fn run_command(args: Args) -> Result<ExitCode> {
                 capture: capture.map(Into::into),
                 photometric,
                 erythema,
+                card,
                 ..Default::default()
             };
             let truth = crate::phantom::generate(&out_dir, &opts)?;

@@ -85,6 +85,9 @@ pub struct PhantomOptions {
     /// ([`CaptureChange`], the reference lights of [`generate_unchanged`]),
     /// the skin still changing over the course.
     pub capture: Option<CapturePlan>,
+    /// Stick a grey-step reference card on the skin above the region and
+    /// name it in case.toml (`card`).
+    pub card: bool,
 }
 
 impl Default for PhantomOptions {
@@ -100,6 +103,7 @@ impl Default for PhantomOptions {
             scar_depth_scale: 1.0,
             erythema: 0.0,
             capture: None,
+            card: false,
         }
     }
 }
@@ -162,6 +166,9 @@ pub struct Truth {
     pub roi: Rect,
     /// Untreated control region, baseline px.
     pub control: Rect,
+    /// The grey card, baseline px, where the case has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub card: Option<Rect>,
     /// The scars at the baseline.
     pub scars: Vec<Scar>,
     /// Per session.
@@ -394,8 +401,10 @@ pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
         offset,
         roi,
         control,
+        card,
     } = Layout::new(w, h);
-    let mut skin = Skin::new(opts.seed, sw, sh, opts.mm_per_px, roi, (w, h));
+    let card = opts.card.then_some(card);
+    let mut skin = Skin::new(opts.seed, sw, sh, opts.mm_per_px, roi, (w, h)).with_card(card);
     for s in &mut skin.scars {
         s.depth_um *= opts.scar_depth_scale;
     }
@@ -519,8 +528,7 @@ pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
         ),
         &format!("Phantom {}", opts.seed),
         &treatments,
-        roi,
-        control,
+        Regions { roi, control, card },
         opts.mm_per_px,
     );
     output::write_atomic(&out_dir.join("case.toml"), manifest.as_bytes())?;
@@ -530,6 +538,7 @@ pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
         mm_per_px: opts.mm_per_px,
         roi,
         control,
+        card,
         scars: skin.scars.clone(),
         sessions: truths,
         height_maps: hm.map(|p| HeightMapTruth {
@@ -603,6 +612,8 @@ struct Layout {
     roi: Rect,
     /// Untreated control strip along the top-left, baseline px.
     control: Rect,
+    /// Where a grey card goes: above the region, right of the control.
+    card: Rect,
 }
 
 impl Layout {
@@ -613,6 +624,7 @@ impl Layout {
             offset: ((sw - w as f64) / 2.0, (sh - h as f64) / 2.0),
             roi: Rect::new(w * 22 / 100, h * 25 / 100, w * 60 / 100, h * 60 / 100),
             control: Rect::new(w * 4 / 100, h * 5 / 100, w * 14 / 100, h * 14 / 100),
+            card: Rect::new(w * 30 / 100, h * 8 / 100, w * 30 / 100, h * 10 / 100),
         }
     }
 }
@@ -647,16 +659,26 @@ fn scene_from_follow_up(
         * uncentre
 }
 
-/// case.toml of a phantom case: one cheek view with its ROI, control and scale.
+/// Where a phantom case's regions are, baseline px.
+struct Regions {
+    roi: Rect,
+    control: Rect,
+    card: Option<Rect>,
+}
+
+/// case.toml of a phantom case: one cheek view with its ROI, control,
+/// grey card (where it has one) and scale.
 fn case_manifest(
     title: &str,
     client: &str,
     treatments: &[Date],
-    roi: Rect,
-    control: Rect,
+    Regions { roi, control, card }: Regions,
     mm_per_px: f64,
 ) -> String {
     let treatments: Vec<String> = treatments.iter().map(|d| format!("\"{d}\"")).collect();
+    let card = card.map_or(String::new(), |c| {
+        format!("card = [{}, {}, {}, {}]\n", c.x, c.y, c.w, c.h)
+    });
     format!(
         "# {title}, see truth.json\n\
          client = \"{client}\"\n\
@@ -665,6 +687,7 @@ fn case_manifest(
          [view.cheek]\n\
          roi = [{rx}, {ry}, {rw}, {rh}]\n\
          control = [{cx}, {cy}, {cw}, {ch}]\n\
+         {card}\
          mm_per_px = {mm_per_px}\n",
         treatments = treatments.join(", "),
         rx = roi.x,

@@ -26,6 +26,8 @@ pub struct Regions {
     pub control: Option<(Rect, Origin)>,
     /// Areas left out of the alignment fit.
     pub exclude: Vec<Rect>,
+    /// The grey-step reference card, when case.toml names one.
+    pub card: Option<Rect>,
     /// Physical scale.
     pub mm_per_px: Option<MmPerPx>,
 }
@@ -55,6 +57,7 @@ pub const FIGURE_SIDE: usize = 1000;
 const ROI_INK: RGBColor = RGBColor(30, 110, 255);
 const CONTROL_INK: RGBColor = RGBColor(20, 170, 70);
 const EXCLUDE_INK: RGBColor = RGBColor(230, 60, 40);
+const CARD_INK: RGBColor = RGBColor(150, 60, 200);
 
 /// A square of even skin outside `roi` and `exclude` whose brightness is
 /// closest to the region's (see the module docs): a third of the region's
@@ -216,6 +219,10 @@ pub fn figure(image: &RgbPlanes, regions: &Regions, grid: Grid) -> Result<(usize
                 EXCLUDE_INK,
             )?;
         }
+        if let Some(c) = regions.card {
+            boxed(c, CARD_INK, false)?;
+            label("grey card", (px(c.x) + 3, px(c.y) + 3), CARD_INK)?;
+        }
         let r = regions.roi;
         boxed(r, ROI_INK, false)?;
         label("measured region", (px(r.x) + 3, px(r.y) + 3), ROI_INK)?;
@@ -321,6 +328,9 @@ pub fn toml_lines(view: &str, regions: &Regions, roi_origin: Origin) -> Vec<Stri
             }
         ));
     }
+    if let Some(c) = regions.card {
+        out.push(format!("card = {}    # from case.toml", rect(c)));
+    }
     if let Some(s) = regions.mm_per_px {
         out.push(format!("mm_per_px = {}", s.get()));
     }
@@ -378,6 +388,7 @@ mod tests {
             roi: Rect::new(150, 100, 150, 150),
             control: Some((Rect::new(310, 30, 50, 50), Origin::Suggested)),
             exclude: vec![],
+            card: None,
             mm_per_px: MmPerPx::new(0.2),
         };
         let (w, h, rgb) = figure(&img, &regions, Grid::Labelled).unwrap();
@@ -397,6 +408,7 @@ mod tests {
             roi: Rect::new(1, 2, 30, 40),
             control: Some((Rect::new(5, 6, 16, 16), Origin::Suggested)),
             exclude: vec![],
+            card: None,
             mm_per_px: None,
         };
         let lines = toml_lines("left cheek", &regions, Origin::CaseToml);

@@ -84,6 +84,18 @@ fn with_changes_and_erythema(
     changes: &[CaptureChange],
     erythema: f64,
 ) -> (UnchangedTruth, Value, PathBuf) {
+    with_changes_on(dir, name, seed, changes, erythema, false)
+}
+
+/// [`with_changes_and_erythema`], with a grey card on the skin where `card`.
+fn with_changes_on(
+    dir: &Path,
+    name: &str,
+    seed: u64,
+    changes: &[CaptureChange],
+    erythema: f64,
+    card: bool,
+) -> (UnchangedTruth, Value, PathBuf) {
     let mut plan = vec![SessionCapture::NONE];
     plan.extend(changes.iter().map(|&change| SessionCapture {
         class: CaptureClass::Accepted,
@@ -97,6 +109,7 @@ fn with_changes_and_erythema(
         mm_per_px: 0.05,
         plan: CapturePlan::Sessions(plan),
         erythema,
+        card,
         ..UnchangedOptions::default()
     };
     let case = dir.join(name);
@@ -715,5 +728,74 @@ fn repeat_photos_from_one_camera_keep_its_jpeg_rounding_in_the_noise() {
     assert_eq!(u("texture.roughness"), 0.0, "the repeats' spread");
     for id in [REDNESS, "colour.spot_melanin_excess"] {
         assert!(u(id) > 0.05, "{id}: {}", u(id));
+    }
+}
+
+#[test]
+fn a_grey_card_reads_the_tone_curve_that_even_skin_cannot() {
+    // a changed tone curve scales every log contrast, the redness excess
+    // over the control too (×1/γ), and on a frame of even skin nothing
+    // tells it from a change of the skin: a grey-step card stuck on the
+    // skin (`card` in case.toml) does, whatever the exposure and white
+    // balance
+    let tmp = tempdir();
+    let n = CaptureChange::NONE;
+    let g = |gamma: f64| CaptureChange { gamma, ..n };
+    let mixed = CaptureChange {
+        gain: 0.75,
+        gamma: 1.1,
+        white_balance: [1.06, 1.0, 0.93],
+        noise_sigma: 1.5,
+        jpeg_quality: 80,
+        ..n
+    };
+    let changes = [g(0.9), g(0.95), g(1.05), g(1.1), mixed];
+    for seed in [5, 6] {
+        let excess = |card: bool| -> Vec<(f64, Value)> {
+            let name = format!("tone-{seed}-{card}");
+            let (_, m, _) = with_changes_on(tmp.path(), &name, seed, &changes, 0.15, card);
+            for c in m["claims"].as_array().unwrap() {
+                assert_eq!(c["beyond_noise"], false, "seed {seed}: {}", c["sentence"]);
+            }
+            let sessions = m["series"][0]["sessions"].as_array().unwrap();
+            let base = sessions[0]["metrics"][REDNESS]["value"].as_f64().unwrap();
+            sessions[1..]
+                .iter()
+                .map(|x| {
+                    let v = x["metrics"][REDNESS]["value"].as_f64().unwrap();
+                    (100.0 * (v / base - 1.0), x["quality"].clone())
+                })
+                .collect()
+        };
+        let (with, without) = (excess(true), excess(false));
+        for (k, ((pct, q), (plain, _))) in with.iter().zip(&without).enumerate() {
+            let gamma = changes[k].gamma;
+            eprintln!(
+                "seed {seed} γ {gamma}: {pct:+.2} % with the card (contrast {}, {} cells), {plain:+.2} % without",
+                q["measures"]["contrast_vs_baseline"], q["measures"]["card_cells"]
+            );
+            // the phantom's γ is applied to the encoded values: the
+            // capture's log contrast is 1/γ within 0.007 over the card's
+            // range of light, and a JPEG rounds each flat step of the card
+            // by up to half a level (≈ 1 % of a dark step's light)
+            let read = q["measures"]["contrast_vs_baseline"].as_f64().unwrap();
+            assert!(
+                (read * gamma - 1.0).abs() < 0.025,
+                "seed {seed} γ {gamma}: contrast {read}"
+            );
+            assert!(
+                q["measures"]["card_cells"].as_f64().unwrap() >= 100.0,
+                "{q}"
+            );
+        }
+        // the tone curves alone: without the card they move the excess by
+        // about their own size (×1/γ), with it by a fraction of that (what
+        // is left is the pose's and the JPEG's, ±2–4 % on seed 6)
+        let mean_abs = |v: &[(f64, Value)]| v[..4].iter().map(|(p, _)| p.abs()).sum::<f64>() / 4.0;
+        let (with_card, plain) = (mean_abs(&with), mean_abs(&without));
+        assert!(
+            plain > 4.0 && with_card < 0.4 * plain,
+            "seed {seed}: mean |change| {with_card:.2} % with the card, {plain:.2} % without"
+        );
     }
 }

@@ -284,15 +284,15 @@ fn two_folders_with_one_date_are_rejected() {
 fn likely_mistakes_in_a_valid_layout_are_warned_about() {
     let t = tempdir();
     let c = t.path();
-    // the second treatment's date and the control region's corner
-    let manifest = |second: &str, (x, y): (u32, u32)| {
+    // the second treatment's date, the control region's corner and the card's left edge
+    let manifest = |second: &str, (x, y): (u32, u32), card_x: u32| {
         let toml = format!(
             "treatments = [\"2026-01-12\", \"{second}\"]\n[view.cheek]\n\
-             roi = [10, 10, 100, 80]\ncontrol = [{x}, {y}, 20, 20]\n"
+             roi = [10, 10, 100, 80]\ncontrol = [{x}, {y}, 20, 20]\ncard = [{card_x}, 0, 40, 20]\n"
         );
         write(&c.join("case.toml"), toml.as_bytes());
     };
-    manifest("2026-02-10", (100, 80));
+    manifest("2026-02-10", (100, 80), 90);
     // photos named by the camera: a view each, in one visit only; and a
     // second spelling of the cheek
     photo(&c.join("2026-01-12/cheek.jpg"));
@@ -302,6 +302,7 @@ fn likely_mistakes_in_a_valid_layout_are_warned_about() {
     let w = read_case(c).unwrap().warnings;
     let has = |s: &str| w.iter().any(|x| x.contains(s));
     assert!(has("control region overlaps the measured region"), "{w:?}");
+    assert!(has("the card overlaps the measured region"), "{w:?}");
     assert!(has("treatments 2026-02-10 has no visit folder"), "{w:?}");
     assert!(
         has("view \"IMG_4411\" is only in the visit of 2026-01-12"),
@@ -313,7 +314,7 @@ fn likely_mistakes_in_a_valid_layout_are_warned_about() {
     );
     assert!(!has("view \"cheek\" is only"), "{w:?}");
     // the same case laid out well: no warning
-    manifest("2026-02-09", (110, 0));
+    manifest("2026-02-09", (110, 0), 140);
     std::fs::remove_file(c.join("2026-01-12/IMG_4411.JPG")).unwrap();
     std::fs::remove_file(c.join("2026-02-09/Cheek.jpg")).unwrap();
     let w = read_case(c).unwrap().warnings;

@@ -491,6 +491,10 @@ fn an_error_is_one_printable_line_whatever_the_names_and_flags() {
             "[view.cheek]\nexclude = [[5000, 5000, 10, 10]]\n",
             &["case.toml", "exclude", "outside", "cheek.jpg"][..],
         ),
+        (
+            "[view.cheek]\ncard = [4000, 10, 100, 20]\n",
+            &["case.toml", "card", "does not fit", "cheek.jpg"][..],
+        ),
     ] {
         std::fs::write(c.join("case.toml"), toml).unwrap();
         let out = root.path().join("o");

@@ -13,7 +13,11 @@ With --phone, every follow-up's chroma is smoothed (Gaussian, σ 2 px, on
 Cb and Cr) before the JPEG, as a phone's noise reduction does: the
 quantiser then keeps no chroma detail and rounds an area's colour alike.
 
-usage: independent_captures.py SKINTRACK WORKDIR SEED [SEED ...] [--erythema E] [--phone]
+With --card, the phantom carries a grey-step reference card on the skin
+(`skintrack phantom --card`) and case.toml names it, so the analysis reads
+each follow-up's tone curve from it.
+
+usage: independent_captures.py SKINTRACK WORKDIR SEED [SEED ...] [--erythema E] [--phone] [--card]
 prints one line per case and a summary; exits 1 when any claim is made.
 Needs numpy and Pillow.
 """
@@ -24,6 +28,7 @@ from PIL import Image, ImageFilter
 OFFSET = (100, 75)       # the baseline is this crop of a 1400×1050 phantom
 FRAME = (1200, 900)
 PHONE_CHROMA_SIGMA = None  # px; set by --phone
+CARD = False  # set by --card
 
 
 def srgb_to_linear(v):
@@ -122,6 +127,8 @@ def make_case(bin_, work, seed, erythema):
            "--sessions", "5", "--size", "1400x1050", raw]
     if erythema:
         cmd += ["--erythema", str(erythema)]
+    if CARD:
+        cmd.append("--card")
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     truth = json.load(open(f"{raw}/truth.json"))
     dates = [s["date"] for s in truth["sessions"]]
@@ -138,6 +145,8 @@ def make_case(bin_, work, seed, erythema):
     with open(f"{case}/case.toml", "w") as f:
         f.write(toml + "[view.cheek]\n"
                 f"roi = {roi}\ncontrol = {ctrl}\nmm_per_px = {truth['mm_per_px']}\n")
+        if CARD:
+            f.write(f"card = {shifted(truth['card'])}\n")
     shutil.rmtree(raw)
     return case, changes
 
@@ -211,6 +220,10 @@ def main():
         args.remove("--phone")
         global PHONE_CHROMA_SIGMA
         PHONE_CHROMA_SIGMA = 2.0
+    if "--card" in args:
+        args.remove("--card")
+        global CARD
+        CARD = True
     bin_, work, seeds = args[0], args[1], [int(s) for s in args[2:]]
     os.makedirs(work, exist_ok=True)
     tally = Tally()

@@ -36,7 +36,9 @@ pub(super) fn check_manifest(path: &Path, manifest: &Manifest) -> Result<()> {
             ));
         }
         let regions = cfg.roi.map(|r| ("roi", r)).into_iter();
-        let regions = regions.chain(cfg.control.map(|r| ("control", r)));
+        let regions = regions
+            .chain(cfg.control.map(|r| ("control", r)))
+            .chain(cfg.card.map(|r| ("card", r)));
         for (what, r) in regions {
             crate::units::check_region(&format!("[view.{name}] {what}"), r)
                 .map_err(|problem| Error::case(path, problem))?;
@@ -94,6 +96,19 @@ pub(super) fn layout_warnings(
                 "{}: [view.{name}] the control region overlaps the measured region; it should be untreated skin beside it",
                 path.display()
             ));
+        }
+        for (what, r) in [
+            ("measured region", cfg.roi),
+            ("control region", cfg.control),
+        ] {
+            if let (Some(r), Some(card)) = (r, cfg.card)
+                && r.overlaps(card)
+            {
+                out.push(format!(
+                    "{}: [view.{name}] the card overlaps the {what}; place the grey card on skin beside both",
+                    path.display()
+                ));
+            }
         }
     }
     for date in manifest.treatments.iter().flatten() {

@@ -145,7 +145,11 @@ fn one_view(case: &case::Case, view: &str, file: &Path, ingest: &IngestOptions) 
     let (bw, bh) = (base.image.width(), base.image.height());
     let cfg = case.views.get(view).cloned().unwrap_or_default();
     let manifest = case.root.join("case.toml");
-    for (name, r) in [("roi", cfg.roi), ("control", cfg.control)] {
+    for (name, r) in [
+        ("roi", cfg.roi),
+        ("control", cfg.control),
+        ("card", cfg.card),
+    ] {
         if let Some(r) = r
             && !r.fits_in(bw, bh)
         {
@@ -202,6 +206,7 @@ fn one_view(case: &case::Case, view: &str, file: &Path, ingest: &IngestOptions) 
         roi,
         control,
         exclude: cfg.exclude.clone(),
+        card: cfg.card,
         mm_per_px: cfg.mm_per_px,
     };
     let (w, h, rgb) = regions::figure(&base.image, &regions, Grid::Labelled)?;

@@ -187,7 +187,12 @@ pub(super) struct Skin {
     /// Where the relief and line factors act (baseline px): the treated
     /// area, or everywhere (`None`, [`Skin::everywhere`]).
     relief_area: Option<Rect>,
+    /// A grey-step reference card stuck on the skin (baseline px).
+    card: Option<Rect>,
 }
+
+/// Linear reflectance of the card's six grey steps, left to right.
+const CARD_STEPS: [f64; 6] = [0.1, 0.17, 0.26, 0.37, 0.5, 0.66];
 
 impl Skin {
     pub(super) fn new(
@@ -310,7 +315,26 @@ impl Skin {
             size: (w, h),
             treated,
             relief_area: Some(treated),
+            card: None,
         }
+    }
+
+    /// The same skin with a grey-step card stuck on it at `card`
+    /// (baseline px): flat, each step the same grey in every channel.
+    pub(super) fn with_card(mut self, card: Option<Rect>) -> Skin {
+        self.card = card;
+        self
+    }
+
+    /// The card's reflectance at baseline point (bx, by), where it is.
+    fn card_grey(&self, bx: f64, by: f64) -> Option<f64> {
+        let c = self.card?;
+        let (u, v) = (
+            (bx - c.x as f64) / c.w as f64,
+            (by - c.y as f64) / c.h as f64,
+        );
+        ((0.0..1.0).contains(&u) && (0.0..1.0).contains(&v))
+            .then(|| CARD_STEPS[(u * CARD_STEPS.len() as f64) as usize])
     }
 
     /// The same skin with the relief and line factors acting over the whole
@@ -384,6 +408,10 @@ impl Skin {
         let (w, h) = self.size;
         let (u, v) = (x / w - 0.5, y / h - 0.5);
         let mut z = -200.0 * (u * u + 0.6 * v * v);
+        let (ox, oy) = self.offset();
+        if self.card_grey(x - ox, y - oy).is_some() {
+            return z;
+        }
         // micro-relief: secondary furrows along irregular cell edges (depth
         // varying from place to place), primary line families, fine roughness
         let d = self.edge_distance(x, y);
@@ -402,7 +430,6 @@ impl Skin {
         }
         // the treatment acts inside the treated area only: the skin around
         // it, and so the control region, keeps its relief and lines
-        let (ox, oy) = self.offset();
         let k = self
             .relief_area
             .map_or(1.0, |t| self.treated_weight(x - ox, y - oy, t));
@@ -491,6 +518,9 @@ impl Skin {
     pub(super) fn reflectance(&self, x: f64, y: f64, s: &SkinState) -> [f64; 3] {
         let (ox, oy) = self.offset();
         let (bx, by) = (x - ox, y - oy);
+        if let Some(grey) = self.card_grey(bx, by) {
+            return [grey; 3];
+        }
         let mut mel = 0.55
             + 0.08 * fbm(self.seed ^ 0x11, x, y, 90.0, 4)
             + 0.04 * fbm(self.seed ^ 0x12, x, y, 9.0, 2);

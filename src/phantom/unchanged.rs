@@ -9,7 +9,7 @@ use super::capture::{
 };
 use super::skin::{Rng, Skin};
 use super::{
-    BASE_LIGHT, Layout, SkinState, base_date, case_manifest, check_new_case, radiance,
+    BASE_LIGHT, Layout, Regions, SkinState, base_date, case_manifest, check_new_case, radiance,
     scene_from_follow_up, write_truth,
 };
 use crate::date::Date;
@@ -107,6 +107,8 @@ pub struct UnchangedOptions {
     /// The JPEG chroma resolution of the captures (not applied to
     /// [`CapturePlan::Sessions`], whose captures say their own).
     pub cameras: Cameras,
+    /// Stick a grey-step reference card on the skin (`PhantomOptions::card`).
+    pub card: bool,
 }
 
 /// Which camera's JPEGs the sessions get: the chroma resolution, and with
@@ -154,6 +156,7 @@ impl Default for UnchangedOptions {
             plan: CapturePlan::Mixed,
             erythema: 0.0,
             cameras: Cameras::Full,
+            card: false,
         }
     }
 }
@@ -204,6 +207,9 @@ pub struct UnchangedTruth {
     pub roi: Rect,
     /// The control region, baseline px.
     pub control: Rect,
+    /// The grey card, baseline px, where the case has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub card: Option<Rect>,
     /// The skin's state, identical at every session.
     pub state: SkinState,
     /// The reference lights (a session's side-light ratio rescales them).
@@ -326,7 +332,8 @@ pub fn generate_unchanged(out_dir: &Path, opts: &UnchangedOptions) -> Result<Unc
     let (w, h) = (opts.width, opts.height);
     let layout = Layout::new(w, h);
     let (sw, sh) = layout.scene_size;
-    let skin = Skin::new(opts.seed, sw, sh, opts.mm_per_px, layout.roi, (w, h));
+    let card = opts.card.then_some(layout.card);
+    let skin = Skin::new(opts.seed, sw, sh, opts.mm_per_px, layout.roi, (w, h)).with_card(card);
     let scene_from_base = Homography::translation(layout.offset.0, layout.offset.1);
     let base_from_scene = scene_from_base.inverse().expect("invariant: translation");
     let state = SkinState {
@@ -376,8 +383,11 @@ pub fn generate_unchanged(out_dir: &Path, opts: &UnchangedOptions) -> Result<Unc
         ),
         &format!("Phantom unchanged {}", opts.seed),
         &treatments,
-        layout.roi,
-        layout.control,
+        Regions {
+            roi: layout.roi,
+            control: layout.control,
+            card,
+        },
         opts.mm_per_px,
     );
     output::write_atomic(&out_dir.join("case.toml"), manifest.as_bytes())?;
@@ -388,6 +398,7 @@ pub fn generate_unchanged(out_dir: &Path, opts: &UnchangedOptions) -> Result<Unc
         mm_per_px: opts.mm_per_px,
         roi: layout.roi,
         control: layout.control,
+        card,
         state,
         lighting: reference_lighting(),
         lens_sigma_px: LENS_SIGMA_PX,

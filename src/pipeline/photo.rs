@@ -125,7 +125,11 @@ pub(super) fn measure_series(
             ),
         )
     };
-    for (name, r) in [("roi =", cfg.roi), ("control =", cfg.control)] {
+    for (name, r) in [
+        ("roi =", cfg.roi),
+        ("control =", cfg.control),
+        ("card =", cfg.card),
+    ] {
         if let Some(r) = r
             && !r.fits_in(bw, bh)
         {
@@ -213,6 +217,7 @@ pub(super) fn measure_series(
     let regions = quality::Regions {
         roi,
         control: cfg.control,
+        card: cfg.card,
     };
     // only the region and the control region are used at full resolution;
     // the whole frame (`aligned/`, the shading field's blocks) is warped
@@ -223,14 +228,17 @@ pub(super) fn measure_series(
         .then(|| align::warp::warp_rgb_grid(&base.image, &Homography::IDENTITY, overview_grid));
     let base_roi = base.image.crop(roi);
     let base_control = cfg.control.map(|c| base.image.crop(c));
-    let reference = quality::reference_of(&quality::Aligned {
-        roi: &base_roi,
-        control: base_control.as_ref(),
-        overview: base_overview.as_ref().unwrap_or(&base.image),
-        factor,
-        frame: (bw, bh),
-        dc_steps: base.meta.jpeg_dc_steps,
-    });
+    let reference = quality::reference_of(
+        &quality::Aligned {
+            roi: &base_roi,
+            control: base_control.as_ref(),
+            overview: base_overview.as_ref().unwrap_or(&base.image),
+            factor,
+            frame: (bw, bh),
+            dc_steps: base.meta.jpeg_dc_steps,
+        },
+        cfg.card,
+    );
     // previews show the measured region: the same skin in every session
     let preview_size = preview_size(roi);
     // 3a. each capture is decoded (unless step 1 kept it), aligned, warped
@@ -547,6 +555,7 @@ fn regions_figure(
         roi,
         control,
         exclude: cfg.exclude.clone(),
+        card: cfg.card,
         mm_per_px: cfg.mm_per_px,
     };
     let (w, h, rgb) = regions::figure(base, &r, Grid::None)?;

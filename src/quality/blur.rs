@@ -528,6 +528,7 @@ mod tests {
         let regions = Regions {
             roi: Rect::new(200, 120, 400, 320),
             control: Some(Rect::new(16, 16, 160, 160)),
+            card: None,
         };
         let reference = reference(&skin, regions);
         let blur_of = |img: &RgbPlanes| {

@@ -88,7 +88,7 @@ use normalise::gains_of;
 pub use normalise::{
     gains, normalise_mut, normalise_part_mut, normalise_within_mut, undo_contrast_mut,
 };
-pub use shading::{BlockMeans, Shading, block_means, block_means_reduced};
+pub use shading::{BlockMeans, Shading, block_means, block_means_reduced, card};
 use thresholds::verdict;
 
 /// The verdict on a capture.
@@ -217,6 +217,8 @@ pub struct Reference {
     coarse: Option<RulerBand>,
     /// Block means of the whole frame, for the shading field.
     blocks: BlockMeans,
+    /// The grey card's cells, when the case names one.
+    card: Option<card::Cells>,
 }
 
 /// Settings of the gate: where to look.
@@ -226,6 +228,8 @@ pub struct Regions {
     pub roi: Rect,
     /// The untreated control region, when the case names one.
     pub control: Option<Rect>,
+    /// The grey-step reference card, when the case names one.
+    pub card: Option<Rect>,
 }
 
 /// A capture in the baseline frame as the gate reads it: the measured
@@ -272,12 +276,16 @@ impl<'a> Aligned<'a> {
 pub fn reference(base: &RgbPlanes, regions: Regions) -> Reference {
     let roi = base.crop(regions.roi);
     let control = regions.control.map(|c| base.crop(c));
-    reference_of(&Aligned::of_frame(base, &roi, control.as_ref()))
+    reference_of(
+        &Aligned::of_frame(base, &roi, control.as_ref()),
+        regions.card,
+    )
 }
 
-/// The baseline's reference values, from its parts.
+/// The baseline's reference values, from its parts and where its grey
+/// `card` is.
 #[must_use]
-pub fn reference_of(base: &Aligned<'_>) -> Reference {
+pub fn reference_of(base: &Aligned<'_>, card: Option<Rect>) -> Reference {
     let ruler = base.control.unwrap_or(base.roi);
     let lut = LinearLut::default();
     let light = log_light(ruler, &lut);
@@ -287,6 +295,7 @@ pub fn reference_of(base: &Aligned<'_>) -> Reference {
         fine: fine.map(RulerBand::of),
         coarse: coarse.map(RulerBand::of),
         blocks: base.blocks(),
+        card: card.map(|c| card::Cells::of(base.overview, base.factor, c)),
     }
 }
 
@@ -345,6 +354,30 @@ pub fn assess_parts(
         regions.roi,
         regions.control.unwrap_or(regions.roi),
     );
+    // a grey card reads the tone curve where the frame cannot
+    let card = regions
+        .card
+        .zip(reference.card.as_ref())
+        .map(|(rect, base)| {
+            card::contrast(
+                base,
+                &card::Cells::of(capture.overview, capture.factor, rect),
+            )
+        });
+    if let Some(read) = card {
+        measures.insert(
+            "card_cells".to_string(),
+            read.map_or(0.0, |(_, n)| n as f64),
+        );
+    }
+    let shading = match card.flatten() {
+        Some((k, _)) if k != 1.0 => Some(
+            shading
+                .unwrap_or_else(|| Shading::neutral(capture.frame))
+                .with_contrast(k),
+        ),
+        _ => shading,
+    };
     // a changed tone curve scales every relative contrast, fine detail too
     let contrast = shading.as_ref().map_or(1.0, Shading::contrast);
     if let Some(s) = &shading {
@@ -549,242 +582,4 @@ fn colour_cast(now: [f64; 3], then: [f64; 3]) -> Option<f64> {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
-    use super::*;
-    use crate::filters::gaussian_blur;
-
-    /// The phantom's skin, as a baseline photo with a control region.
-    pub(super) fn skin() -> (RgbPlanes, Regions) {
-        let img = crate::phantom::skin_image(3, 320, 240, 0.05, 0.0);
-        let regions = Regions {
-            roi: Rect::new(100, 60, 200, 160),
-            control: Some(Rect::new(10, 10, 80, 80)),
-        };
-        (img, regions)
-    }
-
-    /// Naive reference: every pixel to linear light by the formula, times
-    /// the channel's gain, back to sRGB by the formula (no table), unclipped
-    /// when `clip` is false.
-    pub(super) fn exposed(img: &RgbPlanes, gains: [f64; 3]) -> RgbPlanes {
-        let f = |p: &Plane, k: f64| {
-            p.map(|v| {
-                let l = crate::raster::srgb_to_linear(f64::from(v)) * k;
-                crate::raster::linear_to_srgb(l.min(1.0)) as f32
-            })
-        };
-        RgbPlanes {
-            r: f(&img.r, gains[0]),
-            g: f(&img.g, gains[1]),
-            b: f(&img.b, gains[2]),
-            model: img.model,
-        }
-    }
-
-    #[test]
-    fn no_shading_field_without_skin_on_every_side_of_the_region() {
-        let (base, mut regions) = skin();
-        // the ROI reaches the right and bottom edges: blocks only above and
-        // to the left, nothing to interpolate from
-        regions.roi = Rect::new(100, 60, 220, 180);
-        let reference = reference(&base, regions);
-        let darker = exposed(&base, [0.7; 3]);
-        let q = assess(&darker, regions, &reference, &Registration::identity());
-        assert!(q.shading.is_none());
-        assert!(!q.measures.contains_key("shading_vs_baseline"));
-    }
-
-    #[test]
-    fn sharpness_falls_with_blur_and_a_blurred_capture_is_flagged() {
-        let (base, regions) = skin();
-        let reference = reference(&base, regions);
-        let blurred = |sigma: f64| base.map_planes(|p| gaussian_blur(p, sigma));
-        let ratio = |sigma: f64| {
-            assess(
-                &blurred(sigma),
-                regions,
-                &reference,
-                &Registration::identity(),
-            )
-            .measures["sharpness_vs_baseline"]
-        };
-        let (r0, r1, r2, r3) = (ratio(0.0), ratio(0.7), ratio(1.5), ratio(2.5));
-        eprintln!("sharpness at σ 0, 0.7, 1.5, 2.5: {r0:.3} {r1:.3} {r2:.3} {r3:.3}");
-        assert!((r0 - 1.0).abs() < 1e-12);
-        assert!(r1 < r0 && r2 < r1 && r3 < r2);
-        let q = assess(
-            &blurred(2.5),
-            regions,
-            &reference,
-            &Registration::identity(),
-        );
-        assert!(q.status >= Verdict::Warn, "{q:?}");
-        assert!(q.reasons.iter().any(|r| r.contains("blurred")), "{q:?}");
-        // and the blur is read back as the σ it was, whatever the share
-        for sigma in [0.7, 1.5] {
-            let q = assess(
-                &blurred(sigma),
-                regions,
-                &reference,
-                &Registration::identity(),
-            );
-            let read = q.measures["blur_vs_baseline_px"];
-            assert!((read - sigma).abs() < 0.1, "σ {sigma} read as {read:.3}");
-        }
-    }
-
-    /// The gate's fine band of `img`.
-    fn fine_band(img: &RgbPlanes) -> Plane {
-        bands(&log_light(img, &LinearLut::default()))
-            .expect("a band")
-            .0
-    }
-
-    /// `img` with independent noise (uniform, ±`amp` levels, from `seed`)
-    /// on every channel, and, where `flat` is given, that region first
-    /// painted one skin colour: a control region with no detail of its own.
-    fn noisy(img: &RgbPlanes, amp: f32, seed: u64, flat: Option<Rect>) -> RgbPlanes {
-        let colour = |k: usize| [180.0, 130.0, 110.0][k];
-        let planes = [&img.r, &img.g, &img.b];
-        let one = |k: usize| {
-            Plane::from_fn(img.width(), img.height(), |x, y| {
-                let inside =
-                    flat.is_some_and(|r| x >= r.x && x < r.x + r.w && y >= r.y && y < r.y + r.h);
-                let v = if inside {
-                    colour(k)
-                } else {
-                    planes[k].at(x, y)
-                };
-                // a hash of the position, the channel and the seed
-                let mut h =
-                    (x as u64 * 0x9E37_79B9 + y as u64 * 0x85EB_CA6B + k as u64 * 0xC2B2_AE35)
-                        ^ seed.wrapping_mul(0x2545_F491_4F6C_DD1D);
-                h ^= h >> 29;
-                h = h.wrapping_mul(0xBF58_476D_1CE4_E5B9);
-                h ^= h >> 32;
-                v + amp * ((h % 2001) as f32 / 1000.0 - 1.0)
-            })
-        };
-        RgbPlanes {
-            r: one(0),
-            g: one(1),
-            b: one(2),
-            model: img.model,
-        }
-    }
-
-    #[test]
-    fn a_control_region_of_noise_alone_cannot_vouch_for_focus() {
-        let (skin, regions) = skin();
-        let control = regions.control.expect("a control region");
-        let shared = |flat: Option<Rect>| {
-            let base = noisy(&skin, 2.0, 1, flat);
-            let reference = reference(&base, regions);
-            let q = assess(
-                &noisy(&skin, 2.0, 2, flat),
-                regions,
-                &reference,
-                &Registration::identity(),
-            );
-            (q.measures["control_detail_shared"], q)
-        };
-        // skin texture in the control region: the same in both captures
-        let (textured, q) = shared(None);
-        assert!(textured > 0.9, "{textured}");
-        assert!(q.is_ok(), "{q:?}");
-        // an even control region: its fine detail is each capture's own
-        // noise, which the two do not share
-        let (even, q) = shared(Some(control));
-        assert!(even.abs() < 0.2, "{even}");
-        assert_eq!(
-            (q.status, q.scope),
-            (Verdict::Warn, Scope::Structure),
-            "{q:?}"
-        );
-        assert!(
-            q.reasons[0].contains("control region's fine detail"),
-            "{q:?}"
-        );
-        assert!(q.colour_is_ok());
-    }
-
-    #[test]
-    fn noise_does_not_pass_for_the_detail_a_blur_took() {
-        // a softer capture with sensor noise: its band-pass energy is made
-        // up by the noise, the detail it shares with the baseline is not
-        let (skin, regions) = skin();
-        let control = regions.control.expect("a control region");
-        let reference = reference(&skin, regions);
-        let soft = skin.map_planes(|p| gaussian_blur(p, 0.8));
-        let capture = noisy(&soft, 14.0, 7, None);
-        let q = assess(&capture, regions, &reference, &Registration::identity());
-        let band = |img: &RgbPlanes| fine_band(&img.crop(control));
-        let energy = band_energy(&band(&capture)) / band_energy(&band(&skin));
-        let kept = q.measures["sharpness_vs_baseline"];
-        eprintln!(
-            "energy ratio {energy:.3}, sharpness {kept:.3}, shared {:.3}",
-            q.measures["control_detail_shared"]
-        );
-        assert!(q.measures["control_detail_shared"] >= thresholds::CONTROL_DETAIL_WARN);
-        assert!(energy > 0.8, "the noise makes up the energy: {energy}");
-        // the blur alone, without noise, keeps as much detail as the
-        // noisy capture is said to show
-        let quiet = assess(&soft, regions, &reference, &Registration::identity());
-        let alone = quiet.measures["sharpness_vs_baseline"];
-        assert!((kept - alone).abs() < 0.05, "{kept} vs {alone}");
-        assert!(kept < 0.8, "{kept}");
-        assert_eq!(
-            (q.status, q.scope),
-            (Verdict::Warn, Scope::Structure),
-            "{q:?}"
-        );
-        assert!(q.reasons[0].contains("blurred"), "{q:?}");
-        // without a control region the ROI is the ruler, read alike
-        let no_control = Regions {
-            control: None,
-            ..regions
-        };
-        let reference = super::reference(&skin, no_control);
-        let q = assess(&capture, no_control, &reference, &Registration::identity());
-        let roi = |img: &RgbPlanes| fine_band(&img.crop(no_control.roi));
-        let energy = band_energy(&roi(&capture)) / band_energy(&roi(&skin));
-        let kept = q.measures["sharpness_vs_baseline"];
-        assert!(
-            energy > 0.8 && kept < 0.8,
-            "energy {energy}, sharpness {kept}"
-        );
-        assert!(!q.measures.contains_key("control_detail_shared"));
-        assert_eq!((q.status, q.scope), (Verdict::Warn, Scope::Structure));
-    }
-
-    #[test]
-    fn a_steeper_tone_curve_is_not_read_as_sharper() {
-        // skin with light and dark surfaces around the region (so the
-        // shading fit takes a tone term), photographed again through a
-        // gamma of 0.85 on the encoded values: every relative contrast,
-        // the fine detail's too, is 1/0.85 × the baseline's
-        let (skin, regions) = skin();
-        let inside =
-            |r: Rect, x: usize, y: usize| x >= r.x && x < r.x + r.w && y >= r.y && y < r.y + r.h;
-        let control = regions.control.expect("a control region");
-        let surfaces = skin.map_planes(|p| {
-            Plane::from_fn(p.width(), p.height(), |x, y| {
-                let (c, r) = (x / 8, y / 8);
-                let k = (c * 7 + r * 13 + (c * r) % 11) % 17;
-                let factor = if inside(regions.roi, x, y) || inside(control, x, y) {
-                    1.0
-                } else {
-                    0.35 + 1.1 * k as f32 / 16.0
-                };
-                (p.at(x, y) * factor).min(250.0)
-            })
-        });
-        let reference = reference(&surfaces, regions);
-        let toned = surfaces.map_planes(|p| p.map(|v| 255.0 * (v / 255.0).powf(1.0 / 0.85)));
-        let q = assess(&toned, regions, &reference, &Registration::identity());
-        let contrast = q.measures["contrast_vs_baseline"];
-        assert!((contrast - 1.0 / 0.85).abs() < 0.05, "{contrast}");
-        let kept = q.measures["sharpness_vs_baseline"];
-        assert!((kept - 1.0).abs() < 0.05, "{kept} (contrast {contrast})");
-    }
-}
+pub(super) mod tests;

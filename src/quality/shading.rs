@@ -32,6 +32,7 @@ use crate::raster::{Rect, RgbPlanes, luminance_f64};
 use rayon::prelude::*;
 use tone::{Colour, fit_with_tone};
 
+pub mod card;
 mod tone;
 
 /// Terms of the field: 1, u, v, u², uv, v².
@@ -242,6 +243,27 @@ impl Shading {
                 f *= ratio;
                 ratio *= step;
             }
+        }
+    }
+
+    /// No change of light over a `w × h` frame and no change of tone.
+    #[must_use]
+    pub fn neutral((w, h): (usize, usize)) -> Shading {
+        Shading {
+            coef: [0.0; TERMS],
+            centre: (w as f64 / 2.0, h as f64 / 2.0),
+            half: w.max(h) as f64 / 2.0,
+            tone: 0.0,
+        }
+    }
+
+    /// This field with the capture's contrast `k` read elsewhere (a grey
+    /// card, [`card`]) in place of its own tone term.
+    #[must_use]
+    pub fn with_contrast(self, k: f64) -> Shading {
+        Shading {
+            tone: k - 1.0,
+            ..self
         }
     }
 
@@ -563,7 +585,7 @@ mod tests {
             frame: (w, h),
             dc_steps: None,
         };
-        let reference_small = reference_of(&base_parts);
+        let reference_small = reference_of(&base_parts, None);
         // the baseline against itself: no field either way
         let itself = assess_parts(
             &base_parts,
