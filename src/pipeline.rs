@@ -200,6 +200,12 @@ fn progress_bar(opts: &AnalyzeOptions, len: u64) -> ProgressBar {
     )
 }
 
+/// The areas a suggested control region keeps out of: the excluded ones
+/// and the grey card.
+pub(crate) fn avoided(cfg: &ViewConfig) -> Vec<crate::raster::Rect> {
+    cfg.exclude.iter().copied().chain(cfg.card).collect()
+}
+
 /// `bar` drawn with `template` and the project's bar characters (the
 /// default style if the template does not parse).
 pub(crate) fn styled(bar: ProgressBar, template: &str) -> ProgressBar {

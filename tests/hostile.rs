@@ -480,7 +480,8 @@ fn an_error_is_one_printable_line_whatever_the_names_and_flags() {
         assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr:?}");
     }
     // a region of five numbers is refused, not cut to four; an excluded
-    // area wholly outside the photo is a mistake in its numbers
+    // area wholly outside the photo is a mistake in its numbers, and so is
+    // a grey card outside it or where it would be measured as skin
     let c = small_case(root.path());
     for (toml, says) in [
         (
@@ -494,6 +495,16 @@ fn an_error_is_one_printable_line_whatever_the_names_and_flags() {
         (
             "[view.cheek]\ncard = [4000, 10, 100, 20]\n",
             &["case.toml", "card", "does not fit", "cheek.jpg"][..],
+        ),
+        (
+            // the default measured region takes the whole photo, card and all
+            "[view.cheek]\ncard = [10, 10, 20, 20]\n",
+            &[
+                "case.toml",
+                "card",
+                "overlaps the measured region",
+                "cheek.jpg",
+            ][..],
         ),
     ] {
         std::fs::write(c.join("case.toml"), toml).unwrap();
@@ -649,4 +660,44 @@ fn an_image_over_the_memory_budget_is_refused_from_its_header() {
     let (code, _, stderr) = run(["--max-memory", "lots", "metrics", s(&img)]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("\"lots\" is not a size"), "{stderr}");
+}
+
+#[test]
+fn a_grey_card_that_shows_no_steps_is_warned_about_and_colour_read_without_it() {
+    // case.toml names a card where the photo shows none: every capture is
+    // read as one without a card, and the practitioner is told once
+    let t = tempdir();
+    let c = small_case(t.path());
+    std::fs::write(
+        c.join("case.toml"),
+        "[view.cheek]\nroi = [100, 60, 140, 100]\ncard = [10, 10, 60, 40]\n",
+    )
+    .unwrap();
+    let out = t.path().join("o");
+    let (code, _, stderr) = run([
+        OsStr::new("analyze"),
+        c.as_os_str(),
+        OsStr::new("-o"),
+        out.as_os_str(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let said: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("card = [10, 10, 60, 40] shows no grey steps"))
+        .collect();
+    assert_eq!(said.len(), 1, "{stderr}");
+    assert!(
+        said[0].contains("case.toml") && said[0].contains("cheek.jpg"),
+        "{stderr}"
+    );
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("metrics.json")).unwrap()).unwrap();
+    for s in m["series"][0]["sessions"].as_array().unwrap() {
+        assert!(
+            s["quality"]["measures"]
+                .get("contrast_vs_baseline")
+                .is_none(),
+            "{s}"
+        );
+    }
 }

@@ -198,9 +198,8 @@ fn one_view(case: &case::Case, view: &str, file: &Path, ingest: &IngestOptions) 
     };
     let control = match cfg.control {
         Some(c) => Some((c, Origin::CaseToml)),
-        None => {
-            regions::suggest_control(&base.image, roi, &cfg.exclude).map(|c| (c, Origin::Suggested))
-        }
+        None => regions::suggest_control(&base.image, roi, &crate::pipeline::avoided(&cfg))
+            .map(|c| (c, Origin::Suggested)),
     };
     let regions = Regions {
         roi,

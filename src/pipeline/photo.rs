@@ -212,6 +212,25 @@ pub(super) fn measure_series(
         ..MeasureOptions::default()
     };
 
+    // a grey card measured as skin, or as the control's, is never right
+    if let Some(card) = cfg.card {
+        for (name, r) in [
+            ("measured region", Some(roi)),
+            ("control region", cfg.control),
+        ] {
+            if let Some(r) = r.filter(|r| r.overlaps(card)) {
+                return Err(misplaced(
+                    "card =",
+                    &card,
+                    &format!(
+                        "overlaps the {name} [{}, {}, {}, {}] on",
+                        r.x, r.y, r.w, r.h
+                    ),
+                ));
+            }
+        }
+    }
+
     // 3. assess and measure every aligned capture in the baseline frame
     bar.set_message(format!("{view}: measuring"));
     let regions = quality::Regions {
@@ -239,6 +258,19 @@ pub(super) fn measure_series(
         },
         cfg.card,
     );
+    if let Some(card) = cfg.card
+        && reference.card_unreadable()
+    {
+        warnings.push(format!(
+            "{}: [view.{view}] card = [{}, {}, {}, {}] shows no grey steps skintrack can read in the baseline photo {} (it needs light and dark steps, each wide enough for several cells of 4×4 px of the frame reduced to at most 2048 px, none clipped); colour is read without it",
+            case.root.join("case.toml").display(),
+            card.x,
+            card.y,
+            card.w,
+            card.h,
+            base_item.capture.path.display()
+        ));
+    }
     // previews show the measured region: the same skin in every session
     let preview_size = preview_size(roi);
     // 3a. each capture is decoded (unless step 1 kept it), aligned, warped
@@ -362,9 +394,7 @@ pub(super) fn measure_series(
         drop((rgb8, control_img));
         output::write_atomic(&path, &jpeg?)?;
         let mut measurements = measurements?;
-        if let Some(s) = shading {
-            quality::undo_contrast_mut(&mut measurements.values, s.contrast());
-        }
+        quality::undo_contrast_mut(&mut measurements.values, quality.contrast);
         let (preview, overlays) = rayon::join(
             || {
                 let _t = crate::timing::span("report preview");
@@ -549,7 +579,8 @@ fn regions_figure(
     use crate::regions::{self, Grid, Origin, Regions};
     let control = match cfg.control {
         Some(c) => Some((c, Origin::CaseToml)),
-        None => regions::suggest_control(base, roi, &cfg.exclude).map(|c| (c, Origin::Suggested)),
+        None => regions::suggest_control(base, roi, &super::avoided(cfg))
+            .map(|c| (c, Origin::Suggested)),
     };
     let r = Regions {
         roi,

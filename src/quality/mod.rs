@@ -44,10 +44,14 @@
 //!   relative to the control region, in percent, from the shading field
 //!   (only where one was fitted; no threshold: it is corrected);
 //! - `contrast_vs_baseline`: the capture's log contrast relative to the
-//!   baseline's (1 + the shading fit's tone term), where the scene around the
-//!   ROI has light and dark surfaces enough to tell a changed tone curve
-//!   (gamma) from a changed light; the colour excesses are divided by it
-//!   ([`undo_contrast_mut`]). No threshold;
+//!   baseline's, read from the case's grey card ([`card`]) where it has one
+//!   and it can be read, else 1 + the shading fit's tone term, where the
+//!   scene around the ROI has light and dark surfaces enough to tell a
+//!   changed tone curve (gamma) from a changed light; the colour excesses
+//!   are divided by it ([`undo_contrast_mut`]). No threshold;
+//! - `card_cells`: the grey card's cells the contrast rests on (0: the card
+//!   could not be read in this capture, covered, clipped or out of frame;
+//!   the capture is then read as one without a card);
 //! - `jpeg_dc_step`: the largest DC quantiser step of the tables a JPEG
 //!   file's frame uses
 //!   (quality 90: 3, quality 70: 10; no threshold: its rounding of the
@@ -157,6 +161,12 @@ pub struct Quality {
     /// could not be fitted or the capture was not assessed.
     #[serde(skip)]
     pub shading: Option<Shading>,
+    /// The capture's log contrast relative to the baseline's (a changed
+    /// tone curve; `contrast_vs_baseline`): read from the grey card where
+    /// the case has one and it could be read, else the shading fit's tone
+    /// term; 1 where neither says.
+    #[serde(skip)]
+    pub contrast: f64,
     /// What the file's JPEG rounding adds to the uncertainty of the
     /// measures of the region's mean colour ([`compression::widen_mut`]);
     /// `None` for a file that is not a JPEG or a capture that was not
@@ -177,6 +187,7 @@ impl Quality {
             scope: Scope::All,
             gains: [1.0; 3],
             shading: None,
+            contrast: 1.0,
             colour_rounding: None,
         }
     }
@@ -217,8 +228,20 @@ pub struct Reference {
     coarse: Option<RulerBand>,
     /// Block means of the whole frame, for the shading field.
     blocks: BlockMeans,
-    /// The grey card's cells, when the case names one.
-    card: Option<card::Cells>,
+    /// The grey card and its cells, when the case names one.
+    card: Option<(Rect, card::Cells)>,
+}
+
+impl Reference {
+    /// Whether the case names a grey card that the baseline's own photo
+    /// cannot be read from (too small, clipped, no light and dark steps):
+    /// then no capture can.
+    #[must_use]
+    pub fn card_unreadable(&self) -> bool {
+        self.card
+            .as_ref()
+            .is_some_and(|(_, cells)| card::contrast(cells, cells).contrast.is_none())
+    }
 }
 
 /// Settings of the gate: where to look.
@@ -295,7 +318,7 @@ pub fn reference_of(base: &Aligned<'_>, card: Option<Rect>) -> Reference {
         fine: fine.map(RulerBand::of),
         coarse: coarse.map(RulerBand::of),
         blocks: base.blocks(),
-        card: card.map(|c| card::Cells::of(base.overview, base.factor, c)),
+        card: card.map(|c| (c, card::Cells::of(base.overview, base.factor, c))),
     }
 }
 
@@ -348,46 +371,41 @@ pub fn assess_parts(
     if then > 0.0 && now > 0.0 {
         measures.insert("exposure_vs_baseline".to_string(), now / then);
     }
+    let card_rect = reference.card.as_ref().map(|(rect, _)| *rect);
+    // a grey card is no skin for the shading field
+    let blocks = match card_rect {
+        Some(rect) => capture.blocks().without(rect),
+        None => capture.blocks(),
+    };
     let shading = shading::fit(
         &reference.blocks,
-        &capture.blocks(),
+        &blocks,
         regions.roi,
         regions.control.unwrap_or(regions.roi),
     );
-    // a grey card reads the tone curve where the frame cannot
-    let card = regions
-        .card
-        .zip(reference.card.as_ref())
-        .map(|(rect, base)| {
-            card::contrast(
-                base,
-                &card::Cells::of(capture.overview, capture.factor, rect),
-            )
-        });
-    if let Some(read) = card {
-        measures.insert(
-            "card_cells".to_string(),
-            read.map_or(0.0, |(_, n)| n as f64),
-        );
-    }
-    let shading = match card.flatten() {
-        Some((k, _)) if k != 1.0 => Some(
-            shading
-                .unwrap_or_else(|| Shading::neutral(capture.frame))
-                .with_contrast(k),
-        ),
-        _ => shading,
-    };
-    // a changed tone curve scales every relative contrast, fine detail too
-    let contrast = shading.as_ref().map_or(1.0, Shading::contrast);
     if let Some(s) = &shading {
         measures.insert(
             "shading_vs_baseline".to_string(),
             s.largest_pct(regions.roi),
         );
-        if contrast != 1.0 {
-            measures.insert("contrast_vs_baseline".to_string(), contrast);
-        }
+    }
+    // a grey card reads the tone curve where the frame cannot
+    let card = reference.card.as_ref().map(|(rect, base)| {
+        card::contrast(
+            base,
+            &card::Cells::of(capture.overview, capture.factor, *rect),
+        )
+    });
+    if let Some(read) = &card {
+        measures.insert("card_cells".to_string(), read.cells as f64);
+    }
+    // a changed tone curve scales every relative contrast, fine detail too
+    let contrast = card
+        .and_then(|read| read.contrast)
+        .or_else(|| shading.as_ref().map(Shading::contrast))
+        .unwrap_or(1.0);
+    if contrast != 1.0 {
+        measures.insert("contrast_vs_baseline".to_string(), contrast);
     }
     let light = log_light(capture.control.unwrap_or(roi), &lut);
     let (band, coarse_band) = bands(&light).unzip();
@@ -452,6 +470,7 @@ pub fn assess_parts(
     Quality {
         gains,
         shading,
+        contrast,
         colour_rounding,
         ..verdict(measures)
     }

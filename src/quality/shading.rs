@@ -140,6 +140,23 @@ struct Sums {
 }
 
 impl BlockMeans {
+    /// These block means with every block that overlaps `r` unusable (a
+    /// grey card is no skin for the field).
+    #[must_use]
+    pub fn without(mut self, r: Rect) -> BlockMeans {
+        for row in 0..self.rows {
+            for col in 0..self.cols {
+                let block = Rect::new(col * self.block, row * self.block, self.block, self.block);
+                if block.overlaps(r) {
+                    let k = row * self.cols + col;
+                    self.means[k] = f64::NAN;
+                    self.channels[k] = [f64::NAN; 3];
+                }
+            }
+        }
+        self
+    }
+
     /// The block means from each block's [`Sums`], given how many pixels
     /// each column and each row of blocks has.
     fn from_sums(block: usize, (col_n, row_n): (&[usize], &[usize]), sums: &[Sums]) -> Self {
@@ -243,27 +260,6 @@ impl Shading {
                 f *= ratio;
                 ratio *= step;
             }
-        }
-    }
-
-    /// No change of light over a `w × h` frame and no change of tone.
-    #[must_use]
-    pub fn neutral((w, h): (usize, usize)) -> Shading {
-        Shading {
-            coef: [0.0; TERMS],
-            centre: (w as f64 / 2.0, h as f64 / 2.0),
-            half: w.max(h) as f64 / 2.0,
-            tone: 0.0,
-        }
-    }
-
-    /// This field with the capture's contrast `k` read elsewhere (a grey
-    /// card, [`card`]) in place of its own tone term.
-    #[must_use]
-    pub fn with_contrast(self, k: f64) -> Shading {
-        Shading {
-            tone: k - 1.0,
-            ..self
         }
     }
 

@@ -306,6 +306,7 @@ pub(super) fn verdict(measures: BTreeMap<String, f64>) -> Quality {
         scope,
         gains: [1.0; 3],
         shading: None,
+        contrast: 1.0,
         colour_rounding: None,
     }
 }
