@@ -676,28 +676,18 @@ fn case_manifest(
     mm_per_px: f64,
 ) -> String {
     let treatments: Vec<String> = treatments.iter().map(|d| format!("\"{d}\"")).collect();
-    let card = card.map_or(String::new(), |c| {
-        format!("card = [{}, {}, {}, {}]\n", c.x, c.y, c.w, c.h)
-    });
+    let card = card.map_or(String::new(), |c| format!("card = {c}\n"));
     format!(
         "# {title}, see truth.json\n\
          client = \"{client}\"\n\
          treatment = \"micro-needling\"\n\
          treatments = [{treatments}]\n\n\
          [view.cheek]\n\
-         roi = [{rx}, {ry}, {rw}, {rh}]\n\
-         control = [{cx}, {cy}, {cw}, {ch}]\n\
+         roi = {roi}\n\
+         control = {control}\n\
          {card}\
          mm_per_px = {mm_per_px}\n",
         treatments = treatments.join(", "),
-        rx = roi.x,
-        ry = roi.y,
-        rw = roi.w,
-        rh = roi.h,
-        cx = control.x,
-        cy = control.y,
-        cw = control.w,
-        ch = control.h,
     )
 }
 

@@ -404,6 +404,13 @@ pub struct Rect {
     pub h: usize,
 }
 
+/// `[x, y, w, h]`, as case.toml writes a region.
+impl std::fmt::Display for Rect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "[{}, {}, {}, {}]", self.x, self.y, self.w, self.h)
+    }
+}
+
 impl Rect {
     /// A rectangle with top-left (x, y) and size w × h.
     #[must_use]

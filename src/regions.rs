@@ -302,7 +302,6 @@ fn draw_dashed<DB: DrawingBackend>(
 /// The case.toml lines for a view's regions, with where each came from.
 #[must_use]
 pub fn toml_lines(view: &str, regions: &Regions, roi_origin: Origin) -> Vec<String> {
-    let rect = |r: Rect| format!("[{}, {}, {}, {}]", r.x, r.y, r.w, r.h);
     let quoted = if view.contains(' ') {
         format!("\"{view}\"")
     } else {
@@ -311,7 +310,7 @@ pub fn toml_lines(view: &str, regions: &Regions, roi_origin: Origin) -> Vec<Stri
     let mut out = vec![format!("[view.{quoted}]")];
     out.push(format!(
         "roi = {}{}",
-        rect(regions.roi),
+        regions.roi,
         match roi_origin {
             Origin::CaseToml => "    # from case.toml",
             Origin::Suggested => "    # the default: the largest region every visit covers",
@@ -319,8 +318,7 @@ pub fn toml_lines(view: &str, regions: &Regions, roi_origin: Origin) -> Vec<Stri
     ));
     if let Some((c, origin)) = regions.control {
         out.push(format!(
-            "control = {}{}",
-            rect(c),
+            "control = {c}{}",
             match origin {
                 Origin::CaseToml => "    # from case.toml",
                 Origin::Suggested =>
@@ -329,13 +327,13 @@ pub fn toml_lines(view: &str, regions: &Regions, roi_origin: Origin) -> Vec<Stri
         ));
     }
     if let Some(c) = regions.card {
-        out.push(format!("card = {}    # from case.toml", rect(c)));
+        out.push(format!("card = {c}    # from case.toml"));
     }
     if let Some(s) = regions.mm_per_px {
         out.push(format!("mm_per_px = {}", s.get()));
     }
     if !regions.exclude.is_empty() {
-        let list: Vec<String> = regions.exclude.iter().map(|r| rect(*r)).collect();
+        let list: Vec<String> = regions.exclude.iter().map(Rect::to_string).collect();
         out.push(format!("exclude = [{}]", list.join(", ")));
     }
     out

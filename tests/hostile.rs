@@ -7,7 +7,7 @@
 mod common;
 
 use assert_cmd::Command;
-use common::{data, tempdir};
+use common::{analyze, data, tempdir};
 use skintrack::case::read_case;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -673,14 +673,7 @@ fn a_grey_card_that_shows_no_steps_is_warned_about_and_colour_read_without_it() 
         "[view.cheek]\nroi = [100, 60, 140, 100]\ncard = [10, 10, 60, 40]\n",
     )
     .unwrap();
-    let out = t.path().join("o");
-    let (code, _, stderr) = run([
-        OsStr::new("analyze"),
-        c.as_os_str(),
-        OsStr::new("-o"),
-        out.as_os_str(),
-    ]);
-    assert_eq!(code, 0, "{stderr}");
+    let (m, stderr) = analyze(&c, &t.path().join("o"));
     let said: Vec<&str> = stderr
         .lines()
         .filter(|l| l.contains("card = [10, 10, 60, 40] shows no grey steps"))
@@ -690,8 +683,6 @@ fn a_grey_card_that_shows_no_steps_is_warned_about_and_colour_read_without_it() 
         said[0].contains("case.toml") && said[0].contains("cheek.jpg"),
         "{stderr}"
     );
-    let m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("metrics.json")).unwrap()).unwrap();
     for s in m["series"][0]["sessions"].as_array().unwrap() {
         assert!(
             s["quality"]["measures"]

@@ -155,10 +155,7 @@ fn one_view(case: &case::Case, view: &str, file: &Path, ingest: &IngestOptions) 
         {
             return Err(Error::case(
                 &manifest,
-                format!(
-                    "[view.{view}] {name} = [{}, {}, {}, {}] does not fit the {bw}x{bh} baseline photo",
-                    r.x, r.y, r.w, r.h
-                ),
+                format!("[view.{view}] {name} = {r} does not fit the {bw}x{bh} baseline photo"),
             ));
         }
     }

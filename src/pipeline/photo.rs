@@ -116,11 +116,7 @@ pub(super) fn measure_series(
         Error::case(
             case.root.join("case.toml"),
             format!(
-                "[view.{view}] {region} [{}, {}, {}, {}] {how} the {bw}x{bh} baseline photo {}",
-                r.x,
-                r.y,
-                r.w,
-                r.h,
+                "[view.{view}] {region} {r} {how} the {bw}x{bh} baseline photo {}",
                 base_item.capture.path.display()
             ),
         )
@@ -222,10 +218,7 @@ pub(super) fn measure_series(
                 return Err(misplaced(
                     "card =",
                     &card,
-                    &format!(
-                        "overlaps the {name} [{}, {}, {}, {}] on",
-                        r.x, r.y, r.w, r.h
-                    ),
+                    &format!("overlaps the {name} {r} on"),
                 ));
             }
         }
@@ -262,12 +255,8 @@ pub(super) fn measure_series(
         && reference.card_unreadable()
     {
         warnings.push(format!(
-            "{}: [view.{view}] card = [{}, {}, {}, {}] shows no grey steps skintrack can read in the baseline photo {} (it needs light and dark steps, each wide enough for several cells of 4×4 px of the frame reduced to at most 2048 px, none clipped); colour is read without it",
+            "{}: [view.{view}] card = {card} shows no grey steps skintrack can read in the baseline photo {} (it needs light and dark steps, each wide enough for several cells of 4×4 px of the frame reduced to at most 2048 px, none clipped); colour is read without it",
             case.root.join("case.toml").display(),
-            card.x,
-            card.y,
-            card.w,
-            card.h,
             base_item.capture.path.display()
         ));
     }

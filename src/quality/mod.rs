@@ -371,10 +371,14 @@ pub fn assess_parts(
     if then > 0.0 && now > 0.0 {
         measures.insert("exposure_vs_baseline".to_string(), now / then);
     }
-    let card_rect = reference.card.as_ref().map(|(rect, _)| *rect);
-    // a grey card is no skin for the shading field
-    let blocks = match card_rect {
-        Some(rect) => capture.blocks().without(rect),
+    // a grey card reads the tone curve where the frame cannot, and is no
+    // skin for the shading field
+    let card = reference.card.as_ref().map(|(rect, base)| {
+        let now = card::Cells::of(capture.overview, capture.factor, *rect);
+        (*rect, card::contrast(base, &now))
+    });
+    let blocks = match card {
+        Some((rect, _)) => capture.blocks().without(rect),
         None => capture.blocks(),
     };
     let shading = shading::fit(
@@ -389,19 +393,12 @@ pub fn assess_parts(
             s.largest_pct(regions.roi),
         );
     }
-    // a grey card reads the tone curve where the frame cannot
-    let card = reference.card.as_ref().map(|(rect, base)| {
-        card::contrast(
-            base,
-            &card::Cells::of(capture.overview, capture.factor, *rect),
-        )
-    });
-    if let Some(read) = &card {
+    if let Some((_, read)) = &card {
         measures.insert("card_cells".to_string(), read.cells as f64);
     }
     // a changed tone curve scales every relative contrast, fine detail too
     let contrast = card
-        .and_then(|read| read.contrast)
+        .and_then(|(_, read)| read.contrast)
         .or_else(|| shading.as_ref().map(Shading::contrast))
         .unwrap_or(1.0);
     if contrast != 1.0 {
