@@ -9,6 +9,8 @@ mod common;
 use assert_cmd::Command;
 use common::{analyze, data, tempdir};
 use skintrack::case::read_case;
+use skintrack::ingest::read_photo;
+use skintrack::output;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -269,6 +271,69 @@ fn a_jpeg_missing_half_or_most_of_its_scan_is_refused() {
     let d =
         skintrack::ingest::decode_bytes(Path::new("f.jpg"), &flat, &Default::default()).unwrap();
     assert!((d.planes[0].at(8, 8) - 120.0).abs() <= 2.0);
+}
+
+/// A photo whose lost part a decoder filled with one colour (from the
+/// block where its data ended) and which was then saved again: the file is
+/// whole, so only its pixels tell. Refused as a JPEG (4:4:4 and a camera's
+/// 4:2:0) and as a PNG, whatever the fill's colour; the photo itself, and
+/// the same photo with a flat band at the top or clipped white below, are
+/// read.
+#[test]
+fn a_photo_saved_again_after_a_decoder_filled_its_lost_part_is_refused() {
+    let t = tempdir();
+    let photo = read_photo(&data("photos/kodim23.jpg"), &Default::default()).unwrap();
+    let (w, h) = (photo.image.width(), photo.image.height());
+    let rgb: Vec<u8> = (0..w * h)
+        .flat_map(|i| [&photo.image.r, &photo.image.g, &photo.image.b].map(|p| p.data()[i]))
+        .map(|v| v.round().clamp(0.0, 255.0) as u8)
+        .collect();
+    // samples from pixel `from` (reading order) to `to` set to `colour`
+    let filled = |from: usize, to: usize, colour: [u8; 3]| {
+        let mut px = rgb.clone();
+        for p in px[3 * from..3 * to].chunks_exact_mut(3) {
+            p.copy_from_slice(&colour);
+        }
+        px
+    };
+    // cut in the middle of a row of blocks, 16 px blocks from x = 304
+    let cut = 208 * w + 304;
+    for (colour, name) in [([128, 128, 128], "grey"), ([142, 98, 71], "dc")] {
+        let px = filled(cut, w * h, colour);
+        let files = [
+            (
+                format!("{name}.jpg"),
+                output::jpeg_rgb8(Path::new("x"), w, h, &px, 92).unwrap(),
+            ),
+            (
+                format!("{name}_420.jpg"),
+                output::jpeg_output(Path::new("x"), w, h, &px, 92).unwrap(),
+            ),
+            (
+                format!("{name}.png"),
+                output::png_rgb8(Path::new("x"), w, h, &px).unwrap(),
+            ),
+        ];
+        for (file, bytes) in files {
+            let p = t.path().join(&file);
+            write(&p, &bytes);
+            refused(run(["metrics", s(&p)]), &[&file, "damaged", "flat colour"]);
+        }
+    }
+    let read = [
+        ("photo.jpg", rgb.clone()),
+        ("flat_top.jpg", filled(0, 64 * w, [128, 128, 128])),
+        ("white_below.jpg", filled(cut, w * h, [255, 255, 255])),
+    ];
+    for (file, px) in read {
+        let p = t.path().join(file);
+        write(
+            &p,
+            &output::jpeg_rgb8(Path::new("x"), w, h, &px, 92).unwrap(),
+        );
+        let (code, _, stderr) = run(["metrics", s(&p)]);
+        assert_eq!(code, 0, "{file}: {stderr}");
+    }
 }
 
 #[test]

@@ -108,7 +108,7 @@ pub(super) fn decode_jpeg(path: &Path, bytes: &[u8], opts: &IngestOptions) -> Re
         }
     }
     let planes = deinterleave_u8(&pixels, w, h, channels);
-    Ok(Decoded::upright(planes, 8, meta, orientation))
+    Decoded::checked(path, planes, 8, meta, orientation)
 }
 
 /// Smallest share of the image a repeated tail must cover to be damage.

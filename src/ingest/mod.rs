@@ -8,6 +8,7 @@
 //! hands later stages plain `f32` planes. No later stage sees a file format,
 //! EXIF or bit depth. Formats are recognised by their bytes, not their name.
 
+mod fill;
 #[cfg(feature = "heic")]
 mod heic;
 mod jpeg;
@@ -73,6 +74,37 @@ pub struct Decoded {
 }
 
 impl Decoded {
+    /// As [`Decoded::upright`], after checking the planes as stored for a
+    /// lost part a decoder filled before the file was saved again
+    /// ([`fill::lost_part`]; 8- and 16-bit samples).
+    ///
+    /// # Errors
+    /// [`Error::Decode`] naming `path` when there is one.
+    fn checked(
+        path: &Path,
+        planes: Vec<Plane>,
+        bit_depth: u8,
+        meta: Meta,
+        orientation: u16,
+    ) -> Result<Decoded> {
+        let full = match bit_depth {
+            8 => Some(255.0),
+            16 => Some(65535.0),
+            _ => None,
+        };
+        if let Some(found) = full.and_then(|full| fill::lost_part(&planes, full)) {
+            return Err(Error::Decode {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "damaged: {:.0}% of the image, from pixel row {} of the file on, is one flat colour block after block, as a decoder fills what it lost of a cut file before the picture is saved again; use the original photo",
+                    100.0 * found.share,
+                    found.row
+                ),
+            });
+        }
+        Ok(Decoded::upright(planes, bit_depth, meta, orientation))
+    }
+
     /// The decoded `planes` turned upright by their EXIF `orientation`
     /// (which `meta` then records).
     fn upright(planes: Vec<Plane>, bit_depth: u8, mut meta: Meta, orientation: u16) -> Decoded {
@@ -374,7 +406,7 @@ fn decode_with_image(
     {
         return Err(decode_err(&"the image holds NaN or infinite samples"));
     }
-    Ok(Decoded::upright(planes, bit_depth, meta, orientation))
+    Decoded::checked(path, planes, bit_depth, meta, orientation)
 }
 
 fn image_error(path: &Path, e: &image::ImageError) -> Error {
