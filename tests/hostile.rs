@@ -276,7 +276,8 @@ fn a_jpeg_missing_half_or_most_of_its_scan_is_refused() {
 /// A photo whose lost part a decoder filled with one colour (from the
 /// block where its data ended) and which was then saved again: the file is
 /// whole, so only its pixels tell. Refused as a JPEG (4:4:4 and a camera's
-/// 4:2:0) and as a PNG, whatever the fill's colour; the photo itself, and
+/// 4:2:0) and as a PNG, whatever the fill's colour, and so is a lost part
+/// smeared by repeating the last row decoded; the photo itself, and
 /// the same photo with a flat band at the top or clipped white below, are
 /// read.
 #[test]
@@ -319,6 +320,34 @@ fn a_photo_saved_again_after_a_decoder_filled_its_lost_part_is_refused() {
             write(&p, &bytes);
             refused(run(["metrics", s(&p)]), &[&file, "damaged", "flat colour"]);
         }
+    }
+    // a decoder that repeats the last row it decoded
+    let mut smear = rgb.clone();
+    let last = smear[3 * 207 * w..3 * 208 * w].to_vec();
+    for row in smear[3 * 208 * w..].chunks_exact_mut(3 * w) {
+        row.copy_from_slice(&last);
+    }
+    let files = [
+        (
+            "smear.jpg",
+            output::jpeg_rgb8(Path::new("x"), w, h, &smear, 92).unwrap(),
+        ),
+        (
+            "smear_420.jpg",
+            output::jpeg_output(Path::new("x"), w, h, &smear, 92).unwrap(),
+        ),
+        (
+            "smear.png",
+            output::png_rgb8(Path::new("x"), w, h, &smear).unwrap(),
+        ),
+    ];
+    for (file, bytes) in files {
+        let p = t.path().join(file);
+        write(&p, &bytes);
+        refused(
+            run(["metrics", s(&p)]),
+            &[file, "damaged", "repeats one row"],
+        );
     }
     let read = [
         ("photo.jpg", rgb.clone()),

@@ -6,7 +6,9 @@
 //! its frame, so the walk of [`super::scan`] finds nothing. A camera's
 //! photo has no flat 16×16 block outside clipped black or white: its noise
 //! alone varies every block. A drawn picture may have many, but then it
-//! has them before the run too, around whatever is drawn.
+//! has them before the run too, around whatever is drawn. A decoder that
+//! repeats the last row it decoded instead leaves a smear: every row after
+//! it the same ([`smeared_tail`]).
 
 use crate::raster::Plane;
 
@@ -81,9 +83,38 @@ pub(super) fn lost_part(planes: &[Plane], full: f32) -> Option<Fill> {
         })
 }
 
+/// The row that every row after it to the end of `planes` (as stored)
+/// repeats, with those rows, when they are at least [`MIN_SHARE`] of the
+/// image and more than a row of blocks, start after at least a row of
+/// blocks, are not of one colour (a flat fill is [`lost_part`]'s, a
+/// clipped band a photo's own), and at most [`MAX_FLAT_BEFORE`] of the rows
+/// before them repeat the row above: what a decoder that repeats the last
+/// row it decoded leaves. `None` otherwise.
+pub(super) fn smeared_tail(planes: &[Plane]) -> Option<Fill> {
+    let first = planes.first()?;
+    let h = first.height();
+    let repeats = |y: usize| planes.iter().all(|p| p.row(y) == p.row(y - 1));
+    // the row that is copied down, and the rows that show it
+    let start = (1..h).rev().take_while(|&y| repeats(y)).last()? - 1;
+    let rows = h - start;
+    let uniform = planes.iter().all(|p| {
+        let row = p.row(start);
+        row.iter().all(|&v| v == row[0])
+    });
+    let repeated_before = (1..start).filter(|&y| repeats(y)).count();
+    let share = rows as f64 / h as f64;
+    (rows > BLOCK
+        && start >= BLOCK
+        && share >= MIN_SHARE
+        && !uniform
+        && repeated_before as f64 <= MAX_FLAT_BEFORE * h as f64)
+        .then_some(Fill { row: start, share })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::raster::Rect;
 
     /// A 128 × 96 picture with noise-like texture everywhere (no two
     /// neighbouring samples alike).
@@ -120,6 +151,41 @@ mod tests {
         fill(&mut band, 32 * w, 64 * w, [90.0, 60.0, 40.0]);
         let found = lost_part(&band, 255.0).unwrap();
         assert_eq!((found.row, found.share), (32, 16.0 / 48.0));
+    }
+
+    #[test]
+    fn a_tail_that_repeats_its_first_row_is_a_smear() {
+        let (w, h) = (128, 96);
+        let mut smear = textured();
+        for p in &mut smear {
+            let last: Vec<f32> = p.row(59).to_vec();
+            for y in 60..h {
+                p.row_mut(y).copy_from_slice(&last);
+            }
+        }
+        // the row that was copied is the first of the run
+        assert_eq!(
+            smeared_tail(&smear),
+            Some(Fill {
+                row: 59,
+                share: 37.0 / 96.0
+            })
+        );
+        // not: a photo, a flat or short tail, one from the top, a drawing
+        // whose rows repeat throughout
+        assert_eq!(smeared_tail(&textured()), None);
+        let mut flat = textured();
+        fill(&mut flat, 60 * w, w * h, [128.0; 3]);
+        assert_eq!(smeared_tail(&flat), None);
+        let short: Vec<Plane> = smear
+            .iter()
+            .map(|p| p.crop(Rect::new(0, 0, w, 75)))
+            .collect();
+        assert_eq!(smeared_tail(&short), None);
+        let ramp: Vec<Plane> = (0..3)
+            .map(|_| Plane::from_fn(w, h, |x, _| x as f32))
+            .collect();
+        assert_eq!(smeared_tail(&ramp), None);
     }
 
     #[test]
