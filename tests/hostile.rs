@@ -276,7 +276,7 @@ fn a_jpeg_missing_half_or_most_of_its_scan_is_refused() {
 /// A photo whose lost part a decoder filled with one colour (from the
 /// block where its data ended) and which was then saved again: the file is
 /// whole, so only its pixels tell. Refused as a JPEG (4:4:4 and a camera's
-/// 4:2:0) and as a PNG, whatever the fill's colour, and so is a lost part
+/// 4:2:0) and as a PNG of 8 or 16 bits, whatever the fill's colour, and so is a lost part
 /// smeared by repeating the last row decoded; the photo itself, and
 /// the same photo with a flat band at the top or clipped white below, are
 /// read.
@@ -297,6 +297,8 @@ fn a_photo_saved_again_after_a_decoder_filled_its_lost_part_is_refused() {
         }
         px
     };
+    // 8-bit samples on the 16-bit scale
+    let deep = |px: &[u8]| -> Vec<u16> { px.iter().map(|&v| u16::from(v) * 257).collect() };
     // cut in the middle of a row of blocks, 16 px blocks from x = 304
     let cut = 208 * w + 304;
     for (colour, name) in [([128, 128, 128], "grey"), ([142, 98, 71], "dc")] {
@@ -313,6 +315,10 @@ fn a_photo_saved_again_after_a_decoder_filled_its_lost_part_is_refused() {
             (
                 format!("{name}.png"),
                 output::png_rgb8(Path::new("x"), w, h, &px).unwrap(),
+            ),
+            (
+                format!("{name}_16bit.png"),
+                output::png_rgb16(Path::new("x"), w, h, &deep(&px)).unwrap(),
             ),
         ];
         for (file, bytes) in files {
@@ -346,7 +352,7 @@ fn a_photo_saved_again_after_a_decoder_filled_its_lost_part_is_refused() {
         write(&p, &bytes);
         refused(
             run(["metrics", s(&p)]),
-            &[file, "damaged", "repeats one row"],
+            &[file, "damaged", "repeats the row above"],
         );
     }
     let read = [

@@ -13,30 +13,33 @@
 use crate::raster::Plane;
 
 /// Side of the blocks compared: the largest JPEG MCU (4:2:0 subsampling).
-const BLOCK: usize = 16;
+pub(super) const BLOCK: usize = 16;
 
-/// Smallest share of the image the flat run must cover.
-const MIN_SHARE: f64 = 0.02;
+/// Smallest share of the image a fill must cover.
+pub(super) const MIN_SHARE: f64 = 0.02;
 
 /// Largest share of the image that may be flat blocks before the run (a
 /// photo has none; a drawing more).
 const MAX_FLAT_BEFORE: f64 = 0.01;
 
-/// A colour within this share of the scale from black or white is clipped
-/// (flat blocks there are a photo's own), not a fill.
+/// A colour with a channel within this share of the scale from black or
+/// white may be clipped (flat blocks there can be a photo's own), and is
+/// not taken for a fill.
 const CLIPPED: f32 = 0.125;
 
 /// The flat run found: where it starts and what share of the image it covers.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) struct Fill {
-    /// The first pixel row of the run's first block (stored orientation).
+    /// The first pixel row of the run (stored orientation; for a flat
+    /// run, of its first block).
     pub(super) row: usize,
-    /// The run's share of the image's whole blocks.
+    /// The run's share of the image (of its whole blocks, for a flat run).
     pub(super) share: f64,
 }
 
 /// The longest run of identical flat blocks of `planes` (as stored, before
-/// any orientation; samples up to `full`), when it covers more than a row
+/// any orientation; samples up to `full`), none of whose channels is near
+/// black or white, when it covers more than a row
 /// of blocks and [`MIN_SHARE`] of them, starts after at least a row of
 /// blocks, is not the whole image, and at most [`MAX_FLAT_BEFORE`] of the
 /// blocks before it are flat; `None` otherwise.
@@ -47,17 +50,22 @@ pub(super) fn lost_part(planes: &[Plane], full: f32) -> Option<Fill> {
     if bw < 2 || bh < 2 {
         return None;
     }
-    let flat = |k: usize| -> Option<Vec<f32>> {
+    // a block's colour when it is flat and not clipped (grey: one channel,
+    // the others 0); a textured block stops at its second sample
+    let flat = |k: usize| -> Option<[f32; 3]> {
         let (x0, y0) = ((k % bw) * BLOCK, (k / bw) * BLOCK);
-        let colour: Vec<f32> = planes.iter().map(|p| p.row(y0)[x0]).collect();
-        let same = planes.iter().zip(&colour).all(|(p, &c)| {
-            (y0..y0 + BLOCK).all(|y| p.row(y)[x0..x0 + BLOCK].iter().all(|&v| v == c))
-        });
-        let clipped = colour.iter().all(|&c| c <= CLIPPED * full)
-            || colour.iter().all(|&c| c >= (1.0 - CLIPPED) * full);
-        (same && !clipped).then_some(colour)
+        let mut colour = [0.0f32; 3];
+        for (c, p) in colour.iter_mut().zip(planes) {
+            *c = p.row(y0)[x0];
+            let same = (y0..y0 + BLOCK).all(|y| p.row(y)[x0..x0 + BLOCK].iter().all(|v| v == c));
+            let clipped = *c <= CLIPPED * full || *c >= (1.0 - CLIPPED) * full;
+            if !same || clipped {
+                return None;
+            }
+        }
+        Some(colour)
     };
-    let blocks: Vec<Option<Vec<f32>>> = (0..n).map(flat).collect();
+    let blocks: Vec<Option<[f32; 3]>> = (0..n).map(flat).collect();
     // the longest run of one flat colour, the first of equal length
     let (mut best, mut start) = ((0, 0), 0);
     for k in 1..=n {
@@ -83,19 +91,18 @@ pub(super) fn lost_part(planes: &[Plane], full: f32) -> Option<Fill> {
         })
 }
 
-/// The row that every row after it to the end of `planes` (as stored)
-/// repeats, with those rows, when they are at least [`MIN_SHARE`] of the
-/// image and more than a row of blocks, start after at least a row of
-/// blocks, are not of one colour (a flat fill is [`lost_part`]'s, a
-/// clipped band a photo's own), and at most [`MAX_FLAT_BEFORE`] of the rows
-/// before them repeat the row above: what a decoder that repeats the last
-/// row it decoded leaves. `None` otherwise.
+/// The rows of `planes` (as stored) that each repeat the row above, from
+/// one to the end, when they are more than a row of blocks and
+/// [`MIN_SHARE`] of the image, start after at least a row of blocks, are
+/// not of one colour (a flat fill is [`lost_part`]'s, a clipped band a
+/// photo's own), and at most [`MAX_FLAT_BEFORE`] of the rows before them
+/// repeat the row above: what a decoder that repeats the last row it
+/// decoded leaves. `None` otherwise.
 pub(super) fn smeared_tail(planes: &[Plane]) -> Option<Fill> {
     let first = planes.first()?;
     let h = first.height();
     let repeats = |y: usize| planes.iter().all(|p| p.row(y) == p.row(y - 1));
-    // the row that is copied down, and the rows that show it
-    let start = (1..h).rev().take_while(|&y| repeats(y)).last()? - 1;
+    let start = (1..h).rev().take_while(|&y| repeats(y)).last()?;
     let rows = h - start;
     let uniform = planes.iter().all(|p| {
         let row = p.row(start);
@@ -143,8 +150,8 @@ mod tests {
         fill(&mut tail, 48 * w + 64, w * h, [128.0, 128.0, 128.0]);
         let found = lost_part(&tail, 255.0).unwrap();
         assert_eq!(found.row, 48);
-        // 2 blocks of row 3 are partly textured (x 64..79 starts a block
-        // at 64: 4 whole blocks), then 2 rows of 8: 20 of 48
+        // in block row 3 the 4 blocks from x 64 are whole (the 4 before
+        // keep their first row of texture), then 2 rows of 8: 20 of 48
         assert!((found.share - 20.0 / 48.0).abs() < 1e-12, "{found:?}");
         // a band of another colour in the middle, texture after it
         let mut band = textured();
@@ -163,12 +170,12 @@ mod tests {
                 p.row_mut(y).copy_from_slice(&last);
             }
         }
-        // the row that was copied is the first of the run
+        // rows 60..96 repeat the row above
         assert_eq!(
             smeared_tail(&smear),
             Some(Fill {
-                row: 59,
-                share: 37.0 / 96.0
+                row: 60,
+                share: 36.0 / 96.0
             })
         );
         // not: a photo, a flat or short tail, one from the top, a drawing
@@ -186,17 +193,34 @@ mod tests {
             .map(|_| Plane::from_fn(w, h, |x, _| x as f32))
             .collect();
         assert_eq!(smeared_tail(&ramp), None);
+        // a drawing: stripes above the texture too (2 repeated rows of 96
+        // before the run are over 1 %; none are not)
+        for (stripes, found) in [(3, false), (1, true)] {
+            let mut drawn = smear.clone();
+            for (p, r) in drawn.iter_mut().zip(&ramp) {
+                for y in 0..stripes {
+                    p.row_mut(y).copy_from_slice(r.row(y));
+                }
+            }
+            assert_eq!(smeared_tail(&drawn).is_some(), found, "{stripes} rows");
+        }
     }
 
     #[test]
     fn clipped_drawn_small_or_whole_flat_areas_are_not_a_fill() {
         let (w, h) = (128, 96);
         assert_eq!(lost_part(&textured(), 255.0), None);
-        // clipped to white or black: a photo's own
-        for v in [255.0, 250.0, 3.0] {
+        // a channel clipped to white or black: a photo's own
+        for v in [
+            [255.0; 3],
+            [250.0; 3],
+            [3.0; 3],
+            [255.0, 0.0, 0.0],
+            [128.0, 128.0, 20.0],
+        ] {
             let mut clipped = textured();
-            fill(&mut clipped, 48 * w, w * h, [v; 3]);
-            assert_eq!(lost_part(&clipped, 255.0), None, "{v}");
+            fill(&mut clipped, 48 * w, w * h, v);
+            assert_eq!(lost_part(&clipped, 255.0), None, "{v:?}");
         }
         // a drawing: flat background before the drawn part as well
         let mut drawn = textured();

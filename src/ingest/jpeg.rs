@@ -4,6 +4,7 @@
 //! marker put back decodes without error, the missing blocks repeating the
 //! last one).
 
+use super::fill::{BLOCK, MIN_SHARE};
 use super::{
     Decoded, IngestOptions, Meta, check_size, deinterleave_u8, exif_date, exif_orientation,
     one_line, parse_exif,
@@ -111,27 +112,22 @@ pub(super) fn decode_jpeg(path: &Path, bytes: &[u8], opts: &IngestOptions) -> Re
     Decoded::checked(path, planes, 8, meta, orientation)
 }
 
-/// Smallest share of the image a repeated tail must cover to be damage.
-const REPEATED_TAIL_MIN: f64 = 0.02;
-
-/// Side of the blocks compared: the largest JPEG MCU (4:2:0 subsampling).
-const MCU: usize = 16;
-
 /// The fraction of the image's 16×16 blocks (in scan order) that repeat its
-/// last block at its end, when that covers at least [`REPEATED_TAIL_MIN`]
+/// last block at its end, when that covers at least [`MIN_SHARE`]
 /// and more than a row of blocks, and the block is not plain black or white: what a decoder produces when
 /// a JPEG scan ends early (the missing MCUs repeat the last one decoded).
 /// Real photos repeat whole blocks only where clipped to black or white.
 fn repeated_tail_fraction(pixels: &[u8], w: usize, h: usize, channels: usize) -> Option<f64> {
-    let (bw, bh) = (w / MCU, h / MCU);
+    let (bw, bh) = (w / BLOCK, h / BLOCK);
     let n = bw * bh;
     if n < 2 || pixels.len() < w * h * channels {
         return None;
     }
     let row = w * channels;
     let block = |k: usize| {
-        let (x0, y0) = ((k % bw) * MCU * channels, (k / bw) * MCU);
-        (0..MCU).map(move |dy| &pixels[(y0 + dy) * row + x0..(y0 + dy) * row + x0 + MCU * channels])
+        let (x0, y0) = ((k % bw) * BLOCK * channels, (k / bw) * BLOCK);
+        (0..BLOCK)
+            .map(move |dy| &pixels[(y0 + dy) * row + x0..(y0 + dy) * row + x0 + BLOCK * channels])
     };
     let last = n - 1;
     let plain = |v: u8| block(last).all(|r| r.iter().all(|&p| p == v));
@@ -147,7 +143,7 @@ fn repeated_tail_fraction(pixels: &[u8], w: usize, h: usize, channels: usize) ->
     // more than a whole row of blocks (flat synthetic regions, a chart's
     // quadrant, repeat within rows; a cut scan repeats to the end), and not
     // the whole image (a uniform picture is what it shows)
-    (run > bw && run < n && fraction >= REPEATED_TAIL_MIN).then_some(fraction)
+    (run > bw && run < n && fraction >= MIN_SHARE).then_some(fraction)
 }
 
 /// The Exif APP1 payload of a JPEG, without its "Exif\0\0" header, read

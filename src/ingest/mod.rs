@@ -76,7 +76,7 @@ pub struct Decoded {
 impl Decoded {
     /// As [`Decoded::upright`], after checking the planes as stored for a
     /// lost part a decoder filled before the file was saved again
-    /// ([`fill::lost_part`], [`fill::smeared_tail`]; 8- and 16-bit samples).
+    /// ([`fill::lost_part`] for 8- and 16-bit samples, [`fill::smeared_tail`]).
     ///
     /// # Errors
     /// [`Error::Decode`] naming `path` when there is one.
@@ -95,16 +95,16 @@ impl Decoded {
         let damage = |found: fill::Fill, what: &str| Error::Decode {
             path: path.to_path_buf(),
             reason: format!(
-                "damaged: {:.0}% of the image, from pixel row {} of the file on, {what}, as a decoder fills what it lost of a cut file before the picture is saved again; use the original photo",
+                "damaged: {:.0}% of the image, from stored pixel row {} on, {what} (a lost part a decoder filled before the picture was saved again); use the original photo",
                 100.0 * found.share,
                 found.row
             ),
         };
         if let Some(found) = full.and_then(|full| fill::lost_part(&planes, full)) {
-            return Err(damage(found, "is one flat colour block after block"));
+            return Err(damage(found, "is one flat colour"));
         }
-        if let Some(found) = full.and(fill::smeared_tail(&planes)) {
-            return Err(damage(found, "repeats one row"));
+        if let Some(found) = fill::smeared_tail(&planes) {
+            return Err(damage(found, "repeats the row above it"));
         }
         Ok(Decoded::upright(planes, bit_depth, meta, orientation))
     }
