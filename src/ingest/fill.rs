@@ -22,6 +22,10 @@ pub(super) const MIN_SHARE: f64 = 0.02;
 /// photo has none; a drawing more).
 const MAX_FLAT_BEFORE: f64 = 0.01;
 
+/// Levels (of 255) a filled sample may differ from another: the encoder
+/// that saved the fill again rounds some of its samples one level off.
+const JITTER: f32 = 1.0;
+
 /// A colour with a channel within this share of the scale from black or
 /// white may be clipped (flat blocks there can be a photo's own), and is
 /// not taken for a fill.
@@ -52,12 +56,17 @@ pub(super) fn lost_part(planes: &[Plane], full: f32) -> Option<Fill> {
     }
     // a block's colour when it is flat and not clipped (grey: one channel,
     // the others 0); a textured block stops at its second sample
+    let level = full / 255.0;
     let flat = |k: usize| -> Option<[f32; 3]> {
         let (x0, y0) = ((k % bw) * BLOCK, (k / bw) * BLOCK);
         let mut colour = [0.0f32; 3];
         for (c, p) in colour.iter_mut().zip(planes) {
             *c = p.row(y0)[x0];
-            let same = (y0..y0 + BLOCK).all(|y| p.row(y)[x0..x0 + BLOCK].iter().all(|v| v == c));
+            let same = (y0..y0 + BLOCK).all(|y| {
+                p.row(y)[x0..x0 + BLOCK]
+                    .iter()
+                    .all(|v| (v - *c).abs() <= JITTER * level)
+            });
             let clipped = *c <= CLIPPED * full || *c >= (1.0 - CLIPPED) * full;
             if !same || clipped {
                 return None;
@@ -69,7 +78,14 @@ pub(super) fn lost_part(planes: &[Plane], full: f32) -> Option<Fill> {
     // the longest run of one flat colour, the first of equal length
     let (mut best, mut start) = ((0, 0), 0);
     for k in 1..=n {
-        let continues = k < n && blocks[k].is_some() && blocks[k] == blocks[start];
+        let continues = k < n
+            && match (blocks[k], blocks[start]) {
+                (Some(a), Some(b)) => a
+                    .iter()
+                    .zip(b)
+                    .all(|(a, b)| (a - b).abs() <= JITTER * level),
+                _ => false,
+            };
         if !continues {
             if blocks[start].is_some() && k - start > best.1 {
                 best = (start, k - start);
@@ -153,6 +169,17 @@ mod tests {
         // in block row 3 the 4 blocks from x 64 are whole (the 4 before
         // keep their first row of texture), then 2 rows of 8: 20 of 48
         assert!((found.share - 20.0 / 48.0).abs() < 1e-12, "{found:?}");
+        // saved again, some filled samples one level off: the same run;
+        // two levels off is texture
+        let mut jittered = tail.clone();
+        for i in (60 * w..w * h).step_by(97) {
+            jittered[1].data_mut()[i] = 127.0;
+        }
+        assert_eq!(lost_part(&jittered, 255.0), Some(found));
+        for i in (60 * w..w * h).step_by(97) {
+            jittered[1].data_mut()[i] = 126.0;
+        }
+        assert_eq!(lost_part(&jittered, 255.0), None);
         // a band of another colour in the middle, texture after it
         let mut band = textured();
         fill(&mut band, 32 * w, 64 * w, [90.0, 60.0, 40.0]);
