@@ -1,6 +1,6 @@
 //! A lost part of a photo that a decoder filled and someone saved again:
 //! the file is whole, but a run of its 16×16 blocks (in scan order) is one
-//! flat colour. A decoder that meets the end of a JPEG's data early keeps
+//! flat colour (to within the level the second encoder rounds). A decoder that meets the end of a JPEG's data early keeps
 //! its last DC value and fills every block after it with that colour (grey
 //! where it resets); re-saving that picture gives a file whose scan covers
 //! its frame, so the walk of [`super::scan`] finds nothing. A camera's
@@ -41,10 +41,11 @@ pub(super) struct Fill {
     pub(super) share: f64,
 }
 
-/// The longest run of identical flat blocks of `planes` (as stored, before
+/// The longest run of flat blocks of one colour (each sample, and each
+/// block's colour, within [`JITTER`] levels) of `planes` (as stored, before
 /// any orientation; samples up to `full`), none of whose channels is near
-/// black or white, when it covers more than a row
-/// of blocks and [`MIN_SHARE`] of them, starts after at least a row of
+/// black or white, when it covers more than a row of blocks and
+/// [`MIN_SHARE`] of them, starts after at least a row of
 /// blocks, is not the whole image, and at most [`MAX_FLAT_BEFORE`] of the
 /// blocks before it are flat; `None` otherwise.
 pub(super) fn lost_part(planes: &[Plane], full: f32) -> Option<Fill> {
