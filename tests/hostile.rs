@@ -273,6 +273,63 @@ fn a_jpeg_missing_half_or_most_of_its_scan_is_refused() {
     assert!((d.planes[0].at(8, 8) - 120.0).abs() <= 2.0);
 }
 
+/// A progressive JPEG cut anywhere still decodes to a whole picture, only
+/// coarser from the cut on (less fine texture: smoother skin). Cut inside
+/// any of its ten scans, with its end-of-image marker put back (or not:
+/// then the decoder may see the end itself), or between two scans, it is
+/// refused; the whole file is read.
+#[test]
+fn a_progressive_jpeg_cut_anywhere_is_refused() {
+    let t = tempdir();
+    let jpeg = std::fs::read(data("bad_inputs/progressive.jpg")).unwrap();
+    let scans: Vec<usize> = (0..jpeg.len() - 1)
+        .filter(|&i| jpeg[i] == 0xFF && jpeg[i + 1] == 0xDA)
+        .collect();
+    assert_eq!(scans.len(), 10);
+    // the marker after the header at `from`: tables or the next scan
+    let next_marker = |from: usize| {
+        (from + 2..jpeg.len() - 1)
+            .find(|&i| jpeg[i] == 0xFF && jpeg[i + 1] != 0 && !(0xD0..=0xD7).contains(&jpeg[i + 1]))
+            .unwrap()
+    };
+    for (k, &scan) in scans.iter().enumerate() {
+        // a quarter and three quarters into the scan's data (its header is
+        // 8 to 14 bytes)
+        let end = next_marker(scan);
+        for at in [
+            scan + 14 + (end - scan - 14) / 4,
+            end - (end - scan - 14) / 4,
+        ] {
+            for marker in [true, false] {
+                let mut cut = jpeg[..at].to_vec();
+                if marker {
+                    cut.extend([0xFF, 0xD9]);
+                }
+                let p = t.path().join(format!("scan_{k}_{at}_{marker}.jpg"));
+                write(&p, &cut);
+                // without the marker the decoder may find the end itself
+                let says: &[&str] = if marker {
+                    &["damaged", "progressive"]
+                } else {
+                    &["cannot decode"]
+                };
+                refused(run(["metrics", s(&p)]), &[&[s(&p)], says].concat());
+            }
+        }
+    }
+    let mut unrefined = jpeg[..scans[9]].to_vec();
+    unrefined.extend([0xFF, 0xD9]);
+    let p = t.path().join("nine_scans.jpg");
+    write(&p, &unrefined);
+    refused(
+        run(["metrics", s(&p)]),
+        &["nine_scans.jpg", "ends after 9 scans"],
+    );
+    let p = t.path().join("whole.jpg");
+    write(&p, &jpeg);
+    assert_eq!(run(["metrics", s(&p)]).0, 0);
+}
+
 /// A photo whose lost part a decoder filled with one colour (from the
 /// block where its data ended) and which was then saved again: the file is
 /// whole, so only its pixels tell. Refused as a JPEG (4:4:4 and a camera's

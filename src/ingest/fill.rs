@@ -135,6 +135,49 @@ pub(super) fn smeared_tail(planes: &[Plane]) -> Option<Fill> {
         .then_some(Fill { row: start, share })
 }
 
+/// The blocks (16×16, scan order) at the end of `planes` (as stored;
+/// samples up to `full`) that repeat the last block exactly, when they are
+/// more than a row of blocks and at least [`MIN_SHARE`] of the blocks, not
+/// the whole image, and that block is not plain black or white: what a
+/// decoder leaves when a JPEG scan ends early and it repeats the last MCU
+/// it decoded. A photo repeats whole blocks only where clipped. For scans
+/// that [`super::scan`] cannot walk (progressive, several scans).
+pub(super) fn repeated_tail(planes: &[Plane], full: f32) -> Option<Fill> {
+    let first = planes.first()?;
+    let (bw, bh) = (first.width() / BLOCK, first.height() / BLOCK);
+    let n = bw * bh;
+    if n < 2 {
+        return None;
+    }
+    fn rows(p: &Plane, bw: usize, k: usize) -> impl Iterator<Item = &[f32]> {
+        let (x0, y0) = ((k % bw) * BLOCK, (k / bw) * BLOCK);
+        (y0..y0 + BLOCK).map(move |y| &p.row(y)[x0..x0 + BLOCK])
+    }
+    let same = |a: usize, b: usize| {
+        planes
+            .iter()
+            .all(|p| rows(p, bw, a).zip(rows(p, bw, b)).all(|(ra, rb)| ra == rb))
+    };
+    let last = n - 1;
+    let plain = |v: f32| {
+        planes
+            .iter()
+            .all(|p| rows(p, bw, last).all(|r| r.iter().all(|&s| s == v)))
+    };
+    if plain(0.0) || plain(full) {
+        return None;
+    }
+    let run = (0..last).rev().take_while(|&k| same(k, last)).count() + 1;
+    let share = run as f64 / n as f64;
+    // more than a whole row of blocks (flat synthetic regions, a chart's
+    // quadrant, repeat within rows; a cut scan repeats to the end), and not
+    // the whole image (a uniform picture is what it shows)
+    (run > bw && run < n && share >= MIN_SHARE).then_some(Fill {
+        row: ((n - run) / bw) * BLOCK,
+        share,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +200,46 @@ mod tests {
         for (p, c) in planes.iter_mut().zip(colour) {
             p.data_mut()[from..to].fill(c);
         }
+    }
+
+    #[test]
+    fn a_tail_repeating_the_last_block_is_found_unless_black_or_white() {
+        // 64×64 grey texture: 4×4 blocks of 16 px; `k` blocks before the
+        // last (in scan order) set to a copy of it, or all to one value
+        let texture = Plane::from_fn(64, 64, |x, y| ((y * 64 + x) * 37 % 251) as f32);
+        let with_tail = |k: usize, fill: Option<f32>| {
+            let mut p = texture.clone();
+            for block in (15 - k)..16 {
+                let (bx, by) = (block % 4, block / 4);
+                for dy in 0..16 {
+                    for dx in 0..16 {
+                        let last = texture.row(48 + dy)[48 + dx];
+                        p.row_mut(by * 16 + dy)[bx * 16 + dx] = fill.unwrap_or(last);
+                    }
+                }
+            }
+            vec![p]
+        };
+        let found = |planes: &[Plane]| repeated_tail(planes, 255.0);
+        assert_eq!(found(std::slice::from_ref(&texture)), None);
+        // a uniform picture repeats everywhere and is what it shows
+        assert_eq!(found(&[Plane::from_fn(64, 64, |_, _| 128.0)]), None);
+        // a row of blocks (a flat band within rows) is not enough
+        assert_eq!(found(&with_tail(3, None)), None);
+        // blocks 11..16 of 16: from the third row of blocks (pixel row 32)
+        let five = Some(Fill {
+            row: 32,
+            share: 5.0 / 16.0,
+        });
+        assert_eq!(found(&with_tail(4, None)), five);
+        assert_eq!(found(&with_tail(4, Some(128.0))), five);
+        // clipped white or black blocks are ordinary photos
+        assert_eq!(found(&with_tail(8, Some(255.0))), None);
+        assert_eq!(found(&with_tail(8, Some(0.0))), None);
+        // every channel must repeat
+        let mut colour = with_tail(4, None);
+        colour.push(texture.clone());
+        assert_eq!(found(&colour), None);
     }
 
     #[test]

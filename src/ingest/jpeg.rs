@@ -2,9 +2,8 @@
 //! compressed size against the frame before any pixel is allocated, and the
 //! detection of a scan that ends early (a cut file with its end-of-image
 //! marker put back decodes without error, the missing blocks repeating the
-//! last one).
+//! last one, or, in a progressive file, coarser than the rest).
 
-use super::fill::{BLOCK, MIN_SHARE};
 use super::{
     Decoded, IngestOptions, Meta, check_size, deinterleave_u8, exif_date, exif_orientation,
     one_line, parse_exif,
@@ -68,28 +67,40 @@ pub(super) fn decode_jpeg(path: &Path, bytes: &[u8], opts: &IngestOptions) -> Re
             &"the decoder returned the wrong number of samples",
         ));
     }
-    // A scan cut short decodes its missing blocks as repeats of one block.
-    // The scan's codes are walked to see whether its data covers the frame
+    // A scan cut short decodes its missing blocks as repeats of one block,
+    // or, in a progressive file, as coarser versions of themselves. The
+    // scans' codes are walked to see whether their data covers the frame
     // (~65 ms for a 2.2 MB 12 MP JPEG, against ~330 ms for its decoding);
-    // where the layout cannot be walked (progressive, several scans), a
-    // repeat of the last block over more than a row of blocks is taken as
-    // the cut.
-    let fraction = repeated_tail_fraction(&pixels, w, h, channels);
-    let walked = super::scan::coverage(bytes);
-    match (walked, fraction) {
-        (Some(super::scan::Coverage::Short { found, expected }), _) => {
+    // where the layout cannot be walked (a sequential frame of several
+    // scans, arithmetic coding), a repeat of the last block over more than
+    // a row of blocks is taken as the cut (checked on the planes below).
+    use super::scan::Coverage;
+    let walked = super::scan::coverage(bytes).or_else(|| super::progressive::coverage(bytes));
+    let missing =
+        |found: u64, expected: u64| 100.0 * (expected - found) as f64 / expected.max(1) as f64;
+    match walked {
+        Some(Coverage::Short { found, expected }) => {
             return Err(decode_err(&format!(
                 "damaged: the compressed data ends after {found} of its {expected} blocks ({:.0}% missing; a truncated or cut scan)",
-                100.0 * (expected - found) as f64 / expected.max(1) as f64
+                missing(found, expected)
             )));
         }
-        (None, Some(fraction)) => {
+        Some(Coverage::ScanShort {
+            scan,
+            found,
+            expected,
+        }) => {
             return Err(decode_err(&format!(
-                "damaged: the last {:.0}% of the image repeats one block, so the compressed data ends early (a truncated or cut scan)",
-                100.0 * fraction
+                "damaged: the compressed data of scan {scan} of this progressive JPEG ends after {found} of its {expected} blocks ({:.0}% missing; a truncated or cut file)",
+                missing(found, expected)
             )));
         }
-        _ => {}
+        Some(Coverage::Unrefined { scans }) => {
+            return Err(decode_err(&format!(
+                "damaged: this progressive JPEG ends after {scans} scans, before they bring every part of the picture to full detail (a truncated or cut file)"
+            )));
+        }
+        Some(Coverage::Complete) | None => {}
     }
     let mut meta = Meta {
         stored_size: (w, h),
@@ -109,41 +120,16 @@ pub(super) fn decode_jpeg(path: &Path, bytes: &[u8], opts: &IngestOptions) -> Re
         }
     }
     let planes = deinterleave_u8(&pixels, w, h, channels);
+    drop(pixels);
+    if walked.is_none()
+        && let Some(tail) = super::fill::repeated_tail(&planes, 255.0)
+    {
+        return Err(decode_err(&format!(
+            "damaged: the last {:.0}% of the image repeats one block, so the compressed data ends early (a truncated or cut scan)",
+            100.0 * tail.share
+        )));
+    }
     Decoded::checked(path, planes, 8, meta, orientation)
-}
-
-/// The fraction of the image's 16×16 blocks (in scan order) that repeat its
-/// last block at its end, when that covers at least [`MIN_SHARE`]
-/// and more than a row of blocks, and the block is not plain black or white: what a decoder produces when
-/// a JPEG scan ends early (the missing MCUs repeat the last one decoded).
-/// Real photos repeat whole blocks only where clipped to black or white.
-fn repeated_tail_fraction(pixels: &[u8], w: usize, h: usize, channels: usize) -> Option<f64> {
-    let (bw, bh) = (w / BLOCK, h / BLOCK);
-    let n = bw * bh;
-    if n < 2 || pixels.len() < w * h * channels {
-        return None;
-    }
-    let row = w * channels;
-    let block = |k: usize| {
-        let (x0, y0) = ((k % bw) * BLOCK * channels, (k / bw) * BLOCK);
-        (0..BLOCK)
-            .map(move |dy| &pixels[(y0 + dy) * row + x0..(y0 + dy) * row + x0 + BLOCK * channels])
-    };
-    let last = n - 1;
-    let plain = |v: u8| block(last).all(|r| r.iter().all(|&p| p == v));
-    if plain(0) || plain(255) {
-        return None;
-    }
-    let run = (0..last)
-        .rev()
-        .take_while(|&k| block(k).zip(block(last)).all(|(a, b)| a == b))
-        .count()
-        + 1;
-    let fraction = run as f64 / n as f64;
-    // more than a whole row of blocks (flat synthetic regions, a chart's
-    // quadrant, repeat within rows; a cut scan repeats to the end), and not
-    // the whole image (a uniform picture is what it shows)
-    (run > bw && run < n && fraction >= MIN_SHARE).then_some(fraction)
 }
 
 /// The Exif APP1 payload of a JPEG, without its "Exif\0\0" header, read
@@ -176,49 +162,6 @@ pub(super) fn jpeg_exif_blob(bytes: &[u8]) -> Option<Vec<u8>> {
 mod tests {
     use super::super::decode_bytes;
     use super::*;
-
-    #[test]
-    fn a_repeated_tail_is_damage_unless_black_or_white() {
-        // 64×64 grey texture: 4×4 blocks of 16 px; `k` blocks before the
-        // last (in scan order) set to a copy of it, or all to one value
-        let (w, h) = (64, 64);
-        let texture: Vec<u8> = (0..w * h).map(|i| (i * 37 % 251) as u8).collect();
-        let with_tail = |k: usize, fill: Option<u8>| {
-            let mut px = texture.clone();
-            for block in (15 - k)..16 {
-                let (bx, by) = (block % 4, block / 4);
-                for dy in 0..16 {
-                    for dx in 0..16 {
-                        let last = texture[(48 + dy) * w + 48 + dx];
-                        px[(by * 16 + dy) * w + bx * 16 + dx] = fill.unwrap_or(last);
-                    }
-                }
-            }
-            px
-        };
-        assert_eq!(repeated_tail_fraction(&texture, w, h, 1), None);
-        // a uniform picture repeats everywhere and is what it shows
-        assert_eq!(repeated_tail_fraction(&[128u8; 64 * 64], w, h, 1), None);
-        // a row of blocks (a flat band within rows) is not enough
-        assert_eq!(repeated_tail_fraction(&with_tail(3, None), w, h, 1), None);
-        assert_eq!(
-            repeated_tail_fraction(&with_tail(4, None), w, h, 1),
-            Some(5.0 / 16.0)
-        );
-        assert_eq!(
-            repeated_tail_fraction(&with_tail(4, Some(128)), w, h, 1),
-            Some(5.0 / 16.0)
-        );
-        // clipped white or black blocks are ordinary photos
-        assert_eq!(
-            repeated_tail_fraction(&with_tail(8, Some(255)), w, h, 1),
-            None
-        );
-        assert_eq!(
-            repeated_tail_fraction(&with_tail(8, Some(0)), w, h, 1),
-            None
-        );
-    }
 
     #[test]
     fn a_jpeg_whose_scan_is_cut_in_half_is_refused() {

@@ -13,6 +13,7 @@ mod fill;
 mod heic;
 mod jpeg;
 mod png;
+mod progressive;
 mod quant;
 mod scan;
 mod strips;

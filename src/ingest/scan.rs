@@ -16,6 +16,16 @@ pub(super) enum Coverage {
     Complete,
     /// The data ends after `found` of `expected` MCUs.
     Short { found: u64, expected: u64 },
+    /// The data of a progressive file's scan `scan` (counted from 1) ends
+    /// after `found` of its `expected` MCUs.
+    ScanShort {
+        scan: usize,
+        found: u64,
+        expected: u64,
+    },
+    /// A progressive file whose `scans` scans end before they bring every
+    /// coefficient of every component to full precision.
+    Unrefined { scans: usize },
 }
 
 #[derive(Clone, Copy, Default)]
@@ -27,14 +37,32 @@ struct Component {
     ac: usize,
 }
 
+/// Bits of a code read at once through [`Table::fast`].
+const FAST_BITS: u32 = 9;
+
 /// A canonical Huffman table: for each code length, the first code, the
-/// number of codes and the index of its first symbol.
-#[derive(Clone, Default)]
-struct Table {
+/// number of codes and the index of its first symbol; and, for each value
+/// of the next [`FAST_BITS`] bits, the code they start with when it is at
+/// most that long (its length above the symbol; 0: longer or none).
+#[derive(Clone)]
+pub(super) struct Table {
     first: [u32; 17],
     count: [u32; 17],
     offset: [usize; 17],
     symbols: Vec<u8>,
+    fast: [u16; 1 << FAST_BITS],
+}
+
+impl Default for Table {
+    fn default() -> Table {
+        Table {
+            first: [0; 17],
+            count: [0; 17],
+            offset: [0; 17],
+            symbols: Vec::new(),
+            fast: [0; 1 << FAST_BITS],
+        }
+    }
 }
 
 impl Table {
@@ -49,6 +77,23 @@ impl Table {
             t.first[len] = code;
             t.count[len] = n;
             t.offset[len] = offset;
+            if len as u32 <= FAST_BITS {
+                let spare = FAST_BITS - len as u32;
+                for i in 0..n {
+                    // a malformed table (more codes than the length
+                    // holds) keeps what the bit-by-bit search would find:
+                    // the shortest code, the first symbol
+                    let (c, symbol) = (code + i, symbols.get(offset + i as usize));
+                    if let (true, Some(&symbol)) = (c < 1 << len, symbol) {
+                        let entry = ((len as u16) << 8) | u16::from(symbol);
+                        for e in &mut t.fast[(c << spare) as usize..((c + 1) << spare) as usize] {
+                            if *e == 0 {
+                                *e = entry;
+                            }
+                        }
+                    }
+                }
+            }
             code = (code + n) << 1;
             offset += n as usize;
         }
@@ -57,40 +102,82 @@ impl Table {
 }
 
 /// Bits of the entropy-coded segment, stuffed zero bytes removed; `None`
-/// at a marker or the end of the file.
-struct Bits<'a> {
+/// at a marker or the end of the file. Bytes are loaded only as far as a
+/// read looks ahead, so at the end of a segment the next byte unread is its
+/// marker.
+pub(super) struct Bits<'a> {
     data: &'a [u8],
     pos: usize,
-    acc: u32,
+    acc: u64,
     left: u32,
 }
 
-impl Bits<'_> {
-    fn bit(&mut self) -> Option<u32> {
-        if self.left == 0 {
-            let b = *self.data.get(self.pos)?;
+impl<'a> Bits<'a> {
+    pub(super) fn new(data: &'a [u8]) -> Bits<'a> {
+        Bits {
+            data,
+            pos: 0,
+            acc: 0,
+            left: 0,
+        }
+    }
+
+    /// The index of the first byte not yet read.
+    pub(super) fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// Loads bytes until `need` bits are held, or a marker or the end.
+    fn fill(&mut self, need: u32) {
+        while self.left < need {
+            let Some(&b) = self.data.get(self.pos) else {
+                return;
+            };
             if b == 0xFF {
                 if self.data.get(self.pos + 1) != Some(&0) {
-                    return None; // a marker: the segment ends here
+                    return; // a marker: the segment ends here
                 }
                 self.pos += 1;
             }
             self.pos += 1;
-            self.acc = u32::from(b);
-            self.left = 8;
+            self.acc = (self.acc << 8) | u64::from(b);
+            self.left += 8;
         }
-        self.left -= 1;
-        Some((self.acc >> self.left) & 1)
     }
 
-    fn skip(&mut self, n: u32) -> Option<()> {
-        for _ in 0..n {
-            self.bit()?;
-        }
-        Some(())
+    pub(super) fn bit(&mut self) -> Option<u32> {
+        self.value(1)
     }
 
-    fn symbol(&mut self, t: &Table) -> Option<u8> {
+    pub(super) fn skip(&mut self, n: u32) -> Option<()> {
+        self.value(n).map(|_| ())
+    }
+
+    /// The next `n` (at most 32) bits as a number, first bit highest.
+    pub(super) fn value(&mut self, n: u32) -> Option<u32> {
+        self.fill(n);
+        if self.left < n {
+            return None;
+        }
+        self.left -= n;
+        Some(((self.acc >> self.left) & ((1u64 << n) - 1)) as u32)
+    }
+
+    pub(super) fn symbol(&mut self, t: &Table) -> Option<u8> {
+        self.fill(FAST_BITS);
+        if self.left >= FAST_BITS {
+            let next = (self.acc >> (self.left - FAST_BITS)) as usize & ((1 << FAST_BITS) - 1);
+            let entry = t.fast[next];
+            if entry != 0 {
+                self.left -= u32::from(entry >> 8);
+                return Some(entry as u8);
+            }
+        }
+        self.symbol_bit_by_bit(t)
+    }
+
+    /// [`Bits::symbol`] without the table of short codes.
+    fn symbol_bit_by_bit(&mut self, t: &Table) -> Option<u8> {
         let mut code = 0u32;
         for len in 1..=16 {
             code = (code << 1) | self.bit()?;
@@ -105,7 +192,7 @@ impl Bits<'_> {
     }
 
     /// Skips to the restart marker expected next; false when it is not there.
-    fn restart(&mut self) -> bool {
+    pub(super) fn restart(&mut self) -> bool {
         self.left = 0;
         match (self.data.get(self.pos), self.data.get(self.pos + 1)) {
             (Some(0xFF), Some(m)) if (0xD0..=0xD7).contains(m) => {
@@ -163,23 +250,7 @@ pub(super) fn coverage(jpeg: &[u8]) -> Option<Coverage> {
             }
             // progressive, lossless, arithmetic, hierarchical: not walked
             0xC2 | 0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => return None,
-            0xC4 => {
-                let mut p = 0;
-                while p < body.len() {
-                    let class_id = *body.get(p)?;
-                    let counts = body.get(p + 1..p + 17)?;
-                    let total: usize = counts.iter().map(|&c| usize::from(c)).sum();
-                    let symbols = body.get(p + 17..p + 17 + total)?;
-                    let t = Table::new(counts, symbols);
-                    let slot = usize::from(class_id & 3);
-                    if class_id >> 4 == 0 {
-                        dc[slot] = t;
-                    } else {
-                        ac[slot] = t;
-                    }
-                    p += 17 + total;
-                }
-            }
+            0xC4 => read_tables(body, &mut dc, &mut ac)?,
             0xDD => restart = u64::from(u16::from_be_bytes([*body.first()?, *body.get(1)?])),
             0xDA => {
                 let n = usize::from(*body.first()?);
@@ -200,6 +271,27 @@ pub(super) fn coverage(jpeg: &[u8]) -> Option<Coverage> {
         }
     }
     None
+}
+
+/// The Huffman tables of a DHT segment's `body` into their `dc` and `ac`
+/// slots; `None` when it is malformed.
+pub(super) fn read_tables(body: &[u8], dc: &mut [Table], ac: &mut [Table]) -> Option<()> {
+    let mut p = 0;
+    while p < body.len() {
+        let class_id = *body.get(p)?;
+        let counts = body.get(p + 1..p + 17)?;
+        let total: usize = counts.iter().map(|&c| usize::from(c)).sum();
+        let symbols = body.get(p + 17..p + 17 + total)?;
+        let t = Table::new(counts, symbols);
+        let slot = usize::from(class_id & 3);
+        if class_id >> 4 == 0 {
+            dc[slot] = t;
+        } else {
+            ac[slot] = t;
+        }
+        p += 17 + total;
+    }
+    Some(())
 }
 
 /// The marker segments of a JPEG after its start-of-image marker, each as
@@ -254,12 +346,7 @@ fn walk(
                 .collect(),
         )
     };
-    let mut bits = Bits {
-        data,
-        pos: 0,
-        acc: 0,
-        left: 0,
-    };
+    let mut bits = Bits::new(data);
     for m in 0..mcus {
         if restart > 0 && m > 0 && m % restart == 0 && !bits.restart() {
             return Coverage::Short {
@@ -290,6 +377,43 @@ mod tests {
     fn textured(w: usize, h: usize) -> Vec<u8> {
         let rgb: Vec<u8> = (0..w * h * 3).map(|i| ((i * 7919) % 251) as u8).collect();
         crate::output::jpeg_rgb8(Path::new("t.jpg"), w, h, &rgb, 90).unwrap()
+    }
+
+    #[test]
+    fn short_codes_read_at_once_are_the_codes_read_bit_by_bit() {
+        // the luminance AC table of the JPEG standard (K.5) and a malformed
+        // one (three codes of one bit), over pseudo-random data with
+        // stuffed bytes and a marker at the end
+        let mut counts = [0u8, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 125];
+        let symbols: Vec<u8> = (0..=161).map(|i: u32| (i * 37 % 251) as u8).collect();
+        let standard = Table::new(&counts, &symbols);
+        counts[..3].copy_from_slice(&[3, 0, 1]);
+        let malformed = Table::new(&counts, &symbols);
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut data: Vec<u8> = (0..4000)
+            .flat_map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let b = (state >> 24) as u8;
+                if b == 0xFF { vec![0xFF, 0] } else { vec![b] }
+            })
+            .collect();
+        data.extend([0xFF, 0xD9]);
+        for t in [&standard, &malformed] {
+            let (mut fast, mut slow) = (Bits::new(&data), Bits::new(&data));
+            let mut n = 0;
+            loop {
+                let a = fast.symbol(t);
+                assert_eq!(a, slow.symbol_bit_by_bit(t), "symbol {n}");
+                assert_eq!(fast.value(3), slow.value(3), "symbol {n}");
+                if a.is_none() {
+                    break;
+                }
+                n += 1;
+            }
+            assert!(n > 3000, "{n} symbols");
+        }
     }
 
     #[test]
