@@ -119,6 +119,15 @@ pub(super) fn decode_jpeg(path: &Path, bytes: &[u8], opts: &IngestOptions) -> Re
             orientation = exif_orientation(&ex, &mut meta.warnings);
         }
     }
+    // the profile of a colour image as decoded (a CMYK file's profile
+    // describes the ink, which the decoder has already turned into RGB)
+    let cmyk = matches!(
+        probe.input_colorspace(),
+        Some(ColorSpace::CMYK | ColorSpace::YCCK)
+    );
+    if !grey && !cmyk {
+        meta.icc = dec.icc_profile().map(std::sync::Arc::from);
+    }
     let planes = deinterleave_u8(&pixels, w, h, channels);
     drop(pixels);
     if walked.is_none()

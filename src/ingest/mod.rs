@@ -13,6 +13,7 @@ mod fill;
 mod heic;
 mod jpeg;
 mod png;
+pub mod profile;
 mod progressive;
 mod quant;
 mod scan;
@@ -138,6 +139,9 @@ pub struct Meta {
     pub warnings: Vec<String>,
     /// A JPEG's DC quantiser steps (`None` for other formats).
     pub jpeg_dc_steps: Option<DcSteps>,
+    /// The ICC profile embedded in a colour JPEG (`None`: untagged, taken
+    /// as sRGB; other formats), see [`profile`].
+    pub icc: Option<std::sync::Arc<[u8]>>,
 }
 
 /// A photo ready for measurement: sRGB-encoded planes on the 0–255 scale.

@@ -150,8 +150,36 @@ pub(super) fn measure_series(
     let at_once = super::captures_at_once(&job.opts.ingest, bw, bh);
     // the baseline's pyramid and keypoints, made once for every follow-up
     let baseline = align::Baseline::of_rgb(&base.image, &align_opts);
+    // a follow-up in another colour space than the baseline (another
+    // camera, or its colour setting changed) is converted into the
+    // baseline's, and the practitioner told
+    let profile_notes = std::sync::Mutex::new(Vec::new());
+    let read_follow_up = |path: &Path| -> Result<ingest::Photo> {
+        let mut photo = ingest::read_photo(path, &job.opts.ingest)?;
+        let done = ingest::profile::into_space_of(
+            &mut photo.image,
+            photo.meta.icc.as_deref(),
+            base.meta.icc.as_deref(),
+        );
+        let note = match done {
+            ingest::profile::Conversion::Same => None,
+            ingest::profile::Conversion::Converted { largest } => Some(format!(
+                "its colour profile differs from the baseline photo's, so it was converted into the baseline's colours (up to {largest:.0} of 255 levels)"
+            )),
+            ingest::profile::Conversion::Unusable(why) => Some(format!(
+                "its embedded colour profile {why}; its colours are read as stored"
+            )),
+        };
+        if let Some(note) = note {
+            let mut notes = profile_notes.lock().unwrap_or_else(|e| e.into_inner());
+            if !notes.iter().any(|(p, _)| p == path) {
+                notes.push((path.to_path_buf(), note));
+            }
+        }
+        Ok(photo)
+    };
     let register = |it: &Item<'_>| -> (Registration, Option<ingest::Photo>) {
-        let registered = match ingest::read_photo(&it.capture.path, &job.opts.ingest) {
+        let registered = match read_follow_up(&it.capture.path) {
             Ok(photo) => (
                 align::register_rgb_to(&baseline, &photo.image, &align_opts),
                 Some(photo),
@@ -285,7 +313,7 @@ pub(super) fn measure_series(
         } else {
             let photo = match photo {
                 Some(p) => p,
-                None => ingest::read_photo(&it.capture.path, &job.opts.ingest)?,
+                None => read_follow_up(&it.capture.path)?,
             };
             let frame = &registration.base_from_moving;
             let w = warped(&photo.image, frame, (bw, bh), factor, regions);
@@ -451,6 +479,14 @@ pub(super) fn measure_series(
     if early.is_none() {
         for (it, a) in items.iter().zip(&assessed) {
             warnings.extend(unaligned_warning(case, &it.capture.path, &a.registration));
+        }
+    }
+    let notes = profile_notes
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
+    for it in &items {
+        if let Some((path, note)) = notes.iter().find(|(p, _)| *p == it.capture.path) {
+            warnings.push(format!("{}: {note}", case.relative(path)));
         }
     }
     for (it, a) in items.iter().zip(&assessed) {
