@@ -97,7 +97,7 @@ pub(super) fn decode_jpeg(path: &Path, bytes: &[u8], opts: &IngestOptions) -> Re
         }
         Some(Coverage::Unrefined { scans }) => {
             return Err(decode_err(&format!(
-                "damaged: this progressive JPEG ends after {scans} scans, before they bring every part of the picture to full detail (a truncated or cut file)"
+                "damaged: this progressive JPEG ends after {scans} scans, before they bring every part of the picture to full detail (a truncated or cut file, or one saved without its finest detail)"
             )));
         }
         Some(Coverage::Complete) | None => {}

@@ -29,53 +29,60 @@ pub enum Conversion {
     Unusable(String),
 }
 
+/// The colour profile in `icc` (`None`: sRGB, what an untagged photo is
+/// taken to be).
+///
+/// # Errors
+/// Why it cannot be used: unreadable, or not for RGB.
+pub fn read(icc: Option<&[u8]>) -> Result<ColorProfile, String> {
+    let Some(icc) = icc else {
+        return Ok(ColorProfile::new_srgb());
+    };
+    let profile = ColorProfile::new_from_slice(icc).map_err(|e| format!("cannot be read ({e})"))?;
+    if profile.color_space == DataColorSpace::Rgb {
+        Ok(profile)
+    } else {
+        Err(format!("is for {:?}, not RGB", profile.color_space))
+    }
+}
+
 /// Converts `image` (sRGB-scale planes, 0–255) from the space of its
-/// embedded ICC profile `from` into that of `to` (`None`: sRGB, what an
-/// untagged photo is taken to be), relative colorimetric, clipped to the
-/// target's gamut. Nothing is changed when the two give the same colours to
-/// within [`SAME_SPACE`] on a grid of 16³ colours, or when the image is grey.
-pub fn into_space_of(image: &mut RgbPlanes, from: Option<&[u8]>, to: Option<&[u8]>) -> Conversion {
-    if image.model == ColourModel::Grey || from == to {
+/// embedded ICC profile `from` into the space `to` (see [`read`]),
+/// relative colorimetric, clipped to the target's gamut. Nothing is
+/// changed when the two give the same colours to within [`SAME_SPACE`] on
+/// a grid of 16³ colours, or when the image is grey; `Unusable` says why
+/// `from` cannot be used.
+pub fn into_space_of(image: &mut RgbPlanes, from: Option<&[u8]>, to: &ColorProfile) -> Conversion {
+    if image.model == ColourModel::Grey {
         return Conversion::Same;
     }
-    let read = |icc: Option<&[u8]>| -> Result<ColorProfile, String> {
-        let Some(icc) = icc else {
-            return Ok(ColorProfile::new_srgb());
-        };
-        let profile =
-            ColorProfile::new_from_slice(icc).map_err(|e| format!("cannot be read ({e})"))?;
-        if profile.color_space == DataColorSpace::Rgb {
-            Ok(profile)
-        } else {
-            Err(format!("is for {:?}, not RGB", profile.color_space))
-        }
-    };
-    let (src, dst) = match (read(from), read(to)) {
-        (Ok(s), Ok(d)) => (s, d),
-        (Err(e), _) | (_, Err(e)) => return Conversion::Unusable(e),
+    let src = match read(from) {
+        Ok(p) => p,
+        Err(why) => return Conversion::Unusable(why),
     };
     let options = TransformOptions {
         rendering_intent: RenderingIntent::RelativeColorimetric,
         ..TransformOptions::default()
     };
-    let transform = match src.create_transform_f32(Layout::Rgb, &dst, Layout::Rgb, options) {
+    let transform = match src.create_transform_f32(Layout::Rgb, to, Layout::Rgb, options) {
         Ok(t) => t,
         Err(e) => return Conversion::Unusable(format!("cannot be converted ({e})")),
     };
-    let convert = |rgb: &[f32], out: &mut [f32]| {
-        if transform.transform(rgb, out).is_err() {
-            out.copy_from_slice(rgb);
-        }
+    let convert = |rgb: &[f32], out: &mut [f32]| -> bool {
+        let done = transform.transform(rgb, out).is_ok();
         for v in out.iter_mut() {
             *v = v.clamp(0.0, 1.0);
         }
+        done
     };
     // a grid of 16 levels a channel: does the conversion move any colour?
     let grid: Vec<f32> = (0..16 * 16 * 16)
         .flat_map(|i| [i / 256, i / 16 % 16, i % 16].map(|l| l as f32 * 17.0 / 255.0))
         .collect();
     let mut moved = vec![0.0; grid.len()];
-    convert(&grid, &mut moved);
+    if !convert(&grid, &mut moved) {
+        return Conversion::Unusable("cannot be converted".into());
+    }
     let largest = grid
         .iter()
         .zip(&moved)
@@ -91,16 +98,19 @@ pub fn into_space_of(image: &mut RgbPlanes, from: Option<&[u8]>, to: Option<&[u8
         .par_chunks_mut(w)
         .zip(g.data_mut().par_chunks_mut(w))
         .zip(b.data_mut().par_chunks_mut(w))
-        .for_each(|((r, g), b)| {
-            let rgb: Vec<f32> = (0..w)
-                .flat_map(|x| [r[x], g[x], b[x]].map(|v| v / 255.0))
-                .collect();
-            let mut out = vec![0.0; rgb.len()];
-            convert(&rgb, &mut out);
-            for (x, px) in out.chunks_exact(3).enumerate() {
-                (r[x], g[x], b[x]) = (255.0 * px[0], 255.0 * px[1], 255.0 * px[2]);
-            }
-        });
+        .for_each_init(
+            || (vec![0.0; 3 * w], vec![0.0; 3 * w]),
+            |(rgb, out), ((r, g), b)| {
+                for (x, px) in rgb.chunks_exact_mut(3).enumerate() {
+                    px.copy_from_slice(&[r[x], g[x], b[x]].map(|v| v / 255.0));
+                }
+                // the grid went through, so a row does too (same lengths)
+                convert(rgb, out);
+                for (x, px) in out.chunks_exact(3).enumerate() {
+                    (r[x], g[x], b[x]) = (255.0 * px[0], 255.0 * px[1], 255.0 * px[2]);
+                }
+            },
+        );
     Conversion::Converted { largest }
 }
 
@@ -152,6 +162,10 @@ mod tests {
         })
     }
 
+    fn srgb_profile() -> ColorProfile {
+        read(None).unwrap()
+    }
+
     fn image(colours: &[[f32; 3]]) -> RgbPlanes {
         let plane = |c: usize| Plane::from_fn(colours.len(), 2, |x, _| colours[x][c]);
         RgbPlanes {
@@ -174,7 +188,7 @@ mod tests {
             [70.0, 45.0, 30.0],
         ];
         let mut img = image(&colours);
-        let done = into_space_of(&mut img, Some(&p3), None);
+        let done = into_space_of(&mut img, Some(&p3), &srgb_profile());
         assert!(
             matches!(done, Conversion::Converted { largest } if largest > 20.0),
             "{done:?}"
@@ -190,7 +204,7 @@ mod tests {
             }
         }
         // and back: within a level where sRGB holds the colour
-        let srgb_to_p3 = into_space_of(&mut img, None, Some(&p3));
+        let srgb_to_p3 = into_space_of(&mut img, None, &read(Some(&p3)).unwrap());
         assert!(matches!(srgb_to_p3, Conversion::Converted { .. }));
         for (x, c) in colours.iter().enumerate().skip(1) {
             assert!(
@@ -212,25 +226,34 @@ mod tests {
         let srgb = ColorProfile::new_srgb().encode().unwrap();
         let mut img = image(&colours);
         let before = img.r.data().to_vec();
-        assert_eq!(into_space_of(&mut img, Some(&srgb), None), Conversion::Same);
-        assert_eq!(into_space_of(&mut img, None, Some(&srgb)), Conversion::Same);
+        assert_eq!(
+            into_space_of(&mut img, Some(&srgb), &srgb_profile()),
+            Conversion::Same
+        );
+        assert_eq!(
+            into_space_of(&mut img, None, &read(Some(&srgb)).unwrap()),
+            Conversion::Same
+        );
         assert_eq!(img.r.data(), &before[..]);
         let p3 = ColorProfile::new_display_p3().encode().unwrap();
         assert_eq!(
-            into_space_of(&mut img, Some(&p3), Some(&p3)),
+            into_space_of(&mut img, Some(&p3), &read(Some(&p3)).unwrap()),
             Conversion::Same
         );
         let mut grey = image(&colours);
         grey.model = ColourModel::Grey;
-        assert_eq!(into_space_of(&mut grey, Some(&p3), None), Conversion::Same);
+        assert_eq!(
+            into_space_of(&mut grey, Some(&p3), &srgb_profile()),
+            Conversion::Same
+        );
         let broken = &p3[..p3.len() / 3];
         assert!(matches!(
-            into_space_of(&mut img, Some(broken), None),
+            into_space_of(&mut img, Some(broken), &srgb_profile()),
             Conversion::Unusable(_)
         ));
         let gray = ColorProfile::new_gray_with_gamma(2.2).encode().unwrap();
         assert!(matches!(
-            into_space_of(&mut img, Some(&gray), None),
+            into_space_of(&mut img, Some(&gray), &srgb_profile()),
             Conversion::Unusable(_)
         ));
         assert_eq!(img.r.data(), &before[..]);

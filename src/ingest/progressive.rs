@@ -8,7 +8,10 @@
 //! without computing a pixel (T.81 G.1.2; the refinement scans need, for
 //! each coefficient, whether an earlier scan made it non-zero), and checks
 //! that every scan's data covers its blocks and that the scans together
-//! bring every coefficient of every component to full precision.
+//! bring every coefficient of every component to full precision. (T.81
+//! lets an encoder leave out bands or low bits; every common encoder sends
+//! them all, and a picture without its finest detail would be measured as
+//! smoother skin, so such a file is refused as well.)
 
 use super::scan::{Bits, Coverage, Table};
 
@@ -385,7 +388,14 @@ mod tests {
 
     #[test]
     fn whole_files_are_complete_and_cut_ones_short_or_unrefined() {
-        for (w, h, sub, restart) in [(96, 64, true, 0), (33, 17, false, 0), (80, 48, true, 3)] {
+        for (w, h, sub, restart) in [
+            (96, 64, true, 0),
+            (33, 17, false, 0),
+            (80, 48, true, 3),
+            // 5×3 luma blocks of their own, 6×4 in whole MCUs
+            (40, 24, true, 0),
+            (40, 24, true, 1),
+        ] {
             let jpeg = progressive(w, h, sub, restart);
             let at = scans(&jpeg);
             assert!(at.len() > 2, "{} scans", at.len());
@@ -438,6 +448,26 @@ mod tests {
                 matches!(coverage(cut), Some(Coverage::ScanShort { scan, .. }) if scan == k),
                 "scan {k}: {:?}",
                 coverage(cut)
+            );
+        }
+        // restart markers every 2 MCUs through libjpeg's script, on a 4:2:0
+        // frame 13 luma blocks wide: end-of-band runs end at each marker,
+        // and an AC scan walks the component's own blocks, not whole MCUs
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/progressive/restart_420_100x60.jpg");
+        let jpeg = std::fs::read(path).unwrap();
+        let at = scans(&jpeg);
+        assert_eq!(at.len(), 10);
+        assert_eq!(coverage(&jpeg), Some(Coverage::Complete));
+        for (k, &scan) in at.iter().enumerate() {
+            let end = at.get(k + 1).copied().unwrap_or(jpeg.len() - 2);
+            let mut cut = jpeg[..(scan + end) / 2].to_vec();
+            cut.extend([0xFF, 0xD9]);
+            assert!(
+                matches!(coverage(&cut), Some(Coverage::ScanShort { scan, .. }) if scan == k + 1),
+                "scan {}: {:?}",
+                k + 1,
+                coverage(&cut)
             );
         }
         // not a progressive frame: not walked here

@@ -194,6 +194,10 @@ impl<'a> Bits<'a> {
     /// Skips to the restart marker expected next; false when it is not there.
     pub(super) fn restart(&mut self) -> bool {
         self.left = 0;
+        // a marker may follow fill bytes (0xFF) of its own (T.81 B.1.1.2)
+        while self.data.get(self.pos) == Some(&0xFF) && self.data.get(self.pos + 1) == Some(&0xFF) {
+            self.pos += 1;
+        }
         match (self.data.get(self.pos), self.data.get(self.pos + 1)) {
             (Some(0xFF), Some(m)) if (0xD0..=0xD7).contains(m) => {
                 self.pos += 2;
@@ -430,6 +434,23 @@ mod tests {
                 "{w}x{h}"
             );
         }
+        // restart markers, with fill bytes (0xFF) before some of them
+        let rgb: Vec<u8> = (0..48 * 32 * 3).map(|i| ((i * 7919) % 251) as u8).collect();
+        let mut jpeg = Vec::new();
+        let mut enc = jpeg_encoder::Encoder::new(&mut jpeg, 90);
+        enc.set_restart_interval(1);
+        enc.encode(&rgb, 48, 32, jpeg_encoder::ColorType::Rgb)
+            .unwrap();
+        assert_eq!(coverage(&jpeg), Some(Coverage::Complete));
+        let mut filled = Vec::new();
+        for (i, &b) in jpeg.iter().enumerate() {
+            if b == 0xFF && jpeg.get(i + 1).is_some_and(|m| (0xD0..=0xD7).contains(m)) {
+                filled.extend([0xFF, 0xFF]);
+            }
+            filled.push(b);
+        }
+        assert!(filled.len() > jpeg.len() + 4);
+        assert_eq!(coverage(&filled), Some(Coverage::Complete));
         // a flat frame is tiny and complete
         let flat =
             crate::output::jpeg_rgb8(Path::new("f.jpg"), 16, 16, &[120; 16 * 16 * 3], 90).unwrap();

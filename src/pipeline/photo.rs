@@ -152,15 +152,29 @@ pub(super) fn measure_series(
     let baseline = align::Baseline::of_rgb(&base.image, &align_opts);
     // a follow-up in another colour space than the baseline (another
     // camera, or its colour setting changed) is converted into the
-    // baseline's, and the practitioner told
+    // baseline's, and the practitioner told; a baseline profile that cannot
+    // be used leaves every visit as stored
+    let base_space = match ingest::profile::read(base.meta.icc.as_deref()) {
+        Ok(space) => Some(space),
+        Err(why) => {
+            warnings.push(format!(
+                "{}: its embedded colour profile {why}; the colours of every visit of view {view:?} are read as stored",
+                case.relative(&base_item.capture.path)
+            ));
+            None
+        }
+    };
     let profile_notes = std::sync::Mutex::new(Vec::new());
     let read_follow_up = |path: &Path| -> Result<ingest::Photo> {
         let mut photo = ingest::read_photo(path, &job.opts.ingest)?;
-        let done = ingest::profile::into_space_of(
-            &mut photo.image,
-            photo.meta.icc.as_deref(),
-            base.meta.icc.as_deref(),
-        );
+        let Some(space) = base_space
+            .as_ref()
+            .filter(|_| photo.meta.icc != base.meta.icc)
+        else {
+            return Ok(photo);
+        };
+        let done =
+            ingest::profile::into_space_of(&mut photo.image, photo.meta.icc.as_deref(), space);
         let note = match done {
             ingest::profile::Conversion::Same => None,
             ingest::profile::Conversion::Converted { largest } => Some(format!(
