@@ -11,7 +11,7 @@ use assert_cmd::Command;
 use common::{analyze, tempdir};
 use moxcms::ColorProfile;
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Linear RGB to XYZ (D65): sRGB (IEC 61966-2-1), Display P3 (SMPTE EG
 /// 432-1), Adobe RGB (1998).
@@ -67,13 +67,18 @@ fn srgb_encoded(l: f64) -> f64 {
 /// Every follow-up photo of `case` (not the baseline) re-encoded at
 /// quality 95 after `convert` (interleaved RGB, 0–1), with `icc` embedded.
 fn re_encode(case: &Path, convert: &dyn Fn(&mut [f32]), icc: Option<&[u8]>) {
+    re_encode_from(case, 1, convert, icc);
+}
+
+/// [`re_encode`] from visit `first` on (0: the baseline too).
+fn re_encode_from(case: &Path, first: usize, convert: &dyn Fn(&mut [f32]), icc: Option<&[u8]>) {
     let mut visits: Vec<_> = std::fs::read_dir(case)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.is_dir())
         .collect();
     visits.sort();
-    for visit in &visits[1..] {
+    for visit in &visits[first..] {
         let path = visit.join("cheek.jpg");
         let photo = skintrack::ingest::read_photo(&path, &Default::default()).unwrap();
         let (w, h) = (photo.image.width(), photo.image.height());
@@ -97,22 +102,51 @@ fn re_encode(case: &Path, convert: &dyn Fn(&mut [f32]), icc: Option<&[u8]>) {
     }
 }
 
+/// A phantom case of unchanged skin with a lasting redness, 3 visits.
+fn phantom(dir: &Path) -> PathBuf {
+    let ok = Command::cargo_bin("skintrack")
+        .unwrap()
+        .args(["phantom", "--unchanged", "--capture", "accepted"])
+        .args(["--erythema", "0.15", "--seed", "3", "--sessions", "3"])
+        .args(["--size", "800x600"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(ok.status.success());
+    dir.to_path_buf()
+}
+
+/// Photos that all share one profile are read as stored, with no word of
+/// it; a baseline whose profile cannot be read is named once, and every
+/// visit is read as stored (there is no space to convert into).
+#[test]
+fn one_shared_profile_changes_nothing_and_a_broken_baseline_profile_is_named_once() {
+    let t = tempdir();
+    let p3 = ColorProfile::new_display_p3().encode().unwrap();
+    let shared = phantom(&t.path().join("shared"));
+    re_encode_from(&shared, 0, &|_| {}, Some(&p3));
+    let (_, stderr) = analyze(&shared, &t.path().join("out-shared"));
+    assert!(!stderr.contains("colour profile"), "{stderr}");
+    let broken = phantom(&t.path().join("broken"));
+    re_encode_from(&broken, 1, &|_| {}, Some(&p3));
+    re_encode_from(&broken, 0, &|_| {}, Some(&p3[..p3.len() / 3]));
+    let (m, stderr) = analyze(&broken, &t.path().join("out-broken"));
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("colour profile"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(
+        lines[0].contains("2026-01-12") && lines[0].contains("read as stored"),
+        "{stderr}"
+    );
+    assert_eq!(m["series"][0]["sessions"].as_array().unwrap().len(), 3);
+}
+
 #[test]
 fn a_follow_up_in_another_colour_space_reads_the_colours_of_its_baseline() {
     let t = tempdir();
-    let case = |name: &str| {
-        let dir = t.path().join(name);
-        let ok = Command::cargo_bin("skintrack")
-            .unwrap()
-            .args(["phantom", "--unchanged", "--capture", "accepted"])
-            .args(["--erythema", "0.15", "--seed", "3", "--sessions", "3"])
-            .args(["--size", "800x600"])
-            .arg(&dir)
-            .output()
-            .unwrap();
-        assert!(ok.status.success());
-        dir
-    };
+    let case = |name: &str| phantom(&t.path().join(name));
     // sRGB to another space by its published matrices (D65 whites on both
     // sides, so relative colorimetric needs no adaptation), in f64
     let to_space = |to_xyz: [[f64; 3]; 3], encode: fn(f64) -> f64| {
