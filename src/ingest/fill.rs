@@ -31,6 +31,12 @@ const JITTER: f32 = 1.0;
 /// not taken for a fill.
 const CLIPPED: f32 = 0.125;
 
+/// The rows of block `k` (scan order, `bw` blocks a row) of `p`.
+fn rows(p: &Plane, bw: usize, k: usize) -> impl Iterator<Item = &[f32]> {
+    let (x0, y0) = ((k % bw) * BLOCK, (k / bw) * BLOCK);
+    (y0..y0 + BLOCK).map(move |y| &p.row(y)[x0..x0 + BLOCK])
+}
+
 /// The flat run found: where it starts and what share of the image it covers.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) struct Fill {
@@ -59,15 +65,10 @@ pub(super) fn lost_part(planes: &[Plane], full: f32) -> Option<Fill> {
     // the others 0); a textured block stops at its second sample
     let level = full / 255.0;
     let flat = |k: usize| -> Option<[f32; 3]> {
-        let (x0, y0) = ((k % bw) * BLOCK, (k / bw) * BLOCK);
         let mut colour = [0.0f32; 3];
         for (c, p) in colour.iter_mut().zip(planes) {
-            *c = p.row(y0)[x0];
-            let same = (y0..y0 + BLOCK).all(|y| {
-                p.row(y)[x0..x0 + BLOCK]
-                    .iter()
-                    .all(|v| (v - *c).abs() <= JITTER * level)
-            });
+            *c = rows(p, bw, k).next()?[0];
+            let same = rows(p, bw, k).all(|r| r.iter().all(|v| (v - *c).abs() <= JITTER * level));
             let clipped = *c <= CLIPPED * full || *c >= (1.0 - CLIPPED) * full;
             if !same || clipped {
                 return None;
@@ -148,10 +149,6 @@ pub(super) fn repeated_tail(planes: &[Plane], full: f32) -> Option<Fill> {
     let n = bw * bh;
     if n < 2 {
         return None;
-    }
-    fn rows(p: &Plane, bw: usize, k: usize) -> impl Iterator<Item = &[f32]> {
-        let (x0, y0) = ((k % bw) * BLOCK, (k / bw) * BLOCK);
-        (y0..y0 + BLOCK).map(move |y| &p.row(y)[x0..x0 + BLOCK])
     }
     let same = |a: usize, b: usize| {
         planes

@@ -13,7 +13,7 @@
 //! them all, and a picture without its finest detail would be measured as
 //! smoother skin, so such a file is refused as well.)
 
-use super::scan::{Bits, Coverage, Table};
+use super::scan::{Bits, Coverage, Table, segment_at};
 
 /// A frame component: its sampling factors and, while a scan is walked, its
 /// Huffman tables and which coefficients of each block are non-zero.
@@ -53,7 +53,7 @@ pub(super) fn coverage(jpeg: &[u8]) -> Option<Coverage> {
     let _t = crate::timing::span("decode: scan check");
     // the marker segments in order; the file may end anywhere (a cut file
     // is judged by what it holds)
-    while let Some((marker, body, end)) = segment(jpeg, at) {
+    while let Some((marker, body, end)) = segment_at(jpeg, at) {
         at = end;
         match marker {
             // one frame (the decoder's, whose size it has checked)
@@ -97,22 +97,6 @@ pub(super) fn coverage(jpeg: &[u8]) -> Option<Coverage> {
     } else {
         Coverage::Unrefined { scans }
     })
-}
-
-/// The marker segment at `at` (fill bytes before it skipped): its marker,
-/// body and the index just past it; `None` at the end-of-image marker, a
-/// byte that is not a marker, or a segment cut off by the end of the file.
-fn segment(jpeg: &[u8], mut at: usize) -> Option<(u8, &[u8], usize)> {
-    while jpeg.get(at) == Some(&0xFF) && jpeg.get(at + 1) == Some(&0xFF) {
-        at += 1;
-    }
-    if jpeg.get(at) != Some(&0xFF) || jpeg.get(at + 1) == Some(&0xD9) {
-        return None;
-    }
-    let marker = *jpeg.get(at + 1)?;
-    let len = usize::from(u16::from_be_bytes([*jpeg.get(at + 2)?, *jpeg.get(at + 3)?]));
-    let body = jpeg.get(at + 4..(at + 2 + len).max(at + 4))?;
-    Some((marker, body, at + 2 + len.max(2)))
 }
 
 /// The components of a start-of-frame `body` for a frame of `size`.

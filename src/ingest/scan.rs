@@ -270,7 +270,6 @@ pub(super) fn coverage(jpeg: &[u8]) -> Option<Coverage> {
                 let data = jpeg.get(end..)?;
                 return Some(walk(data, &comps, &dc, &ac, width, height, restart));
             }
-            0xD9 => return None,
             _ => {}
         }
     }
@@ -298,25 +297,33 @@ pub(super) fn read_tables(body: &[u8], dc: &mut [Table], ac: &mut [Table]) -> Op
     Some(())
 }
 
-/// The marker segments of a JPEG after its start-of-image marker, each as
-/// (marker, body, the index just past it); the walk ends at a byte that is
-/// not a marker or a segment that does not fit in the file. The body of a
-/// start-of-scan is its header: the compressed data follows it.
+/// The marker segments of a JPEG after its start-of-image marker, in
+/// order, each as [`segment_at`] gives it.
 pub(super) fn segments(jpeg: &[u8]) -> impl Iterator<Item = (u8, &[u8], usize)> {
-    let mut i = 2;
+    let mut at = 2;
     std::iter::from_fn(move || {
-        while jpeg.get(i) == Some(&0xFF) && jpeg.get(i + 1) == Some(&0xFF) {
-            i += 1;
-        }
-        if jpeg.get(i) != Some(&0xFF) {
-            return None;
-        }
-        let marker = *jpeg.get(i + 1)?;
-        let len = usize::from(u16::from_be_bytes([*jpeg.get(i + 2)?, *jpeg.get(i + 3)?]));
-        let body = jpeg.get(i + 4..i + 2 + len)?;
-        i += 2 + len;
-        Some((marker, body, i))
+        let found = segment_at(jpeg, at)?;
+        at = found.2;
+        Some(found)
     })
+}
+
+/// The marker segment at `at` (fill bytes before it skipped): its marker,
+/// body and the index just past it; `None` at the end-of-image marker, a
+/// byte that is not a marker, or a segment that does not fit in the file.
+/// The body of a start-of-scan is its header: the compressed data follows
+/// it.
+pub(super) fn segment_at(jpeg: &[u8], mut at: usize) -> Option<(u8, &[u8], usize)> {
+    while jpeg.get(at) == Some(&0xFF) && jpeg.get(at + 1) == Some(&0xFF) {
+        at += 1;
+    }
+    if jpeg.get(at) != Some(&0xFF) || jpeg.get(at + 1) == Some(&0xD9) {
+        return None;
+    }
+    let marker = *jpeg.get(at + 1)?;
+    let len = usize::from(u16::from_be_bytes([*jpeg.get(at + 2)?, *jpeg.get(at + 3)?]));
+    let body = jpeg.get(at + 4..at + 2 + len)?;
+    Some((marker, body, at + 2 + len))
 }
 
 fn walk(
