@@ -125,7 +125,11 @@ fn unchanged_real_scenes_under_accepted_capture_changes_claim_nothing() {
             }
         }
     }
-    assert!(noisy_controls >= 5, "{noisy_controls}");
+    // 4 of the rocket's 8 follow-ups: two share enough of the sky's detail
+    // with the baseline, and two are not aligned (its night frames hold
+    // detail in a strip only; one of them, 0.75 px off, was confirmed until
+    // 378bb2f only by a transform its own verification patches had made)
+    assert!(noisy_controls >= 4, "{noisy_controls}");
     contrast_errors.sort_by(f64::total_cmp);
     eprintln!("contrast errors: {contrast_errors:.3?}");
     assert!(contrast_errors.len() >= 12, "{contrast_errors:?}");
