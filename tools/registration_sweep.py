@@ -3,16 +3,27 @@ with code that shares nothing with skintrack's own generators (PIL's bicubic
 perspective sampling, PIL's blur and JPEG), run through `skintrack align`.
 
 The claim under test (issue 15, "alignment that is never confidently wrong"):
-every pair reported `ok` has a corner error of at most 1.5 px, and a true
-pair with texture enough to be aligned is not reported `failed`.
+every pair reported `ok` has a corner error of at most 1.5 px (the largest
+distance between a corner of BASE and where the reported transform puts it,
+taken to MOVING by the truth and back), and as few true pairs as possible
+are reported `failed`.
 
 Scenes: the photos and textures of ../shared/data and skin drawn by
 tools/independent_skin.py. Each pair: BASE and MOVING are both sampled from
 the scene through their own perspective maps (so the truth is exact), then
-MOVING gets a capture change drawn from one of the classes below.
+MOVING gets a capture change drawn from one of the classes below (see
+`capture`; every class also gets white balance ±10 % per channel and sensor
+noise, σ 1 unless the class says otherwise). BASE is saved at JPEG quality
+85–95, MOVING at 60–95. Each photo's own map zooms, turns and shifts it
+(up to ±4 % of the scene each, so up to ±8 % between the two).
 
-Run: python3 tools/registration_sweep.py BIN WORKDIR [N_PER_CLASS] [SEED]
-Prints one line per pair that breaks the claim, then a summary per class.
+Run: python3 tools/registration_sweep.py BIN WORKDIR [N_PER_CLASS] [SEED] [one]
+Writes WORKDIR/CLASSk/{base.jpg, moving.jpg, truth.json}. Prints one line per
+pair reported `ok` over 1.5 px (or a mismatched pair reported `ok`), then a
+summary per class with the true pairs reported failed. With `one`, a single
+generator draws every pair in turn (the tool's first version; it made
+tests/data/registration_heldout/rocket_smooth with seed 2 and 20 a class);
+by default each pair has its own, seeded [SEED, class, k].
 """
 import json
 import os
@@ -89,10 +100,12 @@ def capture(rng, img, cls):
 
 
 def corner_error(H, G, w, h):
+    """Largest distance between a BASE corner and its image under H·G⁻¹
+    (G the true base_from_moving, H the reported one), BASE px."""
     err = 0.0
     for x, y in [(0, 0), (w - 1, 0), (0, h - 1), (w - 1, h - 1)]:
-        a, b = H @ [x, y, 1], G @ [x, y, 1]
-        err = max(err, float(np.hypot(*(a[:2] / a[2] - b[:2] / b[2]))))
+        p = H @ np.linalg.solve(G, [x, y, 1.0])
+        err = max(err, float(np.hypot(p[0] / p[2] - x, p[1] / p[2] - y)))
     return err
 
 
@@ -124,18 +137,18 @@ def pair(rng, k, cls, work, binary):
     os.makedirs(d, exist_ok=True)
     Image.fromarray(base).save(f"{d}/base.jpg", quality=int(rng.integers(85, 96)))
     moving.save(f"{d}/moving.jpg", quality=int(rng.integers(60, 96)))
+    truth = np.linalg.inv(A_b) @ A_m
+    with open(f"{d}/truth.json", "w") as f:
+        json.dump(dict(source=name, base_from_moving=(truth / truth[2, 2]).tolist()), f)
     run = subprocess.run([binary, "align", f"{d}/base.jpg", f"{d}/moving.jpg", "--json"],
                          capture_output=True, text=True)
     try:
         got = json.loads(run.stdout)
     except json.JSONDecodeError:
         return dict(name=name, cls=cls, k=k, status="error", err=None, why=run.stderr.strip())
-    truth = np.linalg.inv(A_b) @ A_m
-    with open(f"{d}/truth.json", "w") as f:
-        json.dump(dict(source=name, base_from_moving=(truth / truth[2, 2]).tolist()), f)
     status = got.get("status")
     err = None
-    if got.get("base_from_moving") is not None and cls != "mismatch":
+    if status == "ok" and cls != "mismatch":
         err = corner_error(np.array(got["base_from_moving"]), truth, *size)
     return dict(name=name, cls=cls, k=k, status=status, err=err,
                 why=got.get("reason", ""), precision=got.get("precision_px"))
@@ -145,11 +158,13 @@ def main():
     binary, work = sys.argv[1], sys.argv[2]
     n = int(sys.argv[3]) if len(sys.argv) > 3 else 12
     seed = int(sys.argv[4]) if len(sys.argv) > 4 else 7
+    one = np.random.default_rng(seed) if sys.argv[5:6] == ["one"] else None
     results = []
     for c, cls in enumerate(CLASSES):
         for k in range(n):
             # one generator per pair, so any pair can be made again alone
-            r = pair(np.random.default_rng([seed, c, k]), k, cls, work, binary)
+            rng = one if one is not None else np.random.default_rng([seed, c, k])
+            r = pair(rng, k, cls, work, binary)
             if r is None:
                 continue
             results.append(r)
@@ -168,8 +183,7 @@ def main():
         print(line)
         for r in failed:
             if cls != "mismatch":
-                e = "-" if r["err"] is None else f"{r['err']:.2f}"
-                print(f"    failed: {r['name']} k={r['k']} estimate err {e}: {r['why']}")
+                print(f"    failed: {r['name']} k={r['k']}: {r['why']}")
 
 
 if __name__ == "__main__":
