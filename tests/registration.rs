@@ -107,10 +107,10 @@ fn mismatched_pairs_fail() {
 
 /// Two pairs from tools/registration_sweep.py whose detail fills only part
 /// of the frame (a motion-blurred dial on a plain wall; a smoothed rocket
-/// in an empty sky) were once confirmed 2.85 and 1.61 px off: a transform
-/// corrected by the verification patches' own shifts was offered to them.
-/// Each must now be failed, or right within 1.5 px at every corner (by
-/// this measure the old code had them 2.35 and 1.76 px off).
+/// in an empty sky) were once confirmed 2.35 and 1.76 px off at their worst
+/// corner: a transform corrected by the verification patches' own shifts
+/// was offered to them. Each must now be failed, or right within 1.5 px at
+/// every corner.
 #[test]
 fn a_pair_with_detail_in_part_of_the_frame_is_never_confirmed_wrong() {
     for name in ["clock_blur", "rocket_smooth"] {

@@ -461,8 +461,8 @@ fn register_pyramids(pb: &Baseline<'_>, pm: &Pyramid<'_>, opts: &AlignOptions) -
     // made of those patches' shifts, so they would confirm it whatever the
     // truth (where the skin's detail fills only part of the frame, a bias
     // of its patches extrapolated to the corners: held-out pairs were
-    // confirmed 1.6 and 2.9 px off, BENCHMARKS.md); the dense refinement
-    // from it is an estimate of its own, which they can check.
+    // confirmed 1.8 and 2.4 px off, BENCHMARKS.md); the dense refinement
+    // from it is an estimate of its own, which they check like any other.
     if !judge.confirmed()
         && let Some((e, v)) = judge.most_consistent()
     {
