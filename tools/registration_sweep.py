@@ -8,9 +8,9 @@ distance between a corner of BASE and where the reported transform puts it,
 taken to MOVING by the truth and back), and as few true pairs as possible
 are reported `failed`.
 
-Scenes: the photos and textures of ../shared/data and skin drawn by
-tools/independent_skin.py. Each pair: BASE and MOVING are both sampled from
-the scene through their own perspective maps (so the truth is exact), then
+Scenes: the photos and textures of tests/data (copies of ../shared/data) and
+skin drawn by tools/independent_skin.py. Each pair: BASE and MOVING are both
+sampled from the scene through their own perspective maps (so the truth is exact), then
 MOVING gets a capture change drawn from one of the classes below (see
 `capture`; every class also gets white balance ±10 % per channel and sensor
 noise, σ 1 unless the class says otherwise). BASE is saved at JPEG quality
@@ -34,7 +34,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = os.path.join(HERE, "..", "..", "shared", "data")
+DATA = os.path.join(HERE, "..", "tests", "data")
 sys.path.insert(0, HERE)
 
 SOURCES = ["photos/astronaut.jpg", "photos/camera.png", "photos/chelsea.png",
