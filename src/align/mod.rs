@@ -218,6 +218,15 @@ impl Estimate {
     fn doubt_px(&self) -> f64 {
         self.precision_px / self.structure.max(0.05).powi(2)
     }
+
+    /// The dense stage vouches for the tolerance itself: 2.5 of its standard
+    /// errors (the patches' margin) within [`verify::TOLERANCE_PX`]. The
+    /// patches alone can share a bias where the detail fills only part of
+    /// the frame (a held-out pair confirmed 1.54 px off had a dense
+    /// precision of 1.15 px; BENCHMARKS.md).
+    fn precise(&self) -> bool {
+        2.5 * self.precision_px <= verify::TOLERANCE_PX
+    }
 }
 
 /// `estimates` in the order to verify them: least doubtful first.
@@ -660,7 +669,7 @@ impl<'p, 'a> Judge<'p, 'a> {
 
     /// Some candidate is confirmed.
     fn confirmed(&self) -> bool {
-        self.judged.iter().any(|(_, v)| v.confirms())
+        self.best().is_some()
     }
 
     /// The confirmed candidate: the first, as candidates are verified in
@@ -670,7 +679,7 @@ impl<'p, 'a> Judge<'p, 'a> {
     fn best(&self) -> Option<Estimate> {
         self.judged
             .iter()
-            .find(|(_, v)| v.confirms())
+            .find(|(e, v)| v.confirms() && e.precise())
             .map(|(e, _)| *e)
     }
 
@@ -688,6 +697,13 @@ impl<'p, 'a> Judge<'p, 'a> {
     /// candidate, else of the one with the most agreeing patches; `None`
     /// when there was no candidate at all.
     fn reason(&self) -> Option<String> {
+        if let Some((e, _)) = self.judged.iter().find(|(_, v)| v.confirms()) {
+            return Some(format!(
+                "alignment not confirmed: the fit's own standard error is {:.2} px (limit {:.2} px): too little sharp detail",
+                e.precision_px,
+                verify::TOLERANCE_PX / 2.5
+            ));
+        }
         if let Some((_, v)) = self.most_consistent() {
             return Some(v.reason());
         }
