@@ -15,7 +15,8 @@
 //!    was found (`verify`): BASE is cut into a grid of patches, each is
 //!    matched against the warped MOVING in a small window, and the residual
 //!    shifts must be consistent and put the corners within
-//!    [`verify::TOLERANCE_PX`] (with 2.5 standard errors to spare). The
+//!    [`verify::TOLERANCE_PX`] (with 2.5 standard errors to spare), as must
+//!    2.5 of the dense fit's own standard errors. The
 //!    keypoint estimate, refined to full resolution, is checked first; if it
 //!    is not confirmed, the estimates of the coarser levels (on blurred, dim
 //!    or noisy images the finest levels hold mostly noise), a global search
@@ -219,11 +220,9 @@ impl Estimate {
         self.precision_px / self.structure.max(0.05).powi(2)
     }
 
-    /// The dense stage vouches for the tolerance itself: 2.5 of its standard
-    /// errors (the patches' margin) within [`verify::TOLERANCE_PX`]. The
-    /// patches alone can share a bias where the detail fills only part of
-    /// the frame (a held-out pair confirmed 1.54 px off had a dense
-    /// precision of 1.15 px; BENCHMARKS.md).
+    /// The dense fit vouches for [`verify::TOLERANCE_PX`] with 2.5 of its own
+    /// standard errors: the patches can share a bias where the detail fills
+    /// part of the frame (one was 1.54 px off at a precision of 1.15 px).
     fn precise(&self) -> bool {
         2.5 * self.precision_px <= verify::TOLERANCE_PX
     }
@@ -509,10 +508,7 @@ fn register_pyramids(pb: &Baseline<'_>, pm: &Pyramid<'_>, opts: &AlignOptions) -
         inliers,
         inlier_ratio: inliers as f64 / pairs.len().max(1) as f64,
         residual_px,
-        precision_px: chosen
-            .precision_px
-            .is_finite()
-            .then_some(chosen.precision_px),
+        precision_px: Some(chosen.precision_px), // finite: the judge wants it ≤ 0.6 px
         reason: None,
     };
     let score_level = level_at_most(pb, levels, 1024);
@@ -693,14 +689,17 @@ impl<'p, 'a> Judge<'p, 'a> {
             .cloned()
     }
 
-    /// Why nothing was confirmed: the verdict of the most consistent
+    /// Why nothing was confirmed: the least imprecise dense fit that the
+    /// patches confirmed, else the verdict of the most consistent
     /// candidate, else of the one with the most agreeing patches; `None`
     /// when there was no candidate at all.
     fn reason(&self) -> Option<String> {
-        if let Some((e, _)) = self.judged.iter().find(|(_, v)| v.confirms()) {
+        let confirmed = self.judged.iter().filter(|(_, v)| v.confirms());
+        if let Some(p) = confirmed.map(|(e, _)| e.precision_px).reduce(f64::min) {
+            let p = p.is_finite().then(|| format!("{p:.2} px"));
             return Some(format!(
-                "alignment not confirmed: the fit's own standard error is {:.2} px (limit {:.2} px): too little sharp detail",
-                e.precision_px,
+                "alignment not confirmed: the fit's own standard error is {} (limit {:.2} px): too little sharp detail",
+                p.as_deref().unwrap_or("unknown"),
                 verify::TOLERANCE_PX / 2.5
             ));
         }

@@ -223,7 +223,8 @@ impl Verdict {
         self.corner_px + 2.5 * self.sigma_px
     }
 
-    /// The transform is confirmed to within [`TOLERANCE_PX`].
+    /// The patches confirm the transform to within [`TOLERANCE_PX`] (the
+    /// aligner also asks the dense fit's own precision, `Estimate::precise`).
     #[must_use]
     pub fn confirms(&self) -> bool {
         self.consistent() && self.bound_px() <= TOLERANCE_PX
