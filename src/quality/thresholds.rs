@@ -250,7 +250,8 @@ pub(super) const CONTROL_DETAIL_WARN: f64 = 0.8;
 const BLUR_WARN_PX: f64 = 0.65;
 
 /// Standard error of an accepted alignment's corners above which its values
-/// are only shown (fine lines are 2–4 px wide at the usual scales).
+/// are only shown (fine lines are 2–4 px wide at the usual scales); the
+/// aligner confirms none above 0.6 px.
 const PRECISION_WARN_PX: f64 = 0.5;
 
 /// The first measure past its warn limit, in a few words a client
@@ -334,7 +335,8 @@ mod tests {
         // brighter reads the inverse: 2.5× the baseline's brightness warns
         assert!(reject.reasons.iter().any(|r| r.contains("much brighter")));
         assert_eq!(m(&[("exposure_vs_baseline", 4.0)]).status, Verdict::Reject);
-        assert_eq!(m(&[("alignment_precision_px", 0.8)]).status, Verdict::Warn);
+        assert_eq!(m(&[("alignment_precision_px", 0.55)]).status, Verdict::Warn);
+        assert_eq!(m(&[("alignment_precision_px", 0.45)]).status, Verdict::Ok);
         assert_eq!(reject.short_reason(), Some("over-exposed"));
         // a softer capture withholds fine structure only; with any other
         // problem, or past the reject limit, everything
