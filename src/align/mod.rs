@@ -224,7 +224,7 @@ impl Estimate {
     /// standard errors: the patches can share a bias where the detail fills
     /// part of the frame (one was 1.54 px off at a precision of 1.15 px).
     fn precise(&self) -> bool {
-        2.5 * self.precision_px <= verify::TOLERANCE_PX
+        verify::MARGIN_SIGMAS * self.precision_px <= verify::TOLERANCE_PX
     }
 }
 
@@ -700,7 +700,7 @@ impl<'p, 'a> Judge<'p, 'a> {
             return Some(format!(
                 "alignment not confirmed: the fit's own standard error is {} (limit {:.2} px): too little sharp detail",
                 p.as_deref().unwrap_or("unknown"),
-                verify::TOLERANCE_PX / 2.5
+                verify::TOLERANCE_PX / verify::MARGIN_SIGMAS
             ));
         }
         if let Some((_, v)) = self.most_consistent() {

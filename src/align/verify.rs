@@ -183,6 +183,10 @@ pub fn verdict(c: &Check, w: usize, h: usize) -> Verdict {
 /// errors) must stay below it.
 pub const TOLERANCE_PX: f64 = 1.5;
 
+/// Standard errors an estimate keeps to spare within [`TOLERANCE_PX`]
+/// (see [`Verdict::bound_px`]; the aligner asks the same of its dense fit).
+pub const MARGIN_SIGMAS: f64 = 2.5;
+
 /// Fewest patches that must agree before any verdict is drawn: with fewer,
 /// a few chance correlations of unrelated skin could fit an affine field.
 pub const MIN_INLIERS: usize = 10;
@@ -220,7 +224,7 @@ impl Verdict {
     /// by 10–25 %, and 2 would leave too little room for that).
     #[must_use]
     pub fn bound_px(&self) -> f64 {
-        self.corner_px + 2.5 * self.sigma_px
+        self.corner_px + MARGIN_SIGMAS * self.sigma_px
     }
 
     /// The patches confirm the transform to within [`TOLERANCE_PX`] (the
