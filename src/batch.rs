@@ -184,25 +184,38 @@ pub fn run(
     output::ensure_dir(out_dir)?;
     let mut summary = Summary::default();
     for (position, case_dir) in mine.iter().enumerate() {
-        let name = case_dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let outcome = if name == FAILURES {
-            CaseOutcome::Failed {
-                reason: format!(
-                    "{}: the name {FAILURES} is where batch keeps its failure records; rename the folder",
-                    case_dir.display()
-                ),
-            }
-        } else {
-            one_case(case_dir, &out_dir.join(&name), opts)
+        let raw = case_dir.file_name().unwrap_or_default();
+        let name = raw.to_string_lossy().into_owned();
+        let outcome = match reserved(raw) {
+            Some(why) => CaseOutcome::Failed {
+                reason: format!("{}: {why}; rename the folder", case_dir.display()),
+            },
+            None => one_case(case_dir, &out_dir.join(&name), opts),
         };
         record(out_dir, &name, &outcome)?;
         report(position, mine.len(), &name, &outcome);
         summary.cases.push((name, outcome));
     }
     Ok(summary)
+}
+
+/// Why a case folder's name cannot name its output folder, if it cannot:
+/// the names batch and index write beside the cases, and names that are
+/// not valid UTF-8 (two of them could map to one output folder).
+fn reserved(name: &std::ffi::OsStr) -> Option<String> {
+    let Some(name) = name.to_str() else {
+        return Some(
+            "the folder's name is not valid UTF-8, which the output folders and the index need"
+                .into(),
+        );
+    };
+    let what = match name {
+        FAILURES => "where batch keeps its failure records",
+        crate::index::INDEX => "the clinic index's page",
+        crate::index::OUTCOMES => "the clinic index's table",
+        _ => return None,
+    };
+    Some(format!("the name {name} is {what} in the output folder"))
 }
 
 /// Refuses an output folder inside the archive (its cases would become
@@ -267,7 +280,7 @@ fn up_to_date(case_dir: &Path, out: &Path) -> Result<bool> {
         return Ok(false);
     }
     let case = crate::case::read_case(case_dir)?;
-    Ok(case.inputs_sha256()? == done.inputs_sha256)
+    Ok(case.inputs_sha256() == done.inputs_sha256)
 }
 
 /// What a finished output says about its inputs.
@@ -277,8 +290,16 @@ struct Finished {
     inputs_sha256: String,
 }
 
-/// The version and inputs hash of the finished analysis in `out`, if any.
+/// The version and inputs hash of the finished analysis in `out`, if any:
+/// one whose report and tables are all there (a deleted report is made
+/// again).
 fn finished(out: &Path) -> Option<Finished> {
+    let whole = [output::MARKER, "report.html", "metrics.csv"]
+        .iter()
+        .all(|f| out.join(f).is_file());
+    if !whole {
+        return None;
+    }
     let metrics = out.join("metrics.json");
     let text = crate::files::read_text_within(&metrics, crate::files::MAX_RESULT_BYTES).ok()?;
     serde_json::from_str(&text).ok()

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 
 mod checks;
 pub use checks::parse_manifest;
-use checks::{check_inside, check_manifest, check_regular, date_warnings, layout_warnings, today};
+use checks::{check_inside, check_manifest, date_warnings, layout_warnings, today};
 
 /// A client's case: sessions in date order and per-view settings.
 #[derive(Clone, Debug)]
@@ -157,12 +157,13 @@ impl Case {
             .replace('\\', "/")
     }
 
-    /// SHA-256 over every input file in case order (each file's relative
-    /// name, a zero byte, then its bytes).
-    ///
-    /// # Errors
-    /// [`Error::Read`] naming a file that cannot be read.
-    pub fn inputs_sha256(&self) -> Result<String> {
+    /// SHA-256 over every input file in case order: each file's relative
+    /// name, a zero byte, then the SHA-256 of its bytes, or, for a file that
+    /// cannot be read (no permission, not a regular file, too large), a
+    /// line saying so: such a capture is left out of the analysis with its
+    /// reason, and a later run that can read it is not up to date.
+    #[must_use]
+    pub fn inputs_sha256(&self) -> String {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
         let mut files: Vec<PathBuf> = Vec::new();
@@ -191,26 +192,37 @@ impl Case {
         // sidecars and lights files are optional: hashed when present
         files.retain(|f| f.is_file() || !is_optional_text(f));
         for f in files {
-            // streamed, regular files only, within the decode cap
-            let file = crate::files::open_regular(&f)?;
             h.update(self.relative(&f).as_bytes());
             h.update([0]);
-            let cap = ingest::IngestOptions::default().max_file_bytes;
-            let copied = std::io::copy(&mut std::io::Read::take(file, cap + 1), &mut h).map_err(
-                |source| Error::Read {
-                    path: f.clone(),
-                    source,
-                },
-            )?;
-            if copied > cap {
-                return Err(Error::TooLarge {
-                    path: f,
-                    reason: format!("the file is larger than {cap} bytes"),
-                });
+            match file_sha256(&f) {
+                Ok(digest) => h.update(digest),
+                Err(e) => h.update(format!("unreadable: {e}\n").as_bytes()),
             }
         }
-        Ok(format!("{:x}", h.finalize()))
+        format!("{:x}", h.finalize())
     }
+}
+
+/// SHA-256 of the regular file `f`, streamed, within the decode cap.
+fn file_sha256(f: &Path) -> Result<[u8; 32]> {
+    use sha2::{Digest, Sha256};
+    let file = crate::files::open_regular(f)?;
+    let mut h = Sha256::new();
+    let cap = ingest::IngestOptions::default().max_file_bytes;
+    let copied =
+        std::io::copy(&mut std::io::Read::take(file, cap + 1), &mut h).map_err(|source| {
+            Error::Read {
+                path: f.to_path_buf(),
+                source,
+            }
+        })?;
+    if copied > cap {
+        return Err(Error::TooLarge {
+            path: f.to_path_buf(),
+            reason: format!("the file is larger than {cap} bytes"),
+        });
+    }
+    Ok(h.finalize().into())
 }
 
 /// The text files of a photometric set, hashed with its images.
@@ -530,10 +542,14 @@ fn read_session(dir: &Path, real_root: &Path) -> Result<Vec<Capture>> {
             continue;
         }
         if is_capture_name(&name, path.is_dir()) {
-            // links stay inside the case; a capture is an ordinary file
-            check_inside(real_root, &path)?;
-            if !path.is_dir() {
-                check_regular(&path)?;
+            // links stay inside the case. A capture that cannot be resolved
+            // (a link that loops or leads nowhere) or is not an ordinary
+            // file (a FIFO, a device) is kept: reading it fails without
+            // reading a byte, and it is left out with that reason (the
+            // baseline's sinks the case), as an unreadable file is
+            match check_inside(real_root, &path) {
+                Err(Error::Read { .. }) => {}
+                checked => checked?,
             }
         }
         if path.is_dir() {

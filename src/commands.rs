@@ -41,6 +41,25 @@ pub(crate) fn stdout_line(line: &str) {
     }
 }
 
+/// Writes a progress `line` and a newline to stdout; a reader that closed
+/// stdout (`| head`) ends the lines, not the work that prints them.
+fn progress_line(line: &str) {
+    use std::io::Write as _;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static CLOSED: AtomicBool = AtomicBool::new(false);
+    if CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
+    if let Err(e) = writeln!(std::io::stdout().lock(), "{line}") {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            CLOSED.store(true, Ordering::Relaxed);
+            return;
+        }
+        eprintln!("skintrack: cannot write to standard output: {e}");
+        std::process::exit(1);
+    }
+}
+
 /// Runs a parsed command line.
 ///
 /// # Errors
@@ -297,17 +316,17 @@ fn batch(
             }
             CaseOutcome::Failed { reason } => format!("FAILED: {reason}"),
         };
-        cases_bar.suspend(|| outln!("[{}/{n}] {name}: {line}", i + 1));
+        cases_bar.suspend(|| progress_line(&format!("[{}/{n}] {name}: {line}", i + 1)));
     })?;
     cases_bar.finish_and_clear();
     let failed = summary.failed();
-    outln!(
+    progress_line(&format!(
         "{} cases in this shard, {} failed; outputs in {} (then: skintrack index {})",
         summary.cases.len(),
         failed,
         out.display(),
         out.display()
-    );
+    ));
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {
@@ -341,6 +360,9 @@ fn align_pair(
     json: bool,
     opts: &IngestOptions,
 ) -> Result<ExitCode> {
+    if let Some(out) = out {
+        output::check_inputs_outside(&out.path, &[base, moving])?;
+    }
     let (b, m) = rayon::join(
         || ingest::read_photo(base, opts),
         || ingest::read_photo(moving, opts),

@@ -94,6 +94,20 @@ pub fn report(message: &str) {
     eprintln!("skintrack: {}", printable(message));
 }
 
+/// `e` and its causes, joined by ": " (as the command line prints an
+/// error): "x.jpg: cannot read: Permission denied (os error 13)".
+#[must_use]
+pub fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
 /// `message` as one printable line: control characters (a newline or an
 /// escape sequence in a file name) are written as escapes, so an error or
 /// a warning is always one line on a terminal and cannot drive it.

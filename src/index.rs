@@ -112,6 +112,7 @@ pub struct Summary {
 /// # Errors
 /// [`Error::Read`] when the folder cannot be listed; a write failure.
 pub fn run(out_dir: &Path) -> Result<Summary> {
+    check_batch_output(out_dir)?;
     let (cases, skipped) = read_cases(out_dir)?;
     let failures = read_failures(out_dir, &cases);
     let curves = cohort::curves(&cases);
@@ -131,6 +132,45 @@ pub fn run(out_dir: &Path) -> Result<Summary> {
 }
 
 mod page;
+
+/// Refuses a folder that `skintrack batch` did not write into, before
+/// anything is written there: one case's output, a case folder or an
+/// archive. A batch output holds analysed cases (folders skintrack wrote)
+/// or failure records; an empty folder is one with no case yet.
+///
+/// # Errors
+/// [`Error::Read`] when the folder cannot be listed, [`Error::Usage`] for
+/// a folder that is not a batch output.
+fn check_batch_output(out_dir: &Path) -> Result<()> {
+    let refuse = |what: &str| {
+        Err(Error::usage(format!(
+            "{}: not the output folder of `skintrack batch` ({what}); index the folder batch wrote into",
+            out_dir.display()
+        )))
+    };
+    if out_dir.join(output::MARKER).is_file() {
+        return refuse("it is the output of one case");
+    }
+    let entries: Vec<std::fs::DirEntry> = std::fs::read_dir(out_dir)
+        .map_err(|source| Error::Read {
+            path: out_dir.to_path_buf(),
+            source,
+        })?
+        .filter_map(std::result::Result::ok)
+        .collect();
+    let batch_wrote = |e: &std::fs::DirEntry| {
+        let p = e.path();
+        e.file_name() == FAILURES || (p.is_dir() && p.join(output::MARKER).is_file())
+    };
+    let index_wrote = |e: &std::fs::DirEntry| {
+        let name = e.file_name();
+        name == INDEX || name == OUTCOMES || name.to_string_lossy().starts_with('.')
+    };
+    if entries.iter().any(batch_wrote) || entries.iter().all(index_wrote) {
+        return Ok(());
+    }
+    refuse("it holds no case that skintrack analysed")
+}
 
 /// Every direct subfolder of `out_dir` with a readable metrics.json, in
 /// name order, and a line for each one that could not be read.

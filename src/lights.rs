@@ -68,7 +68,27 @@ fn directions_from_rows(path: &Path, rows: Vec<(usize, Vec<f64>)>) -> Result<Vec
             .map_err(|problem| Error::case(path, format!("line {line}: {problem}")))?;
         out.push(unit);
     }
+    if !spans_space(&out) {
+        return Err(Error::case(
+            path,
+            "the light directions do not span three dimensions (one direction repeated, or all lights in one plane through the skin), so the normals cannot be recovered; use lights from at least three directions not in one plane",
+        ));
+    }
     Ok(out)
+}
+
+/// Whether `dirs` (unit vectors) leave no direction of the normal unseen:
+/// the smallest eigenvalue of Σ l lᵀ at least 1e-4 of the largest (three
+/// lights 45° off the axis and 120° apart give 0.5; lights on an arc
+/// whose ends leave its plane by 1.3° give 1e-4, in it exactly 0).
+fn spans_space(dirs: &[[f64; 3]]) -> bool {
+    let mut m = nalgebra::Matrix3::<f64>::zeros();
+    for l in dirs {
+        let v = nalgebra::Vector3::from(*l);
+        m += v * v.transpose();
+    }
+    let e = m.symmetric_eigenvalues();
+    e.min() >= 1e-4 * e.max() && e.max() > 0.0
 }
 
 /// One intensity per image: the mean of `r g b`, or the single value.
@@ -119,9 +139,9 @@ mod tests {
     fn reads_diligent_files_and_rejects_bad_lines() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("l.txt");
-        std::fs::write(&p, "0 0 2\n# c\n0.5 0.5 0.7071\n").unwrap();
+        std::fs::write(&p, "0 0 2\n# c\n0.5 0.5 0.7071\n-0.5 0.5 0.7071\n").unwrap();
         let d = read_directions(&p).unwrap();
-        assert_eq!(d.len(), 2);
+        assert_eq!(d.len(), 3);
         assert!((d[0][2] - 1.0).abs() < 1e-12);
         std::fs::write(&p, "0 0\n").unwrap();
         assert!(
@@ -134,9 +154,38 @@ mod tests {
         assert!(read_directions(&p).is_err());
         std::fs::write(&p, "1.0 1.0 1.0\n2\n").unwrap();
         assert_eq!(read_intensities(&p).unwrap(), vec![1.0, 2.0]);
-        std::fs::write(&p, "\u{feff}0 0 1\r\n0 1 1\r\n").unwrap();
-        assert_eq!(read_directions(&p).unwrap().len(), 2, "a BOM is accepted");
+        std::fs::write(&p, "\u{feff}0 0 1\r\n0 1 1\r\n1 0 1\r\n").unwrap();
+        assert_eq!(read_directions(&p).unwrap().len(), 3, "a BOM is accepted");
         std::fs::write(&p, "1 x 1\n").unwrap();
         assert_eq!(read_intensities(&p).unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn directions_must_span_space() {
+        let unit = |v: [f64; 3]| {
+            let n = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
+            v.map(|c| c / n)
+        };
+        // three lights 45° off the axis, 120° apart: well spread
+        let ring: Vec<[f64; 3]> = (0..3)
+            .map(|k| {
+                let a = f64::from(k) * 2.0 * std::f64::consts::PI / 3.0;
+                unit([a.cos(), a.sin(), 1.0])
+            })
+            .collect();
+        assert!(spans_space(&ring));
+        // an arc in the x-z plane, its ends bent out of it by `deg`
+        let arc = |deg: f64| -> Vec<[f64; 3]> {
+            let t = deg.to_radians().tan();
+            [-0.6, -0.2, 0.2, 0.6]
+                .iter()
+                .map(|&x: &f64| unit([x, t * x * x / 0.36, 1.0]))
+                .collect()
+        };
+        assert!(!spans_space(&arc(0.0)));
+        assert!(!spans_space(&arc(0.1)));
+        assert!(spans_space(&arc(5.0)));
+        assert!(!spans_space(&ring[..2]));
+        assert!(!spans_space(&[]));
     }
 }

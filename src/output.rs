@@ -239,6 +239,29 @@ pub fn check_out_dir(case_dir: &Path, out_dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Refuses an output folder (replaced as a whole) that holds any of
+/// `inputs`, or an output file that is one of them: originals are never
+/// written to. Inputs that cannot be resolved are left to their reader.
+///
+/// # Errors
+/// [`Error::Usage`] naming the output and the input.
+pub fn check_inputs_outside(out: &Path, inputs: &[&Path]) -> Result<()> {
+    let resolved = resolve_ahead(out);
+    for input in inputs {
+        let Ok(real) = std::fs::canonicalize(input) else {
+            continue;
+        };
+        if real.starts_with(&resolved) {
+            return Err(Error::usage(format!(
+                "{}: the output would replace the input {} (originals are never written to); write elsewhere",
+                out.display(),
+                input.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The canonical form of `path`, which need not exist yet: its nearest
 /// existing ancestor resolved (links and all), the rest appended; `path`
 /// itself when nothing of it resolves.

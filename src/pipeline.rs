@@ -71,7 +71,7 @@ pub fn analyze(case_dir: &Path, out_dir: &Path, opts: &AnalyzeOptions) -> Result
     let staged = output::Staged::begin(out_dir)?;
     let final_dir = out_dir;
     let out_dir = staged.path();
-    let inputs_sha256 = case.inputs_sha256()?;
+    let inputs_sha256 = case.inputs_sha256();
     let captures: usize = case.sessions.iter().map(|s| s.captures.len()).sum();
     let bar = progress_bar(opts, captures as u64 * 2);
     let mut warnings = case.warnings.clone();

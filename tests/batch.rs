@@ -291,3 +291,83 @@ fn index_reads_large_results_and_names_what_it_cannot_read() {
     assert_eq!(code, 0);
     assert!(seen["ann"].starts_with("up"), "{seen:?}");
 }
+
+#[test]
+fn reserved_names_a_closed_stdout_and_a_missing_report_are_handled() {
+    let root = tempdir();
+    let archive = root.path().join("archive");
+    for (name, seed) in [("index.html", 3), ("outcomes.csv", 5), ("good", 8)] {
+        phantom(&archive.join(name), seed);
+    }
+    broken(&archive.join("zbad"));
+    let out = root.path().join("out");
+    // cases named as the index's own files would make the output
+    // impossible to index: failed with the reason, the others go on
+    let (code, seen) = batch(&archive, &out, None);
+    assert_eq!(code, 1);
+    assert_eq!(seen["good"], "analysed", "{seen:?}");
+    for name in ["index.html", "outcomes.csv", "zbad"] {
+        assert_eq!(seen[name], "FAILED", "{seen:?}");
+    }
+    let record = std::fs::read_to_string(out.join("batch-failures/index.html.json")).unwrap();
+    assert!(record.contains("rename the folder"), "{record}");
+    let o = skintrack().arg("index").arg(&out).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert!(out.join("index.html").is_file() && out.join("outcomes.csv").is_file());
+
+    // index writes only into a batch output: not into the archive, a case
+    // folder or one case's output
+    for not_batch in [archive.clone(), archive.join("good"), out.join("good")] {
+        let o = skintrack().arg("index").arg(&not_batch).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{}", not_batch.display());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains("not the output folder of `skintrack batch`"),
+            "{err}"
+        );
+        assert!(!not_batch.join("index.html").is_file(), "nothing written");
+    }
+
+    // a reader that closes stdout at once stops the lines, not the work:
+    // every case is done and the exit code still says one failed
+    std::fs::remove_file(out.join("good/report.html")).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("skintrack"))
+        .arg("batch")
+        .arg(&archive)
+        .arg("-o")
+        .arg(&out)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1));
+    // the deleted report was not taken for a finished output
+    assert!(out.join("good/report.html").is_file());
+}
+
+#[cfg(unix)]
+#[test]
+fn case_names_that_are_not_utf8_fail_instead_of_sharing_an_output() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let root = tempdir();
+    let archive = root.path().join("archive");
+    for (k, seed) in [(0xFFu8, 3), (0xFE, 5)] {
+        let bytes = [b'b', b'a', b'd', k];
+        phantom(&archive.join(std::ffi::OsStr::from_bytes(&bytes)), seed);
+    }
+    let out = root.path().join("out");
+    let o = skintrack()
+        .arg("batch")
+        .arg(&archive)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(stdout.matches("not valid UTF-8").count(), 2, "{stdout}");
+    assert!(!out.join("bad\u{FFFD}").exists(), "no shared output folder");
+}

@@ -150,10 +150,27 @@ fn a_region_too_small_is_the_regions_fault_not_the_photos() {
 }
 
 #[test]
-fn lights_must_face_the_camera_and_a_bom_is_accepted() {
+fn lights_must_face_the_camera_span_space_and_a_bom_is_accepted() {
     let p = Path::new("light_directions.txt");
-    let ok = skintrack::lights::parse_directions(p, "\u{feff}0 0 1\r\n0.3 0 1\r\n").unwrap();
-    assert_eq!(ok.len(), 2);
+    let ok =
+        skintrack::lights::parse_directions(p, "\u{feff}0 0 1\r\n0.3 0 1\r\n0 0.3 1\r\n").unwrap();
+    assert_eq!(ok.len(), 3);
+    // one direction repeated, two directions, and lights along one arc
+    // (all in the x-z plane: the normals' y is never lit)
+    for flat in [
+        "0.3 0 1\n0.3 0 1\n0.3 0 1\n0.3 0 1\n",
+        "0.3 0 1\n0 0.3 1\n0.3 0 1\n0 0.3 1\n",
+        "-0.5 0 1\n0 0 1\n0.5 0 1\n1 0 1\n",
+    ] {
+        let e = skintrack::lights::parse_directions(p, flat).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with("light_directions.txt: ")
+                && msg.contains("do not span three dimensions"),
+            "{msg}"
+        );
+    }
     for bad in ["0 0 0", "1 0 -1", "1 0 0.01", "1e308 1e308 1", "0 0 1 1"] {
         let e = skintrack::lights::parse_directions(p, bad).unwrap_err();
         assert_eq!(e.exit_code(), 2);
@@ -187,15 +204,37 @@ fn devices_fifos_and_links_to_them_are_refused_without_reading() {
     for p in [Path::new("/dev/zero"), &link, &fifo] {
         refused(run(["metrics", s(p)]), &[s(p), "not a regular file"]);
     }
-    // in a case: a FIFO capture is named, nothing hangs
+    // in a case: a follow-up that is a FIFO, or a link in a loop, is left
+    // out with its reason (nothing hangs, the other visits are analysed);
+    // a baseline that is a FIFO sinks the case, naming it
     let c = t.path().join("case");
     photo(&c.join("2026-01-12/cheek.jpg"));
+    photo(&c.join("2026-03-12/cheek.jpg"));
     std::fs::create_dir_all(c.join("2026-02-12")).unwrap();
     mkfifo(&c.join("2026-02-12/cheek.jpg"));
+    std::fs::create_dir_all(c.join("2026-04-12")).unwrap();
+    std::os::unix::fs::symlink("loop.tmp", c.join("2026-04-12/cheek.jpg")).unwrap();
+    std::os::unix::fs::symlink("cheek.jpg", c.join("2026-04-12/loop.tmp")).unwrap();
     let out = t.path().join("out");
+    let (code, _, stderr) = run(["analyze", s(&c), "-o", s(&out)]);
+    assert_eq!(code, 0, "{stderr}");
+    for (visit, why) in [
+        ("2026-02-12/cheek.jpg", "not a regular file"),
+        ("2026-04-12/cheek.jpg", "symbolic links"),
+    ] {
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.contains(visit) && l.contains(why) && l.contains("left out")),
+            "{stderr}"
+        );
+    }
+    assert!(out.join("report.html").is_file());
+    std::fs::remove_file(c.join("2026-01-12/cheek.jpg")).unwrap();
+    mkfifo(&c.join("2026-01-12/cheek.jpg"));
     refused(
-        run(["analyze", s(&c), "-o", s(&out)]),
-        &["2026-02-12/cheek.jpg", "not a regular file"],
+        run(["analyze", s(&c), "-o", s(&t.path().join("out2"))]),
+        &["2026-01-12/cheek.jpg", "not a regular file"],
     );
     // and a lights file that is a device
     let e = skintrack::lights::read_directions(Path::new("/dev/zero")).unwrap_err();
@@ -755,6 +794,86 @@ fn a_depth_output_folder_is_replaced_whole_or_refused() {
     assert_eq!(code, 0, "{stderr}");
     assert!(out.join("height.tiff").is_file() && out.join(skintrack::output::MARKER).is_file());
     assert!(!out.join(".skintrack-k1ll3d.tmp").exists());
+    // inputs copied into that (marked) output folder are not replaced
+    // with it: refused before any work, every file left as it was
+    let inside: Vec<PathBuf> = names
+        .iter()
+        .chain([&dir.join("light_directions.txt")])
+        .map(|p| {
+            let q = out.join(p.file_name().unwrap());
+            std::fs::copy(p, &q).unwrap();
+            q
+        })
+        .collect();
+    let mut args: Vec<PathBuf> = vec![
+        "depth".into(),
+        "--lights".into(),
+        inside[8].clone(),
+        "-o".into(),
+        out.clone(),
+    ];
+    args.extend(inside[..8].iter().cloned());
+    refused(run(args), &["depth", "would replace the input", "001.png"]);
+    assert!(inside.iter().all(|p| p.is_file()));
+}
+
+#[test]
+fn depth_refuses_lights_that_cannot_recover_a_normal_and_images_with_no_lit_pixel() {
+    let t = tempdir();
+    let dir = data("photometric/clean");
+    let names: Vec<PathBuf> = (1..=8).map(|k| dir.join(format!("{k:03}.png"))).collect();
+    let depth = |lights: &Path, images: &[PathBuf]| {
+        let mut args: Vec<PathBuf> = vec![
+            "depth".into(),
+            "--lights".into(),
+            lights.to_path_buf(),
+            "-o".into(),
+            t.path().join("out"),
+        ];
+        args.extend(images.iter().cloned());
+        run(args)
+    };
+    // one direction eight times: every normal fits every image
+    let same = t.path().join("same.txt");
+    write(&same, "0.3 0.2 1\n".repeat(8).as_bytes());
+    refused(
+        depth(&same, &names),
+        &["same.txt", "do not span three dimensions"],
+    );
+    // eight black images: nothing lit
+    let black: Vec<PathBuf> = (1..=8)
+        .map(|k| {
+            let p = t.path().join(format!("black{k}.png"));
+            image::RgbImage::new(64, 48).save(&p).unwrap();
+            p
+        })
+        .collect();
+    refused(
+        depth(&dir.join("light_directions.txt"), &black),
+        &["black1.png", "no pixel's normal could be recovered"],
+    );
+    assert!(!t.path().join("out").exists(), "nothing written");
+}
+
+#[test]
+fn align_never_writes_over_its_inputs() {
+    let t = tempdir();
+    let (a, b) = (t.path().join("a.jpg"), t.path().join("b.jpg"));
+    std::fs::copy(data("registration/p01/base.jpg"), &a).unwrap();
+    std::fs::copy(data("registration/p01/moving.jpg"), &b).unwrap();
+    let before = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    for target in [&a, &b] {
+        refused(
+            run(["align", s(&a), s(&b), "-o", s(target)]),
+            &["would replace the input"],
+        );
+    }
+    assert_eq!(
+        (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap()),
+        before
+    );
+    let (code, _, stderr) = run(["align", s(&a), s(&b), "-o", s(&t.path().join("c.jpg"))]);
+    assert_eq!(code, 0, "{stderr}");
 }
 
 #[test]

@@ -78,6 +78,54 @@ fn all_eight_exif_orientations_come_out_upright() {
 }
 
 #[test]
+fn a_tiff_orientation_tag_comes_out_upright() {
+    // each Portrait_k's stored pixels written as a TIFF whose own
+    // Orientation tag (not an EXIF block) is k, read against upright
+    // Portrait_1: within 3 levels for the right turn (above)
+    let opts = IngestOptions::default();
+    let reference = read_photo(&data("exif_orientation/Portrait_1.jpg"), &opts)
+        .unwrap()
+        .image;
+    let t = tempfile::tempdir().unwrap();
+    for k in 1..=8u16 {
+        // the image crate does not apply EXIF orientation: stored pixels
+        let stored = image::open(data(&format!("exif_orientation/Portrait_{k}.jpg")))
+            .unwrap()
+            .to_rgb8();
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        let mut enc = tiff::encoder::TiffEncoder::new(&mut bytes).unwrap();
+        let mut im = enc
+            .new_image::<tiff::encoder::colortype::RGB8>(stored.width(), stored.height())
+            .unwrap();
+        im.encoder()
+            .write_tag(tiff::tags::Tag::Orientation, k)
+            .unwrap();
+        im.write_data(stored.as_raw()).unwrap();
+        let path = t.path().join(format!("p{k}.tif"));
+        std::fs::write(&path, bytes.into_inner()).unwrap();
+        let photo = read_photo(&path, &opts).unwrap();
+        assert_eq!(photo.meta.orientation, k);
+        let img = &photo.image;
+        assert_eq!(
+            (img.width(), img.height()),
+            (reference.width(), reference.height()),
+            "orientation {k}"
+        );
+        let mut mad = 0.0;
+        for (a, b) in img.planes().iter().zip(reference.planes()) {
+            mad += a
+                .data()
+                .iter()
+                .zip(b.data())
+                .map(|(x, y)| f64::from((x - y).abs()))
+                .sum::<f64>();
+        }
+        mad /= (img.width() * img.height() * 3) as f64;
+        assert!(mad < 3.0, "orientation {k}: mean abs difference {mad}");
+    }
+}
+
+#[test]
 fn capture_date_comes_from_exif() {
     let d = read_date_taken(&data("bad_inputs/exif_gps.jpg")).unwrap();
     assert_eq!(d.map(|d| d.to_string()), Some("2024-01-15".to_string()));

@@ -172,7 +172,13 @@ fn regions_replaces_nothing_but_an_earlier_figure() {
     let photo = other.join("2026-01-12/cheek.jpg");
     let notes = t.path().join("notes.txt");
     std::fs::write(&notes, "my notes").unwrap();
-    for target in [&photo, &other.join("figure.png"), &notes] {
+    // …and no PNG is written under another extension
+    for target in [
+        &photo,
+        &other.join("figure.png"),
+        &notes,
+        &t.path().join("r.txt"),
+    ] {
         let before = std::fs::read(target).ok();
         let o = skintrack()
             .arg("regions")

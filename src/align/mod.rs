@@ -332,8 +332,10 @@ fn plane<'p>(p: &'p Pyramid<'_>, k: usize) -> &'p Plane {
 /// no data). Never panics; a pair it cannot align gives `Status::Failed`.
 #[must_use]
 pub fn register(base: &Plane, moving: &Plane, opts: &AlignOptions) -> Registration {
-    if base.width().min(base.height()) < 32 || moving.width().min(moving.height()) < 32 {
-        return Registration::failed("image too small to align (need 32 px a side)".into());
+    if let Some(why) =
+        verify::too_small([base.width(), base.height(), moving.width(), moving.height()])
+    {
+        return Registration::failed(why);
     }
     let (pb, pm) = rayon::join(
         || Pyramid::of_plane(base, 24),
@@ -347,8 +349,10 @@ pub fn register(base: &Plane, moving: &Plane, opts: &AlignOptions) -> Registrati
 #[must_use]
 pub fn register_rgb(base: &RgbPlanes, moving: &RgbPlanes, opts: &AlignOptions) -> Registration {
     let _t = crate::timing::span("align");
-    if base.width().min(base.height()) < 32 || moving.width().min(moving.height()) < 32 {
-        return Registration::failed("image too small to align (need 32 px a side)".into());
+    if let Some(why) =
+        verify::too_small([base.width(), base.height(), moving.width(), moving.height()])
+    {
+        return Registration::failed(why);
     }
     let (pb, pm) = rayon::join(|| Pyramid::of_rgb(base, 24), || Pyramid::of_rgb(moving, 24));
     register_pyramids(&Baseline::bare(pb), &pm, opts)
@@ -364,8 +368,8 @@ pub fn register_rgb_to(
 ) -> Registration {
     let _t = crate::timing::span("align");
     let (bw, bh) = base.size(0);
-    if bw.min(bh) < 32 || moving.width().min(moving.height()) < 32 {
-        return Registration::failed("image too small to align (need 32 px a side)".into());
+    if let Some(why) = verify::too_small([bw, bh, moving.width(), moving.height()]) {
+        return Registration::failed(why);
     }
     register_pyramids(base, &Pyramid::of_rgb_materialised(moving, 24), opts)
 }

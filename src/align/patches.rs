@@ -27,6 +27,9 @@ const MAX_PATCH: usize = 48;
 /// Shortest patch side, level px (smaller patches correlate by chance too
 /// easily to be evidence).
 const MIN_PATCH: usize = 16;
+/// Shortest image side on which patches can be checked at all (a grid
+/// cell must hold the shortest patch and its search radius).
+pub const MIN_SIDE: usize = GRID * (MIN_PATCH + 2 * RADIUS);
 /// Radius of the local mean removed by the band-pass, level px (a 9 × 9
 /// box after the binomial: together a difference of smoothings with
 /// σ ≈ 1 and ≈ 2.8 px).

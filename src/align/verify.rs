@@ -191,6 +191,15 @@ pub const MARGIN_SIGMAS: f64 = 2.5;
 /// a few chance correlations of unrelated skin could fit an affine field.
 pub const MIN_INLIERS: usize = 10;
 
+/// Why a pair cannot be aligned at all, if a side is too short for any
+/// alignment to be verified ([`super::patches::MIN_SIDE`]).
+#[must_use]
+pub fn too_small(sides: [usize; 4]) -> Option<String> {
+    let need = super::patches::MIN_SIDE;
+    (sides.iter().any(|&s| s < need))
+        .then(|| format!("image too small to align (need {need} px a side)"))
+}
+
 impl Verdict {
     /// A verdict with nothing measured (no level large enough).
     fn empty(level: usize) -> Verdict {

@@ -166,22 +166,6 @@ pub(super) fn check_inside(real_root: &Path, path: &Path) -> Result<()> {
     }
 }
 
-/// Refuses `path` unless it is (or links to) a regular file.
-pub(super) fn check_regular(path: &Path) -> Result<()> {
-    let meta = std::fs::metadata(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    if meta.is_file() {
-        Ok(())
-    } else {
-        Err(Error::case(
-            path,
-            "not a regular file (a device, FIFO or socket); a capture must be an ordinary file",
-        ))
-    }
-}
-
 /// Today's date (UTC), for the date sanity warnings only (never written
 /// to an output).
 pub(super) fn today() -> Option<Date> {

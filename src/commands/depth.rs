@@ -51,6 +51,15 @@ struct DepthJson<'a> {
 /// # Errors
 /// Bad inputs (exit 2) or unwritable outputs.
 pub fn run(args: &DepthArgs) -> Result<ExitCode> {
+    let inputs: Vec<&Path> = args
+        .images
+        .iter()
+        .map(PathBuf::as_path)
+        .chain([args.lights.as_path()])
+        .chain(args.mask.as_deref())
+        .chain(args.intensities.as_deref())
+        .collect();
+    output::check_inputs_outside(&args.out, &inputs)?;
     let lights = crate::lights::read_directions(&args.lights)?;
     if lights.len() != args.images.len() {
         return Err(Error::case(
@@ -91,6 +100,9 @@ pub fn run(args: &DepthArgs) -> Result<ExitCode> {
         .map(|p| ingest::read_mask(p, (w, h), &args.ingest))
         .transpose()?;
     let (normals, surf) = depth::from_set(&images, &lights, mask.as_deref(), args.mm_per_px);
+    if let Some(why) = depth::unusable(&normals) {
+        return Err(Error::case(&args.images[0], why));
+    }
     let rep = depth::report(&surf);
 
     let written = write_outputs(staged.path(), &normals, &surf)?;

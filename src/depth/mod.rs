@@ -128,3 +128,13 @@ pub fn from_set(
     let surface = height_from_normals(&normals, mask, mm_per_px);
     (normals, surface)
 }
+
+/// Why a set's normals are unusable, if they are: no pixel was lit (not
+/// too dark, not saturated, not masked out) in enough images to recover
+/// its normal.
+#[must_use]
+pub fn unusable(normals: &Normals) -> Option<&'static str> {
+    (!normals.used.iter().any(|&u| u > 0)).then_some(
+        "no pixel's normal could be recovered: every pixel is too dark, saturated or masked out in too many of the images",
+    )
+}

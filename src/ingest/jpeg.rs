@@ -26,12 +26,23 @@ pub(super) fn decode_jpeg(path: &Path, bytes: &[u8], opts: &IngestOptions) -> Re
         .set_max_width(opts.max_side as usize)
         .set_max_height(opts.max_side as usize);
     let mut probe = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), base);
-    probe.decode_headers().map_err(|e| match e {
-        zune_jpeg::errors::DecodeErrors::LargeDimensions(_) => Error::TooLarge {
-            path: path.to_path_buf(),
-            reason: one_line(&e.to_string()),
-        },
-        _ => decode_err(&e),
+    probe.decode_headers().map_err(|e| {
+        let text = e.to_string();
+        // zune reports a side over the limit as LargeDimensions or in a
+        // sentence of its own ("… greater than width limit …")
+        if matches!(e, zune_jpeg::errors::DecodeErrors::LargeDimensions(_))
+            || text.contains("limit")
+        {
+            Error::TooLarge {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "its header declares a side over the {} px that skintrack decodes",
+                    opts.max_side
+                ),
+            }
+        } else {
+            decode_err(&text)
+        }
     })?;
     let info = probe.info().ok_or_else(|| decode_err(&"no frame header"))?;
     let (w, h) = (usize::from(info.width), usize::from(info.height));

@@ -376,15 +376,24 @@ fn decode_with_image(
         orientation: 1,
         ..Meta::default()
     };
-    // EXIF in PNG (eXIf) and TIFF: orientation and date; a broken block is ignored.
+    // EXIF in PNG (eXIf) and TIFF: orientation and date; a broken block is
+    // ignored. A TIFF's own Orientation tag holds where no EXIF block does.
     let mut orientation = 1;
+    let mut exif_found = false;
     if let Ok(Some(blob)) = dec.exif_metadata() {
         let (exif, warning) = parse_exif(&blob);
         meta.warnings.extend(warning);
         if let Some(ex) = exif {
             meta.date_taken = exif_date(&ex);
             orientation = exif_orientation(&ex, &mut meta.warnings);
+            exif_found = true;
         }
+    }
+    if fmt == Format::Tiff
+        && !exif_found
+        && let Some(tag) = strips::orientation(&bytes)
+    {
+        orientation = valid_orientation(tag, &mut meta.warnings);
     }
     limits
         .reserve(dec.total_bytes())
@@ -431,7 +440,20 @@ fn image_error(path: &Path, e: &image::ImageError) -> Error {
         {
             Error::TooLarge {
                 path: path.to_path_buf(),
-                reason,
+                reason: "its declared size is over the decoding limits (a side over the limit, or more pixels than the --max-memory budget allows)".into(),
+            }
+        }
+        // the decoder's own words name an internal type ("color type
+        // `Unknown(32)`"): say what is read instead
+        ImageError::Unsupported(u)
+            if matches!(
+                u.kind(),
+                image::error::UnsupportedErrorKind::Color(_)
+            ) =>
+        {
+            Error::Unsupported {
+                path: path.to_path_buf(),
+                reason: "its pixel layout (e.g. one channel of 32-bit float) is not read: photos are 8- or 16-bit grey, RGB or RGBA, or 32-bit float RGB; height maps one 16-bit channel".into(),
             }
         }
         ImageError::Unsupported(_) => Error::Unsupported {
@@ -554,15 +576,22 @@ fn exif_orientation(ex: &exif::Exif, warnings: &mut Vec<String>) -> u16 {
     let Some(field) = ex.get_field(exif::Tag::Orientation, exif::In::PRIMARY) else {
         return 1;
     };
-    match field.value.get_uint(0) {
-        Some(v @ 1..=8) => v as u16,
-        Some(v) => {
+    field
+        .value
+        .get_uint(0)
+        .map_or(1, |v| valid_orientation(u64::from(v), warnings))
+}
+
+/// An orientation value (1–8), or 1 with a warning for an undefined one.
+fn valid_orientation(v: u64, warnings: &mut Vec<String>) -> u16 {
+    match v {
+        1..=8 => v as u16,
+        _ => {
             warnings.push(format!(
                 "EXIF orientation {v} is not defined; treated as 1 (upright)"
             ));
             1
         }
-        None => 1,
     }
 }
 

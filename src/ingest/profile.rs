@@ -14,9 +14,11 @@ use moxcms::{ColorProfile, DataColorSpace, Layout, RenderingIntent, TransformOpt
 use rayon::prelude::*;
 
 /// Largest difference, in levels of 255, a conversion may make anywhere
-/// on a grid of colours and still be taken for none (two encodings of one
-/// space, e.g. sRGB v2 and v4, differ by rounding).
-const SAME_SPACE: f32 = 0.5;
+/// on a grid of colours and still be taken for none: two encodings of one
+/// space differ by rounding (sRGB v2 and v4; LittleCMS's built-in sRGB,
+/// which Pillow embeds, moves colours by up to a level against moxcms's).
+/// Display P3 or Adobe RGB against sRGB move saturated colours by tens.
+const SAME_SPACE: f32 = 1.5;
 
 /// What [`into_space_of`] did.
 #[derive(Clone, Debug, PartialEq)]
@@ -235,6 +237,16 @@ mod tests {
             Conversion::Same
         );
         assert_eq!(img.r.data(), &before[..]);
+        // LittleCMS's sRGB (tests/data/icc) against an untagged photo
+        let lcms = include_bytes!("../../tests/data/icc/lcms_srgb.icc");
+        assert_eq!(
+            into_space_of(&mut img, Some(lcms), &srgb_profile()),
+            Conversion::Same
+        );
+        assert_eq!(
+            into_space_of(&mut img, None, &read(Some(lcms)).unwrap()),
+            Conversion::Same
+        );
         let p3 = ColorProfile::new_display_p3().encode().unwrap();
         assert_eq!(
             into_space_of(&mut img, Some(&p3), &read(Some(&p3)).unwrap()),

@@ -1,7 +1,8 @@
-//! TIFF: the strips or tiles the first image's header lists must lie inside
-//! the file. Checked before decoding, so a header that points past the end
-//! (or claims gigabytes of strip data) is named as such instead of
-//! surfacing as an allocation limit ("Memory limit exceeded").
+//! TIFF headers: the strips or tiles the first image's header lists must
+//! lie inside the file (checked before decoding, so a header that points
+//! past the end, or claims gigabytes of strip data, is named as such
+//! instead of surfacing as an allocation limit, "Memory limit exceeded"),
+//! and the first image's Orientation tag, which the decoder does not apply.
 
 use ::tiff::decoder::Decoder;
 use ::tiff::tags::Tag;
@@ -36,4 +37,15 @@ pub(super) fn strip_past_end(bytes: &[u8]) -> Option<String> {
         }
     }
     None
+}
+
+/// The Orientation tag (274) of the first image of `bytes` (a TIFF file):
+/// TIFF is itself the structure EXIF borrows, and a TIFF's orientation is
+/// a tag of its image, not an EXIF block. `None` when absent or unreadable.
+pub(super) fn orientation(bytes: &[u8]) -> Option<u64> {
+    let mut dec = Decoder::new(Cursor::new(bytes)).ok()?;
+    dec.find_tag(Tag::Orientation)
+        .ok()
+        .flatten()
+        .and_then(|v| v.into_u64().ok())
 }

@@ -83,7 +83,12 @@ pub(super) fn measure_series(
                         None,
                         &job.opts.ingest,
                     )?;
-                    depth::from_set(&planes, &set.lights, None, cfg.mm_per_px).1
+                    let (normals, surface) =
+                        depth::from_set(&planes, &set.lights, None, cfg.mm_per_px);
+                    if let Some(why) = depth::unusable(&normals) {
+                        return Err(Error::case(&it.capture.path, why));
+                    }
+                    surface
                 }
                 CaptureKind::Photo => {
                     return Err(Error::case(&it.capture.path, "a photo is not a height map"));
@@ -107,7 +112,10 @@ pub(super) fn measure_series(
     };
     let surfaces: Vec<std::result::Result<Surface, String>> = std::iter::once(Ok(first.clone()))
         .chain(read.map(|r| match r {
-            Err(e) => Err(format!("could not be read: {e}")),
+            Err(e) => Err(format!(
+                "could not be read: {}",
+                crate::error::with_causes(&e)
+            )),
             // a scale of its own is fine (a hand-held scanner): the
             // registration finds it; heights in another unit are not
             Ok(s) if s.unit != first.unit => Err(format!(

@@ -675,7 +675,7 @@ fn warped(
 
 /// The reason a capture that cannot be decoded is left out.
 fn unreadable(e: &Error) -> String {
-    format!("{} ({e})", super::UNREADABLE)
+    format!("{} ({})", super::UNREADABLE, crate::error::with_causes(e))
 }
 
 /// The size of a report preview of `roi`: at most [`PREVIEW_SIDE`] a side.
