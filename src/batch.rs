@@ -185,7 +185,7 @@ pub fn run(
     let mut summary = Summary::default();
     for (position, case_dir) in mine.iter().enumerate() {
         let raw = case_dir.file_name().unwrap_or_default();
-        let name = raw.to_string_lossy().into_owned();
+        let name = escaped(raw);
         let outcome = match reserved(raw) {
             Some(why) => CaseOutcome::Failed {
                 reason: format!("{}: {why}; rename the folder", case_dir.display()),
@@ -199,8 +199,22 @@ pub fn run(
     Ok(summary)
 }
 
+/// A case folder's name as text: bytes that are not UTF-8 written as
+/// `%XX`, so two such names stay two (for their failure records and lines).
+fn escaped(name: &std::ffi::OsStr) -> String {
+    let mut text = String::new();
+    for chunk in name.as_encoded_bytes().utf8_chunks() {
+        text.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            text.push_str(&format!("%{b:02X}"));
+        }
+    }
+    text
+}
+
 /// Why a case folder's name cannot name its output folder, if it cannot:
-/// the names batch and index write beside the cases, and names that are
+/// the names batch and index write beside the cases (in any case of
+/// letters: a clinic's share may not tell them apart), and names that are
 /// not valid UTF-8 (two of them could map to one output folder).
 fn reserved(name: &std::ffi::OsStr) -> Option<String> {
     let Some(name) = name.to_str() else {
@@ -209,12 +223,13 @@ fn reserved(name: &std::ffi::OsStr) -> Option<String> {
                 .into(),
         );
     };
-    let what = match name {
-        FAILURES => "where batch keeps its failure records",
-        crate::index::INDEX => "the clinic index's page",
-        crate::index::OUTCOMES => "the clinic index's table",
-        _ => return None,
-    };
+    let (_, what) = [
+        (FAILURES, "where batch keeps its failure records"),
+        (crate::index::INDEX, "the clinic index's page"),
+        (crate::index::OUTCOMES, "the clinic index's table"),
+    ]
+    .into_iter()
+    .find(|(kept, _)| kept.eq_ignore_ascii_case(name))?;
     Some(format!("the name {name} is {what} in the output folder"))
 }
 
@@ -232,6 +247,12 @@ fn check_out_dir(archive: &Path, out_dir: &Path) -> Result<()> {
         path: archive.to_path_buf(),
         source,
     })?;
+    if out_dir.join(output::MARKER).is_file() {
+        return Err(Error::usage(format!(
+            "the output folder {} is the output of one case (analyze or depth); give batch a folder of its own",
+            out_dir.display()
+        )));
+    }
     let real_out = output::resolve_ahead(out_dir);
     if real_out.starts_with(&real_archive) {
         return Err(Error::usage(format!(
@@ -249,6 +270,8 @@ fn one_case(case_dir: &Path, out: &Path, opts: &AnalyzeOptions) -> CaseOutcome {
     let started = Instant::now();
     let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         if up_to_date(case_dir, out)? {
+            // what a run killed while redoing it left beside it
+            output::remove_stale_staging(out);
             return Ok(None);
         }
         pipeline::analyze(case_dir, out, opts).map(Some)
@@ -294,7 +317,7 @@ struct Finished {
 /// one whose report and tables are all there (a deleted report is made
 /// again).
 fn finished(out: &Path) -> Option<Finished> {
-    let whole = [output::MARKER, "report.html", "metrics.csv"]
+    let whole = [output::MARKER, crate::report::REPORT, "metrics.csv"]
         .iter()
         .all(|f| out.join(f).is_file());
     if !whole {

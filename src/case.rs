@@ -196,7 +196,9 @@ impl Case {
             h.update([0]);
             match file_sha256(&f) {
                 Ok(digest) => h.update(digest),
-                Err(e) => h.update(format!("unreadable: {e}\n").as_bytes()),
+                // no path in it: the hash must not depend on how the case
+                // folder was named on the command line
+                Err(_) => h.update(b"unreadable\n"),
             }
         }
         format!("{:x}", h.finalize())
@@ -534,6 +536,15 @@ fn view_and_repeat(stem: &str) -> Option<(String, u32)> {
     valid_view_name(stem).then(|| (stem.to_string(), 1))
 }
 
+/// `path` is a link to a plain name in its own folder (no `..`, not
+/// absolute): whatever appears there later is still inside the case.
+fn links_within_folder(path: &Path) -> bool {
+    std::fs::read_link(path).is_ok_and(|t| {
+        t.components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
+    })
+}
+
 fn read_session(dir: &Path, real_root: &Path) -> Result<Vec<Capture>> {
     let mut captures: Vec<Capture> = Vec::new();
     for path in sorted_entries(dir)? {
@@ -542,13 +553,13 @@ fn read_session(dir: &Path, real_root: &Path) -> Result<Vec<Capture>> {
             continue;
         }
         if is_capture_name(&name, path.is_dir()) {
-            // links stay inside the case. A capture that cannot be resolved
-            // (a link that loops or leads nowhere) or is not an ordinary
-            // file (a FIFO, a device) is kept: reading it fails without
+            // links stay inside the case. A capture that is not an ordinary
+            // file (a FIFO, a device), or a link that loops or leads nowhere
+            // within its own folder, is kept: reading it fails without
             // reading a byte, and it is left out with that reason (the
             // baseline's sinks the case), as an unreadable file is
             match check_inside(real_root, &path) {
-                Err(Error::Read { .. }) => {}
+                Err(Error::Read { .. }) if links_within_folder(&path) => {}
                 checked => checked?,
             }
         }
@@ -748,7 +759,9 @@ fn exif_date(dir: &Path, captures: &[Capture]) -> Result<Date> {
         .iter()
         .filter(|c| matches!(c.kind, CaptureKind::Photo))
     {
-        if let Some(d) = ingest::read_date_taken(&c.path)? {
+        // a photo that cannot be read has no date to give; it is left out
+        // with its reason when the visit is analysed
+        if let Ok(Some(d)) = ingest::read_date_taken(&c.path) {
             dates.push(d);
         }
     }

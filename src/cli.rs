@@ -136,7 +136,7 @@ pub enum Command {
         case_dir: PathBuf,
         /// The figure, PNG (default: ./skintrack-regions.png; with several
         /// views, one file each, FILE_VIEW.png).
-        #[arg(short, long)]
+        #[arg(short, long, value_parser = parse_png_out)]
         out: Option<PathBuf>,
     },
     /// Analyse the bundled sample case and print where the report is.
@@ -286,6 +286,19 @@ fn parse_aligned_out(s: &str) -> std::result::Result<AlignedOut, String> {
         _ => return Err(format!("{s}: write the aligned image as .png or .jpg")),
     };
     Ok(AlignedOut { path, format })
+}
+
+/// Checked before any work: the regions figure is a PNG, named so.
+fn parse_png_out(s: &str) -> std::result::Result<PathBuf, String> {
+    let path = PathBuf::from(s);
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("png"))
+    {
+        Ok(path)
+    } else {
+        Err(format!("{s}: the figure is written as PNG; name it .png"))
+    }
 }
 
 /// "2G", "800M", "1.5GB", "500000000": a size in bytes (decimal units).

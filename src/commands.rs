@@ -28,35 +28,35 @@ macro_rules! outln {
 mod depth;
 mod regions;
 
-/// Writes `line` and a newline to stdout (see `outln!`).
+/// Writes `line` and a newline to stdout (see `outln!`); a reader that
+/// closed stdout (`| head`) ends the command quietly, exit 0.
 pub(crate) fn stdout_line(line: &str) {
+    if !try_stdout_line(line) {
+        std::process::exit(0);
+    }
+}
+
+/// Writes `line` and a newline to stdout: `false` when the reader has
+/// closed it; any other write error ends the command, exit 1.
+fn try_stdout_line(line: &str) -> bool {
     use std::io::Write as _;
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = writeln!(out, "{line}") {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
+    match writeln!(std::io::stdout().lock(), "{line}") {
+        Ok(()) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => false,
+        Err(e) => {
+            eprintln!("skintrack: cannot write to standard output: {e}");
+            std::process::exit(1);
         }
-        eprintln!("skintrack: cannot write to standard output: {e}");
-        std::process::exit(1);
     }
 }
 
 /// Writes a progress `line` and a newline to stdout; a reader that closed
 /// stdout (`| head`) ends the lines, not the work that prints them.
 fn progress_line(line: &str) {
-    use std::io::Write as _;
     use std::sync::atomic::{AtomicBool, Ordering};
     static CLOSED: AtomicBool = AtomicBool::new(false);
-    if CLOSED.load(Ordering::Relaxed) {
-        return;
-    }
-    if let Err(e) = writeln!(std::io::stdout().lock(), "{line}") {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            CLOSED.store(true, Ordering::Relaxed);
-            return;
-        }
-        eprintln!("skintrack: cannot write to standard output: {e}");
-        std::process::exit(1);
+    if !CLOSED.load(Ordering::Relaxed) && !try_stdout_line(line) {
+        CLOSED.store(true, Ordering::Relaxed);
     }
 }
 

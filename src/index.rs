@@ -113,8 +113,8 @@ pub struct Summary {
 /// [`Error::Read`] when the folder cannot be listed; a write failure.
 pub fn run(out_dir: &Path) -> Result<Summary> {
     check_batch_output(out_dir)?;
-    let (cases, skipped) = read_cases(out_dir)?;
-    let failures = read_failures(out_dir, &cases);
+    let (cases, mut skipped) = read_cases(out_dir)?;
+    let failures = read_failures(out_dir, &cases, &mut skipped);
     let curves = cohort::curves(&cases);
     let charts = curves
         .iter()
@@ -204,18 +204,34 @@ fn read_cases(out_dir: &Path) -> Result<(Vec<CaseDigest>, Vec<String>)> {
     Ok((cases, skipped))
 }
 
-/// The failure records of cases that have no finished output.
-fn read_failures(out_dir: &Path, cases: &[CaseDigest]) -> Vec<FailureRecord> {
+/// The failure records of cases that have no finished output; a line in
+/// `skipped` for each record that cannot be read.
+fn read_failures(
+    out_dir: &Path,
+    cases: &[CaseDigest],
+    skipped: &mut Vec<String>,
+) -> Vec<FailureRecord> {
     let done: BTreeSet<&str> = cases.iter().map(|c| c.dir.as_str()).collect();
     let Ok(entries) = std::fs::read_dir(out_dir.join(FAILURES)) else {
         return Vec::new();
     };
-    let mut out: Vec<FailureRecord> = entries
+    let mut paths: Vec<PathBuf> = entries
         .filter_map(std::result::Result::ok)
-        .filter_map(|e| crate::files::read_text(&e.path()).ok())
-        .filter_map(|t| serde_json::from_str::<FailureRecord>(&t).ok())
-        .filter(|f| !done.contains(f.case.as_str()))
+        .map(|e| e.path())
         .collect();
+    paths.sort();
+    let mut out = Vec::new();
+    for path in paths {
+        let record = crate::files::read_text(&path).and_then(|t| {
+            serde_json::from_str::<FailureRecord>(&t)
+                .map_err(|e| Error::case(&path, format!("not a batch failure record: {e}")))
+        });
+        match record {
+            Ok(f) if !done.contains(f.case.as_str()) => out.push(f),
+            Ok(_) => {}
+            Err(e) => skipped.push(e.to_string()),
+        }
+    }
     out.sort_by(|a, b| a.case.cmp(&b.case));
     out
 }

@@ -41,7 +41,8 @@ pub struct Analysis {
     /// the report says so.
     #[serde(skip)]
     pub treatments_assumed: bool,
-    /// SHA-256 over every input file (names and bytes, in order).
+    /// SHA-256 over every input file, in order: its relative name and the
+    /// SHA-256 of its bytes, or a mark for a file that cannot be read.
     pub inputs_sha256: String,
     /// `[notes]` of case.toml: what happened at a visit, by its date.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]

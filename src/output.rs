@@ -105,32 +105,33 @@ impl Staged {
     /// [`Error::Usage`] for a folder skintrack did not write,
     /// [`Error::Write`] when the staging folder cannot be made.
     pub fn begin(target: &Path) -> Result<Staged> {
-        if target.file_name().is_none() {
+        let Some(file) = target.file_name() else {
             return Err(Error::usage(format!(
                 "{}: name the output folder (it is replaced as a whole)",
                 target.display()
             )));
-        }
+        };
+        // the folder it names once its parent exists (`missing/../case`
+        // is the case folder, not a new one)
+        let (parent, name) = split(target);
+        ensure_dir(&parent)?;
+        let shown = target;
+        let target = &std::fs::canonicalize(&parent)
+            .map_err(|source| Error::Write {
+                path: parent.clone(),
+                source,
+            })?
+            .join(file);
         if let Ok(meta) = std::fs::symlink_metadata(target) {
             let ours = meta.is_dir() && (target.join(MARKER).is_file() || dir_is_empty(target));
             if !ours {
                 return Err(Error::usage(format!(
                     "{}: exists and was not written by skintrack (no {MARKER} in it); choose a new or empty output folder",
-                    target.display()
+                    shown.display()
                 )));
             }
         }
-        let (parent, name) = split(target);
-        ensure_dir(&parent)?;
-        // a killed run's staging or swapped-out folders
-        if let Ok(entries) = std::fs::read_dir(&parent) {
-            let prefix = format!(".{name}.skintrack-");
-            for e in entries.flatten() {
-                if e.file_name().to_string_lossy().starts_with(&prefix) {
-                    let _ = std::fs::remove_dir_all(e.path());
-                }
-            }
-        }
+        remove_stale_staging(target);
         let staging = parent.join(format!(".{name}.skintrack-new-{}", std::process::id()));
         std::fs::create_dir(&staging).map_err(|source| Error::Write {
             path: staging.clone(),
@@ -180,6 +181,21 @@ impl Drop for Staged {
     fn drop(&mut self) {
         if !self.committed {
             let _ = std::fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+/// Removes the staging or swapped-out folders a killed run left beside
+/// the output folder `target`.
+pub fn remove_stale_staging(target: &Path) {
+    let (parent, name) = split(target);
+    let Ok(entries) = std::fs::read_dir(&parent) else {
+        return;
+    };
+    let prefix = format!(".{name}.skintrack-");
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().starts_with(&prefix) {
+            let _ = std::fs::remove_dir_all(e.path());
         }
     }
 }
@@ -262,32 +278,36 @@ pub fn check_inputs_outside(out: &Path, inputs: &[&Path]) -> Result<()> {
     Ok(())
 }
 
-/// The canonical form of `path`, which need not exist yet: its nearest
-/// existing ancestor resolved (links and all), the rest appended; `path`
-/// itself when nothing of it resolves.
+/// The canonical form of `path`, which need not exist yet: its longest
+/// existing leading part resolved (links and all), the rest applied to it
+/// by name (`..` steps back, as it will once the missing folders are
+/// made: `missing/../case` is `case`); `path` itself when nothing of it
+/// resolves.
 #[must_use]
 pub fn resolve_ahead(path: &Path) -> PathBuf {
-    let mut probe = path.to_path_buf();
-    let mut tail = Vec::new();
-    loop {
-        if let Ok(p) = std::fs::canonicalize(&probe) {
-            return tail
-                .iter()
-                .rev()
-                .fold(p, |acc: PathBuf, t: &std::ffi::OsString| acc.join(t));
-        }
-        match (probe.file_name().map(ToOwned::to_owned), probe.parent()) {
-            (Some(name), Some(parent)) => {
-                tail.push(name);
-                probe = if parent.as_os_str().is_empty() {
-                    PathBuf::from(".")
-                } else {
-                    parent.to_path_buf()
-                };
+    use std::path::Component;
+    let parts: Vec<Component<'_>> = path.components().collect();
+    for k in (0..=parts.len()).rev() {
+        let head: PathBuf = if k == 0 {
+            PathBuf::from(".")
+        } else {
+            parts[..k].iter().collect()
+        };
+        let Ok(mut resolved) = std::fs::canonicalize(&head) else {
+            continue;
+        };
+        for part in &parts[k..] {
+            match part {
+                Component::ParentDir => {
+                    resolved.pop();
+                }
+                Component::Normal(name) => resolved.push(name),
+                Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
             }
-            _ => return path.to_path_buf(),
         }
+        return resolved;
     }
+    path.to_path_buf()
 }
 
 /// Writes each (path relative to `out_dir`, bytes) atomically, in order.

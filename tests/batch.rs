@@ -222,6 +222,21 @@ fn bad_batch_usage_exits_2_with_one_line() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("inside the archive"), "{err}");
+    // one case's output (analyze or depth) is not a batch output: index
+    // would refuse it
+    let marked = root.path().join("marked");
+    std::fs::create_dir_all(&marked).unwrap();
+    std::fs::write(marked.join(skintrack::output::MARKER), b"").unwrap();
+    let o = skintrack()
+        .arg("batch")
+        .arg(&archive)
+        .arg("-o")
+        .arg(&marked)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("the output of one case"), "{err}");
     // a missing archive names itself
     let o = skintrack()
         .arg("batch")
@@ -296,7 +311,7 @@ fn index_reads_large_results_and_names_what_it_cannot_read() {
 fn reserved_names_a_closed_stdout_and_a_missing_report_are_handled() {
     let root = tempdir();
     let archive = root.path().join("archive");
-    for (name, seed) in [("index.html", 3), ("outcomes.csv", 5), ("good", 8)] {
+    for (name, seed) in [("index.html", 3), ("Outcomes.CSV", 5), ("good", 8)] {
         phantom(&archive.join(name), seed);
     }
     broken(&archive.join("zbad"));
@@ -306,14 +321,21 @@ fn reserved_names_a_closed_stdout_and_a_missing_report_are_handled() {
     let (code, seen) = batch(&archive, &out, None);
     assert_eq!(code, 1);
     assert_eq!(seen["good"], "analysed", "{seen:?}");
-    for name in ["index.html", "outcomes.csv", "zbad"] {
+    for name in ["index.html", "Outcomes.CSV", "zbad"] {
         assert_eq!(seen[name], "FAILED", "{seen:?}");
     }
     let record = std::fs::read_to_string(out.join("batch-failures/index.html.json")).unwrap();
     assert!(record.contains("rename the folder"), "{record}");
+    // a failure record that cannot be read is named, not dropped unseen
+    std::fs::write(out.join("batch-failures/junk.json"), b"{ not json").unwrap();
     let o = skintrack().arg("index").arg(&out).output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{o:?}");
     assert!(out.join("index.html").is_file() && out.join("outcomes.csv").is_file());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("junk.json") && err.contains("left out of the index"),
+        "{err}"
+    );
 
     // index writes only into a batch output: not into the archive, a case
     // folder or one case's output
@@ -346,9 +368,16 @@ fn reserved_names_a_closed_stdout_and_a_missing_report_are_handled() {
     assert_eq!(status.code(), Some(1));
     // the deleted report was not taken for a finished output
     assert!(out.join("good/report.html").is_file());
+    // a killed run's staging folder beside a case that is up to date goes
+    let stale = out.join(".good.skintrack-new-99999");
+    std::fs::create_dir(&stale).unwrap();
+    let (_, seen) = batch(&archive, &out, None);
+    assert!(seen["good"].starts_with("up"), "{seen:?}");
+    assert!(!stale.exists());
 }
 
-#[cfg(unix)]
+// Linux: macOS and Windows file systems refuse such names themselves
+#[cfg(target_os = "linux")]
 #[test]
 fn case_names_that_are_not_utf8_fail_instead_of_sharing_an_output() {
     use std::os::unix::ffi::OsStrExt as _;
@@ -370,4 +399,11 @@ fn case_names_that_are_not_utf8_fail_instead_of_sharing_an_output() {
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert_eq!(stdout.matches("not valid UTF-8").count(), 2, "{stdout}");
     assert!(!out.join("bad\u{FFFD}").exists(), "no shared output folder");
+    // each keeps a failure record of its own
+    for record in ["bad%FF.json", "bad%FE.json"] {
+        assert!(
+            out.join("batch-failures").join(record).is_file(),
+            "{record}"
+        );
+    }
 }

@@ -757,6 +757,13 @@ fn an_output_folder_is_replaced_whole_or_refused() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(beside.len(), 2, "only case and out: {beside:?}");
+    // the case folder itself, named through a folder that does not exist
+    // yet, is not a new output folder
+    refused(
+        run(["analyze", s(&c), "-o", s(&t.path().join("missing/../case"))]),
+        &["case folder"],
+    );
+    assert!(c.join("2026-01-12/cheek.jpg").is_file());
     // an output folder holding the case would be replaced with it, even
     // one marked as skintrack's
     write(&t.path().join(skintrack::output::MARKER), b"");
@@ -813,7 +820,13 @@ fn a_depth_output_folder_is_replaced_whole_or_refused() {
         out.clone(),
     ];
     args.extend(inside[..8].iter().cloned());
-    refused(run(args), &["depth", "would replace the input", "001.png"]);
+    refused(
+        run(args.clone()),
+        &["depth", "would replace the input", "001.png"],
+    );
+    // also when named through a folder that does not exist yet
+    args[4] = t.path().join("missing/../depth");
+    refused(run(args), &["would replace the input", "001.png"]);
     assert!(inside.iter().all(|p| p.is_file()));
 }
 
@@ -862,7 +875,9 @@ fn align_never_writes_over_its_inputs() {
     std::fs::copy(data("registration/p01/base.jpg"), &a).unwrap();
     std::fs::copy(data("registration/p01/moving.jpg"), &b).unwrap();
     let before = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
-    for target in [&a, &b] {
+    // also when named through a folder that does not exist yet
+    let roundabout = t.path().join("missing/../a.jpg");
+    for target in [&a, &b, &roundabout] {
         refused(
             run(["align", s(&a), s(&b), "-o", s(target)]),
             &["would replace the input"],

@@ -170,15 +170,10 @@ fn regions_replaces_nothing_but_an_earlier_figure() {
     sample_case(&case, "");
     sample_case(&other, "");
     let photo = other.join("2026-01-12/cheek.jpg");
-    let notes = t.path().join("notes.txt");
+    // a text file named as a figure is not one: its first bytes are read
+    let notes = t.path().join("notes.png");
     std::fs::write(&notes, "my notes").unwrap();
-    // …and no PNG is written under another extension
-    for target in [
-        &photo,
-        &other.join("figure.png"),
-        &notes,
-        &t.path().join("r.txt"),
-    ] {
+    for target in [&photo, &other.join("figure.png"), &notes] {
         let before = std::fs::read(target).ok();
         let o = skintrack()
             .arg("regions")
@@ -192,6 +187,22 @@ fn regions_replaces_nothing_but_an_earlier_figure() {
         assert_eq!(err.lines().count(), 1, "{err}");
         assert_eq!(std::fs::read(target).ok(), before, "{}", target.display());
     }
+    // and no PNG is written under another name: refused before any work
+    let txt = t.path().join("r.txt");
+    let o = skintrack()
+        .arg("regions")
+        .arg(&case)
+        .arg("-o")
+        .arg(&txt)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("r.txt") && err.contains("name it .png"),
+        "{err}"
+    );
+    assert!(!txt.exists());
     let figure = t.path().join("figure.png");
     for _ in 0..2 {
         skintrack()

@@ -403,6 +403,13 @@ mod tests {
     }
 
     #[test]
+    fn min_side_is_the_least_side_with_patches() {
+        assert!(patch_size(MIN_SIDE, MIN_SIDE).is_some());
+        assert!(patch_size(MIN_SIDE - 1, 4 * MIN_SIDE).is_none());
+        assert!(patch_size(4 * MIN_SIDE, MIN_SIDE - 1).is_none());
+    }
+
+    #[test]
     fn band_matches_the_naive_binomial_minus_box() {
         let (side, inner) = ((31, 27), (15, 11));
         let win = noise(side.0 * side.1, 3);

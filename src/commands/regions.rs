@@ -27,15 +27,6 @@ pub const DEFAULT_OUT: &str = "skintrack-regions.png";
 pub fn run(case_dir: &Path, out: Option<&Path>, ingest: &IngestOptions) -> Result<ExitCode> {
     let case = case::read_case(case_dir)?;
     let out = out.map_or_else(|| PathBuf::from(DEFAULT_OUT), Path::to_path_buf);
-    if !out
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("png"))
-    {
-        return Err(Error::usage(format!(
-            "{}: the figure is written as PNG; name it .png",
-            out.display()
-        )));
-    }
     refuse_inside(case_dir, &out)?;
     let views: Vec<String> = case
         .series_keys()

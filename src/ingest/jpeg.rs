@@ -31,7 +31,8 @@ pub(super) fn decode_jpeg(path: &Path, bytes: &[u8], opts: &IngestOptions) -> Re
         // zune reports a side over the limit as LargeDimensions or in a
         // sentence of its own ("… greater than width limit …")
         if matches!(e, zune_jpeg::errors::DecodeErrors::LargeDimensions(_))
-            || text.contains("limit")
+            || text.contains("width limit")
+            || text.contains("height limit")
         {
             Error::TooLarge {
                 path: path.to_path_buf(),

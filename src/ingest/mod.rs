@@ -377,24 +377,22 @@ fn decode_with_image(
         ..Meta::default()
     };
     // EXIF in PNG (eXIf) and TIFF: orientation and date; a broken block is
-    // ignored. A TIFF's own Orientation tag holds where no EXIF block does.
-    let mut orientation = 1;
-    let mut exif_found = false;
+    // ignored. A TIFF's own Orientation tag (of its first image) holds
+    // where no EXIF block gives one.
+    let mut orientation = None;
     if let Ok(Some(blob)) = dec.exif_metadata() {
         let (exif, warning) = parse_exif(&blob);
         meta.warnings.extend(warning);
         if let Some(ex) = exif {
             meta.date_taken = exif_date(&ex);
-            orientation = exif_orientation(&ex, &mut meta.warnings);
-            exif_found = true;
+            orientation = exif_orientation_field(&ex, &mut meta.warnings);
         }
     }
-    if fmt == Format::Tiff
-        && !exif_found
-        && let Some(tag) = strips::orientation(&bytes)
-    {
-        orientation = valid_orientation(tag, &mut meta.warnings);
+    if fmt == Format::Tiff && orientation.is_none() {
+        orientation = strips::orientation(&bytes)
+            .map(|v| valid_orientation(v, "TIFF orientation tag", &mut meta.warnings));
     }
+    let orientation = orientation.unwrap_or(1);
     limits
         .reserve(dec.total_bytes())
         .map_err(|e| image_error(path, &e))?;
@@ -573,23 +571,24 @@ fn exif_date(ex: &exif::Exif) -> Option<Date> {
 }
 
 fn exif_orientation(ex: &exif::Exif, warnings: &mut Vec<String>) -> u16 {
-    let Some(field) = ex.get_field(exif::Tag::Orientation, exif::In::PRIMARY) else {
-        return 1;
-    };
-    field
-        .value
-        .get_uint(0)
-        .map_or(1, |v| valid_orientation(u64::from(v), warnings))
+    exif_orientation_field(ex, warnings).unwrap_or(1)
 }
 
-/// An orientation value (1–8), or 1 with a warning for an undefined one.
-fn valid_orientation(v: u64, warnings: &mut Vec<String>) -> u16 {
+/// The EXIF block's orientation, if it has the field.
+fn exif_orientation_field(ex: &exif::Exif, warnings: &mut Vec<String>) -> Option<u16> {
+    let field = ex.get_field(exif::Tag::Orientation, exif::In::PRIMARY)?;
+    Some(field.value.get_uint(0).map_or(1, |v| {
+        valid_orientation(u64::from(v), "EXIF orientation", warnings)
+    }))
+}
+
+/// An orientation value (1–8), or 1 with a warning for an undefined one
+/// (`what` names where it was read).
+fn valid_orientation(v: u64, what: &str, warnings: &mut Vec<String>) -> u16 {
     match v {
         1..=8 => v as u16,
         _ => {
-            warnings.push(format!(
-                "EXIF orientation {v} is not defined; treated as 1 (upright)"
-            ));
+            warnings.push(format!("{what} {v} is not defined; treated as 1 (upright)"));
             1
         }
     }

@@ -112,6 +112,8 @@ pub(super) fn measure_series(
     };
     let surfaces: Vec<std::result::Result<Surface, String>> = std::iter::once(Ok(first.clone()))
         .chain(read.map(|r| match r {
+            // a set that was read but gives no surface says so itself
+            Err(e @ Error::Case { .. }) => Err(e.to_string()),
             Err(e) => Err(format!(
                 "could not be read: {}",
                 crate::error::with_causes(&e)
