@@ -37,7 +37,7 @@ pub(super) fn decode_jpeg(path: &Path, bytes: &[u8], opts: &IngestOptions) -> Re
             Error::TooLarge {
                 path: path.to_path_buf(),
                 reason: format!(
-                    "its header declares a side over the {} px that skintrack decodes",
+                    "its header declares a side over the {} px limit that skintrack decodes",
                     opts.max_side
                 ),
             }
