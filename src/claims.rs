@@ -31,7 +31,6 @@
 
 use crate::case::Kind;
 use crate::catalog::{Better, id, percent_floor};
-use crate::date::Date;
 use crate::model::{Claim, Series, SessionResult, Topic};
 
 /// A topic's metric, the capture kinds it comes from and its words.
@@ -191,7 +190,7 @@ pub fn subject(topic: Topic) -> &'static str {
 /// The claims of every series, in the report's order: changes beyond the
 /// noise first (improvements, largest first), then topics within noise.
 #[must_use]
-pub fn claims(series: &[Series], baseline: Date) -> Vec<Claim> {
+pub fn claims(series: &[Series]) -> Vec<Claim> {
     let views: Vec<&str> = {
         let mut v: Vec<&str> = series.iter().map(|s| s.view.as_str()).collect();
         v.sort_unstable();
@@ -199,9 +198,18 @@ pub fn claims(series: &[Series], baseline: Date) -> Vec<Claim> {
         v
     };
     let name_views = views.len() > 1;
+    // a view with relief from two kinds of capture (a height map and a
+    // photometric set) makes two statements on each relief topic: each
+    // says which capture it rests on
+    let relief_kinds = |view: &str| {
+        series
+            .iter()
+            .filter(|s| s.view == view && s.kind != Kind::Photo)
+            .count()
+    };
     let mut out: Vec<Claim> = series
         .iter()
-        .flat_map(|s| series_claims(s, baseline, name_views))
+        .flat_map(|s| series_claims(s, name_views, relief_kinds(&s.view) > 1))
         .collect();
     let rank = |c: &Claim| match c.improved {
         Some(true) => 0,
@@ -234,7 +242,7 @@ pub fn latest_comparable(s: &Series, topic: Topic) -> Option<&SessionResult> {
         .find(|x| x.is_comparable_for(topic) && !x.timeline.acute_window)
 }
 
-fn series_claims(s: &Series, baseline: Date, name_view: bool) -> Vec<Claim> {
+fn series_claims(s: &Series, name_view: bool, name_kind: bool) -> Vec<Claim> {
     let Some(first) = s.sessions.first() else {
         return Vec::new();
     };
@@ -265,13 +273,18 @@ fn series_claims(s: &Series, baseline: Date, name_view: bool) -> Vec<Claim> {
             } else {
                 String::new()
             };
+            let subject = match s.kind {
+                Kind::Height if name_kind => format!("{} (3D camera)", t.subject),
+                Kind::Photometric if name_kind => format!("{} (photometric set)", t.subject),
+                _ => t.subject.to_string(),
+            };
+            // the view's own first capture: a view may join the case later
+            let first_date = first.date.human();
             let sentence = match (improved, change_pct) {
                 (Some(better), Some(pct)) => format!(
-                    "{prefix}{}: {:.0}% {} than at your first visit ({}){}",
-                    t.subject,
+                    "{prefix}{subject}: {:.0}% {} than at your first visit ({first_date}){}",
                     pct.abs(),
                     if better { t.better_word } else { t.worse_word },
-                    baseline.human(),
                     if better {
                         " — more than the measurement noise."
                     } else {
@@ -279,15 +292,12 @@ fn series_claims(s: &Series, baseline: Date, name_view: bool) -> Vec<Claim> {
                     }
                 ),
                 (Some(better), None) => format!(
-                    "{prefix}{}: {} than at your first visit ({}), beyond the measurement noise.",
-                    t.subject,
+                    "{prefix}{subject}: {} than at your first visit ({first_date}), beyond the measurement noise.",
                     if better { t.better_word } else { t.worse_word },
-                    baseline.human()
                 ),
-                (None, _) => format!(
-                    "{prefix}{}: no change beyond the measurement noise so far.",
-                    t.subject
-                ),
+                (None, _) => {
+                    format!("{prefix}{subject}: no change beyond the measurement noise so far.")
+                }
             };
             Some(Claim {
                 view: s.view.clone(),

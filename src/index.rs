@@ -65,6 +65,9 @@ pub struct ClaimDigest {
     pub topic: Topic,
     /// The metric behind it.
     pub metric: String,
+    /// The view's first capture, the one compared with (a view may join
+    /// the case at a later visit).
+    pub from: Date,
     /// The session compared with the baseline.
     pub to: Date,
     /// Change in percent, when the baseline is not near zero.
@@ -113,8 +116,12 @@ pub struct Summary {
 /// [`Error::Read`] when the folder cannot be listed; a write failure.
 pub fn run(out_dir: &Path) -> Result<Summary> {
     check_batch_output(out_dir)?;
-    let (cases, mut skipped) = read_cases(out_dir)?;
-    let failures = read_failures(out_dir, &cases, &mut skipped);
+    let (mut cases, mut skipped) = read_cases(out_dir)?;
+    let failures = read_failures(out_dir, &mut skipped);
+    // a case whose last run failed keeps its older output, which no longer
+    // speaks for its inputs: it is listed as failed, not as finished
+    let failed: BTreeSet<&str> = failures.iter().map(|f| f.case.as_str()).collect();
+    cases.retain(|c| !failed.contains(c.dir.as_str()));
     let curves = cohort::curves(&cases);
     let charts = curves
         .iter()
@@ -204,14 +211,10 @@ fn read_cases(out_dir: &Path) -> Result<(Vec<CaseDigest>, Vec<String>)> {
     Ok((cases, skipped))
 }
 
-/// The failure records of cases that have no finished output; a line in
-/// `skipped` for each record that cannot be read.
-fn read_failures(
-    out_dir: &Path,
-    cases: &[CaseDigest],
-    skipped: &mut Vec<String>,
-) -> Vec<FailureRecord> {
-    let done: BTreeSet<&str> = cases.iter().map(|c| c.dir.as_str()).collect();
+/// The failure records of the cases whose last batch run failed (a
+/// success removes its record); a line in `skipped` for each record that
+/// cannot be read.
+fn read_failures(out_dir: &Path, skipped: &mut Vec<String>) -> Vec<FailureRecord> {
     let Ok(entries) = std::fs::read_dir(out_dir.join(FAILURES)) else {
         return Vec::new();
     };
@@ -227,8 +230,7 @@ fn read_failures(
                 .map_err(|e| Error::case(&path, format!("not a batch failure record: {e}")))
         });
         match record {
-            Ok(f) if !done.contains(f.case.as_str()) => out.push(f),
-            Ok(_) => {}
+            Ok(f) => out.push(f),
             Err(e) => skipped.push(e.to_string()),
         }
     }
@@ -319,12 +321,13 @@ fn digest(dir: &Path, a: AnalysisJson) -> CaseDigest {
                 .find(|s| s.view == c.view && s.kind == c.kind)?;
             // a claim that states no percentage (redness of a baseline
             // excess too small for one) adds no point to the cohort curves
+            let first = s.sessions.first()?.date;
             let points = s
                 .sessions
                 .iter()
                 .filter(|x| c.change_pct.is_some() && x.comparable_for(c.topic))
                 .filter_map(|x| {
-                    let pct = if x.date == a.baseline_date {
+                    let pct = if x.date == first {
                         Some(0.0)
                     } else {
                         x.metrics.get(&c.metric)?.change_pct
@@ -380,7 +383,7 @@ pub fn outcomes_csv(cases: &[CaseDigest]) -> String {
                 topic_id(k.topic),
                 k.metric.clone(),
                 c.first_treatment.map(|d| d.to_string()).unwrap_or_default(),
-                c.first_visit.map(|d| d.to_string()).unwrap_or_default(),
+                k.from.to_string(),
                 k.to.to_string(),
                 weeks,
                 significant(k.change),
@@ -446,7 +449,7 @@ mod tests {
         let claim = |topic: &str, metric: &str, pct: &str| {
             format!(
                 r#"{{"view": "cheek", "kind": "photo", "topic": "{topic}",
-                    "metric": "{metric}", "to": "2026-02-09", "change_pct": {pct},
+                    "metric": "{metric}", "from": "2026-01-12", "to": "2026-02-09", "change_pct": {pct},
                     "change": 1.0, "beyond_noise": true, "sentence": "s"}}"#
             )
         };
@@ -472,10 +475,10 @@ mod tests {
         let json = r#"{"case": "c", "baseline_date": "2026-01-12", "treatments": ["2026-01-12"],
             "claims": [
               {"view": "cheek", "kind": "photo", "topic": "pigment",
-               "metric": "colour.spot_melanin_excess", "to": "2026-02-09", "change_pct": -20.0,
+               "metric": "colour.spot_melanin_excess", "from": "2026-01-12", "to": "2026-02-09", "change_pct": -20.0,
                "change": -2.0, "beyond_noise": true, "sentence": "s"},
               {"view": "cheek", "kind": "photo", "topic": "texture",
-               "metric": "texture.relative_roughness", "to": "2026-01-12", "change_pct": 0.0,
+               "metric": "texture.relative_roughness", "from": "2026-01-12", "to": "2026-01-12", "change_pct": 0.0,
                "change": 0.0, "beyond_noise": false, "sentence": "s"}],
             "series": [{"view": "cheek", "kind": "photo", "sessions": [
               {"date": "2026-01-12", "alignment": {"status": "ok"}, "quality": {"status": "ok"},

@@ -767,11 +767,13 @@ fn the_outputs_are_the_same_bytes_on_one_and_four_threads() {
 fn visit_notes_and_every_view_are_spoken_for_in_the_report() {
     // Issue 18: a [notes] entry is shown at its visit in the report; with
     // two views, the at-a-glance sentences cover both and each names its
-    // view (a second view "forehead" is the same photos under another name).
+    // view (a second view "forehead" is the same photos under another name,
+    // from the second visit on: its statements and its slider speak of its
+    // own first visit).
     let t = tempdir();
     let case = t.path().join("case");
     let dates = phantom(&case, 4, 3);
-    for d in &dates {
+    for d in &dates[1..] {
         std::fs::copy(
             case.join(d).join("cheek.jpg"),
             case.join(d).join("forehead.jpg"),
@@ -832,6 +834,11 @@ fn visit_notes_and_every_view_are_spoken_for_in_the_report() {
         "the middle visit's overlay is embedded"
     );
 
+    let forehead = &report[report.find("Before and after — forehead").unwrap()..];
+    assert!(
+        forehead.contains(&format!("First visit · {}", human(&dates[1]))),
+        "the forehead's slider starts at its own first visit"
+    );
     let lines = glance(&report);
     let claims = m["claims"].as_array().unwrap();
     for view in ["cheek", "forehead"] {
@@ -845,6 +852,18 @@ fn visit_notes_and_every_view_are_spoken_for_in_the_report() {
         let name = format!("{}{} — ", view[..1].to_uppercase(), &view[1..]);
         let sentence = c["sentence"].as_str().unwrap();
         assert!(sentence.starts_with(&name), "{sentence:?} names its view");
+        let first = if view == "forehead" {
+            &dates[1]
+        } else {
+            &dates[0]
+        };
+        assert_eq!(c["from"], first.as_str());
+        if sentence.contains("first visit") {
+            assert!(
+                sentence.contains(&format!("first visit ({})", human(first))),
+                "{sentence:?} names {view}'s first visit"
+            );
+        }
         assert!(
             lines.iter().any(|l| l == sentence),
             "{sentence:?} in the report"

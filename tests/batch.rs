@@ -171,6 +171,7 @@ fn shards_take_every_case_once_resume_skips_and_index_merges() {
                 .unwrap_or_else(|| panic!("{name}: {claim} missing from outcomes.csv"));
             // the sentence (commas and all) survives the quoting
             assert_eq!(&row[col("sentence")], claim["sentence"].as_str().unwrap());
+            assert_eq!(&row[col("from_visit")], claim["from"].as_str().unwrap());
             if let Some(p) = claim["change_pct"].as_f64() {
                 let csv_pct: f64 = row[col("change_pct")].parse().unwrap();
                 assert!((csv_pct - p).abs() <= 0.05 + 1e-9, "{csv_pct} vs {p}");
@@ -374,6 +375,24 @@ fn reserved_names_a_closed_stdout_and_a_missing_report_are_handled() {
     let (_, seen) = batch(&archive, &out, None);
     assert!(seen["good"].starts_with("up"), "{seen:?}");
     assert!(!stale.exists());
+    // a case that fails after it was analysed once: its older output no
+    // longer speaks for its inputs, so the index lists it as failed
+    let mut visits: Vec<std::path::PathBuf> = std::fs::read_dir(archive.join("good"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    visits.sort();
+    std::fs::write(visits[0].join("cheek.jpg"), b"not a photo").unwrap();
+    let (_, seen) = batch(&archive, &out, None);
+    assert_eq!(seen["good"], "FAILED", "{seen:?}");
+    let o = skintrack().arg("index").arg(&out).output().unwrap();
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(said.contains("indexed 0 cases (4 failed)"), "{said}");
+    let csv = std::fs::read_to_string(out.join("outcomes.csv")).unwrap();
+    assert!(!csv.contains("good/report.html"), "{csv}");
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("cheek.jpg"), "the failure's reason is listed");
 }
 
 // Linux: macOS and Windows file systems refuse such names themselves

@@ -469,6 +469,54 @@ fn light_fall_off_and_another_light_balance_do_not_move_the_colour_excess() {
 }
 
 #[test]
+fn a_softer_first_photo_is_not_read_as_rougher_skin() {
+    // the first visit out of focus (σ 1.1 px added), the next two sharp:
+    // the detail they gain must not read as rougher skin or stronger
+    // lines, with a control region or without one (then nothing in the
+    // frame cancels it: the report once said "79% rougher")
+    let tmp = tempdir();
+    let n = CaptureChange::NONE;
+    let soft_first = SessionCapture {
+        class: CaptureClass::Accepted,
+        change: CaptureChange {
+            blur_sigma_px: 1.1,
+            ..n
+        },
+    };
+    let opts = UnchangedOptions {
+        seed: 9,
+        sessions: 3,
+        width: 800,
+        height: 600,
+        mm_per_px: 0.05,
+        plan: CapturePlan::Sessions(vec![soft_first, SessionCapture::NONE, SessionCapture::NONE]),
+        ..UnchangedOptions::default()
+    };
+    let case = tmp.path().join("case");
+    generate_unchanged(&case, &opts).unwrap();
+    for control in [true, false] {
+        if !control {
+            std::fs::remove_file(case.join("case.toml")).unwrap();
+        }
+        let (m, _) = analyze(&case, &tmp.path().join(format!("out-{control}")));
+        for x in &m["series"][0]["sessions"].as_array().unwrap()[1..] {
+            let q = &x["quality"];
+            assert_eq!(q["status"], "warn", "control {control}: {q}");
+            assert_eq!(q["scope"], "structure", "control {control}: {q}");
+            assert!(
+                q["reasons"][0]
+                    .as_str()
+                    .unwrap()
+                    .contains("sharper than the first visit")
+            );
+        }
+        for c in m["claims"].as_array().unwrap() {
+            assert_eq!(c["beyond_noise"], false, "{}", c["sentence"]);
+        }
+    }
+}
+
+#[test]
 fn a_softer_photo_withholds_texture_and_lines_but_not_colour() {
     let tmp = tempdir();
     let n = CaptureChange::NONE;

@@ -64,6 +64,17 @@ fn line_texture_and_pigment_claims_follow_the_designed_change() {
                 .iter()
                 .find(|c| c["topic"] == topic && c["kind"] == kind)
                 .unwrap_or_else(|| panic!("seed {seed}: no {topic} claim"));
+            // one view measured by two kinds of 3D capture: each statement
+            // says which it rests on
+            let label = match kind {
+                "height" => Some("(3D camera)"),
+                "photometric" => Some("(photometric set)"),
+                _ => None,
+            };
+            if let Some(label) = label {
+                let sentence = c["sentence"].as_str().unwrap();
+                assert!(sentence.contains(label), "seed {seed}: {sentence}");
+            }
             let state = |date: &Value| {
                 let s = truth["sessions"]
                     .as_array()

@@ -40,6 +40,9 @@ impl Threshold {
         match self.measure {
             // brighter is the same measure read the other way
             "exposure_vs_baseline_inverse" => measures.get("exposure_vs_baseline").map(|v| 1.0 / v),
+            "sharpness_vs_baseline_inverse" => {
+                measures.get("sharpness_vs_baseline").map(|v| 1.0 / v)
+            }
             m => measures.get(m).copied(),
         }
         .filter(|v| v.is_finite())
@@ -81,7 +84,7 @@ fn pct(v: f64) -> String {
 /// balance, vignetting, JPEG quality 60–95, sensor noise) stays below every
 /// warn limit; the hard failures (over 30% clipped, blur σ ≥ 2.5 px) pass a
 /// reject limit. BENCHMARKS.md gives the values measured on the generator.
-const THRESHOLDS: [Threshold; 11] = [
+const THRESHOLDS: [Threshold; 12] = [
     Threshold {
         measure: "clipped_fraction",
         side: Side::Above,
@@ -171,6 +174,25 @@ const THRESHOLDS: [Threshold; 11] = [
         },
         advice: FOCUS_ADVICE,
         short: FOCUS_SHORT,
+        scope: Scope::Structure,
+        same_problem_as: None,
+    },
+    // the other way round: a first photo softer than this one (out of
+    // focus, or lit more flatly) would make unchanged skin read rougher,
+    // its lines stronger; never rejected, the follow-up is the better photo
+    Threshold {
+        measure: "sharpness_vs_baseline_inverse",
+        side: Side::Below,
+        warn: 0.8,
+        reject: f64::NEG_INFINITY,
+        problem: |v| {
+            format!(
+                "much sharper than the first visit's photo ({} of its fine detail), which was out of focus or more flatly lit",
+                pct(1.0 / v)
+            )
+        },
+        advice: "fine structure is compared only between photos equally sharp; keep the focus and light of the first visit",
+        short: "sharper than the first photo",
         scope: Scope::Structure,
         same_problem_as: None,
     },
@@ -350,6 +372,15 @@ mod tests {
             (Verdict::Warn, Scope::All)
         );
         assert!(!soft_clipped.colour_is_ok());
+        // a softer first photo withholds fine structure too, never more
+        let sharper = m(&[("sharpness_vs_baseline", 1.3)]);
+        assert_eq!(
+            (sharper.status, sharper.scope),
+            (Verdict::Warn, Scope::Structure)
+        );
+        assert!(sharper.reasons[0].contains("sharper than the first visit"));
+        assert_eq!(m(&[("sharpness_vs_baseline", 1.2)]).status, Verdict::Ok);
+        assert_eq!(m(&[("sharpness_vs_baseline", 50.0)]).status, Verdict::Warn);
         let blurred = m(&[("sharpness_vs_baseline", 0.1)]);
         assert_eq!(
             (blurred.status, blurred.scope),

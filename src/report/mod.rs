@@ -277,6 +277,12 @@ fn series_client_section(a: &Analysis, si: usize, s: &Series, plots: &[Plot]) ->
         .take(4)
         .collect();
     let latest_date = latest.map(|x| x.date.human()).unwrap_or_default();
+    // the view's own first visit: a view may join the case later
+    let first_date = s
+        .sessions
+        .first()
+        .map_or(a.baseline_date, |x| x.date)
+        .human();
     html! {
         section.series.later[si > 0] {
             h2 { (heading) (s.view) }
@@ -287,11 +293,11 @@ fn series_client_section(a: &Analysis, si: usize, s: &Series, plots: &[Plot]) ->
             @if let (Some(b), Some(l)) = (base_img, latest_img) {
                 div.card.slider-wrap.depthmaps[s.kind != Kind::Photo] {
                     (compare::pickers(si, s, 0, latest_k.unwrap_or(0)))
-                    div.slider role="img" aria-label={"Photo of the first visit (" (a.baseline_date.human()) ") and the latest visit (" (latest_date) "), lined up so the same skin is in the same place; drag the slider to compare."} {
-                        img src=(img_src("image/jpeg", b)) alt={"First visit, " (a.baseline_date.human())};
+                    div.slider role="img" aria-label={"Photo of the first visit (" (first_date) ") and the latest visit (" (latest_date) "), lined up so the same skin is in the same place; drag the slider to compare."} {
+                        img src=(img_src("image/jpeg", b)) alt={"First visit, " (first_date)};
                         div.after { img src=(img_src("image/jpeg", l)) alt={"Latest visit, " (latest_date)}; }
                         div.bar {}
-                        span.lab.l { "First visit · " (a.baseline_date.human()) }
+                        span.lab.l { "First visit · " (first_date) }
                         span.lab.r { "Latest · " (latest_date) }
                     }
                     label.small.noprint for={"sl" (si)} { "Slide left to see more of the right-hand visit, right for the left-hand one" }
