@@ -9,7 +9,7 @@ use assert_cmd::Command;
 use common::heif::{
     Heif, colr_icc, colr_nclx, grid, heif_convert, heif_enc, imir, irot, with_properties,
 };
-use common::{data, tempdir};
+use common::{data, mean_abs_difference, tempdir};
 use serde_json::Value;
 use skintrack::ingest::{IngestOptions, decode_bytes, read_date_taken, read_photo};
 use skintrack::raster::{ColourModel, Plane, RgbPlanes};
@@ -199,16 +199,7 @@ fn assert_upright(name: &str, img: &RgbPlanes, reference: &RgbPlanes, line: &str
             );
         }
     }
-    let mut mad = 0.0;
-    for (a, b) in img.planes().iter().zip(reference.planes()) {
-        mad += a
-            .data()
-            .iter()
-            .zip(b.data())
-            .map(|(x, y)| f64::from((x - y).abs()))
-            .sum::<f64>();
-    }
-    mad /= (w * h * 3) as f64;
+    let mad = mean_abs_difference(img, reference);
     // the HEVC generation adds about 1 to the JPEG's 0–2.2
     assert!(mad < 4.0, "{name}: mean abs difference to Portrait_1 {mad}");
 }

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::data;
+use common::{data, mean_abs_difference};
 use skintrack::ingest::{IngestOptions, read_date_taken, read_photo};
 use skintrack::raster::RgbPlanes;
 
@@ -57,16 +57,7 @@ fn all_eight_exif_orientations_come_out_upright() {
         }
         // whole-image check against upright Portrait_1: < 3 for the right
         // transform, > 40 for the best wrong one (expected.txt)
-        let mut mad = 0.0;
-        for (a, b) in img.planes().iter().zip(reference.planes()) {
-            mad += a
-                .data()
-                .iter()
-                .zip(b.data())
-                .map(|(x, y)| f64::from((x - y).abs()))
-                .sum::<f64>();
-        }
-        mad /= (w * h * 3) as f64;
+        let mad = mean_abs_difference(img, &reference);
         assert!(
             mad < 3.0,
             "{}: mean abs difference to Portrait_1 is {mad}",
@@ -111,16 +102,7 @@ fn a_tiff_orientation_tag_comes_out_upright() {
             (reference.width(), reference.height()),
             "orientation {k}"
         );
-        let mut mad = 0.0;
-        for (a, b) in img.planes().iter().zip(reference.planes()) {
-            mad += a
-                .data()
-                .iter()
-                .zip(b.data())
-                .map(|(x, y)| f64::from((x - y).abs()))
-                .sum::<f64>();
-        }
-        mad /= (img.width() * img.height() * 3) as f64;
+        let mad = mean_abs_difference(img, &reference);
         assert!(mad < 3.0, "orientation {k}: mean abs difference {mad}");
     }
 }

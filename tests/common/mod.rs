@@ -74,3 +74,21 @@ pub fn grey_tiff(w: u32, h: u32, (offset, count): (u32, u32), data: &[u8]) -> Ve
     t.extend(data);
     t
 }
+
+/// Mean absolute difference of two pictures of one size, over every
+/// sample of every plane (0–255 levels).
+pub fn mean_abs_difference(
+    a: &skintrack::raster::RgbPlanes,
+    b: &skintrack::raster::RgbPlanes,
+) -> f64 {
+    let mut sum = 0.0;
+    for (p, q) in a.planes().iter().zip(b.planes()) {
+        sum += p
+            .data()
+            .iter()
+            .zip(q.data())
+            .map(|(x, y)| f64::from((x - y).abs()))
+            .sum::<f64>();
+    }
+    sum / (a.width() * a.height() * 3) as f64
+}
