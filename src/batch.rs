@@ -173,7 +173,8 @@ pub fn run(
     opts: &AnalyzeOptions,
     mut report: impl FnMut(usize, usize, &str, &CaseOutcome),
 ) -> Result<Summary> {
-    check_out_dir(archive, out_dir)?;
+    // the folder the path names (`missing/../x` is `x`), made when needed
+    let out_dir = &check_out_dir(archive, out_dir)?;
     let all = list_cases(archive)?;
     let mine: Vec<&PathBuf> = all
         .iter()
@@ -199,12 +200,16 @@ pub fn run(
     Ok(summary)
 }
 
-/// A case folder's name as text: bytes that are not UTF-8 written as
-/// `%XX`, so two such names stay two (for their failure records and lines).
+/// A case folder's name as text: itself where it is UTF-8; otherwise with
+/// its other bytes written `%XX` (and `%` as `%25`), so two such names stay
+/// two (for their failure records and lines).
 fn escaped(name: &std::ffi::OsStr) -> String {
+    if let Some(text) = name.to_str() {
+        return text.to_string();
+    }
     let mut text = String::new();
     for chunk in name.as_encoded_bytes().utf8_chunks() {
-        text.push_str(chunk.valid());
+        text.push_str(&chunk.valid().replace('%', "%25"));
         for b in chunk.invalid() {
             text.push_str(&format!("%{b:02X}"));
         }
@@ -234,8 +239,9 @@ fn reserved(name: &std::ffi::OsStr) -> Option<String> {
 }
 
 /// Refuses an output folder inside the archive (its cases would become
-/// cases of the next run).
-fn check_out_dir(archive: &Path, out_dir: &Path) -> Result<()> {
+/// cases of the next run) or one that is one case's output; the folder it
+/// names, resolved.
+fn check_out_dir(archive: &Path, out_dir: &Path) -> Result<PathBuf> {
     let meta = std::fs::metadata(archive).map_err(|source| Error::Read {
         path: archive.to_path_buf(),
         source,
@@ -247,13 +253,13 @@ fn check_out_dir(archive: &Path, out_dir: &Path) -> Result<()> {
         path: archive.to_path_buf(),
         source,
     })?;
-    if out_dir.join(output::MARKER).is_file() {
+    let real_out = output::resolve_ahead(out_dir);
+    if real_out.join(output::MARKER).is_file() {
         return Err(Error::usage(format!(
             "the output folder {} is the output of one case (analyze or depth); give batch a folder of its own",
             out_dir.display()
         )));
     }
-    let real_out = output::resolve_ahead(out_dir);
     if real_out.starts_with(&real_archive) {
         return Err(Error::usage(format!(
             "the output folder {} is inside the archive {}; write it beside the archive",
@@ -261,7 +267,7 @@ fn check_out_dir(archive: &Path, out_dir: &Path) -> Result<()> {
             archive.display()
         )));
     }
-    Ok(())
+    Ok(real_out)
 }
 
 /// Analyses one case unless its finished output is up to date; a panic is

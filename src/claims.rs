@@ -31,6 +31,7 @@
 
 use crate::case::Kind;
 use crate::catalog::{Better, id, percent_floor};
+use crate::date::Date;
 use crate::model::{Claim, Series, SessionResult, Topic};
 
 /// A topic's metric, the capture kinds it comes from and its words.
@@ -190,7 +191,7 @@ pub fn subject(topic: Topic) -> &'static str {
 /// The claims of every series, in the report's order: changes beyond the
 /// noise first (improvements, largest first), then topics within noise.
 #[must_use]
-pub fn claims(series: &[Series]) -> Vec<Claim> {
+pub fn claims(series: &[Series], baseline: Date) -> Vec<Claim> {
     let views: Vec<&str> = {
         let mut v: Vec<&str> = series.iter().map(|s| s.view.as_str()).collect();
         v.sort_unstable();
@@ -209,7 +210,14 @@ pub fn claims(series: &[Series]) -> Vec<Claim> {
     };
     let mut out: Vec<Claim> = series
         .iter()
-        .flat_map(|s| series_claims(s, name_views, relief_kinds(&s.view) > 1))
+        .flat_map(|s| {
+            let naming = Naming {
+                view: name_views,
+                kind: relief_kinds(&s.view) > 1,
+                first_visit: baseline,
+            };
+            series_claims(s, naming)
+        })
         .collect();
     let rank = |c: &Claim| match c.improved {
         Some(true) => 0,
@@ -242,7 +250,19 @@ pub fn latest_comparable(s: &Series, topic: Topic) -> Option<&SessionResult> {
         .find(|x| x.is_comparable_for(topic) && !x.timeline.acute_window)
 }
 
-fn series_claims(s: &Series, name_view: bool, name_kind: bool) -> Vec<Claim> {
+/// What a series' sentences say of where and when they compare from.
+#[derive(Clone, Copy)]
+struct Naming {
+    /// Open with the view's name (a case of several views).
+    view: bool,
+    /// Say which capture a relief topic rests on (a view with a height
+    /// map and a photometric set).
+    kind: bool,
+    /// The case's first visit, the client's.
+    first_visit: Date,
+}
+
+fn series_claims(s: &Series, naming: Naming) -> Vec<Claim> {
     let Some(first) = s.sessions.first() else {
         return Vec::new();
     };
@@ -268,21 +288,28 @@ fn series_claims(s: &Series, name_view: bool, name_kind: bool) -> Vec<Claim> {
                 Better::Higher => change.delta > 0.0,
                 _ => change.delta < 0.0,
             });
-            let prefix = if name_view {
+            let prefix = if naming.view {
                 format!("{} — ", capitalised(&s.view))
             } else {
                 String::new()
             };
             let subject = match s.kind {
-                Kind::Height if name_kind => format!("{} (3D camera)", t.subject),
-                Kind::Photometric if name_kind => format!("{} (photometric set)", t.subject),
+                Kind::Height if naming.kind => format!("{} (3D camera)", t.subject),
+                Kind::Photometric if naming.kind => format!("{} (photometric set)", t.subject),
                 _ => t.subject.to_string(),
             };
             // the view's own first capture: a view may join the case later
-            let first_date = first.date.human();
+            let since = if first.date == naming.first_visit {
+                format!("at your first visit ({})", first.date.human())
+            } else {
+                format!(
+                    "on {}, when this area was first photographed",
+                    first.date.human()
+                )
+            };
             let sentence = match (improved, change_pct) {
                 (Some(better), Some(pct)) => format!(
-                    "{prefix}{subject}: {:.0}% {} than at your first visit ({first_date}){}",
+                    "{prefix}{subject}: {:.0}% {} than {since}{}",
                     pct.abs(),
                     if better { t.better_word } else { t.worse_word },
                     if better {
@@ -292,7 +319,7 @@ fn series_claims(s: &Series, name_view: bool, name_kind: bool) -> Vec<Claim> {
                     }
                 ),
                 (Some(better), None) => format!(
-                    "{prefix}{subject}: {} than at your first visit ({first_date}), beyond the measurement noise.",
+                    "{prefix}{subject}: {} than {since}, beyond the measurement noise.",
                     if better { t.better_word } else { t.worse_word },
                 ),
                 (None, _) => {

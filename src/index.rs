@@ -104,7 +104,8 @@ pub struct Summary {
     pub cases: usize,
     /// Failed cases listed.
     pub failed: usize,
-    /// Folders with an unreadable metrics.json, and why.
+    /// Folders with an unreadable metrics.json and unreadable failure
+    /// records, and why.
     pub skipped: Vec<String>,
     /// index.html's path.
     pub index: PathBuf,
@@ -117,9 +118,17 @@ pub struct Summary {
 pub fn run(out_dir: &Path) -> Result<Summary> {
     check_batch_output(out_dir)?;
     let (mut cases, mut skipped) = read_cases(out_dir)?;
-    let failures = read_failures(out_dir, &mut skipped);
+    let mut failures = read_failures(out_dir, &mut skipped);
     // a case whose last run failed keeps its older output, which no longer
-    // speaks for its inputs: it is listed as failed, not as finished
+    // speaks for its inputs: it is listed as failed, not as finished; an
+    // output written after the failure (analysed again by hand) stands
+    let failed_last = |case: &str| {
+        let modified = |p: PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        let record = modified(out_dir.join(FAILURES).join(format!("{case}.json")));
+        let output = modified(out_dir.join(case).join("metrics.json"));
+        output.is_none_or(|o| record.is_some_and(|r| r >= o))
+    };
+    failures.retain(|f| failed_last(&f.case));
     let failed: BTreeSet<&str> = failures.iter().map(|f| f.case.as_str()).collect();
     cases.retain(|c| !failed.contains(c.dir.as_str()));
     let curves = cohort::curves(&cases);
@@ -218,8 +227,15 @@ fn read_failures(out_dir: &Path, skipped: &mut Vec<String>) -> Vec<FailureRecord
     let Ok(entries) = std::fs::read_dir(out_dir.join(FAILURES)) else {
         return Vec::new();
     };
+    // records only: not a killed write's hidden temporary, nor a file
+    // browser's own
     let mut paths: Vec<PathBuf> = entries
         .filter_map(std::result::Result::ok)
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            !name.starts_with('.') && name.ends_with(".json")
+        })
         .map(|e| e.path())
         .collect();
     paths.sort();

@@ -111,17 +111,12 @@ impl Staged {
                 target.display()
             )));
         };
-        // the folder it names once its parent exists (`missing/../case`
-        // is the case folder, not a new one)
+        // the folder it names (`missing/../case` is the case folder, not
+        // a new one); its own name is not followed if it is a link
         let (parent, name) = split(target);
-        ensure_dir(&parent)?;
+        let parent = resolve_ahead(&parent);
         let shown = target;
-        let target = &std::fs::canonicalize(&parent)
-            .map_err(|source| Error::Write {
-                path: parent.clone(),
-                source,
-            })?
-            .join(file);
+        let target = &parent.join(file);
         if let Ok(meta) = std::fs::symlink_metadata(target) {
             let ours = meta.is_dir() && (target.join(MARKER).is_file() || dir_is_empty(target));
             if !ours {
@@ -131,6 +126,7 @@ impl Staged {
                 )));
             }
         }
+        ensure_dir(&parent)?;
         remove_stale_staging(target);
         let staging = parent.join(format!(".{name}.skintrack-new-{}", std::process::id()));
         std::fs::create_dir(&staging).map_err(|source| Error::Write {
@@ -278,36 +274,34 @@ pub fn check_inputs_outside(out: &Path, inputs: &[&Path]) -> Result<()> {
     Ok(())
 }
 
-/// The canonical form of `path`, which need not exist yet: its longest
-/// existing leading part resolved (links and all), the rest applied to it
-/// by name (`..` steps back, as it will once the missing folders are
-/// made: `missing/../case` is `case`); `path` itself when nothing of it
-/// resolves.
+/// The canonical form of `path`, which need not exist yet: resolved a
+/// part at a time, each existing part through its links, `..` stepping
+/// back as it will once the missing folders are made (`missing/../case`
+/// is `case`; `missing/../link/x` is where `link` leads); `path` itself
+/// when no part of it resolves.
 #[must_use]
 pub fn resolve_ahead(path: &Path) -> PathBuf {
     use std::path::Component;
-    let parts: Vec<Component<'_>> = path.components().collect();
-    for k in (0..=parts.len()).rev() {
-        let head: PathBuf = if k == 0 {
-            PathBuf::from(".")
-        } else {
-            parts[..k].iter().collect()
-        };
-        let Ok(mut resolved) = std::fs::canonicalize(&head) else {
-            continue;
-        };
-        for part in &parts[k..] {
-            match part {
-                Component::ParentDir => {
-                    resolved.pop();
-                }
-                Component::Normal(name) => resolved.push(name),
-                Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
+    let start = if path.is_absolute() { "/" } else { "." };
+    let Ok(mut resolved) = std::fs::canonicalize(start) else {
+        return path.to_path_buf();
+    };
+    for part in path.components() {
+        match part {
+            Component::ParentDir => {
+                resolved.pop();
             }
+            Component::Normal(name) => {
+                resolved.push(name);
+                // an existing part (a link among them) is read through
+                if let Ok(real) = std::fs::canonicalize(&resolved) {
+                    resolved = real;
+                }
+            }
+            Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
         }
-        return resolved;
     }
-    path.to_path_buf()
+    resolved
 }
 
 /// Writes each (path relative to `out_dir`, bytes) atomically, in order.
@@ -467,6 +461,30 @@ fn encode(path: &Path, f: impl FnOnce(&mut Vec<u8>) -> image::ImageResult<()>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn resolve_ahead_reads_links_and_steps_back_past_missing_folders() {
+        let t = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(t.path()).unwrap();
+        std::fs::create_dir(root.join("real")).unwrap();
+        std::os::unix::fs::symlink(root.join("real"), root.join("link")).unwrap();
+        for (path, want) in [
+            ("missing/../a", "a"),
+            ("./a/./b", "a/b"),
+            ("link/x", "real/x"),
+            // a link after a missing folder and `..`: still read through
+            ("missing/../link/x", "real/x"),
+            ("missing/deeper/../../link", "real"),
+        ] {
+            assert_eq!(resolve_ahead(&root.join(path)), root.join(want), "{path}");
+        }
+        // nothing of it exists: applied by name from the root
+        assert_eq!(
+            resolve_ahead(Path::new("/no-such-root-x/a/../b")),
+            PathBuf::from("/no-such-root-x/b")
+        );
+    }
 
     #[test]
     fn atomic_write_leaves_no_temporary() {

@@ -110,7 +110,7 @@ pub fn analyze(case_dir: &Path, out_dir: &Path, opts: &AnalyzeOptions) -> Result
         treatments_assumed: case.treatments_assumed,
         inputs_sha256,
         notes: case.notes.clone(),
-        claims: claims::claims(&series),
+        claims: claims::claims(&series, case.sessions[0].date),
         series,
     };
     // plots and the report read the finished analysis only

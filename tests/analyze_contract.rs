@@ -834,6 +834,21 @@ fn visit_notes_and_every_view_are_spoken_for_in_the_report() {
         "the middle visit's overlay is embedded"
     );
 
+    // a change beyond noise on the forehead names the day it was first
+    // photographed, not the client's first visit
+    let since = format!(
+        "than on {}, when this area was first photographed",
+        human(&dates[1])
+    );
+    assert!(
+        m["claims"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["view"] == "forehead" && c["sentence"].as_str().unwrap().contains(&since)),
+        "no forehead sentence says {since:?}: {:#?}",
+        m["claims"]
+    );
     let forehead = &report[report.find("Before and after — forehead").unwrap()..];
     assert!(
         forehead.contains(&format!("First visit · {}", human(&dates[1]))),
@@ -858,12 +873,10 @@ fn visit_notes_and_every_view_are_spoken_for_in_the_report() {
             &dates[0]
         };
         assert_eq!(c["from"], first.as_str());
-        if sentence.contains("first visit") {
-            assert!(
-                sentence.contains(&format!("first visit ({})", human(first))),
-                "{sentence:?} names {view}'s first visit"
-            );
-        }
+        assert!(
+            !(view == "forehead" && sentence.contains(&human(&dates[0]))),
+            "{sentence:?}: the forehead was first photographed later"
+        );
         assert!(
             lines.iter().any(|l| l == sentence),
             "{sentence:?} in the report"

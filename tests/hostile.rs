@@ -764,6 +764,23 @@ fn an_output_folder_is_replaced_whole_or_refused() {
         &["case folder"],
     );
     assert!(c.join("2026-01-12/cheek.jpg").is_file());
+    // nor is a folder skintrack did not write, named that way: refused,
+    // left as it was, and no folder made on the way
+    write(&t.path().join("foreign/thesis.docx"), b"precious");
+    refused(
+        run([
+            "analyze",
+            s(&c),
+            "-o",
+            s(&t.path().join("missing/../foreign")),
+        ]),
+        &["not written by skintrack"],
+    );
+    assert_eq!(
+        std::fs::read(t.path().join("foreign/thesis.docx")).unwrap(),
+        b"precious"
+    );
+    assert!(!t.path().join("missing").exists());
     // an output folder holding the case would be replaced with it, even
     // one marked as skintrack's
     write(&t.path().join(skintrack::output::MARKER), b"");

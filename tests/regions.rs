@@ -198,6 +198,7 @@ fn regions_replaces_nothing_but_an_earlier_figure() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
         err.contains("r.txt") && err.contains("name it .png"),
         "{err}"

@@ -187,11 +187,11 @@ const THRESHOLDS: [Threshold; 12] = [
         reject: f64::NEG_INFINITY,
         problem: |v| {
             format!(
-                "much sharper than the first visit's photo ({} of its fine detail), which was out of focus or more flatly lit",
+                "much sharper than the first visit's photo ({} of its fine detail), which was out of focus or more flatly lit: a sharper photo cannot be told from rougher skin",
                 pct(1.0 / v)
             )
         },
-        advice: "fine structure is compared only between photos equally sharp; keep the focus and light of the first visit",
+        advice: "keep this photo's focus and light at the next visits; fine structure is not compared with a softer first photo",
         short: "sharper than the first photo",
         scope: Scope::Structure,
         same_problem_as: None,

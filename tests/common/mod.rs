@@ -81,6 +81,7 @@ pub fn mean_abs_difference(
     a: &skintrack::raster::RgbPlanes,
     b: &skintrack::raster::RgbPlanes,
 ) -> f64 {
+    assert_eq!((a.width(), a.height()), (b.width(), b.height()), "sizes");
     let mut sum = 0.0;
     for (p, q) in a.planes().iter().zip(b.planes()) {
         sum += p
