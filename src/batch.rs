@@ -334,9 +334,15 @@ fn finished(out: &Path) -> Option<Finished> {
     serde_json::from_str(&text).ok()
 }
 
+/// Where the failure record of case `name` is kept in `out_dir`.
+#[must_use]
+pub fn failure_record(out_dir: &Path, name: &str) -> PathBuf {
+    out_dir.join(FAILURES).join(format!("{name}.json"))
+}
+
 /// Writes or removes the case's failure record.
 fn record(out_dir: &Path, name: &str, outcome: &CaseOutcome) -> Result<()> {
-    let path = out_dir.join(FAILURES).join(format!("{name}.json"));
+    let path = failure_record(out_dir, name);
     match outcome {
         CaseOutcome::Failed { reason } => {
             output::ensure_dir(&out_dir.join(FAILURES))?;

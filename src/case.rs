@@ -159,8 +159,8 @@ impl Case {
 
     /// SHA-256 over every input file in case order: each file's relative
     /// name, a zero byte, then the SHA-256 of its bytes, or, for a file that
-    /// cannot be read (no permission, not a regular file, too large), a
-    /// line saying so: such a capture is left out of the analysis with its
+    /// cannot be read (no permission, not a regular file, too large), the
+    /// mark `unreadable`: such a capture is left out of the analysis with its
     /// reason, and a later run that can read it is not up to date.
     #[must_use]
     pub fn inputs_sha256(&self) -> String {

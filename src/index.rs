@@ -11,7 +11,7 @@
 //! so it runs once after any number of shards, in name order, with the same
 //! bytes whatever the order the shards finished in.
 
-use crate::batch::{FAILURES, FailureRecord};
+use crate::batch::{FAILURES, FailureRecord, failure_record};
 use crate::date::Date;
 use crate::error::{Error, Result};
 use crate::files::MAX_RESULT_BYTES;
@@ -124,7 +124,7 @@ pub fn run(out_dir: &Path) -> Result<Summary> {
     // output written after the failure (analysed again by hand) stands
     let failed_last = |case: &str| {
         let modified = |p: PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-        let record = modified(out_dir.join(FAILURES).join(format!("{case}.json")));
+        let record = modified(failure_record(out_dir, case));
         let output = modified(out_dir.join(case).join("metrics.json"));
         output.is_none_or(|o| record.is_some_and(|r| r >= o))
     };
