@@ -30,6 +30,12 @@
 //!   share of a coarse band (σ 3 and 6 px) measured alike, it does not
 //!   depend on a changed tone curve either (a ruler under 128 px a side
 //!   keeps the share's own reading);
+//! - `baseline_blur_vs_capture_px`: the same read the other way, where the
+//!   capture is the sharper (`blur_vs_baseline_px` is 0): the σ of the
+//!   blur that takes this capture's detail to what the baseline shows,
+//!   from the baseline's band projected on the capture's and this
+//!   capture's spectra. A first photo out of focus makes unchanged skin
+//!   read rougher and its lines stronger in every later one;
 //! - `control_detail_shared`: the correlation of the control region's
 //!   band-pass (the same σ 1.5 and 3 px) with the baseline's: how much of
 //!   its fine detail the two captures share. Skin texture is in both, noise
@@ -87,7 +93,7 @@ mod normalise;
 pub(crate) mod ruler;
 mod shading;
 mod thresholds;
-use blur::{KeptBy, RulerBand, band_energy, bands, log_light};
+use blur::{DetailSpectrum, KeptBy, RulerBand, band_energy, bands, log_light};
 use normalise::gains_of;
 pub use normalise::{
     gains, normalise_mut, normalise_part_mut, normalise_within_mut, undo_contrast_mut,
@@ -445,6 +451,31 @@ pub fn assess_parts(
         };
         if let Some(blur) = blur {
             measures.insert("blur_vs_baseline_px".to_string(), blur);
+        }
+        // the other way round: a first photo softer than this capture, read
+        // through this capture's spectra (its detail blurred to the
+        // baseline's), from the baseline's band projected on this one's
+        if blur == Some(0.0) {
+            let back = |s: Shared| (s.correlation.powi(2) / s.gain).powi(2);
+            let (back_fine, back_coarse) = match by {
+                KeptBy::Projection => (
+                    shared.map(back),
+                    shared_with(&coarse_band, &reference.coarse).map(back),
+                ),
+                KeptBy::Energy => (Some(1.0 / fine_kept), coarse_kept.map(|c| 1.0 / c)),
+            };
+            let now_fine = band.as_ref().and_then(DetailSpectrum::of);
+            let now_coarse = coarse_band.as_ref().and_then(DetailSpectrum::of);
+            let soft_first = match (now_fine, now_coarse, back_fine, back_coarse) {
+                (Some(f), Some(c), Some(bf), Some(bc)) if c.resolves_coarse() && bc > 0.0 => {
+                    f.blur_px_for_ratio(&c, bf / bc, by)
+                }
+                (Some(f), _, Some(bf), _) => f.blur_px_for(bf * contrast * contrast, by),
+                _ => None,
+            };
+            if let Some(soft_first) = soft_first {
+                measures.insert("baseline_blur_vs_capture_px".to_string(), soft_first);
+            }
         }
     }
     if let Some(cast) = colour_cast(ruler_stats.mean_linear, reference.mean_linear) {

@@ -82,6 +82,38 @@ fn sharpness_falls_with_blur_and_a_blurred_capture_is_flagged() {
     }
 }
 
+#[test]
+fn a_first_photo_softer_than_the_capture_is_read_as_its_blur() {
+    // the mirror of the test above: the baseline blurred by σ, the
+    // capture sharp; with the control region as ruler (projection) and
+    // without one (the ROI's energies)
+    let (sharp, with_control) = skin();
+    let without = Regions {
+        control: None,
+        ..with_control
+    };
+    for regions in [with_control, without] {
+        for sigma in [0.7, 1.1, 1.5] {
+            let soft = sharp.map_planes(|p| gaussian_blur(p, sigma));
+            let reference = reference(&soft, regions);
+            let q = assess(&sharp, regions, &reference, &Registration::identity());
+            assert_eq!(q.measures["blur_vs_baseline_px"], 0.0);
+            let read = q.measures["baseline_blur_vs_capture_px"];
+            assert!(
+                (read - sigma).abs() < 0.15,
+                "σ {sigma} read as {read:.3}, control {:?}",
+                regions.control
+            );
+            assert_eq!((q.status, q.scope), (Verdict::Warn, Scope::Structure));
+        }
+        // the same photo twice: no blur either way
+        let reference = reference(&sharp, regions);
+        let q = assess(&sharp, regions, &reference, &Registration::identity());
+        assert!(q.measures["baseline_blur_vs_capture_px"] < 1e-3, "{q:?}");
+        assert_eq!(q.status, Verdict::Ok);
+    }
+}
+
 /// The gate's fine band of `img`.
 fn fine_band(img: &RgbPlanes) -> Plane {
     bands(&log_light(img, &LinearLut::default()))

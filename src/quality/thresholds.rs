@@ -75,6 +75,11 @@ const FOCUS_ADVICE: &str =
 /// A softer capture in a client's words.
 const FOCUS_SHORT: &str = "less sharp than the first photo";
 
+/// What to do about a first photo softer than a capture.
+const SHARPER_ADVICE: &str = "keep this photo's focus and light at the next visits; fine structure is not compared with a softer first photo";
+/// A first photo softer than a capture, in a client's words.
+const SHARPER_SHORT: &str = "sharper than the first photo";
+
 fn pct(v: f64) -> String {
     format!("{:.0}%", 100.0 * v)
 }
@@ -84,7 +89,7 @@ fn pct(v: f64) -> String {
 /// balance, vignetting, JPEG quality 60–95, sensor noise) stays below every
 /// warn limit; the hard failures (over 30% clipped, blur σ ≥ 2.5 px) pass a
 /// reject limit. BENCHMARKS.md gives the values measured on the generator.
-const THRESHOLDS: [Threshold; 12] = [
+const THRESHOLDS: [Threshold; 13] = [
     Threshold {
         measure: "clipped_fraction",
         side: Side::Above,
@@ -191,10 +196,27 @@ const THRESHOLDS: [Threshold; 12] = [
                 pct(1.0 / v)
             )
         },
-        advice: "keep this photo's focus and light at the next visits; fine structure is not compared with a softer first photo",
-        short: "sharper than the first photo",
+        advice: SHARPER_ADVICE,
+        short: SHARPER_SHORT,
         scope: Scope::Structure,
         same_problem_as: None,
+    },
+    // in pixels, as a grain-free reading of the same: a soft first photo
+    // over a coarse control region keeps more than 0.8 of its detail
+    Threshold {
+        measure: "baseline_blur_vs_capture_px",
+        side: Side::Above,
+        warn: BLUR_WARN_PX,
+        reject: f64::INFINITY,
+        problem: |v| {
+            format!(
+                "much sharper than the first visit's photo, which was out of focus or more flatly lit (as if blurred by {v:.1} px against this one): a sharper photo cannot be told from rougher skin"
+            )
+        },
+        advice: SHARPER_ADVICE,
+        short: SHARPER_SHORT,
+        scope: Scope::Structure,
+        same_problem_as: Some("sharpness_vs_baseline_inverse"),
     },
     Threshold {
         measure: "blur_vs_baseline_px",
@@ -430,6 +452,34 @@ mod tests {
             "{:?}",
             rejected.reasons
         );
+        // a softer first photo, in pixels: a coarse control region keeps
+        // more than 0.8 of its detail under a blur that fades fine lines
+        let soft_first = m(&[
+            ("sharpness_vs_baseline", 1.17),
+            ("baseline_blur_vs_capture_px", 1.1),
+        ]);
+        assert_eq!(
+            (soft_first.status, soft_first.scope),
+            (Verdict::Warn, Scope::Structure)
+        );
+        assert!(soft_first.reasons[0].contains("as if blurred by 1.1 px against this one"));
+        assert_eq!(
+            soft_first.short_reason(),
+            Some("sharper than the first photo")
+        );
+        let said_once = m(&[
+            ("sharpness_vs_baseline", 1.5),
+            ("baseline_blur_vs_capture_px", 1.1),
+        ]);
+        assert_eq!(said_once.reasons.len(), 1);
+        // never rejected: the follow-up is the better photo
+        let very = m(&[("baseline_blur_vs_capture_px", 8.0)]);
+        assert_eq!((very.status, very.scope), (Verdict::Warn, Scope::Structure));
+        let slight = m(&[
+            ("sharpness_vs_baseline", 1.05),
+            ("baseline_blur_vs_capture_px", 0.4),
+        ]);
+        assert_eq!(slight.status, Verdict::Ok);
         // and every measure named as the same problem is a measure
         for t in &THRESHOLDS {
             if let Some(other) = t.same_problem_as {
