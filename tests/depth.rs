@@ -249,6 +249,57 @@ fn height_maps_give_the_true_iso_25178_and_shrinking_scars() {
 }
 
 #[test]
+fn holes_at_level_zero_are_no_height_not_scars() {
+    // a 3D camera writes its holes as 0: a 30 × 40 px block of them (and a
+    // clipped one at 65535) in session 1 once read as a scar 1.4 mm deep
+    let sidecar: HeightSidecar =
+        toml::from_str(&std::fs::read_to_string(data("heightmaps/session1.height.toml")).unwrap())
+            .unwrap();
+    let read = |path: &std::path::Path| {
+        ingest::read_height_map(
+            path,
+            sidecar.um_per_level,
+            sidecar.mm_per_px,
+            &Default::default(),
+        )
+    };
+    let whole = read(&data("heightmaps/session1.png")).unwrap();
+    let mut img = image::open(data("heightmaps/session1.png"))
+        .unwrap()
+        .into_luma16();
+    for (x, y, p) in img.enumerate_pixels_mut() {
+        if (400..430).contains(&x) && (60..100).contains(&y) {
+            p.0[0] = 0;
+        } else if (60..80).contains(&x) && (440..460).contains(&y) {
+            p.0[0] = 65535;
+        }
+    }
+    let tmp = tempdir();
+    let holed = tmp.path().join("holed.png");
+    img.save(&holed).unwrap();
+    let s = read(&holed).unwrap();
+    assert_eq!(s.z.iter().filter(|z| z.is_nan()).count(), 30 * 40 + 20 * 20);
+    let (before, after) = (depth::report(&whole).scars, depth::report(&s).scars);
+    assert_eq!(after.len(), before.len(), "{after:?}");
+    for (a, b) in after.iter().zip(&before) {
+        assert!(
+            rel_diff(a.max_depth, b.max_depth, 1.0) <= 0.01,
+            "{a:?} vs {b:?}"
+        );
+    }
+    // a map that is mostly holes is refused, naming the file
+    let blank = tmp.path().join("blank.png");
+    image::ImageBuffer::<image::Luma<u16>, _>::from_pixel(64, 64, image::Luma([0u16]))
+        .save(&blank)
+        .unwrap();
+    let err = read(&blank).unwrap_err().to_string();
+    assert!(
+        err.contains("blank.png") && err.contains("0% of its pixels hold a height"),
+        "{err}"
+    );
+}
+
+#[test]
 fn depth_command_writes_the_contract_files_and_json() {
     let dir = data("photometric/robust");
     let out = tempdir();

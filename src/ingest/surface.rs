@@ -17,10 +17,12 @@ pub enum Encoding {
 }
 
 /// Reads a 16-bit height map (PNG or TIFF, one channel) with the scales of
-/// its sidecar: height = level × `um_per_level`, in µm.
+/// its sidecar: height = level × `um_per_level`, in µm; levels 0 and 65535
+/// are no data (NaN).
 ///
 /// # Errors
-/// Decoding errors, or [`Error::Unsupported`] for a colour or 8-bit file.
+/// Decoding errors, or [`Error::Unsupported`] for a colour or 8-bit file
+/// or one where under a quarter of the pixels hold a height.
 pub fn read_height_map(
     path: &Path,
     um_per_level: UmPerLevel,
@@ -40,10 +42,34 @@ pub fn read_height_map(
     }
     let p = &d.planes[0];
     let um = um_per_level.get();
+    // the ends of the range are no height: a 3D camera writes its holes
+    // as 0, and a height past either end was clipped to it (a hole read as
+    // a height made a "scar" 1.4 mm deep)
+    let z: Vec<f64> = p
+        .data()
+        .iter()
+        .map(|&v| {
+            if v <= 0.0 || v >= 65535.0 {
+                f64::NAN
+            } else {
+                f64::from(v) * um
+            }
+        })
+        .collect();
+    let held = z.iter().filter(|v| v.is_finite()).count();
+    if held * 4 < z.len() {
+        return Err(Error::Unsupported {
+            path: path.to_path_buf(),
+            reason: format!(
+                "only {:.0}% of its pixels hold a height (levels 0 and 65535 are read as no data: holes or clipped)",
+                100.0 * held as f64 / z.len().max(1) as f64
+            ),
+        });
+    }
     Ok(Surface {
         w: p.width(),
         h: p.height(),
-        z: p.data().iter().map(|&v| f64::from(v) * um).collect(),
+        z,
         unit: HeightUnit::Um,
         mm_per_px,
     })

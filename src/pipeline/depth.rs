@@ -115,7 +115,8 @@ pub(super) fn measure_series(
             // a set that was read but gives no surface says so itself
             Err(e @ Error::Case { .. }) => Err(e.to_string()),
             Err(e) => Err(format!(
-                "could not be read: {}",
+                "{} ({})",
+                super::UNREADABLE,
                 crate::error::with_causes(&e)
             )),
             // a scale of its own is fine (a hand-held scanner): the
