@@ -7,6 +7,9 @@
 //! - `clipped_fraction`, `crushed_fraction`: pixels with a channel at the
 //!   top (≥ 254) or the bottom (≤ 1) of the 8-bit range, in the ROI, and
 //!   `control_clipped_fraction`, `control_crushed_fraction`;
+//! - `control_in_frame`: the share of the control region inside the
+//!   capture (a photo framed otherwise can leave it out: then nothing
+//!   checks its light, colour or focus against the baseline);
 //! - `exposure_vs_baseline`: mean linear luminance over the control region
 //!   (else the ROI) relative to the baseline's;
 //! - `sharpness_vs_baseline`: how much of the baseline's fine detail the
@@ -368,6 +371,7 @@ pub fn assess_parts(
             let s = region_stats(control, &lut);
             measures.insert("control_clipped_fraction".to_string(), s.clipped);
             measures.insert("control_crushed_fraction".to_string(), s.crushed);
+            measures.insert("control_in_frame".to_string(), s.in_frame);
             s
         }
         None => roi_stats,
@@ -548,6 +552,8 @@ pub const NOT_ALIGNED: &str = "not assessed: the capture is not aligned";
 /// Counts and means of a region's valid pixels.
 #[derive(Clone, Copy, Debug, Default)]
 struct RegionStats {
+    /// Share of the region's pixels inside the capture.
+    in_frame: f64,
     clipped: f64,
     crushed: f64,
     glare: f64,
@@ -573,6 +579,7 @@ fn region_stats(img: &RgbPlanes, lut: &LinearLut) -> RegionStats {
     }
     let n_f = n.max(1) as f64;
     RegionStats {
+        in_frame: n as f64 / img.r.data().len().max(1) as f64,
         clipped: clipped as f64 / n_f,
         crushed: crushed as f64 / n_f,
         glare: glare as f64 / n_f,

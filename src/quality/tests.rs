@@ -114,6 +114,49 @@ fn a_first_photo_softer_than_the_capture_is_read_as_its_blur() {
     }
 }
 
+#[test]
+fn a_capture_framed_without_the_control_region_is_not_compared() {
+    // the follow-up's frame leaves out the control region's columns from
+    // `edge` on (NaN after the warp), blurred by 0.8 px as well: without
+    // the control nothing checks its focus, so it must not pass as `ok`
+    let (base, regions) = skin();
+    let reference = reference(&base, regions);
+    let c = regions.control.unwrap();
+    let framed = |edge: usize| {
+        base.map_planes(|p| {
+            let soft = gaussian_blur(p, 0.8);
+            Plane::from_fn(p.width(), p.height(), |x, y| {
+                if x >= edge && x < c.x + c.w && y >= c.y && y < c.y + c.h {
+                    f32::NAN
+                } else {
+                    soft.at(x, y)
+                }
+            })
+        })
+    };
+    for (edge, share) in [(c.x, 0.0), (c.x + c.w * 3 / 10, 0.3)] {
+        let q = assess(
+            &framed(edge),
+            regions,
+            &reference,
+            &Registration::identity(),
+        );
+        assert!(
+            (q.measures["control_in_frame"] - share).abs() < 1e-9,
+            "{q:?}"
+        );
+        assert_eq!((q.status, q.scope), (Verdict::Warn, Scope::All), "{q:?}");
+        assert!(
+            q.reasons[0].contains("of the control region is in this photo"),
+            "{q:?}"
+        );
+    }
+    // the whole control region in view: no such reason
+    let q = assess(&base, regions, &reference, &Registration::identity());
+    assert_eq!(q.measures["control_in_frame"], 1.0);
+    assert_eq!(q.status, Verdict::Ok);
+}
+
 /// The gate's fine band of `img`.
 fn fine_band(img: &RgbPlanes) -> Plane {
     bands(&log_light(img, &LinearLut::default()))
