@@ -227,6 +227,17 @@ pub fn is_unreadable(reg: &crate::align::Registration) -> bool {
         .is_some_and(|r| r.starts_with(UNREADABLE))
 }
 
+/// The verdict on a capture left out before it was assessed: its file's
+/// reason where it could not be read, else that it is not aligned.
+fn not_assessed(reg: &crate::align::Registration) -> crate::quality::Quality {
+    match reg.reason.as_deref() {
+        Some(r) if is_unreadable(reg) => {
+            crate::quality::Quality::rejected(format!("not assessed: {r}"))
+        }
+        _ => crate::quality::Quality::rejected(crate::quality::NOT_ALIGNED.into()),
+    }
+}
+
 /// The warning for a capture left out because it could not be read or aligned.
 fn unaligned_warning(case: &Case, path: &Path, reg: &crate::align::Registration) -> Option<String> {
     let reason = reg.reason.as_deref().unwrap_or("no reason");

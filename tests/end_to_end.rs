@@ -532,8 +532,16 @@ fn an_unreadable_follow_up_height_map_is_left_out_not_fatal() {
         "{}",
         left_out["alignment"]
     );
-    // unread, so not "not aligned"
+    // unread, so not "not aligned", in the warning or in its quality
     assert!(!stderr.contains("not aligned"), "{stderr}");
+    assert!(
+        left_out["quality"]["reasons"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("not assessed: the file cannot be read ("),
+        "{}",
+        left_out["quality"]
+    );
     assert!(left_out["metrics"].as_object().unwrap().is_empty());
     assert_eq!(sessions[2]["alignment"]["status"], "ok");
     // --strict: the same case is an error naming the capture left out

@@ -188,7 +188,11 @@ pub(super) fn measure_series(
             source: case.relative(&it.capture.path),
             repeats: Vec::new(),
             alignment: reg.clone(),
-            quality: quality::of_surface(reg),
+            quality: if reg.is_ok() {
+                quality::of_surface(reg)
+            } else {
+                super::not_assessed(reg)
+            },
             values: m.as_ref().map(|m| m.values.clone()).unwrap_or_default(),
             pore_histogram: None,
             media: SessionMedia { preview, overlays },

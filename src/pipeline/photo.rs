@@ -317,8 +317,8 @@ pub(super) fn measure_series(
         if !registration.is_ok() {
             bar.inc(1);
             return Ok(Prepared {
+                quality: super::not_assessed(&registration),
                 registration,
-                quality: Quality::rejected(quality::NOT_ALIGNED.into()),
                 parts: None,
             });
         }
