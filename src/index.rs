@@ -307,12 +307,12 @@ struct MetricJson {
 impl SessionJson {
     /// A claim on `topic` may rest on it, as the report's claims decide
     /// (`SessionResult::is_comparable_for`): aligned, quality ok (for
-    /// colour also a warn that withholds fine structure only), outside the
+    /// redness also a warn that withholds fine structure only), outside the
     /// acute window.
     fn comparable_for(&self, topic: Topic) -> bool {
         let quality_ok = self.quality.as_ref().is_some_and(|q| {
             q.status == "ok"
-                || (topic.is_colour()
+                || (topic.holds_on_a_softer_photo()
                     && q.status == "warn"
                     && q.scope.as_deref() == Some("structure"))
         });
@@ -485,28 +485,35 @@ mod tests {
     }
 
     #[test]
-    fn a_visit_warned_for_focus_alone_counts_for_colour_only() {
-        // the follow-up is softer than the baseline: the report's pigment
-        // claim rests on it, its texture claim does not; the cohort agrees
+    fn a_visit_warned_for_focus_alone_counts_for_redness_only() {
+        // the follow-up is softer than the baseline: the report's redness
+        // claim rests on it, its texture and spots' pigment claims do not;
+        // the cohort agrees
         let json = r#"{"case": "c", "baseline_date": "2026-01-12", "treatments": ["2026-01-12"],
             "claims": [
-              {"view": "cheek", "kind": "photo", "topic": "pigment",
-               "metric": "colour.spot_melanin_excess", "from": "2026-01-12", "to": "2026-02-09", "change_pct": -20.0,
+              {"view": "cheek", "kind": "photo", "topic": "redness",
+               "metric": "colour.erythema_index_vs_control", "from": "2026-01-12", "to": "2026-02-09", "change_pct": -20.0,
                "change": -2.0, "beyond_noise": true, "sentence": "s"},
+              {"view": "cheek", "kind": "photo", "topic": "pigment",
+               "metric": "colour.spot_melanin_excess", "from": "2026-01-12", "to": "2026-01-12", "change_pct": 0.0,
+               "change": 0.0, "beyond_noise": false, "sentence": "s"},
               {"view": "cheek", "kind": "photo", "topic": "texture",
                "metric": "texture.relative_roughness", "from": "2026-01-12", "to": "2026-01-12", "change_pct": 0.0,
                "change": 0.0, "beyond_noise": false, "sentence": "s"}],
             "series": [{"view": "cheek", "kind": "photo", "sessions": [
               {"date": "2026-01-12", "alignment": {"status": "ok"}, "quality": {"status": "ok"},
-               "metrics": {"colour.spot_melanin_excess": {"change_pct": 0.0},
+               "metrics": {"colour.erythema_index_vs_control": {"change_pct": 0.0},
+                           "colour.spot_melanin_excess": {"change_pct": 0.0},
                            "texture.relative_roughness": {"change_pct": 0.0}}},
               {"date": "2026-02-09", "alignment": {"status": "ok"},
                "quality": {"status": "warn", "scope": "structure"},
-               "metrics": {"colour.spot_melanin_excess": {"change_pct": -20.0},
+               "metrics": {"colour.erythema_index_vs_control": {"change_pct": -20.0},
+                           "colour.spot_melanin_excess": {"change_pct": -25.0},
                            "texture.relative_roughness": {"change_pct": -30.0}}}]}]}"#;
         let d = digest(Path::new("c"), serde_json::from_str(json).unwrap());
         let points = |t: Topic| &d.changes.iter().find(|c| c.topic == t).unwrap().points;
-        assert_eq!(points(Topic::Pigment), &vec![(0, 0.0), (28, -20.0)]);
+        assert_eq!(points(Topic::Redness), &vec![(0, 0.0), (28, -20.0)]);
+        assert_eq!(points(Topic::Pigment), &vec![(0, 0.0)]);
         assert_eq!(points(Topic::Texture), &vec![(0, 0.0)]);
     }
 }

@@ -211,12 +211,13 @@ impl SessionResult {
         self.alignment.is_ok() && self.quality.is_ok() && !self.metrics.is_empty()
     }
 
-    /// A claim on `topic` may rest on it: comparable, or for a colour topic
+    /// A claim on `topic` may rest on it: comparable, or for redness
     /// aligned and measured with a warn on fine structure only (a softer
-    /// photo blurs texture and lines, not the colour of the skin).
+    /// photo blurs texture, lines, pores and spots, not the colour of an
+    /// area; [`Topic::holds_on_a_softer_photo`]).
     #[must_use]
     pub fn is_comparable_for(&self, topic: Topic) -> bool {
-        if topic.is_colour() {
+        if topic.holds_on_a_softer_photo() {
             self.alignment.is_ok() && self.quality.colour_is_ok() && !self.metrics.is_empty()
         } else {
             self.is_comparable()
@@ -313,11 +314,15 @@ pub enum Topic {
 }
 
 impl Topic {
-    /// Redness and pigment: measured from the colour of the skin, not its
-    /// fine structure.
+    /// Redness: the colour of an area, which a softer photo leaves as it
+    /// was, so a claim on it may rest on a capture warned for fine
+    /// structure. Not pigment: its spots are small, and a blur or a flatter
+    /// light moves their excess with their contrast (a held-out trial: a
+    /// side light turned down, warned as flatly lit, read "Dark-spot
+    /// pigment: 29% lower" on unchanged skin).
     #[must_use]
-    pub fn is_colour(self) -> bool {
-        matches!(self, Topic::Redness | Topic::Pigment)
+    pub fn holds_on_a_softer_photo(self) -> bool {
+        matches!(self, Topic::Redness)
     }
 }
 

@@ -198,14 +198,14 @@ fn every_hard_failure_is_rejected_with_a_reason_and_no_claim_rests_on_it() {
     }
     assert_eq!(hard, 3, "{classes:?}");
     // claims compare the baseline with sessions of ok quality, or, for
-    // colour, with a warn that concerns fine structure only
+    // redness, with a warn that concerns fine structure only (spots are
+    // fine structure)
     for c in m["claims"].as_array().unwrap() {
         let to = c["to"].as_str().unwrap();
         let k = sessions.iter().position(|s| s["date"] == to).unwrap();
         let q = &sessions[k]["quality"];
-        let colour = c["topic"] == "redness" || c["topic"] == "pigment";
         assert!(
-            if colour {
+            if c["topic"] == "redness" {
                 comparable_for_colour(q)
             } else {
                 q["status"] == "ok"
@@ -519,7 +519,7 @@ fn a_softer_first_photo_is_not_read_as_rougher_skin() {
 }
 
 #[test]
-fn a_softer_photo_withholds_texture_and_lines_but_not_colour() {
+fn a_softer_photo_withholds_texture_lines_and_spots_but_not_redness() {
     let tmp = tempdir();
     let n = CaptureChange::NONE;
     // the last visit is out of focus (σ 1.5 px added): its texture and
@@ -548,9 +548,10 @@ fn a_softer_photo_withholds_texture_and_lines_but_not_colour() {
             .unwrap()
             .to_string()
     };
-    // colour rests on the soft visit, fine structure on the one before
+    // redness rests on the soft visit, fine structure (spots too) on the
+    // one before
     assert_eq!(to("redness"), dates[2]);
-    assert_eq!(to("pigment"), dates[2]);
+    assert_eq!(to("pigment"), dates[1]);
     assert_eq!(to("texture"), dates[1]);
     assert_eq!(to("lines"), dates[1]);
     for c in claims {
@@ -558,11 +559,12 @@ fn a_softer_photo_withholds_texture_and_lines_but_not_colour() {
     }
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(
-        html.contains("Skin texture, fine lines and pores are not compared on"),
+        html.contains("Skin texture, fine lines, pores and dark spots are not compared on"),
         "the report says what the soft visit withholds"
     );
     // and so do its highlights of fine structure, not those of colour
     assert!(html.contains("Fine lines — latest visit (a softer photo: not compared)"));
+    assert!(html.contains("Dark spots — latest visit (a softer photo: not compared)"));
     assert!(!html.contains("Redness — latest visit (a softer photo"));
 }
 

@@ -135,7 +135,7 @@ fn visit_lines(s: &Series, prefix: &str, out: &mut Vec<String>) {
     }
     if !structure_not_compared.is_empty() {
         out.push(format!(
-            "{prefix}Skin texture, fine lines and pores are not compared on {}; redness and pigment are.",
+            "{prefix}Skin texture, fine lines, pores and dark spots are not compared on {}; redness is.",
             join_words(
                 &structure_not_compared
                     .iter()
@@ -148,7 +148,7 @@ fn visit_lines(s: &Series, prefix: &str, out: &mut Vec<String>) {
 
 /// The highlights (overlay kinds) of fine structure, not compared on a
 /// photo warned for focus alone.
-const STRUCTURE_KINDS: [&str; 3] = ["lines", "pores", "scars"];
+const STRUCTURE_KINDS: [&str; 4] = ["lines", "pores", "pigment", "scars"];
 
 /// Why a session is not compared, in a few plain words.
 fn why_not_compared(sess: &SessionResult) -> &'static str {
