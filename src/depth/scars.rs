@@ -601,6 +601,19 @@ mod tests {
         }
     }
 
+    /// A boxcar scar's depth at `r` px from its centre: 200 µm over a flat
+    /// floor of radius 35 px, a cosine wall out to 50 px.
+    fn boxcar(r: f64) -> f64 {
+        let (big, floor, d) = (50.0, 35.0, 200.0);
+        if r <= floor {
+            d
+        } else if r < big {
+            d * 0.5 * (1.0 + (std::f64::consts::PI * (r - floor) / (big - floor)).cos())
+        } else {
+            0.0
+        }
+    }
+
     #[test]
     fn scars_are_told_from_lines_and_pores_and_typed() {
         // 0.02 mm/px: a rolling bowl of radius 1.6 mm (80 px), a boxcar of
@@ -613,16 +626,6 @@ mod tests {
                 0.0
             } else {
                 d * 0.5 * (1.0 + (std::f64::consts::PI * r / big).cos())
-            }
-        };
-        let boxcar = |r: f64| {
-            let (big, floor, d) = (50.0, 35.0, 200.0);
-            if r <= floor {
-                d
-            } else if r < big {
-                d * 0.5 * (1.0 + (std::f64::consts::PI * (r - floor) / (big - floor)).cos())
-            } else {
-                0.0
             }
         };
         let s = surface(w, h, |x, y| {
@@ -664,16 +667,6 @@ mod tests {
         let (w, h) = (700, 400);
         let groove =
             |dist: f64, d: f64, sigma: f64| d * (-(dist * dist) / (2.0 * sigma * sigma)).exp();
-        let boxcar = |r: f64| {
-            let (big, floor, d) = (50.0, 35.0, 200.0);
-            if r <= floor {
-                d
-            } else if r < big {
-                d * 0.5 * (1.0 + (std::f64::consts::PI * (r - floor) / (big - floor)).cos())
-            } else {
-                0.0
-            }
-        };
         let s = surface(w, h, |x, y| {
             let mut d = groove(y - 100.0, 60.0, 3.5);
             for px in [100.0, 200.0, 300.0] {
