@@ -206,7 +206,7 @@ fn every_hard_failure_is_rejected_with_a_reason_and_no_claim_rests_on_it() {
         let q = &sessions[k]["quality"];
         assert!(
             if c["topic"] == "redness" {
-                comparable_for_colour(q)
+                comparable_for_redness(q)
             } else {
                 q["status"] == "ok"
             },
@@ -274,10 +274,10 @@ fn accepted_capture_changes_of_unchanged_skin_stay_within_the_noise() {
     assert!(l <= 6.0, "lines repeatability {l} %");
 }
 
-/// Whether a session's `quality` lets colour be compared: `ok`, or a warn
+/// Whether a session's `quality` lets redness be compared: `ok`, or a warn
 /// that concerns fine structure only (a softer photo); the JSON side of
 /// `Quality::colour_is_ok`.
-fn comparable_for_colour(q: &Value) -> bool {
+fn comparable_for_redness(q: &Value) -> bool {
     q["status"] == "ok" || (q["status"] == "warn" && q["scope"] == "structure")
 }
 
@@ -300,7 +300,7 @@ fn the_redness_of_visibly_red_skin_repeats_within_four_percent() {
             "seed {seed}: an excess of {base} is not visible redness"
         );
         for x in s["sessions"].as_array().unwrap().iter().skip(1) {
-            if comparable_for_colour(&x["quality"]) {
+            if comparable_for_redness(&x["quality"]) {
                 let v = x["metrics"][id]["value"].as_f64().unwrap();
                 changes.push(100.0 * (v / base - 1.0).abs());
             }

@@ -11,12 +11,13 @@
 //!   elongated (principal axes within [`MAX_ELONGATION`]: a wide furrow is
 //!   long), not thin (its area at most [`MAX_ELONGATION`] times that of
 //!   the widest disc it holds, as for an ellipse of that ratio: lines
-//!   crossing, a curved furrow) nor a piece of a line (the depression deeper than half its
-//!   floor runs on beyond twice its radius: fine lines survive the
-//!   opening in pieces where they run wider, and two crossing make a
-//!   knot). Its region then grows over the adjacent pixels still below the
-//!   reference (the shallow rim), no further than half its radius, so area,
-//!   mean depth and volume include the rim.
+//!   crossing, a curved furrow) nor a piece of a line (narrow, under
+//!   [`LINE_PIECE_WIDTH`] opening radii, and the depression deeper than
+//!   half its floor runs on beyond twice its radius: fine lines survive
+//!   the opening in pieces where they run wider). Its region then grows
+//!   over the adjacent pixels still below the reference (the shallow rim),
+//!   no further than half its radius, so area, mean depth and volume
+//!   include the rim.
 //! - **Type**: ice-pick under [`ICE_PICK_RADIUS_MM`] of equivalent radius;
 //!   otherwise boxcar where the floor is flat (mean depth over its extent
 //!   at least [`FLAT_FLOOR_RATIO`] of the floor's: a cosine bowl's is 0.40,
@@ -46,6 +47,12 @@ pub const MAX_ELONGATION: f64 = 3.0;
 /// Share of a region's floor depth down to which a line through it is
 /// followed ([`runs_on`]).
 pub const LINE_SHARE: f64 = 0.5;
+/// A region is looked at as a piece of a line only where the widest disc
+/// it holds has a radius under this many times the opening's: a line's
+/// pieces are barely wider than the opening, while a rolling or boxcar
+/// scar that a wrinkle crosses is far wider (a rolling scar 90 µm deep
+/// crossed by a wrinkle 60 µm deep had been dropped).
+pub const LINE_PIECE_WIDTH: f64 = 2.0;
 /// Equivalent radius under which a scar is an ice-pick scar, mm.
 pub const ICE_PICK_RADIUS_MM: f64 = 0.6;
 /// Mean depth over its extent, over the floor's depth, from which a wider
@@ -125,8 +132,14 @@ pub fn scars_in_depth(s: &Surface, depth: &[f64]) -> Vec<Scar> {
     let below: Vec<bool> = depth.iter().map(|&d| d > extent).collect();
     let radius_px = OPENING_RADIUS_MM / nominal_mm;
     let opened = opening(&below, w, h, radius_px);
-    // squared distance of each pixel of the opened extent to its edge
-    let outside: Vec<bool> = opened.iter().map(|o| !o).collect();
+    // squared distance of each pixel of the opened extent to its edge; a
+    // pixel without a height (a hole, a clipped floor) is no edge, or one
+    // missing pixel on a scar's floor would make the scar thin
+    let outside: Vec<bool> = opened
+        .iter()
+        .zip(depth)
+        .map(|(&o, d)| !o && d.is_finite())
+        .collect();
     let inside = squared_distance(&outside, w, h);
     let mut label = vec![0u32; w * h];
     let mut scars = Vec::new();
@@ -158,7 +171,8 @@ pub fn scars_in_depth(s: &Surface, depth: &[f64]) -> Vec<Scar> {
             || deepest < core
             || is_elongated(&region, w)
             || region.len() as f64 > MAX_ELONGATION * std::f64::consts::PI * widest
-            || runs_on(depth, w, h, &region, floor_at)
+            || (widest.sqrt() < LINE_PIECE_WIDTH * radius_px
+                && runs_on(depth, w, h, &region, floor_at))
         {
             continue;
         }
@@ -223,9 +237,10 @@ fn is_elongated(region: &[usize], w: usize) -> bool {
 /// equivalent radius. A fine line survives the opening in pieces where
 /// it runs a little wider (over a pore, or deeper for a stretch), and two
 /// lines crossing make a compact knot; the line goes on beyond either at
-/// nearly their depth, where a scar's floor ends at its walls. A scar a
-/// line crosses keeps its place while the line is less than that share of
-/// its floor deep.
+/// nearly their depth, where a scar's floor ends at its walls. Asked only
+/// of narrow regions ([`LINE_PIECE_WIDTH`]): a narrow scar that a line
+/// crosses keeps its place while the line is less than that share of its
+/// floor deep, a wider one whatever the line.
 fn runs_on(depth: &[f64], w: usize, h: usize, region: &[usize], floor_at: usize) -> bool {
     let n = region.len() as f64;
     let (cx, cy) = region.iter().fold((0.0, 0.0), |(x, y), &i| {
@@ -683,6 +698,36 @@ mod tests {
         let scars = scars_in_depth(&s, &depth);
         assert_eq!(scars.len(), 1, "{scars:?}");
         assert!((scars[0].centre.0 - 550.0).abs() < 5.0, "{scars:?}");
+    }
+
+    #[test]
+    fn a_wrinkle_across_a_shallow_rolling_scar_or_a_hole_in_a_floor_drops_no_scar() {
+        // 0.02 mm/px: a rolling bowl 90 µm deep of radius 1.6 mm that a
+        // wrinkle 60 µm deep (σ 0.06 mm) crosses 0.8 mm off its centre, and
+        // a cone-shaped ice-pick 300 µm deep of radius 0.4 mm with one
+        // pixel of its floor missing (a 3D camera's hole)
+        let (w, h) = (520, 300);
+        let s = surface(w, h, |x, y| {
+            if (x, y) == (400.0, 150.0) {
+                return f64::NAN;
+            }
+            let r = (x - 150.0).hypot(y - 150.0);
+            let bowl = if r < 80.0 {
+                90.0 * 0.5 * (1.0 + (std::f64::consts::PI * r / 80.0).cos())
+            } else {
+                0.0
+            };
+            let wrinkle = 60.0 * (-((x - 190.0).powi(2)) / (2.0 * 3.0 * 3.0)).exp();
+            let cone = 300.0 * (1.0 - (x - 400.0).hypot(y - 150.0) / 20.0).max(0.0);
+            bowl + wrinkle + cone
+        });
+        let depth: Vec<f64> = s.z.iter().map(|z| -z).collect();
+        let scars = scars_in_depth(&s, &depth);
+        let at: Vec<i64> = scars
+            .iter()
+            .map(|sc| (sc.centre.0 / 50.0).round() as i64)
+            .collect();
+        assert_eq!(at, vec![3, 8], "{scars:?}");
     }
 
     #[test]

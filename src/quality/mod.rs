@@ -135,8 +135,9 @@ pub enum Scope {
     /// Every value of the capture.
     #[default]
     All,
-    /// Only the measures of fine structure (texture, lines, pores): a softer
-    /// capture blurs them, while its colour stays comparable.
+    /// Only the measures of fine structure (texture, lines, pores, the
+    /// spots' pigment): a softer capture blurs them, while the colour of an
+    /// area stays comparable.
     Structure,
 }
 
@@ -156,7 +157,7 @@ pub struct Quality {
     /// Measure name → value.
     pub measures: BTreeMap<String, f64>,
     /// What the status applies to: written only when it is not every value
-    /// (`"structure"`: a warn for focus alone, so colour claims may still
+    /// (`"structure"`: a warn for focus alone, so redness claims may still
     /// rest on the capture).
     #[serde(skip_serializing_if = "Scope::is_all")]
     pub scope: Scope,
@@ -214,8 +215,8 @@ impl Quality {
         self.status == Verdict::Ok
     }
 
-    /// True when its colour values may back a claim: `ok`, or a warn that
-    /// concerns fine structure only.
+    /// True when the colour of an area (redness) may back a claim: `ok`,
+    /// or a warn that concerns fine structure only.
     #[must_use]
     pub fn colour_is_ok(&self) -> bool {
         self.is_ok() || (self.status == Verdict::Warn && self.scope == Scope::Structure)

@@ -239,7 +239,7 @@ fn series_client_section(a: &Analysis, si: usize, s: &Series, plots: &[Plot]) ->
         .map(|(k, _)| k);
     let latest = latest_k.and_then(|k| s.sessions.get(k));
     // fine structure is not compared on the latest photo (warned for focus):
-    // its highlights of lines, pores and scar shadows say so
+    // its highlights of lines, pores, dark spots and scar shadows say so
     let softer = latest.is_some_and(|x| !x.is_comparable() && x.is_comparable_for(Topic::Redness));
     let base_img = base.and_then(|m| m.preview.as_ref());
     let latest_img = latest.and_then(|x| x.media.preview.as_ref());
