@@ -436,10 +436,12 @@ pub fn assess_parts(
         // the blur is read from what the fine band keeps over what the
         // coarse one keeps, measured alike: a tone curve scales both (a
         // gamma of 1.1 had read as a blur of 0.66 px, 0.9 hid one of 0.8)
+        let coarse_shared = match by {
+            KeptBy::Projection => shared_with(&coarse_band, &reference.coarse),
+            KeptBy::Energy => None,
+        };
         let coarse_kept = match (by, &coarse_band, &reference.coarse) {
-            (KeptBy::Projection, _, _) => {
-                shared_with(&coarse_band, &reference.coarse).map(|s| s.gain * s.gain)
-            }
+            (KeptBy::Projection, _, _) => coarse_shared.map(|s| s.gain * s.gain),
             (KeptBy::Energy, Some(now), Some(then)) if then.energy > 0.0 => {
                 Some(band_energy(now) / then.energy)
             }
@@ -463,10 +465,7 @@ pub fn assess_parts(
         if blur == Some(0.0) {
             let back = |s: Shared| (s.correlation.powi(2) / s.gain).powi(2);
             let (back_fine, back_coarse) = match by {
-                KeptBy::Projection => (
-                    shared.map(back),
-                    shared_with(&coarse_band, &reference.coarse).map(back),
-                ),
+                KeptBy::Projection => (shared.map(back), coarse_shared.map(back)),
                 KeptBy::Energy => (Some(1.0 / fine_kept), coarse_kept.map(|c| 1.0 / c)),
             };
             let now_fine = band.as_ref().and_then(DetailSpectrum::of);
