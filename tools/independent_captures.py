@@ -18,6 +18,7 @@ With --card, the phantom carries a grey-step reference card on the skin
 each follow-up's tone curve from it.
 
 usage: independent_captures.py SKINTRACK WORKDIR SEED [SEED ...] [--erythema E] [--phone] [--card]
+       [--noise LO HI] [--blur LO HI]
 prints one line per case and a summary; exits 1 when any claim is made.
 Needs numpy and Pillow.
 """
@@ -29,6 +30,8 @@ OFFSET = (100, 75)       # the baseline is this crop of a 1400×1050 phantom
 FRAME = (1200, 900)
 PHONE_CHROMA_SIGMA = None  # px; set by --phone
 CARD = False  # set by --card
+NOISE = (0.5, 2.0)  # encoded levels; set by --noise LO HI
+BLUR = (0.3, 1.2)  # px; set by --blur LO HI
 
 
 def srgb_to_linear(v):
@@ -80,8 +83,8 @@ def capture(scene, rng, nprng):
     img = scene.transform(FRAME, Image.AFFINE, m, resample=Image.BICUBIC)
     c = dict(gain=rng.uniform(0.7, 1.4), gamma=rng.uniform(0.9, 1.1),
              wb=[rng.uniform(0.96, 1.04) for _ in range(3)],
-             blur=rng.uniform(0.3, 1.2), vignetting=rng.uniform(0.0, 0.25),
-             noise=rng.uniform(0.5, 2.0), quality=rng.randint(60, 95))
+             blur=rng.uniform(*BLUR), vignetting=rng.uniform(0.0, 0.25),
+             noise=rng.uniform(*NOISE), quality=rng.randint(60, 95))
     v = gaussian_blur(np.asarray(img, dtype=np.float64), c["blur"])
     h, w = v.shape[:2]
     yy, xx = np.mgrid[0:h, 0:w]
@@ -224,6 +227,16 @@ def main():
         args.remove("--card")
         global CARD
         CARD = True
+    if "--noise" in args:
+        i = args.index("--noise")
+        global NOISE
+        NOISE = (float(args[i + 1]), float(args[i + 2]))
+        del args[i:i + 3]
+    if "--blur" in args:
+        i = args.index("--blur")
+        global BLUR
+        BLUR = (float(args[i + 1]), float(args[i + 2]))
+        del args[i:i + 3]
     bin_, work, seeds = args[0], args[1], [int(s) for s in args[2:]]
     os.makedirs(work, exist_ok=True)
     tally = Tally()

@@ -13,6 +13,7 @@ pub mod scars;
 pub mod series;
 pub mod stereo;
 pub mod surface;
+pub mod tone;
 
 use crate::raster::{HeightUnit, Plane};
 use crate::units::MmPerPx;

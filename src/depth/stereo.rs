@@ -80,7 +80,7 @@ fn inverse3(a: &[[f64; 3]; 3]) -> Option<[[f64; 3]; 3]> {
     ])
 }
 
-fn dot3(a: &[f64; 3], b: &[f64; 3]) -> f64 {
+pub(super) fn dot3(a: &[f64; 3], b: &[f64; 3]) -> f64 {
     a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 }
 
@@ -99,7 +99,7 @@ fn fit(lights: &[[f64; 3]], obs: &[f64], keep: &[bool]) -> Option<([f64; 3], [[f
 }
 
 /// (Σ lᵢlᵢᵀ)⁻¹ over the lights in `keep`.
-fn normal_inverse(lights: &[[f64; 3]], keep: &[bool]) -> Option<[[f64; 3]; 3]> {
+pub(super) fn normal_inverse(lights: &[[f64; 3]], keep: &[bool]) -> Option<[[f64; 3]; 3]> {
     let mut a = [[0.0f64; 3]; 3];
     for (l, _) in lights.iter().zip(keep).filter(|(_, k)| **k) {
         for r in 0..3 {

@@ -8,7 +8,7 @@ use super::{SeriesJob, capture_stem, unaligned_warning};
 use crate::align::{self, AlignOptions, Registration};
 use crate::case::{Capture, CaptureKind};
 use crate::date::Date;
-use crate::depth::{self, series as ds, surface::Scar};
+use crate::depth::{self, series as ds, surface::Scar, tone};
 use crate::error::{Error, Result};
 use crate::ingest;
 use crate::model::{MeasuredSeries, MeasuredSession, Overlay, SessionMedia};
@@ -25,6 +25,13 @@ use std::collections::BTreeMap;
 struct Item<'a> {
     date: Date,
     capture: &'a Capture,
+}
+
+/// One session's surface as read, with its set's tone exponent
+/// ([`tone::exponent`]; `None` for a height map or where it cannot be read).
+struct Read {
+    surface: Surface,
+    tone: Option<f64>,
 }
 
 /// One session's surface in the baseline frame, measured.
@@ -63,55 +70,64 @@ pub(super) fn measure_series(
         }
     }
     job.bar.set_message(format!("{view}: {kind}"));
-    let read: Vec<Result<Surface>> = items
-        .par_iter()
-        .map(|it| {
-            let s = match &it.capture.kind {
-                CaptureKind::Height(sidecar) => {
-                    let mm_per_px = sidecar.mm_per_px.or(cfg.mm_per_px);
-                    ingest::read_height_map(
-                        &it.capture.path,
-                        sidecar.um_per_level,
-                        mm_per_px,
-                        &job.opts.ingest,
-                    )?
+    // the baseline first: a follow-up set is mapped to its tone curve
+    let read_one = |it: &Item<'_>, base_tone: Option<f64>| -> Result<Read> {
+        let read = match &it.capture.kind {
+            CaptureKind::Height(sidecar) => {
+                let mm_per_px = sidecar.mm_per_px.or(cfg.mm_per_px);
+                let surface = ingest::read_height_map(
+                    &it.capture.path,
+                    sidecar.um_per_level,
+                    mm_per_px,
+                    &job.opts.ingest,
+                )?;
+                Read {
+                    surface,
+                    tone: None,
                 }
-                CaptureKind::Photometric(set) => {
-                    let planes = ingest::read_set(
-                        &set.images,
-                        set.intensities.as_deref(),
-                        None,
-                        &job.opts.ingest,
-                    )?;
-                    let (normals, surface) =
-                        depth::from_set(&planes, &set.lights, None, cfg.mm_per_px);
-                    if let Some(why) = depth::unusable(&normals) {
-                        return Err(Error::case(&it.capture.path, why));
-                    }
-                    surface
+            }
+            CaptureKind::Photometric(set) => {
+                let intensities = set.intensities.as_deref();
+                let mut planes =
+                    ingest::read_set(&set.images, intensities, None, &job.opts.ingest)?;
+                let tone = tone::exponent(&planes, &set.lights, intensities, None);
+                if let (Some(base), Some(now)) = (base_tone, tone) {
+                    tone::apply(&mut planes, base / now, intensities);
                 }
-                CaptureKind::Photo => {
-                    return Err(Error::case(&it.capture.path, "a photo is not a height map"));
+                let (normals, surface) = depth::from_set(&planes, &set.lights, None, cfg.mm_per_px);
+                if let Some(why) = depth::unusable(&normals) {
+                    return Err(Error::case(&it.capture.path, why));
                 }
-            };
-            job.bar.inc(2);
-            Ok(s)
-        })
+                Read { surface, tone }
+            }
+            CaptureKind::Photo => {
+                return Err(Error::case(&it.capture.path, "a photo is not a height map"));
+            }
+        };
+        job.bar.inc(2);
+        Ok(read)
+    };
+    let Some((base_item, rest)) = items.split_first() else {
+        return Err(Error::case(
+            &case.root,
+            format!("view {view:?} has no {kind} capture"),
+        ));
+    };
+    let base = read_one(base_item, None)?;
+    let base_tone = base.tone;
+    let read: Vec<Result<Read>> = rest.par_iter().map(|it| read_one(it, base_tone)).collect();
+    // a follow-up set's tone curve against the baseline's
+    let tones: Vec<Option<f64>> = std::iter::once(None)
+        .chain(read.iter().map(|r| {
+            let now = r.as_ref().ok()?.tone?;
+            Some(now / base_tone?)
+        }))
         .collect();
     // the baseline must be usable; a follow-up that is not is left out
     // with its reason (DESIGN.md: one capture never sinks a case)
-    let mut read = read.into_iter();
-    let first = match read.next() {
-        Some(first) => first?,
-        None => {
-            return Err(Error::case(
-                &case.root,
-                format!("view {view:?} has no {kind} capture"),
-            ));
-        }
-    };
+    let first = base.surface;
     let surfaces: Vec<std::result::Result<Surface, String>> = std::iter::once(Ok(first.clone()))
-        .chain(read.map(|r| match r {
+        .chain(read.into_iter().map(|r| match r.map(|r| r.surface) {
             // a set that was read but gives no surface says so itself
             Err(e @ Error::Case { .. }) => Err(e.to_string()),
             Err(e) => Err(format!(
@@ -154,7 +170,13 @@ pub(super) fn measure_series(
         .collect();
     let tracks = ds::track_scars(&scars, mm_per_px);
     let mut sessions = Vec::new();
-    for (k, ((it, reg), m)) in items.iter().zip(&regs).zip(&measured).enumerate() {
+    for (k, (((it, reg), m), tone)) in items
+        .iter()
+        .zip(&regs)
+        .zip(&measured)
+        .zip(&tones)
+        .enumerate()
+    {
         warnings.extend(unaligned_warning(case, &it.capture.path, reg));
         let (preview, overlays) = match m {
             Some(m) => {
@@ -189,7 +211,7 @@ pub(super) fn measure_series(
             repeats: Vec::new(),
             alignment: reg.clone(),
             quality: if reg.is_ok() {
-                quality::of_surface(reg)
+                quality::of_surface(reg, *tone)
             } else {
                 super::not_assessed(reg)
             },

@@ -49,6 +49,11 @@
 //! - `glare_fraction`: near-white, colourless pixels in the ROI (specular
 //!   reflection);
 //! - `alignment_precision_px`: the registration's standard error;
+//! - `tone_vs_baseline` (photometric sets only): the power to which the
+//!   set's tone curve raises light, over the baseline set's, read from how
+//!   well each set fits its lights ([`crate::depth::tone`]); the set is
+//!   mapped to the baseline's response before its normals are found, and
+//!   only a ratio beyond what that mapping was tested on warns;
 //! - `shading_vs_baseline`: the largest change of light across the ROI
 //!   relative to the control region, in percent, from the shading field
 //!   (only where one was fitted; no threshold: it is corrected);
@@ -532,16 +537,22 @@ fn sharpness(
     }
 }
 
-/// The quality of a 3D capture (height map or photometric set): only its
-/// registration is assessed; a height has no exposure, focus or colour.
+/// The quality of a 3D capture (height map or photometric set): its
+/// registration and, for a photometric set, its tone curve against the
+/// baseline set's (`tone`: the ratio of their exponents,
+/// [`crate::depth::tone`]; the set was mapped to the baseline's); a height
+/// has no exposure, focus or colour.
 #[must_use]
-pub fn of_surface(reg: &Registration) -> Quality {
+pub fn of_surface(reg: &Registration, tone: Option<f64>) -> Quality {
     if !reg.is_ok() {
         return Quality::rejected(NOT_ALIGNED.into());
     }
     let mut measures = BTreeMap::new();
     if let Some(p) = reg.precision_px {
         measures.insert("alignment_precision_px".to_string(), p);
+    }
+    if let Some(t) = tone {
+        measures.insert("tone_vs_baseline".to_string(), t);
     }
     verdict(measures)
 }

@@ -40,6 +40,7 @@ impl Threshold {
         match self.measure {
             // brighter is the same measure read the other way
             "exposure_vs_baseline_inverse" => measures.get("exposure_vs_baseline").map(|v| 1.0 / v),
+            "tone_vs_baseline_inverse" => measures.get("tone_vs_baseline").map(|v| 1.0 / v),
             "sharpness_vs_baseline_inverse" => {
                 measures.get("sharpness_vs_baseline").map(|v| 1.0 / v)
             }
@@ -89,7 +90,7 @@ fn pct(v: f64) -> String {
 /// balance, vignetting, JPEG quality 60–95, sensor noise) stays below every
 /// warn limit; the hard failures (over 30% clipped, blur σ ≥ 2.5 px) pass a
 /// reject limit. BENCHMARKS.md gives the values measured on the generator.
-const THRESHOLDS: [Threshold; 14] = [
+const THRESHOLDS: [Threshold; 16] = [
     Threshold {
         measure: "clipped_fraction",
         side: Side::Above,
@@ -277,6 +278,37 @@ const THRESHOLDS: [Threshold; 14] = [
         same_problem_as: None,
     },
     Threshold {
+        measure: "tone_vs_baseline",
+        side: Side::Above,
+        warn: TONE_WARN,
+        reject: f64::INFINITY,
+        problem: |v| {
+            format!(
+                "a photometric set under another tone curve than the first visit's (its contrast ×{v:.2}): mapped to the first visit's, but further than that was tested"
+            )
+        },
+        advice: TONE_ADVICE,
+        short: TONE_SHORT,
+        scope: Scope::All,
+        same_problem_as: None,
+    },
+    Threshold {
+        measure: "tone_vs_baseline_inverse",
+        side: Side::Above,
+        warn: TONE_WARN,
+        reject: f64::INFINITY,
+        problem: |v| {
+            format!(
+                "a photometric set under another tone curve than the first visit's (its contrast ×{:.2}): mapped to the first visit's, but further than that was tested",
+                1.0 / v
+            )
+        },
+        advice: TONE_ADVICE,
+        short: TONE_SHORT,
+        scope: Scope::All,
+        same_problem_as: None,
+    },
+    Threshold {
         measure: "glare_fraction",
         side: Side::Above,
         warn: 0.03,
@@ -315,6 +347,19 @@ pub(super) const CONTROL_DETAIL_WARN: f64 = 0.8;
 /// 0.29 px (median +0.06 px, the resampling of alignment included).
 /// BENCHMARKS.md gives how it was chosen.
 const BLUR_WARN_PX: f64 = 0.65;
+
+/// A photometric set's tone exponent over the baseline set's
+/// (`tone_vs_baseline`, or its inverse) above which its heights are only
+/// shown: the set is mapped to the baseline's response, which was tested
+/// on pure gammas up to a ratio of 1.22 (BENCHMARKS.md); further off, a
+/// picture style is more than a power.
+const TONE_WARN: f64 = 1.3;
+
+/// What to do about a photometric set under another tone curve.
+const TONE_ADVICE: &str =
+    "keep the camera's picture settings (or save linear or RAW images) the same at every visit";
+/// Another tone curve, in a client's words.
+const TONE_SHORT: &str = "taken with other camera settings";
 
 /// Standard error of an accepted alignment's corners above which its values
 /// are only shown (fine lines are 2–4 px wide at the usual scales); the
@@ -508,6 +553,24 @@ mod tests {
             if let Some(other) = t.same_problem_as {
                 assert!(THRESHOLDS.iter().any(|o| o.measure == other), "{other}");
             }
+        }
+    }
+
+    #[test]
+    fn a_photometric_set_far_off_the_first_tone_curve_warns_for_every_value() {
+        let m = verdict_of;
+        for ok in [1.0, 1.22, 0.8] {
+            assert_eq!(m(&[("tone_vs_baseline", ok)]).status, Verdict::Ok, "{ok}");
+        }
+        for far in [1.35, 0.74] {
+            let q = m(&[("tone_vs_baseline", far)]);
+            assert_eq!((q.status, q.scope), (Verdict::Warn, Scope::All), "{far}");
+            assert!(
+                q.reasons[0].contains("another tone curve"),
+                "{:?}",
+                q.reasons
+            );
+            assert_eq!(q.short_reason(), Some("taken with other camera settings"));
         }
     }
 }

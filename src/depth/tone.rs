@@ -1,0 +1,243 @@
+//! A photometric set's tone curve against the baseline set's, read from
+//! the sets themselves (self-calibration).
+//!
+//! Under Lambertian light the linear intensities of one pixel under K
+//! known lights are `b·lₖ`: they lie in the three-dimensional span of the
+//! lights. A camera whose tone curve is not the one the decoding assumes
+//! (a plain gamma where sRGB was assumed, another picture style) delivers
+//! linear light raised to a power β; such intensities fit that span worse,
+//! and best once the power is undone. [`exponent`] reads β as the minimum,
+//! over a grid of powers, of the median misfit of pixels that every light
+//! reaches (no shadow, no clipping).
+//!
+//! A rig whose skin is not Lambertian reads a β of its own (the highlights
+//! of the shared robust set read 1.10 where its response is linear), but
+//! the same rig reads the same, so a follow-up is mapped to the baseline's
+//! response, by the power β_baseline / β_follow-up ([`apply`]), as a photo
+//! is normalised to the baseline. On sets drawn by other code a pure gamma
+//! of 1.8 where sRGB was assumed read "Scar depth: 41% deeper" of unchanged
+//! skin, 2.0 "10% deeper"; mapped, 0.1 % and 0.0 % (BENCHMARKS.md).
+//!
+//! An ambient light (room light on top of the rig's) is not a power: it
+//! adds the same to every light's image and fills the shadows; it is not
+//! undone here.
+
+use super::stereo::{dot3, normal_inverse};
+use crate::raster::Plane;
+
+/// The powers tried: β from [`LOWEST`] in steps of [`STEP`].
+const LOWEST: f64 = 0.5;
+const STEP: f64 = 0.02;
+const STEPS: usize = 76;
+/// At most this many pixels are sampled, on a regular stride.
+const MAX_PIXELS: usize = 40_000;
+/// Fewer usable pixels than this give no reading.
+const MIN_PIXELS: usize = 200;
+/// A pixel is used where every light gives at least this share of its
+/// brightest observation (no attached or cast shadow)…
+const LIT_SHARE: f64 = 0.15;
+/// …its brightest is below this (linear, of full scale: not clipped)…
+const CLIPPED: f64 = 0.95;
+/// …and above this (not lost in the noise).
+const DARK: f64 = 0.02;
+
+/// The power β to which the set's linear intensities raise the light that
+/// fell on the skin, read from how well they fit the `lights` (`images` as
+/// `read_set` gives them: linear and divided by the light `intensities`).
+/// `None` with fewer than four lights (three fit any intensities), lights
+/// in a plane, too few pixels lit by every light, or a best fit at the end
+/// of the range tried.
+#[must_use]
+pub fn exponent(
+    images: &[Plane],
+    lights: &[[f64; 3]],
+    intensities: Option<&[f64]>,
+    mask: Option<&[bool]>,
+) -> Option<f64> {
+    let k = lights.len();
+    if k < 4 || images.len() != k {
+        return None;
+    }
+    let inv = normal_inverse(lights, &vec![true; k])?;
+    // the projector onto the lights' span, L (LᵀL)⁻¹ Lᵀ
+    let pinv: Vec<[f64; 3]> = lights
+        .iter()
+        .map(|l| [dot3(&inv[0], l), dot3(&inv[1], l), dot3(&inv[2], l)])
+        .collect();
+    let scale: Vec<f64> = (0..k).map(|i| intensities.map_or(1.0, |s| s[i])).collect();
+    let raw = samples(images, &scale, mask);
+    if raw.len() / k < MIN_PIXELS {
+        return None;
+    }
+    let mut x = vec![0.0f64; k];
+    let mut misfits = Vec::with_capacity(raw.len() / k);
+    let curve: Vec<f64> = (0..STEPS)
+        .map(|step| {
+            let inverse = 1.0 / (LOWEST + STEP * step as f64);
+            misfits.clear();
+            for pixel in raw.chunks_exact(k) {
+                for ((xi, &r), &s) in x.iter_mut().zip(pixel).zip(&scale) {
+                    *xi = r.powf(inverse) / s;
+                }
+                misfits.push(misfit(&x, lights, &pinv));
+            }
+            median(&mut misfits)
+        })
+        .collect();
+    let best = (0..STEPS).min_by(|&a, &b| curve[a].total_cmp(&curve[b]))?;
+    if best == 0 || best == STEPS - 1 {
+        return None;
+    }
+    // the parabola through the best and its neighbours
+    let (y0, y1, y2) = (curve[best - 1], curve[best], curve[best + 1]);
+    let bend = y0 - 2.0 * y1 + y2;
+    let offset = if bend > 0.0 {
+        0.5 * (y0 - y2) / bend
+    } else {
+        0.0
+    };
+    Some(LOWEST + STEP * (best as f64 + offset))
+}
+
+/// Raises each image's light to `power` (images divided by their light
+/// `intensities`, as [`exponent`] takes them): a set whose response is
+/// β_f mapped to one of β_b by the power β_b / β_f.
+pub fn apply(images: &mut [Plane], power: f64, intensities: Option<&[f64]>) {
+    for (i, img) in images.iter_mut().enumerate() {
+        let s = intensities.map_or(1.0, |v| v[i]);
+        for v in img.data_mut() {
+            let raw = f64::from(*v) * s;
+            if raw.is_finite() && raw > 0.0 {
+                *v = (raw.powf(power) / s) as f32;
+            }
+        }
+    }
+}
+
+/// The undivided intensities of up to [`MAX_PIXELS`] pixels on a regular
+/// stride, K values each, where every light lights the pixel unclipped.
+fn samples(images: &[Plane], scale: &[f64], mask: Option<&[bool]>) -> Vec<f64> {
+    let len = images.first().map_or(0, Plane::len);
+    let mut out = Vec::new();
+    let mut obs = vec![0.0f64; images.len()];
+    for i in (0..len).step_by((len / MAX_PIXELS).max(1)) {
+        if mask.is_some_and(|m| !m[i]) {
+            continue;
+        }
+        for ((o, img), &s) in obs.iter_mut().zip(images).zip(scale) {
+            *o = f64::from(img.data()[i]) * s;
+        }
+        let top = obs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let lit = obs.iter().all(|&v| v.is_finite() && v >= LIT_SHARE * top);
+        if lit && top > DARK && top < CLIPPED {
+            out.extend_from_slice(&obs);
+        }
+    }
+    out
+}
+
+/// The share of a pixel's intensities `x` outside the lights' span: the
+/// residual of the least-squares fit over `x`, both as Euclidean norms.
+fn misfit(x: &[f64], lights: &[[f64; 3]], pinv: &[[f64; 3]]) -> f64 {
+    let mut g = [0.0f64; 3];
+    for (p, &v) in pinv.iter().zip(x) {
+        for r in 0..3 {
+            g[r] += p[r] * v;
+        }
+    }
+    let (mut res, mut all) = (0.0f64, 0.0f64);
+    for (l, &v) in lights.iter().zip(x) {
+        let e = v - dot3(&g, l);
+        res += e * e;
+        all += v * v;
+    }
+    if all > 0.0 { (res / all).sqrt() } else { 0.0 }
+}
+
+/// The median of `v` (reordered); NaN when empty.
+fn median(v: &mut [f64]) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    let mid = v.len() / 2;
+    *v.select_nth_unstable_by(mid, f64::total_cmp).1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Eight lights at slants 30–60°, as the shared sets' rig.
+    fn lights() -> Vec<[f64; 3]> {
+        [
+            (0, 30),
+            (45, 45),
+            (90, 60),
+            (135, 35),
+            (180, 50),
+            (225, 40),
+            (270, 55),
+            (315, 60),
+        ]
+        .iter()
+        .map(|&(az, sl)| {
+            let (az, sl) = (f64::from(az).to_radians(), f64::from(sl).to_radians());
+            [sl.sin() * az.cos(), sl.sin() * az.sin(), sl.cos()]
+        })
+        .collect()
+    }
+
+    /// A bumpy Lambertian patch (mottled albedo) under `lights`, each
+    /// image's linear light raised to `beta` and scaled by its intensity.
+    fn rendered(lights: &[[f64; 3]], beta: f64, intensities: &[f64]) -> Vec<Plane> {
+        let (w, h) = (96, 96);
+        lights
+            .iter()
+            .zip(intensities)
+            .map(|(l, &s)| {
+                Plane::from_fn(w, h, |x, y| {
+                    let (u, v) = (x as f64 / 7.0, y as f64 / 5.0);
+                    let (gx, gy) = (0.35 * u.cos() * v.sin(), 0.3 * (u + 0.5 * v).sin());
+                    let norm = (gx * gx + gy * gy + 1.0).sqrt();
+                    let n = [-gx / norm, -gy / norm, 1.0 / norm];
+                    let albedo = 0.5 + 0.1 * (0.3 * u).sin() * (0.2 * v).cos();
+                    let lin = s * 0.8 * albedo * dot3(&n, l).max(0.0);
+                    (lin.powf(beta) / s) as f32
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn reads_the_power_of_a_tone_curve_and_maps_a_set_to_another() {
+        let l = lights();
+        let s = [1.0, 0.9, 1.1, 1.05, 0.95, 1.0, 1.2, 0.85];
+        let linear = exponent(&rendered(&l, 1.0, &s), &l, Some(&s), None).unwrap();
+        assert!((linear - 1.0).abs() < 0.01, "{linear}");
+        for beta in [0.8, 1.15, 1.3] {
+            let mut set = rendered(&l, beta, &s);
+            let read = exponent(&set, &l, Some(&s), None).unwrap();
+            assert!((read - beta).abs() < 0.02 * beta, "{beta}: {read}");
+            // mapped to the linear set's response, it is that set
+            apply(&mut set, linear / read, Some(&s));
+            let truth = rendered(&l, 1.0, &s);
+            for (a, b) in set.iter().zip(&truth) {
+                for (u, v) in a.data().iter().zip(b.data()) {
+                    assert!((u - v).abs() <= 0.02 * v.max(0.05), "{beta}: {u} {v}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn three_lights_or_a_dark_set_give_no_reading() {
+        let l = lights();
+        let s = [1.0; 8];
+        let set = rendered(&l, 1.0, &s);
+        assert_eq!(exponent(&set[..3], &l[..3], None, None), None);
+        let dark: Vec<Plane> = set.iter().map(|p| p.map(|v| v * 0.01)).collect();
+        assert_eq!(exponent(&dark, &l, None, None), None);
+        let masked = vec![false; set[0].len()];
+        assert_eq!(exponent(&set, &l, None, Some(&masked)), None);
+    }
+}
