@@ -562,3 +562,88 @@ fn analyze_reports_scars_from_photometric_sets() {
             .is_file()
     );
 }
+
+/// A copy of the shared robust set (16-bit linear) in `dir`, each value
+/// `v` written as `f(v, albedo)` (albedo.png, 0–1).
+fn robust_set_as(dir: &std::path::Path, f: impl Fn(f64, f64) -> f64) {
+    std::fs::create_dir_all(dir).unwrap();
+    let src = data("photometric/robust");
+    let albedo = image::open(data("photometric/albedo.png"))
+        .unwrap()
+        .to_luma8();
+    for e in std::fs::read_dir(&src).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        if name.starts_with("castshadow") {
+            continue;
+        }
+        if !name.ends_with(".png") {
+            std::fs::copy(&p, dir.join(&name)).unwrap();
+            continue;
+        }
+        let mut img = image::open(&p).unwrap().to_luma16();
+        for (px, a) in img.pixels_mut().zip(albedo.pixels()) {
+            let v = f(f64::from(px.0[0]), f64::from(a.0[0]) / 255.0);
+            px.0[0] = v.round().clamp(0.0, 65535.0) as u16;
+        }
+        img.save(dir.join(&name)).unwrap();
+    }
+}
+
+/// Issue 15's principle on photometric sets: the same skin under another
+/// tone curve (linear light raised to 1.25, as a camera's picture style
+/// other than the one assumed) is mapped to the first set's response and
+/// claims nothing; under room light (3 % of the lamps' light, in every
+/// image and in the shadows) it warns and claims nothing. Unmapped, the
+/// tone curve read the three scars 13–18 % deeper (`skintrack depth`).
+#[test]
+fn a_set_under_another_tone_curve_or_room_light_claims_nothing() {
+    let tmp = tempdir();
+    let case = tmp.path().join("case");
+    // the robust set's values are 3600 × linear light (12-bit data)
+    let full = 3600.0;
+    robust_set_as(&case.join("2026-01-12/cheek.ps"), |v, _| v);
+    robust_set_as(&case.join("2026-02-10/cheek.ps"), |v, _| {
+        full * (v / full).powf(1.25)
+    });
+    robust_set_as(&case.join("2026-03-10/cheek.ps"), |v, albedo| {
+        v + 0.03 * full * albedo
+    });
+    std::fs::write(case.join("case.toml"), "[view.cheek]\nmm_per_px = 0.02\n").unwrap();
+    let (j, _) = common::analyze(&case, &tmp.path().join("out"));
+    let s = j["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "photometric")
+        .expect("photometric series");
+    let sessions = s["sessions"].as_array().unwrap();
+    let depth = |k: usize| {
+        sessions[k]["metrics"]["scars.tracked_depth_um"]["value"]
+            .as_f64()
+            .unwrap()
+    };
+    let measure = |k: usize, m: &str| sessions[k]["quality"]["measures"][m].as_f64().unwrap();
+    // the tone curve: read, mapped, and the scars as deep as before
+    let tone = measure(1, "tone_vs_baseline");
+    assert!((tone - 1.25).abs() < 0.03, "{tone}");
+    assert_eq!(sessions[1]["quality"]["status"], "ok");
+    assert!(
+        rel_diff(depth(1), depth(0), 1.0) < 0.03,
+        "{} vs {}",
+        depth(1),
+        depth(0)
+    );
+    // room light: read from the shadows, and warned
+    let room = measure(2, "ambient_vs_baseline");
+    assert!((0.02..0.045).contains(&room), "{room}");
+    assert_eq!(sessions[2]["quality"]["status"], "warn");
+    let claims: Vec<&str> = j["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["beyond_noise"] == true)
+        .map(|c| c["sentence"].as_str().unwrap())
+        .collect();
+    assert!(claims.is_empty(), "{claims:?}");
+}

@@ -28,10 +28,12 @@ struct Item<'a> {
 }
 
 /// One session's surface as read, with its set's tone exponent
-/// ([`tone::exponent`]; `None` for a height map or where it cannot be read).
+/// ([`tone::exponent`]) and room light ([`tone::ambient_share`]), `None`
+/// for a height map or where they cannot be read.
 struct Read {
     surface: Surface,
     tone: Option<f64>,
+    ambient: Option<f64>,
 }
 
 /// One session's surface in the baseline frame, measured.
@@ -84,6 +86,7 @@ pub(super) fn measure_series(
                 Read {
                     surface,
                     tone: None,
+                    ambient: None,
                 }
             }
             CaptureKind::Photometric(set) => {
@@ -94,11 +97,16 @@ pub(super) fn measure_series(
                 if let (Some(base), Some(now)) = (base_tone, tone) {
                     tone::apply(&mut planes, base / now, intensities);
                 }
+                let ambient = tone::ambient_share(&planes, &set.lights, intensities, None);
                 let (normals, surface) = depth::from_set(&planes, &set.lights, None, cfg.mm_per_px);
                 if let Some(why) = depth::unusable(&normals) {
                     return Err(Error::case(&it.capture.path, why));
                 }
-                Read { surface, tone }
+                Read {
+                    surface,
+                    tone,
+                    ambient,
+                }
             }
             CaptureKind::Photo => {
                 return Err(Error::case(&it.capture.path, "a photo is not a height map"));
@@ -114,14 +122,17 @@ pub(super) fn measure_series(
         ));
     };
     let base = read_one(base_item, None)?;
-    let base_tone = base.tone;
-    let read: Vec<Result<Read>> = rest.par_iter().map(|it| read_one(it, base_tone)).collect();
-    // a follow-up set's tone curve against the baseline's
-    let tones: Vec<Option<f64>> = std::iter::once(None)
-        .chain(read.iter().map(|r| {
-            let now = r.as_ref().ok()?.tone?;
-            Some(now / base_tone?)
-        }))
+    let read: Vec<Result<Read>> = rest.par_iter().map(|it| read_one(it, base.tone)).collect();
+    // a follow-up set's light response against the baseline's
+    let against_base = |r: &Read| quality::SetVsBaseline {
+        tone: r.tone.zip(base.tone).map(|(now, then)| now / then),
+        ambient: r.ambient.zip(base.ambient).map(|(now, then)| now - then),
+    };
+    let responses: Vec<quality::SetVsBaseline> = std::iter::once(Default::default())
+        .chain(
+            read.iter()
+                .map(|r| r.as_ref().map(against_base).unwrap_or_default()),
+        )
         .collect();
     // the baseline must be usable; a follow-up that is not is left out
     // with its reason (DESIGN.md: one capture never sinks a case)
@@ -170,11 +181,11 @@ pub(super) fn measure_series(
         .collect();
     let tracks = ds::track_scars(&scars, mm_per_px);
     let mut sessions = Vec::new();
-    for (k, (((it, reg), m), tone)) in items
+    for (k, (((it, reg), m), response)) in items
         .iter()
         .zip(&regs)
         .zip(&measured)
-        .zip(&tones)
+        .zip(&responses)
         .enumerate()
     {
         warnings.extend(unaligned_warning(case, &it.capture.path, reg));
@@ -211,7 +222,7 @@ pub(super) fn measure_series(
             repeats: Vec::new(),
             alignment: reg.clone(),
             quality: if reg.is_ok() {
-                quality::of_surface(reg, *tone)
+                quality::of_surface(reg, *response)
             } else {
                 super::not_assessed(reg)
             },

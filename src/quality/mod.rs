@@ -54,6 +54,10 @@
 //!   well each set fits its lights ([`crate::depth::tone`]); the set is
 //!   mapped to the baseline's response before its normals are found, and
 //!   only a ratio beyond what that mapping was tested on warns;
+//! - `ambient_vs_baseline` (photometric sets only): the room light in the
+//!   set's shadows less the baseline set's, as shares of the rig's light;
+//!   shadows filled by room light are read as lit, so beyond 1.5 % either
+//!   way it warns;
 //! - `shading_vs_baseline`: the largest change of light across the ROI
 //!   relative to the control region, in percent, from the shading field
 //!   (only where one was fitted; no threshold: it is corrected);
@@ -537,13 +541,23 @@ fn sharpness(
     }
 }
 
+/// How a photometric set's light response differs from the baseline
+/// set's ([`crate::depth::tone`]); empty for a height map.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SetVsBaseline {
+    /// The ratio of the sets' tone exponents (`tone_vs_baseline`); the set
+    /// was mapped to the baseline's response.
+    pub tone: Option<f64>,
+    /// The room light in the set's shadows less the baseline's, as shares
+    /// of the rig's light (`ambient_vs_baseline`).
+    pub ambient: Option<f64>,
+}
+
 /// The quality of a 3D capture (height map or photometric set): its
-/// registration and, for a photometric set, its tone curve against the
-/// baseline set's (`tone`: the ratio of their exponents,
-/// [`crate::depth::tone`]; the set was mapped to the baseline's); a height
-/// has no exposure, focus or colour.
+/// registration and, for a photometric set, its light response against the
+/// baseline set's; a height has no exposure, focus or colour.
 #[must_use]
-pub fn of_surface(reg: &Registration, tone: Option<f64>) -> Quality {
+pub fn of_surface(reg: &Registration, set: SetVsBaseline) -> Quality {
     if !reg.is_ok() {
         return Quality::rejected(NOT_ALIGNED.into());
     }
@@ -551,8 +565,11 @@ pub fn of_surface(reg: &Registration, tone: Option<f64>) -> Quality {
     if let Some(p) = reg.precision_px {
         measures.insert("alignment_precision_px".to_string(), p);
     }
-    if let Some(t) = tone {
+    if let Some(t) = set.tone {
         measures.insert("tone_vs_baseline".to_string(), t);
+    }
+    if let Some(a) = set.ambient {
+        measures.insert("ambient_vs_baseline".to_string(), a);
     }
     verdict(measures)
 }
