@@ -94,8 +94,8 @@ pub(super) fn measure_series(
                 let mut planes =
                     ingest::read_set(&set.images, intensities, None, &job.opts.ingest)?;
                 let tone = tone::exponent(&planes, &set.lights, intensities, None);
-                if let (Some(base), Some(now)) = (base_tone, tone) {
-                    tone::apply(&mut planes, base / now, intensities);
+                if let Some(power) = base_tone.zip(tone).and_then(|(b, n)| tone::power_to(b, n)) {
+                    tone::apply(&mut planes, power, intensities);
                 }
                 let ambient = tone::ambient_share(&planes, &set.lights, intensities, None);
                 let (normals, surface) = depth::from_set(&planes, &set.lights, None, cfg.mm_per_px);
