@@ -35,7 +35,7 @@ const LOWEST: f64 = 0.5;
 const STEP: f64 = 0.02;
 const STEPS: usize = 76;
 /// At most this many pixels are sampled, on a regular stride.
-const MAX_PIXELS: usize = 40_000;
+const MAX_PIXELS: usize = 16_000;
 /// Fewer usable pixels than this give no reading.
 const MIN_PIXELS: usize = 200;
 /// A pixel is used where every light gives at least this share of its
@@ -59,6 +59,7 @@ pub fn exponent(
     intensities: Option<&[f64]>,
     mask: Option<&[bool]>,
 ) -> Option<f64> {
+    let _t = crate::timing::span("photometric: tone");
     let k = lights.len();
     if k < 4 || images.len() != k {
         return None;
@@ -154,6 +155,7 @@ pub fn ambient_share(
     intensities: Option<&[f64]>,
     mask: Option<&[bool]>,
 ) -> Option<f64> {
+    let _t = crate::timing::span("photometric: room light");
     let k = lights.len();
     if k < 4 || images.len() != k {
         return None;
