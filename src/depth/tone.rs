@@ -60,17 +60,14 @@ pub fn exponent(
     mask: Option<&[bool]>,
 ) -> Option<f64> {
     let _t = crate::timing::span("photometric: tone");
+    let scale = light_scales(images, lights, intensities)?;
     let k = lights.len();
-    if k < 4 || images.len() != k {
-        return None;
-    }
     let inv = normal_inverse(lights, &vec![true; k])?;
     // the projector onto the lights' span, L (LᵀL)⁻¹ Lᵀ
     let pinv: Vec<[f64; 3]> = lights
         .iter()
         .map(|l| [dot3(&inv[0], l), dot3(&inv[1], l), dot3(&inv[2], l)])
         .collect();
-    let scale: Vec<f64> = (0..k).map(|i| intensities.map_or(1.0, |s| s[i])).collect();
     // the logarithms, so each power is one exponential
     let mut raw = samples(images, &scale, mask);
     if raw.len() / k < MIN_PIXELS {
@@ -156,11 +153,8 @@ pub fn ambient_share(
     mask: Option<&[bool]>,
 ) -> Option<f64> {
     let _t = crate::timing::span("photometric: room light");
+    let scale = light_scales(images, lights, intensities)?;
     let k = lights.len();
-    if k < 4 || images.len() != k {
-        return None;
-    }
-    let scale: Vec<f64> = (0..k).map(|i| intensities.map_or(1.0, |s| s[i])).collect();
     let mean_scale = scale.iter().sum::<f64>() / k as f64;
     let len = images.first().map_or(0, Plane::len);
     let mut obs = vec![0.0f64; k];
@@ -214,6 +208,19 @@ pub fn ambient_share(
 const MAX_SHADOW_PIXELS: usize = 1_000_000;
 /// Shadowed observations fewer than this give no [`ambient_share`].
 const MIN_SHADOWS: usize = 50;
+
+/// The set's light intensities (1 where none are given), where it has at
+/// least four lights (three fit any intensities) and an image and an
+/// intensity for each.
+fn light_scales(
+    images: &[Plane],
+    lights: &[[f64; 3]],
+    intensities: Option<&[f64]>,
+) -> Option<Vec<f64>> {
+    let k = lights.len();
+    let matched = images.len() == k && intensities.is_none_or(|s| s.len() == k);
+    (k >= 4 && matched).then(|| (0..k).map(|i| intensities.map_or(1.0, |s| s[i])).collect())
+}
 
 /// The least-squares `b` of `obs ≈ b·l` over the lights in `keep`.
 fn fit_lit(lights: &[[f64; 3]], obs: &[f64], keep: &[bool]) -> Option<[f64; 3]> {
