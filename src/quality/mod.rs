@@ -51,9 +51,11 @@
 //! - `alignment_precision_px`: the registration's standard error;
 //! - `tone_vs_baseline` (photometric sets only): the power to which the
 //!   set's tone curve raises light, over the baseline set's, read from how
-//!   well each set fits its lights ([`crate::depth::tone`]); the set is
-//!   mapped to the baseline's response before its normals are found, and
-//!   only a ratio beyond what that mapping was tested on warns;
+//!   well each set fits its lights ([`crate::depth::tone`]); beyond 5 %
+//!   either way the set is mapped to the baseline's response before its
+//!   normals are found, and only a ratio beyond what that mapping was
+//!   tested on warns (no reading where the lamps barely vary in
+//!   elevation);
 //! - `ambient_vs_baseline` (photometric sets only): the room light in the
 //!   set's shadows less the baseline set's, as shares of the rig's light;
 //!   shadows filled by room light are read as lit, so beyond 1.5 % either
@@ -545,8 +547,8 @@ fn sharpness(
 /// set's ([`crate::depth::tone`]); empty for a height map.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct SetVsBaseline {
-    /// The ratio of the sets' tone exponents (`tone_vs_baseline`); the set
-    /// was mapped to the baseline's response.
+    /// The ratio of the sets' tone exponents (`tone_vs_baseline`); beyond
+    /// 5 % the set was mapped to the baseline's response.
     pub tone: Option<f64>,
     /// The room light in the set's shadows less the baseline's, as shares
     /// of the rig's light (`ambient_vs_baseline`).

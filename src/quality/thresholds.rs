@@ -391,7 +391,7 @@ const TONE_WARN: f64 = 1.3;
 /// Room light in a photometric set's shadows beyond the baseline set's
 /// (`ambient_vs_baseline`, either way, as a share of the lamps' light)
 /// above which its heights are only shown: on sets drawn by other code, 1 %
-/// moved the scars' depth by about 1 %, 2 % by 15 % (an ice-pick scar's
+/// moved the scars' depth by about 1 %, 2 % by 16 % (an ice-pick scar's
 /// shadowed walls read as lit); without room light it read 0.0002–0.0005,
 /// 0.006 under a tone curve of 1.8.
 const AMBIENT_WARN: f64 = 0.015;
