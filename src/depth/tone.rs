@@ -167,9 +167,9 @@ pub fn apply(images: &mut [Plane], power: f64, intensities: Option<&[f64]>) {
 /// facing a light of the set's mean intensity receives: the median, over
 /// observations in shadow (below 0.3 of what the pixel's fit to its lit
 /// observations predicts, or facing away from the light), of the
-/// observation over the pixel's albedo. `None` with fewer than five
-/// lights (a pixel needs four lit and one shadowed) or fewer than
-/// [`MIN_SHADOWS`] shadowed observations (a set that
+/// observation over the pixel's albedo (a pixel needs four lit lamps, or
+/// three of a rig of four, and one shadowed). `None` with fewer than four
+/// lights or fewer than [`MIN_SHADOWS`] shadowed observations (a set that
 /// casts no shadow tells nothing of the room light, and suffers little
 /// from it).
 #[must_use]
@@ -208,7 +208,10 @@ pub fn ambient_share(
         for (l, &o) in lit.iter_mut().zip(&obs) {
             *l = o >= LIT_SHARE * top;
         }
-        if lit.iter().filter(|&&l| l).count() < 4 || lit.iter().all(|&l| l) {
+        // four lit where there are five lamps or more, three (an exact
+        // fit) with four lamps
+        let lit_count = lit.iter().filter(|&&l| l).count();
+        if lit_count < 4.min(k - 1) || lit_count == k {
             continue;
         }
         let Some(b) = fit_lit(lights, &obs, &lit) else {
@@ -429,6 +432,11 @@ mod tests {
                 "{room}: {read} vs {truth}"
             );
         }
+        // four lamps: three lit fit the pixel exactly
+        let four = [l[0], l[2], l[4], l[6]];
+        let s4 = [1.0; 4];
+        let read = ambient_share(&pitted(&four, 0.03, &s4), &four, None, None).unwrap();
+        assert!((read - 0.03 / 0.8).abs() < 0.2 * 0.03 / 0.8, "{read}");
         // a set without shadows tells nothing
         assert_eq!(
             ambient_share(&rendered(&l, 1.0, &s), &l, Some(&s), None),
