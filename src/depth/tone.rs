@@ -163,6 +163,32 @@ pub fn apply(images: &mut [Plane], power: f64, intensities: Option<&[f64]>) {
     }
 }
 
+/// The spread of a set's log albedo (`albedo` as the stereo gives it, NaN
+/// where it has no normal): 1.4826 × the median absolute deviation of
+/// ln ρ, over up to a million pixels; `None` with fewer than
+/// [`MIN_PIXELS`]. A tone curve that raises light to β scales it by β, as
+/// it scales the shading; a change of the relief does not. Where the tone
+/// cannot be read from the set (lamps at one elevation), the ratio of this
+/// to the baseline's is what is left to see a changed tone curve by; a
+/// change of pigment moves it too.
+#[must_use]
+pub fn albedo_spread(albedo: &[f32]) -> Option<f64> {
+    let step = (albedo.len() / 1_000_000).max(1);
+    let mut logs: Vec<f64> = albedo
+        .iter()
+        .step_by(step)
+        .filter(|v| v.is_finite() && **v > 0.0)
+        .map(|&v| f64::from(v).ln())
+        .collect();
+    if logs.len() < MIN_PIXELS {
+        return None;
+    }
+    let centre = median(&mut logs);
+    logs.iter_mut().for_each(|v| *v = (*v - centre).abs());
+    let spread = 1.4826 * median(&mut logs);
+    (spread > 0.0).then_some(spread)
+}
+
 /// The room light in a set's shadows, as a share of the light a pixel
 /// facing a light of the set's mean intensity receives: the median, over
 /// observations in shadow (below 0.3 of what the pixel's fit to its lit
@@ -496,6 +522,34 @@ mod tests {
         let noisy_ring = through_8_bit(&rendered(&ring, 1.0, &ones), &ones, 2.0);
         let read = exponent(&noisy_ring, &ring, None, None);
         assert!(read.is_none_or(|b| (b - 1.0).abs() < 0.05), "{read:?}");
+    }
+
+    #[test]
+    fn a_tone_curve_scales_the_albedo_spread() {
+        let mottled = |beta: f64| -> Vec<f32> {
+            (0..40_000)
+                .map(|i| {
+                    let (x, y) = (f64::from(i % 200), f64::from(i / 200));
+                    let rho = 0.5 * (0.2 * (x / 9.0).sin() * (y / 13.0).cos()).exp();
+                    rho.powf(beta) as f32
+                })
+                .collect()
+        };
+        let base = albedo_spread(&mottled(1.0)).unwrap();
+        let toned = albedo_spread(&mottled(1.22)).unwrap();
+        assert!((toned / base - 1.22).abs() < 0.01, "{}", toned / base);
+        // pixels without a normal do not count
+        let mut holes = mottled(1.0);
+        holes.iter_mut().step_by(3).for_each(|v| *v = f32::NAN);
+        let with_holes = albedo_spread(&holes).unwrap();
+        assert!(
+            (with_holes / base - 1.0).abs() < 0.02,
+            "{}",
+            with_holes / base
+        );
+        // an even albedo has no spread to read; too few pixels, none
+        assert_eq!(albedo_spread(&[0.5; 1000]), None);
+        assert_eq!(albedo_spread(&mottled(1.0)[..100]), None);
     }
 
     #[test]

@@ -34,6 +34,8 @@ struct Read {
     surface: Surface,
     tone: Option<f64>,
     ambient: Option<f64>,
+    /// The spread of the set's log albedo ([`tone::albedo_spread`]).
+    albedo_spread: Option<f64>,
 }
 
 /// One session's surface in the baseline frame, measured.
@@ -87,6 +89,7 @@ pub(super) fn measure_series(
                     surface,
                     tone: None,
                     ambient: None,
+                    albedo_spread: None,
                 }
             }
             CaptureKind::Photometric(set) => {
@@ -106,6 +109,7 @@ pub(super) fn measure_series(
                     surface,
                     tone,
                     ambient,
+                    albedo_spread: tone::albedo_spread(&normals.albedo),
                 }
             }
             CaptureKind::Photo => {
@@ -124,9 +128,20 @@ pub(super) fn measure_series(
     let base = read_one(base_item, None)?;
     let read: Vec<Result<Read>> = rest.par_iter().map(|it| read_one(it, base.tone)).collect();
     // a follow-up set's light response against the baseline's
-    let against_base = |r: &Read| quality::SetVsBaseline {
-        tone: r.tone.zip(base.tone).map(|(now, then)| now / then),
-        ambient: r.ambient.zip(base.ambient).map(|(now, then)| now - then),
+    let against_base = |r: &Read| {
+        let tone = r.tone.zip(base.tone).map(|(now, then)| now / then);
+        quality::SetVsBaseline {
+            tone,
+            ambient: r.ambient.zip(base.ambient).map(|(now, then)| now - then),
+            // where the tone cannot be read, the albedo's contrast is left
+            albedo_contrast: match tone {
+                Some(_) => None,
+                None => r
+                    .albedo_spread
+                    .zip(base.albedo_spread)
+                    .map(|(now, then)| now / then),
+            },
+        }
     };
     let responses: Vec<quality::SetVsBaseline> = std::iter::once(Default::default())
         .chain(

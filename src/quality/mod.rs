@@ -56,6 +56,11 @@
 //!   normals are found, and only a ratio beyond what that mapping was
 //!   tested on warns (no reading where the lamps barely vary in
 //!   elevation);
+//! - `albedo_contrast_vs_baseline` (photometric sets whose tone cannot be
+//!   read, as from a ring of lamps at one elevation): the spread of the
+//!   set's log albedo over the baseline's; a tone curve scales it as it
+//!   scales the shading, so beyond 1.1 either way it warns (a change of
+//!   pigment does too: the safe side);
 //! - `ambient_vs_baseline` (photometric sets only): the room light in the
 //!   set's shadows less the baseline set's, as shares of the rig's light;
 //!   shadows filled by room light are read as lit, so beyond 1.5 % either
@@ -553,6 +558,10 @@ pub struct SetVsBaseline {
     /// The room light in the set's shadows less the baseline's, as shares
     /// of the rig's light (`ambient_vs_baseline`).
     pub ambient: Option<f64>,
+    /// Where the tone cannot be read from either set (lamps at one
+    /// elevation), the spread of the log albedo over the baseline's
+    /// (`albedo_contrast_vs_baseline`): a changed tone curve scales it.
+    pub albedo_contrast: Option<f64>,
 }
 
 /// The quality of a 3D capture (height map or photometric set): its
@@ -572,6 +581,9 @@ pub fn of_surface(reg: &Registration, set: SetVsBaseline) -> Quality {
     }
     if let Some(a) = set.ambient {
         measures.insert("ambient_vs_baseline".to_string(), a);
+    }
+    if let Some(c) = set.albedo_contrast {
+        measures.insert("albedo_contrast_vs_baseline".to_string(), c);
     }
     verdict(measures)
 }

@@ -42,6 +42,9 @@ impl Threshold {
             "exposure_vs_baseline_inverse" => measures.get("exposure_vs_baseline").map(|v| 1.0 / v),
             "tone_vs_baseline_inverse" => measures.get("tone_vs_baseline").map(|v| 1.0 / v),
             "ambient_vs_baseline_negated" => measures.get("ambient_vs_baseline").map(|v| -v),
+            "albedo_contrast_vs_baseline_inverse" => {
+                measures.get("albedo_contrast_vs_baseline").map(|v| 1.0 / v)
+            }
             "sharpness_vs_baseline_inverse" => {
                 measures.get("sharpness_vs_baseline").map(|v| 1.0 / v)
             }
@@ -91,7 +94,7 @@ fn pct(v: f64) -> String {
 /// balance, vignetting, JPEG quality 60–95, sensor noise) stays below every
 /// warn limit; the hard failures (over 30% clipped, blur σ ≥ 2.5 px) pass a
 /// reject limit. BENCHMARKS.md gives the values measured on the generator.
-const THRESHOLDS: [Threshold; 18] = [
+const THRESHOLDS: [Threshold; 20] = [
     Threshold {
         measure: "clipped_fraction",
         side: Side::Above,
@@ -310,6 +313,37 @@ const THRESHOLDS: [Threshold; 18] = [
         same_problem_as: None,
     },
     Threshold {
+        measure: "albedo_contrast_vs_baseline",
+        side: Side::Above,
+        warn: ALBEDO_CONTRAST_WARN,
+        reject: f64::INFINITY,
+        problem: |v| {
+            format!(
+                "the photometric set's tone curve cannot be checked (its lamps share one elevation), and the skin's contrast of colour is ×{v:.2} the first visit's: other camera settings, or a change of pigment"
+            )
+        },
+        advice: TONE_ADVICE,
+        short: TONE_SHORT,
+        scope: Scope::All,
+        same_problem_as: None,
+    },
+    Threshold {
+        measure: "albedo_contrast_vs_baseline_inverse",
+        side: Side::Above,
+        warn: ALBEDO_CONTRAST_WARN,
+        reject: f64::INFINITY,
+        problem: |v| {
+            format!(
+                "the photometric set's tone curve cannot be checked (its lamps share one elevation), and the skin's contrast of colour is ×{:.2} the first visit's: other camera settings, or a change of pigment",
+                1.0 / v
+            )
+        },
+        advice: TONE_ADVICE,
+        short: TONE_SHORT,
+        scope: Scope::All,
+        same_problem_as: None,
+    },
+    Threshold {
         measure: "ambient_vs_baseline",
         side: Side::Above,
         warn: AMBIENT_WARN,
@@ -395,6 +429,14 @@ const TONE_WARN: f64 = 1.3;
 /// shadowed walls read as lit); without room light it read 0.0002–0.0005,
 /// 0.006 under a tone curve of 1.8.
 const AMBIENT_WARN: f64 = 0.015;
+
+/// Where a photometric set's tone cannot be read (lamps at one
+/// elevation), the ratio of its log albedo's spread to the baseline's
+/// (`albedo_contrast_vs_baseline`, either way) above which its heights are
+/// only shown: a gamma of 1.8 where sRGB was assumed scales it by about
+/// 1.2, and a ring rig under it read "Scar depth: 29% deeper" of unchanged
+/// skin.
+const ALBEDO_CONTRAST_WARN: f64 = 1.1;
 
 /// What to do about a photometric set under another tone curve.
 const TONE_ADVICE: &str =
@@ -619,6 +661,20 @@ mod tests {
         let room = m(&[("ambient_vs_baseline", 0.023)]);
         assert_eq!((room.status, room.scope), (Verdict::Warn, Scope::All));
         assert!(room.reasons[0].contains("2.3% more"), "{:?}", room.reasons);
+        // a ring of lamps: the albedo's contrast stands in for the tone
+        assert_eq!(
+            m(&[("albedo_contrast_vs_baseline", 1.06)]).status,
+            Verdict::Ok
+        );
+        for far in [1.2, 0.88] {
+            let q = m(&[("albedo_contrast_vs_baseline", far)]);
+            assert_eq!((q.status, q.scope), (Verdict::Warn, Scope::All), "{far}");
+            assert!(
+                q.reasons[0].contains("cannot be checked"),
+                "{:?}",
+                q.reasons
+            );
+        }
         let first = m(&[("ambient_vs_baseline", -0.03)]);
         assert_eq!(first.status, Verdict::Warn);
         assert!(first.reasons[0].starts_with("the first visit's photometric set had room light"));
