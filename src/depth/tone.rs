@@ -15,24 +15,27 @@
 //! the same rig reads the same, so a follow-up is mapped to the baseline's
 //! response, by the power β_baseline / β_follow-up ([`apply`]), as a photo
 //! is normalised to the baseline, where the two differ by more than a
-//! relief change can move them ([`MAP_BEYOND`]). On sets drawn by other code a pure gamma
-//! of 1.8 where sRGB was assumed read "Scar depth: 41% deeper" of unchanged
-//! skin, 2.0 "10% deeper"; mapped, 0.0 % and −0.1 % (BENCHMARKS.md).
+//! relief change can move them ([`MAP_BEYOND`]). On sets drawn by other
+//! code a pure gamma of 1.8 where sRGB was assumed read "Scar depth: 41%
+//! deeper" of unchanged skin, 2.0 "10% deeper"; mapped, 0.0 % and −0.1 %
+//! (BENCHMARKS.md).
 //!
 //! A set's noise lowers the misfit of larger powers (a power 1/β shrinks
 //! the relative noise of the intensities by β), so each misfit is scaled
 //! by the power tried. Where the lights barely vary in elevation (a ring
 //! of lamps), a flat pixel's intensities lie in their span whatever the
 //! power, and the misfit curve has no clear minimum: then there is no
-//! reading, and a tone curve goes unseen.
+//! reading, and the gate compares the spread of the albedo instead
+//! ([`albedo_spread`]), which a tone curve scales as it scales the shading.
 //!
 //! An ambient light (room light on top of the rig's) is not a power: it
 //! adds the same to every light's image and fills the shadows, where the
 //! stereo then reads light that is not there (2 % of the rig's light made
-//! an ice-pick scar 44 % deeper, and the scars' tracked depth 16 %). [`ambient_share`] reads it from the
-//! shadows themselves: the light that falls where a light's prediction
-//! from the others is far brighter, over the pixel's albedo. It is not
-//! undone; the gate compares it with the baseline's.
+//! an ice-pick scar 44 % deeper, and the scars' tracked depth 16 %).
+//! [`ambient_share`] reads it from the shadows themselves: the light that
+//! falls where a light's prediction from the others is far brighter, over
+//! the pixel's albedo. It is not undone; the gate compares it with the
+//! baseline's.
 
 use super::stereo::{dot3, normal_inverse};
 use crate::raster::Plane;
