@@ -44,7 +44,8 @@ pub struct CaseDigest {
     pub first_visit: Option<Date>,
     /// The latest visit.
     pub last_visit: Option<Date>,
-    /// The first treatment (the first visit when none is listed).
+    /// The first treatment (none for a case whose case.toml lists none:
+    /// `treatments = []`, a control client).
     pub first_treatment: Option<Date>,
     /// Visits (distinct session dates over all views).
     pub visits: usize,
@@ -178,15 +179,32 @@ fn check_batch_output(out_dir: &Path) -> Result<()> {
         let p = e.path();
         e.file_name() == FAILURES || (p.is_dir() && p.join(output::MARKER).is_file())
     };
-    let index_wrote = |e: &std::fs::DirEntry| {
-        let name = e.file_name();
-        name == INDEX || name == OUTCOMES || name.to_string_lossy().starts_with('.')
-    };
-    if entries.iter().any(batch_wrote) || entries.iter().all(index_wrote) {
+    if entries.iter().any(batch_wrote) {
         return Ok(());
     }
-    refuse("it holds no case that skintrack analysed")
+    // no case yet: what is there must be hidden or this command's own pages
+    let index_wrote = |e: &std::fs::DirEntry| {
+        let name = e.file_name();
+        let starts = |path: PathBuf, with: &str| {
+            let mut head = vec![0u8; 4096];
+            let n = std::fs::File::open(path)
+                .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+                .unwrap_or(0);
+            String::from_utf8_lossy(&head[..n]).contains(with)
+        };
+        name.to_string_lossy().starts_with('.')
+            || (name == INDEX && starts(e.path(), GENERATOR))
+            || (name == OUTCOMES && starts(e.path(), "client,case,treatment,view,"))
+    };
+    if entries.iter().all(index_wrote) {
+        return Ok(());
+    }
+    refuse("it holds no case that skintrack analysed, and files skintrack did not write")
 }
+
+/// The `generator` of every index page, by which `index` knows its own
+/// page from another one of the same name.
+const GENERATOR: &str = "skintrack index";
 
 /// Every direct subfolder of `out_dir` with a readable metrics.json, in
 /// name order, and a line for each one that could not be read.
@@ -262,7 +280,6 @@ struct AnalysisJson {
     client: Option<String>,
     #[serde(default)]
     treatment: Option<String>,
-    baseline_date: Date,
     #[serde(default)]
     treatments: Vec<Date>,
     #[serde(default)]
@@ -326,7 +343,8 @@ fn digest(dir: &Path, a: AnalysisJson) -> CaseDigest {
         .iter()
         .flat_map(|s| s.sessions.iter().map(|x| x.date))
         .collect();
-    let first_treatment = a.treatments.first().copied().unwrap_or(a.baseline_date);
+    // a case with no treatment (a control client) joins no treatment's curve
+    let first_treatment = a.treatments.first().copied();
     let changes = a
         .claims
         .iter()
@@ -348,7 +366,7 @@ fn digest(dir: &Path, a: AnalysisJson) -> CaseDigest {
                     } else {
                         x.metrics.get(&c.metric)?.change_pct
                     };
-                    pct.map(|p| (x.date.days_after(first_treatment), p))
+                    Some((x.date.days_after(first_treatment?), pct?))
                 })
                 .collect();
             Some(TopicChanges {
@@ -369,7 +387,7 @@ fn digest(dir: &Path, a: AnalysisJson) -> CaseDigest {
         treatment: a.treatment,
         first_visit: dates.first().copied(),
         last_visit: dates.last().copied(),
-        first_treatment: Some(first_treatment),
+        first_treatment,
         visits: dates.len(),
         claims: a.claims,
         changes,
@@ -482,6 +500,28 @@ mod tests {
         let points = |t: Topic| &d.changes.iter().find(|c| c.topic == t).unwrap().points;
         assert!(points(Topic::Redness).is_empty());
         assert_eq!(points(Topic::Texture), &vec![(0, 0.0), (28, -10.0)]);
+
+        // treated four weeks after the first visit: that visit is at −28 days
+        let late = json.replace(
+            r#""treatments": ["2026-01-12"]"#,
+            r#""treatments": ["2026-02-09"]"#,
+        );
+        let d = digest(Path::new("c"), serde_json::from_str(&late).unwrap());
+        assert_eq!(d.first_treatment, Date::parse("2026-02-09"));
+        let points = |t: Topic| &d.changes.iter().find(|c| c.topic == t).unwrap().points;
+        assert_eq!(points(Topic::Texture), &vec![(-28, 0.0), (0, -10.0)]);
+        assert_eq!(cohort::bin_of(-28), -4);
+
+        // a control client (`treatments = []`): no first treatment, no
+        // point on a treatment's curve, no weeks in outcomes.csv
+        let untreated = json.replace(r#""treatments": ["2026-01-12"]"#, r#""treatments": []"#);
+        let d = digest(Path::new("c"), serde_json::from_str(&untreated).unwrap());
+        assert_eq!(d.first_treatment, None);
+        assert!(d.changes.iter().all(|c| c.points.is_empty()));
+        assert!(cohort::curves(std::slice::from_ref(&d)).is_empty());
+        let csv = outcomes_csv(std::slice::from_ref(&d));
+        let row = csv.lines().nth(1).unwrap();
+        assert!(row.contains(",,2026-01-12,2026-02-09,,"), "{row}");
     }
 
     #[test]

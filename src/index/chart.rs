@@ -41,11 +41,13 @@ fn draw<DB: DrawingBackend>(
     let pad = ((hi - lo) * 0.15).max(2.0);
     let (y0, y1) = (lo - pad, hi + pad);
     let x_max = c.bins.iter().map(|b| b.week).max().unwrap_or(0).max(12) as f64 + 2.0;
+    // visits before the first treatment (a baseline weeks ahead of it)
+    let x_min = c.bins.iter().map(|b| b.week).min().unwrap_or(0).min(0) as f64 - 2.0;
     let mut chart = ChartBuilder::on(root)
         .margin(12)
         .x_label_area_size(42)
         .y_label_area_size(62)
-        .build_cartesian_2d(-2.0..x_max, y0..y1)?;
+        .build_cartesian_2d(x_min..x_max, y0..y1)?;
     chart
         .configure_mesh()
         .light_line_style(RGBColor(238, 238, 238))
@@ -63,7 +65,7 @@ fn draw<DB: DrawingBackend>(
         RGBColor(222, 242, 222).filled(),
     )))?;
     chart.draw_series(std::iter::once(PathElement::new(
-        vec![(-2.0, 0.0), (x_max, 0.0)],
+        vec![(x_min, 0.0), (x_max, 0.0)],
         RGBColor(120, 120, 120).stroke_width(1),
     )))?;
     let band: Vec<(f64, f64)> = c

@@ -58,7 +58,9 @@ pub fn curves(cases: &[CaseDigest]) -> Vec<Curve> {
     let mut groups: BTreeMap<(String, Topic), (Bins, usize)> = BTreeMap::new();
     for case in cases {
         let treatment = case.treatment.clone().unwrap_or_else(|| UNNAMED.into());
-        for unit in &case.changes {
+        // a unit with no value (a control client's, a claim without a
+        // percentage) is on no curve
+        for unit in case.changes.iter().filter(|u| !u.points.is_empty()) {
             let (bins, units) = groups
                 .entry((treatment.clone(), unit.topic))
                 .or_insert_with(|| (BTreeMap::new(), 0));

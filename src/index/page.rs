@@ -43,6 +43,7 @@ pub fn html(
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="generator" content=(super::GENERATOR);
                 title { "Clinic outcomes: " (cases.len()) " clients" }
                 style { (PreEscaped(CSS)) }
             }
