@@ -4,9 +4,13 @@
 //!
 //! - A **case** is a direct subfolder of the archive holding a `case.toml`
 //!   or at least one subfolder (its sessions); hidden folders are not cases.
-//! - **Shards**: the cases in name order, the one at index `i` belongs to
-//!   shard `i mod N`. N processes with `--shard 0/N … N-1/N` see the same
-//!   listing and so take every case exactly once, with no coordinator.
+//! - **Shards**: a case belongs to shard `h mod N`, where `h` is the FNV-1a
+//!   hash of its folder's name. N processes with `--shard 0/N … N-1/N`
+//!   take every case exactly once, with no coordinator, and a case's shard
+//!   depends on its name alone: a case added while an array's tasks start
+//!   hours apart moves no other case (by position in name order, an added
+//!   `case-0new` moved every later case one shard on, and some were done by
+//!   no task).
 //! - **Resume**: a case whose finished output (`OUT/CASE/metrics.json`)
 //!   names the same skintrack version and the same inputs hash (every file
 //!   the case reads, and its case.toml) is skipped.
@@ -24,7 +28,7 @@ use std::time::Instant;
 /// The folder of `OUT_DIR` holding one record per failed case.
 pub const FAILURES: &str = "batch-failures";
 
-/// `--shard I/N`: this process takes the cases whose index is `I mod N`.
+/// `--shard I/N`: this process takes the cases whose name hashes to `I mod N`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shard {
     /// This shard, from 0.
@@ -59,17 +63,26 @@ impl Shard {
         Ok(Shard { index, count })
     }
 
-    /// Whether the case at `position` in name order is this shard's.
+    /// Whether the case whose folder is named `name` is this shard's: the
+    /// 64-bit FNV-1a hash of the name's bytes, mod N (the same on every
+    /// machine and for every listing of the archive).
     #[must_use]
-    pub fn takes(self, position: usize) -> bool {
-        position % self.count == self.index
+    pub fn takes(self, name: &std::ffi::OsStr) -> bool {
+        let hash = name
+            .as_encoded_bytes()
+            .iter()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            });
+        hash % self.count as u64 == self.index as u64
     }
 }
 
 /// The cases of `archive`, sorted by folder name (byte order).
 ///
 /// # Errors
-/// [`Error::Read`] when the archive cannot be listed.
+/// [`Error::Read`] when the archive cannot be listed, [`Error::Usage`] when
+/// it is one case or a folder of skintrack outputs.
 pub fn list_cases(archive: &Path) -> Result<Vec<PathBuf>> {
     let read = |p: &Path| {
         std::fs::read_dir(p).map_err(|source| Error::Read {
@@ -77,12 +90,23 @@ pub fn list_cases(archive: &Path) -> Result<Vec<PathBuf>> {
             source,
         })
     };
-    let mut cases: Vec<PathBuf> = read(archive)?
+    let folders: Vec<PathBuf> = read(archive)?
         .filter_map(std::result::Result::ok)
         .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
         .map(|e| e.path())
         .filter(|p| p.is_dir() && looks_like_case(p))
         .collect();
+    // a case's output (analyze wrote it) is not a case
+    let (outputs, mut cases): (Vec<PathBuf>, Vec<PathBuf>) = folders
+        .into_iter()
+        .partition(|p| p.join(output::MARKER).is_file());
+    if cases.is_empty() && !outputs.is_empty() {
+        return Err(Error::usage(format!(
+            "{} holds the outputs of skintrack (e.g. {}), not case folders: give batch the archive of cases",
+            archive.display(),
+            outputs[0].display()
+        )));
+    }
     cases.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
     if cases.is_empty() && is_one_case(archive) {
         return Err(Error::case(
@@ -121,6 +145,10 @@ pub enum CaseOutcome {
     Analysed {
         /// Wall time.
         seconds: f64,
+        /// Its session captures.
+        captures: usize,
+        /// Of them, left out (not aligned, or rejected by the gate).
+        left_out: usize,
     },
     /// Its finished output is up to date.
     Skipped,
@@ -178,9 +206,7 @@ pub fn run(
     let all = list_cases(archive)?;
     let mine: Vec<&PathBuf> = all
         .iter()
-        .enumerate()
-        .filter(|(i, _)| shard.takes(*i))
-        .map(|(_, p)| p)
+        .filter(|p| shard.takes(p.file_name().unwrap_or_default()))
         .collect();
     output::ensure_dir(out_dir)?;
     let mut summary = Summary::default();
@@ -189,7 +215,11 @@ pub fn run(
         let name = escaped(raw);
         let outcome = match reserved(raw) {
             Some(why) => CaseOutcome::Failed {
-                reason: format!("{}: {why}; rename the folder", case_dir.display()),
+                // the name as written in the line (`%XX` for bytes that are not UTF-8)
+                reason: format!(
+                    "{}: {why}; rename the folder",
+                    case_dir.with_file_name(&name).display()
+                ),
             },
             None => one_case(case_dir, &out_dir.join(&name), opts),
         };
@@ -254,6 +284,12 @@ fn check_out_dir(archive: &Path, out_dir: &Path) -> Result<PathBuf> {
         source,
     })?;
     let real_out = output::resolve_ahead(out_dir);
+    if real_out.exists() && !real_out.is_dir() {
+        return Err(Error::usage(format!(
+            "the output folder {} is a file, not a folder",
+            out_dir.display()
+        )));
+    }
     if real_out.join(output::MARKER).is_file() {
         return Err(Error::usage(format!(
             "the output folder {} is the output of one case (analyze or depth); give batch a folder of its own",
@@ -284,9 +320,14 @@ fn one_case(case_dir: &Path, out: &Path, opts: &AnalyzeOptions) -> CaseOutcome {
     }));
     match attempt {
         Ok(Ok(None)) => CaseOutcome::Skipped,
-        Ok(Ok(Some(_))) => CaseOutcome::Analysed {
-            seconds: started.elapsed().as_secs_f64(),
-        },
+        Ok(Ok(Some(done))) => {
+            let (captures, measured) = done.measured();
+            CaseOutcome::Analysed {
+                seconds: started.elapsed().as_secs_f64(),
+                captures,
+                left_out: captures - measured,
+            }
+        }
         Ok(Err(e)) => CaseOutcome::Failed {
             reason: e.to_string(),
         },
@@ -379,17 +420,52 @@ mod tests {
         }
     }
 
+    /// The FNV-1a test vectors (the hash's reference values), through
+    /// shards of a count that keeps the whole hash: 2⁶⁴ does not fit, so
+    /// its low and high halves are checked by two counts' residues.
+    #[test]
+    fn shards_follow_the_fnv1a_hash_of_the_name() {
+        for (name, hash) in [
+            ("", 0xcbf2_9ce4_8422_2325_u64),
+            ("a", 0xaf63_dc4c_8601_ec8c),
+            ("foobar", 0x8594_4171_f739_67e8),
+        ] {
+            for count in [7u64, 1000, 65_521] {
+                let index = (hash % count) as usize;
+                let shard = Shard {
+                    index,
+                    count: count as usize,
+                };
+                assert!(shard.takes(std::ffi::OsStr::new(name)), "{name} {count}");
+            }
+        }
+    }
+
     proptest! {
         /// Every case is taken by exactly one of N shards, however many
-        /// cases and shards.
+        /// cases and shards, and by the same one whatever else the archive
+        /// holds.
         #[test]
-        fn every_case_exactly_once(cases in 0usize..300, n in 1usize..40) {
-            for position in 0..cases {
+        fn every_case_exactly_once(names in proptest::collection::vec("[a-z0-9 ._-]{1,12}", 0..60), n in 1usize..40) {
+            for name in &names {
                 let takers = (0..n)
-                    .filter(|&i| Shard { index: i, count: n }.takes(position))
+                    .filter(|&i| Shard { index: i, count: n }.takes(std::ffi::OsStr::new(name)))
                     .count();
                 prop_assert_eq!(takers, 1);
             }
+        }
+
+        /// Shards are not all alike: 400 names over 4 shards leave none
+        /// with fewer than 60.
+        #[test]
+        fn shards_share_an_archive_evenly(seed in 0u32..1000) {
+            let mut counts = [0usize; 4];
+            for k in 0..400 {
+                let name = format!("client-{seed}-{k}");
+                let i = (0..4).find(|&i| Shard { index: i, count: 4 }.takes(std::ffi::OsStr::new(&name))).unwrap();
+                counts[i] += 1;
+            }
+            prop_assert!(counts.iter().all(|&c| c >= 60), "{counts:?}");
         }
     }
 }

@@ -115,7 +115,7 @@ pub enum Command {
         /// Output folder (one subfolder per case).
         #[arg(short, long)]
         out: PathBuf,
-        /// Take only the cases whose index in name order is I mod N (I from
+        /// Take only the cases whose folder name hashes to I mod N (I from
         /// 0), e.g. `--shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT`.
         #[arg(long, value_parser = crate::batch::Shard::parse, value_name = "I/N")]
         shard: Option<crate::batch::Shard>,

@@ -55,7 +55,9 @@ fn try_stdout_line(line: &str) -> bool {
 fn progress_line(line: &str) {
     use std::sync::atomic::{AtomicBool, Ordering};
     static CLOSED: AtomicBool = AtomicBool::new(false);
-    if !CLOSED.load(Ordering::Relaxed) && !try_stdout_line(line) {
+    // a case folder named with a newline or an escape is still one line
+    let line = crate::error::printable(line);
+    if !CLOSED.load(Ordering::Relaxed) && !try_stdout_line(&line) {
         CLOSED.store(true, Ordering::Relaxed);
     }
 }
@@ -243,10 +245,7 @@ fn analyze(case_dir: &Path, out: &Path, ingest: IngestOptions, strict: Strict) -
     for w in &outcome.warnings {
         warn(w);
     }
-    let sessions = outcome.analysis.series.iter().flat_map(|s| &s.sessions);
-    let (total, measured) = sessions.fold((0, 0), |(t, m), x| {
-        (t + 1, m + usize::from(!x.metrics.is_empty()))
-    });
+    let (total, measured) = outcome.measured();
     let plural = if total == 1 { "" } else { "s" };
     if measured == total {
         outln!(
@@ -310,7 +309,18 @@ fn batch(
         cases_bar.set_position(i as u64 + 1);
         cases_bar.set_message(name.to_string());
         let line = match outcome {
-            CaseOutcome::Analysed { seconds } => format!("analysed in {seconds:.1} s"),
+            CaseOutcome::Analysed {
+                seconds,
+                left_out: 0,
+                ..
+            } => format!("analysed in {seconds:.1} s"),
+            CaseOutcome::Analysed {
+                seconds,
+                captures,
+                left_out,
+            } => format!(
+                "analysed in {seconds:.1} s; {left_out} of {captures} captures left out (its report says why)"
+            ),
             CaseOutcome::Skipped => {
                 "up to date (inputs unchanged since its finished output)".into()
             }
@@ -320,10 +330,14 @@ fn batch(
     })?;
     cases_bar.finish_and_clear();
     let failed = summary.failed();
+    let scope = if shard == batch::Shard::ALL {
+        "this archive"
+    } else {
+        "this shard"
+    };
     progress_line(&format!(
-        "{} cases in this shard, {} failed; outputs in {} (then: skintrack index {})",
-        summary.cases.len(),
-        failed,
+        "{} in {scope}, {failed} failed; outputs in {} (then: skintrack index {})",
+        counted(summary.cases.len(), "case"),
         out.display(),
         out.display()
     ));
@@ -332,6 +346,15 @@ fn batch(
     } else {
         ExitCode::from(1)
     })
+}
+
+/// "1 case", "3 cases".
+fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 /// A warning on stderr, as one printable line ([`crate::error::report`]).
@@ -345,8 +368,8 @@ fn index(out_dir: &Path) -> Result<ExitCode> {
         warn(format_args!("{s}; left out of the index"));
     }
     outln!(
-        "indexed {} cases ({} failed) : {}",
-        summary.cases,
+        "indexed {} and {} failed: {}",
+        counted(summary.cases, "finished case"),
         summary.failed,
         summary.index.display()
     );

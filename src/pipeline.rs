@@ -48,6 +48,18 @@ pub struct Outcome {
     pub warnings: Vec<String>,
 }
 
+impl Outcome {
+    /// How many session captures there were, and how many of them were
+    /// measured (the others were left out: not aligned, rejected).
+    #[must_use]
+    pub fn measured(&self) -> (usize, usize) {
+        let sessions = self.analysis.series.iter().flat_map(|s| &s.sessions);
+        sessions.fold((0, 0), |(t, m), x| {
+            (t + 1, m + usize::from(!x.metrics.is_empty()))
+        })
+    }
+}
+
 /// One series to measure and what it needs from the case.
 struct SeriesJob<'a> {
     case: &'a Case,

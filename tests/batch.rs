@@ -97,19 +97,35 @@ fn shards_take_every_case_once_resume_skips_and_index_merges() {
     assert_eq!(names, ["anna", "ben", "cleo", "dora"]);
     assert_eq!(seen["anna"], "analysed");
     assert_eq!(seen["dora"], "FAILED");
-    // dora is the 4th case in name order: index 3, shard 3 mod 3 = 0
-    assert_eq!(codes, [1, 0, 0]);
+    // dora's shard alone exits 1
+    assert_eq!(codes.iter().filter(|&&c| c == 1).count(), 1, "{codes:?}");
+    assert!(codes.iter().all(|&c| c <= 1), "{codes:?}");
     assert!(out.join("batch-failures/dora.json").is_file());
     let first = std::fs::read(out.join("anna/metrics.json")).unwrap();
 
-    // cases added between runs, a different shard count: the new ones
-    // exactly once, the finished ones skipped wherever they now fall
+    // cases added while a job array of a different count runs (its first
+    // task done, the others not yet started): no case is taken twice or
+    // left out; a new case falls to a task that has not run or waits
+    let (_, mut seen) = batch(&archive, &out, Some("0/4"));
     phantom(&archive.join("aaron"), 11);
     phantom(&archive.join("carl"), 13);
+    for i in 1..4 {
+        for (name, what) in batch(&archive, &out, Some(&format!("{i}/4"))).1 {
+            assert!(seen.insert(name.clone(), what).is_none(), "{name} twice");
+        }
+    }
+    for name in ["anna", "ben", "cleo"] {
+        assert_eq!(seen[name], "up", "{name} should be up to date");
+    }
+    assert_eq!(seen["dora"], "FAILED");
+    for name in ["aaron", "carl"] {
+        assert!(seen.get(name).is_none_or(|w| w == "analysed"), "{name}");
+    }
+    // the next run of the array takes what the first task could not see
     let (_, seen) = all_shards(&archive, &out, 4);
     assert_eq!(seen.len(), 6);
     for name in ["aaron", "carl"] {
-        assert_eq!(seen[name], "analysed", "{name}");
+        assert!(out.join(name).join("metrics.json").is_file(), "{name}");
     }
     for name in ["anna", "ben", "cleo"] {
         assert_eq!(seen[name], "up", "{name} should be up to date");
@@ -265,6 +281,91 @@ fn bad_batch_usage_exits_2_with_one_line() {
         err.contains("is one case") && err.contains("skintrack analyze"),
         "{err}"
     );
+    // an output folder that is a file
+    let file = root.path().join("a-file");
+    std::fs::write(&file, b"x").unwrap();
+    let o = skintrack()
+        .arg("batch")
+        .arg(&archive)
+        .arg("-o")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("is a file"), "{err}");
+    // a batch output given as the archive: its folders are outputs, not cases
+    let shelf = root.path().join("shelf");
+    skintrack()
+        .arg("analyze")
+        .arg(&one)
+        .arg("-o")
+        .arg(shelf.join("one"))
+        .assert()
+        .success();
+    let o = skintrack()
+        .arg("batch")
+        .arg(&shelf)
+        .arg("-o")
+        .arg(root.path().join("again"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("outputs of skintrack"), "{err}");
+    assert!(!root.path().join("again").exists());
+    // index leaves a folder alone whose index.html it did not write
+    let foreign = root.path().join("foreign");
+    std::fs::create_dir_all(&foreign).unwrap();
+    std::fs::write(foreign.join("index.html"), "my own page").unwrap();
+    let o = skintrack().arg("index").arg(&foreign).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(foreign.join("index.html")).unwrap(),
+        "my own page"
+    );
+    // its own page, in a folder with no case yet, it writes again
+    let empty = root.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    for _ in 0..2 {
+        skintrack().arg("index").arg(&empty).assert().success();
+    }
+}
+
+#[test]
+fn each_case_is_one_line_naming_captures_left_out() {
+    let root = tempdir();
+    let archive = root.path().join("archive");
+    // a follow-up photo cut in half: left out, the case still analysed
+    phantom(&archive.join("cut"), 3);
+    let photo = archive.join("cut/2026-04-13/cheek.jpg");
+    let bytes = std::fs::read(&photo).unwrap();
+    std::fs::write(&photo, &bytes[..bytes.len() / 2]).unwrap();
+    // a folder name with a newline and an escape
+    phantom(&archive.join("new\nline\u{1b}[2J"), 5);
+    let o = skintrack()
+        .arg("batch")
+        .arg(&archive)
+        .arg("-o")
+        .arg(root.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    let cut = lines.iter().find(|l| l.contains("] cut: ")).unwrap();
+    assert!(cut.contains("1 of 6 captures left out"), "{cut}");
+    assert!(!stdout.contains('\u{1b}'), "{stdout}");
+    assert!(
+        lines.iter().any(|l| l.contains("new\\nline\\u{1b}")),
+        "{stdout}"
+    );
+    assert!(
+        lines[2].starts_with("2 cases in this archive, 0 failed"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -292,7 +393,10 @@ fn index_reads_large_results_and_names_what_it_cannot_read() {
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr),
     );
-    assert!(stdout.contains("indexed 1 cases"), "{stdout}");
+    assert!(
+        stdout.contains("indexed 1 finished case and 0 failed"),
+        "{stdout}"
+    );
     assert!(
         stderr.contains("bob") && stderr.contains("metrics.json") && stderr.contains("left out"),
         "{stderr}"
@@ -390,7 +494,10 @@ fn reserved_names_a_closed_stdout_and_a_missing_report_are_handled() {
     assert_eq!(seen["good"], "FAILED", "{seen:?}");
     let o = skintrack().arg("index").arg(&out).output().unwrap();
     let said = String::from_utf8_lossy(&o.stdout);
-    assert!(said.contains("indexed 0 cases (4 failed)"), "{said}");
+    assert!(
+        said.contains("indexed 0 finished cases and 4 failed"),
+        "{said}"
+    );
     let csv = std::fs::read_to_string(out.join("outcomes.csv")).unwrap();
     assert!(!csv.contains("good/report.html"), "{csv}");
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
@@ -408,7 +515,10 @@ fn reserved_names_a_closed_stdout_and_a_missing_report_are_handled() {
     assert_eq!(o.status.code(), Some(0), "{o:?}");
     let o = skintrack().arg("index").arg(&out).output().unwrap();
     let said = String::from_utf8_lossy(&o.stdout);
-    assert!(said.contains("indexed 1 cases (3 failed)"), "{said}");
+    assert!(
+        said.contains("indexed 1 finished case and 3 failed"),
+        "{said}"
+    );
 }
 
 // Linux: macOS and Windows file systems refuse such names themselves
