@@ -2,9 +2,12 @@
 # Usage: deploy/kubernetes/run.sh [NAMESPACE]
 # Runs the indexed batch Job, waits until it has ended (complete, or failed
 # because some case failed: those are listed in the index), then the index Job.
+# Gives up after SKINTRACK_WAIT_HOURS (default 24) hours, e.g. on pods that
+# stay Pending, leaving the Job for `kubectl describe job skintrack-batch`.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 ns=(--namespace "${1:-default}")
+deadline=$(( $(date +%s) + ${SKINTRACK_WAIT_HOURS:-24} * 3600 ))
 kubectl "${ns[@]}" delete job skintrack-batch skintrack-index --ignore-not-found
 kubectl "${ns[@]}" apply -f "$here/batch-job.yaml"
 while :; do
@@ -13,6 +16,10 @@ while :; do
   case "$state" in
     *Complete*|*Failed*) break ;;
   esac
+  if (( $(date +%s) > deadline )); then
+    echo "skintrack-batch has not ended after ${SKINTRACK_WAIT_HOURS:-24} h; see: kubectl describe job skintrack-batch" >&2
+    exit 1
+  fi
   sleep 20
 done
 echo "batch job ended: $state"

@@ -19,4 +19,4 @@ batch=$(sbatch --parsable --array="0-$((shards - 1))" \
 # afterany: the index lists failed cases too, so it runs whatever the shards' exit codes
 index=$(sbatch --parsable --dependency="afterany:${batch%%;*}" \
   --export="ALL,OUT=$out" "$here/index.sbatch")
-echo "batch array job $batch ($shards shards), index job $index; then open $out/index.html"
+echo "batch array job ${batch%%;*} ($shards shards), index job ${index%%;*}; then open $out/index.html"
