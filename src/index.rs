@@ -20,6 +20,7 @@ use crate::output;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 pub mod chart;
 pub mod cohort;
@@ -222,7 +223,7 @@ fn read_cases(out_dir: &Path) -> Result<(Vec<CaseDigest>, Vec<String>)> {
         .filter(|p| p.is_dir() && std::fs::symlink_metadata(p.join("metrics.json")).is_ok())
         .collect();
     dirs.sort();
-    let mut cases = Vec::new();
+    let mut cases: Vec<(CaseDigest, Option<String>, Option<SystemTime>)> = Vec::new();
     let mut skipped = Vec::new();
     for dir in dirs {
         let json = dir.join("metrics.json");
@@ -231,11 +232,39 @@ fn read_cases(out_dir: &Path) -> Result<(Vec<CaseDigest>, Vec<String>)> {
                 .map_err(|e| Error::case(&json, format!("not a skintrack metrics.json: {e}")))
         });
         match parsed {
-            Ok(a) => cases.push(digest(&dir, a)),
+            Ok(a) => {
+                let written = std::fs::metadata(&json).and_then(|m| m.modified()).ok();
+                let inputs = a.inputs_sha256.clone();
+                cases.push((digest(&dir, a), inputs, written));
+            }
             Err(e) => skipped.push(e.to_string()),
         }
     }
-    Ok((cases, skipped))
+    // one client once: outputs of the very same inputs (a case folder
+    // renamed or copied in the archive leaves its old output beside the
+    // new one) count as the one written last
+    let mut latest: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, (_, inputs, written)) in cases.iter().enumerate() {
+        let Some(inputs) = inputs.as_deref() else {
+            continue;
+        };
+        let kept = latest.entry(inputs).or_insert(i);
+        if cases[*kept].2 < *written {
+            *kept = i;
+        }
+    }
+    let mut out = Vec::new();
+    for (i, (case, inputs, _)) in cases.iter().enumerate() {
+        match inputs.as_deref().map(|h| latest[h]) {
+            Some(kept) if kept != i => skipped.push(format!(
+                "{}: the same inputs as {} (a case renamed or copied in the archive), whose output is newer",
+                out_dir.join(&case.dir).display(),
+                out_dir.join(&cases[kept].0.dir).display()
+            )),
+            _ => out.push(case.clone()),
+        }
+    }
+    Ok((out, skipped))
 }
 
 /// The failure records of the cases whose last batch run failed (a
@@ -280,6 +309,8 @@ struct AnalysisJson {
     client: Option<String>,
     #[serde(default)]
     treatment: Option<String>,
+    #[serde(default)]
+    inputs_sha256: Option<String>,
     #[serde(default)]
     treatments: Vec<Date>,
     #[serde(default)]

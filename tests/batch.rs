@@ -552,3 +552,32 @@ fn case_names_that_are_not_utf8_fail_instead_of_sharing_an_output() {
         );
     }
 }
+
+#[test]
+fn a_renamed_case_is_one_client_in_the_index() {
+    let root = tempdir();
+    let archive = root.path().join("archive");
+    phantom(&archive.join("ann"), 3);
+    phantom(&archive.join("bob"), 5);
+    let out = root.path().join("out");
+    assert_eq!(batch(&archive, &out, None).0, 0);
+    std::fs::rename(archive.join("ann"), archive.join("ann b")).unwrap();
+    let (code, seen) = batch(&archive, &out, None);
+    assert_eq!((code, seen["ann b"].as_str()), (0, "analysed"));
+    // the old output stays (batch removes nothing) but counts once
+    assert!(out.join("ann/metrics.json").is_file());
+    let o = skintrack().arg("index").arg(&out).output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("the same inputs as"), "{stderr}");
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(
+        html.contains("href=\"ann%20b/report.html\""),
+        "renamed case listed"
+    );
+    assert!(
+        !html.contains("href=\"ann/report.html\""),
+        "old output listed"
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("indexed 2 finished cases"));
+}
