@@ -205,78 +205,50 @@ fn shards_take_every_case_once_resume_skips_and_index_merges() {
     );
 }
 
+/// Runs `batch ARCHIVE -o OUT ARGS…`, which must exit 2 with one line on
+/// stderr; that line.
+fn refused(archive: &Path, out: &Path, args: &[&str]) -> String {
+    let o = skintrack()
+        .arg("batch")
+        .arg(archive)
+        .arg("-o")
+        .arg(out)
+        .args(args)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    err
+}
+
 #[test]
 fn bad_batch_usage_exits_2_with_one_line() {
     let root = tempdir();
     let archive = root.path().join("archive");
     std::fs::create_dir_all(&archive).unwrap();
-    for (args, says) in [
-        (vec!["--shard", "3/3"], "shard"),
-        (vec!["--shard", "x"], "I/N"),
-    ] {
-        let o = skintrack()
-            .arg("batch")
-            .arg(&archive)
-            .arg("-o")
-            .arg(root.path().join("out"))
-            .args(&args)
-            .output()
-            .unwrap();
-        assert_eq!(o.status.code(), Some(2), "{args:?}");
-        let err = String::from_utf8_lossy(&o.stderr);
+    let out = root.path().join("out");
+    for (args, says) in [(["--shard", "3/3"], "shard"), (["--shard", "x"], "I/N")] {
+        let err = refused(&archive, &out, &args);
         assert!(err.contains(says), "{err}");
-        assert_eq!(err.lines().count(), 1, "{err}");
     }
     // an output folder inside the archive would become a case of it
-    let o = skintrack()
-        .arg("batch")
-        .arg(&archive)
-        .arg("-o")
-        .arg(archive.join("out"))
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(err.lines().count(), 1, "{err}");
+    let err = refused(&archive, &archive.join("out"), &[]);
     assert!(err.contains("inside the archive"), "{err}");
     // one case's output (analyze or depth) is not a batch output: index
     // would refuse it
     let marked = root.path().join("marked");
     std::fs::create_dir_all(&marked).unwrap();
     std::fs::write(marked.join(skintrack::output::MARKER), b"").unwrap();
-    let o = skintrack()
-        .arg("batch")
-        .arg(&archive)
-        .arg("-o")
-        .arg(&marked)
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = refused(&archive, &marked, &[]);
     assert!(err.contains("the output of one case"), "{err}");
     // a missing archive names itself
-    let o = skintrack()
-        .arg("batch")
-        .arg(root.path().join("nowhere"))
-        .arg("-o")
-        .arg(root.path().join("out"))
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("nowhere"));
+    let err = refused(&root.path().join("nowhere"), &out, &[]);
+    assert!(err.contains("nowhere"), "{err}");
     // one case given for an archive: it says so, instead of "0 cases"
     let one = root.path().join("one");
     phantom(&one, 3);
-    let o = skintrack()
-        .arg("batch")
-        .arg(&one)
-        .arg("-o")
-        .arg(root.path().join("out"))
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(err.lines().count(), 1, "{err}");
+    let err = refused(&one, &out, &[]);
     assert!(
         err.contains("is one case") && err.contains("skintrack analyze"),
         "{err}"
@@ -284,15 +256,7 @@ fn bad_batch_usage_exits_2_with_one_line() {
     // an output folder that is a file
     let file = root.path().join("a-file");
     std::fs::write(&file, b"x").unwrap();
-    let o = skintrack()
-        .arg("batch")
-        .arg(&archive)
-        .arg("-o")
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = refused(&archive, &file, &[]);
     assert!(err.contains("is a file"), "{err}");
     // a batch output given as the archive: its folders are outputs, not cases
     let shelf = root.path().join("shelf");
@@ -303,16 +267,7 @@ fn bad_batch_usage_exits_2_with_one_line() {
         .arg(shelf.join("one"))
         .assert()
         .success();
-    let o = skintrack()
-        .arg("batch")
-        .arg(&shelf)
-        .arg("-o")
-        .arg(root.path().join("again"))
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(err.lines().count(), 1, "{err}");
+    let err = refused(&shelf, &root.path().join("again"), &[]);
     assert!(err.contains("outputs of skintrack"), "{err}");
     assert!(!root.path().join("again").exists());
     // index leaves a folder alone whose index.html it did not write
