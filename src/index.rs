@@ -550,6 +550,8 @@ mod tests {
         assert_eq!(d.first_treatment, None);
         assert!(d.changes.iter().all(|c| c.points.is_empty()));
         assert!(cohort::curves(std::slice::from_ref(&d)).is_empty());
+        let page = page::html(std::slice::from_ref(&d), &[], &[], &[]);
+        assert!(page.contains("no session listed"), "{page}");
         let csv = outcomes_csv(std::slice::from_ref(&d));
         let row = csv.lines().nth(1).unwrap();
         assert!(row.contains(",,2026-01-12,2026-02-09,,"), "{row}");

@@ -76,7 +76,11 @@ fn clients(cases: &[CaseDigest]) -> Markup {
             tbody { @for c in cases {
                 tr {
                     td data-label="Client" { (c.client.as_deref().unwrap_or(&c.case)) }
-                    td data-label="Treatment" { (c.treatment.as_deref().unwrap_or("—")) }
+                    td data-label="Treatment" {
+                        (c.treatment.as_deref().unwrap_or("—"))
+                        // `treatments = []`: on no treatment's curve
+                        @if c.first_treatment.is_none() { br; small { "no session listed" } }
+                    }
                     td.num data-label="Visits" { (c.visits) }
                     td data-label="First visit" { (c.first_visit.map(|d| d.human()).unwrap_or_default()) }
                     td data-label="Last visit" { (c.last_visit.map(|d| d.human()).unwrap_or_default()) }
