@@ -28,6 +28,18 @@ use std::time::Instant;
 /// The folder of `OUT_DIR` holding one record per failed case.
 pub const FAILURES: &str = "batch-failures";
 
+/// The file of `OUT_DIR` naming every case of the archive at the last
+/// batch run (any shard): the index leaves out outputs whose case folder
+/// is gone (renamed or removed) and failure records of such cases.
+pub const LISTING: &str = ".batch-cases.json";
+
+/// What [`LISTING`] holds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Listing {
+    /// The archive's case folders, as their outputs are named.
+    pub cases: Vec<String>,
+}
+
 /// `--shard I/N`: this process takes the cases whose name hashes to `I mod N`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shard {
@@ -100,11 +112,10 @@ pub fn list_cases(archive: &Path) -> Result<Vec<PathBuf>> {
     let (outputs, mut cases): (Vec<PathBuf>, Vec<PathBuf>) = folders
         .into_iter()
         .partition(|p| p.join(output::MARKER).is_file());
-    if cases.is_empty() && !outputs.is_empty() {
+    if cases.is_empty() && (!outputs.is_empty() || archive.join(FAILURES).is_dir()) {
         return Err(Error::usage(format!(
-            "{} holds the outputs of skintrack (e.g. {}), not case folders: give batch the archive of cases",
+            "{} holds the outputs of skintrack batch or analyze, not case folders: give batch the archive of cases",
             archive.display(),
-            outputs[0].display()
         )));
     }
     cases.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
@@ -209,6 +220,18 @@ pub fn run(
         .filter(|p| shard.takes(p.file_name().unwrap_or_default()))
         .collect();
     output::ensure_dir(out_dir)?;
+    let listing = Listing {
+        cases: all
+            .iter()
+            .map(|p| escaped(p.file_name().unwrap_or_default()))
+            .collect(),
+    };
+    let path = out_dir.join(LISTING);
+    let json = serde_json::to_string_pretty(&listing).map_err(|e| Error::Failed {
+        path: path.clone(),
+        problem: e.to_string(),
+    })?;
+    output::write_atomic(&path, format!("{json}\n").as_bytes())?;
     let mut summary = Summary::default();
     for (position, case_dir) in mine.iter().enumerate() {
         let raw = case_dir.file_name().unwrap_or_default();
@@ -284,10 +307,16 @@ fn check_out_dir(archive: &Path, out_dir: &Path) -> Result<PathBuf> {
         source,
     })?;
     let real_out = output::resolve_ahead(out_dir);
-    if real_out.exists() && !real_out.is_dir() {
+    // the folder, or the nearest of its parents that exists, is a file
+    if let Some(file) = real_out
+        .ancestors()
+        .find(|p| p.exists())
+        .filter(|p| !p.is_dir())
+    {
         return Err(Error::usage(format!(
-            "the output folder {} is a file, not a folder",
-            out_dir.display()
+            "the output folder {}: {} is a file, not a folder",
+            out_dir.display(),
+            file.display()
         )));
     }
     if real_out.join(output::MARKER).is_file() {

@@ -307,7 +307,7 @@ fn batch(
     let summary = batch::run(archive, out, shard, &opts, |i, n, name, outcome| {
         cases_bar.set_length(n as u64);
         cases_bar.set_position(i as u64 + 1);
-        cases_bar.set_message(name.to_string());
+        cases_bar.set_message(crate::error::printable(name));
         let line = match outcome {
             CaseOutcome::Analysed {
                 seconds,

@@ -121,6 +121,25 @@ pub fn run(out_dir: &Path) -> Result<Summary> {
     check_batch_output(out_dir)?;
     let (mut cases, mut skipped) = read_cases(out_dir)?;
     let mut failures = read_failures(out_dir, &mut skipped);
+    // outputs and failures of case folders gone from the archive since
+    // (renamed or removed) speak for no case of it
+    if let Some(archive) = read_listing(out_dir, &mut skipped) {
+        let gone = |case: &str| !archive.contains(case);
+        for case in cases
+            .iter()
+            .map(|c| &c.dir)
+            .chain(failures.iter().map(|f| &f.case))
+        {
+            if gone(case) {
+                skipped.push(format!(
+                    "{}: its case folder was not in the archive at the last batch run (renamed or removed)",
+                    out_dir.join(case).display()
+                ));
+            }
+        }
+        cases.retain(|c| !gone(&c.dir));
+        failures.retain(|f| !gone(&f.case));
+    }
     // a case whose last run failed keeps its older output, which no longer
     // speaks for its inputs: it is listed as failed, not as finished; an
     // output written after the failure (analysed again by hand) stands
@@ -180,27 +199,41 @@ fn check_batch_output(out_dir: &Path) -> Result<()> {
         let p = e.path();
         e.file_name() == FAILURES || (p.is_dir() && p.join(output::MARKER).is_file())
     };
+    // an index.html or outcomes.csv there must be this command's own
+    let starts = |path: PathBuf, with: &[&str]| {
+        let mut head = vec![0u8; 4096];
+        let n = std::fs::File::open(path)
+            .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+            .unwrap_or(0);
+        let head = String::from_utf8_lossy(&head[..n]);
+        with.iter().any(|w| head.contains(w))
+    };
+    // pages of versions before the generator meta carry the title
+    let own_page = [GENERATOR, "<title>Clinic outcomes"];
+    let own_table = ["client,case,treatment,view,"];
+    let foreign = entries.iter().find(|e| {
+        let name = e.file_name();
+        (name == INDEX && !starts(e.path(), &own_page))
+            || (name == OUTCOMES && !starts(e.path(), &own_table))
+    });
+    if let Some(f) = foreign {
+        return refuse(&format!(
+            "its {} was not written by skintrack index; move it away",
+            f.file_name().to_string_lossy()
+        ));
+    }
     if entries.iter().any(batch_wrote) {
         return Ok(());
     }
     // no case yet: what is there must be hidden or this command's own pages
     let index_wrote = |e: &std::fs::DirEntry| {
         let name = e.file_name();
-        let starts = |path: PathBuf, with: &str| {
-            let mut head = vec![0u8; 4096];
-            let n = std::fs::File::open(path)
-                .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
-                .unwrap_or(0);
-            String::from_utf8_lossy(&head[..n]).contains(with)
-        };
-        name.to_string_lossy().starts_with('.')
-            || (name == INDEX && starts(e.path(), GENERATOR))
-            || (name == OUTCOMES && starts(e.path(), "client,case,treatment,view,"))
+        name.to_string_lossy().starts_with('.') || name == INDEX || name == OUTCOMES
     };
     if entries.iter().all(index_wrote) {
         return Ok(());
     }
-    refuse("it holds no case that skintrack analysed, and files skintrack did not write")
+    refuse("it holds no case that skintrack analysed")
 }
 
 /// The `generator` of every index page, by which `index` knows its own
@@ -220,13 +253,29 @@ fn read_cases(out_dir: &Path) -> Result<(Vec<CaseDigest>, Vec<String>)> {
         // whatever is named metrics.json: one that cannot be read (a
         // folder, a link in a loop, a device) is a case left out with a
         // warning, not one that silently vanishes
-        .filter(|p| p.is_dir() && std::fs::symlink_metadata(p.join("metrics.json")).is_ok())
+        .filter(|p| {
+            p.is_dir()
+                && (std::fs::symlink_metadata(p.join("metrics.json")).is_ok()
+                    || p.join(output::MARKER).is_file())
+        })
         .collect();
     dirs.sort();
     let mut cases: Vec<(CaseDigest, Option<String>, Option<SystemTime>)> = Vec::new();
     let mut skipped = Vec::new();
     for dir in dirs {
         let json = dir.join("metrics.json");
+        // an output whose report or table was removed: the row would link
+        // to nothing
+        let missing = ["metrics.json", crate::report::REPORT]
+            .into_iter()
+            .find(|f| std::fs::symlink_metadata(dir.join(f)).is_err());
+        if let Some(file) = missing {
+            skipped.push(format!(
+                "{}: has no {file} (removed, or the output is unfinished); run batch again",
+                dir.display()
+            ));
+            continue;
+        }
         let parsed = crate::files::read_text_within(&json, MAX_RESULT_BYTES).and_then(|t| {
             serde_json::from_str::<AnalysisJson>(&t)
                 .map_err(|e| Error::case(&json, format!("not a skintrack metrics.json: {e}")))
@@ -265,6 +314,27 @@ fn read_cases(out_dir: &Path) -> Result<(Vec<CaseDigest>, Vec<String>)> {
         }
     }
     Ok((out, skipped))
+}
+
+/// The case folders of the archive at the last batch run, where batch
+/// left its listing (an output folder written by hand has none); a line in
+/// `skipped` for a listing that cannot be read.
+fn read_listing(out_dir: &Path, skipped: &mut Vec<String>) -> Option<BTreeSet<String>> {
+    let path = out_dir.join(crate::batch::LISTING);
+    if !path.exists() {
+        return None;
+    }
+    let listing = crate::files::read_text_within(&path, MAX_RESULT_BYTES).and_then(|t| {
+        serde_json::from_str::<crate::batch::Listing>(&t)
+            .map_err(|e| Error::case(&path, format!("not a batch listing: {e}")))
+    });
+    match listing {
+        Ok(l) => Some(l.cases.into_iter().collect()),
+        Err(e) => {
+            skipped.push(format!("{e}; every output is indexed"));
+            None
+        }
+    }
 }
 
 /// The failure records of the cases whose last batch run failed (a

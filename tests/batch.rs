@@ -253,11 +253,19 @@ fn bad_batch_usage_exits_2_with_one_line() {
         err.contains("is one case") && err.contains("skintrack analyze"),
         "{err}"
     );
-    // an output folder that is a file
+    // an output folder that is a file, or inside one
     let file = root.path().join("a-file");
     std::fs::write(&file, b"x").unwrap();
-    let err = refused(&archive, &file, &[]);
-    assert!(err.contains("is a file"), "{err}");
+    for out in [file.clone(), file.join("sub")] {
+        let err = refused(&archive, &out, &[]);
+        assert!(err.contains("is a file"), "{err}");
+    }
+    // a batch output whose every case failed: failure records, no case
+    let failed = root.path().join("failed");
+    std::fs::create_dir_all(failed.join("batch-failures")).unwrap();
+    std::fs::write(failed.join("batch-failures/x.json"), b"{}").unwrap();
+    let err = refused(&failed, &out, &[]);
+    assert!(err.contains("outputs of skintrack"), "{err}");
     // a batch output given as the archive: its folders are outputs, not cases
     let shelf = root.path().join("shelf");
     skintrack()
@@ -535,4 +543,64 @@ fn a_renamed_case_is_one_client_in_the_index() {
         "old output listed"
     );
     assert!(String::from_utf8_lossy(&o.stdout).contains("indexed 2 finished cases"));
+
+    // a new visit after the rename (other inputs now) and a client removed
+    // from the archive: the outputs of case folders gone are left out
+    let visit = archive.join("ann b/2026-05-11");
+    std::fs::create_dir_all(&visit).unwrap();
+    std::fs::copy(
+        archive.join("ann b/2026-04-13/cheek.jpg"),
+        visit.join("cheek.jpg"),
+    )
+    .unwrap();
+    std::fs::remove_dir_all(archive.join("bob")).unwrap();
+    assert_eq!(batch(&archive, &out, None).0, 0);
+    let o = skintrack().arg("index").arg(&out).output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    for gone in ["ann", "bob"] {
+        let said = format!("{gone}: its case folder was not in the archive");
+        assert!(stderr.contains(&said), "{gone}: {stderr}");
+    }
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("href=\"ann%20b/report.html\""));
+    for gone in ["ann", "bob"] {
+        assert!(
+            !html.contains(&format!("href=\"{gone}/report.html\"")),
+            "{gone}"
+        );
+    }
+    assert!(String::from_utf8_lossy(&o.stdout).contains("indexed 1 finished case"));
+
+    // index never writes over a page it did not write, cases or none
+    let foreign = "<html>the clinic's home page</html>";
+    std::fs::write(out.join("index.html"), foreign).unwrap();
+    let o = skintrack().arg("index").arg(&out).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("not written by skintrack index"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("index.html")).unwrap(),
+        foreign
+    );
+}
+
+#[test]
+fn index_leaves_out_an_output_whose_report_was_removed() {
+    let root = tempdir();
+    let archive = root.path().join("archive");
+    phantom(&archive.join("ann"), 3);
+    phantom(&archive.join("bob"), 5);
+    let out = root.path().join("out");
+    assert_eq!(batch(&archive, &out, None).0, 0);
+    std::fs::remove_file(out.join("bob/report.html")).unwrap();
+    let o = skintrack().arg("index").arg(&out).output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("has no report.html"), "{stderr}");
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(!html.contains("href=\"bob/report.html\""));
+    assert!(html.contains("href=\"ann/report.html\""));
 }
