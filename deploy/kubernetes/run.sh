@@ -7,7 +7,12 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 ns=(--namespace "${1:-default}")
-deadline=$(( $(date +%s) + ${SKINTRACK_WAIT_HOURS:-24} * 3600 ))
+hours=${SKINTRACK_WAIT_HOURS:-24}
+if ! [[ $hours =~ ^[0-9]+$ ]]; then
+  echo "SKINTRACK_WAIT_HOURS must be a whole number of hours, not '$hours'" >&2
+  exit 2
+fi
+deadline=$(( $(date +%s) + 10#$hours * 3600 ))
 kubectl "${ns[@]}" delete job skintrack-batch skintrack-index --ignore-not-found
 kubectl "${ns[@]}" apply -f "$here/batch-job.yaml"
 while :; do
@@ -17,7 +22,7 @@ while :; do
     *Complete*|*Failed*) break ;;
   esac
   if (( $(date +%s) > deadline )); then
-    echo "skintrack-batch has not ended after ${SKINTRACK_WAIT_HOURS:-24} h; see: kubectl describe job skintrack-batch" >&2
+    echo "skintrack-batch has not ended after $hours h; see: kubectl describe job skintrack-batch" >&2
     exit 1
   fi
   sleep 20
