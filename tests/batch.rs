@@ -9,7 +9,7 @@ mod common;
 use assert_cmd::Command;
 use common::tempdir;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn skintrack() -> Command {
     Command::cargo_bin("skintrack").unwrap()
@@ -516,14 +516,21 @@ fn case_names_that_are_not_utf8_fail_instead_of_sharing_an_output() {
     }
 }
 
-#[test]
-fn a_renamed_case_is_one_client_in_the_index() {
+/// Two clients, ann and bob, analysed by batch: (the folder holding it
+/// all, the archive, the output folder).
+fn two_clients_analysed() -> (tempfile::TempDir, PathBuf, PathBuf) {
     let root = tempdir();
     let archive = root.path().join("archive");
     phantom(&archive.join("ann"), 3);
     phantom(&archive.join("bob"), 5);
     let out = root.path().join("out");
     assert_eq!(batch(&archive, &out, None).0, 0);
+    (root, archive, out)
+}
+
+#[test]
+fn a_renamed_case_is_one_client_in_the_index() {
+    let (_root, archive, out) = two_clients_analysed();
     std::fs::rename(archive.join("ann"), archive.join("ann b")).unwrap();
     let (code, seen) = batch(&archive, &out, None);
     assert_eq!((code, seen["ann b"].as_str()), (0, "analysed"));
@@ -589,12 +596,7 @@ fn a_renamed_case_is_one_client_in_the_index() {
 
 #[test]
 fn index_leaves_out_an_output_whose_report_was_removed() {
-    let root = tempdir();
-    let archive = root.path().join("archive");
-    phantom(&archive.join("ann"), 3);
-    phantom(&archive.join("bob"), 5);
-    let out = root.path().join("out");
-    assert_eq!(batch(&archive, &out, None).0, 0);
+    let (_root, _, out) = two_clients_analysed();
     std::fs::remove_file(out.join("bob/report.html")).unwrap();
     let o = skintrack().arg("index").arg(&out).output().unwrap();
     assert_eq!(o.status.code(), Some(0));
