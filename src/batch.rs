@@ -226,12 +226,7 @@ pub fn run(
             .map(|p| escaped(p.file_name().unwrap_or_default()))
             .collect(),
     };
-    let path = out_dir.join(LISTING);
-    let json = serde_json::to_string_pretty(&listing).map_err(|e| Error::Failed {
-        path: path.clone(),
-        problem: e.to_string(),
-    })?;
-    output::write_atomic(&path, format!("{json}\n").as_bytes())?;
+    output::write_json(&out_dir.join(LISTING), &listing)?;
     let mut summary = Summary::default();
     for (position, case_dir) in mine.iter().enumerate() {
         let raw = case_dir.file_name().unwrap_or_default();
@@ -421,11 +416,7 @@ fn record(out_dir: &Path, name: &str, outcome: &CaseOutcome) -> Result<()> {
                 reason: reason.clone(),
                 version: env!("CARGO_PKG_VERSION").to_string(),
             };
-            let json = serde_json::to_string_pretty(&rec).map_err(|e| Error::Failed {
-                path: path.clone(),
-                problem: e.to_string(),
-            })?;
-            output::write_atomic(&path, format!("{json}\n").as_bytes())
+            output::write_json(&path, &rec)
         }
         CaseOutcome::Analysed { .. } | CaseOutcome::Skipped => match std::fs::remove_file(&path) {
             Ok(()) => Ok(()),

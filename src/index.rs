@@ -276,10 +276,8 @@ fn read_cases(out_dir: &Path) -> Result<(Vec<CaseDigest>, Vec<String>)> {
             ));
             continue;
         }
-        let parsed = crate::files::read_text_within(&json, MAX_RESULT_BYTES).and_then(|t| {
-            serde_json::from_str::<AnalysisJson>(&t)
-                .map_err(|e| Error::case(&json, format!("not a skintrack metrics.json: {e}")))
-        });
+        let parsed: Result<AnalysisJson> =
+            read_json(&json, MAX_RESULT_BYTES, "a skintrack metrics.json");
         match parsed {
             Ok(a) => {
                 let written = std::fs::metadata(&json).and_then(|m| m.modified()).ok();
@@ -316,6 +314,13 @@ fn read_cases(out_dir: &Path) -> Result<(Vec<CaseDigest>, Vec<String>)> {
     Ok((out, skipped))
 }
 
+/// The JSON file `path` (at most `cap` bytes) as a `T`; an error saying
+/// it is not `what` when it does not parse.
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path, cap: u64, what: &str) -> Result<T> {
+    let text = crate::files::read_text_within(path, cap)?;
+    serde_json::from_str(&text).map_err(|e| Error::case(path, format!("not {what}: {e}")))
+}
+
 /// The case folders of the archive at the last batch run, where batch
 /// left its listing (an output folder written by hand has none); a line in
 /// `skipped` for a listing that cannot be read.
@@ -324,10 +329,8 @@ fn read_listing(out_dir: &Path, skipped: &mut Vec<String>) -> Option<BTreeSet<St
     if !path.exists() {
         return None;
     }
-    let listing = crate::files::read_text_within(&path, MAX_RESULT_BYTES).and_then(|t| {
-        serde_json::from_str::<crate::batch::Listing>(&t)
-            .map_err(|e| Error::case(&path, format!("not a batch listing: {e}")))
-    });
+    let listing: Result<crate::batch::Listing> =
+        read_json(&path, MAX_RESULT_BYTES, "a batch listing");
     match listing {
         Ok(l) => Some(l.cases.into_iter().collect()),
         Err(e) => {
@@ -358,10 +361,11 @@ fn read_failures(out_dir: &Path, skipped: &mut Vec<String>) -> Vec<FailureRecord
     paths.sort();
     let mut out = Vec::new();
     for path in paths {
-        let record = crate::files::read_text(&path).and_then(|t| {
-            serde_json::from_str::<FailureRecord>(&t)
-                .map_err(|e| Error::case(&path, format!("not a batch failure record: {e}")))
-        });
+        let record: Result<FailureRecord> = read_json(
+            &path,
+            crate::files::MAX_TEXT_BYTES,
+            "a batch failure record",
+        );
         match record {
             Ok(f) => out.push(f),
             Err(e) => skipped.push(e.to_string()),

@@ -8,6 +8,19 @@ use image::ImageEncoder as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// Writes `value` to `path` as pretty JSON with a final newline, atomically.
+///
+/// # Errors
+/// [`Error::Failed`] when it cannot be written as JSON, else as
+/// [`write_atomic`].
+pub fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<()> {
+    let json = serde_json::to_string_pretty(value).map_err(|e| Error::Failed {
+        path: path.to_path_buf(),
+        problem: e.to_string(),
+    })?;
+    write_atomic(path, format!("{json}\n").as_bytes())
+}
+
 /// Writes `bytes` to `path` atomically (temporary file + rename).
 ///
 /// # Errors
