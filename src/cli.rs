@@ -189,6 +189,12 @@ pub enum Command {
         /// analysis reads each photo's tone curve from it.
         #[arg(long)]
         card: bool,
+        /// How far the treated area reaches beyond the measured region, px
+        /// (left, right, below, and above up to the control region): its
+        /// redness, relief and lines change there too, as on a face treated
+        /// whole and measured in part.
+        #[arg(long, default_value_t = 0, conflicts_with = "unchanged")]
+        treated_margin: usize,
     },
 }
 

@@ -165,6 +165,7 @@ fn run_command(args: Args) -> Result<ExitCode> {
             erythema,
             chroma,
             card,
+            treated_margin: _,
         } => {
             let opts = crate::phantom::UnchangedOptions {
                 seed,
@@ -196,6 +197,7 @@ fn run_command(args: Args) -> Result<ExitCode> {
             erythema,
             chroma: _,
             card,
+            treated_margin,
         } => {
             let opts = crate::phantom::PhantomOptions {
                 seed,
@@ -206,6 +208,7 @@ fn run_command(args: Args) -> Result<ExitCode> {
                 photometric,
                 erythema,
                 card,
+                treated_margin,
                 ..Default::default()
             };
             let truth = crate::phantom::generate(&out_dir, &opts)?;

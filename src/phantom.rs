@@ -88,6 +88,12 @@ pub struct PhantomOptions {
     /// Stick a grey-step reference card on the skin above the region and
     /// name it in case.toml (`card`).
     pub card: bool,
+    /// How far the treated area reaches beyond the measured region, baseline
+    /// px (0: the region is the treated area): left, right and below, and
+    /// above up to the control region, which stays untreated. Its redness,
+    /// relief and lines change there too, as on a face treated whole and
+    /// measured in part.
+    pub treated_margin: usize,
 }
 
 impl Default for PhantomOptions {
@@ -104,6 +110,7 @@ impl Default for PhantomOptions {
             erythema: 0.0,
             capture: None,
             card: false,
+            treated_margin: 0,
         }
     }
 }
@@ -404,7 +411,16 @@ pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
         card,
     } = Layout::new(w, h);
     let card = opts.card.then_some(card);
-    let mut skin = Skin::new(opts.seed, sw, sh, opts.mm_per_px, roi, (w, h)).with_card(card);
+    // grown on every side, above the region only up to the control's edge
+    let m = opts.treated_margin;
+    let up = m.min(roi.y.saturating_sub(control.y + control.h));
+    let treated = Rect::new(
+        roi.x.saturating_sub(m),
+        roi.y - up,
+        roi.w + roi.x.min(m) + m,
+        roi.h + up + m,
+    );
+    let mut skin = Skin::new(opts.seed, sw, sh, opts.mm_per_px, treated, (w, h)).with_card(card);
     for s in &mut skin.scars {
         s.depth_um *= opts.scar_depth_scale;
     }

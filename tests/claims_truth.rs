@@ -75,24 +75,11 @@ fn line_texture_and_pigment_claims_follow_the_designed_change() {
                 let sentence = c["sentence"].as_str().unwrap();
                 assert!(sentence.contains(label), "seed {seed}: {sentence}");
             }
-            let state = |date: &Value| {
-                let s = truth["sessions"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .find(|s| &s["date"] == date)
-                    .unwrap();
-                if factor == "erythema_excess" {
-                    s[factor].as_f64().unwrap()
-                } else {
-                    s["state"][factor].as_f64().unwrap()
-                }
-            };
             // the designed change of the lines' depth, the relief's
             // amplitude, the spots' melanin, the scars' depth (their
             // volume scales with it) or the redness excess, in %, between
             // the claim's two visits
-            let want = 100.0 * (state(&c["to"]) / state(&c["from"]) - 1.0);
+            let want = designed(&truth, factor, &c["from"], &c["to"]);
             let got = c["change_pct"].as_f64().unwrap();
             eprintln!("seed {seed} {topic}: claimed {got:+.1} %, designed {want:+.1} %");
             assert!(
@@ -135,5 +122,92 @@ fn line_texture_and_pigment_claims_follow_the_designed_change() {
             (found - inside).abs() <= 1.0,
             "seed {seed}: {found} scars found, {inside} designed inside the height map"
         );
+    }
+}
+
+/// The course's designed change of `factor` in % between the visits
+/// `from` and `to` of `truth`.
+fn designed(truth: &Value, factor: &str, from: &Value, to: &Value) -> f64 {
+    let state = |date: &Value| {
+        let s = truth["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| &s["date"] == date)
+            .unwrap();
+        if factor == "erythema_excess" {
+            s[factor].as_f64().unwrap()
+        } else {
+            s["state"][factor].as_f64().unwrap()
+        }
+    };
+    100.0 * (state(to) / state(from) - 1.0)
+}
+
+#[test]
+fn a_treated_area_reaching_past_the_region_is_not_taken_for_a_change_of_light() {
+    // the face treated whole and measured in part: the redness fades, the
+    // relief and the lines soften 100 px beyond the region too (left, right
+    // and below; above up to the control). Fitted on that skin, the light
+    // field took the surround's fading for more light and darkened the
+    // region: "Dark-spot pigment: 67% higher" (seed 3) and 32 % (seed 8)
+    // with the spots designed 24 % fainter
+    let tmp = tempdir();
+    for seed in [3u64, 8] {
+        let case = tmp.path().join(format!("course{seed}"));
+        Command::cargo_bin("skintrack")
+            .unwrap()
+            .args(["phantom", "--seed", &seed.to_string(), "--size", "800x600"])
+            .args(["--erythema", "0.15", "--treated-margin", "100"])
+            .arg(&case)
+            .assert()
+            .success();
+        let out = tmp.path().join(format!("out{seed}"));
+        Command::cargo_bin("skintrack")
+            .unwrap()
+            .arg("analyze")
+            .arg(&case)
+            .arg("-o")
+            .arg(&out)
+            .assert()
+            .success();
+        let (truth, m) = (
+            json(&case.join("truth.json")),
+            json(&out.join("metrics.json")),
+        );
+        for (topic, factor) in [
+            ("pigment", "pigment_factor"),
+            ("redness", "erythema_excess"),
+            ("lines", "line_factor"),
+            ("texture", "relief_factor"),
+        ] {
+            let c = m["claims"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["topic"] == topic && c["kind"] == "photo")
+                .unwrap_or_else(|| panic!("seed {seed}: no {topic} claim"));
+            let want = designed(&truth, factor, &c["from"], &c["to"]);
+            let got = c["change_pct"].as_f64().unwrap();
+            eprintln!("seed {seed} {topic}: claimed {got:+.1} %, designed {want:+.1} %");
+            assert!(
+                (got - want).abs() <= 15.0 && got * want > 0.0,
+                "seed {seed} {topic}: claimed {got:+.1} % against {want:+.1} %"
+            );
+        }
+        // the fading skin was seen and left out of the field
+        let photo = m["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["kind"] == "photo")
+            .unwrap();
+        let most = photo["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s["quality"]["measures"]["surround_recoloured_fraction"].as_f64())
+            .fold(0.0, f64::max);
+        assert!(most > 0.3, "seed {seed}: {most}");
     }
 }

@@ -68,6 +68,10 @@
 //! - `shading_vs_baseline`: the largest change of light across the ROI
 //!   relative to the control region, in percent, from the shading field
 //!   (only where one was fitted; no threshold: it is corrected);
+//! - `surround_recoloured_fraction`: the share of the skin around the ROI
+//!   whose colour changed beyond the white balance's change (a treated
+//!   area reaching past the ROI, a tan): the field is not fitted on it
+//!   ([`shading`]'s `recolour`), no threshold;
 //! - `contrast_vs_baseline`: the capture's log contrast relative to the
 //!   baseline's, read from the case's grey card ([`card`]) where it has one
 //!   and it can be read, else 1 + the shading fit's tone term, where the
@@ -418,6 +422,10 @@ pub fn assess_parts(
         measures.insert(
             "shading_vs_baseline".to_string(),
             s.largest_pct(regions.roi),
+        );
+        measures.insert(
+            "surround_recoloured_fraction".to_string(),
+            s.recoloured_share(),
         );
     }
     if let Some((_, read)) = &card {
