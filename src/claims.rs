@@ -25,9 +25,11 @@
 //!   count stay in metrics.json;
 //! - `redness`: the erythema index of the region as an excess over the
 //!   untreated control region; `pigment`: the melanin index of the
-//!   pigmented spots found at baseline as an excess over the control
-//!   region; a change of light or white balance cancels; without a control
-//!   region no colour claim is made.
+//!   pigmented spots found at baseline as an excess over the skin beside
+//!   them (DESIGN.md said over the control region: the red channel holds a
+//!   share of the haemoglobin's absorbance, so a treated area's redness
+//!   fading read as the spots fading); a change of light or white balance
+//!   cancels; without a control region no colour claim is made.
 
 use crate::case::Kind;
 use crate::catalog::{Better, id, percent_floor};
@@ -61,7 +63,7 @@ enum Floor {
     Percent(f64),
     /// No claim unless the baseline value stands out from zero by more
     /// than its own noise (the minimal detectable change of a value of 0):
-    /// an excess of "spots" no darker than the control region is no spot.
+    /// an excess of "spots" no darker than the skin beside them is no spot.
     Detectable,
 }
 
@@ -171,10 +173,11 @@ const REDNESS_PERCENT_WITHIN: f64 = 0.04;
 
 /// The smallest baseline value of `metric` that differs from zero beyond
 /// its capture noise: 1.96·√2 capture standard deviations of a value of 0
-/// (for the spots' melanin excess 0.58 units). Pigmented spots stand out by
-/// more (the sample's by 2.7); on a dark, noisy scene the "spots" were
-/// lighter than the control (−7.5) and their excess moved 27 % from 4:2:0
-/// chroma alone.
+/// (for the spots' melanin excess over the skin beside them 0.22 units).
+/// Pigmented spots stand out by more (the phantom's by 2.0–4.6); on a dark,
+/// noisy scene the "spots" were lighter than the control (−7.5, measured
+/// against the control then) and their excess moved 27 % from 4:2:0 chroma
+/// alone.
 fn detectable_from_zero(metric: &str) -> f64 {
     1.96 * std::f64::consts::SQRT_2 * crate::catalog::capture_sd(metric, 0.0)
 }
@@ -367,11 +370,11 @@ mod tests {
         assert_eq!(at(redness, 4.2), Some(pct));
         assert_eq!(at(redness, 3.9), Some(None));
         assert_eq!(at(redness, -2.0), Some(None));
-        // pigment claims from spots 0.58 units darker than the control
-        // (1.96 × √2 × 0.2101)
-        assert!((detectable_from_zero(pigment.metric) - 0.5824).abs() < 1e-3);
+        // pigment claims from spots 0.22 units darker than the skin beside
+        // them (1.96 × √2 × 0.08)
+        assert!((detectable_from_zero(pigment.metric) - 0.2218).abs() < 1e-3);
         assert_eq!(at(pigment, 2.7), Some(pct));
-        assert_eq!(at(pigment, 0.5), None);
+        assert_eq!(at(pigment, 0.2), None);
         assert_eq!(at(pigment, -7.5), None);
         // lines and texture have none
         let lines = spec(Topic::Lines);

@@ -778,9 +778,11 @@ fn repeat_photos_from_one_camera_keep_its_jpeg_rounding_in_the_noise() {
     assert_eq!(s["repeats"].as_array().map(Vec::len), Some(1), "{s}");
     let u = |id: &str| s["metrics"][id]["uncertainty"].as_f64().unwrap();
     assert_eq!(u("texture.roughness"), 0.0, "the repeats' spread");
-    for id in [REDNESS, "colour.spot_melanin_excess"] {
-        assert!(u(id) > 0.05, "{id}: {}", u(id));
-    }
+    assert!(u(REDNESS) > 0.05, "{}", u(REDNESS));
+    // the spots' excess is over the skin beside them, which rounds as they
+    // do: no rounding enters it (its capture repeatability does, at the
+    // claim)
+    assert_eq!(u("colour.spot_melanin_excess"), 0.0);
 }
 
 #[test]

@@ -493,7 +493,9 @@ pub(super) fn measure_colour(
         // global exposure or white-balance change cancels exactly
         let mean = control_mean_linear(c, &tables.lut);
         control_linear = Some(mean);
-        if let Some(excess) = spots.and_then(|m| spot_excess(crop, &tables.lut, m, mean[0])) {
+        // the spots against the skin beside them, where a control region
+        // makes colour claims (DESIGN.md)
+        if let Some(excess) = spots.and_then(|m| spot_excess(crop, &tables.lut, m)) {
             values.push(TiledValue::new(id::SPOT_MELANIN, excess, Vec::new()));
         }
         let target = opts.control_reference.unwrap_or(mean);

@@ -1,6 +1,7 @@
 //! The pigmented spots found at baseline, where the pigment claim is
-//! measured (DESIGN.md "Claims": the melanin-index excess over the control
-//! region within the pigmented areas found at baseline).
+//! measured: the melanin-index excess of the spots over the skin beside
+//! them (DESIGN.md "Claims" said over the control region; changed on
+//! purpose, README "Pigment").
 
 use super::{LinearLut, PIGMENT_DELTA_MI, melanin_index};
 use crate::raster::RgbPlanes;
@@ -123,27 +124,49 @@ fn dilated_square(mask: &[bool], w: usize, h: usize, r: usize) -> Vec<bool> {
     out
 }
 
-/// The melanin-index excess of the spots `spots` of `crop` over a control
-/// region whose mean linear red reflectance is `control_red`: the index of
-/// the spots' mean red reflectance less the control's. Per-channel gains
-/// cancel exactly; `None` without spots or data.
-pub(super) fn spot_excess(
-    crop: &RgbPlanes,
-    lut: &LinearLut,
-    spots: &[bool],
-    control_red: f64,
-) -> Option<f64> {
-    if spots.len() != crop.r.len() || control_red <= 0.0 {
+/// How far around the spots' mask the skin they are compared with reaches,
+/// px: the skin beside them, lit and treated as they are.
+pub const SPOT_SURROUND_PX: usize = 24;
+/// The skin within this many px of the mask is left out of that: the spots'
+/// own fading edges.
+pub const SPOT_GAP_PX: usize = 8;
+
+/// The melanin-index excess of the spots `spots` of `crop` over the skin
+/// around them (within [`SPOT_SURROUND_PX`] of the mask, beyond
+/// [`SPOT_GAP_PX`]): the
+/// index of the spots' mean red reflectance less that of the skin beside
+/// them. Per-channel gains and a smooth change of light cancel, and so does
+/// a change of the whole treated area's colour (its redness fading: the red
+/// channel's share of the haemoglobin's absorbance had read as the spots
+/// fading). `None` without spots, without skin beside them, or without data.
+pub(super) fn spot_excess(crop: &RgbPlanes, lut: &LinearLut, spots: &[bool]) -> Option<f64> {
+    if spots.len() != crop.r.len() {
         return None;
     }
-    let (sum, n) = crop
-        .r
-        .data()
-        .iter()
-        .zip(spots)
-        .filter(|(v, on)| **on && v.is_finite())
-        .fold((0.0f64, 0u64), |(s, n), (&v, _)| (s + lut.get(v), n + 1));
-    (n > 0).then(|| melanin_index(sum / n as f64) - melanin_index(control_red))
+    let (w, h) = (crop.width(), crop.height());
+    let near = dilated_square(spots, w, h, SPOT_GAP_PX);
+    let around: Vec<bool> = dilated_square(spots, w, h, SPOT_SURROUND_PX)
+        .into_iter()
+        .zip(&near)
+        .map(|(a, &n)| a && !n)
+        .collect();
+    let (mut on, mut beside) = ((0.0f64, 0u64), (0.0f64, 0u64));
+    for ((&v, &spot), &beside_it) in crop.r.data().iter().zip(spots).zip(&around) {
+        if !v.is_finite() {
+            continue;
+        }
+        let sum = if spot {
+            &mut on
+        } else if beside_it {
+            &mut beside
+        } else {
+            continue;
+        };
+        sum.0 += lut.get(v);
+        sum.1 += 1;
+    }
+    (on.1 > 0 && beside.1 > 0 && beside.0 > 0.0)
+        .then(|| melanin_index(on.0 / on.1 as f64) - melanin_index(beside.0 / beside.1 as f64))
 }
 
 #[cfg(test)]
@@ -185,6 +208,59 @@ mod tests {
         assert!(on(40, 30), "the spot's centre");
         assert!((0..w).all(|x| !on(x, 2)), "plain skin");
         assert!((0..w).all(|x| !on(x, 10)), "the line");
+    }
+
+    /// Skin of linear reflectance `skin` with a spot of radius 6 about
+    /// (32, 24) whose red is `spot_red` of the skin's there, as sRGB planes.
+    fn skin_with_spot(skin: [f64; 3], spot_red: f64) -> RgbPlanes {
+        let channel = |k: usize| {
+            Plane::from_fn(64, 48, |x, y| {
+                let d2 = (x as f64 - 32.0).powi(2) + (y as f64 - 24.0).powi(2);
+                let v = skin[k] * if d2 <= 36.0 && k == 0 { spot_red } else { 1.0 };
+                linear_to_srgb(v) as f32
+            })
+        };
+        RgbPlanes {
+            r: channel(0),
+            g: channel(1),
+            b: channel(2),
+            model: ColourModel::Rgb,
+        }
+    }
+
+    #[test]
+    fn the_spots_excess_is_over_the_skin_beside_them_whatever_its_colour() {
+        let lut = LinearLut::default();
+        let mask: Vec<bool> = (0..64 * 48)
+            .map(|i| {
+                let (x, y) = ((i % 64) as f64, (i / 64) as f64);
+                (x - 32.0).powi(2) + (y - 24.0).powi(2) <= 36.0
+            })
+            .collect();
+        let excess = |skin, spot_red| {
+            spot_excess(&skin_with_spot(skin, spot_red), &lut, &mask).expect("an excess")
+        };
+        // the spot's red 20 % darker: 100·log10(1/0.8) = 9.69 units
+        let want = -100.0 * 0.8f64.log10();
+        let plain = excess([0.55, 0.40, 0.30], 0.8);
+        assert!((plain - want).abs() < 0.05, "{plain} vs {want}");
+        // the whole area's redness fading (red 4 % lighter, green 10 %) or
+        // darker light: the same excess; the spot fading: a smaller one
+        for skin in [[0.572, 0.44, 0.31], [0.33, 0.24, 0.18]] {
+            let e = excess(skin, 0.8);
+            assert!((e - plain).abs() < 0.05, "{skin:?}: {e} vs {plain}");
+        }
+        let faded = excess([0.55, 0.40, 0.30], 0.9);
+        assert!((faded + 100.0 * 0.9f64.log10()).abs() < 0.05, "{faded}");
+        // a mask over everything has no skin beside it
+        assert_eq!(
+            spot_excess(
+                &skin_with_spot([0.55, 0.4, 0.3], 0.8),
+                &lut,
+                &[true; 64 * 48]
+            ),
+            None
+        );
     }
 
     #[test]
