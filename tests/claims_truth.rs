@@ -12,33 +12,13 @@ mod common;
 use assert_cmd::Command;
 use common::{json, tempdir};
 use serde_json::Value;
+use std::path::Path;
 
 #[test]
 fn line_texture_and_pigment_claims_follow_the_designed_change() {
     let tmp = tempdir();
     for seed in [3u64, 5, 8] {
-        let case = tmp.path().join(format!("course{seed}"));
-        Command::cargo_bin("skintrack")
-            .unwrap()
-            .args(["phantom", "--seed", &seed.to_string(), "--size", "800x600"])
-            .arg("--photometric")
-            .args(["--erythema", "0.15"])
-            .arg(&case)
-            .assert()
-            .success();
-        let out = tmp.path().join(format!("out{seed}"));
-        Command::cargo_bin("skintrack")
-            .unwrap()
-            .arg("analyze")
-            .arg(&case)
-            .arg("-o")
-            .arg(&out)
-            .assert()
-            .success();
-        let (truth, m) = (
-            json(&case.join("truth.json")),
-            json(&out.join("metrics.json")),
-        );
+        let (truth, m) = course(tmp.path(), seed, &["--photometric", "--erythema", "0.15"]);
         let claims = m["claims"].as_array().unwrap();
         // issue 16: scar depth and volume within 10 points, the photo
         // topics within 15
@@ -125,6 +105,32 @@ fn line_texture_and_pigment_claims_follow_the_designed_change() {
     }
 }
 
+/// The course phantom of `seed` at 800 × 600 with the phantom options
+/// `args`, made in `dir` and analysed: its truth.json and metrics.json.
+fn course(dir: &Path, seed: u64, args: &[&str]) -> (Value, Value) {
+    let case = dir.join(format!("course{seed}"));
+    Command::cargo_bin("skintrack")
+        .unwrap()
+        .args(["phantom", "--seed", &seed.to_string(), "--size", "800x600"])
+        .args(args)
+        .arg(&case)
+        .assert()
+        .success();
+    let out = dir.join(format!("out{seed}"));
+    Command::cargo_bin("skintrack")
+        .unwrap()
+        .arg("analyze")
+        .arg(&case)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    (
+        json(&case.join("truth.json")),
+        json(&out.join("metrics.json")),
+    )
+}
+
 /// The course's designed change of `factor` in % between the visits
 /// `from` and `to` of `truth`.
 fn designed(truth: &Value, factor: &str, from: &Value, to: &Value) -> f64 {
@@ -154,27 +160,8 @@ fn a_treated_area_reaching_past_the_region_is_not_taken_for_a_change_of_light() 
     // with the spots designed 24 % fainter
     let tmp = tempdir();
     for seed in [3u64, 8] {
-        let case = tmp.path().join(format!("course{seed}"));
-        Command::cargo_bin("skintrack")
-            .unwrap()
-            .args(["phantom", "--seed", &seed.to_string(), "--size", "800x600"])
-            .args(["--erythema", "0.15", "--treated-margin", "100"])
-            .arg(&case)
-            .assert()
-            .success();
-        let out = tmp.path().join(format!("out{seed}"));
-        Command::cargo_bin("skintrack")
-            .unwrap()
-            .arg("analyze")
-            .arg(&case)
-            .arg("-o")
-            .arg(&out)
-            .assert()
-            .success();
-        let (truth, m) = (
-            json(&case.join("truth.json")),
-            json(&out.join("metrics.json")),
-        );
+        let args = ["--erythema", "0.15", "--treated-margin", "100"];
+        let (truth, m) = course(tmp.path(), seed, &args);
         for (topic, factor) in [
             ("pigment", "pigment_factor"),
             ("redness", "erythema_excess"),
