@@ -68,6 +68,13 @@
 //! - `shading_vs_baseline`: the largest change of light across the ROI
 //!   relative to the control region, in percent, from the shading field
 //!   (only where one was fitted; no threshold: it is corrected);
+//! - `light_colour_vs_control` (with a control region): how much the
+//!   light's colour at the ROI differs from the control's, against the
+//!   baseline, in percent of log green/red or blue/red (a plane fitted to
+//!   the colour change of the unchanged skin around the ROI: lights of two
+//!   colours whose balance changed tint the frame from side to side, and
+//!   the region's colour excess over the control moves with the tint);
+//!   beyond 2 % it warns, since a redness claim rests on that excess;
 //! - `surround_recoloured_fraction`: the share of the skin around the ROI
 //!   whose colour changed beyond the white balance's change (a treated
 //!   area reaching past the ROI, a tan): the field is not fitted on it
@@ -412,12 +419,16 @@ pub fn assess_parts(
         Some((rect, _)) => capture.blocks().without(rect),
         None => capture.blocks(),
     };
-    let shading = shading::fit(
+    let surround = shading::fit_surround(
         &reference.blocks,
         &blocks,
         regions.roi,
         regions.control.unwrap_or(regions.roi),
     );
+    let shading = surround.shading;
+    if let Some(pct) = surround.light_colour_pct {
+        measures.insert("light_colour_vs_control".to_string(), pct);
+    }
     if let Some(s) = &shading {
         measures.insert(
             "shading_vs_baseline".to_string(),

@@ -10,7 +10,8 @@
 //! from the skin. Luminance is averaged in blocks; blocks with no-data,
 //! clipped or crushed pixels are left out, and the fit is robust (Tukey's
 //! biweight, iteratively reweighted), so hair, clothes or a changed spot
-//! outside the ROI do not bend it. The field's *level* is not used: it is
+//! outside the ROI do not bend it; skin around the ROI whose colour changed
+//! (the treated area reaching past it) is left out first ([`recolour`]). The field's *level* is not used: it is
 //! taken relative to its mean over the control region (else the ROI),
 //! whose per-channel gains set level and white balance
 //! ([`super::gains`]), so a change of the untreated skin's colour is
@@ -306,16 +307,42 @@ impl Shading {
     }
 }
 
+/// What the skin around the ROI tells of a capture's light against the
+/// baseline's: the shading field, and how far the light's colour differs
+/// between the ROI and the reference region.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Surround {
+    /// The shading field ([`fit`]).
+    pub shading: Option<Shading>,
+    /// How much the light's colour at the ROI's centre differs from that
+    /// at the reference region's centre, against the baseline, in percent
+    /// of log green/red or blue/red, whichever is more
+    /// ([`recolour::across`]); `None` where it cannot be read.
+    pub light_colour_pct: Option<f64>,
+}
+
 /// Fits the shading field of `now` against `base` (block means of the same
 /// size) on the blocks outside `roi`, relative to its mean over `reference`
 /// (the control region, else the ROI); `None` when too few blocks, not all
 /// around the ROI, or a degenerate fit. Blocks whose colour changed
 /// ([`recolour`]: skin, not light) are left out and the field fitted again
 /// on the rest.
+#[cfg(test)]
 #[must_use]
 pub fn fit(base: &BlockMeans, now: &BlockMeans, roi: Rect, reference: Rect) -> Option<Shading> {
+    fit_surround(base, now, roi, reference).shading
+}
+
+/// [`fit`], and the light's colour across the frame read on the same
+/// blocks.
+#[must_use]
+pub fn fit_surround(base: &BlockMeans, now: &BlockMeans, roi: Rect, reference: Rect) -> Surround {
+    let none = Surround {
+        shading: None,
+        light_colour_pct: None,
+    };
     if base.block != now.block || base.cols != now.cols || base.rows != now.rows {
-        return None;
+        return none;
     }
     let b = base.block as f64;
     let (w, h) = (base.cols as f64 * b, base.rows as f64 * b);
@@ -358,30 +385,51 @@ pub fn fit(base: &BlockMeans, now: &BlockMeans, roi: Rect, reference: Rect) -> O
             });
         }
     }
-    let (mut coef, mut tone) = fit_blocks(&blocks, roi)?;
+    let first = fit_blocks(&blocks, roi);
+    let tone = first.map_or(0.0, |(_, t)| t);
     let coloured: Vec<BlockColour> = blocks.iter().filter_map(|b| b.colour).collect();
     let changed = recolour::changed(&coloured, tone, reference);
+    let centre = |r: Rect| (r.x as f64 + r.w as f64 / 2.0, r.y as f64 + r.h as f64 / 2.0);
+    let light_colour_pct = (reference != roi)
+        .then(|| {
+            recolour::across(
+                &coloured,
+                &changed,
+                tone,
+                (centre(reference), centre(roi)),
+                shape.half,
+            )
+        })
+        .flatten();
     let left_out = changed.iter().filter(|&&c| c).count();
-    if left_out > 0 {
+    let refit = if left_out > 0 {
         let mut flags = changed.into_iter();
         let kept: Vec<Block> = blocks
             .iter()
             .filter(|b| b.colour.is_none() || !flags.next().unwrap_or(false))
             .cloned()
             .collect();
-        (coef, tone) = fit_blocks(&kept, roi)?;
+        fit_blocks(&kept, roi)
+    } else {
+        first
+    };
+    let shading = refit.and_then(|(mut coef, tone)| {
+        // relative to the reference region: its mean log ratio is the level
+        // the per-channel gains already set
+        let level = mean_over(&Shading { coef, ..shape }, reference);
+        coef[0] -= level;
+        // the baseline against itself: no field
+        (coef.iter().any(|c| c.abs() > 1e-12) || tone.abs() > 1e-12).then_some(Shading {
+            coef,
+            tone,
+            recoloured: left_out as f64 / coloured.len().max(1) as f64,
+            ..shape
+        })
+    });
+    Surround {
+        shading,
+        light_colour_pct,
     }
-    // relative to the reference region: its mean log ratio is the level the
-    // per-channel gains already set
-    let level = mean_over(&Shading { coef, ..shape }, reference);
-    coef[0] -= level;
-    // the baseline against itself: no field
-    (coef.iter().any(|c| c.abs() > 1e-12) || tone.abs() > 1e-12).then_some(Shading {
-        coef,
-        tone,
-        recoloured: left_out as f64 / coloured.len().max(1) as f64,
-        ..shape
-    })
 }
 
 /// A usable block outside the ROI: where it is, its log luminance in the

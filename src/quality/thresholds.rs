@@ -74,6 +74,19 @@ impl Threshold {
     }
 }
 
+/// Largest difference of the light's colour between the region and the
+/// control region, against the baseline, in percent of log green/red or
+/// blue/red (`light_colour_vs_control`): 2 % moves the erythema index
+/// excess by 0.87 units, under its smallest claimable change (about 1 unit
+/// at visible redness). JPEG quality 60 rounds flat chroma by area, alike
+/// where the colour is alike: a dim, white-balanced follow-up read 1.03 %
+/// (tests/capture_gate.rs). Grey light reads 0–0.6 % (the phantom's
+/// accepted capture changes, 40 follow-ups; a held-out generator's ordinary
+/// changes 0–0.2 %, a tan or make-up around the region up to 0.9 %); a
+/// held-out trial's tints across the frame 1.4–13 %, two lights of other
+/// colours whose balance changed 0.4–0.8 % (redness within 6 %, no claim).
+pub const LIGHT_COLOUR_WARN: f64 = 2.0;
+
 /// What to do about a softer capture, whichever measure finds it.
 const FOCUS_ADVICE: &str =
     "retake in focus, hold the camera still, and light the skin as at the first visit";
@@ -94,7 +107,7 @@ fn pct(v: f64) -> String {
 /// balance, vignetting, JPEG quality 60–95, sensor noise) stays below every
 /// warn limit; the hard failures (over 30% clipped, blur σ ≥ 2.5 px) pass a
 /// reject limit. BENCHMARKS.md gives the values measured on the generator.
-const THRESHOLDS: [Threshold; 20] = [
+const THRESHOLDS: [Threshold; 21] = [
     Threshold {
         measure: "clipped_fraction",
         side: Side::Above,
@@ -278,6 +291,21 @@ const THRESHOLDS: [Threshold; 20] = [
         problem: |v| format!("a strong colour cast ({v:.0}% off the first visit's white balance)"),
         advice: "retake under the first visit's light, with a fixed white balance",
         short: "under a different colour of light",
+        scope: Scope::All,
+        same_problem_as: None,
+    },
+    Threshold {
+        measure: "light_colour_vs_control",
+        side: Side::Above,
+        warn: LIGHT_COLOUR_WARN,
+        reject: f64::INFINITY,
+        problem: |v| {
+            format!(
+                "light of another colour on the region than on the control region ({v:.1}% apart, against the first visit)"
+            )
+        },
+        advice: "light the face with one kind of light from the front, as at the first visit",
+        short: "under light of uneven colour",
         scope: Scope::All,
         same_problem_as: None,
     },
@@ -532,6 +560,12 @@ mod tests {
         assert_eq!(m(&[("exposure_vs_baseline", 4.0)]).status, Verdict::Reject);
         assert_eq!(m(&[("alignment_precision_px", 0.55)]).status, Verdict::Warn);
         assert_eq!(m(&[("alignment_precision_px", 0.45)]).status, Verdict::Ok);
+        // light of another colour on the region than on the control: every
+        // value withheld, the colour excesses first
+        let tinted = m(&[("light_colour_vs_control", 2.4)]);
+        assert_eq!((tinted.status, tinted.scope), (Verdict::Warn, Scope::All));
+        assert!(tinted.reasons[0].contains("light of another colour"));
+        assert_eq!(m(&[("light_colour_vs_control", 1.2)]).status, Verdict::Ok);
         assert_eq!(reject.short_reason(), Some("over-exposed"));
         // a softer capture withholds fine structure only; with any other
         // problem, or past the reject limit, everything

@@ -92,6 +92,76 @@ pub(super) fn changed(blocks: &[BlockColour], tone: f64, reference: Rect) -> Vec
         .collect()
 }
 
+/// Fewest unchanged blocks for [`across`] to read a gradient of colour.
+const MIN_GRADIENT_BLOCKS: usize = 24;
+
+/// How much the light's colour at `from_to.1` (the ROI's centre) differs
+/// from that at `from_to.0` (the reference region's centre), against the
+/// baseline, in percent of ln green/red or ln blue/red, whichever is more:
+/// a plane fitted (robustly) to the change of colour of the blocks that
+/// did not change themselves (`changed` false), over the frame (`half`: its
+/// half-size, the scale of the plane's coordinates). Light of one colour
+/// all over moves every block's colour alike (the white balance) and reads
+/// 0; a warm lamp on one side and a window on the other, their balance
+/// changed, tint the frame from side to side: the region is then compared
+/// with a control lit by another colour, and its redness excess moves with
+/// the tint (a held-out trial's gradient read "Redness: 29% higher" on
+/// unchanged skin). The treated skin around the ROI is left out as changed,
+/// so its fading is not read as a tint. The reading is the difference
+/// less 1.96 of its standard error (0 when within it): what the blocks
+/// establish. `None` with fewer than [`MIN_GRADIENT_BLOCKS`] such blocks or
+/// a degenerate fit.
+pub(super) fn across(
+    blocks: &[BlockColour],
+    changed: &[bool],
+    tone: f64,
+    from_to: ((f64, f64), (f64, f64)),
+    half: f64,
+) -> Option<f64> {
+    let kept: Vec<&BlockColour> = blocks
+        .iter()
+        .zip(changed)
+        .filter(|(_, c)| !**c)
+        .map(|(b, _)| b)
+        .collect();
+    if kept.len() < MIN_GRADIENT_BLOCKS || half <= 0.0 {
+        return None;
+    }
+    let ((x0, y0), (x1, y1)) = from_to;
+    let g = nalgebra::Vector3::new(0.0, (x1 - x0) / half, (y1 - y0) / half);
+    let mut most: f64 = 0.0;
+    for axis in 0..2 {
+        let points: Vec<([f64; 3], f64)> = kept
+            .iter()
+            .map(|b| {
+                let (x, y) = b.centre;
+                ([1.0, x / half, y / half], b.change(tone)[axis])
+            })
+            .collect();
+        let c = nalgebra::Vector3::from(super::robust_fit(&points)?);
+        // the difference's standard error, from the blocks the plane fits
+        // (within three robust spreads): unchanged blocks bunched about the
+        // control (the rest of the surround tanned, say) leave the plane's
+        // reach to the ROI unknown, and read no tint
+        let residuals: Vec<f64> = points
+            .iter()
+            .map(|(x, v)| v - nalgebra::Vector3::from(*x).dot(&c))
+            .collect();
+        let mut gaps: Vec<f64> = residuals.iter().map(|r| r.abs()).collect();
+        let spread = (1.4826 * median(&mut gaps)).max(1e-4);
+        let mut normal = nalgebra::Matrix3::<f64>::zeros();
+        for ((x, _), r) in points.iter().zip(&residuals) {
+            if r.abs() <= 3.0 * spread {
+                let x = nalgebra::Vector3::from(*x);
+                normal += x * x.transpose();
+            }
+        }
+        let se = spread * g.dot(&(normal.try_inverse()? * g)).max(0.0).sqrt();
+        most = most.max(c.dot(&g).abs() - 1.96 * se);
+    }
+    Some(100.0 * most.max(0.0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,6 +237,33 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_tint_across_the_frame_is_read_between_control_and_region_and_a_ring_is_not() {
+        let (control, roi) = ((70.0, 60.0), (400.0, 300.0));
+        let reference = Rect::new(20, 20, 120, 100);
+        // a tint: ln green/red changes by 6 % from the left edge to the
+        // right (the frame is 800 px wide, half 400), under a white balance
+        let mut tinted = skin([1.05, 0.97, 0.95], 0.0, 0.0, |_, _| false);
+        for b in &mut tinted {
+            b.log_ratio[1] += 0.06 * b.centre.0 / 800.0;
+        }
+        let flags = changed(&tinted, 0.0, reference);
+        let got = across(&tinted, &flags, 0.0, (control, roi), 400.0).expect("a reading");
+        // 6 % over 800 px: 330 px from the control's centre to the ROI's
+        let want = 100.0 * 0.06 * 330.0 / 800.0;
+        assert!((got - want).abs() < 0.05, "{got} vs {want}");
+        // a ring of faded redness around the middle, wider below than
+        // above: skin, left out, no tint
+        let in_ring = |c: usize, r: usize| {
+            let (dc, dr) = (c.abs_diff(20), r.abs_diff(15));
+            (dc.max(dr) >= 6 && dc.max(dr) < 9) || (r > 20 && r < 26 && (8..32).contains(&c))
+        };
+        let ring = skin([1.05, 0.97, 0.95], 0.0, 0.07, in_ring);
+        let flags = changed(&ring, 0.0, reference);
+        let got = across(&ring, &flags, 0.0, (control, roi), 400.0).expect("a reading");
+        assert!(got < 0.05, "{got}");
     }
 
     #[test]
