@@ -149,8 +149,7 @@ impl BlockMeans {
     pub fn without(mut self, r: Rect) -> BlockMeans {
         for row in 0..self.rows {
             for col in 0..self.cols {
-                let block = Rect::new(col * self.block, row * self.block, self.block, self.block);
-                if block.overlaps(r) {
+                if self.rect(col, row).overlaps(r) {
                     let k = row * self.cols + col;
                     self.means[k] = f64::NAN;
                     self.channels[k] = [f64::NAN; 3];
@@ -158,6 +157,11 @@ impl BlockMeans {
             }
         }
         self
+    }
+
+    /// The pixels of block (`col`, `row`).
+    fn rect(&self, col: usize, row: usize) -> Rect {
+        Rect::new(col * self.block, row * self.block, self.block, self.block)
     }
 
     /// The block means from each block's [`Sums`], given how many pixels
@@ -353,19 +357,12 @@ pub fn fit_surround(base: &BlockMeans, now: &BlockMeans, roi: Rect, reference: R
         tone: 0.0,
         recoloured: 0.0,
     };
-    let outside = |c: usize, r: usize| {
-        let (x0, y0) = (c * base.block, r * base.block);
-        x0 + base.block <= roi.x
-            || y0 + base.block <= roi.y
-            || x0 >= roi.x + roi.w
-            || y0 >= roi.y + roi.h
-    };
     let mut blocks: Vec<Block> = Vec::new();
     for r in 0..base.rows {
         for c in 0..base.cols {
             let k = r * base.cols + c;
             let (mb, mn) = (base.means[k], now.means[k]);
-            if !(mb.is_finite() && mn.is_finite() && outside(c, r)) {
+            if !(mb.is_finite() && mn.is_finite()) || base.rect(c, r).overlaps(roi) {
                 continue;
             }
             let (x, y) = ((c as f64 + 0.5) * b, (r as f64 + 0.5) * b);

@@ -133,9 +133,8 @@ pub const SPOT_GAP_PX: usize = 8;
 
 /// The melanin-index excess of the spots `spots` of `crop` over the skin
 /// around them (within [`SPOT_SURROUND_PX`] of the mask, beyond
-/// [`SPOT_GAP_PX`]): the
-/// index of the spots' mean red reflectance less that of the skin beside
-/// them. Per-channel gains and a smooth change of light cancel, and so does
+/// [`SPOT_GAP_PX`]): the index of the spots' mean red reflectance less that
+/// of the skin beside them. Per-channel gains and a smooth change of light cancel, and so does
 /// a change of the whole treated area's colour (its redness fading: the red
 /// channel's share of the haemoglobin's absorbance had read as the spots
 /// fading). `None` without spots, without skin beside them, or without data.
@@ -144,20 +143,19 @@ pub(super) fn spot_excess(crop: &RgbPlanes, lut: &LinearLut, spots: &[bool]) -> 
         return None;
     }
     let (w, h) = (crop.width(), crop.height());
-    let near = dilated_square(spots, w, h, SPOT_GAP_PX);
-    let around: Vec<bool> = dilated_square(spots, w, h, SPOT_SURROUND_PX)
-        .into_iter()
-        .zip(&near)
-        .map(|(a, &n)| a && !n)
-        .collect();
+    let (near, around) = (
+        dilated_square(spots, w, h, SPOT_GAP_PX),
+        dilated_square(spots, w, h, SPOT_SURROUND_PX),
+    );
     let (mut on, mut beside) = ((0.0f64, 0u64), (0.0f64, 0u64));
-    for ((&v, &spot), &beside_it) in crop.r.data().iter().zip(spots).zip(&around) {
+    let masks = spots.iter().zip(&near).zip(&around);
+    for (&v, ((&spot, &near), &around)) in crop.r.data().iter().zip(masks) {
         if !v.is_finite() {
             continue;
         }
         let sum = if spot {
             &mut on
-        } else if beside_it {
+        } else if around && !near {
             &mut beside
         } else {
             continue;

@@ -25,8 +25,9 @@ use crate::stats::median;
 /// follow-ups, 84 px blocks); redness fading by 30 % moves ln green/red by
 /// 5–9 %.
 pub(super) const MIN_DEPARTURE: f64 = 0.02;
-/// Departures beyond this many robust spreads of all blocks' also leave a
-/// block out (a noisy or coarsely compressed capture spreads more).
+/// Departures beyond this many robust spreads of the blocks that set the
+/// white balance's change also leave a block out (a noisy or coarsely
+/// compressed capture spreads more).
 const SPREADS: f64 = 3.0;
 /// Fewest blocks in the reference region for it to set the white balance's
 /// change of colour; else the median over all blocks sets it.
@@ -60,13 +61,9 @@ impl BlockColour {
 /// it holds [`MIN_REFERENCE_BLOCKS`], else over all.
 pub(super) fn changed(blocks: &[BlockColour], tone: f64, reference: Rect) -> Vec<bool> {
     let changes: Vec<[f64; 2]> = blocks.iter().map(|b| b.change(tone)).collect();
-    let inside = |b: &BlockColour| {
-        let (x, y) = b.centre;
-        x >= reference.x as f64
-            && y >= reference.y as f64
-            && x < (reference.x + reference.w) as f64
-            && y < (reference.y + reference.h) as f64
-    };
+    // centres are non-negative: the pixel holding one is in the rectangle
+    // exactly when the centre is
+    let inside = |b: &BlockColour| reference.contains(b.centre.0 as usize, b.centre.1 as usize);
     let in_reference: Vec<[f64; 2]> = blocks
         .iter()
         .zip(&changes)
