@@ -174,7 +174,7 @@ const REDNESS_PERCENT_WITHIN: f64 = 0.04;
 /// The smallest baseline value of `metric` that differs from zero beyond
 /// its capture noise: 1.96·√2 capture standard deviations of a value of 0
 /// (for the spots' melanin excess over the skin beside them 0.22 units).
-/// Pigmented spots stand out by more (the phantom's by 2.0–4.6); on a dark,
+/// Pigmented spots stand out by more (the phantom's by 2.0–3.9); on a dark,
 /// noisy scene the "spots" were lighter than the control (−7.5, measured
 /// against the control then) and their excess moved 27 % from 4:2:0 chroma
 /// alone.

@@ -479,8 +479,7 @@ pub(super) fn measure_colour(
         .map(|(k, &(name, v))| TiledValue::new(name, v, column(k)))
         .collect();
     let mut control_linear = None;
-    let own_spots =
-        (opts.tracked.is_none() && !grey).then(|| pigment_spots(crop, &tables.lut, reference.mi));
+    let own_spots = (opts.tracked.is_none() && !grey).then(|| pigment_spots(crop, &tables.lut));
     let spots = opts
         .tracked
         .as_deref()

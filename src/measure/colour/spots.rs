@@ -3,7 +3,7 @@
 //! them (DESIGN.md "Claims" said over the control region; changed on
 //! purpose, README "Pigment").
 
-use super::{LinearLut, PIGMENT_DELTA_MI, melanin_index};
+use super::{LinearLut, melanin_index};
 use crate::raster::RgbPlanes;
 
 /// σ (px) of the smoothing of the red reflectance before pigmented spots
@@ -17,49 +17,78 @@ pub const SPOT_SIGMA_PX: f64 = 2.0;
 /// reflectance over a region that holds the spread, so the spots' excess
 /// does not read fainter on a blurred photo (σ 1.5 px: 2.7 σ).
 pub const SPOT_MARGIN_PX: usize = 4;
-/// How much more the blue reflectance must darken than the red, as a
-/// share of the red's darkening, for a dark pixel to be pigment: melanin
-/// absorbs more toward blue (in skin 1.5–3 times the red's absorbance in a
-/// camera's blue band), while the shading of a line, a pore or the relief
-/// darkens every channel alike (0). A trial with other code's skin found
-/// the mask of darkness alone mostly lines and pores (10 % of it on the
-/// spots): fading lines read "Dark-spot pigment: 20% lower", and a spot
-/// fading 40 % read 4 %.
-pub const SPOT_BLUE_EXCESS: f64 = 0.3;
+/// The melanin colour a pixel needs to be pigment, in units of
+/// 100·log10 of absorbance (as the melanin index), over the usual skin's:
+/// how much more its blue darkens than [`SPOT_GREEN_WEIGHT`] of its green
+/// and the rest of its red (see [`melanin_colour`]). A spot whose melanin
+/// darkens the red by 5 MI units reads 5.5 here for the camera-band
+/// absorbance of melanin in the literature (R : G : B about 1 : 1.4 : 2.4),
+/// 3.75 with 1 : 1.6 : 2.2, and 17 with the phantom's 1 : 3.2 : 6; the
+/// sensor noise after [`SPOT_SIGMA_PX`] is about 0.3.
+pub const SPOT_MELANIN_MIN: f64 = 3.0;
+/// How much darker than the usual skin, in melanin-index units of the red
+/// (smoothed alike, over the region's median), a pixel of melanin's colour
+/// must be to be pigment: under lights of two colours the facets of the
+/// relief turned to the warmer light take melanin's colour but not its
+/// darkness (a held-out trial's mask of colour alone read the spots 0.84
+/// units lighter than the skin beside them), and pixels lighter than their
+/// neighbours in the red held the spots' excess below the spots' own (a
+/// faint spot fading 43 % read 51 %, 45 % with this test). A spot whose
+/// melanin darkens the red by 5 units passes with room.
+pub const SPOT_DARKER_MIN: f64 = 2.0;
+/// The weight of the green in the melanin colour (the red has the rest):
+/// haemoglobin darkens blue 0.6–1.0 times as much as green beyond its red,
+/// melanin 1.5–3 times, so blue less 0.75 of green and 0.25 of red keeps
+/// melanin and leaves a red blotch within about ±0.25 of its erythema
+/// index. Shading darkens every channel alike and cancels exactly.
+pub const SPOT_GREEN_WEIGHT: f64 = 0.75;
 
 /// The pigmented spots of `crop` (row-major, its size): pixels with data
-/// whose melanin index, of the red reflectance smoothed by
-/// [`SPOT_SIGMA_PX`], exceeds `reference_mi` by [`PIGMENT_DELTA_MI`] and
-/// whose blue reflectance, smoothed alike, darkens more than the red by
-/// [`SPOT_BLUE_EXCESS`] of the red's darkening (against the crop's median
-/// blue-to-red ratio), and those within [`SPOT_MARGIN_PX`] of them.
+/// whose melanin colour (of the reflectances smoothed by [`SPOT_SIGMA_PX`])
+/// exceeds the crop's median by [`SPOT_MELANIN_MIN`] and whose red's
+/// melanin index exceeds its median by [`SPOT_DARKER_MIN`], and those within
+/// [`SPOT_MARGIN_PX`] of them. The colour, not the darkness: a line, a
+/// pore or the relief darkens every channel alike, and a mask of darkness
+/// had held the lines crossing faint spots rather than the spots (a trial
+/// on other code's skin: lines fading read "Dark-spot pigment: 18% lower",
+/// faint spots fading 40 % read 11 %).
 #[must_use]
-pub fn pigment_spots(crop: &RgbPlanes, lut: &LinearLut, reference_mi: f64) -> Vec<bool> {
+pub fn pigment_spots(crop: &RgbPlanes, lut: &LinearLut) -> Vec<bool> {
     let r = crop.r.data();
-    let (Some(red), Some(blue)) = (smoothed(&crop.r, lut), smoothed(&crop.b, lut)) else {
+    let (Some(red), Some(green), Some(blue)) = (
+        smoothed(&crop.r, lut),
+        smoothed(&crop.g, lut),
+        smoothed(&crop.b, lut),
+    ) else {
         return vec![false; r.len()];
     };
-    // the usual skin's log10(red / blue)
-    let mut ratios: Vec<f64> = red
+    let colour: Vec<f64> = red
         .data()
         .iter()
+        .zip(green.data())
         .zip(blue.data())
-        .zip(r)
-        .filter(|(_, v)| v.is_finite())
-        .map(|((&a, &b), _)| log_ratio(a, b))
+        .map(|((&r, &g), &b)| melanin_colour(r, g, b))
         .collect();
-    let mid = ratios.len() / 2;
-    let usual = *ratios.select_nth_unstable_by(mid, f64::total_cmp).1;
-    let core: Vec<bool> = red
+    let darkness: Vec<f64> = red
         .data()
         .iter()
-        .zip(blue.data())
-        .map(|(&a, &b)| {
-            // ΔMI of the red channel, and the blue's ΔMI less the red's
-            let darker = melanin_index(f64::from(a).max(1e-6)) - reference_mi;
-            let bluer = 100.0 * (log_ratio(a, b) - usual);
-            darker > PIGMENT_DELTA_MI && bluer > SPOT_BLUE_EXCESS * darker
-        })
+        .map(|&v| melanin_index(f64::from(v)))
+        .collect();
+    let usual = |values: &[f64]| {
+        let mut data: Vec<f64> = values
+            .iter()
+            .zip(r)
+            .filter(|(_, v)| v.is_finite())
+            .map(|(&c, _)| c)
+            .collect();
+        let mid = data.len() / 2;
+        *data.select_nth_unstable_by(mid, f64::total_cmp).1
+    };
+    let (usual_colour, usual_darkness) = (usual(&colour), usual(&darkness));
+    let core: Vec<bool> = colour
+        .iter()
+        .zip(&darkness)
+        .map(|(&c, &d)| c - usual_colour > SPOT_MELANIN_MIN && d - usual_darkness > SPOT_DARKER_MIN)
         .collect();
     let (w, h) = (crop.width(), crop.height());
     dilated_square(&core, w, h, SPOT_MARGIN_PX)
@@ -67,6 +96,14 @@ pub fn pigment_spots(crop: &RgbPlanes, lut: &LinearLut, reference_mi: f64) -> Ve
         .zip(r)
         .map(|(m, v)| m && v.is_finite())
         .collect()
+}
+
+/// The melanin colour of linear reflectances: the blue's absorbance less
+/// [`SPOT_GREEN_WEIGHT`] of the green's and the rest of the red's, each
+/// 100·log10(1/reflectance), floored.
+fn melanin_colour(red: f32, green: f32, blue: f32) -> f64 {
+    let a = |v: f32| -100.0 * f64::from(v).max(1e-6).log10();
+    a(blue) - SPOT_GREEN_WEIGHT * a(green) - (1.0 - SPOT_GREEN_WEIGHT) * a(red)
 }
 
 /// The linear reflectance of `plane` smoothed by [`SPOT_SIGMA_PX`] (a pixel
@@ -89,11 +126,6 @@ fn smoothed(plane: &crate::raster::Plane, lut: &LinearLut) -> Option<crate::rast
         }
     });
     Some(crate::filters::gaussian_blur(&linear, SPOT_SIGMA_PX))
-}
-
-/// log10(red / blue) of two linear reflectances, floored.
-fn log_ratio(red: f32, blue: f32) -> f64 {
-    (f64::from(red).max(1e-6) / f64::from(blue).max(1e-6)).log10()
 }
 
 /// `mask` grown by `r` pixels in every direction (a square of half-side
@@ -172,40 +204,67 @@ mod tests {
     use super::*;
     use crate::raster::{ColourModel, Plane, linear_to_srgb};
 
-    /// Skin of linear reflectance (0.55, 0.40, 0.30) with a grey line
-    /// (every channel 25 % darker: shading) across rows 8–11 and a brown
-    /// spot (melanin: red 15 %, green 25 %, blue 35 % darker) of radius 6
-    /// about (40, 30): only the spot is pigment, though the line is darker.
+    /// Absorbance (100·log10) per channel of melanin darkening the red by
+    /// one MI unit: the literature's camera bands, another generator's and
+    /// the phantom's.
+    const MELANIN: [[f64; 3]; 3] = [[1.0, 1.4, 2.4], [1.0, 1.6, 2.2], [1.0, 3.2, 6.0]];
+    /// Absorbance per channel of haemoglobin raising the erythema index by
+    /// one unit, alike.
+    const HAEMOGLOBIN: [[f64; 3]; 3] = [[0.19, 1.19, 1.07], [0.11, 1.11, 0.67], [0.2, 1.2, 1.2]];
+
+    /// Skin of linear reflectance (0.55, 0.40, 0.30) with a grey line (every
+    /// channel 25 % darker: shading) across rows 8–11, a faint melanin spot
+    /// (5 MI units in the red) of radius 5 on the line at (52, 10), another
+    /// of radius 6 at (40, 30), a red blotch (10 EI units) of radius 6 at
+    /// (14, 30) and a facet bluer than the skin but lighter at (24, 40):
+    /// the spots are pigment whole, the darker line, the blotch and the
+    /// facet are not, for each chromophore in [`MELANIN`] and
+    /// [`HAEMOGLOBIN`].
     #[test]
-    fn a_spot_is_pigment_and_a_line_as_dark_is_not() {
+    fn spots_are_pigment_whole_and_a_line_a_red_blotch_or_a_lighter_facet_is_not() {
         let (w, h) = (64, 48);
-        let channel = |k: usize| {
-            let skin = [0.55, 0.40, 0.30][k];
-            let spot = [0.85, 0.75, 0.65][k];
-            Plane::from_fn(w, h, |x, y| {
-                let mut v = skin;
-                if (8..12).contains(&y) {
-                    v *= 0.75;
-                }
-                let d2 = (x as f64 - 40.0).powi(2) + (y as f64 - 30.0).powi(2);
-                if d2 <= 36.0 {
-                    v *= spot;
-                }
-                linear_to_srgb(v) as f32
-            })
+        let disc = |x: usize, y: usize, cx: f64, cy: f64, r: f64| {
+            (x as f64 - cx).powi(2) + (y as f64 - cy).powi(2) <= r * r
         };
-        let crop = RgbPlanes {
-            r: channel(0),
-            g: channel(1),
-            b: channel(2),
-            model: ColourModel::Rgb,
-        };
-        let lut = LinearLut::default();
-        let mask = pigment_spots(&crop, &lut, melanin_index(0.55));
-        let on = |x: usize, y: usize| mask[y * w + x];
-        assert!(on(40, 30), "the spot's centre");
-        assert!((0..w).all(|x| !on(x, 2)), "plain skin");
-        assert!((0..w).all(|x| !on(x, 10)), "the line");
+        for (melanin, haemoglobin) in MELANIN.iter().zip(&HAEMOGLOBIN) {
+            let channel = |k: usize| {
+                let skin = [0.55, 0.40, 0.30][k];
+                Plane::from_fn(w, h, |x, y| {
+                    let mut absorbance = 0.0;
+                    if (8..12).contains(&y) {
+                        absorbance -= 100.0 * 0.75f64.log10();
+                    }
+                    if disc(x, y, 52.0, 10.0, 5.0) || disc(x, y, 40.0, 30.0, 6.0) {
+                        absorbance += 5.0 * melanin[k];
+                    }
+                    if disc(x, y, 14.0, 30.0, 6.0) {
+                        absorbance += 10.0 * haemoglobin[k];
+                    }
+                    // a facet turned to a warmer light: melanin's colour,
+                    // but lighter
+                    if disc(x, y, 24.0, 40.0, 5.0) {
+                        absorbance += [-4.0, 0.0, 3.0][k];
+                    }
+                    linear_to_srgb(skin * 10f64.powf(-absorbance / 100.0)) as f32
+                })
+            };
+            let crop = RgbPlanes {
+                r: channel(0),
+                g: channel(1),
+                b: channel(2),
+                model: ColourModel::Rgb,
+            };
+            let mask = pigment_spots(&crop, &LinearLut::default());
+            for y in 0..h {
+                for x in 0..w {
+                    let on = mask[y * w + x];
+                    let spot = disc(x, y, 52.0, 10.0, 5.0) || disc(x, y, 40.0, 30.0, 6.0);
+                    let near = disc(x, y, 52.0, 10.0, 15.0) || disc(x, y, 40.0, 30.0, 16.0);
+                    assert!(on || !spot, "{melanin:?}: the spot at ({x}, {y})");
+                    assert!(!on || near, "{melanin:?} {haemoglobin:?}: ({x}, {y})");
+                }
+            }
+        }
     }
 
     /// Skin of linear reflectance `skin` with a spot of radius 6 about
