@@ -391,7 +391,7 @@ pub const METRICS: &[MetricInfo] = &[
         "",
         Better::Lower,
         "Dark-spot pigment (at the spots found at baseline)",
-        "melanin index of the mean linear red reflectance over the pigmented spots found at baseline (by the colour of melanin: blue darkening 3 units more than 0.75 of green and 0.25 of red, over the region's median, of reflectances smoothed by σ 2 px) less that of the skin 8–24 px from them: per-channel gains, smooth light and a change of the whole area's colour cancel",
+        "melanin index of the mean linear red reflectance over the pigmented spots found at baseline (by the colour of melanin: blue darkening 3 units more than 0.75 of green and 0.25 of red, and red 2 units darker, over the region's medians, of reflectances smoothed by σ 2 px) less that of the skin 8–24 px from them: per-channel gains, smooth light and a change of the whole area's colour cancel",
         true,
     ),
     m(
