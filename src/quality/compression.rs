@@ -88,6 +88,9 @@ fn log_slope(v: f64) -> f64 {
     }
 }
 
+/// 100 / ln 10: a natural-log change in melanin- or erythema-index units.
+const INDEX_PER_LN: f64 = 100.0 / std::f64::consts::LN_10;
+
 /// The side of the blocks over which [`chroma_detail`] is read: a 4:2:0
 /// JPEG's chroma blocks cover 16×16 pixels.
 const DETAIL_BLOCK: usize = 16;
@@ -278,12 +281,11 @@ pub fn colour_rounding(
     // areas of other colours, each rounding as the region does and
     // independently (a wide faint spot's colour is mostly chroma, whose
     // rounding its red carries in full: a phantom's spots read 1.77 units
-    // at quality 95 and 1.07 dimmed at quality 75, 2.0 undimmed)
+    // at quality 95, 1.89 at quality 75 and 1.07 dimmed at quality 75)
     let red: f64 = region_shifts.iter().map(|v| v[0].powi(2)).sum();
-    let melanin_per_ln = 100.0 / std::f64::consts::LN_10;
     out.insert(
         id::SPOT_MELANIN.to_string(),
-        std::f64::consts::SQRT_2 * melanin_per_ln * red.sqrt(),
+        std::f64::consts::SQRT_2 * INDEX_PER_LN * red.sqrt(),
     );
     ColourRounding(out)
 }
@@ -337,9 +339,6 @@ pub fn widen_mut(values: &mut BTreeMap<String, Value>, rounding: &ColourRounding
 mod tests {
     use super::*;
     use crate::raster::{Plane, Rect, srgb_to_linear};
-
-    /// 100 / ln 10: a natural-log change in index units.
-    const INDEX_PER_LN: f64 = 100.0 / std::f64::consts::LN_10;
 
     /// The rounding's effect on every measure by brute force: the region's
     /// and the control's mean YCbCr moved by a standard deviation of each
