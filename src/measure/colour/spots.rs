@@ -5,6 +5,7 @@
 
 use super::{LinearLut, melanin_index};
 use crate::raster::RgbPlanes;
+use crate::stats::median;
 
 /// σ (px) of the smoothing of the red reflectance before pigmented spots
 /// are found: the mask follows spots, not the sensor noise of single
@@ -74,15 +75,16 @@ pub fn pigment_spots(crop: &RgbPlanes, lut: &LinearLut) -> Vec<bool> {
         .iter()
         .map(|&v| melanin_index(f64::from(v)))
         .collect();
+    // the median over the pixels with data
     let usual = |values: &[f64]| {
-        let mut data: Vec<f64> = values
-            .iter()
-            .zip(r)
-            .filter(|(_, v)| v.is_finite())
-            .map(|(&c, _)| c)
-            .collect();
-        let mid = data.len() / 2;
-        *data.select_nth_unstable_by(mid, f64::total_cmp).1
+        median(
+            &mut values
+                .iter()
+                .zip(r)
+                .filter(|(_, v)| v.is_finite())
+                .map(|(&c, _)| c)
+                .collect::<Vec<_>>(),
+        )
     };
     let (usual_colour, usual_darkness) = (usual(&colour), usual(&darkness));
     let core: Vec<bool> = colour
