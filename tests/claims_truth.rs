@@ -10,7 +10,7 @@
 mod common;
 
 use assert_cmd::Command;
-use common::{json, tempdir};
+use common::{analyze, json, tempdir};
 use serde_json::Value;
 use std::path::Path;
 
@@ -116,19 +116,8 @@ fn course(dir: &Path, seed: u64, args: &[&str]) -> (Value, Value) {
         .arg(&case)
         .assert()
         .success();
-    let out = dir.join(format!("out{seed}"));
-    Command::cargo_bin("skintrack")
-        .unwrap()
-        .arg("analyze")
-        .arg(&case)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .success();
-    (
-        json(&case.join("truth.json")),
-        json(&out.join("metrics.json")),
-    )
+    let (metrics, _) = analyze(&case, &dir.join(format!("out{seed}")));
+    (json(&case.join("truth.json")), metrics)
 }
 
 /// The course's designed change of `factor` in % between the visits
