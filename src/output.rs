@@ -74,7 +74,9 @@ const TMP_PREFIX: &str = ".skintrack-";
 const TMP_SUFFIX: &str = ".tmp";
 
 /// Removes the temporary files a killed run left in `dir` (not recursive;
-/// a missing folder has none).
+/// a missing folder has none): those [`STALE_AFTER`] old, as a younger one
+/// may be another run's being written (`align -o` run side by side into
+/// one folder).
 pub fn remove_stale_temporaries(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -85,6 +87,7 @@ pub fn remove_stale_temporaries(dir: &Path) {
         if name.starts_with(TMP_PREFIX)
             && name.ends_with(TMP_SUFFIX)
             && e.file_type().is_ok_and(|t| t.is_file())
+            && is_stale(&e)
         {
             let _ = std::fs::remove_file(e.path());
         }
@@ -141,7 +144,7 @@ impl Staged {
         }
         ensure_dir(&parent)?;
         remove_stale_staging(target);
-        let staging = parent.join(format!(".{name}.skintrack-new-{}", std::process::id()));
+        let staging = parent.join(format!(".{name}.{STAGING}new-{}", run_suffix()));
         std::fs::create_dir(&staging).map_err(|source| Error::Write {
             path: staging.clone(),
             source,
@@ -171,7 +174,7 @@ impl Staged {
             move |source| Error::Write { path, source }
         };
         let (parent, name) = split(&self.target);
-        let old = parent.join(format!(".{name}.skintrack-old-{}", std::process::id()));
+        let old = parent.join(format!(".{name}.{STAGING}old-{}", run_suffix()));
         let had_old = std::fs::symlink_metadata(&self.target).is_ok();
         if had_old {
             std::fs::rename(&self.target, &old).map_err(err(&self.target))?;
@@ -194,19 +197,62 @@ impl Drop for Staged {
     }
 }
 
-/// Removes the staging or swapped-out folders a killed run left beside
-/// the output folder `target`.
+/// What the names of the folders beside an output folder being written
+/// begin with, after `.NAME.`: then `new-` (staging) or `old-` (swapped
+/// out), and [`run_suffix`].
+const STAGING: &str = "skintrack-";
+
+/// How old a staging folder must be before another run takes it for what
+/// a killed run left: a younger one may be another run's writing the same
+/// output folder (a rerun of a batch array while the first still runs),
+/// and no case takes hours to analyse.
+pub const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
+
+/// A suffix no other run's folders share: the process id, the clock in
+/// nanoseconds and a count within the process (runs on two hosts of a
+/// shared file system can have the same process id).
+fn run_suffix() -> String {
+    static COUNT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let count = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{}-{nanos:x}-{count}", std::process::id())
+}
+
+/// Removes what a killed run left beside the output folder `target`: a
+/// swapped-out folder at once (its run removes it itself), a staging folder
+/// once it is [`STALE_AFTER`] old (a younger one may be another run's at
+/// work; one whose age cannot be read is left).
 pub fn remove_stale_staging(target: &Path) {
     let (parent, name) = split(target);
     let Ok(entries) = std::fs::read_dir(&parent) else {
         return;
     };
-    let prefix = format!(".{name}.skintrack-");
+    let prefix = format!(".{name}.{STAGING}");
     for e in entries.flatten() {
-        if e.file_name().to_string_lossy().starts_with(&prefix) {
+        let file = e.file_name();
+        let Some(kind) = file
+            .to_string_lossy()
+            .strip_prefix(&prefix)
+            .map(str::to_owned)
+        else {
+            continue;
+        };
+        if kind.starts_with("old-") || is_stale(&e) {
             let _ = std::fs::remove_dir_all(e.path());
         }
     }
+}
+
+/// Whether `e` was last modified [`STALE_AFTER`] ago or longer (not when
+/// its age cannot be read, or it is from the future: another host's clock).
+fn is_stale(e: &std::fs::DirEntry) -> bool {
+    e.metadata()
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|age| age >= STALE_AFTER)
 }
 
 /// Parent folder (`.` for a bare name) and file name of `p`.
@@ -497,6 +543,46 @@ mod tests {
             resolve_ahead(Path::new("/no-such-root-x/a/../b")),
             PathBuf::from("/no-such-root-x/b")
         );
+    }
+
+    #[test]
+    fn a_staging_folder_is_left_to_its_run_until_it_is_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out");
+        let beside = |n: &str| dir.path().join(format!(".out.skintrack-{n}"));
+        let (working, killed, swapped) = (
+            beside("new-7-1-0"),
+            beside("new-8-2-0"),
+            beside("old-9-3-0"),
+        );
+        for d in [&working, &killed, &swapped] {
+            std::fs::create_dir(d).unwrap();
+        }
+        let long_ago =
+            std::time::SystemTime::now() - STALE_AFTER - std::time::Duration::from_secs(60);
+        std::fs::File::open(&killed)
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap();
+        let first = Staged::begin(&target).unwrap();
+        assert!(working.is_dir(), "another run's staging folder was removed");
+        assert!(!killed.exists() && !swapped.exists());
+        // a second run of the same output at once: its own staging folder,
+        // and the first one's left alone
+        let second = Staged::begin(&target).unwrap();
+        assert_ne!(first.path(), second.path());
+        assert!(first.path().is_dir());
+        write_atomic(&first.path().join("which"), b"first").unwrap();
+        write_atomic(&second.path().join("which"), b"second").unwrap();
+        first.commit().unwrap();
+        second.commit().unwrap();
+        assert_eq!(std::fs::read(target.join("which")).unwrap(), b"second");
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n != "out" && !n.ends_with("new-7-1-0"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
     }
 
     #[test]

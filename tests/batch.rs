@@ -437,11 +437,23 @@ fn reserved_names_a_closed_stdout_and_a_missing_report_are_handled() {
     // the deleted report was not taken for a finished output
     assert!(out.join("good/report.html").is_file());
     // a killed run's staging folder beside a case that is up to date goes
+    // once it is stale; a fresh one may be another run's at work and stays
     let stale = out.join(".good.skintrack-new-99999");
+    let fresh = out.join(".good.skintrack-new-99998");
     std::fs::create_dir(&stale).unwrap();
+    std::fs::create_dir(&fresh).unwrap();
+    let long_ago = std::time::SystemTime::now()
+        - skintrack::output::STALE_AFTER
+        - std::time::Duration::from_secs(60);
+    std::fs::File::open(&stale)
+        .unwrap()
+        .set_modified(long_ago)
+        .unwrap();
     let (_, seen) = batch(&archive, &out, None);
     assert!(seen["good"].starts_with("up"), "{seen:?}");
     assert!(!stale.exists());
+    assert!(fresh.is_dir());
+    std::fs::remove_dir(&fresh).unwrap();
     // a case that fails after it was analysed once: its older output no
     // longer speaks for its inputs, so the index lists it as failed
     let mut visits: Vec<std::path::PathBuf> = std::fs::read_dir(archive.join("good"))

@@ -909,16 +909,32 @@ fn align_never_writes_over_its_inputs() {
 }
 
 #[test]
-fn a_killed_runs_temporaries_beside_an_aligned_image_are_removed() {
+fn a_killed_runs_temporaries_beside_an_aligned_image_are_removed_once_stale() {
     let t = tempdir();
     let base = data("registration/p01/base.jpg");
     let moving = data("registration/p01/moving.jpg");
-    write(&t.path().join(".skintrack-abc123.tmp"), b"half");
+    let (killed, working) = (
+        t.path().join(".skintrack-abc123.tmp"),
+        t.path().join(".skintrack-def456.tmp"),
+    );
+    write(&killed, b"half");
+    write(&working, b"being written");
+    let long_ago = std::time::SystemTime::now()
+        - skintrack::output::STALE_AFTER
+        - std::time::Duration::from_secs(60);
+    std::fs::File::options()
+        .write(true)
+        .open(&killed)
+        .unwrap()
+        .set_modified(long_ago)
+        .unwrap();
     let out = t.path().join("aligned.png");
     let (code, _, stderr) = run(["align", s(&base), s(&moving), "-o", s(&out)]);
     assert_eq!(code, 0, "{stderr}");
     assert!(out.is_file());
-    assert!(!t.path().join(".skintrack-abc123.tmp").exists());
+    assert!(!killed.exists());
+    // a fresh one may be another run's (align run side by side): it stays
+    assert!(working.is_file());
 }
 
 // ---- 6. memory budget -----------------------------------------------------
