@@ -25,7 +25,15 @@
 //!   ratio read a blur of σ 1.3 px with noise as 114 % of the detail, and the
 //!   lines it softened as 11 % fainter). Else the band's energy ratio. Both
 //!   are divided by the square of `contrast_vs_baseline`, as a changed tone
-//!   curve scales fine detail too;
+//!   curve scales fine detail too. The projection reads the baseline's own
+//!   noise as lost detail; where the capture is known to be no noisier
+//!   (`noise_vs_baseline`, below), both noises are taken as equal and
+//!   taken out ([`Shared::equal_noise_gain`]);
+//! - `noise_vs_baseline`: the capture's pixel noise in the log light of the
+//!   control region (else the ROI) over the baseline's, by Immerkær's
+//!   estimator at half resolution ([`blur::pixel_noise`]); at most
+//!   [`detail::SAME_NOISE_RATIO`] between JPEGs of the same quantiser steps, the
+//!   capture is no noisier. No threshold;
 //! - `blur_vs_baseline_px`: the σ of the Gaussian blur that takes the
 //!   baseline's detail to what the capture shows ([`blur`]): unlike the
 //!   share, it does not depend on the grain of the control region's
@@ -119,11 +127,13 @@ use std::collections::BTreeMap;
 
 mod blur;
 pub mod compression;
+mod detail;
 mod normalise;
 pub(crate) mod ruler;
 mod shading;
 mod thresholds;
-use blur::{DetailSpectrum, KeptBy, RulerBand, band_energy, bands, log_light};
+use blur::{DetailSpectrum, KeptBy, RulerBand, band_energy, bands, binned, log_light, pixel_noise};
+use detail::{Noise, Shared, no_noisier, shared_detail};
 use normalise::gains_of;
 pub use normalise::{
     gains, normalise_mut, normalise_part_mut, normalise_within_mut, undo_contrast_mut,
@@ -263,6 +273,11 @@ pub struct Reference {
     /// The coarse band-pass ([`blur::COARSE_SIGMA_PX`]), which a blur
     /// hardly touches and a changed tone curve scales as the fine one.
     coarse: Option<RulerBand>,
+    /// The pixel noise of its log light ([`pixel_noise`]), to tell a
+    /// capture no noisier than the baseline.
+    noise: Option<f64>,
+    /// Its file's JPEG luma DC step (`None`: not a JPEG).
+    dc_luma: Option<u16>,
     /// Block means of the whole frame, for the shading field.
     blocks: BlockMeans,
     /// The grey card and its cells, when the case names one.
@@ -352,6 +367,8 @@ pub fn reference_of(base: &Aligned<'_>, card: Option<Rect>) -> Reference {
     let (fine, coarse) = bands(&light).unzip();
     Reference {
         mean_linear: region_stats(ruler, &lut).mean_linear,
+        noise: pixel_noise(&binned(&light)),
+        dc_luma: base.dc_steps.map(|s| s.luma),
         fine: fine.map(RulerBand::of),
         coarse: coarse.map(RulerBand::of),
         blocks: base.blocks(),
@@ -451,6 +468,21 @@ pub fn assess_parts(
         measures.insert("contrast_vs_baseline".to_string(), contrast);
     }
     let light = log_light(capture.control.unwrap_or(roi), &lut);
+    let noise_ratio = pixel_noise(&binned(&light))
+        .zip(reference.noise)
+        .and_then(|(now, then)| (then > 0.0).then(|| now / then));
+    if let Some(r) = noise_ratio {
+        measures.insert("noise_vs_baseline".to_string(), r);
+    }
+    let noise = if no_noisier(
+        noise_ratio,
+        capture.dc_steps.map(|s| s.luma),
+        reference.dc_luma,
+    ) {
+        Noise::NoMore
+    } else {
+        Noise::Unknown
+    };
     let (band, coarse_band) = bands(&light).unzip();
     let shared_with = |now: &Option<Plane>, then: &Option<RulerBand>| match (now, then) {
         (Some(now), Some(then)) => shared_detail(now, &then.band),
@@ -465,7 +497,7 @@ pub fn assess_parts(
         measures.insert(ruler::SHARED_DETAIL.to_string(), shared.correlation);
     }
     let fine_energy = reference.fine.as_ref().map_or(0.0, |f| f.energy);
-    if let Some((fine_kept, by)) = sharpness(band.as_ref(), shared.as_ref(), fine_energy) {
+    if let Some((fine_kept, by)) = sharpness(band.as_ref(), shared.as_ref(), fine_energy, noise) {
         let kept = fine_kept / (contrast * contrast);
         measures.insert("sharpness_vs_baseline".to_string(), kept);
         // the blur is read from what the fine band keeps over what the
@@ -476,7 +508,7 @@ pub fn assess_parts(
             KeptBy::Energy => None,
         };
         let coarse_kept = match (by, &coarse_band, &reference.coarse) {
-            (KeptBy::Projection, _, _) => coarse_shared.map(|s| s.gain * s.gain),
+            (KeptBy::Projection, _, _) => coarse_shared.map(|s| s.kept(noise)),
             (KeptBy::Energy, Some(now), Some(then)) if then.energy > 0.0 => {
                 Some(band_energy(now) / then.energy)
             }
@@ -498,7 +530,7 @@ pub fn assess_parts(
         // through this capture's spectra (its detail blurred to the
         // baseline's), from the baseline's band projected on this one's
         if blur == Some(0.0) {
-            let back = |s: Shared| (s.correlation.powi(2) / s.gain).powi(2);
+            let back = |s: Shared| s.kept_back(noise);
             let (back_fine, back_coarse) = match by {
                 KeptBy::Projection => (shared.map(back), coarse_shared.map(back)),
                 KeptBy::Energy => (Some(1.0 / fine_kept), coarse_kept.map(|c| 1.0 / c)),
@@ -546,19 +578,21 @@ pub fn assess_parts(
 /// The share of the baseline's fine-detail energy a capture keeps, before
 /// its contrast is undone: where the ruler's detail (the control region's,
 /// else the ROI's) is seen in both captures ([`Shared::correlation`] at
-/// least the warn limit), the square of [`Shared::gain`], which the
-/// capture's own noise does not inflate; where it is mostly noise (for a
-/// control region already a warn for structure) or, in the ROI, changed
-/// beyond that, the band's energy ratio, noise and all. With how it was
-/// read.
+/// least the warn limit), [`Shared::kept`]: the square of the capture's
+/// band projected on the baseline's, which the capture's own noise does
+/// not inflate, freed of the baseline's noise where the capture has no
+/// more (`noise`); where it is mostly noise (for a control region already
+/// a warn for structure) or, in the ROI, changed beyond that, the band's
+/// energy ratio, noise and all. With how it was read.
 fn sharpness(
     band: Option<&Plane>,
     shared: Option<&Shared>,
     base_energy: f64,
+    noise: Noise,
 ) -> Option<(f64, KeptBy)> {
     match (band, shared) {
         (_, Some(s)) if s.correlation >= thresholds::CONTROL_DETAIL_WARN => {
-            Some((s.gain.powi(2), KeptBy::Projection))
+            Some((s.kept(noise), KeptBy::Projection))
         }
         (Some(band), _) if base_energy > 0.0 => {
             Some((band_energy(band) / base_energy, KeptBy::Energy))
@@ -646,40 +680,6 @@ fn region_stats(img: &RgbPlanes, lut: &LinearLut) -> RegionStats {
         glare: glare as f64 / n_f,
         mean_linear: sum.map(|s| s / n_f),
     }
-}
-
-/// What two band-passes of the same region share ([`shared_detail`]).
-#[derive(Clone, Copy, Debug)]
-struct Shared {
-    /// Their correlation: how much of the fine detail the two captures
-    /// share. Detail of the skin is in both; sensor noise and JPEG
-    /// artefacts are in one only.
-    correlation: f64,
-    /// The capture's band projected on the baseline's, `Σab / Σb²`: how
-    /// strongly the capture shows the baseline's detail. Noise of the
-    /// capture alone, which adds energy of its own, averages out of it;
-    /// the baseline's own noise does not (it is in `Σb²` only), so over a
-    /// noisy baseline an equally sharp capture reads about the correlation
-    /// (the safe side: texture and lines withheld, never a claim).
-    gain: f64,
-}
-
-/// [`Shared`] of a capture's band-pass `a` and the baseline's `b`, over the
-/// pixels valid in both.
-fn shared_detail(a: &Plane, b: &Plane) -> Option<Shared> {
-    let (mut ab, mut aa, mut bb) = (0.0f64, 0.0f64, 0.0f64);
-    for (&u, &v) in a.data().iter().zip(b.data()) {
-        if u.is_finite() && v.is_finite() {
-            let (u, v) = (f64::from(u), f64::from(v));
-            ab += u * v;
-            aa += u * u;
-            bb += v * v;
-        }
-    }
-    (aa > 0.0 && bb > 0.0).then(|| Shared {
-        correlation: ab / (aa * bb).sqrt(),
-        gain: ab / bb,
-    })
 }
 
 /// The largest change of a channel's share of the mean linear RGB, %.

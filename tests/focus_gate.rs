@@ -1,0 +1,110 @@
+//! The gate's focus reading where the baseline's own noise is a large part
+//! of its fine detail: dark skin in 8 bits, whose relief is a few levels,
+//! near the JPEG's rounding. A capture with the same camera and settings
+//! must not read as out of focus (the share of the baseline's detail it
+//! shows was read lower by the baseline's noise: a held-out trial's
+//! Fitzpatrick VI skin warned at every follow-up, so its clients got no
+//! texture, line or pore claim at all), and a softer one must still warn.
+
+mod common;
+
+use common::{analyze, tempdir};
+use serde_json::Value;
+use skintrack::phantom::{
+    CaptureChange, CaptureClass, CapturePlan, SessionCapture, UnchangedOptions, generate_unchanged,
+};
+
+/// The phantom's skin photographed at a third of the reference exposure:
+/// in linear light and 8-bit values as dark as skin of type V–VI.
+const DARK: CaptureChange = CaptureChange {
+    gain: 0.3,
+    ..CaptureChange::NONE
+};
+
+/// An unchanged case of 800×600 photos whose captures are `plan` (the
+/// first the baseline), analysed: its sessions' `quality`, after the
+/// baseline's.
+fn follow_ups(seed: u64, plan: &[CaptureChange]) -> Vec<Value> {
+    let tmp = tempdir();
+    let sessions = plan
+        .iter()
+        .map(|&change| SessionCapture {
+            class: CaptureClass::Accepted,
+            change,
+        })
+        .collect::<Vec<_>>();
+    let opts = UnchangedOptions {
+        seed,
+        sessions: sessions.len(),
+        width: 800,
+        height: 600,
+        mm_per_px: 0.05,
+        plan: CapturePlan::Sessions(sessions),
+        ..UnchangedOptions::default()
+    };
+    let case = tmp.path().join("case");
+    generate_unchanged(&case, &opts).unwrap();
+    let (m, _) = analyze(&case, &tmp.path().join("out"));
+    let sessions = m["series"][0]["sessions"].as_array().unwrap();
+    sessions[1..].iter().map(|s| s["quality"].clone()).collect()
+}
+
+fn blur_px(q: &Value) -> f64 {
+    q["measures"]["blur_vs_baseline_px"].as_f64().unwrap()
+}
+
+#[test]
+fn dark_skin_photographed_alike_is_in_focus_and_a_softer_photo_is_not() {
+    let softer = |blur_sigma_px| CaptureChange {
+        blur_sigma_px,
+        ..DARK
+    };
+    for seed in [21, 22] {
+        let q = follow_ups(seed, &[DARK, DARK, DARK, softer(1.0), softer(1.3)]);
+        // the same camera and settings (each photo its own pose and
+        // sensor noise): in focus, and ok
+        for alike in &q[..2] {
+            assert!(blur_px(alike) < 0.45, "seed {seed}: {alike}");
+            assert_eq!(alike["status"], "ok", "seed {seed}: {alike}");
+        }
+        // blurred by σ 1.0 and 1.3 px beyond the lens: read within 0.25 px
+        // and warned for focus
+        for (soft, sigma) in q[2..].iter().zip([1.0, 1.3]) {
+            assert!((blur_px(soft) - sigma).abs() < 0.25, "seed {seed}: {soft}");
+            assert_eq!(soft["status"], "warn", "seed {seed}: {soft}");
+            assert!(
+                soft["reasons"][0]
+                    .as_str()
+                    .unwrap()
+                    .contains("out of focus"),
+                "seed {seed}: {soft}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_noisier_photo_does_not_hide_its_blur() {
+    // twice the sensor noise and σ 1.0 px of blur: the capture's own noise
+    // must not make up the detail it lost (where it may be the noisier, the
+    // detail it shares is read without the baseline's noise taken out)
+    let noisier = CaptureChange {
+        noise_sigma: 2.0,
+        blur_sigma_px: 1.0,
+        ..DARK
+    };
+    for seed in [21, 22] {
+        let q = follow_ups(seed, &[DARK, noisier]);
+        assert!(q[0]["measures"]["noise_vs_baseline"].as_f64().unwrap() > 1.07);
+        assert!(blur_px(&q[0]) > 0.65, "seed {seed}: {}", q[0]);
+        assert_eq!(q[0]["status"], "warn", "seed {seed}: {}", q[0]);
+        assert!(
+            q[0]["reasons"][0]
+                .as_str()
+                .unwrap()
+                .contains("out of focus"),
+            "seed {seed}: {}",
+            q[0]
+        );
+    }
+}
