@@ -11,8 +11,8 @@ use assert_cmd::Command;
 use common::{analyze, json, tempdir};
 use serde_json::Value;
 use skintrack::phantom::{
-    CaptureChange, CaptureClass, CapturePlan, Chroma, SessionCapture, UnchangedOptions,
-    UnchangedTruth, generate_unchanged,
+    CaptureChange, CaptureClass, Chroma, SessionCapture, UnchangedOptions, UnchangedTruth,
+    generate_unchanged,
 };
 use std::path::{Path, PathBuf};
 
@@ -102,15 +102,9 @@ fn with_changes_on(
         change,
     }));
     let opts = UnchangedOptions {
-        seed,
-        sessions: plan.len(),
-        width: 800,
-        height: 600,
-        mm_per_px: 0.05,
-        plan: CapturePlan::Sessions(plan),
         erythema,
         card,
-        ..UnchangedOptions::default()
+        ..common::planned(seed, plan)
     };
     let case = dir.join(name);
     let truth = generate_unchanged(&case, &opts).unwrap();
@@ -485,15 +479,10 @@ fn a_softer_first_photo_is_not_read_as_rougher_skin() {
             ..n
         },
     };
-    let opts = UnchangedOptions {
-        seed: 9,
-        sessions: 3,
-        width: 800,
-        height: 600,
-        mm_per_px: 0.05,
-        plan: CapturePlan::Sessions(vec![soft_first, SessionCapture::NONE, SessionCapture::NONE]),
-        ..UnchangedOptions::default()
-    };
+    let opts = common::planned(
+        9,
+        vec![soft_first, SessionCapture::NONE, SessionCapture::NONE],
+    );
     let case = tmp.path().join("case");
     generate_unchanged(&case, &opts).unwrap();
     for control in [true, false] {

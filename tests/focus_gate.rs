@@ -10,9 +10,7 @@ mod common;
 
 use common::{analyze, tempdir};
 use serde_json::Value;
-use skintrack::phantom::{
-    CaptureChange, CaptureClass, CapturePlan, SessionCapture, UnchangedOptions, generate_unchanged,
-};
+use skintrack::phantom::{CaptureChange, CaptureClass, SessionCapture, generate_unchanged};
 
 /// The phantom's skin photographed at a third of the reference exposure:
 /// in linear light and 8-bit values as dark as skin of type V–VI.
@@ -22,9 +20,8 @@ const DARK: CaptureChange = CaptureChange {
 };
 
 /// An unchanged case of 800×600 photos whose captures are `plan` (the
-/// first the baseline), analysed: its sessions' `quality`, after the
-/// baseline's.
-fn follow_ups(seed: u64, plan: &[CaptureChange]) -> Vec<Value> {
+/// first the baseline), analysed: its metrics.json.
+fn analysed(seed: u64, plan: &[CaptureChange]) -> Value {
     let tmp = tempdir();
     let sessions = plan
         .iter()
@@ -32,19 +29,15 @@ fn follow_ups(seed: u64, plan: &[CaptureChange]) -> Vec<Value> {
             class: CaptureClass::Accepted,
             change,
         })
-        .collect::<Vec<_>>();
-    let opts = UnchangedOptions {
-        seed,
-        sessions: sessions.len(),
-        width: 800,
-        height: 600,
-        mm_per_px: 0.05,
-        plan: CapturePlan::Sessions(sessions),
-        ..UnchangedOptions::default()
-    };
+        .collect();
     let case = tmp.path().join("case");
-    generate_unchanged(&case, &opts).unwrap();
-    let (m, _) = analyze(&case, &tmp.path().join("out"));
+    generate_unchanged(&case, &common::planned(seed, sessions)).unwrap();
+    analyze(&case, &tmp.path().join("out")).0
+}
+
+/// The `quality` of the sessions after the baseline's of such a case.
+fn follow_ups(seed: u64, plan: &[CaptureChange]) -> Vec<Value> {
+    let m = analysed(seed, plan);
     let sessions = m["series"][0]["sessions"].as_array().unwrap();
     sessions[1..].iter().map(|s| s["quality"].clone()).collect()
 }
@@ -106,5 +99,31 @@ fn a_noisier_photo_does_not_hide_its_blur() {
             "seed {seed}: {}",
             q[0]
         );
+    }
+}
+
+#[test]
+fn a_blur_read_in_focus_makes_no_claim() {
+    // blurs up to the focus limit (0.65 px) on the reference capture, each
+    // read without the baseline's noise now, which had read them 0.1 px
+    // softer: whatever is `ok` must back no claim of change
+    for seed in [23, 24] {
+        let plan: Vec<CaptureChange> = [0.0, 0.4, 0.55, 0.65, 0.75]
+            .iter()
+            .map(|&blur_sigma_px| CaptureChange {
+                blur_sigma_px,
+                ..CaptureChange::NONE
+            })
+            .collect();
+        let m = analysed(seed, &plan);
+        for s in &m["series"][0]["sessions"].as_array().unwrap()[1..] {
+            eprintln!(
+                "seed {seed}: {} blur {:.2} px",
+                s["quality"]["status"], s["quality"]["measures"]["blur_vs_baseline_px"]
+            );
+        }
+        for c in m["claims"].as_array().unwrap() {
+            assert_eq!(c["beyond_noise"], false, "seed {seed}: {}", c["sentence"]);
+        }
     }
 }

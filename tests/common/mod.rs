@@ -40,6 +40,23 @@ pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
 }
 
+/// An unchanged phantom case of 800×600 photos at 0.05 mm/px whose
+/// sessions are captured as `plan` says (the first the baseline).
+pub fn planned(
+    seed: u64,
+    plan: Vec<skintrack::phantom::SessionCapture>,
+) -> skintrack::phantom::UnchangedOptions {
+    skintrack::phantom::UnchangedOptions {
+        seed,
+        sessions: plan.len(),
+        width: 800,
+        height: 600,
+        mm_per_px: 0.05,
+        plan: skintrack::phantom::CapturePlan::Sessions(plan),
+        ..skintrack::phantom::UnchangedOptions::default()
+    }
+}
+
 /// Relative difference |a − b| / max(|b|, floor).
 pub fn rel_diff(a: f64, b: f64, floor: f64) -> f64 {
     (a - b).abs() / b.abs().max(floor)
