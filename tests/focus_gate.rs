@@ -127,3 +127,54 @@ fn a_blur_read_in_focus_makes_no_claim() {
         }
     }
 }
+
+#[test]
+fn a_noisier_photo_withholds_fine_structure() {
+    // the same camera and JPEG quality, more sensor noise: noise adds to the
+    // fine texture of the region and the control alike, which moves their
+    // ratio ("Skin texture: 9% smoother" on a held-out trial's skin)
+    let noisier = |noise_sigma| CaptureChange {
+        noise_sigma,
+        ..CaptureChange::NONE
+    };
+    for seed in [25, 26] {
+        let m = analysed(
+            seed,
+            &[
+                noisier(1.0),
+                noisier(1.0),
+                noisier(2.0),
+                noisier(3.0),
+                noisier(5.0),
+            ],
+        );
+        let sessions = m["series"][0]["sessions"].as_array().unwrap();
+        // up to 3× the noise in linear light (1.2× in the log light the
+        // gate reads): ok
+        for s in &sessions[1..4] {
+            assert_eq!(
+                s["quality"]["status"], "ok",
+                "seed {seed}: {}",
+                s["quality"]
+            );
+        }
+        // 5×: its lines read 8–10 % fainter; warned, fine structure only
+        let q = &sessions[4]["quality"];
+        assert!(q["measures"]["noise_vs_baseline"].as_f64().unwrap() > 1.5);
+        assert_eq!(
+            (&q["status"], &q["scope"]),
+            (&"warn".into(), &"structure".into()),
+            "{q}"
+        );
+        let reasons = q["reasons"].as_array().unwrap();
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.as_str().unwrap().starts_with("noisier than the first")),
+            "{q}"
+        );
+        for c in m["claims"].as_array().unwrap() {
+            assert_eq!(c["beyond_noise"], false, "seed {seed}: {}", c["sentence"]);
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! What a capture's fine detail shares with the baseline's: their
 //! correlation and the capture's gain on it ([`Shared`]), read without the
 //! baseline's noise where the capture is known to be no noisier
-//! ([`no_noisier`]).
+//! ([`Noise`]).
 
 use crate::raster::Plane;
 
@@ -16,28 +16,34 @@ use crate::raster::Plane;
 /// blur of 0.65 px with 1.3× the noise read 0.46–0.67 px.
 pub(super) const SAME_NOISE_RATIO: f64 = 1.07;
 
-/// Whether a capture is known to be no noisier than the baseline in the
-/// fine band: its file has the same JPEG quantiser steps (luma DC steps
-/// `now`, `then`; or neither is a JPEG) and its pixel noise is at most
-/// [`SAME_NOISE_RATIO`] of the baseline's (`ratio`: comparable only
-/// between files of the same steps, as a JPEG's rounding removes the
-/// finest noise and adds block noise in the band).
-pub(super) fn no_noisier(ratio: Option<f64>, now: Option<u16>, then: Option<u16>) -> bool {
-    let same_steps = match (now, then) {
-        (Some(a), Some(b)) => a == b,
-        (None, None) => true,
-        _ => false,
-    };
-    same_steps && ratio.is_some_and(|r| r <= SAME_NOISE_RATIO)
+/// Whether two files have the same JPEG quantiser steps (luma DC steps
+/// `now`, `then`), or neither is a JPEG: only then is their pixel noise
+/// comparable, as a JPEG's rounding removes the finest noise and adds
+/// block noise in the fine band.
+pub(super) fn same_steps(now: Option<u16>, then: Option<u16>) -> bool {
+    now == then
 }
 
 /// What is known of a capture's noise against the baseline's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Noise {
-    /// No more than the baseline's ([`no_noisier`]).
+    /// No more than the baseline's.
     NoMore,
     /// Perhaps more.
     Unknown,
+}
+
+impl Noise {
+    /// From the ratio of the capture's pixel noise to the baseline's
+    /// (`None`: not comparable, [`same_steps`]): no more at most
+    /// [`SAME_NOISE_RATIO`].
+    pub(super) fn of(ratio: Option<f64>) -> Noise {
+        if ratio.is_some_and(|r| r <= SAME_NOISE_RATIO) {
+            Noise::NoMore
+        } else {
+            Noise::Unknown
+        }
+    }
 }
 
 /// What two band-passes of the same region share ([`shared_detail`]).

@@ -339,15 +339,19 @@ fn the_equal_noise_gain_takes_the_baseline_noise_out_of_the_shared_detail() {
 
 #[test]
 fn only_a_capture_of_the_same_jpeg_steps_and_no_more_noise_is_no_noisier() {
-    let same = Some(3);
-    assert!(no_noisier(Some(1.0), same, same));
-    assert!(no_noisier(Some(detail::SAME_NOISE_RATIO), None, None));
-    assert!(!no_noisier(Some(1.1), same, same));
-    assert!(!no_noisier(None, same, same));
-    // a coarser or a finer JPEG: its rounding moves the noise in the band
-    // and the pixel noise alike, so their ratio says nothing
-    assert!(!no_noisier(Some(0.8), Some(7), same));
-    assert!(!no_noisier(Some(0.8), Some(2), same));
-    assert!(!no_noisier(Some(0.8), same, None));
-    assert!(!no_noisier(Some(0.8), None, same));
+    assert!(same_steps(Some(3), Some(3)) && same_steps(None, None));
+    // a coarser or a finer JPEG, or one after a file that is not: its
+    // rounding moves the noise in the band and the pixel noise alike
+    for (now, then) in [
+        (Some(7), Some(3)),
+        (Some(2), Some(3)),
+        (Some(3), None),
+        (None, Some(3)),
+    ] {
+        assert!(!same_steps(now, then), "{now:?} {then:?}");
+    }
+    assert_eq!(Noise::of(Some(1.0)), Noise::NoMore);
+    assert_eq!(Noise::of(Some(detail::SAME_NOISE_RATIO)), Noise::NoMore);
+    assert_eq!(Noise::of(Some(1.1)), Noise::Unknown);
+    assert_eq!(Noise::of(None), Noise::Unknown);
 }
