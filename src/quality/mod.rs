@@ -25,19 +25,19 @@
 //!   ratio read a blur of σ 1.3 px with noise as 114 % of the detail, and the
 //!   lines it softened as 11 % fainter). Else the band's energy ratio. Both
 //!   are divided by the square of `contrast_vs_baseline`, as a changed tone
-//!   curve scales fine detail too. The projection reads the baseline's own
-//!   noise as lost detail; where the capture is known to be no noisier
-//!   (`noise_vs_baseline`, below), both noises are taken as equal and
-//!   taken out ([`Shared::equal_noise_gain`]);
+//!   curve scales fine detail too;
 //! - `noise_vs_baseline`: the capture's pixel noise in the log light of the
 //!   control region (else the ROI) over the baseline's, by Immerkær's
 //!   estimator at half resolution ([`blur::pixel_noise`]), only between
 //!   files of the same JPEG quantiser steps (or neither a JPEG: a JPEG's
-//!   rounding removes the finest noise and adds its own in the band). At
-//!   most [`detail::SAME_NOISE_RATIO`], the capture is no noisier; beyond
-//!   1.5 it warns for structure: noise adds to the fine texture of the
-//!   region and the control alike, which moves their ratio (a held-out
-//!   trial's 2.5× read "Skin texture: 9% smoother");
+//!   rounding removes the finest noise and adds its own in the band).
+//!   Beyond 1.25 it warns for structure: noise adds to the fine texture of
+//!   the region and the control alike, which moves their ratio (held-out
+//!   trials: "Skin texture: 9% smoother", "Fine lines 25% fainter"). It
+//!   reads low where the skin's own fine texture is strong beside the
+//!   noise (light skin: twice the noise read 1.24–1.45), and a blurred
+//!   capture reads lower still, so it cannot vouch that a capture is no
+//!   noisier;
 //! - `blur_vs_baseline_px`: the σ of the Gaussian blur that takes the
 //!   baseline's detail to what the capture shows ([`blur`]): unlike the
 //!   share, it does not depend on the grain of the control region's
@@ -137,7 +137,7 @@ pub(crate) mod ruler;
 mod shading;
 mod thresholds;
 use blur::{DetailSpectrum, KeptBy, RulerBand, band_energy, bands, binned, log_light, pixel_noise};
-use detail::{Noise, Shared, same_steps, shared_detail};
+use detail::{Shared, same_steps, shared_detail};
 use normalise::gains_of;
 pub use normalise::{
     gains, normalise_mut, normalise_part_mut, normalise_within_mut, undo_contrast_mut,
@@ -480,7 +480,6 @@ pub fn assess_parts(
     if let Some(r) = noise_ratio {
         measures.insert("noise_vs_baseline".to_string(), r);
     }
-    let noise = Noise::of(noise_ratio);
     let (band, coarse_band) = bands(&light).unzip();
     let shared_with = |now: &Option<Plane>, then: &Option<RulerBand>| match (now, then) {
         (Some(now), Some(then)) => shared_detail(now, &then.band),
@@ -495,7 +494,7 @@ pub fn assess_parts(
         measures.insert(ruler::SHARED_DETAIL.to_string(), shared.correlation);
     }
     let fine_energy = reference.fine.as_ref().map_or(0.0, |f| f.energy);
-    if let Some((fine_kept, by)) = sharpness(band.as_ref(), shared.as_ref(), fine_energy, noise) {
+    if let Some((fine_kept, by)) = sharpness(band.as_ref(), shared.as_ref(), fine_energy) {
         let kept = fine_kept / (contrast * contrast);
         measures.insert("sharpness_vs_baseline".to_string(), kept);
         // the blur is read from what the fine band keeps over what the
@@ -506,7 +505,7 @@ pub fn assess_parts(
             KeptBy::Energy => None,
         };
         let coarse_kept = match (by, &coarse_band, &reference.coarse) {
-            (KeptBy::Projection, _, _) => coarse_shared.map(|s| s.kept(noise)),
+            (KeptBy::Projection, _, _) => coarse_shared.map(|s| s.gain * s.gain),
             (KeptBy::Energy, Some(now), Some(then)) if then.energy > 0.0 => {
                 Some(band_energy(now) / then.energy)
             }
@@ -528,7 +527,7 @@ pub fn assess_parts(
         // through this capture's spectra (its detail blurred to the
         // baseline's), from the baseline's band projected on this one's
         if blur == Some(0.0) {
-            let back = |s: Shared| s.kept_back(noise);
+            let back = |s: Shared| (s.correlation.powi(2) / s.gain).powi(2);
             let (back_fine, back_coarse) = match by {
                 KeptBy::Projection => (shared.map(back), coarse_shared.map(back)),
                 KeptBy::Energy => (Some(1.0 / fine_kept), coarse_kept.map(|c| 1.0 / c)),
@@ -576,21 +575,19 @@ pub fn assess_parts(
 /// The share of the baseline's fine-detail energy a capture keeps, before
 /// its contrast is undone: where the ruler's detail (the control region's,
 /// else the ROI's) is seen in both captures ([`Shared::correlation`] at
-/// least the warn limit), [`Shared::kept`]: the square of the capture's
-/// band projected on the baseline's, which the capture's own noise does
-/// not inflate, freed of the baseline's noise where the capture has no
-/// more (`noise`); where it is mostly noise (for a control region already
-/// a warn for structure) or, in the ROI, changed beyond that, the band's
-/// energy ratio, noise and all. With how it was read.
+/// least the warn limit), the square of [`Shared::gain`], which the
+/// capture's own noise does not inflate; where it is mostly noise (for a
+/// control region already a warn for structure) or, in the ROI, changed
+/// beyond that, the band's energy ratio, noise and all. With how it was
+/// read.
 fn sharpness(
     band: Option<&Plane>,
     shared: Option<&Shared>,
     base_energy: f64,
-    noise: Noise,
 ) -> Option<(f64, KeptBy)> {
     match (band, shared) {
         (_, Some(s)) if s.correlation >= thresholds::CONTROL_DETAIL_WARN => {
-            Some((s.kept(noise), KeptBy::Projection))
+            Some((s.gain.powi(2), KeptBy::Projection))
         }
         (Some(band), _) if base_energy > 0.0 => {
             Some((band_energy(band) / base_energy, KeptBy::Energy))

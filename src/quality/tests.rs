@@ -312,33 +312,7 @@ fn a_steeper_tone_curve_is_not_read_as_sharper() {
 }
 
 #[test]
-fn the_equal_noise_gain_takes_the_baseline_noise_out_of_the_shared_detail() {
-    // bands s·k + n and s + m with the noises of one energy, drawn: the
-    // projection reads k·S/(S + N), the equal-noise gain k within 1 %
-    let mut draw = crate::synth::Draw::new(5);
-    let mut white = |w, h| Plane::from_fn(w, h, |_, _| (draw.unit() - 0.5) as f32);
-    let detail = gaussian_blur(&white(400, 300), 1.5);
-    let sd = |p: &Plane| (band_energy(p)).sqrt() as f32;
-    let s = detail.map(|v| v / sd(&detail));
-    for (k, noise) in [(1.0f32, 0.5f32), (0.8, 0.5), (0.6, 0.3), (1.0, 0.0)] {
-        let (n, m) = (white(400, 300), white(400, 300));
-        let scale = noise * 12f32.sqrt();
-        let a = Plane::from_fn(400, 300, |x, y| k * s.at(x, y) + scale * n.at(x, y));
-        let b = Plane::from_fn(400, 300, |x, y| s.at(x, y) + scale * m.at(x, y));
-        let shared = shared_detail(&a, &b).unwrap();
-        let k = f64::from(k);
-        let bias = 1.0 / (1.0 + f64::from(noise).powi(2));
-        assert!((shared.gain / (k * bias) - 1.0).abs() < 0.02, "{shared:?}");
-        let got = shared.equal_noise_gain.unwrap();
-        assert!((got / k - 1.0).abs() < 0.01, "k {k}, noise {noise}: {got}");
-        assert!((shared.kept(Noise::NoMore) - got * got).abs() < 1e-12);
-        assert!((shared.kept(Noise::Unknown) - shared.gain.powi(2)).abs() < 1e-12);
-        assert!((shared.kept_back(Noise::NoMore) * got * got - 1.0).abs() < 1e-12);
-    }
-}
-
-#[test]
-fn only_a_capture_of_the_same_jpeg_steps_and_no_more_noise_is_no_noisier() {
+fn pixel_noise_compares_only_between_files_of_the_same_jpeg_steps() {
     assert!(same_steps(Some(3), Some(3)) && same_steps(None, None));
     // a coarser or a finer JPEG, or one after a file that is not: its
     // rounding moves the noise in the band and the pixel noise alike
@@ -350,8 +324,4 @@ fn only_a_capture_of_the_same_jpeg_steps_and_no_more_noise_is_no_noisier() {
     ] {
         assert!(!same_steps(now, then), "{now:?} {then:?}");
     }
-    assert_eq!(Noise::of(Some(1.0)), Noise::NoMore);
-    assert_eq!(Noise::of(Some(detail::SAME_NOISE_RATIO)), Noise::NoMore);
-    assert_eq!(Noise::of(Some(1.1)), Noise::Unknown);
-    assert_eq!(Noise::of(None), Noise::Unknown);
 }
