@@ -277,8 +277,8 @@ pub struct Reference {
     /// The coarse band-pass ([`blur::COARSE_SIGMA_PX`]), which a blur
     /// hardly touches and a changed tone curve scales as the fine one.
     coarse: Option<RulerBand>,
-    /// The pixel noise of its log light ([`pixel_noise`]), to tell a
-    /// capture no noisier than the baseline.
+    /// The pixel noise of its log light ([`pixel_noise`] at half
+    /// resolution), for `noise_vs_baseline`.
     noise: Option<f64>,
     /// Its file's JPEG luma DC step (`None`: not a JPEG).
     dc_luma: Option<u16>,
