@@ -231,12 +231,9 @@ pub fn remove_stale_staging(target: &Path) {
     };
     let prefix = format!(".{name}.{STAGING}");
     for e in entries.flatten() {
-        let file = e.file_name();
-        let Some(kind) = file
-            .to_string_lossy()
-            .strip_prefix(&prefix)
-            .map(str::to_owned)
-        else {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        let Some(kind) = name.strip_prefix(&prefix) else {
             continue;
         };
         if kind.starts_with("old-") || is_stale(&e) {

@@ -442,13 +442,7 @@ fn reserved_names_a_closed_stdout_and_a_missing_report_are_handled() {
     let fresh = out.join(".good.skintrack-new-99998");
     std::fs::create_dir(&stale).unwrap();
     std::fs::create_dir(&fresh).unwrap();
-    let long_ago = std::time::SystemTime::now()
-        - skintrack::output::STALE_AFTER
-        - std::time::Duration::from_secs(60);
-    std::fs::File::open(&stale)
-        .unwrap()
-        .set_modified(long_ago)
-        .unwrap();
+    common::make_stale(&stale);
     let (_, seen) = batch(&archive, &out, None);
     assert!(seen["good"].starts_with("up"), "{seen:?}");
     assert!(!stale.exists());

@@ -919,15 +919,7 @@ fn a_killed_runs_temporaries_beside_an_aligned_image_are_removed_once_stale() {
     );
     write(&killed, b"half");
     write(&working, b"being written");
-    let long_ago = std::time::SystemTime::now()
-        - skintrack::output::STALE_AFTER
-        - std::time::Duration::from_secs(60);
-    std::fs::File::options()
-        .write(true)
-        .open(&killed)
-        .unwrap()
-        .set_modified(long_ago)
-        .unwrap();
+    common::make_stale(&killed);
     let out = t.path().join("aligned.png");
     let (code, _, stderr) = run(["align", s(&base), s(&moving), "-o", s(&out)]);
     assert_eq!(code, 0, "{stderr}");

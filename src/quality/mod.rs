@@ -131,13 +131,11 @@ use std::collections::BTreeMap;
 
 mod blur;
 pub mod compression;
-mod detail;
 mod normalise;
 pub(crate) mod ruler;
 mod shading;
 mod thresholds;
 use blur::{DetailSpectrum, KeptBy, RulerBand, band_energy, bands, binned, log_light, pixel_noise};
-use detail::{Shared, same_steps, shared_detail};
 use normalise::gains_of;
 pub use normalise::{
     gains, normalise_mut, normalise_part_mut, normalise_within_mut, undo_contrast_mut,
@@ -675,6 +673,48 @@ fn region_stats(img: &RgbPlanes, lut: &LinearLut) -> RegionStats {
         glare: glare as f64 / n_f,
         mean_linear: sum.map(|s| s / n_f),
     }
+}
+
+/// Whether two files have the same JPEG quantiser steps (luma DC steps
+/// `now`, `then`), or neither is a JPEG: only then is their pixel noise
+/// comparable, as a JPEG's rounding removes the finest noise and adds
+/// block noise in the fine band.
+fn same_steps(now: Option<u16>, then: Option<u16>) -> bool {
+    now == then
+}
+
+/// What two band-passes of the same region share ([`shared_detail`]).
+#[derive(Clone, Copy, Debug)]
+struct Shared {
+    /// Their correlation: how much of the fine detail the two captures
+    /// share. Detail of the skin is in both; sensor noise and JPEG
+    /// artefacts are in one only.
+    correlation: f64,
+    /// The capture's band projected on the baseline's, `Σab / Σb²`: how
+    /// strongly the capture shows the baseline's detail. Noise of the
+    /// capture alone, which adds energy of its own, averages out of it;
+    /// the baseline's own noise does not (it is in `Σb²` only), so over a
+    /// noisy baseline an equally sharp capture reads about the correlation
+    /// (the safe side: texture and lines withheld, never a claim).
+    gain: f64,
+}
+
+/// [`Shared`] of a capture's band-pass `a` and the baseline's `b`, over the
+/// pixels valid in both.
+fn shared_detail(a: &Plane, b: &Plane) -> Option<Shared> {
+    let (mut ab, mut aa, mut bb) = (0.0f64, 0.0f64, 0.0f64);
+    for (&u, &v) in a.data().iter().zip(b.data()) {
+        if u.is_finite() && v.is_finite() {
+            let (u, v) = (f64::from(u), f64::from(v));
+            ab += u * v;
+            aa += u * u;
+            bb += v * v;
+        }
+    }
+    (aa > 0.0 && bb > 0.0).then(|| Shared {
+        correlation: ab / (aa * bb).sqrt(),
+        gain: ab / bb,
+    })
 }
 
 /// The largest change of a channel's share of the mean linear RGB, %.

@@ -57,6 +57,17 @@ pub fn planned(
     }
 }
 
+/// Dates `path` (a file or folder) back past `output::STALE_AFTER`, as
+/// what a killed run left long ago.
+pub fn make_stale(path: &Path) {
+    let long_ago = std::time::SystemTime::now()
+        - skintrack::output::STALE_AFTER
+        - std::time::Duration::from_secs(60);
+    std::fs::File::open(path)
+        .and_then(|f| f.set_modified(long_ago))
+        .expect("dated back");
+}
+
 /// Relative difference |a − b| / max(|b|, floor).
 pub fn rel_diff(a: f64, b: f64, floor: f64) -> f64 {
     (a - b).abs() / b.abs().max(floor)
