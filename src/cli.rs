@@ -189,6 +189,12 @@ pub enum Command {
         /// analysis reads each photo's tone curve from it.
         #[arg(long)]
         card: bool,
+        /// Frame the skin as a face photo is, with --unchanged: hair along
+        /// the right edge, a wall along the bottom, clothes on the left,
+        /// whose range of brightness lets the analysis read a changed tone
+        /// curve from the frame.
+        #[arg(long, requires = "unchanged")]
+        surround: bool,
         /// How far the treated area reaches beyond the measured region, px
         /// (left, right, below, and above up to the control region): its
         /// redness, relief and lines change there too, as on a face treated

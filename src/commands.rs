@@ -165,6 +165,7 @@ fn run_command(args: Args) -> Result<ExitCode> {
             erythema,
             chroma,
             card,
+            surround,
             treated_margin: _,
         } => {
             let opts = crate::phantom::UnchangedOptions {
@@ -176,6 +177,7 @@ fn run_command(args: Args) -> Result<ExitCode> {
                 erythema,
                 cameras: chroma.into(),
                 card,
+                surround,
                 ..Default::default()
             };
             let truth = crate::phantom::generate_unchanged(&out_dir, &opts)?;
@@ -197,6 +199,7 @@ fn run_command(args: Args) -> Result<ExitCode> {
             erythema,
             chroma: _,
             card,
+            surround: _,
             treated_margin,
         } => {
             let opts = crate::phantom::PhantomOptions {

@@ -189,6 +189,8 @@ pub(super) struct Skin {
     relief_area: Option<Rect>,
     /// A grey-step reference card stuck on the skin (baseline px).
     card: Option<Rect>,
+    /// Hair, clothes and a wall around the skin ([`Skin::with_surround`]).
+    surround: bool,
 }
 
 /// Linear reflectance of the card's six grey steps, left to right.
@@ -316,7 +318,42 @@ impl Skin {
             treated,
             relief_area: Some(treated),
             card: None,
+            surround: false,
         }
+    }
+
+    /// The same skin framed as a face photo is: hair along the right edge
+    /// of the baseline photo (its outer 14 %), a wall along the bottom (its
+    /// lower 11 %) and clothes along the left below the control region
+    /// (the outer 18 %, from a quarter of the height down). They are flat,
+    /// as dark as hair and as light as a wall, so the frame holds the range
+    /// of brightness that tells a changed tone curve from a changed light.
+    pub(super) fn with_surround(mut self, surround: bool) -> Skin {
+        self.surround = surround;
+        self
+    }
+
+    /// The reflectance of the surface around the skin at baseline point
+    /// (bx, by) and scene point (x, y), where there is one.
+    fn surround_at(&self, (bx, by): (f64, f64), (x, y): (f64, f64)) -> Option<[f64; 3]> {
+        if !self.surround {
+            return None;
+        }
+        let (u, v) = (bx / self.base_w(), by / self.base_h());
+        let grain = |key: u64, sx: f64, scale: f64| {
+            (0.5 + 0.5 * fbm(self.seed ^ key, x * sx, y, scale, 3)).clamp(0.0, 1.0)
+        };
+        let (colour, shade) = if u >= 0.86 {
+            // strands running down: fast across, slow along
+            ([0.055, 0.035, 0.022], 0.55 + 0.45 * grain(0x71, 6.0, 24.0))
+        } else if v >= 0.89 {
+            ([0.62, 0.6, 0.55], 0.97 + 0.03 * grain(0x72, 1.0, 40.0))
+        } else if u < 0.18 && v >= 0.25 {
+            ([0.04, 0.06, 0.16], 0.85 + 0.15 * grain(0x73, 1.0, 6.0))
+        } else {
+            return None;
+        };
+        Some(colour.map(|c| c * shade))
     }
 
     /// The same skin with a grey-step card stuck on it at `card`
@@ -409,7 +446,9 @@ impl Skin {
         let (u, v) = (x / w - 0.5, y / h - 0.5);
         let mut z = -200.0 * (u * u + 0.6 * v * v);
         let (ox, oy) = self.offset();
-        if self.card_grey(x - ox, y - oy).is_some() {
+        if self.card_grey(x - ox, y - oy).is_some()
+            || self.surround_at((x - ox, y - oy), (x, y)).is_some()
+        {
             return z;
         }
         // micro-relief: secondary furrows along irregular cell edges (depth
@@ -521,6 +560,9 @@ impl Skin {
         if let Some(grey) = self.card_grey(bx, by) {
             return [grey; 3];
         }
+        if let Some(surface) = self.surround_at((bx, by), (x, y)) {
+            return surface;
+        }
         let mut mel = 0.55
             + 0.08 * fbm(self.seed ^ 0x11, x, y, 90.0, 4)
             + 0.04 * fbm(self.seed ^ 0x12, x, y, 9.0, 2);
@@ -565,5 +607,42 @@ mod tests {
         assert_eq!(s.profile(14.0, 200.0), 200.0);
         assert!(s.profile(19.9, 200.0) < 1.0);
         assert_eq!(s.profile(25.0, 200.0), 0.0);
+    }
+
+    #[test]
+    fn a_surround_frames_the_skin_and_leaves_it_alone() {
+        let (w, h) = (400.0, 300.0);
+        let (sw, sh) = (w * SCENE_SCALE, h * SCENE_SCALE);
+        let roi = Rect::new(88, 75, 240, 180);
+        let skin = Skin::new(5, sw, sh, 0.05, roi, (400, 300));
+        let framed = Skin::new(5, sw, sh, 0.05, roi, (400, 300)).with_surround(true);
+        let (ox, oy) = ((sw - w) / 2.0, (sh - h) / 2.0);
+        let state = SkinState {
+            scar_depth_factor: 1.0,
+            relief_factor: 1.0,
+            line_factor: 1.0,
+            pigment_factor: 1.0,
+            redness: 0.0,
+            erythema: 0.1,
+        };
+        // baseline points: hair, wall, clothes; then the region and the control
+        let at = |s: &Skin, (bx, by): (f64, f64)| s.reflectance(bx + ox, by + oy, &state);
+        let hair = at(&framed, (0.95 * w, 0.5 * h));
+        let wall = at(&framed, (0.5 * w, 0.95 * h));
+        let clothes = at(&framed, (0.1 * w, 0.6 * h));
+        assert!(hair.iter().all(|&c| c < 0.06), "{hair:?}");
+        assert!(wall.iter().all(|&c| c > 0.5), "{wall:?}");
+        assert!(clothes[2] > 2.0 * clothes[0], "{clothes:?}");
+        // beyond the baseline frame too (a follow-up's view reaches there)
+        assert!(at(&framed, (1.1 * w, 0.5 * h)).iter().all(|&c| c < 0.06));
+        for y in (0..300).step_by(7) {
+            for x in (0..400).step_by(7) {
+                let (u, v) = (x as f64 / w, y as f64 / h);
+                let skin_here = u < 0.86 && v < 0.89 && !(u < 0.18 && v >= 0.25);
+                let p = (x as f64, y as f64);
+                let (a, b) = (at(&skin, p), at(&framed, p));
+                assert_eq!(a == b, skin_here, "({x}, {y}) {a:?} {b:?}");
+            }
+        }
     }
 }

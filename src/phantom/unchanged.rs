@@ -109,6 +109,8 @@ pub struct UnchangedOptions {
     pub cameras: Cameras,
     /// Stick a grey-step reference card on the skin (`PhantomOptions::card`).
     pub card: bool,
+    /// Frame the skin with hair, clothes and a wall, as a face photo is.
+    pub surround: bool,
 }
 
 /// Which camera's JPEGs the sessions get: the chroma resolution, and with
@@ -157,6 +159,7 @@ impl Default for UnchangedOptions {
             erythema: 0.0,
             cameras: Cameras::Full,
             card: false,
+            surround: false,
         }
     }
 }
@@ -333,7 +336,9 @@ pub fn generate_unchanged(out_dir: &Path, opts: &UnchangedOptions) -> Result<Unc
     let layout = Layout::new(w, h);
     let (sw, sh) = layout.scene_size;
     let card = opts.card.then_some(layout.card);
-    let skin = Skin::new(opts.seed, sw, sh, opts.mm_per_px, layout.roi, (w, h)).with_card(card);
+    let skin = Skin::new(opts.seed, sw, sh, opts.mm_per_px, layout.roi, (w, h))
+        .with_card(card)
+        .with_surround(opts.surround);
     let scene_from_base = Homography::translation(layout.offset.0, layout.offset.1);
     let base_from_scene = scene_from_base.inverse().expect("invariant: translation");
     let state = SkinState {
