@@ -12,6 +12,7 @@
 
 use super::{CaseDigest, TopicChanges};
 use crate::model::Topic;
+use crate::stats::quantile;
 use std::collections::BTreeMap;
 
 /// Width of a bin of weeks since the first treatment.
@@ -113,40 +114,9 @@ fn bin_stat(week: i64, v: &mut [f64]) -> BinStat {
     }
 }
 
-/// The `q` quantile of sorted `v` with linear interpolation between order
-/// statistics (NumPy's default, Hyndman–Fan type 7).
-#[must_use]
-pub fn quantile(sorted: &[f64], q: f64) -> f64 {
-    match sorted.len() {
-        0 => f64::NAN,
-        1 => sorted[0],
-        n => {
-            let h = (n - 1) as f64 * q;
-            let lo = h.floor() as usize;
-            let hi = (lo + 1).min(n - 1);
-            sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quantiles_match_numpy() {
-        // numpy.percentile([1, 2, 3, 4], [25, 50, 75]) = 1.75, 2.5, 3.25
-        let v = [1.0, 2.0, 3.0, 4.0];
-        assert_eq!(quantile(&v, 0.25), 1.75);
-        assert_eq!(quantile(&v, 0.5), 2.5);
-        assert_eq!(quantile(&v, 0.75), 3.25);
-        // numpy.percentile([-30, -10, 5], [25, 50, 75]) = -20, -10, -2.5
-        let v = [-30.0, -10.0, 5.0];
-        assert_eq!(quantile(&v, 0.25), -20.0);
-        assert_eq!(quantile(&v, 0.5), -10.0);
-        assert_eq!(quantile(&v, 0.75), -2.5);
-        assert_eq!(quantile(&[7.0], 0.25), 7.0);
-    }
 
     #[test]
     fn bins_are_the_nearest_four_weeks() {

@@ -346,6 +346,31 @@ fn a_tone_term_the_scene_cannot_tell_from_the_field_falls_back_to_the_plain_fiel
 }
 
 #[test]
+fn hair_along_one_edge_of_even_skin_is_lever_enough_for_the_tone_term() {
+    // a face photo: even skin, and dark hair in the last 8 of 48 block
+    // columns (a sixth of the blocks: their median deviation is the skin's
+    // few hundredths, their deciles see the hair)
+    let field = fall_off([0.0, 0.02, -0.01, -0.12, 0.0, -0.12]);
+    let scene = |c: usize, r: usize, _| {
+        if c >= 40 {
+            jumble(c, r, 0.3) - 2.2
+        } else {
+            jumble(c, r, 0.03)
+        }
+    };
+    for tone in [-0.08, 0.07] {
+        let (base, now) = photographed(scene, tone, &field);
+        let (roi, control) = (Rect::new(320, 240, 320, 240), Rect::new(20, 20, 120, 100));
+        let s = fit(&base, &now, roi, control).expect("a field");
+        assert!(
+            (s.contrast() - (1.0 + tone)).abs() < 1e-6,
+            "{tone}: {}",
+            s.contrast()
+        );
+    }
+}
+
+#[test]
 fn an_even_scene_gets_no_tone_term_and_the_plain_field() {
     // even skin: a spread of a few hundredths, below MIN_TONE_SPREAD
     let (base, now, roi, truth) = toned(0.0, 0.03);
