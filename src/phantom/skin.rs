@@ -340,16 +340,19 @@ impl Skin {
             return None;
         }
         let (u, v) = (bx / self.base_w(), by / self.base_h());
+        // three octaves of value noise from `scale`, the finest 3 px or
+        // more across (finer would alias on the 2×2 supersampled grid, and
+        // the alias would differ between visits)
         let grain = |key: u64, sx: f64, scale: f64| {
             (0.5 + 0.5 * fbm(self.seed ^ key, x * sx, y, scale, 3)).clamp(0.0, 1.0)
         };
         let (colour, shade) = if u >= 0.86 {
             // strands running down: fast across, slow along
-            ([0.055, 0.035, 0.022], 0.55 + 0.45 * grain(0x71, 6.0, 24.0))
+            ([0.055, 0.035, 0.022], 0.55 + 0.45 * grain(0x71, 2.0, 24.0))
         } else if v >= 0.89 {
             ([0.62, 0.6, 0.55], 0.97 + 0.03 * grain(0x72, 1.0, 40.0))
         } else if u < 0.18 && v >= 0.25 {
-            ([0.04, 0.06, 0.16], 0.85 + 0.15 * grain(0x73, 1.0, 6.0))
+            ([0.04, 0.06, 0.16], 0.85 + 0.15 * grain(0x73, 1.0, 12.0))
         } else {
             return None;
         };
