@@ -105,23 +105,21 @@ pub(super) fn changed(blocks: &[BlockColour], tone: f64, reference: Rect) -> Vec
     // the limits hold at the reference's brightness; a darker block's
     // colour moves more under the same rounding and noise of the encoded
     // levels, its limit by as much
-    let reference_weight: [f64; 2] = {
-        let weights: Vec<[f64; 2]> = if in_reference.len() >= MIN_REFERENCE_BLOCKS {
-            blocks
-                .iter()
-                .filter(|b| inside(b))
-                .map(BlockColour::level_weight)
-                .collect()
-        } else {
-            blocks.iter().map(BlockColour::level_weight).collect()
-        };
-        [0, 1].map(|a| median(&mut weights.iter().map(|w| w[a]).collect::<Vec<_>>()))
-    };
+    let weights: Vec<[f64; 2]> = blocks.iter().map(BlockColour::level_weight).collect();
+    let by_reference = in_reference.len() >= MIN_REFERENCE_BLOCKS;
+    let reference_weight: [f64; 2] = [0, 1].map(|a| {
+        let mut of_reference: Vec<f64> = blocks
+            .iter()
+            .zip(&weights)
+            .filter(|(b, _)| !by_reference || inside(b))
+            .map(|(_, w)| w[a])
+            .collect();
+        median(&mut of_reference)
+    });
     changes
         .iter()
-        .zip(blocks)
-        .map(|(c, b)| {
-            let w = b.level_weight();
+        .zip(&weights)
+        .map(|(c, w)| {
             (0..2).any(|a| {
                 (c[a] - centre[a]).abs() > limit[a] * (w[a] / reference_weight[a]).max(1.0)
             })
