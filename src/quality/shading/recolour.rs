@@ -83,39 +83,32 @@ pub(super) fn changed(blocks: &[BlockColour], tone: f64, reference: Rect) -> Vec
     // centres are non-negative: the pixel holding one is in the rectangle
     // exactly when the centre is
     let inside = |b: &BlockColour| reference.contains(b.centre.0 as usize, b.centre.1 as usize);
-    let in_reference: Vec<[f64; 2]> = blocks
+    let by_reference = blocks.iter().filter(|b| inside(b)).count() >= MIN_REFERENCE_BLOCKS;
+    // each block's weight of a level (see below), computed once
+    let weights: Vec<[f64; 2]> = blocks.iter().map(BlockColour::level_weight).collect();
+    // the blocks that set the white balance's change: the reference's, or all
+    struct Sample {
+        change: [f64; 2],
+        weight: [f64; 2],
+    }
+    let from: Vec<Sample> = blocks
         .iter()
-        .zip(&changes)
-        .filter(|(b, _)| inside(b))
-        .map(|(_, c)| *c)
+        .zip(changes.iter().zip(&weights))
+        .filter(|(b, _)| !by_reference || inside(b))
+        .map(|(_, (&change, &weight))| Sample { change, weight })
         .collect();
-    let from = if in_reference.len() >= MIN_REFERENCE_BLOCKS {
-        &in_reference
-    } else {
-        &changes
-    };
-    let centre: [f64; 2] =
-        [0, 1].map(|a| median(&mut from.iter().map(|c| c[a]).collect::<Vec<_>>()));
+    let median_of =
+        |f: &dyn Fn(&Sample) -> f64| median(&mut from.iter().map(f).collect::<Vec<_>>());
+    let centre: [f64; 2] = [0, 1].map(|a| median_of(&|s| s.change[a]));
     // the spread about that centre, of the same blocks: where the treated
     // skin is most of the surround, all blocks' spread would be its gap
     let limit: [f64; 2] = [0, 1].map(|a| {
-        let mut gaps: Vec<f64> = from.iter().map(|c| (c[a] - centre[a]).abs()).collect();
-        (SPREADS * 1.4826 * median(&mut gaps)).max(MIN_DEPARTURE)
+        (SPREADS * 1.4826 * median_of(&|s| (s.change[a] - centre[a]).abs())).max(MIN_DEPARTURE)
     });
     // the limits hold at the reference's brightness; a darker block's
     // colour moves more under the same rounding and noise of the encoded
     // levels, its limit by as much
-    let weights: Vec<[f64; 2]> = blocks.iter().map(BlockColour::level_weight).collect();
-    let by_reference = in_reference.len() >= MIN_REFERENCE_BLOCKS;
-    let reference_weight: [f64; 2] = [0, 1].map(|a| {
-        let mut of_reference: Vec<f64> = blocks
-            .iter()
-            .zip(&weights)
-            .filter(|(b, _)| !by_reference || inside(b))
-            .map(|(_, w)| w[a])
-            .collect();
-        median(&mut of_reference)
-    });
+    let reference_weight: [f64; 2] = [0, 1].map(|a| median_of(&|s| s.weight[a]));
     changes
         .iter()
         .zip(&weights)
