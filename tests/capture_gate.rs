@@ -8,7 +8,7 @@
 mod common;
 
 use assert_cmd::Command;
-use common::{analyze, json, tempdir};
+use common::{analyze, comparable_for_redness, json, tempdir};
 use serde_json::Value;
 use skintrack::phantom::{
     CaptureChange, CaptureClass, Chroma, SessionCapture, UnchangedOptions, UnchangedTruth,
@@ -266,13 +266,6 @@ fn accepted_capture_changes_of_unchanged_skin_stay_within_the_noise() {
     // lines: 9.4 %; the deficit at the baseline's lines, relative to the
     // control region: about 2 %)
     assert!(l <= 6.0, "lines repeatability {l} %");
-}
-
-/// Whether a session's `quality` lets redness be compared: `ok`, or a warn
-/// that concerns fine structure only (a softer photo); the JSON side of
-/// `Quality::colour_is_ok`.
-fn comparable_for_redness(q: &Value) -> bool {
-    q["status"] == "ok" || (q["status"] == "warn" && q["scope"] == "structure")
 }
 
 #[test]

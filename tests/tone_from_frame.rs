@@ -8,8 +8,7 @@
 
 mod common;
 
-use common::{analyze, tempdir};
-use serde_json::Value;
+use common::{analyze, comparable_for_redness, tempdir};
 use skintrack::phantom::{CapturePlan, UnchangedOptions, generate_unchanged};
 
 const REDNESS: &str = "colour.erythema_index_vs_control";
@@ -70,9 +69,4 @@ fn a_face_photos_frame_reads_the_tone_curve_and_the_redness_repeats_within_four_
     );
     // the skin alone on these seeds: 4.4 %, the tone curve unread
     assert!(median <= 4.0, "redness repeatability {median:.2} %");
-}
-
-/// `ok`, or a warn that concerns fine structure only.
-fn comparable_for_redness(q: &Value) -> bool {
-    q["status"] == "ok" || (q["status"] == "warn" && q["scope"] == "structure")
 }

@@ -121,3 +121,10 @@ pub fn mean_abs_difference(
     }
     sum / (a.width() * a.height() * 3) as f64
 }
+
+/// Whether a session's `quality` lets redness be compared: `ok`, or a warn
+/// that concerns fine structure only (a softer photo); the JSON side of
+/// `Quality::colour_is_ok`.
+pub fn comparable_for_redness(q: &serde_json::Value) -> bool {
+    q["status"] == "ok" || (q["status"] == "warn" && q["scope"] == "structure")
+}
