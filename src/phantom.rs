@@ -318,8 +318,8 @@ fn radiance(
                     let shade =
                         lighting.ambient + lighting.frontal * n[2] + lighting.side * ndl / l[2];
                     let sheen = lighting.sheen * ndh.powi(30);
-                    let (sx, sy) = scene(x as f64, y as f64);
-                    let refl = skin.reflectance(sx, sy, state);
+                    let refl =
+                        skin.pixel_reflectance(|dx, dy| scene(x as f64 + dx, y as f64 + dy), state);
                     let mut px = [0.0f32; 3];
                     for ch in 0..3 {
                         px[ch] = (gain_rgb[ch] * (0.92 * refl[ch] * shade + sheen)) as f32;

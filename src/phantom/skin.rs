@@ -196,6 +196,31 @@ pub(super) struct Skin {
 /// Linear reflectance of the card's six grey steps, left to right.
 const CARD_STEPS: [f64; 6] = [0.1, 0.17, 0.26, 0.37, 0.5, 0.66];
 
+/// The surround ([`Skin::with_surround`]), in shares of the baseline
+/// photo's width and height: hair from this u on, ...
+const HAIR_FROM_U: f64 = 0.86;
+/// ... a wall from this v down, ...
+const WALL_FROM_V: f64 = 0.89;
+/// ... and clothes left of this u, ...
+const CLOTHES_TO_U: f64 = 0.18;
+/// ... from this v down.
+const CLOTHES_FROM_V: f64 = 0.25;
+
+/// How far from the card and the surround the skin's relief reaches its
+/// full depth, baseline px.
+const RELIEF_FADE_PX: f64 = 3.0;
+
+/// What covers a point of the scene.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cover {
+    Skin,
+    /// The card's grey step, counted from the left.
+    CardStep(usize),
+    Hair,
+    Wall,
+    Clothes,
+}
+
 impl Skin {
     pub(super) fn new(
         seed: u64,
@@ -333,30 +358,124 @@ impl Skin {
         self
     }
 
-    /// The reflectance of the surface around the skin at baseline point
-    /// (bx, by) and scene point (x, y), where there is one.
-    fn surround_at(&self, (bx, by): (f64, f64), (x, y): (f64, f64)) -> Option<[f64; 3]> {
+    /// What covers scene point (x, y): the card where it is stuck, the
+    /// hair, wall and clothes of the surround, else the skin.
+    fn cover(&self, x: f64, y: f64) -> Cover {
+        let (ox, oy) = self.offset();
+        let (bx, by) = (x - ox, y - oy);
+        if let Some(step) = self.card_step(bx, by) {
+            return Cover::CardStep(step);
+        }
         if !self.surround {
-            return None;
+            return Cover::Skin;
         }
         let (u, v) = (bx / self.base_w(), by / self.base_h());
+        if u >= HAIR_FROM_U {
+            Cover::Hair
+        } else if v >= WALL_FROM_V {
+            Cover::Wall
+        } else if u < CLOTHES_TO_U && v >= CLOTHES_FROM_V {
+            Cover::Clothes
+        } else {
+            Cover::Skin
+        }
+    }
+
+    /// Distance from baseline point (bx, by) to the nearest flat surface
+    /// (the card or the surround), px; 0 on one, infinite without any.
+    fn flat_distance(&self, bx: f64, by: f64) -> f64 {
+        let mut d = f64::INFINITY;
+        if let Some(c) = self.card {
+            let (x0, y0) = (c.x as f64, c.y as f64);
+            let dx = (x0 - bx).max(bx - (x0 + c.w as f64)).max(0.0);
+            let dy = (y0 - by).max(by - (y0 + c.h as f64)).max(0.0);
+            d = d.min(dx.hypot(dy));
+        }
+        if self.surround {
+            let (w, h) = (self.base_w(), self.base_h());
+            let clothes = (bx - CLOTHES_TO_U * w)
+                .max(0.0)
+                .hypot((CLOTHES_FROM_V * h - by).max(0.0));
+            d = d
+                .min((HAIR_FROM_U * w - bx).max(0.0))
+                .min((WALL_FROM_V * h - by).max(0.0))
+                .min(clothes);
+        }
+        d
+    }
+
+    /// The reflectance of `cover` at scene point (x, y).
+    fn cover_reflectance(&self, cover: Cover, x: f64, y: f64, s: &SkinState) -> [f64; 3] {
         // three octaves of value noise from `scale`, the finest 3 px or
-        // more across (finer would alias on the 2×2 supersampled grid, and
-        // the alias would differ between visits)
+        // more across (finer would alias, and the alias would differ
+        // between visits)
         let grain = |key: u64, sx: f64, scale: f64| {
             (0.5 + 0.5 * fbm(self.seed ^ key, x * sx, y, scale, 3)).clamp(0.0, 1.0)
         };
-        let (colour, shade) = if u >= 0.86 {
+        let (colour, shade) = match cover {
+            Cover::Skin => return self.skin_reflectance(x, y, s),
+            Cover::CardStep(step) => return [CARD_STEPS[step]; 3],
             // strands running down: fast across, slow along
-            ([0.055, 0.035, 0.022], 0.55 + 0.45 * grain(0x71, 2.0, 24.0))
-        } else if v >= 0.89 {
-            ([0.62, 0.6, 0.55], 0.97 + 0.03 * grain(0x72, 1.0, 40.0))
-        } else if u < 0.18 && v >= 0.25 {
-            ([0.04, 0.06, 0.16], 0.85 + 0.15 * grain(0x73, 1.0, 12.0))
-        } else {
-            return None;
+            Cover::Hair => ([0.055, 0.035, 0.022], 0.55 + 0.45 * grain(0x71, 2.0, 24.0)),
+            Cover::Wall => ([0.62, 0.6, 0.55], 0.97 + 0.03 * grain(0x72, 1.0, 40.0)),
+            Cover::Clothes => ([0.04, 0.06, 0.16], 0.85 + 0.15 * grain(0x73, 1.0, 12.0)),
         };
-        Some(colour.map(|c| c * shade))
+        colour.map(|c| c * shade)
+    }
+
+    /// Linear RGB reflectance at scene point (x, y).
+    pub(super) fn reflectance(&self, x: f64, y: f64, s: &SkinState) -> [f64; 3] {
+        self.cover_reflectance(self.cover(x, y), x, y, s)
+    }
+
+    /// The mean linear reflectance over one pixel, as a sensor integrates
+    /// it: `footprint(dx, dy)` is the scene point at offset (dx, dy) from
+    /// the pixel's centre, |dx|, |dy| ≤ ½. Where one surface covers the
+    /// whole pixel this is the reflectance at its centre; across the edge
+    /// of the card or the surround each surface is weighed by the share of
+    /// an 8 × 8 grid of the pixel it covers. Sampled at the centre only, an
+    /// edge would sit at the pixel boundary nearest to it, up to ½ px off,
+    /// and off by the same amount all along an edge of the baseline photo
+    /// (whose rows run along the edges): the photos would disagree about
+    /// where the edge is.
+    pub(super) fn pixel_reflectance(
+        &self,
+        footprint: impl Fn(f64, f64) -> (f64, f64),
+        s: &SkinState,
+    ) -> [f64; 3] {
+        let (cx, cy) = footprint(0.0, 0.0);
+        let centre = self.cover(cx, cy);
+        let one_cover = (!self.surround && self.card.is_none())
+            || [(-0.5, -0.5), (0.5, -0.5), (-0.5, 0.5), (0.5, 0.5)]
+                .into_iter()
+                .all(|(dx, dy)| {
+                    let (x, y) = footprint(dx, dy);
+                    self.cover(x, y) == centre
+                });
+        if one_cover {
+            return self.cover_reflectance(centre, cx, cy, s);
+        }
+        const N: usize = 8;
+        let mut tally: Vec<(Cover, usize)> = Vec::with_capacity(3);
+        for j in 0..N {
+            for i in 0..N {
+                let offset = |k: usize| (k as f64 + 0.5) / N as f64 - 0.5;
+                let (x, y) = footprint(offset(i), offset(j));
+                let c = self.cover(x, y);
+                match tally.iter_mut().find(|(t, _)| *t == c) {
+                    Some((_, n)) => *n += 1,
+                    None => tally.push((c, 1)),
+                }
+            }
+        }
+        let mut mean = [0.0; 3];
+        for (c, n) in tally {
+            let r = self.cover_reflectance(c, cx, cy, s);
+            for k in 0..3 {
+                mean[k] += r[k] * n as f64 / (N * N) as f64;
+            }
+        }
+        mean
     }
 
     /// The same skin with a grey-step card stuck on it at `card`
@@ -366,15 +485,15 @@ impl Skin {
         self
     }
 
-    /// The card's reflectance at baseline point (bx, by), where it is.
-    fn card_grey(&self, bx: f64, by: f64) -> Option<f64> {
+    /// The card's step at baseline point (bx, by), where it is.
+    fn card_step(&self, bx: f64, by: f64) -> Option<usize> {
         let c = self.card?;
         let (u, v) = (
             (bx - c.x as f64) / c.w as f64,
             (by - c.y as f64) / c.h as f64,
         );
         ((0.0..1.0).contains(&u) && (0.0..1.0).contains(&v))
-            .then(|| CARD_STEPS[(u * CARD_STEPS.len() as f64) as usize])
+            .then(|| (u * CARD_STEPS.len() as f64) as usize)
     }
 
     /// The same skin with the relief and line factors acting over the whole
@@ -443,17 +562,29 @@ impl Skin {
         depth
     }
 
-    /// Height in µm (positive toward the camera) at scene point (x, y).
+    /// Height in µm (positive toward the camera) at scene point (x, y):
+    /// the face's curve, and the skin's relief fading to nothing over
+    /// [`RELIEF_FADE_PX`] toward the card and the surround (flat surfaces:
+    /// a relief cut off at their edge would draw a line of shading there,
+    /// sampled where the pixel corners happen to fall).
     pub(super) fn height(&self, x: f64, y: f64, s: &SkinState) -> f64 {
         let (w, h) = self.size;
         let (u, v) = (x / w - 0.5, y / h - 0.5);
-        let mut z = -200.0 * (u * u + 0.6 * v * v);
+        let z = -200.0 * (u * u + 0.6 * v * v);
         let (ox, oy) = self.offset();
-        if self.card_grey(x - ox, y - oy).is_some()
-            || self.surround_at((x - ox, y - oy), (x, y)).is_some()
-        {
+        let t = (self.flat_distance(x - ox, y - oy) / RELIEF_FADE_PX).min(1.0);
+        let fade = t * t * (3.0 - 2.0 * t);
+        if fade == 0.0 {
             return z;
         }
+        z + fade * self.relief(x, y, s)
+    }
+
+    /// The skin's relief in µm at scene point (x, y): furrows, lines,
+    /// pores and scars.
+    fn relief(&self, x: f64, y: f64, s: &SkinState) -> f64 {
+        let (ox, oy) = self.offset();
+        let mut z = 0.0;
         // micro-relief: secondary furrows along irregular cell edges (depth
         // varying from place to place), primary line families, fine roughness
         let d = self.edge_distance(x, y);
@@ -556,16 +687,10 @@ impl Skin {
         index(roi) - index(control)
     }
 
-    /// Linear RGB reflectance at scene point (x, y).
-    pub(super) fn reflectance(&self, x: f64, y: f64, s: &SkinState) -> [f64; 3] {
+    /// The skin's own linear RGB reflectance at scene point (x, y).
+    fn skin_reflectance(&self, x: f64, y: f64, s: &SkinState) -> [f64; 3] {
         let (ox, oy) = self.offset();
         let (bx, by) = (x - ox, y - oy);
-        if let Some(grey) = self.card_grey(bx, by) {
-            return [grey; 3];
-        }
-        if let Some(surface) = self.surround_at((bx, by), (x, y)) {
-            return surface;
-        }
         let mut mel = 0.55
             + 0.08 * fbm(self.seed ^ 0x11, x, y, 90.0, 4)
             + 0.04 * fbm(self.seed ^ 0x12, x, y, 9.0, 2);
@@ -610,6 +735,61 @@ mod tests {
         assert_eq!(s.profile(14.0, 200.0), 200.0);
         assert!(s.profile(19.9, 200.0) < 1.0);
         assert_eq!(s.profile(25.0, 200.0), 0.0);
+    }
+
+    #[test]
+    fn a_pixel_across_an_edge_holds_each_surface_by_the_share_it_covers() {
+        let (w, h) = (400.0, 300.0);
+        let (sw, sh) = (w * SCENE_SCALE, h * SCENE_SCALE);
+        let card = Rect::new(100, 40, 120, 30);
+        let skin = Skin::new(3, sw, sh, 0.05, Rect::new(88, 75, 240, 180), (400, 300))
+            .with_card(Some(card))
+            .with_surround(true);
+        let (ox, oy) = ((sw - w) / 2.0, (sh - h) / 2.0);
+        let state = SkinState {
+            scar_depth_factor: 1.0,
+            relief_factor: 1.0,
+            line_factor: 1.0,
+            pigment_factor: 1.0,
+            redness: 0.0,
+            erythema: 0.0,
+        };
+        // a pixel of the baseline photo centred at (bx, by)
+        let pixel = |bx: f64, by: f64| {
+            skin.pixel_reflectance(|dx, dy| (bx + dx + ox, by + dy + oy), &state)
+        };
+        let point = |bx: f64, by: f64| skin.reflectance(bx + ox, by + oy, &state);
+        // the card's left edge at x = 100: the pixel centred 0.25 px to its
+        // right is ¾ card (the first step, 0.1) and ¼ skin, each read at the
+        // pixel's centre
+        let (bx, by) = (100.25, 55.0);
+        let skin_here = skin.skin_reflectance(bx + ox, by + oy, &state);
+        let mixed = pixel(bx, by);
+        for c in 0..3 {
+            let expected = 0.75 * 0.1 + 0.25 * skin_here[c];
+            assert!(
+                (mixed[c] - expected).abs() < 1e-12,
+                "{c}: {mixed:?} {skin_here:?}"
+            );
+        }
+        // the wall from v = 0.89 (y = 267): centred on the edge, half wall
+        let (bx, by) = (200.0, 267.0);
+        let wall = point(bx, by);
+        let skin_here = skin.skin_reflectance(bx + ox, by + oy, &state);
+        let mixed = pixel(bx, by);
+        for c in 0..3 {
+            assert!((mixed[c] - 0.5 * (wall[c] + skin_here[c])).abs() < 1e-12);
+        }
+        // inside one surface, the pixel is its centre's reflectance
+        assert_eq!(pixel(200.0, 150.0), point(200.0, 150.0));
+        assert_eq!(pixel(380.0, 150.0), point(380.0, 150.0));
+        // the relief fades toward the edge: no step of height across it
+        let height = |bx: f64, by: f64| skin.height(bx + ox, by + oy, &state);
+        for k in 0..40 {
+            let x = 250.0 + 3.1 * f64::from(k);
+            let step = (height(x, 266.9) - height(x, 267.1)).abs();
+            assert!(step < 0.05, "height step {step} µm at x {x}");
+        }
     }
 
     #[test]
