@@ -21,7 +21,7 @@ pub struct Baseline<'a> {
     /// Keypoints of the level the baseline's pyramid alone gives for
     /// keypoints: (level, keypoints asked for, features).
     features: Option<(usize, usize, Features)>,
-    /// `pyramid::linear_structure` of each level refined as a whole image.
+    /// `pyramid::structure` of each level refined as a whole image.
     structure: Vec<Option<Plane>>,
 }
 
@@ -64,7 +64,7 @@ impl<'a> Baseline<'a> {
                     .map(|k| {
                         let (w, h) = pyramid.size(k);
                         (w * h <= LOCAL_NORM_PIXELS)
-                            .then(|| pyramid.plane(k).map(pyramid::linear_structure))
+                            .then(|| pyramid.plane(k).map(pyramid::structure))
                             .flatten()
                     })
                     .collect()
@@ -93,12 +93,12 @@ impl<'a> Baseline<'a> {
             .map(|(_, _, f)| f)
     }
 
-    /// `pyramid::linear_structure` of level `k`, whose plane is `plane`: made ahead
+    /// `pyramid::structure` of level `k`, whose plane is `plane`: made ahead
     /// or now.
     pub(super) fn structure(&self, k: usize, plane: &Plane) -> Cow<'_, Plane> {
         match self.structure.get(k) {
             Some(Some(s)) => Cow::Borrowed(s),
-            _ => Cow::Owned(pyramid::linear_structure(plane)),
+            _ => Cow::Owned(pyramid::structure(plane)),
         }
     }
 }

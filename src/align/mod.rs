@@ -280,7 +280,7 @@ fn refine_path(
         let (w, h) = pb.size(k);
         let r = match (pb.plane(k), pm.plane(k)) {
             (Some(b), Some(m)) if w * h <= LOCAL_NORM_PIXELS => {
-                let (tb, tm) = rayon::join(|| pb.structure(k, b), || pyramid::linear_structure(m));
+                let (tb, tm) = rayon::join(|| pb.structure(k, b), || pyramid::structure(m));
                 refine::refine(
                     &*tb,
                     &tm,

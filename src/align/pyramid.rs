@@ -185,35 +185,6 @@ const EPSILON: f32 = 1.0;
 /// `NaN` pixels are treated as the local mean (zero band).
 #[must_use]
 pub fn structure(p: &Plane) -> Plane {
-    structure_in(p, Light::Encoded)
-}
-
-/// [`structure`] of the linear light of an sRGB-encoded grey image, with
-/// the contrast floor of one *encoded* grey level at each place's
-/// brightness, which the dense stage registers. A lens blurs linear light:
-/// a blurred edge between surfaces of 10:1 (hair or clothes against skin)
-/// is symmetric there and lopsided in encoded values, where a softer photo's
-/// edge moves toward its dark side, by 0.25 px at σ 1.4 px against 0.6 px
-/// (BENCHMARKS.md, "A framed phantom's edges"). The floor keeps dark
-/// texture as it was: one encoded level is worth
-/// [`encoded_step`] of linear light there, so in a dark, smooth place the
-/// band, its RMS and the floor all scale alike and the representation is
-/// the encoded one's.
-#[must_use]
-pub fn linear_structure(p: &Plane) -> Plane {
-    structure_in(p, Light::Linear)
-}
-
-/// Which light [`structure_in`] takes the local contrast of.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Light {
-    /// The encoded grey values as they are.
-    Encoded,
-    /// Their linear light ([`decoded`]).
-    Linear,
-}
-
-fn structure_in(p: &Plane, light: Light) -> Plane {
     let finite_mean = {
         let v: Vec<f64> = p
             .data()
@@ -223,11 +194,7 @@ fn structure_in(p: &Plane, light: Light) -> Plane {
             .collect();
         (crate::filters::det_sum(&v) / v.len().max(1) as f64) as f32
     };
-    let filled = p.map(|v| match (v.is_finite(), light) {
-        (false, _) => finite_mean,
-        (true, Light::Encoded) => v,
-        (true, Light::Linear) => decoded(v),
-    });
+    let filled = p.map(|v| if v.is_finite() { v } else { finite_mean });
     let smooth = separable(&filled, &[0.0625, 0.25, 0.375, 0.25, 0.0625]);
     let mean = box_mean(&smooth, MEAN_RADIUS);
     let band: Vec<f32> = smooth
@@ -242,175 +209,7 @@ fn structure_in(p: &Plane, light: Light) -> Plane {
         .data()
         .iter()
         .zip(energy.data())
-        .zip(mean.data())
-        .map(|((b, e), &m)| {
-            let floor = match light {
-                Light::Encoded => EPSILON,
-                Light::Linear => EPSILON * encoded_step(m),
-            };
-            b / (e + floor * floor).sqrt()
-        })
+        .map(|(b, e)| b / (e + EPSILON * EPSILON).sqrt())
         .collect();
     Plane::from_vec(p.width(), p.height(), out).expect("invariant: same size")
-}
-
-/// Steps of [`decoded`]'s table per encoded grey level.
-const DECODE_STEPS: usize = 16;
-
-/// Linear light (on the 0–255 scale) of an sRGB-encoded grey level (0–255,
-/// clamped; NaN stays NaN), from a table with linear interpolation (within
-/// 1e-4 of a level of the exact curve).
-#[must_use]
-#[inline]
-pub fn decoded(v: f32) -> f32 {
-    static TABLE: std::sync::LazyLock<Vec<f32>> = std::sync::LazyLock::new(|| {
-        (0..=255 * DECODE_STEPS + 1)
-            .map(|k| {
-                let v = (k as f64 / DECODE_STEPS as f64).min(255.0);
-                (255.0 * crate::raster::srgb_to_linear(v)) as f32
-            })
-            .collect()
-    });
-    if v.is_nan() {
-        return v;
-    }
-    let t = v.clamp(0.0, 255.0) * DECODE_STEPS as f32;
-    let k = t as usize;
-    let f = t - k as f32;
-    TABLE[k] + f * (TABLE[k + 1] - TABLE[k])
-}
-
-/// How much linear light (0–255 scale) one encoded grey level is worth at
-/// linear level `l`: the slope of the sRGB curve there, d(linear)/d(encoded).
-#[must_use]
-pub fn encoded_step(l: f32) -> f32 {
-    let c = (l / 255.0).max(0.0);
-    if c <= 0.003_130_8 {
-        1.0 / 12.92
-    } else {
-        (2.4 / 1.055) * c.powf(1.4 / 2.4)
-    }
-}
-
-/// A grey source seen in linear light ([`decoded`] on every read): what the
-/// dense stage registers on levels too large for [`linear_structure`].
-#[derive(Clone, Copy)]
-pub struct LinearLight<'a, S: GreySource + ?Sized>(pub &'a S);
-
-impl<S: GreySource + ?Sized> GreySource for LinearLight<'_, S> {
-    fn width(&self) -> usize {
-        self.0.width()
-    }
-    fn height(&self) -> usize {
-        self.0.height()
-    }
-    #[inline]
-    fn grey(&self, x: usize, y: usize) -> f32 {
-        decoded(self.0.grey(x, y))
-    }
-    fn row_into(&self, y: usize, buf: &mut [f32]) {
-        self.0.row_into(y, buf);
-        for v in buf.iter_mut() {
-            *v = decoded(*v);
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::raster::{linear_to_srgb, srgb_to_linear};
-
-    #[test]
-    fn the_decoding_table_is_the_srgb_curve_and_its_slope() {
-        for k in 0..=25_500 {
-            let v = k as f32 / 100.0;
-            let exact = 255.0 * srgb_to_linear(f64::from(v));
-            assert!((f64::from(decoded(v)) - exact).abs() < 1e-4, "{v}");
-            // the slope at that brightness, against a central difference
-            let l = exact as f32;
-            let h = 0.01;
-            let numeric = 255.0
-                * (srgb_to_linear(f64::from(v) + h) - srgb_to_linear(f64::from(v) - h))
-                / (2.0 * h);
-            if v > 11.0 && v < 254.0 {
-                let step = f64::from(encoded_step(l));
-                assert!(
-                    (step - numeric).abs() < 1e-3 * numeric,
-                    "{v}: {step} {numeric}"
-                );
-            }
-        }
-        assert_eq!(decoded(-3.0), 0.0);
-        assert_eq!(decoded(300.0), 255.0);
-        assert!(decoded(f32::NAN).is_nan());
-    }
-
-    /// A vertical edge between linear reflectances `dark` and `bright` at
-    /// x = 32.0, blurred by σ in linear light, encoded: 64 × 16 px.
-    fn edge(dark: f64, bright: f64, sigma: f64) -> Plane {
-        let erf = |x: f64| {
-            // Abramowitz–Stegun 7.1.26 (|error| < 1.5e-7)
-            let t = 1.0 / (1.0 + 0.327_591_1 * x.abs());
-            let y = 1.0
-                - t * (0.254_829_592
-                    + t * (-0.284_496_736
-                        + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))))
-                    * (-x * x).exp();
-            y.copysign(x)
-        };
-        Plane::from_fn(64, 16, |x, _| {
-            let s = 0.5 * (1.0 + erf((x as f64 - 32.0) / (sigma * 2f64.sqrt())));
-            linear_to_srgb(dark + (bright - dark) * s) as f32
-        })
-    }
-
-    /// Where row 8 of a structure image crosses zero between x = 28 and 36.
-    fn zero_crossing(s: &Plane) -> f64 {
-        (28..36)
-            .find_map(|x| {
-                let (a, b) = (f64::from(s.at(x, 8)), f64::from(s.at(x + 1, 8)));
-                (a.signum() != b.signum()).then(|| x as f64 + a / (a - b))
-            })
-            .expect("a crossing at the edge")
-    }
-
-    #[test]
-    fn a_softer_photos_edge_stays_in_place_in_linear_light() {
-        // hair (0.03) against skin (0.3): the same edge at σ 0.6 and 1.5 px
-        let (sharp, soft) = (edge(0.03, 0.3, 0.6), edge(0.03, 0.3, 1.5));
-        let moved = |f: fn(&Plane) -> Plane| zero_crossing(&f(&soft)) - zero_crossing(&f(&sharp));
-        let (encoded, linear) = (moved(structure), moved(linear_structure));
-        eprintln!("the edge moved {encoded:+.3} px encoded, {linear:+.3} px in linear light");
-        assert!(
-            linear.abs() < 0.05,
-            "linear light moved the edge {linear:+.3} px"
-        );
-        assert!(
-            encoded.abs() > 0.15,
-            "encoded values moved it {encoded:+.3} px"
-        );
-    }
-
-    #[test]
-    fn dark_smooth_texture_reads_as_in_encoded_values() {
-        // a faint texture around encoded level 40: the floor of one encoded
-        // level keeps its local contrast as the encoded representation has it
-        let p = Plane::from_fn(64, 64, |x, y| {
-            40.0 + 2.0 * ((x as f32 * 0.9).sin() + (y as f32 * 0.7).cos())
-        });
-        let (e, l) = (structure(&p), linear_structure(&p));
-        let (mut num, mut den) = (0.0, 0.0);
-        for y in 12..52 {
-            for x in 12..52 {
-                num += f64::from(e.at(x, y) - l.at(x, y)).powi(2);
-                den += f64::from(e.at(x, y)).powi(2);
-            }
-        }
-        assert!(
-            num / den < 0.01,
-            "relative difference {}",
-            (num / den).sqrt()
-        );
-    }
 }

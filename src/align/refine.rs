@@ -5,10 +5,6 @@
 //! iteration (so the objective is the zero-mean normalised residual, as in
 //! ECC) and Tukey-biweight weights (occlusions, hair, a bandage and the
 //! skin that changed most are down-weighted instead of pulling the fit).
-//! The residuals' scale is read per block of an 8 × 8 grid, and each block
-//! weighs by its inverse variance: a dark surface (hair, clothes) carries
-//! ten times skin's noise in encoded levels, and weighed like skin its
-//! noise moved the fit's far corners by tenths of a pixel.
 //!
 //! The template is the base image: its gradients and the 8×N steepest-descent
 //! matrix are computed once per level at a spread of high-gradient sample
@@ -22,7 +18,6 @@
 //! warped position when the level starts (the remaining motion there is
 //! sub-pixel, so the neighbourhood statistics do not change).
 
-use super::pyramid::{LinearLight, decoded};
 use super::warp::bicubic_source;
 use crate::geometry::Homography;
 use crate::raster::{GreySource, Rect};
@@ -74,23 +69,15 @@ pub struct Refined {
 pub enum Representation {
     /// Both planes are already local-contrast images.
     Structure,
-    /// Both planes are sRGB-encoded grey images, compared in linear light
-    /// (0–255 scale, [`LinearLight`]; the moving image is interpolated in
-    /// encoded values and the sample decoded, one decoding per sample
-    /// instead of sixteen); each sample is normalised by its own
-    /// neighbourhood, with a contrast floor of one encoded grey level at
-    /// its brightness.
+    /// Both planes are grey images; each sample is normalised by its own
+    /// neighbourhood.
     LocalNorm,
 }
 
 /// Radius of the neighbourhood of [`Representation::LocalNorm`], px.
 const NORM_RADIUS: isize = 6;
-/// Contrast floor of the local normalisation (encoded grey levels).
+/// Contrast floor of the local normalisation (grey levels).
 const NORM_EPSILON: f64 = 1.0;
-/// Blocks per side of the grid on which the residuals' scale is read.
-const NOISE_GRID: usize = 8;
-/// Fewest samples of a block for a scale of its own (else the global one).
-const NOISE_MIN_SAMPLES: usize = 16;
 
 struct Sample {
     x: f32,
@@ -103,8 +90,7 @@ struct Sample {
 }
 
 /// Mean and contrast (√(var + ε²)) of the `(2r+1)²` neighbourhood of
-/// (x, y) of a plane in linear light, clamped to the plane; NaN pixels
-/// skipped. ε is one encoded grey level at the mean's brightness.
+/// (x, y), clamped to the plane; NaN pixels skipped.
 fn local_stats<S: GreySource + ?Sized>(p: &S, x: isize, y: isize, r: isize) -> (f64, f64) {
     let (w, h) = (p.width() as isize, p.height() as isize);
     let (mut n, mut s, mut s2) = (0.0, 0.0, 0.0);
@@ -123,8 +109,7 @@ fn local_stats<S: GreySource + ?Sized>(p: &S, x: isize, y: isize, r: isize) -> (
     }
     let mean = s / n;
     let var = (s2 / n - mean * mean).max(0.0);
-    let floor = NORM_EPSILON * f64::from(super::pyramid::encoded_step(mean as f32));
-    (mean, (var + floor * floor).sqrt())
+    (mean, (var + NORM_EPSILON * NORM_EPSILON).sqrt())
 }
 
 /// Picks the strongest-gradient pixel of each cell of a grid (spread over
@@ -241,7 +226,6 @@ fn pick_local_norm<T: GreySource + ?Sized>(
     s: f64,
     norm: &Homography,
 ) -> Vec<Sample> {
-    let t = &LinearLight(t);
     let (w, h) = (t.width(), t.height());
     let scan = cell.min(LOCAL_SCAN);
     let off = (cell - scan) / 2;
@@ -318,12 +302,7 @@ pub fn refine<T: GreySource + ?Sized, M: GreySource + ?Sized>(
             .max(2.0) as isize;
         samples.par_iter_mut().for_each(|sm| {
             if let Some((u, v)) = g.apply(f64::from(sm.x), f64::from(sm.y)) {
-                let (mu, sc) = local_stats(
-                    &LinearLight(moving),
-                    u.round() as isize,
-                    v.round() as isize,
-                    radius,
-                );
+                let (mu, sc) = local_stats(moving, u.round() as isize, v.round() as isize, radius);
                 sm.mu = mu as f32;
                 sm.inv_scale = (1.0 / sc) as f32;
             }
@@ -352,9 +331,8 @@ pub fn refine<T: GreySource + ?Sized, M: GreySource + ?Sized>(
                 let (x, y) = (f64::from(sm.x), f64::from(sm.y));
                 let wz = m[2][0] * x + m[2][1] * y + m[2][2];
                 *o = if wz > 1e-12 {
-                    let raw = value_at(
+                    let raw = bicubic_source(
                         moving,
-                        rep,
                         ((m[0][0] * x + m[0][1] * y + m[0][2]) / wz) as f32,
                         ((m[1][0] * x + m[1][1] * y + m[1][2]) / wz) as f32,
                     );
@@ -396,8 +374,7 @@ pub fn refine<T: GreySource + ?Sized, M: GreySource + ?Sized>(
                 .map(|(sm, &i)| (a * f64::from(i) + b - f64::from(sm.t)).abs()),
         );
         let sigma = (1.4826 * median(&mut resid)).max(1e-6);
-        let block = |sm: &Sample| noise_block(sm, template.width(), template.height());
-        let scales = block_scales(&samples, &warped, (a, b), sigma, block);
+        let c = 4.685 * sigma;
         let mut hess = nalgebra::SMatrix::<f64, 8, 8>::zeros();
         let mut rhs = nalgebra::SVector::<f64, 8>::zeros();
         let (mut wsum, mut wr2) = (0.0, 0.0);
@@ -406,14 +383,11 @@ pub fn refine<T: GreySource + ?Sized, M: GreySource + ?Sized>(
                 continue;
             }
             let r = a * f64::from(i) + b - f64::from(sm.t);
-            let scale = scales[block(sm)];
-            let u = r / (4.685 * scale);
+            let u = r / c;
             if u.abs() >= 1.0 {
                 continue;
             }
-            // Tukey on the block's scale, times its inverse variance
-            // (relative to the global one, so that σ² below stays global)
-            let wt = (1.0 - u * u).powi(2) * (sigma / scale).powi(2);
+            let wt = (1.0 - u * u).powi(2);
             let sd = nalgebra::SVector::<f64, 8>::from_column_slice(&sm.sd);
             hess += wt * sd * sd.transpose();
             rhs += wt * r * sd;
@@ -454,55 +428,8 @@ pub fn refine<T: GreySource + ?Sized, M: GreySource + ?Sized>(
         }
     }
     out.moving_from_base = g;
-    out.correlation = correlation(&samples, moving, rep, &g);
+    out.correlation = correlation(&samples, moving, &g);
     out
-}
-
-/// MOVING at (x, y) as `rep` compares it: bicubic, and decoded to linear
-/// light for [`Representation::LocalNorm`].
-#[inline]
-fn value_at<M: GreySource + ?Sized>(moving: &M, rep: Representation, x: f32, y: f32) -> f32 {
-    let v = bicubic_source(moving, x, y);
-    match rep {
-        Representation::Structure => v,
-        Representation::LocalNorm => decoded(v),
-    }
-}
-
-/// The block of the [`NOISE_GRID`] grid over a `w × h` level that holds
-/// sample `sm`.
-fn noise_block(sm: &Sample, w: usize, h: usize) -> usize {
-    let cell = |v: f32, n: usize| {
-        ((f64::from(v) / n as f64 * NOISE_GRID as f64) as usize).min(NOISE_GRID - 1)
-    };
-    cell(sm.y, h) * NOISE_GRID + cell(sm.x, w)
-}
-
-/// The robust scale (1.4826 × the median absolute residual) of each block's
-/// residuals `a·i + b − t`, or `global` for a block of fewer than
-/// [`NOISE_MIN_SAMPLES`] samples inside MOVING.
-fn block_scales(
-    samples: &[Sample],
-    warped: &[f32],
-    (a, b): (f64, f64),
-    global: f64,
-    block: impl Fn(&Sample) -> usize,
-) -> Vec<f64> {
-    let mut per: Vec<Vec<f64>> = vec![Vec::new(); NOISE_GRID * NOISE_GRID];
-    for (sm, &i) in samples.iter().zip(warped) {
-        if i.is_finite() {
-            per[block(sm)].push((a * f64::from(i) + b - f64::from(sm.t)).abs());
-        }
-    }
-    per.iter_mut()
-        .map(|r| {
-            if r.len() >= NOISE_MIN_SAMPLES {
-                (1.4826 * median(r)).max(1e-6)
-            } else {
-                global
-            }
-        })
-        .collect()
 }
 
 /// Corner standard error (level px) from the weighted normal matrix.
@@ -552,18 +479,13 @@ fn precision(
 
 /// Pearson correlation of the template samples and the moving image sampled
 /// through `g` (the dense stage's own similarity, in structure space).
-fn correlation<M: GreySource + ?Sized>(
-    samples: &[Sample],
-    moving: &M,
-    rep: Representation,
-    g: &Homography,
-) -> f64 {
+fn correlation<M: GreySource + ?Sized>(samples: &[Sample], moving: &M, g: &Homography) -> f64 {
     let (mut n, mut sa, mut sb, mut saa, mut sbb, mut sab) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
     for sm in samples {
         let Some((x, y)) = g.apply(f64::from(sm.x), f64::from(sm.y)) else {
             continue;
         };
-        let v = (value_at(moving, rep, x as f32, y as f32) - sm.mu) * sm.inv_scale;
+        let v = (bicubic_source(moving, x as f32, y as f32) - sm.mu) * sm.inv_scale;
         if !v.is_finite() {
             continue;
         }
@@ -581,55 +503,4 @@ fn correlation<M: GreySource + ?Sized>(
     let cov = sab - sa * sb / n;
     let den = ((saa - sa * sa / n) * (sbb - sb * sb / n)).sqrt();
     if den > 0.0 { cov / den } else { 0.0 }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sample(x: f32, y: f32, t: f32) -> Sample {
-        Sample {
-            x,
-            y,
-            t,
-            sd: [0.0; 8],
-            mu: 0.0,
-            inv_scale: 1.0,
-        }
-    }
-
-    #[test]
-    fn each_block_reads_its_own_residual_scale() {
-        // 80 × 80 px: blocks of 10 px. Block (0, 0) holds residuals ±0.1,
-        // block (7, 7) ±2 (a dark, noisy surface), block (3, 0) 5 samples
-        let (mut samples, mut warped) = (Vec::new(), Vec::new());
-        for k in 0..40 {
-            let sign = if k % 2 == 0 { 1.0 } else { -1.0 };
-            samples.push(sample((k % 10) as f32, (k / 10) as f32, 0.0));
-            warped.push(0.1 * sign);
-            samples.push(sample(70.0 + (k % 10) as f32, 70.0 + (k / 10) as f32, 1.0));
-            warped.push(1.0 + 2.0 * sign);
-        }
-        for k in 0..5 {
-            samples.push(sample(30.0 + k as f32, 1.0, 0.0));
-            warped.push(9.0);
-        }
-        // a sample outside MOVING counts nowhere
-        samples.push(sample(1.0, 1.0, 0.0));
-        warped.push(f32::NAN);
-        let scales = block_scales(&samples, &warped, (1.0, 0.0), 0.5, |s| {
-            noise_block(s, 80, 80)
-        });
-        assert_eq!(scales.len(), NOISE_GRID * NOISE_GRID);
-        assert!((scales[0] - 1.4826 * 0.1).abs() < 1e-6, "{}", scales[0]);
-        assert!((scales[63] - 1.4826 * 2.0).abs() < 1e-6, "{}", scales[63]);
-        assert_eq!(scales[3], 0.5);
-        assert_eq!(scales[9], 0.5);
-        // the gain and bias enter the residual a·i + b − t: block (7, 7)
-        // reads 2·(1 ± 2) − 1 − 1 = ±4
-        let scaled = block_scales(&samples, &warped, (2.0, -1.0), 0.5, |s| {
-            noise_block(s, 80, 80)
-        });
-        assert!((scaled[63] - 1.4826 * 4.0).abs() < 1e-6, "{}", scaled[63]);
-    }
 }
