@@ -735,8 +735,7 @@ pub fn skin_image(seed: u64, w: usize, h: usize, mm_per_px: f64, smooth: f64) ->
         relief_factor: k,
         line_factor: k,
         pigment_factor: k,
-        redness: 0.0,
-        erythema: 0.0,
+        ..SkinState::BASELINE
     };
     let camera = Camera {
         base_from_moving: Homography::IDENTITY,

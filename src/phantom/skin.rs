@@ -171,6 +171,18 @@ pub struct SkinState {
     pub erythema: f64,
 }
 
+impl SkinState {
+    /// The skin as it was at the baseline: every factor 1, no redness.
+    pub const BASELINE: SkinState = SkinState {
+        scar_depth_factor: 1.0,
+        relief_factor: 1.0,
+        line_factor: 1.0,
+        pigment_factor: 1.0,
+        redness: 0.0,
+        erythema: 0.0,
+    };
+}
+
 pub(super) struct Skin {
     seed: u64,
     cell: f64,
@@ -746,14 +758,7 @@ mod tests {
             .with_card(Some(card))
             .with_surround(true);
         let (ox, oy) = ((sw - w) / 2.0, (sh - h) / 2.0);
-        let state = SkinState {
-            scar_depth_factor: 1.0,
-            relief_factor: 1.0,
-            line_factor: 1.0,
-            pigment_factor: 1.0,
-            redness: 0.0,
-            erythema: 0.0,
-        };
+        let state = SkinState::BASELINE;
         // a pixel of the baseline photo centred at (bx, by)
         let pixel = |bx: f64, by: f64| {
             skin.pixel_reflectance(|dx, dy| (bx + dx + ox, by + dy + oy), &state)
@@ -801,12 +806,8 @@ mod tests {
         let framed = Skin::new(5, sw, sh, 0.05, roi, (400, 300)).with_surround(true);
         let (ox, oy) = ((sw - w) / 2.0, (sh - h) / 2.0);
         let state = SkinState {
-            scar_depth_factor: 1.0,
-            relief_factor: 1.0,
-            line_factor: 1.0,
-            pigment_factor: 1.0,
-            redness: 0.0,
             erythema: 0.1,
+            ..SkinState::BASELINE
         };
         // baseline points: hair, wall, clothes; then the region and the control
         let at = |s: &Skin, (bx, by): (f64, f64)| s.reflectance(bx + ox, by + oy, &state);

@@ -248,14 +248,7 @@ pub(super) fn reference_lighting() -> Lighting {
 
 /// The skin at every session: the baseline state, no redness (a lasting
 /// redness set by [`UnchangedOptions::erythema`]).
-const STATE: SkinState = SkinState {
-    scar_depth_factor: 1.0,
-    relief_factor: 1.0,
-    line_factor: 1.0,
-    pigment_factor: 1.0,
-    redness: 0.0,
-    erythema: 0.0,
-};
+const STATE: SkinState = SkinState::BASELINE;
 
 /// A per-session seed from the generator seed and a stream tag.
 fn session_seed(seed: u64, stream: u64, i: usize) -> u64 {
