@@ -131,29 +131,47 @@ fn smoothed(plane: &crate::raster::Plane, lut: &LinearLut) -> Option<crate::rast
 }
 
 /// `mask` grown by `r` pixels in every direction (a square of half-side
-/// `r`): a running count along rows, then along columns.
+/// `r`): a running count along each row, then running counts of the rows'
+/// result down every column at once (row by row, so memory is read in
+/// order).
 fn dilated_square(mask: &[bool], w: usize, h: usize, r: usize) -> Vec<bool> {
-    let grow = |get: &dyn Fn(usize) -> bool, n: usize, out: &mut dyn FnMut(usize, bool)| {
-        // pixels set within [i − r, i + r]
-        let mut count = (0..r.min(n)).filter(|&j| get(j)).count();
-        for i in 0..n {
-            if i + r < n && get(i + r) {
+    let mut rows = vec![false; w * h];
+    for (line, out) in mask.chunks_exact(w).zip(rows.chunks_exact_mut(w)) {
+        // pixels set within [x − r, x + r]
+        let mut count = line[..r.min(w)].iter().filter(|&&on| on).count();
+        for x in 0..w {
+            if x + r < w && line[x + r] {
                 count += 1;
             }
-            out(i, count > 0);
-            if i >= r && get(i - r) {
+            out[x] = count > 0;
+            if x >= r && line[x - r] {
                 count -= 1;
             }
         }
-    };
-    let mut rows = vec![false; w * h];
-    for y in 0..h {
-        let line = &mask[y * w..(y + 1) * w];
-        grow(&|x| line[x], w, &mut |x, v| rows[y * w + x] = v);
+    }
+    let row = |y: usize| &rows[y * w..(y + 1) * w];
+    // per column: rows set within [y − r, y + r]
+    let mut counts = vec![0u32; w];
+    for y in 0..r.min(h) {
+        for (c, &on) in counts.iter_mut().zip(row(y)) {
+            *c += u32::from(on);
+        }
     }
     let mut out = vec![false; w * h];
-    for x in 0..w {
-        grow(&|y| rows[y * w + x], h, &mut |y, v| out[y * w + x] = v);
+    for y in 0..h {
+        if y + r < h {
+            for (c, &on) in counts.iter_mut().zip(row(y + r)) {
+                *c += u32::from(on);
+            }
+        }
+        for (o, &c) in out[y * w..(y + 1) * w].iter_mut().zip(&counts) {
+            *o = c > 0;
+        }
+        if y >= r {
+            for (c, &on) in counts.iter_mut().zip(row(y - r)) {
+                *c -= u32::from(on);
+            }
+        }
     }
     out
 }
