@@ -113,6 +113,11 @@ pub(super) fn decode_jpeg(path: &Path, bytes: &[u8], opts: &IngestOptions) -> Re
                 "damaged: this progressive JPEG ends after {scans} scans, before they bring every part of the picture to full detail (a truncated or cut file, or one saved without its finest detail)"
             )));
         }
+        Some(Coverage::Overrun { spare_bytes }) => {
+            return Err(decode_err(&format!(
+                "damaged: the compressed data holds {spare_bytes} bytes more than its blocks use (changed or inserted bytes: the picture after them is decoded from the wrong bits)"
+            )));
+        }
         Some(Coverage::Complete) | None => {}
     }
     let mut meta = Meta {
