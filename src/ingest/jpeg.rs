@@ -148,6 +148,15 @@ pub(super) fn decode_jpeg(path: &Path, bytes: &[u8], opts: &IngestOptions) -> Re
     }
     let planes = deinterleave_u8(&pixels, w, h, channels);
     drop(pixels);
+    let mcu_height = super::scan::mcu_height(bytes).unwrap_or(8);
+    if let Some(seam) = super::seam::dc_seam(&planes, mcu_height) {
+        return Err(decode_err(&format!(
+            "damaged: from pixel row {} on, the picture's {} is off by {:.0} levels across its whole width (a changed bit in the compressed data)",
+            seam.row,
+            seam.component,
+            seam.levels.abs()
+        )));
+    }
     if walked.is_none()
         && let Some(tail) = super::fill::repeated_tail(&planes, 255.0)
     {

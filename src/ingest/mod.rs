@@ -17,6 +17,7 @@ pub mod profile;
 mod progressive;
 mod quant;
 mod scan;
+mod seam;
 mod strips;
 mod surface;
 pub use surface::{Encoding, read_height_map, read_mask, read_set};

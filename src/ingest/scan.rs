@@ -308,6 +308,21 @@ pub(super) fn coverage(jpeg: &[u8]) -> Option<Coverage> {
     None
 }
 
+/// The height in pixels of the MCUs of `jpeg`'s frame (8 × the largest
+/// vertical sampling factor; 8 for one component), from its frame header;
+/// `None` without one.
+pub(super) fn mcu_height(jpeg: &[u8]) -> Option<usize> {
+    let (_, body, _) = segments(jpeg).find(|(m, _, _)| matches!(m, 0xC0..=0xC2))?;
+    let n = usize::from(*body.get(5)?);
+    if n == 1 {
+        return Some(8);
+    }
+    let vmax = (0..n)
+        .filter_map(|c| body.get(7 + 3 * c).map(|b| usize::from(b & 15)))
+        .max()?;
+    Some(8 * vmax.clamp(1, 4))
+}
+
 /// The Huffman tables of a DHT segment's `body` into their `dc` and `ac`
 /// slots; `None` when it is malformed.
 pub(super) fn read_tables(body: &[u8], dc: &mut [Table], ac: &mut [Table]) -> Option<()> {
@@ -461,6 +476,36 @@ mod tests {
             }
             assert!(n > 3000, "{n} symbols");
         }
+    }
+
+    #[test]
+    fn mcu_height_follows_the_vertical_sampling() {
+        // the encoder writes 4:4:4 (8 rows); 4:2:0 and grey headers by hand
+        assert_eq!(mcu_height(&textured(32, 32)), Some(8));
+        let sof = |components: &[u8]| {
+            let mut j = vec![
+                0xFF,
+                0xD8,
+                0xFF,
+                0xC0,
+                0,
+                8 + 3 * components.len() as u8 / 3,
+                8,
+                0,
+                32,
+                0,
+                32,
+            ];
+            j.push((components.len() / 3) as u8);
+            j.extend_from_slice(components);
+            j
+        };
+        assert_eq!(
+            mcu_height(&sof(&[1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1])),
+            Some(16)
+        );
+        assert_eq!(mcu_height(&sof(&[1, 0x11, 0])), Some(8));
+        assert_eq!(mcu_height(&[0xFF, 0xD8, 0xFF, 0xD9]), None);
     }
 
     #[test]

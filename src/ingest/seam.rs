@@ -1,0 +1,299 @@
+//! A changed bit that keeps a JPEG's codes in step can still change one
+//! block's DC difference. Every later block of that component, in scan
+//! order, is then off by the same amount: from that block to the end of
+//! the picture it is lighter, darker or tinted (a photo's lower quarter
+//! turned magenta). The walk of the scan ([`super::scan`]) cannot see it;
+//! the pixels can. Where the offset starts, the picture steps by it along
+//! the whole width, at the top of that block's row of MCUs from the block
+//! on and at the top of the next row before it; a photo's content, by
+//! contrast, continues across a row boundary as its neighbouring rows
+//! predict, and a horizontal edge that spans the whole width exactly at a
+//! block boundary is as rare in a photo as a flipped bit.
+
+use crate::raster::Plane;
+
+/// Smallest offset (levels of 255) taken for damage: a DC difference's
+/// low bits at the usual quantiser steps move a block's mean by less, and
+/// such a shift is within a capture's own noise.
+const MIN_LEVELS: f32 = 3.0;
+
+/// Columns averaged into one group: the width of the MCUs of 4:2:0 (two
+/// blocks of 4:4:4).
+const GROUP: usize = 16;
+
+/// Fewest groups on each side of where the offset starts: a full-width
+/// edge of the picture at one boundary would otherwise pass for an offset
+/// that starts a group or two into the row.
+const MIN_PART: usize = 3;
+
+/// Share of the groups on each side of the start that must fit the
+/// staircase (the step at the one boundary, none at the other).
+const MIN_FIT: f64 = 0.75;
+
+/// Where the picture steps, and by how much.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct Seam {
+    /// The first pixel row of the row of MCUs where the offset starts.
+    pub(super) row: usize,
+    /// The offset, levels of 255, in the component it is in.
+    pub(super) levels: f32,
+    /// The component: "brightness" or "colour".
+    pub(super) component: &'static str,
+}
+
+/// A component a JPEG codes (JFIF), read from the decoded planes (one
+/// grey or three RGB planes, 0–255) a row at a time.
+struct Component<'a> {
+    name: &'static str,
+    /// Chroma, which may be subsampled.
+    chroma: bool,
+    planes: &'a [Plane],
+    /// Weights of the planes (Y, Cb or Cr from R, G, B).
+    mix: [f32; 3],
+}
+
+impl Component<'_> {
+    /// Y, and for colour Cb and Cr.
+    fn all(planes: &[Plane]) -> Vec<Component<'_>> {
+        let c = |name, chroma, mix| Component {
+            name,
+            chroma,
+            planes,
+            mix,
+        };
+        if planes.len() == 3 {
+            vec![
+                c("brightness", false, [0.299, 0.587, 0.114]),
+                c("colour", true, [-0.168_736, -0.331_264, 0.5]),
+                c("colour", true, [0.5, -0.418_688, -0.081_312]),
+            ]
+        } else {
+            vec![c("brightness", false, [1.0, 0.0, 0.0])]
+        }
+    }
+
+    /// Adds `weight` × row `y` of this component to `out`.
+    fn add_row(&self, y: usize, weight: f32, out: &mut [f32]) {
+        for (p, &k) in self.planes.iter().zip(&self.mix) {
+            if k != 0.0 {
+                for (a, v) in out.iter_mut().zip(p.row(y)) {
+                    *a += weight * k * v;
+                }
+            }
+        }
+    }
+}
+
+/// At each column, how much `c` steps across the row boundary above row
+/// `y0` beyond the steps of the rows beside it: `d(y0) − (d(y0 − g) +
+/// d(y0 + g)) / 2` on rows averaged in groups of `g` (a DC offset steps at
+/// the boundary alone; a ramp or a blurred edge steps beside it too, an
+/// edge away from the boundary not at it). Chroma that the decoder
+/// upsampled is read in groups of its subsampling, which undoes most of
+/// the upsampling's spread of a step.
+fn excess_step(c: &Component<'_>, y0: usize, g: usize, out: &mut [f32]) {
+    // the groups' weights in the excess: −½, 1½, −1½, ½ from the top
+    out.fill(0.0);
+    for (i, weight) in [0.5f32, -1.5, 1.5, -0.5].into_iter().enumerate() {
+        let top = y0 + i * g - 2 * g;
+        for y in top..top + g {
+            c.add_row(y, weight / g as f32, out);
+        }
+    }
+}
+
+/// The staircase of an offset that starts `k` groups into a row of MCUs:
+/// the step `delta` at the upper boundary from group `k` on and at the
+/// lower one before it, and none at the other; the share of the groups on
+/// each side that fit it (a step within half of `delta` of it, and less
+/// than half of `delta` at the other boundary).
+fn staircase_fit(upper: &[f32], lower: &[f32], k: usize) -> (f32, f64) {
+    let n = upper.len();
+    let stepped = lower[..k].iter().chain(&upper[k..]);
+    let delta = stepped.sum::<f32>() / n as f32;
+    let fits = |(step, flat): (&f32, &f32)| {
+        (step - delta).abs() < 0.5 * delta.abs() && flat.abs() < 0.5 * delta.abs()
+    };
+    let before = lower[..k]
+        .iter()
+        .zip(&upper[..k])
+        .filter(|&p| fits(p))
+        .count();
+    let after = upper[k..]
+        .iter()
+        .zip(&lower[k..])
+        .filter(|&p| fits(p))
+        .count();
+    let share = (before as f64 / k as f64).min(after as f64 / (n - k) as f64);
+    (delta, share)
+}
+
+/// The start (in groups) where the staircase steps most, from the
+/// groups' excess steps at the upper and lower boundary: with `Σ` over the
+/// groups before `k` of (lower − upper) and after it of (upper − lower),
+/// the `k` of the largest |Σ| with at least [`MIN_PART`] groups each side.
+fn likeliest_start(upper: &[f32], lower: &[f32]) -> Option<usize> {
+    let n = upper.len();
+    if n < 2 * MIN_PART {
+        return None;
+    }
+    // score(k) = Σ_{b<k} (l − u) + Σ_{b≥k} (u − l) = total − 2·Σ_{b<k} (u − l)
+    let total: f32 = upper.iter().zip(lower).map(|(u, l)| u - l).sum();
+    let mut before = 0.0f32;
+    let mut best: Option<(usize, f32)> = None;
+    for k in 0..=n - MIN_PART {
+        if k >= MIN_PART {
+            let score = (total - 2.0 * before).abs();
+            if best.is_none_or(|b| score > b.1) {
+                best = Some((k, score));
+            }
+        }
+        before += upper[k] - lower[k];
+    }
+    best.map(|b| b.0)
+}
+
+/// The means of `v` over groups of [`GROUP`] columns (whole groups only).
+fn grouped(v: &[f32]) -> Vec<f32> {
+    v.chunks_exact(GROUP)
+        .map(|g| g.iter().sum::<f32>() / GROUP as f32)
+        .collect()
+}
+
+/// The seam of a DC offset in `planes` (as decoded, stored orientation),
+/// whose MCUs are `mcu_height` px tall; `None` when there is none.
+///
+/// An offset that starts with a row of MCUs, or within [`MIN_PART`]
+/// groups of either end of one, is not told from an edge of the picture
+/// and is not reported.
+pub(super) fn dc_seam(planes: &[Plane], mcu_height: usize) -> Option<Seam> {
+    let first = planes.first()?;
+    let (w, h) = (first.width(), first.height());
+    let mh = mcu_height.max(8);
+    // chroma of an MCU 16 rows tall is subsampled 2:1 in height
+    let sub = mh / 8;
+    let mut found: Option<(Seam, f64)> = None;
+    let mut row = vec![0.0f32; w];
+    for c in Component::all(planes) {
+        let g = if c.chroma { sub } else { 1 };
+        // boundaries y0 and y0 + mh, each with two groups of rows either
+        // side; each is the lower of one pair and the upper of the next
+        let mut below: Option<Vec<f32>> = None;
+        for y0 in (1..).map(|k| k * mh).take_while(|&y0| y0 + mh + 2 * g <= h) {
+            if y0 < 2 * g {
+                continue;
+            }
+            let u = below.take().unwrap_or_else(|| {
+                excess_step(&c, y0, g, &mut row);
+                grouped(&row)
+            });
+            excess_step(&c, y0 + mh, g, &mut row);
+            let l = grouped(&row);
+            let Some(k) = likeliest_start(&u, &l) else {
+                continue;
+            };
+            let (delta, fit) = staircase_fit(&u, &l, k);
+            below = Some(l);
+            if delta.abs() >= MIN_LEVELS && fit >= MIN_FIT && found.is_none_or(|f| fit > f.1) {
+                found = Some((
+                    Seam {
+                        row: y0,
+                        levels: delta,
+                        component: c.name,
+                    },
+                    fit,
+                ));
+            }
+        }
+    }
+    found.map(|f| f.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A photo-like 3-plane picture: smooth light, texture and noise
+    /// (a hash), and a dark horizontal band that does not sit on a block
+    /// boundary.
+    fn picture(w: usize, h: usize) -> Vec<Plane> {
+        let noise = |x: usize, y: usize, c: usize| {
+            let mut s = (x as u64 * 73_856_093) ^ (y as u64 * 19_349_663) ^ (c as u64 * 83_492_791);
+            s ^= s >> 13;
+            s = s.wrapping_mul(0x5bd1_e995);
+            s ^= s >> 15;
+            (s % 1000) as f32 / 1000.0 * 8.0 - 4.0
+        };
+        (0..3)
+            .map(|c| {
+                Plane::from_fn(w, h, |x, y| {
+                    let light =
+                        110.0 + 40.0 * (x as f32 / w as f32) + 20.0 * (y as f32 / 37.0).sin();
+                    let band = if (61..70).contains(&y) { -40.0 } else { 0.0 };
+                    (light + band + 10.0 * c as f32 + noise(x, y, c)).clamp(0.0, 255.0)
+                })
+            })
+            .collect()
+    }
+
+    /// `planes` with `delta` added to every pixel of the blocks from MCU
+    /// `(mx, my)` on, in scan order (`mcu` px MCUs), in Cr (as its RGB).
+    fn offset_from(planes: &mut [Plane], mcu: usize, (mx, my): (usize, usize), delta: f32) {
+        let w = planes[0].width();
+        for (c, k) in [1.402f32, -0.714_136, 0.0].into_iter().enumerate() {
+            let p = &mut planes[c];
+            let h = p.height();
+            for y in my * mcu..h {
+                for x in 0..w {
+                    if y >= (my + 1) * mcu || x >= mx * mcu {
+                        let v = p.at(x, y) + k * delta;
+                        p.set(x, y, v);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_photo_without_damage_has_no_seam() {
+        for mcu in [8, 16] {
+            assert_eq!(dc_seam(&picture(320, 240), mcu), None, "{mcu}");
+        }
+    }
+
+    #[test]
+    fn an_edge_or_a_line_across_the_whole_width_at_a_block_boundary_is_no_seam() {
+        // a brick wall's mortar, a horizon: the step at one boundary over
+        // the whole width, none at the next
+        for (rows, add) in [(64..67, 60.0f32), (64..240, 30.0), (128..130, -50.0)] {
+            let mut p = picture(320, 240);
+            for plane in &mut p {
+                for y in rows.clone() {
+                    for x in 0..320 {
+                        let v = plane.at(x, y) + add;
+                        plane.set(x, y, v);
+                    }
+                }
+            }
+            for mcu in [8, 16] {
+                assert_eq!(dc_seam(&p, mcu), None, "{rows:?} {mcu}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_offset_from_one_block_on_is_found_at_its_row() {
+        for (mcu, start, delta) in [(16, (7, 6), 8.0), (8, (9, 20), -5.0), (16, (17, 3), 12.0)] {
+            let mut p = picture(320, 240);
+            offset_from(&mut p, mcu, start, delta);
+            let seam = dc_seam(&p, mcu).unwrap_or_else(|| panic!("{mcu} {start:?}"));
+            assert_eq!(seam.component, "colour", "{seam:?}");
+            assert_eq!(seam.row, start.1 * mcu, "{seam:?}");
+            assert!((seam.levels - delta).abs() < 1.0, "{seam:?}");
+        }
+        // too small to matter
+        let mut p = picture(320, 240);
+        offset_from(&mut p, 16, (5, 5), 1.5);
+        assert_eq!(dc_seam(&p, 16), None);
+    }
+}
