@@ -312,6 +312,39 @@ fn a_jpeg_missing_half_or_most_of_its_scan_is_refused() {
     assert!((d.planes[0].at(8, 8) - 120.0).abs() <= 2.0);
 }
 
+/// A JPEG whose scan was changed but still decodes without an error: a
+/// changed bit that alters one DC difference (every later block offset: a
+/// band of other colour from row 216 to the end, found with Pillow as the
+/// judge by tools/damaged_jpeg.py) and 32 bytes inserted mid-scan (decoded
+/// as codes of their own). Both are refused as damaged.
+#[test]
+fn a_jpeg_with_a_changed_bit_or_inserted_bytes_in_its_scan_is_refused() {
+    let t = tempdir();
+    let photo = std::fs::read(data("photos/coffee.jpg")).unwrap();
+    let mut flipped = photo.clone();
+    flipped[68_500] ^= 1 << 1;
+    let p = t.path().join("dc_flip.jpg");
+    write(&p, &flipped);
+    refused(run(["metrics", s(&p)]), &["dc_flip.jpg", "damaged"]);
+    // the scan's middle, off any 0xFF byte
+    let sos = photo.windows(2).position(|m| m == [0xFF, 0xDA]).unwrap();
+    let start = sos + 2 + usize::from(u16::from_be_bytes([photo[sos + 2], photo[sos + 3]]));
+    let end = photo.windows(2).rposition(|m| m == [0xFF, 0xD9]).unwrap();
+    let mut mid = (start + end) / 2;
+    while photo[mid] == 0xFF || photo[mid - 1] == 0xFF {
+        mid += 1;
+    }
+    let mut inserted = photo[..mid].to_vec();
+    inserted.extend([0x5Au8; 32]);
+    inserted.extend_from_slice(&photo[mid..]);
+    let p = t.path().join("inserted.jpg");
+    write(&p, &inserted);
+    refused(run(["metrics", s(&p)]), &["inserted.jpg", "damaged"]);
+    // the photo itself is read
+    let (code, _, stderr) = run(["metrics", s(&data("photos/coffee.jpg"))]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
 /// A progressive JPEG cut anywhere still decodes to a whole picture, only
 /// coarser from the cut on (less fine texture: smoother skin). Cut inside
 /// any of its ten scans, with its end-of-image marker put back (or not:
