@@ -4,11 +4,12 @@
 //! the picture it is lighter, darker or tinted (a photo's lower quarter
 //! turned magenta). The walk of the scan ([`super::scan`]) cannot see it;
 //! the pixels can. Where the offset starts, the picture steps by it along
-//! the whole width, at the top of that block's row of MCUs from the block
-//! on and at the top of the next row before it; a photo's content, by
-//! contrast, continues across a row boundary as its neighbouring rows
-//! predict, and a horizontal edge that spans the whole width exactly at a
-//! block boundary is as rare in a photo as a flipped bit.
+//! the whole width as a staircase: at the top of that block's row of MCUs
+//! from the block on, and at the top of the next row before it. A photo's
+//! content continues across a row boundary as the rows beside it predict;
+//! where an edge or a line of the picture (brick mortar, a horizon) does
+//! step across the whole width at a boundary, it does so at that one
+//! boundary, not at the next one over the other part of the row.
 
 use crate::raster::Plane;
 
