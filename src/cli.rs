@@ -179,6 +179,12 @@ pub enum Command {
         /// --unchanged).
         #[arg(long, default_value_t = 0.0)]
         erythema: f64,
+        /// The lasting redness of --erythema in a round patch over part of
+        /// the measured region (centred left of its middle, σ 0.3 of its
+        /// height) rather than even over it: the region's excess is uneven
+        /// from place to place, as over inflamed acne.
+        #[arg(long, requires = "erythema")]
+        erythema_patch: bool,
         /// JPEG chroma of the captures with --unchanged: full (4:4:4, the
         /// reference camera), 420 (4:2:0 at every visit, as a phone writes
         /// it) or mixed (4:2:0 at about half the follow-ups: another camera).

@@ -79,6 +79,9 @@ pub struct PhantomOptions {
     /// none; 0.15 reads about 8 erythema-index units over the control),
     /// fading by 70 % over the course.
     pub erythema: f64,
+    /// That redness in a round patch over part of the region
+    /// ([`Skin::with_erythema_patch`]) rather than even over it.
+    pub erythema_patch: bool,
     /// `None`: today's camera (small gain and white-balance jitter, an
     /// oblique light turning a little, noise on the encoded values, JPEG 90).
     /// `Some(plan)`: every photo through the capture model instead
@@ -108,6 +111,7 @@ impl Default for PhantomOptions {
             photometric: false,
             scar_depth_scale: 1.0,
             erythema: 0.0,
+            erythema_patch: false,
             capture: None,
             card: false,
             treated_margin: 0,
@@ -420,7 +424,9 @@ pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
         roi.w + roi.x.min(m) + m,
         roi.h + up + m,
     );
-    let mut skin = Skin::new(opts.seed, sw, sh, opts.mm_per_px, treated, (w, h)).with_card(card);
+    let mut skin = Skin::new(opts.seed, sw, sh, opts.mm_per_px, treated, (w, h))
+        .with_card(card)
+        .with_erythema_patch(opts.erythema_patch.then_some(roi));
     for s in &mut skin.scars {
         s.depth_um *= opts.scar_depth_scale;
     }

@@ -203,6 +203,9 @@ pub(super) struct Skin {
     card: Option<Rect>,
     /// Hair, clothes and a wall around the skin ([`Skin::with_surround`]).
     surround: bool,
+    /// The lasting redness's round patch, baseline px: centre and σ
+    /// ([`Skin::with_erythema_patch`]); `None`: even over the treated area.
+    erythema_patch: Option<(f64, f64, f64)>,
 }
 
 /// Linear reflectance of the card's six grey steps, left to right.
@@ -356,6 +359,7 @@ impl Skin {
             relief_area: Some(treated),
             card: None,
             surround: false,
+            erythema_patch: None,
         }
     }
 
@@ -367,6 +371,19 @@ impl Skin {
     /// of brightness that tells a changed tone curve from a changed light.
     pub(super) fn with_surround(mut self, surround: bool) -> Skin {
         self.surround = surround;
+        self
+    }
+
+    /// Puts the lasting redness ([`SkinState::erythema`]) in a round patch
+    /// over part of `region` (baseline px) rather than even over the
+    /// treated area: a Gaussian of σ 0.3 of the region's height, centred
+    /// 35 % across and 45 % down, so the region's excess runs from about
+    /// a tenth of the peak in its far corner to the peak.
+    pub(super) fn with_erythema_patch(mut self, region: Option<Rect>) -> Skin {
+        self.erythema_patch = region.map(|r| {
+            let (x, y, w, h) = (r.x as f64, r.y as f64, r.w as f64, r.h as f64);
+            (x + 0.35 * w, y + 0.45 * h, 0.3 * h)
+        });
         self
     }
 
@@ -715,7 +732,14 @@ impl Skin {
         let mut hb = 0.32 + 0.06 * fbm(self.seed ^ 0x21, x, y, 60.0, 4);
         // small vascular blotches
         hb += 0.12 * (fbm(self.seed ^ 0x22, x, y, 14.0, 2) - 0.35).max(0.0);
-        hb += (s.redness + s.erythema) * self.treated_weight(bx, by, self.treated);
+        let erythema = match self.erythema_patch {
+            Some((cx, cy, sigma)) => {
+                s.erythema
+                    * (-((bx - cx).powi(2) + (by - cy).powi(2)) / (2.0 * sigma * sigma)).exp()
+            }
+            None => s.erythema,
+        };
+        hb += (s.redness + erythema) * self.treated_weight(bx, by, self.treated);
         // chromophore absorption per channel (R, G, B): melanin absorbs
         // toward blue, haemoglobin mostly green
         let k_mel = [0.25, 0.8, 1.5];

@@ -104,6 +104,9 @@ pub struct UnchangedOptions {
     /// redness excess over the control is visible (0.15: about 8
     /// erythema-index units) rather than the 1–4 units of untreated skin.
     pub erythema: f64,
+    /// That redness in a round patch over part of the region
+    /// (`PhantomOptions::erythema_patch`).
+    pub erythema_patch: bool,
     /// The JPEG chroma resolution of the captures (not applied to
     /// [`CapturePlan::Sessions`], whose captures say their own).
     pub cameras: Cameras,
@@ -157,6 +160,7 @@ impl Default for UnchangedOptions {
             mm_per_px: 0.05,
             plan: CapturePlan::Mixed,
             erythema: 0.0,
+            erythema_patch: false,
             cameras: Cameras::Full,
             card: false,
             surround: false,
@@ -331,7 +335,8 @@ pub fn generate_unchanged(out_dir: &Path, opts: &UnchangedOptions) -> Result<Unc
     let card = opts.card.then_some(layout.card);
     let skin = Skin::new(opts.seed, sw, sh, opts.mm_per_px, layout.roi, (w, h))
         .with_card(card)
-        .with_surround(opts.surround);
+        .with_surround(opts.surround)
+        .with_erythema_patch(opts.erythema_patch.then_some(layout.roi));
     let scene_from_base = Homography::translation(layout.offset.0, layout.offset.1);
     let base_from_scene = scene_from_base.inverse().expect("invariant: translation");
     let state = SkinState {
