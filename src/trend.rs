@@ -3,9 +3,14 @@
 //! treatment timeline, and a saturating fit when there are enough points.
 //!
 //! * change_pct = 100·(v − v₀)/|v₀| against the baseline session;
-//! * MDC95 = 1.96·√2·SEM (Weir 2005, J Strength Cond Res 19(1)), with SEM
-//!   the pooled standard error of the two sessions compared,
-//!   √((u₀² + u²)/2); a change is `beyond_noise` when |v − v₀| > MDC95;
+//! * MDC95 = 1.96·√2·SEM (Weir 2005, J Strength Cond Res 19(1)), with SEM²
+//!   the capture's repeatability squared plus half the squared standard
+//!   error of the change: for the claims' measures of a region's mean
+//!   ([`crate::catalog::READ_IN_PAIRS`]) at an `ok` session, that of the
+//!   sub-tiles' paired changes, where both sessions were measured on the
+//!   same tiles of the aligned region; else the two sessions' standard
+//!   errors pooled, u₀² + u²; a change is `beyond_noise` when
+//!   |v − v₀| > MDC95;
 //! * a capture 1–3 days after a treatment is in the *acute window*
 //!   (post-treatment redness): kept in the series, flagged, left out of the
 //!   fit and of improvement statements;
@@ -64,14 +69,21 @@ pub fn trend(points: &[Point<'_>]) -> Trend {
                 .filter_map(|(id, v)| {
                     let b = base.values.get(id)?;
                     let capture = crate::catalog::capture_sd(id, b.value);
-                    let c = change(
-                        b.value,
-                        b.uncertainty,
-                        v.value,
-                        v.uncertainty,
-                        v.better,
-                        capture,
-                    );
+                    // a warned capture differs from the baseline beyond the
+                    // calibrated repeatability: the tiles' spread stays in
+                    let c = if p.comparable && crate::catalog::READ_IN_PAIRS.contains(&id.as_str())
+                    {
+                        change_of(b, v, capture)
+                    } else {
+                        change(
+                            b.value,
+                            b.uncertainty,
+                            v.value,
+                            v.uncertainty,
+                            v.better,
+                            capture,
+                        )
+                    };
                     Some((id.clone(), c))
                 })
                 .collect()
@@ -105,22 +117,17 @@ pub fn combine_repeats(captures: &[&BTreeMap<String, Value>]) -> BTreeMap<String
             .iter()
             .filter_map(|m| m.get(id).map(|x| x.value))
             .collect();
+        if vals.len() < 2 {
+            out.insert(id.clone(), v.clone());
+            continue;
+        }
         let k = vals.len() as f64;
         let mean = vals.iter().sum::<f64>() / k;
-        let uncertainty = if vals.len() >= 2 {
-            let var = vals.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (k - 1.0);
-            (var / k).sqrt()
-        } else {
-            v.uncertainty
-        };
+        let var = vals.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (k - 1.0);
+        // no tiles: the repeats' spread is the noise, not the tiles' changes
         out.insert(
             id.clone(),
-            Value {
-                value: mean,
-                unit: v.unit.clone(),
-                better: v.better,
-                uncertainty,
-            },
+            Value::new(mean, v.unit.clone(), v.better, (var / k).sqrt()),
         );
     }
     out
@@ -174,14 +181,57 @@ pub struct Change {
     pub improved: Option<bool>,
 }
 
-/// Change of `v` (uncertainty `u`) against the baseline `v0` (`u0`), when
-/// repeating the capture alone moves the value by `capture_sd` (a standard
-/// deviation per capture; 0 when not known).
+/// Change of `v` against the baseline `b`, when repeating the capture
+/// alone moves the value by `capture_sd` (a standard deviation per
+/// capture; 0 when not known). Where both were measured on the same tiles
+/// of the aligned region, the change's standard error is that of the
+/// tiles' paired changes ([`paired_error`]): the spread of the skin from
+/// tile to tile is in both sessions alike and cancels, as it does in the
+/// change itself. Otherwise it is the two standard errors pooled.
+#[must_use]
+pub fn change_of(b: &Value, v: &Value, capture_sd: f64) -> Change {
+    let error = paired_error(b, v).unwrap_or_else(|| b.uncertainty.hypot(v.uncertainty));
+    change_with_error(b.value, v.value, error, v.better, capture_sd)
+}
+
+/// Fewest tiles with a value in both sessions for a paired error: the
+/// spread of fewer is itself too uncertain to be the noise of a claim.
+pub const MIN_PAIRED_TILES: usize = 8;
+
+/// The standard error of the change from `b` to `v` read from their
+/// tiles: the SEM of the per-tile changes over the tiles that have a value
+/// in both, with what was added to each value's uncertainty beyond its
+/// tiles ([`Value::widen_mut`]) in quadrature. `None` when the two were not
+/// measured on the same tiles or fewer than [`MIN_PAIRED_TILES`] have both.
+#[must_use]
+pub fn paired_error(b: &Value, v: &Value) -> Option<f64> {
+    if b.tiles.len() != v.tiles.len() {
+        return None;
+    }
+    let d: Vec<f64> = b
+        .tiles
+        .iter()
+        .zip(&v.tiles)
+        .map(|(t0, t)| t - t0)
+        .filter(|x| x.is_finite())
+        .collect();
+    (d.len() >= MIN_PAIRED_TILES).then(|| crate::measure::sem(&d).hypot(b.widened).hypot(v.widened))
+}
+
+/// Change of `v` (uncertainty `u`) against the baseline `v0` (`u0`),
+/// measured independently (the two standard errors pooled); `capture_sd`
+/// as in [`change_of`].
 #[must_use]
 pub fn change(v0: f64, u0: f64, v: f64, u: f64, better: Better, capture_sd: f64) -> Change {
+    change_with_error(v0, v, u0.hypot(u), better, capture_sd)
+}
+
+/// Change of `v` against `v0` whose standard error, the capture's
+/// repeatability aside, is `error`: MDC95 = 1.96·√(error² + 2·capture_sd²),
+/// i.e. 1.96·√2·SEM with SEM² = error²/2 + capture_sd².
+fn change_with_error(v0: f64, v: f64, error: f64, better: Better, capture_sd: f64) -> Change {
     let delta = v - v0;
-    let sem = ((u0 * u0 + u * u) / 2.0 + capture_sd * capture_sd).sqrt();
-    let mdc95 = 1.96 * std::f64::consts::SQRT_2 * sem;
+    let mdc95 = 1.96 * (error * error + 2.0 * capture_sd * capture_sd).sqrt();
     let beyond_noise = delta.abs() > mdc95;
     let improved = match better {
         _ if !beyond_noise => None,
@@ -408,12 +458,7 @@ mod tests {
     }
 
     fn value(v: f64, u: f64) -> Value {
-        Value {
-            value: v,
-            unit: "µm".into(),
-            better: Better::Lower,
-            uncertainty: u,
-        }
+        Value::new(v, "µm", Better::Lower, u)
     }
 
     fn values(pairs: &[(&str, f64, f64)]) -> BTreeMap<String, Value> {
@@ -421,6 +466,136 @@ mod tests {
             .iter()
             .map(|&(id, v, u)| (id.to_string(), value(v, u)))
             .collect()
+    }
+
+    fn tiled(tiles: &[f64]) -> Value {
+        let mut v = value(tiles.iter().sum::<f64>() / tiles.len() as f64, 0.0);
+        v.uncertainty = crate::measure::sem(tiles);
+        v.tiles = tiles.to_vec();
+        v
+    }
+
+    #[test]
+    fn a_change_on_the_same_tiles_has_the_noise_of_the_tiles_changes() {
+        // a red patch over part of the region: tiles 2 … 9.5 units, their
+        // SEM 0.6; it fades by a tenth (0.58 units on average) and each
+        // tile's change carries noise ±0.1
+        let base: Vec<f64> = (0..16).map(|k| 2.0 + 0.5 * f64::from(k)).collect();
+        let jitter = [0.1, -0.1, 0.05, -0.05, 0.0, 0.1, -0.1, 0.0];
+        let later: Vec<f64> = base
+            .iter()
+            .enumerate()
+            .map(|(k, t)| 0.9 * t + jitter[k % 8])
+            .collect();
+        let (b, v) = (tiled(&base), tiled(&later));
+        // by hand: the per-tile changes and their SEM, sd/√16
+        let d: Vec<f64> = later.iter().zip(&base).map(|(a, b)| a - b).collect();
+        let mean = d.iter().sum::<f64>() / 16.0;
+        let sd = (d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 15.0).sqrt();
+        let expected = sd / 4.0;
+        let got = paired_error(&b, &v).expect("same tiles");
+        assert!((got - expected).abs() < 1e-12, "{got} {expected}");
+        let c = change_of(&b, &v, 0.0);
+        assert!((c.mdc95 - 1.96 * expected).abs() < 1e-12);
+        assert!(c.beyond_noise, "{c:?}");
+        // read as two independent samples the same fading is within noise
+        let unpaired = change(
+            b.value,
+            b.uncertainty,
+            v.value,
+            v.uncertainty,
+            Better::Lower,
+            0.0,
+        );
+        assert!(
+            !unpaired.beyond_noise && unpaired.mdc95 > 5.0 * c.mdc95,
+            "{unpaired:?}"
+        );
+        // what widening added to either value is not in the tiles: it stays
+        let mut wide = v.clone();
+        wide.widen_mut(0.3);
+        let got = paired_error(&b, &wide).expect("same tiles");
+        assert!((got - expected.hypot(0.3)).abs() < 1e-12);
+        // the capture's repeatability enters as before
+        let c = change_of(&b, &v, 0.2);
+        assert!((c.mdc95 - 1.96 * (expected * expected + 2.0 * 0.04).sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_trend_reads_only_the_claims_region_measures_in_pairs() {
+        let base: Vec<f64> = (0..16).map(|k| 2.0 + 0.5 * f64::from(k)).collect();
+        let later: Vec<f64> = base.iter().map(|t| 0.8 * t).collect();
+        let paired = crate::catalog::id::ERYTHEMA_VS_CONTROL;
+        let (b, v) = (tiled(&base), tiled(&later));
+        let at = |v: &Value| {
+            BTreeMap::from([
+                (paired.to_string(), v.clone()),
+                ("x".to_string(), v.clone()),
+            ])
+        };
+        let (m0, m1) = (at(&b), at(&v));
+        let point = |days, comparable, values| Point {
+            days,
+            usable: true,
+            comparable,
+            acute_window: false,
+            values,
+        };
+        let t = trend(&[point(0, true, &m0), point(30, true, &m1)]);
+        let capture = crate::catalog::capture_sd(paired, b.value);
+        assert_eq!(t.changes[1][paired], change_of(&b, &v, capture));
+        assert!(t.changes[1][paired].beyond_noise);
+        // a warned session keeps the tiles' spread in the noise
+        let warned = trend(&[point(0, true, &m0), point(30, false, &m1)]);
+        let pooled = change(
+            b.value,
+            b.uncertainty,
+            v.value,
+            v.uncertainty,
+            Better::Lower,
+            capture,
+        );
+        assert_eq!(warned.changes[1][paired], pooled);
+        assert!(!pooled.beyond_noise, "{pooled:?}");
+        // any other metric keeps the sub-tiles' spread: within noise
+        assert_eq!(
+            t.changes[1]["x"],
+            change(
+                b.value,
+                b.uncertainty,
+                v.value,
+                v.uncertainty,
+                Better::Lower,
+                0.0
+            )
+        );
+        assert!(!t.changes[1]["x"].beyond_noise);
+    }
+
+    #[test]
+    fn without_the_same_tiles_the_errors_are_pooled() {
+        let b = tiled(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]);
+        // other tiles, too few tiles with a value in both, or none
+        let mut seven = b.clone();
+        seven.tiles[..2].fill(f64::NAN);
+        for v in [tiled(&[1.0, 2.0, 3.0]), seven, value(5.0, 0.3)] {
+            assert_eq!(paired_error(&b, &v), None);
+            assert_eq!(
+                change_of(&b, &v, 0.1),
+                change(
+                    b.value,
+                    b.uncertainty,
+                    v.value,
+                    v.uncertainty,
+                    Better::Lower,
+                    0.1
+                )
+            );
+        }
+        // the pooled form is Weir's 1.96·√2·SEM with SEM² = (u₀² + u²)/2 + capture²
+        let c = change(10.0, 0.4, 8.0, 0.3, Better::Lower, 0.2);
+        let sem = ((0.16 + 0.09) / 2.0 + 0.04f64).sqrt();
+        assert!((c.mdc95 - 1.96 * std::f64::consts::SQRT_2 * sem).abs() < 1e-12);
     }
 
     #[test]
@@ -440,6 +615,11 @@ mod tests {
         assert_eq!(m["only_first"], value(3.0, 0.1));
         assert!(!m.contains_key("only_later"));
         assert_eq!(m["x"].unit, "µm");
+        // the mean of repeats has no tiles: its noise is the repeats' spread
+        let mut t = a.clone();
+        t.get_mut("x").expect("x").tiles = vec![1.0; 16];
+        assert!(combine_repeats(&[&t, &b])["x"].tiles.is_empty());
+        assert_eq!(combine_repeats(&[&t])["x"].tiles, vec![1.0; 16]);
         // a single capture is returned as it is
         assert_eq!(combine_repeats(&[&a]), a);
         assert!(combine_repeats(&[]).is_empty());

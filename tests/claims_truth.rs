@@ -187,3 +187,114 @@ fn a_treated_area_reaching_past_the_region_is_not_taken_for_a_change_of_light() 
         assert!(most > 0.3, "seed {seed}: {most}");
     }
 }
+
+/// The redness excess of each follow-up of the photo series against the
+/// baseline:
+/// (date, quality, acute window, change, mdc95).
+fn redness_changes(m: &Value) -> Vec<(String, String, bool, f64, f64)> {
+    let photo = m["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "photo")
+        .unwrap();
+    photo["sessions"].as_array().unwrap()[1..]
+        .iter()
+        .filter_map(|s| {
+            let v = &s["metrics"]["colour.erythema_index_vs_control"];
+            Some((
+                s["date"].as_str()?.to_string(),
+                s["quality"]["status"].as_str()?.to_string(),
+                s["acute_window"].as_bool()?,
+                v["change"].as_f64()?,
+                v["mdc95"].as_f64()?,
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn a_redness_patch_over_part_of_the_region_is_claimed_when_it_fades() {
+    // inflamed skin in a round patch over part of the region: its excess
+    // runs from a tenth of the peak to the peak across the region's
+    // sub-tiles. With that spread as the noise (each session's sub-tiles'
+    // SEM, 0.7–1.2 units), the patch fading by a quarter (2.3 units) was
+    // within the MDC of 3.1; the noise of a change read on the same tiles
+    // is their paired changes' spread
+    let tmp = tempdir();
+    for seed in [3u64, 8] {
+        let args = ["--erythema", "0.4", "--erythema-patch"];
+        let (truth, m) = course(tmp.path(), seed, &args);
+        let c = m["claims"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["topic"] == "redness")
+            .unwrap_or_else(|| panic!("seed {seed}: no redness claim"));
+        let want = designed(&truth, "erythema_excess", &c["from"], &c["to"]);
+        let got = c["change_pct"].as_f64().unwrap();
+        eprintln!("seed {seed}: claimed {got:+.1} %, designed {want:+.1} %");
+        assert_eq!(c["beyond_noise"], true, "seed {seed}: {c}");
+        assert!(
+            (got - want).abs() <= 15.0 && got * want > 0.0,
+            "seed {seed}: claimed {got:+.1} % against {want:+.1} %"
+        );
+        // every comparable follow-up whose patch faded by a quarter or more
+        let base = m["baseline_date"].clone();
+        let mut faded = 0;
+        for (date, quality, acute, change, mdc) in redness_changes(&m) {
+            let want = designed(
+                &truth,
+                "erythema_excess",
+                &base,
+                &Value::String(date.clone()),
+            );
+            eprintln!(
+                "seed {seed} {date} {quality}: change {change:+.2} (designed {want:+.1} %), MDC {mdc:.2}"
+            );
+            if quality == "ok" && !acute && want <= -25.0 {
+                faded += 1;
+                assert!(
+                    change.abs() > mdc,
+                    "seed {seed} {date}: {change} within {mdc}"
+                );
+            }
+        }
+        assert!(
+            faded >= 2,
+            "seed {seed}: {faded} follow-ups faded by a quarter"
+        );
+    }
+}
+
+#[test]
+fn an_unchanged_redness_patch_is_not_claimed_under_accepted_capture_changes() {
+    // the same patch held at every visit, photographed with the accepted
+    // capture changes: read on the same tiles, its noise is small, and the
+    // capture's repeatability must still hold every change within it
+    let tmp = tempdir();
+    for seed in [21u64, 22, 23] {
+        let case = tmp.path().join(format!("unchanged{seed}"));
+        Command::cargo_bin("skintrack")
+            .unwrap()
+            .args(["phantom", "--unchanged", "--capture", "accepted"])
+            .args(["--seed", &seed.to_string(), "--size", "800x600"])
+            .args(["--erythema", "0.4", "--erythema-patch"])
+            .arg(&case)
+            .assert()
+            .success();
+        let (m, _) = analyze(&case, &tmp.path().join(format!("unchanged-out{seed}")));
+        for c in m["claims"].as_array().unwrap() {
+            assert_eq!(c["beyond_noise"], false, "seed {seed}: {c}");
+        }
+        let changes = redness_changes(&m);
+        assert!(changes.len() >= 4, "seed {seed}: {changes:?}");
+        for (date, quality, _, change, mdc) in changes {
+            eprintln!("seed {seed} {date} {quality}: change {change:+.2}, MDC {mdc:.2}");
+            assert!(
+                change.abs() < mdc,
+                "seed {seed} {date}: {change} beyond {mdc}"
+            );
+        }
+    }
+}

@@ -105,15 +105,7 @@ pub fn measure_surface(
     let mut out = BTreeMap::new();
     let mut put = |id: &str, value: f64, unit: &str, uncertainty: f64| {
         let better = catalog::info(id).map_or(Better::None, |m| m.better);
-        out.insert(
-            id.to_string(),
-            Value {
-                value,
-                unit: unit.to_string(),
-                better,
-                uncertainty,
-            },
-        );
+        out.insert(id.to_string(), Value::new(value, unit, better, uncertainty));
     };
     if let Some(iso) = surface::iso25178(&levelled, s.w, s.pixel_in_z_units()) {
         let tiles = tile_iso(&levelled, s.w, s.h);

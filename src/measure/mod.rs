@@ -189,12 +189,36 @@ pub struct Value {
     pub better: Better,
     /// Standard error of `value`.
     pub uncertainty: f64,
+    /// The value on each sub-tile of the region, in tile order (empty
+    /// when it has none, or is the mean of repeat captures): aligned
+    /// sessions share the tiles, so a change can be read in the same
+    /// places ([`crate::trend::change_of`]).
+    #[serde(skip)]
+    pub tiles: Vec<f64>,
+    /// The part of `uncertainty` added by [`Self::widen_mut`], which the
+    /// tiles do not hold.
+    #[serde(skip)]
+    pub widened: f64,
 }
 
 impl Value {
+    /// A value without tiles.
+    #[must_use]
+    pub fn new(value: f64, unit: impl Into<String>, better: Better, uncertainty: f64) -> Value {
+        Value {
+            value,
+            unit: unit.into(),
+            better,
+            uncertainty,
+            tiles: Vec::new(),
+            widened: 0.0,
+        }
+    }
+
     /// Adds an independent standard error `sd` to the uncertainty.
     pub fn widen_mut(&mut self, sd: f64) {
         self.uncertainty = self.uncertainty.hypot(sd);
+        self.widened = self.widened.hypot(sd);
     }
 }
 
@@ -257,10 +281,8 @@ fn catalogued<'a>(
         values.insert(
             m.id.to_string(),
             Value {
-                value: m.value,
-                unit: unit.to_string(),
-                better: info.better,
-                uncertainty: sem(&m.tiles),
+                tiles: m.tiles.clone(),
+                ..Value::new(m.value, unit, info.better, sem(&m.tiles))
             },
         );
     }

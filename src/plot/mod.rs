@@ -371,10 +371,22 @@ fn metric_chart<'a>(a: &Analysis, s: &'a Series, id: &str) -> Option<MetricChart
         .iter()
         .find(|x| x.alignment.is_ok())
         .and_then(|x| x.metrics.get(id));
+    // the band is the noise of a change: the largest minimal detectable
+    // change of the comparable follow-ups (each read in the same places as
+    // the first visit), so a point outside it is beyond its noise; without
+    // a follow-up, the first visit's own noise twice over
+    let follow_up_mdc = s
+        .sessions
+        .iter()
+        .filter(|x| x.is_comparable() && x.timeline.days > 0)
+        .filter_map(|x| Some(x.metrics.get(id)?.vs_baseline?.mdc95))
+        .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
     let baseline = base.map(|b| {
         let b = &b.measured;
-        let sd = catalog::measurement_sd(id, b.value, b.uncertainty);
-        (b.value, 1.96 * std::f64::consts::SQRT_2 * sd)
+        let own = || {
+            1.96 * std::f64::consts::SQRT_2 * catalog::measurement_sd(id, b.value, b.uncertainty)
+        };
+        (b.value, follow_up_mdc.unwrap_or_else(own))
     });
     let treatments: Vec<f64> = treatment_days(a);
     let x_max = s

@@ -657,12 +657,7 @@ mod tests {
 
     #[test]
     fn widening_adds_in_quadrature_to_the_measures_named_only() {
-        let v = |u: f64| Value {
-            value: 5.0,
-            unit: String::new(),
-            better: crate::catalog::Better::Lower,
-            uncertainty: u,
-        };
+        let v = |u: f64| Value::new(5.0, "", crate::catalog::Better::Lower, u);
         let mut values = BTreeMap::from([
             (crate::catalog::id::ERYTHEMA_VS_CONTROL.to_string(), v(0.3)),
             (crate::catalog::id::SPOT_MELANIN.to_string(), v(0.3)),

@@ -202,7 +202,7 @@ pub(super) const CONTRAST_SCALED: [&str; 2] = [
 ];
 
 /// Divides the colour excesses over the control region (and their
-/// uncertainty) by the capture's log contrast relative to the baseline
+/// uncertainty and tiles) by the capture's log contrast relative to the baseline
 /// (`contrast_vs_baseline`, [`Shading::contrast`](super::Shading::contrast)): a changed tone curve
 /// scales every log ratio between two surfaces, so an unchanged excess
 /// read through it would change by as much.
@@ -214,6 +214,10 @@ pub fn undo_contrast_mut(values: &mut BTreeMap<String, crate::measure::Value>, c
         if let Some(v) = values.get_mut(id) {
             v.value /= contrast;
             v.uncertainty /= contrast;
+            v.widened /= contrast;
+            for t in &mut v.tiles {
+                *t /= contrast;
+            }
         }
     }
 }
@@ -401,12 +405,7 @@ mod tests {
     #[test]
     fn colour_excesses_are_divided_by_the_captures_contrast() {
         use crate::catalog::id;
-        let value = |v: f64| crate::measure::Value {
-            value: v,
-            unit: String::new(),
-            better: crate::catalog::Better::Lower,
-            uncertainty: 0.5,
-        };
+        let value = |v: f64| crate::measure::Value::new(v, "", crate::catalog::Better::Lower, 0.5);
         let mut values: BTreeMap<String, crate::measure::Value> = [
             (id::ERYTHEMA_VS_CONTROL, 8.8),
             (id::SPOT_MELANIN, 11.0),

@@ -137,12 +137,7 @@ mod tests {
     }
 
     fn value(v: f64, u: f64) -> Value {
-        Value {
-            value: v,
-            unit: String::new(),
-            better: Better::Lower,
-            uncertainty: u,
-        }
+        Value::new(v, "", Better::Lower, u)
     }
 
     fn quality(shared: Option<f64>) -> Quality {
