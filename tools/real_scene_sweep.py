@@ -8,9 +8,11 @@ lower right and the control region near the top right corner; C, A's
 region without a control region. Prints one line per case and a summary:
 cases with a claim, `ok` follow-ups, and values beyond noise on them.
 
-usage: real_scene_sweep.py SKINTRACK WORKDIR [--held-out] SEED [SEED ...]
+usage: real_scene_sweep.py SKINTRACK WORKDIR [--held-out] [--keep] SEED [SEED ...]
   the six photographs by default; --held-out: the rocket, the clock and
-  the brick, grass and gravel textures. Exits 1 when any claim is made.
+  the brick, grass and gravel textures; --keep: each case's metrics.json
+  kept as WORKDIR/kept/SCENE_SEED_LAYOUT.json. Exits 1 when any claim is
+  made.
 Needs numpy and Pillow.
 """
 import os, shutil, sys
@@ -36,6 +38,9 @@ def main():
     if "--held-out" in args:
         args.remove("--held-out")
         scenes = HELD_OUT
+    keep = "--keep" in args
+    if keep:
+        args.remove("--keep")
     bin_, work, seeds = args[0], args[1], [int(s) for s in args[2:]]
     os.makedirs(work, exist_ok=True)
     cases = claimed = ok = values = beyond = 0
@@ -44,7 +49,13 @@ def main():
             for seed in seeds:
                 case, _ = rs.make(work, os.path.join(DATA, scene), seed, roi, ctrl)
                 label = f"{os.path.basename(case)} {name}"
-                result = rs.analyse(bin_, case)
+                result = rs.analyse(bin_, case, keep=keep)
+                if keep and os.path.exists(case + "_out/metrics.json"):
+                    kept = os.path.join(work, "kept")
+                    os.makedirs(kept, exist_ok=True)
+                    shutil.copy(case + "_out/metrics.json",
+                                os.path.join(kept, f"{os.path.basename(case)}_{name}.json"))
+                    shutil.rmtree(case + "_out", ignore_errors=True)
                 shutil.rmtree(case, ignore_errors=True)
                 if isinstance(result, str):
                     print(f"{label}: analyze failed: {result}", flush=True)
