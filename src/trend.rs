@@ -69,10 +69,13 @@ pub fn trend(points: &[Point<'_>]) -> Trend {
                 .filter_map(|(id, v)| {
                     let b = base.values.get(id)?;
                     let capture = crate::catalog::capture_sd(id, b.value);
-                    // a warned capture differs from the baseline beyond the
-                    // calibrated repeatability: the tiles' spread stays in
-                    let c = if p.comparable && crate::catalog::READ_IN_PAIRS.contains(&id.as_str())
-                    {
+                    // a warned capture may differ from the baseline in ways
+                    // the capture repeatability was not calibrated for (a
+                    // noisy control shifts every tile alike): its noise
+                    // keeps the tiles' spread
+                    let paired =
+                        p.comparable && crate::catalog::READ_IN_PAIRS.contains(&id.as_str());
+                    let c = if paired {
                         change_of(b, v, capture)
                     } else {
                         change(
@@ -187,7 +190,10 @@ pub struct Change {
 /// of the aligned region, the change's standard error is that of the
 /// tiles' paired changes ([`paired_error`]): the spread of the skin from
 /// tile to tile is in both sessions alike and cancels, as it does in the
-/// change itself. Otherwise it is the two standard errors pooled.
+/// change itself. Otherwise it is the two standard errors pooled. A shift
+/// common to every tile (of the control region an excess is taken over,
+/// of the tone curve) is not in the tiles' spread: `capture_sd` must hold
+/// it.
 #[must_use]
 pub fn change_of(b: &Value, v: &Value, capture_sd: f64) -> Change {
     let error = paired_error(b, v).unwrap_or_else(|| b.uncertainty.hypot(v.uncertainty));
@@ -468,6 +474,18 @@ mod tests {
             .collect()
     }
 
+    /// [`change`] of two values read independently.
+    fn pooled(b: &Value, v: &Value, capture_sd: f64) -> Change {
+        change(
+            b.value,
+            b.uncertainty,
+            v.value,
+            v.uncertainty,
+            Better::Lower,
+            capture_sd,
+        )
+    }
+
     fn tiled(tiles: &[f64]) -> Value {
         let mut v = value(tiles.iter().sum::<f64>() / tiles.len() as f64, 0.0);
         v.uncertainty = crate::measure::sem(tiles);
@@ -499,14 +517,7 @@ mod tests {
         assert!((c.mdc95 - 1.96 * expected).abs() < 1e-12);
         assert!(c.beyond_noise, "{c:?}");
         // read as two independent samples the same fading is within noise
-        let unpaired = change(
-            b.value,
-            b.uncertainty,
-            v.value,
-            v.uncertainty,
-            Better::Lower,
-            0.0,
-        );
+        let unpaired = pooled(&b, &v, 0.0);
         assert!(
             !unpaired.beyond_noise && unpaired.mdc95 > 5.0 * c.mdc95,
             "{unpaired:?}"
@@ -547,28 +558,11 @@ mod tests {
         assert!(t.changes[1][paired].beyond_noise);
         // a warned session keeps the tiles' spread in the noise
         let warned = trend(&[point(0, true, &m0), point(30, false, &m1)]);
-        let pooled = change(
-            b.value,
-            b.uncertainty,
-            v.value,
-            v.uncertainty,
-            Better::Lower,
-            capture,
-        );
-        assert_eq!(warned.changes[1][paired], pooled);
-        assert!(!pooled.beyond_noise, "{pooled:?}");
+        let spread = pooled(&b, &v, capture);
+        assert_eq!(warned.changes[1][paired], spread);
+        assert!(!spread.beyond_noise, "{spread:?}");
         // any other metric keeps the sub-tiles' spread: within noise
-        assert_eq!(
-            t.changes[1]["x"],
-            change(
-                b.value,
-                b.uncertainty,
-                v.value,
-                v.uncertainty,
-                Better::Lower,
-                0.0
-            )
-        );
+        assert_eq!(t.changes[1]["x"], pooled(&b, &v, 0.0));
         assert!(!t.changes[1]["x"].beyond_noise);
     }
 
@@ -580,17 +574,7 @@ mod tests {
         seven.tiles[..2].fill(f64::NAN);
         for v in [tiled(&[1.0, 2.0, 3.0]), seven, value(5.0, 0.3)] {
             assert_eq!(paired_error(&b, &v), None);
-            assert_eq!(
-                change_of(&b, &v, 0.1),
-                change(
-                    b.value,
-                    b.uncertainty,
-                    v.value,
-                    v.uncertainty,
-                    Better::Lower,
-                    0.1
-                )
-            );
+            assert_eq!(change_of(&b, &v, 0.1), pooled(&b, &v, 0.1));
         }
         // the pooled form is Weir's 1.96·√2·SEM with SEM² = (u₀² + u²)/2 + capture²
         let c = change(10.0, 0.4, 8.0, 0.3, Better::Lower, 0.2);

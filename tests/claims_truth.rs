@@ -172,13 +172,7 @@ fn a_treated_area_reaching_past_the_region_is_not_taken_for_a_change_of_light() 
             );
         }
         // the fading skin was seen and left out of the field
-        let photo = m["series"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["kind"] == "photo")
-            .unwrap();
-        let most = photo["sessions"]
+        let most = photo_series(&m)["sessions"]
             .as_array()
             .unwrap()
             .iter()
@@ -188,17 +182,20 @@ fn a_treated_area_reaching_past_the_region_is_not_taken_for_a_change_of_light() 
     }
 }
 
-/// The redness excess of each follow-up of the photo series against the
-/// baseline:
-/// (date, quality, acute window, change, mdc95).
-fn redness_changes(m: &Value) -> Vec<(String, String, bool, f64, f64)> {
-    let photo = m["series"]
+/// The photo series of metrics.json `m`.
+fn photo_series(m: &Value) -> &Value {
+    m["series"]
         .as_array()
         .unwrap()
         .iter()
         .find(|s| s["kind"] == "photo")
-        .unwrap();
-    photo["sessions"].as_array().unwrap()[1..]
+        .unwrap()
+}
+
+/// The redness excess of each follow-up of the photo series against the
+/// baseline: (date, quality, acute window, change, mdc95).
+fn redness_changes(m: &Value) -> Vec<(String, String, bool, f64, f64)> {
+    photo_series(m)["sessions"].as_array().unwrap()[1..]
         .iter()
         .filter_map(|s| {
             let v = &s["metrics"]["colour.erythema_index_vs_control"];
