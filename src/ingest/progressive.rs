@@ -101,15 +101,12 @@ pub(super) fn coverage(jpeg: &[u8]) -> Option<Coverage> {
 
 /// The components of a start-of-frame `body` for a frame of `size`.
 fn frame_components(body: &[u8], (width, height): (usize, usize)) -> Option<Vec<Component>> {
-    let n = usize::from(*body.get(5)?);
-    let mut comps = Vec::with_capacity(n);
-    for c in 0..n {
-        let b = body.get(6 + 3 * c..9 + 3 * c)?;
-        let (h, v) = (usize::from(b[1] >> 4), usize::from(b[1] & 15));
-        if !(1..=4).contains(&h) || !(1..=4).contains(&v) {
-            return None;
-        }
-        comps.push((b[0], h, v));
+    let comps = super::scan::frame_sampling(body)?;
+    if comps
+        .iter()
+        .any(|&(_, h, v)| !(1..=4).contains(&h) || !(1..=4).contains(&v))
+    {
+        return None;
     }
     let hmax = comps.iter().map(|c| c.1).max()?;
     let vmax = comps.iter().map(|c| c.2).max()?;

@@ -273,13 +273,11 @@ pub(super) fn coverage(jpeg: &[u8]) -> Option<Coverage> {
             0xC0 | 0xC1 => {
                 height = usize::from(u16::from_be_bytes([*body.get(1)?, *body.get(2)?]));
                 width = usize::from(u16::from_be_bytes([*body.get(3)?, *body.get(4)?]));
-                let n = usize::from(*body.get(5)?);
-                for c in 0..n {
-                    let b = body.get(6 + 3 * c..9 + 3 * c)?;
+                for (id, h, v) in frame_sampling(body)? {
                     comps.push(Component {
-                        id: b[0],
-                        h: usize::from(b[1] >> 4).max(1),
-                        v: usize::from(b[1] & 15).max(1),
+                        id,
+                        h: h.max(1),
+                        v: v.max(1),
                         ..Component::default()
                     });
                 }
@@ -308,18 +306,28 @@ pub(super) fn coverage(jpeg: &[u8]) -> Option<Coverage> {
     None
 }
 
+/// The components of a start-of-frame segment's `body` as written: id,
+/// horizontal and vertical sampling factor; `None` when it is cut short.
+pub(super) fn frame_sampling(body: &[u8]) -> Option<Vec<(u8, usize, usize)>> {
+    let n = usize::from(*body.get(5)?);
+    (0..n)
+        .map(|c| {
+            let b = body.get(6 + 3 * c..9 + 3 * c)?;
+            Some((b[0], usize::from(b[1] >> 4), usize::from(b[1] & 15)))
+        })
+        .collect()
+}
+
 /// The height in pixels of the MCUs of `jpeg`'s frame (8 × the largest
 /// vertical sampling factor; 8 for one component), from its frame header;
 /// `None` without one.
 pub(super) fn mcu_height(jpeg: &[u8]) -> Option<usize> {
     let (_, body, _) = segments(jpeg).find(|(m, _, _)| matches!(m, 0xC0..=0xC2))?;
-    let n = usize::from(*body.get(5)?);
-    if n == 1 {
+    let comps = frame_sampling(body)?;
+    if comps.len() == 1 {
         return Some(8);
     }
-    let vmax = (0..n)
-        .filter_map(|c| body.get(7 + 3 * c).map(|b| usize::from(b & 15)))
-        .max()?;
+    let vmax = comps.iter().map(|c| c.2).max()?;
     Some(8 * vmax.clamp(1, 4))
 }
 

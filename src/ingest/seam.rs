@@ -170,6 +170,9 @@ fn grouped(v: &[f32]) -> Vec<f32> {
 pub(super) fn dc_seam(planes: &[Plane], mcu_height: usize) -> Option<Seam> {
     let first = planes.first()?;
     let (w, h) = (first.width(), first.height());
+    if w / GROUP < 2 * MIN_PART {
+        return None;
+    }
     let mh = mcu_height.max(8);
     // chroma of an MCU 16 rows tall is subsampled 2:1 in height
     let sub = mh / 8;
@@ -180,10 +183,8 @@ pub(super) fn dc_seam(planes: &[Plane], mcu_height: usize) -> Option<Seam> {
         // boundaries y0 and y0 + mh, each with two groups of rows either
         // side; each is the lower of one pair and the upper of the next
         let mut below: Option<Vec<f32>> = None;
+        // (g ≤ mh/8, so the first boundary has its two groups above it)
         for y0 in (1..).map(|k| k * mh).take_while(|&y0| y0 + mh + 2 * g <= h) {
-            if y0 < 2 * g {
-                continue;
-            }
             let u = below.take().unwrap_or_else(|| {
                 excess_step(&c, y0, g, &mut row);
                 grouped(&row)
