@@ -10,7 +10,7 @@
 mod common;
 
 use assert_cmd::Command;
-use common::{analyze, json, tempdir};
+use common::{analyze, json, series_of, tempdir};
 use serde_json::Value;
 use std::path::Path;
 
@@ -88,12 +88,7 @@ fn line_texture_and_pigment_claims_follow_the_designed_change() {
                 x >= r(0) && x < r(0) + r(2) && y >= r(1) && y < r(1) + r(3)
             })
             .count() as f64;
-        let height = m["series"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["kind"] == "height")
-            .expect("a height series");
+        let height = series_of(&m, "height");
         let found = height["sessions"][0]["metrics"]["scars.count"]["value"]
             .as_f64()
             .unwrap();
@@ -172,7 +167,7 @@ fn a_treated_area_reaching_past_the_region_is_not_taken_for_a_change_of_light() 
             );
         }
         // the fading skin was seen and left out of the field
-        let most = photo_series(&m)["sessions"]
+        let most = series_of(&m, "photo")["sessions"]
             .as_array()
             .unwrap()
             .iter()
@@ -182,20 +177,10 @@ fn a_treated_area_reaching_past_the_region_is_not_taken_for_a_change_of_light() 
     }
 }
 
-/// The photo series of metrics.json `m`.
-fn photo_series(m: &Value) -> &Value {
-    m["series"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["kind"] == "photo")
-        .unwrap()
-}
-
 /// The redness excess of each follow-up of the photo series against the
 /// baseline: (date, quality, acute window, change, mdc95).
 fn redness_changes(m: &Value) -> Vec<(String, String, bool, f64, f64)> {
-    photo_series(m)["sessions"].as_array().unwrap()[1..]
+    series_of(m, "photo")["sessions"].as_array().unwrap()[1..]
         .iter()
         .filter_map(|s| {
             let v = &s["metrics"]["colour.erythema_index_vs_control"];

@@ -505,16 +505,6 @@ fn glossy_sphere_under_many_lights() {
     }
 }
 
-/// metrics.json's photometric series.
-fn photometric_series(j: &Value) -> &Value {
-    j["series"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["kind"] == "photometric")
-        .expect("photometric series")
-}
-
 /// `analyze` on a case whose sessions hold photometric sets: scars.* per
 /// session in µm with the case's scale, the scars tracked, a depth map and
 /// the per-scar chart in the outputs.
@@ -546,7 +536,7 @@ fn analyze_reports_scars_from_photometric_sets() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let j: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
-    let s = photometric_series(&j);
+    let s = common::series_of(&j, "photometric");
     for sess in s["sessions"].as_array().unwrap() {
         assert_eq!(sess["alignment"]["status"], "ok");
         let m = &sess["metrics"];
@@ -616,7 +606,7 @@ fn a_set_under_another_tone_curve_or_room_light_claims_nothing() {
     });
     std::fs::write(case.join("case.toml"), "[view.cheek]\nmm_per_px = 0.02\n").unwrap();
     let (j, _) = common::analyze(&case, &tmp.path().join("out"));
-    let s = photometric_series(&j);
+    let s = common::series_of(&j, "photometric");
     let sessions = s["sessions"].as_array().unwrap();
     let depth = |k: usize| {
         sessions[k]["metrics"]["scars.tracked_depth_um"]["value"]

@@ -35,6 +35,17 @@ pub fn analyze(case: &Path, out: &Path) -> (serde_json::Value, String) {
     (json(&out.join("metrics.json")), stderr)
 }
 
+/// metrics.json `m`'s first series of capture kind `kind` ("photo",
+/// "height", "photometric"); a missing one fails loudly.
+pub fn series_of<'a>(m: &'a serde_json::Value, kind: &str) -> &'a serde_json::Value {
+    m["series"]
+        .as_array()
+        .expect("a series list")
+        .iter()
+        .find(|s| s["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} series"))
+}
+
 /// A fresh temporary directory.
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
