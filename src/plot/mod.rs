@@ -380,7 +380,7 @@ fn metric_chart<'a>(a: &Analysis, s: &'a Series, id: &str) -> Option<MetricChart
         .iter()
         .filter(|x| x.is_comparable() && x.timeline.days > 0)
         .filter_map(|x| Some(x.metrics.get(id)?.vs_baseline?.mdc95))
-        .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
+        .reduce(f64::max);
     let baseline = base.map(|b| {
         let b = &b.measured;
         let own = || {
