@@ -12,6 +12,12 @@ use std::ops::Range;
 
 use super::FONT;
 
+/// The plot's area and the legend's, or what drawing the title met.
+pub(super) type Areas<DB> = std::result::Result<
+    (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>),
+    DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>,
+>;
+
 /// Where a chart is drawn: its size, whether the title is drawn in it, and
 /// where the legend goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,22 +70,72 @@ impl Frame {
         }
     }
 
-    /// The area of the plot and the area of the legend.
+    /// The least gap between two date labels, as a share of the x range: a
+    /// label is about 6 characters wide.
+    pub fn label_gap(self) -> f64 {
+        let plot_w = match self.legend {
+            LegendAt::Right(col) => self.size.0.saturating_sub(col),
+            LegendAt::Below => self.size.0,
+        };
+        (f64::from(self.label_px) * 4.5 / f64::from(plot_w.max(1))).min(0.5)
+    }
+
+    /// The title drawn across the whole width (where this frame draws it),
+    /// then the area of the plot and the area of the legend.
     pub fn split<DB: DrawingBackend>(
         self,
         root: &DrawingArea<DB, Shift>,
+        title: &str,
         entries: usize,
-    ) -> (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>) {
-        let (w, h) = root.dim_in_pixel();
-        match self.legend {
-            LegendAt::Right(col) => root.split_horizontally(w.saturating_sub(col)),
-            LegendAt::Below => root.split_vertically(h.saturating_sub(legend_rows_px(entries))),
-        }
+    ) -> Areas<DB> {
+        let rest = if self.caption {
+            root.titled(title, (FONT, title_px(root, title)))?
+        } else {
+            root.clone()
+        };
+        let (w, h) = rest.dim_in_pixel();
+        Ok(match self.legend {
+            LegendAt::Right(col) => rest.split_horizontally(w.saturating_sub(col)),
+            LegendAt::Below => rest.split_vertically(h.saturating_sub(legend_rows_px(entries))),
+        })
     }
+}
+
+/// The title's font size: 22 px, smaller where a long title would not fit
+/// the chart's width (centred, it would be cut at both ends).
+pub(super) fn title_px<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str) -> u32 {
+    const LARGEST: u32 = 22;
+    let room = root.dim_in_pixel().0.saturating_sub(20);
+    (12..=LARGEST)
+        .rev()
+        .find(|&px| {
+            root.estimate_text_size(title, &TextStyle::from((FONT, px).into_font()))
+                .is_ok_and(|(w, _)| w <= room)
+        })
+        .unwrap_or(12)
 }
 
 fn legend_rows_px(entries: usize) -> u32 {
     u32::try_from(entries).unwrap_or(0) * ROW.unsigned_abs() + 12
+}
+
+/// A compact number for axis labels.
+#[must_use]
+pub fn format_value(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if a >= 1000.0 {
+        format!("{v:.0}")
+    } else if a >= 10.0 {
+        format!("{v:.1}")
+    } else if a >= 1.0 {
+        format!("{v:.2}")
+    } else if a >= 0.01 {
+        format!("{v:.3}")
+    } else {
+        format!("{v:.2e}")
+    }
 }
 
 /// How a legend entry is drawn.

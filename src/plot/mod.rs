@@ -8,16 +8,16 @@
 use crate::catalog::{self, Better};
 use crate::date::Date;
 use crate::error::{Error, Result};
-use crate::model::{Analysis, Series};
+use crate::model::{Analysis, MetricResult, Series};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::sync::Once;
 
 mod legend;
+pub use legend::format_value;
 use legend::{
-    Frame, LegendAt, Mark, NARROW, VisitAxis, WIDE, axis_words, date_label, draw_legend,
-    visit_ticks,
+    Frame, Mark, NARROW, VisitAxis, WIDE, axis_words, date_label, draw_legend, visit_ticks,
 };
 
 /// One chart.
@@ -78,6 +78,9 @@ struct MetricChart<'a> {
     points: Vec<(f64, f64, f64, PointKind)>,
     failed_days: Vec<f64>,
     baseline: Option<(f64, f64)>,
+    /// Each point's bar is the noise of its change from the first visit
+    /// (a metric read in pairs), not of its value.
+    bars_of_change: bool,
     treatments: Vec<f64>,
     early: Option<(f64, f64)>,
     fit: Option<&'a crate::trend::Fit>,
@@ -116,7 +119,12 @@ fn metric_legend(c: &MetricChart<'_>) -> Vec<(String, Mark)> {
     }
     let has = |k: PointKind| c.points.iter().any(|p| p.3 == k);
     if has(PointKind::Normal) {
-        out.push(("measured (95 % bar)".into(), Mark::Dot(INK)));
+        let words = if c.bars_of_change {
+            "measured (bar: noise of its change)"
+        } else {
+            "measured (95 % bar)"
+        };
+        out.push((words.into(), Mark::Dot(INK)));
     }
     if has(PointKind::Acute) {
         out.push((
@@ -175,7 +183,7 @@ fn draw_metric<DB: DrawingBackend>(
 ) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
     let legend = metric_legend(c);
-    let (area, legend_area) = frame.split(root, legend.len());
+    let (area, legend_area) = frame.split(root, &c.title, legend.len())?;
     let mut lo = f64::INFINITY;
     let mut hi = f64::NEG_INFINITY;
     for &(_, v, u, _) in &c.points {
@@ -197,12 +205,8 @@ fn draw_metric<DB: DrawingBackend>(
     let x1 = c.x_max.max(14.0) * 1.05;
     let x0 = -x1 * 0.03;
     let base = c.baseline_date;
-    let ticks = visit_ticks(&c.visit_days, x1 * frame_gap(frame));
-    let mut builder = ChartBuilder::on(&area);
-    if frame.caption {
-        builder.caption(&c.title, (FONT, 22));
-    }
-    let mut chart = builder
+    let ticks = visit_ticks(&c.visit_days, x1 * frame.label_gap());
+    let mut chart = ChartBuilder::on(&area)
         .margin(10)
         .x_label_area_size(frame.label_px * 3)
         .y_label_area_size(frame.label_px * 5)
@@ -256,9 +260,13 @@ fn draw_metric<DB: DrawingBackend>(
         chart.draw_series(LineSeries::new(pts, FIT.stroke_width(2)))?;
     }
     let of = |k: PointKind| c.points.iter().filter(move |p| p.3 == k);
-    chart.draw_series(of(PointKind::Normal).map(|&(x, v, u, _)| {
-        ErrorBar::new_vertical(x, v - 1.96 * u, v, v + 1.96 * u, INK.stroke_width(1), 8)
-    }))?;
+    chart.draw_series(
+        of(PointKind::Normal)
+            .filter(|p| p.2 > 0.0)
+            .map(|&(x, v, u, _)| {
+                ErrorBar::new_vertical(x, v - 1.96 * u, v, v + 1.96 * u, INK.stroke_width(1), 8)
+            }),
+    )?;
     chart.draw_series(
         of(PointKind::Normal).map(|&(x, v, _, _)| Circle::new((x, v), 5, INK.filled())),
     )?;
@@ -277,35 +285,6 @@ fn draw_metric<DB: DrawingBackend>(
     draw_legend(&legend_area, &legend, frame.label_px)?;
     root.present()?;
     Ok(())
-}
-
-/// The least gap between two date labels, as a share of the x range: a
-/// label is about 6 characters wide.
-fn frame_gap(frame: Frame) -> f64 {
-    let plot_w = match frame.legend {
-        LegendAt::Right(col) => frame.size.0.saturating_sub(col),
-        LegendAt::Below => frame.size.0,
-    };
-    (f64::from(frame.label_px) * 4.5 / f64::from(plot_w.max(1))).min(0.5)
-}
-
-/// A compact number for axis labels.
-#[must_use]
-pub fn format_value(v: f64) -> String {
-    let a = v.abs();
-    if a == 0.0 {
-        "0".into()
-    } else if a >= 1000.0 {
-        format!("{v:.0}")
-    } else if a >= 10.0 {
-        format!("{v:.1}")
-    } else if a >= 1.0 {
-        format!("{v:.2}")
-    } else if a >= 0.01 {
-        format!("{v:.3}")
-    } else {
-        format!("{v:.2e}")
-    }
 }
 
 /// Draws with both backends through a generic closure taking the frame:
@@ -338,6 +317,20 @@ macro_rules! both {
     }};
 }
 
+/// The standard deviation a point's bar shows (±1.96 of it; 0: no bar).
+/// A metric read in pairs has the noise of its change from the first
+/// visit, not its value's spread over the tiles (the same skin at every
+/// visit): a follow-up's bar is that noise and the first visit has none, so
+/// a bar that misses the first visit's level is a change beyond noise.
+fn bar_sd(id: &str, m: &MetricResult, first: bool) -> f64 {
+    if catalog::READ_IN_PAIRS.contains(&id) {
+        let change = m.vs_baseline.filter(|_| !first);
+        change.map_or(0.0, |c| c.mdc95 / 1.96)
+    } else {
+        catalog::measurement_sd(id, m.measured.value, m.measured.uncertainty)
+    }
+}
+
 fn metric_chart<'a>(a: &Analysis, s: &'a Series, id: &str) -> Option<MetricChart<'a>> {
     let info = catalog::info(id)?;
     let mut points = Vec::new();
@@ -350,7 +343,7 @@ fn metric_chart<'a>(a: &Analysis, s: &'a Series, id: &str) -> Option<MetricChart
                 points.push((
                     sess.timeline.days as f64,
                     m.measured.value,
-                    catalog::measurement_sd(id, m.measured.value, m.measured.uncertainty),
+                    bar_sd(id, m, points.is_empty()),
                     if !sess.quality.is_ok() {
                         PointKind::Warned
                     } else if sess.timeline.acute_window {
@@ -417,6 +410,7 @@ fn metric_chart<'a>(a: &Analysis, s: &'a Series, id: &str) -> Option<MetricChart
         points,
         failed_days,
         baseline,
+        bars_of_change: catalog::READ_IN_PAIRS.contains(&id),
         early: early_window(&treatments),
         treatments,
         fit: s.fits.get(id),
@@ -532,7 +526,7 @@ fn draw_overview<DB: DrawingBackend>(
 ) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
     let legend = overview_legend(lines, ctx);
-    let (area, legend_area) = frame.split(root, legend.len());
+    let (area, legend_area) = frame.split(root, ctx.title, legend.len())?;
     let (mut lo, mut hi, mut xm) = (0.0f64, 0.0f64, 14.0f64);
     for (_, pts) in lines {
         for &(x, y, _) in pts {
@@ -548,13 +542,9 @@ fn draw_overview<DB: DrawingBackend>(
     let (y0, y1) = (lo - pad, hi + pad * 2.0);
     let x1 = xm * 1.05;
     let x0 = -x1 * 0.03;
-    let ticks = visit_ticks(ctx.visit_days, x1 * frame_gap(frame));
+    let ticks = visit_ticks(ctx.visit_days, x1 * frame.label_gap());
     let (y_desc, signed) = ctx.y_axis;
-    let mut builder = ChartBuilder::on(&area);
-    if frame.caption {
-        builder.caption(ctx.title, (FONT, 22));
-    }
-    let mut chart = builder
+    let mut chart = ChartBuilder::on(&area)
         .margin(10)
         .x_label_area_size(frame.label_px * 3)
         .y_label_area_size(frame.label_px * 4 + 8)
@@ -770,7 +760,15 @@ pub fn all_plots(a: &Analysis) -> Result<Vec<Plot>> {
                 both!(&name, rows, |root, frame| draw_metric(&root, &c, frame));
             out.push(Plot {
                 svg_narrow,
-                alt: format!("{}: value at each visit with its 95 % bar, the first visit's noise band and treatment dates.", c.title),
+                alt: format!(
+                    "{}: value at each visit with {}, the first visit's noise band and treatment dates.",
+                    c.title,
+                    if c.bars_of_change {
+                        "the noise of its change from the first visit"
+                    } else {
+                        "its 95 % bar"
+                    }
+                ),
                 title: c.title.clone(),
                 name,
                 series: Some(si),
@@ -782,3 +780,6 @@ pub fn all_plots(a: &Analysis) -> Result<Vec<Plot>> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests;

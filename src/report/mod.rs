@@ -465,7 +465,7 @@ fn practitioner_section(a: &Analysis, plots: &[Plot]) -> Markup {
                 h3 { "Methods and definitions" }
                 p.small {
                     "Every follow-up photo is registered to the first photo of its view (keypoints and a robust homography, then dense sub-pixel refinement on a lighting-robust contrast image) and measured in the first photo's frame, on the same region each time. "
-                    "Uncertainty is the standard error over 4×4 sub-tiles of the region (or over repeat captures); a change is called beyond noise when it exceeds the minimal detectable change 1.96·√2·SEM, where the SEM also holds how much a new photo of unchanged skin moves the metric. For the redness excess, measured on the same sub-tiles at every visit, the SEM is that of the sub-tiles' changes, so redness that is uneven across the region is not taken for noise. "
+                    "Uncertainty is the standard error over 4×4 sub-tiles of the region (or over repeat captures); a change is called beyond noise when it exceeds the minimal detectable change 1.96·√2·SEM, where the SEM also holds how much a new photo of unchanged skin moves the metric. For the redness excess, measured on the same sub-tiles at every visit, the SEM is that of the sub-tiles' changes, so redness that is uneven across the region is not taken for noise; its chart's bars are the noise of each visit's change from the first. "
                     "Photos taken 1–3 days after a treatment are flagged (post-treatment redness) and left out of fits and improvement statements. Scar shading from a photo is an index, not a depth; depths in µm come only from height maps or photometric sets."
                 }
                 table.stack.defs {
