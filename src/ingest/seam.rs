@@ -22,14 +22,26 @@ const MIN_LEVELS: f32 = 3.0;
 /// blocks of 4:4:4).
 const GROUP: usize = 16;
 
-/// Fewest groups on each side of where the offset starts: a full-width
-/// edge of the picture at one boundary would otherwise pass for an offset
-/// that starts a group or two into the row.
+/// Fewest groups on each side of where the offset starts for the loose
+/// fit: a full-width edge of the picture at one boundary would otherwise
+/// pass for an offset that starts a group or two into the row.
 const MIN_PART: usize = 3;
 
 /// Share of the groups on each side of the start that must fit the
-/// staircase (the step at the one boundary, none at the other).
+/// staircase (the step at the one boundary, none at the other), and how
+/// far from the step a group may be, as a share of it.
 const MIN_FIT: f64 = 0.75;
+const TOLERANCE: f32 = 0.5;
+
+/// For an offset that starts one or two groups from either end of its row:
+/// how many of the texture's spreads a group of the short side may be off
+/// (the step from the offset, the flat side from 0), and how many the
+/// offset must be at least. The one or two groups of the short side could
+/// fit the loose test by chance beside an edge of the picture across the
+/// whole width; a DC offset moves every block by the same amount, so they
+/// are as close to it as the picture's texture leaves the flat side.
+const SPREADS: f32 = 3.0;
+const LEAST_SPREADS: f32 = 6.0;
 
 /// Where the picture steps, and by how much.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -106,14 +118,14 @@ fn excess_step(c: &Component<'_>, y0: usize, g: usize, out: &mut [f32]) {
 /// The staircase of an offset that starts `k` groups into a row of MCUs:
 /// the step `delta` at the upper boundary from group `k` on and at the
 /// lower one before it, and none at the other; the share of the groups on
-/// each side that fit it (a step within half of `delta` of it, and less
-/// than half of `delta` at the other boundary).
+/// each side that fit it (a step within [`TOLERANCE`] × `delta` of it, and
+/// less than that at the other boundary).
 fn staircase_fit(upper: &[f32], lower: &[f32], k: usize) -> (f32, f64) {
     let n = upper.len();
     let stepped = lower[..k].iter().chain(&upper[k..]);
     let delta = stepped.sum::<f32>() / n as f32;
     let fits = |(step, flat): (&f32, &f32)| {
-        (step - delta).abs() < 0.5 * delta.abs() && flat.abs() < 0.5 * delta.abs()
+        (step - delta).abs() < TOLERANCE * delta.abs() && flat.abs() < TOLERANCE * delta.abs()
     };
     let before = lower[..k]
         .iter()
@@ -127,6 +139,37 @@ fn staircase_fit(upper: &[f32], lower: &[f32], k: usize) -> (f32, f64) {
         .count();
     let share = (before as f64 / k as f64).min(after as f64 / (n - k) as f64);
     (delta, share)
+}
+
+/// The staircase of an offset that starts `k` groups from either end of a
+/// row (`k` or `n − k` below [`MIN_PART`]): it must fit as a central one
+/// does, and its short side must fit to the texture's own spread (σ, the
+/// robust spread of the flat side's groups): each of its groups within
+/// [`SPREADS`] σ of the step and of 0, the step at least [`LEAST_SPREADS`]
+/// σ (the median step, as groups whose pixels clip step by less). The
+/// step and the share that fits.
+fn even_staircase(upper: &[f32], lower: &[f32], k: usize) -> Option<(f32, f64)> {
+    let n = upper.len();
+    let (delta, fit) = staircase_fit(upper, lower, k);
+    if delta.abs() < MIN_LEVELS || fit < MIN_FIT {
+        return None;
+    }
+    let wide =
+        |a: &[f32], b: &[f32]| -> Vec<f64> { a.iter().chain(b).map(|&x| f64::from(x)).collect() };
+    let sigma = crate::stats::robust_sigma(&wide(&upper[..k], &lower[k..]));
+    let slack = f64::from(SPREADS) * sigma + 0.5;
+    // the typical step: a group whose pixels clip steps by less
+    let step = crate::stats::median(&mut wide(&lower[..k], &upper[k..]));
+    let fits = |i: usize| {
+        let (stepped, flat) = if i < k {
+            (lower[i], upper[i])
+        } else {
+            (upper[i], lower[i])
+        };
+        (f64::from(stepped) - step).abs() <= slack && f64::from(flat).abs() <= slack
+    };
+    let mut short = if k < n - k { 0..k } else { k..n };
+    (step.abs() >= f64::from(LEAST_SPREADS) * sigma && short.all(fits)).then_some((delta, fit))
 }
 
 /// The start (in groups) where the staircase steps most, from the
@@ -164,9 +207,8 @@ fn grouped(v: &[f32]) -> Vec<f32> {
 /// The seam of a DC offset in `planes` (as decoded, stored orientation),
 /// whose MCUs are `mcu_height` px tall; `None` when there is none.
 ///
-/// An offset that starts with a row of MCUs, or within [`MIN_PART`]
-/// groups of either end of one, is not told from an edge of the picture
-/// and is not reported.
+/// An offset that starts with a row of MCUs is not told from an edge of
+/// the picture across its whole width and is not reported.
 pub(super) fn dc_seam(planes: &[Plane], mcu_height: usize) -> Option<Seam> {
     let first = planes.first()?;
     let (w, h) = (first.width(), first.height());
@@ -191,12 +233,22 @@ pub(super) fn dc_seam(planes: &[Plane], mcu_height: usize) -> Option<Seam> {
             });
             excess_step(&c, y0 + mh, g, &mut row);
             let l = grouped(&row);
-            let Some(k) = likeliest_start(&u, &l) else {
+            let n = u.len();
+            let central = likeliest_start(&u, &l)
+                .map(|k| staircase_fit(&u, &l, k))
+                .filter(|&(delta, fit)| delta.abs() >= MIN_LEVELS && fit >= MIN_FIT);
+            let near_an_end = (1..MIN_PART)
+                .chain(n + 1 - MIN_PART..n)
+                .filter_map(|k| even_staircase(&u, &l, k));
+            let best = central
+                .into_iter()
+                .chain(near_an_end)
+                .reduce(|a, b| if b.1 > a.1 { b } else { a });
+            below = Some(l);
+            let Some((delta, fit)) = best else {
                 continue;
             };
-            let (delta, fit) = staircase_fit(&u, &l, k);
-            below = Some(l);
-            if delta.abs() >= MIN_LEVELS && fit >= MIN_FIT && found.is_none_or(|f| fit > f.1) {
+            if found.is_none_or(|f| fit > f.1) {
                 found = Some((
                     Seam {
                         row: y0,
@@ -290,6 +342,15 @@ mod tests {
             offset_from(&mut p, mcu, start, delta);
             let seam = dc_seam(&p, mcu).unwrap_or_else(|| panic!("{mcu} {start:?}"));
             assert_eq!(seam.component, "colour", "{seam:?}");
+            assert_eq!(seam.row, start.1 * mcu, "{seam:?}");
+            assert!((seam.levels - delta).abs() < 1.0, "{seam:?}");
+        }
+        // a block or two from either end of its row: the staircase's short
+        // side is a group or two (320 px: 20 groups)
+        for (mcu, start, delta) in [(8, (2, 12), 9.0), (8, (3, 9), -9.0), (16, (18, 5), 10.0)] {
+            let mut p = picture(320, 240);
+            offset_from(&mut p, mcu, start, delta);
+            let seam = dc_seam(&p, mcu).unwrap_or_else(|| panic!("{mcu} {start:?}"));
             assert_eq!(seam.row, start.1 * mcu, "{seam:?}");
             assert!((seam.levels - delta).abs() < 1.0, "{seam:?}");
         }
