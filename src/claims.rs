@@ -182,6 +182,30 @@ fn detectable_from_zero(metric: &str) -> f64 {
     1.96 * std::f64::consts::SQRT_2 * crate::catalog::capture_sd(metric, 0.0)
 }
 
+/// Whether a claim reads `metric` from its twin over the control region
+/// (`X_vs_control`, the redness excess): a chart of the client's progress
+/// then draws the twin, the quantity the claim states, and none without a
+/// control region.
+#[must_use]
+pub fn read_from_twin(metric: &str) -> bool {
+    TOPICS.iter().any(|t| {
+        t.metric
+            .strip_suffix(crate::catalog::VS_CONTROL)
+            .is_some_and(|base| base == metric)
+    })
+}
+
+/// Whether a chart of `id` shows the client what a claim states: not a
+/// metric whose claim reads its twin over the control region, and of the
+/// twins only those.
+#[must_use]
+pub fn charted_as_claimed(id: &str) -> bool {
+    match id.strip_suffix(crate::catalog::VS_CONTROL) {
+        Some(base) => read_from_twin(base),
+        None => !read_from_twin(id),
+    }
+}
+
 /// The topic's subject in the report's words ("Scar depth").
 #[must_use]
 pub fn subject(topic: Topic) -> &'static str {
@@ -379,5 +403,24 @@ mod tests {
         // lines and texture have none
         let lines = spec(Topic::Lines);
         assert_eq!(lines.floor.percent(lines.metric, 0.01, pct), Some(pct));
+    }
+
+    #[test]
+    fn the_redness_is_charted_as_its_claim_reads_it_over_the_control_region() {
+        assert!(read_from_twin(id::ERYTHEMA));
+        for other in [
+            id::ROUGHNESS,
+            id::LINE_SEVERITY,
+            id::SPOT_MELANIN,
+            id::SHADING,
+        ] {
+            assert!(!read_from_twin(other), "{other}");
+        }
+        assert!(!charted_as_claimed(id::ERYTHEMA));
+        assert!(charted_as_claimed(id::ERYTHEMA_VS_CONTROL));
+        assert!(charted_as_claimed(id::RELATIVE_ROUGHNESS));
+        assert!(charted_as_claimed(id::LINE_SEVERITY));
+        // a twin no claim reads
+        assert!(!charted_as_claimed("colour.L_vs_control"));
     }
 }

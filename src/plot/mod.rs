@@ -423,19 +423,27 @@ fn metric_chart<'a>(a: &Analysis, s: &'a Series, id: &str) -> Option<MetricChart
 /// whether the point is beyond the noise; hollow where it is not).
 type OverviewLine = (String, Vec<(f64, f64, bool)>);
 
-/// Improvement in % (positive = better) of each headline metric per session.
+/// Improvement in % (positive = better) of each headline metric per session
+/// (of its twin over the control region where a claim reads that).
 fn improvement_lines(s: &Series) -> Vec<OverviewLine> {
     let mut out = Vec::new();
     for info in catalog::METRICS
         .iter()
         .filter(|m| m.headline && m.better != Better::None)
     {
+        // the quantity the client's claim states (the redness excess over
+        // the control region, not the skin's whole redness)
+        let id = if crate::claims::read_from_twin(info.id) {
+            format!("{}{}", info.id, catalog::VS_CONTROL)
+        } else {
+            info.id.to_string()
+        };
         let pts: Vec<(f64, f64, bool)> = s
             .sessions
             .iter()
             .filter(|x| x.is_comparable() && !x.timeline.acute_window)
             .filter_map(|x| {
-                let m = x.metrics.get(info.id)?;
+                let m = x.metrics.get(&id)?;
                 let change = m.vs_baseline?;
                 let pct = change.change_pct?;
                 Some((

@@ -260,19 +260,16 @@ fn series_client_section(a: &Analysis, si: usize, s: &Series, plots: &[Plot]) ->
     } else {
         "Scar depth map — "
     };
+    // each headline metric once, as its claim reads it: the redness excess
+    // over the control region rather than the skin's whole redness
     let headline_plots: Vec<&Plot> = plots
         .iter()
         .filter(|p| {
             p.series == Some(si)
-                && p.metric
-                    .as_deref()
-                    .and_then(catalog::info)
-                    .is_some_and(|m| m.headline)
-                && !p
-                    .metric
-                    .as_deref()
-                    .unwrap_or("")
-                    .ends_with(catalog::VS_CONTROL)
+                && p.metric.as_deref().is_some_and(|id| {
+                    catalog::info(id).is_some_and(|m| m.headline)
+                        && crate::claims::charted_as_claimed(id)
+                })
         })
         .take(4)
         .collect();
