@@ -195,6 +195,18 @@ pub fn read_from_twin(metric: &str) -> bool {
     })
 }
 
+/// Whether a percentage change of `metric` from a baseline value `base`
+/// states the skin: a claim on it would give one ([`Floor`]; a redness
+/// excess under 4.1 units moves by percentages of the camera). A metric no
+/// claim reads: always.
+#[must_use]
+pub fn percent_holds(metric: &str, base: f64) -> bool {
+    TOPICS
+        .iter()
+        .filter(|t| t.metric == metric || t.without_control == Some(metric))
+        .all(|t| matches!(t.floor.percent(metric, base, Some(0.0)), Some(Some(_))))
+}
+
 /// Whether a chart of `id` shows the client what a claim states: not a
 /// metric whose claim reads its twin over the control region, and of the
 /// twins only those.
@@ -422,5 +434,16 @@ mod tests {
         assert!(charted_as_claimed(id::LINE_SEVERITY));
         // a twin no claim reads
         assert!(!charted_as_claimed("colour.L_vs_control"));
+    }
+
+    #[test]
+    fn a_percentage_holds_where_a_claim_would_state_one() {
+        assert!(!percent_holds(id::ERYTHEMA_VS_CONTROL, 1.9));
+        assert!(percent_holds(id::ERYTHEMA_VS_CONTROL, 4.2));
+        assert!(!percent_holds(id::SPOT_MELANIN, 0.2));
+        assert!(percent_holds(id::SPOT_MELANIN, 2.7));
+        assert!(percent_holds(id::LINE_SEVERITY, 0.01));
+        // no claim reads the skin's whole redness
+        assert!(percent_holds(id::ERYTHEMA, 0.5));
     }
 }

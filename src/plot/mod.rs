@@ -438,6 +438,11 @@ fn improvement_lines(s: &Series) -> Vec<OverviewLine> {
         } else {
             info.id.to_string()
         };
+        // no line where a claim would state no percentage (a small excess)
+        let base = s.sessions.first().and_then(|x| x.metrics.get(&id));
+        if base.is_some_and(|b| !crate::claims::percent_holds(&id, b.measured.value)) {
+            continue;
+        }
         let pts: Vec<(f64, f64, bool)> = s
             .sessions
             .iter()
