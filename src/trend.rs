@@ -73,21 +73,9 @@ pub fn trend(points: &[Point<'_>]) -> Trend {
                     // the capture repeatability was not calibrated for (a
                     // noisy control shifts every tile alike): its noise
                     // keeps the tiles' spread
-                    let paired =
+                    let in_pairs =
                         p.comparable && crate::catalog::READ_IN_PAIRS.contains(&id.as_str());
-                    let c = if paired {
-                        change_of(b, v, capture)
-                    } else {
-                        change(
-                            b.value,
-                            b.uncertainty,
-                            v.value,
-                            v.uncertainty,
-                            v.better,
-                            capture,
-                        )
-                    };
-                    Some((id.clone(), c))
+                    Some((id.clone(), change_of(b, v, capture, in_pairs)))
                 })
                 .collect()
         })
@@ -186,17 +174,18 @@ pub struct Change {
 
 /// Change of `v` against the baseline `b`, when repeating the capture
 /// alone moves the value by `capture_sd` (a standard deviation per
-/// capture; 0 when not known). Where both were measured on the same tiles
-/// of the aligned region, the change's standard error is that of the
-/// tiles' paired changes ([`paired_error`]): the spread of the skin from
-/// tile to tile is in both sessions alike and cancels, as it does in the
-/// change itself. Otherwise it is the two standard errors pooled. A shift
-/// common to every tile (of the control region an excess is taken over,
-/// of the tone curve) is not in the tiles' spread: `capture_sd` must hold
-/// it.
+/// capture; 0 when not known). Read `in_pairs`, where both were measured
+/// on the same tiles of the aligned region, the change's standard error is
+/// that of the tiles' paired changes ([`paired_error`]): the spread of the
+/// skin from tile to tile is in both sessions alike and cancels, as it does
+/// in the change itself. Otherwise it is the two standard errors pooled. A
+/// shift common to every tile (of the control region an excess is taken
+/// over, of the tone curve) is not in the tiles' spread: `capture_sd` must
+/// hold it.
 #[must_use]
-pub fn change_of(b: &Value, v: &Value, capture_sd: f64) -> Change {
-    let error = paired_error(b, v).unwrap_or_else(|| b.uncertainty.hypot(v.uncertainty));
+pub fn change_of(b: &Value, v: &Value, capture_sd: f64, in_pairs: bool) -> Change {
+    let paired = if in_pairs { paired_error(b, v) } else { None };
+    let error = paired.unwrap_or_else(|| b.uncertainty.hypot(v.uncertainty));
     change_with_error(b.value, v.value, error, v.better, capture_sd)
 }
 
@@ -513,7 +502,7 @@ mod tests {
         let expected = sd / 4.0;
         let got = paired_error(&b, &v).expect("same tiles");
         assert!((got - expected).abs() < 1e-12, "{got} {expected}");
-        let c = change_of(&b, &v, 0.0);
+        let c = change_of(&b, &v, 0.0, true);
         assert!((c.mdc95 - 1.96 * expected).abs() < 1e-12);
         assert!(c.beyond_noise, "{c:?}");
         // read as two independent samples the same fading is within noise
@@ -528,7 +517,7 @@ mod tests {
         let got = paired_error(&b, &wide).expect("same tiles");
         assert!((got - expected.hypot(0.3)).abs() < 1e-12);
         // the capture's repeatability enters as before
-        let c = change_of(&b, &v, 0.2);
+        let c = change_of(&b, &v, 0.2, true);
         assert!((c.mdc95 - 1.96 * (expected * expected + 2.0 * 0.04).sqrt()).abs() < 1e-12);
     }
 
@@ -554,7 +543,7 @@ mod tests {
         };
         let t = trend(&[point(0, true, &m0), point(30, true, &m1)]);
         let capture = crate::catalog::capture_sd(paired, b.value);
-        assert_eq!(t.changes[1][paired], change_of(&b, &v, capture));
+        assert_eq!(t.changes[1][paired], change_of(&b, &v, capture, true));
         assert!(t.changes[1][paired].beyond_noise);
         // a warned session keeps the tiles' spread in the noise
         let warned = trend(&[point(0, true, &m0), point(30, false, &m1)]);
@@ -574,7 +563,7 @@ mod tests {
         seven.tiles[..2].fill(f64::NAN);
         for v in [tiled(&[1.0, 2.0, 3.0]), seven, value(5.0, 0.3)] {
             assert_eq!(paired_error(&b, &v), None);
-            assert_eq!(change_of(&b, &v, 0.1), pooled(&b, &v, 0.1));
+            assert_eq!(change_of(&b, &v, 0.1, true), pooled(&b, &v, 0.1));
         }
         // the pooled form is Weir's 1.96·√2·SEM with SEM² = (u₀² + u²)/2 + capture²
         let c = change(10.0, 0.4, 8.0, 0.3, Better::Lower, 0.2);
