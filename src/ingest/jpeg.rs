@@ -120,6 +120,11 @@ pub(super) fn decode_jpeg(path: &Path, bytes: &[u8], opts: &IngestOptions) -> Re
         }
         Some(Coverage::Complete) | None => {}
     }
+    if super::quant::has_zero_step(bytes) {
+        return Err(decode_err(
+            &"damaged: a quantisation table has a step of 0, which no encoder writes (a changed byte in its header: that part of the picture decodes flat)",
+        ));
+    }
     let mut meta = Meta {
         stored_size: (w, h),
         orientation: 1,

@@ -16,6 +16,34 @@ pub struct DcSteps {
     pub chroma: u16,
 }
 
+/// Whether a quantisation table (DQT) of `jpeg` holds a step of 0, which
+/// the standard forbids (ITU T.81, B.2.4.1: 1–255 or 1–65535) and no
+/// encoder writes: a changed byte of the header, whose coefficients then
+/// decode as 0 (a flat grey component). A malformed segment is left to
+/// the decoder.
+#[must_use]
+pub fn has_zero_step(jpeg: &[u8]) -> bool {
+    super::scan::segments(jpeg)
+        .filter(|(marker, _, _)| *marker == 0xDB)
+        .any(|(_, body, _)| {
+            let mut p = 0;
+            while let Some(&pq_tq) = body.get(p) {
+                let width = if pq_tq >> 4 == 1 { 2 } else { 1 };
+                let Some(entries) = body.get(p + 1..p + 1 + 64 * width) else {
+                    return false;
+                };
+                if entries
+                    .chunks_exact(width)
+                    .any(|e| e.iter().all(|&b| b == 0))
+                {
+                    return true;
+                }
+                p += 1 + 64 * width;
+            }
+            false
+        })
+}
+
 /// The DC steps of `jpeg` from its quantisation tables (DQT) and frame
 /// header (SOF), which may come in either order before the first scan;
 /// `None` when those headers do not give them (no DCT frame, a component
@@ -107,6 +135,20 @@ mod tests {
         enc.encode(&rgb, w, h, jpeg_encoder::ColorType::Rgb)
             .unwrap();
         out
+    }
+
+    #[test]
+    fn a_table_with_a_step_of_zero_is_found() {
+        let good = encoded(80, jpeg_encoder::SamplingFactor::R_4_2_0);
+        assert!(!has_zero_step(&good));
+        let dqt = good.windows(2).position(|w| w == [0xFF, 0xDB]).unwrap();
+        // one step of the first table (after the length and Pq|Tq) made 0:
+        // the DC step, then an AC step
+        for entry in [0, 17] {
+            let mut bad = good.clone();
+            bad[dqt + 5 + entry] = 0;
+            assert!(has_zero_step(&bad), "{entry}");
+        }
     }
 
     #[test]

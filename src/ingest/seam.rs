@@ -43,6 +43,21 @@ const TOLERANCE: f32 = 0.5;
 const SPREADS: f32 = 3.0;
 const LEAST_SPREADS: f32 = 6.0;
 
+/// For an offset on heavy texture (grass, gravel, brick), where single
+/// groups step by more than the offset and too few fit the staircase: the
+/// smallest step (levels of 255) taken from the medians of each side's
+/// groups, and how many of its standard errors each side's step must be.
+/// A picture's own staircase of a few levels (a rocket's body turned to
+/// lie across two rows of MCUs) reads up to 11 errors over a clear sky,
+/// never 8 levels.
+const ROBUST_LEVELS: f64 = 8.0;
+const ROBUST_ERRORS: f64 = 5.0;
+
+/// Fewest groups on each side of the start for the medians: a brick wall
+/// turned on its side staggers its joints as a staircase whose short side
+/// of three groups read 11–13 levels against 8–9.
+const ROBUST_PART: usize = 6;
+
 /// Where the picture steps, and by how much.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) struct Seam {
@@ -172,6 +187,40 @@ fn even_staircase(upper: &[f32], lower: &[f32], k: usize) -> Option<(f32, f64)> 
     (step.abs() >= f64::from(LEAST_SPREADS) * sigma && short.all(fits)).then_some((delta, fit))
 }
 
+/// The staircase of an offset that starts `k` groups into a row, read
+/// from medians, which a minority of groups on edges of the texture does
+/// not move: before `k` the lower boundary's groups step by the median
+/// `d₁` over the upper's, from `k` on the upper's by `d₂` over the lower's.
+/// Both must be at least [`ROBUST_LEVELS`] and [`ROBUST_ERRORS`] standard
+/// errors of a difference of medians (1.2533 σ √(2/m) over m groups, σ
+/// the robust spread of the flat groups), of one sign, and the same
+/// offset: apart by at most half the larger and three errors of their
+/// difference. The step.
+fn robust_staircase(upper: &[f32], lower: &[f32], k: usize) -> Option<f32> {
+    let n = upper.len();
+    let values = |v: &[f32]| -> Vec<f64> { v.iter().map(|&x| f64::from(x)).collect() };
+    let step = |a: &[f32], b: &[f32]| {
+        crate::stats::median(&mut values(a)) - crate::stats::median(&mut values(b))
+    };
+    let (d1, d2) = (
+        step(&lower[..k], &upper[..k]),
+        step(&upper[k..], &lower[k..]),
+    );
+    let mut flat = values(&upper[..k]);
+    flat.extend(values(&lower[k..]));
+    let sigma = crate::stats::robust_sigma(&flat).max(0.5);
+    let error = |m: usize| 1.2533 * sigma * (2.0 / m as f64).sqrt();
+    let (e1, e2) = (error(k), error(n - k));
+    let apart = (d1 - d2).abs();
+    let holds = d1 * d2 > 0.0
+        && d1.abs().min(d2.abs()) >= ROBUST_LEVELS
+        && d1.abs() >= ROBUST_ERRORS * e1
+        && d2.abs() >= ROBUST_ERRORS * e2
+        && apart <= 0.5 * d1.abs().max(d2.abs())
+        && apart <= 3.0 * e1.hypot(e2);
+    holds.then_some(((d1 + d2) / 2.0) as f32)
+}
+
 /// The start (in groups) where the staircase steps most, from the
 /// groups' excess steps at the upper and lower boundary: with `Σ` over the
 /// groups before `k` of (lower − upper) and after it of (upper − lower),
@@ -240,9 +289,19 @@ pub(super) fn dc_seam(planes: &[Plane], mcu_height: usize) -> Option<Seam> {
             let near_an_end = (1..MIN_PART)
                 .chain(n + 1 - MIN_PART..n)
                 .filter_map(|k| even_staircase(&u, &l, k));
+            // on heavy texture, read by medians: starts near the likeliest
+            // (whose sums a few groups on edges can move), counted as the
+            // least fit that is taken
+            let robust = likeliest_start(&u, &l).into_iter().flat_map(|k| {
+                let (u, l) = (&u, &l);
+                (k.saturating_sub(2)..=k + 2)
+                    .filter(move |&k| k >= ROBUST_PART && k + ROBUST_PART <= n)
+                    .filter_map(move |k| robust_staircase(u, l, k).map(|d| (d, MIN_FIT)))
+            });
             let best = central
                 .into_iter()
                 .chain(near_an_end)
+                .chain(robust)
                 .reduce(|a, b| if b.1 > a.1 { b } else { a });
             below = Some(l);
             let Some((delta, fit)) = best else {
@@ -358,5 +417,46 @@ mod tests {
         let mut p = picture(320, 240);
         offset_from(&mut p, 16, (5, 5), 1.5);
         assert_eq!(dc_seam(&p, 16), None);
+    }
+
+    /// The groups' excess steps at two boundaries over heavy texture: a
+    /// spread of 2 levels with every third group on an edge (±40), and
+    /// `before`/`after` added to the groups that step (the lower boundary
+    /// before group `k`, the upper from `k` on).
+    fn textured_steps(n: usize, k: usize, before: f32, after: f32) -> (Vec<f32>, Vec<f32>) {
+        let texture = |i: usize| {
+            let s = ((i as u64 * 2_654_435_761) >> 7) % 1000;
+            let fine = s as f32 / 250.0 - 2.0;
+            if i % 3 == 1 {
+                fine + if s.is_multiple_of(2) { 40.0 } else { -40.0 }
+            } else {
+                fine
+            }
+        };
+        let upper = (0..n).map(|i| texture(i) + if i >= k { after } else { 0.0 });
+        let lower = (0..n).map(|i| texture(i + 1000) + if i < k { before } else { 0.0 });
+        (upper.collect(), lower.collect())
+    }
+
+    #[test]
+    fn an_offset_on_heavy_texture_is_read_by_medians() {
+        let (n, k) = (24, 10);
+        let (u, l) = textured_steps(n, k, 12.0, 12.0);
+        // a third of the groups on edges: the share that fits is too low
+        assert!(staircase_fit(&u, &l, k).1 < MIN_FIT);
+        let step = robust_staircase(&u, &l, k).expect("the offset");
+        assert!((step - 12.0).abs() < 1.5, "{step}");
+        // a step at one boundary only (an edge of the picture), steps that
+        // differ (two edges), or one too small: no offset
+        for (before, after) in [
+            (0.0, 12.0),
+            (12.0, 0.0),
+            (8.0, 16.0),
+            (6.0, 6.0),
+            (12.0, -12.0),
+        ] {
+            let (u, l) = textured_steps(n, k, before, after);
+            assert_eq!(robust_staircase(&u, &l, k), None, "{before} {after}");
+        }
     }
 }
