@@ -383,6 +383,7 @@ pub fn read_case(root: &Path) -> Result<Case> {
         ));
     }
     sessions.sort_by_key(|s| s.date);
+    checks::check_distinct_file_names(root, &sessions)?;
     for name in manifest.view.keys() {
         if !sessions
             .iter()
@@ -552,6 +553,7 @@ fn read_session(dir: &Path, real_root: &Path) -> Result<Vec<Capture>> {
         if name.starts_with('.') {
             continue;
         }
+        checks::check_entry_type(&path, &name)?;
         if is_capture_name(&name, path.is_dir()) {
             // links stay inside the case. A capture that is not an ordinary
             // file (a FIFO, a device), or a link that loops or leads nowhere

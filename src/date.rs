@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A proleptic Gregorian calendar date.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(into = "String")]
 pub struct Date {
     year: i32,
     month: u8,
@@ -137,6 +137,34 @@ impl TryFrom<String> for Date {
     }
 }
 
+/// A date is read from its text `YYYY-MM-DD`, or from a TOML date literal
+/// (`treatments = [2026-01-12]`, which the toml crate hands over as a map
+/// of one entry holding the same text).
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        struct Text;
+        impl<'de> serde::de::Visitor<'de> for Text {
+            type Value = Date;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a date YYYY-MM-DD")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Date, E> {
+                Date::try_from(s.to_string()).map_err(E::custom)
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut m: M) -> Result<Date, M::Error> {
+                let Some((_, text)) = m.next_entry::<String, String>()? else {
+                    return Err(serde::de::Error::custom("an empty table is not a date"));
+                };
+                if m.next_entry::<String, String>()?.is_some() {
+                    return Err(serde::de::Error::custom("a table is not a date"));
+                }
+                self.visit_str(&text)
+            }
+        }
+        d.deserialize_any(Text)
+    }
+}
+
 impl From<Date> for String {
     fn from(d: Date) -> String {
         d.to_string()
@@ -158,6 +186,31 @@ mod tests {
         assert!(Date::parse("+026-01-12").is_none());
         assert!(Date::parse("2026-01-1x").is_none());
         assert!(Date::parse("２０２６-01-12").is_none());
+    }
+
+    #[test]
+    fn a_date_is_read_from_text_or_a_toml_date_literal() {
+        #[derive(Deserialize)]
+        struct Dates {
+            d: Vec<Date>,
+        }
+        let want = Date::new(2026, 1, 12).unwrap();
+        let read = |text: &str| toml::from_str::<Dates>(text).map(|x| x.d);
+        assert_eq!(
+            read("d = [2026-01-12, \"2026-01-12\"]").unwrap(),
+            [want, want]
+        );
+        let json: Vec<Date> = serde_json::from_str("[\"2026-01-12\"]").unwrap();
+        assert_eq!(json, [want]);
+        // a time of day, an invalid day, or another type is not a date
+        for bad in [
+            "d = [2026-01-12T10:00:00]",
+            "d = [\"2026-02-30\"]",
+            "d = [20260112]",
+        ] {
+            let e = read(bad).unwrap_err().to_string();
+            assert!(e.contains("date"), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -12,6 +12,21 @@ use std::fs::File;
 use std::io::Read as _;
 use std::path::Path;
 
+/// `s` as part of an output file's name: every character but ASCII
+/// letters, digits, '-', '_' and '.' made '_'.
+#[must_use]
+pub fn file_safe(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// Cap on a text input (case.toml, a sidecar, a lights file or a list of
 /// file names): a real one is a few hundred bytes.
 pub const MAX_TEXT_BYTES: u64 = 1 << 20;

@@ -281,6 +281,36 @@ fn two_folders_with_one_date_are_rejected() {
 }
 
 #[test]
+fn entries_that_would_be_dropped_or_overwritten_unseen_are_refused() {
+    // two views whose names become one in the plots' file names
+    let t = tempdir();
+    photo(&t.path().join("2026-01-12/a b.jpg"));
+    photo(&t.path().join("2026-01-12/a_b.jpg"));
+    let err = read_case(t.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("\"a b\" and \"a_b\"") && err.contains("rename"),
+        "{err}"
+    );
+    // a folder named like a photo, a file named like a photometric set
+    for (name, says) in [
+        ("cheek.jpg", "a capture is a file"),
+        ("cheek.ps", "not a folder"),
+    ] {
+        let t = tempdir();
+        photo(&t.path().join("2026-01-12/cheek.jpg"));
+        let odd = t.path().join("2026-02-09").join(name);
+        if name.ends_with(".ps") {
+            photo(&t.path().join("2026-02-09/cheek.jpg"));
+            write(&odd, b"not a set");
+        } else {
+            std::fs::create_dir_all(&odd).unwrap();
+        }
+        let err = read_case(t.path()).unwrap_err().to_string();
+        assert!(err.contains(name) && err.contains(says), "{err}");
+    }
+}
+
+#[test]
 fn likely_mistakes_in_a_valid_layout_are_warned_about() {
     let t = tempdir();
     let c = t.path();

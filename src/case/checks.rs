@@ -199,3 +199,54 @@ pub(super) fn date_warnings(sessions: &[Session], today: Option<Date>) -> Vec<St
         })
         .collect()
 }
+
+/// A session entry named as one kind of capture but of another: a folder
+/// named like a photo or height map, or a file named like a photometric
+/// set's folder. Left unread it would drop that visit's capture without a
+/// word, so the case is refused naming it.
+pub(super) fn check_entry_type(path: &Path, name: &str) -> Result<()> {
+    let is_dir = path.is_dir();
+    if is_dir && super::is_capture_name(name, false) {
+        return Err(Error::case(
+            path,
+            "a folder named like a photo or height map; a capture is a file",
+        ));
+    }
+    if !is_dir && name.ends_with(".ps") {
+        return Err(Error::case(
+            path,
+            "named like a photometric set, which is a folder VIEW.ps of photos; this is not a folder",
+        ));
+    }
+    Ok(())
+}
+
+/// Views whose names become one in output files' names
+/// ([`crate::files::file_safe`]) would write over each other's plots:
+/// "a b" and "a_b" both draw plots/a_b_photo_…. Refused, naming both.
+/// (Names that differ only in case are warned about, in
+/// [`layout_warnings`].)
+pub(super) fn check_distinct_file_names(root: &Path, sessions: &[Session]) -> Result<()> {
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    for view in sessions
+        .iter()
+        .flat_map(|s| &s.captures)
+        .map(|c| c.view.as_str())
+    {
+        let safe = crate::files::file_safe(view);
+        match seen.get(&safe) {
+            Some(&other) if other != view => {
+                return Err(Error::case(
+                    root,
+                    format!(
+                        "views {other:?} and {view:?} would write the same output files ({safe}_…); rename one"
+                    ),
+                ));
+            }
+            _ => {
+                seen.insert(safe, view);
+            }
+        }
+    }
+    Ok(())
+}

@@ -58,16 +58,7 @@ fn per_view(out: &Path, view: &str) -> PathBuf {
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("regions");
-    let safe: String = view
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let safe = crate::files::file_safe(view);
     out.with_file_name(format!("{stem}_{safe}.png"))
 }
 

@@ -659,7 +659,7 @@ fn scar_chart(a: &Analysis, si: usize, s: &Series) -> Result<Option<Plot>> {
             (name, pts)
         })
         .collect();
-    let name = file_safe(&format!("{}_{}_scar_depths", s.view, s.kind));
+    let name = crate::files::file_safe(&format!("{}_{}_scar_depths", s.view, s.kind));
     let title = format!("Depth of each scar ({}; lower is better)", s.view);
     let y_desc = format!("deepest point below the skin around it, {unit}");
     let (png, svg, svg_narrow) = overview_both(a, s, (&name, &title), &lines, (&y_desc, false))?;
@@ -720,18 +720,6 @@ fn treatment_days(a: &Analysis) -> Vec<f64> {
         .collect()
 }
 
-fn file_safe(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
 /// Every chart of an analysis.
 ///
 /// # Errors
@@ -742,7 +730,7 @@ pub fn all_plots(a: &Analysis) -> Result<Vec<Plot>> {
     for (si, s) in a.series.iter().enumerate() {
         let lines = improvement_lines(s);
         if !lines.is_empty() {
-            let name = file_safe(&format!("{}_{}_overview", s.view, s.kind));
+            let name = crate::files::file_safe(&format!("{}_{}_overview", s.view, s.kind));
             let title = format!("Improvement since the first visit ({})", s.view);
             let y_axis = ("improvement since first visit, %", true);
             let (png, svg, svg_narrow) = overview_both(a, s, (&name, &title), &lines, y_axis)?;
@@ -767,7 +755,7 @@ pub fn all_plots(a: &Analysis) -> Result<Vec<Plot>> {
             let Some(c) = metric_chart(a, s, id) else {
                 continue;
             };
-            let name = file_safe(&format!("{}_{}_{}", s.view, s.kind, id));
+            let name = crate::files::file_safe(&format!("{}_{}_{}", s.view, s.kind, id));
             let rows = metric_legend(&c).len();
             let (png, svg, svg_narrow) =
                 both!(&name, rows, |root, frame| draw_metric(&root, &c, frame));
