@@ -57,7 +57,13 @@ struct Angular {
 }
 
 fn angular_error(set: &str) -> (Angular, depth::stereo::Normals, depth::surface::Surface) {
-    let dir = data(&format!("photometric/{set}"));
+    angular_error_in(&data(&format!("photometric/{set}")))
+}
+
+/// [`angular_error`] of the set in `dir` (filenames.txt, light_directions.txt).
+fn angular_error_in(
+    dir: &std::path::Path,
+) -> (Angular, depth::stereo::Normals, depth::surface::Surface) {
     let names = std::fs::read_to_string(dir.join("filenames.txt")).unwrap();
     let images: Vec<PathBuf> = names
         .lines()
@@ -178,6 +184,71 @@ fn shadows_and_highlights_are_rejected() {
             s.max_depth
         );
     }
+}
+
+/// The clean set with its first image `gain` times brighter, clipped at
+/// the 16-bit full scale, written to `dir`.
+fn clean_set_with_first_image_brighter(dir: &std::path::Path, gain: f64) {
+    let src = data("photometric/clean");
+    for name in ["filenames.txt", "light_directions.txt"] {
+        std::fs::copy(src.join(name), dir.join(name)).unwrap();
+    }
+    let names = std::fs::read_to_string(src.join("filenames.txt")).unwrap();
+    for (k, name) in names
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .enumerate()
+    {
+        let mut img = image::open(src.join(name)).unwrap().to_luma16();
+        if k == 0 {
+            for p in img.pixels_mut() {
+                p.0[0] = (f64::from(p.0[0]) * gain).min(65535.0) as u16;
+            }
+        }
+        img.save(dir.join(name)).unwrap();
+    }
+}
+
+#[test]
+fn clipped_samples_are_left_out_and_a_set_clipped_everywhere_is_refused() {
+    let tmp = tempdir();
+    // the first light's image 60× too bright: most of it clips at 65535;
+    // the other seven lights still give the normals
+    clean_set_with_first_image_brighter(tmp.path(), 60.0);
+    let first = image::open(tmp.path().join("001.png")).unwrap().to_luma16();
+    let clipped = first.pixels().filter(|p| p.0[0] == 65535).count();
+    assert!(clipped * 2 > first.len(), "{clipped} of {}", first.len());
+    let (err, normals, _) = angular_error_in(tmp.path());
+    eprintln!("first image clipped: mean angular error {:.4}°", err.mean);
+    assert!(err.mean <= 1.0, "{}", err.mean);
+    assert!(
+        normals.used.iter().all(|&u| u <= 7),
+        "a clipped light was used"
+    );
+    // every image white: nothing to recover, refused with one line
+    let white = tmp.path().join("white.png");
+    image::GrayImage::from_pixel(16, 16, image::Luma([255]))
+        .save(&white)
+        .unwrap();
+    let lights = tmp.path().join("three.txt");
+    std::fs::write(&lights, "0.5 0 0.866\n0 0.5 0.866\n-0.5 0 0.866\n").unwrap();
+    let o = assert_cmd::Command::cargo_bin("skintrack")
+        .unwrap()
+        .arg("depth")
+        .arg("--lights")
+        .arg(&lights)
+        .args([&white, &white, &white])
+        .arg("-o")
+        .arg(tmp.path().join("out"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("white.png") && err.contains("saturated") && err.lines().count() == 1,
+        "{err}"
+    );
 }
 
 #[test]

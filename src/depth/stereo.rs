@@ -221,8 +221,9 @@ fn pixel(
     pinv: Option<&[[f64; 3]]>,
 ) -> Option<([f64; 3], u8)> {
     let n = lights.len();
+    // (`f64::max` passes over NaN: the brightest finite observation)
     let brightest = obs.iter().copied().fold(0.0f64, f64::max);
-    if brightest.is_nan() || brightest <= 0.0 {
+    if !brightest.is_finite() || brightest <= 0.0 {
         return None;
     }
     let floor = (f64::from(opts.shadow_fraction) * brightest).max(dark);
@@ -432,11 +433,10 @@ pub fn photometric_stereo(
                 if mask.is_some_and(|m| !m[i]) {
                     return None;
                 }
+                // an observation that is not finite (clipped) is not usable
+                // in `pixel`; the others may still give the normal
                 for (o, img) in obs.iter_mut().zip(images) {
                     *o = f64::from(img.data()[i]);
-                }
-                if obs.iter().any(|v| !v.is_finite()) {
-                    return None;
                 }
                 pixel(lights, obs, opts, tolerance, dark, pinv.as_deref())
             },

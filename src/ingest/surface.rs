@@ -78,7 +78,8 @@ pub fn read_height_map(
 /// Reads the images of a photometric set as linear grey planes, each
 /// divided by its light's intensity: 8-bit files are sRGB-decoded and
 /// 16-bit ones taken as linear unless `encoding` says otherwise; colour
-/// channels are averaged.
+/// channels are averaged. A pixel with a channel at the file's full scale
+/// (255, 65535) is clipped and read as NaN.
 ///
 /// # Errors
 /// Decoding errors, or [`Error::Case`] when sizes differ.
@@ -126,7 +127,17 @@ pub fn read_set(
             ));
         }
         let nc = d.planes.len() as f64;
+        // a sample at an integer file's full scale is clipped: its light is
+        // unknown (NaN), and photometric stereo leaves it out
+        let clip = if d.bit_depth <= 16 {
+            full
+        } else {
+            f64::INFINITY
+        };
         let plane = Plane::from_fn(w, h, |x, y| {
+            if d.planes.iter().any(|p| f64::from(p.at(x, y)) >= clip) {
+                return f32::NAN;
+            }
             let s: f64 = d.planes.iter().map(|p| decode(p.at(x, y))).sum();
             (s / nc * gain) as f32
         });
