@@ -175,12 +175,21 @@ pub fn rounded(v: f64, u: f64) -> String {
 }
 
 /// One RFC 4180 record and its CRLF (fields quoted when they hold a comma,
-/// quote or line break; quotes doubled).
+/// quote or line break; quotes doubled). A text field that a spreadsheet
+/// would run as a formula (beginning with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return, and not a number: a client named
+/// `=HYPERLINK(...)`) is written after an apostrophe, which shows it as
+/// text (OWASP, "CSV injection").
 pub(crate) fn push_row(out: &mut String, fields: impl Iterator<Item = String>) {
     for (k, f) in fields.enumerate() {
         if k > 0 {
             out.push(',');
         }
+        let f = if f.starts_with(['=', '+', '-', '@', '\t', '\r']) && f.parse::<f64>().is_err() {
+            format!("'{f}")
+        } else {
+            f
+        };
         if f.contains([',', '"', '\n', '\r']) {
             let _ = write!(out, "\"{}\"", f.replace('"', "\"\""));
         } else {
@@ -193,6 +202,24 @@ pub(crate) fn push_row(out: &mut String, fields: impl Iterator<Item = String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_field_a_spreadsheet_would_run_is_written_as_text() {
+        let row = |fields: &[&str]| {
+            let mut out = String::new();
+            push_row(&mut out, fields.iter().map(|f| (*f).to_string()));
+            out
+        };
+        assert_eq!(
+            row(&["=HYPERLINK(\"http://x\")", "@SUM(A1)", "+1+1", "-2+3"]),
+            "\"'=HYPERLINK(\"\"http://x\"\")\",'@SUM(A1),'+1+1,'-2+3\r\n"
+        );
+        // numbers, negative ones too, and plain text stay as they are
+        assert_eq!(
+            row(&["-3.25", "+4", "-1e-5", "Anna"]),
+            "-3.25,+4,-1e-5,Anna\r\n"
+        );
+    }
 
     #[test]
     fn rounded_keeps_two_digits_of_the_uncertainty() {
