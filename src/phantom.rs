@@ -414,6 +414,9 @@ pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
         control,
         card,
     } = Layout::new(w, h);
+    if opts.card {
+        skin::check_card_readable(w, h, card)?;
+    }
     let card = opts.card.then_some(card);
     // grown on every side, above the region only up to the control's edge
     let m = opts.treated_margin;

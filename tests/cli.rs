@@ -214,6 +214,22 @@ fn usage_errors_exit_2() {
         .args(["phantom", "x", "--sessions", "1"])
         .assert()
         .code(2);
+    // a grey card too small to be read in its own frame (analyze would warn
+    // that it shows no steps): refused before anything is drawn
+    for size in ["256x256", "8000x256"] {
+        let t = tempdir();
+        let out = skintrack()
+            .args(["phantom", "--card", "--size", size])
+            .arg(t.path().join("c"))
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(
+            stderr.contains("--card") && stderr.lines().count() == 1,
+            "{stderr}"
+        );
+        assert!(!t.path().join("c").exists());
+    }
 }
 
 #[test]

@@ -221,6 +221,29 @@ const CLOTHES_TO_U: f64 = 0.18;
 /// ... from this v down.
 const CLOTHES_FROM_V: f64 = 0.25;
 
+/// Refuses a card too small in the frame that reads it (reduced to at most
+/// 2048 px a side, by a whole factor) to be read: a step under
+/// [`CARD_LEAST_PX`] wide or a card under it tall leaves too few cells
+/// inside one step (a 256 px frame's steps of 12.8 px left 7 of the 12
+/// needed; 15.2 px left 22).
+pub(super) fn check_card_readable(w: usize, h: usize, card: Rect) -> crate::error::Result<()> {
+    let factor = w.max(h).div_ceil(2048) as f64;
+    let (step, tall) = (
+        card.w as f64 / CARD_STEPS.len() as f64 / factor,
+        card.h as f64 / factor,
+    );
+    if step.min(tall) < CARD_LEAST_PX {
+        return Err(crate::error::Error::usage(format!(
+            "--card at --size {w}x{h}: its steps would be {step:.0} px wide and {tall:.0} px tall in the frame read for it (reduced to at most 2048 px a side), under the {CARD_LEAST_PX} px it needs; choose a larger or less elongated --size"
+        )));
+    }
+    Ok(())
+}
+
+/// Least width of a card's step and height of the card, px of the frame
+/// reduced to at most 2048 px a side.
+const CARD_LEAST_PX: f64 = 15.0;
+
 /// How far from the card and the surround the skin's relief reaches its
 /// full depth, baseline px.
 const RELIEF_FADE_PX: f64 = 3.0;
