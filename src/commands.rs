@@ -252,24 +252,8 @@ fn analyze(case_dir: &Path, out: &Path, ingest: IngestOptions, strict: Strict) -
         ingest,
     };
     let outcome = pipeline::analyze(case_dir, out, &opts)?;
-    for w in &outcome.warnings {
-        warn(w);
-    }
-    let (total, measured) = outcome.measured();
-    let plural = if total == 1 { "" } else { "s" };
-    if measured == total {
-        outln!(
-            "analysed {total} session capture{plural} of {}",
-            outcome.analysis.case
-        );
-    } else {
-        outln!(
-            "analysed {total} session capture{plural} of {}: {measured} measured, {} left out (see the warnings)",
-            outcome.analysis.case,
-            total - measured
-        );
-    }
-    outln!("report: {}", outcome.report.display());
+    // a capture left out under --strict is the one line said: its warning
+    // and the others would make it one of several
     if strict.0 {
         let left_out = outcome
             .analysis
@@ -290,6 +274,24 @@ fn analyze(case_dir: &Path, out: &Path, ingest: IngestOptions, strict: Strict) -
             ));
         }
     }
+    for w in &outcome.warnings {
+        warn(w);
+    }
+    let (total, measured) = outcome.measured();
+    let plural = if total == 1 { "" } else { "s" };
+    if measured == total {
+        outln!(
+            "analysed {total} session capture{plural} of {}",
+            outcome.analysis.case
+        );
+    } else {
+        outln!(
+            "analysed {total} session capture{plural} of {}: {measured} measured, {} left out (see the warnings)",
+            outcome.analysis.case,
+            total - measured
+        );
+    }
+    outln!("report: {}", outcome.report.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -513,6 +515,14 @@ fn metrics(
     }
     let (w, h) = (photo.image.width(), photo.image.height());
     let roi = roi.unwrap_or(Rect::new(0, 0, w, h));
+    // a control inside the measured skin is measured against itself: every
+    // excess over it would read 0
+    if let Some(c) = control.filter(|c| c.overlaps(roi)) {
+        return Err(Error::usage(format!(
+            "--control {},{},{},{} overlaps the measured region {},{},{},{} (--roi, else the whole photo); the control is untreated skin beside it",
+            c.x, c.y, c.w, c.h, roi.x, roi.y, roi.w, roi.h
+        )));
+    }
     let m = measure::measure(
         image,
         &photo.image,

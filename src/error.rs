@@ -45,7 +45,7 @@ pub enum Error {
     #[error("{problem}")]
     Usage { problem: String },
     /// An output file could not be written.
-    #[error("{}: cannot write output", .path.display())]
+    #[error("{}: cannot write output", crate::output::as_asked(.path).display())]
     Write {
         path: PathBuf,
         #[source]

@@ -252,6 +252,24 @@ fn is_stale(e: &std::fs::DirEntry) -> bool {
         .is_some_and(|age| age >= STALE_AFTER)
 }
 
+/// `p` as the user named it: a folder written beside an output folder
+/// while it is made (`.NAME.skintrack-new-…`, `-old-…`) named as the
+/// output folder NAME, so an error names the folder asked for, not one
+/// that is gone when it is read.
+#[must_use]
+pub fn as_asked(p: &Path) -> PathBuf {
+    p.components()
+        .map(|c| {
+            let part = c.as_os_str().to_string_lossy();
+            let own = part.strip_prefix('.').and_then(|rest| {
+                let (name, kind) = rest.split_once(&format!(".{STAGING}"))?;
+                (kind.starts_with("new-") || kind.starts_with("old-")).then_some(name)
+            });
+            own.map_or_else(|| c.as_os_str().to_os_string(), std::ffi::OsString::from)
+        })
+        .collect()
+}
+
 /// Parent folder (`.` for a bare name) and file name of `p`.
 fn split(p: &Path) -> (PathBuf, String) {
     let parent = p
@@ -517,6 +535,17 @@ fn encode(path: &Path, f: impl FnOnce(&mut Vec<u8>) -> image::ImageResult<()>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_names_the_output_folder_asked_for_not_its_staging() {
+        let staged = Path::new("/data/out/.case 1.skintrack-new-42-1f-0/plots/x.png");
+        assert_eq!(as_asked(staged), Path::new("/data/out/case 1/plots/x.png"));
+        let old = Path::new("rel/.o.skintrack-old-7-a-3");
+        assert_eq!(as_asked(old), Path::new("rel/o"));
+        // other hidden names are left as they are
+        let plain = Path::new("/a/.hidden/.o.skintrack-other/b");
+        assert_eq!(as_asked(plain), plain);
+    }
 
     #[cfg(unix)]
     #[test]

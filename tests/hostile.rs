@@ -135,6 +135,17 @@ fn a_region_too_small_is_the_regions_fault_not_the_photos() {
         run(["metrics", s(&img), "--control", "0,0,8,40"]),
         &["--control", "too small"],
     );
+    // a control over the measured skin (or within the whole photo measured
+    // without --roi) would read every excess as 0
+    for args in [
+        &["--roi", "0,0,40,40", "--control", "0,0,40,40"][..],
+        &["--roi", "0,0,40,40", "--control", "30,30,40,40"],
+        &["--control", "0,0,40,40"],
+    ] {
+        let mut all = vec!["metrics", s(&img)];
+        all.extend_from_slice(args);
+        refused(run(all), &["--control", "overlaps the measured region"]);
+    }
     let t = tempdir();
     photo(&t.path().join("2026-01-12/cheek.jpg"));
     write(
