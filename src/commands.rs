@@ -73,7 +73,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
     crate::timing::enable();
     let started = std::time::Instant::now();
     let result = run_command(args);
-    eprint!("{}", crate::timing::table(started.elapsed().as_secs_f64()));
+    // a failure is its one line: where the time went is no use then
+    if result.is_ok() {
+        eprint!("{}", crate::timing::table(started.elapsed().as_secs_f64()));
+    }
     result
 }
 
@@ -503,7 +506,7 @@ struct MetricsJson {
 
 fn metrics(
     image: &Path,
-    roi: Option<Rect>,
+    asked_roi: Option<Rect>,
     control: Option<Rect>,
     mm_per_px: Option<crate::units::MmPerPx>,
     json: bool,
@@ -514,7 +517,7 @@ fn metrics(
         warn(format_args!("{}: {w}", image.display()));
     }
     let (w, h) = (photo.image.width(), photo.image.height());
-    let roi = roi.unwrap_or(Rect::new(0, 0, w, h));
+    let roi = asked_roi.unwrap_or(Rect::new(0, 0, w, h));
     // a control inside the measured skin is measured against itself: every
     // excess over it would read 0
     if let Some(c) = control.filter(|c| c.overlaps(roi)) {
@@ -522,6 +525,25 @@ fn metrics(
             "--control {},{},{},{} overlaps the measured region {},{},{},{} (--roi, else the whole photo); the control is untreated skin beside it",
             c.x, c.y, c.w, c.h, roi.x, roi.y, roi.w, roi.h
         )));
+    }
+    let measured = if asked_roi.is_some() {
+        "the region --roi names"
+    } else {
+        "the photo (measured whole without --roi)"
+    };
+    for (what, rect) in [
+        (measured, Some(roi)),
+        ("the region --control names", control),
+    ] {
+        let n = rect.map_or(0, |r| ingest::transparent_in(&photo.meta, r));
+        if n > 0 {
+            return Err(Error::case(
+                image,
+                format!(
+                    "{n} pixels of {what} are fully transparent (alpha 0), with no photo there (an aligned image's uncovered part); choose a region inside the picture"
+                ),
+            ));
+        }
     }
     let m = measure::measure(
         image,

@@ -1112,3 +1112,53 @@ fn a_grey_card_that_shows_no_steps_is_warned_about_and_colour_read_without_it() 
         );
     }
 }
+
+/// An RGBA photo whose left quarter is fully transparent, as `align -o`
+/// writes the part the moving photo does not cover: the coffee photo.
+fn with_transparent_left_quarter(p: &Path) {
+    let mut img = image::open(data("photos/coffee.jpg")).unwrap().to_rgba8();
+    let quarter = img.width() / 4;
+    for (x, _, px) in img.enumerate_pixels_mut() {
+        if x < quarter {
+            *px = image::Rgba([0, 0, 0, 0]);
+        }
+    }
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    img.save(p).unwrap();
+}
+
+/// Transparent pixels hold no photo: `metrics` measured them as black
+/// skin (L* 0, melanin index 400). A region over them is refused, one
+/// inside the picture measured; a case photo with any is left out.
+#[test]
+fn transparent_pixels_are_not_measured_as_skin() {
+    let t = tempdir();
+    let png = t.path().join("aligned.png");
+    with_transparent_left_quarter(&png);
+    for args in [
+        &["--roi", "10,10,60,60"][..],
+        &[],
+        &["--roi", "300,100,80,80", "--control", "0,0,60,60"],
+    ] {
+        let mut all = vec!["metrics", s(&png)];
+        all.extend_from_slice(args);
+        refused(run(all), &["aligned.png", "fully transparent"]);
+    }
+    let (code, _, stderr) = run(["metrics", s(&png), "--roi", "300,100,80,80"]);
+    assert_eq!(code, 0, "{stderr}");
+    // in a case: the follow-up is left out with the reason
+    let case = t.path().join("case");
+    std::fs::create_dir_all(case.join("2026-01-12")).unwrap();
+    std::fs::copy(data("photos/coffee.jpg"), case.join("2026-01-12/cheek.jpg")).unwrap();
+    with_transparent_left_quarter(&case.join("2026-02-09/cheek.png"));
+    let (m, stderr) = analyze(&case, &t.path().join("out"));
+    assert!(stderr.contains("fully transparent"), "{stderr}");
+    let sessions = common::series_of(&m, "photo")["sessions"]
+        .as_array()
+        .unwrap();
+    assert!(
+        sessions[1]["metrics"].as_object().unwrap().is_empty(),
+        "{}",
+        sessions[1]
+    );
+}

@@ -143,6 +143,9 @@ pub struct Meta {
     /// The ICC profile embedded in a colour JPEG (`None`: untagged, taken
     /// as sRGB; other formats), see [`profile`].
     pub icc: Option<std::sync::Arc<[u8]>>,
+    /// Where the image is fully transparent (alpha 0: 1, else 0), upright;
+    /// `None` where it has no such pixel.
+    pub transparent: Option<std::sync::Arc<Plane>>,
 }
 
 /// A photo ready for measurement: sRGB-encoded planes on the 0–255 scale.
@@ -399,6 +402,7 @@ fn decode_with_image(
         .map_err(|e| image_error(path, &e))?;
     let img = DynamicImage::from_decoder(dec).map_err(|e| image_error(path, &e))?;
     let (w, h) = (img.width() as usize, img.height() as usize);
+    let transparent = alpha_zero(&img);
     let (planes, bit_depth) = match img {
         DynamicImage::ImageLuma8(b) => (deinterleave_u8(b.as_raw(), w, h, 1), 8),
         DynamicImage::ImageLumaA8(b) => (drop_alpha_u8(b.as_raw(), w, h, 1), 8),
@@ -423,7 +427,66 @@ fn decode_with_image(
     {
         return Err(decode_err(&"the image holds NaN or infinite samples"));
     }
-    Decoded::checked(path, planes, bit_depth, meta, orientation)
+    let mut decoded = Decoded::checked(path, planes, bit_depth, meta, orientation)?;
+    decoded.meta.transparent = transparent.map(|t| std::sync::Arc::new(oriented(&t, orientation)));
+    Ok(decoded)
+}
+
+/// Where an image with an alpha channel is fully transparent (1, else 0),
+/// if anywhere: no photo there (the part of an aligned image that the
+/// moving photo did not cover).
+fn alpha_zero(img: &image::DynamicImage) -> Option<Plane> {
+    if !img.color().has_alpha() {
+        return None;
+    }
+    let rgba = img.to_rgba8();
+    let zero: Vec<f32> = rgba
+        .pixels()
+        .map(|p| f32::from(u8::from(p.0[3] == 0)))
+        .collect();
+    zero.contains(&1.0)
+        .then(|| Plane::from_vec(img.width() as usize, img.height() as usize, zero))
+        .flatten()
+}
+
+/// `photo` (read from `path`) if no pixel of it is fully transparent: a
+/// case's photo is measured as taken, where a transparent part (an aligned
+/// image's uncovered part, a cut-out) would be measured as black skin.
+///
+/// # Errors
+/// [`Error::Unsupported`] naming `path` and how many pixels.
+pub fn opaque(path: &Path, photo: Photo) -> Result<Photo> {
+    let (w, h) = (photo.image.width(), photo.image.height());
+    match transparent_in(&photo.meta, crate::raster::Rect::new(0, 0, w, h)) {
+        0 => Ok(photo),
+        n => Err(Error::Unsupported {
+            path: path.to_path_buf(),
+            reason: format!(
+                "{n} of its pixels are fully transparent (alpha 0), with no photo there (an aligned image's uncovered part, a cut-out); use the photo as taken"
+            ),
+        }),
+    }
+}
+
+/// How many pixels of `rect` (photo px) are fully transparent in `meta`'s
+/// photo ([`Meta::transparent`]).
+#[must_use]
+pub fn transparent_in(meta: &Meta, rect: crate::raster::Rect) -> usize {
+    let Some(t) = &meta.transparent else {
+        return 0;
+    };
+    let (x1, y1) = (
+        (rect.x + rect.w).min(t.width()),
+        (rect.y + rect.h).min(t.height()),
+    );
+    (rect.y.min(y1)..y1)
+        .map(|y| {
+            t.row(y)[rect.x.min(x1)..x1]
+                .iter()
+                .filter(|&&v| v > 0.0)
+                .count()
+        })
+        .sum()
 }
 
 fn image_error(path: &Path, e: &image::ImageError) -> Error {

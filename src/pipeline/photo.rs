@@ -99,7 +99,8 @@ pub(super) fn measure_series(
         ));
     };
     bar.set_message(format!("{view}: aligning"));
-    let base = ingest::read_photo(&base_item.capture.path, &job.opts.ingest)?;
+    let base_path = &base_item.capture.path;
+    let base = ingest::opaque(base_path, ingest::read_photo(base_path, &job.opts.ingest)?)?;
     for w in &base.meta.warnings {
         warnings.push(format!("{}: {w}", base_item.capture.path.display()));
     }
@@ -166,7 +167,7 @@ pub(super) fn measure_series(
     };
     let profile_notes = std::sync::Mutex::new(Vec::new());
     let read_follow_up = |path: &Path| -> Result<ingest::Photo> {
-        let mut photo = ingest::read_photo(path, &job.opts.ingest)?;
+        let mut photo = ingest::opaque(path, ingest::read_photo(path, &job.opts.ingest)?)?;
         let Some(space) = base_space
             .as_ref()
             .filter(|_| photo.meta.icc != base.meta.icc)
