@@ -28,7 +28,9 @@ use std::path::{Path, PathBuf};
 
 mod checks;
 pub use checks::parse_manifest;
-use checks::{check_inside, check_manifest, date_warnings, layout_warnings, today};
+use checks::{
+    check_inside, check_manifest, date_warnings, layout_warnings, today, valid_view_name,
+};
 
 /// A client's case: sessions in date order and per-view settings.
 #[derive(Clone, Debug)]
@@ -506,15 +508,6 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(v)
 }
 
-/// Letters, digits, '-', '_' and inner spaces ("IMG 0042" is a camera's
-/// own name for a photo).
-fn valid_view_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.trim() == s
-        && s.chars()
-            .all(|c| c.is_alphanumeric() || c == '-' || c == '_' || c == ' ')
-}
-
 /// Whether a session entry is read as a capture (a photo, a height map or
 /// its sidecar, a photometric set); other entries are ignored.
 fn is_capture_name(name: &str, is_dir: bool) -> bool {
@@ -619,7 +612,7 @@ fn read_session(dir: &Path, real_root: &Path) -> Result<Vec<Capture>> {
         let Some((view, repeat)) = view_and_repeat(stem) else {
             return Err(Error::case(
                 &path,
-                "a photo is named VIEW.jpg or VIEW.rN.jpg (letters, digits, spaces, '-' and '_')",
+                "a photo is named VIEW.jpg or VIEW.rN.jpg (letters, digits, spaces, '-' and '_', at most 64 bytes)",
             ));
         };
         captures.push(Capture {
@@ -795,5 +788,9 @@ mod tests {
         assert_eq!(view_and_repeat("cheek.r0"), None);
         assert_eq!(view_and_repeat("left.cheek"), None);
         assert_eq!(view_and_repeat(""), None);
+        // a view names output files: 64 bytes at most
+        let long = "a".repeat(64);
+        assert_eq!(view_and_repeat(&long), Some((long.clone(), 1)));
+        assert_eq!(view_and_repeat(&format!("{long}b")), None);
     }
 }

@@ -2,7 +2,7 @@
 //! values, links that must stay inside the case folder, captures that must
 //! be regular files, and dates and layouts worth a warning.
 
-use super::{Manifest, Session, toml_problem, valid_view_name};
+use super::{Manifest, Session, toml_problem};
 use crate::date::Date;
 use crate::error::{Error, Result};
 use std::collections::BTreeMap;
@@ -32,7 +32,9 @@ pub(super) fn check_manifest(path: &Path, manifest: &Manifest) -> Result<()> {
         if !valid_view_name(name) {
             return Err(Error::case(
                 path,
-                format!("view name {name:?} may only use letters, digits, spaces, '-' and '_'"),
+                format!(
+                    "view name {name:?} may only use letters, digits, spaces, '-' and '_', at most 64 bytes"
+                ),
             ));
         }
         let regions = cfg.roi.map(|r| ("roi", r)).into_iter();
@@ -250,3 +252,17 @@ pub(super) fn check_distinct_file_names(root: &Path, sessions: &[Session]) -> Re
     }
     Ok(())
 }
+
+/// Letters, digits, '-', '_' and inner spaces ("IMG 0042" is a camera's
+/// own name for a photo), at most [`MAX_VIEW_BYTES`] (it names files).
+pub(super) fn valid_view_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= MAX_VIEW_BYTES
+        && s.trim() == s
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_' || c == ' ')
+}
+
+/// The longest view name, bytes: it is part of output files' names (a
+/// plot's adds about 60 bytes), which most file systems cap at 255.
+const MAX_VIEW_BYTES: usize = 64;
