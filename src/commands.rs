@@ -526,21 +526,16 @@ fn metrics(
             c.x, c.y, c.w, c.h, roi.x, roi.y, roi.w, roi.h
         )));
     }
-    let measured = if asked_roi.is_some() {
-        "the region --roi names"
-    } else {
-        "the photo (measured whole without --roi)"
-    };
-    for (what, rect) in [
-        (measured, Some(roi)),
-        ("the region --control names", control),
-    ] {
+    // a region asked for over fully transparent pixels (the uncovered part
+    // of `align -o`'s PNG) would measure the black stored there as skin;
+    // the whole photo is read as stored, with the decoder's warning
+    for (flag, rect) in [("--roi", asked_roi), ("--control", control)] {
         let n = rect.map_or(0, |r| ingest::transparent_in(&photo.meta, r));
         if n > 0 {
             return Err(Error::case(
                 image,
                 format!(
-                    "{n} pixels of {what} are fully transparent (alpha 0), with no photo there (an aligned image's uncovered part); choose a region inside the picture"
+                    "{n} pixels of the region {flag} names are fully transparent (alpha 0), with no photo there (an aligned image's uncovered part); choose a region inside the picture"
                 ),
             ));
         }

@@ -25,6 +25,14 @@ pub(super) fn decode_jpeg(path: &Path, bytes: &[u8], opts: &IngestOptions) -> Re
         .set_strict_mode(true)
         .set_max_width(opts.max_side as usize)
         .set_max_height(opts.max_side as usize);
+    if let Some(kind) = unread_frame(bytes) {
+        return Err(Error::Unsupported {
+            path: path.to_path_buf(),
+            reason: format!(
+                "{kind} JPEG, which cameras do not write, is not read; save it as an ordinary (baseline or progressive) JPEG, PNG or TIFF"
+            ),
+        });
+    }
     let mut probe = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), base);
     probe.decode_headers().map_err(|e| {
         let text = e.to_string();
@@ -199,6 +207,23 @@ pub(super) fn jpeg_exif_blob(bytes: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
+/// The kind of a JPEG frame the decoder does not read (with its article),
+/// from its first
+/// frame header (SOF): lossless (SOF3, 7, 11, 15), arithmetic-coded (SOF9,
+/// 10, 13, 14) or hierarchical (SOF5, 6); `None` for baseline, extended
+/// and progressive Huffman frames, or no frame header.
+fn unread_frame(jpeg: &[u8]) -> Option<&'static str> {
+    let marker = super::scan::segments(jpeg)
+        .map(|(marker, _, _)| marker)
+        .find(|m| matches!(m, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF))?;
+    match marker {
+        0xC3 | 0xC7 | 0xCB | 0xCF => Some("a lossless"),
+        0xC9 | 0xCA | 0xCD | 0xCE => Some("an arithmetic-coded"),
+        0xC5 | 0xC6 => Some("a hierarchical"),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::decode_bytes;
@@ -233,5 +258,24 @@ mod tests {
         assert!(err.to_string().contains("cut.jpg"), "{err}");
         // the intact file decodes
         assert!(decode_bytes(Path::new("t.jpg"), &jpeg, &IngestOptions::default()).is_ok());
+    }
+
+    #[test]
+    fn frames_the_decoder_does_not_read_are_named() {
+        let mut jpeg = Vec::new();
+        jpeg_encoder::Encoder::new(&mut jpeg, 90)
+            .encode(&[128u8; 16 * 16 * 3], 16, 16, jpeg_encoder::ColorType::Rgb)
+            .unwrap();
+        assert_eq!(unread_frame(&jpeg), None);
+        let sof = jpeg.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+        for (marker, kind) in [
+            (0xC3, "a lossless"),
+            (0xC9, "an arithmetic-coded"),
+            (0xC5, "a hierarchical"),
+        ] {
+            let mut other = jpeg.clone();
+            other[sof + 1] = marker;
+            assert_eq!(unread_frame(&other), Some(kind), "{marker:x}");
+        }
     }
 }

@@ -427,6 +427,12 @@ fn decode_with_image(
     {
         return Err(decode_err(&"the image holds NaN or infinite samples"));
     }
+    if let Some(t) = &transparent {
+        let n = t.data().iter().filter(|&&v| v > 0.0).count();
+        meta.warnings.push(format!(
+            "{n} pixels are fully transparent (alpha 0): no photo there, and they are read as the colour stored under them"
+        ));
+    }
     let mut decoded = Decoded::checked(path, planes, bit_depth, meta, orientation)?;
     decoded.meta.transparent = transparent.map(|t| std::sync::Arc::new(oriented(&t, orientation)));
     Ok(decoded)
@@ -447,25 +453,6 @@ fn alpha_zero(img: &image::DynamicImage) -> Option<Plane> {
     zero.contains(&1.0)
         .then(|| Plane::from_vec(img.width() as usize, img.height() as usize, zero))
         .flatten()
-}
-
-/// `photo` (read from `path`) if no pixel of it is fully transparent: a
-/// case's photo is measured as taken, where a transparent part (an aligned
-/// image's uncovered part, a cut-out) would be measured as black skin.
-///
-/// # Errors
-/// [`Error::Unsupported`] naming `path` and how many pixels.
-pub fn opaque(path: &Path, photo: Photo) -> Result<Photo> {
-    let (w, h) = (photo.image.width(), photo.image.height());
-    match transparent_in(&photo.meta, crate::raster::Rect::new(0, 0, w, h)) {
-        0 => Ok(photo),
-        n => Err(Error::Unsupported {
-            path: path.to_path_buf(),
-            reason: format!(
-                "{n} of its pixels are fully transparent (alpha 0), with no photo there (an aligned image's uncovered part, a cut-out); use the photo as taken"
-            ),
-        }),
-    }
 }
 
 /// How many pixels of `rect` (photo px) are fully transparent in `meta`'s
@@ -515,7 +502,7 @@ fn image_error(path: &Path, e: &image::ImageError) -> Error {
         {
             Error::Unsupported {
                 path: path.to_path_buf(),
-                reason: "its pixel layout (e.g. one channel of 32-bit float) is not read: photos are 8- or 16-bit grey, RGB or RGBA, or 32-bit float RGB; height maps one 16-bit channel".into(),
+                reason: "its pixel layout (e.g. one channel of 32-bit float) is not read: photos are 8- or 16-bit grey, RGB or RGBA; height maps one 16-bit channel; 32-bit float RGB only in a photometric set".into(),
             }
         }
         ImageError::Unsupported(_) => Error::Unsupported {

@@ -99,8 +99,7 @@ pub(super) fn measure_series(
         ));
     };
     bar.set_message(format!("{view}: aligning"));
-    let base_path = &base_item.capture.path;
-    let base = ingest::opaque(base_path, ingest::read_photo(base_path, &job.opts.ingest)?)?;
+    let base = ingest::read_photo(&base_item.capture.path, &job.opts.ingest)?;
     for w in &base.meta.warnings {
         warnings.push(format!("{}: {w}", base_item.capture.path.display()));
     }
@@ -165,9 +164,20 @@ pub(super) fn measure_series(
             None
         }
     };
-    let profile_notes = std::sync::Mutex::new(Vec::new());
+    let follow_up_notes = std::sync::Mutex::new(Vec::new());
     let read_follow_up = |path: &Path| -> Result<ingest::Photo> {
-        let mut photo = ingest::opaque(path, ingest::read_photo(path, &job.opts.ingest)?)?;
+        let mut photo = ingest::read_photo(path, &job.opts.ingest)?;
+        // a follow-up may be read twice (to choose the region, then to
+        // measure): each note once
+        let note = |text: &str| {
+            let mut notes = follow_up_notes.lock().unwrap_or_else(|e| e.into_inner());
+            if !notes.iter().any(|(p, n)| p == path && n == text) {
+                notes.push((path.to_path_buf(), text.to_string()));
+            }
+        };
+        for w in &photo.meta.warnings {
+            note(w);
+        }
         let Some(space) = base_space
             .as_ref()
             .filter(|_| photo.meta.icc != base.meta.icc)
@@ -176,7 +186,7 @@ pub(super) fn measure_series(
         };
         let done =
             ingest::profile::into_space_of(&mut photo.image, photo.meta.icc.as_deref(), space);
-        let note = match done {
+        let done_note = match done {
             ingest::profile::Conversion::Same => None,
             ingest::profile::Conversion::Converted { largest } => Some(format!(
                 "its colour profile differs from the baseline photo's, so it was converted into the baseline's colours (up to {largest:.0} of 255 levels)"
@@ -185,11 +195,8 @@ pub(super) fn measure_series(
                 "its embedded colour profile {why}; its colours are read as stored"
             )),
         };
-        if let Some(note) = note {
-            let mut notes = profile_notes.lock().unwrap_or_else(|e| e.into_inner());
-            if !notes.iter().any(|(p, _)| p == path) {
-                notes.push((path.to_path_buf(), note));
-            }
+        if let Some(text) = done_note {
+            note(&text);
         }
         Ok(photo)
     };
@@ -496,11 +503,11 @@ pub(super) fn measure_series(
             warnings.extend(unaligned_warning(case, &it.capture.path, &a.registration));
         }
     }
-    let notes = profile_notes
+    let notes = follow_up_notes
         .into_inner()
         .unwrap_or_else(|e| e.into_inner());
     for it in &items {
-        if let Some((path, note)) = notes.iter().find(|(p, _)| *p == it.capture.path) {
+        for (path, note) in notes.iter().filter(|(p, _)| *p == it.capture.path) {
             warnings.push(format!("{}: {note}", case.relative(path)));
         }
     }
