@@ -68,6 +68,16 @@ fn directions_from_rows(path: &Path, rows: Vec<(usize, Vec<f64>)>) -> Result<Vec
             .map_err(|problem| Error::case(path, format!("line {line}: {problem}")))?;
         out.push(unit);
     }
+    if out.len() < 3 {
+        return Err(Error::case(
+            path,
+            format!(
+                "holds {} light direction{}; photometric stereo needs at least three",
+                out.len(),
+                if out.len() == 1 { "" } else { "s" }
+            ),
+        ));
+    }
     if !spans_space(&out) {
         return Err(Error::case(
             path,
@@ -107,6 +117,12 @@ pub fn parse_intensities(path: &Path, text: &str) -> Result<Vec<f64>> {
     intensities_from_rows(path, numbers_in(path, text)?)
 }
 
+/// The range of a light's intensity: a lamp's brightness relative to the
+/// others (DiLiGenT's are 0.3–3). Each image is divided by it, so 1e-300
+/// made every pixel infinite and was reported as the first image being
+/// too dark.
+const INTENSITIES: (f64, f64) = (1e-6, 1e6);
+
 fn intensities_from_rows(path: &Path, rows: Vec<(usize, Vec<f64>)>) -> Result<Vec<f64>> {
     let mut out = Vec::new();
     for (line, v) in rows {
@@ -120,10 +136,13 @@ fn intensities_from_rows(path: &Path, rows: Vec<(usize, Vec<f64>)>) -> Result<Ve
                 ));
             }
         };
-        if !(k > 0.0 && k < f64::MAX) {
+        if !(INTENSITIES.0..=INTENSITIES.1).contains(&k) {
             return Err(Error::case(
                 path,
-                format!("line {line}: an intensity must be a positive number"),
+                format!(
+                    "line {line}: an intensity must be a positive number from {:e} to {:e} (a lamp's relative brightness)",
+                    INTENSITIES.0, INTENSITIES.1
+                ),
             ));
         }
         out.push(k);
@@ -158,6 +177,16 @@ mod tests {
         assert_eq!(read_directions(&p).unwrap().len(), 3, "a BOM is accepted");
         std::fs::write(&p, "1 x 1\n").unwrap();
         assert_eq!(read_intensities(&p).unwrap_err().exit_code(), 2);
+        // an empty file says it holds too few directions (not that they
+        // do not span space); an intensity beyond any lamp's is named
+        std::fs::write(&p, "# none\n").unwrap();
+        let e = read_directions(&p).unwrap_err().to_string();
+        assert!(e.contains("holds 0 light directions"), "{e}");
+        for bad in ["1e-300\n", "1 1 1\n2e6\n"] {
+            std::fs::write(&p, bad).unwrap();
+            let e = read_intensities(&p).unwrap_err().to_string();
+            assert!(e.contains("relative brightness"), "{e}");
+        }
     }
 
     #[test]

@@ -251,6 +251,12 @@ impl Verdict {
                 "alignment not confirmed: the patches put the corners {:.1} ± {:.1} px off (limit {TOLERANCE_PX} px): too little texture, or too much change",
                 self.corner_px, self.sigma_px
             )
+        } else if self.patches < self.needed() {
+            format!(
+                "too little of the two images overlaps, or has detail, to check the alignment: {} patches could be compared (need {})",
+                self.patches,
+                self.needed()
+            )
         } else {
             format!(
                 "the images do not line up after alignment: {} of {} patches agree (need {}): different skin, or too much change",
@@ -311,6 +317,34 @@ pub fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn too_few_patches_to_compare_is_said_as_such() {
+        // nine patches in the overlap, ten needed: not "9 of 9 agree"
+        let few = Verdict {
+            patches: 9,
+            inliers: 9,
+            ..Verdict::empty(0)
+        };
+        assert!(
+            few.reason()
+                .contains("9 patches could be compared (need 10)"),
+            "{}",
+            few.reason()
+        );
+        let unrelated = Verdict {
+            patches: 30,
+            inliers: 4,
+            ..Verdict::empty(0)
+        };
+        assert!(
+            unrelated
+                .reason()
+                .contains("4 of 30 patches agree (need 15)"),
+            "{}",
+            unrelated.reason()
+        );
+    }
 
     #[test]
     fn verdict_measures_a_known_field_and_drops_outliers() {
