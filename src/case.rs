@@ -465,7 +465,8 @@ fn one_line(s: &str) -> String {
 /// A TOML error of `text` as one plain line: "line 7: unknown field `rio`,
 /// expected one of ...", without the parser's source excerpt and markers.
 fn toml_problem(text: &str, e: &toml::de::Error) -> String {
-    // serde's type names mean nothing to a practitioner
+    // serde's type names mean nothing to a practitioner, nor does the
+    // toml crate's map that carries a date literal
     let message = ["usize", "u32", "u64"]
         .iter()
         .fold(one_line(e.message()), |m, t| {
@@ -473,7 +474,12 @@ fn toml_problem(text: &str, e: &toml::de::Error) -> String {
                 &format!("expected {t}"),
                 "expected a whole number, 0 or more",
             )
-        });
+        })
+        .replace("invalid type: map,", "invalid type: a table or a date,")
+        .replace(
+            "\"$__toml_private_datetime\" is not a date of the form YYYY-MM-DD",
+            "a date where a table is expected",
+        );
     match e.span() {
         Some(span) => {
             let line = 1 + text

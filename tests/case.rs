@@ -291,15 +291,17 @@ fn entries_that_would_be_dropped_or_overwritten_unseen_are_refused() {
         err.contains("\"a b\" and \"a_b\"") && err.contains("rename"),
         "{err}"
     );
-    // a folder named like a photo, a file named like a photometric set
+    // a folder named like a photo, a file named like a photometric set, a
+    // set's folder in upper case
     for (name, says) in [
         ("cheek.jpg", "a capture is a file"),
         ("cheek.ps", "not a folder"),
+        ("cheek.PS", "in lower case"),
     ] {
         let t = tempdir();
         photo(&t.path().join("2026-01-12/cheek.jpg"));
         let odd = t.path().join("2026-02-09").join(name);
-        if name.ends_with(".ps") {
+        if name == "cheek.ps" {
             photo(&t.path().join("2026-02-09/cheek.jpg"));
             write(&odd, b"not a set");
         } else {
@@ -307,6 +309,26 @@ fn entries_that_would_be_dropped_or_overwritten_unseen_are_refused() {
         }
         let err = read_case(t.path()).unwrap_err().to_string();
         assert!(err.contains(name) && err.contains(says), "{err}");
+    }
+}
+
+#[test]
+fn a_date_where_the_manifest_takes_something_else_is_said_plainly() {
+    for (toml, says) in [
+        (
+            "treatment = 2026-01-12\n",
+            "invalid type: a table or a date, expected a string",
+        ),
+        ("notes = 2026-01-12\n", "a date where a table is expected"),
+    ] {
+        let t = tempdir();
+        photo(&t.path().join("2026-01-12/cheek.jpg"));
+        write(&t.path().join("case.toml"), toml.as_bytes());
+        let err = read_case(t.path()).unwrap_err().to_string();
+        assert!(
+            err.contains(says) && !err.contains("map") && !err.contains('$'),
+            "{err}"
+        );
     }
 }
 

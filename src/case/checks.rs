@@ -203,8 +203,8 @@ pub(super) fn date_warnings(sessions: &[Session], today: Option<Date>) -> Vec<St
 }
 
 /// A session entry named as one kind of capture but of another: a folder
-/// named like a photo or height map, or a file named like a photometric
-/// set's folder. Left unread it would drop that visit's capture without a
+/// named like a photo or height map, a file named like a photometric set's
+/// folder, or a set's folder named `.PS`. Left unread it would drop that visit's capture without a
 /// word, so the case is refused naming it.
 pub(super) fn check_entry_type(path: &Path, name: &str) -> Result<()> {
     let is_dir = path.is_dir();
@@ -212,6 +212,15 @@ pub(super) fn check_entry_type(path: &Path, name: &str) -> Result<()> {
         return Err(Error::case(
             path,
             "a folder named like a photo or height map; a capture is a file",
+        ));
+    }
+    let ps = name
+        .rsplit_once('.')
+        .is_some_and(|(_, ext)| ext.eq_ignore_ascii_case("ps"));
+    if is_dir && ps && !name.ends_with(".ps") {
+        return Err(Error::case(
+            path,
+            "a photometric set's folder is named VIEW.ps, in lower case",
         ));
     }
     if !is_dir && name.ends_with(".ps") {
