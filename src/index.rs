@@ -499,6 +499,18 @@ fn digest(dir: &Path, a: AnalysisJson) -> CaseDigest {
     }
 }
 
+/// The path of a case's report relative to the index, as outcomes.csv
+/// writes it: after `./` where the case's folder name begins like a
+/// formula (`-2+3`), so the CSV writer's apostrophe is not needed and the
+/// path stays one that exists.
+fn report_path(dir: &str) -> String {
+    if dir.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("./{dir}/report.html")
+    } else {
+        format!("{dir}/report.html")
+    }
+}
+
 /// outcomes.csv: one row per client, view and topic.
 #[must_use]
 pub fn outcomes_csv(cases: &[CaseDigest]) -> String {
@@ -530,7 +542,7 @@ pub fn outcomes_csv(cases: &[CaseDigest]) -> String {
                 k.change_pct.map(|p| format!("{p:.1}")).unwrap_or_default(),
                 k.beyond_noise.to_string(),
                 k.sentence.clone(),
-                format!("{}/report.html", c.dir),
+                report_path(&c.dir),
             ];
             crate::report::push_row(&mut out, fields.into_iter());
         }
@@ -565,6 +577,15 @@ pub fn topic_id(t: Topic) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_report_path_that_begins_like_a_formula_stays_a_path() {
+        assert_eq!(report_path("anna"), "anna/report.html");
+        assert_eq!(report_path("-2+3"), "./-2+3/report.html");
+        let mut row = String::new();
+        crate::report::push_row(&mut row, [report_path("=x")].into_iter());
+        assert_eq!(row, "./=x/report.html\r\n");
+    }
 
     #[test]
     fn significant_digits() {
