@@ -231,12 +231,18 @@ pub(crate) fn styled(bar: ProgressBar, template: &str) -> ProgressBar {
 /// reason (no alignment was attempted).
 pub const UNREADABLE: &str = "the file cannot be read";
 
-/// True when `reg` failed because its capture could not be decoded.
+/// How the reason begins for a photometric set that was read but gave no
+/// surface (every pixel clipped or dark, its lights unusable): left out
+/// before alignment, as an unreadable file is, not "not aligned".
+pub const NO_SURFACE: &str = "no height map could be made of this set";
+
+/// True when `reg` failed because its capture could not be decoded, or
+/// (a photometric set) gave no surface.
 #[must_use]
 pub fn is_unreadable(reg: &crate::align::Registration) -> bool {
     reg.reason
         .as_deref()
-        .is_some_and(|r| r.starts_with(UNREADABLE))
+        .is_some_and(|r| r.starts_with(UNREADABLE) || r.starts_with(NO_SURFACE))
 }
 
 /// The verdict on a capture left out before it was assessed: its file's

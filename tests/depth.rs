@@ -708,3 +708,61 @@ fn a_set_under_another_tone_curve_or_room_light_claims_nothing() {
         .collect();
     assert!(claims.is_empty(), "{claims:?}");
 }
+
+/// A follow-up set that gives no surface (every image white: clipped) is
+/// left out saying so, not as "not aligned".
+#[test]
+fn a_set_that_gives_no_surface_is_left_out_saying_so() {
+    let tmp = tempdir();
+    let case = tmp.path().join("case");
+    let run = |args: &[&std::ffi::OsStr]| {
+        assert_cmd::Command::cargo_bin("skintrack")
+            .unwrap()
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = run(&[
+        "phantom".as_ref(),
+        case.as_os_str(),
+        "--photometric".as_ref(),
+        "--sessions".as_ref(),
+        "2".as_ref(),
+        "--size".as_ref(),
+        "320x320".as_ref(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let second = std::fs::read_dir(&case)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .max()
+        .unwrap()
+        .join("cheek.ps");
+    for e in std::fs::read_dir(&second).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "jpg") {
+            let (w, h) = image::image_dimensions(&p).unwrap();
+            image::RgbImage::from_pixel(w, h, image::Rgb([255, 255, 255]))
+                .save(&p)
+                .unwrap();
+        }
+    }
+    let out = tmp.path().join("out");
+    let o = run(&[
+        "analyze".as_ref(),
+        case.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("cheek.ps"))
+        .unwrap_or_default();
+    assert!(
+        line.contains("no height map could be made of this set") && !line.contains("not aligned"),
+        "{stderr}"
+    );
+}

@@ -155,7 +155,7 @@ pub(super) fn measure_series(
     let surfaces: Vec<std::result::Result<Surface, String>> = std::iter::once(Ok(first.clone()))
         .chain(read.into_iter().map(|r| match r.map(|r| r.surface) {
             // a set that was read but gives no surface says so itself
-            Err(e @ Error::Case { .. }) => Err(e.to_string()),
+            Err(e @ Error::Case { .. }) => Err(format!("{} ({e})", super::NO_SURFACE)),
             Err(e) => Err(format!(
                 "{} ({})",
                 super::UNREADABLE,

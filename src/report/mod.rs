@@ -152,6 +152,10 @@ const STRUCTURE_KINDS: [&str; 4] = ["lines", "pores", "pigment", "scars"];
 
 /// Why a session is not compared, in a few plain words.
 fn why_not_compared(sess: &SessionResult) -> &'static str {
+    let reason = sess.alignment.reason.as_deref().unwrap_or_default();
+    if reason.starts_with(crate::pipeline::NO_SURFACE) {
+        return "no depth could be measured from the lit photos (too dark, too bright, or their lights unusable)";
+    }
     if crate::pipeline::is_unreadable(&sess.alignment) {
         return "the photo file is damaged or not an image";
     }
