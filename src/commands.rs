@@ -406,15 +406,6 @@ fn align_pair(
         || ingest::read_photo(moving, opts),
     );
     let (b, m) = (b?, m?);
-    for (p, w) in b
-        .meta
-        .warnings
-        .iter()
-        .map(|w| (base, w))
-        .chain(m.meta.warnings.iter().map(|w| (moving, w)))
-    {
-        warn(format_args!("{}: {w}", p.display()));
-    }
     let reg = align::register(
         &b.image.luminance(),
         &m.image.luminance(),
@@ -430,6 +421,18 @@ fn align_pair(
             b.image.height(),
         );
         write_image(out, &warped)?;
+    }
+    // said when the pair aligned: a failure is its one line
+    if reg.status == Status::Ok {
+        for (p, w) in b
+            .meta
+            .warnings
+            .iter()
+            .map(|w| (base, w))
+            .chain(m.meta.warnings.iter().map(|w| (moving, w)))
+        {
+            warn(format_args!("{}: {w}", p.display()));
+        }
     }
     if json {
         outln!(
@@ -513,9 +516,6 @@ fn metrics(
     opts: &IngestOptions,
 ) -> Result<ExitCode> {
     let photo = ingest::read_photo(image, opts)?;
-    for w in &photo.meta.warnings {
-        warn(format_args!("{}: {w}", image.display()));
-    }
     let (w, h) = (photo.image.width(), photo.image.height());
     let roi = asked_roi.unwrap_or(Rect::new(0, 0, w, h));
     // a control inside the measured skin is measured against itself: every
@@ -550,6 +550,10 @@ fn metrics(
             ..MeasureOptions::default()
         },
     )?;
+    // said once the work has succeeded: a failure is its one line
+    for w in &photo.meta.warnings {
+        warn(format_args!("{}: {w}", image.display()));
+    }
     if json {
         let j = MetricsJson {
             source: image.display().to_string(),

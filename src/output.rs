@@ -26,9 +26,17 @@ pub fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<()> {
 /// # Errors
 /// [`Error::Write`] naming `path`.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let err = |source| Error::Write {
-        path: path.to_path_buf(),
-        source,
+    // the system's own error, without the temporary file's path that
+    // tempfile adds to it ("… at path \"/out/.skintrack-Zd.tmp\"")
+    let err = |source: std::io::Error| {
+        let text = source.to_string();
+        Error::Write {
+            path: path.to_path_buf(),
+            source: match text.split_once(" at path ") {
+                Some((own, _)) => std::io::Error::new(source.kind(), own.to_string()),
+                None => source,
+            },
+        }
     };
     let dir = path
         .parent()

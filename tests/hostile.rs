@@ -1161,3 +1161,35 @@ fn transparent_pixels_are_not_measured_as_skin() {
     let (_, stderr) = analyze(&case, &t.path().join("out"));
     assert!(stderr.contains("fully transparent"), "{stderr}");
 }
+
+/// A failure is its one line: a decoder's warning about the same photo
+/// (an undefined EXIF orientation) is not said before it.
+#[test]
+fn a_warning_is_not_said_before_a_failure() {
+    let img = data("bad_inputs/exif_orientation_9.jpg");
+    let (code, _, stderr) = run(["metrics", s(&img), "--roi", "250,0,20,20"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    // on success the warning is said
+    let (code, _, stderr) = run(["metrics", s(&img)]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("orientation"), "{stderr}");
+}
+
+/// A write that fails names the output asked for, not the temporary file
+/// written beside it (`/proc/1` exists and takes no new file).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failed_write_names_the_output_asked_for() {
+    let (base, moving) = (
+        data("registration/p01/base.jpg"),
+        data("registration/p01/moving.jpg"),
+    );
+    let (code, _, stderr) = run(["align", s(&base), s(&moving), "-o", "/proc/1/x.png"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("/proc/1/x.png: cannot write output") && !stderr.contains(".tmp"),
+        "{stderr}"
+    );
+}
