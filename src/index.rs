@@ -504,7 +504,7 @@ fn digest(dir: &Path, a: AnalysisJson) -> CaseDigest {
 /// formula (`-2+3`), so the CSV writer's apostrophe is not needed and the
 /// path stays one that exists.
 fn report_path(dir: &str) -> String {
-    if dir.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if dir.starts_with(crate::report::FORMULA_START) {
         format!("./{dir}/report.html")
     } else {
         format!("{dir}/report.html")

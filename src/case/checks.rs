@@ -204,8 +204,8 @@ pub(super) fn date_warnings(sessions: &[Session], today: Option<Date>) -> Vec<St
 
 /// A session entry named as one kind of capture but of another: a folder
 /// named like a photo or height map, a file named like a photometric set's
-/// folder, or a set's folder named `.PS`. Left unread it would drop that visit's capture without a
-/// word, so the case is refused naming it.
+/// folder, or a set's folder named `.PS`. Left unread it would drop that
+/// visit's capture without a word, so the case is refused naming it.
 pub(super) fn check_entry_type(path: &Path, name: &str) -> Result<()> {
     let is_dir = path.is_dir();
     if is_dir && super::is_capture_name(name, false) {

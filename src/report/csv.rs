@@ -174,6 +174,9 @@ pub fn rounded(v: f64, u: f64) -> String {
     }
 }
 
+/// What a field that a spreadsheet runs as a formula begins with.
+pub(crate) const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
 /// One RFC 4180 record and its CRLF (fields quoted when they hold a comma,
 /// quote or line break; quotes doubled). A text field that a spreadsheet
 /// would run as a formula (beginning with `=`, `+`, `-`, `@`, a tab or a
@@ -185,7 +188,7 @@ pub(crate) fn push_row(out: &mut String, fields: impl Iterator<Item = String>) {
         if k > 0 {
             out.push(',');
         }
-        let f = if f.starts_with(['=', '+', '-', '@', '\t', '\r']) && f.parse::<f64>().is_err() {
+        let f = if f.starts_with(FORMULA_START) && f.parse::<f64>().is_err() {
             format!("'{f}")
         } else {
             f

@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 mod compare;
 mod csv;
 mod style;
-pub(crate) use self::csv::push_row;
 pub use self::csv::{COLUMNS as CSV_COLUMNS, csv, rounded, shown_change_pct};
+pub(crate) use self::csv::{FORMULA_START, push_row};
 use style::{CSS, JS};
 
 /// Every file of a finished analysis, as (path relative to the output
