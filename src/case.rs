@@ -29,7 +29,8 @@ use std::path::{Path, PathBuf};
 mod checks;
 pub use checks::parse_manifest;
 use checks::{
-    check_inside, check_manifest, date_warnings, layout_warnings, today, valid_view_name,
+    check_inside, check_manifest, date_warnings, layout_warnings, today, toml_problem,
+    valid_view_name,
 };
 
 /// A client's case: sessions in date order and per-view settings.
@@ -456,39 +457,6 @@ pub fn assumed_treatments(dates: &[Date]) -> Vec<Date> {
         .filter(|&(k, d)| k == 0 || d.days_after(dates[k - 1]) > MIN_DAYS_BETWEEN_TREATMENTS)
         .map(|(_, &d)| d)
         .collect()
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// A TOML error of `text` as one plain line: "line 7: unknown field `rio`,
-/// expected one of ...", without the parser's source excerpt and markers.
-fn toml_problem(text: &str, e: &toml::de::Error) -> String {
-    // serde's type names mean nothing to a practitioner, nor does the
-    // toml crate's map that carries a date literal
-    let message = ["usize", "u32", "u64"]
-        .iter()
-        .fold(one_line(e.message()), |m, t| {
-            m.replace(
-                &format!("expected {t}"),
-                "expected a whole number, 0 or more",
-            )
-        })
-        .replace("invalid type: map,", "invalid type: a table or a date,")
-        .replace(
-            "\"$__toml_private_datetime\" is not a date of the form YYYY-MM-DD",
-            "a date where a table is expected",
-        );
-    match e.span() {
-        Some(span) => {
-            let line = 1 + text
-                .get(..span.start.min(text.len()))
-                .map_or(0, |head| head.matches('\n').count());
-            format!("line {line}: {message}")
-        }
-        None => message,
-    }
 }
 
 fn file_name(p: &Path) -> String {

@@ -369,15 +369,28 @@ fn a_changed_bit_near_either_end_of_a_row_of_blocks_is_refused() {
         ("kodim23.jpg", 104_077, 1, 360),
         ("rocket.jpg", 49_772, 7, 248),
     ] {
-        let mut bytes = std::fs::read(data(&format!("photos/{name}"))).unwrap();
-        bytes[at] ^= 1 << bit;
-        let p = t.path().join(format!("flipped_{name}"));
-        write(&p, &bytes);
-        let from = format!("from pixel row {row} on");
-        refused(run(["metrics", s(&p)]), &[name, "damaged", &from]);
-        let (code, _, stderr) = run(["metrics", s(&data(&format!("photos/{name}")))]);
-        assert_eq!(code, 0, "{name}: {stderr}");
+        let bytes = std::fs::read(data(&format!("photos/{name}"))).unwrap();
+        read_until_a_bit_is_flipped(t.path(), name, bytes, (at, bit, row));
     }
+}
+
+/// `jpeg`, saved as `name` in `dir`, is read; with bit `bit` of byte `at`
+/// flipped it is refused as damaged from pixel row `row` on.
+fn read_until_a_bit_is_flipped(
+    dir: &Path,
+    name: &str,
+    mut jpeg: Vec<u8>,
+    (at, bit, row): (usize, u8, usize),
+) {
+    let clean = dir.join(name);
+    write(&clean, &jpeg);
+    let (code, _, stderr) = run(["metrics", s(&clean)]);
+    assert_eq!(code, 0, "{name}: {stderr}");
+    jpeg[at] ^= 1 << bit;
+    let p = dir.join(format!("flipped_{name}"));
+    write(&p, &jpeg);
+    let from = format!("from pixel row {row} on");
+    refused(run(["metrics", s(&p)]), &[name, "damaged", &from]);
 }
 
 /// On heavy texture (grass, gravel, brick) single groups of columns step by
@@ -404,15 +417,7 @@ fn a_changed_bit_on_heavy_texture_is_refused() {
         let (w, h) = (img.width() as u16, img.height() as u16);
         enc.encode(img.as_raw(), w, h, jpeg_encoder::ColorType::Rgb)
             .unwrap();
-        let clean = t.path().join(format!("{name}.jpg"));
-        write(&clean, &bytes);
-        let (code, _, stderr) = run(["metrics", s(&clean)]);
-        assert_eq!(code, 0, "{name}: {stderr}");
-        bytes[at] ^= 1 << bit;
-        let p = t.path().join(format!("flipped_{name}.jpg"));
-        write(&p, &bytes);
-        let from = format!("from pixel row {row} on");
-        refused(run(["metrics", s(&p)]), &[name, "damaged", &from]);
+        read_until_a_bit_is_flipped(t.path(), &format!("{name}.jpg"), bytes, (at, bit, row));
     }
 }
 

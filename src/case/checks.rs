@@ -2,7 +2,7 @@
 //! values, links that must stay inside the case folder, captures that must
 //! be regular files, and dates and layouts worth a warning.
 
-use super::{Manifest, Session, toml_problem};
+use super::{Manifest, Session};
 use crate::date::Date;
 use crate::error::{Error, Result};
 use std::collections::BTreeMap;
@@ -275,3 +275,36 @@ pub(super) fn valid_view_name(s: &str) -> bool {
 /// The longest view name, bytes: it is part of output files' names (a
 /// plot's adds about 60 bytes), which most file systems cap at 255.
 const MAX_VIEW_BYTES: usize = 64;
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A TOML error of `text` as one plain line: "line 7: unknown field `rio`,
+/// expected one of ...", without the parser's source excerpt and markers.
+pub(super) fn toml_problem(text: &str, e: &toml::de::Error) -> String {
+    // serde's type names mean nothing to a practitioner, nor does the
+    // toml crate's map that carries a date literal
+    let message = ["usize", "u32", "u64"]
+        .iter()
+        .fold(one_line(e.message()), |m, t| {
+            m.replace(
+                &format!("expected {t}"),
+                "expected a whole number, 0 or more",
+            )
+        })
+        .replace("invalid type: map,", "invalid type: a table or a date,")
+        .replace(
+            "\"$__toml_private_datetime\" is not a date of the form YYYY-MM-DD",
+            "a date where a table is expected",
+        );
+    match e.span() {
+        Some(span) => {
+            let line = 1 + text
+                .get(..span.start.min(text.len()))
+                .map_or(0, |head| head.matches('\n').count());
+            format!("line {line}: {message}")
+        }
+        None => message,
+    }
+}
