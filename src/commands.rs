@@ -344,6 +344,15 @@ fn batch(
         cases_bar.suspend(|| progress_line(&format!("[{}/{n}] {name}: {line}", i + 1)));
     })?;
     cases_bar.finish_and_clear();
+    // stdout may go to a log: each failure is also said where errors go
+    for (name, outcome) in &summary.cases {
+        if let CaseOutcome::Failed { reason } = outcome {
+            eprintln!(
+                "{}",
+                crate::error::printable(&format!("batch: case {name} failed: {reason}"))
+            );
+        }
+    }
     let failed = summary.failed();
     let scope = if shard == batch::Shard::ALL {
         "this archive"

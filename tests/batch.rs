@@ -58,6 +58,22 @@ fn batch(archive: &Path, out: &Path, shard: Option<&str>) -> (i32, BTreeMap<Stri
             "{name} twice in one run"
         );
     }
+    // each failure is said again on stderr, where errors go, and nothing else is
+    let stderr = String::from_utf8(o.stderr).unwrap();
+    let said: Vec<&str> = stderr
+        .lines()
+        .map(|l| {
+            l.strip_prefix("batch: case ")
+                .unwrap_or_else(|| panic!("{l}"))
+        })
+        .map(|l| l.split_once(" failed: ").unwrap_or_else(|| panic!("{l}")).0)
+        .collect();
+    let failed: Vec<&str> = seen
+        .iter()
+        .filter(|(_, what)| *what == "FAILED")
+        .map(|(name, _)| name.as_str())
+        .collect();
+    assert_eq!(said, failed, "{stderr}");
     (o.status.code().unwrap(), seen)
 }
 
