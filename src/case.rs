@@ -10,8 +10,9 @@
 //!                               filenames.txt, optional light_intensities.txt
 //! ```
 //! Anything that breaks these rules is rejected with one line naming the
-//! file or folder. Files with other extensions (notes, `.DS_Store`) are
-//! ignored; hidden entries too. A session folder without any capture is
+//! file or folder. An image in a format that is not read (`.webp`, raw) is
+//! skipped with a warning; files with other extensions (notes,
+//! `.DS_Store`) are ignored, hidden entries too. A session folder without any capture is
 //! skipped with a warning. Links are followed only while they stay inside
 //! the case folder, and captures must be regular files (no device, FIFO or
 //! socket). Dates before 2000 or in the future are warned about.
@@ -345,7 +346,7 @@ pub fn read_case(root: &Path) -> Result<Case> {
             continue;
         }
         check_inside(&real_root, &entry)?;
-        let captures = read_session(&entry, &real_root)?;
+        let captures = read_session(&entry, &real_root, &mut warnings)?;
         if captures.is_empty() {
             empty.push(name);
             warnings.push(format!(
@@ -513,7 +514,7 @@ fn links_within_folder(path: &Path) -> bool {
     })
 }
 
-fn read_session(dir: &Path, real_root: &Path) -> Result<Vec<Capture>> {
+fn read_session(dir: &Path, real_root: &Path, warnings: &mut Vec<String>) -> Result<Vec<Capture>> {
     let mut captures: Vec<Capture> = Vec::new();
     for path in sorted_entries(dir)? {
         let name = file_name(&path);
@@ -559,6 +560,7 @@ fn read_session(dir: &Path, real_root: &Path) -> Result<Vec<Capture>> {
                 continue; // read with its map
             }
             if !HEIGHT_EXT.contains(&ext.as_str()) {
+                warnings.push(checks::unread_height_map(&path));
                 continue;
             }
             if !valid_view_name(view) {
@@ -581,6 +583,7 @@ fn read_session(dir: &Path, real_root: &Path) -> Result<Vec<Capture>> {
             continue;
         }
         if !PHOTO_EXT.contains(&ext.as_str()) {
+            warnings.extend(checks::unread_photo(&path, &ext));
             continue;
         }
         let Some((view, repeat)) = view_and_repeat(stem) else {

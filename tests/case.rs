@@ -371,4 +371,32 @@ fn likely_mistakes_in_a_valid_layout_are_warned_about() {
     std::fs::remove_file(c.join("2026-02-09/Cheek.jpg")).unwrap();
     let w = read_case(c).unwrap().warnings;
     assert!(w.is_empty(), "{w:?}");
+    // a capture in a format that is not read is said, not skipped unseen;
+    // notes beside the photos are not
+    write(&c.join("2026-02-09/forehead.webp"), b"RIFF");
+    write(&c.join("2026-02-09/chin.CR2"), b"II*");
+    write(&c.join("2026-02-09/cheek.height.jpg"), b"\xff\xd8");
+    write(&c.join("2026-02-09/notes.txt"), b"dry skin");
+    write(&c.join("2026-02-09/consent.pdf"), b"%PDF");
+    let w = read_case(c).unwrap().warnings;
+    let skipped = |file: &str, what: &str| {
+        w.iter()
+            .any(|x| x.contains(file) && x.contains(what) && x.contains("; skipped"))
+    };
+    assert!(
+        skipped(
+            "forehead.webp",
+            "a WebP image, which skintrack does not read"
+        ),
+        "{w:?}"
+    );
+    assert!(skipped("chin.CR2", "a raw (Canon) image"), "{w:?}");
+    assert!(
+        skipped(
+            "cheek.height.jpg",
+            "a height map is read from a .png or .tif"
+        ),
+        "{w:?}"
+    );
+    assert_eq!(w.len(), 3, "{w:?}");
 }

@@ -308,3 +308,49 @@ pub(super) fn toml_problem(text: &str, e: &toml::de::Error) -> String {
         None => message,
     }
 }
+
+/// Image formats a practitioner may save a capture in that skintrack does
+/// not read, by extension (lower case), with the name a warning uses.
+const UNREAD_IMAGES: [(&str, &str); 21] = [
+    ("webp", "WebP"),
+    ("avif", "AVIF"),
+    ("jxl", "JPEG XL"),
+    ("jp2", "JPEG 2000"),
+    ("j2k", "JPEG 2000"),
+    ("gif", "GIF"),
+    ("bmp", "BMP"),
+    ("psd", "Photoshop"),
+    ("exr", "OpenEXR"),
+    ("hdr", "Radiance HDR"),
+    ("dng", "raw (DNG)"),
+    ("cr2", "raw (Canon)"),
+    ("cr3", "raw (Canon)"),
+    ("nef", "raw (Nikon)"),
+    ("arw", "raw (Sony)"),
+    ("raf", "raw (Fujifilm)"),
+    ("orf", "raw (Olympus)"),
+    ("rw2", "raw (Panasonic)"),
+    ("pef", "raw (Pentax)"),
+    ("srw", "raw (Samsung)"),
+    ("raw", "raw"),
+];
+
+/// The warning for a file in a session folder that is an image in a
+/// format skintrack does not read (a capture would otherwise be skipped
+/// unseen); `None` for any other file (notes, sidecars).
+pub(super) fn unread_photo(path: &Path, ext: &str) -> Option<String> {
+    let (_, format) = UNREAD_IMAGES.iter().find(|(e, _)| *e == ext)?;
+    Some(format!(
+        "{}: a {format} image, which skintrack does not read; skipped (save it as JPEG, PNG, TIFF or HEIC to measure it)",
+        path.display()
+    ))
+}
+
+/// The warning for `VIEW.height.EXT` in a format a height map is not
+/// read from (a JPEG's rounding would be read as relief).
+pub(super) fn unread_height_map(path: &Path) -> String {
+    format!(
+        "{}: a height map is read from a .png or .tif file only; skipped",
+        path.display()
+    )
+}
