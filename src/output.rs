@@ -175,8 +175,21 @@ impl Staged {
     ///
     /// # Errors
     /// [`Error::Write`] naming the folder a rename failed on.
-    pub fn commit(mut self) -> Result<()> {
+    pub fn commit(self) -> Result<()> {
         write_atomic(&self.staging.join(MARKER), b"written by skintrack\n")?;
+        self.swap()
+    }
+
+    /// [`Staged::commit`] without [`MARKER`]: for a folder that is an
+    /// input once written (a phantom case), which no output run may replace.
+    ///
+    /// # Errors
+    /// [`Error::Write`] naming the folder a rename failed on.
+    pub fn commit_unmarked(self) -> Result<()> {
+        self.swap()
+    }
+
+    fn swap(mut self) -> Result<()> {
         let err = |path: &Path| {
             let path = path.to_path_buf();
             move |source| Error::Write { path, source }

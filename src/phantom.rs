@@ -401,6 +401,16 @@ pub fn generate(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
         opts.height,
         opts.erythema,
     )?;
+    // written beside it and renamed when whole: a failure (a full disk, a
+    // card that does not fit) leaves no half case to be analysed
+    let staged = output::Staged::begin(out_dir)?;
+    let truth = write_case(staged.path(), opts)?;
+    staged.commit_unmarked()?;
+    Ok(truth)
+}
+
+/// Writes the phantom case into the new folder `out_dir`.
+fn write_case(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
     let captures = opts
         .capture
         .as_ref()

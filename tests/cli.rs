@@ -215,7 +215,8 @@ fn usage_errors_exit_2() {
         .assert()
         .code(2);
     // a grey card too small to be read in its own frame (analyze would warn
-    // that it shows no steps): refused before anything is drawn
+    // that it shows no steps): refused, and no folder is left (the case is
+    // written beside it and renamed when whole)
     for size in ["256x256", "8000x256"] {
         let t = tempdir();
         let out = skintrack()
@@ -228,7 +229,9 @@ fn usage_errors_exit_2() {
             stderr.contains("--card") && stderr.lines().count() == 1,
             "{stderr}"
         );
-        assert!(!t.path().join("c").exists());
+        // nor is a staging folder left beside it
+        let left: Vec<_> = std::fs::read_dir(t.path()).unwrap().collect();
+        assert!(left.is_empty(), "{left:?}");
     }
 }
 
