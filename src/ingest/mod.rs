@@ -440,16 +440,31 @@ fn decode_with_image(
 
 /// Where an image with an alpha channel is fully transparent (1, else 0),
 /// if anywhere: no photo there (the part of an aligned image that the
-/// moving photo did not cover).
+/// moving photo did not cover). Alpha is read at its own depth: a 16-bit
+/// alpha of 1 is not transparent.
 fn alpha_zero(img: &image::DynamicImage) -> Option<Plane> {
-    if !img.color().has_alpha() {
-        return None;
+    use image::DynamicImage as D;
+    /// 1 where the last channel (alpha) is 0 or less, or not a number.
+    fn zero<P: image::Pixel>(img: &image::ImageBuffer<P, Vec<P::Subpixel>>) -> Vec<f32>
+    where
+        P::Subpixel: PartialOrd + Default,
+    {
+        img.pixels()
+            .map(|p| {
+                let alpha = p.channels()[P::CHANNEL_COUNT as usize - 1];
+                f32::from(u8::from(!(alpha > P::Subpixel::default())))
+            })
+            .collect()
     }
-    let rgba = img.to_rgba8();
-    let zero: Vec<f32> = rgba
-        .pixels()
-        .map(|p| f32::from(u8::from(p.0[3] == 0)))
-        .collect();
+    let zero = match img {
+        _ if !img.color().has_alpha() => return None,
+        D::ImageLumaA8(i) => zero(i),
+        D::ImageRgba8(i) => zero(i),
+        D::ImageLumaA16(i) => zero(i),
+        D::ImageRgba16(i) => zero(i),
+        D::ImageRgba32F(i) => zero(i),
+        other => zero(&other.to_rgba32f()),
+    };
     zero.contains(&1.0)
         .then(|| Plane::from_vec(img.width() as usize, img.height() as usize, zero))
         .flatten()
@@ -673,6 +688,36 @@ pub fn oriented(p: &Plane, orientation: u16) -> Plane {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transparency_is_read_at_the_alpha_channels_own_depth() {
+        use image::{DynamicImage as D, ImageBuffer};
+        // alpha of the three pixels: none, the least above none, full
+        let found = |img: D| alpha_zero(&img).map(|p| p.data().to_vec());
+        let rgba8 = ImageBuffer::from_fn(3, 1, |x, _| {
+            image::Rgba([9u8, 9, 9, [0, 1, 255][x as usize]])
+        });
+        let rgba16 = ImageBuffer::from_fn(3, 1, |x, _| {
+            image::Rgba([9u16, 9, 9, [0, 1, 65535][x as usize]])
+        });
+        let grey16 =
+            ImageBuffer::from_fn(3, 1, |x, _| image::LumaA([9u16, [0, 1, 65535][x as usize]]));
+        let float = ImageBuffer::from_fn(3, 1, |x, _| {
+            image::Rgba([0.5f32, 0.5, 0.5, [0.0, 1e-7, 1.0][x as usize]])
+        });
+        for img in [
+            D::ImageRgba8(rgba8),
+            D::ImageRgba16(rgba16),
+            D::ImageLumaA16(grey16),
+            D::ImageRgba32F(float),
+        ] {
+            assert_eq!(found(img), Some(vec![1.0, 0.0, 0.0]));
+        }
+        // opaque everywhere, or no alpha at all: nothing
+        let opaque = ImageBuffer::from_pixel(3, 1, image::Rgba([9u16, 9, 9, 1]));
+        assert_eq!(found(D::ImageRgba16(opaque)), None);
+        assert_eq!(found(D::ImageRgb8(ImageBuffer::new(3, 1))), None);
+    }
 
     #[test]
     fn orientation_puts_stored_pixels_where_exif_says() {
