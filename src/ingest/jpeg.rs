@@ -106,6 +106,11 @@ pub(super) fn decode_jpeg(path: &Path, bytes: &[u8], opts: &IngestOptions) -> Re
                 missing(found, expected)
             )));
         }
+        Some(Coverage::Unsynced { found, expected }) => {
+            return Err(decode_err(&format!(
+                "damaged: the compressed data loses step with its blocks after {found} of its {expected} blocks (a restart marker missing, or bytes changed, inserted or removed: the picture after it decodes from the wrong bits)"
+            )));
+        }
         Some(Coverage::ScanShort {
             scan,
             found,

@@ -16,6 +16,10 @@ pub(super) enum Coverage {
     Complete,
     /// The data ends after `found` of `expected` MCUs.
     Short { found: u64, expected: u64 },
+    /// The restart marker due after `found` of `expected` MCUs is not
+    /// where the codes end, and data follows: the codes lost step with
+    /// the blocks (a marker removed, bytes changed, inserted or removed).
+    Unsynced { found: u64, expected: u64 },
     /// The data of a progressive file's scan `scan` (counted from 1) ends
     /// after `found` of its `expected` MCUs.
     ScanShort {
@@ -415,9 +419,17 @@ fn walk(
     let mut bits = Bits::new(data);
     for m in 0..mcus {
         if restart > 0 && m > 0 && m % restart == 0 && !bits.restart() {
-            return Coverage::Short {
-                found: m,
-                expected: mcus,
+            // no marker: the data either ends here or goes on out of step
+            return if bits.unread_bits() == 0 {
+                Coverage::Short {
+                    found: m,
+                    expected: mcus,
+                }
+            } else {
+                Coverage::Unsynced {
+                    found: m,
+                    expected: mcus,
+                }
             };
         }
         for &(k, blocks) in &per_mcu {
@@ -569,6 +581,36 @@ mod tests {
         }
         assert!(filled.len() > jpeg.len() + 4);
         assert_eq!(coverage(&filled), Some(Coverage::Complete));
+        // 48×32 at 4:4:4 is 6×4 MCUs, a marker after each but the last
+        let markers: Vec<usize> = (0..jpeg.len() - 1)
+            .filter(|&i| jpeg[i] == 0xFF && (0xD0..=0xD7).contains(&jpeg[i + 1]))
+            .collect();
+        assert_eq!(markers.len(), 23);
+        // one marker removed: the data goes on, out of step, where the
+        // tenth was due; not a cut
+        let at = markers[9];
+        let removed = [&jpeg[..at], &jpeg[at + 2..]].concat();
+        assert_eq!(
+            coverage(&removed),
+            Some(Coverage::Unsynced {
+                found: 10,
+                expected: 24
+            })
+        );
+        // cut just before that marker, the end-of-image marker put back: a cut
+        let cut = [&jpeg[..at], &[0xFF, 0xD9][..]].concat();
+        assert_eq!(
+            coverage(&cut),
+            Some(Coverage::Short {
+                found: 10,
+                expected: 24
+            })
+        );
+        // a marker renumbered (RST2 for RST1): every block is still where
+        // it was and decodes as written, so nothing is said
+        let mut renumbered = jpeg.clone();
+        renumbered[markers[1] + 1] ^= 0x03;
+        assert_eq!(coverage(&renumbered), Some(Coverage::Complete));
         // a flat frame is tiny and complete
         let flat =
             crate::output::jpeg_rgb8(Path::new("f.jpg"), 16, 16, &[120; 16 * 16 * 3], 90).unwrap();
