@@ -133,7 +133,22 @@ impl fmt::Display for Date {
 impl TryFrom<String> for Date {
     type Error = String;
     fn try_from(s: String) -> Result<Date, String> {
-        Date::parse(&s).ok_or_else(|| format!("{s:?} is not a date of the form YYYY-MM-DD"))
+        Date::parse(&s).ok_or_else(|| {
+            // "0001-01-01" and "2026-02-30" have the form but name no day read
+            let form = s.len() == 10
+                && s.bytes().enumerate().all(|(i, c)| {
+                    if i == 4 || i == 7 {
+                        c == b'-'
+                    } else {
+                        c.is_ascii_digit()
+                    }
+                });
+            if form {
+                format!("{s:?} is not a calendar date (years 1000 to 9999)")
+            } else {
+                format!("{s:?} is not a date of the form YYYY-MM-DD")
+            }
+        })
     }
 }
 
@@ -186,6 +201,25 @@ mod tests {
         assert!(Date::parse("+026-01-12").is_none());
         assert!(Date::parse("2026-01-1x").is_none());
         assert!(Date::parse("２０２６-01-12").is_none());
+    }
+
+    #[test]
+    fn a_text_that_is_not_a_date_is_told_what_is_wrong() {
+        let problem = |s: &str| Date::try_from(s.to_string()).unwrap_err();
+        assert_eq!(
+            problem("2026-1-12"),
+            "\"2026-1-12\" is not a date of the form YYYY-MM-DD"
+        );
+        for s in ["0001-01-01", "2026-02-30", "2026-13-01"] {
+            assert_eq!(
+                problem(s),
+                format!("{s:?} is not a calendar date (years 1000 to 9999)")
+            );
+        }
+        assert_eq!(
+            Date::try_from("2026-01-12".to_string()),
+            Ok(Date::new(2026, 1, 12).unwrap())
+        );
     }
 
     #[test]
