@@ -452,7 +452,9 @@ fn alpha_zero(img: &image::DynamicImage) -> Option<Plane> {
         img.pixels()
             .map(|p| {
                 let alpha = p.channels()[P::CHANNEL_COUNT as usize - 1];
-                f32::from(u8::from(!(alpha > P::Subpixel::default())))
+                let none =
+                    alpha.partial_cmp(&P::Subpixel::default()) != Some(std::cmp::Ordering::Greater);
+                f32::from(u8::from(none))
             })
             .collect()
     }
