@@ -55,7 +55,7 @@ pub struct MetricInfo {
 /// ("Skin texture", "smoother", "rougher").
 #[must_use]
 pub fn words(id: &str) -> (&'static str, &'static str, &'static str) {
-    let base = id.strip_suffix(VS_CONTROL).unwrap_or(id);
+    let base = base_id(id);
     match base {
         id::ROUGHNESS | id::RELATIVE_ROUGHNESS => ("Skin texture", "smoother", "rougher"),
         id::GLCM_CONTRAST => ("Texture contrast", "lower", "higher"),
@@ -136,7 +136,26 @@ ids! {
 /// channel, von Kries) so the control's mean colour equals the baseline
 /// session's control — a global exposure or white-balance change between
 /// visits cancels.
-pub const VS_CONTROL: &str = "_vs_control";
+const VS_CONTROL: &str = "_vs_control";
+
+/// The id of `id`'s twin measured against the control region:
+/// `X_vs_control` for `X`.
+#[must_use]
+pub fn twin(id: &str) -> String {
+    format!("{id}{VS_CONTROL}")
+}
+
+/// `X` for its twin `X_vs_control`; `None` for a metric that is no twin.
+#[must_use]
+pub fn twin_of(id: &str) -> Option<&str> {
+    id.strip_suffix(VS_CONTROL)
+}
+
+/// The metric whose facts `id` takes: `X` for `X_vs_control`, else `id`.
+#[must_use]
+pub fn base_id(id: &str) -> &str {
+    twin_of(id).unwrap_or(id)
+}
 
 /// The claims' measures whose change is read in the same places
 /// ([`crate::trend::change_of`]: the noise of the sub-tiles' paired
@@ -542,20 +561,20 @@ pub const METRICS: &[MetricInfo] = &[
 /// Facts about `id`, including `X_vs_control` twins (which take X's facts).
 #[must_use]
 pub fn info(id: &str) -> Option<&'static MetricInfo> {
-    let base = id.strip_suffix(VS_CONTROL).unwrap_or(id);
+    let base = base_id(id);
     METRICS.iter().find(|m| m.id == base)
 }
 
 /// Position of `id` in the catalogue (for a stable, meaningful order).
 #[must_use]
 pub fn order(id: &str) -> (usize, bool) {
-    let base = id.strip_suffix(VS_CONTROL).unwrap_or(id);
+    let base = base_id(id);
     (
         METRICS
             .iter()
             .position(|m| m.id == base)
             .unwrap_or(usize::MAX),
-        id.ends_with(VS_CONTROL),
+        twin_of(id).is_some(),
     )
 }
 
@@ -656,5 +675,18 @@ mod tests {
         }
         assert!(info("colour.L_vs_control").is_some());
         assert!(info("colour.nope").is_none());
+    }
+
+    #[test]
+    fn a_twin_is_named_and_read_back() {
+        assert_eq!(twin(id::ERYTHEMA), id::ERYTHEMA_VS_CONTROL);
+        assert_eq!(twin_of(id::ERYTHEMA_VS_CONTROL), Some(id::ERYTHEMA));
+        assert_eq!(twin_of(id::ERYTHEMA), None);
+        assert_eq!(base_id(id::ERYTHEMA_VS_CONTROL), id::ERYTHEMA);
+        assert_eq!(base_id(id::ERYTHEMA), id::ERYTHEMA);
+        assert_eq!(
+            order(id::ERYTHEMA_VS_CONTROL),
+            (order(id::ERYTHEMA).0, true)
+        );
     }
 }

@@ -188,11 +188,9 @@ fn detectable_from_zero(metric: &str) -> f64 {
 /// control region.
 #[must_use]
 pub fn read_from_twin(metric: &str) -> bool {
-    TOPICS.iter().any(|t| {
-        t.metric
-            .strip_suffix(crate::catalog::VS_CONTROL)
-            .is_some_and(|base| base == metric)
-    })
+    TOPICS
+        .iter()
+        .any(|t| crate::catalog::twin_of(t.metric).is_some_and(|base| base == metric))
 }
 
 /// Whether a percentage change of `metric` from a baseline value `base`
@@ -212,7 +210,7 @@ pub fn percent_holds(metric: &str, base: f64) -> bool {
 /// twins only those.
 #[must_use]
 pub fn charted_as_claimed(id: &str) -> bool {
-    match id.strip_suffix(crate::catalog::VS_CONTROL) {
+    match crate::catalog::twin_of(id) {
         Some(base) => read_from_twin(base),
         None => !read_from_twin(id),
     }

@@ -525,11 +525,7 @@ pub(super) fn measure_colour(
                     .iter()
                     .map(|t| t.get(k).map_or(f64::NAN, |x| x.1 - c0))
                     .collect();
-                values.push(TiledValue::new(
-                    format!("{name}{}", catalog::VS_CONTROL),
-                    v - c0,
-                    diff_tiles,
-                ));
+                values.push(TiledValue::new(catalog::twin(name), v - c0, diff_tiles));
             }
         }
     }

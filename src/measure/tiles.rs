@@ -104,7 +104,7 @@ pub fn sem(tile_values: &[f64]) -> f64 {
 /// the tiles) and leaves out a value that is not finite.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TiledValue {
-    /// Metric id (`catalog::id`, possibly with `catalog::VS_CONTROL` appended).
+    /// Metric id (`catalog::id`, or its twin `catalog::twin`).
     pub id: Cow<'static, str>,
     /// The value on the whole ROI.
     pub value: f64,

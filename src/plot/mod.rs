@@ -387,7 +387,7 @@ fn metric_chart<'a>(a: &Analysis, s: &'a Series, id: &str) -> Option<MetricChart
         .iter()
         .map(|x| x.timeline.days as f64)
         .fold(0.0, f64::max);
-    let suffix = if id.ends_with(catalog::VS_CONTROL) {
+    let suffix = if catalog::twin_of(id).is_some() {
         " vs untreated skin"
     } else {
         ""
@@ -434,7 +434,7 @@ fn improvement_lines(s: &Series) -> Vec<OverviewLine> {
         // the quantity the client's claim states (the redness excess over
         // the control region, not the skin's whole redness)
         let id = if crate::claims::read_from_twin(info.id) {
-            format!("{}{}", info.id, catalog::VS_CONTROL)
+            catalog::twin(info.id)
         } else {
             info.id.to_string()
         };

@@ -275,7 +275,7 @@ pub fn colour_rounding(
             continue;
         }
         out.insert((*name).to_string(), sd);
-        out.insert(format!("{name}{}", catalog::VS_CONTROL), sd);
+        out.insert(catalog::twin(name), sd);
     }
     // the spots' excess is over the skin beside them, in the region: two
     // areas of other colours, each rounding as the region does and
@@ -427,10 +427,7 @@ mod tests {
             let want = var[m].sqrt();
             // the adapted control is the baseline's: a measure against it
             // rounds as the measure itself
-            for id in [
-                (*name).to_string(),
-                format!("{name}{}", catalog::VS_CONTROL),
-            ] {
+            for id in [(*name).to_string(), catalog::twin(name)] {
                 let sd = got.of(&id).unwrap();
                 assert!((sd / want - 1.0).abs() < 0.01, "{id}: {sd} {want}");
             }

@@ -390,7 +390,7 @@ fn practitioner_section(a: &Analysis, plots: &[Plot]) -> Markup {
         .series
         .iter()
         .flat_map(|s| s.sessions.iter().flat_map(|x| x.metrics.keys()))
-        .map(|id| id.strip_suffix(catalog::VS_CONTROL).unwrap_or(id))
+        .map(|id| catalog::base_id(id))
         .collect();
     let unmeasured = catalog::METRICS
         .iter()
