@@ -9,6 +9,7 @@
 //! EXIF or bit depth. Formats are recognised by their bytes, not their name.
 
 mod fill;
+mod guard;
 #[cfg(feature = "heic")]
 mod heic;
 mod jpeg;
@@ -259,12 +260,17 @@ pub fn decode_bytes(path: &Path, bytes: &[u8], opts: &IngestOptions) -> Result<D
     if bytes.is_empty() {
         return Err(decode_err("the file is empty".into()));
     }
-    match sniff(bytes) {
+    let decode = || match sniff(bytes) {
         Some(Format::Jpeg) => jpeg::decode_jpeg(path, bytes, opts),
         Some(Format::Heif) => decode_heif(path, bytes, opts),
         Some(fmt) => decode_with_image(path, bytes, fmt, opts),
         None => Err(decode_err("not a JPEG, PNG, TIFF or HEIC file".into())),
-    }
+    };
+    guard::catching_panics(decode).unwrap_or_else(|| {
+        Err(decode_err(
+            "the image decoder stopped on this file (a layout it cannot read, or damage); save it again as JPEG, PNG or TIFF".into(),
+        ))
+    })
 }
 
 #[cfg(feature = "heic")]
