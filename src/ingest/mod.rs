@@ -406,7 +406,11 @@ fn decode_with_image(
     limits
         .reserve(dec.total_bytes())
         .map_err(|e| image_error(path, &e))?;
-    let img = DynamicImage::from_decoder(dec).map_err(|e| image_error(path, &e))?;
+    let tiles = (fmt == Format::Tiff).then(|| strips::planar_tiles(&bytes));
+    let img = match tiles.flatten() {
+        Some(read) => read.map_err(|e| decode_err(&e))?,
+        None => DynamicImage::from_decoder(dec).map_err(|e| image_error(path, &e))?,
+    };
     let (w, h) = (img.width() as usize, img.height() as usize);
     let transparent = alpha_zero(&img);
     let (planes, bit_depth) = match img {
