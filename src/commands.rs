@@ -409,6 +409,7 @@ fn align_pair(
 ) -> Result<ExitCode> {
     if let Some(out) = out {
         output::check_inputs_outside(&out.path, &[base, moving])?;
+        output::check_replaceable(&out.path)?;
     }
     let (b, m) = rayon::join(
         || ingest::read_photo(base, opts),
@@ -485,7 +486,9 @@ fn align_pair(
 fn write_image(out: &cli::AlignedOut, img: &crate::raster::RgbPlanes) -> Result<()> {
     let (w, h, path) = (img.width(), img.height(), out.path.as_path());
     let bytes = match out.format {
-        cli::ImageFormat::Jpeg => output::jpeg_output(path, w, h, &img.to_rgb8(), 95)?,
+        cli::ImageFormat::Jpeg => {
+            output::marked_jpeg(&output::jpeg_output(path, w, h, &img.to_rgb8(), 95)?)
+        }
         cli::ImageFormat::Png => {
             // outside the moving photo's footprint: transparent
             let rgb = img.to_rgb8();
@@ -494,7 +497,7 @@ fn write_image(out: &cli::AlignedOut, img: &crate::raster::RgbPlanes) -> Result<
                 rgba.extend_from_slice(px);
                 rgba.push(if img.r.data()[i].is_finite() { 255 } else { 0 });
             }
-            output::png_rgba8(path, w, h, &rgba)?
+            output::marked_png(&output::png_rgba8(path, w, h, &rgba)?)
         }
     };
     if let Some(dir) = path.parent() {

@@ -1,7 +1,11 @@
 //! Writing outputs safely: every file goes to a temporary name in its
 //! destination folder and is renamed into place, so a reader never sees a
 //! half-written file. Images are encoded without any metadata (no EXIF, no
-//! GPS, no ICC): client photos are health data.
+//! GPS, no ICC): client photos are health data. The single images `regions`
+//! and `align` write carry only the text "written by skintrack" ([`mark`]).
+
+mod mark;
+pub use mark::{check_replaceable, marked_jpeg, marked_png};
 
 use crate::error::{Error, Result};
 use image::ImageEncoder as _;

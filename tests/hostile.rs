@@ -1013,8 +1013,24 @@ fn align_never_writes_over_its_inputs() {
         (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap()),
         before
     );
-    let (code, _, stderr) = run(["align", s(&a), s(&b), "-o", s(&t.path().join("c.jpg"))]);
-    assert_eq!(code, 0, "{stderr}");
+    // nor over a file it did not write, nor into a visit's folder
+    let other = t.path().join("other.jpg");
+    std::fs::copy(&a, &other).unwrap();
+    let visit = t.path().join("2026-01-12");
+    std::fs::create_dir(&visit).unwrap();
+    for (target, why) in [
+        (&other, "is not an image skintrack wrote"),
+        (&visit.join("c.jpg"), "a visit's folder"),
+    ] {
+        refused(run(["align", s(&a), s(&b), "-o", s(target)]), &[why]);
+    }
+    assert_eq!(std::fs::read(&other).unwrap(), before.0);
+    assert!(!visit.join("c.jpg").exists());
+    // its own earlier output is replaced
+    for _ in 0..2 {
+        let (code, _, stderr) = run(["align", s(&a), s(&b), "-o", s(&t.path().join("c.jpg"))]);
+        assert_eq!(code, 0, "{stderr}");
+    }
 }
 
 #[test]

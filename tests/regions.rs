@@ -173,7 +173,20 @@ fn regions_replaces_nothing_but_an_earlier_figure() {
     // a text file named as a figure is not one: its first bytes are read
     let notes = t.path().join("notes.png");
     std::fs::write(&notes, "my notes").unwrap();
-    for target in [&photo, &other.join("figure.png"), &notes] {
+    // nor is a PNG photo, in a case without case.toml or outside any case
+    let png_photo = t.path().join("photo.png");
+    image::open(&photo).unwrap().save(&png_photo).unwrap();
+    let bare = t.path().join("bare/2026-01-12");
+    std::fs::create_dir_all(&bare).unwrap();
+    std::fs::copy(&png_photo, bare.join("cheek.png")).unwrap();
+    for target in [
+        &photo,
+        &other.join("figure.png"),
+        &notes,
+        &png_photo,
+        &bare.join("cheek.png"),
+        &bare.join("new.png"),
+    ] {
         let before = std::fs::read(target).ok();
         let o = skintrack()
             .arg("regions")

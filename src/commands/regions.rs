@@ -40,14 +40,22 @@ pub fn run(case_dir: &Path, out: Option<&Path>, ingest: &IngestOptions) -> Resul
             case_dir.display()
         )));
     }
-    for view in &views {
-        let file = if views.len() == 1 {
-            out.clone()
-        } else {
-            per_view(&out, view)
-        };
-        refuse_to_replace(&file)?;
-        one_view(&case, view, &file, ingest)?;
+    let files: Vec<PathBuf> = views
+        .iter()
+        .map(|view| {
+            if views.len() == 1 {
+                out.clone()
+            } else {
+                per_view(&out, view)
+            }
+        })
+        .collect();
+    // every file checked before the first is drawn
+    for file in &files {
+        output::check_replaceable(file)?;
+    }
+    for (view, file) in views.iter().zip(&files) {
+        one_view(&case, view, file, ingest)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -80,42 +88,6 @@ fn refuse_inside(case_dir: &Path, out: &Path) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-/// Nothing but an earlier figure is replaced: the file at `file`, if
-/// any, must be a PNG, and no case folder (one holding case.toml, or a
-/// visit folder of one) may receive it, whichever case is being drawn.
-fn refuse_to_replace(file: &Path) -> Result<()> {
-    let refuse = |why: &str| {
-        Err(Error::usage(format!(
-            "{}: {why}; write the figure elsewhere (originals are read-only)",
-            file.display()
-        )))
-    };
-    let folder = match file.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    if folder.join("case.toml").exists()
-        || folder
-            .parent()
-            .is_some_and(|p| p.join("case.toml").exists())
-    {
-        return refuse("inside a case folder");
-    }
-    if std::fs::symlink_metadata(file).is_err() {
-        return Ok(());
-    }
-    let mut signature = [0u8; 8];
-    let is_png = crate::files::open_regular(file)
-        .ok()
-        .is_some_and(|mut f| std::io::Read::read_exact(&mut f, &mut signature).is_ok())
-        && &signature == b"\x89PNG\r\n\x1a\n";
-    if is_png {
-        Ok(())
-    } else {
-        refuse("exists and is not a PNG figure")
-    }
 }
 
 fn one_view(case: &case::Case, view: &str, file: &Path, ingest: &IngestOptions) -> Result<()> {
@@ -197,7 +169,10 @@ fn one_view(case: &case::Case, view: &str, file: &Path, ingest: &IngestOptions) 
         mm_per_px: cfg.mm_per_px,
     };
     let (w, h, rgb) = regions::figure(&base.image, &regions, Grid::Labelled)?;
-    output::write_atomic(file, &output::png_rgb8(file, w, h, &rgb)?)?;
+    output::write_atomic(
+        file,
+        &output::marked_png(&output::png_rgb8(file, w, h, &rgb)?),
+    )?;
     crate::commands::stdout_line(&format!(
         "# {}: view {view:?} on its baseline photo of {base_date} ({bw}x{bh} px), grid in photo pixels",
         file.display()
