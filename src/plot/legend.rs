@@ -71,13 +71,14 @@ impl Frame {
     }
 
     /// The least gap between two date labels, as a share of the x range: a
-    /// label is about 6 characters wide.
-    pub fn label_gap(self) -> f64 {
+    /// label is about 6 characters wide, 11 with its year.
+    pub fn label_gap(self, with_year: bool) -> f64 {
         let plot_w = match self.legend {
             LegendAt::Right(col) => self.size.0.saturating_sub(col),
             LegendAt::Below => self.size.0,
         };
-        (f64::from(self.label_px) * 4.5 / f64::from(plot_w.max(1))).min(0.5)
+        let chars = if with_year { 8.0 } else { 4.5 };
+        (f64::from(self.label_px) * chars / f64::from(plot_w.max(1))).min(0.5)
     }
 
     /// The title drawn across the whole width (where this frame draws it),
@@ -229,9 +230,26 @@ pub(super) fn visit_ticks(days: &[f64], min_gap: f64) -> Vec<f64> {
     out
 }
 
-/// A tick label: the date `days` after `base`, "9 Feb".
-pub(super) fn date_label(base: Date, days: f64) -> String {
+/// Whether visits `days` after `base` fall in more than one calendar
+/// year: their labels then need the year ("12 Jan" twice is two visits a
+/// year apart).
+pub(super) fn spans_years(base: Date, days: &[f64]) -> bool {
+    let year = |d: f64| base.plus_days(d.round() as i64).year();
+    let finite = || days.iter().copied().filter(|d| d.is_finite());
+    let (first, last) = (
+        finite().fold(f64::INFINITY, f64::min),
+        finite().fold(f64::NEG_INFINITY, f64::max),
+    );
+    first.is_finite() && year(first) != year(last)
+}
+
+/// A tick label: the date `days` after `base`, "9 Feb", or with its year
+/// "9 Feb 2026".
+pub(super) fn date_label(base: Date, days: f64, with_year: bool) -> String {
     let human = base.plus_days(days.round() as i64).human();
+    if with_year {
+        return human;
+    }
     // "9 Feb 2026" → "9 Feb"
     human
         .rsplit_once(' ')
@@ -272,10 +290,16 @@ mod tests {
     }
 
     #[test]
-    fn date_labels_are_day_and_month() {
+    fn date_labels_are_day_and_month_and_the_year_where_visits_span_two() {
         let base = Date::parse("2026-01-12").unwrap();
-        assert_eq!(date_label(base, 28.0), "9 Feb");
-        assert_eq!(date_label(base, 0.0), "12 Jan");
+        assert_eq!(date_label(base, 28.0, false), "9 Feb");
+        assert_eq!(date_label(base, 0.0, false), "12 Jan");
+        assert_eq!(date_label(base, 365.0, true), "12 Jan 2027");
+        // 12 Jan to 28 Dec 2026: one year; to 1 Jan 2027: two
+        assert!(!spans_years(base, &[0.0, 28.0, 350.0]));
+        assert!(spans_years(base, &[0.0, 354.0]));
+        assert!(!spans_years(base, &[]));
+        assert!(!spans_years(base, &[f64::NAN, 10.0]));
     }
 
     #[test]

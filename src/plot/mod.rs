@@ -17,7 +17,8 @@ use std::sync::Once;
 mod legend;
 pub use legend::format_value;
 use legend::{
-    Frame, Mark, NARROW, VisitAxis, WIDE, axis_words, date_label, draw_legend, visit_ticks,
+    Frame, Mark, NARROW, VisitAxis, WIDE, axis_words, date_label, draw_legend, spans_years,
+    visit_ticks,
 };
 
 /// One chart.
@@ -205,7 +206,8 @@ fn draw_metric<DB: DrawingBackend>(
     let x1 = c.x_max.max(14.0) * 1.05;
     let x0 = -x1 * 0.03;
     let base = c.baseline_date;
-    let ticks = visit_ticks(&c.visit_days, x1 * frame.label_gap());
+    let with_year = spans_years(base, &c.visit_days);
+    let ticks = visit_ticks(&c.visit_days, x1 * frame.label_gap(with_year));
     let mut chart = ChartBuilder::on(&area)
         .margin(10)
         .x_label_area_size(frame.label_px * 3)
@@ -223,7 +225,7 @@ fn draw_metric<DB: DrawingBackend>(
         .bold_line_style(RGBColor(225, 225, 225))
         .x_desc("Date of visit")
         .y_desc(axis_words(&c.title_plain, &c.unit))
-        .x_label_formatter(&|d| date_label(base, *d))
+        .x_label_formatter(&|d| date_label(base, *d, with_year))
         .y_label_formatter(&|v| format_value(*v))
         .y_labels(6)
         .label_style((FONT, frame.label_px))
@@ -555,7 +557,8 @@ fn draw_overview<DB: DrawingBackend>(
     let (y0, y1) = (lo - pad, hi + pad * 2.0);
     let x1 = xm * 1.05;
     let x0 = -x1 * 0.03;
-    let ticks = visit_ticks(ctx.visit_days, x1 * frame.label_gap());
+    let with_year = spans_years(ctx.base, ctx.visit_days);
+    let ticks = visit_ticks(ctx.visit_days, x1 * frame.label_gap(with_year));
     let (y_desc, signed) = ctx.y_axis;
     let mut chart = ChartBuilder::on(&area)
         .margin(10)
@@ -574,7 +577,7 @@ fn draw_overview<DB: DrawingBackend>(
         .bold_line_style(RGBColor(225, 225, 225))
         .x_desc("Date of visit")
         .y_desc(y_desc)
-        .x_label_formatter(&|d| date_label(ctx.base, *d))
+        .x_label_formatter(&|d| date_label(ctx.base, *d, with_year))
         .y_label_formatter(&|v| {
             if signed {
                 format!("{v:+.0}")
