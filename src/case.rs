@@ -430,8 +430,9 @@ pub fn read_case(root: &Path) -> Result<Case> {
     Ok(Case {
         root: root.to_path_buf(),
         name: file_name(root),
-        client: manifest.client,
-        treatment: manifest.treatment,
+        // an empty name is no name: the report falls back to the folder's
+        client: manifest.client.filter(|c| !c.trim().is_empty()),
+        treatment: manifest.treatment.filter(|t| !t.trim().is_empty()),
         treatments,
         treatments_assumed,
         sessions,

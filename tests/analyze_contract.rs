@@ -942,3 +942,32 @@ fn a_case_without_a_control_region_is_told_its_claims_rest_on_the_capture() {
     std::fs::write(&manifest, without).unwrap();
     assert!(said(&case, "without"), "not said without a control region");
 }
+
+#[test]
+fn a_case_of_one_visit_is_said_in_the_singular() {
+    let t = tempdir();
+    let case = t.path().join("case");
+    let dates = phantom(&case, 6, 2);
+    std::fs::remove_dir_all(case.join(&dates[1])).unwrap();
+    // its treatments name the removed visit's date: keep only the first
+    let manifest = case.join("case.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let kept: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("treatments = ") {
+                format!("treatments = [\"{}\"]\n", dates[0])
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(&manifest, kept).unwrap();
+    let out_dir = t.path().join("out");
+    let run = analyze(&case, &out_dir, None);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let report = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
+    let first = human(&dates[0]);
+    assert!(report.contains(&format!("1 visit, {first}")), "{first}");
+    assert!(!report.contains("1 visits"));
+}

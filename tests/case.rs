@@ -400,3 +400,15 @@ fn likely_mistakes_in_a_valid_layout_are_warned_about() {
     );
     assert_eq!(w.len(), 3, "{w:?}");
 }
+
+#[test]
+fn an_empty_client_or_treatment_is_none() {
+    let t = tempdir();
+    let c = t.path();
+    photo(&c.join("2026-01-12/cheek.jpg"));
+    photo(&c.join("2026-02-09/cheek.jpg"));
+    write(&c.join("case.toml"), b"client = \"  \"\ntreatment = \"\"\n");
+    let case = read_case(c).unwrap();
+    // the report then names the case by its folder, not "report — "
+    assert_eq!((case.client, case.treatment), (None, None));
+}

@@ -7,6 +7,7 @@
 
 use crate::case::Kind;
 use crate::catalog;
+use crate::date::Date;
 use crate::error::{Error, Result};
 use crate::model::{Analysis, Series, SessionResult, Topic};
 use crate::plot::{EARLY_RESULTS_DAYS, Plot, format_value};
@@ -179,37 +180,70 @@ fn join_words(v: &[&str]) -> String {
     }
 }
 
-/// What to expect next, from the treatment timeline.
+/// Days after the last session beyond which results have stopped
+/// building (the 3–6 months of collagen remodelling).
+const LASTING_AFTER_DAYS: i64 = 183;
+
+/// What to expect next, from the treatment timeline as it stood at the
+/// last visit: sessions dated after it are not "so far".
 #[must_use]
 pub fn expectations(a: &Analysis) -> Vec<String> {
-    let mut out = Vec::new();
     let last_visit = a
         .series
         .iter()
         .flat_map(|s| s.sessions.iter().map(|x| x.date))
         .max()
         .unwrap_or(a.baseline_date);
-    let first_t = a.treatments.first().copied();
-    let last_t = a.treatments.last().copied();
-    if let Some(t) = first_t {
-        let since = last_visit.days_after(t);
-        if since < EARLY_RESULTS_DAYS.0 {
+    expectations_at(last_visit, &a.treatments, a.treatments_assumed)
+}
+
+/// [`expectations`] of a case whose last visit is `last_visit`.
+fn expectations_at(last_visit: Date, treatments: &[Date], assumed: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    let (done, later): (Vec<Date>, Vec<Date>) = treatments.iter().partition(|&&t| t <= last_visit);
+    match (done.first(), done.last()) {
+        (Some(&first), Some(&last)) => {
+            let n = done.len();
+            if last_visit.days_after(first) < EARLY_RESULTS_DAYS.0 {
+                out.push(format!(
+                    "Early results usually show 6–8 weeks after the first session (around {}); changes before then are mostly the skin's first response.",
+                    first.plus_days(EARLY_RESULTS_DAYS.0).human()
+                ));
+            } else if last_visit.days_after(last) <= LASTING_AFTER_DAYS {
+                out.push("Collagen keeps remodelling for months: results usually continue to build for 3–6 months after the last session.".into());
+            } else {
+                out.push("Results build for 3–6 months after the last session; by the last visit that time had passed, so what it shows is the lasting result.".into());
+            }
             out.push(format!(
-                "Early results usually show 6–8 weeks after the first session (around {}); changes before then are mostly the skin's first response.",
-                t.plus_days(EARLY_RESULTS_DAYS.0).human()
+                "{n} session{} so far, the latest on {}. A course is usually 4–6 sessions about a month apart.",
+                if n == 1 { "" } else { "s" },
+                last.human()
             ));
-        } else {
-            out.push("Collagen keeps remodelling for months: results usually continue to build for 3–6 months after the last session.".into());
+        }
+        _ => {
+            if let Some(first) = later.first() {
+                out.push(format!(
+                    "No treatment session took place by the last visit (the first is dated {}): the changes shown are not results of the treatment.",
+                    first.human()
+                ));
+            }
         }
     }
-    if let (Some(t), n) = (last_t, a.treatments.len()) {
-        out.push(format!(
-            "{n} session{} so far, the latest on {}. A course is usually 4–6 sessions about a month apart.",
-            if n == 1 { "" } else { "s" },
-            t.human()
-        ));
+    if !done.is_empty()
+        && let Some(next) = later.first()
+    {
+        out.push(match later.len() {
+            1 => format!(
+                "1 more session is dated after the last visit, on {}.",
+                next.human()
+            ),
+            n => format!(
+                "{n} more sessions are dated after the last visit, the first on {}.",
+                next.human()
+            ),
+        });
     }
-    if a.treatments_assumed {
+    if assumed {
         out.push(format!(
             "Treatment dates were not recorded: every visit is taken as a treatment session except one within {} days of the visit before.",
             crate::case::MIN_DAYS_BETWEEN_TREATMENTS
@@ -576,7 +610,8 @@ pub fn html(a: &Analysis, plots: &[Plot]) -> String {
                         h1 { (title) }
                         p.meta {
                             @if let Some(t) = &a.treatment { (t) " · " }
-                            (n_visits) " visits from " (a.baseline_date.human()) " to " (last.human())
+                            @if n_visits == 1 { "1 visit, " (last.human()) }
+                            @else { (n_visits) " visits from " (a.baseline_date.human()) " to " (last.human()) }
                             " · " (a.treatments.len()) " treatment session" @if a.treatments.len() != 1 { "s" }
                         }
                     }
@@ -600,4 +635,57 @@ pub fn html(a: &Analysis, plots: &[Plot]) -> String {
         }
     };
     page.into_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_to_expect_follows_the_sessions_held_by_the_last_visit() {
+        let d = |s: &str| Date::parse(s).unwrap();
+        let said = |last: &str, treatments: &[&str]| {
+            let t: Vec<Date> = treatments.iter().map(|s| d(s)).collect();
+            expectations_at(d(last), &t, false).join(" | ")
+        };
+        // a course under way: early results ahead, two sessions so far
+        let e = said("2026-02-09", &["2026-01-12", "2026-02-09"]);
+        assert!(
+            e.contains(
+                "Early results usually show 6–8 weeks after the first session (around 23 Feb 2026)"
+            ),
+            "{e}"
+        );
+        assert!(
+            e.contains("2 sessions so far, the latest on 9 Feb 2026"),
+            "{e}"
+        );
+        // two months on: still building
+        let e = said("2026-04-13", &["2026-01-12", "2026-02-09"]);
+        assert!(e.contains("continue to build for 3–6 months"), "{e}");
+        // years after the last session: the lasting result, no promise
+        let e = said("2027-01-23", &["2005-01-12", "2007-02-09"]);
+        assert!(
+            e.contains("the lasting result") && !e.contains("continue to build"),
+            "{e}"
+        );
+        // a session dated after the last visit is not "so far"
+        let e = said("2026-04-13", &["2026-01-12", "2030-01-01"]);
+        assert!(
+            e.contains("1 session so far, the latest on 12 Jan 2026"),
+            "{e}"
+        );
+        assert!(
+            e.contains("1 more session is dated after the last visit, on 1 Jan 2030"),
+            "{e}"
+        );
+        let e = said("2026-04-13", &["2030-01-01", "2030-02-01"]);
+        assert!(
+            e.contains(
+                "No treatment session took place by the last visit (the first is dated 1 Jan 2030)"
+            ),
+            "{e}"
+        );
+        assert!(!e.contains("so far") && !e.contains("Early results"), "{e}");
+    }
 }
