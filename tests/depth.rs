@@ -766,3 +766,74 @@ fn a_set_that_gives_no_surface_is_left_out_saying_so() {
         "{stderr}"
     );
 }
+
+/// A follow-up height map whose sidecar's scale is a decimal place off
+/// (`um_per_level` typed 0.5 for 0.05, or 0.005) claims nothing: its relief
+/// is read against the baseline's and warned; a map on the true scale is not.
+#[test]
+fn a_height_scale_a_decimal_place_off_is_warned_and_claims_nothing() {
+    let tmp = tempdir();
+    let case = tmp.path().join("case");
+    let opts = skintrack::phantom::PhantomOptions {
+        seed: 4,
+        sessions: 3,
+        width: 480,
+        height: 360,
+        ..Default::default()
+    };
+    skintrack::phantom::generate(&case, &opts).unwrap();
+    let mut visits: Vec<_> = std::fs::read_dir(&case)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    visits.sort();
+    let sidecar = visits[2].join("cheek.height.toml");
+    let text = std::fs::read_to_string(&sidecar).unwrap();
+    let level: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("um_per_level = "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let last = visits[2].file_name().unwrap().to_str().unwrap().to_string();
+    for (k, factor) in [10.0, 0.1].into_iter().enumerate() {
+        let typo = format!("um_per_level = {}", level * factor);
+        let changed: String = text
+            .lines()
+            .map(|l| {
+                if l.starts_with("um_per_level") {
+                    typo.clone()
+                } else {
+                    l.to_string()
+                }
+            })
+            .map(|l| l + "\n")
+            .collect();
+        std::fs::write(&sidecar, changed).unwrap();
+        let (j, _) = common::analyze(&case, &tmp.path().join(format!("out{k}")));
+        let sessions = common::series_of(&j, "height")["sessions"]
+            .as_array()
+            .unwrap();
+        let relief = |s: usize| sessions[s]["quality"]["measures"]["relief_vs_baseline"].as_f64();
+        // the true scale: the course's own change, well within the limit
+        let middle = relief(1).unwrap();
+        assert!((0.5..2.0).contains(&middle), "{middle}");
+        assert_eq!(sessions[1]["quality"]["status"], "ok");
+        // the typo: about the factor, warned with a reason that names the scale
+        let typo = relief(2).unwrap();
+        assert!(
+            typo / factor > 0.5 && typo / factor < 2.0,
+            "{factor}: {typo}"
+        );
+        assert_eq!(sessions[2]["quality"]["status"], "warn", "{factor}");
+        let reasons = sessions[2]["quality"]["reasons"].to_string();
+        assert!(reasons.contains("um_per_level"), "{reasons}");
+        for c in j["claims"].as_array().unwrap() {
+            assert!(
+                !(c["kind"] == "height" && c["to"] == last.as_str()),
+                "a claim rests on the warned map: {c}"
+            );
+        }
+    }
+}

@@ -141,6 +141,8 @@ pub(super) fn measure_series(
                     .zip(base.albedo_spread)
                     .map(|(now, then)| now / then),
             },
+            // read once the captures are aligned, below
+            relief: None,
         }
     };
     let responses: Vec<quality::SetVsBaseline> = std::iter::once(Default::default())
@@ -195,6 +197,10 @@ pub(super) fn measure_series(
         .map(|m| m.as_ref().map(|m| &m.features.scars[..]))
         .collect();
     let tracks = ds::track_scars(&scars, mm_per_px);
+    let base_relief = measured
+        .first()
+        .and_then(|m| m.as_ref())
+        .and_then(|m| relief_rms(&m.depth));
     let mut sessions = Vec::new();
     for (k, (((it, reg), m), response)) in items
         .iter()
@@ -237,7 +243,21 @@ pub(super) fn measure_series(
             repeats: Vec::new(),
             alignment: reg.clone(),
             quality: if reg.is_ok() {
-                quality::of_surface(reg, *response)
+                let relief = match (
+                    k,
+                    m.as_ref().and_then(|m| relief_rms(&m.depth)),
+                    base_relief,
+                ) {
+                    (1.., Some(now), Some(then)) if then > 0.0 => Some(now / then),
+                    _ => None,
+                };
+                quality::of_surface(
+                    reg,
+                    quality::SetVsBaseline {
+                        relief,
+                        ..*response
+                    },
+                )
             } else {
                 super::not_assessed(reg)
             },
@@ -313,6 +333,16 @@ fn register(
 /// all on the region that every usable one covers (`None`: not aligned).
 /// Resampled to the baseline's grid, every surface takes its scale; heights
 /// stay in their unit (µm).
+/// Root mean square of the depth below the form over the common region
+/// (its finite values); `None` where there are none.
+fn relief_rms(depth: &[f64]) -> Option<f64> {
+    let (sum, n) = depth
+        .iter()
+        .filter(|d| d.is_finite())
+        .fold((0.0, 0usize), |(s, n), d| (s + d * d, n + 1));
+    (n > 0).then(|| (sum / n as f64).sqrt())
+}
+
 fn measure_aligned(
     surfaces: &[std::result::Result<Surface, String>],
     regs: &[Registration],

@@ -594,8 +594,9 @@ fn sharpness(
     }
 }
 
-/// How a photometric set's light response differs from the baseline
-/// set's ([`crate::depth::tone`]); empty for a height map.
+/// How a 3D capture differs from the baseline's: a photometric set's
+/// light response ([`crate::depth::tone`]; none for a height map) and the
+/// relief's scale.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct SetVsBaseline {
     /// The ratio of the sets' tone exponents (`tone_vs_baseline`); beyond
@@ -608,6 +609,9 @@ pub struct SetVsBaseline {
     /// elevation), the spread of the log albedo over the baseline's
     /// (`albedo_contrast_vs_baseline`): a changed tone curve scales it.
     pub albedo_contrast: Option<f64>,
+    /// The relief's amplitude (root mean square depth below the form over
+    /// the common region) over the baseline's (`relief_vs_baseline`).
+    pub relief: Option<f64>,
 }
 
 /// The quality of a 3D capture (height map or photometric set): its
@@ -630,6 +634,9 @@ pub fn of_surface(reg: &Registration, set: SetVsBaseline) -> Quality {
     }
     if let Some(c) = set.albedo_contrast {
         measures.insert("albedo_contrast_vs_baseline".to_string(), c);
+    }
+    if let Some(r) = set.relief {
+        measures.insert("relief_vs_baseline".to_string(), r);
     }
     verdict(measures)
 }

@@ -41,6 +41,7 @@ impl Threshold {
             // brighter is the same measure read the other way
             "exposure_vs_baseline_inverse" => measures.get("exposure_vs_baseline").map(|v| 1.0 / v),
             "tone_vs_baseline_inverse" => measures.get("tone_vs_baseline").map(|v| 1.0 / v),
+            "relief_vs_baseline_inverse" => measures.get("relief_vs_baseline").map(|v| 1.0 / v),
             "ambient_vs_baseline_negated" => measures.get("ambient_vs_baseline").map(|v| -v),
             "albedo_contrast_vs_baseline_inverse" => {
                 measures.get("albedo_contrast_vs_baseline").map(|v| 1.0 / v)
@@ -116,7 +117,7 @@ fn pct(v: f64) -> String {
 /// balance, vignetting, JPEG quality 60–95, sensor noise) stays below every
 /// warn limit; the hard failures (over 30% clipped, blur σ ≥ 2.5 px) pass a
 /// reject limit. BENCHMARKS.md gives the values measured on the generator.
-const THRESHOLDS: [Threshold; 23] = [
+const THRESHOLDS: [Threshold; 25] = [
     Threshold {
         measure: "clipped_fraction",
         side: Side::Above,
@@ -388,6 +389,37 @@ const THRESHOLDS: [Threshold; 23] = [
         same_problem_as: None,
     },
     Threshold {
+        measure: "relief_vs_baseline",
+        side: Side::Above,
+        warn: RELIEF_WARN,
+        reject: f64::INFINITY,
+        problem: |v| {
+            format!(
+                "its relief is ×{v:.1} the first visit's over the whole region, more than skin changes between visits (a height scale or lights that differ)"
+            )
+        },
+        advice: RELIEF_ADVICE,
+        short: RELIEF_SHORT,
+        scope: Scope::All,
+        same_problem_as: None,
+    },
+    Threshold {
+        measure: "relief_vs_baseline_inverse",
+        side: Side::Above,
+        warn: RELIEF_WARN,
+        reject: f64::INFINITY,
+        problem: |v| {
+            format!(
+                "its relief is ×{:.2} the first visit's over the whole region, more than skin changes between visits (a height scale or lights that differ)",
+                1.0 / v
+            )
+        },
+        advice: RELIEF_ADVICE,
+        short: RELIEF_SHORT,
+        scope: Scope::All,
+        same_problem_as: None,
+    },
+    Threshold {
         measure: "albedo_contrast_vs_baseline",
         side: Side::Above,
         warn: ALBEDO_CONTRAST_WARN,
@@ -537,6 +569,18 @@ const AMBIENT_WARN: f64 = 0.015;
 const ALBEDO_CONTRAST_WARN: f64 = 1.1;
 
 /// What to do about a photometric set under another tone curve.
+/// A 3D capture's relief (root mean square depth below the form over the
+/// common region) over the baseline's (`relief_vs_baseline`, either way)
+/// above which its heights are only shown: a treatment that halves every
+/// scar moves it by less than 2 (the phantoms' courses: 0.6–1), while a
+/// height scale typed a decimal place off (`um_per_level = 0.5` for 0.05)
+/// moves it by 10.
+const RELIEF_WARN: f64 = 3.0;
+/// What to do about a relief out of scale.
+const RELIEF_ADVICE: &str = "check the height map's scale (um_per_level in VIEW.height.toml) or the set's lights against the first visit's";
+/// A relief out of scale, in a client's words.
+const RELIEF_SHORT: &str = "with a height scale unlike the first visit's";
+
 const TONE_ADVICE: &str =
     "keep the camera's picture settings (or save linear or RAW images) the same at every visit";
 /// Another tone curve, in a client's words.
