@@ -248,8 +248,10 @@ impl Verdict {
     pub fn reason(&self) -> String {
         if self.consistent() {
             format!(
-                "alignment not confirmed: the patches put the corners {:.1} ± {:.1} px off (limit {TOLERANCE_PX} px): too little texture, or too much change",
-                self.corner_px, self.sigma_px
+                "alignment not confirmed: the patches put the corners up to {:.1} px off ({:.1} + {MARGIN_SIGMAS} × {:.1} px; limit {TOLERANCE_PX} px): too little texture, or too much change",
+                self.bound_px(),
+                self.corner_px,
+                self.sigma_px
             )
         } else if self.patches < self.needed() {
             format!(
@@ -317,6 +319,25 @@ pub fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unconfirmed_alignment_names_the_bound_it_compared() {
+        // 0.7 px off with a standard error of 0.6: the bound 2.2 px is what
+        // failed the 1.5 px limit, and the reason says so
+        let loose = Verdict {
+            patches: 20,
+            inliers: 20,
+            corner_px: 0.7,
+            sigma_px: 0.6,
+            ..Verdict::empty(0)
+        };
+        assert!(!loose.confirms());
+        let why = loose.reason();
+        assert!(
+            why.contains("up to 2.2 px off (0.7 + 2.5 × 0.6 px; limit 1.5 px)"),
+            "{why}"
+        );
+    }
 
     #[test]
     fn too_few_patches_to_compare_is_said_as_such() {
