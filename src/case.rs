@@ -518,7 +518,8 @@ fn links_within_folder(path: &Path) -> bool {
 fn read_session(dir: &Path, real_root: &Path, warnings: &mut Vec<String>) -> Result<Vec<Capture>> {
     let mut captures: Vec<Capture> = Vec::new();
     for path in sorted_entries(dir)? {
-        let name = file_name(&path);
+        // a name a Mac wrote decomposed ("joue" + U+0301) is the view typed
+        let name = crate::files::composed(&file_name(&path));
         if name.starts_with('.') {
             continue;
         }
@@ -570,7 +571,8 @@ fn read_session(dir: &Path, real_root: &Path, warnings: &mut Vec<String>) -> Res
                     "a height map is named VIEW.height.png with a simple view name",
                 ));
             }
-            let sidecar_path = dir.join(format!("{view}.height.toml"));
+            // beside the map, named as it is on disk (`cheek.height.toml`)
+            let sidecar_path = path.with_extension("toml");
             if std::fs::symlink_metadata(&sidecar_path).is_ok() {
                 check_inside(real_root, &sidecar_path)?;
             }
@@ -588,10 +590,7 @@ fn read_session(dir: &Path, real_root: &Path, warnings: &mut Vec<String>) -> Res
             continue;
         }
         let Some((view, repeat)) = view_and_repeat(stem) else {
-            return Err(Error::case(
-                &path,
-                "a photo is named VIEW.jpg or VIEW.rN.jpg (letters, digits, spaces, '-' and '_', at most 64 bytes)",
-            ));
+            return Err(Error::case(&path, checks::bad_photo_name(stem)));
         };
         captures.push(Capture {
             view,

@@ -27,6 +27,65 @@ pub fn file_safe(s: &str) -> String {
         .collect()
 }
 
+/// Latin letters a combining accent joins with (Unicode canonical
+/// composition over Latin-1 Supplement and Latin Extended-A, from Python's
+/// `unicodedata`): the accent, the letters it follows, and what each
+/// becomes, in the same order.
+const COMPOSITIONS: [(char, &str, &str); 13] = [
+    ('\u{300}', "AEIOUaeiou", "ÀÈÌÒÙàèìòù"),
+    (
+        '\u{301}',
+        "AEIOUYaeiouyCcLlNnRrSsZz",
+        "ÁÉÍÓÚÝáéíóúýĆćĹĺŃńŔŕŚśŹź",
+    ),
+    (
+        '\u{302}',
+        "AEIOUaeiouCcGgHhJjSsWwYy",
+        "ÂÊÎÔÛâêîôûĈĉĜĝĤĥĴĵŜŝŴŵŶŷ",
+    ),
+    ('\u{303}', "ANOanoIiUu", "ÃÑÕãñõĨĩŨũ"),
+    ('\u{304}', "AaEeIiOoUu", "ĀāĒēĪīŌōŪū"),
+    ('\u{306}', "AaEeGgIiOoUu", "ĂăĔĕĞğĬĭŎŏŬŭ"),
+    ('\u{307}', "CcEeGgIZz", "ĊċĖėĠġİŻż"),
+    ('\u{308}', "AEIOUaeiouyY", "ÄËÏÖÜäëïöüÿŸ"),
+    ('\u{30a}', "AaUu", "ÅåŮů"),
+    ('\u{30b}', "OoUu", "ŐőŰű"),
+    ('\u{30c}', "CcDdEeLlNnRrSsTtZz", "ČčĎďĚěĽľŇňŘřŠšŤťŽž"),
+    ('\u{327}', "CcGgKkLlNnRrSsTt", "ÇçĢģĶķĻļŅņŖŗŞşŢţ"),
+    ('\u{328}', "AaEeIiUu", "ĄąĘęĮįŲų"),
+];
+
+/// `name` with each Latin letter and the combining accent after it made
+/// one letter, as typed: a Mac writes file names decomposed ("joue" and
+/// U+0301), so the same view would otherwise have two names. Other text is
+/// kept as it is.
+#[must_use]
+pub fn composed(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        let joined = out.chars().last().and_then(|last| {
+            let (_, from, to) = COMPOSITIONS.iter().find(|(mark, ..)| *mark == c)?;
+            let at = from.chars().position(|b| b == last)?;
+            to.chars().nth(at)
+        });
+        match joined {
+            Some(letter) => {
+                out.pop();
+                out.push(letter);
+            }
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether `name` holds a combining accent ([`composed`] left it: no
+/// letter it joins with came before it).
+#[must_use]
+pub fn has_combining_mark(name: &str) -> bool {
+    name.chars().any(|c| ('\u{300}'..='\u{36f}').contains(&c))
+}
+
 /// Cap on a text input (case.toml, a sidecar, a lights file or a list of
 /// file names): a real one is a few hundred bytes.
 pub const MAX_TEXT_BYTES: u64 = 1 << 20;
@@ -151,6 +210,28 @@ pub fn read_text_within(path: &Path, cap: u64) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_decomposed_accent_joins_its_letter() {
+        // NFC and NFD of one name give one view
+        assert_eq!(composed("joue\u{301}"), "joué");
+        assert_eq!(composed("joué"), "joué");
+        assert_eq!(composed("Mento\u{301}n izq"), "Mentón izq");
+        assert_eq!(composed("C\u{327}a\u{30a}"), "Çå");
+        // every entry of the table composes to a letter of its own
+        for (mark, from, to) in COMPOSITIONS {
+            assert_eq!(from.chars().count(), to.chars().count(), "{mark:?}");
+            for (b, c) in from.chars().zip(to.chars()) {
+                assert_eq!(composed(&format!("{b}{mark}")), c.to_string());
+                assert!(c.is_alphabetic());
+            }
+        }
+        // an accent on no letter, or one not in the table, stays
+        assert_eq!(composed("\u{301}x"), "\u{301}x");
+        assert_eq!(composed("q\u{301}"), "q\u{301}");
+        assert!(has_combining_mark(&composed("q\u{301}")));
+        assert!(!has_combining_mark("joué"));
+    }
 
     #[test]
     fn caps_and_refuses_what_is_not_a_file() {

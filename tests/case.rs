@@ -412,3 +412,39 @@ fn an_empty_client_or_treatment_is_none() {
     // the report then names the case by its folder, not "report — "
     assert_eq!((case.client, case.treatment), (None, None));
 }
+
+#[test]
+fn a_view_named_with_a_decomposed_accent_is_the_view_typed() {
+    // "joué" as a Mac writes it (e + U+0301) in one visit, as typed in the
+    // other: one view, read from the files as they are named on disk
+    let t = tempdir();
+    let c = t.path();
+    photo(&c.join("2026-01-12/joué.jpg"));
+    photo(&c.join("2026-02-09/joue\u{301}.jpg"));
+    std::fs::copy(
+        data("heightmaps/session1.png"),
+        c.join("2026-02-09/joue\u{301}.height.png"),
+    )
+    .unwrap();
+    std::fs::copy(
+        data("heightmaps/session1.height.toml"),
+        c.join("2026-02-09/joue\u{301}.height.toml"),
+    )
+    .unwrap();
+    let case = read_case(c).unwrap();
+    let views: Vec<(&str, bool)> = case
+        .sessions
+        .iter()
+        .flat_map(|s| &s.captures)
+        .map(|cap| (cap.view.as_str(), cap.path.is_file()))
+        .collect();
+    assert_eq!(views, [("joué", true), ("joué", true), ("joué", true)]);
+    assert!(case.warnings.is_empty(), "{:?}", case.warnings);
+    // an accent that joins no letter is said as such
+    photo(&c.join("2026-02-09/q\u{301}.jpg"));
+    let err = read_case(c).unwrap_err().to_string();
+    assert!(
+        err.contains("an accent stored apart from its letter"),
+        "{err}"
+    );
+}

@@ -272,6 +272,18 @@ pub(super) fn valid_view_name(s: &str) -> bool {
             .all(|c| c.is_alphanumeric() || c == '-' || c == '_' || c == ' ')
 }
 
+/// Why `stem` (a photo's name without its extension) names no view.
+pub(super) fn bad_photo_name(stem: &str) -> String {
+    let rule = "a photo is named VIEW.jpg or VIEW.rN.jpg (letters, digits, spaces, '-' and '_', at most 64 bytes)";
+    if crate::files::has_combining_mark(stem) {
+        format!(
+            "{rule}; this name holds an accent stored apart from its letter (decomposed Unicode), which could not be joined to it: retype the accented letter"
+        )
+    } else {
+        rule.to_string()
+    }
+}
+
 /// The longest view name, bytes: it is part of output files' names (a
 /// plot's adds about 60 bytes), which most file systems cap at 255.
 const MAX_VIEW_BYTES: usize = 64;
