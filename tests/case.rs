@@ -197,11 +197,24 @@ fn bad_cases_are_rejected_naming_the_culprit() {
     // the line and the problem in plain words, not the parser's excerpt
     bad_manifest(
         b"client = \"A\"\n\n[view.cheek]\nrio = [1, 2, 3, 4]\n",
-        "case.toml: line 4: unknown field `rio`, expected one of `roi`",
+        "case.toml: line 4 (rio = [1, 2, 3, 4]): unknown field `rio`, expected one of `roi`",
     );
     bad_manifest(
         b"[view.cheek]\nroi = [-10, 2, 3, 4]\n",
-        "line 2: invalid value: integer `-10`, expected a whole number, 0 or more",
+        "line 2 (roi = [-10, 2, 3, 4]): invalid value: integer `-10`, expected a whole number, 0 or more",
+    );
+    // no type names of the code, and the line that is given twice
+    bad_manifest(
+        b"client = \"C\"\n[view]\ncheek = 5\n",
+        "line 3 (cheek = 5): invalid type: integer `5`, expected a table of settings",
+    );
+    bad_manifest(
+        b"[view.cheek]\nmm_per_px = \"0.05\"\n",
+        "invalid type: string \"0.05\", expected a number",
+    );
+    bad_manifest(
+        b"[view.cheek]\nroi = [1, 2, 3, 4]\n[view.cheek]\n",
+        "line 3 ([view.cheek]): duplicate key",
     );
     bad_manifest(b"[view.cheek]\nmm_per_px = -2\n", "case.toml");
     bad(

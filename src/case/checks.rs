@@ -309,13 +309,33 @@ pub(super) fn toml_problem(text: &str, e: &toml::de::Error) -> String {
         .replace(
             "\"$__toml_private_datetime\" is not a date of the form YYYY-MM-DD",
             "a date where a table is expected",
-        );
+        )
+        .replace("expected f64", "expected a number")
+        .replace("expected f32", "expected a number");
+    // "expected struct ViewConfig": a table of settings
+    let message = match message.split_once("expected struct ") {
+        Some((head, _)) => {
+            format!("{head}expected a table of settings ([view.NAME] with roi, control, ...)")
+        }
+        None => message,
+    };
     match e.span() {
         Some(span) => {
+            let start = span.start.min(text.len());
             let line = 1 + text
-                .get(..span.start.min(text.len()))
+                .get(..start)
                 .map_or(0, |head| head.matches('\n').count());
-            format!("line {line}: {message}")
+            // the line as written, so "duplicate key" says which
+            let written = text
+                .lines()
+                .nth(line - 1)
+                .map(str::trim)
+                .unwrap_or_default();
+            if written.is_empty() || written.chars().count() > 80 {
+                format!("line {line}: {message}")
+            } else {
+                format!("line {line} ({written}): {message}")
+            }
         }
         None => message,
     }
