@@ -142,6 +142,7 @@ impl Staged {
         // the folder it names (`missing/../case` is the case folder, not
         // a new one); its own name is not followed if it is a link
         let (parent, name) = split(target);
+        check_no_file_in_the_way(&parent)?;
         let parent = resolve_ahead(&parent);
         let shown = target;
         let target = &parent.join(file);
@@ -316,10 +317,31 @@ fn dir_is_empty(dir: &Path) -> bool {
 /// # Errors
 /// [`Error::Write`] naming `dir`.
 pub fn ensure_dir(dir: &Path) -> Result<()> {
+    check_no_file_in_the_way(dir)?;
     std::fs::create_dir_all(dir).map_err(|source| Error::Write {
         path: dir.to_path_buf(),
         source,
     })
+}
+
+/// Refuses a folder path whose nearest existing part is a file
+/// (`-o notes.txt/out`): no folder can be made there, and the operating
+/// system's "File exists" would not say why.
+///
+/// # Errors
+/// [`Error::Usage`] naming that file as `dir` names it.
+pub fn check_no_file_in_the_way(dir: &Path) -> Result<()> {
+    let existing = dir
+        .ancestors()
+        .filter(|a| !a.as_os_str().is_empty())
+        .find(|a| std::fs::symlink_metadata(a).is_ok());
+    match existing {
+        Some(a) if !a.is_dir() => Err(Error::usage(format!(
+            "{}: a file, not a folder, so no output folder can be made inside it",
+            a.display()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// Refuses an output folder inside the case folder (originals are never

@@ -1026,6 +1026,19 @@ fn align_never_writes_over_its_inputs() {
     }
     assert_eq!(std::fs::read(&other).unwrap(), before.0);
     assert!(!visit.join("c.jpg").exists());
+    // nor inside a file named as a folder: said as such, not "File exists"
+    let file = t.path().join("notes.txt");
+    std::fs::write(&file, "x").unwrap();
+    let inside = file.join("c.png");
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    refused(
+        run(["align", s(&a), s(&b), "-o", s(&inside)]),
+        &["notes.txt: a file, not a folder"],
+    );
+    refused(
+        run(["analyze", s(&case), "-o", s(&file.join("out"))]),
+        &["notes.txt: a file, not a folder"],
+    );
     // its own earlier output is replaced
     for _ in 0..2 {
         let (code, _, stderr) = run(["align", s(&a), s(&b), "-o", s(&t.path().join("c.jpg"))]);

@@ -92,6 +92,7 @@ pub fn check_replaceable(file: &Path) -> Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    super::check_no_file_in_the_way(folder)?;
     // a folder named "." or ".." is read by its real name
     let real = std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf());
     let dated = real
