@@ -33,6 +33,14 @@ pub(super) fn decode_jpeg(path: &Path, bytes: &[u8], opts: &IngestOptions) -> Re
             ),
         });
     }
+    if let Some(bits) = frame_precision(bytes).filter(|&b| b != 8) {
+        return Err(Error::Unsupported {
+            path: path.to_path_buf(),
+            reason: format!(
+                "a {bits}-bit JPEG is not read (JPEGs are read at 8 bits); save it as a 16-bit PNG or TIFF"
+            ),
+        });
+    }
     let mut probe = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), base);
     probe.decode_headers().map_err(|e| {
         let text = e.to_string();
@@ -229,10 +237,34 @@ fn unread_frame(jpeg: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// Bits per sample of the JPEG's frame (the first byte of its frame
+/// header): 8 for what cameras write, 12 or 16 for medical and scientific
+/// encoders. `None` without a frame header.
+fn frame_precision(jpeg: &[u8]) -> Option<u8> {
+    super::scan::segments(jpeg)
+        .find(|(m, ..)| matches!(m, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF))
+        .and_then(|(_, body, _)| body.first().copied())
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::decode_bytes;
     use super::*;
+
+    #[test]
+    fn a_jpeg_of_more_than_8_bits_is_refused_naming_its_depth() {
+        let rgb = vec![100u8; 16 * 16 * 3];
+        let jpeg = crate::output::jpeg_rgb8(Path::new("t.jpg"), 16, 16, &rgb, 90).unwrap();
+        assert_eq!(frame_precision(&jpeg), Some(8));
+        // the same file with its frame header saying 12 bits
+        let sof = jpeg.windows(2).position(|m| m == [0xFF, 0xC0]).unwrap();
+        let mut twelve = jpeg.clone();
+        twelve[sof + 4] = 12;
+        let err = decode_bytes(Path::new("t.jpg"), &twelve, &IngestOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("a 12-bit JPEG is not read"), "{err}");
+    }
 
     #[test]
     fn a_jpeg_whose_scan_is_cut_in_half_is_refused() {

@@ -532,6 +532,16 @@ fn image_error(path: &Path, e: &image::ImageError) -> Error {
                 reason: "its pixel layout (e.g. one channel of 32-bit float) is not read: photos are 8- or 16-bit grey, RGB or RGBA; height maps one 16-bit channel; 32-bit float RGB only in a photometric set".into(),
             }
         }
+        // the TIFF decoder's words are its own ("Unhandled TIFF sample
+        // format 2 for 32 bits", "RGBPalette with bits per sample [8]")
+        ImageError::Unsupported(_) if reason.contains("Palette") => Error::Unsupported {
+            path: path.to_path_buf(),
+            reason: "a palette (indexed-colour) TIFF is not read; save it as an RGB TIFF or a PNG".into(),
+        },
+        ImageError::Unsupported(_) if reason.contains("sample format") => Error::Unsupported {
+            path: path.to_path_buf(),
+            reason: "its samples (e.g. 32-bit integers) are not read: photos are 8- or 16-bit grey, RGB or RGBA".into(),
+        },
         ImageError::Unsupported(_) => Error::Unsupported {
             path: path.to_path_buf(),
             reason,

@@ -40,12 +40,16 @@ pub fn read(icc: Option<&[u8]>) -> Result<ColorProfile, String> {
     let Some(icc) = icc else {
         return Ok(ColorProfile::new_srgb());
     };
-    let profile = ColorProfile::new_from_slice(icc).map_err(|e| format!("cannot be read ({e})"))?;
-    if profile.color_space == DataColorSpace::Rgb {
-        Ok(profile)
-    } else {
-        Err(format!("is for {:?}, not RGB", profile.color_space))
-    }
+    let profile = ColorProfile::new_from_slice(icc)
+        .map_err(|_| "cannot be read (damaged, or of a kind not read)".to_string())?;
+    let space = match profile.color_space {
+        DataColorSpace::Rgb => return Ok(profile),
+        DataColorSpace::Cmyk => "CMYK (print)",
+        DataColorSpace::Gray => "grey",
+        DataColorSpace::Lab => "CIELAB",
+        _ => "a colour space other than RGB",
+    };
+    Err(format!("is for {space}, not RGB"))
 }
 
 /// Converts `image` (sRGB-scale planes, 0–255) from the space of its
@@ -258,16 +262,17 @@ mod tests {
             into_space_of(&mut grey, Some(&p3), &srgb_profile()),
             Conversion::Same
         );
+        // said in words, not the library's names for them
         let broken = &p3[..p3.len() / 3];
-        assert!(matches!(
+        assert_eq!(
             into_space_of(&mut img, Some(broken), &srgb_profile()),
-            Conversion::Unusable(_)
-        ));
+            Conversion::Unusable("cannot be read (damaged, or of a kind not read)".into())
+        );
         let gray = ColorProfile::new_gray_with_gamma(2.2).encode().unwrap();
-        assert!(matches!(
+        assert_eq!(
             into_space_of(&mut img, Some(&gray), &srgb_profile()),
-            Conversion::Unusable(_)
-        ));
+            Conversion::Unusable("is for grey, not RGB".into())
+        );
         assert_eq!(img.r.data(), &before[..]);
     }
 }
