@@ -743,7 +743,7 @@ fn exif_date(dir: &Path, captures: &[Capture]) -> Result<Date> {
         [d] => Ok(*d),
         [] => Err(Error::case(
             dir,
-            "the folder name is not a date (YYYY-MM-DD) and no photo in it has an EXIF capture date",
+            "the folder name is not a date (YYYY-MM-DD) and no photo in it has an EXIF capture date that names a day (it is missing, or not one, such as 0000:00:00 or 2026:02:30)",
         )),
         [a, .., b] => Err(Error::case(
             dir,
