@@ -168,11 +168,17 @@ fn tiffs_that_are_not_read_say_why_in_plain_words() {
     let opts = IngestOptions::default();
     for (file, says) in [
         ("palette.tif", "a palette (indexed-colour) TIFF is not read"),
-        ("int32.tif", "its samples (e.g. 32-bit integers) are not read"),
+        (
+            "int32.tif",
+            "its samples (e.g. 32-bit integers) are not read",
+        ),
     ] {
         let path = data(&format!("unread_tiff/{file}"));
         let err = read_photo(&path, &opts).unwrap_err().to_string();
         assert!(err.contains(says), "{file}: {err}");
-        assert!(!err.contains("Palette") && !err.contains("format 2"), "{err}");
+        assert!(
+            !err.contains("Palette") && !err.contains("format 2"),
+            "{err}"
+        );
     }
 }
