@@ -93,16 +93,15 @@ pub fn check_replaceable(file: &Path) -> Result<()> {
         _ => Path::new("."),
     };
     super::check_no_file_in_the_way(folder)?;
-    // a folder named "." or ".." is read by its real name
-    let real = std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf());
+    // the folder as it will be (`.`, `..` and links resolved, missing parts
+    // as they will be made), so `-o ../x.png` from a visit is seen for one
+    let real = super::resolve_ahead(folder);
     let dated = real
         .file_name()
         .and_then(|n| n.to_str())
         .is_some_and(|n| crate::date::Date::parse(n).is_some());
-    if folder.join("case.toml").exists()
-        || folder
-            .parent()
-            .is_some_and(|p| p.join("case.toml").exists())
+    if real.join("case.toml").exists()
+        || real.parent().is_some_and(|p| p.join("case.toml").exists())
         || dated
     {
         return refuse("inside a case's folder or a visit's folder (named by its date)");
