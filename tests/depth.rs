@@ -837,3 +837,59 @@ fn a_height_scale_a_decimal_place_off_is_warned_and_claims_nothing() {
         }
     }
 }
+
+/// Scattered dropouts (level 0) over a tenth of one follow-up's height map
+/// leave the baseline's numbers as they were: they are filled, not left as
+/// holes that break up the region every visit covers.
+#[test]
+fn one_visits_scattered_dropouts_do_not_change_the_others() {
+    let tmp = tempdir();
+    let case = tmp.path().join("case");
+    let opts = skintrack::phantom::PhantomOptions {
+        seed: 4,
+        sessions: 3,
+        width: 480,
+        height: 360,
+        ..Default::default()
+    };
+    skintrack::phantom::generate(&case, &opts).unwrap();
+    let baseline = |out: &str| {
+        let (j, _) = common::analyze(&case, &tmp.path().join(out));
+        common::series_of(&j, "height")["sessions"][0]["metrics"].clone()
+    };
+    let clean = baseline("clean");
+    let mut visits: Vec<_> = std::fs::read_dir(&case)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    visits.sort();
+    let map = visits[1].join("cheek.height.png");
+    let mut img = image::open(&map).unwrap().into_luma16();
+    // every pixel whose hash falls in the lowest tenth: no data
+    let mut dropped = 0;
+    for (i, p) in img.pixels_mut().enumerate() {
+        let hash = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54;
+        if hash < 102 {
+            p.0[0] = 0;
+            dropped += 1;
+        }
+    }
+    let pixels = (img.width() * img.height()) as usize;
+    assert!(dropped > pixels / 12, "{dropped} of {pixels}");
+    img.save(&map).unwrap();
+    let holed = baseline("holed");
+    for id in [
+        "scars.count",
+        "scars.tracked_depth_um",
+        "pores.tracked_depth_um",
+    ] {
+        let v = |m: &serde_json::Value| m[id]["value"].as_f64();
+        assert!(v(&clean).is_some(), "{id}");
+        let (a, b) = (v(&clean).unwrap(), v(&holed).unwrap_or(f64::NAN));
+        assert!(
+            (a - b).abs() <= 0.02 * a.abs(),
+            "{id}: {a} clean, {b} with dropouts"
+        );
+    }
+}

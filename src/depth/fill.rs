@@ -119,9 +119,124 @@ pub fn neighbours(i: usize, w: usize, h: usize) -> impl Iterator<Item = usize> {
     .flatten()
 }
 
+/// The largest hole (4-connected pixels without a height) a height map's
+/// dropouts are filled over: a 3D camera loses single pixels and small
+/// clusters on glossy or dark skin, while a scar is hundreds of pixels.
+pub const DROPOUT_MAX_PX: usize = 16;
+
+/// Fills each hole of at most [`DROPOUT_MAX_PX`] pixels in `z` (`w × h`,
+/// NaN where there is no height) from the heights around it, a ring at a
+/// time: each pass gives the hole pixels that touch a height (8-neighbours)
+/// the mean of those heights. Scattered dropouts in one visit would
+/// otherwise break the region every visit covers into pieces too small to
+/// hold a scar. Larger holes stay without a height. Returns the number of
+/// pixels filled.
+pub fn fill_dropouts(z: &mut [f64], w: usize, h: usize) -> usize {
+    let mut small = vec![false; z.len()];
+    let mut seen = vec![false; z.len()];
+    let mut stack = Vec::new();
+    let mut component = Vec::new();
+    for start in 0..z.len() {
+        if seen[start] || z[start].is_finite() {
+            continue;
+        }
+        // one hole, 4-connected
+        component.clear();
+        stack.push(start);
+        seen[start] = true;
+        while let Some(i) = stack.pop() {
+            component.push(i);
+            let (x, y) = (i % w, i / w);
+            let near = [
+                (x > 0).then(|| i - 1),
+                (x + 1 < w).then(|| i + 1),
+                (y > 0).then(|| i - w),
+                (y + 1 < h).then(|| i + w),
+            ];
+            for j in near.into_iter().flatten() {
+                if !seen[j] && !z[j].is_finite() {
+                    seen[j] = true;
+                    stack.push(j);
+                }
+            }
+        }
+        if component.len() <= DROPOUT_MAX_PX {
+            for &i in &component {
+                small[i] = true;
+            }
+        }
+    }
+    let mut filled = 0;
+    loop {
+        // this ring's values from the heights known before it
+        let ring: Vec<(usize, f64)> = (0..z.len())
+            .filter(|&i| small[i])
+            .filter_map(|i| {
+                let (x, y) = ((i % w) as isize, (i / w) as isize);
+                let (mut sum, mut n) = (0.0, 0u32);
+                for (dx, dy) in [
+                    (-1, -1),
+                    (0, -1),
+                    (1, -1),
+                    (-1, 0),
+                    (1, 0),
+                    (-1, 1),
+                    (0, 1),
+                    (1, 1),
+                ] {
+                    let (nx, ny) = (x + dx, y + dy);
+                    if nx < 0 || ny < 0 || nx >= w as isize || ny >= h as isize {
+                        continue;
+                    }
+                    let v = z[ny as usize * w + nx as usize];
+                    if v.is_finite() {
+                        sum += v;
+                        n += 1;
+                    }
+                }
+                (n > 0).then(|| (i, sum / f64::from(n)))
+            })
+            .collect();
+        if ring.is_empty() {
+            return filled;
+        }
+        for (i, v) in ring {
+            z[i] = v;
+            small[i] = false;
+            filled += 1;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dropouts_are_filled_and_holes_the_size_of_a_scar_are_not() {
+        // a tilted plane, 40×30; single dropouts, a pair, and a 5×5 block
+        let (w, h) = (40, 30);
+        let plane = |i: usize| (i % w) as f64 * 0.5 + (i / w) as f64 * 2.0;
+        let mut z: Vec<f64> = (0..w * h).map(plane).collect();
+        let singles = [3 * w + 3, 10 * w + 20, 29 * w + 39];
+        let pair = [20 * w + 5, 20 * w + 6];
+        for &i in singles.iter().chain(&pair) {
+            z[i] = f64::NAN;
+        }
+        for y in 5..10 {
+            for x in 28..33 {
+                z[y * w + x] = f64::NAN;
+            }
+        }
+        assert_eq!(fill_dropouts(&mut z, w, h), 5);
+        // a lone pixel inside the map takes the plane's value (the mean of
+        // its eight neighbours); at the corner, of its three
+        assert!((z[singles[0]] - plane(singles[0])).abs() < 1e-12);
+        assert!((z[singles[1]] - plane(singles[1])).abs() < 1e-12);
+        assert!(z[singles[2]].is_finite());
+        assert!(pair.iter().all(|&i| (z[i] - plane(i)).abs() < 1.0));
+        assert!((5..10).all(|y| (28..33).all(|x| z[y * w + x].is_nan())));
+    }
 
     #[test]
     fn a_linear_ramp_is_filled_exactly_and_big_holes_stay_unknown() {

@@ -45,7 +45,7 @@ pub fn read_height_map(
     // the ends of the range are no height: a 3D camera writes its holes
     // as 0, and a height past either end was clipped to it (a hole read as
     // a height made a "scar" 1.4 mm deep)
-    let z: Vec<f64> = p
+    let mut z: Vec<f64> = p
         .data()
         .iter()
         .map(|&v| {
@@ -66,6 +66,9 @@ pub fn read_height_map(
             ),
         });
     }
+    // a 3D camera's scattered dropouts, filled from around them: left as
+    // holes, one visit's would break up the region every visit covers
+    crate::depth::fill::fill_dropouts(&mut z, p.width(), p.height());
     Ok(Surface {
         w: p.width(),
         h: p.height(),
