@@ -768,8 +768,9 @@ fn a_set_that_gives_no_surface_is_left_out_saying_so() {
 }
 
 /// A follow-up height map whose sidecar's scale is a decimal place off
-/// (`um_per_level` typed 0.5 for 0.05, or 0.005) claims nothing: its relief
-/// is read against the baseline's and warned; a map on the true scale is not.
+/// (`um_per_level` typed 0.5 for 0.05, or 0.005), or 4 times off, claims
+/// nothing: its relief is read against the baseline's and warned; a map on
+/// the true scale is not.
 #[test]
 fn a_height_scale_a_decimal_place_off_is_warned_and_claims_nothing() {
     let tmp = tempdir();
@@ -797,7 +798,7 @@ fn a_height_scale_a_decimal_place_off_is_warned_and_claims_nothing() {
         .parse()
         .unwrap();
     let last = visits[2].file_name().unwrap().to_str().unwrap().to_string();
-    for (k, factor) in [10.0, 0.1].into_iter().enumerate() {
+    for (k, factor) in [10.0, 4.0, 0.25, 0.1].into_iter().enumerate() {
         let typo = format!("um_per_level = {}", level * factor);
         let changed: String = text
             .lines()

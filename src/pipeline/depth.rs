@@ -183,11 +183,39 @@ pub(super) fn measure_series(
     let regs = register(&surfaces, &align_opts);
     let measured = measure_aligned(&surfaces, &regs);
 
-    // one colour scale for every session: the deepest scar seen (without
-    // scars, one height unit)
+    let base_relief = measured
+        .first()
+        .and_then(|m| m.as_ref())
+        .and_then(|m| relief_rms(&m.depth));
+    let qualities: Vec<quality::Quality> = regs
+        .iter()
+        .zip(&measured)
+        .zip(&responses)
+        .enumerate()
+        .map(|(k, ((reg, m), response))| {
+            if !reg.is_ok() {
+                return super::not_assessed(reg);
+            }
+            let now = m.as_ref().and_then(|m| relief_rms(&m.depth));
+            let relief = match (k, now, base_relief) {
+                (1.., Some(now), Some(then)) if then > 0.0 => Some(now / then),
+                _ => None,
+            };
+            let set = quality::SetVsBaseline {
+                relief,
+                ..*response
+            };
+            quality::of_surface(reg, set)
+        })
+        .collect();
+    // one colour scale for every session: the deepest scar seen where the
+    // capture is comparable (a map warned as out of scale would set it;
+    // without scars, one height unit)
     let full = measured
         .iter()
-        .flatten()
+        .zip(&qualities)
+        .filter(|(_, q)| q.status == quality::Verdict::Ok)
+        .filter_map(|(m, _)| m.as_ref())
         .flat_map(|m| m.features.scars.iter().map(|s| s.max_depth))
         .fold(0.0f64, f64::max);
     let (depth_scale, unit) = first.depth_unit();
@@ -197,16 +225,12 @@ pub(super) fn measure_series(
         .map(|m| m.as_ref().map(|m| &m.features.scars[..]))
         .collect();
     let tracks = ds::track_scars(&scars, mm_per_px);
-    let base_relief = measured
-        .first()
-        .and_then(|m| m.as_ref())
-        .and_then(|m| relief_rms(&m.depth));
     let mut sessions = Vec::new();
-    for (k, (((it, reg), m), response)) in items
+    for (k, (((it, reg), m), quality)) in items
         .iter()
         .zip(&regs)
         .zip(&measured)
-        .zip(&responses)
+        .zip(qualities)
         .enumerate()
     {
         warnings.extend(unaligned_warning(case, &it.capture.path, reg));
@@ -242,25 +266,7 @@ pub(super) fn measure_series(
             source: case.relative(&it.capture.path),
             repeats: Vec::new(),
             alignment: reg.clone(),
-            quality: if reg.is_ok() {
-                let relief = match (
-                    k,
-                    m.as_ref().and_then(|m| relief_rms(&m.depth)),
-                    base_relief,
-                ) {
-                    (1.., Some(now), Some(then)) if then > 0.0 => Some(now / then),
-                    _ => None,
-                };
-                quality::of_surface(
-                    reg,
-                    quality::SetVsBaseline {
-                        relief,
-                        ..*response
-                    },
-                )
-            } else {
-                super::not_assessed(reg)
-            },
+            quality,
             values: m.as_ref().map(|m| m.values.clone()).unwrap_or_default(),
             pore_histogram: None,
             media: SessionMedia { preview, overlays },

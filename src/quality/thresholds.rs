@@ -572,10 +572,11 @@ const ALBEDO_CONTRAST_WARN: f64 = 1.1;
 /// A 3D capture's relief (root mean square depth below the form over the
 /// common region) over the baseline's (`relief_vs_baseline`, either way)
 /// above which its heights are only shown: a treatment that halves every
-/// scar moves it by less than 2 (the phantoms' courses: 0.6–1), while a
-/// height scale typed a decimal place off (`um_per_level = 0.5` for 0.05)
-/// moves it by 10.
-const RELIEF_WARN: f64 = 3.0;
+/// scar leaves the skin's own relief between them, and the phantoms'
+/// courses move it 0.6–1; a height scale typed a decimal place off
+/// (`um_per_level = 0.5` for 0.05) moves it by 10, and ×4 on a course
+/// whose scars shrank read 2.88 (3 let it claim "188% deeper").
+const RELIEF_WARN: f64 = 2.0;
 /// What to do about a relief out of scale.
 const RELIEF_ADVICE: &str = "check the height map's scale (um_per_level in VIEW.height.toml) or the set's lights against the first visit's";
 /// A relief out of scale, in a client's words.
