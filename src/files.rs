@@ -56,17 +56,19 @@ const COMPOSITIONS: [(char, &str, &str); 13] = [
 ];
 
 /// `name` with each Latin letter and the combining accent after it made
-/// one letter, as typed: a Mac writes file names decomposed ("joue" and
-/// U+0301), so the same view would otherwise have two names. Other text is
-/// kept as it is.
+/// one letter, and Hangul jamo made syllables, as typed: a Mac writes file
+/// names decomposed ("joue" and U+0301), so the same view would otherwise
+/// have two names. Other text is kept as it is.
 #[must_use]
 pub fn composed(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     for c in name.chars() {
         let joined = out.chars().last().and_then(|last| {
-            let (_, from, to) = COMPOSITIONS.iter().find(|(mark, ..)| *mark == c)?;
-            let at = from.chars().position(|b| b == last)?;
-            to.chars().nth(at)
+            hangul(last, c).or_else(|| {
+                let (_, from, to) = COMPOSITIONS.iter().find(|(mark, ..)| *mark == c)?;
+                let at = from.chars().position(|b| b == last)?;
+                to.chars().nth(at)
+            })
         });
         match joined {
             Some(letter) => {
@@ -77,6 +79,24 @@ pub fn composed(name: &str) -> String {
         }
     }
     out
+}
+
+/// The Hangul syllable of a leading consonant and a vowel, or of such a
+/// syllable and a trailing consonant (Unicode's arithmetic composition,
+/// chapter 3.12); `None` for any other pair.
+fn hangul(last: char, c: char) -> Option<char> {
+    let (last, c) = (u32::from(last), u32::from(c));
+    let syllable = if (0x1100..=0x1112).contains(&last) && (0x1161..=0x1175).contains(&c) {
+        0xAC00 + ((last - 0x1100) * 21 + (c - 0x1161)) * 28
+    } else if (0xAC00..=0xD7A3).contains(&last)
+        && (last - 0xAC00) % 28 == 0
+        && (0x11A8..=0x11C2).contains(&c)
+    {
+        last + (c - 0x11A7)
+    } else {
+        return None;
+    };
+    char::from_u32(syllable)
 }
 
 /// Whether `name` holds a combining accent ([`composed`] left it: no
@@ -226,6 +246,10 @@ mod tests {
                 assert!(c.is_alphabetic());
             }
         }
+        // Hangul: 볼 (cheek) decomposed is ᄇ ᅩ ᆯ; 보 is ᄇ ᅩ
+        assert_eq!(composed("\u{1107}\u{1169}\u{11af}"), "볼");
+        assert_eq!(composed("\u{1107}\u{1169}"), "보");
+        assert_eq!(composed("\u{1107}\u{1169}\u{11af}\u{11af}"), "볼\u{11af}");
         // an accent on no letter, or one not in the table, stays
         assert_eq!(composed("\u{301}x"), "\u{301}x");
         assert_eq!(composed("q\u{301}"), "q\u{301}");
