@@ -1018,14 +1018,22 @@ fn align_never_writes_over_its_inputs() {
     std::fs::copy(&a, &other).unwrap();
     let visit = t.path().join("2026-01-12");
     std::fs::create_dir(&visit).unwrap();
+    // a folder below a case.toml, however deep, and one made in a visit
+    let case = t.path().join("case");
+    std::fs::create_dir_all(case.join("notes")).unwrap();
+    std::fs::write(case.join("case.toml"), "").unwrap();
     for (target, why) in [
-        (&other, "is not an image skintrack wrote"),
-        (&visit.join("c.jpg"), "a visit's folder"),
+        (other.clone(), "is not an image skintrack wrote"),
+        (visit.join("c.jpg"), "inside a case"),
+        (visit.join("sub/c.jpg"), "inside a case"),
+        (case.join("notes/deep/c.jpg"), "inside a case"),
+        (t.path().join("x/cheek.ps/c.jpg"), "inside a case"),
     ] {
-        refused(run(["align", s(&a), s(&b), "-o", s(target)]), &[why]);
+        refused(run(["align", s(&a), s(&b), "-o", s(&target)]), &[why]);
     }
     assert_eq!(std::fs::read(&other).unwrap(), before.0);
-    assert!(!visit.join("c.jpg").exists());
+    assert!(!visit.join("c.jpg").exists() && !visit.join("sub").exists());
+    assert!(!case.join("notes/deep").exists());
     // nor inside a file named as a folder: said as such, not "File exists"
     let file = t.path().join("notes.txt");
     std::fs::write(&file, "x").unwrap();

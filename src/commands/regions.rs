@@ -76,10 +76,9 @@ fn refuse_inside(case_dir: &Path, out: &Path) -> Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    if let (Ok(root), Ok(dir)) = (
-        std::fs::canonicalize(case_dir),
-        std::fs::canonicalize(&parent),
-    ) && dir.starts_with(&root)
+    // the folder as it will be made (it may not exist yet)
+    if let Ok(root) = std::fs::canonicalize(case_dir)
+        && output::resolve_ahead(&parent).starts_with(&root)
     {
         return Err(Error::usage(format!(
             "{}: inside the case folder {}; write the figure elsewhere (originals are read-only)",

@@ -96,15 +96,19 @@ pub fn check_replaceable(file: &Path) -> Result<()> {
     // the folder as it will be (`.`, `..` and links resolved, missing parts
     // as they will be made), so `-o ../x.png` from a visit is seen for one
     let real = super::resolve_ahead(folder);
-    let dated = real
-        .file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| crate::date::Date::parse(n).is_some());
-    if real.join("case.toml").exists()
-        || real.parent().is_some_and(|p| p.join("case.toml").exists())
-        || dated
-    {
-        return refuse("inside a case's folder or a visit's folder (named by its date)");
+    // a case is a folder holding case.toml (at any depth above), and a
+    // visit or a photometric set is named by a date or VIEW.ps: one of
+    // them, or a folder made within one
+    let in_case = real.ancestors().any(|a| a.join("case.toml").is_file());
+    let in_visit = real.ancestors().take(3).any(|a| {
+        a.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| crate::date::Date::parse(n).is_some() || n.ends_with(".ps"))
+    });
+    if in_case || in_visit {
+        return refuse(
+            "inside a case (below its case.toml) or a visit (a folder named by its date, or VIEW.ps)",
+        );
     }
     if std::fs::symlink_metadata(file).is_err() {
         return Ok(());
