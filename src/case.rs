@@ -431,8 +431,8 @@ pub fn read_case(root: &Path) -> Result<Case> {
         root: root.to_path_buf(),
         name: file_name(root),
         // an empty name is no name: the report falls back to the folder's
-        client: manifest.client.filter(|c| !c.trim().is_empty()),
-        treatment: manifest.treatment.filter(|t| !t.trim().is_empty()),
+        client: manifest.client.filter(|c| is_visible(c)),
+        treatment: manifest.treatment.filter(|t| is_visible(t)),
         treatments,
         treatments_assumed,
         sessions,
@@ -495,6 +495,16 @@ fn is_capture_name(name: &str, is_dir: bool) -> bool {
         .map(|(_, e)| e.to_ascii_lowercase())
         .unwrap_or_default();
     PHOTO_EXT.contains(&ext.as_str()) || name.ends_with(".height.toml")
+}
+
+/// Whether `s` shows anything: not only spaces and zero-width or other
+/// invisible characters (a name pasted from a web form).
+fn is_visible(s: &str) -> bool {
+    s.chars().any(|c| {
+        !c.is_whitespace()
+            && !c.is_control()
+            && !matches!(c, '\u{200b}'..='\u{200f}' | '\u{2060}' | '\u{feff}')
+    })
 }
 
 /// Splits "cheek.r2" into ("cheek", 2); "cheek" into ("cheek", 1).

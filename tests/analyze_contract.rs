@@ -949,14 +949,15 @@ fn a_case_of_one_visit_is_said_in_the_singular() {
     let case = t.path().join("case");
     let dates = phantom(&case, 6, 2);
     std::fs::remove_dir_all(case.join(&dates[1])).unwrap();
-    // its treatments name the removed visit's date: keep only the first
+    // its treatments name the removed visit's date: keep the first, and
+    // plan one after the last visit, which is not counted as held
     let manifest = case.join("case.toml");
     let text = std::fs::read_to_string(&manifest).unwrap();
     let kept: String = text
         .lines()
         .map(|l| {
             if l.starts_with("treatments = ") {
-                format!("treatments = [\"{}\"]\n", dates[0])
+                format!("treatments = [\"{}\", \"2030-01-01\"]\n", dates[0])
             } else {
                 format!("{l}\n")
             }
@@ -968,6 +969,10 @@ fn a_case_of_one_visit_is_said_in_the_singular() {
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
     let report = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
     let first = human(&dates[0]);
-    assert!(report.contains(&format!("1 visit, {first}")), "{first}");
+    assert!(
+        report.contains(&format!("1 visit, {first} · 1 treatment session<")),
+        "{first}"
+    );
     assert!(!report.contains("1 visits"));
+    assert!(report.contains("1 more session is dated after the last visit, on 1 Jan 2030"));
 }

@@ -420,7 +420,10 @@ fn an_empty_client_or_treatment_is_none() {
     let c = t.path();
     photo(&c.join("2026-01-12/cheek.jpg"));
     photo(&c.join("2026-02-09/cheek.jpg"));
-    write(&c.join("case.toml"), b"client = \"  \"\ntreatment = \"\"\n");
+    write(
+        &c.join("case.toml"),
+        "client = \"  \"\ntreatment = \"\u{200b}\"\n".as_bytes(),
+    );
     let case = read_case(c).unwrap();
     // the report then names the case by its folder, not "report — "
     assert_eq!((case.client, case.treatment), (None, None));

@@ -593,7 +593,14 @@ pub fn html(a: &Analysis, plots: &[Plot]) -> String {
         .flat_map(|s| s.sessions.iter().map(|x| x.date))
         .max()
         .unwrap_or(a.baseline_date);
-    let n_visits = a.series.iter().map(|s| s.sessions.len()).max().unwrap_or(0);
+    // every visit of any view, and the sessions held by the last of them
+    let n_visits = a
+        .series
+        .iter()
+        .flat_map(|s| s.sessions.iter().map(|x| x.date))
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let held = a.treatments.iter().filter(|&&t| t <= last).count();
     let page = html! {
         (DOCTYPE)
         html lang="en" {
@@ -612,7 +619,7 @@ pub fn html(a: &Analysis, plots: &[Plot]) -> String {
                             @if let Some(t) = &a.treatment { (t) " · " }
                             @if n_visits == 1 { "1 visit, " (last.human()) }
                             @else { (n_visits) " visits from " (a.baseline_date.human()) " to " (last.human()) }
-                            " · " (a.treatments.len()) " treatment session" @if a.treatments.len() != 1 { "s" }
+                            " · " (held) " treatment session" @if held != 1 { "s" }
                         }
                     }
                     section {
