@@ -767,14 +767,10 @@ fn a_set_that_gives_no_surface_is_left_out_saying_so() {
     );
 }
 
-/// A follow-up height map whose sidecar's scale is a decimal place off
-/// (`um_per_level` typed 0.5 for 0.05, or 0.005), or 4 times off, claims
-/// nothing: its relief is read against the baseline's and warned; a map on
-/// the true scale is not.
-#[test]
-fn a_height_scale_a_decimal_place_off_is_warned_and_claims_nothing() {
-    let tmp = tempdir();
-    let case = tmp.path().join("case");
+/// A phantom case of three visits (photos and height maps, 480×360, seed
+/// 4) in `dir`/case, and its visit folders in date order.
+fn three_visit_phantom(dir: &std::path::Path) -> (std::path::PathBuf, Vec<std::path::PathBuf>) {
+    let case = dir.join("case");
     let opts = skintrack::phantom::PhantomOptions {
         seed: 4,
         sessions: 3,
@@ -789,6 +785,17 @@ fn a_height_scale_a_decimal_place_off_is_warned_and_claims_nothing() {
         .filter(|p| p.is_dir())
         .collect();
     visits.sort();
+    (case, visits)
+}
+
+/// A follow-up height map whose sidecar's scale is a decimal place off
+/// (`um_per_level` typed 0.5 for 0.05, or 0.005), or 4 times off, claims
+/// nothing: its relief is read against the baseline's and warned; a map on
+/// the true scale is not.
+#[test]
+fn a_height_scale_a_decimal_place_off_is_warned_and_claims_nothing() {
+    let tmp = tempdir();
+    let (case, visits) = three_visit_phantom(tmp.path());
     let sidecar = visits[2].join("cheek.height.toml");
     let text = std::fs::read_to_string(&sidecar).unwrap();
     let level: f64 = text
@@ -845,26 +852,12 @@ fn a_height_scale_a_decimal_place_off_is_warned_and_claims_nothing() {
 #[test]
 fn one_visits_scattered_dropouts_do_not_change_the_others() {
     let tmp = tempdir();
-    let case = tmp.path().join("case");
-    let opts = skintrack::phantom::PhantomOptions {
-        seed: 4,
-        sessions: 3,
-        width: 480,
-        height: 360,
-        ..Default::default()
-    };
-    skintrack::phantom::generate(&case, &opts).unwrap();
+    let (case, visits) = three_visit_phantom(tmp.path());
     let baseline = |out: &str| {
         let (j, _) = common::analyze(&case, &tmp.path().join(out));
         common::series_of(&j, "height")["sessions"][0]["metrics"].clone()
     };
     let clean = baseline("clean");
-    let mut visits: Vec<_> = std::fs::read_dir(&case)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    visits.sort();
     let map = visits[1].join("cheek.height.png");
     let mut img = image::open(&map).unwrap().into_luma16();
     // every pixel whose hash falls in the lowest tenth: no data

@@ -172,28 +172,10 @@ pub fn fill_dropouts(z: &mut [f64], w: usize, h: usize) -> usize {
         let ring: Vec<(usize, f64)> = (0..z.len())
             .filter(|&i| small[i])
             .filter_map(|i| {
-                let (x, y) = ((i % w) as isize, (i / w) as isize);
-                let (mut sum, mut n) = (0.0, 0u32);
-                for (dx, dy) in [
-                    (-1, -1),
-                    (0, -1),
-                    (1, -1),
-                    (-1, 0),
-                    (1, 0),
-                    (-1, 1),
-                    (0, 1),
-                    (1, 1),
-                ] {
-                    let (nx, ny) = (x + dx, y + dy);
-                    if nx < 0 || ny < 0 || nx >= w as isize || ny >= h as isize {
-                        continue;
-                    }
-                    let v = z[ny as usize * w + nx as usize];
-                    if v.is_finite() {
-                        sum += v;
-                        n += 1;
-                    }
-                }
+                let known = super::scars::neighbours(i, w, h)
+                    .map(|j| z[j])
+                    .filter(|v| v.is_finite());
+                let (sum, n) = known.fold((0.0, 0u32), |(s, n), v| (s + v, n + 1));
                 (n > 0).then(|| (i, sum / f64::from(n)))
             })
             .collect();
