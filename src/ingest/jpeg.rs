@@ -221,14 +221,11 @@ pub(super) fn jpeg_exif_blob(bytes: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// The kind of a JPEG frame the decoder does not read (with its article),
-/// from its first
-/// frame header (SOF): lossless (SOF3, 7, 11, 15), arithmetic-coded (SOF9,
+/// from its first frame header (SOF): lossless (SOF3, 7, 11, 15), arithmetic-coded (SOF9,
 /// 10, 13, 14) or hierarchical (SOF5, 6); `None` for baseline, extended
 /// and progressive Huffman frames, or no frame header.
 fn unread_frame(jpeg: &[u8]) -> Option<&'static str> {
-    let marker = super::scan::segments(jpeg)
-        .map(|(marker, _, _)| marker)
-        .find(|m| matches!(m, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF))?;
+    let (marker, _) = frame_header(jpeg)?;
     match marker {
         0xC3 | 0xC7 | 0xCB | 0xCF => Some("a lossless"),
         0xC9 | 0xCA | 0xCD | 0xCE => Some("an arithmetic-coded"),
@@ -241,9 +238,15 @@ fn unread_frame(jpeg: &[u8]) -> Option<&'static str> {
 /// header): 8 for what cameras write, 12 or 16 for medical and scientific
 /// encoders. `None` without a frame header.
 fn frame_precision(jpeg: &[u8]) -> Option<u8> {
+    frame_header(jpeg).and_then(|(_, body)| body.first().copied())
+}
+
+/// The first frame header (SOF0–15, less DHT, JPG and DAC, which share
+/// the range): its marker and its body.
+fn frame_header(jpeg: &[u8]) -> Option<(u8, &[u8])> {
     super::scan::segments(jpeg)
         .find(|(m, ..)| matches!(m, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF))
-        .and_then(|(_, body, _)| body.first().copied())
+        .map(|(marker, body, _)| (marker, body))
 }
 
 #[cfg(test)]

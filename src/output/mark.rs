@@ -88,14 +88,11 @@ pub fn check_replaceable(file: &Path) -> Result<()> {
             file.display()
         )))
     };
-    let folder = match file.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    super::check_no_file_in_the_way(folder)?;
+    let (folder, _) = super::split(file);
+    super::check_no_file_in_the_way(&folder)?;
     // the folder as it will be (`.`, `..` and links resolved, missing parts
     // as they will be made), so `-o ../x.png` from a visit is seen for one
-    let real = super::resolve_ahead(folder);
+    let real = super::resolve_ahead(&folder);
     // a case is a folder holding case.toml (at any depth above), and a
     // visit or a photometric set is named by a date or VIEW.ps: one of
     // them, or a folder made within one

@@ -188,13 +188,16 @@ const LASTING_AFTER_DAYS: i64 = 183;
 /// last visit: sessions dated after it are not "so far".
 #[must_use]
 pub fn expectations(a: &Analysis) -> Vec<String> {
-    let last_visit = a
-        .series
+    expectations_at(last_visit(a), &a.treatments, a.treatments_assumed)
+}
+
+/// The date of the case's last visit, of any view.
+fn last_visit(a: &Analysis) -> Date {
+    a.series
         .iter()
         .flat_map(|s| s.sessions.iter().map(|x| x.date))
         .max()
-        .unwrap_or(a.baseline_date);
-    expectations_at(last_visit, &a.treatments, a.treatments_assumed)
+        .unwrap_or(a.baseline_date)
 }
 
 /// [`expectations`] of a case whose last visit is `last_visit`.
@@ -587,12 +590,7 @@ pub fn html(a: &Analysis, plots: &[Plot]) -> String {
         Some(c) => format!("Skin progress report — {c}"),
         None => format!("Skin progress report — {}", a.case),
     };
-    let last = a
-        .series
-        .iter()
-        .flat_map(|s| s.sessions.iter().map(|x| x.date))
-        .max()
-        .unwrap_or(a.baseline_date);
+    let last = last_visit(a);
     // every visit of any view, and the sessions held by the last of them
     let n_visits = a
         .series
