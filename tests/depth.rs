@@ -843,6 +843,19 @@ fn a_height_scale_a_decimal_place_off_is_warned_and_claims_nothing() {
                 "a claim rests on the warned map: {c}"
             );
         }
+        // the report's latest depth map is the last one on the true scale
+        // (the photos' latest is the last visit, so the middle visit's date
+        // as "Latest" can only be the depth map's)
+        let report =
+            std::fs::read_to_string(tmp.path().join(format!("out{k}/report.html"))).unwrap();
+        let date = |v: &std::path::PathBuf| {
+            let name = v.file_name().unwrap().to_str().unwrap();
+            skintrack::date::Date::parse(name).unwrap().human()
+        };
+        assert!(
+            report.contains(&format!("Latest · {}", date(&visits[1]))),
+            "{factor}: the warned map is shown as the latest"
+        );
     }
 }
 
