@@ -975,4 +975,7 @@ fn a_case_of_one_visit_is_said_in_the_singular() {
     );
     assert!(!report.contains("1 visits"));
     assert!(report.contains("1 more session is dated after the last visit, on 1 Jan 2030"));
+    // one visit has no latest to highlight beside the first
+    assert!(report.contains("on the measured area, at the first visit."));
+    assert!(!report.contains("latest visit"), "a latest visit is named");
 }

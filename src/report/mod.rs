@@ -351,7 +351,7 @@ fn series_client_section(a: &Analysis, si: usize, s: &Series, plots: &[Plot]) ->
             @if !kinds.is_empty() {
                 div.card.ovcard.lead[si == 0] {
                     h3 { "Where the changes are" }
-                    p.small { "Highlights of what was measured, on the measured area, at the first and the latest visit." span.noprint { " Choose what to highlight:" } }
+                    p.small { "Highlights of what was measured, on the measured area, at the " @if latest.is_some() { "first and the latest visit." } @else { "first visit." } span.noprint { " Choose what to highlight:" } }
                     div.overlays {
                         style { (PreEscaped(overlay_css(si, &kinds))) }
                         @for (k, (kind, name)) in crate::overlay::KINDS.iter().filter(|(k, _)| kinds.iter().any(|x| x == k)).enumerate() {
