@@ -139,6 +139,19 @@ fn every_bad_input_gets_its_documented_result() {
                     lines[0].contains(name),
                     "{name}: the line must name the file: {stderr}"
                 );
+                // what is wrong, in plain words: no decoder internals
+                for internal in [
+                    " 0x",
+                    "{",
+                    "\"",
+                    "Png",
+                    "I/O",
+                    "Exhausted",
+                    "DHT",
+                    "Distance",
+                ] {
+                    assert!(!lines[0].contains(internal), "{name}: {stderr}");
+                }
                 if *expect == Expect::TooSmall {
                     assert!(lines[0].contains("too small"), "{stderr}");
                 }

@@ -288,10 +288,6 @@ pub(super) fn bad_photo_name(stem: &str) -> String {
 /// plot's adds about 60 bytes), which most file systems cap at 255.
 const MAX_VIEW_BYTES: usize = 64;
 
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// A TOML error of `text` as one plain line: "line 7: unknown field `rio`,
 /// expected one of ...", without the parser's source excerpt and markers.
 pub(super) fn toml_problem(text: &str, e: &toml::de::Error) -> String {
@@ -299,7 +295,7 @@ pub(super) fn toml_problem(text: &str, e: &toml::de::Error) -> String {
     // toml crate's map that carries a date literal
     let message = ["usize", "u32", "u64"]
         .iter()
-        .fold(one_line(e.message()), |m, t| {
+        .fold(crate::ingest::one_line(e.message()), |m, t| {
             m.replace(
                 &format!("expected {t}"),
                 "expected a whole number, 0 or more",

@@ -19,6 +19,11 @@ pub(super) fn decode_jpeg(path: &Path, bytes: &[u8], opts: &IngestOptions) -> Re
         path: path.to_path_buf(),
         reason: one_line(&e.to_string()),
     };
+    // zune-jpeg's own words, said plainly
+    let decoder_err = |e: &dyn std::fmt::Display| Error::Decode {
+        path: path.to_path_buf(),
+        reason: super::words::plain(&e.to_string()),
+    };
     // Strict mode turns "premature end of data" and bad Huffman codes into
     // errors; without it zune-jpeg fills the rest of the image with grey.
     let base = DecoderOptions::default()
@@ -58,7 +63,7 @@ pub(super) fn decode_jpeg(path: &Path, bytes: &[u8], opts: &IngestOptions) -> Re
                 ),
             }
         } else {
-            decode_err(&text)
+            decoder_err(&text)
         }
     })?;
     let info = probe.info().ok_or_else(|| decode_err(&"no frame header"))?;
@@ -88,7 +93,7 @@ pub(super) fn decode_jpeg(path: &Path, bytes: &[u8], opts: &IngestOptions) -> Re
         ZCursor::new(bytes),
         base.jpeg_set_out_colorspace(out),
     );
-    let pixels = dec.decode().map_err(|e| decode_err(&e))?;
+    let pixels = dec.decode().map_err(|e| decoder_err(&e))?;
     let channels = if grey { 1 } else { 3 };
     if pixels.len() != w * h * channels {
         return Err(decode_err(

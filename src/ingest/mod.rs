@@ -21,6 +21,7 @@ mod scan;
 mod seam;
 mod strips;
 mod surface;
+mod words;
 pub use surface::{Encoding, read_height_map, read_mask, read_set};
 
 use crate::date::Date;
@@ -29,6 +30,7 @@ use crate::raster::{ColourModel, Plane, RgbPlanes};
 pub use quant::{DcSteps, dc_steps};
 use std::io::Cursor;
 use std::path::Path;
+pub(crate) use words::one_line;
 
 /// Limits on what `ingest` agrees to decode.
 #[derive(Clone, Copy, Debug)]
@@ -506,7 +508,7 @@ pub fn transparent_in(meta: &Meta, rect: crate::raster::Rect) -> usize {
 fn image_error(path: &Path, e: &image::ImageError) -> Error {
     use image::ImageError;
     use image::error::LimitErrorKind;
-    let reason = one_line(&e.to_string());
+    let reason = words::plain(&e.to_string());
     match e {
         ImageError::Limits(l)
             if matches!(
@@ -550,7 +552,7 @@ fn image_error(path: &Path, e: &image::ImageError) -> Error {
         ImageError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
             Error::Decode {
                 path: path.to_path_buf(),
-                reason: "the image data its header lists runs past the end of the file (truncated, or strip offsets beyond it)".into(),
+                reason: "the file ends before the image data its header lists (cut short in copying or saving, or a header that points past its end)".into(),
             }
         }
         _ => Error::Decode {
@@ -558,10 +560,6 @@ fn image_error(path: &Path, e: &image::ImageError) -> Error {
             reason,
         },
     }
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn deinterleave_u8(px: &[u8], w: usize, h: usize, channels: usize) -> Vec<Plane> {
