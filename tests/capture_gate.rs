@@ -838,3 +838,24 @@ fn a_grey_card_reads_the_tone_curve_that_even_skin_cannot() {
         );
     }
 }
+
+/// A latest visit the gate rejects has no picture: the report's before and
+/// after shows the last visit that has one, not "Only the first visit
+/// could be used so far" (which was said beside claims resting on it).
+#[test]
+fn a_rejected_latest_visit_leaves_the_before_and_after_to_the_one_before() {
+    let tmp = tempdir();
+    let n = CaptureChange::NONE;
+    let washed_out = CaptureChange { gain: 4.0, ..n };
+    let (_, m, out) = with_changes(tmp.path(), "lastrej", 4, &[n, washed_out]);
+    let sessions = m["series"][0]["sessions"].as_array().unwrap();
+    assert_eq!(sessions[2]["quality"]["status"], "reject");
+    assert_eq!(sessions[1]["quality"]["status"], "ok");
+    let date = skintrack::date::Date::parse(sessions[1]["date"].as_str().unwrap()).unwrap();
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(!report.contains("Only the first visit could be used"));
+    assert!(
+        report.contains(&format!("Latest · {}", date.human())),
+        "the visit before the rejected one is not shown as the latest"
+    );
+}

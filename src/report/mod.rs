@@ -270,13 +270,15 @@ fn overlay_css(series: usize, kinds: &[String]) -> String {
 
 fn series_client_section(a: &Analysis, si: usize, s: &Series, plots: &[Plot]) -> Markup {
     let base = s.sessions.first().map(|x| &x.media);
-    // the latest aligned visit; for a depth map the latest comparable one,
+    // the latest aligned visit with a picture (a capture the gate rejected
+    // has none); for a depth map the latest comparable one,
     // as a map out of scale with the first would be drawn in colours that
     // state a depth it does not have
     let later = || s.sessions.iter().enumerate().skip(1).rev();
+    let shown = |x: &&SessionResult| x.alignment.is_ok() && x.media.preview.is_some();
     let latest_k = later()
-        .find(|(_, x)| s.kind != Kind::Photo && x.is_comparable())
-        .or_else(|| later().find(|(_, x)| x.alignment.is_ok()))
+        .find(|(_, x)| s.kind != Kind::Photo && x.is_comparable() && shown(x))
+        .or_else(|| later().find(|(_, x)| shown(x)))
         .map(|(k, _)| k);
     let latest = latest_k.and_then(|k| s.sessions.get(k));
     // fine structure is not compared on the latest photo (warned for focus):
