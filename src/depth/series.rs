@@ -34,8 +34,14 @@ pub struct ScarTrack {
     /// Per session (same order as the series' sessions): the scar, or
     /// `None` when it was not found (resolved) or the session failed.
     pub sessions: Vec<Option<ScarMeasure>>,
-    /// Found at the baseline or first seen later, and not found at the last session.
+    /// Found at the baseline or first seen later, and not found at the last
+    /// session, away from the edge of the map.
     pub resolved: bool,
+    /// Its disc reaches the edge of the region every session's map covers:
+    /// cut by it, so only part of the scar is seen, and where it is not
+    /// found later it may have left the map rather than healed (neither
+    /// resolved nor drawn at 0).
+    pub at_map_edge: bool,
 }
 
 /// A scar's size at one session.
@@ -49,6 +55,26 @@ pub struct ScarMeasure {
     pub max_depth_um: f64,
     /// Volume, mm³ (µm·px² without scale).
     pub volume: f64,
+}
+
+/// Whether the disc of `radius` px (and 2 px more) around `centre` reaches
+/// past the data of `depth` (a `w`-pixel-wide map; NaN where there is
+/// none) or past its frame.
+#[must_use]
+pub fn reaches_edge(depth: &[f64], w: usize, centre: (f64, f64), radius: f64) -> bool {
+    let h = depth.len() / w.max(1);
+    let r = radius.max(0.0) + 2.0;
+    let (x0, x1) = ((centre.0 - r).floor(), (centre.0 + r).ceil());
+    let (y0, y1) = ((centre.1 - r).floor(), (centre.1 + r).ceil());
+    if x0 < 0.0 || y0 < 0.0 || x1 >= w as f64 || y1 >= h as f64 {
+        return true;
+    }
+    let (x0, x1, y0, y1) = (x0 as usize, x1 as usize, y0 as usize, y1 as usize);
+    (y0..=y1).any(|y| {
+        (x0..=x1).any(|x| {
+            (x as f64 - centre.0).hypot(y as f64 - centre.1) <= r && !depth[y * w + x].is_finite()
+        })
+    })
 }
 
 /// The relief as a registration image: the form-removed residual scaled to
@@ -271,9 +297,14 @@ fn tile_iso(r: &[f64], w: usize, h: usize) -> Vec<surface::Iso25178> {
 /// Scars followed across sessions: a session's scar continues the track
 /// whose last position is nearest, within the larger of the track's radius
 /// and 0.5 mm; unmatched scars open new tracks. A track not found at the
-/// last usable session is resolved.
+/// last usable session is resolved, unless it is at the map's edge: where
+/// `at_edge(centre, radius)` (baseline px) says a scar's disc reaches it.
 #[must_use]
-pub fn track_scars(sessions: &[Option<&[Scar]>], mm_per_px: Option<MmPerPx>) -> Vec<ScarTrack> {
+pub fn track_scars(
+    sessions: &[Option<&[Scar]>],
+    mm_per_px: Option<MmPerPx>,
+    at_edge: &dyn Fn((f64, f64), f64) -> bool,
+) -> Vec<ScarTrack> {
     let mm_per_px = mm_per_px.map(MmPerPx::get);
     let px = |mm: f64| mm_per_px.map_or(mm / crate::measure::NOMINAL_MM_PER_PX, |m| mm / m);
     let to_px = |r: f64| mm_per_px.map_or(r, |m| r / m);
@@ -302,10 +333,12 @@ pub fn track_scars(sessions: &[Option<&[Scar]>], mm_per_px: Option<MmPerPx>) -> 
                 max_depth_um: sc.max_depth,
                 volume: sc.volume,
             };
+            let edge = at_edge(sc.centre, to_px(sc.radius));
             match best {
                 Some((t, _, _)) => {
                     taken[t] = true;
                     tracks[t].0.sessions[k] = Some(m);
+                    tracks[t].0.at_map_edge |= edge;
                 }
                 None => {
                     let mut sessions = vec![None; n];
@@ -317,6 +350,7 @@ pub fn track_scars(sessions: &[Option<&[Scar]>], mm_per_px: Option<MmPerPx>) -> 
                             centre: sc.centre,
                             sessions,
                             resolved: false,
+                            at_map_edge: edge,
                         },
                         to_px(sc.radius),
                     ));
@@ -329,7 +363,7 @@ pub fn track_scars(sessions: &[Option<&[Scar]>], mm_per_px: Option<MmPerPx>) -> 
     tracks
         .into_iter()
         .map(|(mut t, _)| {
-            t.resolved = last.is_some_and(|l| t.sessions[l].is_none());
+            t.resolved = !t.at_map_edge && last.is_some_and(|l| t.sessions[l].is_none());
             t
         })
         .collect()
@@ -410,7 +444,12 @@ mod tests {
             scar(500.0, 500.0, 40.0),
             scar(600.0, 500.0, 40.0),
         ];
-        let tracks = track_scars(&[Some(&s0), None, Some(&s1), Some(&s2)], MmPerPx::new(0.02));
+        let inside = |_: (f64, f64), _: f64| false;
+        let tracks = track_scars(
+            &[Some(&s0), None, Some(&s1), Some(&s2)],
+            MmPerPx::new(0.02),
+            &inside,
+        );
         assert_eq!(tracks.len(), 4);
         assert_eq!(
             (
@@ -430,5 +469,25 @@ mod tests {
         );
         assert_eq!(tracks[1].sessions[2].map(|m| m.max_depth_um), Some(70.0));
         assert!(!tracks[0].resolved && tracks[1].resolved);
+        // the same scar at the edge of the map: not found later, not resolved
+        let edge = |c: (f64, f64), _: f64| c.0 > 250.0;
+        let tracks = track_scars(&[Some(&s0), Some(&s2)], MmPerPx::new(0.02), &edge);
+        assert!(tracks[1].at_map_edge && !tracks[1].resolved);
+        assert!(!tracks[0].at_map_edge && !tracks[0].resolved);
+    }
+
+    #[test]
+    fn a_disc_reaches_the_edge_of_the_frame_or_of_the_data() {
+        let (w, h) = (40, 30);
+        let mut depth = vec![0.0; w * h];
+        assert!(!reaches_edge(&depth, w, (20.0, 15.0), 5.0));
+        // the frame: 5 + 2 px from x = 6 reaches x = -1
+        assert!(reaches_edge(&depth, w, (6.0, 15.0), 5.0));
+        assert!(!reaches_edge(&depth, w, (7.0, 15.0), 5.0));
+        // no data 7 px to the right of the centre, then 8 px
+        depth[15 * w + 27] = f64::NAN;
+        assert!(reaches_edge(&depth, w, (20.0, 15.0), 5.0));
+        assert!(!reaches_edge(&depth, w, (19.0, 15.0), 5.0));
+        assert_eq!(h, depth.len() / w);
     }
 }

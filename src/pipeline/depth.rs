@@ -224,7 +224,10 @@ pub(super) fn measure_series(
         .iter()
         .map(|m| m.as_ref().map(|m| &m.features.scars[..]))
         .collect();
-    let tracks = ds::track_scars(&scars, mm_per_px);
+    // the region every session covers is the same NaN pattern in each map
+    let common = measured.iter().flatten().next().map(|m| &m.depth[..]);
+    let at_edge = |c: (f64, f64), r: f64| common.is_some_and(|d| ds::reaches_edge(d, w, c, r));
+    let tracks = ds::track_scars(&scars, mm_per_px, &at_edge);
     let mut sessions = Vec::new();
     for (k, (((it, reg), m), quality)) in items
         .iter()

@@ -625,7 +625,8 @@ fn draw_overview<DB: DrawingBackend>(
 }
 
 /// The depth of every tracked scar at every usable visit; a scar no longer
-/// found (resolved) is drawn at 0 from then on.
+/// found (resolved) is drawn at 0 from then on, one at the map's edge not
+/// at all where it is not found (it may have left the map).
 fn scar_chart(a: &Analysis, si: usize, s: &Series) -> Result<Option<Plot>> {
     if s.scars.is_empty() {
         return Ok(None);
@@ -650,12 +651,14 @@ fn scar_chart(a: &Analysis, si: usize, s: &Series) -> Result<Option<Plot>> {
                         seen = true;
                         Some((x.timeline.days as f64, m.max_depth_um, true))
                     }
-                    None if seen => Some((x.timeline.days as f64, 0.0, true)),
+                    None if seen && !t.at_map_edge => Some((x.timeline.days as f64, 0.0, true)),
                     None => None,
                 })
                 .collect();
             let name = if t.resolved {
                 format!("Scar {} (resolved)", t.id)
+            } else if t.at_map_edge {
+                format!("Scar {} (at the map's edge)", t.id)
             } else {
                 format!("Scar {}", t.id)
             };
