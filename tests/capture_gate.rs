@@ -497,6 +497,16 @@ fn a_softer_first_photo_is_not_read_as_rougher_skin() {
         for c in m["claims"].as_array().unwrap() {
             assert_eq!(c["beyond_noise"], false, "{}", c["sentence"]);
         }
+        // the client's line: redness is compared only against a control
+        // region, and without one the photo's detail may be the skin's
+        let report =
+            std::fs::read_to_string(tmp.path().join(format!("out-{control}/report.html"))).unwrap();
+        assert!(report.contains("are not compared on"), "control {control}");
+        assert_eq!(report.contains("; redness is."), control);
+        assert_eq!(
+            report.contains("cannot be told apart from the skin"),
+            !control
+        );
     }
 }
 

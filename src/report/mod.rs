@@ -135,8 +135,15 @@ fn visit_lines(s: &Series, prefix: &str, out: &mut Vec<String>) {
         ));
     }
     if !structure_not_compared.is_empty() {
+        // redness is read against the control region: without one it is
+        // not compared at all, and a photo's lost detail may be the skin's
+        let rest = if s.control.is_some() {
+            "; redness is."
+        } else {
+            ". Without untreated skin in the photos as a reference, a photo's detail cannot be told apart from the skin's own (smoother or rougher skin)."
+        };
         out.push(format!(
-            "{prefix}Skin texture, fine lines, pores and dark spots are not compared on {}; redness is.",
+            "{prefix}Skin texture, fine lines, pores and dark spots are not compared on {}{rest}",
             join_words(
                 &structure_not_compared
                     .iter()
