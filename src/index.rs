@@ -450,9 +450,15 @@ fn digest(dir: &Path, a: AnalysisJson) -> CaseDigest {
         .collect();
     // a case with no treatment (a control client) joins no treatment's curve
     let first_treatment = a.treatments.first().copied();
-    let changes = a
-        .claims
-        .iter()
+    // an area measured two ways (a height map and a photometric set of one
+    // view) is one treated area on a cohort curve: the height map, the
+    // direct measurement, speaks for it
+    let mut claims: Vec<&ClaimDigest> = a.claims.iter().collect();
+    claims.sort_by_key(|c| c.kind != "height");
+    let mut seen = BTreeSet::new();
+    claims.retain(|c| seen.insert((c.view.as_str(), c.topic)));
+    let changes = claims
+        .into_iter()
         .filter_map(|c| {
             let s = a
                 .series
@@ -650,6 +656,50 @@ mod tests {
         let csv = outcomes_csv(std::slice::from_ref(&d));
         let row = csv.lines().nth(1).unwrap();
         assert!(row.contains(",,2026-01-12,2026-02-09,,"), "{row}");
+    }
+
+    #[test]
+    fn an_area_measured_two_ways_is_one_treated_area_on_a_cohort_curve() {
+        let session = |date: &str, pct: f64| {
+            format!(
+                r#"{{"date": "{date}", "alignment": {{"status": "ok"}},
+                    "quality": {{"status": "ok"}}, "metrics": {{
+                    "scars.tracked_depth_um": {{"change_pct": {pct}}}}}}}"#
+            )
+        };
+        let claim = |kind: &str| {
+            format!(
+                r#"{{"view": "cheek", "kind": "{kind}", "topic": "scar_depth",
+                    "metric": "scars.tracked_depth_um", "from": "2026-01-12", "to": "2026-02-09",
+                    "change_pct": -20.0, "change": -1.0, "beyond_noise": true, "sentence": "s"}}"#
+            )
+        };
+        let series = |kind: &str, pct: f64| {
+            format!(
+                r#"{{"view": "cheek", "kind": "{kind}", "sessions": [{}, {}]}}"#,
+                session("2026-01-12", 0.0),
+                session("2026-02-09", pct)
+            )
+        };
+        // the photometric set's claim first, as analyze may list it
+        let json = format!(
+            r#"{{"case": "c", "baseline_date": "2026-01-12", "treatments": ["2026-01-12"],
+                "claims": [{}, {}], "series": [{}, {}]}}"#,
+            claim("photometric"),
+            claim("height"),
+            series("photometric", -30.0),
+            series("height", -20.0),
+        );
+        let d = digest(Path::new("c"), serde_json::from_str(&json).unwrap());
+        assert_eq!(d.changes.len(), 1);
+        assert_eq!(d.changes[0].points, vec![(0, 0.0), (28, -20.0)]);
+        let curves = cohort::curves(std::slice::from_ref(&d));
+        assert_eq!(curves[0].units, 1);
+        // both claims stay in the client's row, each naming its instrument
+        assert_eq!(d.claims.len(), 2);
+        let page = page::html(std::slice::from_ref(&d), &[], &[], &[]);
+        assert!(page.contains("Scar depth (3D camera) −20%"), "{page}");
+        assert!(page.contains("Scar depth (photometric set) −20%"), "{page}");
     }
 
     #[test]

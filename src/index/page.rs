@@ -97,13 +97,27 @@ fn changes(c: &CaseDigest) -> Markup {
     let beyond: Vec<&ClaimDigest> = c.claims.iter().filter(|k| k.beyond_noise).collect();
     let views: std::collections::BTreeSet<&str> =
         c.claims.iter().map(|k| k.view.as_str()).collect();
+    // a topic claimed twice in one view (a 3D camera and a photometric
+    // set) names its instrument, as the client's report does
+    let twice = |k: &ClaimDigest| {
+        beyond
+            .iter()
+            .filter(|o| o.view == k.view && o.topic == k.topic)
+            .count()
+            > 1
+    };
+    let instrument = |kind: &str| match kind {
+        "height" => " (3D camera)",
+        "photometric" => " (photometric set)",
+        _ => "",
+    };
     html! {
         @if beyond.is_empty() {
             span.small { "none yet" }
         } @else {
-            ul.changes { @for k in beyond {
+            ul.changes { @for k in &beyond {
                 li title=(k.sentence) {
-                    (subject(k.topic)) " " (amount(k))
+                    (subject(k.topic)) @if twice(k) { (instrument(&k.kind)) } " " (amount(k))
                     @if views.len() > 1 { " (" (k.view) ")" }
                 }
             } }
