@@ -245,6 +245,10 @@ pub fn claims(series: &[Series], baseline: Date) -> Vec<Claim> {
             .filter(|s| s.view == view && s.kind != Kind::Photo)
             .count()
     };
+    let last_visit = series
+        .iter()
+        .flat_map(|s| s.sessions.iter().map(|x| x.date))
+        .max();
     let mut out: Vec<Claim> = series
         .iter()
         .flat_map(|s| {
@@ -252,6 +256,7 @@ pub fn claims(series: &[Series], baseline: Date) -> Vec<Claim> {
                 view: name_views,
                 kind: relief_kinds(&s.view) > 1,
                 first_visit: baseline,
+                last_visit,
             };
             series_claims(s, naming)
         })
@@ -297,6 +302,8 @@ struct Naming {
     kind: bool,
     /// The case's first visit, the client's.
     first_visit: Date,
+    /// The case's last visit: a claim resting on an earlier one says when.
+    last_visit: Option<Date>,
 }
 
 fn series_claims(s: &Series, naming: Naming) -> Vec<Claim> {
@@ -344,9 +351,17 @@ fn series_claims(s: &Series, naming: Naming) -> Vec<Claim> {
                     first.date.human()
                 )
             };
+            // a claim resting on a visit before the last (the last not
+            // comparable on this topic) says which, or one list would mix
+            // dates unseen and "so far" would read as "until today"
+            let earlier = (Some(latest.date) != naming.last_visit).then(|| latest.date.human());
+            let on = earlier
+                .as_ref()
+                .map(|d| format!(" on {d}"))
+                .unwrap_or_default();
             let sentence = match (improved, change_pct) {
                 (Some(better), Some(pct)) => format!(
-                    "{prefix}{subject}: {:.0}% {} than {since}{}",
+                    "{prefix}{subject}: {:.0}% {}{on} than {since}{}",
                     pct.abs(),
                     if better { t.better_word } else { t.worse_word },
                     if better {
@@ -356,12 +371,17 @@ fn series_claims(s: &Series, naming: Naming) -> Vec<Claim> {
                     }
                 ),
                 (Some(better), None) => format!(
-                    "{prefix}{subject}: {} than {since}, beyond the measurement noise.",
+                    "{prefix}{subject}: {}{on} than {since}, beyond the measurement noise.",
                     if better { t.better_word } else { t.worse_word },
                 ),
-                (None, _) => {
-                    format!("{prefix}{subject}: no change beyond the measurement noise so far.")
-                }
+                (None, _) => match &earlier {
+                    None => format!(
+                        "{prefix}{subject}: no change beyond the measurement noise so far."
+                    ),
+                    Some(d) => format!(
+                        "{prefix}{subject}: no change beyond the measurement noise by {d}, the latest visit it could be compared on."
+                    ),
+                },
             };
             Some(Claim {
                 view: s.view.clone(),

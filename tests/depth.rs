@@ -940,3 +940,41 @@ fn a_scar_at_the_maps_edge_that_is_not_found_later_is_not_resolved() {
     // the case this test is for: one edge scar not found at the last visit
     assert!(left >= 1, "no scar left the map: {scars:?}");
 }
+
+/// A claim resting on a visit before the last says which: with the last
+/// visit's height map missing, the scar claims rest on the middle visit and
+/// name its date, while the photos' claims rest on the last visit and do
+/// not (one list once mixed dates unseen).
+#[test]
+fn a_claim_resting_on_an_earlier_visit_names_it() {
+    let tmp = tempdir();
+    let (case, visits) = three_visit_phantom(tmp.path());
+    for f in std::fs::read_dir(&visits[2]).unwrap() {
+        let p = f.unwrap().path();
+        if p.to_string_lossy().contains(".height.") {
+            std::fs::remove_file(p).unwrap();
+        }
+    }
+    let (j, _) = common::analyze(&case, &tmp.path().join("out"));
+    let date = |v: &std::path::PathBuf| v.file_name().unwrap().to_str().unwrap().to_string();
+    let middle = skintrack::date::Date::parse(&date(&visits[1]))
+        .unwrap()
+        .human();
+    let (mut relief, mut photo) = (0, 0);
+    for c in j["claims"].as_array().unwrap() {
+        let sentence = c["sentence"].as_str().unwrap();
+        if c["kind"] == "height" {
+            assert_eq!(c["to"], date(&visits[1]).as_str());
+            assert!(sentence.contains(&middle), "{sentence}");
+            relief += 1;
+        } else {
+            assert_eq!(c["to"], date(&visits[2]).as_str(), "{sentence}");
+            assert!(!sentence.contains(" on "), "{sentence}");
+            photo += 1;
+        }
+    }
+    assert!(
+        relief > 0 && photo > 0,
+        "{relief} relief, {photo} photo claims"
+    );
+}
