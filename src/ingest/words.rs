@@ -28,7 +28,7 @@ pub(super) fn plain(text: &str) -> String {
         "unexpectedeof",
     ]) {
         format!(
-            "the file ends before its image data does (cut short in copying or saving; {COPY_AGAIN})"
+            "the file is cut short: its image data stops early (in copying or saving; {COPY_AGAIN})"
         )
     } else if says(&["crc error", "checksum"]) {
         format!(
