@@ -869,3 +869,57 @@ fn a_rejected_latest_visit_leaves_the_before_and_after_to_the_one_before() {
         "the visit before the rejected one is not shown as the latest"
     );
 }
+
+/// A first photo the gate rejects leaves its view without a usable
+/// baseline: exit 2 naming it (DESIGN.md: exit 0 only while every view has
+/// one), the report written and saying so in one line, without blaming the
+/// later photos or listing the first as "not compared with your first
+/// visit".
+#[test]
+fn a_rejected_first_photo_is_named_and_the_later_ones_not_blamed() {
+    let tmp = tempdir();
+    let washed_out = SessionCapture {
+        class: CaptureClass::Accepted,
+        change: CaptureChange {
+            gain: 4.0,
+            ..CaptureChange::NONE
+        },
+    };
+    let opts = common::planned(
+        6,
+        vec![washed_out, SessionCapture::NONE, SessionCapture::NONE],
+    );
+    let case = tmp.path().join("case");
+    generate_unchanged(&case, &opts).unwrap();
+    let out = tmp.path().join("out");
+    let run = skintrack()
+        .arg("analyze")
+        .arg(&case)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    let mut visits: Vec<_> = std::fs::read_dir(&case)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    visits.sort();
+    assert!(
+        lines[0].contains(visits[0].to_str().unwrap())
+            && lines[0].contains("first visit's capture is not usable")
+            && lines[0].contains("over-exposed"),
+        "{stderr}"
+    );
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(report.contains("The first photo, of "), "not said");
+    assert!(!report.contains("Not compared with your first visit"));
+    assert!(
+        !report.contains("than the first photo"),
+        "a later photo is blamed"
+    );
+}

@@ -106,6 +106,18 @@ pub fn at_a_glance(a: &Analysis) -> Vec<String> {
 /// The at-a-glance lines about particular visits of one series: photos in
 /// the acute window, visits not compared; each begins with `prefix`.
 fn visit_lines(s: &Series, prefix: &str, out: &mut Vec<String>) {
+    // a first capture the gate rejected is what every later one would be
+    // compared with: it is named, not the later ones
+    if let Some(first) = s.sessions.first()
+        && first.quality.status == crate::quality::Verdict::Reject
+    {
+        out.push(format!(
+            "{prefix}The first photo, of {}, could not be used ({}), so none of the later photos is compared with it and no statement rests on them.",
+            first.date.human(),
+            why_not_compared(first)
+        ));
+        return;
+    }
     let (mut not_compared, mut structure_not_compared) = (Vec::new(), Vec::new());
     for sess in &s.sessions {
         if sess.timeline.acute_window && sess.is_comparable() {
@@ -352,6 +364,8 @@ fn series_client_section(a: &Analysis, si: usize, s: &Series, plots: &[Plot]) ->
                 }
             } @else if let Some(b) = base_img {
                 div.card { img src=(img_src("image/jpeg", b)) alt="First visit" style="width:100%;height:auto"; p.small { "Only the first visit could be used so far." } }
+            } @else if let Some(first) = s.sessions.first() {
+                div.card { p.small { "The first photo, of " (first_date) ", could not be used (" (why_not_compared(first)) "): there is nothing to compare the later visits with." } }
             }
             @if let Some(p) = overview {
                 (chart(p, if si == 0 { "card lead" } else { "card" }))
