@@ -62,7 +62,7 @@ mod tests {
             ("Exhausted data in the image", "cut short"),
             (
                 "I/O errors Not enough bytes, expected 1 but found 0",
-                "ends before",
+                "cut short",
             ),
             (
                 "\"Encountered Huffman table with excessive length in DHT\"",
