@@ -979,3 +979,33 @@ fn a_case_of_one_visit_is_said_in_the_singular() {
     assert!(report.contains("on the measured area, at the first visit."));
     assert!(!report.contains("latest visit"), "a latest visit is named");
 }
+
+/// A control client (`treatments = []`): no "0 treatment sessions", and no
+/// advice about the days after a session they did not have.
+#[test]
+fn a_control_client_is_told_of_no_treatment_and_no_aftercare() {
+    let t = tempdir();
+    let case = t.path().join("case");
+    phantom(&case, 6, 2);
+    let manifest = case.join("case.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let untreated: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("treatments = ") {
+                "treatments = []\n".to_string()
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(&manifest, untreated).unwrap();
+    let out_dir = t.path().join("out");
+    let run = analyze(&case, &out_dir, None);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let report = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
+    assert!(report.contains(" · no treatment session<"));
+    assert!(!report.contains("0 treatment sessions"));
+    assert!(report.contains("No treatment session is recorded for this case"));
+    assert!(!report.contains("after each session"));
+}

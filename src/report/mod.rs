@@ -242,14 +242,18 @@ fn expectations_at(last_visit: Date, treatments: &[Date], assumed: bool) -> Vec<
                 last.human()
             ));
         }
-        _ => {
-            if let Some(first) = later.first() {
-                out.push(format!(
-                    "No treatment session took place by the last visit (the first is dated {}): the changes shown are not results of the treatment.",
-                    first.human()
-                ));
+        _ => match later.first() {
+            Some(first) => out.push(format!(
+                "No treatment session took place by the last visit (the first is dated {}): the changes shown are not results of the treatment.",
+                first.human()
+            )),
+            // a control client (`treatments = []`): the advice after a
+            // session is not theirs
+            None => {
+                out.push("No treatment session is recorded for this case: the changes shown are not results of a treatment.".into());
+                return out;
             }
-        }
+        },
     }
     if !done.is_empty()
         && let Some(next) = later.first()
@@ -640,7 +644,8 @@ pub fn html(a: &Analysis, plots: &[Plot]) -> String {
                             @if let Some(t) = &a.treatment { (t) " · " }
                             @if n_visits == 1 { "1 visit, " (last.human()) }
                             @else { (n_visits) " visits from " (a.baseline_date.human()) " to " (last.human()) }
-                            " · " (held) " treatment session" @if held != 1 { "s" }
+                            @if held == 0 { " · no treatment session" }
+                            @else { " · " (held) " treatment session" @if held != 1 { "s" } }
                         }
                     }
                     section {
