@@ -260,6 +260,12 @@ pub(super) fn date_label(base: Date, days: f64, with_year: bool) -> String {
 /// its parenthesis) and its unit as a client would say it.
 pub(super) fn axis_words(title: &str, unit: &str) -> String {
     let name = title.split(" (").next().unwrap_or(title);
+    let unit = match (unit, title.split(" (").nth(1)) {
+        // unitless, but no index: a count, a share of the region
+        ("", Some("count)")) => "number of them",
+        ("", Some("area)")) => "share of the measured area (1 = all of it)",
+        (unit, _) => unit,
+    };
     let unit = match unit {
         "" => "index (no unit)",
         "Y levels" => "brightness levels (of 255)",
@@ -310,5 +316,9 @@ mod tests {
         );
         assert!(!axis_words("Skin texture (roughness)", "Y levels").contains("Y levels"));
         assert_eq!(axis_words("Scar volume", "mm³"), "Scar volume, mm³");
+        // a count and a share of the area are no index
+        assert_eq!(axis_words("Scars (count)", ""), "Scars, number of them");
+        assert!(axis_words("Scars (area)", "").contains("share of the measured area"));
+        assert!(axis_words("Scar shadows (photo index)", "").contains("index (no unit)"));
     }
 }
