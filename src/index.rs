@@ -700,6 +700,12 @@ mod tests {
         let page = page::html(std::slice::from_ref(&d), &[], &[], &[]);
         assert!(page.contains("Scar depth (3D camera) −20%"), "{page}");
         assert!(page.contains("Scar depth (photometric set) −20%"), "{page}");
+        // two rows of one client's name say which case folder each is
+        let mut other = d.clone();
+        other.dir = "c-2025".into();
+        let page = page::html(&[d, other], &[], &[], &[]);
+        assert!(page.contains("<small>c</small>"), "{page}");
+        assert!(page.contains("<small>c-2025</small>"), "{page}");
     }
 
     #[test]

@@ -65,6 +65,10 @@ pub fn html(
 }
 
 fn clients(cases: &[CaseDigest]) -> Markup {
+    let name = |c: &CaseDigest| c.client.clone().unwrap_or_else(|| c.case.clone());
+    // two rows of one name (two cases of a client, or two clients of one
+    // name) say which case folder each is
+    let shared = |c: &CaseDigest| cases.iter().filter(|o| name(o) == name(c)).count() > 1;
     html! {
         h2 { "Clients" }
         div.card { table.clients {
@@ -75,7 +79,7 @@ fn clients(cases: &[CaseDigest]) -> Markup {
             } }
             tbody { @for c in cases {
                 tr {
-                    td data-label="Client" { (c.client.as_deref().unwrap_or(&c.case)) }
+                    td data-label="Client" { (name(c)) @if shared(c) { br; small { (c.dir) } } }
                     td data-label="Treatment" {
                         (c.treatment.as_deref().unwrap_or("—"))
                         // `treatments = []`: on no treatment's curve
