@@ -951,19 +951,7 @@ fn a_case_of_one_visit_is_said_in_the_singular() {
     std::fs::remove_dir_all(case.join(&dates[1])).unwrap();
     // its treatments name the removed visit's date: keep the first, and
     // plan one after the last visit, which is not counted as held
-    let manifest = case.join("case.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    let kept: String = text
-        .lines()
-        .map(|l| {
-            if l.starts_with("treatments = ") {
-                format!("treatments = [\"{}\", \"2030-01-01\"]\n", dates[0])
-            } else {
-                format!("{l}\n")
-            }
-        })
-        .collect();
-    std::fs::write(&manifest, kept).unwrap();
+    set_treatments(&case, &format!("[\"{}\", \"2030-01-01\"]", dates[0]));
     let out_dir = t.path().join("out");
     let run = analyze(&case, &out_dir, None);
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
@@ -987,19 +975,7 @@ fn a_control_client_is_told_of_no_treatment_and_no_aftercare() {
     let t = tempdir();
     let case = t.path().join("case");
     phantom(&case, 6, 2);
-    let manifest = case.join("case.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    let untreated: String = text
-        .lines()
-        .map(|l| {
-            if l.starts_with("treatments = ") {
-                "treatments = []\n".to_string()
-            } else {
-                format!("{l}\n")
-            }
-        })
-        .collect();
-    std::fs::write(&manifest, untreated).unwrap();
+    set_treatments(&case, "[]");
     let out_dir = t.path().join("out");
     let run = analyze(&case, &out_dir, None);
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
@@ -1008,4 +984,22 @@ fn a_control_client_is_told_of_no_treatment_and_no_aftercare() {
     assert!(!report.contains("0 treatment sessions"));
     assert!(report.contains("No treatment session is recorded for this case"));
     assert!(!report.contains("after each session"));
+}
+
+/// Replaces the `treatments = …` line of `case`'s case.toml by
+/// `treatments = LIST`.
+fn set_treatments(case: &Path, list: &str) {
+    let manifest = case.join("case.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let changed: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("treatments = ") {
+                format!("treatments = {list}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(&manifest, changed).unwrap();
 }
