@@ -344,6 +344,13 @@ fn one_case(case_dir: &Path, out: &Path, opts: &AnalyzeOptions) -> CaseOutcome {
     }));
     match attempt {
         Ok(Ok(None)) => CaseOutcome::Skipped,
+        // as analyze says it: a view without a usable baseline fails the
+        // case (its outputs are written and say why)
+        Ok(Ok(Some(done))) if let Some(e) = done.unusable_baseline(case_dir) => {
+            CaseOutcome::Failed {
+                reason: e.to_string(),
+            }
+        }
         Ok(Ok(Some(done))) => {
             let (captures, measured) = done.measured();
             CaseOutcome::Analysed {

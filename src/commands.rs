@@ -277,25 +277,9 @@ fn analyze(case_dir: &Path, out: &Path, ingest: IngestOptions, strict: Strict) -
             ));
         }
     }
-    // a view whose first capture the gate rejected has no usable baseline:
-    // none of its later captures can be compared (DESIGN.md: analyze exits
-    // 0 while every view has one); the outputs say so too
-    let rejected_first = outcome.analysis.series.iter().find_map(|s| {
-        s.sessions
-            .first()
-            .filter(|x| x.quality.status == crate::quality::Verdict::Reject)
-    });
-    if let Some(x) = rejected_first {
-        return Err(Error::case(
-            case_dir.join(&x.source),
-            format!(
-                "the first visit's capture is not usable, so no later capture of its view can be compared with it: {} (or start the case at a later visit)",
-                x.quality
-                    .reasons
-                    .first()
-                    .map_or("rejected by the quality gate", |r| r.trim_end_matches('.'))
-            ),
-        ));
+    // a view without a usable baseline fails; the outputs say why too
+    if let Some(e) = outcome.unusable_baseline(case_dir) {
+        return Err(e);
     }
     for w in &outcome.warnings {
         warn(w);

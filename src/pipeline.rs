@@ -16,7 +16,7 @@
 //! and the files are written.
 
 use crate::case::{self, Case, Kind, ViewConfig};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ingest::IngestOptions;
 use crate::model::{Analysis, MeasuredSeries};
 use crate::output;
@@ -57,6 +57,30 @@ impl Outcome {
         sessions.fold((0, 0), |(t, m), x| {
             (t + 1, m + usize::from(!x.metrics.is_empty()))
         })
+    }
+
+    /// A view whose first capture the quality gate rejected has no usable
+    /// baseline: none of its later captures can be compared (DESIGN.md:
+    /// analyze exits 0 only while every view has one). The error names the
+    /// first such capture (under `case_dir`) and the gate's first reason.
+    #[must_use]
+    pub fn unusable_baseline(&self, case_dir: &Path) -> Option<Error> {
+        let first = self.analysis.series.iter().find_map(|s| {
+            s.sessions
+                .first()
+                .filter(|x| x.quality.status == crate::quality::Verdict::Reject)
+        })?;
+        Some(Error::case(
+            case_dir.join(&first.source),
+            format!(
+                "the first visit's capture is not usable, so no later capture of its view can be compared with it: {} (or start the case at a later visit)",
+                first
+                    .quality
+                    .reasons
+                    .first()
+                    .map_or("rejected by the quality gate", |r| r.trim_end_matches('.'))
+            ),
+        ))
     }
 }
 

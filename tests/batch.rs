@@ -628,3 +628,37 @@ fn index_leaves_out_an_output_whose_report_was_removed() {
     assert!(!html.contains("href=\"bob/report.html\""));
     assert!(html.contains("href=\"ann/report.html\""));
 }
+
+/// A case whose first photo the quality gate rejects fails in a batch as it
+/// does in `analyze` (no usable baseline), with its reason recorded, and
+/// the other cases go on.
+#[test]
+fn a_case_without_a_usable_first_photo_fails_and_the_others_go_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let archive = tmp.path().join("archive");
+    phantom(&archive.join("ann"), 1);
+    phantom(&archive.join("bea"), 2);
+    // bea's first photo washed out: most of it clipped
+    let mut visits: Vec<_> = std::fs::read_dir(archive.join("bea"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    visits.sort();
+    let first = visits[0].join("cheek.jpg");
+    let mut img = image::open(&first).unwrap().into_rgb8();
+    for v in img.iter_mut() {
+        *v = v.saturating_mul(3);
+    }
+    img.save(&first).unwrap();
+    let out = tmp.path().join("out");
+    let (code, seen) = batch(&archive, &out, None);
+    assert_eq!(code, 1, "{seen:?}");
+    assert_eq!(seen["ann"], "analysed", "{seen:?}");
+    assert_eq!(seen["bea"], "FAILED", "{seen:?}");
+    let record = std::fs::read_to_string(out.join("batch-failures/bea.json")).unwrap();
+    assert!(
+        record.contains("first visit's capture is not usable"),
+        "{record}"
+    );
+}
