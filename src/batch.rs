@@ -334,8 +334,15 @@ fn check_out_dir(archive: &Path, out_dir: &Path) -> Result<PathBuf> {
 /// a failure of this case, not of the batch.
 fn one_case(case_dir: &Path, out: &Path, opts: &AnalyzeOptions) -> CaseOutcome {
     let started = Instant::now();
+    // a case that failed with its outputs written (a view without a usable
+    // baseline) is analysed again, not skipped as up to date: it fails again
+    // until its inputs change, and its record stays
+    let failed_before = out
+        .parent()
+        .zip(out.file_name())
+        .is_some_and(|(dir, name)| failure_record(dir, &name.to_string_lossy()).exists());
     let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        if up_to_date(case_dir, out)? {
+        if !failed_before && up_to_date(case_dir, out)? {
             // what a run killed while redoing it left beside it
             output::remove_stale_staging(out);
             return Ok(None);

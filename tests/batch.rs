@@ -661,4 +661,10 @@ fn a_case_without_a_usable_first_photo_fails_and_the_others_go_on() {
         record.contains("first visit's capture is not usable"),
         "{record}"
     );
+    // run again: ann is up to date, bea is not taken as such and fails again
+    let (code, seen) = batch(&archive, &out, None);
+    assert_eq!(code, 1, "{seen:?}");
+    assert_eq!(seen["ann"], "up", "{seen:?}"); // "up to date"
+    assert_eq!(seen["bea"], "FAILED", "{seen:?}");
+    assert!(out.join("batch-failures/bea.json").is_file());
 }
