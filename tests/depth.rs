@@ -856,6 +856,21 @@ fn a_height_scale_a_decimal_place_off_is_warned_and_claims_nothing() {
             report.contains(&format!("Latest · {}", date(&visits[1]))),
             "{factor}: the warned map is shown as the latest"
         );
+        // nor are its scars charted: the depth axis ends where the true
+        // maps' scars do (under 600 µm), not 4–10 times deeper
+        let svg = std::fs::read_to_string(
+            tmp.path()
+                .join(format!("out{k}/plots/cheek_height_scar_depths.svg")),
+        )
+        .unwrap();
+        let ticks: Vec<f64> = svg
+            .split("<text")
+            .filter_map(|t| t.split_once('>')?.1.split_once("</text>"))
+            .filter_map(|(text, _)| text.trim().parse().ok())
+            .collect();
+        assert!(!ticks.is_empty(), "no axis labels read");
+        let top = ticks.iter().copied().fold(f64::MIN, f64::max);
+        assert!(top < 600.0, "{factor}: the axis reaches {top}");
     }
 }
 

@@ -624,7 +624,8 @@ fn draw_overview<DB: DrawingBackend>(
     Ok(())
 }
 
-/// The depth of every tracked scar at every usable visit; a scar no longer
+/// The depth of every tracked scar at every comparable visit (a map warned
+/// as out of scale with the first is left out); a scar no longer
 /// found (resolved) is drawn at 0 from then on, one at the map's edge not
 /// at all where it is not found (it may have left the map).
 fn scar_chart(a: &Analysis, si: usize, s: &Series) -> Result<Option<Plot>> {
@@ -645,7 +646,7 @@ fn scar_chart(a: &Analysis, si: usize, s: &Series) -> Result<Option<Plot>> {
                 .sessions
                 .iter()
                 .zip(&s.sessions)
-                .filter(|(_, x)| x.alignment.is_ok())
+                .filter(|(_, x)| x.is_comparable())
                 .filter_map(|(m, x)| match m {
                     Some(m) => {
                         seen = true;
