@@ -868,6 +868,16 @@ fn a_rejected_latest_visit_leaves_the_before_and_after_to_the_one_before() {
         report.contains(&format!("Latest · {}", date.human())),
         "the visit before the rejected one is not shown as the latest"
     );
+    // the line says the photo is left out, not the visit (its other
+    // captures may well be compared)
+    let last = skintrack::date::Date::parse(sessions[2]["date"].as_str().unwrap()).unwrap();
+    assert!(
+        report.contains(&format!(
+            "The photo of {} (over-exposed) is not compared with the first",
+            last.human()
+        )),
+        "the rejected photo is not named"
+    );
 }
 
 /// A first photo the gate rejects leaves its view without a usable

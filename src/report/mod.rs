@@ -136,15 +136,23 @@ fn visit_lines(s: &Series, prefix: &str, out: &mut Vec<String>) {
         }
     }
     if !not_compared.is_empty() {
-        out.push(format!(
-            "{prefix}Not compared with your first visit, so no statement rests on {}: {}.",
-            if not_compared.len() == 1 {
-                "it"
-            } else {
-                "them"
-            },
-            join_words(&not_compared.iter().map(String::as_str).collect::<Vec<_>>())
-        ));
+        // of this series' captures only: another kind of capture of the
+        // same visit (a 3D map beside a photo) may well be compared
+        let (one, many) = if s.kind == Kind::Photo {
+            ("The photo of", "Photos")
+        } else {
+            ("The 3D capture of", "3D captures")
+        };
+        let list = join_words(&not_compared.iter().map(String::as_str).collect::<Vec<_>>());
+        out.push(if not_compared.len() == 1 {
+            format!(
+                "{prefix}{one} {list} is not compared with the first, so no statement rests on it."
+            )
+        } else {
+            format!(
+                "{prefix}{many} not compared with the first, so no statement rests on them: {list}."
+            )
+        });
     }
     if !structure_not_compared.is_empty() {
         // redness is read against the control region: without one it is
