@@ -1003,3 +1003,27 @@ fn set_treatments(case: &Path, list: &str) {
         .collect();
     std::fs::write(&manifest, changed).unwrap();
 }
+
+/// A last visit two days after a session (its redness expected, no claim
+/// resting on it) is not the before/after's "Latest": the visit the claims
+/// rest on is.
+#[test]
+fn an_acute_last_visit_is_not_shown_as_the_latest() {
+    let t = tempdir();
+    let case = t.path().join("case");
+    let dates = phantom(&case, 6, 3);
+    let last = skintrack::date::Date::parse(&dates[2]).unwrap();
+    set_treatments(
+        &case,
+        &format!("[\"{}\", \"{}\"]", dates[0], last.plus_days(-2)),
+    );
+    let out_dir = t.path().join("out");
+    let run = analyze(&case, &out_dir, None);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let report = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
+    assert!(report.contains("taken 2 days after a session"), "not acute");
+    assert!(
+        report.contains(&format!("Latest · {}<", human(&dates[1]))),
+        "the acute visit is shown as the latest"
+    );
+}

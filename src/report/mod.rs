@@ -301,14 +301,25 @@ fn overlay_css(series: usize, kinds: &[String]) -> String {
 
 fn series_client_section(a: &Analysis, si: usize, s: &Series, plots: &[Plot]) -> Markup {
     let base = s.sessions.first().map(|x| &x.media);
-    // the latest aligned visit with a picture (a capture the gate rejected
-    // has none); for a depth map the latest comparable one,
-    // as a map out of scale with the first would be drawn in colours that
-    // state a depth it does not have
+    // the latest visit a claim may rest on, with a picture (a capture the
+    // gate rejected has none): not one in the days of redness after a
+    // session, nor one compared for nothing; a photo softer than the first
+    // still is (its colour is compared, its highlights say what is not).
+    // A depth map must be comparable: one out of scale with the first would
+    // be drawn in colours that state a depth it does not have. Where no
+    // visit is such, the latest aligned one with a picture.
     let later = || s.sessions.iter().enumerate().skip(1).rev();
     let shown = |x: &&SessionResult| x.alignment.is_ok() && x.media.preview.is_some();
+    let claimable = |x: &&SessionResult| {
+        !x.timeline.acute_window
+            && if s.kind == Kind::Photo {
+                x.is_comparable_for(Topic::Redness)
+            } else {
+                x.is_comparable()
+            }
+    };
     let latest_k = later()
-        .find(|(_, x)| s.kind != Kind::Photo && x.is_comparable() && shown(x))
+        .find(|(_, x)| claimable(x) && shown(x))
         .or_else(|| later().find(|(_, x)| shown(x)))
         .map(|(k, _)| k);
     let latest = latest_k.and_then(|k| s.sessions.get(k));
