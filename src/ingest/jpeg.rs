@@ -115,8 +115,11 @@ pub(super) fn decode_jpeg(path: &Path, bytes: &[u8], opts: &IngestOptions) -> Re
     match walked {
         Some(Coverage::Short { found, expected }) => {
             return Err(decode_err(&format!(
-                "damaged: the compressed data ends after {found} of its {expected} blocks ({:.0}% missing; a truncated or cut scan)",
-                missing(found, expected)
+                "damaged: the compressed data ends after {found} of its {expected} blocks ({} missing; a truncated, cut or damaged scan)",
+                match missing(found, expected) {
+                    m if m < 1.0 => "under 1%".to_string(),
+                    m => format!("{m:.0}%"),
+                }
             )));
         }
         Some(Coverage::Unsynced { found, expected }) => {

@@ -34,8 +34,6 @@ pub(super) fn plain(text: &str) -> String {
         format!(
             "a checksum inside the file does not match its data (damaged in copying or storage; {COPY_AGAIN})"
         )
-    } else if says(&["huffman", "deflate", "zlib", "corrupt"]) {
-        format!("its compressed image data is damaged and cannot be decoded ({COPY_AGAIN})")
     } else if says(&[
         "set to zero",
         "invalid image dimensions",
@@ -43,6 +41,22 @@ pub(super) fn plain(text: &str) -> String {
         "zero height",
     ]) {
         "its header gives the image a width or height of zero (no picture to read)".to_string()
+    } else if says(&[
+        "huffman",
+        "deflate",
+        "zlib",
+        "corrupt",
+        "lzw",
+        "invalid code",
+        "unknown marker",
+        "extra bytes",
+        "filter method",
+        "chunk",
+        "format error decoding",
+    ]) {
+        // the PNG decoder's chunk names come as Rust structures, its
+        // filter and marker errors name the decoder's internals
+        format!("its image data is damaged and cannot be decoded ({COPY_AGAIN})")
     } else {
         return line.to_string();
     };
@@ -69,6 +83,17 @@ mod tests {
                 "damaged",
             ),
             ("\"Bad Huffman Code 0xFFFF, corrupt JPEG\"", "damaged"),
+            ("Unknown marker in bit stream", "damaged"),
+            ("[strict-mode]: Extra bytes between headers", "damaged"),
+            (
+                "Format error decoding Png: Unknown filter method 255.",
+                "damaged",
+            ),
+            (
+                "Format error decoding Png: ChunkType { type: @l=, critical: true, private: true, reserved: true, safecopy: true } chunk appeared before IHDR chunk",
+                "damaged",
+            ),
+            ("invalid code in LZW stream", "damaged"),
             (
                 "Format error decoding Png: CRC error: expected 0x87437060 have 0x8743703a while decoding ChunkType { type: IDAT, critical: true, private: false, reserved: false, safecopy: false } chunk",
                 "checksum",
@@ -88,7 +113,9 @@ mod tests {
         ] {
             let plain = plain(message);
             assert!(plain.contains(says), "{message}: {plain}");
-            for internal in ["0x", "{", "\"", "Png", "Huffman", "DHT", "I/O"] {
+            for internal in [
+                "0x", "{", "\"", "Png", "Huffman", "DHT", "I/O", "LZW", "strict", "[",
+            ] {
                 assert!(!plain.contains(internal), "{message}: {plain}");
             }
         }
