@@ -1026,4 +1026,36 @@ fn an_acute_last_visit_is_not_shown_as_the_latest() {
         report.contains(&format!("Latest · {}<", human(&dates[1]))),
         "the acute visit is shown as the latest"
     );
+    assert!(report.contains("redness then is expected"));
+}
+
+/// Without a control region no redness is compared, nor spoken of: the
+/// photo taken days after a session (seed 1's 11 Feb, compared there) is
+/// said to show skin still reacting, not redness that is expected.
+#[test]
+fn without_a_control_region_an_acute_photo_is_not_said_to_be_red() {
+    let t = tempdir();
+    let case = t.path().join("case");
+    let opts = skintrack::phantom::PhantomOptions {
+        seed: 1,
+        sessions: 5,
+        width: 800,
+        height: 600,
+        ..Default::default()
+    };
+    skintrack::phantom::generate(&case, &opts).unwrap();
+    let manifest = case.join("case.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let without: String = text
+        .lines()
+        .filter(|l| !l.starts_with("control"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&manifest, without).unwrap();
+    let out_dir = t.path().join("out");
+    let run = analyze(&case, &out_dir, None);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let report = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
+    assert!(report.contains("taken 2 days after a session: the skin is then still reacting"));
+    assert!(!report.contains("redness then is expected"));
 }

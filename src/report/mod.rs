@@ -122,8 +122,15 @@ fn visit_lines(s: &Series, prefix: &str, out: &mut Vec<String>) {
     for sess in &s.sessions {
         if sess.timeline.acute_window && sess.is_comparable() {
             let d = sess.timeline.days_since_treatment.unwrap_or(0);
+            // redness is spoken of only where it is compared (a control
+            // region); the skin's reaction holds whatever is measured
+            let why = if s.control.is_some() {
+                "redness then is expected and settles within days"
+            } else {
+                "the skin is then still reacting to it"
+            };
             out.push(format!(
-                "{prefix}The photo of {} was taken {d} day{} after a session: redness then is expected and settles within days, so it is not counted as a change.",
+                "{prefix}The photo of {} was taken {d} day{} after a session: {why}, so it is not counted as a change.",
                 sess.date.human(),
                 if d == 1 { "" } else { "s" }
             ));
