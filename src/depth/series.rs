@@ -58,12 +58,14 @@ pub struct ScarMeasure {
 }
 
 /// Whether the disc of `radius` px (and 2 px more) around `centre` reaches
-/// past the data of `depth` (a `w`-pixel-wide map; NaN where there is
-/// none) or past its frame.
+/// past the frame of `depth` (a `w`-pixel-wide map), or its rim (the 2 px
+/// beyond `radius`) past its data (NaN where there is none): a hole inside
+/// the disc, such as a clipped floor, is no edge.
 #[must_use]
 pub fn reaches_edge(depth: &[f64], w: usize, centre: (f64, f64), radius: f64) -> bool {
     let h = depth.len() / w.max(1);
-    let r = radius.max(0.0) + 2.0;
+    let inner = radius.max(0.0);
+    let r = inner + 2.0;
     let (x0, x1) = ((centre.0 - r).floor(), (centre.0 + r).ceil());
     let (y0, y1) = ((centre.1 - r).floor(), (centre.1 + r).ceil());
     if x0 < 0.0 || y0 < 0.0 || x1 >= w as f64 || y1 >= h as f64 {
@@ -72,7 +74,8 @@ pub fn reaches_edge(depth: &[f64], w: usize, centre: (f64, f64), radius: f64) ->
     let (x0, x1, y0, y1) = (x0 as usize, x1 as usize, y0 as usize, y1 as usize);
     (y0..=y1).any(|y| {
         (x0..=x1).any(|x| {
-            (x as f64 - centre.0).hypot(y as f64 - centre.1) <= r && !depth[y * w + x].is_finite()
+            let d = (x as f64 - centre.0).hypot(y as f64 - centre.1);
+            (inner..=r).contains(&d) && !depth[y * w + x].is_finite()
         })
     })
 }
@@ -488,6 +491,8 @@ mod tests {
         depth[15 * w + 27] = f64::NAN;
         assert!(reaches_edge(&depth, w, (20.0, 15.0), 5.0));
         assert!(!reaches_edge(&depth, w, (19.0, 15.0), 5.0));
+        // a hole on the scar's floor is no edge
+        assert!(!reaches_edge(&depth, w, (27.0, 16.0), 5.0));
         assert_eq!(h, depth.len() / w);
     }
 }
