@@ -111,8 +111,9 @@ fn visit_lines(s: &Series, prefix: &str, out: &mut Vec<String>) {
     if let Some(first) = s.sessions.first()
         && first.quality.status == crate::quality::Verdict::Reject
     {
+        let noun = capture_noun(s.kind);
         out.push(format!(
-            "{prefix}The first photo, of {}, could not be used ({}), so none of the later photos is compared with it and no statement rests on them.",
+            "{prefix}The first {noun}, of {}, could not be used ({}), so none of the later {noun}s is compared with it and no statement rests on them.",
             first.date.human(),
             why_not_compared(first)
         ));
@@ -145,19 +146,16 @@ fn visit_lines(s: &Series, prefix: &str, out: &mut Vec<String>) {
     if !not_compared.is_empty() {
         // of this series' captures only: another kind of capture of the
         // same visit (a 3D map beside a photo) may well be compared
-        let (one, many) = if s.kind == Kind::Photo {
-            ("The photo of", "Photos")
-        } else {
-            ("The 3D capture of", "3D captures")
-        };
+        let noun = capture_noun(s.kind);
         let list = join_words(&not_compared.iter().map(String::as_str).collect::<Vec<_>>());
         out.push(if not_compared.len() == 1 {
             format!(
-                "{prefix}{one} {list} is not compared with the first, so no statement rests on it."
+                "{prefix}The {noun} of {list} is not compared with the first, so no statement rests on it."
             )
         } else {
             format!(
-                "{prefix}{many} not compared with the first, so no statement rests on them: {list}."
+                "{prefix}{}s not compared with the first, so no statement rests on them: {list}.",
+                crate::claims::capitalised(noun)
             )
         });
     }
@@ -186,6 +184,15 @@ fn visit_lines(s: &Series, prefix: &str, out: &mut Vec<String>) {
 const STRUCTURE_KINDS: [&str; 4] = ["lines", "pores", "pigment", "scars"];
 
 /// Why a session is not compared, in a few plain words.
+/// What a series' captures are called in a sentence: "photo" or "3D capture".
+fn capture_noun(kind: Kind) -> &'static str {
+    if kind == Kind::Photo {
+        "photo"
+    } else {
+        "3D capture"
+    }
+}
+
 fn why_not_compared(sess: &SessionResult) -> &'static str {
     let reason = sess.alignment.reason.as_deref().unwrap_or_default();
     if reason.starts_with(crate::pipeline::NO_SURFACE) {
@@ -395,7 +402,7 @@ fn series_client_section(a: &Analysis, si: usize, s: &Series, plots: &[Plot]) ->
             } @else if let Some(b) = base_img {
                 div.card { img src=(img_src("image/jpeg", b)) alt="First visit" style="width:100%;height:auto"; p.small { "Only the first visit could be used so far." } }
             } @else if let Some(first) = s.sessions.first() {
-                div.card { p.small { "The first photo, of " (first_date) ", could not be used (" (why_not_compared(first)) "): there is nothing to compare the later visits with." } }
+                div.card { p.small { "The first " (capture_noun(s.kind)) ", of " (first_date) ", could not be used (" (why_not_compared(first)) "): there is nothing to compare the later visits with." } }
             }
             @if let Some(p) = overview {
                 (chart(p, if si == 0 { "card lead" } else { "card" }))
