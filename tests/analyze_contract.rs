@@ -1036,14 +1036,7 @@ fn an_acute_last_visit_is_not_shown_as_the_latest() {
 fn without_a_control_region_an_acute_photo_is_not_said_to_be_red() {
     let t = tempdir();
     let case = t.path().join("case");
-    let opts = skintrack::phantom::PhantomOptions {
-        seed: 1,
-        sessions: 5,
-        width: 800,
-        height: 600,
-        ..Default::default()
-    };
-    skintrack::phantom::generate(&case, &opts).unwrap();
+    common::course(&case, 1, 5);
     let manifest = case.join("case.toml");
     let text = std::fs::read_to_string(&manifest).unwrap();
     let without: String = text

@@ -925,14 +925,7 @@ fn one_visits_scattered_dropouts_do_not_change_the_others() {
 fn a_scar_at_the_maps_edge_that_is_not_found_later_is_not_resolved() {
     let tmp = tempdir();
     let case = tmp.path().join("case");
-    let opts = skintrack::phantom::PhantomOptions {
-        seed: 1,
-        sessions: 5,
-        width: 800,
-        height: 600,
-        ..Default::default()
-    };
-    skintrack::phantom::generate(&case, &opts).unwrap();
+    common::course(&case, 1, 5);
     let truth = common::json(&case.join("truth.json"));
     let least = truth["sessions"]
         .as_array()

@@ -21,7 +21,7 @@ pub(super) fn plain(text: &str) -> String {
     let line = line.trim_matches('"');
     let lower = line.to_ascii_lowercase();
     let says = |words: &[&str]| words.iter().any(|w| lower.contains(w));
-    let sentence = if says(&[
+    if says(&[
         "exhausted data",
         "not enough bytes",
         "unexpected end",
@@ -58,9 +58,8 @@ pub(super) fn plain(text: &str) -> String {
         // filter and marker errors name the decoder's internals
         format!("its image data is damaged and cannot be decoded ({COPY_AGAIN})")
     } else {
-        return line.to_string();
-    };
-    sentence
+        line.to_string()
+    }
 }
 
 #[cfg(test)]

@@ -68,6 +68,19 @@ pub fn planned(
     }
 }
 
+/// The treated course phantom of `sessions` visits of 800×600 photos and
+/// height maps (seed `seed`), written at `case`.
+pub fn course(case: &Path, seed: u64, sessions: usize) {
+    let opts = skintrack::phantom::PhantomOptions {
+        seed,
+        sessions,
+        width: 800,
+        height: 600,
+        ..Default::default()
+    };
+    skintrack::phantom::generate(case, &opts).expect("phantom");
+}
+
 /// Dates `path` (a file or folder) back past `output::STALE_AFTER`, as
 /// what a killed run left long ago.
 pub fn make_stale(path: &Path) {
