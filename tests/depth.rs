@@ -856,6 +856,11 @@ fn a_height_scale_a_decimal_place_off_is_warned_and_claims_nothing() {
             report.contains(&format!("Latest · {}", date(&visits[1]))),
             "{factor}: the warned map is shown as the latest"
         );
+        // and where it can still be picked, it is marked
+        assert!(
+            report.contains(" · not compared</option>"),
+            "{factor}: the warned map is offered unmarked"
+        );
         // nor are its scars charted: the depth axis ends where the true
         // maps' scars do (under 600 µm), not 4–10 times deeper
         let svg = std::fs::read_to_string(

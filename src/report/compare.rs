@@ -24,7 +24,8 @@ pub(super) fn visit_label(x: &SessionResult, k: usize) -> String {
 }
 
 /// The two pickers of a series: every visit with an image, `a` and `b`
-/// selected (session indices).
+/// selected (session indices); one no claim rests on is marked, as on the
+/// contact sheet.
 pub(super) fn pickers(si: usize, s: &Series, a: usize, b: usize) -> Markup {
     let visits: Vec<(usize, &SessionResult)> = s
         .sessions
@@ -37,11 +38,11 @@ pub(super) fn pickers(si: usize, s: &Series, a: usize, b: usize) -> Markup {
             div.pickers.noprint {
                 label for={"pa" (si)} { "Compare" }
                 select.pick-a id={"pa" (si)} {
-                    @for (k, x) in &visits { option value=(k) data-short=(x.date.human()) selected[*k == a] { (visit_label(x, *k)) } }
+                    @for (k, x) in &visits { option value=(k) data-short=(x.date.human()) selected[*k == a] { (visit_label(x, *k)) @if !x.is_comparable() { " · not compared" } } }
                 }
                 label for={"pb" (si)} { "with" }
                 select.pick-b id={"pb" (si)} {
-                    @for (k, x) in &visits { option value=(k) data-short=(x.date.human()) selected[*k == b] { (visit_label(x, *k)) } }
+                    @for (k, x) in &visits { option value=(k) data-short=(x.date.human()) selected[*k == b] { (visit_label(x, *k)) @if !x.is_comparable() { " · not compared" } } }
                 }
             }
         }
