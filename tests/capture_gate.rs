@@ -932,4 +932,6 @@ fn a_rejected_first_photo_is_named_and_the_later_ones_not_blamed() {
         !report.contains("than the first photo"),
         "a later photo is blamed"
     );
+    // the practitioner reads why the later reasons name the first's fault
+    assert!(report.contains("The first capture is rejected: the later captures"));
 }

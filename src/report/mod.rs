@@ -508,6 +508,9 @@ fn practitioner_section(a: &Analysis, plots: &[Plot]) -> Markup {
                             code { "control" }
                             " in case.toml to make the photos their own ruler."
                         }
+                        @if s.sessions.first().is_some_and(|x| x.quality.status == crate::quality::Verdict::Reject) {
+                            " The first capture is rejected: the later captures' quality reasons compare them with it, so they may name its fault as theirs. Retake it, or start the case at a later visit."
+                        }
                     }
                     table.stack {
                         thead { tr { th { "Visit" } th { "Day" } th { "Treatment" } th { "Alignment" } th { "Score" } th { "Overlap" } th { "Structure" } th { "Quality" } th.note { "Note" } } }
