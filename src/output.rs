@@ -297,7 +297,7 @@ pub fn as_asked(p: &Path) -> PathBuf {
 }
 
 /// Parent folder (`.` for a bare name) and file name of `p`.
-fn split(p: &Path) -> (PathBuf, String) {
+pub(crate) fn split(p: &Path) -> (PathBuf, String) {
     let parent = p
         .parent()
         .filter(|q| !q.as_os_str().is_empty())

@@ -72,10 +72,7 @@ fn per_view(out: &Path, view: &str) -> PathBuf {
 
 /// Originals are read-only: the figure is never written inside the case.
 fn refuse_inside(case_dir: &Path, out: &Path) -> Result<()> {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let (parent, _) = output::split(out);
     // the folder as it will be made (it may not exist yet)
     if let Ok(root) = std::fs::canonicalize(case_dir)
         && output::resolve_ahead(&parent).starts_with(&root)

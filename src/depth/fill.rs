@@ -146,14 +146,7 @@ pub fn fill_dropouts(z: &mut [f64], w: usize, h: usize) -> usize {
         seen[start] = true;
         while let Some(i) = stack.pop() {
             component.push(i);
-            let (x, y) = (i % w, i / w);
-            let near = [
-                (x > 0).then(|| i - 1),
-                (x + 1 < w).then(|| i + 1),
-                (y > 0).then(|| i - w),
-                (y + 1 < h).then(|| i + w),
-            ];
-            for j in near.into_iter().flatten() {
+            for j in neighbours(i, w, h) {
                 if !seen[j] && !z[j].is_finite() {
                     seen[j] = true;
                     stack.push(j);
