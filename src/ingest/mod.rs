@@ -508,7 +508,10 @@ pub fn transparent_in(meta: &Meta, rect: crate::raster::Rect) -> usize {
 fn image_error(path: &Path, e: &image::ImageError) -> Error {
     use image::ImageError;
     use image::error::LimitErrorKind;
-    let reason = words::plain(&e.to_string());
+    // the decoder's own words pick the plain message below; any other is
+    // said plainly as it stands
+    let text = e.to_string();
+    let reason = words::plain(&text);
     match e {
         ImageError::Limits(l)
             if matches!(
@@ -536,11 +539,11 @@ fn image_error(path: &Path, e: &image::ImageError) -> Error {
         }
         // the TIFF decoder's words are its own ("Unhandled TIFF sample
         // format 2 for 32 bits", "RGBPalette with bits per sample [8]")
-        ImageError::Unsupported(_) if reason.contains("Palette") => Error::Unsupported {
+        ImageError::Unsupported(_) if text.contains("Palette") => Error::Unsupported {
             path: path.to_path_buf(),
             reason: "a palette (indexed-colour) TIFF is not read; save it as an RGB TIFF or a PNG".into(),
         },
-        ImageError::Unsupported(_) if reason.contains("sample format") => Error::Unsupported {
+        ImageError::Unsupported(_) if text.contains("sample format") => Error::Unsupported {
             path: path.to_path_buf(),
             reason: "its samples (e.g. 32-bit integers) are not read: photos are 8- or 16-bit grey, RGB or RGBA".into(),
         },
