@@ -239,7 +239,10 @@ pub fn run(
                     case_dir.with_file_name(&name).display()
                 ),
             },
-            None => one_case(case_dir, &out_dir.join(&name), opts),
+            None => {
+                let failed_before = failure_record(out_dir, &name).exists();
+                one_case(case_dir, &out_dir.join(&name), failed_before, opts)
+            }
         };
         record(out_dir, &name, &outcome)?;
         report(position, mine.len(), &name, &outcome);
@@ -331,16 +334,17 @@ fn check_out_dir(archive: &Path, out_dir: &Path) -> Result<PathBuf> {
 }
 
 /// Analyses one case unless its finished output is up to date; a panic is
-/// a failure of this case, not of the batch.
-fn one_case(case_dir: &Path, out: &Path, opts: &AnalyzeOptions) -> CaseOutcome {
+/// a failure of this case, not of the batch. A case that `failed_before`
+/// with its outputs written (a view without a usable baseline) is analysed
+/// again, not skipped as up to date: it fails again until its inputs
+/// change, and its record stays.
+fn one_case(
+    case_dir: &Path,
+    out: &Path,
+    failed_before: bool,
+    opts: &AnalyzeOptions,
+) -> CaseOutcome {
     let started = Instant::now();
-    // a case that failed with its outputs written (a view without a usable
-    // baseline) is analysed again, not skipped as up to date: it fails again
-    // until its inputs change, and its record stays
-    let failed_before = out
-        .parent()
-        .zip(out.file_name())
-        .is_some_and(|(dir, name)| failure_record(dir, &name.to_string_lossy()).exists());
     let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         if !failed_before && up_to_date(case_dir, out)? {
             // what a run killed while redoing it left beside it
