@@ -337,10 +337,10 @@ fn series_claims(s: &Series, naming: Naming) -> Vec<Claim> {
             } else {
                 String::new()
             };
-            let subject = match s.kind {
-                Kind::Height if naming.kind => format!("{} (3D camera)", t.subject),
-                Kind::Photometric if naming.kind => format!("{} (photometric set)", t.subject),
-                _ => t.subject.to_string(),
+            let subject = if naming.kind {
+                format!("{}{}", t.subject, instrument(s.kind.as_str()))
+            } else {
+                t.subject.to_string()
             };
             // the view's own first capture: a view may join the case later
             let since = if first.date == naming.first_visit {
@@ -399,6 +399,20 @@ fn series_claims(s: &Series, naming: Naming) -> Vec<Claim> {
             })
         })
         .collect()
+}
+
+/// How a relief sentence names the capture it rests on, by the capture
+/// kind's word in metrics.json (`"height"`, `"photometric"`): " (3D
+/// camera)", " (photometric set)"; nothing for a photo.
+#[must_use]
+pub fn instrument(kind: &str) -> &'static str {
+    if kind == Kind::Height.as_str() {
+        " (3D camera)"
+    } else if kind == Kind::Photometric.as_str() {
+        " (photometric set)"
+    } else {
+        ""
+    }
 }
 
 /// `s` with its first letter in upper case (a view name opening a sentence).

@@ -110,18 +110,13 @@ fn changes(c: &CaseDigest) -> Markup {
             .count()
             > 1
     };
-    let instrument = |kind: &str| match kind {
-        "height" => " (3D camera)",
-        "photometric" => " (photometric set)",
-        _ => "",
-    };
     html! {
         @if beyond.is_empty() {
             span.small { "none yet" }
         } @else {
             ul.changes { @for k in &beyond {
                 li title=(k.sentence) {
-                    (subject(k.topic)) @if twice(k) { (instrument(&k.kind)) } " " (amount(k))
+                    (subject(k.topic)) @if twice(k) { (crate::claims::instrument(&k.kind)) } " " (amount(k))
                     @if views.len() > 1 { " (" (k.view) ")" }
                 }
             } }
