@@ -1,11 +1,12 @@
 //! Overlays: where each metric found its features, drawn over the ROI of the
 //! aligned photo in the highlight colours of clinical imaging systems —
 //! lines in blue, pores in yellow rings, pigment in brown, redness in red,
-//! scar shading in violet. Written as PNG to OUT/overlays/ and embedded
-//! (smaller, as JPEG) in the report.
+//! scar shading in violet. Written as PNG to OUT/overlays/ (each photo's
+//! own detections) and embedded (smaller, as JPEG) in the report, which
+//! draws lines, pores and dark spots where the first visit's were found.
 
 use crate::error::Result;
-use crate::measure::Measurements;
+use crate::measure::{FeatureMaps, Measurements, Tracked};
 use crate::model::Overlay;
 use crate::output;
 use crate::raster::{RgbPlanes, to_u8};
@@ -276,9 +277,90 @@ fn shade_outlines(
     }
 }
 
+/// The kinds the report draws where the features were found at the first
+/// visit, at the same places in every photo, as the claims measure them
+/// (`measure::tracked`): a photo's own detections pass one fixed threshold,
+/// so a little less strength, or a softer photo, drops much of them (40–85 %
+/// fewer marks beside "no change"). The PNGs of `overlays/` keep each
+/// photo's own detections, for the practitioner.
+pub const AT_FIRST_VISIT_PLACES: [&str; 3] = ["lines", "pores", "pigment"];
+
+/// What a highlight marks: one photo's own detections, or the features found
+/// at the first visit (the places every later photo is measured at).
+#[derive(Clone, Copy)]
+enum Marks<'a> {
+    Own(&'a FeatureMaps),
+    FirstVisit(&'a Tracked),
+}
+
+/// Draws the highlight `kind` from `marks` on `c` over a `rw`×`rh` ROI;
+/// `false` when this photo has nothing of that kind to draw.
+fn draw(
+    c: &mut Canvas,
+    kind: &str,
+    marks: Marks,
+    maps: &FeatureMaps,
+    (rw, rh): (usize, usize),
+) -> bool {
+    let blue = [40.0, 140.0, 255.0];
+    match (kind, marks) {
+        ("lines", Marks::Own(own)) => {
+            let r = (1.2 * c.scale).round().max(1.0) as isize;
+            for (i, &on) in own.wrinkle_lines.iter().enumerate() {
+                if on {
+                    let (x, y) = ((i % rw) as f64 * c.scale, (i / rw) as f64 * c.scale);
+                    c.dot(x, y, r, blue, 0.85);
+                }
+            }
+        }
+        // the centre lines widened by a pixel each side: a line as wide as
+        // the dots above, at the canvas's scale
+        ("lines", Marks::FirstVisit(t)) => mask_tint(c, &t.lines, rw, rh, blue),
+        ("pores", _) => {
+            let blobs = match marks {
+                Marks::Own(own) => &own.pores,
+                Marks::FirstVisit(t) => &t.pore_blobs,
+            };
+            for b in blobs {
+                c.ring(
+                    f64::from(b.x) * c.scale,
+                    f64::from(b.y) * c.scale,
+                    (b.radius() * c.scale).max(2.0) + 1.0,
+                    [255.0, 220.0, 40.0],
+                );
+            }
+        }
+        ("pigment", _) => {
+            if maps.pigmented.is_empty() {
+                return false;
+            }
+            let mask = match marks {
+                Marks::Own(own) => &own.pigmented,
+                Marks::FirstVisit(t) => &t.pigment,
+            };
+            mask_tint(c, mask, rw, rh, [150.0, 80.0, 20.0]);
+        }
+        ("redness", _) => {
+            if maps.red.is_empty() {
+                return false;
+            }
+            mask_tint(c, &maps.red, rw, rh, [235.0, 30.0, 60.0]);
+        }
+        (NUMBERED_SCARS, _) => return false,
+        _ => {
+            let Some((shade, step)) = &maps.shading else {
+                return false;
+            };
+            shade_outlines(c, shade, *step, (rw, rh));
+        }
+    }
+    true
+}
+
 /// Renders every overlay of one capture over `roi_img` (the pixels of its
-/// measured region, `m.roi`), writes the PNGs as
-/// `OUT/overlays/{stem}_{kind}.png`, and returns them as JPEGs for the report.
+/// measured region, `m.roi`), writes the PNGs (this photo's own detections)
+/// as `OUT/overlays/{stem}_{kind}.png`, and returns the report's JPEGs (the
+/// kinds of [`AT_FIRST_VISIT_PLACES`] at the first visit's places).
 ///
 /// # Errors
 /// [`crate::Error::Write`] when a file cannot be written.
@@ -292,57 +374,28 @@ pub fn render_all(
     let Some(maps) = &m.maps else {
         return Ok(Vec::new());
     };
-    let (rw, rh) = maps.size;
+    let size = maps.size;
     let base = base_canvas(roi_img, m);
     // one kind per task: each PNG and JPEG encoder runs on one core
     let drawn = KINDS
         .par_iter()
         .map(|&(kind, _)| -> Result<Option<Overlay>> {
             let mut c = base.clone();
-            match kind {
-                "lines" => {
-                    let r = (1.2 * c.scale).round().max(1.0) as isize;
-                    for (i, &on) in maps.wrinkle_lines.iter().enumerate() {
-                        if on {
-                            let (x, y) = ((i % rw) as f64 * c.scale, (i / rw) as f64 * c.scale);
-                            c.dot(x, y, r, [40.0, 140.0, 255.0], 0.85);
-                        }
-                    }
-                }
-                "pores" => {
-                    for b in &maps.pores {
-                        c.ring(
-                            f64::from(b.x) * c.scale,
-                            f64::from(b.y) * c.scale,
-                            (b.radius() * c.scale).max(2.0) + 1.0,
-                            [255.0, 220.0, 40.0],
-                        );
-                    }
-                }
-                "pigment" => {
-                    if maps.pigmented.is_empty() {
-                        return Ok(None);
-                    }
-                    mask_tint(&mut c, &maps.pigmented, rw, rh, [150.0, 80.0, 20.0]);
-                }
-                "redness" => {
-                    if maps.red.is_empty() {
-                        return Ok(None);
-                    }
-                    mask_tint(&mut c, &maps.red, rw, rh, [235.0, 30.0, 60.0]);
-                }
-                NUMBERED_SCARS => return Ok(None),
-                _ => {
-                    let Some((shade, step)) = &maps.shading else {
-                        return Ok(None);
-                    };
-                    shade_outlines(&mut c, shade, *step, (rw, rh));
-                }
+            if !draw(&mut c, kind, Marks::Own(maps), maps, size) {
+                return Ok(None);
             }
             let path = out_dir.join("overlays").join(format!("{stem}_{kind}.png"));
             let rgb = c.rgb8();
             output::write_atomic(&path, &output::png_rgb8(&path, c.w, c.h, &rgb)?)?;
-            let (ew, eh, small) = c.rgb8_within(rgb, EMBED_SIDE);
+            let (shown, rgb) = if AT_FIRST_VISIT_PLACES.contains(&kind) {
+                let mut t = base.clone();
+                draw(&mut t, kind, Marks::FirstVisit(&m.tracked), maps, size);
+                let rgb = t.rgb8();
+                (t, rgb)
+            } else {
+                (c, rgb)
+            };
+            let (ew, eh, small) = shown.rgb8_within(rgb, EMBED_SIDE);
             Ok(Some(Overlay {
                 kind: kind.to_string(),
                 jpeg: output::jpeg_output(&path, ew, eh, &small, 82)?,
@@ -356,6 +409,64 @@ pub fn render_all(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Pixels of a pore's ring (bright yellow on mid-grey; the report's JPEG
+    /// keeps a thin ring's brightness, not its colour) within 9 px of
+    /// `(cx, cy)` of a `w`-wide RGB8 image.
+    fn ring_near(rgb: &[u8], w: usize, (cx, cy): (usize, usize)) -> usize {
+        (cy - 9..=cy + 9)
+            .flat_map(|y| (cx - 9..=cx + 9).map(move |x| (x, y)))
+            .filter(|&(x, y)| rgb[(y * w + x) * 3..][..2].iter().all(|&v| v > 160))
+            .count()
+    }
+
+    #[test]
+    fn the_report_rings_the_first_visits_pores_and_the_png_this_photos_own() {
+        // a grey 200×100 region; this photo found a pore at (40, 50), the
+        // first visit one at (160, 50)
+        let (w, h) = (200, 100);
+        let pore = |x: f32| crate::measure::pores::Blob {
+            x,
+            y: 50.0,
+            sigma: 3.0,
+            response: 1.0,
+        };
+        let mut first = Tracked::new((w, h), &[], &[pore(160.0)], Vec::new());
+        first.control_pores = Vec::new();
+        let m = Measurements {
+            roi: crate::raster::Rect { x: 0, y: 0, w, h },
+            maps: Some(FeatureMaps {
+                size: (w, h),
+                pores: vec![pore(40.0)],
+                ..FeatureMaps::default()
+            }),
+            tracked: std::sync::Arc::new(first),
+            ..Measurements::default()
+        };
+        let grey = RgbPlanes::from_grey(crate::raster::Plane::filled(w, h, 128.0));
+        let out = tempfile::tempdir().unwrap();
+        let shown = render_all(&grey, &m, out.path(), "cheek_2026-02-09").unwrap();
+        let pores = shown
+            .iter()
+            .find(|o| o.kind == "pores")
+            .expect("a pores overlay");
+        let report = image::load_from_memory(&pores.jpeg).unwrap().to_rgb8();
+        assert_eq!(report.dimensions(), (200, 100));
+        let png = image::open(out.path().join("overlays/cheek_2026-02-09_pores.png"))
+            .unwrap()
+            .to_rgb8();
+        let (report, png) = (report.as_raw(), png.as_raw());
+        assert!(
+            ring_near(report, w, (160, 50)) > 15,
+            "the first visit's pore is ringed"
+        );
+        assert_eq!(ring_near(report, w, (40, 50)), 0, "this photo's own is not");
+        assert!(
+            ring_near(png, w, (40, 50)) > 15,
+            "the PNG rings this photo's own"
+        );
+        assert_eq!(ring_near(png, w, (160, 50)), 0);
+    }
 
     #[test]
     fn numbered_scars_ring_each_scar_and_leave_its_centre_visible() {

@@ -58,6 +58,8 @@ pub struct Tracked {
     pub lines: Vec<bool>,
     /// The pores' discs (radius √2·σ, at least the centre pixel).
     pub pores: Vec<bool>,
+    /// The pores themselves, as found (the report rings them).
+    pub pore_blobs: Vec<Blob>,
     /// The pigmented spots ([`super::colour::pigment_spots`]).
     pub pigment: Vec<bool>,
     /// The pores of the control region, a mask of that region: the ruler
@@ -83,6 +85,7 @@ impl Tracked {
         Tracked {
             lines,
             pores: pore_discs(pores, w, h),
+            pore_blobs: pores.to_vec(),
             pigment,
             control_pores: Vec::new(),
         }

@@ -411,7 +411,7 @@ fn series_client_section(a: &Analysis, si: usize, s: &Series, plots: &[Plot]) ->
             @if !kinds.is_empty() {
                 div.card.ovcard.lead[si == 0] {
                     h3 { "Where the changes are" }
-                    p.small { "Highlights of what was measured, on the measured area, at the " @if latest.is_some() { "first and the latest visit. Each photo's highlights mark what passes one fixed threshold, so a small change of strength can move much of an area across it: they show where, the sentences above how much." } @else { "first visit." } span.noprint { " Choose what to highlight:" } }
+                    p.small { "Highlights of what was measured, on the measured area, at the " @if latest.is_some() { "first and the latest visit. Fine lines, pores and dark spots are marked where they were found at the first visit, at the same places in every photo, where they are measured; the sentences above say by how much they changed. Redness and scar shadows mark what passes one fixed threshold in each photo, so a small change of strength can move much of an area across it: they show where, not how much." } @else { "first visit." } span.noprint { " Choose what to highlight:" } }
                     div.overlays {
                         style { (PreEscaped(overlay_css(si, &kinds))) }
                         @for (k, (kind, name)) in crate::overlay::KINDS.iter().filter(|(k, _)| kinds.iter().any(|x| x == k)).enumerate() {
