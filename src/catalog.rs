@@ -454,7 +454,7 @@ pub const METRICS: &[MetricInfo] = &[
         "",
         Better::Lower,
         "Scars (count)",
-        "depressions deeper and larger than the scar thresholds",
+        "depressions deeper and larger than the scar thresholds; counting noise √N",
         false,
     ),
     m(
@@ -463,7 +463,7 @@ pub const METRICS: &[MetricInfo] = &[
         "",
         Better::Lower,
         "Scars (area)",
-        "fraction of the region inside scars",
+        "fraction of the region inside scars; noise 1/√N of itself (N scars)",
         false,
     ),
     m(

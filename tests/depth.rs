@@ -952,6 +952,24 @@ fn a_scar_at_the_maps_edge_that_is_not_found_later_is_not_resolved() {
     }
     // the case this test is for: one edge scar not found at the last visit
     assert!(left >= 1, "no scar left the map: {scars:?}");
+    // nor does the count of detected scars, which fell with it, read as a
+    // change beyond the noise: a count carries counting noise, √N
+    let sessions = common::series_of(&j, "height")["sessions"]
+        .as_array()
+        .unwrap();
+    let (first, last) = (
+        &sessions[0]["metrics"],
+        &sessions.last().unwrap()["metrics"],
+    );
+    let (n0, n) = (
+        first["scars.count"]["value"].as_f64().unwrap(),
+        last["scars.count"]["value"].as_f64().unwrap(),
+    );
+    assert!(n < n0, "the count fell: {n0} → {n}");
+    for id in ["scars.count", "scars.area_fraction"] {
+        assert_eq!(last[id]["beyond_noise"], false, "{id}: {}", last[id]);
+        assert!(first[id]["uncertainty"].as_f64().unwrap() > 0.0, "{id}");
+    }
 }
 
 /// A claim resting on a visit before the last says which: with the last

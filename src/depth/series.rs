@@ -179,8 +179,14 @@ pub fn measure_surface(
     let valid = depth.iter().filter(|d| d.is_finite()).count().max(1) as f64;
     let px_area = s.pixel_area();
     let scar_area: f64 = scars.iter().map(|sc| sc.area).sum();
-    put(id::SCAR_COUNT, scars.len() as f64, "", 0.0);
-    put(id::SCAR_AREA, scar_area / (valid * px_area), "", 0.0);
+    // a count of detections carries counting noise, √N (a scar at a
+    // threshold, or at the map's edge, comes and goes), and the area they
+    // cover the same share of itself, 1/√N: a scar more or less on a few
+    // is not a change of the skin
+    let counted = (scars.len().max(1) as f64).sqrt();
+    let area = scar_area / (valid * px_area);
+    put(id::SCAR_COUNT, scars.len() as f64, "", counted);
+    put(id::SCAR_AREA, area, "", area / counted);
     if !scars.is_empty() {
         let k = scars.len() as f64;
         put(
