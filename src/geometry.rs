@@ -225,18 +225,30 @@ impl Homography {
 }
 
 /// The largest axis-aligned rectangle of baseline pixels that every capture
-/// covers (a 2 % margin inside), found on a grid of ≤ 512 px.
-/// `None` when that rectangle is narrower or lower than `min_side`.
+/// covers (a 2 % margin inside) and that shares no pixel with `beside` (the
+/// control region: untreated skin is never measured as the region), found
+/// on a grid of ≤ 512 px. `None` when that rectangle is narrower or lower
+/// than `min_side`.
 #[must_use]
 pub fn common_roi<'a>(
     bw: usize,
     bh: usize,
     captures: impl Iterator<Item = (&'a Homography, (usize, usize))>,
     min_side: usize,
+    beside: Option<Rect>,
 ) -> Option<Rect> {
     let step = (bw.max(bh) as f64 / 512.0).max(1.0);
     let (gw, gh) = ((bw as f64 / step) as usize, (bh as f64 / step) as usize);
     let mut valid = vec![true; gw * gh];
+    if let Some(c) = beside.filter(|_| gw > 0 && gh > 0) {
+        // every cell with a pixel of `c`, its edges rounded outwards
+        let cell = |v: usize| (v as f64 / step) as usize;
+        for gy in cell(c.y)..=cell(c.y + c.h).min(gh.saturating_sub(1)) {
+            for gx in cell(c.x)..=cell(c.x + c.w).min(gw.saturating_sub(1)) {
+                valid[gy * gw + gx] = false;
+            }
+        }
+    }
     for (h, (mw, mh)) in captures {
         let Some(inv) = h.inverse() else { continue };
         let margin = 3.0;
@@ -383,7 +395,7 @@ mod tests {
     #[test]
     fn common_roi_of_identity_is_almost_everything() {
         let id = Homography::IDENTITY;
-        let r = common_roi(400, 300, std::iter::once((&id, (400, 300))), 16).unwrap();
+        let r = common_roi(400, 300, std::iter::once((&id, (400, 300))), 16, None).unwrap();
         assert!(r.w > 360 && r.h > 270 && r.fits_in(400, 300), "{r:?}");
         // a shift by 100 px leaves the left part uncovered
         let t = Homography::translation(100.0, 0.0);
@@ -392,8 +404,34 @@ mod tests {
             300,
             [(&id, (400, 300)), (&t, (400, 300))].into_iter(),
             16,
+            None,
         )
         .unwrap();
         assert!(r2.x >= 100 && r2.w < 300, "{r2:?}");
+    }
+
+    #[test]
+    fn common_roi_is_beside_the_control_region() {
+        // a control in the upper left of a 400×300 frame: the largest
+        // rectangle beside it is the frame below it (400×230 against
+        // 290×300 right of it)
+        let id = Homography::IDENTITY;
+        let control = Rect::new(40, 20, 70, 50);
+        let r = common_roi(
+            400,
+            300,
+            std::iter::once((&id, (400, 300))),
+            16,
+            Some(control),
+        )
+        .unwrap();
+        assert_eq!(r.shared(control), 0, "{r}");
+        assert!(r.y >= 70 && r.w > 360 && r.h > 200, "{r}");
+        // one over the whole frame leaves nothing
+        let all = Rect::new(0, 0, 400, 300);
+        assert_eq!(
+            common_roi(400, 300, std::iter::once((&id, (400, 300))), 16, Some(all)),
+            None
+        );
     }
 }

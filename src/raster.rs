@@ -443,6 +443,17 @@ impl Rect {
             && self.y < other.y + other.h
             && other.y < self.y + self.h
     }
+    /// Number of pixels in both rectangles.
+    #[must_use]
+    pub fn shared(&self, other: Rect) -> usize {
+        let w = (self.x + self.w)
+            .min(other.x + other.w)
+            .saturating_sub(self.x.max(other.x));
+        let h = (self.y + self.h)
+            .min(other.y + other.h)
+            .saturating_sub(self.y.max(other.y));
+        w * h
+    }
     /// Parses "X,Y,W,H" (whitespace allowed).
     ///
     /// # Errors
@@ -601,6 +612,27 @@ impl Surface {
 mod tests {
     use super::*;
     use crate::simd::Copies;
+
+    #[test]
+    fn shared_pixels_equal_counting_them() {
+        let rects = [
+            Rect::new(0, 0, 5, 4),
+            Rect::new(3, 2, 6, 6),
+            Rect::new(5, 0, 2, 2),
+            Rect::new(1, 1, 2, 2),
+            Rect::new(9, 9, 1, 1),
+        ];
+        for a in rects {
+            for b in rects {
+                let counted = (0..12)
+                    .flat_map(|y| (0..12).map(move |x| (x, y)))
+                    .filter(|&(x, y)| a.contains(x, y) && b.contains(x, y))
+                    .count();
+                assert_eq!(a.shared(b), counted, "{a} and {b}");
+                assert_eq!(a.overlaps(b), counted > 0, "{a} and {b}");
+            }
+        }
+    }
 
     #[test]
     fn to_rgb8_interleaves_to_u8_of_each_plane() {

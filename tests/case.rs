@@ -27,7 +27,7 @@ treatment = "micro-needling"
 treatments = ["2026-02-10", "2026-01-12"]
 [view.cheek]
 roi = [10, 10, 100, 80]
-control = [0, 0, 20, 20]
+control = [120, 0, 20, 20]
 mm_per_px = 0.04
 exclude = [[5, 5, 10, 10]]
 "#,
@@ -345,6 +345,43 @@ fn a_date_where_the_manifest_takes_something_else_is_said_plainly() {
     }
 }
 
+/// A control region mostly inside the measured region is refused: treated
+/// skin in the ruler cancels the change (a client was told "no change"
+/// where texture fell 17 % and lines 22 %).
+#[test]
+fn a_control_region_inside_the_measured_region_is_refused() {
+    // the region [10, 10, 100, 80]; a 20×20 control with 2×20 = 10 %
+    // inside is warned about, 3×20 = 15 % and wholly inside are refused
+    for (x, y, refused) in [(108, 30, false), (107, 30, true), (40, 40, true)] {
+        let t = tempdir();
+        photo(&t.path().join("2026-01-12/cheek.jpg"));
+        let toml = format!("[view.cheek]\nroi = [10, 10, 100, 80]\ncontrol = [{x}, {y}, 20, 20]\n");
+        write(&t.path().join("case.toml"), toml.as_bytes());
+        match read_case(t.path()) {
+            Ok(case) => {
+                assert!(!refused, "[{x}, {y}] accepted");
+                assert!(
+                    case.warnings
+                        .iter()
+                        .any(|w| w.contains("overlaps the measured region")),
+                    "{:?}",
+                    case.warnings
+                );
+            }
+            Err(e) => {
+                let e = e.to_string();
+                assert!(refused, "[{x}, {y}] refused: {e}");
+                assert!(
+                    e.contains("case.toml")
+                        && e.contains("of the control region [")
+                        && e.contains("lies inside the measured region [10, 10, 100, 80]"),
+                    "{e}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn likely_mistakes_in_a_valid_layout_are_warned_about() {
     let t = tempdir();
@@ -357,7 +394,8 @@ fn likely_mistakes_in_a_valid_layout_are_warned_about() {
         );
         write(&c.join("case.toml"), toml.as_bytes());
     };
-    manifest("2026-02-10", (100, 80), 90);
+    // the control's corner 5×5 px inside the region: a slip, warned about
+    manifest("2026-02-10", (105, 85), 90);
     // photos named by the camera: a view each, in one visit only; and a
     // second spelling of the cheek
     photo(&c.join("2026-01-12/cheek.jpg"));

@@ -228,3 +228,34 @@ fn regions_replaces_nothing_but_an_earlier_figure() {
             .success();
     }
 }
+
+/// Without `roi`, the suggested measured region is the largest one every
+/// visit covers beside the control region: it used to take the control in,
+/// the ruler of the region's own texture, lines and colour.
+#[test]
+fn the_suggested_region_keeps_out_of_the_control_region() {
+    let t = tempdir();
+    let case = t.path().join("case");
+    sample_case(&case, "[view.cheek]\ncontrol = [48, 45, 168, 126]\n");
+    let out = skintrack()
+        .arg("regions")
+        .arg(&case)
+        .arg("-o")
+        .arg(t.path().join("where.png"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let doc: toml::Table = toml::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let [x, y, w, h] = rect(&doc, "roi");
+    let [cx, cy, cw, ch] = rect(&doc, "control");
+    let apart = x >= cx + cw || cx >= x + w || y >= cy + ch || cy >= y + h;
+    assert!(
+        apart,
+        "roi {:?} over control {:?}",
+        [x, y, w, h],
+        [cx, cy, cw, ch]
+    );
+    // still most of the 1200×900 photo: below the control (y ≥ 171)
+    assert!(w * h > 1200 * 600, "{:?}", [x, y, w, h]);
+}

@@ -142,6 +142,7 @@ fn one_view(case: &case::Case, view: &str, file: &Path, ingest: &IngestOptions) 
                 bh,
                 regs.iter().map(|(h, s)| (h, *s)),
                 measure::MIN_SIDE,
+                cfg.control,
             )
             .ok_or_else(|| Error::Failed {
                 path: base_path.to_path_buf(),

@@ -239,6 +239,7 @@ pub(super) fn measure_series(
                 .filter(|(r, _)| r.is_ok())
                 .map(|(r, s)| (&r.base_from_moving, *s)),
             measure::MIN_SIDE,
+            cfg.control,
         )
         .ok_or_else(|| Error::Failed {
             path: base_item.capture.path.clone(),
