@@ -586,7 +586,7 @@ fn metrics(
         );
     } else {
         outln!(
-            "{} — region {},{},{},{}",
+            "{} — region {},{},{},{} (± a measurement's standard error: the sub-tiles' spread and a new photo's, in quadrature; --json gives the sub-tiles' part as uncertainty)",
             image.display(),
             roi.x,
             roi.y,

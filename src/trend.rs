@@ -2,7 +2,8 @@
 //! with change from the baseline, the minimal detectable change, the
 //! treatment timeline, and a saturating fit when there are enough points.
 //!
-//! * change_pct = 100·(v − v₀)/|v₀| against the baseline session;
+//! * change_pct = 100·(v − v₀)/|v₀| against the baseline session, none
+//!   where |v₀| is within the change's MDC95 (a percentage of noise);
 //! * MDC95 = 1.96·√2·SEM (Weir 2005, J Strength Cond Res 19(1)), with SEM²
 //!   the capture's repeatability squared plus half the squared standard
 //!   error of the change: for the claims' measures of a region's mean
@@ -235,7 +236,10 @@ fn change_with_error(v0: f64, v: f64, error: f64, better: Better, capture_sd: f6
         Better::None => None,
     };
     Change {
-        change_pct: (v0.abs() > 1e-12).then(|| 100.0 * delta / v0.abs()),
+        // a baseline within its minimal detectable change of zero (an
+        // excess over the control region that is nearly none) makes any
+        // percentage of it noise (+718 %): the change is then in units only
+        change_pct: (v0.abs() > mdc95.max(1e-12)).then(|| 100.0 * delta / v0.abs()),
         beyond_noise,
         delta,
         mdc95,
@@ -371,6 +375,12 @@ mod tests {
             change(0.0, 0.1, 1.0, 0.1, Better::Higher, 0.0).change_pct,
             None
         );
+        // a baseline within the MDC of zero (0.3 against 1.96·√2·0.1 =
+        // 0.277 is not; 0.25 is): a percentage of it would be noise
+        let pct = |v0: f64| change(v0, 0.1, v0 + 1.0, 0.1, Better::Higher, 0.0).change_pct;
+        assert!((pct(0.3).unwrap() - 100.0 / 0.3).abs() < 1e-9);
+        assert_eq!(pct(0.25), None);
+        assert_eq!(pct(-0.25), None);
         // a capture standard deviation of 1 adds in quadrature to the
         // pooled error: √((0.4² + 0.3²)/2 + 1²) = 1.0607, MDC 2.940
         let with_capture = change(10.0, 0.4, 8.0, 0.3, Better::Lower, 1.0);

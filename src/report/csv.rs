@@ -111,7 +111,7 @@ fn metric_fields(m: &MetricResult) -> [String; 8] {
         Some(c) => (
             rounded(c.mdc95, u),
             rounded(c.delta, u),
-            shown_change_pct(m).map_or(String::new(), |p| {
+            c.change_pct.map_or(String::new(), |p| {
                 // the percentage's own standard error: u relative to the baseline
                 let base = (v.value - c.delta).abs();
                 rounded(p, 100.0 * u / base)
@@ -130,17 +130,6 @@ fn metric_fields(m: &MetricResult) -> [String; 8] {
         pct,
         beyond,
     ]
-}
-
-/// The change in percent of the baseline, when the baseline can be told
-/// from zero: a baseline within its minimal detectable change of zero (an
-/// excess over the control region that is nearly none) makes any percentage
-/// of it noise (+35 000 %), so the change is given in units only.
-#[must_use]
-pub fn shown_change_pct(m: &MetricResult) -> Option<f64> {
-    let c = m.vs_baseline?;
-    let base = m.measured.value - c.delta;
-    (base.abs() > c.mdc95).then_some(c.change_pct).flatten()
 }
 
 /// `v` written with as many decimals as its standard error `u` supports

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 mod compare;
 mod csv;
 mod style;
-pub use self::csv::{COLUMNS as CSV_COLUMNS, csv, rounded, shown_change_pct};
+pub use self::csv::{COLUMNS as CSV_COLUMNS, csv, rounded};
 pub(crate) use self::csv::{FORMULA_START, push_row};
 use style::{CSS, JS};
 
@@ -566,7 +566,7 @@ fn practitioner_section(a: &Analysis, plots: &[Plot]) -> Markup {
                 h3 { "Methods and definitions" }
                 p.small {
                     "Every follow-up photo is registered to the first photo of its view (keypoints and a robust homography, then dense sub-pixel refinement on a lighting-robust contrast image) and measured in the first photo's frame, on the same region each time. "
-                    "Uncertainty is the standard error over 4×4 sub-tiles of the region (or over repeat captures); a change is called beyond noise when it exceeds the minimal detectable change 1.96·√2·SEM, where the SEM also holds how much a new photo of unchanged skin moves the metric. For the redness excess, measured on the same sub-tiles at every visit, the SEM is that of the sub-tiles' changes, so redness that is uneven across the region is not taken for noise; its chart's bars are the noise of each visit's change from the first. "
+                    "A value's ± is its standard error as a measurement: its spread over 4×4 sub-tiles of the region (or over repeat captures) and how much a new photo of unchanged skin moves the metric, in quadrature (metrics.json and metrics.csv give the sub-tiles' part as uncertainty). A change is called beyond noise (*) when it exceeds the minimal detectable change 1.96·√2·SEM; where the first visit's value is itself within that of zero, the change is given in the metric's unit, as a percentage of it would be noise. For the redness excess, measured on the same sub-tiles at every visit, the SEM is that of the sub-tiles' changes, so redness that is uneven across the region is not taken for noise; its chart's bars are the noise of each visit's change from the first. "
                     "Photos taken 1–3 days after a treatment are flagged (post-treatment redness) and left out of fits and improvement statements. Scar shading from a photo is an index, not a depth; depths in µm come only from height maps or photometric sets."
                 }
                 table.stack.defs {
@@ -634,7 +634,7 @@ fn metric_table(s: &Series) -> Markup {
                                 @if let Some(m) = x.metrics.get(id) {
                                     // .v: a number never breaks (at "e-3") on paper
                                     span { span.v { (format_value(m.measured.value)) } " ± " span.v { (format_value(crate::catalog::measurement_sd(id, m.measured.value, m.measured.uncertainty))) }
-                                    @if let Some(c) = m.vs_baseline { @if let Some(p) = shown_change_pct(m) { br; span.small { (format!("{p:+.1} %")) @if c.beyond_noise { " *" } } } } }
+                                    @if let Some(c) = m.vs_baseline { @if let Some(p) = c.change_pct { br; span.small { (format!("{p:+.1} %")) @if c.beyond_noise { " *" } } } @else if c.beyond_noise { br; span.small { @if c.delta > 0.0 { "+" } (format_value(c.delta)) " *" } } } }
                                 } @else { "—" }
                             }
                         }
