@@ -544,6 +544,13 @@ fn an_unreadable_follow_up_height_map_is_left_out_not_fatal() {
     );
     assert!(left_out["metrics"].as_object().unwrap().is_empty());
     assert_eq!(sessions[2]["alignment"]["status"], "ok");
+    // the practitioner's table: never aligned, so "not read" with no score
+    // of 0 and no overlap of 0 %
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains(r#"<td data-label="Alignment" class="bad">not read</td><td data-label="Score">—</td><td data-label="Overlap">—</td>"#),
+        "no 'not read' row in the report"
+    );
     // --strict: the same case is an error naming the capture left out, in
     // one line (its warning is not said as well)
     let run = skintrack()

@@ -520,10 +520,16 @@ fn practitioner_section(a: &Analysis, plots: &[Plot]) -> Markup {
                                     td data-label="Visit" { (x.date.to_string()) }
                                     td data-label="Day" { (x.timeline.days) }
                                     td data-label="Treatment" { @if x.timeline.treatment { "yes" } }
-                                    td data-label="Alignment" class=(if x.alignment.is_ok() { "ok" } else { "bad" }) { (x.alignment.status.as_str()) }
-                                    td data-label="Score" { (format!("{:.3}", x.alignment.score)) }
-                                    td data-label="Overlap" { (format!("{:.0} %", 100.0 * x.alignment.overlap)) }
-                                    td data-label="Structure" { (format!("{:.2}", x.alignment.structure_score)) }
+                                    // a capture that could not be read was never aligned: no score of 0
+                                    @if crate::pipeline::is_unreadable(&x.alignment) {
+                                        td data-label="Alignment" class="bad" { "not read" }
+                                        td data-label="Score" { "—" } td data-label="Overlap" { "—" } td data-label="Structure" { "—" }
+                                    } @else {
+                                        td data-label="Alignment" class=(if x.alignment.is_ok() { "ok" } else { "bad" }) { (x.alignment.status.as_str()) }
+                                        td data-label="Score" { (format!("{:.3}", x.alignment.score)) }
+                                        td data-label="Overlap" { (format!("{:.0} %", 100.0 * x.alignment.overlap)) }
+                                        td data-label="Structure" { (format!("{:.2}", x.alignment.structure_score)) }
+                                    }
                                     td data-label="Quality" class=(if x.quality.is_ok() { "ok" } else { "bad" }) { (x.quality.status.as_str()) }
                                     td.note data-label="Note" {
                                         @if let Some(n) = a.notes.get(&x.date) { span.tag { "visit note" } " " (n) " " }
