@@ -229,8 +229,15 @@ pub fn subject(topic: Topic) -> &'static str {
 /// noise first (improvements, largest first), then topics within noise.
 #[must_use]
 pub fn claims(series: &[Series], baseline: Date) -> Vec<Claim> {
+    // a view photographed at one visit only (a camera's file left in a
+    // visit folder, `IMG_4411.jpg`) is compared with nothing: it makes no
+    // claim, so it does not make the others name their view
     let views: Vec<&str> = {
-        let mut v: Vec<&str> = series.iter().map(|s| s.view.as_str()).collect();
+        let mut v: Vec<&str> = series
+            .iter()
+            .filter(|s| s.sessions.len() > 1)
+            .map(|s| s.view.as_str())
+            .collect();
         v.sort_unstable();
         v.dedup();
         v

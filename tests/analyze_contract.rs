@@ -765,6 +765,36 @@ fn the_outputs_are_the_same_bytes_on_one_and_four_threads() {
     }
 }
 
+/// A camera's file left in one visit folder is a view of its own, warned
+/// about; photographed once, it is compared with nothing, so the client's
+/// sentences do not start naming views ("Cheek — Scar depth: …").
+#[test]
+fn a_view_seen_at_one_visit_does_not_make_the_sentences_name_views() {
+    let t = tempdir();
+    let case = t.path().join("case");
+    let dates = phantom(&case, 4, 3);
+    std::fs::copy(
+        case.join(&dates[1]).join("cheek.jpg"),
+        case.join(&dates[1]).join("IMG_4411.jpg"),
+    )
+    .unwrap();
+    let out_dir = t.path().join("out");
+    let out = analyze(&case, &out_dir, None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("IMG_4411"),
+        "warned: {}",
+        stderr(&out)
+    );
+    let m = read_json(&out_dir.join("metrics.json"));
+    let claims = m["claims"].as_array().unwrap();
+    assert!(!claims.is_empty());
+    for c in claims {
+        let sentence = c["sentence"].as_str().unwrap();
+        assert!(!sentence.starts_with("Cheek — "), "{sentence}");
+    }
+}
+
 #[test]
 fn visit_notes_and_every_view_are_spoken_for_in_the_report() {
     // Issue 18: a [notes] entry is shown at its visit in the report; with
