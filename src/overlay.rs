@@ -148,16 +148,16 @@ impl Canvas {
         }
         out
     }
-    /// This canvas at most `side` px a side, as 8-bit RGB: `rgb` (its
-    /// [`Canvas::rgb8`]) itself when it fits.
-    fn rgb8_within(&self, rgb: Vec<u8>, side: usize) -> (usize, usize, Vec<u8>) {
+    /// This canvas at most `side` px a side, as 8-bit RGB: its
+    /// [`Canvas::rgb8`] when it fits (`rgb`, when already made).
+    fn rgb8_within(&self, rgb: Option<Vec<u8>>, side: usize) -> (usize, usize, Vec<u8>) {
         let s = (side as f64 / self.w.max(self.h) as f64).min(1.0);
         let (w, h) = (
             ((self.w as f64 * s).round() as usize).max(1),
             ((self.h as f64 * s).round() as usize).max(1),
         );
         if (w, h) == (self.w, self.h) {
-            return (w, h, rgb);
+            return (w, h, rgb.unwrap_or_else(|| self.rgb8()));
         }
         let small =
             crate::resample::area_resize::<3>(self.px.as_flattened(), (self.w, self.h), (w, h));
@@ -390,10 +390,9 @@ pub fn render_all(
             let (shown, rgb) = if AT_FIRST_VISIT_PLACES.contains(&kind) {
                 let mut t = base.clone();
                 draw(&mut t, kind, Marks::FirstVisit(&m.tracked), maps, size);
-                let rgb = t.rgb8();
-                (t, rgb)
+                (t, None)
             } else {
-                (c, rgb)
+                (c, Some(rgb))
             };
             let (ew, eh, small) = shown.rgb8_within(rgb, EMBED_SIDE);
             Ok(Some(Overlay {
