@@ -454,7 +454,7 @@ pub const METRICS: &[MetricInfo] = &[
         "",
         Better::Lower,
         "Scars (count)",
-        "depressions deeper and larger than the scar thresholds; counting noise √N",
+        "depressions deeper and larger than the scar thresholds; noise: half a scar (one may come or go)",
         false,
     ),
     m(
@@ -463,7 +463,7 @@ pub const METRICS: &[MetricInfo] = &[
         "",
         Better::Lower,
         "Scars (area)",
-        "fraction of the region inside scars; noise 1/√N of itself (N scars)",
+        "fraction of the region inside scars; noise: half a mean scar's area (one may come or go)",
         false,
     ),
     m(

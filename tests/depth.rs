@@ -953,7 +953,7 @@ fn a_scar_at_the_maps_edge_that_is_not_found_later_is_not_resolved() {
     // the case this test is for: one edge scar not found at the last visit
     assert!(left >= 1, "no scar left the map: {scars:?}");
     // nor does the count of detected scars, which fell with it, read as a
-    // change beyond the noise: a count carries counting noise, √N
+    // change beyond the noise: one scar may come or go (MDC 1.39 scars)
     let sessions = common::series_of(&j, "height")["sessions"]
         .as_array()
         .unwrap();

@@ -179,14 +179,15 @@ pub fn measure_surface(
     let valid = depth.iter().filter(|d| d.is_finite()).count().max(1) as f64;
     let px_area = s.pixel_area();
     let scar_area: f64 = scars.iter().map(|sc| sc.area).sum();
-    // a count of detections carries counting noise, √N (a scar at a
-    // threshold, or at the map's edge, comes and goes), and the area they
-    // cover the same share of itself, 1/√N: a scar more or less on a few
-    // is not a change of the skin
-    let counted = (scars.len().max(1) as f64).sqrt();
+    // a count of detections: one scar at a threshold, or at the map's
+    // edge, may come or go between two captures of the same skin. Half a
+    // scar each (and half a mean scar's area) puts the MDC of a change at
+    // 1.96·√2/2 = 1.39 scars, between one scar, within the noise, and two,
+    // beyond it
     let area = scar_area / (valid * px_area);
-    put(id::SCAR_COUNT, scars.len() as f64, "", counted);
-    put(id::SCAR_AREA, area, "", area / counted);
+    let half_a_scar = 0.5 * area / scars.len().max(1) as f64;
+    put(id::SCAR_COUNT, scars.len() as f64, "", 0.5);
+    put(id::SCAR_AREA, area, "", half_a_scar);
     if !scars.is_empty() {
         let k = scars.len() as f64;
         put(
@@ -483,6 +484,57 @@ mod tests {
         let tracks = track_scars(&[Some(&s0), Some(&s2)], MmPerPx::new(0.02), &edge);
         assert!(tracks[1].at_map_edge && !tracks[1].resolved);
         assert!(!tracks[0].at_map_edge && !tracks[0].resolved);
+    }
+
+    #[test]
+    fn one_scar_more_or_less_is_within_the_noise_and_two_are_not() {
+        // a 400×260 px map (0.02 mm/px) with k round dimples 150 µm deep,
+        // σ 20 px, 100 px apart
+        let with = |k: usize| {
+            let centres = [(80.0, 80.0), (200.0, 80.0), (320.0, 80.0), (140.0, 180.0)];
+            let z = (0..400 * 260)
+                .map(|i| {
+                    let (x, y) = ((i % 400) as f64, (i / 400) as f64);
+                    -centres[..k]
+                        .iter()
+                        .map(|(cx, cy)| {
+                            150.0 * (-((x - cx).powi(2) + (y - cy).powi(2)) / 800.0).exp()
+                        })
+                        .sum::<f64>()
+                })
+                .collect();
+            let s = Surface {
+                w: 400,
+                h: 260,
+                z,
+                unit: HeightUnit::Um,
+                mm_per_px: MmPerPx::new(0.02),
+            };
+            measure_surface(&s, None).0
+        };
+        let first = with(3);
+        assert_eq!(
+            first[id::SCAR_COUNT].value,
+            3.0,
+            "{:?}",
+            first[id::SCAR_COUNT]
+        );
+        for (k, beyond) in [(3, false), (2, false), (4, false), (1, true)] {
+            let later = with(k);
+            assert_eq!(later[id::SCAR_COUNT].value, k as f64);
+            for id in [id::SCAR_COUNT, id::SCAR_AREA] {
+                let (a, b) = (&first[id], &later[id]);
+                let c = crate::trend::change(
+                    a.value,
+                    a.uncertainty,
+                    b.value,
+                    b.uncertainty,
+                    Better::Lower,
+                    0.0,
+                );
+                assert_eq!(c.beyond_noise, beyond, "{id}: 3 → {k} scars, {c:?}");
+            }
+        }
     }
 
     #[test]
