@@ -313,6 +313,9 @@ pub fn toml_lines(view: &str, regions: &Regions, roi_origin: Origin) -> Vec<Stri
         regions.roi,
         match roi_origin {
             Origin::CaseToml => "    # from case.toml",
+            Origin::Suggested if matches!(regions.control, Some((_, Origin::CaseToml))) => {
+                "    # the default: the largest region every visit covers beside the control region"
+            }
             Origin::Suggested => "    # the default: the largest region every visit covers",
         }
     ));

@@ -256,6 +256,10 @@ fn the_suggested_region_keeps_out_of_the_control_region() {
         [x, y, w, h],
         [cx, cy, cw, ch]
     );
+    assert!(
+        stdout.contains("every visit covers beside the control region"),
+        "{stdout}"
+    );
     // still most of the 1200×900 photo: below the control (y ≥ 171)
     assert!(w * h > 1200 * 600, "{:?}", [x, y, w, h]);
 }

@@ -640,7 +640,7 @@ fn metric_table(s: &Series) -> Markup {
                                 @if let Some(m) = x.metrics.get(id) {
                                     // .v: a number never breaks (at "e-3") on paper
                                     span { span.v { (format_value(m.measured.value)) } " ± " span.v { (format_value(crate::catalog::measurement_sd(id, m.measured.value, m.measured.uncertainty))) }
-                                    @if let Some(c) = m.vs_baseline { @if let Some(p) = c.change_pct { br; span.small { (format!("{p:+.1} %")) @if c.beyond_noise { " *" } } } @else if c.beyond_noise { br; span.small { @if c.delta > 0.0 { "+" } (format_value(c.delta)) " *" } } } }
+                                    @if let Some(c) = m.vs_baseline { @if let Some(p) = c.change_pct { br; span.small { (format!("{p:+.1} %")) @if c.beyond_noise { " *" } } } @else { br; span.small { @if c.delta > 0.0 { "+" } (format_value(c.delta)) @if c.beyond_noise { " *" } } } } }
                                 } @else { "—" }
                             }
                         }
