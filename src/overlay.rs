@@ -289,12 +289,13 @@ pub const AT_FIRST_VISIT_PLACES: [&str; 3] = ["lines", "pores", "pigment"];
 /// at the first visit (the places every later photo is measured at).
 #[derive(Clone, Copy)]
 enum Marks<'a> {
-    Own(&'a FeatureMaps),
+    Own,
     FirstVisit(&'a Tracked),
 }
 
-/// Draws the highlight `kind` from `marks` on `c` over a `rw`×`rh` ROI;
-/// `false` when this photo has nothing of that kind to draw.
+/// Draws the highlight `kind` from `marks` on `c` over a `rw`×`rh` ROI
+/// (`maps`: this photo's own detections); `false` when this photo has
+/// nothing of that kind to draw.
 fn draw(
     c: &mut Canvas,
     kind: &str,
@@ -304,9 +305,9 @@ fn draw(
 ) -> bool {
     let blue = [40.0, 140.0, 255.0];
     match (kind, marks) {
-        ("lines", Marks::Own(own)) => {
+        ("lines", Marks::Own) => {
             let r = (1.2 * c.scale).round().max(1.0) as isize;
-            for (i, &on) in own.wrinkle_lines.iter().enumerate() {
+            for (i, &on) in maps.wrinkle_lines.iter().enumerate() {
                 if on {
                     let (x, y) = ((i % rw) as f64 * c.scale, (i / rw) as f64 * c.scale);
                     c.dot(x, y, r, blue, 0.85);
@@ -318,7 +319,7 @@ fn draw(
         ("lines", Marks::FirstVisit(t)) => mask_tint(c, &t.lines, rw, rh, blue),
         ("pores", _) => {
             let blobs = match marks {
-                Marks::Own(own) => &own.pores,
+                Marks::Own => &maps.pores,
                 Marks::FirstVisit(t) => &t.pore_blobs,
             };
             for b in blobs {
@@ -335,7 +336,7 @@ fn draw(
                 return false;
             }
             let mask = match marks {
-                Marks::Own(own) => &own.pigmented,
+                Marks::Own => &maps.pigmented,
                 Marks::FirstVisit(t) => &t.pigment,
             };
             mask_tint(c, mask, rw, rh, [150.0, 80.0, 20.0]);
@@ -381,7 +382,7 @@ pub fn render_all(
         .par_iter()
         .map(|&(kind, _)| -> Result<Option<Overlay>> {
             let mut c = base.clone();
-            if !draw(&mut c, kind, Marks::Own(maps), maps, size) {
+            if !draw(&mut c, kind, Marks::Own, maps, size) {
                 return Ok(None);
             }
             let path = out_dir.join("overlays").join(format!("{stem}_{kind}.png"));
