@@ -624,6 +624,17 @@ fn visits_section(a: &Analysis) -> Markup {
     }
 }
 
+/// A table cell's change: its percentage, else (a baseline within the noise
+/// of zero) the change in the metric's unit; starred when beyond noise.
+fn change_text(c: &crate::trend::Change) -> String {
+    let star = if c.beyond_noise { " *" } else { "" };
+    match c.change_pct {
+        Some(p) => format!("{p:+.1} %{star}"),
+        None if c.delta > 0.0 => format!("+{}{star}", format_value(c.delta)),
+        None => format!("{}{star}", format_value(c.delta)),
+    }
+}
+
 fn metric_table(s: &Series) -> Markup {
     let mut ids: Vec<&String> = s.sessions.iter().flat_map(|x| x.metrics.keys()).collect();
     ids.sort_by_key(|id| catalog::order(id));
@@ -640,7 +651,7 @@ fn metric_table(s: &Series) -> Markup {
                                 @if let Some(m) = x.metrics.get(id) {
                                     // .v: a number never breaks (at "e-3") on paper
                                     span { span.v { (format_value(m.measured.value)) } " ± " span.v { (format_value(crate::catalog::measurement_sd(id, m.measured.value, m.measured.uncertainty))) }
-                                    @if let Some(c) = m.vs_baseline { @if let Some(p) = c.change_pct { br; span.small { (format!("{p:+.1} %")) @if c.beyond_noise { " *" } } } @else { br; span.small { @if c.delta > 0.0 { "+" } (format_value(c.delta)) @if c.beyond_noise { " *" } } } } }
+                                    @if let Some(c) = m.vs_baseline { br; span.small { (change_text(&c)) } } }
                                 } @else { "—" }
                             }
                         }
@@ -715,6 +726,23 @@ pub fn html(a: &Analysis, plots: &[Plot]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cell_gives_the_change_in_units_where_its_percentage_is_withheld() {
+        let c = |change_pct, delta, beyond_noise| crate::trend::Change {
+            change_pct,
+            beyond_noise,
+            delta,
+            mdc95: 0.5,
+            improved: None,
+        };
+        assert_eq!(change_text(&c(Some(-12.34), -0.6, true)), "-12.3 % *");
+        assert_eq!(change_text(&c(Some(4.0), 0.2, false)), "+4.0 %");
+        // within the noise it is still given: not read as "not computed"
+        assert_eq!(change_text(&c(None, 0.0041, false)), "+4.10e-3");
+        assert_eq!(change_text(&c(None, 0.827, true)), "+0.827 *");
+        assert_eq!(change_text(&c(None, -0.0219, false)), "-0.022");
+    }
 
     #[test]
     fn what_to_expect_follows_the_sessions_held_by_the_last_visit() {
