@@ -83,6 +83,17 @@ pub struct Series {
     pub regions_figure: Option<RegionsFigure>,
 }
 
+impl Series {
+    /// The first capture, where the quality gate rejected it: the view has
+    /// no usable baseline, and none of its later captures is compared.
+    #[must_use]
+    pub fn rejected_first(&self) -> Option<&SessionResult> {
+        self.sessions
+            .first()
+            .filter(|x| x.quality.status == crate::quality::Verdict::Reject)
+    }
+}
+
 /// The baseline photo with the measured and control regions drawn.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RegionsFigure {

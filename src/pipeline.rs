@@ -65,11 +65,11 @@ impl Outcome {
     /// first such capture (under `case_dir`) and the gate's first reason.
     #[must_use]
     pub fn unusable_baseline(&self, case_dir: &Path) -> Option<Error> {
-        let first = self.analysis.series.iter().find_map(|s| {
-            s.sessions
-                .first()
-                .filter(|x| x.quality.status == crate::quality::Verdict::Reject)
-        })?;
+        let first = self
+            .analysis
+            .series
+            .iter()
+            .find_map(crate::model::Series::rejected_first)?;
         Some(Error::case(
             case_dir.join(&first.source),
             format!(

@@ -108,9 +108,7 @@ pub fn at_a_glance(a: &Analysis) -> Vec<String> {
 fn visit_lines(s: &Series, prefix: &str, out: &mut Vec<String>) {
     // a first capture the gate rejected is what every later one would be
     // compared with: it is named, not the later ones
-    if let Some(first) = s.sessions.first()
-        && first.quality.status == crate::quality::Verdict::Reject
-    {
+    if let Some(first) = s.rejected_first() {
         let noun = capture_noun(s.kind);
         out.push(format!(
             "{prefix}The first {noun}, of {}, could not be used ({}), so none of the later {noun}s is compared with it and no statement rests on them.",
@@ -183,7 +181,6 @@ fn visit_lines(s: &Series, prefix: &str, out: &mut Vec<String>) {
 /// photo warned for focus alone.
 const STRUCTURE_KINDS: [&str; 4] = ["lines", "pores", "pigment", "scars"];
 
-/// Why a session is not compared, in a few plain words.
 /// What a series' captures are called in a sentence: "photo" or "3D capture".
 fn capture_noun(kind: Kind) -> &'static str {
     if kind == Kind::Photo {
@@ -193,6 +190,7 @@ fn capture_noun(kind: Kind) -> &'static str {
     }
 }
 
+/// Why a session is not compared, in a few plain words.
 fn why_not_compared(sess: &SessionResult) -> &'static str {
     let reason = sess.alignment.reason.as_deref().unwrap_or_default();
     if reason.starts_with(crate::pipeline::NO_SURFACE) {
@@ -508,7 +506,7 @@ fn practitioner_section(a: &Analysis, plots: &[Plot]) -> Markup {
                             code { "control" }
                             " in case.toml to make the photos their own ruler."
                         }
-                        @if s.sessions.first().is_some_and(|x| x.quality.status == crate::quality::Verdict::Reject) {
+                        @if s.rejected_first().is_some() {
                             " The first capture is rejected: the later captures' quality reasons compare them with it, so they may name its fault as theirs. Retake it, or start the case at a later visit."
                         }
                     }
