@@ -1009,3 +1009,121 @@ fn a_claim_resting_on_an_earlier_visit_names_it() {
         "{relief} relief, {photo} photo claims"
     );
 }
+
+/// A lamp a few percent brighter or dimmer than its intensity says (an
+/// ageing bulb, a lamp moved nearer) is not a tone curve: the same skin,
+/// its first lamp's light ×1.08 at the follow-up, is not mapped (a power
+/// read alone took one lamp ×1.05 for a tone curve ×1.13 and the mapped
+/// scars read 14 % shallower), stays `ok`, says which lamp moved by how
+/// much, and claims nothing.
+#[test]
+fn a_lamp_off_its_intensity_is_not_a_tone_curve_and_claims_nothing() {
+    let tmp = tempdir();
+    let case = tmp.path().join("case");
+    robust_set_as(&case.join("2026-01-12/cheek.ps"), |v, _| v);
+    let follow = case.join("2026-02-10/cheek.ps");
+    robust_set_as(&follow, |v, _| v);
+    let mut images: Vec<PathBuf> = std::fs::read_dir(&follow)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .collect();
+    images.sort();
+    let mut first = image::open(&images[0]).unwrap().to_luma16();
+    for px in first.pixels_mut() {
+        px.0[0] = (f64::from(px.0[0]) * 1.08).round().min(65535.0) as u16;
+    }
+    first.save(&images[0]).unwrap();
+    std::fs::write(case.join("case.toml"), "[view.cheek]\nmm_per_px = 0.02\n").unwrap();
+    let (j, _) = common::analyze(&case, &tmp.path().join("out"));
+    let sessions = common::series_of(&j, "photometric")["sessions"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let q = &sessions[1]["quality"];
+    assert_eq!(q["status"], "ok", "{q}");
+    let tone = q["measures"]["tone_vs_baseline"].as_f64().unwrap();
+    assert!((tone - 1.0).abs() < 0.02, "{tone}");
+    // one lamp of eight ×1.08 against the others' mean
+    let lamps = q["measures"]["lamps_vs_baseline"].as_f64().unwrap();
+    assert!((lamps - 1.08 / (1.0 + 0.08 / 8.0)).abs() < 0.02, "{lamps}");
+    let depth = |k: usize| {
+        sessions[k]["metrics"]["scars.tracked_depth_um"]["value"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(
+        rel_diff(depth(1), depth(0), 1.0) < 0.02,
+        "{} vs {}",
+        depth(1),
+        depth(0)
+    );
+    let claims: Vec<&Value> = j["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["beyond_noise"] == true)
+        .collect();
+    assert!(claims.is_empty(), "{claims:?}");
+}
+
+/// Scars that level out are the best a course can do, not a height scale
+/// typed wrong: on a patch whose relief is mostly three large scars, the
+/// scars at 35 % of their depth made the whole relief ×0.41, which the
+/// check of the height scale warned (relief halved or less) and the
+/// client was told nothing. The relief is now compared beside the
+/// baseline's scars, where the skin's own texture is as it was, and the
+/// claim follows the designed −65 %.
+#[test]
+fn scars_that_level_out_are_claimed_not_taken_for_a_wrong_scale() {
+    let tmp = tempdir();
+    let case = tmp.path().join("case");
+    let (w, h) = (420usize, 320usize);
+    let scars = [
+        (110.0, 110.0, 55.0),
+        (300.0, 120.0, 50.0),
+        (210.0, 240.0, 60.0),
+    ];
+    let map = |depth_share: f64| {
+        image::ImageBuffer::from_fn(w as u32, h as u32, |x, y| {
+            let (x, y) = (f64::from(x), f64::from(y));
+            // fine texture, ±4 µm
+            let mut um = 3.0 * (x / 3.1).sin() * (y / 4.3).cos() + 1.0 * (x / 1.7 + y / 2.3).sin();
+            for &(cx, cy, r) in &scars {
+                let t = (x - cx).hypot(y - cy) / r;
+                if t < 1.0 {
+                    um -= depth_share * 220.0 * (1.0 - t * t).powi(2);
+                }
+            }
+            // 0.05 µm a level around the middle of the range
+            image::Luma([(30_000.0 + um / 0.05).round() as u16])
+        })
+    };
+    for (date, share) in [("2026-01-12", 1.0), ("2026-02-10", 0.35)] {
+        let dir = case.join(date);
+        std::fs::create_dir_all(&dir).unwrap();
+        map(share).save(dir.join("cheek.height.png")).unwrap();
+        std::fs::write(
+            dir.join("cheek.height.toml"),
+            "um_per_level = 0.05\nmm_per_px = 0.04\n",
+        )
+        .unwrap();
+    }
+    let (j, _) = common::analyze(&case, &tmp.path().join("out"));
+    let sessions = common::series_of(&j, "height")["sessions"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let q = &sessions[1]["quality"];
+    assert_eq!(q["status"], "ok", "{q}");
+    let relief = q["measures"]["relief_vs_baseline"].as_f64().unwrap();
+    assert!((relief - 1.0).abs() < 0.1, "{relief}");
+    let claim = j["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["topic"] == "scar_depth")
+        .unwrap_or_else(|| panic!("no scar depth claim: {}", j["claims"]));
+    let pct = claim["change_pct"].as_f64().unwrap();
+    assert!((pct + 65.0).abs() < 8.0, "{pct}");
+}

@@ -67,7 +67,11 @@
 //!   either way the set is mapped to the baseline's response before its
 //!   normals are found, and only a ratio beyond what that mapping was
 //!   tested on warns (no reading where the lamps barely vary in
-//!   elevation);
+//!   elevation); a follow-up whose lamps moved (a factor per lamp fits it
+//!   clearly better than a power) keeps the baseline's power;
+//! - `lamps_vs_baseline` (photometric sets whose lamps moved): the largest
+//!   factor, either way, by which a lamp's light differs from the
+//!   baseline's, relative to the others; not gated (the stereo bears it);
 //! - `albedo_contrast_vs_baseline` (photometric sets whose tone cannot be
 //!   read, as from a ring of lamps at one elevation): the spread of the
 //!   set's log albedo over the baseline's; a tone curve scales it as it
@@ -605,6 +609,11 @@ pub struct SetVsBaseline {
     /// The room light in the set's shadows less the baseline's, as shares
     /// of the rig's light (`ambient_vs_baseline`).
     pub ambient: Option<f64>,
+    /// Where a set's lamps explain its light response better than a tone
+    /// curve ([`crate::depth::tone::against`]), the largest factor, either
+    /// way, by which a lamp's light differs from the baseline set's
+    /// (`lamps_vs_baseline`).
+    pub lamps: Option<f64>,
     /// Where the tone cannot be read from either set (lamps at one
     /// elevation), the spread of the log albedo over the baseline's
     /// (`albedo_contrast_vs_baseline`): a changed tone curve scales it.
@@ -631,6 +640,9 @@ pub fn of_surface(reg: &Registration, set: SetVsBaseline) -> Quality {
     }
     if let Some(a) = set.ambient {
         measures.insert("ambient_vs_baseline".to_string(), a);
+    }
+    if let Some(l) = set.lamps {
+        measures.insert("lamps_vs_baseline".to_string(), l);
     }
     if let Some(c) = set.albedo_contrast {
         measures.insert("albedo_contrast_vs_baseline".to_string(), c);

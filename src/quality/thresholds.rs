@@ -364,7 +364,7 @@ const THRESHOLDS: [Threshold; 25] = [
         reject: f64::INFINITY,
         problem: |v| {
             format!(
-                "a photometric set under another tone curve than the first visit's (its contrast ×{v:.2}): mapped to the first visit's, but further than that was tested"
+                "a photometric set under another tone curve than the first visit's (its contrast ×{v:.2}; or lamps changed alike by their height): mapped to the first visit's, but further than that was tested"
             )
         },
         advice: TONE_ADVICE,
@@ -379,7 +379,7 @@ const THRESHOLDS: [Threshold; 25] = [
         reject: f64::INFINITY,
         problem: |v| {
             format!(
-                "a photometric set under another tone curve than the first visit's (its contrast ×{:.2}): mapped to the first visit's, but further than that was tested",
+                "a photometric set under another tone curve than the first visit's (its contrast ×{:.2}; or lamps changed alike by their height): mapped to the first visit's, but further than that was tested",
                 1.0 / v
             )
         },
@@ -426,7 +426,7 @@ const THRESHOLDS: [Threshold; 25] = [
         reject: f64::INFINITY,
         problem: |v| {
             format!(
-                "the photometric set's tone curve cannot be checked (its lamps share one elevation), and the skin's contrast of colour is ×{v:.2} the first visit's: other camera settings, or a change of pigment"
+                "the photometric set's tone curve cannot be read from it (lamps at about one elevation, or too little relief or too much noise to tell), and the skin's contrast of colour is ×{v:.2} the first visit's: other camera settings, or a change of pigment"
             )
         },
         advice: TONE_ADVICE,
@@ -441,7 +441,7 @@ const THRESHOLDS: [Threshold; 25] = [
         reject: f64::INFINITY,
         problem: |v| {
             format!(
-                "the photometric set's tone curve cannot be checked (its lamps share one elevation), and the skin's contrast of colour is ×{:.2} the first visit's: other camera settings, or a change of pigment",
+                "the photometric set's tone curve cannot be read from it (lamps at about one elevation, or too little relief or too much noise to tell), and the skin's contrast of colour is ×{:.2} the first visit's: other camera settings, or a change of pigment",
                 1.0 / v
             )
         },
@@ -549,7 +549,9 @@ const NOISE_WARN: f64 = 1.25;
 /// (`tone_vs_baseline`, or its inverse) above which its heights are only
 /// shown: the set is mapped to the baseline's response, which was tested
 /// on pure gammas up to a ratio of 1.22 (BENCHMARKS.md); further off, a
-/// picture style is more than a power.
+/// picture style is more than a power. A lamp off its intensity, which a
+/// power read alone takes for a tone curve (one lamp ×1.05 read ×1.13),
+/// is told apart by [`crate::depth::tone::against`] and not mapped.
 const TONE_WARN: f64 = 1.3;
 
 /// Room light in a photometric set's shadows beyond the baseline set's

@@ -197,7 +197,7 @@ fn a_photometric_set_far_off_the_first_tone_curve_or_room_light_warns_for_every_
         let q = m(&[("albedo_contrast_vs_baseline", far)]);
         assert_eq!((q.status, q.scope), (Verdict::Warn, Scope::All), "{far}");
         assert!(
-            q.reasons[0].contains("cannot be checked"),
+            q.reasons[0].contains("cannot be read from it"),
             "{:?}",
             q.reasons
         );
