@@ -58,6 +58,11 @@ pub struct Case {
     /// Odd but not fatal findings (an empty session folder, an unlikely
     /// date), one sentence each naming the file or folder.
     pub warnings: Vec<String>,
+    /// Those about the visits' dates (one in the future or before 2000, a
+    /// photo taken on another day than its folder's name), naming the
+    /// folder or file within the case: metrics.json and the report carry
+    /// them.
+    pub date_warnings: Vec<String>,
 }
 
 /// One visit.
@@ -82,6 +87,9 @@ pub struct Capture {
     pub kind: CaptureKind,
     /// The file (or folder for a photometric set).
     pub path: PathBuf,
+    /// A photo's EXIF capture date where it names another day than its
+    /// session folder's name.
+    pub taken: Option<Date>,
 }
 
 /// What a capture holds.
@@ -325,7 +333,7 @@ pub fn read_case(root: &Path) -> Result<Case> {
         Manifest::default()
     };
     check_manifest(&manifest_path, &manifest)?;
-    let mut warnings = Vec::new();
+    let (mut warnings, mut dated) = (Vec::new(), Vec::new());
     let mut empty = Vec::new();
 
     let mut sessions: Vec<Session> = Vec::new();
@@ -346,7 +354,7 @@ pub fn read_case(root: &Path) -> Result<Case> {
             continue;
         }
         check_inside(&real_root, &entry)?;
-        let captures = read_session(&entry, &real_root, &mut warnings)?;
+        let mut captures = read_session(&entry, &real_root, &mut warnings)?;
         if captures.is_empty() {
             empty.push(name);
             warnings.push(format!(
@@ -356,7 +364,10 @@ pub fn read_case(root: &Path) -> Result<Case> {
             continue;
         }
         let date = match Date::parse(&name) {
-            Some(d) => d,
+            Some(d) => {
+                dated.extend(checks::taken_apart(&mut captures, d, &name));
+                d
+            }
             None => exif_date(&entry, &captures)?,
         };
         if let Some(other) = sessions.iter().find(|s| s.date == date) {
@@ -408,7 +419,8 @@ pub fn read_case(root: &Path) -> Result<Case> {
             ));
         }
     }
-    warnings.extend(date_warnings(&sessions, today()));
+    dated.extend(date_warnings(&sessions, today()));
+    warnings.extend(dated.iter().cloned());
     warnings.extend(layout_warnings(&manifest_path, &manifest, &sessions));
     for date in manifest.notes.keys() {
         if !sessions.iter().any(|s| s.date == *date) {
@@ -439,6 +451,7 @@ pub fn read_case(root: &Path) -> Result<Case> {
         views: manifest.view,
         notes: manifest.notes,
         warnings,
+        date_warnings: dated,
     })
 }
 
@@ -559,6 +572,7 @@ fn read_session(dir: &Path, real_root: &Path, warnings: &mut Vec<String>) -> Res
                     repeat: 1,
                     kind: CaptureKind::Photometric(set),
                     path,
+                    taken: None,
                 });
             }
             continue;
@@ -592,6 +606,7 @@ fn read_session(dir: &Path, real_root: &Path, warnings: &mut Vec<String>) -> Res
                 repeat: 1,
                 kind: CaptureKind::Height(sidecar),
                 path,
+                taken: None,
             });
             continue;
         }
@@ -607,6 +622,7 @@ fn read_session(dir: &Path, real_root: &Path, warnings: &mut Vec<String>) -> Res
             repeat,
             kind: CaptureKind::Photo,
             path,
+            taken: None,
         });
     }
     // by the kind's name, so inputs_sha256 keeps its order (height maps

@@ -317,7 +317,10 @@ fn series_claims(s: &Series, naming: Naming) -> Vec<Claim> {
     let Some(first) = s.sessions.first() else {
         return Vec::new();
     };
-    if !first.is_comparable() {
+    // a first capture in the days after a session is the skin's reaction,
+    // not its state: "Redness: 67% lower" of such a reference was the
+    // reaction settling (the same skin from a calm first visit: −37 %)
+    if !first.is_comparable() || s.acute_first().is_some() {
         return Vec::new();
     }
     let photo = s.kind == Kind::Photo;

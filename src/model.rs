@@ -47,6 +47,9 @@ pub struct Analysis {
     /// `[notes]` of case.toml: what happened at a visit, by its date.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub notes: BTreeMap<Date, String>,
+    /// Warnings about the visits' dates ([`crate::case::Case::date_warnings`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub date_warnings: Vec<String>,
     /// What the client is told: one claim per view, kind and topic.
     pub claims: Vec<Claim>,
     /// One series per (view, capture kind).
@@ -91,6 +94,14 @@ impl Series {
         self.sessions
             .first()
             .filter(|x| x.quality.status == crate::quality::Verdict::Reject)
+    }
+
+    /// The first capture, where it was taken 1–3 days after a session (the
+    /// skin still red and swollen from it): it cannot be the reference,
+    /// and no claim compares a later capture with it.
+    #[must_use]
+    pub fn acute_first(&self) -> Option<&SessionResult> {
+        self.sessions.first().filter(|x| x.timeline.acute_window)
     }
 }
 

@@ -146,6 +146,7 @@ pub fn analyze(case_dir: &Path, out_dir: &Path, opts: &AnalyzeOptions) -> Result
         treatments_assumed: case.treatments_assumed,
         inputs_sha256,
         notes: case.notes.clone(),
+        date_warnings: case.date_warnings.clone(),
         claims: claims::claims(&series, case.sessions[0].date),
         series,
     };

@@ -154,6 +154,28 @@ pub fn timeline(date: Date, baseline: Date, treatments: &[Date]) -> Timeline {
     }
 }
 
+/// [`timeline`] of a capture filed under `date` and taken on `taken` (its
+/// EXIF date, where that names another day): the folder's, unless the
+/// capture was taken in the days after a session and the folder's date is
+/// not: then those days since it, and the acute window.
+#[must_use]
+pub fn timeline_taken(
+    date: Date,
+    taken: Option<Date>,
+    baseline: Date,
+    treatments: &[Date],
+) -> Timeline {
+    let filed = timeline(date, baseline, treatments);
+    match taken.map(|t| timeline(t, baseline, treatments)) {
+        Some(t) if t.acute_window && !filed.acute_window => Timeline {
+            days_since_treatment: t.days_since_treatment,
+            acute_window: true,
+            ..filed
+        },
+        _ => filed,
+    }
+}
+
 /// The comparison of one value with the baseline's (metrics.json writes
 /// the first four fields beside the value).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -386,6 +408,33 @@ mod tests {
         let with_capture = change(10.0, 0.4, 8.0, 0.3, Better::Lower, 1.0);
         assert!((with_capture.mdc95 - 1.96 * 2f64.sqrt() * 1.125f64.sqrt()).abs() < 1e-12);
         assert!(!with_capture.beyond_noise);
+    }
+
+    #[test]
+    fn a_photo_taken_after_a_session_but_filed_under_it_is_acute() {
+        let d = |s: &str| Date::parse(s).unwrap();
+        let (base, t) = (d("2026-01-12"), [d("2026-01-12"), d("2026-02-09")]);
+        // filed on the session's day, taken the day after
+        let at = timeline_taken(d("2026-02-09"), Some(d("2026-02-10")), base, &t);
+        assert!(at.acute_window);
+        assert_eq!(at.days_since_treatment, Some(1));
+        assert_eq!(at.days, 28, "the visit keeps its folder's date");
+        // filed two months on, taken the day after a session
+        let at = timeline_taken(d("2026-04-13"), Some(d("2026-02-10")), base, &t);
+        assert!(at.acute_window);
+        // taken on another calm day, or no date: the folder's timeline
+        let calm = timeline(d("2026-04-13"), base, &t);
+        assert_eq!(
+            timeline_taken(d("2026-04-13"), Some(d("2026-03-20")), base, &t),
+            calm
+        );
+        assert_eq!(timeline_taken(d("2026-04-13"), None, base, &t), calm);
+        // an acute folder date stays acute whatever the photo says
+        let acute = timeline(d("2026-02-11"), base, &t);
+        assert_eq!(
+            timeline_taken(d("2026-02-11"), Some(d("2026-03-20")), base, &t),
+            acute
+        );
     }
 
     #[test]

@@ -1084,3 +1084,74 @@ fn without_a_control_region_an_acute_photo_is_not_said_to_be_red() {
     assert!(report.contains("taken 2 days after a session: the skin is then still reacting"));
     assert!(!report.contains("redness then is expected"));
 }
+
+/// A first visit two days after a session (treatments recorded from before
+/// the case's first photo) shows the skin's reaction, not its state: it is
+/// no reference, so no claim is made and the client is told why. Measured
+/// from such a photo, the redness of a course read "67% lower" where the
+/// same skin from a calm first visit read −37 %.
+#[test]
+fn an_acute_first_visit_is_no_reference_for_any_claim() {
+    let t = tempdir();
+    let case = t.path().join("case");
+    let dates = phantom(&case, 6, 3);
+    let first = skintrack::date::Date::parse(&dates[0]).unwrap();
+    let claims_of = |out: &str| {
+        let out_dir = t.path().join(out);
+        let run = analyze(&case, &out_dir, None);
+        assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+        let j: Json =
+            serde_json::from_slice(&std::fs::read(out_dir.join("metrics.json")).unwrap()).unwrap();
+        let report = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
+        (j, report)
+    };
+    // a calm first visit: the course's changes are claimed
+    let (calm, calm_report) = claims_of("calm");
+    assert!(!calm["claims"].as_array().unwrap().is_empty());
+    assert!(calm_report.contains("Improvement since the first visit"));
+    set_treatments(
+        &case,
+        &format!("[\"{}\", \"{}\"]", first.plus_days(-2), dates[1]),
+    );
+    let (j, report) = claims_of("acute");
+    let first_session = &j["series"][0]["sessions"][0];
+    assert_eq!(first_session["acute_window"], true, "{first_session}");
+    assert_eq!(j["claims"], Json::Array(Vec::new()));
+    assert!(
+        report.contains(&format!(
+            "The first photo, of {}, was taken 2 days after a session",
+            human(&dates[0])
+        )),
+        "the client is not told why"
+    );
+    assert!(report.contains("it cannot be the reference"));
+    // nor is a chart of improvement since it drawn
+    assert!(
+        !report.contains("Improvement since the first visit"),
+        "an improvement chart from the acute photo"
+    );
+}
+
+/// A visit dated in the future (a typo in a folder name, a camera clock
+/// never set) is said in metrics.json and the report's practitioner
+/// section, not only on stderr: `batch` keeps no stderr.
+#[test]
+fn a_visit_dated_in_the_future_is_said_in_the_outputs() {
+    let t = tempdir();
+    let case = t.path().join("case");
+    let dates = phantom(&case, 6, 2);
+    std::fs::rename(case.join(&dates[1]), case.join("2099-05-11")).unwrap();
+    let out_dir = t.path().join("out");
+    let run = analyze(&case, &out_dir, None);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let j: Json =
+        serde_json::from_slice(&std::fs::read(out_dir.join("metrics.json")).unwrap()).unwrap();
+    let said = j["date_warnings"].to_string();
+    assert!(
+        said.contains("2099-05-11: dated 2099-05-11 (in the future)"),
+        "{said}"
+    );
+    let report = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
+    assert!(report.contains("Dates to check"));
+    assert!(report.contains("(in the future)"));
+}

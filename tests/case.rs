@@ -119,6 +119,35 @@ fn exif_dates_a_session_folder_without_a_date_name() {
     assert_eq!(case.sessions[0].date.to_string(), "2024-01-15");
 }
 
+/// A photo whose EXIF capture date names another day than its folder is
+/// warned about and keeps that date beside the folder's (a photo taken the
+/// day after a session, filed under it, is in the skin's reaction to it:
+/// `trend::timeline_taken`); one taken on its folder's day is not.
+/// exif_gps.jpg was taken on 2024:01:15.
+#[test]
+fn a_photo_taken_on_another_day_than_its_folder_is_warned_about() {
+    let t = tempdir();
+    for (dir, view) in [("2024-01-14", "cheek"), ("2024-01-15", "chin")] {
+        std::fs::create_dir_all(t.path().join(dir)).unwrap();
+        std::fs::copy(
+            data("bad_inputs/exif_gps.jpg"),
+            t.path().join(format!("{dir}/{view}.jpg")),
+        )
+        .unwrap();
+    }
+    let case = read_case(t.path()).unwrap();
+    let taken = |k: usize| case.sessions[k].captures[0].taken.map(|d| d.to_string());
+    assert_eq!(taken(0).as_deref(), Some("2024-01-15"));
+    assert_eq!(taken(1), None);
+    assert_eq!(case.date_warnings.len(), 1, "{:?}", case.date_warnings);
+    let w = &case.date_warnings[0];
+    assert!(
+        w.starts_with("2024-01-14/cheek.jpg: taken on 2024-01-15"),
+        "{w}"
+    );
+    assert!(case.warnings.contains(w));
+}
+
 /// DESIGN.md: a session folder not named by a date takes its photos' EXIF
 /// DateTimeOriginal; with neither, the case is rejected (exit 2) naming the
 /// folder. exif_ifd_loop.jpg has a damaged IFD0 and no DateTimeOriginal at

@@ -196,6 +196,42 @@ pub(super) fn today() -> Option<Date> {
     Some(Date::new(1970, 1, 1)?.plus_days(i64::try_from(secs / 86_400).ok()?))
 }
 
+/// Reads the EXIF capture date of each photo of a session folder named by
+/// its `date`, keeping the dates that name another day in
+/// [`super::Capture::taken`], and a warning for each (`dir_name` the
+/// folder's name): a photo taken the day after a session and filed under
+/// it is in the days of the skin's reaction, which the folder's date hides
+/// ("Redness: 73% higher" of such a photo). The folder's date stays the
+/// visit's.
+pub(super) fn taken_apart(
+    captures: &mut [super::Capture],
+    date: Date,
+    dir_name: &str,
+) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for c in captures
+        .iter_mut()
+        .filter(|c| matches!(c.kind, super::CaptureKind::Photo))
+    {
+        let Ok(Some(taken)) = crate::ingest::read_date_taken(&c.path) else {
+            continue;
+        };
+        if taken == date {
+            continue;
+        }
+        c.taken = Some(taken);
+        let file = c
+            .path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        warnings.push(format!(
+            "{dir_name}/{file}: taken on {taken} (its EXIF capture date), not on {date} (its folder's name); the visit keeps the folder's date, but a photo taken 1–3 days after a session is treated as taken in the skin's reaction to it; check the folder name or the camera's clock"
+        ));
+    }
+    warnings
+}
+
 /// A warning for each session dated before 2000 or after `today`: a typo
 /// in a folder name or a camera clock never set (the earliest becomes the
 /// baseline).
@@ -213,7 +249,10 @@ pub(super) fn date_warnings(sessions: &[Session], today: Option<Date>) -> Vec<St
             };
             Some(format!(
                 "{}: dated {} ({why}); check the folder name or the camera's clock",
-                s.dir.display(),
+                s.dir.file_name().map_or_else(
+                    || s.dir.display().to_string(),
+                    |n| n.to_string_lossy().into_owned()
+                ),
                 s.date
             ))
         })

@@ -553,7 +553,12 @@ pub(super) fn measure_series(
         );
         sessions.push(MeasuredSession {
             date: it.date,
-            timeline: trend::timeline(it.date, case.sessions[0].date, &case.treatments),
+            timeline: trend::timeline_taken(
+                it.date,
+                it.capture.taken,
+                case.sessions[0].date,
+                &case.treatments,
+            ),
             source: case.relative(&it.capture.path),
             repeats: ks[1..]
                 .iter()

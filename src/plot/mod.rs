@@ -429,6 +429,10 @@ type OverviewLine = (String, Vec<(f64, f64, bool)>);
 /// (of its twin over the control region where a claim reads that).
 fn improvement_lines(s: &Series) -> Vec<OverviewLine> {
     let mut out = Vec::new();
+    // a first capture in the skin's reaction to a session is no reference
+    if s.acute_first().is_some() {
+        return out;
+    }
     for info in catalog::METRICS
         .iter()
         .filter(|m| m.headline && m.better != Better::None)
