@@ -1099,13 +1099,19 @@ fn scars_that_level_out_are_claimed_not_taken_for_a_wrong_scale() {
             image::Luma([(30_000.0 + um / 0.05).round() as u16])
         })
     };
-    for (date, share) in [("2026-01-12", 1.0), ("2026-02-10", 0.35)] {
+    // the third visit: the first's map with its scale typed twice too
+    // large (0.1 for 0.05), which a limit of 2 let through (read 1.99999)
+    for (date, share, level) in [
+        ("2026-01-12", 1.0, 0.05),
+        ("2026-02-10", 0.35, 0.05),
+        ("2026-03-10", 1.0, 0.1),
+    ] {
         let dir = case.join(date);
         std::fs::create_dir_all(&dir).unwrap();
         map(share).save(dir.join("cheek.height.png")).unwrap();
         std::fs::write(
             dir.join("cheek.height.toml"),
-            "um_per_level = 0.05\nmm_per_px = 0.04\n",
+            format!("um_per_level = {level}\nmm_per_px = 0.04\n"),
         )
         .unwrap();
     }
@@ -1118,6 +1124,8 @@ fn scars_that_level_out_are_claimed_not_taken_for_a_wrong_scale() {
     assert_eq!(q["status"], "ok", "{q}");
     let relief = q["measures"]["relief_vs_baseline"].as_f64().unwrap();
     assert!((relief - 1.0).abs() < 0.1, "{relief}");
+    let typo = &sessions[2]["quality"];
+    assert_eq!(typo["status"], "warn", "{typo}");
     let claim = j["claims"]
         .as_array()
         .unwrap()

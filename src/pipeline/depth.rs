@@ -39,6 +39,9 @@ struct Read {
     response: Option<tone::Baseline>,
     /// A follow-up set's lamps against the baseline's, where they moved.
     lamps: Option<Vec<f64>>,
+    /// Where they moved, how much better another power fits
+    /// ([`tone::Reading::beyond_lamps`]).
+    beyond_lamps: Option<f64>,
     ambient: Option<f64>,
     /// The spread of the set's log albedo ([`tone::albedo_spread`]).
     albedo_spread: Option<f64>,
@@ -97,6 +100,7 @@ pub(super) fn measure_series(
                     tone: None,
                     response: None,
                     lamps: None,
+                    beyond_lamps: None,
                     ambient: None,
                     albedo_spread: None,
                 }
@@ -123,6 +127,7 @@ pub(super) fn measure_series(
                 // scars' depth), and where a lamp's direction moved rather
                 // than its brightness, its factor undone read the scars
                 // 3 % deeper
+                let beyond_lamps = reading.as_ref().and_then(|r| r.beyond_lamps);
                 let lamps = reading.and_then(|r| r.lamps);
                 let base_tone = base.map(|b| b.beta);
                 if let Some(power) = base_tone.zip(tone).and_then(|(b, n)| tone::power_to(b, n)) {
@@ -138,6 +143,7 @@ pub(super) fn measure_series(
                     tone,
                     response,
                     lamps,
+                    beyond_lamps,
                     ambient,
                     albedo_spread: tone::albedo_spread(&normals.albedo),
                 }
@@ -167,6 +173,7 @@ pub(super) fn measure_series(
             tone,
             ambient: r.ambient.zip(base.ambient).map(|(now, then)| now - then),
             lamps: tone::lamps_apart(r.lamps.as_deref()),
+            beyond_lamps: r.beyond_lamps,
             // where the tone cannot be read, the albedo's contrast is left
             albedo_contrast: match tone {
                 Some(_) => None,

@@ -614,6 +614,10 @@ pub struct SetVsBaseline {
     /// way, by which a lamp's light differs from the baseline set's
     /// (`lamps_vs_baseline`).
     pub lamps: Option<f64>,
+    /// Where the lamps moved, how much better a power other than the
+    /// baseline's fits with the lamps' factors free (`tone_beyond_lamps`):
+    /// a tone curve changed as well.
+    pub beyond_lamps: Option<f64>,
     /// Where the tone cannot be read from either set (lamps at one
     /// elevation), the spread of the log albedo over the baseline's
     /// (`albedo_contrast_vs_baseline`): a changed tone curve scales it.
@@ -643,6 +647,9 @@ pub fn of_surface(reg: &Registration, set: SetVsBaseline) -> Quality {
     }
     if let Some(l) = set.lamps {
         measures.insert("lamps_vs_baseline".to_string(), l);
+    }
+    if let Some(b) = set.beyond_lamps {
+        measures.insert("tone_beyond_lamps".to_string(), b);
     }
     if let Some(c) = set.albedo_contrast {
         measures.insert("albedo_contrast_vs_baseline".to_string(), c);

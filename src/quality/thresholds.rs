@@ -117,7 +117,7 @@ fn pct(v: f64) -> String {
 /// balance, vignetting, JPEG quality 60–95, sensor noise) stays below every
 /// warn limit; the hard failures (over 30% clipped, blur σ ≥ 2.5 px) pass a
 /// reject limit. BENCHMARKS.md gives the values measured on the generator.
-const THRESHOLDS: [Threshold; 25] = [
+const THRESHOLDS: [Threshold; 26] = [
     Threshold {
         measure: "clipped_fraction",
         side: Side::Above,
@@ -389,13 +389,28 @@ const THRESHOLDS: [Threshold; 25] = [
         same_problem_as: None,
     },
     Threshold {
+        measure: "tone_beyond_lamps",
+        side: Side::Above,
+        warn: TONE_BEYOND_LAMPS_WARN,
+        reject: f64::INFINITY,
+        problem: |v| {
+            format!(
+                "a photometric set whose lamps moved since the first visit, and whose response to light seems to have changed as well (another tone curve fits it ×{v:.3} better)"
+            )
+        },
+        advice: "check that every lamp works at the first visit's brightness and distance, and keep the camera's picture settings (or save linear or RAW images) the same at every visit",
+        short: TONE_SHORT,
+        scope: Scope::All,
+        same_problem_as: None,
+    },
+    Threshold {
         measure: "relief_vs_baseline",
         side: Side::Above,
         warn: RELIEF_WARN,
         reject: f64::INFINITY,
         problem: |v| {
             format!(
-                "its relief is ×{v:.1} the first visit's over the whole region, more than skin changes between visits (a height scale or lights that differ)"
+                "its relief beside the scars is ×{v:.1} the first visit's, more than skin changes between visits (a height scale or lights that differ)"
             )
         },
         advice: RELIEF_ADVICE,
@@ -410,7 +425,7 @@ const THRESHOLDS: [Threshold; 25] = [
         reject: f64::INFINITY,
         problem: |v| {
             format!(
-                "its relief is ×{:.2} the first visit's over the whole region, more than skin changes between visits (a height scale or lights that differ)",
+                "its relief beside the scars is ×{:.2} the first visit's, more than skin changes between visits (a height scale or lights that differ)",
                 1.0 / v
             )
         },
@@ -554,6 +569,16 @@ const NOISE_WARN: f64 = 1.25;
 /// is told apart by [`crate::depth::tone::against`] and not mapped.
 const TONE_WARN: f64 = 1.3;
 
+/// Where a photometric set's lamps moved ([`crate::depth::tone::against`]),
+/// how much better another power fits it with the lamps' factors free
+/// (`tone_beyond_lamps`) above which its heights are only shown: its tone
+/// curve changed too, and by how much is too uncertain to map by (taken as
+/// the power, a lamp ×1.10 with a gamma of 1.8 read "7% shallower"; taken
+/// for the lamps alone, "Scar depth: 17% deeper" of unchanged skin). On
+/// the held-out trials' sets: lamps moved alone 0.9996–1.0011, a lamp
+/// turned 2–10° 1.0007–1.0101, a gamma of 1.5–1.8 besides 1.017–1.069.
+const TONE_BEYOND_LAMPS_WARN: f64 = 1.015;
+
 /// Room light in a photometric set's shadows beyond the baseline set's
 /// (`ambient_vs_baseline`, either way, as a share of the lamps' light)
 /// above which its heights are only shown: on sets drawn by other code, 1 %
@@ -572,13 +597,16 @@ const ALBEDO_CONTRAST_WARN: f64 = 1.1;
 
 /// What to do about a photometric set under another tone curve.
 /// A 3D capture's relief (root mean square depth below the form over the
-/// common region) over the baseline's (`relief_vs_baseline`, either way)
-/// above which its heights are only shown: a treatment that halves every
-/// scar leaves the skin's own relief between them, and the phantoms'
-/// courses move it 0.6–1; a height scale typed a decimal place off
-/// (`um_per_level = 0.5` for 0.05) moves it by 10, and ×4 on a course
-/// whose scars shrank read 2.88 (3 let it claim "188% deeper").
-const RELIEF_WARN: f64 = 2.0;
+/// common region, beside the baseline's scars) over the baseline's
+/// (`relief_vs_baseline`, either way) above which its heights are only
+/// shown: a treatment that levels the scars leaves the skin's own relief
+/// between them, and the phantoms' courses move it 0.6–1; a height scale
+/// typed a decimal place off (`um_per_level = 0.5` for 0.05) moves it by
+/// 10, and ×4 on a course whose scars shrank read 2.88 (3 let it claim
+/// "188% deeper"). A scale twice or half the baseline's read 1.99999 and
+/// 0.50001, inside a limit of 2, and claimed "Scar depth: 100% deeper";
+/// pores made 80–90 % shallower read 0.51–0.52.
+const RELIEF_WARN: f64 = 1.8;
 /// What to do about a relief out of scale.
 const RELIEF_ADVICE: &str = "check the height map's scale (um_per_level in VIEW.height.toml) or the set's lights against the first visit's";
 /// A relief out of scale, in a client's words.

@@ -182,6 +182,15 @@ fn a_photometric_set_far_off_the_first_tone_curve_or_room_light_warns_for_every_
         );
         assert_eq!(q.short_reason(), Some("taken with other camera settings"));
     }
+    // lamps that moved, and another tone curve besides
+    assert_eq!(m(&[("tone_beyond_lamps", 1.01)]).status, Verdict::Ok);
+    let both = m(&[("tone_beyond_lamps", 1.03)]);
+    assert_eq!((both.status, both.scope), (Verdict::Warn, Scope::All));
+    assert!(
+        both.reasons[0].contains("lamps moved"),
+        "{:?}",
+        both.reasons
+    );
     // room light in the shadows, either set
     assert_eq!(m(&[("ambient_vs_baseline", 0.01)]).status, Verdict::Ok);
     assert_eq!(m(&[("ambient_vs_baseline", -0.01)]).status, Verdict::Ok);
