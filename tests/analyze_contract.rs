@@ -1155,3 +1155,41 @@ fn a_visit_dated_in_the_future_is_said_in_the_outputs() {
     assert!(report.contains("Dates to check"));
     assert!(report.contains("(in the future)"));
 }
+
+/// A repeat photo taken the day after a session, filed under the session's
+/// folder, makes the visit acute: averaged in, a redder next-day repeat
+/// read "Redness: no change" where the course had brought it down 37 %.
+/// exif_gps.jpg was taken on 2024:01:15; valid_small.jpg has no date.
+#[test]
+fn a_repeat_taken_the_day_after_a_session_makes_its_visit_acute() {
+    let t = tempdir();
+    let case = t.path().join("case");
+    let data = |name: &str| common::data(&format!("bad_inputs/{name}"));
+    for (file, src) in [
+        ("2024-01-01/cheek.jpg", "valid_small.jpg"),
+        ("2024-01-14/cheek.jpg", "valid_small.jpg"),
+        ("2024-01-14/cheek.r2.jpg", "exif_gps.jpg"),
+    ] {
+        let to = case.join(file);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(data(src), to).unwrap();
+    }
+    std::fs::write(
+        case.join("case.toml"),
+        "treatments = [\"2024-01-01\", \"2024-01-14\"]\n",
+    )
+    .unwrap();
+    let out_dir = t.path().join("out");
+    let run = analyze(&case, &out_dir, None);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let j: Json =
+        serde_json::from_slice(&std::fs::read(out_dir.join("metrics.json")).unwrap()).unwrap();
+    let visit = &j["series"][0]["sessions"][1];
+    assert_eq!(visit["acute_window"], true, "{visit}");
+    assert_eq!(visit["days_since_treatment"], 1);
+    assert!(
+        j["date_warnings"]
+            .to_string()
+            .contains("2024-01-14/cheek.r2.jpg: taken on 2024-01-15")
+    );
+}

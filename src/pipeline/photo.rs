@@ -553,12 +553,7 @@ pub(super) fn measure_series(
         );
         sessions.push(MeasuredSession {
             date: it.date,
-            timeline: trend::timeline_taken(
-                it.date,
-                it.capture.taken,
-                case.sessions[0].date,
-                &case.treatments,
-            ),
+            timeline: session_timeline(case, it, ks[1..].iter().map(|&k| &items[k])),
             source: case.relative(&it.capture.path),
             repeats: ks[1..]
                 .iter()
@@ -583,6 +578,31 @@ pub(super) fn measure_series(
         preview_note: None,
         regions_figure: Some(regions_figure),
     })
+}
+
+/// The timeline of a session from its `source` photo and its `repeats`:
+/// the folder's date, unless a photo's own EXIF date puts it 1–3 days
+/// after a session ([`trend::timeline_taken`]); a redder next-day repeat
+/// averaged into a calm visit read "Redness: no change" where the course
+/// had brought it down 37 %.
+fn session_timeline<'a>(
+    case: &crate::case::Case,
+    source: &Item<'_>,
+    repeats: impl Iterator<Item = &'a Item<'a>>,
+) -> trend::Timeline {
+    let at = |it: &Item<'_>| {
+        trend::timeline_taken(
+            it.date,
+            it.capture.taken,
+            case.sessions[0].date,
+            &case.treatments,
+        )
+    };
+    let first = at(source);
+    if first.acute_window {
+        return first;
+    }
+    repeats.map(at).find(|t| t.acute_window).unwrap_or(first)
 }
 
 /// The values of the session of captures `ks`: the measured ones'
