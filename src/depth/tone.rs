@@ -158,8 +158,8 @@ pub fn against(
         // (`tone_beyond_lamps`): taken for the lamps alone, the first read
         // "Scar depth: 17% deeper" of unchanged skin
         let beyond = fit
-            .best_free_power()
-            .map(|(_, least)| (free + MISFIT_FLOOR) / (least + MISFIT_FLOOR));
+            .least_free_misfit()
+            .map(|least| (free + MISFIT_FLOOR) / (least + MISFIT_FLOOR));
         return Some(Reading {
             beta: base.beta,
             lamps: Some(lamps),
@@ -240,14 +240,13 @@ impl Fit {
             .collect()
     }
 
-    /// The median misfit of the pixels once `beta` is undone, each lamp's
-    /// light multiplied by `factors`, scaled by the power tried (noise
-    /// shrinks by it: scaled back, its floor is flat).
-    fn misfit_with(&self, beta: f64, factors: &[f64]) -> f64 {
+    /// The median misfit of the pixels `linear` ([`Fit::linear`] of
+    /// `beta`), each lamp's light multiplied by `factors`, scaled by the
+    /// power tried (noise shrinks by it: scaled back, its floor is flat).
+    fn misfit_with(&self, linear: &[f64], beta: f64, factors: &[f64]) -> f64 {
         let k = self.lights.len();
         let mut x = vec![0.0f64; k];
-        let mut misfits: Vec<f64> = self
-            .linear(beta)
+        let mut misfits: Vec<f64> = linear
             .chunks_exact(k)
             .map(|pixel| {
                 for ((xi, &v), f) in x.iter_mut().zip(pixel).zip(factors) {
@@ -261,14 +260,15 @@ impl Fit {
 
     /// [`Fit::misfit_with`] the lamps as their intensities say.
     fn misfit(&self, beta: f64) -> f64 {
-        self.misfit_with(beta, &vec![1.0; self.lights.len()])
+        self.misfit_with(&self.linear(beta), beta, &vec![1.0; self.lights.len()])
     }
 
     /// [`Fit::misfit_with`] the lamps' factors that fit best at `beta`
     /// ([`lamp_factors`]), and those factors.
     fn free_misfit(&self, beta: f64) -> (f64, Vec<f64>) {
-        let factors = lamp_factors(&self.linear(beta), &self.lights, &self.pinv);
-        (self.misfit_with(beta, &factors), factors)
+        let linear = self.linear(beta);
+        let factors = lamp_factors(&linear, &self.lights, &self.pinv);
+        (self.misfit_with(&linear, beta, &factors), factors)
     }
 
     /// The power of least misfit over the grid, refined by a parabola;
@@ -286,36 +286,27 @@ impl Fit {
         if !clear || !curve[best].is_finite() {
             return None;
         }
-        Some(vertex(&curve, best))
+        if best == 0 || best == STEPS - 1 {
+            return Some(LOWEST + STEP * best as f64);
+        }
+        // the parabola through the best and its neighbours
+        let (y0, y1, y2) = (curve[best - 1], curve[best], curve[best + 1]);
+        let bend = y0 - 2.0 * y1 + y2;
+        let offset = if bend > 0.0 {
+            0.5 * (y0 - y2) / bend
+        } else {
+            0.0
+        };
+        Some(LOWEST + STEP * (best as f64 + offset))
     }
 
-    /// The power of least misfit with the lamps' factors free at each
-    /// power tried, and that misfit.
-    fn best_free_power(&self) -> Option<(f64, f64)> {
-        let curve: Vec<f64> = (0..STEPS)
+    /// The least misfit with the lamps' factors free at each power tried.
+    fn least_free_misfit(&self) -> Option<f64> {
+        (0..STEPS)
             .map(|step| self.free_misfit(LOWEST + STEP * step as f64).0)
-            .collect();
-        let best = (0..STEPS).min_by(|&a, &b| curve[a].total_cmp(&curve[b]))?;
-        curve[best]
-            .is_finite()
-            .then(|| (vertex(&curve, best), curve[best]))
+            .min_by(f64::total_cmp)
+            .filter(|m| m.is_finite())
     }
-}
-
-/// The power at the vertex of the parabola through `curve`'s least value
-/// (index `best`) and its neighbours; the grid's end where it is there.
-fn vertex(curve: &[f64], best: usize) -> f64 {
-    if best == 0 || best + 1 >= curve.len() {
-        return LOWEST + STEP * best as f64;
-    }
-    let (y0, y1, y2) = (curve[best - 1], curve[best], curve[best + 1]);
-    let bend = y0 - 2.0 * y1 + y2;
-    let offset = if bend > 0.0 {
-        0.5 * (y0 - y2) / bend
-    } else {
-        0.0
-    };
-    LOWEST + STEP * (best as f64 + offset)
 }
 
 /// Per-lamp factors `h` that bring the pixels' intensities (`linear`, K a

@@ -37,8 +37,9 @@ struct Read {
     tone: Option<f64>,
     /// The baseline set's response, against which follow-ups are read.
     response: Option<tone::Baseline>,
-    /// A follow-up set's lamps against the baseline's, where they moved.
-    lamps: Option<Vec<f64>>,
+    /// Where a follow-up set's lamps moved, the most any moved
+    /// ([`tone::lamps_apart`]).
+    lamps: Option<f64>,
     /// Where they moved, how much better another power fits
     /// ([`tone::Reading::beyond_lamps`]).
     beyond_lamps: Option<f64>,
@@ -128,7 +129,7 @@ pub(super) fn measure_series(
                 // than its brightness, its factor undone read the scars
                 // 3 % deeper
                 let beyond_lamps = reading.as_ref().and_then(|r| r.beyond_lamps);
-                let lamps = reading.and_then(|r| r.lamps);
+                let lamps = tone::lamps_apart(reading.and_then(|r| r.lamps).as_deref());
                 let base_tone = base.map(|b| b.beta);
                 if let Some(power) = base_tone.zip(tone).and_then(|(b, n)| tone::power_to(b, n)) {
                     tone::apply(&mut planes, power, intensities);
@@ -172,7 +173,7 @@ pub(super) fn measure_series(
         quality::SetVsBaseline {
             tone,
             ambient: r.ambient.zip(base.ambient).map(|(now, then)| now - then),
-            lamps: tone::lamps_apart(r.lamps.as_deref()),
+            lamps: r.lamps,
             beyond_lamps: r.beyond_lamps,
             // where the tone cannot be read, the albedo's contrast is left
             albedo_contrast: match tone {

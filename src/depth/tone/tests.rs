@@ -64,6 +64,16 @@ fn reads_the_power_of_a_tone_curve_and_maps_a_set_to_another() {
     }
 }
 
+/// [`rendered`] under lamps of the `truth`'s intensities, divided by the
+/// `said` ones: lamps brighter or dimmer than their intensities say.
+fn lamps_off(lights: &[[f64; 3]], beta: f64, truth: &[f64], said: &[f64]) -> Vec<Plane> {
+    rendered(lights, beta, truth)
+        .iter()
+        .zip(truth.iter().zip(said))
+        .map(|(p, (t, s))| p.map(|v| (f64::from(v) * t / s) as f32))
+        .collect()
+}
+
 #[test]
 fn a_lamp_off_its_intensity_is_told_from_a_tone_curve() {
     let l = lights();
@@ -73,12 +83,7 @@ fn a_lamp_off_its_intensity_is_told_from_a_tone_curve() {
     for (lamp, off) in [(1, 1.05), (2, 1.1), (4, 0.9), (6, 1.15)] {
         let mut truth = said;
         truth[lamp] *= off;
-        // rendered with the true intensities, divided by the said ones
-        let set: Vec<Plane> = rendered(&l, 1.0, &truth)
-            .iter()
-            .zip(truth.iter().zip(&said))
-            .map(|(p, (t, s))| p.map(|v| (f64::from(v) * t / s) as f32))
-            .collect();
+        let set = lamps_off(&l, 1.0, &truth, &said);
         let r = against(&set, &l, Some(&said), &base).unwrap();
         assert!(
             (r.beta / base.beta - 1.0).abs() < 0.01,
@@ -99,11 +104,7 @@ fn a_lamp_off_its_intensity_is_told_from_a_tone_curve() {
     for beta in [0.85, 1.2] {
         let mut truth = said;
         truth[2] *= 1.1;
-        let set: Vec<Plane> = rendered(&l, beta, &truth)
-            .iter()
-            .zip(truth.iter().zip(&said))
-            .map(|(p, (t, s))| p.map(|v| (f64::from(v) * t / s) as f32))
-            .collect();
+        let set = lamps_off(&l, beta, &truth, &said);
         let r = against(&set, &l, Some(&said), &base).unwrap();
         assert!(r.lamps.is_some(), "{beta}");
         let beyond = r.beyond_lamps.unwrap();
