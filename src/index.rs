@@ -54,6 +54,9 @@ pub struct CaseDigest {
     pub claims: Vec<ClaimDigest>,
     /// Per view and topic, the comparable sessions' changes.
     pub changes: Vec<TopicChanges>,
+    /// A view's first visit came 1–3 days after a session: nothing is
+    /// compared with it (`Series::acute_first`), so that view has no claim.
+    pub acute_first: bool,
 }
 
 /// One claim of a case's report.
@@ -502,6 +505,10 @@ fn digest(dir: &Path, a: AnalysisJson) -> CaseDigest {
         visits: dates.len(),
         claims: a.claims,
         changes,
+        acute_first: a
+            .series
+            .iter()
+            .any(|s| s.sessions.first().is_some_and(|x| x.acute_window)),
     }
 }
 
@@ -656,6 +663,30 @@ mod tests {
         let csv = outcomes_csv(std::slice::from_ref(&d));
         let row = csv.lines().nth(1).unwrap();
         assert!(row.contains(",,2026-01-12,2026-02-09,,"), "{row}");
+    }
+
+    #[test]
+    fn a_first_visit_in_the_acute_window_is_named_as_why_nothing_is_claimed() {
+        let json = |acute: bool| {
+            format!(
+                r#"{{"case": "c", "treatments": ["2026-01-10", "2026-02-09"], "claims": [],
+                    "series": [{{"view": "cheek", "kind": "photo", "sessions": [
+                      {{"date": "2026-01-12", "acute_window": {acute},
+                        "alignment": {{"status": "ok"}}, "quality": {{"status": "ok"}}}},
+                      {{"date": "2026-03-09", "alignment": {{"status": "ok"}},
+                        "quality": {{"status": "ok"}}}}]}}]}}"#
+            )
+        };
+        let d = digest(Path::new("c"), serde_json::from_str(&json(true)).unwrap());
+        assert!(d.acute_first);
+        let page = page::html(std::slice::from_ref(&d), &[], &[], &[]);
+        assert!(page.contains("after a session: not a reference"), "{page}");
+        assert!(!page.contains("none yet"), "{page}");
+        let d = digest(Path::new("c"), serde_json::from_str(&json(false)).unwrap());
+        assert!(!d.acute_first);
+        let page = page::html(std::slice::from_ref(&d), &[], &[], &[]);
+        assert!(page.contains("none yet"), "{page}");
+        assert!(!page.contains("not a reference"), "{page}");
     }
 
     #[test]

@@ -111,8 +111,12 @@ fn changes(c: &CaseDigest) -> Markup {
             > 1
     };
     html! {
+        @if c.acute_first {
+            // the report's reason, short: that view makes no claim
+            span.small { "first photo taken 1–3 days after a session: not a reference" } br;
+        }
         @if beyond.is_empty() {
-            span.small { "none yet" }
+            @if !c.acute_first { span.small { "none yet" } }
         } @else {
             ul.changes { @for k in &beyond {
                 li title=(k.sentence) {
