@@ -285,6 +285,9 @@ pub struct Fit {
     pub tau_days: f64,
     /// Days to 90 % of the change (τ·ln 10).
     pub days_to_90pct: f64,
+    /// The last fitted visit, days after the baseline: a `days_to_90pct`
+    /// beyond it is the curve's extrapolation, not something seen.
+    pub last_day: f64,
     /// Coefficient of determination.
     pub r2: f64,
 }
@@ -359,6 +362,7 @@ pub fn fit_saturating(points: &[(f64, f64)]) -> Option<Fit> {
                     start: a + b,
                     tau_days: tau,
                     days_to_90pct: tau * 10f64.ln(),
+                    last_day: t_max,
                     r2: 1.0 - sse / ss_tot,
                 },
             ));
@@ -461,6 +465,7 @@ mod tests {
             start: 10.0,
             tau_days: 60.0,
             days_to_90pct: 0.0,
+            last_day: 0.0,
             r2: 1.0,
         };
         let pts: Vec<(f64, f64)> = [0.0, 28.0, 56.0, 84.0, 150.0, 240.0]
@@ -471,6 +476,7 @@ mod tests {
         assert!((f.plateau - 6.0).abs() < 0.05, "{f:?}");
         assert!((f.tau_days - 60.0).abs() < 2.0, "{f:?}");
         assert!((f.days_to_90pct - f.tau_days * 10f64.ln()).abs() < 1e-9);
+        assert_eq!(f.last_day, 240.0);
         assert!(fit_saturating(&pts[..3]).is_none());
         let flat: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, 3.0)).collect();
         assert!(fit_saturating(&flat).is_none());
@@ -495,6 +501,7 @@ mod tests {
             start: 10.0,
             tau_days: 20.0,
             days_to_90pct: 0.0,
+            last_day: 0.0,
             r2: 1.0,
         };
         let pts: Vec<(f64, f64)> = [0.0, 14.0, 28.0, 56.0, 84.0, 112.0]

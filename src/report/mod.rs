@@ -327,7 +327,7 @@ fn practitioner_section(a: &Analysis, plots: &[Plot]) -> Markup {
                                 thead { tr { th { "Metric" } th { "Start" } th { "Plateau" } th { "τ (days)" } th { "Days to 90 %" } th { "R²" } } }
                                 tbody {
                                     @for (id, f) in &s.fits {
-                                        tr { td data-label="Metric" { (id) } td data-label="Start" { (format_value(f.start)) } td data-label="Plateau" { (format_value(f.plateau)) } td data-label="τ (days)" { (format!("{:.0}", f.tau_days)) } td data-label="Days to 90 %" { (format!("{:.0}", f.days_to_90pct)) } td data-label="R²" { (format!("{:.2}", f.r2)) } }
+                                        tr { td data-label="Metric" { (id) } td data-label="Start" { (format_value(f.start)) } td data-label="Plateau" { (format_value(f.plateau)) } td data-label="τ (days)" { (format!("{:.0}", f.tau_days)) } td data-label="Days to 90 %" { (days_to_90(f)) } td data-label="R²" { (format!("{:.2}", f.r2)) } }
                                     }
                                 }
                             }
@@ -406,6 +406,19 @@ fn change_text(c: &crate::trend::Change) -> String {
         Some(p) => format!("{p:+.1} %{star}"),
         None if c.delta > 0.0 => format!("+{}{star}", format_value(c.delta)),
         None => format!("{}{star}", format_value(c.delta)),
+    }
+}
+
+/// A fit's days to 90 % of its change, said to be the curve's
+/// extrapolation where it lies beyond the last visit fitted.
+fn days_to_90(f: &crate::trend::Fit) -> String {
+    if f.days_to_90pct > f.last_day {
+        format!(
+            "{:.0} (extrapolated; last visit day {:.0})",
+            f.days_to_90pct, f.last_day
+        )
+    } else {
+        format!("{:.0}", f.days_to_90pct)
     }
 }
 
@@ -516,5 +529,22 @@ mod tests {
         assert_eq!(change_text(&c(None, 0.0041, false)), "+4.10e-3");
         assert_eq!(change_text(&c(None, 0.827, true)), "+0.827 *");
         assert_eq!(change_text(&c(None, -0.0219, false)), "-0.022");
+    }
+
+    #[test]
+    fn days_to_90_percent_past_the_last_visit_are_an_extrapolation() {
+        let fit = |tau_days: f64, last_day: f64| crate::trend::Fit {
+            plateau: 1.0,
+            start: 2.0,
+            tau_days,
+            days_to_90pct: tau_days * 10f64.ln(),
+            last_day,
+            r2: 0.9,
+        };
+        assert_eq!(days_to_90(&fit(20.0, 112.0)), "46");
+        assert_eq!(
+            days_to_90(&fit(100.0, 112.0)),
+            "230 (extrapolated; last visit day 112)"
+        );
     }
 }
