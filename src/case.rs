@@ -752,17 +752,10 @@ fn read_set_within(dir: &Path, real_root: &Path) -> Result<PhotometricSet> {
 /// The date of a session folder not named by a date: the EXIF capture date
 /// its photos agree on.
 fn exif_date(dir: &Path, captures: &[Capture]) -> Result<Date> {
-    let mut dates = Vec::new();
-    for c in captures
-        .iter()
-        .filter(|c| matches!(c.kind, CaptureKind::Photo))
-    {
-        // a photo that cannot be read has no date to give; it is left out
-        // with its reason when the visit is analysed
-        if let Ok(Some(d)) = ingest::read_date_taken(&c.path) {
-            dates.push(d);
-        }
-    }
+    let mut dates: Vec<Date> = checks::dates_taken(captures)
+        .into_iter()
+        .flatten()
+        .collect();
     dates.sort();
     dates.dedup();
     match dates.as_slice() {

@@ -196,6 +196,20 @@ pub(super) fn today() -> Option<Date> {
     Some(Date::new(1970, 1, 1)?.plus_days(i64::try_from(secs / 86_400).ok()?))
 }
 
+/// The EXIF capture date of each of `captures` that is a photo and has
+/// one, in their order (`None` for the others). A photo that cannot be read
+/// has no date to give; it is left out with its reason when the visit is
+/// analysed.
+pub(super) fn dates_taken(captures: &[super::Capture]) -> Vec<Option<Date>> {
+    captures
+        .iter()
+        .map(|c| match c.kind {
+            super::CaptureKind::Photo => crate::ingest::read_date_taken(&c.path).ok().flatten(),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Reads the EXIF capture date of each photo of a session folder named by
 /// its `date`, keeping the dates that name another day in
 /// [`super::Capture::taken`], and a warning for each (`dir_name` the
@@ -209,16 +223,11 @@ pub(super) fn taken_apart(
     dir_name: &str,
 ) -> Vec<String> {
     let mut warnings = Vec::new();
-    for c in captures
-        .iter_mut()
-        .filter(|c| matches!(c.kind, super::CaptureKind::Photo))
-    {
-        let Ok(Some(taken)) = crate::ingest::read_date_taken(&c.path) else {
+    let dates = dates_taken(captures);
+    for (c, taken) in captures.iter_mut().zip(dates) {
+        let Some(taken) = taken.filter(|&t| t != date) else {
             continue;
         };
-        if taken == date {
-            continue;
-        }
         c.taken = Some(taken);
         let file = c
             .path
