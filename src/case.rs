@@ -365,7 +365,7 @@ pub fn read_case(root: &Path) -> Result<Case> {
         }
         let date = match Date::parse(&name) {
             Some(d) => {
-                dated.extend(checks::taken_apart(&mut captures, d, &name));
+                dated.extend(checks::taken_apart(&mut captures, d, &name, today()));
                 d
             }
             None => exif_date(&entry, &captures)?,

@@ -148,6 +148,27 @@ fn a_photo_taken_on_another_day_than_its_folder_is_warned_about() {
     assert!(case.warnings.contains(w));
 }
 
+/// A photo's EXIF date in the future (a camera clock never set) is named
+/// so, beside the folder's date it differs from.
+#[test]
+fn a_photo_dated_in_the_future_by_its_camera_is_named_so() {
+    let t = tempdir();
+    std::fs::create_dir_all(t.path().join("2024-01-15")).unwrap();
+    let jpeg = std::fs::read(data("bad_inputs/exif_gps.jpg")).unwrap();
+    // its DateTimeOriginal, the first of its two dates (the other the GPS's)
+    let at = jpeg.windows(10).position(|w| w == b"2024:01:15").unwrap();
+    let mut future = jpeg.clone();
+    future[at..at + 4].copy_from_slice(b"2099");
+    std::fs::write(t.path().join("2024-01-15/cheek.jpg"), future).unwrap();
+    let case = read_case(t.path()).unwrap();
+    assert_eq!(case.date_warnings.len(), 1, "{:?}", case.date_warnings);
+    let w = &case.date_warnings[0];
+    assert!(
+        w.starts_with("2024-01-15/cheek.jpg: taken on 2099-01-15, in the future (its EXIF"),
+        "{w}"
+    );
+}
+
 /// DESIGN.md: a session folder not named by a date takes its photos' EXIF
 /// DateTimeOriginal; with neither, the case is rejected (exit 2) naming the
 /// folder. exif_ifd_loop.jpg has a damaged IFD0 and no DateTimeOriginal at

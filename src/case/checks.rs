@@ -221,6 +221,7 @@ pub(super) fn taken_apart(
     captures: &mut [super::Capture],
     date: Date,
     dir_name: &str,
+    today: Option<Date>,
 ) -> Vec<String> {
     let mut warnings = Vec::new();
     let dates = dates_taken(captures);
@@ -234,8 +235,16 @@ pub(super) fn taken_apart(
             .file_name()
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default();
+        // a camera clock never set, or one a year out
+        let odd = if today.is_some_and(|t| taken > t) {
+            ", in the future"
+        } else if Date::new(2000, 1, 1).is_some_and(|e| taken < e) {
+            ", before 2000"
+        } else {
+            ""
+        };
         warnings.push(format!(
-            "{dir_name}/{file}: taken on {taken} (its EXIF capture date), not on {date} (its folder's name); the visit keeps the folder's date, but a photo taken 1–3 days after a session is treated as taken in the skin's reaction to it; check the folder name or the camera's clock"
+            "{dir_name}/{file}: taken on {taken}{odd} (its EXIF capture date), not on {date} (its folder's name); the visit keeps the folder's date, but a photo taken 1–3 days after a session is treated as taken in the skin's reaction to it; check the folder name or the camera's clock"
         ));
     }
     warnings
