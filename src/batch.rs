@@ -160,6 +160,9 @@ pub enum CaseOutcome {
         captures: usize,
         /// Of them, left out (not aligned, or rejected by the gate).
         left_out: usize,
+        /// Warnings about its visits' dates (metrics.json's
+        /// `date_warnings`), which the batch's one line counts.
+        date_warnings: usize,
     },
     /// Its finished output is up to date.
     Skipped,
@@ -368,6 +371,7 @@ fn one_case(
                 seconds: started.elapsed().as_secs_f64(),
                 captures,
                 left_out: captures - measured,
+                date_warnings: done.analysis.date_warnings.len(),
             }
         }
         Ok(Err(e)) => CaseOutcome::Failed {

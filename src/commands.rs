@@ -330,16 +330,22 @@ fn batch(
         let line = match outcome {
             CaseOutcome::Analysed {
                 seconds,
-                left_out: 0,
-                ..
-            } => format!("analysed in {seconds:.1} s"),
-            CaseOutcome::Analysed {
-                seconds,
                 captures,
                 left_out,
-            } => format!(
-                "analysed in {seconds:.1} s; {left_out} of {captures} captures left out (its report says why)"
-            ),
+                date_warnings,
+            } => {
+                let mut line = format!("analysed in {seconds:.1} s");
+                if *left_out > 0 {
+                    line += &format!(
+                        "; {left_out} of {captures} captures left out (its report says why)"
+                    );
+                }
+                if *date_warnings > 0 {
+                    let s = if *date_warnings == 1 { "" } else { "s" };
+                    line += &format!("; {date_warnings} date{s} to check (its report lists them)");
+                }
+                line
+            }
             CaseOutcome::Skipped => {
                 "up to date (inputs unchanged since its finished output)".into()
             }

@@ -323,6 +323,15 @@ fn each_case_is_one_line_naming_captures_left_out() {
     std::fs::write(&photo, &bytes[..bytes.len() / 2]).unwrap();
     // a folder name with a newline and an escape
     phantom(&archive.join("new\nline\u{1b}[2J"), 5);
+    // a visit dated in the future: its line says there are dates to check
+    phantom(&archive.join("dated"), 7);
+    let last = std::fs::read_dir(archive.join("dated"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .max()
+        .unwrap();
+    std::fs::rename(&last, archive.join("dated/2099-04-13")).unwrap();
     let o = skintrack()
         .arg("batch")
         .arg(&archive)
@@ -333,16 +342,23 @@ fn each_case_is_one_line_naming_captures_left_out() {
     assert_eq!(o.status.code(), Some(0));
     let stdout = String::from_utf8(o.stdout).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 3, "{stdout}");
+    assert_eq!(lines.len(), 4, "{stdout}");
     let cut = lines.iter().find(|l| l.contains("] cut: ")).unwrap();
     assert!(cut.contains("1 of 6 captures left out"), "{cut}");
+    assert!(!cut.contains("to check"), "{cut}");
+    let dated = lines.iter().find(|l| l.contains("] dated: ")).unwrap();
+    assert!(
+        dated.contains("; 1 date to check (its report lists them)"),
+        "{dated}"
+    );
+    assert!(!dated.contains("left out"), "{dated}");
     assert!(!stdout.contains('\u{1b}'), "{stdout}");
     assert!(
         lines.iter().any(|l| l.contains("new\\nline\\u{1b}")),
         "{stdout}"
     );
     assert!(
-        lines[2].starts_with("2 cases in this archive, 0 failed"),
+        lines[3].starts_with("3 cases in this archive, 0 failed"),
         "{stdout}"
     );
 }
