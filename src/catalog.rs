@@ -5,7 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 mod repeatability;
-pub use repeatability::{Repeatability, capture_sd, measurement_sd, percent_floor};
+pub use repeatability::{
+    Repeatability, capture_sd, capture_sd_on_skin, measurement_sd, percent_floor,
+};
 
 /// Which direction of change is an improvement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -604,6 +606,29 @@ mod tests {
         assert_eq!(capture_sd("colour.erythema_index_vs_control", 0.0), 0.1711);
         // not calibrated: none
         assert_eq!(capture_sd("scars.count", 3.0), 0.0);
+    }
+
+    #[test]
+    fn dark_skin_widens_the_noise_of_fine_structure_read_against_the_control() {
+        let id = id::LINE_SEVERITY;
+        let own = capture_sd(id, 2.0);
+        // light skin, or no lightness measured: the calibration alone
+        for l in [Some(50.0), Some(70.0), None] {
+            assert_eq!(capture_sd_on_skin(id, 2.0, l), own);
+        }
+        // from L* 45 down: 4 % of the value in quadrature; half at 47.5
+        let full = own.hypot(0.04 * 2.0);
+        assert!((capture_sd_on_skin(id, 2.0, Some(45.0)) - full).abs() < 1e-12);
+        assert!((capture_sd_on_skin(id, 2.0, Some(30.0)) - full).abs() < 1e-12);
+        let half = capture_sd_on_skin(id, 2.0, Some(47.5));
+        assert!((half - own.hypot(0.02 * 2.0)).abs() < 1e-12, "{half}");
+        // colour and the measures of the region alone are not widened
+        for other in [id::ERYTHEMA_VS_CONTROL, id::LINE_CONTRAST, id::ROUGHNESS] {
+            assert_eq!(
+                capture_sd_on_skin(other, 2.0, Some(40.0)),
+                capture_sd(other, 2.0)
+            );
+        }
     }
 
     #[test]

@@ -62,6 +62,9 @@ pub fn trend(points: &[Point<'_>]) -> Trend {
             fits: BTreeMap::new(),
         };
     };
+    // dark skin's fine relief is rounded by JPEG differently at each
+    // capture (`catalog::capture_sd_on_skin`)
+    let lightness = base.values.get(crate::catalog::id::L).map(|v| v.value);
     let changes = points
         .iter()
         .map(|p| {
@@ -69,7 +72,7 @@ pub fn trend(points: &[Point<'_>]) -> Trend {
                 .iter()
                 .filter_map(|(id, v)| {
                     let b = base.values.get(id)?;
-                    let capture = crate::catalog::capture_sd(id, b.value);
+                    let capture = crate::catalog::capture_sd_on_skin(id, b.value, lightness);
                     // a warned capture may differ from the baseline in ways
                     // the capture repeatability was not calibrated for (a
                     // noisy control shifts every tile alike): its noise

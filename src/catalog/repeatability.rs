@@ -181,3 +181,45 @@ pub fn capture_sd(id: &str, baseline: f64) -> f64 {
             Repeatability::Mixed { absolute, relative } => absolute.hypot(relative * baseline),
         })
 }
+
+/// The skin's lightness (CIE L*, the region's `colour.L` at the first
+/// visit) at and above which dark skin adds nothing to the capture noise of
+/// the fine-structure measures read against the control region
+/// ([`DARK_SKIN_SD`]), and the width of the ramp below it to the full
+/// term.
+const DARK_SKIN_LIGHTNESS: (f64, f64) = (50.0, 5.0);
+
+/// What dark skin adds to the capture noise of the fine-structure measures
+/// read against the control region, as a fraction of the baseline value at
+/// L* ≤ 45 (in quadrature with [`CAPTURE_REPEATABILITY`]). On dark skin the
+/// fine relief is a few levels of the 8-bit code values, and JPEG rounds
+/// the follow-up's, whose exposure or white balance differs, unlike the
+/// baseline's, and the region's (redder) unlike the control's: on an
+/// independent generator's unchanged skin (audit 12: JPEG quality 80–95,
+/// noise 0.8–2 levels, exposure ×0.8–1.25 or white balance ±5–8 %), the
+/// texture ratio moved 3.5–5.8 % at L* 44 and up to 4.3 % at L* 39,
+/// against at most 2.0 % at L* 49 and 0.8 % at L* 54–69; lines read
+/// against the control's band moved about twice as much as the texture
+/// ratio (−9.7 % with it at −5.1 %), pores about 1.5 times. Without it
+/// a white balance of ±8 % read "Fine lines: 10% fainter" of unchanged
+/// dark skin.
+const DARK_SKIN_SD: [(&str, f64); 3] = [
+    ("texture.relative_roughness", 0.02),
+    ("wrinkles.tracked_severity", 0.04),
+    ("pores.tracked_severity", 0.03),
+];
+
+/// [`capture_sd`] of metric `id` on skin of lightness `lightness` (CIE L*
+/// of the region at the first visit; `None` where it was not measured):
+/// with [`DARK_SKIN_SD`] in quadrature, in full at L* ≤ 45, none from
+/// L* 50.
+#[must_use]
+pub fn capture_sd_on_skin(id: &str, baseline: f64, lightness: Option<f64>) -> f64 {
+    let (from, ramp) = DARK_SKIN_LIGHTNESS;
+    let dark = lightness.map_or(0.0, |l| ((from - l) / ramp).clamp(0.0, 1.0));
+    let extra = DARK_SKIN_SD
+        .iter()
+        .find(|(k, _)| *k == id)
+        .map_or(0.0, |(_, f)| dark * f * baseline.abs());
+    capture_sd(id, baseline).hypot(extra)
+}
