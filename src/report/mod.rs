@@ -331,6 +331,9 @@ fn practitioner_section(a: &Analysis, plots: &[Plot]) -> Markup {
                                     }
                                 }
                             }
+                            @if s.fits.values().any(|f| f.days_to_90pct > f.last_day) {
+                                p.small { "* later than the last visit the fit rests on: the curve's extrapolation, not something seen." }
+                            }
                         }
                     }
                     details.screenonly {
@@ -409,17 +412,16 @@ fn change_text(c: &crate::trend::Change) -> String {
     }
 }
 
-/// A fit's days to 90 % of its change, said to be the curve's
-/// extrapolation where it lies beyond the last visit fitted.
+/// A fit's days to 90 % of its change, starred where it lies beyond the
+/// last visit fitted (the table's note says: the curve's extrapolation;
+/// short, as the printed table's numbers do not wrap).
 fn days_to_90(f: &crate::trend::Fit) -> String {
-    if f.days_to_90pct > f.last_day {
-        format!(
-            "{:.0} (extrapolated; last visit day {:.0})",
-            f.days_to_90pct, f.last_day
-        )
+    let star = if f.days_to_90pct > f.last_day {
+        "*"
     } else {
-        format!("{:.0}", f.days_to_90pct)
-    }
+        ""
+    };
+    format!("{:.0}{star}", f.days_to_90pct)
 }
 
 fn metric_table(s: &Series) -> Markup {
@@ -542,9 +544,6 @@ mod tests {
             r2: 0.9,
         };
         assert_eq!(days_to_90(&fit(20.0, 112.0)), "46");
-        assert_eq!(
-            days_to_90(&fit(100.0, 112.0)),
-            "230 (extrapolated; last visit day 112)"
-        );
+        assert_eq!(days_to_90(&fit(100.0, 112.0)), "230*");
     }
 }
