@@ -117,12 +117,12 @@ pub(super) fn measure_series(
                     ),
                     Some(b) => (None, tone::against(&planes, &set.lights, intensities, b)),
                 };
-                let tone = match (&response, &reading) {
-                    (Some(r), _) => Some(r.beta),
-                    (None, Some(r)) => Some(r.beta),
-                    // no baseline reading: the set's own, for the record
-                    (None, None) => tone::exponent(&planes, &set.lights, intensities, None),
-                };
+                // neither read: `tone::exponent` of the same set would not
+                // read a power either (the same fit)
+                let tone = response
+                    .as_ref()
+                    .map(|r| r.beta)
+                    .or(reading.as_ref().map(|r| r.beta));
                 // lamps that moved are not undone: the stereo's least
                 // squares bear a lamp off by 10–20 % (0.0–0.3 % of the
                 // scars' depth), and where a lamp's direction moved rather
@@ -395,13 +395,14 @@ fn register(
 /// (its finite values) where `keep` is true (everywhere when fewer than a
 /// tenth of the values are kept); `None` where there are none.
 fn relief_rms(depth: &[f64], keep: &[bool]) -> Option<f64> {
+    // (root mean square, values) of the kept finite values
     let rms = |keep: &dyn Fn(usize) -> bool| {
         let (sum, n) = depth
             .iter()
             .enumerate()
             .filter(|&(i, d)| d.is_finite() && keep(i))
             .fold((0.0, 0usize), |(s, n), (_, d)| (s + d * d, n + 1));
-        (n > 0).then(|| (sum / n as f64).sqrt()).zip(Some(n))
+        (n > 0).then(|| ((sum / n as f64).sqrt(), n))
     };
     let all = rms(&|_| true)?;
     match rms(&|i| keep.get(i).copied().unwrap_or(true)) {
