@@ -335,6 +335,7 @@ pub fn read_case(root: &Path) -> Result<Case> {
     check_manifest(&manifest_path, &manifest)?;
     let (mut warnings, mut dated) = (Vec::new(), Vec::new());
     let mut empty = Vec::new();
+    let today = today();
 
     let mut sessions: Vec<Session> = Vec::new();
     for entry in sorted_entries(root)? {
@@ -365,7 +366,7 @@ pub fn read_case(root: &Path) -> Result<Case> {
         }
         let date = match Date::parse(&name) {
             Some(d) => {
-                dated.extend(checks::taken_apart(&mut captures, d, &name, today()));
+                dated.extend(checks::taken_apart(&mut captures, d, &name, today));
                 d
             }
             None => exif_date(&entry, &captures)?,
@@ -419,7 +420,7 @@ pub fn read_case(root: &Path) -> Result<Case> {
             ));
         }
     }
-    dated.extend(date_warnings(&sessions, today()));
+    dated.extend(date_warnings(&sessions, today));
     warnings.extend(dated.iter().cloned());
     warnings.extend(layout_warnings(&manifest_path, &manifest, &sessions));
     for date in manifest.notes.keys() {

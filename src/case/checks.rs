@@ -236,13 +236,7 @@ pub(super) fn taken_apart(
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default();
         // a camera clock never set, or one a year out
-        let odd = if today.is_some_and(|t| taken > t) {
-            ", in the future"
-        } else if Date::new(2000, 1, 1).is_some_and(|e| taken < e) {
-            ", before 2000"
-        } else {
-            ""
-        };
+        let odd = implausible(taken, today).map_or(String::new(), |why| format!(", {why}"));
         warnings.push(format!(
             "{dir_name}/{file}: taken on {taken}{odd} (its EXIF capture date), not on {date} (its folder's name); the visit keeps the folder's date, but a photo taken 1–3 days after a session is treated as taken in the skin's reaction to it; check the folder name or the camera's clock"
         ));
@@ -254,17 +248,10 @@ pub(super) fn taken_apart(
 /// in a folder name or a camera clock never set (the earliest becomes the
 /// baseline).
 pub(super) fn date_warnings(sessions: &[Session], today: Option<Date>) -> Vec<String> {
-    let earliest = Date::new(2000, 1, 1);
     sessions
         .iter()
         .filter_map(|s| {
-            let why = if earliest.is_some_and(|e| s.date < e) {
-                "before 2000"
-            } else if today.is_some_and(|t| s.date > t) {
-                "in the future"
-            } else {
-                return None;
-            };
+            let why = implausible(s.date, today)?;
             Some(format!(
                 "{}: dated {} ({why}); check the folder name or the camera's clock",
                 s.dir.file_name().map_or_else(
@@ -275,6 +262,18 @@ pub(super) fn date_warnings(sessions: &[Session], today: Option<Date>) -> Vec<St
             ))
         })
         .collect()
+}
+
+/// Why `date` cannot be a visit's: "before 2000" or "in the future" (after
+/// `today`); `None` when it can.
+fn implausible(date: Date, today: Option<Date>) -> Option<&'static str> {
+    if Date::new(2000, 1, 1).is_some_and(|e| date < e) {
+        Some("before 2000")
+    } else if today.is_some_and(|t| date > t) {
+        Some("in the future")
+    } else {
+        None
+    }
 }
 
 /// A session entry named as one kind of capture but of another: a folder
