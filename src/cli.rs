@@ -207,7 +207,33 @@ pub enum Command {
         /// whole and measured in part.
         #[arg(long, default_value_t = 0, conflicts_with = "unchanged")]
         treated_margin: usize,
+        /// Which of the skin's features the course changes: all of them
+        /// (scars, relief, lines, pigment, lasting redness), the relief alone
+        /// (micro-relief and pores: the texture) or the fine lines alone.
+        #[arg(long, value_enum, default_value_t = CourseMode::All, conflicts_with = "unchanged")]
+        course: CourseMode,
     },
+}
+
+/// What a treated phantom's course changes (`--course`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CourseMode {
+    /// Scars, relief, lines, pigment and the lasting redness together.
+    All,
+    /// The micro-relief and pores alone.
+    Relief,
+    /// The fine lines alone.
+    Lines,
+}
+
+impl From<CourseMode> for crate::phantom::Course {
+    fn from(m: CourseMode) -> Self {
+        match m {
+            CourseMode::All => crate::phantom::Course::All,
+            CourseMode::Relief => crate::phantom::Course::Relief,
+            CourseMode::Lines => crate::phantom::Course::Lines,
+        }
+    }
 }
 
 /// JPEG chroma of an unchanged-skin phantom's captures (`--chroma`).

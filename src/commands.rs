@@ -171,6 +171,7 @@ fn run_command(args: Args) -> Result<ExitCode> {
             card,
             surround,
             treated_margin: _,
+            course: _,
         } => {
             let opts = crate::phantom::UnchangedOptions {
                 seed,
@@ -207,6 +208,7 @@ fn run_command(args: Args) -> Result<ExitCode> {
             card,
             surround: _,
             treated_margin,
+            course,
         } => {
             let opts = crate::phantom::PhantomOptions {
                 seed,
@@ -219,6 +221,7 @@ fn run_command(args: Args) -> Result<ExitCode> {
                 erythema_patch,
                 card,
                 treated_margin,
+                course: course.into(),
                 ..Default::default()
             };
             let truth = crate::phantom::generate(&out_dir, &opts)?;

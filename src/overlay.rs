@@ -316,7 +316,13 @@ fn draw(
         }
         // the centre lines widened by a pixel each side: a line as wide as
         // the dots above, at the canvas's scale
-        ("lines", Marks::FirstVisit(t)) => mask_tint(c, &t.lines, rw, rh, blue),
+        ("lines", Marks::FirstVisit(t)) => {
+            // none of the first visit's lines was long enough to track
+            if !t.lines.contains(&true) {
+                return false;
+            }
+            mask_tint(c, &t.lines, rw, rh, blue);
+        }
         ("pores", _) => {
             let blobs = match marks {
                 Marks::Own => &maps.pores,
@@ -390,7 +396,10 @@ pub fn render_all(
             output::write_atomic(&path, &output::png_rgb8(&path, c.w, c.h, &rgb)?)?;
             let (shown, rgb) = if AT_FIRST_VISIT_PLACES.contains(&kind) {
                 let mut t = base.clone();
-                draw(&mut t, kind, Marks::FirstVisit(&m.tracked), maps, size);
+                // nothing tracked of that kind: the report has nothing to show
+                if !draw(&mut t, kind, Marks::FirstVisit(&m.tracked), maps, size) {
+                    return Ok(None);
+                }
                 (t, None)
             } else {
                 (c, Some(rgb))
@@ -466,6 +475,41 @@ mod tests {
             "the PNG rings this photo's own"
         );
         assert_eq!(ring_near(png, w, (160, 50)), 0);
+    }
+
+    #[test]
+    fn lines_found_but_none_tracked_are_in_the_png_and_not_in_the_report() {
+        // this photo found a short line; the first visit tracked none (no
+        // line long enough): an empty highlight is not offered
+        let (w, h) = (200, 100);
+        let mut own = vec![false; w * h];
+        for x in 50..70 {
+            own[50 * w + x] = true;
+        }
+        let m = Measurements {
+            roi: crate::raster::Rect { x: 0, y: 0, w, h },
+            maps: Some(FeatureMaps {
+                size: (w, h),
+                wrinkle_lines: own,
+                ..FeatureMaps::default()
+            }),
+            tracked: std::sync::Arc::new(Tracked::new(
+                (w, h),
+                &vec![false; w * h],
+                &[],
+                Vec::new(),
+            )),
+            ..Measurements::default()
+        };
+        let grey = RgbPlanes::from_grey(crate::raster::Plane::filled(w, h, 128.0));
+        let out = tempfile::tempdir().unwrap();
+        let shown = render_all(&grey, &m, out.path(), "cheek_2026-02-09").unwrap();
+        assert!(shown.iter().all(|o| o.kind != "lines"));
+        assert!(
+            out.path()
+                .join("overlays/cheek_2026-02-09_lines.png")
+                .exists()
+        );
     }
 
     #[test]

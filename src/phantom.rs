@@ -39,6 +39,7 @@ use serde::Serialize;
 use std::path::Path;
 
 mod capture;
+mod course;
 mod relief;
 mod skin;
 mod unchanged;
@@ -46,6 +47,7 @@ pub use capture::{
     CaptureChange, Chroma, HardFailure, LENS_SIGMA_PX, Lighting, LinearRgb, Scan, accepted,
     entropy_coded_range, jpeg_file, photograph, scan_cut_at_half, sensor_rgb8,
 };
+pub use course::Course;
 use relief::{height_map_plan, patch, photometric_plan, write_height_map, write_photometric_set};
 use skin::{Rng, Skin};
 pub use skin::{Scar, SkinState};
@@ -97,6 +99,8 @@ pub struct PhantomOptions {
     /// relief and lines change there too, as on a face treated whole and
     /// measured in part.
     pub treated_margin: usize,
+    /// Which of the skin's features the course changes.
+    pub course: Course,
 }
 
 impl Default for PhantomOptions {
@@ -115,6 +119,7 @@ impl Default for PhantomOptions {
             capture: None,
             card: false,
             treated_margin: 0,
+            course: Course::All,
         }
     }
 }
@@ -232,30 +237,6 @@ fn schedule(n: usize) -> Vec<(i64, bool)> {
     v
 }
 
-/// The skin at `days` after the baseline; `erythema`: its lasting redness
-/// at the baseline, down 70 % when the remodelling is complete.
-fn state_at(days: i64, treatment_days: &[i64], erythema: f64) -> SkinState {
-    // remodelling builds up over months after the first treatment
-    let progress = 1.0 - (-(days as f64) / 75.0).exp();
-    let since = treatment_days
-        .iter()
-        .filter(|&&t| t <= days)
-        .map(|&t| days - t)
-        .min();
-    let redness = match since {
-        Some(d @ 1..=3) => 0.28 * (1.0 - (d as f64 - 1.0) / 4.0),
-        _ => 0.0,
-    };
-    SkinState {
-        scar_depth_factor: 1.0 - 0.4 * progress,
-        relief_factor: 1.0 - 0.3 * progress,
-        line_factor: 1.0 - 0.35 * progress,
-        pigment_factor: 1.0 - 0.3 * progress,
-        redness,
-        erythema: erythema * (1.0 - 0.7 * progress),
-    }
-}
-
 /// The lights of the treated phantom's camera: an oblique light `light`
 /// with ambient fill and a faint sheen, no frontal light.
 fn treated_lighting(light: [f64; 3]) -> Lighting {
@@ -319,8 +300,10 @@ fn radiance(
                     let ndh = (n[0] * half[0] + n[1] * half[1] + n[2] * half[2]).max(0.0);
                     // with frontal = 0 this is exactly the treated phantom's
                     // `ambient + side·(n·l)/l_z` (0 · n_z adds an exact 0)
+                    let (sx, sy) = scene(x as f64, y as f64);
                     let shade =
-                        lighting.ambient + lighting.frontal * n[2] + lighting.side * ndl / l[2];
+                        (lighting.ambient + lighting.frontal * n[2] + lighting.side * ndl / l[2])
+                            * skin.crease_light(sx, sy, state);
                     let sheen = lighting.sheen * ndh.powi(30);
                     let refl =
                         skin.pixel_reflectance(|dx, dy| scene(x as f64 + dx, y as f64 + dy), state);
@@ -440,6 +423,11 @@ fn write_case(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
     let mut skin = Skin::new(opts.seed, sw, sh, opts.mm_per_px, treated, (w, h))
         .with_card(card)
         .with_erythema_patch(opts.erythema_patch.then_some(roi));
+    // a course of one feature: fine lines there to be measured, or to be
+    // left alone
+    if opts.course != Course::All {
+        skin = skin.with_lines_across(roi, true);
+    }
     for s in &mut skin.scars {
         s.depth_um *= opts.scar_depth_scale;
     }
@@ -488,7 +476,7 @@ fn write_case(out_dir: &Path, opts: &PhantomOptions) -> Result<Truth> {
             camera.light = unchanged::reference_lighting().side_direction;
             camera.noise = change.noise_sigma;
         }
-        let state = state_at(days, &treatment_days, opts.erythema);
+        let state = opts.course.state_at(days, &treatment_days, opts.erythema);
         sessions.push((days, treatment, state, camera, scene_from_image));
     }
 
@@ -785,8 +773,5 @@ mod tests {
             vec![(0, true), (28, true), (30, false), (56, true), (119, false)]
         );
         assert_eq!(schedule(2), vec![(0, true), (63, false)]);
-        let st = state_at(30, &[0, 28, 56], 0.0);
-        assert!(st.redness > 0.1);
-        assert_eq!(state_at(56, &[0, 28, 56], 0.0).redness, 0.0);
     }
 }

@@ -22,8 +22,10 @@ fn line_texture_and_pigment_claims_follow_the_designed_change() {
         let claims = m["claims"].as_array().unwrap();
         // issue 16: scar depth and volume within 10 points, the photo
         // topics within 15
+        // (fine lines: `a_texture_change_is_not_told_as_fainter_lines…`; the
+        // lines of this phantom are drawn anywhere in the scene, and seldom
+        // cross the region long enough to be tracked)
         for (kind, topic, factor, points) in [
-            ("photo", "lines", "line_factor", 15.0),
             ("photo", "texture", "relief_factor", 15.0),
             ("photo", "pigment", "pigment_factor", 15.0),
             ("height", "scar_depth", "scar_depth_factor", 10.0),
@@ -103,15 +105,20 @@ fn line_texture_and_pigment_claims_follow_the_designed_change() {
 /// The course phantom of `seed` at 800 × 600 with the phantom options
 /// `args`, made in `dir` and analysed: its truth.json and metrics.json.
 fn course(dir: &Path, seed: u64, args: &[&str]) -> (Value, Value) {
-    let case = dir.join(format!("course{seed}"));
+    course_in(dir, &format!("course{seed}"), seed, "800x600", args)
+}
+
+/// [`course`] named `name` (in `dir`), of photos `size` (WxH).
+fn course_in(dir: &Path, name: &str, seed: u64, size: &str, args: &[&str]) -> (Value, Value) {
+    let case = dir.join(name);
     Command::cargo_bin("skintrack")
         .unwrap()
-        .args(["phantom", "--seed", &seed.to_string(), "--size", "800x600"])
+        .args(["phantom", "--seed", &seed.to_string(), "--size", size])
         .args(args)
         .arg(&case)
         .assert()
         .success();
-    let (metrics, _) = analyze(&case, &dir.join(format!("out{seed}")));
+    let (metrics, _) = analyze(&case, &dir.join(format!("{name}-out")));
     (json(&case.join("truth.json")), metrics)
 }
 
@@ -134,6 +141,78 @@ fn designed(truth: &Value, factor: &str, from: &Value, to: &Value) -> f64 {
     100.0 * (state(to) / state(from) - 1.0)
 }
 
+/// The photo series' claim of `topic` in `m`: its change in %, whether it
+/// is beyond the noise, and its last visit.
+fn photo_claim<'a>(m: &'a Value, topic: &str) -> (f64, bool, &'a Value) {
+    let c = m["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["topic"] == topic && c["kind"] == "photo")
+        .unwrap_or_else(|| panic!("no {topic} claim"));
+    (
+        c["change_pct"].as_f64().unwrap(),
+        c["beyond_noise"] == true,
+        &c["to"],
+    )
+}
+
+#[test]
+fn a_texture_change_is_not_told_as_fainter_lines_nor_lines_as_smoother_skin() {
+    // the lines were tracked at every centre line of 1 mm or more, most of
+    // them furrows of the micro-relief: the relief alone 24 % lower moved
+    // the lines −3 to −5 % (an independent generator's texture 35 % lower:
+    // "Fine lines: 9–12 % fainter"), and lines alone 27.8 % shallower read
+    // 14–21 % fainter (seed 3 here: −13.4 % for −24.6 %)
+    let tmp = tempdir();
+    let seeds = [3u64, 5, 8];
+    // the changes summed over the seeds: of the lines and the texture with
+    // the relief alone changed, of the lines and their design with the
+    // lines alone
+    let (mut relief, mut lines) = ((0.0, 0.0), (0.0, 0.0));
+    for seed in seeds {
+        let args = ["--course", "relief", "--sessions", "3"];
+        let name = format!("relief{seed}");
+        let (_, m) = course_in(tmp.path(), &name, seed, "800x600", &args);
+        let (line, line_claimed, _) = photo_claim(&m, "lines");
+        let (texture, _, _) = photo_claim(&m, "texture");
+        eprintln!("seed {seed}, relief alone: lines {line:+.1} %, texture {texture:+.1} %");
+        assert!(texture < -10.0, "seed {seed}: texture {texture:+.1} %");
+        assert!(!line_claimed, "seed {seed}: lines {line:+.1} %");
+        relief = (relief.0 + line, relief.1 + texture);
+
+        let args = ["--course", "lines", "--sessions", "3"];
+        let name = format!("lines{seed}");
+        let (truth, m) = course_in(tmp.path(), &name, seed, "1200x900", &args);
+        let (line, line_claimed, to) = photo_claim(&m, "lines");
+        let want = designed(&truth, "line_factor", &m["baseline_date"], to);
+        let (texture, texture_claimed, _) = photo_claim(&m, "texture");
+        eprintln!(
+            "seed {seed}, lines alone: lines {line:+.1} % (designed {want:+.1} %), texture {texture:+.1} %"
+        );
+        assert!(
+            line_claimed && (line - want).abs() <= 10.0,
+            "seed {seed}: lines {line:+.1} % against {want:+.1} %"
+        );
+        assert!(!texture_claimed, "seed {seed}: texture {texture:+.1} %");
+        lines = (lines.0 + line, lines.1 + want);
+    }
+    // on average over the seeds (seed to seed the shading of a line under
+    // the relief varies either way): what the relief moves the lines by, and
+    // how far the lines' own change is read from its design
+    let n = seeds.len() as f64;
+    let (line, texture) = (relief.0 / n, relief.1 / n);
+    assert!(
+        line.abs() < texture.abs() / 3.0,
+        "relief alone: lines {line:+.1} % with texture {texture:+.1} %, on average"
+    );
+    let (line, want) = (lines.0 / n, lines.1 / n);
+    assert!(
+        (line - want).abs() <= 5.0,
+        "lines alone: {line:+.1} % against {want:+.1} %, on average"
+    );
+}
+
 #[test]
 fn a_treated_area_reaching_past_the_region_is_not_taken_for_a_change_of_light() {
     // the face treated whole and measured in part: the redness fades, the
@@ -149,7 +228,6 @@ fn a_treated_area_reaching_past_the_region_is_not_taken_for_a_change_of_light() 
         for (topic, factor) in [
             ("pigment", "pigment_factor"),
             ("redness", "erythema_excess"),
-            ("lines", "line_factor"),
             ("texture", "relief_factor"),
         ] {
             let c = m["claims"]

@@ -51,9 +51,16 @@ fn another_white_balance_on_dark_skin_is_no_change_of_lines_or_texture() {
             );
         }
     }
-    // lines made 10 % fainter under the same white balance: still claimed
+    // lines made 10 % fainter under the same white balance: read fainter,
+    // by about that much. (Claimed at 14 % while the lines tracked held the
+    // micro-relief's short furrows; read at the long lines alone, −13 %
+    // is within the noise of dark skin under another white balance, an
+    // MDC of 16 %.)
     let claims = claims(root.path(), "lines_10pct_fainter_wb_cool.jpg");
-    let lines = beyond_noise(&claims, "lines").expect("a lines claim");
+    let lines = claims
+        .iter()
+        .find(|c| c["topic"] == "lines")
+        .expect("a lines statement");
     let pct = lines["change_pct"].as_f64().unwrap();
-    assert!((-20.0..=-8.0).contains(&pct), "{lines}");
+    assert!((-16.0..=-7.0).contains(&pct), "{lines}");
 }

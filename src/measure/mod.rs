@@ -441,7 +441,8 @@ fn measure_regions(
     let control_y = control_y.as_ref().map(|(y, finite)| (y, *finite));
     let tracked = opts.tracked.clone().unwrap_or_else(|| {
         let spots = colour.spots.clone().unwrap_or_default();
-        let mut own = Tracked::new((roi.w, roi.h), &lines.centre_lines, &found.blobs, spots);
+        let long = wrinkles::tracked_lines(&lines.centre_lines, (roi.w, roi.h), opts.mm_per_px);
+        let mut own = Tracked::new((roi.w, roi.h), &long, &found.blobs, spots);
         if let Some(y) = control_y {
             own.control_pores = control_pores(y, opts.mm_per_px);
         }

@@ -2,8 +2,11 @@
 //! (curvature, furrows, pores, fine lines, scars) and the two-chromophore
 //! colour model, with the seeded generator that places everything.
 
+mod arcs;
+
 use super::SCENE_SCALE;
 use crate::raster::Rect;
+use arcs::{Arc, CREASE_UM};
 use serde::Serialize;
 
 /// SplitMix64: small, seedable, good enough for procedural content.
@@ -113,38 +116,6 @@ impl Scar {
     }
 }
 
-#[derive(Clone, Debug)]
-struct Arc {
-    cx: f64,
-    cy: f64,
-    radius: f64,
-    a0: f64,
-    a1: f64,
-    width: f64,
-    depth: f64,
-}
-
-impl Arc {
-    fn distance(&self, x: f64, y: f64) -> f64 {
-        let (dx, dy) = (x - self.cx, y - self.cy);
-        let ang = dy.atan2(dx);
-        let within = |a: f64| {
-            let t = (a - self.a0).rem_euclid(std::f64::consts::TAU);
-            t <= (self.a1 - self.a0).rem_euclid(std::f64::consts::TAU)
-        };
-        if within(ang) {
-            ((dx * dx + dy * dy).sqrt() - self.radius).abs()
-        } else {
-            let end = |a: f64| {
-                ((x - self.cx - self.radius * a.cos()).powi(2)
-                    + (y - self.cy - self.radius * a.sin()).powi(2))
-                .sqrt()
-            };
-            end(self.a0).min(end(self.a1))
-        }
-    }
-}
-
 #[derive(Clone, Copy, Debug)]
 struct Pore {
     x: f64,
@@ -192,6 +163,9 @@ pub(super) struct Skin {
     pores: Vec<Vec<Pore>>,
     pore_grid: (usize, usize, f64),
     arcs: Vec<Arc>,
+    /// Whether the lines' creases are darker than the skin beside them
+    /// ([`Skin::with_lines_across`]).
+    creases: bool,
     pub(super) scars: Vec<Scar>,
     patches: Vec<(f64, f64, f64, f64)>,
     size: (f64, f64),
@@ -375,6 +349,7 @@ impl Skin {
             pores,
             pore_grid: (gw, gh, gcell),
             arcs,
+            creases: false,
             scars,
             patches,
             size: (w, h),
@@ -407,6 +382,22 @@ impl Skin {
             let (x, y, w, h) = (r.x as f64, r.y as f64, r.w as f64, r.h as f64);
             (x + 0.35 * w, y + 0.45 * h, 0.3 * h)
         });
+        self
+    }
+
+    /// The same skin with each fine line moved (not turned) to cross the
+    /// area `across` (baseline px), at a point of it that the line's own
+    /// angles place, and with `creases` darker than the skin beside them
+    /// ([`Skin::crease_light`]): lines that are there to measure at every
+    /// seed, with creases showing under any light. (Left as drawn, the lines fall
+    /// anywhere in the scene, often outside the region, and show only by
+    /// their shading, which fades where they run along the light.)
+    pub(super) fn with_lines_across(mut self, across: Rect, creases: bool) -> Skin {
+        let offset = self.offset();
+        for a in &mut self.arcs {
+            a.move_across(across, offset);
+        }
+        self.creases = creases;
         self
     }
 
@@ -623,13 +614,41 @@ impl Skin {
         let (w, h) = self.size;
         let (u, v) = (x / w - 0.5, y / h - 0.5);
         let z = -200.0 * (u * u + 0.6 * v * v);
-        let (ox, oy) = self.offset();
-        let t = (self.flat_distance(x - ox, y - oy) / RELIEF_FADE_PX).min(1.0);
-        let fade = t * t * (3.0 - 2.0 * t);
+        let fade = self.relief_fade(x, y);
         if fade == 0.0 {
             return z;
         }
         z + fade * self.relief(x, y, s)
+    }
+
+    /// How much of the skin's relief there is at scene point (x, y): none
+    /// on the card and the surround, all of it from [`RELIEF_FADE_PX`] away.
+    fn relief_fade(&self, x: f64, y: f64) -> f64 {
+        let (ox, oy) = self.offset();
+        let t = (self.flat_distance(x - ox, y - oy) / RELIEF_FADE_PX).min(1.0);
+        t * t * (3.0 - 2.0 * t)
+    }
+
+    /// The light a fine line's crease lets reach the skin at scene point
+    /// (x, y), as a factor of the skin's shading beside it: less of the
+    /// light around reaches into a crease, so it is darker under any light,
+    /// also where it runs along an oblique one (whose shading alone then
+    /// hides it): e^(−depth / [`CREASE_UM`]). 1 unless the skin was made
+    /// [`Skin::with_lines_across`].
+    pub(super) fn crease_light(&self, x: f64, y: f64, s: &SkinState) -> f64 {
+        if !self.creases {
+            return 1.0;
+        }
+        let depth: f64 = self.arcs.iter().map(|a| a.depth_at(x, y)).sum();
+        if depth == 0.0 {
+            return 1.0;
+        }
+        let (ox, oy) = self.offset();
+        let k = self
+            .relief_area
+            .map_or(1.0, |t| self.treated_weight(x - ox, y - oy, t));
+        let line_factor = 1.0 + k * (s.line_factor - 1.0);
+        (-self.relief_fade(x, y) * line_factor * depth / CREASE_UM).exp()
     }
 
     /// The skin's relief in µm at scene point (x, y): furrows, lines,
@@ -663,12 +682,7 @@ impl Skin {
             1.0 + k * (s.line_factor - 1.0),
         );
         z += relief_factor * relief;
-        for a in &self.arcs {
-            let d = a.distance(x, y);
-            if d < 4.0 * a.width {
-                z -= line_factor * a.depth * (-(d * d) / (2.0 * a.width * a.width)).exp();
-            }
-        }
+        z -= line_factor * self.arcs.iter().map(|a| a.depth_at(x, y)).sum::<f64>();
         let mut scar_depth = 0.0;
         for sc in &self.scars {
             let r = ((x - sc.centre.0 - self.offset().0).powi(2)

@@ -114,6 +114,10 @@ pub struct UnchangedOptions {
     pub card: bool,
     /// Frame the skin with hair, clothes and a wall, as a face photo is.
     pub surround: bool,
+    /// Move the fine lines to cross the region (drawn anywhere in the scene
+    /// otherwise, they seldom cross it long enough to be tracked), shown by
+    /// their shading alone.
+    pub lines_across: bool,
 }
 
 /// Which camera's JPEGs the sessions get: the chroma resolution, and with
@@ -164,6 +168,7 @@ impl Default for UnchangedOptions {
             cameras: Cameras::Full,
             card: false,
             surround: false,
+            lines_across: false,
         }
     }
 }
@@ -337,6 +342,11 @@ pub fn generate_unchanged(out_dir: &Path, opts: &UnchangedOptions) -> Result<Unc
         .with_card(card)
         .with_surround(opts.surround)
         .with_erythema_patch(opts.erythema_patch.then_some(layout.roi));
+    let skin = if opts.lines_across {
+        skin.with_lines_across(layout.roi, false)
+    } else {
+        skin
+    };
     let scene_from_base = Homography::translation(layout.offset.0, layout.offset.1);
     let base_from_scene = scene_from_base.inverse().expect("invariant: translation");
     let state = SkinState {

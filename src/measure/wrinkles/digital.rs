@@ -74,17 +74,31 @@ pub fn thin_staircases(lines: &mut [bool], w: usize, h: usize) {
 
 /// Removes 8-connected line pieces shorter than `min_len` px.
 pub fn drop_short(lines: &mut [bool], w: usize, h: usize, min_len: f64) {
+    for piece in pieces(lines, w, h) {
+        if piece_length(lines, w, h, &piece) < min_len {
+            for &i in &piece {
+                lines[i] = false;
+            }
+        }
+    }
+}
+
+/// The 8-connected pieces of `lines`, each as its pixel indices (in the
+/// order a depth-first fill from its first pixel in raster order reaches
+/// them), pieces in raster order of their first pixel.
+#[must_use]
+pub fn pieces(lines: &[bool], w: usize, h: usize) -> Vec<Vec<usize>> {
     let mut seen = vec![false; lines.len()];
-    let mut component = Vec::new();
+    let mut out = Vec::new();
     for start in 0..lines.len() {
         if !lines[start] || seen[start] {
             continue;
         }
-        component.clear();
+        let mut piece = Vec::new();
         let mut stack = vec![start];
         seen[start] = true;
         while let Some(i) = stack.pop() {
-            component.push(i);
+            piece.push(i);
             for j in around(i, w, h) {
                 if lines[j] && !seen[j] {
                     seen[j] = true;
@@ -92,16 +106,19 @@ pub fn drop_short(lines: &mut [bool], w: usize, h: usize, min_len: f64) {
                 }
             }
         }
-        let len: f64 = component
-            .iter()
-            .map(|&i| link_length(lines, w, h, i % w, i / w))
-            .sum();
-        if len < min_len {
-            for &i in &component {
-                lines[i] = false;
-            }
-        }
+        out.push(piece);
     }
+    out
+}
+
+/// The length (px) of `piece`, pixels of `lines`: the sum of their
+/// [`link_length`]s.
+#[must_use]
+pub fn piece_length(lines: &[bool], w: usize, h: usize, piece: &[usize]) -> f64 {
+    piece
+        .iter()
+        .map(|&i| link_length(lines, w, h, i % w, i / w))
+        .sum()
 }
 
 /// Length of 8-connected centre lines in px, per pixel (half of each link,
