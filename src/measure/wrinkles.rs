@@ -17,7 +17,7 @@ mod ridge_map;
 
 pub use chains::joined_long_lines;
 use digital::{around, line_neighbours, near_lines};
-pub use digital::{drop_short, link_length, pieces, thin_staircases};
+pub use digital::{drop_short, link_length, thin_staircases};
 pub use ridge_map::{FrangiMax, LineBand, LineScratch, RidgeAt, RidgeMap};
 
 use super::scale_space::eigen;

@@ -163,8 +163,7 @@ pub(super) struct Skin {
     pores: Vec<Vec<Pore>>,
     pore_grid: (usize, usize, f64),
     arcs: Vec<Arc>,
-    /// Whether the lines' creases are darker than the skin beside them
-    /// ([`Skin::with_lines_across`]).
+    /// Lines' creases darker than the skin beside them (`with_lines_across`).
     creases: bool,
     pub(super) scars: Vec<Scar>,
     patches: Vec<(f64, f64, f64, f64)>,
@@ -388,10 +387,9 @@ impl Skin {
     /// The same skin with each fine line moved (not turned) to cross the
     /// area `across` (baseline px), at a point of it that the line's own
     /// angles place, and with `creases` darker than the skin beside them
-    /// ([`Skin::crease_light`]): lines that are there to measure at every
-    /// seed, with creases showing under any light. (Left as drawn, the lines fall
-    /// anywhere in the scene, often outside the region, and show only by
-    /// their shading, which fades where they run along the light.)
+    /// ([`Skin::crease_light`]): lines there to measure at every seed, the
+    /// creases showing under any light. (Left as drawn, the lines fall
+    /// anywhere in the scene, and show only by their shading.)
     pub(super) fn with_lines_across(mut self, across: Rect, creases: bool) -> Skin {
         let offset = self.offset();
         for a in &mut self.arcs {
@@ -639,22 +637,35 @@ impl Skin {
         if !self.creases {
             return 1.0;
         }
-        let depth: f64 = self.arcs.iter().map(|a| a.depth_at(x, y)).sum();
+        let depth = self.lines_depth(x, y, s);
         if depth == 0.0 {
             return 1.0;
         }
+        (-self.relief_fade(x, y) * depth / CREASE_UM).exp()
+    }
+
+    /// How much of the treatment acts at scene point (x, y): 1 in the
+    /// treated area (everywhere after [`Skin::everywhere`]), 0 outside.
+    fn treated_share(&self, x: f64, y: f64) -> f64 {
         let (ox, oy) = self.offset();
-        let k = self
-            .relief_area
-            .map_or(1.0, |t| self.treated_weight(x - ox, y - oy, t));
-        let line_factor = 1.0 + k * (s.line_factor - 1.0);
-        (-self.relief_fade(x, y) * line_factor * depth / CREASE_UM).exp()
+        self.relief_area
+            .map_or(1.0, |t| self.treated_weight(x - ox, y - oy, t))
+    }
+
+    /// The fine lines' depth (µm) at scene point (x, y), as the state `s`
+    /// left them where the treatment acts.
+    fn lines_depth(&self, x: f64, y: f64, s: &SkinState) -> f64 {
+        let depth: f64 = self.arcs.iter().map(|a| a.depth_at(x, y)).sum();
+        if depth == 0.0 {
+            return 0.0;
+        }
+        let line_factor = 1.0 + self.treated_share(x, y) * (s.line_factor - 1.0);
+        line_factor * depth
     }
 
     /// The skin's relief in µm at scene point (x, y): furrows, lines,
     /// pores and scars.
     fn relief(&self, x: f64, y: f64, s: &SkinState) -> f64 {
-        let (ox, oy) = self.offset();
         let mut z = 0.0;
         // micro-relief: secondary furrows along irregular cell edges (depth
         // varying from place to place), primary line families, fine roughness
@@ -674,15 +685,9 @@ impl Skin {
         }
         // the treatment acts inside the treated area only: the skin around
         // it, and so the control region, keeps its relief and lines
-        let k = self
-            .relief_area
-            .map_or(1.0, |t| self.treated_weight(x - ox, y - oy, t));
-        let (relief_factor, line_factor) = (
-            1.0 + k * (s.relief_factor - 1.0),
-            1.0 + k * (s.line_factor - 1.0),
-        );
+        let relief_factor = 1.0 + self.treated_share(x, y) * (s.relief_factor - 1.0);
         z += relief_factor * relief;
-        z -= line_factor * self.arcs.iter().map(|a| a.depth_at(x, y)).sum::<f64>();
+        z -= self.lines_depth(x, y, s);
         let mut scar_depth = 0.0;
         for sc in &self.scars {
             let r = ((x - sc.centre.0 - self.offset().0).powi(2)
