@@ -201,6 +201,16 @@ pub enum Command {
         /// curve from the frame.
         #[arg(long, requires = "unchanged")]
         surround: bool,
+        /// Move the fine lines to cross the measured region, with
+        /// --unchanged (drawn anywhere in the scene, they seldom cross it
+        /// long enough to be tracked).
+        #[arg(long, requires = "unchanged")]
+        lines_across: bool,
+        /// Turn the side light about the camera axis by this many degrees
+        /// at every follow-up, with --unchanged: a lamp moved round the
+        /// client between visits (its elevation and strength kept).
+        #[arg(long, default_value_t = 0.0, requires = "unchanged", allow_hyphen_values = true, value_parser = parse_turn)]
+        light_turn: f64,
         /// How far the treated area reaches beyond the measured region, px
         /// (left, right, below, and above up to the control region): its
         /// redness, relief and lines change there too, as on a face treated
@@ -261,6 +271,9 @@ impl From<ChromaMode> for crate::phantom::Cameras {
 /// Capture changes of an unchanged-skin phantom (`phantom --unchanged`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum CaptureMode {
+    /// Every follow-up the baseline's own camera settings: only the pose
+    /// and the sensor noise differ (with --light-turn, the turn alone).
+    Reference,
     /// Every follow-up a change within the accepted range: comparable, but
     /// most are softer than the baseline (added blur up to σ 1.5 px) and
     /// warn for focus, so texture and lines are not compared on them.
@@ -274,6 +287,7 @@ pub enum CaptureMode {
 impl From<CaptureMode> for crate::phantom::CapturePlan {
     fn from(m: CaptureMode) -> Self {
         match m {
+            CaptureMode::Reference => crate::phantom::CapturePlan::Reference,
             CaptureMode::Accepted => crate::phantom::CapturePlan::Accepted,
             CaptureMode::Hard => crate::phantom::CapturePlan::Hard,
             CaptureMode::Mixed => crate::phantom::CapturePlan::Mixed,
@@ -365,6 +379,15 @@ fn parse_bytes(s: &str) -> std::result::Result<u64, String> {
         return Err(format!("{s:?}: give a memory budget between 1M and 1000T"));
     }
     Ok(bytes as u64)
+}
+
+fn parse_turn(s: &str) -> std::result::Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(deg) if (-180.0..=180.0).contains(&deg) => Ok(deg),
+        _ => Err(format!(
+            "{s:?}: give a turn in degrees between -180 and 180"
+        )),
+    }
 }
 
 fn parse_rect(s: &str) -> std::result::Result<Rect, String> {

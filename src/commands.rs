@@ -170,6 +170,8 @@ fn run_command(args: Args) -> Result<ExitCode> {
             chroma,
             card,
             surround,
+            light_turn,
+            lines_across,
             treated_margin: _,
             course: _,
         } => {
@@ -184,6 +186,8 @@ fn run_command(args: Args) -> Result<ExitCode> {
                 cameras: chroma.into(),
                 card,
                 surround,
+                light_turn_deg: light_turn,
+                lines_across,
                 ..Default::default()
             };
             let truth = crate::phantom::generate_unchanged(&out_dir, &opts)?;
@@ -207,6 +211,8 @@ fn run_command(args: Args) -> Result<ExitCode> {
             chroma: _,
             card,
             surround: _,
+            light_turn: _,
+            lines_across: _,
             treated_margin,
             course,
         } => {

@@ -707,7 +707,6 @@ fn a_noisier_coarser_jpeg_is_not_read_as_fainter_lines() {
         let (_, m, _) = with_lines(tmp.path(), &format!("noisy-{seed}"), seed, &changes);
         let sessions = m["series"][0]["sessions"].as_array().unwrap();
         let lines = |x: &Value| x["metrics"]["wrinkles.tracked_severity"].clone();
-        let clean_mdc = lines(&sessions[1])["mdc95"].as_f64().unwrap();
         for (k, x) in sessions.iter().enumerate().skip(1) {
             assert_eq!(x["quality"]["status"], "ok", "seed {seed} #{k}");
             let rho = x["quality"]["measures"]["control_detail_shared"]
@@ -718,7 +717,10 @@ fn a_noisier_coarser_jpeg_is_not_read_as_fainter_lines() {
                 l["change_pct"].as_f64().unwrap() / 100.0,
                 l["mdc95"].as_f64().unwrap(),
             );
-            eprintln!("seed {seed} #{k}: ρ {rho:.3}, lines {change:+.3}, mdc {mdc:.3}");
+            let turn = &x["quality"]["measures"]["light_turn_vs_baseline"];
+            eprintln!(
+                "seed {seed} #{k}: ρ {rho:.3}, turn {turn}, lines {change:+.3}, mdc {mdc:.3}"
+            );
             // the bound, with the calibrated capture noise (2.75 %) twice
             assert!(
                 rho - 1.0 - 0.055 <= change && change <= 1.0 / rho - 1.0 + 0.055,
@@ -726,12 +728,15 @@ fn a_noisier_coarser_jpeg_is_not_read_as_fainter_lines() {
             );
             assert_eq!(l["beyond_noise"], false, "seed {seed} #{k}: {l}");
             if k > 1 {
-                // the noisy visits share less detail and are given more noise
+                // the noisy visits share less detail and are given its
+                // noise: a uniform error over ρ − 1 … 1/ρ − 1 of the value,
+                // (1/ρ − ρ)/√12 of it at least (the camera's roll, which
+                // turns its light, may add more: at the clean first visit of
+                // seed 9 it gave the larger noise)
                 assert!(rho < 0.95, "seed {seed} #{k}: ρ {rho}");
-                assert!(
-                    mdc > 1.3 * clean_mdc,
-                    "seed {seed} #{k}: {mdc} vs {clean_mdc}"
-                );
+                let ruler = l["value"].as_f64().unwrap().abs() * (1.0 / rho - rho) / 12f64.sqrt();
+                let u = l["uncertainty"].as_f64().unwrap();
+                assert!(u >= ruler, "seed {seed} #{k}: ± {u} for {ruler}");
             }
         }
         for c in m["claims"].as_array().unwrap() {

@@ -130,6 +130,12 @@ pub struct CaptureChange {
     /// Side-to-frontal light ratio, relative to the reference setup (1 = the
     /// reference). The flat-skin irradiance is kept: only relief contrast changes.
     pub side_light_ratio: f64,
+    /// The side light turned about the camera axis, degrees
+    /// counter-clockwise (0 = where the reference stands): a lamp moved
+    /// round the client between visits. Not drawn into the accepted range:
+    /// a turn moves each line's shading with its angle to the light, so it
+    /// is tried on its own (`--light-turn`).
+    pub side_light_turn_deg: f64,
     /// Fraction of light lost in the image corners (0 = none); the fall-off is
     /// `1 − vignetting·(r/r_corner)²` from the image centre.
     pub vignetting: f64,
@@ -151,6 +157,7 @@ impl CaptureChange {
         white_balance: [1.0; 3],
         blur_sigma_px: 0.0,
         side_light_ratio: 1.0,
+        side_light_turn_deg: 0.0,
         vignetting: 0.0,
         jpeg_quality: 90,
         chroma: Chroma::Full,
@@ -185,6 +192,7 @@ impl CaptureChange {
             white_balance,
             blur_sigma_px,
             side_light_ratio,
+            side_light_turn_deg: 0.0,
             vignetting,
             jpeg_quality,
             chroma: Chroma::Full,
@@ -278,6 +286,19 @@ impl Lighting {
             frontal: total / (1.0 + k),
             side,
             sheen: self.sheen * side / self.side,
+            ..*self
+        }
+    }
+
+    /// The same setup with the side light turned by `deg` degrees about the
+    /// camera axis (counter-clockwise in the camera frame): its elevation
+    /// and weight are kept.
+    #[must_use]
+    pub fn turned(&self, deg: f64) -> Lighting {
+        let (s, c) = deg.to_radians().sin_cos();
+        let [x, y, z] = self.side_direction;
+        Lighting {
+            side_direction: [x * c - y * s, x * s + y * c, z],
             ..*self
         }
     }

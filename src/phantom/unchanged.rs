@@ -72,6 +72,10 @@ impl SessionCapture {
 /// capture except with [`CapturePlan::Sessions`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum CapturePlan {
+    /// Every follow-up the reference capture: only the pose and the sensor
+    /// noise differ (a change of one kind, such as a turned light, is then
+    /// seen alone).
+    Reference,
     /// Every follow-up an accepted change drawn from the seed.
     Accepted,
     /// Every follow-up a hard failure, cycling through
@@ -118,6 +122,10 @@ pub struct UnchangedOptions {
     /// otherwise, they seldom cross it long enough to be tracked), shown by
     /// their shading alone.
     pub lines_across: bool,
+    /// The side light turned by this many degrees at every follow-up
+    /// ([`CaptureChange::side_light_turn_deg`]; not applied to
+    /// [`CapturePlan::Sessions`], whose captures say their own).
+    pub light_turn_deg: f64,
 }
 
 /// Which camera's JPEGs the sessions get: the chroma resolution, and with
@@ -169,6 +177,7 @@ impl Default for UnchangedOptions {
             card: false,
             surround: false,
             lines_across: false,
+            light_turn_deg: 0.0,
         }
     }
 }
@@ -272,6 +281,10 @@ pub(super) fn captures(plan: &CapturePlan, seed: u64, n: usize) -> Result<Vec<Se
     let accepted = |i: usize| SessionCapture::accepted(session_seed(seed, 0xACC, i));
     let mut v = vec![SessionCapture::NONE];
     match plan {
+        CapturePlan::Reference => v.extend((1..n).map(|_| SessionCapture {
+            class: CaptureClass::Accepted,
+            change: CaptureChange::NONE,
+        })),
         CapturePlan::Accepted => v.extend((1..n).map(accepted)),
         CapturePlan::Hard => v.extend(
             (1..n)
@@ -333,6 +346,9 @@ pub fn generate_unchanged(out_dir: &Path, opts: &UnchangedOptions) -> Result<Unc
     let mut plan = captures(&opts.plan, opts.seed, opts.sessions)?;
     if !matches!(opts.plan, CapturePlan::Sessions(_)) {
         opts.cameras.apply_mut(&mut plan, opts.seed);
+        for c in plan.iter_mut().skip(1) {
+            c.change.side_light_turn_deg = opts.light_turn_deg;
+        }
     }
     let (w, h) = (opts.width, opts.height);
     let layout = Layout::new(w, h);
@@ -453,7 +469,9 @@ impl Shot<'_> {
             self.state,
             self.scene_from_image,
             Rect::new(0, 0, w, h),
-            &reference_lighting().with_side_ratio(change.side_light_ratio),
+            &reference_lighting()
+                .with_side_ratio(change.side_light_ratio)
+                .turned(change.side_light_turn_deg),
             [1.0; 3],
             self.mm_per_px,
         );

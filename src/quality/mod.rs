@@ -56,6 +56,11 @@
 //!   its fine detail the two captures share. Skin texture is in both, noise
 //!   and JPEG artefacts in one only, so a low value says the control region
 //!   shows too little detail to be the capture's ruler of focus and contrast;
+//! - `light_turn_vs_baseline`: how far the direction the light falls from
+//!   turned against the baseline's, read from the same band of the control
+//!   region ([`direction`]; none without a control region, where the
+//!   region's own lines would turn it as they change). It widens the
+//!   tracked lines' noise ([`ruler`]) and past 0.15 warns for structure;
 //! - `colour_cast_vs_baseline`: the largest change of a channel's share of
 //!   the mean linear RGB of the control region (else the ROI), in percent;
 //! - `glare_fraction`: near-white, colourless pixels in the ROI (specular
@@ -135,6 +140,7 @@ use std::collections::BTreeMap;
 
 mod blur;
 pub mod compression;
+pub(crate) mod direction;
 mod normalise;
 pub(crate) mod ruler;
 mod shading;
@@ -494,6 +500,13 @@ pub fn assess_parts(
     // its correlation is no warning, a treated region changes
     if let Some(shared) = shared.as_ref().filter(|_| capture.control.is_some()) {
         measures.insert(ruler::SHARED_DETAIL.to_string(), shared.correlation);
+    }
+    // of the control region only: the ROI's own lines turn it as they change
+    let turn = band.as_ref().zip(reference.fine.as_ref());
+    if capture.control.is_some()
+        && let Some(t) = turn.and_then(|(now, then)| direction::turn(now, &then.band))
+    {
+        measures.insert(direction::LIGHT_TURN.to_string(), t);
     }
     let fine_energy = reference.fine.as_ref().map_or(0.0, |f| f.energy);
     if let Some((fine_kept, by)) = sharpness(band.as_ref(), shared.as_ref(), fine_energy) {

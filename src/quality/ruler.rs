@@ -20,8 +20,17 @@
 //! value, in quadrature with their other uncertainty: 1.2 % for a
 //! recapture as clean as the baseline (ρ 0.98), 5.5 % for the noisy JPEG
 //! above (ρ 0.91).
+//!
+//! A light that falls from another direction changes the lines themselves,
+//! not the ruler: a groove shows by its slope along the light, so each line
+//! fades or darkens with its angle to the light, and the few long lines of a
+//! region rarely average that out. How far the light turned is read from
+//! the control region's shading ([`super::direction`], `|z − z₀|`); the
+//! lines get a spread of [`TURN_SD`] times it, in quadrature with the
+//! ruler's.
 
 use super::Quality;
+use super::direction::LIGHT_TURN;
 use crate::catalog::id;
 use crate::measure::Value;
 use crate::stats::UNIFORM_SD;
@@ -50,22 +59,59 @@ pub fn ruler_sd(shared: f64) -> f64 {
     (1.0 / rho - rho) * UNIFORM_SD
 }
 
+/// The standard deviation of the lines' relative change per unit of
+/// `light_turn_vs_baseline`. On the unchanged-skin phantom with its lines
+/// across the region, the side light turned by 8, −15 and 25° (seeds
+/// 201–216, 48 captures; `light_turn_vs_baseline` 0.04–0.27) moved the
+/// tracked lines by −30 to +34 %: 0.87 of the turn in RMS, at most 1.96 of
+/// it (a line at about 45° to the light fades or darkens by the cotangent
+/// of its angle per radian of turn; lines across the light hardly move).
+/// 1.2 is the spread of a uniform error over ±2 of the turn (2/√3), which
+/// a claim's 1.96 of it clears.
+pub const TURN_SD: f64 = 1.2;
+
+/// The standard deviation, as a fraction of the lines' value, that a
+/// light turned by `turn` (`light_turn_vs_baseline`) adds. The light
+/// scales the lines by a factor f of spread s = [`TURN_SD`]·turn about 1,
+/// so the value read, f times the one the first light would have shown,
+/// is off by (f − 1)/f of itself: s/(1 − s) at f = 1 − s (a capture whose
+/// lines a turn faded 25 % reads 0.75 of the truth, and its spread is a
+/// share of that). s is kept within [0, 0.5]; a turn that is not a number
+/// reads as the largest.
+#[must_use]
+pub fn turn_sd(turn: f64) -> f64 {
+    let s = if turn.is_nan() {
+        0.5
+    } else {
+        (TURN_SD * turn).clamp(0.0, 0.5)
+    };
+    s / (1.0 - s)
+}
+
+/// The standard deviation, as a fraction of the lines' value, of one
+/// capture's lines from what its own ruler and light add ([`ruler_sd`] and
+/// [`turn_sd`] in quadrature), where it measured either.
+fn capture_sd(q: &Quality) -> Option<f64> {
+    let shared = q.measures.get(SHARED_DETAIL).map(|&rho| ruler_sd(rho));
+    let turned = q.measures.get(LIGHT_TURN).map(|&t| turn_sd(t));
+    match (shared, turned) {
+        (None, None) => None,
+        (a, b) => Some(a.unwrap_or(0.0).hypot(b.unwrap_or(0.0))),
+    }
+}
+
 /// Widens the uncertainty of the lines read against the control region's
 /// band (`wrinkles.tracked_severity`) in `values`, a follow-up session's, by
-/// [`ruler_sd`] of the least detail any of its measured `captures` shares
-/// with the baseline (none where none of them measured it: no control
-/// region).
+/// the largest [`capture_sd`] of its measured `captures`: the ruler of the
+/// least detail any of them shares with the baseline, the light turned
+/// furthest (none where none of them measured either).
 pub fn widen_lines_mut<'a>(
     values: &mut BTreeMap<String, Value>,
     captures: impl IntoIterator<Item = &'a Quality>,
 ) {
-    let least = captures
-        .into_iter()
-        .filter_map(|q| q.measures.get(SHARED_DETAIL).copied())
-        .map(|rho| if rho.is_nan() { LEAST_SHARED } else { rho })
-        .reduce(f64::min);
-    if let (Some(rho), Some(v)) = (least, values.get_mut(id::LINE_SEVERITY)) {
-        let sd = v.value.abs() * ruler_sd(rho);
+    let largest = captures.into_iter().filter_map(capture_sd).reduce(f64::max);
+    if let (Some(sd), Some(v)) = (largest, values.get_mut(id::LINE_SEVERITY)) {
+        let sd = v.value.abs() * sd;
         v.widen_mut(sd);
     }
 }
@@ -147,6 +193,50 @@ mod tests {
             .into_iter()
             .collect();
         q
+    }
+
+    fn turned(shared: Option<f64>, turn: f64) -> Quality {
+        let mut q = quality(shared);
+        q.measures.insert(LIGHT_TURN.to_string(), turn);
+        q
+    }
+
+    #[test]
+    fn a_turn_spreads_the_lines_by_the_share_of_what_the_first_light_showed() {
+        // s = 1.2 × 0.1 = 0.12, s/(1 − s) = 0.12/0.88 by hand
+        assert!((turn_sd(0.1) - 0.136_364).abs() < 1e-6, "{}", turn_sd(0.1));
+        assert_eq!(turn_sd(0.0), 0.0);
+        assert_eq!(turn_sd(-0.1), 0.0);
+        // at most s = 0.5, a spread of the whole value; NaN as the most
+        for t in [0.5, 2.0, f64::NAN] {
+            assert_eq!(turn_sd(t), 1.0, "{t}");
+        }
+        // a capture whose lines the turn faded 25 %: the spread it is given
+        // is at least that share of the value the first light showed
+        let (seen, truth) = (0.75, 1.0);
+        let turn = 0.25 / TURN_SD;
+        assert!(seen * turn_sd(turn) >= (truth - seen) - 1e-12);
+    }
+
+    #[test]
+    fn the_ruler_and_the_turn_add_in_quadrature_and_the_worst_capture_counts() {
+        let mut values = BTreeMap::from([
+            (id::LINE_SEVERITY.to_string(), value(-4.0, 0.3)),
+            (id::RELATIVE_ROUGHNESS.to_string(), value(1.0, 0.01)),
+        ]);
+        widen_lines_mut(
+            &mut values,
+            &[turned(Some(0.98), 0.02), turned(Some(0.9), 0.1)],
+        );
+        let want = 0.3f64.hypot(4.0 * 0.060_942f64.hypot(0.136_364));
+        let got = values[id::LINE_SEVERITY].uncertainty;
+        assert!((got - want).abs() < 1e-5, "{got} for {want}");
+        assert_eq!(values[id::RELATIVE_ROUGHNESS].uncertainty, 0.01);
+        // a turn measured alone (no shared detail) still widens
+        let mut values = BTreeMap::from([(id::LINE_SEVERITY.to_string(), value(2.0, 0.0))]);
+        widen_lines_mut(&mut values, &[turned(None, 0.1)]);
+        let got = values[id::LINE_SEVERITY].uncertainty;
+        assert!((got - 2.0 * 0.136_364).abs() < 1e-5, "{got}");
     }
 
     #[test]

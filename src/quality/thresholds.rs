@@ -117,7 +117,7 @@ fn pct(v: f64) -> String {
 /// balance, vignetting, JPEG quality 60–95, sensor noise) stays below every
 /// warn limit; the hard failures (over 30% clipped, blur σ ≥ 2.5 px) pass a
 /// reject limit. BENCHMARKS.md gives the values measured on the generator.
-const THRESHOLDS: [Threshold; 26] = [
+const THRESHOLDS: [Threshold; 27] = [
     Threshold {
         measure: "clipped_fraction",
         side: Side::Above,
@@ -314,6 +314,21 @@ const THRESHOLDS: [Threshold; 26] = [
         short: FOCUS_SHORT,
         scope: Scope::Structure,
         same_problem_as: Some("sharpness_vs_baseline"),
+    },
+    Threshold {
+        measure: super::direction::LIGHT_TURN,
+        side: Side::Above,
+        warn: LIGHT_TURN_WARN,
+        reject: f64::INFINITY,
+        problem: |v| {
+            format!(
+                "lit from another direction than at the first visit (the shading of the control region turned by {v:.2}), which changes how each fine line shows"
+            )
+        },
+        advice: "put the side lamp where it stood at the first visit and hold the camera level",
+        short: "lit from another direction",
+        scope: Scope::Structure,
+        same_problem_as: None,
     },
     Threshold {
         measure: super::ruler::SHARED_DETAIL,
@@ -525,6 +540,18 @@ const CONTROL_IN_FRAME_WARN: f64 = 0.5;
 /// to the control read the noise (on an unchanged dark, smooth scene they
 /// read "46% smoother" from noise alone). BENCHMARKS.md gives how it was chosen.
 pub(super) const CONTROL_DETAIL_WARN: f64 = 0.8;
+
+/// How far the direction of the light may turn (`light_turn_vs_baseline`,
+/// [`super::direction`]) before fine structure is not compared. Below it
+/// the lines' noise is widened in proportion ([`super::ruler::TURN_SD`]);
+/// beyond it the widened noise of a tracked line would be a quarter of
+/// its value or more (on the unchanged-skin phantom, turns of 15–25° read
+/// 0.12–0.28 and moved the lines by up to 35 %; a light turned 10° read
+/// 0.05–0.10). The treated phantom's own lamp, turning by up to 9° with
+/// the camera's roll, read at most 0.12 over 50 follow-ups, the accepted
+/// captures (blur, noise, another share of side light, the camera rolled
+/// by up to 5°) at most 0.11.
+const LIGHT_TURN_WARN: f64 = 0.15;
 
 /// Blur against the baseline (`blur_vs_baseline_px`) above which fine
 /// structure is not compared: a blur of σ fades a line of width σ_l to
