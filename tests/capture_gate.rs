@@ -569,9 +569,10 @@ fn a_softer_photo_withholds_texture_lines_and_spots_but_not_redness() {
         "the report says what the soft visit withholds"
     );
     // and so do its highlights of fine structure, not those of colour
-    assert!(html.contains("Fine lines — latest visit (a softer photo: not compared)"));
-    assert!(html.contains("Dark spots — latest visit (a softer photo: not compared)"));
-    assert!(!html.contains("Redness — latest visit (a softer photo"));
+    let why = "(less sharp than the first photo: not compared)";
+    assert!(html.contains(&format!("Fine lines — latest visit {why}")));
+    assert!(html.contains(&format!("Dark spots — latest visit {why}")));
+    assert!(!html.contains("Redness — latest visit (less sharp"));
 }
 
 #[test]

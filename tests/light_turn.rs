@@ -40,7 +40,8 @@ fn a_lamp_turned_round_unchanged_skin_is_not_told_as_changed_lines() {
         };
         let case = tmp.path().join(format!("turn-{seed}"));
         generate_unchanged(&case, &opts).unwrap();
-        let (m, _) = analyze(&case, &tmp.path().join(format!("out-{seed}")));
+        let out = tmp.path().join(format!("out-{seed}"));
+        let (m, _) = analyze(&case, &out);
         let sessions = m["series"][0]["sessions"].as_array().unwrap();
         let mut read = Vec::new();
         for (x, t) in sessions[1..].iter().zip(TURNS) {
@@ -76,6 +77,13 @@ fn a_lamp_turned_round_unchanged_skin_is_not_told_as_changed_lines() {
         for c in claims {
             assert_eq!(c["beyond_noise"], false, "seed {seed}: {}", c["sentence"]);
         }
+        // the report's highlights of the latest visit (the 35° one) say why
+        // its lines are not compared
+        let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+        assert!(
+            html.contains("Fine lines — latest visit (lit from another direction: not compared)"),
+            "seed {seed}"
+        );
     }
     // the turns moved the lines by as much as a treatment would (without the
     // turn measure, a change of 20 % or more was told on these seeds)

@@ -102,9 +102,12 @@ fn series_client_section(a: &Analysis, si: usize, s: &Series, plots: &[Plot]) ->
         .or_else(|| later().find(|(_, x)| shown(x)))
         .map(|(k, _)| k);
     let latest = latest_k.and_then(|k| s.sessions.get(k));
-    // fine structure is not compared on the latest photo (warned for focus):
-    // its highlights of lines, pores, dark spots and scar shadows say so
-    let softer = latest.is_some_and(|x| !x.is_comparable() && x.is_comparable_for(Topic::Redness));
+    // fine structure is not compared on the latest photo (warned for focus,
+    // noise, a light from another direction): its highlights of lines,
+    // pores, dark spots and scar shadows say so, and why
+    let not_compared = latest
+        .filter(|x| !x.is_comparable() && x.is_comparable_for(Topic::Redness))
+        .map(|x| x.quality.short_reason().unwrap_or("a softer photo"));
     let base_img = base.and_then(|m| m.preview.as_ref());
     let latest_img = latest.and_then(|x| x.media.preview.as_ref());
     let ov_base = base.map(|m| &m.overlays);
@@ -189,7 +192,7 @@ fn series_client_section(a: &Analysis, si: usize, s: &Series, plots: &[Plot]) ->
                                     figure { img data-ov={(kind) "-0"} src=(img_src("image/jpeg", &o.jpeg)) alt={(name) " highlighted at the first visit"}; figcaption { (name) " — first visit" } }
                                 }
                                 @if let Some(o) = ov_latest.and_then(|v| v.iter().find(|o| o.kind == *kind)) {
-                                    figure { img data-ov={(kind) "-" (latest_k.unwrap_or(0))} src=(img_src("image/jpeg", &o.jpeg)) alt={(name) " highlighted at the latest visit"}; figcaption { (name) " — latest visit" @if softer && STRUCTURE_KINDS.contains(kind) { " (a softer photo: not compared)" } } }
+                                    figure { img data-ov={(kind) "-" (latest_k.unwrap_or(0))} src=(img_src("image/jpeg", &o.jpeg)) alt={(name) " highlighted at the latest visit"}; figcaption { (name) " — latest visit" @if let Some(why) = not_compared.filter(|_| STRUCTURE_KINDS.contains(kind)) { " (" (why) ": not compared)" } } }
                                 }
                             }
                         }
