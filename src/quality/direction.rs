@@ -85,7 +85,8 @@ mod tests {
     }
 
     /// The relief shaded by a light at azimuth `deg`: its slope along the
-    /// light, by central differences, plus `flat` of unshaded colour mottle.
+    /// light, by central differences, plus `k` times the unshaded colour
+    /// mottle `p` where `mottle` is `Some((p, k))`.
     fn shaded(h: &Plane, deg: f64, mottle: Option<(&Plane, f64)>) -> Plane {
         let (s, c) = deg.to_radians().sin_cos();
         let (w, hh) = (h.width(), h.height());
