@@ -25,9 +25,9 @@
 //! not the ruler: a groove shows by its slope along the light, so each line
 //! fades or darkens with its angle to the light, and the few long lines of a
 //! region rarely average that out. How far the light turned is read from
-//! the control region's shading ([`super::direction`], `|z − z₀|`); the
-//! lines get a spread of [`TURN_SD`] times it, in quadrature with the
-//! ruler's.
+//! the control region's shading ([`super::direction`]: the chord between
+//! the two directions, 2·r·sin Δθ); the lines get a spread of [`TURN_SD`]
+//! times it ([`turn_sd`]), in quadrature with the ruler's.
 
 use super::Quality;
 use super::direction::LIGHT_TURN;
